@@ -17,7 +17,6 @@
 /* libvirt-gconfig 4.0 declares no g_autoptr() cleanups of its own. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainOs, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDiskDriver, g_object_unref)
 
 struct _GbMachineConfig
 {
@@ -236,121 +235,128 @@ gb_machine_config_init (GbMachineConfig *self)
   self->graphics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_graphics_free);
 }
 
-/* libvirt-gconfig has no getter for a few attributes (a disk's <readonly/>,
- * an interface's source, a display's listen address); read those from the
- * device's own XML with XPath. */
+/* Devices are read with XPath, not with gvir_config_domain_get_devices():
+ * libvirt-gconfig 4.0 stops with a critical on <disk type='volume'> (its
+ * disk type enum has no "volume"), and it has no getter for a disk's
+ * <readonly/>, an interface's source or a display's listen address. */
 static char *
-xpath_string (xmlDoc     *doc,
-              const char *expr)
+xpath_string (xmlXPathContext *ctx,
+              const char      *expr)
 {
-  xmlXPathContext *ctx;
   xmlXPathObject *obj;
   char *ret = NULL;
 
-  if (doc == NULL)
+  if (ctx == NULL)
     return NULL;
 
-  ctx = xmlXPathNewContext (doc);
   obj = xmlXPathEvalExpression ((const xmlChar *) expr, ctx);
   if (obj != NULL && obj->type == XPATH_STRING && obj->stringval && obj->stringval[0])
     ret = g_strdup ((const char *) obj->stringval);
-  else if (obj != NULL && obj->type == XPATH_BOOLEAN)
-    ret = obj->boolval ? g_strdup ("1") : NULL;
+  else if (obj != NULL && obj->type == XPATH_BOOLEAN && obj->boolval)
+    ret = g_strdup ("1");
   xmlXPathFreeObject (obj);
-  xmlXPathFreeContext (ctx);
 
   return ret;
 }
 
-static xmlDoc *
-device_doc (GVirConfigObject *object)
+static gboolean
+xpath_bool (xmlXPathContext *ctx,
+            const char      *expr)
 {
-  g_autofree char *xml = gvir_config_object_to_xml (object);
+  g_autofree char *s = xpath_string (ctx, expr);
 
-  return xmlReadMemory (xml, strlen (xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  return s != NULL;
 }
 
-static char *
-enum_nick (GType type,
-           int   value)
+static int
+xpath_int (xmlXPathContext *ctx,
+           const char      *expr,
+           int              fallback)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *v = g_enum_get_value (klass, value);
+  g_autofree char *s = xpath_string (ctx, expr);
+  gint64 v;
 
-  return v ? g_strdup (v->value_nick) : NULL;
+  if (s == NULL || !g_ascii_string_to_signed (s, 10, G_MININT, G_MAXINT, &v, NULL))
+    return fallback;
+
+  return (int) v;
 }
 
 static GbConfigDisk *
-parse_disk (GVirConfigDomainDisk *disk)
+parse_disk (xmlXPathContext *ctx)
 {
   GbConfigDisk *ret = g_new0 (GbConfigDisk, 1);
-  xmlDoc *doc = device_doc (GVIR_CONFIG_OBJECT (disk));
-  g_autoptr(GVirConfigDomainDiskDriver) driver = gvir_config_domain_disk_get_driver (disk);
-  g_autofree char *readonly = NULL;
-  g_autofree char *has_format = xpath_string (doc, "boolean(/disk/driver/@type)");
 
-  ret->target = g_strdup (gvir_config_domain_disk_get_target_dev (disk));
-  ret->path = g_strdup (gvir_config_domain_disk_get_source (disk));
+  ret->target = xpath_string (ctx, "string(target/@dev)");
+  ret->path = xpath_string (ctx, "string(source/@file | source/@dev | source/@dir | source/@name)");
   if (ret->path == NULL)
     {
       /* <disk type='volume'><source pool='…' volume='…'/> */
-      g_autofree char *pool = xpath_string (doc, "string(/disk/source/@pool)");
-      g_autofree char *volume = xpath_string (doc, "string(/disk/source/@volume)");
+      g_autofree char *pool = xpath_string (ctx, "string(source/@pool)");
+      g_autofree char *volume = xpath_string (ctx, "string(source/@volume)");
 
       if (pool && volume)
         ret->path = g_strdup_printf ("%s/%s", pool, volume);
     }
-  if (driver != NULL && has_format != NULL)
-    ret->format = enum_nick (GVIR_CONFIG_TYPE_DOMAIN_DISK_FORMAT,
-                             gvir_config_domain_disk_driver_get_format (driver));
-  ret->bus = xpath_string (doc, "string(/disk/target/@bus)");
-  ret->device = enum_nick (GVIR_CONFIG_TYPE_DOMAIN_DISK_GUEST_DEVICE_TYPE,
-                           gvir_config_domain_disk_get_guest_device_type (disk));
-  readonly = xpath_string (doc, "boolean(/disk/readonly)");
-  ret->read_only = readonly != NULL;
+  ret->format = xpath_string (ctx, "string(driver/@type)");
+  ret->bus = xpath_string (ctx, "string(target/@bus)");
+  ret->device = xpath_string (ctx, "string(@device)");
+  if (ret->device == NULL)
+    ret->device = g_strdup ("disk");
+  ret->read_only = xpath_bool (ctx, "boolean(readonly)");
 
-  xmlFreeDoc (doc);
   return ret;
 }
 
 static GbConfigNic *
-parse_interface (GVirConfigDomainInterface *iface)
+parse_interface (xmlXPathContext *ctx)
 {
   GbConfigNic *ret = g_new0 (GbConfigNic, 1);
-  xmlDoc *doc = device_doc (GVIR_CONFIG_OBJECT (iface));
 
-  ret->mac = g_strdup (gvir_config_domain_interface_get_mac (iface));
-  ret->model = g_strdup (gvir_config_domain_interface_get_model (iface));
-  ret->type = xpath_string (doc, "string(/interface/@type)");
-  ret->source = xpath_string (doc, "string(/interface/source/@network | /interface/source/@bridge"
-                                   " | /interface/source/@dev)");
+  ret->mac = xpath_string (ctx, "string(mac/@address)");
+  ret->type = xpath_string (ctx, "string(@type)");
+  ret->source = xpath_string (ctx, "string(source/@network | source/@bridge | source/@dev)");
+  ret->model = xpath_string (ctx, "string(model/@type)");
 
-  xmlFreeDoc (doc);
   return ret;
 }
 
 static GbConfigGraphics *
-parse_graphics (GVirConfigDomainGraphics *graphics)
+parse_graphics (xmlXPathContext *ctx)
 {
   GbConfigGraphics *ret = g_new0 (GbConfigGraphics, 1);
-  xmlDoc *doc = device_doc (GVIR_CONFIG_OBJECT (graphics));
 
-  ret->type = xpath_string (doc, "string(/graphics/@type)");
-  ret->listen = xpath_string (doc, "string(/graphics/@listen | /graphics/listen[@type='address']/@address)");
-  if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (graphics))
-    {
-      ret->port = gvir_config_domain_graphics_vnc_get_port (GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics));
-      ret->socket = g_strdup (gvir_config_domain_graphics_vnc_get_socket (GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics)));
-    }
-  else if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (graphics))
-    {
-      ret->port = gvir_config_domain_graphics_spice_get_port (GVIR_CONFIG_DOMAIN_GRAPHICS_SPICE (graphics));
-    }
-  if (ret->socket == NULL)
-    ret->socket = xpath_string (doc, "string(/graphics/@socket | /graphics/listen[@type='socket']/@socket)");
+  ret->type = xpath_string (ctx, "string(@type)");
+  ret->listen = xpath_string (ctx, "string(@listen | listen[@type='address']/@address)");
+  ret->socket = xpath_string (ctx, "string(@socket | listen[@type='socket']/@socket)");
+  /* libvirt writes port='-1' for an automatic port of a stopped domain. */
+  ret->port = xpath_int (ctx, "string(@port)", 0);
 
-  xmlFreeDoc (doc);
   return ret;
+}
+
+typedef gpointer (*ParseFunc) (xmlXPathContext *ctx);
+
+static void
+parse_devices (xmlDoc     *doc,
+               const char *expr,
+               ParseFunc   parse,
+               GPtrArray  *into)
+{
+  xmlXPathContext *ctx = xmlXPathNewContext (doc);
+  xmlXPathObject *nodes = xmlXPathEvalExpression ((const xmlChar *) expr, ctx);
+
+  if (nodes != NULL && nodes->nodesetval != NULL)
+    {
+      for (int i = 0; i < nodes->nodesetval->nodeNr; i++)
+        {
+          ctx->node = nodes->nodesetval->nodeTab[i];
+          g_ptr_array_add (into, parse (ctx));
+        }
+    }
+
+  xmlXPathFreeObject (nodes);
+  xmlXPathFreeContext (ctx);
 }
 
 /* <libosinfo:libosinfo xmlns:libosinfo="…"><libosinfo:os id="…"/></libosinfo:libosinfo> */
@@ -358,6 +364,7 @@ static char *
 parse_os_id (GVirConfigDomain *domain)
 {
   g_autofree char *custom = gvir_config_domain_get_custom_xml (domain, LIBOSINFO_NS);
+  xmlXPathContext *ctx;
   xmlDoc *doc;
   char *ret;
 
@@ -365,9 +372,12 @@ parse_os_id (GVirConfigDomain *domain)
     return NULL;
 
   doc = xmlReadMemory (custom, strlen (custom), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-  ret = xpath_string (doc, "string(/*[local-name()='libosinfo']/*[local-name()='os']/@id)");
-  if (doc)
-    xmlFreeDoc (doc);
+  if (doc == NULL)
+    return NULL;
+  ctx = xmlXPathNewContext (doc);
+  ret = xpath_string (ctx, "string(/*[local-name()='libosinfo']/*[local-name()='os']/@id)");
+  xmlXPathFreeContext (ctx);
+  xmlFreeDoc (doc);
 
   return ret;
 }
@@ -385,8 +395,7 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
   g_autoptr(GVirConfigDomain) domain = NULL;
   g_autoptr(GbMachineConfig) self = NULL;
   g_autoptr(GVirConfigDomainOs) os = NULL;
-  g_autofree char *domain_string = NULL;
-  GList *devices;
+  xmlDoc *doc;
 
   g_return_val_if_fail (domain_xml != NULL, NULL);
 
@@ -403,30 +412,31 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
 
   os = gvir_config_domain_get_os (domain);
   self->firmware = g_strdup ("bios");
-  if (os != NULL)
+  if (os != NULL && gvir_config_domain_os_get_firmware (os) == GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI)
     {
-      g_autofree char *os_xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (os));
-      xmlDoc *doc = xmlReadMemory (os_xml, strlen (os_xml), NULL, NULL,
-                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-      g_autofree char *pflash = xpath_string (doc, "boolean(/os/loader[@type='pflash'])");
-
-      if (gvir_config_domain_os_get_firmware (os) == GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI || pflash != NULL)
-        { g_free (self->firmware); self->firmware = g_strdup ("efi"); }
-      if (doc)
-        xmlFreeDoc (doc);
+      g_free (self->firmware);
+      self->firmware = g_strdup ("efi");
     }
 
-  devices = gvir_config_domain_get_devices (domain);
-  for (GList *l = devices; l != NULL; l = l->next)
+  doc = xmlReadMemory (domain_xml, strlen (domain_xml), NULL, NULL,
+                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (doc != NULL)
     {
-      if (GVIR_CONFIG_IS_DOMAIN_DISK (l->data))
-        g_ptr_array_add (self->disks, parse_disk (l->data));
-      else if (GVIR_CONFIG_IS_DOMAIN_INTERFACE (l->data))
-        g_ptr_array_add (self->nics, parse_interface (l->data));
-      else if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS (l->data))
-        g_ptr_array_add (self->graphics, parse_graphics (l->data));
+      xmlXPathContext *ctx = xmlXPathNewContext (doc);
+
+      /* Without firmware='efi', a pflash loader is what makes a machine UEFI. */
+      if (xpath_bool (ctx, "boolean(/domain/os/loader[@type='pflash'])"))
+        {
+          g_free (self->firmware);
+          self->firmware = g_strdup ("efi");
+        }
+      xmlXPathFreeContext (ctx);
+
+      parse_devices (doc, "/domain/devices/disk", (ParseFunc) parse_disk, self->disks);
+      parse_devices (doc, "/domain/devices/interface", (ParseFunc) parse_interface, self->nics);
+      parse_devices (doc, "/domain/devices/graphics", (ParseFunc) parse_graphics, self->graphics);
+      xmlFreeDoc (doc);
     }
-  g_list_free_full (devices, g_object_unref);
 
   return g_steal_pointer (&self);
 }

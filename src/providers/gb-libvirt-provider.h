@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* Errors from libvirt keep its own message; the code is libvirt's virErrorNumber. */
+#define GB_LIBVIRT_ERROR (gb_libvirt_error_quark ())
+GQuark gb_libvirt_error_quark (void);
+
 #define GB_TYPE_LIBVIRT_PROVIDER (gb_libvirt_provider_get_type ())
 G_DECLARE_FINAL_TYPE (GbLibvirtProvider, gb_libvirt_provider, GB, LIBVIRT_PROVIDER, GbProvider)
 
