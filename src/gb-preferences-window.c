@@ -22,12 +22,22 @@ struct _GbPreferencesWindow
 
 G_DEFINE_FINAL_TYPE (GbPreferencesWindow, gb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
+static void bind_settings (GbPreferencesWindow *self,
+                           GSettings           *settings);
+
 GbPreferencesWindow *
 gb_preferences_window_new (GbApplication *application)
 {
-  return g_object_new (GB_TYPE_PREFERENCES_WINDOW,
+  GbPreferencesWindow *self;
+
+  g_return_val_if_fail (GB_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (GB_TYPE_PREFERENCES_WINDOW,
                        "application", application,
                        NULL);
+  bind_settings (self, gb_application_get_settings (application));
+
+  return self;
 }
 
 static void
@@ -69,18 +79,10 @@ update_connections (GbPreferencesWindow *self)
 }
 
 static void
-gb_preferences_window_constructed (GObject *object)
+bind_settings (GbPreferencesWindow *self,
+               GSettings           *settings)
 {
-  GbPreferencesWindow *self = GB_PREFERENCES_WINDOW (object);
-  GtkApplication *app;
-
-  G_OBJECT_CLASS (gb_preferences_window_parent_class)->constructed (object);
-
-  app = gtk_window_get_application (GTK_WINDOW (self));
-  if (GB_IS_APPLICATION (app))
-    self->settings = g_object_ref (gb_application_get_settings (GB_APPLICATION (app)));
-  else
-    self->settings = g_settings_new (APP_ID);
+  self->settings = g_object_ref (settings);
 
   g_settings_bind (self->settings, "confirm-force-off",
                    self->confirm_force_off_switch, "active", G_SETTINGS_BIND_DEFAULT);
@@ -119,7 +121,6 @@ gb_preferences_window_class_init (GbPreferencesWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = gb_preferences_window_constructed;
   object_class->dispose = gb_preferences_window_dispose;
   object_class->finalize = gb_preferences_window_finalize;
 

@@ -170,27 +170,27 @@ get_machine (GtkWidget *widget)
   return GB_WINDOW (widget)->machine;
 }
 
+/* "application" is not a construct property: it is set after constructed(),
+ * so the window follows it. */
 static void
-gb_window_constructed (GObject *object)
+on_application_changed (GbWindow *self)
 {
-  GbWindow *self = GB_WINDOW (object);
-  GtkApplication *app;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GSettings *settings;
 
-  G_OBJECT_CLASS (gb_window_parent_class)->constructed (object);
-
-  app = gtk_window_get_application (GTK_WINDOW (self));
-  if (GB_IS_APPLICATION (app))
+  if (!GB_IS_APPLICATION (app))
     {
-      GSettings *settings = gb_application_get_settings (GB_APPLICATION (app));
-
-      gb_machine_list_set_providers (self->machine_list,
-                                     gb_application_get_providers (GB_APPLICATION (app)));
-      g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
-      g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
-      g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+      gb_machine_list_set_providers (self->machine_list, NULL);
+      return;
     }
 
-  update_machine (self);
+  gb_machine_list_set_providers (self->machine_list,
+                                 gb_application_get_providers (GB_APPLICATION (app)));
+
+  settings = gb_application_get_settings (GB_APPLICATION (app));
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -232,7 +232,6 @@ gb_window_class_init (GbWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = gb_window_constructed;
   object_class->dispose = gb_window_dispose;
   object_class->get_property = gb_window_get_property;
 
@@ -266,4 +265,7 @@ static void
 gb_window_init (GbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_changed), NULL);
+  update_machine (self);
 }

@@ -264,7 +264,9 @@ update_stats (GbMachineDetails *self)
 
   if (n == 0)
     {
-      const char *none = _("Not running");
+      gboolean running = self->machine != NULL &&
+                         gb_machine_get_state (self->machine) == GB_MACHINE_STATE_RUNNING;
+      const char *none = running ? _("Waiting for data…") : _("Not running");
 
       gtk_label_set_label (self->cpu_value, none);
       gtk_label_set_label (self->memory_used_value, none);
@@ -336,6 +338,7 @@ gb_machine_details_set_machine (GbMachineDetails *self,
   if (machine != NULL)
     {
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_state), self);
+      g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_stats), self);
       g_signal_connect_swapped (machine, "notify::config", G_CALLBACK (update_config), self);
       g_signal_connect_swapped (machine, "notify::os-name", G_CALLBACK (update_config), self);
       if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -371,12 +374,16 @@ static void
 gb_machine_details_dispose (GObject *object)
 {
   GbMachineDetails *self = GB_MACHINE_DETAILS (object);
+  GtkWidget *child;
 
   gb_machine_details_set_machine (self, NULL);
   g_clear_object (&self->config);
   if (self->dynamic_rows != NULL)
     clear_rows (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_MACHINE_DETAILS);
+  /* Template children without an id are not disposed with the template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (gb_machine_details_parent_class)->dispose (object);
 }

@@ -82,7 +82,7 @@ update_empty (GbMachineList *self)
 static void
 on_selection_changed (GbMachineList *self)
 {
-  GtkTreeListRow *row = gtk_single_selection_get_selected_item (self->selection);
+  GtkTreeListRow *row = self->selection ? gtk_single_selection_get_selected_item (self->selection) : NULL;
   g_autoptr(GObject) item = row ? gtk_tree_list_row_get_item (row) : NULL;
   GbMachine *machine = GB_IS_MACHINE (item) ? GB_MACHINE (item) : NULL;
 
@@ -214,10 +214,14 @@ static void
 gb_machine_list_dispose (GObject *object)
 {
   GbMachineList *self = GB_MACHINE_LIST (object);
+  GtkWidget *child;
 
   gb_machine_list_set_providers (self, NULL);
   g_clear_object (&self->selected);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_MACHINE_LIST);
+  /* Template children without an id are not disposed with the template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (gb_machine_list_parent_class)->dispose (object);
 }

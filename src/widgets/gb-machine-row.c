@@ -152,9 +152,13 @@ static void
 gb_machine_row_dispose (GObject *object)
 {
   GbMachineRow *self = GB_MACHINE_ROW (object);
+  GtkWidget *child;
 
   gb_machine_row_set_machine (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_MACHINE_ROW);
+  /* Template children without an id are not disposed with the template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (gb_machine_row_parent_class)->dispose (object);
 }

@@ -138,9 +138,13 @@ static void
 gb_provider_row_dispose (GObject *object)
 {
   GbProviderRow *self = GB_PROVIDER_ROW (object);
+  GtkWidget *child;
 
   gb_provider_row_set_provider (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_PROVIDER_ROW);
+  /* Template children without an id are not disposed with the template. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (gb_provider_row_parent_class)->dispose (object);
 }

@@ -182,7 +182,9 @@ gb_sparkline_snapshot (GtkWidget   *widget,
 
   if (self->show_labels)
     {
-      g_autofree char *top_text = gb_sparkline_format_value (self->format, top);
+      gboolean has_data = self->max_value > 0 || self->series[0]->len > 0;
+      /* Without samples the scale means nothing: no top label then. */
+      g_autofree char *top_text = has_data ? gb_sparkline_format_value (self->format, top) : g_strdup ("");
       g_autofree char *span_text = NULL;
       int text_h;
 
@@ -260,8 +262,8 @@ gb_sparkline_measure (GtkWidget      *widget,
     }
   else
     {
-      *minimum = self->show_labels ? 80 : 16;
-      *natural = self->show_labels ? 100 : 24;
+      *minimum = self->show_labels ? 90 : 16;
+      *natural = self->show_labels ? 120 : 24;
     }
 }
 
