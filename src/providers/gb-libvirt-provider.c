@@ -32,6 +32,7 @@ struct _GbLibvirtProvider
 
   virConnectPtr  conn;
   int            lifecycle_id;
+  GWeakRef      *close_ref;        /* close_cb()'s data, freed after unregistering */
   GHashTable    *by_uuid;          /* uuid → GbLibvirtMachine; the store owns them */
 
   /* Events that arrive between registering for them (in the worker) and
@@ -91,8 +92,9 @@ weak_ref_free (void *data)
 /* Closing */
 
 typedef struct {
-  virConnectPtr conn;
-  int           lifecycle_id;
+  virConnectPtr  conn;
+  int            lifecycle_id;
+  GWeakRef      *close_ref;
 } CloseData;
 
 static void close_cb (virConnectPtr conn, int reason, void *opaque);
@@ -110,20 +112,25 @@ close_thread (GTask        *task,
   virConnectUnregisterCloseCallback (cd->conn, close_cb);
   virConnectClose (cd->conn);
   virResetLastError ();
+  /* libvirt calls close_cb() no more: its data can go. */
+  if (cd->close_ref != NULL)
+    weak_ref_free (cd->close_ref);
   g_task_return_boolean (task, TRUE);
 }
 
-/* Takes @conn. Deregistering is a round trip on a remote connection, and
- * may wait for a timeout on a dead one: never on the main thread. */
+/* Takes @conn and @close_ref. Deregistering is a round trip on a remote
+ * connection, and may wait for a timeout on a dead one: never on the main thread. */
 static void
-close_connection_in_thread (virConnectPtr conn,
-                            int           lifecycle_id)
+close_connection_in_thread (virConnectPtr  conn,
+                            int            lifecycle_id,
+                            GWeakRef      *close_ref)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
   CloseData *cd = g_new0 (CloseData, 1);
 
   cd->conn = conn;
   cd->lifecycle_id = lifecycle_id;
+  cd->close_ref = close_ref;
   g_task_set_task_data (task, cd, g_free);
   g_task_run_in_thread (task, close_thread);
 }
@@ -313,7 +320,8 @@ drop_connection (GbLibvirtProvider *self)
   if (self->conn == NULL)
     return;
 
-  close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id);
+  close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
+                                  g_steal_pointer (&self->close_ref));
   self->lifecycle_id = -1;
   self->generation++;
   update_stats_timer (self);
@@ -365,9 +373,9 @@ close_cb (virConnectPtr  conn,
 
 typedef struct {
   char          *uri;
-  GWeakRef       provider;
   virConnectPtr  conn;
   int            lifecycle_id;
+  GWeakRef      *close_ref;
   GPtrArray     *infos;     /* GbLibvirtDomainInfo */
 } ConnectData;
 
@@ -378,9 +386,8 @@ connect_data_free (gpointer data)
 
   /* Not taken by the provider: nobody wants this connection any more. */
   if (cd->conn != NULL)
-    close_connection_in_thread (cd->conn, cd->lifecycle_id);
+    close_connection_in_thread (cd->conn, cd->lifecycle_id, cd->close_ref);
   g_free (cd->uri);
-  g_weak_ref_clear (&cd->provider);
   g_clear_pointer (&cd->infos, g_ptr_array_unref);
   g_free (cd);
 }
@@ -394,6 +401,7 @@ connect_thread (GTask        *task,
   ConnectData *cd = task_data;
   g_autoptr(GError) error = NULL;
   virDomainPtr *doms = NULL;
+  GWeakRef *ref;
   int n;
 
   cd->conn = virConnectOpenAuth (cd->uri, virConnectAuthPtrDefault, 0);
@@ -405,15 +413,24 @@ connect_thread (GTask        *task,
   if (virConnectSetKeepAlive (cd->conn, 5, 3) < 0)
     virResetLastError ();
 
-  /* Events first, then the listing: nothing can happen in between unseen. */
+  /* Events first, then the listing: nothing can happen in between unseen.
+   * (libvirt frees the opaque data only of a callback it registered.) */
+  ref = weak_ref_new (source_object);
   cd->lifecycle_id = virConnectDomainEventRegisterAny (cd->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                        VIR_DOMAIN_EVENT_CALLBACK (lifecycle_cb),
-                                                       weak_ref_new (source_object), weak_ref_free);
+                                                       ref, weak_ref_free);
   if (cd->lifecycle_id < 0)
-    goto fail;
+    {
+      weak_ref_free (ref);
+      goto fail;
+    }
 
-  if (virConnectRegisterCloseCallback (cd->conn, close_cb, weak_ref_new (source_object), weak_ref_free) < 0)
-    virResetLastError (); /* only remote connections can drop */
+  /* Drivers without close callbacks (all but the remote one) accept this
+   * and never call the free function: we free the data ourselves after
+   * unregistering, in close_thread(). */
+  cd->close_ref = weak_ref_new (source_object);
+  if (virConnectRegisterCloseCallback (cd->conn, close_cb, cd->close_ref, NULL) < 0)
+    virResetLastError ();
 
   n = virConnectListAllDomains (cd->conn, &doms, 0);
   if (n < 0)
@@ -526,6 +543,7 @@ connect_done (GObject      *object,
 
   self->conn = g_steal_pointer (&cd->conn);
   self->lifecycle_id = cd->lifecycle_id;
+  self->close_ref = g_steal_pointer (&cd->close_ref);
   self->backoff_sec = 0;
   /* From now on a drop is followed by attempts to come back. */
   self->auto_reconnect = TRUE;
@@ -564,7 +582,6 @@ start_connecting (GbLibvirtProvider *self)
   cd = g_new0 (ConnectData, 1);
   cd->uri = g_strdup (gb_provider_get_uri (GB_PROVIDER (self)));
   cd->lifecycle_id = -1;
-  g_weak_ref_init (&cd->provider, self);
 
   task = g_task_new (self, NULL, connect_done, GUINT_TO_POINTER (self->generation));
   g_task_set_source_tag (task, start_connecting);
@@ -618,7 +635,8 @@ gb_libvirt_provider_disconnect (GbProvider *provider)
 
   if (self->conn != NULL)
     {
-      close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id);
+      close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
+                                  g_steal_pointer (&self->close_ref));
       self->lifecycle_id = -1;
     }
   self->generation++;
@@ -845,7 +863,8 @@ gb_libvirt_provider_dispose (GObject *object)
   g_clear_handle_id (&self->stats_source, g_source_remove);
   if (self->conn != NULL)
     {
-      close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id);
+      close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
+                                  g_steal_pointer (&self->close_ref));
       self->lifecycle_id = -1;
     }
   g_queue_clear_full (&self->early_events, early_event_free);

@@ -24,11 +24,12 @@
 static GbProvider *provider;  /* one connection for the whole program */
 static virConnectPtr raw;      /* the same driver state, straight through libvirt */
 
-/* Iterate the main loop until @cond holds, failing after 10 s. A 50 ms
+/* Iterate the main loop until @cond holds, failing after 30 s (the
+ * first osinfo database load takes ~10 s under valgrind). A 50 ms
  * ticker (see main()) keeps g_main_context_iteration() from sleeping forever. */
 #define WAIT_FOR(cond)                                                        \
   G_STMT_START {                                                              \
-    gint64 wait_end_ = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;         \
+    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;         \
     while (!(cond))                                                           \
       {                                                                       \
         if (g_get_monotonic_time () > wait_end_)                              \
