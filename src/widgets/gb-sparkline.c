@@ -112,6 +112,13 @@ scale_top (GbSparkline *self)
     for (guint i = 0; i < self->series[s]->len; i++)
       top = MAX (top, g_array_index (self->series[s], double, i));
 
+  /* An idle machine should not fill the graph with noise: the scale
+   * starts at 1 MB for sizes and 1 kB/s for rates. */
+  if (self->format == GB_SPARKLINE_FORMAT_BYTES)
+    top = MAX (top, 1000.0 * 1000.0);
+  else if (self->format == GB_SPARKLINE_FORMAT_RATE)
+    top = MAX (top, 1000.0);
+
   return nice_ceiling (top);
 }
 

@@ -58,6 +58,17 @@ label_is_shown (gpointer data)
   return gb_test_find_label_with_text (search->root, search->text) != NULL;
 }
 
+/* The first figure on the details page is the processor's. */
+static gboolean
+cpu_figure_shown (gpointer data)
+{
+  LabelSearch *search = data;
+  GtkWidget *label = gb_test_find_label_with_class (search->root, "numeric");
+  const char *text = label ? gtk_label_get_text (GTK_LABEL (label)) : "";
+
+  return g_str_has_suffix (text, " %");
+}
+
 static gboolean
 message_dialog_is_shown (gpointer data)
 {
@@ -135,6 +146,13 @@ test_window_lifecycle (void)
     LabelSearch disks = { details, "Disks" };
     g_assert_true (gb_test_wait_for (label_is_shown, &processors, TIMEOUT_MS));
     g_assert_true (gb_test_wait_for (label_is_shown, &disks, TIMEOUT_MS));
+  }
+
+  /* The graphs follow the machine's samples: the processor figure
+   * changes from "Waiting for data…" to a percentage. */
+  {
+    LabelSearch cpu = { details, NULL };
+    g_assert_true (gb_test_wait_for (cpu_figure_shown, &cpu, TIMEOUT_MS));
   }
 
   gtk_test_widget_wait_for_draw (window);
