@@ -45,18 +45,33 @@ static const GOptionEntry main_entries[] = {
   { NULL }
 };
 
-/* When the program runs from the build tree (not installed), its
- * translations are in <build>/po, where meson's i18n module puts them. */
-void
-gb_application_init_i18n (void)
+/* TRUE when this program is one built in the build tree, not installed. */
+static gboolean
+running_uninstalled (void)
 {
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
-  const char *localedir = LOCALEDIR;
   gsize len = strlen (build_root);
 
-  if (exe != NULL && strncmp (exe, build_root, len) == 0 && exe[len] == '/')
-    localedir = BUILD_LOCALEDIR;
+  return exe != NULL && strncmp (exe, build_root, len) == 0 && exe[len] == '/';
+}
+
+/* Run from the build tree, the program finds its translations in
+ * <build>/po (where meson's i18n module puts them) and, unless told
+ * otherwise, its compiled GSettings schema in <build>/data. */
+void
+gb_application_init_i18n (void)
+{
+  const char *localedir = LOCALEDIR;
+
+  if (running_uninstalled ())
+    {
+      g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
+      g_autofree char *schema_dir = g_build_filename (build_root, "data", NULL);
+
+      localedir = BUILD_LOCALEDIR;
+      g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, FALSE);
+    }
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir);
