@@ -331,6 +331,8 @@ gb_machine_actions_activate (GtkWidget  *widget,
   /* A shortcut may race a state change: check again. */
   if (!(action->enabled_states & (1u << gb_machine_get_state (machine))))
     return;
+  if (action->async == NULL && gb_machine_get_config (machine) == NULL)
+    return;
 
   if (g_str_equal (action_name, "machine.force-off"))
     ask_force_off (widget, machine);
@@ -386,6 +388,13 @@ gb_machine_actions_update (GtkWidget *widget,
   guint state_bit = machine ? 1u << gb_machine_get_state (machine) : 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (machine_actions); i++)
-    gtk_widget_action_set_enabled (widget, machine_actions[i].name,
-                                   (machine_actions[i].enabled_states & state_bit) != 0);
+    {
+      gboolean enabled = (machine_actions[i].enabled_states & state_bit) != 0;
+
+      /* Deleting offers the machine's disks: wait until they are known. */
+      if (g_str_equal (machine_actions[i].name, "machine.delete"))
+        enabled = enabled && gb_machine_get_config (machine) != NULL;
+
+      gtk_widget_action_set_enabled (widget, machine_actions[i].name, enabled);
+    }
 }

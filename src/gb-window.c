@@ -147,6 +147,8 @@ on_selected_machine_changed (GbWindow      *self,
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (machine, "notify::name", G_CALLBACK (update_machine),
                                self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (machine, "notify::config", G_CALLBACK (update_machine),
+                               self, G_CONNECT_SWAPPED);
       /* On a narrow window, choosing a machine opens its page. */
       adw_leaflet_set_visible_child (self->leaflet, self->content);
     }

@@ -129,6 +129,7 @@ gb_machine_row_set_machine (GbMachineRow *self,
   if (machine != NULL)
     {
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_state), self);
+      g_signal_connect_swapped (machine, "notify::config", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::name", G_CALLBACK (update_labels), self);
       g_signal_connect_swapped (machine, "notify::os-name", G_CALLBACK (update_labels), self);
       g_signal_connect_swapped (machine, "stats-updated", G_CALLBACK (update_stats), self);

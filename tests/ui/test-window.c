@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include <string.h>
+#include <glib/gstdio.h>
 #include <adwaita.h>
+#include <libvirt/libvirt.h>
 
 #include "gb-application.h"
 #include "gb-machine-row.h"
@@ -190,6 +193,125 @@ test_window_shortcut (void)
   close_window (window);
 }
 
+static gboolean
+row_is_gone (gpointer data)
+{
+  RowSearch *search = data;
+
+  return gb_test_find_machine_row (search->window, search->name) == NULL;
+}
+
+typedef struct {
+  const char *path;
+  GtkWidget  *check;
+} CheckSearch;
+
+static gboolean
+check_names_path (GtkWidget *widget,
+                  gpointer   data)
+{
+  const char *label = gtk_check_button_get_label (GTK_CHECK_BUTTON (widget));
+
+  return label != NULL && strstr (label, data) != NULL;
+}
+
+static gboolean
+has_two_disks (gpointer data)
+{
+  GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (data));
+  GbMachineConfig *config = gb_machine_get_config (machine);
+
+  return config != NULL && gb_machine_config_get_disks (config)->len == 2;
+}
+
+/* A machine with two disk files; the user ticks one of them in the delete
+ * dialog: that one is deleted with the machine, the other is kept. */
+static void
+test_window_delete (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("glassbox-ui-XXXXXX", NULL);
+  g_autofree char *kept = g_build_filename (dir, "kept.img", NULL);
+  g_autofree char *deleted = g_build_filename (dir, "deleted.img", NULL);
+  g_autofree char *xml = NULL;
+  GtkWidget *window;
+  RowSearch row = { NULL, "deleteme", NULL };
+  AdwMessageDialog *dialog;
+  GtkWidget *extra, *check_kept, *check_deleted;
+  virConnectPtr conn;
+  virDomainPtr dom;
+
+  g_assert_nonnull (dir);
+  g_assert_true (g_file_set_contents (kept, "kept", -1, NULL));
+  g_assert_true (g_file_set_contents (deleted, "deleted", -1, NULL));
+
+  /* test:///default's state is shared by every connection of this process:
+   * the provider learns of the new domain by its "defined" event. */
+  conn = virConnectOpen (TEST_URI);
+  g_assert_nonnull (conn);
+  xml = g_strdup_printf ("<domain type='test'><name>deleteme</name>"
+                         "<memory unit='MiB'>64</memory><os><type>hvm</type></os><devices>"
+                         "<disk type='file' device='disk'><source file='%s'/><target dev='vda' bus='virtio'/></disk>"
+                         "<disk type='file' device='disk'><source file='%s'/><target dev='vdb' bus='virtio'/></disk>"
+                         "</devices></domain>", kept, deleted);
+  dom = virDomainDefineXML (conn, xml);
+  g_assert_nonnull (dom);
+  virDomainFree (dom);
+
+  window = open_window ();
+  row.window = window;
+  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+
+  /* The definition is read after the event; the dialog lists its disks. */
+  g_assert_true (gb_test_wait_for (has_two_disks, row.row, TIMEOUT_MS));
+  g_assert_true (gtk_widget_activate_action (row.row, "machine.delete", NULL));
+  g_assert_true (gb_test_wait_for (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+
+  /* One check box per disk, none ticked unless the user ticks it. */
+  extra = adw_message_dialog_get_extra_child (dialog);
+  g_assert_nonnull (extra);
+  check_kept = gb_test_find_widget (extra, GTK_TYPE_CHECK_BUTTON, check_names_path, kept);
+  check_deleted = gb_test_find_widget (extra, GTK_TYPE_CHECK_BUTTON, check_names_path, deleted);
+  g_assert_nonnull (check_kept);
+  g_assert_nonnull (check_deleted);
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check_kept)));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check_deleted)));
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check_deleted), TRUE);
+  adw_message_dialog_response (dialog, "delete");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (gb_test_wait_for (row_is_gone, &row, TIMEOUT_MS));
+  g_assert_false (g_file_test (deleted, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+
+  close_window (window);
+  virConnectClose (conn);
+  g_unlink (kept);
+  g_rmdir (dir);
+}
+
+/* A toast shows one line; libvirt's longer messages go to a dialog whole. */
+static void
+test_window_long_error (void)
+{
+  GtkWidget *window = open_window ();
+  g_autoptr(GString) message = g_string_new ("internal error: ");
+  AdwMessageDialog *dialog;
+
+  for (guint i = 0; i < 20; i++)
+    g_string_append (message, "the hypervisor said something long; ");
+
+  gb_window_show_error (GB_WINDOW (window), "Could not start “x”", message->str);
+  g_assert_true (gb_test_wait_for (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Could not start “x”");
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, message->str);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -203,6 +325,8 @@ main (int   argc,
 
   g_test_add_func ("/ui/window/lifecycle", test_window_lifecycle);
   g_test_add_func ("/ui/window/pause-resume", test_window_shortcut);
+  g_test_add_func ("/ui/window/delete", test_window_delete);
+  g_test_add_func ("/ui/window/long-error", test_window_long_error);
 
   ret = g_test_run ();
 
