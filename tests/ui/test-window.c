@@ -179,6 +179,27 @@ test_window_shortcut (void)
   g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
   machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
 
+  /* The row's menu offers what the state allows: a running machine can be
+   * paused, not started. */
+  {
+    GtkWidget *menu_button = gb_test_find_widget (row.row, GTK_TYPE_MENU_BUTTON, NULL, NULL);
+    GtkPopover *popover;
+    LabelSearch pause_item;
+
+    g_assert_nonnull (menu_button);
+    gtk_menu_button_popup (GTK_MENU_BUTTON (menu_button));
+    popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
+    g_assert_nonnull (popover);
+    pause_item = (LabelSearch) { GTK_WIDGET (popover), "Pause" };
+    g_assert_true (gb_test_wait_for (label_is_shown, &pause_item, TIMEOUT_MS));
+    g_assert_nonnull (gb_test_find_label_with_text (GTK_WIDGET (popover), "Force Off…"));
+    g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (popover), "Start"));
+    g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (popover), "Resume"));
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (popover));
+    gb_test_save_png (GTK_WIDGET (popover), "row-menu.png");
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (menu_button));
+  }
+
   /* Window actions act on the selected machine: pause and resume it. */
   gb_window_select_machine (GB_WINDOW (window), machine);
   g_assert_true (gtk_widget_activate_action (window, "machine.pause", NULL));
