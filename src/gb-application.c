@@ -24,6 +24,8 @@ struct _GbApplication
 
   /* The connections were chosen (command line, settings or the default). */
   guint           opened : 1;
+  /* The first local connection that works is being looked for. */
+  guint           opening_default : 1;
 };
 
 G_DEFINE_FINAL_TYPE (GbApplication, gb_application, ADW_TYPE_APPLICATION)
@@ -32,6 +34,7 @@ enum {
   PROP_0,
   PROP_PROVIDERS,
   PROP_SETTINGS,
+  PROP_OPENING_DEFAULT,
   N_PROPS
 };
 
@@ -319,6 +322,17 @@ gb_application_remove_connection (GbApplication *self,
 }
 
 static void
+set_opening_default (GbApplication *self,
+                     gboolean       opening_default)
+{
+  if (self->opening_default == !!opening_default)
+    return;
+
+  self->opening_default = !!opening_default;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPENING_DEFAULT]);
+}
+
+static void
 open_default_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -328,6 +342,7 @@ open_default_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   g_application_release (G_APPLICATION (self));
+  set_opening_default (self, FALSE);
 
   if (!(provider = gb_libvirt_provider_open_default_finish (result, &error)))
     {
@@ -366,6 +381,7 @@ open_startup_connections (GbApplication *self,
     {
       /* First start: the first local connection that works. */
       g_application_hold (G_APPLICATION (self));
+      set_opening_default (self, TRUE);
       gb_libvirt_provider_open_default_async (self->cancellable, open_default_cb, g_object_ref (self));
     }
 }
@@ -614,6 +630,10 @@ gb_application_get_property (GObject    *object,
       g_value_set_object (value, self->settings);
       break;
 
+    case PROP_OPENING_DEFAULT:
+      g_value_set_boolean (value, self->opening_default);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -650,6 +670,17 @@ gb_application_class_init (GbApplicationClass *klass)
     g_param_spec_object ("settings", NULL, NULL,
                          G_TYPE_SETTINGS,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  /**
+   * GbApplication:opening-default:
+   *
+   * Whether the first local connection that works is being looked for
+   * (first start); opening the embedded driver can take a while.
+   */
+  properties[PROP_OPENING_DEFAULT] =
+    g_param_spec_boolean ("opening-default", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

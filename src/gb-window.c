@@ -188,6 +188,8 @@ on_application_changed (GbWindow *self)
 
   gb_machine_list_set_providers (self->machine_list,
                                  gb_application_get_providers (GB_APPLICATION (app)));
+  g_object_bind_property (app, "opening-default", self->machine_list, "loading",
+                          G_BINDING_SYNC_CREATE);
 
   settings = gb_application_get_settings (GB_APPLICATION (app));
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);

@@ -23,6 +23,7 @@ struct _GbMachineList
   GtkTreeListModel   *tree;
   GtkSingleSelection *selection;
   GbMachine          *selected;
+  gboolean            loading;
 
   GtkStack           *stack;
   GtkListView        *list_view;
@@ -34,6 +35,7 @@ enum {
   PROP_0,
   PROP_PROVIDERS,
   PROP_SELECTED_MACHINE,
+  PROP_LOADING,
   N_PROPS
 };
 
@@ -76,7 +78,10 @@ update_empty (GbMachineList *self)
 {
   gboolean empty = self->providers == NULL || g_list_model_get_n_items (self->providers) == 0;
 
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+  if (!empty)
+    gtk_stack_set_visible_child_name (self->stack, "list");
+  else
+    gtk_stack_set_visible_child_name (self->stack, self->loading ? "loading" : "empty");
 }
 
 static void
@@ -128,6 +133,29 @@ gb_machine_list_set_providers (GbMachineList *self,
   update_empty (self);
   on_selection_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDERS]);
+}
+
+gboolean
+gb_machine_list_get_loading (GbMachineList *self)
+{
+  g_return_val_if_fail (GB_IS_MACHINE_LIST (self), FALSE);
+
+  return self->loading;
+}
+
+void
+gb_machine_list_set_loading (GbMachineList *self,
+                             gboolean       loading)
+{
+  g_return_if_fail (GB_IS_MACHINE_LIST (self));
+
+  loading = !!loading;
+  if (self->loading == loading)
+    return;
+
+  self->loading = loading;
+  update_empty (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
 void
@@ -244,6 +272,10 @@ gb_machine_list_get_property (GObject    *object,
       g_value_set_object (value, self->selected);
       break;
 
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -261,6 +293,10 @@ gb_machine_list_set_property (GObject      *object,
     {
     case PROP_PROVIDERS:
       gb_machine_list_set_providers (self, g_value_get_object (value));
+      break;
+
+    case PROP_LOADING:
+      gb_machine_list_set_loading (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -292,6 +328,17 @@ gb_machine_list_class_init (GbMachineListClass *klass)
     g_param_spec_object ("selected-machine", NULL, NULL,
                          GB_TYPE_MACHINE,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  /**
+   * GbMachineList:loading:
+   *
+   * While there is no provider yet, whether one is being opened (a
+   * spinner instead of "No Connections").
+   */
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

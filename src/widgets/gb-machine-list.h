@@ -17,6 +17,9 @@ GtkWidget  *gb_machine_list_new                  (void);
 GListModel *gb_machine_list_get_providers        (GbMachineList *self);
 void        gb_machine_list_set_providers        (GbMachineList *self,
                                                   GListModel    *providers);
+gboolean    gb_machine_list_get_loading          (GbMachineList *self);
+void        gb_machine_list_set_loading          (GbMachineList *self,
+                                                  gboolean       loading);
 GbMachine  *gb_machine_list_get_selected_machine (GbMachineList *self);
 void        gb_machine_list_select_machine       (GbMachineList *self,
                                                   GbMachine     *machine);
