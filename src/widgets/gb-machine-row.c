@@ -80,8 +80,11 @@ update_state (GbMachineRow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), state_classes[i]);
   gtk_widget_add_css_class (GTK_WIDGET (self->state_label), state_class (state));
 
+  /* The sparkline keeps its place (rows stay aligned) but shows only
+   * while there is something to show. */
   if (state != GB_MACHINE_STATE_RUNNING)
     gb_sparkline_clear (self->sparkline);
+  gtk_widget_set_opacity (GTK_WIDGET (self->sparkline), state == GB_MACHINE_STATE_RUNNING ? 1.0 : 0.0);
 
   gb_machine_actions_update (GTK_WIDGET (self), self->machine);
 }

@@ -12,6 +12,7 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-machine-row.h"
 #include "gb-test-utils.h"
 #include "gb-window.h"
 
@@ -55,6 +56,19 @@ test_translation_zh_cn (void)
   state = (LabelSearch) { window, "运行中" };
   g_assert_true (gb_test_wait_for (label_is_shown, &state, TIMEOUT_MS));
 
+  /* The details page too: "Processors" and "Performance". */
+  {
+    GtkWidget *row = gb_test_find_machine_row (window, "test");
+    LabelSearch processors = { window, "处理器数量" };
+    LabelSearch performance = { window, "性能" };
+
+    g_assert_nonnull (row);
+    gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
+    g_assert_true (gb_test_wait_for (label_is_shown, &processors, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_for (label_is_shown, &performance, TIMEOUT_MS));
+    g_assert_null (gb_test_find_label_with_text (window, "Processors"));
+  }
+
   /* And the English never shows. */
   g_assert_null (gb_test_find_label_with_text (window, "Machines"));
   g_assert_null (gb_test_find_label_with_text (window, "Running"));
@@ -62,6 +76,7 @@ test_translation_zh_cn (void)
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, "window-zh_CN.png");
 
+  gb_window_select_machine (GB_WINDOW (window), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;

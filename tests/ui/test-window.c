@@ -161,6 +161,16 @@ test_window_lifecycle (void)
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, "window.png");
 
+  /* The lower half of the page: disks, interfaces, graphics. */
+  {
+    GtkWidget *scrolled = gb_test_find_widget (details, GTK_TYPE_SCROLLED_WINDOW, NULL, NULL);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+    gtk_test_widget_wait_for_draw (window);
+    gb_test_save_png (window, "window-details-end.png");
+  }
+
   /* Leave the machine running for the next test, as the driver had it. */
   gb_window_select_machine (GB_WINDOW (window), NULL);
   close_window (window);
