@@ -10,7 +10,6 @@
 #include <glib/gi18n.h>
 
 #include "gb-add-connection-dialog.h"
-#include "gb-window.h"
 
 struct _GbAddConnectionDialog
 {

@@ -139,6 +139,25 @@ test_preferences (void)
   g_settings_set_boolean (settings, "confirm-force-off", TRUE);
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
 
+  /* The statistics interval reaches the open connections. */
+  {
+    GbProvider *provider = gb_application_open_connection (app, "test:///default");
+    GtkWidget *spin = gb_test_find_widget (GTK_WIDGET (prefs), GTK_TYPE_SPIN_BUTTON, NULL, NULL);
+
+    g_assert_cmpuint (gb_provider_get_stats_interval (provider), ==, 1000);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 2.5);
+    g_assert_cmpfloat (g_settings_get_double (settings, "stats-interval"), ==, 2.5);
+    g_assert_cmpuint (gb_provider_get_stats_interval (provider), ==, 2500);
+    g_settings_reset (settings, "stats-interval");
+    g_assert_cmpuint (gb_provider_get_stats_interval (provider), ==, 1000);
+    gb_application_remove_connection (app, "test:///default");
+  }
+
+  /* The window's size is remembered. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 600);
+
   gtk_test_widget_wait_for_draw (GTK_WIDGET (prefs));
   gb_test_save_png (GTK_WIDGET (prefs), "preferences.png");
 
