@@ -1,7 +1,9 @@
 /* gb-add-connection-dialog.c — asks for a libvirt URI, connects, remembers it
  *
  * The dialog stays open until the connection works, so a typo costs one
- * edit, and libvirt's own reason is shown when it does not.
+ * edit, and libvirt's own reason is shown when it does not — in a message
+ * dialog of its own, sized to the message when it appears (a window that
+ * grows after it is mapped is at the mercy of the window manager).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,7 +20,6 @@ struct _GbAddConnectionDialog
   GCancellable *cancellable;
 
   GtkEntry     *uri_entry;
-  GtkLabel     *error_label;
   GtkSpinner   *spinner;
 };
 
@@ -46,14 +47,15 @@ set_busy (GbAddConnectionDialog *self,
 
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->uri_entry), !busy);
+  /* Not insensitive: a focused GtkText that turns insensitive loses its
+   * focus without a focus-out (GTK 4.8 warns). Read-only is enough. */
+  gtk_editable_set_editable (GTK_EDITABLE (self->uri_entry), !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "connection.connect", !busy && uri[0] != '\0');
 }
 
 static void
 on_uri_changed (GbAddConnectionDialog *self)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->uri_entry), "error");
   set_busy (self, FALSE);
 }
@@ -76,10 +78,17 @@ connect_cb (GObject      *object,
 
   if (provider == NULL)
     {
-      gtk_label_set_label (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      g_autofree char *uri = get_uri (self);
+      GtkWidget *dialog;
+
       gtk_widget_add_css_class (GTK_WIDGET (self->uri_entry), "error");
       gtk_widget_grab_focus (GTK_WIDGET (self->uri_entry));
+
+      dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, error->message);
+      adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog),
+                                         _("Could Not Connect to %s"), uri);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
       return;
     }
 
@@ -98,7 +107,6 @@ connect_action (GtkWidget  *widget,
   if (uri[0] == '\0' || !GB_IS_APPLICATION (app))
     return;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   set_busy (self, TRUE);
 
   gb_application_add_connection_async (GB_APPLICATION (app), uri, self->cancellable,
@@ -155,7 +163,6 @@ gb_add_connection_dialog_class_init (GbAddConnectionDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-add-connection-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, GbAddConnectionDialog, uri_entry);
-  gtk_widget_class_bind_template_child (widget_class, GbAddConnectionDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, GbAddConnectionDialog, spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_uri_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);

@@ -29,15 +29,6 @@ provider_added (gpointer data)
 }
 
 static gboolean
-error_shown (gpointer data)
-{
-  GtkWidget *label = gb_test_find_label_with_class (data, "error");
-
-  return label != NULL && gtk_widget_get_visible (label) &&
-         gtk_label_get_text (GTK_LABEL (label))[0] != '\0';
-}
-
-static gboolean
 has_action_name (GtkWidget *widget,
                  gpointer   data)
 {
@@ -69,6 +60,7 @@ test_add_connection (void)
   GtkWindow *dialog;
   GtkWidget *entry;
   GtkWidget *connect_button;
+  AdwMessageDialog *error_dialog;
   GSettings *settings = gb_application_get_settings (app);
   g_auto(GStrv) remembered = NULL;
 
@@ -95,13 +87,24 @@ test_add_connection (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "   ");
   g_assert_false (gtk_widget_is_sensitive (connect_button));
 
-  /* A URI libvirt refuses: its message is shown, nothing is added. */
+  /* A URI libvirt refuses: its message is shown, nothing is added, and
+   * the URI stays there to be corrected. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "nosuchdriver:///system");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.connect", NULL);
-  g_assert_true (gb_test_wait_for (error_shown, dialog, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_for (window_of_type_shown,
+                                   GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), TIMEOUT_MS));
+  error_dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (error_dialog)) == dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (error_dialog), ==,
+                   "Could Not Connect to nosuchdriver:///system");
+  g_assert_cmpstr (adw_message_dialog_get_body (error_dialog), !=, "");
+  g_test_message ("libvirt said: %s", adw_message_dialog_get_body (error_dialog));
   g_assert_null (gb_application_find_provider (app, "nosuchdriver:///system"));
-  g_test_message ("libvirt said: %s",
-                  gtk_label_get_text (GTK_LABEL (gb_test_find_label_with_class (GTK_WIDGET (dialog), "error"))));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "nosuchdriver:///system");
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (error_dialog));
+  gb_test_save_png (GTK_WIDGET (error_dialog), "add-connection-error.png");
+  adw_message_dialog_response (error_dialog, "close");
+  gtk_window_destroy (GTK_WINDOW (error_dialog));
 
   /* One that works: added, remembered, and the dialog closes. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "test:///default");
