@@ -83,5 +83,7 @@ void              _gb_libvirt_provider_open_first_async  (const char * const   *
 GbProvider       *_gb_libvirt_provider_open_first_finish (GAsyncResult         *result,
                                                           GError              **error);
 gboolean          _gb_libvirt_provider_is_local     (GbProvider                *provider);
+/* The open connection, or NULL (for in-tree tests that define domains). */
+virConnectPtr     _gb_libvirt_provider_get_handle   (GbProvider                *provider);
 
 G_END_DECLS

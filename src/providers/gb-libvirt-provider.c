@@ -56,6 +56,14 @@ static void start_connecting (GbLibvirtProvider *self);
 static void update_stats_timer (GbLibvirtProvider *self);
 
 static void
+log_libvirt_error (void        *data,
+                   virErrorPtr  error)
+{
+  /* Errors reach the user through GErrors; libvirt's default prints each to stderr. */
+  g_debug ("libvirt: %s", error->message);
+}
+
+static void
 ensure_event_loop (void)
 {
   static gsize done;
@@ -65,8 +73,61 @@ ensure_event_loop (void)
   if (g_once_init_enter (&done))
     {
       gvir_event_register ();
+      virSetErrorFunc (NULL, log_libvirt_error);
       g_once_init_leave (&done, 1);
     }
+}
+
+/* The embedded QEMU driver reads $root/etc/qemu.conf. By default QEMU's
+ * output goes to virtlogd, a daemon that embedding is meant to do without:
+ * have it written to a file under the root instead. Run as root, the driver
+ * would start QEMU as Debian's "libvirt-qemu" user, which cannot read a
+ * private root; QEMU belongs to the app's user, so as root it runs as root.
+ * An existing file is the user's and is left alone. */
+static gboolean
+prepare_embed_root (const char  *uri_string,
+                    GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (uri_string, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  g_autoptr(GHashTable) params = NULL;
+  g_autofree char *etc = NULL;
+  g_autofree char *conf = NULL;
+  const char *root;
+
+  if (uri == NULL || g_strcmp0 (g_uri_get_path (uri), "/embed") != 0 || g_uri_get_query (uri) == NULL)
+    return TRUE;
+
+  params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  root = params ? g_hash_table_lookup (params, "root") : NULL;
+  if (root == NULL)
+    return TRUE;
+
+  etc = g_build_filename (root, "etc", NULL);
+  conf = g_build_filename (etc, "qemu.conf", NULL);
+  if (g_file_test (conf, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  if (g_mkdir_with_parents (etc, 0700) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not create %s: %s"), etc, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return g_file_set_contents (conf,
+                              getuid () == 0
+                              ? "# Written by Glassbox for libvirt's embedded QEMU driver.\n"
+                                "# No virtlogd daemon: QEMU's output goes to a log file under this root.\n"
+                                "stdio_handler = \"file\"\n"
+                                "# QEMU runs as the app's own user.\n"
+                                "user = \"root\"\n"
+                                "group = \"root\"\n"
+                              : "# Written by Glassbox for libvirt's embedded QEMU driver.\n"
+                                "# No virtlogd daemon: QEMU's output goes to a log file under this root.\n"
+                                "stdio_handler = \"file\"\n",
+                              -1, error);
 }
 
 /* Opaque data of libvirt callbacks: a weak reference, so that a callback
@@ -403,6 +464,12 @@ connect_thread (GTask        *task,
   virDomainPtr *doms = NULL;
   GWeakRef *ref;
   int n;
+
+  if (!prepare_embed_root (cd->uri, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
 
   cd->conn = virConnectOpenAuth (cd->uri, virConnectAuthPtrDefault, 0);
   if (cd->conn == NULL)
@@ -987,6 +1054,14 @@ _gb_libvirt_provider_is_local (GbProvider *provider)
 
   parsed = g_uri_parse (gb_provider_get_uri (provider), G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED_QUERY, NULL);
   return parsed != NULL && uri_is_local (parsed);
+}
+
+virConnectPtr
+_gb_libvirt_provider_get_handle (GbProvider *provider)
+{
+  g_return_val_if_fail (GB_IS_LIBVIRT_PROVIDER (provider), NULL);
+
+  return GB_LIBVIRT_PROVIDER (provider)->conn;
 }
 
 /* The first start: which connection to open */

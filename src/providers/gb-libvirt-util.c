@@ -64,7 +64,10 @@ gb_libvirt_state_from_event (int event,
       return GB_MACHINE_STATE_SHUTOFF;
     case VIR_DOMAIN_EVENT_SHUTDOWN:
       /* The guest has finished shutting down; STOPPED follows unless
-       * <on_poweroff> keeps the domain around. */
+       * <on_poweroff> keeps the domain around. When the host ended it
+       * (force off kills QEMU), STOPPED follows at once: no state between. */
+      if (detail == VIR_DOMAIN_EVENT_SHUTDOWN_HOST)
+        return -1;
       return GB_MACHINE_STATE_SHUTTING_DOWN;
     case VIR_DOMAIN_EVENT_PMSUSPENDED:
       return GB_MACHINE_STATE_SUSPENDED;
