@@ -66,6 +66,7 @@ void
 gb_application_init_i18n (void)
 {
   const char *localedir = LOCALEDIR;
+  const char *locale;
 
   if (running_uninstalled ())
     {
@@ -76,7 +77,15 @@ gb_application_init_i18n (void)
       g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, FALSE);
     }
 
-  setlocale (LC_ALL, "");
+  /* gettext ignores LANGUAGE under the plain C locale (no LANG set, as
+   * for root on a fresh machine); C.UTF-8 behaves the same otherwise and
+   * lets LANGUAGE=zh_CN work. */
+  locale = setlocale (LC_ALL, "");
+  if (locale == NULL || g_str_equal (locale, "C") || g_str_equal (locale, "POSIX"))
+    setlocale (LC_ALL, "C.UTF-8");
+  /* The locale is set: GTK must not set it again. */
+  gtk_disable_setlocale ();
+
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
