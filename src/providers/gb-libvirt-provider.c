@@ -561,8 +561,9 @@ apply_listing (GbLibvirtProvider *self,
     remove_machine (self, g_ptr_array_index (gone, i));
 
   /* One items-changed for the whole listing. */
-  g_list_store_splice (store, g_list_model_get_n_items (G_LIST_MODEL (store)), 0,
-                       added->pdata, added->len);
+  if (added->len > 0)
+    g_list_store_splice (store, g_list_model_get_n_items (G_LIST_MODEL (store)), 0,
+                         added->pdata, added->len);
 }
 
 static void
