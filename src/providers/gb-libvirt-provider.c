@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -74,6 +75,9 @@ ensure_event_loop (void)
     {
       gvir_event_register ();
       virSetErrorFunc (NULL, log_libvirt_error);
+      /* A write to a daemon that has just gone away must be an error
+       * (and a dropped connection), not the end of the app. */
+      signal (SIGPIPE, SIG_IGN);
       g_once_init_leave (&done, 1);
     }
 }
