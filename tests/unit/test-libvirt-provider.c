@@ -503,6 +503,54 @@ test_define_and_delete (void)
   g_rmdir (dir);
 }
 
+/* A disk that is a volume of a storage pool is deleted through the pool. */
+static void
+test_delete_volume (void)
+{
+  const char *vol_xml = "<volume><name>doomed.img</name><capacity>1048576</capacity></volume>";
+  virStoragePoolPtr pool = virStoragePoolLookupByName (raw, "default-pool");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *xml = NULL;
+  virStorageVolPtr vol, gone;
+  virDomainPtr dom;
+  GbMachine *machine;
+  const char *to_delete[2] = { NULL, NULL };
+
+  g_assert_nonnull (pool);
+  vol = virStorageVolCreateXML (pool, vol_xml, 0);
+  g_assert_nonnull (vol);
+  path = virStorageVolGetPath (vol);
+  g_assert_nonnull (path);
+  virStorageVolFree (vol);
+
+  xml = g_strdup_printf ("<domain type='test'><name>with-volume</name><memory>65536</memory>"
+                         "<os><type>hvm</type></os><devices>"
+                         "<disk type='file' device='disk'><source file='%s'/>"
+                         "<target dev='vda' bus='virtio'/></disk>"
+                         "</devices></domain>", path);
+  dom = virDomainDefineXML (raw, xml);
+  g_assert_nonnull (dom);
+  virDomainFree (dom);
+  WAIT_FOR (find_machine ("with-volume") != NULL);
+  machine = find_machine ("with-volume");
+  WAIT_FOR (gb_machine_get_config (machine) != NULL);
+
+  to_delete[0] = path;
+  gb_machine_delete_async (machine, to_delete, NULL, store_result, &result);
+  WAIT_FOR (result != NULL);
+  g_assert_true (gb_machine_delete_finish (machine, result, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (find_machine ("with-volume") == NULL);
+
+  /* The pool no longer has it. */
+  gone = virStorageVolLookupByPath (raw, path);
+  g_assert_null (gone);
+  virResetLastError ();
+  virStoragePoolFree (pool);
+}
+
 /* A transient domain (created, never defined) shows while it runs. */
 static void
 test_transient_domain (void)
@@ -639,6 +687,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/events-from-outside", test_events_from_outside);
   g_test_add_func ("/libvirt-provider/errors", test_errors);
   g_test_add_func ("/libvirt-provider/define-and-delete", test_define_and_delete);
+  g_test_add_func ("/libvirt-provider/delete-volume", test_delete_volume);
   g_test_add_func ("/libvirt-provider/transient-domain", test_transient_domain);
   g_test_add_func ("/libvirt-provider/stats", test_stats);
   g_test_add_func ("/libvirt-provider/disconnect", test_disconnect);
