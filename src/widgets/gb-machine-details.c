@@ -298,6 +298,9 @@ update_stats (GbMachineDetails *self)
 
     gtk_label_set_label (self->disk_value, disk_text);
     gtk_label_set_label (self->net_value, net_text);
+    /* Ellipsized on narrow windows: the whole text stays one hover away. */
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->disk_value), disk_text);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->net_value), net_text);
   }
 }
 

@@ -146,26 +146,36 @@ gb_test_find_dialog (GType type)
   return NULL;
 }
 
-/* Renders the widget as the screen shows it and writes a PNG next to the
- * test program (G_TEST_BUILDDIR), to be looked at. */
+/* Renders the widget as the screen last showed it and writes a PNG next to
+ * the test program (G_TEST_BUILDDIR), to be looked at. A GtkWidgetPaintable
+ * has nothing to show between a queued redraw and the next frame, so this
+ * waits for frames until it has. */
 void
 gb_test_save_png (GtkWidget  *widget,
                   const char *filename)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
   GskRenderer *renderer;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
+  int width = 0, height = 0;
+
+  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
+    {
+      g_autoptr(GdkPaintable) paintable = NULL;
+      GtkSnapshot *snapshot;
+
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (gtk_widget_get_root (widget)));
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
 
   g_assert_cmpint (width, >, 0);
   g_assert_cmpint (height, >, 0);
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));

@@ -225,6 +225,13 @@ test_window_shortcut (void)
 }
 
 static gboolean
+has_icon (GtkWidget *widget,
+          gpointer   data)
+{
+  return g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), data) == 0;
+}
+
+static gboolean
 row_is_gone (gpointer data)
 {
   RowSearch *search = data;
@@ -322,6 +329,54 @@ test_window_delete (void)
   g_rmdir (dir);
 }
 
+static gboolean
+leaflet_shows (gpointer data)
+{
+  GtkWidget **pair = data;   /* { leaflet, child } */
+
+  return adw_leaflet_get_folded (ADW_LEAFLET (pair[0])) &&
+         adw_leaflet_get_visible_child (ADW_LEAFLET (pair[0])) == pair[1] &&
+         !adw_leaflet_get_child_transition_running (ADW_LEAFLET (pair[0]));
+}
+
+/* On a narrow window the list and the details page take turns: choosing a
+ * machine shows its page, "Back" returns to the list. */
+static void
+test_window_narrow (void)
+{
+  GtkWidget *window = open_window ();
+  RowSearch row = { window, "test", NULL };
+  GtkWidget *leaflet, *details, *content, *back;
+  GtkWidget *pair[2];
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
+  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+
+  leaflet = gb_test_find_widget (window, ADW_TYPE_LEAFLET, NULL, NULL);
+  details = gb_test_find_widget (window, g_type_from_name ("GbMachineDetails"), NULL, NULL);
+  g_assert_nonnull (leaflet);
+  content = gtk_widget_get_ancestor (gtk_widget_get_parent (details), GTK_TYPE_BOX);
+
+  gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row.row)));
+  pair[0] = leaflet;
+  pair[1] = content;
+  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+  gtk_test_widget_wait_for_draw (window);
+  gb_test_save_png (window, "window-narrow.png");
+
+  back = gb_test_find_widget (content, GTK_TYPE_BUTTON, has_icon, (gpointer) "go-previous-symbolic");
+  g_assert_nonnull (back);
+  g_assert_true (gtk_widget_get_visible (back));
+  g_signal_emit_by_name (back, "clicked");
+  /* The sidebar: the box holding the machine list. */
+  pair[1] = gtk_widget_get_parent (gb_test_find_widget (window, g_type_from_name ("GbMachineList"), NULL, NULL));
+  g_assert_nonnull (pair[1]);
+  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+
+  gb_window_select_machine (GB_WINDOW (window), NULL);
+  close_window (window);
+}
+
 /* A toast shows one line; libvirt's longer messages go to a dialog whole. */
 static void
 test_window_long_error (void)
@@ -358,6 +413,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/pause-resume", test_window_shortcut);
   g_test_add_func ("/ui/window/delete", test_window_delete);
   g_test_add_func ("/ui/window/long-error", test_window_long_error);
+  g_test_add_func ("/ui/window/narrow", test_window_narrow);
 
   ret = g_test_run ();
 
