@@ -22,6 +22,7 @@ struct _GbProviderRow
   GtkLabel   *uri_label;
   GtkLabel   *transient_label;
   GtkLabel   *error_label;
+  GtkLabel   *empty_label;
   GtkWidget  *menu_button;
 };
 
@@ -86,6 +87,11 @@ update (GbProviderRow *self)
   else if (error != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "error");
 
+  /* A connection without machines still says something under its header. */
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_label),
+                          state == GB_PROVIDER_STATE_CONNECTED &&
+                          g_list_model_get_n_items (gb_provider_get_machines (provider)) == 0);
+
   gtk_label_set_label (self->error_label, error);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label),
                           error != NULL && state != GB_PROVIDER_STATE_CONNECTED);
@@ -118,7 +124,10 @@ gb_provider_row_set_provider (GbProviderRow *self,
     return;
 
   if (self->provider != NULL)
-    g_signal_handlers_disconnect_by_data (self->provider, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->provider, self);
+      g_signal_handlers_disconnect_by_data (gb_provider_get_machines (self->provider), self);
+    }
 
   g_set_object (&self->provider, provider);
 
@@ -128,6 +137,8 @@ gb_provider_row_set_provider (GbProviderRow *self,
       g_signal_connect_swapped (provider, "notify::error", G_CALLBACK (update), self);
       g_signal_connect_swapped (provider, "notify::title", G_CALLBACK (update), self);
       g_signal_connect_swapped (provider, "notify::transient", G_CALLBACK (update), self);
+      g_signal_connect_object (gb_provider_get_machines (provider), "items-changed",
+                               G_CALLBACK (update), self, G_CONNECT_SWAPPED);
       update (self);
     }
 
@@ -210,6 +221,7 @@ gb_provider_row_class_init (GbProviderRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, uri_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, transient_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, GbProviderRow, empty_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, menu_button);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
