@@ -165,9 +165,13 @@ typedef struct {
   GbMachine *machine;
 } ConfirmData;
 
+/* A GClosureNotify: freed with the dialog's "response" handler. */
 static void
-confirm_data_free (ConfirmData *data)
+confirm_data_free (gpointer  user_data,
+                   GClosure *closure)
 {
+  ConfirmData *data = user_data;
+
   g_clear_object (&data->widget);
   g_clear_object (&data->machine);
   g_free (data);
@@ -221,7 +225,7 @@ ask_force_off (GtkWidget *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_data (dialog, "response", G_CALLBACK (force_off_response_cb),
                          confirm_data_new (widget, machine),
-                         (GClosureNotify) (void (*) (void)) confirm_data_free, 0);
+                         confirm_data_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -311,7 +315,7 @@ ask_delete (GtkWidget *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_data (dialog, "response", G_CALLBACK (delete_response_cb),
                          confirm_data_new (widget, machine),
-                         (GClosureNotify) (void (*) (void)) confirm_data_free, 0);
+                         confirm_data_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
