@@ -717,6 +717,7 @@ gb_libvirt_provider_disconnect (GbProvider *provider)
   update_stats_timer (self);
 
   remove_all_machines (self);
+  _gb_provider_set_error (provider, NULL);
   _gb_provider_set_state (provider, GB_PROVIDER_STATE_DISCONNECTED);
 
   g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Disconnected"));
