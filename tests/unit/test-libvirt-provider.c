@@ -188,6 +188,25 @@ test_open_first (void)
   g_assert_nonnull (strstr (error->message, "test:///no/such/file.xml"));
 }
 
+/* A connection that cannot open says why, in libvirt's words, and stays down. */
+static void
+test_connect_error (void)
+{
+  g_autoptr(GbProvider) p = gb_libvirt_provider_new ("test:///no/such/file.xml");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gb_provider_connect_async (p, NULL, store_result, &result);
+  g_assert_cmpint (gb_provider_get_state (p), ==, GB_PROVIDER_STATE_CONNECTING);
+  WAIT_FOR (result != NULL);
+  g_assert_false (gb_provider_connect_finish (p, result, &error));
+  g_assert_error (error, GB_LIBVIRT_ERROR, VIR_ERR_XML_ERROR);
+  g_assert_nonnull (strstr (error->message, "/no/such/file.xml"));
+  g_assert_cmpint (gb_provider_get_state (p), ==, GB_PROVIDER_STATE_DISCONNECTED);
+  g_assert_cmpstr (gb_provider_get_error (p), ==, error->message);
+  g_assert_cmpuint (g_list_model_get_n_items (gb_provider_get_machines (p)), ==, 0);
+}
+
 static void
 on_provider_state (GbProvider *p,
                    GParamSpec *pspec,
@@ -280,6 +299,11 @@ test_lifecycle (void)
 
   /* Exactly one notification per change, nothing spurious in between. */
   g_assert_cmpuint (log.states->len, ==, 6);
+
+  /* Reboot: accepted, and the machine is running again afterwards. */
+  g_assert_true (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
 
   state_log_stop (&log);
 }
@@ -682,6 +706,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/titles", test_titles);
   g_test_add_func ("/libvirt-provider/state-strings", test_state_strings);
   g_test_add_func ("/libvirt-provider/open-first", test_open_first);
+  g_test_add_func ("/libvirt-provider/connect-error", test_connect_error);
   g_test_add_func ("/libvirt-provider/connect-and-list", test_connect_and_list);
   g_test_add_func ("/libvirt-provider/lifecycle", test_lifecycle);
   g_test_add_func ("/libvirt-provider/events-from-outside", test_events_from_outside);
