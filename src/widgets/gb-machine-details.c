@@ -165,6 +165,8 @@ update_config (GbMachineDetails *self)
   if (os_name == NULL && config != NULL)
     os_name = gb_machine_config_get_os_name (config);
   gtk_label_set_label (self->os_value, os_name ? os_name : _("Unknown"));
+  /* The libosinfo id, for those who want the exact entry. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->os_value), gb_machine_get_os_id (self->machine));
   gtk_label_set_label (self->uuid_value, gb_machine_get_uuid (self->machine));
 
   if (config == NULL)

@@ -377,6 +377,35 @@ test_window_narrow (void)
   close_window (window);
 }
 
+/* With "Ask Before Forcing Off" turned off in Preferences, force off acts
+ * at once. */
+static void
+test_window_force_off_without_asking (void)
+{
+  GSettings *settings = gb_application_get_settings (app);
+  GtkWidget *window = open_window ();
+  RowSearch row = { window, "test", NULL };
+  LabelSearch state = { NULL, "Running" };
+
+  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  state.root = row.row;
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+
+  g_settings_set_boolean (settings, "confirm-force-off", FALSE);
+  g_assert_true (gtk_widget_activate_action (row.row, "machine.force-off", NULL));
+  g_assert_null (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  state.text = "Shut off";
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_null (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_settings_reset (settings, "confirm-force-off");
+
+  g_assert_true (gtk_widget_activate_action (row.row, "machine.start", NULL));
+  state.text = "Running";
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+
+  close_window (window);
+}
+
 /* A toast shows one line; libvirt's longer messages go to a dialog whole. */
 static void
 test_window_long_error (void)
@@ -414,6 +443,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/delete", test_window_delete);
   g_test_add_func ("/ui/window/long-error", test_window_long_error);
   g_test_add_func ("/ui/window/narrow", test_window_narrow);
+  g_test_add_func ("/ui/window/force-off-without-asking", test_window_force_off_without_asking);
 
   ret = g_test_run ();
 
