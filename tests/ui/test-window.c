@@ -406,6 +406,69 @@ test_window_force_off_without_asking (void)
   close_window (window);
 }
 
+static gboolean
+label_starts_with (GtkWidget *widget,
+                   gpointer   data)
+{
+  return g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), data);
+}
+
+static gboolean
+toast_is_shown (gpointer data)
+{
+  LabelSearch *search = data;
+
+  return gb_test_find_widget (search->root, GTK_TYPE_LABEL, label_starts_with,
+                              (gpointer) search->text) != NULL;
+}
+
+/* When libvirt refuses, its own words reach the user. The machine is
+ * stopped behind Glassbox's back (another libvirt client) and, before the
+ * event arrives, the user asks to shut it down. */
+static void
+test_window_libvirt_error (void)
+{
+  GtkWidget *window = open_window ();
+  RowSearch row = { window, "test", NULL };
+  LabelSearch state = { NULL, "Running" };
+  LabelSearch toast = { window, "Could not shut down “test”: " };
+  GtkWidget *label;
+  virConnectPtr conn;
+  virDomainPtr dom;
+
+  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  state.root = row.row;
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+
+  conn = virConnectOpen (TEST_URI);
+  g_assert_nonnull (conn);
+  dom = virDomainLookupByName (conn, "test");
+  g_assert_nonnull (dom);
+  g_assert_cmpint (virDomainDestroy (dom), ==, 0);
+
+  /* No main loop iteration since: Glassbox still believes it runs. */
+  g_assert_true (gtk_widget_activate_action (row.row, "machine.shutdown", NULL));
+  g_assert_true (gb_test_wait_for (toast_is_shown, &toast, TIMEOUT_MS));
+  label = gb_test_find_widget (window, GTK_TYPE_LABEL, label_starts_with, (gpointer) toast.text);
+  g_test_message ("toast: %s", gtk_label_get_text (GTK_LABEL (label)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "not running"));
+
+  /* And the list caught up by the event. */
+  state.text = "Shut off";
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+
+  gtk_test_widget_wait_for_draw (window);
+  gb_test_save_png (window, "window-error-toast.png");
+
+  g_assert_cmpint (virDomainCreate (dom), ==, 0);
+  state.text = "Running";
+  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  virDomainFree (dom);
+  virConnectClose (conn);
+
+  close_window (window);
+}
+
 /* A toast shows one line; libvirt's longer messages go to a dialog whole. */
 static void
 test_window_long_error (void)
@@ -444,6 +507,7 @@ main (int   argc,
   g_test_add_func ("/ui/window/long-error", test_window_long_error);
   g_test_add_func ("/ui/window/narrow", test_window_narrow);
   g_test_add_func ("/ui/window/force-off-without-asking", test_window_force_off_without_asking);
+  g_test_add_func ("/ui/window/libvirt-error", test_window_libvirt_error);
 
   ret = g_test_run ();
 
