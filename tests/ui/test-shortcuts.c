@@ -2,7 +2,7 @@
  *
  * Keys go through the X server (XTEST on Xvfb) to the focused window, as a
  * user's would: Ctrl+Shift+P pauses the selected machine, Ctrl+Shift+C
- * resumes it, Ctrl+comma opens the preferences.
+ * resumes it, Ctrl+comma opens the preferences, Ctrl+? the shortcuts.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -56,6 +56,12 @@ static gboolean
 preferences_shown (gpointer data)
 {
   return gb_test_find_dialog (GB_TYPE_PREFERENCES_WINDOW) != NULL;
+}
+
+static gboolean
+shortcuts_shown (gpointer data)
+{
+  return gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
 }
 
 /* Presses the modifiers, then the key, and lets everything go. */
@@ -131,6 +137,15 @@ test_shortcuts (void)
   press (window, GDK_CONTROL_MASK, XK_comma);
   g_assert_true (gb_test_wait_for (preferences_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_PREFERENCES_WINDOW));
+
+  /* Ctrl+? (Shift+slash here) shows the shortcuts window. */
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
+                  RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_slash);
+  g_assert_true (gb_test_wait_for (shortcuts_shown, NULL, TIMEOUT_MS));
+  gtk_widget_set_visible (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
