@@ -316,6 +316,7 @@ test_window_delete (void)
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check_deleted)));
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check_deleted), TRUE);
+  gb_test_save_png (GTK_WIDGET (dialog), "delete-dialog.png");
   adw_message_dialog_response (dialog, "delete");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
