@@ -164,6 +164,8 @@ on_back_clicked (GbWindow  *self,
                  GtkButton *button)
 {
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  /* Unselected, so that choosing the same machine again opens it again. */
+  gb_machine_list_select_machine (self->machine_list, NULL);
 }
 
 static GbMachine *

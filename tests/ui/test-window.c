@@ -374,6 +374,12 @@ test_window_narrow (void)
   g_assert_nonnull (pair[1]);
   g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
 
+  /* Choosing the same machine again opens its page again. */
+  g_assert_null (gb_window_get_selected_machine (GB_WINDOW (window)));
+  gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row.row)));
+  pair[1] = content;
+  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+
   gb_window_select_machine (GB_WINDOW (window), NULL);
   close_window (window);
 }
