@@ -1,0 +1,712 @@
+/* gb-application.c — the Glassbox application: providers, settings, app actions
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "gb-add-connection-dialog.h"
+#include "gb-application.h"
+#include "gb-libvirt-provider.h"
+#include "gb-preferences-window.h"
+#include "gb-window.h"
+
+struct _GbApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  GListStore     *providers;
+  GCancellable   *cancellable;
+
+  /* The connections were chosen (command line, settings or the default). */
+  guint           opened : 1;
+  /* The first local connection that works is being looked for. */
+  guint           opening_default : 1;
+};
+
+G_DEFINE_FINAL_TYPE (GbApplication, gb_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_PROVIDERS,
+  PROP_SETTINGS,
+  PROP_OPENING_DEFAULT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const GOptionEntry main_entries[] = {
+  { "connect", 'c', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open only this libvirt connection, e.g. qemu:///system"), N_("URI") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+/* TRUE when this program is one built in the build tree, not installed. */
+static gboolean
+running_uninstalled (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
+  gsize len = strlen (build_root);
+
+  return exe != NULL && strncmp (exe, build_root, len) == 0 && exe[len] == '/';
+}
+
+/* Run from the build tree, the program finds its translations in
+ * <build>/po (where meson's i18n module puts them) and, unless told
+ * otherwise, its compiled GSettings schema in <build>/data. */
+void
+gb_application_init_i18n (void)
+{
+  const char *localedir = LOCALEDIR;
+  const char *locale;
+
+  if (running_uninstalled ())
+    {
+      g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
+      g_autofree char *schema_dir = g_build_filename (build_root, "data", NULL);
+
+      localedir = BUILD_LOCALEDIR;
+      g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, FALSE);
+    }
+
+  /* gettext ignores LANGUAGE under the plain C locale (no LANG set, as
+   * for root on a fresh machine); C.UTF-8 behaves the same otherwise and
+   * lets LANGUAGE=zh_CN work. */
+  locale = setlocale (LC_ALL, "");
+  if (locale == NULL || g_str_equal (locale, "C") || g_str_equal (locale, "POSIX"))
+    setlocale (LC_ALL, "C.UTF-8");
+  /* The locale is set: GTK must not set it again. */
+  gtk_disable_setlocale ();
+
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+GbApplication *
+gb_application_new (void)
+{
+  return g_object_new (GB_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/org/glassbox/Glassbox",
+                       NULL);
+}
+
+GListModel *
+gb_application_get_providers (GbApplication *self)
+{
+  g_return_val_if_fail (GB_IS_APPLICATION (self), NULL);
+
+  return G_LIST_MODEL (self->providers);
+}
+
+GSettings *
+gb_application_get_settings (GbApplication *self)
+{
+  g_return_val_if_fail (GB_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+GbProvider *
+gb_application_find_provider (GbApplication *self,
+                              const char    *uri)
+{
+  guint n;
+
+  g_return_val_if_fail (GB_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->providers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
+
+      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0)
+        return provider;
+    }
+
+  return NULL;
+}
+
+static guint
+stats_interval_msec (GbApplication *self)
+{
+  return (guint) (g_settings_get_double (self->settings, "stats-interval") * 1000.0);
+}
+
+static void
+remember_connection (GbApplication *self,
+                     const char    *uri)
+{
+  g_auto(GStrv) uris = g_settings_get_strv (self->settings, "connections");
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) result = NULL;
+
+  if (g_strv_contains ((const char * const *) uris, uri))
+    return;
+
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **) uris);
+  g_strv_builder_add (builder, uri);
+  result = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "connections", (const char * const *) result);
+}
+
+static void
+forget_connection (GbApplication *self,
+                   const char    *uri)
+{
+  g_auto(GStrv) uris = g_settings_get_strv (self->settings, "connections");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    if (g_strcmp0 (uris[i], uri) != 0)
+      g_strv_builder_add (builder, uris[i]);
+
+  result = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "connections", (const char * const *) result);
+}
+
+static void
+add_provider (GbApplication *self,
+              GbProvider    *provider)
+{
+  gb_provider_set_stats_interval (provider, stats_interval_msec (self));
+  g_list_store_append (self->providers, provider);
+}
+
+static void
+show_error (GbApplication *self,
+            const char    *title,
+            const char    *message)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (GB_IS_WINDOW (window))
+    gb_window_show_error (GB_WINDOW (window), title, message);
+  else
+    g_warning ("%s: %s", title, message);
+}
+
+static void
+open_connection_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GbApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A failure stays visible on the connection's header row ("error"). */
+  if (!gb_provider_connect_finish (GB_PROVIDER (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Could not connect to %s: %s",
+             gb_provider_get_uri (GB_PROVIDER (object)), error->message);
+}
+
+/* Adds a connection for this run (the header row shows its progress and
+ * errors). Returns the existing provider if that URI is already open. */
+GbProvider *
+gb_application_open_connection (GbApplication *self,
+                                const char    *uri)
+{
+  g_autoptr(GbProvider) provider = NULL;
+  GbProvider *existing;
+
+  g_return_val_if_fail (GB_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if ((existing = gb_application_find_provider (self, uri)))
+    return existing;
+
+  provider = gb_libvirt_provider_new (uri);
+  add_provider (self, provider);
+  gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
+
+  return provider;
+}
+
+static void
+add_connection_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GbApplication *self = g_task_get_source_object (task);
+  GbProvider *provider = GB_PROVIDER (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!gb_provider_connect_finish (provider, result, &error))
+    {
+      gb_provider_disconnect (provider);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (gb_application_find_provider (self, gb_provider_get_uri (provider)))
+    {
+      gb_provider_disconnect (provider);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               _("Glassbox is already connected to %s"),
+                               gb_provider_get_uri (provider));
+      return;
+    }
+
+  add_provider (self, provider);
+  remember_connection (self, gb_provider_get_uri (provider));
+  g_task_return_pointer (task, g_object_ref (provider), g_object_unref);
+}
+
+/* Connects first; only a connection that works is added and remembered. */
+void
+gb_application_add_connection_async (GbApplication       *self,
+                                     const char          *uri,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GbProvider) provider = NULL;
+
+  g_return_if_fail (GB_IS_APPLICATION (self));
+  g_return_if_fail (uri != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gb_application_add_connection_async);
+
+  if (gb_application_find_provider (self, uri))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                               _("Glassbox is already connected to %s"), uri);
+      return;
+    }
+
+  provider = gb_libvirt_provider_new (uri);
+  gb_provider_connect_async (provider, cancellable, add_connection_cb, g_steal_pointer (&task));
+}
+
+GbProvider *
+gb_application_add_connection_finish (GbApplication  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+gb_application_remove_connection (GbApplication *self,
+                                  const char    *uri)
+{
+  guint n;
+
+  g_return_if_fail (GB_IS_APPLICATION (self));
+  g_return_if_fail (uri != NULL);
+
+  forget_connection (self, uri);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->providers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
+
+      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0)
+        {
+          gb_provider_disconnect (provider);
+          g_list_store_remove (self->providers, i);
+          break;
+        }
+    }
+}
+
+static void
+set_opening_default (GbApplication *self,
+                     gboolean       opening_default)
+{
+  if (self->opening_default == !!opening_default)
+    return;
+
+  self->opening_default = !!opening_default;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPENING_DEFAULT]);
+}
+
+static void
+open_default_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GbApplication) self = user_data;
+  g_autoptr(GbProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_application_release (G_APPLICATION (self));
+  set_opening_default (self, FALSE);
+
+  if (!(provider = gb_libvirt_provider_open_default_finish (result, &error)))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, _("Could not open a local connection"), error->message);
+      return;
+    }
+
+  if (gb_application_find_provider (self, gb_provider_get_uri (provider)))
+    return;
+
+  add_provider (self, provider);
+  remember_connection (self, gb_provider_get_uri (provider));
+}
+
+static void
+open_startup_connections (GbApplication *self,
+                          const char    *connect_uri)
+{
+  g_auto(GStrv) uris = NULL;
+
+  self->opened = TRUE;
+
+  /* Like virt-manager's --connect: exactly this connection, for this run. */
+  if (connect_uri != NULL)
+    {
+      gb_application_open_connection (self, connect_uri);
+      return;
+    }
+
+  uris = g_settings_get_strv (self->settings, "connections");
+  for (guint i = 0; uris[i] != NULL; i++)
+    gb_application_open_connection (self, uris[i]);
+
+  if (uris[0] == NULL)
+    {
+      /* First start: the first local connection that works. */
+      g_application_hold (G_APPLICATION (self));
+      set_opening_default (self, TRUE);
+      gb_libvirt_provider_open_default_async (self->cancellable, open_default_cb, g_object_ref (self));
+    }
+}
+
+static void
+on_stats_interval_changed (GbApplication *self,
+                           const char    *key,
+                           GSettings     *settings)
+{
+  guint msec = stats_interval_msec (self);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->providers));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
+      gb_provider_set_stats_interval (provider, msec);
+    }
+}
+
+static void
+gb_application_activate (GApplication *app)
+{
+  GbApplication *self = GB_APPLICATION (app);
+  GtkWindow *window;
+
+  if (!self->opened)
+    open_startup_connections (self, NULL);
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (gb_window_new (self));
+
+  gtk_window_present (window);
+}
+
+static int
+gb_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+
+  return -1;
+}
+
+static int
+gb_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *command_line)
+{
+  GbApplication *self = GB_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  const char *connect_uri = NULL;
+
+  g_variant_dict_lookup (options, "connect", "&s", &connect_uri);
+
+  if (!self->opened)
+    open_startup_connections (self, connect_uri);
+  else if (connect_uri != NULL)
+    gb_application_open_connection (self, connect_uri);
+
+  g_application_activate (app);
+
+  return 0;
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* Destroying the windows lets them save their size; the application
+   * then quits when its last window is gone. */
+  for (GList *l = windows; l != NULL; l = windows)
+    {
+      windows = l->next;
+      gtk_window_destroy (GTK_WINDOW (l->data));
+    }
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbPreferencesWindow *prefs = gb_preferences_window_new (self);
+
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  static const char *developers[] = { "The Glassbox developers", NULL };
+  GbApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  adw_show_about_window (parent,
+                         "application-name", _("Glassbox"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Glassbox developers"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Create, run and look inside virtual machines"),
+                         "website", "https://glassbox.example.org",
+                         "issue-url", "https://glassbox.example.org/issues",
+                         "developers", developers,
+                         /* Translators: put your name here, it is shown in the About window */
+                         "translator-credits", _("translator-credits"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+add_connection_action (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbAddConnectionDialog *dialog = gb_add_connection_dialog_new (self);
+
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), parent);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+remove_connection_action (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  gb_application_remove_connection (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+
+  if (provider != NULL && gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED)
+    gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "add-connection", add_connection_action },
+  { "remove-connection", remove_connection_action, "s" },
+  { "reconnect", reconnect_action, "s" },
+};
+
+static void
+gb_application_startup (GApplication *app)
+{
+  GbApplication *self = GB_APPLICATION (app);
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "app.add-connection", { "<Control>o", NULL } },
+  };
+
+  G_APPLICATION_CLASS (gb_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self),
+                                           accels[i].action, accels[i].accels);
+
+  gtk_window_set_default_icon_name (APP_ID);
+}
+
+static void
+gb_application_shutdown (GApplication *app)
+{
+  GbApplication *self = GB_APPLICATION (app);
+  guint n;
+
+  g_cancellable_cancel (self->cancellable);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->providers));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
+      gb_provider_disconnect (provider);
+    }
+
+  G_APPLICATION_CLASS (gb_application_parent_class)->shutdown (app);
+}
+
+static void
+gb_application_dispose (GObject *object)
+{
+  GbApplication *self = GB_APPLICATION (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->providers);
+
+  G_OBJECT_CLASS (gb_application_parent_class)->dispose (object);
+}
+
+static void
+gb_application_finalize (GObject *object)
+{
+  GbApplication *self = GB_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (gb_application_parent_class)->finalize (object);
+}
+
+static void
+gb_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  GbApplication *self = GB_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROVIDERS:
+      g_value_set_object (value, self->providers);
+      break;
+
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    case PROP_OPENING_DEFAULT:
+      g_value_set_boolean (value, self->opening_default);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gb_application_class_init (GbApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = gb_application_dispose;
+  object_class->finalize = gb_application_finalize;
+  object_class->get_property = gb_application_get_property;
+
+  app_class->activate = gb_application_activate;
+  app_class->startup = gb_application_startup;
+  app_class->shutdown = gb_application_shutdown;
+  app_class->command_line = gb_application_command_line;
+  app_class->handle_local_options = gb_application_handle_local_options;
+
+  /**
+   * GbApplication:providers:
+   *
+   * The open connections, a #GListModel of #GbProvider, in the order
+   * they were opened.
+   */
+  properties[PROP_PROVIDERS] =
+    g_param_spec_object ("providers", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  /**
+   * GbApplication:opening-default:
+   *
+   * Whether the first local connection that works is being looked for
+   * (first start); opening the embedded driver can take a while.
+   */
+  properties[PROP_OPENING_DEFAULT] =
+    g_param_spec_boolean ("opening-default", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gb_application_init (GbApplication *self)
+{
+  self->settings = g_settings_new (APP_ID);
+  self->providers = g_list_store_new (GB_TYPE_PROVIDER);
+  self->cancellable = g_cancellable_new ();
+
+  g_signal_connect_object (self->settings, "changed::stats-interval",
+                           G_CALLBACK (on_stats_interval_changed), self,
+                           G_CONNECT_SWAPPED);
+
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Create, run and look inside virtual machines."));
+}

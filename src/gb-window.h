@@ -1,0 +1,27 @@
+/* gb-window.h — the main window: machine list beside the selected machine
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "gb-application.h"
+#include "gb-machine.h"
+
+G_BEGIN_DECLS
+
+#define GB_TYPE_WINDOW (gb_window_get_type ())
+G_DECLARE_FINAL_TYPE (GbWindow, gb_window, GB, WINDOW, AdwApplicationWindow)
+
+GbWindow  *gb_window_new                  (GbApplication *application);
+GbMachine *gb_window_get_selected_machine (GbWindow      *self);
+void       gb_window_select_machine       (GbWindow      *self,
+                                           GbMachine     *machine);
+void       gb_window_add_toast            (GbWindow      *self,
+                                           AdwToast      *toast);
+void       gb_window_show_error           (GbWindow      *self,
+                                           const char    *title,
+                                           const char    *message);
+
+G_END_DECLS

@@ -1,0 +1,642 @@
+/* gb-libvirt-machine.c — a machine that is a libvirt domain
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libvirt/virterror.h>
+
+#include "gb-libvirt-machine.h"
+#include "gb-libvirt-private.h"
+#include "gb-machine-private.h"
+#include "gb-provider.h"
+
+struct _GbLibvirtMachine
+{
+  GbMachine          parent_instance;
+
+  virDomainPtr       dom;        /* NULL while the provider is disconnected */
+  GVirDomain        *gdomain;    /* made on demand for consoles */
+
+  /* Counts lifecycle events, so that a refresh that started before an event
+   * does not overwrite the state the event set. */
+  guint              event_serial;
+  guint              refreshing : 1;
+  guint              refresh_again : 1;
+  guint              persistent : 1;
+  guint              has_prev_stats : 1;
+  GbLibvirtRawStats  prev_stats;
+};
+
+G_DEFINE_FINAL_TYPE (GbLibvirtMachine, gb_libvirt_machine, GB_TYPE_MACHINE)
+
+typedef enum {
+  ACTION_START,
+  ACTION_SHUTDOWN,
+  ACTION_FORCE_OFF,
+  ACTION_PAUSE,
+  ACTION_RESUME,
+  ACTION_REBOOT,
+} Action;
+
+static void
+gb_libvirt_machine_finalize (GObject *object)
+{
+  GbLibvirtMachine *self = GB_LIBVIRT_MACHINE (object);
+
+  g_clear_object (&self->gdomain);
+  g_clear_pointer (&self->dom, virDomainFree);
+
+  G_OBJECT_CLASS (gb_libvirt_machine_parent_class)->finalize (object);
+}
+
+static virDomainPtr
+ref_handle (GbLibvirtMachine  *self,
+            GError           **error)
+{
+  if (self->dom == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   _("“%s” cannot be reached: its connection is closed"),
+                   gb_machine_get_name (GB_MACHINE (self)));
+      return NULL;
+    }
+
+  virDomainRef (self->dom);
+  return self->dom;
+}
+
+typedef struct {
+  virDomainPtr dom;
+  Action       action;
+} ActionData;
+
+static void
+action_data_free (gpointer data)
+{
+  ActionData *ad = data;
+
+  virDomainFree (ad->dom);
+  g_free (ad);
+}
+
+static void
+action_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ActionData *ad = task_data;
+  g_autoptr(GError) error = NULL;
+  int ret = -1;
+
+  switch (ad->action)
+    {
+    case ACTION_START:
+      ret = virDomainCreate (ad->dom);
+      break;
+    case ACTION_SHUTDOWN:
+      /* The ACPI power button, as a user would press it. Drivers without
+       * that choice (the test driver) take the default. */
+      ret = virDomainShutdownFlags (ad->dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+      if (ret < 0)
+        {
+          virErrorPtr err = virGetLastError ();
+
+          if (err && (err->code == VIR_ERR_INVALID_ARG || err->code == VIR_ERR_NO_SUPPORT))
+            ret = virDomainShutdownFlags (ad->dom, 0);
+        }
+      break;
+    case ACTION_FORCE_OFF:
+      ret = virDomainDestroy (ad->dom);
+      break;
+    case ACTION_PAUSE:
+      ret = virDomainSuspend (ad->dom);
+      break;
+    case ACTION_RESUME:
+      ret = virDomainResume (ad->dom);
+      break;
+    case ACTION_REBOOT:
+      ret = virDomainReboot (ad->dom, 0);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (ret < 0)
+    {
+      gb_libvirt_set_error (&error, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+run_action (GbLibvirtMachine    *self,
+            Action               action,
+            gpointer             source_tag,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  ActionData *ad;
+  virDomainPtr dom;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  dom = ref_handle (self, &error);
+  if (dom == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  ad = g_new0 (ActionData, 1);
+  ad->dom = dom;
+  ad->action = action;
+  g_task_set_task_data (task, ad, action_data_free);
+  /* Once asked, libvirt finishes the call; cancelling only drops the answer. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, action_thread);
+}
+
+#define DEFINE_ACTION(name, ACTION)                                              \
+static void                                                                      \
+gb_libvirt_machine_##name##_async (GbMachine           *machine,                 \
+                                   GCancellable        *cancellable,             \
+                                   GAsyncReadyCallback  callback,                \
+                                   gpointer             user_data)               \
+{                                                                                \
+  run_action (GB_LIBVIRT_MACHINE (machine), ACTION,                              \
+              gb_libvirt_machine_##name##_async, cancellable, callback, user_data); \
+}
+
+DEFINE_ACTION (start, ACTION_START)
+DEFINE_ACTION (shutdown, ACTION_SHUTDOWN)
+DEFINE_ACTION (force_off, ACTION_FORCE_OFF)
+DEFINE_ACTION (pause, ACTION_PAUSE)
+DEFINE_ACTION (resume, ACTION_RESUME)
+DEFINE_ACTION (reboot, ACTION_REBOOT)
+
+#undef DEFINE_ACTION
+
+/* Delete */
+
+typedef struct {
+  virDomainPtr  dom;
+  char        **paths;
+  gboolean      local;
+} DeleteData;
+
+static void
+delete_data_free (gpointer data)
+{
+  DeleteData *dd = data;
+
+  virDomainFree (dd->dom);
+  g_strfreev (dd->paths);
+  g_free (dd);
+}
+
+static gboolean
+delete_disk (virConnectPtr   conn,
+             const char     *path,
+             gboolean        local,
+             GError        **error)
+{
+  virStorageVolPtr vol;
+
+  /* A volume of a storage pool goes through the pool (it may not even be a
+   * file on this machine); anything else is a plain file. */
+  vol = virStorageVolLookupByPath (conn, path);
+  if (vol != NULL)
+    {
+      int ret = virStorageVolDelete (vol, 0);
+
+      virStorageVolFree (vol);
+      if (ret < 0)
+        {
+          gb_libvirt_set_error (error, NULL);
+          g_prefix_error (error, _("Could not delete “%s”: "), path);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  virResetLastError ();
+
+  if (!local)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Could not delete “%s”: it is not a storage volume, and the machine is on another host"),
+                   path);
+      return FALSE;
+    }
+
+  if (g_unlink (path) < 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Could not delete “%s”: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+delete_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  DeleteData *dd = task_data;
+  g_autoptr(GError) error = NULL;
+  virConnectPtr conn = virDomainGetConnect (dd->dom);
+  int active = virDomainIsActive (dd->dom);
+  int persistent = virDomainIsPersistent (dd->dom);
+
+  if (active < 0 || persistent < 0)
+    goto fail;
+
+  if (active == 1 && virDomainDestroy (dd->dom) < 0)
+    goto fail;
+
+  /* Also drop what would keep libvirt from undefining: a managed save
+   * image, snapshot and checkpoint metadata, UEFI variables. */
+  if (persistent == 1 &&
+      virDomainUndefineFlags (dd->dom,
+                              VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                              VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                              VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA |
+                              VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+    {
+      virErrorPtr err = virGetLastError ();
+
+      /* Drivers that know none of these flags (the test driver knows some)
+       * have nothing of the kind to remove. */
+      if (err == NULL || (err->code != VIR_ERR_INVALID_ARG && err->code != VIR_ERR_NO_SUPPORT))
+        goto fail;
+      if (virDomainUndefine (dd->dom) < 0)
+        goto fail;
+    }
+
+  for (guint i = 0; dd->paths && dd->paths[i]; i++)
+    {
+      g_autoptr(GError) disk_error = NULL;
+
+      if (!delete_disk (conn, dd->paths[i], dd->local, &disk_error) && error == NULL)
+        error = g_steal_pointer (&disk_error);
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+  return;
+
+fail:
+  gb_libvirt_set_error (&error, NULL);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+gb_libvirt_machine_delete_async (GbMachine           *machine,
+                                 const char * const  *disk_paths_to_delete,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GbLibvirtMachine *self = GB_LIBVIRT_MACHINE (machine);
+  GbMachineConfig *config = gb_machine_get_config (machine);
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  DeleteData *dd;
+  virDomainPtr dom;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gb_libvirt_machine_delete_async);
+
+  /* Only ever delete files that are disks of this machine. */
+  for (guint i = 0; disk_paths_to_delete && disk_paths_to_delete[i]; i++)
+    {
+      GPtrArray *disks = config ? gb_machine_config_get_disks (config) : NULL;
+      gboolean found = FALSE;
+
+      for (guint j = 0; disks && j < disks->len && !found; j++)
+        {
+          GbConfigDisk *disk = g_ptr_array_index (disks, j);
+
+          found = g_strcmp0 (disk->path, disk_paths_to_delete[i]) == 0;
+        }
+
+      if (!found)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                   _("“%s” is not a disk of “%s”"),
+                                   disk_paths_to_delete[i], gb_machine_get_name (machine));
+          return;
+        }
+    }
+
+  dom = ref_handle (self, &error);
+  if (dom == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  dd = g_new0 (DeleteData, 1);
+  dd->dom = dom;
+  dd->paths = g_strdupv ((char **) disk_paths_to_delete);
+  dd->local = _gb_libvirt_provider_is_local (gb_machine_get_provider (machine));
+  g_task_set_task_data (task, dd, delete_data_free);
+  g_task_run_in_thread (task, delete_thread);
+}
+
+static void
+gb_libvirt_machine_class_init (GbLibvirtMachineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GbMachineClass *machine_class = GB_MACHINE_CLASS (klass);
+
+  object_class->finalize = gb_libvirt_machine_finalize;
+
+  machine_class->start_async = gb_libvirt_machine_start_async;
+  machine_class->shutdown_async = gb_libvirt_machine_shutdown_async;
+  machine_class->force_off_async = gb_libvirt_machine_force_off_async;
+  machine_class->pause_async = gb_libvirt_machine_pause_async;
+  machine_class->resume_async = gb_libvirt_machine_resume_async;
+  machine_class->reboot_async = gb_libvirt_machine_reboot_async;
+  machine_class->delete_async = gb_libvirt_machine_delete_async;
+}
+
+static void
+gb_libvirt_machine_init (GbLibvirtMachine *self)
+{
+  self->persistent = TRUE;
+}
+
+/**
+ * gb_libvirt_machine_get_domain:
+ *
+ * Returns: (transfer none) (nullable): the domain as a libvirt-gobject
+ *   object, or %NULL while the connection is closed
+ */
+GVirDomain *
+gb_libvirt_machine_get_domain (GbLibvirtMachine *self)
+{
+  g_return_val_if_fail (GB_IS_LIBVIRT_MACHINE (self), NULL);
+
+  if (self->dom == NULL)
+    return NULL;
+
+  if (self->gdomain == NULL)
+    self->gdomain = g_object_new (GVIR_TYPE_DOMAIN, "handle", self->dom, NULL);
+
+  return self->gdomain;
+}
+
+/* Private API, for GbLibvirtProvider */
+
+GbLibvirtMachine *
+_gb_libvirt_machine_new (GbProvider   *provider,
+                         virDomainPtr  dom,
+                         const char   *uuid,
+                         const char   *name)
+{
+  GbLibvirtMachine *self;
+
+  self = g_object_new (GB_TYPE_LIBVIRT_MACHINE,
+                       "provider", provider,
+                       "uuid", uuid,
+                       "name", name,
+                       NULL);
+  _gb_libvirt_machine_set_handle (self, dom);
+
+  return self;
+}
+
+virDomainPtr
+_gb_libvirt_machine_get_handle (GbLibvirtMachine *self)
+{
+  return self->dom;
+}
+
+void
+_gb_libvirt_machine_set_handle (GbLibvirtMachine *self,
+                                virDomainPtr      dom)
+{
+  if (dom == self->dom)
+    return;
+
+  if (dom != NULL)
+    virDomainRef (dom);
+  g_clear_pointer (&self->dom, virDomainFree);
+  g_clear_object (&self->gdomain);
+  self->dom = dom;
+  self->has_prev_stats = FALSE;
+
+  if (dom == NULL)
+    _gb_machine_set_state (GB_MACHINE (self), GB_MACHINE_STATE_UNKNOWN);
+}
+
+gboolean
+_gb_libvirt_machine_get_persistent (GbLibvirtMachine *self)
+{
+  return self->persistent;
+}
+
+void
+_gb_libvirt_machine_set_persistent (GbLibvirtMachine *self,
+                                    gboolean          persistent)
+{
+  self->persistent = !!persistent;
+}
+
+void
+_gb_libvirt_machine_apply_info (GbLibvirtMachine          *self,
+                                const GbLibvirtDomainInfo *info)
+{
+  GbMachine *machine = GB_MACHINE (self);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  _gb_libvirt_machine_set_handle (self, info->dom);
+  _gb_machine_set_name (machine, info->name);
+  _gb_machine_set_state (machine, info->state);
+  _gb_machine_set_config (machine, info->config);
+  self->persistent = info->persistent;
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+domain_unref (gpointer dom)
+{
+  virDomainFree (dom);
+}
+
+static void
+refresh_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GbLibvirtDomainInfo *info;
+
+  info = gb_libvirt_domain_info_fetch (task_data, &error);
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, (GDestroyNotify) gb_libvirt_domain_info_free);
+}
+
+static void
+refresh_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GbLibvirtMachine *self = GB_LIBVIRT_MACHINE (object);
+  guint serial = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GbLibvirtDomainInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->refreshing = FALSE;
+
+  info = g_task_propagate_pointer (G_TASK (result), &error);
+  if (info == NULL)
+    {
+      /* Gone in the meantime (the provider hears of that by event) or
+       * disconnected: nothing to update. */
+      g_debug ("Could not refresh %s: %s", gb_machine_get_name (GB_MACHINE (self)), error->message);
+    }
+  else if (info->dom == self->dom)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      _gb_machine_set_name (GB_MACHINE (self), info->name);
+      _gb_machine_set_config (GB_MACHINE (self), info->config);
+      self->persistent = info->persistent;
+      /* An event that arrived meanwhile knows better than this answer. */
+      if (serial == self->event_serial)
+        _gb_machine_set_state (GB_MACHINE (self), info->state);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+
+  if (self->refresh_again)
+    {
+      self->refresh_again = FALSE;
+      _gb_libvirt_machine_refresh (self);
+    }
+}
+
+void
+_gb_libvirt_machine_refresh (GbLibvirtMachine *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->dom == NULL)
+    return;
+
+  /* One at a time, and one more if asked meanwhile: answers stay in order. */
+  if (self->refreshing)
+    {
+      self->refresh_again = TRUE;
+      return;
+    }
+  self->refreshing = TRUE;
+
+  task = g_task_new (self, NULL, refresh_done, GUINT_TO_POINTER (self->event_serial));
+  g_task_set_source_tag (task, _gb_libvirt_machine_refresh);
+  virDomainRef (self->dom);
+  g_task_set_task_data (task, self->dom, domain_unref);
+  g_task_run_in_thread (task, refresh_thread);
+}
+
+void
+_gb_libvirt_machine_lifecycle (GbLibvirtMachine *self,
+                               int               event,
+                               int               detail)
+{
+  int state = gb_libvirt_state_from_event (event, detail);
+
+  self->event_serial++;
+
+  if (state >= 0)
+    _gb_machine_set_state (GB_MACHINE (self), state);
+  /* A new run counts CPU time from zero again. */
+  if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_STOPPED)
+    self->has_prev_stats = FALSE;
+
+  /* A new definition, or a start or stop (the live definition differs from
+   * the stored one: display ports, hot-plugged devices). */
+  if (event == VIR_DOMAIN_EVENT_DEFINED ||
+      event == VIR_DOMAIN_EVENT_STARTED ||
+      event == VIR_DOMAIN_EVENT_STOPPED)
+    _gb_libvirt_machine_refresh (self);
+}
+
+static double
+rate (guint64 now,
+      guint64 before,
+      double  seconds)
+{
+  return now >= before ? (double) (now - before) / seconds : 0.0;
+}
+
+void
+_gb_libvirt_machine_update_stats (GbLibvirtMachine        *self,
+                                  const GbLibvirtRawStats *raw)
+{
+  GbLibvirtRawStats *prev = &self->prev_stats;
+  GbMachineState state = gb_machine_get_state (GB_MACHINE (self));
+  GbMachineSample sample = { 0 };
+  double seconds;
+
+  if (state != GB_MACHINE_STATE_RUNNING &&
+      state != GB_MACHINE_STATE_PAUSED &&
+      state != GB_MACHINE_STATE_SHUTTING_DOWN)
+    {
+      self->has_prev_stats = FALSE;
+      return;
+    }
+
+  /* Rates need two records; the first only sets the baseline. */
+  if (!self->has_prev_stats || raw->time_us <= prev->time_us)
+    {
+      *prev = *raw;
+      self->has_prev_stats = TRUE;
+      return;
+    }
+
+  seconds = (raw->time_us - prev->time_us) / (double) G_USEC_PER_SEC;
+
+  sample.time_us = raw->time_us;
+  if (raw->has_cpu && prev->has_cpu)
+    {
+      GbMachineConfig *config = gb_machine_get_config (GB_MACHINE (self));
+      guint n_vcpus = raw->n_vcpus;
+
+      if (n_vcpus == 0 && config != NULL)
+        n_vcpus = gb_machine_config_get_n_vcpus (config);
+      n_vcpus = MAX (n_vcpus, 1);
+
+      /* cpu.time is nanoseconds of host CPU for all vCPUs together. */
+      sample.cpu_percent = rate (raw->cpu_time_ns, prev->cpu_time_ns, seconds) / 1e9 / n_vcpus * 100.0;
+      sample.cpu_percent = CLAMP (sample.cpu_percent, 0.0, 100.0);
+    }
+  sample.memory_bytes = raw->has_memory ? raw->memory_bytes : 0;
+  sample.disk_read_bps = rate (raw->rd_bytes, prev->rd_bytes, seconds);
+  sample.disk_write_bps = rate (raw->wr_bytes, prev->wr_bytes, seconds);
+  sample.net_rx_bps = rate (raw->rx_bytes, prev->rx_bytes, seconds);
+  sample.net_tx_bps = rate (raw->tx_bytes, prev->tx_bytes, seconds);
+
+  *prev = *raw;
+  _gb_machine_push_sample (GB_MACHINE (self), &sample);
+}

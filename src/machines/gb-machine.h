@@ -1,0 +1,109 @@
+/* gb-machine.h — one virtual machine, whatever runs it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gb-machine-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _GbProvider GbProvider;
+
+typedef enum {
+  GB_MACHINE_STATE_SHUTOFF,
+  GB_MACHINE_STATE_RUNNING,
+  GB_MACHINE_STATE_PAUSED,
+  GB_MACHINE_STATE_SHUTTING_DOWN,
+  GB_MACHINE_STATE_CRASHED,
+  GB_MACHINE_STATE_SUSPENDED,
+  GB_MACHINE_STATE_UNKNOWN,
+} GbMachineState;
+
+#define GB_TYPE_MACHINE_STATE (gb_machine_state_get_type ())
+GType gb_machine_state_get_type (void) G_GNUC_CONST;
+
+/* Translated, for labels. */
+const char *gb_machine_state_to_string (GbMachineState state);
+
+/* How many samples gb_machine_get_samples() keeps. */
+#define GB_MACHINE_MAX_SAMPLES 60
+
+typedef struct {
+  gint64  time_us;          /* g_get_monotonic_time() when taken */
+  double  cpu_percent;      /* of all the machine's vCPUs: 0..100 */
+  guint64 memory_bytes;
+  double  disk_read_bps;
+  double  disk_write_bps;
+  double  net_rx_bps;
+  double  net_tx_bps;
+} GbMachineSample;
+
+#define GB_TYPE_MACHINE (gb_machine_get_type ())
+G_DECLARE_DERIVABLE_TYPE (GbMachine, gb_machine, GB, MACHINE, GObject)
+
+typedef void (*GbMachineActionFunc) (GbMachine           *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+
+struct _GbMachineClass
+{
+  GObjectClass parent_class;
+
+  GbMachineActionFunc start_async;
+  GbMachineActionFunc shutdown_async;
+  GbMachineActionFunc force_off_async;
+  GbMachineActionFunc pause_async;
+  GbMachineActionFunc resume_async;
+  GbMachineActionFunc reboot_async;
+  void     (*delete_async)  (GbMachine           *self,
+                             const char * const  *disk_paths_to_delete,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+  /* One finish for every action above; the default propagates a boolean GTask. */
+  gboolean (*action_finish) (GbMachine           *self,
+                             GAsyncResult        *result,
+                             GError             **error);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GbProvider             *gb_machine_get_provider    (GbMachine     *self);
+const char             *gb_machine_get_name        (GbMachine     *self);
+const char             *gb_machine_get_uuid        (GbMachine     *self);
+GbMachineState          gb_machine_get_state       (GbMachine     *self);
+const char             *gb_machine_get_os_id       (GbMachine     *self);
+const char             *gb_machine_get_os_name     (GbMachine     *self);
+GbMachineConfig        *gb_machine_get_config      (GbMachine     *self);
+double                  gb_machine_get_cpu_usage   (GbMachine     *self);
+guint64                 gb_machine_get_memory_used (GbMachine     *self);
+gboolean                gb_machine_get_transient   (GbMachine     *self);
+const GbMachineSample  *gb_machine_get_samples     (GbMachine     *self,
+                                                    guint         *n_samples);
+
+void     gb_machine_start_async      (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_start_finish     (GbMachine *self, GAsyncResult *result, GError **error);
+void     gb_machine_shutdown_async   (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_shutdown_finish  (GbMachine *self, GAsyncResult *result, GError **error);
+void     gb_machine_force_off_async  (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_force_off_finish (GbMachine *self, GAsyncResult *result, GError **error);
+void     gb_machine_pause_async      (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_pause_finish     (GbMachine *self, GAsyncResult *result, GError **error);
+void     gb_machine_resume_async     (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_resume_finish    (GbMachine *self, GAsyncResult *result, GError **error);
+void     gb_machine_reboot_async     (GbMachine *self, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gb_machine_reboot_finish    (GbMachine *self, GAsyncResult *result, GError **error);
+/* Undefine, and delete exactly the listed disk files/volumes (NULL = keep all disks). */
+void     gb_machine_delete_async     (GbMachine           *self,
+                                      const char * const  *disk_paths_to_delete,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+gboolean gb_machine_delete_finish    (GbMachine *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

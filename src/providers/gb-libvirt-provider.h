@@ -1,0 +1,29 @@
+/* gb-libvirt-provider.h — a provider backed by one libvirt connection
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "gb-provider.h"
+
+G_BEGIN_DECLS
+
+/* Errors from libvirt keep its own message; the code is libvirt's virErrorNumber. */
+#define GB_LIBVIRT_ERROR (gb_libvirt_error_quark ())
+GQuark gb_libvirt_error_quark (void);
+
+#define GB_TYPE_LIBVIRT_PROVIDER (gb_libvirt_provider_get_type ())
+G_DECLARE_FINAL_TYPE (GbLibvirtProvider, gb_libvirt_provider, GB, LIBVIRT_PROVIDER, GbProvider)
+
+GbProvider *gb_libvirt_provider_new                  (const char          *uri);
+
+/* First start: the first that works of qemu:///session (non-root) or
+ * qemu:///system (root), otherwise qemu:///embed?root=$XDG_DATA_HOME/glassbox/libvirt.
+ * The returned provider is already connected. */
+void        gb_libvirt_provider_open_default_async   (GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+GbProvider *gb_libvirt_provider_open_default_finish  (GAsyncResult        *result,
+                                                      GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,221 @@
+/* test-reconnect.c — a connection whose daemon goes away and comes back
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A private libvirtd, run as "nobody" in session mode, with everything
+ * (socket, pid file, state) under a temporary directory: it touches nothing
+ * of the host's libvirt. The provider talks to the test driver through it
+ * (test+unix:///default?socket=…), so the connection goes over the remote
+ * protocol and can really drop: the test stops the daemon (by its PID), sees
+ * the provider go DISCONNECTED, starts it again, and sees the provider come
+ * back by itself.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "gb-libvirt-machine.h"
+#include "gb-libvirt-private.h"
+#include "gb-libvirt-provider.h"
+
+#define NOBODY 65534
+
+#define WAIT_FOR(cond, seconds)                                               \
+  G_STMT_START {                                                              \
+    gint64 wait_end_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC;  \
+    while (!(cond))                                                           \
+      {                                                                       \
+        if (g_get_monotonic_time () > wait_end_)                              \
+          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
+        g_main_context_iteration (NULL, TRUE);                                \
+      }                                                                       \
+  } G_STMT_END
+
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GSubprocess *
+start_daemon (const char *dir,
+              const char *libvirtd,
+              const char *setpriv)
+{
+  g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
+  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s/run", dir);
+  g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
+  g_autofree char *sock = g_build_filename (dir, "run", "libvirt", "libvirt-sock", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *daemon;
+
+  g_unlink (sock);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                        /* The daemon ends with this test, even if the test fails. */
+                                        setpriv, "--pdeathsig=TERM",
+                                        "--reuid=65534", "--regid=65534", "--clear-groups",
+                                        "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
+                                        libvirtd, NULL);
+  g_assert_no_error (error);
+
+  WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
+  return daemon;
+}
+
+static void
+stop_daemon (GSubprocess *daemon)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *changes)
+{
+  (*changes)++;
+}
+
+static void
+test_reconnect (void)
+{
+  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  g_autofree char *dir = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *uri = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GSubprocess) daemon2 = NULL;
+  g_autoptr(GbProvider) provider = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *rm[] = { "rm", "-rf", NULL, NULL };
+  GbMachine *machine;
+  guint changes = 0;
+  gint64 t0;
+
+  if (libvirtd == NULL)
+    libvirtd = g_strdup ("/usr/sbin/libvirtd");
+  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL)
+    {
+      g_test_skip ("needs libvirtd (libvirt-daemon-system) and setpriv (util-linux)");
+      return;
+    }
+  if (getuid () != 0)
+    {
+      g_test_skip ("runs the private libvirtd as another user, which needs root");
+      return;
+    }
+
+  dir = g_dir_make_tmp ("gb-reconnect-XXXXXX", NULL);
+  run = g_build_filename (dir, "run", NULL);
+  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
+  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
+  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
+  uri = g_strdup_printf ("test+unix:///default?socket=%s/libvirt/libvirt-sock", run);
+
+  daemon = start_daemon (dir, libvirtd, setpriv);
+
+  provider = gb_libvirt_provider_new (uri);
+  gb_provider_connect_async (provider, NULL, store_result, &result);
+  WAIT_FOR (result != NULL, 30);
+  g_assert_true (gb_provider_connect_finish (provider, result, &error));
+  g_assert_no_error (error);
+
+  machine = gb_provider_find_machine (provider, "test");
+  g_assert_nonnull (machine);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  g_signal_connect (gb_provider_get_machines (provider), "items-changed",
+                    G_CALLBACK (on_items_changed), &changes);
+
+  /* The daemon goes away: the provider says so, the machines stay listed
+   * in an unknown state, and acting on them says why it cannot. */
+  stop_daemon (daemon);
+  t0 = g_get_monotonic_time ();
+  WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED, 30);
+  g_test_message ("drop noticed after %.2f s", (g_get_monotonic_time () - t0) / 1e6);
+  g_assert_nonnull (gb_provider_get_error (provider));
+  g_assert_nonnull (strstr (gb_provider_get_error (provider), uri));
+  g_assert_true (gb_provider_find_machine (provider, "test") == machine);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_UNKNOWN);
+  g_assert_null (gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine)));
+
+  gb_machine_pause_async (machine, NULL, store_result, &result2);
+  WAIT_FOR (result2 != NULL, 10);
+  g_assert_false (gb_machine_pause_finish (machine, result2, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+
+  /* Back: the provider reconnects by itself, with the same machine objects. */
+  daemon2 = start_daemon (dir, libvirtd, setpriv);
+  t0 = g_get_monotonic_time ();
+  WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED, 60);
+  g_test_message ("reconnected %.2f s after the daemon was back", (g_get_monotonic_time () - t0) / 1e6);
+  g_assert_null (gb_provider_get_error (provider));
+  g_assert_true (gb_provider_find_machine (provider, "test") == machine);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  g_assert_nonnull (gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine)));
+  g_assert_cmpuint (changes, ==, 0);
+
+  /* And it works again: events included. */
+  gb_machine_pause_async (machine, NULL, store_result, &result2);
+  g_clear_object (&result2);
+  WAIT_FOR (result2 != NULL, 10);
+  g_assert_true (gb_machine_pause_finish (machine, result2, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED, 10);
+
+  /* Disconnecting on purpose is not a drop: no reconnecting after it. */
+  gb_provider_disconnect (provider);
+  g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_DISCONNECTED);
+  g_clear_object (&provider);
+
+  stop_daemon (daemon2);
+  rm[2] = dir;
+  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+static GLogFunc default_log_handler;
+
+static void
+drop_debug (const char     *log_domain,
+            GLogLevelFlags  log_level,
+            const char     *message,
+            gpointer        user_data)
+{
+  if ((log_level & G_LOG_LEVEL_MASK) != G_LOG_LEVEL_DEBUG)
+    default_log_handler (log_domain, log_level, message, user_data);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
+    default_log_handler = g_log_set_default_handler (drop_debug, NULL);
+  g_timeout_add (50, tick, NULL);
+
+  g_test_add_func ("/libvirt/reconnect", test_reconnect);
+
+  return g_test_run ();
+}

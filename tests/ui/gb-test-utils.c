@@ -1,0 +1,188 @@
+/* gb-test-utils.c — helpers for the UI tests: wait, find widgets, save a PNG
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "gb-machine-row.h"
+#include "gb-test-utils.h"
+
+/* The application as the program would run it, registered (so "startup"
+ * ran: actions, accelerators, style.css) but without a main loop of its
+ * own: the tests iterate the default context themselves. */
+GbApplication *
+gb_test_application_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  GbApplication *app = gb_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  /* A blinking cursor's timeout can fire while another window holds the
+   * X focus, which GTK reports as a warning; the tests fail on warnings. */
+  g_object_set (gtk_settings_get_default (),
+                "gtk-cursor-blink", FALSE,
+                "gtk-enable-animations", FALSE,
+                NULL);
+
+  return app;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+gb_test_wait_for (GbTestCondition condition,
+                  gpointer        data,
+                  guint           timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  return condition (data);
+}
+
+GtkWidget *
+gb_test_find_widget (GtkWidget  *root,
+                     GType       type,
+                     gboolean  (*match) (GtkWidget *widget,
+                                         gpointer   data),
+                     gpointer    data)
+{
+  if (root == NULL)
+    return NULL;
+
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && gtk_widget_get_visible (root) &&
+      (match == NULL || match (root, data)))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = gb_test_find_widget (child, type, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+row_has_machine_name (GtkWidget *widget,
+                      gpointer   data)
+{
+  GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (widget));
+
+  return machine != NULL && g_strcmp0 (gb_machine_get_name (machine), data) == 0;
+}
+
+GtkWidget *
+gb_test_find_machine_row (GtkWidget  *root,
+                          const char *machine_name)
+{
+  return gb_test_find_widget (root, GB_TYPE_MACHINE_ROW, row_has_machine_name,
+                              (gpointer) machine_name);
+}
+
+static gboolean
+has_css_class (GtkWidget *widget,
+               gpointer   data)
+{
+  return gtk_widget_has_css_class (widget, data);
+}
+
+GtkWidget *
+gb_test_find_label_with_class (GtkWidget  *root,
+                               const char *css_class)
+{
+  return gb_test_find_widget (root, GTK_TYPE_LABEL, has_css_class, (gpointer) css_class);
+}
+
+static gboolean
+has_text (GtkWidget *widget,
+          gpointer   data)
+{
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), data) == 0;
+}
+
+GtkWidget *
+gb_test_find_label_with_text (GtkWidget  *root,
+                              const char *text)
+{
+  return gb_test_find_widget (root, GTK_TYPE_LABEL, has_text, (gpointer) text);
+}
+
+GtkWindow *
+gb_test_find_dialog (GType type)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+  guint n = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+/* Renders the widget as the screen last showed it and writes a PNG next to
+ * the test program (G_TEST_BUILDDIR), to be looked at. A GtkWidgetPaintable
+ * has nothing to show between a queued redraw and the next frame, so this
+ * waits for frames until it has. */
+void
+gb_test_save_png (GtkWidget  *widget,
+                  const char *filename)
+{
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GskRenderer *renderer;
+  int width = 0, height = 0;
+
+  for (guint attempt = 0; attempt < 50 && node == NULL; attempt++)
+    {
+      g_autoptr(GdkPaintable) paintable = NULL;
+      GtkSnapshot *snapshot;
+
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (gtk_widget_get_root (widget)));
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  g_assert_nonnull (node);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+
+  path = g_test_build_filename (G_TEST_BUILT, filename, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s (%d×%d)", path, width, height);
+}

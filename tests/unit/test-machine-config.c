@@ -1,0 +1,181 @@
+/* test-machine-config.c — GbMachineConfig from domain XML, as virt-manager and Boxes write it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "gb-machine-config.h"
+
+static const char domain_xml[] =
+  "<domain type='kvm'>\n"
+  "  <name>win-and-more</name>\n"
+  "  <uuid>d1a9c1b4-3b1e-4b0c-9f51-2f0a6ad1e001</uuid>\n"
+  "  <metadata>\n"
+  "    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n"
+  "      <libosinfo:os id='http://fedoraproject.org/fedora/37'/>\n"
+  "    </libosinfo:libosinfo>\n"
+  "  </metadata>\n"
+  "  <memory unit='KiB'>4194304</memory>\n"
+  "  <currentMemory unit='KiB'>2097152</currentMemory>\n"
+  "  <vcpu placement='static'>4</vcpu>\n"
+  "  <os>\n"
+  "    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"
+  "    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>\n"
+  "    <nvram>/var/lib/libvirt/qemu/nvram/win_VARS.fd</nvram>\n"
+  "  </os>\n"
+  "  <devices>\n"
+  "    <disk type='file' device='disk'>\n"
+  "      <driver name='qemu' type='qcow2'/>\n"
+  "      <source file='/var/lib/libvirt/images/a.qcow2'/>\n"
+  "      <target dev='sda' bus='sata'/>\n"
+  "    </disk>\n"
+  "    <disk type='file' device='cdrom'>\n"
+  "      <driver name='qemu' type='raw'/>\n"
+  "      <source file='/srv/iso/fedora.iso'/>\n"
+  "      <target dev='sdb' bus='sata'/>\n"
+  "      <readonly/>\n"
+  "    </disk>\n"
+  "    <disk type='volume' device='disk'>\n"
+  "      <driver name='qemu' type='raw'/>\n"
+  "      <source pool='default' volume='data.img'/>\n"
+  "      <target dev='vdb' bus='virtio'/>\n"
+  "    </disk>\n"
+  "    <disk type='file' device='cdrom'>\n"
+  "      <target dev='sdc' bus='sata'/>\n"
+  "      <readonly/>\n"
+  "    </disk>\n"
+  "    <interface type='bridge'>\n"
+  "      <mac address='52:54:00:aa:bb:01'/>\n"
+  "      <source bridge='br0'/>\n"
+  "      <model type='e1000e'/>\n"
+  "    </interface>\n"
+  "    <interface type='user'>\n"
+  "      <mac address='52:54:00:aa:bb:02'/>\n"
+  "      <model type='virtio'/>\n"
+  "    </interface>\n"
+  "    <graphics type='spice' autoport='yes'>\n"
+  "      <listen type='address' address='127.0.0.1'/>\n"
+  "    </graphics>\n"
+  "    <graphics type='vnc' socket='/run/vnc.sock'/>\n"
+  "  </devices>\n"
+  "</domain>\n";
+
+static void
+test_parse (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbMachineConfig) config = gb_machine_config_new_from_xml (domain_xml, &error);
+  GPtrArray *disks, *nics, *graphics;
+  GbConfigDisk *disk;
+  GbConfigNic *nic;
+  GbConfigGraphics *g;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+
+  g_assert_cmpstr (gb_machine_config_get_name (config), ==, "win-and-more");
+  g_assert_cmpstr (gb_machine_config_get_uuid (config), ==, "d1a9c1b4-3b1e-4b0c-9f51-2f0a6ad1e001");
+  g_assert_cmpuint (gb_machine_config_get_n_vcpus (config), ==, 4);
+  g_assert_cmpuint (gb_machine_config_get_memory (config), ==, G_GUINT64_CONSTANT (4) << 30);
+  g_assert_cmpstr (gb_machine_config_get_firmware (config), ==, "efi");
+  g_assert_cmpstr (gb_machine_config_get_os_id (config), ==, "http://fedoraproject.org/fedora/37");
+  /* Resolved later, by the machine, off the main thread. */
+  g_assert_null (gb_machine_config_get_os_name (config));
+
+  disks = gb_machine_config_get_disks (config);
+  g_assert_cmpuint (disks->len, ==, 4);
+
+  disk = disks->pdata[0];
+  g_assert_cmpstr (disk->target, ==, "sda");
+  g_assert_cmpstr (disk->path, ==, "/var/lib/libvirt/images/a.qcow2");
+  g_assert_cmpstr (disk->format, ==, "qcow2");
+  g_assert_cmpstr (disk->bus, ==, "sata");
+  g_assert_cmpstr (disk->device, ==, "disk");
+  g_assert_false (disk->read_only);
+
+  disk = disks->pdata[1];
+  g_assert_cmpstr (disk->device, ==, "cdrom");
+  g_assert_cmpstr (disk->format, ==, "raw");
+  g_assert_cmpstr (disk->path, ==, "/srv/iso/fedora.iso");
+  g_assert_true (disk->read_only);
+
+  disk = disks->pdata[2];
+  g_assert_cmpstr (disk->path, ==, "default/data.img");
+  g_assert_cmpstr (disk->bus, ==, "virtio");
+
+  /* An empty drive. */
+  disk = disks->pdata[3];
+  g_assert_null (disk->path);
+  g_assert_null (disk->format);
+  g_assert_cmpstr (disk->device, ==, "cdrom");
+
+  nics = gb_machine_config_get_nics (config);
+  g_assert_cmpuint (nics->len, ==, 2);
+  nic = nics->pdata[0];
+  g_assert_cmpstr (nic->mac, ==, "52:54:00:aa:bb:01");
+  g_assert_cmpstr (nic->type, ==, "bridge");
+  g_assert_cmpstr (nic->source, ==, "br0");
+  g_assert_cmpstr (nic->model, ==, "e1000e");
+  nic = nics->pdata[1];
+  g_assert_cmpstr (nic->type, ==, "user");
+  g_assert_null (nic->source);
+
+  graphics = gb_machine_config_get_graphics (config);
+  g_assert_cmpuint (graphics->len, ==, 2);
+  g = graphics->pdata[0];
+  g_assert_cmpstr (g->type, ==, "spice");
+  g_assert_cmpstr (g->listen, ==, "127.0.0.1");
+  g = graphics->pdata[1];
+  g_assert_cmpstr (g->type, ==, "vnc");
+  g_assert_cmpstr (g->socket, ==, "/run/vnc.sock");
+}
+
+static void
+test_boxed_copy (void)
+{
+  g_autoptr(GbMachineConfig) config = gb_machine_config_new_from_xml (domain_xml, NULL);
+  GbConfigDisk *disk = gb_machine_config_get_disks (config)->pdata[1];
+  g_autoptr(GbConfigDisk) copy = g_boxed_copy (GB_TYPE_CONFIG_DISK, disk);
+
+  g_assert_true (copy != disk);
+  g_assert_cmpstr (copy->path, ==, disk->path);
+  g_assert_true (copy->read_only);
+}
+
+static void
+test_bios_and_no_metadata (void)
+{
+  g_autoptr(GbMachineConfig) config =
+    gb_machine_config_new_from_xml ("<domain type='qemu'><name>plain</name><memory>131072</memory>"
+                                    "<vcpu>1</vcpu><os><type>hvm</type></os></domain>", NULL);
+
+  g_assert_nonnull (config);
+  g_assert_cmpstr (gb_machine_config_get_firmware (config), ==, "bios");
+  g_assert_null (gb_machine_config_get_os_id (config));
+  g_assert_cmpuint (gb_machine_config_get_memory (config), ==, 128 * 1024 * 1024);
+  g_assert_cmpuint (gb_machine_config_get_disks (config)->len, ==, 0);
+}
+
+static void
+test_invalid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GbMachineConfig) config = gb_machine_config_new_from_xml ("<domain><name>broken", &error);
+
+  g_assert_null (config);
+  g_assert_nonnull (error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/machine-config/parse", test_parse);
+  g_test_add_func ("/machine-config/boxed-copy", test_boxed_copy);
+  g_test_add_func ("/machine-config/bios-and-no-metadata", test_bios_and_no_metadata);
+  g_test_add_func ("/machine-config/invalid", test_invalid);
+
+  return g_test_run ();
+}
