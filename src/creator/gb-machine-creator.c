@@ -746,6 +746,7 @@ prepare_host_cb (GObject      *object,
   GbMachineCreator *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   HostFacts *f = g_task_propagate_pointer (G_TASK (result), &error);
+  GCancellable *cancellable;
   const char *uri;
 
   if (f == NULL)
@@ -803,7 +804,8 @@ prepare_host_cb (GObject      *object,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_VCPUS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAT_AVAILABLE]);
 
-  gb_osinfo_load_db_async (g_task_get_cancellable (task), prepare_db_cb, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  gb_osinfo_load_db_async (cancellable, prepare_db_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -1626,7 +1628,7 @@ gb_machine_creator_build_config (GbMachineCreator  *self,
     {
       metadata = g_markup_printf_escaped ("<libosinfo><os id=\"%s\"/></libosinfo>",
                                           osinfo_entity_get_id (OSINFO_ENTITY (self->os)));
-      if (!gvir_config_domain_set_custom_xml (domain, metadata, "libosinfo",
+      if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, "libosinfo",
                                               GB_LIBOSINFO_NS_URI, error))
         return NULL;
     }
