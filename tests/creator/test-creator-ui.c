@@ -1,0 +1,368 @@
+/* test-creator-ui.c — the New Machine wizard, driven by the keyboard
+ *
+ * Runs under Xvfb.  Keys are real X key events (XTest), so they travel the
+ * same path as a user's: X server → GDK → shortcuts and focus.  The test
+ * picks an ISO it builds (Debian 11 netinst's volume id), walks the seven
+ * steps with Alt+Right, checks each step shows what a user expects, saves a
+ * PNG of every step into the build directory, and creates the machine on
+ * test:///default with Ctrl+Enter.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+#include <gdk/x11/gdkx.h>
+#include <X11/XKBlib.h>
+#include <X11/extensions/XTest.h>
+#include <X11/keysym.h>
+
+#include "gb-libvirt-autoptr.h"
+#include "gb-machine-creator-window.h"
+#include "gb-new-disk-dialog.h"
+
+static char *outdir;
+static GVirConnection *conn;
+
+static void
+pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+}
+
+static gboolean
+wait_until (gboolean (*cond) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static Display *
+xdisplay (void)
+{
+  return gdk_x11_display_get_xdisplay (gdk_display_get_default ());
+}
+
+static void
+key_event (KeySym keysym,
+           gboolean press)
+{
+  KeyCode code = XKeysymToKeycode (xdisplay (), keysym);
+
+  g_assert_cmpint (code, !=, 0);
+  XTestFakeKeyEvent (xdisplay (), code, press, CurrentTime);
+}
+
+/* Presses @keysym with modifiers (ShiftMask, ControlMask, Mod1Mask = Alt). */
+static void
+press (KeySym keysym,
+       guint  mods)
+{
+  if (mods & ControlMask) key_event (XK_Control_L, TRUE);
+  if (mods & Mod1Mask) key_event (XK_Alt_L, TRUE);
+  if (mods & ShiftMask) key_event (XK_Shift_L, TRUE);
+  key_event (keysym, TRUE);
+  key_event (keysym, FALSE);
+  if (mods & ShiftMask) key_event (XK_Shift_L, FALSE);
+  if (mods & Mod1Mask) key_event (XK_Alt_L, FALSE);
+  if (mods & ControlMask) key_event (XK_Control_L, FALSE);
+  XFlush (xdisplay ());
+  pump (60);
+}
+
+/* Types ASCII text; Latin-1 keysyms equal their characters. */
+static void
+type_text (const char *text)
+{
+  for (const char *p = text; *p; p++)
+    {
+      KeySym sym = (KeySym) (guchar) *p;
+      KeyCode code = XKeysymToKeycode (xdisplay (), sym);
+      gboolean shifted = XkbKeycodeToKeysym (xdisplay (), code, 0, 0) != sym;
+
+      if (shifted) key_event (XK_Shift_L, TRUE);
+      key_event (sym, TRUE);
+      key_event (sym, FALSE);
+      if (shifted) key_event (XK_Shift_L, FALSE);
+      XFlush (xdisplay ());
+      pump (5);
+    }
+  pump (100);
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (outdir, name, NULL);
+  int w = gtk_widget_get_width (widget);
+  int h = gtk_widget_get_height (widget);
+
+  pump (250);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s (%dx%d)", path, w, h);
+}
+
+static gboolean
+creator_ready (gpointer data)
+{
+  GbMachineCreatorWindow *win = data;
+
+  return gb_machine_creator_get_ready (gb_machine_creator_window_get_creator (win));
+}
+
+static gboolean
+action_enabled (gpointer data)
+{
+  GtkWidget *win = data;
+  gboolean enabled = FALSE;
+
+  /* The header bar's Next button reflects the action's state. */
+  g_object_get (g_object_get_data (G_OBJECT (win), "next-button"), "sensitive", &enabled, NULL);
+  return enabled;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *action)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (c) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (c)), action) == 0)
+        return c;
+      if ((found = find_button (c, action)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+focus_is_text (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (data));
+
+  return focus != NULL && GTK_IS_TEXT (focus);
+}
+
+static char *
+build_iso (void)
+{
+  g_autofree char *tree = g_build_filename (outdir, "iso-tree", NULL);
+  g_autofree char *cfgdir = g_build_filename (tree, "isolinux", NULL);
+  g_autofree char *iso = g_build_filename (outdir, "debian11.iso", NULL);
+  g_autofree char *cmd = NULL;
+  int status = 0;
+
+  if (g_find_program_in_path ("xorriso") == NULL ||
+      !g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS))
+    return NULL;
+  g_mkdir_with_parents (cfgdir, 0755);
+  cmd = g_strdup_printf ("cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 '%s' && "
+                         "printf 'DEFAULT x\\nLABEL x\\n KERNEL /vmlinuz\\n' > '%s/isolinux.cfg' && "
+                         "rm -f '%s' && xorriso -as mkisofs -quiet -V 'Debian 11.5.0 amd64 n' "
+                         "-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot "
+                         "-boot-load-size 4 -boot-info-table -o '%s' '%s'",
+                         cfgdir, cfgdir, iso, iso, tree);
+  {
+    const char *argv[] = { "sh", "-c", cmd, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &status, NULL));
+  }
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return g_steal_pointer (&iso);
+}
+
+static void
+created_cb (GbMachineCreatorWindow *win,
+            GVirDomain             *domain,
+            gboolean                customize,
+            gpointer                user_data)
+{
+  *(GVirDomain **) user_data = g_object_ref (domain);
+}
+
+static gboolean
+domain_created (gpointer data)
+{
+  return *(GVirDomain **) data != NULL;
+}
+
+static void
+assert_page (GbMachineCreatorWindow *win,
+             const char             *page)
+{
+  g_assert_cmpstr (gb_machine_creator_window_get_page (win), ==, page);
+}
+
+static gboolean
+not_busy (gpointer data)
+{
+  return action_enabled (data);
+}
+
+static void
+test_wizard_keyboard (void)
+{
+  g_autofree char *iso = build_iso ();
+  GbMachineCreatorWindow *win;
+  GbMachineCreator *creator;
+  GVirDomain *created = NULL;
+  g_autoptr(GVirDomain) found = NULL;
+  GtkWidget *dialog = NULL;
+  guint tabs = 0;
+
+  if (iso == NULL)
+    {
+      g_test_skip ("xorriso or isolinux is not installed");
+      return;
+    }
+
+  win = gb_machine_creator_window_new (NULL, conn);
+  g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
+  g_assert_nonnull (g_object_get_data (G_OBJECT (win), "next-button"));
+  g_signal_connect (win, "machine-created", G_CALLBACK (created_cb), &created);
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  creator = gb_machine_creator_window_get_creator (win);
+
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (300);
+
+  /* Without a window manager keyboard focus follows the pointer. */
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  XFlush (xdisplay ());
+  pump (100);
+
+  /* 1. Source: "Installation media" is chosen; Tab to the path field. */
+  assert_page (win, "source");
+  while (!focus_is_text (win) && tabs++ < 40)
+    press (XK_Tab, 0);
+  g_assert_true (focus_is_text (win));
+  type_text (iso);
+  g_assert_cmpstr (gb_machine_creator_get_source_path (creator), ==, iso);
+  save_png (GTK_WIDGET (win), "creator-1-source.png");
+
+  /* 2. Operating system: detected as Debian 11. */
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "os");
+  g_assert_true (wait_until (not_busy, win, 30000));
+  g_assert_cmpstr (osinfo_entity_get_id (OSINFO_ENTITY (gb_machine_creator_get_os (creator))), ==,
+                   "http://debian.org/debian/11");
+  g_assert_true (gb_machine_creator_get_os_detected (creator));
+  save_png (GTK_WIDGET (win), "creator-2-os.png");
+
+  /* 3. Memory and CPUs: libosinfo's recommendation for Debian 11. */
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "resources");
+  g_assert_cmpuint (gb_machine_creator_get_memory_mib (creator), ==, 1024);
+  save_png (GTK_WIDGET (win), "creator-3-resources.png");
+
+  /* 4. Storage: a new 20 GiB disk; the New Disk dialog opens from here. */
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "storage");
+  g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
+  g_assert_cmpuint (gb_machine_creator_get_disk_size (creator), ==, (guint64) 20 << 30);
+  save_png (GTK_WIDGET (win), "creator-4-storage.png");
+
+  press (XK_n, ControlMask | ShiftMask);
+  pump (300);
+  for (GList *l = gtk_window_list_toplevels (); l; l = g_list_delete_link (l, l))
+    if (GB_IS_NEW_DISK_DIALOG (l->data))
+      dialog = l->data;
+  g_assert_nonnull (dialog);
+  XTestFakeMotionEvent (xdisplay (), -1, 100, 100, CurrentTime);
+  pump (300);
+  save_png (dialog, "creator-4b-new-disk.png");
+  gtk_window_close (GTK_WINDOW (dialog));
+  pump (200);
+
+  /* 5. Network: NAT through libvirt's "default" network. */
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (100);
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "network");
+  g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_NAT);
+  save_png (GTK_WIDGET (win), "creator-5-network.png");
+
+  /* 6. Firmware. */
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "firmware");
+  save_png (GTK_WIDGET (win), "creator-6-firmware.png");
+
+  /* 7. Summary: the proposed name, then Back and Next again by keyboard. */
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "summary");
+  g_assert_cmpstr (gb_machine_creator_get_name (creator), ==, "debian11");
+  press (XK_Left, Mod1Mask);
+  assert_page (win, "firmware");
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "summary");
+  save_png (GTK_WIDGET (win), "creator-7-summary.png");
+
+  /* Create with Ctrl+Enter; the window closes and the machine exists. */
+  press (XK_Return, ControlMask);
+  g_assert_true (wait_until (domain_created, &created, 30000));
+  g_assert_cmpstr (gvir_domain_get_name (created), ==, "debian11");
+  g_assert_true (gvir_connection_fetch_domains (conn, NULL, NULL));
+  found = gvir_connection_find_domain_by_name (conn, "debian11");
+  g_assert_nonnull (found);
+  g_object_unref (created);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
+    {
+      g_print ("1..0 # SKIP needs an X11 display (run under xvfb-run with GDK_BACKEND=x11)\n");
+      return 0;
+    }
+
+  outdir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                             "creator-ui", NULL);
+  g_mkdir_with_parents (outdir, 0755);
+
+  gvir_init_object (NULL, NULL);
+  conn = gvir_connection_new ("test:///default");
+  if (!gvir_connection_open (conn, NULL, &error))
+    g_error ("test:///default: %s", error->message);
+
+  g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
+  return g_test_run ();
+}
