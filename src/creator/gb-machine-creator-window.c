@@ -86,6 +86,7 @@ struct _GbMachineCreatorWindow
   GtkCheckButton    *net_user_check;
   AdwActionRow      *net_nat_row;
   AdwActionRow      *net_bridge_row;
+  AdwPreferencesGroup *bridge_group;
   AdwComboRow       *bridge_row;
   GtkStringList     *bridge_model;
 
@@ -423,6 +424,21 @@ os_matches (OsinfoOs   *os,
   return TRUE;
 }
 
+/* Released versions by version, newest first; "testing" and the like last. */
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const char *va = osinfo_product_get_version (*(OsinfoProduct **) a);
+  const char *vb = osinfo_product_get_version (*(OsinfoProduct **) b);
+  gboolean da = va && g_ascii_isdigit (*va);
+  gboolean db = vb && g_ascii_isdigit (*vb);
+
+  if (da != db)
+    return da ? -1 : 1;
+  return strverscmp (vb ? vb : "", va ? va : "");
+}
+
 static void
 fill_os_list (GbMachineCreatorWindow *self)
 {
@@ -432,9 +448,9 @@ fill_os_list (GbMachineCreatorWindow *self)
   g_autofree char *folded = g_utf8_casefold (text, -1);
   g_auto(GStrv) words = g_strsplit (folded, " ", -1);
   g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   const char *distro = current ? osinfo_os_get_distro (current) : NULL;
   GtkWidget *child;
-  guint shown = 0;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->os_list))) != NULL)
     gtk_list_box_remove (self->os_list, child);
@@ -442,14 +458,13 @@ fill_os_list (GbMachineCreatorWindow *self)
   if (db == NULL)
     return;
 
-  /* With no search: the current system's family, newest first; a search
-   * looks through every system in the database. */
+  /* With no search: the current system's family, newest first (else the
+   * whole list); a search looks through every system in the database. */
   all = gb_osinfo_list_os (db);
-  for (guint pass = 0; pass < 2 && shown == 0; pass++)
-    for (guint i = all->len; i > 0 && shown < MAX_OS_ROWS; i--)
+  for (guint pass = 0; pass < 2 && matches->len == 0; pass++)
+    for (guint i = 0; i < all->len; i++)
       {
-        OsinfoOs *os = g_ptr_array_index (all, i - 1);
-        GtkWidget *row;
+        OsinfoOs *os = g_ptr_array_index (all, i);
 
         if (*text != '\0')
           {
@@ -458,16 +473,23 @@ fill_os_list (GbMachineCreatorWindow *self)
           }
         else if (pass == 0 && (distro == NULL || g_strcmp0 (osinfo_os_get_distro (os), distro) != 0))
           continue;
-
-        row = adw_action_row_new ();
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), os_name (os));
-        adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
-                                     osinfo_product_get_short_id (OSINFO_PRODUCT (os)));
-        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-        g_object_set_data_full (G_OBJECT (row), "os", g_object_ref (os), g_object_unref);
-        gtk_list_box_append (self->os_list, row);
-        shown++;
+        g_ptr_array_add (matches, os);
       }
+  if (*text == '\0')
+    g_ptr_array_sort (matches, compare_newest_first);
+
+  for (guint i = 0; i < matches->len && i < MAX_OS_ROWS; i++)
+    {
+      OsinfoOs *os = g_ptr_array_index (matches, i);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), os_name (os));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   osinfo_product_get_short_id (OSINFO_PRODUCT (os)));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data_full (G_OBJECT (row), "os", g_object_ref (os), g_object_unref);
+      gtk_list_box_append (self->os_list, row);
+    }
 
   select_os_row (self);
 }
@@ -757,7 +779,7 @@ enter_network_page (GbMachineCreatorWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->net_bridge_row), bridges[0] != NULL);
   if (bridges[0] == NULL)
     adw_action_row_set_subtitle (self->net_bridge_row, _("This computer has no network bridge."));
-  gtk_widget_set_visible (GTK_WIDGET (self->bridge_row), bridges[0] != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->bridge_group), bridges[0] != NULL);
 
   switch (gb_machine_creator_get_network_kind (c))
     {
@@ -811,15 +833,10 @@ enter_firmware_page (GbMachineCreatorWindow *self)
 {
   GbMachineCreator *c = self->creator;
   gboolean uefi = gb_machine_creator_get_uefi_available (c);
-  g_autofree char *why = NULL;
+  g_autofree char *why = gb_machine_creator_dup_uefi_unavailable_reason (c);
 
-  if (uefi)
+  if (why == NULL)
     why = g_strdup (_("Modern firmware, needed by some newer systems and for Secure Boot."));
-  else if (!g_file_test (GB_OVMF_CODE_PATH, G_FILE_TEST_IS_REGULAR))
-    why = g_strdup (_("Not available: the UEFI firmware for virtual machines (package “ovmf”) is not installed."));
-  else
-    why = g_strdup_printf (_("Not available: %s does not start with UEFI."),
-                           os_name (gb_machine_creator_get_os (c)));
 
   self->updating = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->fw_uefi_row), uefi);
@@ -990,8 +1007,11 @@ go_to_page (GbMachineCreatorWindow *self,
   else if (g_str_equal (name, "summary"))
     enter_summary_page (self);
 
-  /* Keyboard focus goes to the page's first choice. */
-  gtk_widget_child_focus (gtk_stack_get_visible_child (self->stack), GTK_DIR_TAB_FORWARD);
+  /* Keyboard focus goes to the page's first choice (the name, last). */
+  if (g_str_equal (name, "summary"))
+    gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
+  else
+    gtk_widget_child_focus (gtk_stack_get_visible_child (self->stack), GTK_DIR_TAB_FORWARD);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE]);
   update_page (self);
@@ -1285,6 +1305,7 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   CHILD (net_user_check);
   CHILD (net_nat_row);
   CHILD (net_bridge_row);
+  CHILD (bridge_group);
   CHILD (bridge_row);
   CHILD (bridge_model);
   CHILD (fw_bios_check);

@@ -1151,6 +1151,21 @@ gb_machine_creator_get_uefi_available (GbMachineCreator *self)
   return gb_osinfo_supports_efi (self->os, self->arch);
 }
 
+/* Why UEFI cannot be chosen, in a sentence for the user; NULL when it can. */
+char *
+gb_machine_creator_dup_uefi_unavailable_reason (GbMachineCreator *self)
+{
+  if (g_strcmp0 (self->arch, "x86_64") != 0)
+    return g_strdup_printf (_("Not available: Glassbox’s UEFI firmware is for 64-bit PCs (x86_64), "
+                              "and this connection runs %s machines."), self->arch);
+  if (!g_file_test (GB_OVMF_CODE_PATH, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (_("Not available: the UEFI firmware for virtual machines (package “ovmf”) is not installed."));
+  if (!gb_osinfo_supports_efi (self->os, self->arch))
+    return g_strdup_printf (_("Not available: %s does not start with UEFI."),
+                            self->os ? osinfo_product_get_name (OSINFO_PRODUCT (self->os)) : _("this system"));
+  return NULL;
+}
+
 GVirConfigDomainVirtType
 gb_machine_creator_get_virt_type (GbMachineCreator *self)
 {

@@ -133,6 +133,7 @@ GbCreatorFirmware  gb_machine_creator_get_firmware        (GbMachineCreator     
 void               gb_machine_creator_set_firmware        (GbMachineCreator     *self,
                                                            GbCreatorFirmware     firmware);
 gboolean           gb_machine_creator_get_uefi_available  (GbMachineCreator     *self);
+char              *gb_machine_creator_dup_uefi_unavailable_reason (GbMachineCreator *self);
 
 const char        *gb_machine_creator_get_name            (GbMachineCreator     *self);
 void               gb_machine_creator_set_name            (GbMachineCreator     *self,

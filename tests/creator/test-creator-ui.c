@@ -328,6 +328,18 @@ test_wizard_keyboard (void)
   assert_page (win, "summary");
   save_png (GTK_WIDGET (win), "creator-7-summary.png");
 
+  /* A bad name is flagged inline and Create is disabled until it is fixed;
+   * the name field has the focus on this page. */
+  press (XK_End, 0);
+  type_text (" !");
+  g_assert_cmpstr (gb_machine_creator_get_name (creator), ==, "debian11 !");
+  g_assert_false (gtk_widget_get_sensitive (find_button (GTK_WIDGET (win), "creator.create")));
+  save_png (GTK_WIDGET (win), "creator-7b-bad-name.png");
+  press (XK_BackSpace, 0);
+  press (XK_BackSpace, 0);
+  g_assert_cmpstr (gb_machine_creator_get_name (creator), ==, "debian11");
+  g_assert_true (gtk_widget_get_sensitive (find_button (GTK_WIDGET (win), "creator.create")));
+
   /* Create with Ctrl+Enter; the window closes and the machine exists. */
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));
