@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,7 +26,7 @@
 #include "gb-libvirt-autoptr.h"
 
 #ifdef HAVE_BLOCK_CREATE
-# include "block/block.h"
+# include "block.h"
 #endif
 
 GbDiskSpec *
@@ -163,7 +164,8 @@ gb_disk_parse_size (const char  *text,
   return TRUE;
 }
 
-/* Folders work with the block engine, or through libvirt on a local host. */
+/* Folders work with the block engine, or through libvirt's QEMU driver on
+ * this host. */
 gboolean
 gb_disk_can_create_in_folder (GVirConnection *connection)
 {
@@ -174,8 +176,9 @@ gb_disk_can_create_in_folder (GVirConnection *connection)
 
   if (connection == NULL || !gvir_connection_is_open (connection))
     return FALSE;
+  /* A local QEMU driver writes real files; the test driver does not. */
   uri = gvir_connection_get_uri (connection);
-  return uri != NULL && strstr (uri, "://") != NULL && strstr (uri, ":///") != NULL;
+  return uri != NULL && g_str_has_prefix (uri, "qemu:///");
 #endif
 }
 
@@ -499,23 +502,27 @@ create_in_folder_thread (GTask        *task,
 #ifdef HAVE_BLOCK_CREATE
   {
     BlockCreateOptions opts = { 0, };
+    char *message = NULL;
     int r;
 
     opts.format = cd->spec->format == GB_DISK_FORMAT_RAW ? BLOCK_FORMAT_RAW : BLOCK_FORMAT_QCOW2;
     opts.size = cd->spec->capacity;
-    opts.prealloc = (int) cd->spec->prealloc;
+    opts.prealloc = (BlockPrealloc) cd->spec->prealloc;
     opts.backing_file = cd->spec->backing_path;
-    opts.backing_format = cd->spec->backing_path ? gb_disk_format_to_string (cd->spec->backing_format) : NULL;
+    opts.backing_format = cd->spec->backing_format == GB_DISK_FORMAT_RAW ? BLOCK_FORMAT_RAW : BLOCK_FORMAT_QCOW2;
     opts.progress = block_progress_cb;
     opts.user_data = task;
-    r = block_create (path, &opts, NULL);
+    r = block_create (path, &opts, &message);
     if (r < 0)
       {
-        if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        /* A cancelled create removes its file itself. */
+        if (r == -ECANCELED && g_cancellable_set_error_if_cancelled (cancellable, &error))
           g_task_return_error (task, g_steal_pointer (&error));
         else
           g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (-r),
-                                   _("Could not create the disk: %s"), g_strerror (-r));
+                                   _("Could not create the disk: %s"),
+                                   message ? message : g_strerror (-r));
+        free (message);
         return;
       }
     g_task_return_pointer (task, g_steal_pointer (&path), g_free);
