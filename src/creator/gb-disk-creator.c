@@ -460,48 +460,57 @@ gb_disk_create_in_pool_async (GVirStoragePool     *pool,
 }
 
 #ifdef HAVE_BLOCK_CREATE
+typedef struct
+{
+  CreateData   *cd;
+  GCancellable *cancellable;
+} EngineProgress;
+
 static bool
 block_progress_cb (uint64_t done,
                    uint64_t total,
                    void    *user_data)
 {
-  GTask *task = user_data;
-  CreateData *cd = g_task_get_task_data (task);
+  EngineProgress *ep = user_data;
 
-  g_mutex_lock (&cd->lock);
-  cd->fraction = total ? (double) done / (double) total : 0;
-  g_mutex_unlock (&cd->lock);
-  return !g_cancellable_is_cancelled (g_task_get_cancellable (task));
+  g_mutex_lock (&ep->cd->lock);
+  ep->cd->fraction = total ? (double) done / (double) total : 0;
+  g_mutex_unlock (&ep->cd->lock);
+  return !g_cancellable_is_cancelled (ep->cancellable);
 }
 #endif
 
-static void
-create_in_folder_thread (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
+/* Creates @cd->folder/@cd->spec->name; blocking.  Returns the path. */
+static char *
+create_in_folder (CreateData    *cd,
+                  GCancellable  *cancellable,
+                  GError       **error)
 {
-  CreateData *cd = task_data;
-  g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  if (!gb_disk_validate_name (cd->spec->name, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  if (!gb_disk_validate_name (cd->spec->name, error))
+    return NULL;
 
   path = g_build_filename (cd->folder, cd->spec->name, NULL);
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                               _("A file called “%s” exists already"), path);
-      return;
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("A file called “%s” exists already"), path);
+      return NULL;
+    }
+  if (g_mkdir_with_parents (cd->folder, 0755) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create %s: %s"), cd->folder, g_strerror (saved));
+      return NULL;
     }
 
 #ifdef HAVE_BLOCK_CREATE
   {
     BlockCreateOptions opts = { 0, };
+    EngineProgress ep = { cd, cancellable };
     char *message = NULL;
     int r;
 
@@ -511,21 +520,18 @@ create_in_folder_thread (GTask        *task,
     opts.backing_file = cd->spec->backing_path;
     opts.backing_format = cd->spec->backing_format == GB_DISK_FORMAT_RAW ? BLOCK_FORMAT_RAW : BLOCK_FORMAT_QCOW2;
     opts.progress = block_progress_cb;
-    opts.user_data = task;
+    opts.user_data = &ep;
     r = block_create (path, &opts, &message);
     if (r < 0)
       {
         /* A cancelled create removes its file itself. */
-        if (r == -ECANCELED && g_cancellable_set_error_if_cancelled (cancellable, &error))
-          g_task_return_error (task, g_steal_pointer (&error));
-        else
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (-r),
-                                   _("Could not create the disk: %s"),
-                                   message ? message : g_strerror (-r));
+        if (r != -ECANCELED || !g_cancellable_set_error_if_cancelled (cancellable, error))
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
+                       _("Could not create the disk: %s"), message ? message : g_strerror (-r));
         free (message);
-        return;
+        return NULL;
       }
-    g_task_return_pointer (task, g_steal_pointer (&path), g_free);
+    return g_steal_pointer (&path);
   }
 #else
   {
@@ -534,10 +540,17 @@ create_in_folder_thread (GTask        *task,
     g_autoptr(GVirConfigStoragePoolTarget) target = gvir_config_storage_pool_target_new ();
     g_autofree char *name = g_strdup_printf ("glassbox-folder-%08x", g_str_hash (cd->folder) ^ g_random_int ());
     g_autofree char *xml = NULL;
-    g_autofree char *vol_path = NULL;
     virConnectPtr conn = NULL;
     virStoragePoolPtr pool_ptr;
     GVirStoragePool *pool;
+    char *vol_path;
+
+    if (cd->connection == NULL)
+      {
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                             _("Disks in folders need a local connection"));
+        return NULL;
+      }
 
     gvir_config_storage_pool_set_name (conf, name);
     gvir_config_storage_pool_set_pool_type (conf, GVIR_CONFIG_STORAGE_POOL_TYPE_DIR);
@@ -549,25 +562,60 @@ create_in_folder_thread (GTask        *task,
     pool_ptr = virStoragePoolCreateXML (conn, xml, 0);
     if (pool_ptr == NULL)
       {
-        set_error_from_libvirt (&error, _("Could not use the folder"));
+        set_error_from_libvirt (error, _("Could not use the folder"));
         g_boxed_free (GVIR_TYPE_CONNECTION_HANDLE, conn);
-        g_task_return_error (task, g_steal_pointer (&error));
-        return;
+        return NULL;
       }
 
     pool = g_object_new (GVIR_TYPE_STORAGE_POOL, "handle", pool_ptr, NULL);
-    vol_path = create_volume_sync (pool, cd->spec, cd, cancellable, &error);
+    vol_path = create_volume_sync (pool, cd->spec, cd, cancellable, error);
     virStoragePoolDestroy (pool_ptr);
     virStoragePoolFree (pool_ptr);
     g_object_unref (pool);
     g_boxed_free (GVIR_TYPE_CONNECTION_HANDLE, conn);
-
-    if (vol_path == NULL)
-      g_task_return_error (task, g_steal_pointer (&error));
-    else
-      g_task_return_pointer (task, g_steal_pointer (&vol_path), g_free);
+    return vol_path;
   }
 #endif
+}
+
+static void
+create_in_folder_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = create_in_folder (task_data, cancellable, &error);
+
+  if (path == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, path, g_free);
+}
+
+/**
+ * gb_disk_create_in_folder_sync:
+ *
+ * The blocking form of gb_disk_create_in_folder_async(), for worker
+ * threads.  Returns the new file's path.
+ */
+char *
+gb_disk_create_in_folder_sync (GVirConnection    *connection,
+                               const char        *folder,
+                               const GbDiskSpec  *spec,
+                               GCancellable      *cancellable,
+                               GError           **error)
+{
+  CreateData cd = { 0, };
+  char *ret;
+
+  g_mutex_init (&cd.lock);
+  cd.connection = connection;
+  cd.folder = (char *) folder;
+  cd.spec = (GbDiskSpec *) spec;
+  ret = create_in_folder (&cd, cancellable, error);
+  g_mutex_clear (&cd.lock);
+  return ret;
 }
 
 /**

@@ -71,6 +71,11 @@ char        *gb_disk_create_in_pool_sync   (GVirStoragePool   *pool,
                                             const GbDiskSpec  *spec,
                                             GCancellable      *cancellable,
                                             GError           **error);
+char        *gb_disk_create_in_folder_sync (GVirConnection   *connection,
+                                            const char        *folder,
+                                            const GbDiskSpec  *spec,
+                                            GCancellable      *cancellable,
+                                            GError           **error);
 char        *gb_disk_create_finish         (GAsyncResult      *result,
                                             GError           **error);
 

@@ -630,7 +630,10 @@ show_disk_details (GbMachineCreatorWindow *self)
   GbCreatorDisk mode = gb_machine_creator_get_disk_mode (self->creator);
 
   gtk_widget_set_visible (GTK_WIDGET (self->disk_size_row), mode == GB_CREATOR_DISK_NEW);
-  gtk_widget_set_visible (GTK_WIDGET (self->pool_row), mode == GB_CREATOR_DISK_NEW);
+  /* Drivers without a storage API (embedded QEMU) get a plain folder. */
+  gtk_widget_set_visible (GTK_WIDGET (self->pool_row),
+                          mode == GB_CREATOR_DISK_NEW &&
+                          gb_machine_creator_get_storage_available (self->creator));
   gtk_widget_set_visible (GTK_WIDGET (self->disk_path_row), mode == GB_CREATOR_DISK_EXISTING);
   gtk_widget_set_visible (GTK_WIDGET (self->bus_row), mode != GB_CREATOR_DISK_NONE);
 }
@@ -672,6 +675,14 @@ enter_storage_page (GbMachineCreatorWindow *self)
   gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row),
                          gb_machine_creator_get_disk_path (c) ? gb_machine_creator_get_disk_path (c) : "");
   self->updating = FALSE;
+
+  if (!gb_machine_creator_get_storage_available (c))
+    {
+      g_autofree char *folder = gb_machine_creator_dup_image_folder (c);
+      g_autofree char *where = g_strdup_printf (_("Saved in %s"), folder);
+
+      adw_action_row_set_subtitle (self->disk_size_row, where);
+    }
 
   adw_action_row_set_subtitle (self->bus_row,
                                gb_machine_creator_get_disk_virtio (c)
@@ -938,9 +949,17 @@ enter_summary_page (GbMachineCreatorWindow *self)
       {
         g_autofree char *size = g_format_size_full (gb_machine_creator_get_disk_size (c), G_FORMAT_SIZE_IEC_UNITS);
 
-        storage = g_strdup_printf (_("New %s qcow2 disk in pool “%s”, on %s"), size,
-                                   gb_machine_creator_get_pool_name (c),
-                                   gb_machine_creator_get_disk_virtio (c) ? "virtio" : "SATA");
+        if (gb_machine_creator_get_storage_available (c))
+          storage = g_strdup_printf (_("New %s qcow2 disk in pool “%s”, on %s"), size,
+                                     gb_machine_creator_get_pool_name (c),
+                                     gb_machine_creator_get_disk_virtio (c) ? "virtio" : "SATA");
+        else
+          {
+            g_autofree char *folder = gb_machine_creator_dup_image_folder (c);
+
+            storage = g_strdup_printf (_("New %s qcow2 disk in %s, on %s"), size, folder,
+                                       gb_machine_creator_get_disk_virtio (c) ? "virtio" : "SATA");
+          }
       }
       break;
     case GB_CREATOR_DISK_EXISTING:

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -41,6 +42,7 @@ struct _GbMachineCreator
   guint              host_cpus;
   GHashTable        *pool_paths;      /* pool name → target dir ("" unknown) */
   gboolean           nat_available;
+  gboolean           storage_available;  /* the driver has storage pools */
   char              *embed_root;      /* qemu:///embed?root=… */
 
   GbCreatorSource    source_kind;
@@ -624,6 +626,7 @@ typedef struct
   guint                   cpus;
   GHashTable             *pool_paths;
   gboolean                nat_available;
+  gboolean                storage_available;
 } HostFacts;
 
 static void
@@ -679,7 +682,8 @@ prepare_thread (GTask        *task,
 
   /* Drivers without storage or networks (the embedded QEMU driver) are
    * fine: the wizard then offers folders and user-mode networking. */
-  if (gvir_connection_fetch_storage_pools (conn, cancellable, NULL))
+  f->storage_available = gvir_connection_fetch_storage_pools (conn, cancellable, NULL);
+  if (f->storage_available)
     {
       pools = gvir_connection_get_storage_pools (conn);
       for (GList *l = pools; l; l = l->next)
@@ -764,6 +768,7 @@ prepare_host_cb (GObject      *object,
   g_hash_table_unref (self->pool_paths);
   self->pool_paths = g_steal_pointer (&f->pool_paths);
   self->nat_available = f->nat_available;
+  self->storage_available = f->storage_available;
   host_facts_free (f);
 
   uri = gvir_connection_get_uri (self->connection);
@@ -1364,6 +1369,27 @@ uses_kernel_boot (GbMachineCreator *self)
          self->source_kind == GB_CREATOR_SOURCE_TINY_LINUX;
 }
 
+/**
+ * gb_machine_creator_dup_image_folder:
+ *
+ * Where a "default" pool is made when the connection has none, and where
+ * new disks go when its driver has no storage API at all (the embedded QEMU
+ * driver): <embed root>/images, else /var/lib/libvirt/images.
+ */
+char *
+gb_machine_creator_dup_image_folder (GbMachineCreator *self)
+{
+  if (self->embed_root != NULL)
+    return g_build_filename (self->embed_root, "images", NULL);
+  return g_strdup ("/var/lib/libvirt/images");
+}
+
+gboolean
+gb_machine_creator_get_storage_available (GbMachineCreator *self)
+{
+  return self->storage_available;
+}
+
 /* Where a new volume will land: <pool dir>/<name>.qcow2. */
 static char *
 planned_disk_path (GbMachineCreator *self)
@@ -1372,7 +1398,11 @@ planned_disk_path (GbMachineCreator *self)
   g_autofree char *file = g_strdup_printf ("%s.qcow2", self->name);
 
   if (dir == NULL || *dir == '\0')
-    dir = self->embed_root ? self->embed_root : "/var/lib/libvirt/images";
+    {
+      g_autofree char *fallback = gb_machine_creator_dup_image_folder (self);
+
+      return g_build_filename (fallback, file, NULL);
+    }
   return g_build_filename (dir, file, NULL);
 }
 
@@ -1661,6 +1691,7 @@ typedef struct
   gboolean          new_disk;
   gboolean          nat;
   gboolean          start;
+  gboolean          storage_api;    /* else the disk goes into pool_dir */
   gboolean          defined;        /* the domain exists in libvirt */
   GbDiskSpec       *disk;
   char             *pool_name;
@@ -1795,7 +1826,17 @@ create_prepare_thread (GTask        *task,
       return;
     }
 
-  if (cd->new_disk)
+  if (cd->new_disk && !cd->storage_api)
+    {
+      cd->made_disk = gb_disk_create_in_folder_sync (cd->connection, cd->pool_dir, cd->disk,
+                                                     cancellable, &error);
+      if (cd->made_disk == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  else if (cd->new_disk)
     {
       g_autoptr(GVirStoragePool) pool = ensure_pool (cd, cancellable, &error);
 
@@ -1852,6 +1893,11 @@ delete_made_disk (CreateData *cd)
 
   if (cd->made_disk == NULL)
     return;
+  if (!cd->storage_api)
+    {
+      g_unlink (cd->made_disk);
+      return;
+    }
   g_object_get (cd->connection, "handle", &conn, NULL);
   vol = virStorageVolLookupByPath (conn, cd->made_disk);
   if (vol != NULL)
@@ -1964,8 +2010,8 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
   cd->nat = self->network_kind == GB_CREATOR_NETWORK_NAT;
   cd->start = start;
   cd->pool_name = g_strdup (self->pool_name ? self->pool_name : "default");
-  cd->pool_dir = self->embed_root ? g_build_filename (self->embed_root, "images", NULL)
-                                  : g_strdup ("/var/lib/libvirt/images");
+  cd->storage_api = self->storage_available;
+  cd->pool_dir = gb_machine_creator_dup_image_folder (self);
   cd->disk = gb_disk_spec_new ();
   cd->disk->name = g_strdup_printf ("%s.qcow2", self->name);
   cd->disk->capacity = self->disk_size;
