@@ -69,6 +69,7 @@ struct _GbMachineCreator
 
   GbCreatorFirmware  firmware;
   char              *name;
+  gboolean           name_suggested;  /* ours, not typed: may be replaced */
 };
 
 G_DEFINE_FINAL_TYPE (GbMachineCreator, gb_machine_creator, G_TYPE_OBJECT)
@@ -326,6 +327,19 @@ suggest_name (GbMachineCreator *self)
   return g_steal_pointer (&stem);
 }
 
+/* A name from the source and OS, unless the user typed one. */
+static void
+update_suggested_name (GbMachineCreator *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->name != NULL && !self->name_suggested)
+    return;
+  name = suggest_name (self);
+  gb_machine_creator_set_name (self, name);
+  self->name_suggested = TRUE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Defaults                                                           */
 
@@ -429,6 +443,8 @@ apply_source_defaults (GbMachineCreator *self)
         }
     }
   apply_os_defaults (self);
+  if (self->ready)
+    update_suggested_name (self);
 }
 
 /* ------------------------------------------------------------------ */
@@ -730,12 +746,7 @@ prepare_db_cb (GObject      *object,
   else
     apply_os_defaults (self);
 
-  if (self->name == NULL)
-    {
-      g_autofree char *name = suggest_name (self);
-
-      gb_machine_creator_set_name (self, name);
-    }
+  update_suggested_name (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
   g_task_return_boolean (task, TRUE);
@@ -954,7 +965,10 @@ gb_machine_creator_set_name (GbMachineCreator *self,
                              const char       *name)
 {
   if (set_string (&self->name, name))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+    {
+      self->name_suggested = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+    }
 }
 
 OsinfoOs *
@@ -1224,13 +1238,7 @@ detect_media_cb (GObject      *object,
   gb_machine_creator_set_os (self, os);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OS_DETECTED]);
 
-  if (!self->name || g_str_has_prefix (self->name, "machine") || g_str_has_prefix (self->name, "linux"))
-    {
-      g_autofree char *name = suggest_name (self);
-
-      gb_machine_creator_set_name (self, name);
-    }
-
+  update_suggested_name (self);
   g_task_return_boolean (task, detected);
 }
 
@@ -1266,6 +1274,7 @@ detect_tree_cb (GObject      *object,
   self->os_detected = detected;
   gb_machine_creator_set_os (self, os);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OS_DETECTED]);
+  update_suggested_name (self);
   g_task_return_boolean (task, detected);
 }
 
@@ -1692,6 +1701,10 @@ typedef struct
   gboolean          nat;
   gboolean          start;
   gboolean          storage_api;    /* else the disk goes into pool_dir */
+  char             *name;
+  char             *boot_dir;       /* copy kernel/initrd here (system QEMU) */
+  char             *kernel;
+  char             *initrd;
   gboolean          defined;        /* the domain exists in libvirt */
   GbDiskSpec       *disk;
   char             *pool_name;
@@ -1710,6 +1723,10 @@ create_data_free (gpointer data)
   g_free (cd->pool_name);
   g_free (cd->pool_dir);
   g_free (cd->made_disk);
+  g_free (cd->name);
+  g_free (cd->boot_dir);
+  g_free (cd->kernel);
+  g_free (cd->initrd);
   g_clear_object (&cd->config);
   g_free (cd);
 }
@@ -1811,6 +1828,39 @@ ensure_pool (CreateData    *cd,
   return pool;
 }
 
+/* The system QEMU runs as its own user, which cannot read files in a home
+ * directory: give it copies under /var/lib/libvirt/boot (as virt-install
+ * does).  Rewrites *path to the copy. */
+static gboolean
+copy_boot_file (const char  *dir,
+                const char  *prefix,
+                char       **path,
+                GError     **error)
+{
+  g_autofree char *base = NULL;
+  g_autofree char *dest = NULL;
+  g_autoptr(GFile) src = NULL;
+  g_autoptr(GFile) dst = NULL;
+
+  if (*path == NULL || g_str_has_prefix (*path, dir))
+    return TRUE;
+  base = g_path_get_basename (*path);
+  dest = g_strdup_printf ("%s/%s-%s", dir, prefix, base);
+  src = g_file_new_for_path (*path);
+  dst = g_file_new_for_path (dest);
+  if (g_mkdir_with_parents (dir, 0711) < 0 ||
+      !g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not create %s"), dir);
+      return FALSE;
+    }
+  g_chmod (dest, 0644);
+  g_free (*path);
+  *path = g_steal_pointer (&dest);
+  return TRUE;
+}
+
 static void
 create_prepare_thread (GTask        *task,
                        gpointer      source_object,
@@ -1819,6 +1869,14 @@ create_prepare_thread (GTask        *task,
 {
   CreateData *cd = task_data;
   g_autoptr(GError) error = NULL;
+
+  if (cd->boot_dir != NULL &&
+      (!copy_boot_file (cd->boot_dir, cd->name, &cd->kernel, &error) ||
+       !copy_boot_file (cd->boot_dir, cd->name, &cd->initrd, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
 
   if (cd->nat && !ensure_default_network (cd->connection, &error))
     {
@@ -1947,6 +2005,11 @@ create_prepared_cb (GObject      *object,
 
   if (cd->made_disk != NULL)
     gb_machine_creator_set_disk_path (self, cd->made_disk);
+  if (cd->boot_dir != NULL)
+    {
+      gb_machine_creator_set_kernel_path (self, cd->kernel);
+      gb_machine_creator_set_initrd_path (self, cd->initrd);
+    }
 
   cd->config = gb_machine_creator_build_config (self, &error);
   if (cd->config == NULL)
@@ -2011,6 +2074,14 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
   cd->start = start;
   cd->pool_name = g_strdup (self->pool_name ? self->pool_name : "default");
   cd->storage_api = self->storage_available;
+  cd->name = g_strdup (self->name);
+  if (uses_kernel_boot (self) &&
+      g_strcmp0 (gvir_connection_get_uri (self->connection), "qemu:///system") == 0)
+    {
+      cd->boot_dir = g_strdup ("/var/lib/libvirt/boot");
+      cd->kernel = g_strdup (self->kernel_path);
+      cd->initrd = g_strdup (self->initrd_path);
+    }
   cd->pool_dir = gb_machine_creator_dup_image_folder (self);
   cd->disk = gb_disk_spec_new ();
   cd->disk->name = g_strdup_printf ("%s.qcow2", self->name);
