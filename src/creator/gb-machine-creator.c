@@ -1267,6 +1267,15 @@ detect_tree_cb (GObject      *object,
           gb_machine_creator_set_kernel_path (self, k);
           gb_machine_creator_set_initrd_path (self, i);
         }
+      /* Where the installer finds the rest of itself, e.g. inst.repo=URL. */
+      if (os != NULL && osinfo_os_get_kernel_url_argument (os) != NULL &&
+          (self->kernel_cmdline == NULL || *self->kernel_cmdline == '\0'))
+        {
+          g_autofree char *cmdline = g_strdup_printf ("%s=%s", osinfo_os_get_kernel_url_argument (os),
+                                                      self->source_path);
+
+          gb_machine_creator_set_kernel_cmdline (self, cmdline);
+        }
     }
   if (os == NULL && db != NULL)
     os = gb_osinfo_generic_linux (db);
@@ -1828,9 +1837,11 @@ ensure_pool (CreateData    *cd,
   return pool;
 }
 
-/* The system QEMU runs as its own user, which cannot read files in a home
- * directory: give it copies under /var/lib/libvirt/boot (as virt-install
- * does).  Rewrites *path to the copy. */
+/* Boot files QEMU must be able to read: a network installer's kernel is
+ * downloaded (GIO: file:// always, http(s):// where GVfs is installed), and
+ * the system QEMU, which runs as its own user and cannot read files in a
+ * home directory, gets copies under /var/lib/libvirt/boot (as virt-install
+ * does).  Rewrites *path to the local copy. */
 static gboolean
 copy_boot_file (const char  *dir,
                 const char  *prefix,
@@ -1841,18 +1852,23 @@ copy_boot_file (const char  *dir,
   g_autofree char *dest = NULL;
   g_autoptr(GFile) src = NULL;
   g_autoptr(GFile) dst = NULL;
+  gboolean remote;
 
   if (*path == NULL || g_str_has_prefix (*path, dir))
     return TRUE;
-  base = g_path_get_basename (*path);
+  remote = strstr (*path, "://") != NULL;
+  src = remote ? g_file_new_for_uri (*path) : g_file_new_for_path (*path);
+  base = g_file_get_basename (src);
   dest = g_strdup_printf ("%s/%s-%s", dir, prefix, base);
-  src = g_file_new_for_path (*path);
   dst = g_file_new_for_path (dest);
-  if (g_mkdir_with_parents (dir, 0711) < 0 ||
-      !g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+  if (g_mkdir_with_parents (dir, 0711) < 0)
     {
-      if (error && *error == NULL)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not create %s"), dir);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not create %s"), dir);
+      return FALSE;
+    }
+  if (!g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    {
+      g_prefix_error (error, remote ? _("Could not download %s: ") : _("Could not copy %s: "), *path);
       return FALSE;
     }
   g_chmod (dest, 0644);
@@ -2075,10 +2091,16 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
   cd->pool_name = g_strdup (self->pool_name ? self->pool_name : "default");
   cd->storage_api = self->storage_available;
   cd->name = g_strdup (self->name);
-  if (uses_kernel_boot (self) &&
-      g_strcmp0 (gvir_connection_get_uri (self->connection), "qemu:///system") == 0)
+  if (uses_kernel_boot (self))
     {
-      cd->boot_dir = g_strdup ("/var/lib/libvirt/boot");
+      gboolean system = g_strcmp0 (gvir_connection_get_uri (self->connection), "qemu:///system") == 0;
+      gboolean remote = strstr (self->kernel_path, "://") != NULL ||
+                        (self->initrd_path && strstr (self->initrd_path, "://") != NULL);
+
+      if (system)
+        cd->boot_dir = g_strdup ("/var/lib/libvirt/boot");
+      else if (remote)
+        cd->boot_dir = g_build_filename (g_get_user_cache_dir (), "glassbox", "boot", NULL);
       cd->kernel = g_strdup (self->kernel_path);
       cd->initrd = g_strdup (self->initrd_path);
     }

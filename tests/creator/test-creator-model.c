@@ -439,6 +439,49 @@ test_create_test_driver (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
 
+/* A network installer's kernel and initrd are fetched (here from a file://
+ * tree) and the machine boots the local copies. */
+static void
+test_network_install_fetches (void)
+{
+  g_autoptr(GbMachineCreator) creator = new_prepared_creator ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVirDomain) domain = NULL;
+  g_autoptr(GVirConfigDomain) conf = NULL;
+  g_autofree char *tree = g_build_filename (tmpdir, "tree", "install.amd", NULL);
+  g_autofree char *kernel = g_build_filename (tree, "vmlinuz", NULL);
+  g_autofree char *initrd = g_build_filename (tree, "initrd.gz", NULL);
+  g_autofree char *kernel_uri = g_filename_to_uri (kernel, NULL, NULL);
+  g_autofree char *initrd_uri = g_filename_to_uri (initrd, NULL, NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *cached = g_build_filename (g_get_user_cache_dir (), "glassbox", "boot",
+                                              "netinst-vmlinuz", NULL);
+  g_autofree char *contents = NULL;
+
+  g_mkdir_with_parents (tree, 0755);
+  g_assert_true (g_file_set_contents (kernel, "kernel bytes", -1, NULL));
+  g_assert_true (g_file_set_contents (initrd, "initrd bytes", -1, NULL));
+
+  gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_NETWORK_INSTALL);
+  gb_machine_creator_set_source_path (creator, "file:///unused/");
+  gb_machine_creator_set_kernel_path (creator, kernel_uri);
+  gb_machine_creator_set_initrd_path (creator, initrd_uri);
+  gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
+  gb_machine_creator_set_name (creator, "netinst");
+
+  gb_machine_creator_create_async (creator, FALSE, NULL, store_result, &result);
+  domain = gb_machine_creator_create_finish (creator, wait_for_result (&result), &error);
+  g_assert_no_error (error);
+  conf = gvir_domain_get_config (domain, 0, &error);
+  g_assert_no_error (error);
+  xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
+  g_assert_nonnull (strstr (xml, cached));
+  g_assert_null (strstr (xml, "file://"));
+  g_assert_true (g_file_get_contents (cached, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "kernel bytes");
+}
+
 static void
 test_name_validation (void)
 {
@@ -549,6 +592,11 @@ main (int   argc,
 
   tmpdir = g_dir_make_tmp ("gb-creator-XXXXXX", &error);
   g_assert_no_error (error);
+  {
+    /* Downloads and caches stay inside the test's directory. */
+    g_autofree char *cache = g_build_filename (tmpdir, "cache", NULL);
+    g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  }
   gvir_init_object (NULL, NULL);
   conn = gvir_connection_new ("test:///default");
   if (!gvir_connection_open (conn, NULL, &error))
@@ -564,6 +612,7 @@ main (int   argc,
   g_test_add_func ("/creator/xml/network-install", test_xml_network_install);
   g_test_add_func ("/creator/xml/tiny-linux", test_xml_tiny_linux);
   g_test_add_func ("/creator/create/test-driver", test_create_test_driver);
+  g_test_add_func ("/creator/create/network-install-fetches", test_network_install_fetches);
   g_test_add_func ("/creator/name-validation", test_name_validation);
   g_test_add_func ("/creator/disk-size-parsing", test_disk_size_parsing);
   g_test_add_func ("/creator/virt-type-choice", test_virt_type_choice);
