@@ -599,8 +599,8 @@ enter_resources_page (GbMachineCreatorWindow *self)
 
   mem_hint = g_strdup_printf (_("%s suggests %s and needs at least %s. This computer has %s in all."),
                               os_name (gb_machine_creator_get_os (c)), rec, min, host);
-  cpu_hint = g_strdup_printf (ngettext ("More processors let the machine do several things at once. This computer has %u.",
-                                        "More processors let the machine do several things at once. This computer has %u.",
+  cpu_hint = g_strdup_printf (ngettext ("More processors let the machine do several things at once. This computer has %u processor.",
+                                        "More processors let the machine do several things at once. This computer has %u processors.",
                                         gb_machine_creator_get_max_vcpus (c)),
                               gb_machine_creator_get_max_vcpus (c));
   adw_action_row_set_subtitle (self->memory_row, mem_hint);

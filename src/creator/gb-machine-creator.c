@@ -878,22 +878,22 @@ gb_machine_creator_set_source_kind (GbMachineCreator *self,
   apply_source_defaults (self);
 }
 
-#define STRING_ACCESSORS(field, prop)                                         \
+#define STRING_ACCESSORS(field)                                               \
 const char *                                                                  \
 gb_machine_creator_get_##field (GbMachineCreator *self)                       \
 {                                                                             \
   return self->field;                                                         \
 }
 
-STRING_ACCESSORS (source_path, PROP_SOURCE_PATH)
-STRING_ACCESSORS (kernel_path, PROP_KERNEL_PATH)
-STRING_ACCESSORS (initrd_path, PROP_INITRD_PATH)
-STRING_ACCESSORS (kernel_cmdline, PROP_KERNEL_CMDLINE)
-STRING_ACCESSORS (volume_id, PROP_VOLUME_ID)
-STRING_ACCESSORS (disk_path, PROP_DISK_PATH)
-STRING_ACCESSORS (pool_name, PROP_POOL_NAME)
-STRING_ACCESSORS (bridge_name, PROP_BRIDGE_NAME)
-STRING_ACCESSORS (name, PROP_NAME)
+STRING_ACCESSORS (source_path)
+STRING_ACCESSORS (kernel_path)
+STRING_ACCESSORS (initrd_path)
+STRING_ACCESSORS (kernel_cmdline)
+STRING_ACCESSORS (volume_id)
+STRING_ACCESSORS (disk_path)
+STRING_ACCESSORS (pool_name)
+STRING_ACCESSORS (bridge_name)
+STRING_ACCESSORS (name)
 
 void
 gb_machine_creator_set_source_path (GbMachineCreator *self,

@@ -29,6 +29,7 @@ struct _GbNewDiskDialog
   GCancellable    *create_cancellable;
   gboolean         creating;
   gboolean         valid;
+  gboolean         prefer_folder;  /* set_folder() was called */
 
   AdwEntryRow     *name_row;
   AdwComboRow     *location_row;
@@ -298,6 +299,9 @@ pools_fetched_cb (GObject      *object,
       }
   g_list_free_full (pools, g_object_unref);
 
+  /* The pools arrive after the caller may have asked for a folder. */
+  if (self->prefer_folder)
+    preferred = self->pools->len;
   adw_combo_row_set_selected (self->location_row, preferred);
   location_changed_cb (self);
 }
@@ -628,6 +632,7 @@ gb_new_disk_dialog_set_folder (GbNewDiskDialog *self,
   g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->folder_row), folder ? folder : "");
+  self->prefer_folder = TRUE;
   adw_combo_row_set_selected (self->location_row,
                               g_list_model_get_n_items (G_LIST_MODEL (self->location_model)) - 1);
   revalidate (self);

@@ -22,6 +22,8 @@
 #include "gb-libvirt-autoptr.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
+#include "gb-disk-creator.h"
+#include <glib/gstdio.h>
 
 static char *outdir;
 static GVirConnection *conn;
@@ -350,6 +352,130 @@ test_wizard_keyboard (void)
   g_object_unref (created);
 }
 
+static gboolean
+dialog_valid (gpointer data)
+{
+  gboolean valid = FALSE;
+
+  g_object_get (data, "valid", &valid, NULL);
+  return valid;
+}
+
+static gboolean
+string_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static void
+disk_created_cb (GbNewDiskDialog *dialog,
+                 const char      *path,
+                 gpointer         user_data)
+{
+  *(char **) user_data = g_strdup (path);
+}
+
+static GtkWidget *
+find_error_label (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (c) && gtk_widget_has_css_class (c, "error"))
+        return c;
+      if ((found = find_error_label (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The New Disk dialog flags bad input inline, never overwrites, and makes
+ * an image qemu-img accepts (in a folder, for the bundled backend). */
+static void
+test_new_disk_dialog (void)
+{
+  g_autofree char *folder = g_build_filename (outdir, "disks", NULL);
+  g_autofree char *existing = g_build_filename (folder, "taken.qcow2", NULL);
+  g_autofree char *created = NULL;
+  g_autofree char *cmd = NULL;
+  GbNewDiskDialog *dialog;
+  GtkWidget *error_label;
+  int status = 0;
+
+  g_mkdir_with_parents (folder, 0755);
+  g_assert_true (g_file_set_contents (existing, "keep me", -1, NULL));
+  {
+    g_autofree char *old = g_build_filename (folder, "new.qcow2", NULL);
+    g_unlink (old);
+  }
+
+  dialog = gb_new_disk_dialog_new (NULL, conn);
+  g_signal_connect (dialog, "disk-created", G_CALLBACK (disk_created_cb), &created);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gb_new_disk_dialog_set_folder (dialog, folder);
+  gb_new_disk_dialog_set_size (dialog, (guint64) 2 << 30);
+  error_label = find_error_label (GTK_WIDGET (dialog));
+  g_assert_nonnull (error_label);
+
+  /* test:///default writes no files, so folders need the block engine. */
+  gb_new_disk_dialog_set_disk_name (dialog, "new.qcow2");
+  if (!gb_disk_can_create_in_folder (conn))
+    {
+      g_assert_false (dialog_valid (dialog));
+      gtk_window_destroy (GTK_WINDOW (dialog));
+      g_test_skip ("built without the block engine: folders need a local QEMU connection");
+      return;
+    }
+  g_assert_true (wait_until (dialog_valid, dialog, 5000));
+
+  /* An existing file: refused before Create is even possible. */
+  gb_new_disk_dialog_set_disk_name (dialog, "taken.qcow2");
+  pump (100);
+  g_assert_false (dialog_valid (dialog));
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (error_label)), "never overwrites"));
+  save_png (GTK_WIDGET (dialog), "new-disk-exists.png");
+
+  /* A bad name and a bad size. */
+  gb_new_disk_dialog_set_disk_name (dialog, "../escape.qcow2");
+  pump (50);
+  g_assert_false (dialog_valid (dialog));
+  gb_new_disk_dialog_set_disk_name (dialog, "new.qcow2");
+  gb_new_disk_dialog_set_size (dialog, 0);
+  pump (50);
+  g_assert_false (dialog_valid (dialog));
+  g_assert_true (gtk_widget_get_visible (error_label));
+  save_png (GTK_WIDGET (dialog), "new-disk-bad-size.png");
+
+  gb_new_disk_dialog_set_size (dialog, (guint64) 2 << 30);
+  pump (50);
+  g_assert_true (dialog_valid (dialog));
+  g_assert_false (gtk_widget_get_visible (error_label));
+
+  /* Ctrl+Enter creates. */
+  XTestFakeMotionEvent (xdisplay (), -1, 200, 200, CurrentTime);
+  pump (100);
+  press (XK_Return, ControlMask);
+  g_assert_true (wait_until (string_set, &created, 30000));
+  g_assert_true (g_str_has_suffix (created, "/new.qcow2"));
+
+  {
+    g_autofree char *keep = NULL;
+    g_assert_true (g_file_get_contents (existing, &keep, NULL, NULL));
+    g_assert_cmpstr (keep, ==, "keep me");
+  }
+  if (g_find_program_in_path ("qemu-img") != NULL)
+    {
+      g_autofree char *out = NULL;
+
+      cmd = g_strdup_printf ("qemu-img check '%s'", created);
+      g_assert_true (g_spawn_command_line_sync (cmd, &out, NULL, &status, NULL));
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      g_test_message ("qemu-img check: %s", out);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -376,5 +502,6 @@ main (int   argc,
     g_error ("test:///default: %s", error->message);
 
   g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
+  g_test_add_func ("/creator-ui/new-disk-dialog", test_new_disk_dialog);
   return g_test_run ();
 }
