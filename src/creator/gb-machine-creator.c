@@ -1714,12 +1714,12 @@ typedef struct
   char             *boot_dir;       /* copy kernel/initrd here (system QEMU) */
   char             *kernel;
   char             *initrd;
-  gboolean          defined;        /* the domain exists in libvirt */
   GbDiskSpec       *disk;
   char             *pool_name;
   char             *pool_dir;       /* for a pool we make ourselves */
   char             *made_disk;      /* path of the volume we created */
   GVirConfigDomain *config;         /* set on the main thread between steps */
+  GError           *build_error;    /* why config is NULL */
 } CreateData;
 
 static void
@@ -1737,6 +1737,7 @@ create_data_free (gpointer data)
   g_free (cd->kernel);
   g_free (cd->initrd);
   g_clear_object (&cd->config);
+  g_clear_error (&cd->build_error);
   g_free (cd);
 }
 
@@ -1930,34 +1931,6 @@ create_prepare_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
-static void
-create_define_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  CreateData *cd = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVirDomain) domain = NULL;
-
-  domain = gvir_connection_create_domain (cd->connection, cd->config, &error);
-  if (domain == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  cd->defined = TRUE;
-
-  if (cd->start && !gvir_domain_start (domain, 0, &error))
-    {
-      g_prefix_error (&error, _("The machine was created but did not start: "));
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_task_return_pointer (task, g_steal_pointer (&domain), g_object_unref);
-}
-
 /* Undo a volume we made when the machine could not be defined. */
 static void
 delete_made_disk (CreateData *cd)
@@ -1983,19 +1956,53 @@ delete_made_disk (CreateData *cd)
 }
 
 static void
+create_define_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  CreateData *cd = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVirDomain) domain = NULL;
+
+  /* No domain to define (its config could not be built): only clean up. */
+  if (cd->config == NULL)
+    {
+      delete_made_disk (cd);
+      g_task_return_error (task, g_steal_pointer (&cd->build_error));
+      return;
+    }
+
+  domain = gvir_connection_create_domain (cd->connection, cd->config, &error);
+  if (domain == NULL)
+    {
+      /* Here, in the worker, not on the main thread: libvirt blocks. */
+      delete_made_disk (cd);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (cd->start && !gvir_domain_start (domain, 0, &error))
+    {
+      g_prefix_error (&error, _("The machine was created but did not start: "));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&domain), g_object_unref);
+}
+
+static void
 create_defined_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CreateData *cd = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   GVirDomain *domain = g_task_propagate_pointer (G_TASK (result), &error);
 
   if (domain == NULL)
     {
-      if (!cd->defined)
-        delete_made_disk (cd);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -2027,13 +2034,7 @@ create_prepared_cb (GObject      *object,
       gb_machine_creator_set_initrd_path (self, cd->initrd);
     }
 
-  cd->config = gb_machine_creator_build_config (self, &error);
-  if (cd->config == NULL)
-    {
-      delete_made_disk (cd);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
+  cd->config = gb_machine_creator_build_config (self, &cd->build_error);
 
   /* The outer task owns @cd and stays alive through its reference here. */
   define = g_task_new (self, g_task_get_cancellable (task), create_defined_cb, g_object_ref (task));

@@ -185,16 +185,18 @@ read_form (GbNewDiskDialog  *self,
           g_free (spec->backing_path);
           spec->backing_path = g_strdup (backing);
           spec->backing_format = g_str_has_suffix (backing, ".qcow2") ? GB_DISK_FORMAT_QCOW2 : GB_DISK_FORMAT_RAW;
-          /* Trust the file's own header over its name when we can read it. */
-          {
-            gsize len = 0;
-            g_autoptr(GFile) f = g_file_new_for_path (backing);
-            g_autoptr(GFileInputStream) in = g_file_read (f, NULL, NULL);
-            char magic[4];
+          /* Trust the file's own header over its name when we can read it
+           * (only when creating: not on every keystroke). */
+          if (folder_out != NULL)
+            {
+              gsize len = 0;
+              g_autoptr(GFile) f = g_file_new_for_path (backing);
+              g_autoptr(GFileInputStream) in = g_file_read (f, NULL, NULL);
+              char magic[4];
 
-            if (in && g_input_stream_read_all (G_INPUT_STREAM (in), magic, 4, &len, NULL, NULL) && len == 4)
-              spec->backing_format = memcmp (magic, "QFI\xfb", 4) == 0 ? GB_DISK_FORMAT_QCOW2 : GB_DISK_FORMAT_RAW;
-          }
+              if (in && g_input_stream_read_all (G_INPUT_STREAM (in), magic, 4, &len, NULL, NULL) && len == 4)
+                spec->backing_format = memcmp (magic, "QFI\xfb", 4) == 0 ? GB_DISK_FORMAT_QCOW2 : GB_DISK_FORMAT_RAW;
+            }
         }
     }
 
