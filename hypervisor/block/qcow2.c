@@ -193,8 +193,7 @@ cache_init(Cache *c, uint32_t cluster_size, uint32_t bytes)
   c->buckets = malloc(sizeof(int) * (size_t) c->nbuckets);
   if (c->slots == NULL || c->buckets == NULL)
     return -ENOMEM;
-  for (int i = 0; i < c->nbuckets; i++)
-    c->buckets[i] = -1;
+  memset(c->buckets, 0xff, sizeof(int) * (size_t) c->nbuckets);   /* all -1: empty chains */
   c->nslots = n;
   return 0;
 }
@@ -203,7 +202,7 @@ static void
 cache_destroy(Cache *c)
 {
   if (c->slots != NULL)
-    for (int i = 0; i < c->nslots; i++)
+    for (int i = 0; i < c->nused; i++)   /* slots are taken in order */
       free(c->slots[i].data);
   free(c->slots);
   free(c->buckets);
@@ -1240,9 +1239,11 @@ qcow2_flush(BlockImage *img)
 
   pthread_mutex_lock(&s->lock);
   ret = flush_metadata(img, true);
+  pthread_mutex_unlock(&s->lock);
+  /* Metadata order is settled inside flush_metadata; this last sync is for
+   * the guest's data, and other requests may proceed meanwhile. */
   if (ret == 0)
     ret = sync_file(img);
-  pthread_mutex_unlock(&s->lock);
   return ret;
 }
 
@@ -1848,38 +1849,43 @@ do_check(BlockImage *img, unsigned fix, BlockCheckResult *res)
       break;
     }
   }
-  for (uint64_t c = 0; c < span && ret == 0; c++) {
-    uint64_t ti = c >> s->rb_bits;
-    if (ti >= s->reftable_entries || (s->reftable[ti] & QCOW2_REFT_OFFSET_MASK) == 0 || dup[ti] ||
-        !valid_meta_offset(s, s->reftable[ti] & QCOW2_REFT_OFFSET_MASK)) {
+  uint64_t per_block = 1ull << s->rb_bits;
+  for (uint64_t ti = 0; (ti << s->rb_bits) < span && ret == 0; ti++) {
+    uint64_t first = ti << s->rb_bits;
+    uint64_t end = first + per_block < span ? first + per_block : span;
+    uint64_t off = ti < s->reftable_entries ? s->reftable[ti] & QCOW2_REFT_OFFSET_MASK : 0;
+    if (off == 0 || dup[ti] || !valid_meta_offset(s, off)) {
       /* No block: every cluster in this range must be unreferenced. */
-      uint64_t end = (ti + 1) << s->rb_bits;
-      for (; c < end && c < span; c++)
-        if (c < cs.nclusters && cs.refs[c] > 0)
+      for (uint64_t c = first; c < end && c < cs.nclusters; c++)
+        if (cs.refs[c] > 0)
           res->corruptions++;
-      c--;
       continue;
     }
-    uint64_t stored;
-    ret = get_refcount(img, c, &stored);
-    if (ret < 0)
+    CacheSlot *sl;
+    uint64_t idx;
+    ret = refblock_lookup(img, first, &sl, &idx);
+    if (ret < 0 || sl == NULL)
       break;
-    uint64_t want = c < cs.nclusters ? cs.refs[c] : 0;
-    if (stored == want)
-      continue;
-    if (stored > want) {
-      res->leaks++;
-      if (fix & BLOCK_CHECK_FIX_LEAKS) {
-        ret = update_refcount(img, c, (int64_t) want, true);
-        if (ret == 0)
-          res->leaks_fixed++;
-      }
-    } else {
-      res->corruptions++;
-      if (fix & BLOCK_CHECK_FIX_ERRORS) {
-        ret = update_refcount(img, c, (int64_t) want, true);
-        if (ret == 0)
-          res->corruptions_fixed++;
+    for (uint64_t c = first; c < end && ret == 0; c++) {
+      /* update_refcount below finds this same block in the cache, so sl stays valid. */
+      uint64_t stored = qcow2_refcount_get(sl->data, s->refcount_order, c - first);
+      uint64_t want = c < cs.nclusters ? cs.refs[c] : 0;
+      if (stored == want)
+        continue;
+      if (stored > want) {
+        res->leaks++;
+        if (fix & BLOCK_CHECK_FIX_LEAKS) {
+          ret = update_refcount(img, c, (int64_t) want, true);
+          if (ret == 0)
+            res->leaks_fixed++;
+        }
+      } else {
+        res->corruptions++;
+        if (fix & BLOCK_CHECK_FIX_ERRORS) {
+          ret = update_refcount(img, c, (int64_t) want, true);
+          if (ret == 0)
+            res->corruptions_fixed++;
+        }
       }
     }
   }
