@@ -316,6 +316,79 @@ test_tiny_linux_boots (void)
   stop (domain);
 }
 
+/* Every source kind's XML on the real QEMU driver: valid for
+ * virt-xml-validate, accepted by libvirt's QEMU driver, and read back with
+ * the libosinfo metadata; with UEFI where the OS and host allow it. */
+static void
+test_xml_every_kind (void)
+{
+  static const GbCreatorSource kinds[] = {
+    GB_CREATOR_SOURCE_INSTALL_MEDIA, GB_CREATOR_SOURCE_IMPORT_DISK,
+    GB_CREATOR_SOURCE_DIRECT_KERNEL, GB_CREATOR_SOURCE_NETWORK_INSTALL,
+    GB_CREATOR_SOURCE_TINY_LINUX,
+  };
+  g_autofree char *file = g_build_filename (tmpdir, "file.img", NULL);
+  g_autofree char *xml_file = g_build_filename (tmpdir, "kind.xml", NULL);
+
+  if (!have_connection ())
+    return;
+  if (g_find_program_in_path ("virt-xml-validate") == NULL)
+    {
+      g_test_skip ("virt-xml-validate is not installed (package libvirt-clients)");
+      return;
+    }
+  g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    for (guint uefi = 0; uefi < 2; uefi++)
+      {
+        g_autoptr(GbMachineCreator) creator = prepared_creator ();
+        g_autoptr(GVirConfigDomain) conf = NULL;
+        g_autoptr(GVirConfigDomain) back = NULL;
+        g_autoptr(GVirDomain) domain = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *xml = NULL;
+        g_autofree char *meta = NULL;
+        g_autofree char *name = g_strdup_printf ("kind-%u-%u", i, uefi);
+        g_autofree char *cmd = NULL;
+        int status;
+
+        gb_machine_creator_set_source_kind (creator, kinds[i]);
+        gb_machine_creator_set_source_path (creator, file);
+        gb_machine_creator_set_kernel_path (creator, file);
+        gb_machine_creator_set_initrd_path (creator, file);
+        gb_machine_creator_set_name (creator, name);
+        gb_machine_creator_set_firmware (creator, uefi ? GB_CREATOR_FIRMWARE_UEFI : GB_CREATOR_FIRMWARE_BIOS);
+        if (uefi && gb_machine_creator_get_firmware (creator) != GB_CREATOR_FIRMWARE_UEFI)
+          {
+            g_autofree char *why = gb_machine_creator_dup_uefi_unavailable_reason (creator);
+
+            g_test_message ("%s: no UEFI: %s", name, why);
+            continue;
+          }
+
+        conf = gb_machine_creator_build_config (creator, &error);
+        g_assert_no_error (error);
+        xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
+        g_assert_true (g_file_set_contents (xml_file, xml, -1, NULL));
+        cmd = g_strdup_printf ("virt-xml-validate '%s' domain", xml_file);
+        g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
+        if (!g_spawn_check_wait_status (status, NULL))
+          g_test_message ("%s", xml);
+        g_assert_true (g_spawn_check_wait_status (status, NULL));
+        g_assert_true (strstr (xml, "<domain type=\"qemu\"") || strstr (xml, "<domain type=\"kvm\""));
+
+        domain = gvir_connection_create_domain (conn, conf, &error);
+        g_assert_no_error (error);
+        back = gvir_domain_get_config (domain, 0, &error);
+        g_assert_no_error (error);
+        meta = gvir_config_domain_get_custom_xml (back, "http://libosinfo.org/xmlns/libvirt/domain/1.0");
+        g_assert_nonnull (meta);
+        g_assert_nonnull (strstr (meta, "os id="));
+        gvir_domain_delete (domain, VIR_DOMAIN_UNDEFINE_NVRAM, NULL);
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -355,6 +428,7 @@ main (int   argc,
         }
     }
 
+  g_test_add_func ("/creator-libvirt/xml-every-kind", test_xml_every_kind);
   g_test_add_func ("/creator-libvirt/iso-boots-from-cd", test_iso_boots);
   g_test_add_func ("/creator-libvirt/tiny-linux-boots", test_tiny_linux_boots);
   ret = g_test_run ();
