@@ -69,7 +69,7 @@ test_folder_qcow2 (void)
 
   if (!gb_disk_can_create_in_folder (conn))
     {
-      g_test_skip ("neither the block engine nor a local libvirt connection");
+      g_test_skip ("neither the block engine nor a local QEMU connection");
       return;
     }
 
@@ -116,6 +116,11 @@ test_folder_never_overwrites (void)
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
 
+  if (!gb_disk_can_create_in_folder (conn))
+    {
+      g_test_skip ("neither the block engine nor a local QEMU connection");
+      return;
+    }
   g_assert_true (g_file_set_contents (existing, "my data", -1, NULL));
   spec->name = g_strdup ("precious.img");
   spec->format = GB_DISK_FORMAT_RAW;
@@ -137,6 +142,12 @@ test_folder_full_prealloc_and_stop (void)
   g_autofree char *path = NULL;
   g_autofree char *stopped_path = g_build_filename (tmpdir, "stopped.raw", NULL);
   struct stat st;
+
+  if (!gb_disk_can_create_in_folder (conn))
+    {
+      g_test_skip ("neither the block engine nor a local QEMU connection");
+      return;
+    }
 
   /* Full preallocation: the blocks are really there. */
   spec->name = g_strdup ("full.raw");
