@@ -61,7 +61,8 @@ struct _GbMachineCreator
 
   GbCreatorDisk      disk_mode;
   guint64            disk_size;
-  char              *disk_path;       /* existing image, or the new one once made */
+  char              *disk_path;       /* an existing image */
+  char              *new_disk_path;   /* the new volume, once create made it */
   char              *pool_name;
 
   GbCreatorNetwork   network_kind;
@@ -418,6 +419,7 @@ apply_source_defaults (GbMachineCreator *self)
     {
     case GB_CREATOR_SOURCE_IMPORT_DISK:
       mode = GB_CREATOR_DISK_EXISTING;
+      gb_machine_creator_set_disk_path (self, self->source_path);
       break;
     case GB_CREATOR_SOURCE_DIRECT_KERNEL:
     case GB_CREATOR_SOURCE_TINY_LINUX:
@@ -466,6 +468,7 @@ gb_machine_creator_finalize (GObject *object)
   g_free (self->kernel_cmdline);
   g_free (self->volume_id);
   g_free (self->disk_path);
+  g_free (self->new_disk_path);
   g_free (self->pool_name);
   g_free (self->bridge_name);
   g_free (self->name);
@@ -1587,8 +1590,9 @@ gb_machine_creator_build_config (GbMachineCreator  *self,
   switch (self->disk_mode)
     {
     case GB_CREATOR_DISK_NEW:
-      disk_path = self->disk_path;
-      if (disk_path == NULL || self->source_kind == GB_CREATOR_SOURCE_IMPORT_DISK)
+      /* The volume create_async() made, else where it will be made. */
+      disk_path = self->new_disk_path;
+      if (disk_path == NULL)
         disk_path = planned = planned_disk_path (self);
       break;
     case GB_CREATOR_DISK_EXISTING:
@@ -2027,7 +2031,10 @@ create_prepared_cb (GObject      *object,
     }
 
   if (cd->made_disk != NULL)
-    gb_machine_creator_set_disk_path (self, cd->made_disk);
+    {
+      g_free (self->new_disk_path);
+      self->new_disk_path = g_strdup (cd->made_disk);
+    }
   if (cd->boot_dir != NULL)
     {
       gb_machine_creator_set_kernel_path (self, cd->kernel);
@@ -2110,8 +2117,7 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
   cd->disk->name = g_strdup_printf ("%s.qcow2", self->name);
   cd->disk->capacity = self->disk_size;
   cd->disk->format = GB_DISK_FORMAT_QCOW2;
-  if (self->disk_mode == GB_CREATOR_DISK_NEW)
-    gb_machine_creator_set_disk_path (self, NULL);
+  g_clear_pointer (&self->new_disk_path, g_free);
   g_task_set_task_data (task, cd, create_data_free);
 
   prepare = g_task_new (self, cancellable, create_prepared_cb, g_steal_pointer (&task));

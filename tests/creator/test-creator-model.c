@@ -379,6 +379,15 @@ check_kind (GbCreatorSource  kind,
     case GB_CREATOR_SOURCE_IMPORT_DISK:
       g_assert_null (strstr (xml, "device=\"cdrom\""));
       g_assert_nonnull (strstr (xml, path));
+      /* The path typed before switching to "import" is the disk too. */
+      {
+        g_autoptr(GbMachineCreator) other = new_prepared_creator ();
+
+        gb_machine_creator_set_source_path (other, path);
+        gb_machine_creator_set_source_kind (other, GB_CREATOR_SOURCE_IMPORT_DISK);
+        g_assert_cmpstr (gb_machine_creator_get_disk_path (other), ==, path);
+        g_assert_cmpint (gb_machine_creator_get_disk_mode (other), ==, GB_CREATOR_DISK_EXISTING);
+      }
       break;
     default:
       g_assert_nonnull (strstr (xml, "<kernel>"));
@@ -407,6 +416,7 @@ test_create_test_driver (void)
   g_autoptr(GVirStorageVol) vol = NULL;
   g_autofree char *iso = g_build_filename (tmpdir, "create.iso", NULL);
   g_autofree char *meta = NULL;
+  g_autofree char *defined_xml = NULL;
   OsinfoOs *debian11 = osinfo_db_get_os (gb_osinfo_peek_db (), "http://debian.org/debian/11");
 
   touch (iso);
@@ -432,7 +442,9 @@ test_create_test_driver (void)
   g_assert_true (gvir_storage_pool_refresh (pool, NULL, NULL));
   vol = gvir_storage_pool_get_volume (pool, "created-by-test.qcow2");
   g_assert_nonnull (vol);
-  g_assert_cmpstr (gb_machine_creator_get_disk_path (creator), ==, "/default-pool/created-by-test.qcow2");
+  /* The machine uses the volume just made. */
+  defined_xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
+  g_assert_nonnull (strstr (defined_xml, "/default-pool/created-by-test.qcow2"));
 
   /* The name is taken now. */
   g_assert_false (gb_machine_creator_validate_name (creator, "created-by-test", &error));
