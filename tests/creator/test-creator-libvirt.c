@@ -31,6 +31,14 @@
 
 #define ISO_MARKER "GLASSBOX-ISO-BOOTED"
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static char *tmpdir;
 static GVirConnection *conn;
 static char *conn_error;
@@ -210,7 +218,7 @@ test_iso_boots (void)
 
   if (!have_connection ())
     return;
-  if (srcdir == NULL || g_find_program_in_path ("xorriso") == NULL ||
+  if (srcdir == NULL || !have_program ("xorriso") ||
       !g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS))
     {
       g_test_skip ("needs G_TEST_SRCDIR, xorriso and isolinux");
@@ -332,7 +340,7 @@ test_xml_every_kind (void)
 
   if (!have_connection ())
     return;
-  if (g_find_program_in_path ("virt-xml-validate") == NULL)
+  if (!have_program ("virt-xml-validate"))
     {
       g_test_skip ("virt-xml-validate is not installed (package libvirt-clients)");
       return;
@@ -416,7 +424,7 @@ main (int   argc,
                                         "stdio_handler = \"file\"\n"
                                         "user = \"root\"\ngroup = \"root\"\n", -1, NULL));
   }
-  if (g_find_program_in_path ("qemu-system-x86_64") == NULL)
+  if (!have_program ("qemu-system-x86_64"))
     conn_error = g_strdup ("qemu-system-x86_64 is not installed");
   else
     {

@@ -19,6 +19,14 @@
 #include "gb-osinfo.h"
 #include "gb-libvirt-autoptr.h"
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static char *tmpdir;
 static GVirConnection *conn;
 
@@ -94,7 +102,7 @@ build_iso (const char *volume_id,
 
   if (!g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS) ||
       !g_file_test ("/usr/lib/syslinux/modules/bios/ldlinux.c32", G_FILE_TEST_EXISTS) ||
-      g_find_program_in_path ("xorriso") == NULL)
+      !have_program ("xorriso"))
     return NULL;
 
   g_mkdir_with_parents (isolinux, 0755);
@@ -152,7 +160,7 @@ test_detect_debian11 (void)
   g_assert_cmpstr (gb_machine_creator_get_name (creator), ==, "debian11");
 
   /* The same answer as osinfo-detect on the same file. */
-  if (g_find_program_in_path ("osinfo-detect") == NULL)
+  if (!have_program ("osinfo-detect"))
     {
       g_test_message ("osinfo-detect is not installed; not compared");
       return;
@@ -290,7 +298,7 @@ validate_xml (const char *xml,
   int status;
 
   g_assert_true (g_file_set_contents (file, xml, -1, NULL));
-  if (g_find_program_in_path ("virt-xml-validate") == NULL)
+  if (!have_program ("virt-xml-validate"))
     {
       g_test_message ("virt-xml-validate missing (package libvirt-clients)");
       g_test_fail ();

@@ -25,6 +25,14 @@
 #include "gb-disk-creator.h"
 #include <glib/gstdio.h>
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static char *outdir;
 static GVirConnection *conn;
 
@@ -183,7 +191,7 @@ build_iso (void)
   g_autofree char *cmd = NULL;
   int status = 0;
 
-  if (g_find_program_in_path ("xorriso") == NULL ||
+  if (!have_program ("xorriso") ||
       !g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS))
     return NULL;
   g_mkdir_with_parents (cfgdir, 0755);
@@ -526,7 +534,7 @@ test_new_disk_dialog (void)
     g_assert_true (g_file_get_contents (existing, &keep, NULL, NULL));
     g_assert_cmpstr (keep, ==, "keep me");
   }
-  if (g_find_program_in_path ("qemu-img") != NULL)
+  if (have_program ("qemu-img"))
     {
       g_autofree char *out = NULL;
 

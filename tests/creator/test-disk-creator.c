@@ -16,6 +16,14 @@
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
 
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
 static char *tmpdir;
 static GVirConnection *conn;
 
@@ -79,7 +87,7 @@ test_folder_qcow2 (void)
   g_assert_no_error (error);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
-  if (g_find_program_in_path ("qemu-img") == NULL)
+  if (!have_program ("qemu-img"))
     {
       g_test_message ("qemu-img missing: not cross-checked");
       return;
