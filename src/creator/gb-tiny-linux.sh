@@ -22,6 +22,9 @@ ldd "$busybox" >/dev/null 2>&1 && {
   echo "/bin/busybox is not the static build (install busybox-static)" >&2; exit 77; }
 
 wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng"
+tmp=
+root=
+trap 'rm -rf ${tmp:+"$tmp"} ${root:+"$root"}' EXIT
 kernel=
 moddir=
 kdir=
@@ -39,7 +42,6 @@ else
   kdir="$out/${pkg}_${ver}"
   if [ ! -f "$kdir/.complete" ]; then
     tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
     (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || {
       echo "Cannot download $pkg from the Debian archive" >&2; exit 77; }
     dpkg -x "$tmp"/*.deb "$tmp/root"
@@ -83,7 +85,6 @@ if [ ! -f "$kdir/.complete" ]; then
 fi
 
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,etc,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 cp "$kdir"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
