@@ -78,6 +78,8 @@ struct _GbMachineCreatorWindow
   GtkSpinButton     *disk_size_spin;
   AdwComboRow       *pool_row;
   GtkStringList     *pool_model;
+  AdwComboRow       *volume_row;
+  GtkStringList     *volume_model;
   AdwEntryRow       *disk_path_row;
   AdwActionRow      *bus_row;
 
@@ -635,6 +637,9 @@ show_disk_details (GbMachineCreatorWindow *self)
                           mode == GB_CREATOR_DISK_NEW &&
                           gb_machine_creator_get_storage_available (self->creator));
   gtk_widget_set_visible (GTK_WIDGET (self->disk_path_row), mode == GB_CREATOR_DISK_EXISTING);
+  gtk_widget_set_visible (GTK_WIDGET (self->volume_row),
+                          mode == GB_CREATOR_DISK_EXISTING &&
+                          g_list_model_get_n_items (G_LIST_MODEL (self->volume_model)) > 1);
   gtk_widget_set_visible (GTK_WIDGET (self->bus_row), mode != GB_CREATOR_DISK_NONE);
 }
 
@@ -643,10 +648,22 @@ enter_storage_page (GbMachineCreatorWindow *self)
 {
   GbMachineCreator *c = self->creator;
   g_auto(GStrv) pools = gb_machine_creator_list_pools (c);
+  g_auto(GStrv) volumes = gb_machine_creator_list_volumes (c);
   const char *pool = gb_machine_creator_get_pool_name (c);
+  const char *disk_path = gb_machine_creator_get_disk_path (c);
   guint selected = 0;
 
   self->updating = TRUE;
+  /* First entry: none of them (type or choose a file instead). */
+  gtk_string_list_splice (self->volume_model, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->volume_model)),
+                          (const char * const[]) { _("None: a file below"), NULL });
+  gtk_string_list_splice (self->volume_model, 1, 0, (const char * const *) volumes);
+  adw_combo_row_set_selected (self->volume_row, 0);
+  for (guint i = 0; volumes[i]; i++)
+    if (g_strcmp0 (volumes[i], disk_path) == 0)
+      adw_combo_row_set_selected (self->volume_row, i + 1);
+
   gtk_string_list_splice (self->pool_model, 0,
                           g_list_model_get_n_items (G_LIST_MODEL (self->pool_model)),
                           (const char * const *) pools);
@@ -727,6 +744,17 @@ pool_selected_cb (GbMachineCreatorWindow *self)
   name = gtk_string_list_get_string (self->pool_model, i);
   if (name != NULL)
     gb_machine_creator_set_pool_name (self->creator, name);
+}
+
+static void
+volume_selected_cb (GbMachineCreatorWindow *self)
+{
+  guint i = adw_combo_row_get_selected (self->volume_row);
+
+  if (self->updating || i == 0 || i == GTK_INVALID_LIST_POSITION)
+    return;
+  gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row),
+                         gtk_string_list_get_string (self->volume_model, i));
 }
 
 static void
@@ -1317,6 +1345,8 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   CHILD (disk_size_spin);
   CHILD (pool_row);
   CHILD (pool_model);
+  CHILD (volume_row);
+  CHILD (volume_model);
   CHILD (disk_path_row);
   CHILD (bus_row);
   CHILD (net_nat_check);
@@ -1382,6 +1412,7 @@ gb_machine_creator_window_init (GbMachineCreatorWindow *self)
   g_signal_connect_swapped (self->disk_size_spin, "value-changed", G_CALLBACK (disk_size_changed_cb), self);
   g_signal_connect_swapped (self->pool_row, "notify::selected", G_CALLBACK (pool_selected_cb), self);
   g_signal_connect_swapped (self->bridge_row, "notify::selected", G_CALLBACK (bridge_selected_cb), self);
+  g_signal_connect_swapped (self->volume_row, "notify::selected", G_CALLBACK (volume_selected_cb), self);
 }
 
 /**

@@ -41,6 +41,7 @@ struct _GbMachineCreator
   guint              host_memory_mib;
   guint              host_cpus;
   GHashTable        *pool_paths;      /* pool name → target dir ("" unknown) */
+  GStrv              volumes;         /* paths of the volumes in those pools */
   gboolean           nat_available;
   gboolean           storage_available;  /* the driver has storage pools */
   char              *embed_root;      /* qemu:///embed?root=… */
@@ -107,6 +108,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static int
+compare_strings (const void *a,
+                 const void *b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
 
 static gboolean
 set_string (char       **field,
@@ -460,6 +468,7 @@ gb_machine_creator_finalize (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->os);
   g_clear_pointer (&self->pool_paths, g_hash_table_unref);
+  g_clear_pointer (&self->volumes, g_strfreev);
   g_free (self->arch);
   g_free (self->embed_root);
   g_free (self->source_path);
@@ -644,6 +653,7 @@ typedef struct
   guint64                 memory_kib;
   guint                   cpus;
   GHashTable             *pool_paths;
+  GPtrArray              *volumes;
   gboolean                nat_available;
   gboolean                storage_available;
 } HostFacts;
@@ -655,6 +665,7 @@ host_facts_free (gpointer data)
 
   g_clear_object (&f->caps);
   g_clear_pointer (&f->pool_paths, g_hash_table_unref);
+  g_clear_pointer (&f->volumes, g_ptr_array_unref);
   g_free (f);
 }
 
@@ -683,6 +694,7 @@ prepare_thread (GTask        *task,
 
   f = g_new0 (HostFacts, 1);
   f->pool_paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f->volumes = g_ptr_array_new_with_free_func (g_free);
 
   f->caps = gvir_connection_get_capabilities (conn, &error);
   if (f->caps == NULL)
@@ -711,9 +723,26 @@ prepare_thread (GTask        *task,
                        ? gb_storage_pool_get_path (l->data) : NULL;
 
           if (gvir_storage_pool_get_active (l->data))
-            g_hash_table_insert (f->pool_paths,
-                                 g_strdup (gvir_storage_pool_get_name (l->data)),
-                                 path ? path : g_strdup (""));
+            {
+              GList *vols;
+
+              g_hash_table_insert (f->pool_paths,
+                                   g_strdup (gvir_storage_pool_get_name (l->data)),
+                                   path ? path : g_strdup (""));
+
+              /* The disks already there, for "use an existing disk". */
+              if (!gvir_storage_pool_refresh (l->data, cancellable, NULL))
+                continue;
+              vols = gvir_storage_pool_get_volumes (l->data);
+              for (GList *v = vols; v; v = v->next)
+                {
+                  const char *vol_path = gvir_storage_vol_get_path (v->data, NULL);
+
+                  if (vol_path != NULL)
+                    g_ptr_array_add (f->volumes, g_strdup (vol_path));
+                }
+              g_list_free_full (vols, g_object_unref);
+            }
         }
       g_list_free_full (pools, g_object_unref);
     }
@@ -783,6 +812,10 @@ prepare_host_cb (GObject      *object,
   self->pool_paths = g_steal_pointer (&f->pool_paths);
   self->nat_available = f->nat_available;
   self->storage_available = f->storage_available;
+  g_ptr_array_sort (f->volumes, compare_strings);
+  g_ptr_array_add (f->volumes, NULL);
+  g_strfreev (self->volumes);
+  self->volumes = (GStrv) g_ptr_array_steal (f->volumes, NULL);
   host_facts_free (f);
 
   uri = gvir_connection_get_uri (self->connection);
@@ -1076,13 +1109,6 @@ gb_machine_creator_set_disk_size (GbMachineCreator *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISK_SIZE]);
 }
 
-static int
-compare_strings (const void *a,
-                 const void *b)
-{
-  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
-}
-
 /* Active pools, sorted. */
 GStrv
 gb_machine_creator_list_pools (GbMachineCreator *self)
@@ -1092,6 +1118,14 @@ gb_machine_creator_list_pools (GbMachineCreator *self)
 
   qsort (ret, g_strv_length (ret), sizeof (char *), compare_strings);
   return ret;
+}
+
+/* Paths of the volumes in the connection's active pools, sorted (as they
+ * were when prepare ran). */
+GStrv
+gb_machine_creator_list_volumes (GbMachineCreator *self)
+{
+  return g_strdupv (self->volumes);
 }
 
 /* virtio-blk when the OS's device list has a driver for it, else SATA. */

@@ -118,6 +118,7 @@ const char        *gb_machine_creator_get_pool_name       (GbMachineCreator     
 void               gb_machine_creator_set_pool_name       (GbMachineCreator     *self,
                                                            const char           *name);
 GStrv              gb_machine_creator_list_pools          (GbMachineCreator     *self);
+GStrv              gb_machine_creator_list_volumes        (GbMachineCreator     *self);
 gboolean           gb_machine_creator_get_storage_available (GbMachineCreator   *self);
 char              *gb_machine_creator_dup_image_folder    (GbMachineCreator     *self);
 gboolean           gb_machine_creator_get_disk_virtio     (GbMachineCreator     *self);

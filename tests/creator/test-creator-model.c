@@ -457,6 +457,14 @@ test_create_test_driver (void)
   /* The name is taken now. */
   g_assert_false (gb_machine_creator_validate_name (creator, "created-by-test", &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+
+  /* The next wizard offers the new volume as an existing disk. */
+  {
+    g_autoptr(GbMachineCreator) next = new_prepared_creator ();
+    g_auto(GStrv) volumes = gb_machine_creator_list_volumes (next);
+
+    g_assert_true (g_strv_contains ((const char * const *) volumes, "/default-pool/created-by-test.qcow2"));
+  }
 }
 
 /* A network installer's kernel and initrd are fetched (here from a file://

@@ -315,6 +315,18 @@ test_wizard_keyboard (void)
   gtk_window_close (GTK_WINDOW (dialog));
   pump (200);
 
+  /* "Use an existing disk" (Alt+E) needs a file before Next works;
+   * "Create a new disk" (Alt+N) brings the default back. */
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (100);
+  press (XK_e, Mod1Mask);
+  g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_EXISTING);
+  g_assert_false (action_enabled (win));
+  save_png (GTK_WIDGET (win), "creator-4c-existing-disk.png");
+  press (XK_n, Mod1Mask);
+  g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
+  g_assert_true (action_enabled (win));
+
   /* 5. Network: NAT through libvirt's "default" network. */
   XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
   pump (100);
