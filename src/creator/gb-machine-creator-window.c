@@ -19,7 +19,7 @@
 #include "gb-libvirt-autoptr.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
-#include "gb-osinfo.h"
+#include "gb-creator-osinfo.h"
 
 #define GIB ((guint64) 1 << 30)
 #define MAX_OS_ROWS 150

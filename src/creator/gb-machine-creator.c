@@ -22,7 +22,7 @@
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-machine-creator.h"
-#include "gb-osinfo.h"
+#include "gb-creator-osinfo.h"
 #include "gb-tiny-linux.h"
 
 #define MIB ((guint64) 1 << 20)

@@ -16,7 +16,7 @@
 
 #include "gb-disk-creator.h"
 #include "gb-machine-creator.h"
-#include "gb-osinfo.h"
+#include "gb-creator-osinfo.h"
 #include "gb-libvirt-autoptr.h"
 
 static gboolean

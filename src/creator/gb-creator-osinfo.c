@@ -1,4 +1,4 @@
-/* gb-osinfo.c — the shared libosinfo database and what the creator asks of it
+/* gb-creator-osinfo.c — the shared libosinfo database and what the creator asks of it
  *
  * Loading the database parses a few thousand XML files (~0.2 s, ~50 MB), so
  * it happens once, lazily, in a worker thread; every caller that asks while
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb-osinfo.h"
+#include "gb-creator-osinfo.h"
 
 static OsinfoDb  *shared_db;
 static GPtrArray *waiting;   /* GTask*, callers waiting for the load */

@@ -1,4 +1,4 @@
-/* gb-osinfo.h — the shared libosinfo database and what the creator asks of it
+/* gb-creator-osinfo.h — the shared libosinfo database and what the creator asks of it
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
