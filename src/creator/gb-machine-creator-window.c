@@ -1192,6 +1192,9 @@ gb_machine_creator_window_constructed (GObject *object)
 
   g_assert (self->connection != NULL);
   self->creator = gb_machine_creator_new (self->connection);
+  /* Whatever changes the model (a page, or the app through
+   * gb_machine_creator_window_get_creator()) re-checks Next/Create. */
+  g_signal_connect_object (self->creator, "notify", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
   show_source_details (self);
   set_busy (self, TRUE);
   gb_machine_creator_prepare_async (self->creator, self->cancellable, prepare_cb, g_object_ref (self));

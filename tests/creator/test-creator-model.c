@@ -609,6 +609,39 @@ test_virt_type_choice (void)
   g_assert_cmpint (gb_machine_creator_choose_virt_type (test_caps, "i686", FALSE), ==, GVIR_CONFIG_DOMAIN_VIRT_TEST);
 }
 
+/* zh_CN is first-class: every string the creator shows has a translation
+ * (msgcmp fails on any msgid of the sources missing from the .po). */
+static void
+test_zh_cn_complete (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *creator = srcdir ? g_build_filename (srcdir, "..", "src", "creator", NULL) : NULL;
+  g_autofree char *pot = g_build_filename (tmpdir, "creator.pot", NULL);
+  g_autofree char *cmd = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  if (creator == NULL || !have_program ("xgettext") || !have_program ("msgcmp"))
+    {
+      g_test_skip ("needs G_TEST_SRCDIR and gettext's xgettext/msgcmp");
+      return;
+    }
+  cmd = g_strdup_printf ("cd '%s' && xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ "
+                         "--keyword=ngettext:1,2 -o '%s' *.c *.ui && "
+                         "msgcmp po/zh_CN.po '%s' && msgfmt --check -o /dev/null po/zh_CN.po",
+                         creator, pot, pot);
+  {
+    const char *argv[] = { "sh", "-c", cmd, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 &out, &err, &status, NULL));
+  }
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_test_message ("%s", err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -644,6 +677,7 @@ main (int   argc,
   g_test_add_func ("/creator/name-validation", test_name_validation);
   g_test_add_func ("/creator/disk-size-parsing", test_disk_size_parsing);
   g_test_add_func ("/creator/virt-type-choice", test_virt_type_choice);
+  g_test_add_func ("/creator/zh-CN-complete", test_zh_cn_complete);
 
   ret = g_test_run ();
 

@@ -13,6 +13,9 @@
 
 #include <string.h>
 
+#include <libintl.h>
+#include <locale.h>
+
 #include <adwaita.h>
 #include <gdk/x11/gdkx.h>
 #include <X11/XKBlib.h>
@@ -557,6 +560,61 @@ test_new_disk_dialog (void)
     }
 }
 
+/* The wizard in Simplified Chinese, from src/creator/po/zh_CN.po. */
+static void
+test_wizard_zh_cn (void)
+{
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  g_autofree char *po = srcdir ? g_build_filename (srcdir, "..", "src", "creator", "po", "zh_CN.po", NULL) : NULL;
+  g_autofree char *localedir = g_build_filename (outdir, "locale", NULL);
+  g_autofree char *modir = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", NULL);
+  g_autofree char *mo = g_build_filename (modir, GETTEXT_PACKAGE ".mo", NULL);
+  g_autofree char *iso = build_iso ();
+  const char *argv[] = { "msgfmt", "--check", "-o", mo, po, NULL };
+  GbMachineCreatorWindow *win;
+  int status = 0;
+
+  if (po == NULL || !g_file_test (po, G_FILE_TEST_EXISTS) || !have_program ("msgfmt") || iso == NULL)
+    {
+      g_test_skip ("needs G_TEST_SRCDIR, msgfmt (gettext) and xorriso");
+      return;
+    }
+  g_mkdir_with_parents (modir, 0755);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, NULL));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  /* gtk_test_init() leaves the "C" locale, where gettext ignores LANGUAGE;
+   * set LANGUAGE first: textdomain() then drops gettext's cached lookups. */
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  win = gb_machine_creator_window_new (NULL, conn);
+  g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (win)), ==, "新建虚拟机");
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  gb_machine_creator_set_source_path (gb_machine_creator_window_get_creator (win), iso);
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (200);
+  save_png (GTK_WIDGET (win), "zh_CN-1-source.png");
+
+  press (XK_Right, Mod1Mask);
+  g_assert_true (wait_until (action_enabled, win, 30000));
+  save_png (GTK_WIDGET (win), "zh_CN-2-os.png");
+  for (guint i = 0; i < 5; i++)
+    press (XK_Right, Mod1Mask);
+  assert_page (win, "summary");
+  save_png (GTK_WIDGET (win), "zh_CN-7-summary.png");
+
+  g_unsetenv ("LANGUAGE");
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -585,5 +643,6 @@ main (int   argc,
   g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
   g_test_add_func ("/creator-ui/new-disk-dialog", test_new_disk_dialog);
   g_test_add_func ("/creator-ui/wizard-tiny-linux", test_wizard_tiny_linux);
+  g_test_add_func ("/creator-ui/wizard-zh-CN", test_wizard_zh_cn);
   return g_test_run ();
 }
