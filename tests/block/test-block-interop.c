@@ -355,10 +355,13 @@ test_write_read_by_qemu(void)
     char *error = NULL;
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
     Writer w = { .size = o.size, .mirror = g_malloc0(o.size) };
+    if (clusters[c] == 512)   /* tiny caches: constant eviction */
+      g_setenv("GBBLOCK_CACHE_BYTES", "2048", TRUE);
     w.img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
     g_assert_nonnull(w.img);
     random_engine_ops(&w, SEED + c, 300, 300000);
     block_close(w.img);
+    g_unsetenv("GBBLOCK_CACHE_BYTES");
 
     assert_qemu_check_clean(path);
     write_mirror(mirror_path, w.mirror, w.size);
@@ -668,8 +671,13 @@ test_threads(void)
   const int nthreads = 6;
   char *error = NULL;
 
-  for (int round = 0; round < 2; round++) {
-    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = round ? 4096 : 65536 };
+  /* Round 2: 512-byte clusters and caches of a few tables, so L2 tables
+   * and refcount blocks are evicted (and metadata flushed) all the time
+   * while other threads allocate. */
+  for (int round = 0; round < 3; round++) {
+    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = round == 2 ? 512 : round ? 4096 : 65536 };
+    if (round == 2)
+      g_setenv("GBBLOCK_CACHE_BYTES", "4096", TRUE);
     g_unlink(path);
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
     BlockImage *img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
@@ -678,12 +686,13 @@ test_threads(void)
     pthread_t th[6];
     ThreadJob jobs[6];
     for (int i = 0; i < nthreads; i++) {
-      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, round ? 1536 : 12288 };
+      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, round == 2 ? 2560 : round ? 1536 : 12288 };
       pthread_create(&th[i], NULL, thread_writer, &jobs[i]);
     }
     for (int i = 0; i < nthreads; i++)
       pthread_join(th[i], NULL);
     block_close(img);
+    g_unsetenv("GBBLOCK_CACHE_BYTES");
     assert_qemu_check_clean(path);
     write_mirror(mirror_path, mirror, size);
     g_autofree char *out = NULL;
