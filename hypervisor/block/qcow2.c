@@ -68,7 +68,7 @@
 
 #define L2_CACHE_BYTES     (32u << 20)
 #define RB_CACHE_BYTES     (4u << 20)
-#define MIN_CACHE_SLOTS    16
+#define MIN_CACHE_SLOTS    4
 #define TABLE_CHUNK        4096       /* dirty tracking granularity of L1 / refcount table */
 #define MAX_PENDING_FREES  4096
 
@@ -1552,9 +1552,15 @@ qcow2_open(BlockImage *img, char **error)
   }
   s->l1_dirty = calloc(((uint64_t) s->l1_size * 8 + TABLE_CHUNK - 1) / TABLE_CHUNK + 1, sizeof(bool));
   s->reftable_dirty = calloc((s->reftable_entries * 8 + TABLE_CHUNK - 1) / TABLE_CHUNK + 1, sizeof(bool));
+  /* GBBLOCK_CACHE_BYTES shrinks both caches: tests use it to make
+   * evictions (and the flushes they force) happen all the time. */
+  uint32_t l2_bytes = L2_CACHE_BYTES, rb_bytes = RB_CACHE_BYTES;
+  const char *env = getenv("GBBLOCK_CACHE_BYTES");
+  if (env != NULL && strtoul(env, NULL, 10) > 0)
+    l2_bytes = rb_bytes = (uint32_t) strtoul(env, NULL, 10);
   if (s->l1_dirty == NULL || s->reftable_dirty == NULL ||
-      cache_init(&s->l2_cache, s->cluster_size, L2_CACHE_BYTES) < 0 ||
-      cache_init(&s->rb_cache, s->cluster_size, RB_CACHE_BYTES) < 0)
+      cache_init(&s->l2_cache, s->cluster_size, l2_bytes) < 0 ||
+      cache_init(&s->rb_cache, s->cluster_size, rb_bytes) < 0)
     return -ENOMEM;
 
   if (img->read_only)
