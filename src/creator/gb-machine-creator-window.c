@@ -549,6 +549,8 @@ detect_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   gb_machine_creator_detect_os_finish (GB_MACHINE_CREATOR (object), result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the window is closing */
   gtk_spinner_set_spinning (self->os_spinner, FALSE);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     toast (self, error->message);
@@ -1071,9 +1073,12 @@ tiny_cb (GObject      *object,
 {
   g_autoptr(GbMachineCreatorWindow) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean ok = gb_machine_creator_assemble_tiny_linux_finish (GB_MACHINE_CREATOR (object), result, &error);
 
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the window is closing */
   gtk_spinner_set_spinning (self->tiny_spinner, FALSE);
-  if (!gb_machine_creator_assemble_tiny_linux_finish (GB_MACHINE_CREATOR (object), result, &error))
+  if (!ok)
     {
       adw_action_row_set_subtitle (self->tiny_row, error->message);
       set_busy (self, FALSE);
@@ -1135,6 +1140,8 @@ create_cb (GObject      *object,
   g_autoptr(GVirDomain) domain = NULL;
 
   domain = gb_machine_creator_create_finish (GB_MACHINE_CREATOR (object), result, &error);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the window is closing (a machine made anyway stays) */
   set_busy (self, FALSE);
   if (domain == NULL)
     {
@@ -1172,11 +1179,12 @@ prepare_cb (GObject      *object,
   g_autoptr(GbMachineCreatorWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!gb_machine_creator_prepare_finish (GB_MACHINE_CREATOR (object), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        toast (self, error->message);
-    }
+  gboolean ok = gb_machine_creator_prepare_finish (GB_MACHINE_CREATOR (object), result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the window is closing */
+  if (!ok)
+    toast (self, error->message);
   set_busy (self, FALSE);
 }
 
@@ -1207,6 +1215,14 @@ gb_machine_creator_window_close_request (GtkWindow *window)
 
   g_cancellable_cancel (self->cancellable);
   return GTK_WINDOW_CLASS (gb_machine_creator_window_parent_class)->close_request (window);
+}
+
+static void
+gb_machine_creator_window_unrealize (GtkWidget *widget)
+{
+  /* gtk_window_destroy() does not ask close_request. */
+  g_cancellable_cancel (GB_MACHINE_CREATOR_WINDOW (widget)->cancellable);
+  GTK_WIDGET_CLASS (gb_machine_creator_window_parent_class)->unrealize (widget);
 }
 
 static void
@@ -1288,6 +1304,7 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   object_class->get_property = gb_machine_creator_window_get_property;
   object_class->set_property = gb_machine_creator_window_set_property;
   window_class->close_request = gb_machine_creator_window_close_request;
+  widget_class->unrealize = gb_machine_creator_window_unrealize;
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, GVIR_TYPE_CONNECTION,

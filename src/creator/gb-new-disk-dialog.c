@@ -216,12 +216,22 @@ revalidate (GbNewDiskDialog *self)
 {
   g_autoptr(GbDiskSpec) spec = gb_disk_spec_new ();
   g_autoptr(GError) error = NULL;
-  gboolean valid = read_form (self, spec, NULL, &error);
+  gboolean valid;
+
+  /* While the disk is being made its file exists: nothing to check. */
+  if (self->creating)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "disk.create", FALSE);
+      return;
+    }
+
+  valid = read_form (self, spec, NULL, &error);
 
   gtk_widget_set_visible (GTK_WIDGET (self->folder_row), folder_selected (self));
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), !valid && !self->creating);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), !valid);
   gtk_label_set_text (self->error_label, error ? error->message : "");
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "disk.create", valid && !self->creating);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "disk.create", valid);
 
   if (valid != self->valid)
     {
@@ -255,6 +265,8 @@ pool_refreshed_cb (GObject      *object,
    * complains when asked); creating refreshes again anyway. */
   if (gvir_storage_pool_refresh_finish (GVIR_STORAGE_POOL (object), result, NULL))
     g_object_set_data (object, "gb-refreshed", GINT_TO_POINTER (TRUE));
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the dialog is closing */
   revalidate (self);
 }
 
@@ -280,11 +292,9 @@ pools_fetched_cb (GObject      *object,
   guint preferred = 0;
 
   if (!gvir_connection_fetch_storage_pools_finish (self->connection, result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_debug ("no storage pools: %s", error->message);
-    }
+    g_debug ("no storage pools: %s", error->message);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the dialog is closing */
 
   pools = gvir_connection_get_storage_pools (self->connection);
   for (GList *l = pools; l; l = l->next)
@@ -359,6 +369,15 @@ set_creating (GbNewDiskDialog *self,
               gboolean         creating,
               gboolean         show_progress)
 {
+  GtkWidget *form[] = {
+    GTK_WIDGET (self->name_row), GTK_WIDGET (self->location_row), GTK_WIDGET (self->folder_row),
+    GTK_WIDGET (self->size_row), GTK_WIDGET (self->format_row), GTK_WIDGET (self->prealloc_row),
+    GTK_WIDGET (self->backing_expander),
+  };
+
+  /* The form is what is being made: it cannot change meanwhile. */
+  for (guint i = 0; i < G_N_ELEMENTS (form); i++)
+    gtk_widget_set_sensitive (form[i], !creating);
   self->creating = creating;
   gtk_widget_set_visible (GTK_WIDGET (self->progress_box), creating && show_progress);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -371,8 +390,11 @@ progress_cb (double   fraction,
              gpointer user_data)
 {
   GbNewDiskDialog *self = user_data;
-  g_autofree char *text = g_strdup_printf (_("%.0f %% written"), fraction * 100);
+  g_autofree char *text = NULL;
 
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the dialog is closing */
+  text = g_strdup_printf (_("%.0f %% written"), fraction * 100);
   gtk_progress_bar_set_fraction (self->progress_bar, fraction);
   gtk_progress_bar_set_text (self->progress_bar, text);
 }
@@ -387,6 +409,8 @@ created_cb (GObject      *object,
   g_autofree char *path = gb_disk_create_finish (result, &error);
 
   g_clear_object (&self->create_cancellable);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;     /* the dialog is closing; a stopped creation left nothing */
   set_creating (self, FALSE, FALSE);
 
   if (path == NULL)
@@ -472,12 +496,36 @@ gb_new_disk_dialog_constructed (GObject *object)
   revalidate (self);
 }
 
+/* Closing or destroying the dialog stops a creation in progress (which
+ * removes its file); callbacks still pending then leave the widgets alone. */
+static void
+stop_everything (GbNewDiskDialog *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  if (self->create_cancellable != NULL)
+    g_cancellable_cancel (self->create_cancellable);
+}
+
+static gboolean
+gb_new_disk_dialog_close_request (GtkWindow *window)
+{
+  stop_everything (GB_NEW_DISK_DIALOG (window));
+  return GTK_WINDOW_CLASS (gb_new_disk_dialog_parent_class)->close_request (window);
+}
+
+static void
+gb_new_disk_dialog_unrealize (GtkWidget *widget)
+{
+  stop_everything (GB_NEW_DISK_DIALOG (widget));
+  GTK_WIDGET_CLASS (gb_new_disk_dialog_parent_class)->unrealize (widget);
+}
+
 static void
 gb_new_disk_dialog_dispose (GObject *object)
 {
   GbNewDiskDialog *self = (GbNewDiskDialog *) object;
 
-  g_cancellable_cancel (self->cancellable);
+  stop_everything (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_NEW_DISK_DIALOG);
 
   G_OBJECT_CLASS (gb_new_disk_dialog_parent_class)->dispose (object);
@@ -546,6 +594,8 @@ gb_new_disk_dialog_class_init (GbNewDiskDialogClass *klass)
   object_class->finalize = gb_new_disk_dialog_finalize;
   object_class->get_property = gb_new_disk_dialog_get_property;
   object_class->set_property = gb_new_disk_dialog_set_property;
+  widget_class->unrealize = gb_new_disk_dialog_unrealize;
+  GTK_WINDOW_CLASS (klass)->close_request = gb_new_disk_dialog_close_request;
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, GVIR_TYPE_CONNECTION,
@@ -668,4 +718,22 @@ gb_new_disk_dialog_set_size (GbNewDiskDialog *self,
   text = g_strdup_printf ("%" G_GUINT64_FORMAT, bytes / units[unit]);
   gtk_drop_down_set_selected (self->unit_dropdown, unit);
   gtk_editable_set_text (GTK_EDITABLE (self->size_entry), text);
+}
+
+void
+gb_new_disk_dialog_set_format (GbNewDiskDialog *self,
+                               GbDiskFormat     format)
+{
+  g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
+
+  adw_combo_row_set_selected (self->format_row, format == GB_DISK_FORMAT_RAW ? 1 : 0);
+}
+
+void
+gb_new_disk_dialog_set_prealloc (GbNewDiskDialog *self,
+                                 GbDiskPrealloc   prealloc)
+{
+  g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
+
+  adw_combo_row_set_selected (self->prealloc_row, (guint) prealloc);
 }

@@ -7,6 +7,8 @@
 #include <adwaita.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
+#include "gb-disk-creator.h"
+
 G_BEGIN_DECLS
 
 #define GB_TYPE_NEW_DISK_DIALOG (gb_new_disk_dialog_get_type ())
@@ -20,5 +22,9 @@ void             gb_new_disk_dialog_set_disk_name (GbNewDiskDialog *self,
                                                    const char      *name);
 void             gb_new_disk_dialog_set_size      (GbNewDiskDialog *self,
                                                    guint64          bytes);
+void             gb_new_disk_dialog_set_format    (GbNewDiskDialog *self,
+                                                   GbDiskFormat     format);
+void             gb_new_disk_dialog_set_prealloc  (GbNewDiskDialog *self,
+                                                   GbDiskPrealloc   prealloc);
 
 G_END_DECLS

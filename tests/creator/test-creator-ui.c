@@ -615,6 +615,74 @@ test_wizard_zh_cn (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void
+weak_notify_cb (gpointer  data,
+                GObject  *where_the_object_was)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Escape while the wizard is busy (detecting) and while the New Disk dialog
+ * is writing a fully preallocated disk: both close at once, without a
+ * warning, and the half-written disk is removed. */
+static void
+test_close_while_busy (void)
+{
+  g_autofree char *iso = build_iso ();
+  g_autofree char *folder = g_build_filename (outdir, "busy", NULL);
+  g_autofree char *target = g_build_filename (folder, "big.raw", NULL);
+  GbMachineCreatorWindow *win;
+  GbNewDiskDialog *dialog;
+  gboolean gone = FALSE;
+
+  if (iso == NULL)
+    {
+      g_test_skip ("xorriso or isolinux is not installed");
+      return;
+    }
+
+  win = gb_machine_creator_window_new (NULL, conn);
+  g_object_weak_ref (G_OBJECT (win), weak_notify_cb, &gone);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  gb_machine_creator_set_source_path (gb_machine_creator_window_get_creator (win), iso);
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (100);
+  press (XK_Right, Mod1Mask);
+  press (XK_Escape, 0);
+  g_assert_true (wait_until (flag_set, &gone, 10000));
+  pump (500);     /* the detection finishes into a closed window */
+
+  if (!gb_disk_can_create_in_folder (conn))
+    return;
+  g_mkdir_with_parents (folder, 0755);
+  g_unlink (target);
+  gone = FALSE;
+  dialog = gb_new_disk_dialog_new (NULL, conn);
+  g_object_weak_ref (G_OBJECT (dialog), weak_notify_cb, &gone);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gb_new_disk_dialog_set_folder (dialog, folder);
+  gb_new_disk_dialog_set_disk_name (dialog, "big.raw");
+  gb_new_disk_dialog_set_size (dialog, (guint64) 2 << 30);
+  /* raw, full preallocation: the slow path, with a progress bar */
+  gb_new_disk_dialog_set_format (dialog, GB_DISK_FORMAT_RAW);
+  gb_new_disk_dialog_set_prealloc (dialog, GB_DISK_PREALLOC_FULL);
+  g_assert_true (wait_until (dialog_valid, dialog, 5000));
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "disk.create", NULL);
+  pump (300);
+  save_png (GTK_WIDGET (dialog), "new-disk-progress.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (wait_until (flag_set, &gone, 60000));
+  pump (200);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -643,6 +711,7 @@ main (int   argc,
   g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
   g_test_add_func ("/creator-ui/new-disk-dialog", test_new_disk_dialog);
   g_test_add_func ("/creator-ui/wizard-tiny-linux", test_wizard_tiny_linux);
+  g_test_add_func ("/creator-ui/close-while-busy", test_close_while_busy);
   g_test_add_func ("/creator-ui/wizard-zh-CN", test_wizard_zh_cn);
   return g_test_run ();
 }
