@@ -1,0 +1,30 @@
+/* gb-new-disk-dialog.h — the New Disk dialog
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+
+#include "gb-disk-creator.h"
+
+G_BEGIN_DECLS
+
+#define GB_TYPE_NEW_DISK_DIALOG (gb_new_disk_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (GbNewDiskDialog, gb_new_disk_dialog, GB, NEW_DISK_DIALOG, AdwWindow)
+
+GbNewDiskDialog *gb_new_disk_dialog_new           (GtkWindow       *parent,
+                                                   GVirConnection  *connection);
+void             gb_new_disk_dialog_set_folder    (GbNewDiskDialog *self,
+                                                   const char      *folder);
+void             gb_new_disk_dialog_set_disk_name (GbNewDiskDialog *self,
+                                                   const char      *name);
+void             gb_new_disk_dialog_set_size      (GbNewDiskDialog *self,
+                                                   guint64          bytes);
+void             gb_new_disk_dialog_set_format    (GbNewDiskDialog *self,
+                                                   GbDiskFormat     format);
+void             gb_new_disk_dialog_set_prealloc  (GbNewDiskDialog *self,
+                                                   GbDiskPrealloc   prealloc);
+
+G_END_DECLS
