@@ -629,7 +629,7 @@ test_zh_cn_complete (void)
     }
   cmd = g_strdup_printf ("cd '%s' && xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ "
                          "--keyword=ngettext:1,2 -o '%s' *.c *.ui && "
-                         "msgcmp po/zh_CN.po '%s' && msgfmt --check -o /dev/null po/zh_CN.po",
+                         "msgcmp ../../po/zh_CN.po '%s' && msgfmt --check -o /dev/null ../../po/zh_CN.po",
                          creator, pot, pot);
   {
     const char *argv[] = { "sh", "-c", cmd, NULL };
