@@ -867,9 +867,12 @@ on_source_need_password (GbDisplaySource *source,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self->password_dialog), "connect");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self->password_dialog), "cancel");
 
-  entry = gtk_password_entry_new ();
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
-  g_object_set (entry, "activates-default", TRUE, NULL);
+  /* A plain entry: GTK 4.8's GtkPasswordEntry leaves a caps-lock handler
+   * behind when its window is destroyed. */
+  entry = gtk_entry_new ();
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Password"), -1);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self->password_dialog), entry);
