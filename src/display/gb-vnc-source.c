@@ -62,6 +62,14 @@ gb_vnc_source_make_framebuffer (GbVncSource          *self,
   VncBaseFramebuffer *old_fb = self->fb;
   guint8 *old_pixels = self->pixels;
 
+  /* QEMU announces the size again on every console switch; keeping the
+   * pixels we have avoids a black screen until the next full update. */
+  if (old_fb != NULL &&
+      vnc_framebuffer_get_width (VNC_FRAMEBUFFER (old_fb)) == width &&
+      vnc_framebuffer_get_height (VNC_FRAMEBUFFER (old_fb)) == height &&
+      vnc_pixel_format_match (vnc_framebuffer_get_remote_format (VNC_FRAMEBUFFER (old_fb)), remote))
+    return;
+
   self->pixels = g_malloc0 ((gsize) width * height * 4);
   self->fb = vnc_base_framebuffer_new (self->pixels, width, height, width * 4,
                                        &local_format, remote);
@@ -153,6 +161,7 @@ on_desktop_resize (VncConnection *conn,
                    guint16        height,
                    GbVncSource   *self)
 {
+  g_debug ("vnc desktop resize %ux%u", width, height);
   /* gvnc wants the new framebuffer before this handler returns. */
   gb_vnc_source_make_framebuffer (self, vnc_connection_get_pixel_format (conn));
   vnc_connection_framebuffer_update_request (conn, FALSE, 0, 0, width, height);
@@ -163,6 +172,7 @@ on_pixel_format_changed (VncConnection  *conn,
                          VncPixelFormat *format,
                          GbVncSource    *self)
 {
+  g_debug ("vnc pixel format %u bpp", format->bits_per_pixel);
   gb_vnc_source_make_framebuffer (self, format);
   vnc_connection_framebuffer_update_request (conn, FALSE, 0, 0,
                                              vnc_connection_get_width (conn),

@@ -446,9 +446,18 @@ gb_test_xtest_type (const char *text)
               sym = punct[i].sym;
         }
       g_assert_true (sym != NoSymbol);
-      code = XKeysymToKeycode (dpy, sym);
+      /* The main-keyboard key giving @sym at level 1 or 2, as a person
+       * would press it (XKeysymToKeycode may pick a keypad or media key). */
+      code = 0;
+      shifted = FALSE;
+      for (int level = 0; level < 2 && code == 0; level++)
+        for (int kc = 9; kc < 120 && code == 0; kc++)
+          if (XkbKeycodeToKeysym (dpy, kc, 0, level) == sym)
+            {
+              code = kc;
+              shifted = level == 1;
+            }
       g_assert_true (code != 0);
-      shifted = XkbKeycodeToKeysym (dpy, code, 0, 0) != sym;
 
       if (shifted)
         fake_key (shift, TRUE);

@@ -166,7 +166,15 @@ test_keys (void)
   /* Shifted characters ($ ( ) * >) included; the guest computes the marker,
    * so only a command that really ran can print it. */
   gb_test_xtest_type ("echo GB-VNC-$((6*7)) > /dev/ttyS0\n");
-  g_assert_true (gb_test_qemu_wait_serial (qemu, "GB-VNC-42", 30000));
+  if (!gb_test_qemu_wait_serial (qemu, "GB-VNC-42", 30000))
+    {
+      g_autoptr(GdkTexture) screen = gb_test_qemu_screendump (qemu);
+      g_autofree char *path = g_strdup_printf ("%s/vnc-keys.png", gb_test_tmpdir ());
+
+      gdk_texture_save_to_png (screen, path);
+      g_test_message ("the guest screen after typing: %s", path);
+      g_test_fail ();
+    }
 }
 
 static void
