@@ -135,7 +135,9 @@ test_actions (void)
       return;
     }
 
-  /* Screenshot: the PNG holds the guest screen at its own size. */
+  /* Screenshot: the PNG holds the guest screen at its own size (once the
+   * screen has settled after the typing). */
+  g_assert_true (gb_test_wait_until (widget_matches_guest, NULL, 30000));
   g_assert_true (gb_display_save_screenshot (display, path, &error));
   g_assert_no_error (error);
   saved = gdk_texture_new_from_filename (path, &error);
@@ -156,7 +158,12 @@ test_actions (void)
   g_assert_false (gb_console_view_get_fullscreen (view));
 
   /* Send Keys: Ctrl+Alt+F2 switches the guest to its second virtual
-   * terminal, an empty screen; Ctrl+Alt+F1 brings the shell back. */
+   * terminal (Linux switches only to allocated ones: writing to it allocates
+   * it), nearly empty; Ctrl+Alt+F1 brings the shell back. */
+  gb_test_xtest_type ("echo vt2 > /dev/tty2\n");
+  g_assert_true (gb_test_wait_until (widget_matches_guest, NULL, 30000));
+  g_clear_object (&guest);
+  guest = gb_test_qemu_screendump (qemu);
   g_assert_true (gb_display_send_keys (display, "ctrl-alt-f2"));
   gb_test_spin (1500);
   {
