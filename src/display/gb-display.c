@@ -246,8 +246,10 @@ on_source_invalidate (GbDisplaySource *source,
 }
 
 /* Copies a rectangle of the framebuffer into a new texture.  Both servers
- * leave the fourth byte of each pixel undefined; GTK 4.8 has no "X" memory
- * formats, so the copy makes it opaque. */
+ * give 32-bit pixels, B,G,R and an undefined fourth byte.  The tile drops that
+ * byte: GTK 4.8 has no "X" formats, and an opaque 24-bit texture is what its
+ * renderers draw fastest (cairo paints it as RGB24 without blending; a
+ * premultiplied 32-bit texture goes through a float conversion per pixel). */
 static GdkTexture *
 texture_from_framebuffer (const guint8 *data,
                           gsize         stride,
@@ -256,21 +258,25 @@ texture_from_framebuffer (const guint8 *data,
                           int           width,
                           int           height)
 {
-  gsize tile_stride = (gsize) width * 4;
-  guint32 *pixels = g_malloc (tile_stride * height);
+  gsize tile_stride = (gsize) width * 3;
+  guint8 *pixels = g_malloc (tile_stride * height);
   g_autoptr(GBytes) bytes = NULL;
 
   for (int row = 0; row < height; row++)
     {
-      const guint32 *src = (const guint32 *) (data + (gsize) (y + row) * stride + (gsize) x * 4);
-      guint32 *dst = pixels + (gsize) row * width;
+      const guint8 *src = data + (gsize) (y + row) * stride + (gsize) x * 4;
+      guint8 *dst = pixels + (gsize) row * tile_stride;
 
-      for (int col = 0; col < width; col++)
-        dst[col] = GUINT32_FROM_LE (GUINT32_TO_LE (src[col]) | 0xff000000u);
+      for (int col = 0; col < width; col++, src += 4, dst += 3)
+        {
+          dst[0] = src[0];
+          dst[1] = src[1];
+          dst[2] = src[2];
+        }
     }
 
   bytes = g_bytes_new_take (pixels, tile_stride * height);
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8A8, bytes, tile_stride);
+  return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8, bytes, tile_stride);
 }
 
 static void
