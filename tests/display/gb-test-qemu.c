@@ -467,3 +467,15 @@ gb_test_xtest_type (const char *text)
         fake_key (shift, FALSE);
     }
 }
+
+void
+gb_test_xtest_chord (const char *const *keysyms)
+{
+  Display *dpy = xdisplay ();
+  guint n = g_strv_length ((char **) keysyms);
+
+  for (guint i = 0; i < n; i++)
+    fake_key (XKeysymToKeycode (dpy, XStringToKeysym (keysyms[i])), TRUE);
+  for (guint i = n; i > 0; i--)
+    fake_key (XKeysymToKeycode (dpy, XStringToKeysym (keysyms[i - 1])), FALSE);
+}

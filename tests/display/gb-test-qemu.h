@@ -50,6 +50,8 @@ gsize       gb_test_texture_lit     (GdkTexture *texture);
 /* Types @text with XTest key events, as a user on the X server would. */
 void        gb_test_xtest_type      (const char *text);
 void        gb_test_xtest_move_into (GtkWidget  *widget);
+/* Presses the keys in order, releases them in reverse ("Control_L", …). */
+void        gb_test_xtest_chord     (const char *const *keysyms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbTestQemu, gb_test_qemu_free)
 

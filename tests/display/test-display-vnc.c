@@ -163,6 +163,12 @@ test_keys (void)
   gb_test_spin (300);
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (display)));
 
+  /* Pointer inside a focused display: the keyboard is grabbed, and the
+   * release combination (Ctrl+Alt by default) gives it back. */
+  g_assert_true (gb_display_get_grabbed (display));
+  gb_test_xtest_chord ((const char *[]) { "Control_L", "Alt_L", NULL });
+  g_assert_false (gb_display_get_grabbed (display));
+
   /* Shifted characters ($ ( ) * >) included; the guest computes the marker,
    * so only a command that really ran can print it. */
   gb_test_xtest_type ("echo GB-VNC-$((6*7)) > /dev/ttyS0\n");
