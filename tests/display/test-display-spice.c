@@ -182,6 +182,53 @@ test_actions (void)
 }
 
 static void
+on_size (GbDisplay  *d,
+         GParamSpec *pspec,
+         guint      *changes)
+{
+  (*changes)++;
+}
+
+static gboolean
+back_in_mode (gpointer data)
+{
+  int *mode = data;
+
+  return gb_display_get_guest_width (display) == mode[0] &&
+         gb_display_get_guest_height (display) == mode[1];
+}
+
+static void
+test_resize (void)
+{
+  int mode[2];
+  guint changes = 0;
+  gulong id;
+
+  if (qemu == NULL)
+    {
+      g_test_skip (skip_reason ? skip_reason : "no guest");
+      return;
+    }
+
+  /* A reset: the primary surface goes away, comes back in the BIOS text
+   * mode, then in the framebuffer mode; the widget follows each surface. */
+  mode[0] = gb_display_get_guest_width (display);
+  mode[1] = gb_display_get_guest_height (display);
+  id = g_signal_connect (display, "notify::guest-width", G_CALLBACK (on_size), &changes);
+  g_free (gb_test_qemu_qmp (qemu, "{\"execute\":\"system_reset\"}"));
+  for (int i = 0; i < 900 && !(changes >= 2 && back_in_mode (mode)); i++)
+    gb_test_spin (100);
+  g_signal_handler_disconnect (display, id);
+
+  g_test_message ("%u width changes", changes);
+  g_assert_cmpuint (changes, >=, 2);
+  g_assert_true (back_in_mode (mode));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_CONNECTED);
+  g_assert_true (gb_test_wait_until (widget_matches_guest, NULL, 60000));
+}
+
+static void
 test_close (void)
 {
   if (view == NULL)
@@ -212,6 +259,7 @@ main (int   argc,
   g_test_add_func ("/display/spice/pixels", test_pixels);
   g_test_add_func ("/display/spice/keys", test_keys);
   g_test_add_func ("/display/spice/actions", test_actions);
+  g_test_add_func ("/display/spice/resize", test_resize);
   g_test_add_func ("/display/spice/close", test_close);
 
   ret = g_test_run ();
