@@ -175,6 +175,8 @@ gb_display_set_state (GbDisplay      *self,
   if (state != GB_DISPLAY_STATE_CONNECTED)
     gb_display_set_grabbed (self, FALSE);
   gb_display_update_status (self);
+  /* Tiles are only drawn while connected: whatever piled up shows now. */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1624,6 +1626,10 @@ gb_display_init (GbDisplay *self)
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Machine screen"),
+                                  -1);
 
   self->reconnect = TRUE;
   self->resize_guest = TRUE;
