@@ -479,3 +479,24 @@ gb_test_xtest_chord (const char *const *keysyms)
   for (guint i = n; i > 0; i--)
     fake_key (XKeysymToKeycode (dpy, XStringToKeysym (keysyms[i - 1])), FALSE);
 }
+
+char *
+gb_test_save_window_png (GtkWidget  *window,
+                         const char *name)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (window);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  char *path = g_strdup_printf ("%s/%s.png", gb_test_tmpdir (), name);
+
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_texture_save_to_png (texture, path);
+  g_object_unref (paintable);
+  return path;
+}

@@ -50,6 +50,9 @@ gsize       gb_test_texture_lit     (GdkTexture *texture);
 /* Types @text with XTest key events, as a user on the X server would. */
 void        gb_test_xtest_type      (const char *text);
 void        gb_test_xtest_move_into (GtkWidget  *widget);
+/* Renders the window to TMPDIR/NAME.png, for a person to look at. */
+char       *gb_test_save_window_png (GtkWidget  *window,
+                                     const char *name);
 /* Presses the keys in order, releases them in reverse ("Control_L", …). */
 void        gb_test_xtest_chord     (const char *const *keysyms);
 

@@ -101,6 +101,12 @@ test_pixels (void)
   g_assert_true (gb_test_wait_until (widget_matches_guest, NULL, 60000));
   shown = _gb_display_render_texture (display);
   g_assert_cmpuint (gb_test_texture_lit (shown), >, 500);
+
+  {
+    g_autofree char *png = gb_test_save_window_png (window, "spice-window");
+
+    g_test_message ("the window: %s", png);
+  }
 }
 
 static void
