@@ -155,6 +155,24 @@ gb_console_view_set_fullscreen (GbConsoleView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FULLSCREEN]);
 }
 
+const char *
+gb_console_view_get_page (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}
+
+void
+gb_console_view_set_page (GbConsoleView *self,
+                          const char    *page)
+{
+  g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
+  g_return_if_fail (g_strcmp0 (page, "screen") == 0 || g_strcmp0 (page, "serial") == 0);
+
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), page);
+}
+
 GtkWidget *
 gb_console_view_new (void)
 {

@@ -28,6 +28,11 @@ gboolean         gb_console_view_open_uri           (GbConsoleView  *self,
                                                      GError        **error);
 void             gb_console_view_close              (GbConsoleView  *self);
 
+/* "screen" or "serial" */
+const char      *gb_console_view_get_page           (GbConsoleView  *self);
+void             gb_console_view_set_page           (GbConsoleView  *self,
+                                                     const char     *page);
+
 gboolean         gb_console_view_get_fullscreen     (GbConsoleView  *self);
 void             gb_console_view_set_fullscreen     (GbConsoleView  *self,
                                                      gboolean        fullscreen);
