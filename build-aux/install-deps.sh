@@ -24,6 +24,8 @@ PACKAGES=(
   xvfb xauth dbus-x11 dbus fonts-noto-cjk
   # tools the tests compare against / use
   iproute2 procps valgrind
+  # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer
+  libx11-dev libxtst-dev libxdamage-dev virt-viewer
 )
 
 export DEBIAN_FRONTEND=noninteractive

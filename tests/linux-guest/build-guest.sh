@@ -11,6 +11,8 @@
 #
 # The kernel package is downloaded once with `apt-get download` and kept under
 # ${XDG_CACHE_HOME:-$HOME/.cache}/glassbox/test-guests/<package>_<version>/.
+# GB_GUEST_EXTRA_MODULES (opt-in, e.g. "bochs") adds more kernel modules to the
+# initramfs; such a guest is cached apart, under <package>_<version>+<modules>/.
 # Exit status 77 means "cannot build here" (no package reachable); the reason
 # is printed on stderr so a test can skip with it.
 set -euo pipefail
@@ -30,9 +32,13 @@ pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-ima
 [ -n "$pkg" ] || { echo "build-guest: apt cannot resolve linux-image-amd64 (run apt-get update?)" >&2; exit 77; }
 ver=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
 kdir="$cache_root/${pkg}_${ver}"
+extra=${GB_GUEST_EXTRA_MODULES:-}
+if [ -n "$extra" ]; then
+  kdir="$kdir+$(echo $extra | tr ' ' '+')"
+fi
 
 # Modules the tests need; their dependencies come from modules.dep.
-wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic"
+wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic $extra"
 
 if [ ! -f "$kdir/.complete" ]; then
   tmp=$(mktemp -d)

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""CPU seconds per displayed frame: GbDisplay vs remote-viewer (virt-viewer).
+
+One TCG guest scrolls text as fast as it can on a 1920x1080 framebuffer
+console (QEMU std VGA, bochs-drm); QEMU serves it over VNC on loopback.  Each
+viewer in turn watches the same server for the same time.  CPU time is the
+viewer process's utime+stime from /proc; frames are counted from outside by
+gb-damage-count (X DAMAGE on the viewer's window), the same way for both.
+
+usage: bench-display.py VIEWER COUNTER BUILD_GUEST_SH OUTDIR [SECONDS]
+Run under Xvfb (meson's benchmark() wraps it in xvfb-run).
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+SCROLL = r'''#!/bin/sh
+echo SCROLL-START > /dev/ttyS0
+i=0
+while true; do
+  i=$((i+1))
+  echo "$i the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz $i"
+done
+'''
+
+
+def die_with_parent():
+    import ctypes
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def free_vnc_display():
+    for n in range(70, 100):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", 5900 + n))
+            return n
+        except OSError:
+            continue
+        finally:
+            s.close()
+    sys.exit("no free VNC port")
+
+
+def wait_for(path, needle, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(path, errors="replace") as f:
+                if needle in f.read():
+                    return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def x_server_pid():
+    """The Xvfb serving $DISPLAY: viewers that draw through the X server
+    (GTK3's xlib surfaces) hand it part of their work, so it is counted."""
+    display = os.environ.get("DISPLAY", "")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if args and os.path.basename(args[0]) == b"Xvfb" and display.encode() in args:
+            return int(entry)
+    return None
+
+
+def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, preexec_fn=die_with_parent, env=env)
+    xpid = x_server_pid()
+    own = {"frames": None}
+
+    def reader():
+        for line in proc.stdout:
+            m = re.match(r"frames (\d+)", line)
+            if m:
+                own["frames"] = int(m.group(1))
+
+    threading.Thread(target=reader, daemon=True).start()
+    try:
+        time.sleep(warmup)
+        if proc.poll() is not None:
+            sys.exit("%s exited early (%s)" % (name, proc.returncode))
+        pid = proc.pid
+        if wrapped:  # measure the viewer, not the profiler around it
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                pid = int(f.read().split()[-1])
+        own_before = own["frames"]
+        cpu_before = cpu_seconds(pid)
+        x_before = cpu_seconds(xpid) if xpid else 0.0
+        out = subprocess.run([counter, str(pid), str(seconds)], capture_output=True,
+                             text=True, check=True).stdout
+        cpu_after = cpu_seconds(pid)
+        x_after = cpu_seconds(xpid) if xpid else 0.0
+        own_after = own["frames"]
+    finally:
+        if wrapped:
+            proc.send_signal(signal.SIGINT)  # let the profiler write its data
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        proc.kill()  # only the viewer we started, by its PID
+        proc.wait()
+    frames = int(re.search(r"frames (\d+)", out).group(1))
+    own_frames = None if own_before is None or own_after is None else own_after - own_before
+    return cpu_after - cpu_before, x_after - x_before, frames, own_frames
+
+
+def main():
+    viewer, counter, build_guest, outdir = sys.argv[1:5]
+    seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 15.0
+    warmup = 6.0
+
+    if shutil.which("remote-viewer") is None:
+        print("SKIP: remote-viewer (virt-viewer) is not installed")
+        return 77
+    os.makedirs(outdir, exist_ok=True)
+    script = os.path.join(outdir, "scroll.sh")
+    with open(script, "w") as f:
+        f.write(SCROLL)
+    env = dict(os.environ, GB_GUEST_EXTRA_MODULES="bochs")
+    r = subprocess.run(["bash", build_guest, os.path.join(outdir, "guest"), script],
+                       env=env, capture_output=True, text=True)
+    if r.returncode == 77:
+        print("SKIP: " + r.stderr.strip())
+        return 77
+    r.check_returncode()
+
+    n = free_vnc_display()
+    serial = os.path.join(outdir, "serial.log")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    qemu = subprocess.Popen([
+        "qemu-system-x86_64", "-accel", "tcg", "-m", "256", "-nodefaults", "-no-user-config",
+        "-vga", "none", "-device", "VGA,xres=1920,yres=1080,vgamem_mb=16",
+        "-display", "none", "-nic", "none", "-vnc", "127.0.0.1:%d" % n,
+        "-serial", "file:" + serial,
+        "-kernel", os.path.join(outdir, "guest", "vmlinuz"),
+        "-initrd", os.path.join(outdir, "guest", "initramfs.img"),
+        "-append", "console=ttyS0 console=tty0 vt.global_cursor_default=0 loglevel=4 gb.run=scroll.sh",
+    ], preexec_fn=die_with_parent)
+    try:
+        if not wait_for(serial, "SCROLL-START", 180):
+            sys.exit("the guest did not start scrolling")
+        uri = "vnc://127.0.0.1:%d" % (5900 + n)
+        results = {}
+        wrap = os.environ.get("GB_BENCH_WRAP", "").split()  # e.g. a profiler
+        # GTK 4 picks its GL renderer when it can; on this machine that is
+        # Mesa's software rasterizer (llvmpipe).  Its cairo renderer is what a
+        # machine without a GPU should use, so both are measured.
+        runs = (("GbDisplay", wrap + [viewer, uri], "cairo"),
+                ("GbDisplay-gl", wrap + [viewer, uri], "gl"),
+                ("remote-viewer", ["remote-viewer", uri], None))
+        for name, argv, renderer in runs:
+            env = dict(os.environ)
+            if renderer:
+                env["GSK_RENDERER"] = renderer
+            results[name] = measure(name, argv, counter, seconds, warmup,
+                                    wrapped=bool(wrap) and renderer is not None, env=env)
+    finally:
+        qemu.kill()  # the QEMU this script started, by its PID
+        qemu.wait()
+
+    print("display benchmark: 1920x1080 scrolling text console over VNC, %.0f s per viewer" % seconds)
+    print("  CPU = the viewer process + the X server while it runs; frames counted by X DAMAGE")
+    per_frame = {}
+    labels = {"GbDisplay": "GbDisplay (GSK cairo)", "GbDisplay-gl": "GbDisplay (GSK gl, llvmpipe)",
+              "remote-viewer": "remote-viewer"}
+    for name, (cpu, xcpu, frames, own) in results.items():
+        total = cpu + xcpu
+        per_frame[name] = total / frames if frames else float("inf")
+        extra = "" if own is None else ", own count %d" % own
+        print("  %-30s %5.2f CPU s (viewer %.2f + X %.2f), %5d frames%s: %.2f ms CPU per frame"
+              % (labels[name], total, cpu, xcpu, frames, extra, per_frame[name] * 1000))
+    ratio = per_frame["GbDisplay"] / per_frame["remote-viewer"]
+    ratio_gl = per_frame["GbDisplay-gl"] / per_frame["remote-viewer"]
+    print("  ratio GbDisplay (cairo) / remote-viewer: %.2fx (goal <= 0.5x); with GL on llvmpipe: %.2fx"
+          % (ratio, ratio_gl))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,429 @@
+/* gb-console-view.c: a machine's consoles, graphical and serial, with a toolbar
+ *
+ * The screen (GbDisplay) and the serial console (GbSerialConsole) are two
+ * pages of a stack with a switcher in the toolbar.  In fullscreen the toolbar
+ * hides and a small floating one slides in when the pointer touches the top
+ * edge.  The "console.*" actions forward to the display, so the toolbar, the
+ * menus and the keyboard shortcuts all share one implementation.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include <string.h>
+
+#include "gb-console-view.h"
+
+#define REVEAL_EDGE_PX 4
+#define REVEAL_HIDE_MS 2000
+
+struct _GbConsoleView
+{
+  GtkWidget   parent_instance;
+
+  GtkWidget  *overlay;
+  GtkWidget  *fullscreen_revealer;
+  GtkWidget  *toolbar;
+  GtkWidget  *status_label;
+  GtkWidget  *stack;
+  GtkWidget  *scroller;
+  GbDisplay  *display;
+  GbSerialConsole *serial;
+
+  gboolean    fullscreen;
+  guint       hide_source;
+};
+
+G_DEFINE_FINAL_TYPE (GbConsoleView, gb_console_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_FULLSCREEN,
+  PROP_SCALE_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_status (GbConsoleView *self)
+{
+  g_autofree char *text = NULL;
+  int width = gb_display_get_guest_width (self->display);
+  int height = gb_display_get_guest_height (self->display);
+
+  switch (gb_display_get_state (self->display))
+    {
+    case GB_DISPLAY_STATE_CONNECTED:
+      /* Translators: the guest screen's resolution, e.g. "1024×768" */
+      text = g_strdup_printf (_("%d×%d"), width, height);
+      break;
+    case GB_DISPLAY_STATE_CONNECTING:
+      text = g_strdup (_("Connecting…"));
+      break;
+    case GB_DISPLAY_STATE_ERROR:
+    case GB_DISPLAY_STATE_DISCONNECTED:
+    default:
+      text = g_strdup (_("Not connected"));
+      break;
+    }
+  gtk_label_set_text (GTK_LABEL (self->status_label), text);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "console.screenshot",
+                                 gb_display_get_state (self->display) == GB_DISPLAY_STATE_CONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "console.send-keys",
+                                 gb_display_get_state (self->display) == GB_DISPLAY_STATE_CONNECTED);
+}
+
+static void
+on_display_notify (GbDisplay     *display,
+                   GParamSpec    *pspec,
+                   GbConsoleView *self)
+{
+  update_status (self);
+}
+
+static gboolean
+hide_revealer_cb (gpointer data)
+{
+  GbConsoleView *self = data;
+
+  self->hide_source = 0;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->fullscreen_revealer), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_overlay_motion (GtkEventControllerMotion *controller,
+                   double                    x,
+                   double                    y,
+                   GbConsoleView            *self)
+{
+  if (!self->fullscreen)
+    return;
+
+  if (y <= REVEAL_EDGE_PX)
+    {
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->fullscreen_revealer), TRUE);
+      g_clear_handle_id (&self->hide_source, g_source_remove);
+    }
+  else if (gtk_revealer_get_reveal_child (GTK_REVEALER (self->fullscreen_revealer)) &&
+           self->hide_source == 0 &&
+           y > gtk_widget_get_height (self->fullscreen_revealer) + REVEAL_EDGE_PX)
+    {
+      self->hide_source = g_timeout_add (REVEAL_HIDE_MS, hide_revealer_cb, self);
+    }
+}
+
+gboolean
+gb_console_view_get_fullscreen (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), FALSE);
+
+  return self->fullscreen;
+}
+
+void
+gb_console_view_set_fullscreen (GbConsoleView *self,
+                                gboolean       fullscreen)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
+
+  fullscreen = !!fullscreen;
+  if (self->fullscreen == fullscreen)
+    return;
+
+  self->fullscreen = fullscreen;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    {
+      if (fullscreen)
+        gtk_window_fullscreen (GTK_WINDOW (root));
+      else
+        gtk_window_unfullscreen (GTK_WINDOW (root));
+    }
+  gtk_widget_set_visible (self->toolbar, !fullscreen);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->fullscreen_revealer), FALSE);
+  g_clear_handle_id (&self->hide_source, g_source_remove);
+  if (fullscreen)
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "screen");
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FULLSCREEN]);
+}
+
+const char *
+gb_console_view_get_page (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+}
+
+void
+gb_console_view_set_page (GbConsoleView *self,
+                          const char    *page)
+{
+  g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
+  g_return_if_fail (g_strcmp0 (page, "screen") == 0 || g_strcmp0 (page, "serial") == 0);
+
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), page);
+}
+
+GtkWidget *
+gb_console_view_new (void)
+{
+  return g_object_new (GB_TYPE_CONSOLE_VIEW, NULL);
+}
+
+GbDisplay *
+gb_console_view_get_display (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), NULL);
+
+  return self->display;
+}
+
+GbSerialConsole *
+gb_console_view_get_serial_console (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), NULL);
+
+  return self->serial;
+}
+
+/**
+ * gb_console_view_open_domain:
+ *
+ * Opens both consoles.  Returns FALSE with @error when the graphical one
+ * cannot be shown (the machine is off or has no graphics: the reason is also
+ * on screen); the serial console is tried either way and, when the machine
+ * has no graphics, becomes the visible page.
+ */
+gboolean
+gb_console_view_open_domain (GbConsoleView  *self,
+                             GVirDomain     *domain,
+                             GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), FALSE);
+
+  ok = gb_display_open_domain (self->display, domain, &local_error);
+  gb_serial_console_open_domain (self->serial, domain, NULL, NULL);
+
+  if (!ok && g_error_matches (local_error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS) &&
+      gb_serial_console_get_connected (self->serial))
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
+}
+
+gboolean
+gb_console_view_open_uri (GbConsoleView  *self,
+                          const char     *uri,
+                          GError        **error)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), FALSE);
+
+  return gb_display_open_uri (self->display, uri, error);
+}
+
+void
+gb_console_view_close (GbConsoleView *self)
+{
+  g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
+
+  gb_display_close (self->display);
+  gb_serial_console_close (self->serial);
+}
+
+static void
+fullscreen_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (widget);
+
+  gb_console_view_set_fullscreen (self, !self->fullscreen);
+}
+
+static void
+forward_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (widget);
+  const char *suffix = strchr (action_name, '.') + 1;
+  g_autofree char *target = g_strconcat ("display.", suffix, NULL);
+
+  gtk_widget_activate_action_variant (GTK_WIDGET (self->display), target, parameter);
+}
+
+static void
+toggle_scale_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (widget);
+
+  gb_display_set_scale_mode (self->display,
+                             gb_display_get_scale_mode (self->display) == GB_DISPLAY_SCALE_FIT
+                               ? GB_DISPLAY_SCALE_ORIGINAL : GB_DISPLAY_SCALE_FIT);
+}
+
+static void
+gb_console_view_dispose (GObject *object)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (object);
+
+  g_clear_handle_id (&self->hide_source, g_source_remove);
+  if (self->display != NULL)
+    g_signal_handlers_disconnect_by_data (self->display, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_CONSOLE_VIEW);
+
+  G_OBJECT_CLASS (gb_console_view_parent_class)->dispose (object);
+}
+
+static void
+gb_console_view_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FULLSCREEN:
+      g_value_set_boolean (value, self->fullscreen);
+      break;
+    case PROP_SCALE_MODE:
+      g_value_set_enum (value, gb_display_get_scale_mode (self->display));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gb_console_view_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  GbConsoleView *self = GB_CONSOLE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FULLSCREEN:
+      gb_console_view_set_fullscreen (self, g_value_get_boolean (value));
+      break;
+    case PROP_SCALE_MODE:
+      gb_display_set_scale_mode (self->display, g_value_get_enum (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+on_display_scale_mode (GbDisplay     *display,
+                       GParamSpec    *pspec,
+                       GbConsoleView *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE_MODE]);
+}
+
+static void
+gb_console_view_class_init (GbConsoleViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = gb_console_view_dispose;
+  object_class->get_property = gb_console_view_get_property;
+  object_class->set_property = gb_console_view_set_property;
+
+  properties[PROP_FULLSCREEN] =
+    g_param_spec_boolean ("fullscreen", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SCALE_MODE] =
+    g_param_spec_enum ("scale-mode", NULL, NULL,
+                       GB_TYPE_DISPLAY_SCALE_MODE, GB_DISPLAY_SCALE_FIT,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "console.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (widget_class, "console.send-keys", "s", forward_action);
+  gtk_widget_class_install_action (widget_class, "console.screenshot", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "console.toggle-scale", NULL, toggle_scale_action);
+  gtk_widget_class_install_property_action (widget_class, "console.scale-mode", "scale-mode");
+
+  /* Shift+F11/F12 as in virt-viewer: they reach the console view before the
+   * guest does (the shortcut controller below runs in the capture phase). */
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/glassbox/Glassbox/display/gb-console-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, overlay);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, fullscreen_revealer);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, toolbar);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, status_label);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, stack);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, display);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, serial);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "gb-console-view");
+}
+
+static void
+add_shortcut (GtkShortcutController *controller,
+              const char            *trigger,
+              const char            *action,
+              GVariant              *target)
+{
+  GtkShortcut *shortcut = gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
+                                            gtk_named_action_new (action));
+
+  if (target != NULL)
+    gtk_shortcut_set_arguments (shortcut, target);
+  gtk_shortcut_controller_add_shortcut (controller, shortcut);
+}
+
+static void
+gb_console_view_init (GbConsoleView *self)
+{
+  GtkEventController *controller;
+
+  g_type_ensure (GB_TYPE_DISPLAY);
+  g_type_ensure (GB_TYPE_SERIAL_CONSOLE);
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (self->display, "notify::state", G_CALLBACK (on_display_notify), self);
+  g_signal_connect (self->display, "notify::guest-width", G_CALLBACK (on_display_notify), self);
+  g_signal_connect (self->display, "notify::guest-height", G_CALLBACK (on_display_notify), self);
+  g_signal_connect (self->display, "notify::scale-mode", G_CALLBACK (on_display_scale_mode), self);
+  update_status (self);
+
+  /* In the capture phase, so these win over the guest getting the keys. */
+  controller = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F11", "console.fullscreen", NULL);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F12", "console.screenshot", NULL);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F10", "console.toggle-scale", NULL);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Control><Alt>End", "console.send-keys",
+                g_variant_new_string ("ctrl-alt-del"));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_motion_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "motion", G_CALLBACK (on_overlay_motion), self);
+  gtk_widget_add_controller (self->overlay, controller);
+}

@@ -1,0 +1,21 @@
+/* gb-display-private.h: GbDisplay internals for GbConsoleView and the tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "gb-display.h"
+
+G_BEGIN_DECLS
+
+/* The tiles as GTK draws them, rendered 1:1 by the widget's renderer. */
+GdkTexture      *_gb_display_render_texture     (GbDisplay *self);
+/* Frames drawn with at least one re-uploaded tile since the widget was made. */
+guint64          _gb_display_get_frame_count    (GbDisplay *self);
+/* Tile uploads since the widget was made. */
+guint64          _gb_display_get_tile_uploads   (GbDisplay *self);
+GbDisplaySource *_gb_display_get_source         (GbDisplay *self);
+/* The password dialog while it is shown, or NULL. */
+GtkWidget       *_gb_display_get_password_dialog (GbDisplay *self);
+
+G_END_DECLS

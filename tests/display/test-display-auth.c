@@ -1,0 +1,164 @@
+/* test-display-auth.c: VNC passwords against QEMU's VNC server
+ *
+ * QEMU runs stopped (-S, no guest needed) with `-vnc ...,password=on`; the
+ * password is set over QMP.  A wrong password ends in the error state with
+ * the reason on screen, without a crash; with no password the widget asks
+ * in a dialog, and the right answer connects.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "gb-display-private.h"
+#include "gb-test-qemu.h"
+
+static GbTestQemu *qemu;
+static char *uri;
+
+static gboolean
+is_settled (gpointer data)
+{
+  GbDisplayState state = gb_display_get_state (data);
+
+  return state == GB_DISPLAY_STATE_CONNECTED || state == GB_DISPLAY_STATE_ERROR;
+}
+
+static gboolean
+has_dialog (gpointer data)
+{
+  return _gb_display_get_password_dialog (data) != NULL;
+}
+
+static GtkWidget *
+new_window (GbDisplay **display)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  *display = GB_DISPLAY (gb_display_new ());
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (*display));
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+test_wrong_password (void)
+{
+  GbDisplay *display;
+  GtkWidget *window = new_window (&display);
+
+  gb_display_set_password (display, "wrong");
+  g_assert_true (gb_display_open_uri (display, uri, NULL));
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+  g_assert_nonnull (gb_display_get_error (display));
+  g_test_message ("shown: %s", gb_display_get_error (display));
+  g_assert_cmpuint (strlen (gb_display_get_error (display)), >, 0);
+  /* An authentication failure is final: no reconnect loop. */
+  gb_test_spin (1500);
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+answer_dialog (GbDisplay  *display,
+               const char *password)
+{
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  g_assert_true (gb_test_wait_until (has_dialog, display, 20000));
+  dialog = _gb_display_get_password_dialog (display);
+  g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
+  g_assert_true (gtk_widget_get_visible (dialog));
+  entry = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (entry), password);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "connect");
+}
+
+static void
+test_dialog (void)
+{
+  GbDisplay *display;
+  GtkWidget *window = new_window (&display);
+
+  /* Wrong answer: error. */
+  g_assert_true (gb_display_open_uri (display, uri, NULL));
+  answer_dialog (display, "nope");
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+
+  /* Right answer: connected, and a screen arrives. */
+  g_assert_true (gb_display_open_uri (display, uri, NULL));
+  answer_dialog (display, "secret");
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_CONNECTED);
+  g_assert_null (gb_display_get_error (display));
+  g_assert_cmpint (gb_display_get_guest_width (display), >, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_bad_uri (void)
+{
+  g_autoptr(GError) error = NULL;
+  GbDisplay *display = GB_DISPLAY (g_object_ref_sink (gb_display_new ()));
+
+  g_assert_false (gb_display_open_uri (display, "http://example.invalid/", &error));
+  g_assert_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_INVALID_URI);
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_DISCONNECTED);
+  g_object_unref (display);
+}
+
+static void
+test_refused (void)
+{
+  g_autofree char *missing = g_strdup_printf ("vnc+unix://%s/nothing-here.sock", gb_test_tmpdir ());
+  GbDisplay *display;
+  GtkWidget *window = new_window (&display);
+
+  /* Nobody listens: a clear error, not a hang. */
+  g_assert_true (gb_display_open_uri (display, missing, NULL));
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+  g_assert_nonnull (gb_display_get_error (display));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *vnc = NULL;
+  g_autofree char *reply = NULL;
+  int ret;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/display/auth/bad-uri", test_bad_uri);
+  g_test_add_func ("/display/auth/refused", test_refused);
+
+  if (g_find_program_in_path ("qemu-system-x86_64") != NULL)
+    {
+      vnc = g_strdup_printf ("unix:%s/auth.sock,password=on", gb_test_tmpdir ());
+      uri = g_strdup_printf ("vnc+unix://%s/auth.sock", gb_test_tmpdir ());
+      qemu = gb_test_qemu_start ("auth", NULL, (const char *[]) { "-vnc", vnc, NULL });
+      reply = gb_test_qemu_qmp (qemu, "{\"execute\":\"change-vnc-password\",\"arguments\":{\"password\":\"secret\"}}");
+      g_assert_nonnull (strstr (reply, "\"return\""));
+      g_test_add_func ("/display/auth/wrong-password", test_wrong_password);
+      g_test_add_func ("/display/auth/dialog", test_dialog);
+    }
+
+  ret = g_test_run ();
+
+  g_clear_pointer (&qemu, gb_test_qemu_free);
+  return ret;
+}
