@@ -11,6 +11,8 @@
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
 #include "gb-libvirt-provider.h"
+#include "gb-machine-creator-window.h"
+#include "gb-new-disk-dialog.h"
 #include "gb-preferences-window.h"
 #include "gb-window.h"
 
@@ -43,6 +45,10 @@ static GParamSpec *properties[N_PROPS];
 static const GOptionEntry main_entries[] = {
   { "connect", 'c', 0, G_OPTION_ARG_STRING, NULL,
     N_("Open only this libvirt connection, e.g. qemu:///system"), N_("URI") },
+  { "show-domain-console", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open the console of this machine (name or UUID)"), N_("NAME") },
+  { "show-domain-creator", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Open the New Virtual Machine wizard"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { NULL }
@@ -446,8 +452,12 @@ gb_application_command_line (GApplication            *app,
   GbApplication *self = GB_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   const char *connect_uri = NULL;
+  const char *console_name = NULL;
+  GbProvider *provider = NULL;
+  GtkWindow *window;
 
   g_variant_dict_lookup (options, "connect", "&s", &connect_uri);
+  g_variant_dict_lookup (options, "show-domain-console", "&s", &console_name);
 
   if (!self->opened)
     open_startup_connections (self, connect_uri);
@@ -456,7 +466,200 @@ gb_application_command_line (GApplication            *app,
 
   g_application_activate (app);
 
+  if (connect_uri != NULL)
+    provider = gb_application_find_provider (self, connect_uri);
+
+  /* Like virt-manager's --show-domain-console and --show-domain-creator. */
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (console_name != NULL && GB_IS_WINDOW (window))
+    gb_window_show_machine (GB_WINDOW (window), provider, console_name, "console");
+
+  if (g_variant_dict_contains (options, "show-domain-creator"))
+    g_action_group_activate_action (G_ACTION_GROUP (self), "new-machine", NULL);
+
   return 0;
+}
+
+/* The creator's target: the selected machine's connection, else the first
+ * connected one, else the first one. */
+static GbProvider *
+target_provider (GbApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GListModel *providers = G_LIST_MODEL (self->providers);
+  g_autoptr(GbProvider) first = NULL;
+  guint n = g_list_model_get_n_items (providers);
+
+  if (GB_IS_WINDOW (window) && gb_window_get_selected_machine (GB_WINDOW (window)) != NULL)
+    {
+      GbProvider *provider = gb_machine_get_provider (gb_window_get_selected_machine (GB_WINDOW (window)));
+
+      if (GB_IS_LIBVIRT_PROVIDER (provider))
+        return provider;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (providers, i);
+
+      if (!GB_IS_LIBVIRT_PROVIDER (provider))
+        continue;
+      if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED)
+        return provider;
+      if (first == NULL)
+        first = g_object_ref (provider);
+    }
+
+  return first;  /* the store still holds it */
+}
+
+typedef void (*WithConnectionFunc) (GbApplication  *self,
+                                    GbProvider     *provider,
+                                    GVirConnection *connection);
+
+typedef struct {
+  GbApplication      *self;
+  GbProvider         *provider;
+  WithConnectionFunc  func;
+  gulong              handler;
+} WaitConnection;
+
+static void
+wait_connection_free (WaitConnection *wait)
+{
+  g_clear_signal_handler (&wait->handler, wait->provider);
+  g_object_unref (wait->provider);
+  g_object_unref (wait->self);
+  g_free (wait);
+}
+
+static void with_connection (GbApplication      *self,
+                             GbProvider         *provider,
+                             WithConnectionFunc  func);
+
+static void
+on_wait_provider_state (GbProvider     *provider,
+                        GParamSpec     *pspec,
+                        WaitConnection *wait)
+{
+  if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTING)
+    return;
+
+  with_connection (wait->self, wait->provider, wait->func);
+  wait_connection_free (wait);
+}
+
+/* Runs @func with the provider's open connection, once it is open (a
+ * connection given on the command line may still be opening). */
+static void
+with_connection (GbApplication      *self,
+                 GbProvider         *provider,
+                 WithConnectionFunc  func)
+{
+  GVirConnection *connection;
+
+  if (provider == NULL)
+    {
+      show_error (self, _("No connection"),
+                  _("Add a connection first (Ctrl+O): new machines and disks are made on one."));
+      return;
+    }
+
+  if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTING)
+    {
+      WaitConnection *wait = g_new0 (WaitConnection, 1);
+
+      wait->self = g_object_ref (self);
+      wait->provider = g_object_ref (provider);
+      wait->func = func;
+      wait->handler = g_signal_connect (provider, "notify::state",
+                                        G_CALLBACK (on_wait_provider_state), wait);
+      return;
+    }
+
+  connection = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
+  if (connection == NULL)
+    {
+      g_autofree char *title = g_strdup_printf (_("Not connected to %s"), gb_provider_get_uri (provider));
+
+      show_error (self, title, gb_provider_get_error (provider));
+      return;
+    }
+
+  func (self, provider, connection);
+}
+
+static void
+on_machine_created (GbMachineCreatorWindow *creator,
+                    GVirDomain             *domain,
+                    gboolean                customize,
+                    GbProvider             *provider)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (creator));
+  GtkWindow *window = app ? gtk_application_get_active_window (app) : NULL;
+
+  if (!GB_IS_WINDOW (window) && app != NULL)
+    {
+      GList *windows = gtk_application_get_windows (app);
+
+      for (GList *l = windows; l != NULL && !GB_IS_WINDOW (window); l = l->next)
+        window = l->data;
+    }
+  if (!GB_IS_WINDOW (window))
+    return;
+
+  /* The machine shows up in the list once the connection reports it:
+   * then it is selected, and its console (it is starting) or, to
+   * customize it, its details are shown. */
+  gb_window_show_machine (GB_WINDOW (window), provider, gvir_domain_get_uuid (domain),
+                          customize ? "details" : "console");
+  gtk_window_present (window);
+}
+
+static void
+open_machine_creator (GbApplication  *self,
+                      GbProvider     *provider,
+                      GVirConnection *connection)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, connection);
+
+  gtk_window_set_application (GTK_WINDOW (creator), GTK_APPLICATION (self));
+  g_signal_connect_data (creator, "machine-created", G_CALLBACK (on_machine_created),
+                         g_object_ref (provider), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  gtk_window_present (GTK_WINDOW (creator));
+}
+
+static void
+open_new_disk_dialog (GbApplication  *self,
+                      GbProvider     *provider,
+                      GVirConnection *connection)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, connection);
+
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_machine_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  GbApplication *self = user_data;
+
+  with_connection (self, target_provider (self), open_machine_creator);
+}
+
+static void
+new_disk_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GbApplication *self = user_data;
+
+  with_connection (self, target_provider (self), open_new_disk_dialog);
 }
 
 static void
@@ -553,6 +756,8 @@ static const GActionEntry app_actions[] = {
   { "preferences", preferences_action },
   { "about", about_action },
   { "add-connection", add_connection_action },
+  { "new-machine", new_machine_action },
+  { "new-disk", new_disk_action },
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
 };
@@ -568,6 +773,8 @@ gb_application_startup (GApplication *app)
     { "app.quit", { "<Control>q", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
     { "app.add-connection", { "<Control>o", NULL } },
+    { "app.new-machine", { "<Control>n", NULL } },
+    { "app.new-disk", { "<Control><Shift>n", NULL } },
   };
 
   G_APPLICATION_CLASS (gb_application_parent_class)->startup (app);

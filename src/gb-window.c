@@ -7,6 +7,8 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "gb-console-view.h"
+#include "gb-libvirt-machine.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
 #include "gb-machine-list.h"
@@ -27,7 +29,24 @@ struct _GbWindow
   GbMachineList        *machine_list;
   GbMachineDetails     *details;
   GtkStack             *content_stack;
-  AdwWindowTitle       *content_title;
+  AdwViewSwitcherTitle *content_title;
+  AdwViewSwitcherBar   *switcher_bar;
+  AdwViewStack         *view_stack;
+  GbConsoleView        *console;
+
+  /* What the console view shows: this machine's domain, opened while the
+   * machine was (not) running. Reopened when either changes. */
+  GbMachine            *console_machine;
+  GVirDomain           *console_domain;
+  gboolean              console_running;
+
+  /* Every machine of every connection, to find one asked for by name
+   * (command line, a machine just created) once its connection lists it. */
+  GListModel           *all_machines;
+  GbProvider           *pending_provider;
+  char                 *pending_name;
+  char                 *pending_page;
+  guint                 pending_source;
 };
 
 G_DEFINE_FINAL_TYPE (GbWindow, gb_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -35,6 +54,7 @@ G_DEFINE_FINAL_TYPE (GbWindow, gb_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SELECTED_MACHINE,
+  PROP_PAGE,
   N_PROPS
 };
 
@@ -105,25 +125,253 @@ gb_window_show_error (GbWindow   *self,
     }
 }
 
+static gboolean
+machine_is_running (GbMachine *machine)
+{
+  switch (gb_machine_get_state (machine))
+    {
+    case GB_MACHINE_STATE_RUNNING:
+    case GB_MACHINE_STATE_PAUSED:
+    case GB_MACHINE_STATE_SHUTTING_DOWN:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+console_page_shown (GbWindow *self)
+{
+  return self->machine != NULL &&
+         g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "console") == 0;
+}
+
+static void
+close_console (GbWindow *self)
+{
+  gb_console_view_close (self->console);
+  g_clear_object (&self->console_machine);
+  g_clear_object (&self->console_domain);
+  self->console_running = FALSE;
+}
+
+/* As gb_console_view_open_domain() does, but with a GError for each
+ * console: the serial console needs one to report why it cannot open.
+ * A machine that is off or has no screen is not an error here: each
+ * console says so itself, on screen. */
+static void
+open_console (GbWindow   *self,
+              GVirDomain *domain)
+{
+  g_autoptr(GError) display_error = NULL;
+  g_autoptr(GError) serial_error = NULL;
+  GbDisplay *display = gb_console_view_get_display (self->console);
+  GbSerialConsole *serial = gb_console_view_get_serial_console (self->console);
+  gboolean shown;
+
+  shown = gb_display_open_domain (display, domain, &display_error);
+  if (!gb_serial_console_open_domain (serial, domain, NULL, &serial_error))
+    g_debug ("No serial console: %s", serial_error->message);
+
+  /* Without a screen, the serial console is what there is to see. */
+  if (!shown && g_error_matches (display_error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS) &&
+      gb_serial_console_get_connected (serial))
+    gb_console_view_set_page (self->console, "serial");
+}
+
+/* The console follows the selected machine while its page is shown (and
+ * afterwards, until another machine is chosen): it is opened when the page
+ * is first shown, and opened again when the machine starts or stops, so an
+ * off machine says so and a started one shows its screen. */
+static void
+update_console (GbWindow *self)
+{
+  GbMachine *machine = self->machine;
+  GVirDomain *domain = NULL;
+  gboolean running;
+
+  if (machine == NULL || (machine != self->console_machine && !console_page_shown (self)))
+    {
+      if (self->console_machine != NULL)
+        close_console (self);
+      return;
+    }
+
+  if (GB_IS_LIBVIRT_MACHINE (machine))
+    domain = gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine));
+  running = machine_is_running (machine);
+
+  if (machine == self->console_machine && domain == self->console_domain &&
+      running == self->console_running)
+    return;
+
+  close_console (self);
+  self->console_machine = g_object_ref (machine);
+  self->console_domain = domain ? g_object_ref (domain) : NULL;
+  self->console_running = running;
+
+  if (domain != NULL)
+    open_console (self, domain);
+}
+
+static void
+update_switcher_bar (GbWindow *self)
+{
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    self->machine != NULL &&
+                                    adw_view_switcher_title_get_title_visible (self->content_title));
+}
+
 static void
 update_machine (GbWindow *self)
 {
   GbMachine *machine = self->machine;
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
+  adw_view_switcher_title_set_view_switcher_enabled (self->content_title, machine != NULL);
+  update_switcher_bar (self);
+  update_console (self);
 
   if (machine == NULL)
     {
-      adw_window_title_set_title (self->content_title, "");
-      adw_window_title_set_subtitle (self->content_title, "");
+      adw_view_switcher_title_set_title (self->content_title, "");
+      adw_view_switcher_title_set_subtitle (self->content_title, "");
       gtk_stack_set_visible_child_name (self->content_stack, "empty");
       return;
     }
 
-  adw_window_title_set_title (self->content_title, gb_machine_get_name (machine));
-  adw_window_title_set_subtitle (self->content_title,
-                                 gb_machine_state_to_string (gb_machine_get_state (machine)));
-  gtk_stack_set_visible_child_name (self->content_stack, "details");
+  adw_view_switcher_title_set_title (self->content_title, gb_machine_get_name (machine));
+  adw_view_switcher_title_set_subtitle (self->content_title,
+                                        gb_machine_state_to_string (gb_machine_get_state (machine)));
+  gtk_stack_set_visible_child_name (self->content_stack, "machine");
+}
+
+static void
+on_page_changed (GbWindow *self)
+{
+  update_console (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE]);
+}
+
+const char *
+gb_window_get_page (GbWindow *self)
+{
+  g_return_val_if_fail (GB_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+void
+gb_window_set_page (GbWindow   *self,
+                    const char *page)
+{
+  g_return_if_fail (GB_IS_WINDOW (self));
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, page);
+}
+
+GbConsoleView *
+gb_window_get_console_view (GbWindow *self)
+{
+  g_return_val_if_fail (GB_IS_WINDOW (self), NULL);
+
+  return self->console;
+}
+
+static gboolean
+machine_matches (GbMachine  *machine,
+                 GbProvider *provider,
+                 const char *name_or_uuid)
+{
+  if (provider != NULL && gb_machine_get_provider (machine) != provider)
+    return FALSE;
+
+  return g_strcmp0 (gb_machine_get_name (machine), name_or_uuid) == 0 ||
+         g_strcmp0 (gb_machine_get_uuid (machine), name_or_uuid) == 0;
+}
+
+static gboolean
+show_pending_cb (gpointer data)
+{
+  GbWindow *self = data;
+  GbMachine *found = NULL;
+  guint n;
+
+  self->pending_source = 0;
+  if (self->pending_name == NULL || self->all_machines == NULL)
+    return G_SOURCE_REMOVE;
+
+  n = g_list_model_get_n_items (self->all_machines);
+  for (guint i = 0; i < n && found == NULL; i++)
+    {
+      g_autoptr(GbMachine) machine = g_list_model_get_item (self->all_machines, i);
+
+      if (machine_matches (machine, self->pending_provider, self->pending_name))
+        found = machine;
+    }
+
+  if (found == NULL)
+    return G_SOURCE_REMOVE;  /* not listed yet: tried again when the lists change */
+
+  gb_machine_list_select_machine (self->machine_list, found);
+  if (self->machine != found)
+    return G_SOURCE_REMOVE;  /* its row is not there yet */
+
+  gb_window_set_page (self, self->pending_page);
+  g_clear_object (&self->pending_provider);
+  g_clear_pointer (&self->pending_name, g_free);
+  g_clear_pointer (&self->pending_page, g_free);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_show_pending (GbWindow *self)
+{
+  /* From an idle: the machine list updates its rows from the same
+   * "items-changed" that brought us here. */
+  if (self->pending_name != NULL && self->pending_source == 0)
+    self->pending_source = g_idle_add (show_pending_cb, self);
+}
+
+/**
+ * gb_window_show_machine:
+ * @provider: (nullable): the connection to look in, or %NULL for any
+ * @name_or_uuid: the machine's name or UUID
+ * @page: "details" or "console"
+ *
+ * Selects the machine and shows that page of it, now or as soon as its
+ * connection lists it (a connection still opening, a machine just defined).
+ */
+void
+gb_window_show_machine (GbWindow   *self,
+                        GbProvider *provider,
+                        const char *name_or_uuid,
+                        const char *page)
+{
+  g_return_if_fail (GB_IS_WINDOW (self));
+  g_return_if_fail (!provider || GB_IS_PROVIDER (provider));
+  g_return_if_fail (name_or_uuid != NULL);
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+
+  g_set_object (&self->pending_provider, provider);
+  g_free (self->pending_name);
+  self->pending_name = g_strdup (name_or_uuid);
+  g_free (self->pending_page);
+  self->pending_page = g_strdup (page);
+  schedule_show_pending (self);
+}
+
+static gpointer
+map_provider_to_machines (gpointer item,
+                          gpointer user_data)
+{
+  GListModel *machines = g_object_ref (gb_provider_get_machines (item));
+
+  g_object_unref (item);
+  return machines;
 }
 
 static void
@@ -174,6 +422,22 @@ get_machine (GtkWidget *widget)
   return GB_WINDOW (widget)->machine;
 }
 
+static void
+console_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GbWindow *self = GB_WINDOW (widget);
+
+  if (self->machine == NULL)
+    return;
+
+  gb_window_set_page (self, "console");
+  /* On a narrow window the machine's page comes forward. */
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  gtk_widget_grab_focus (GTK_WIDGET (self->console));
+}
+
 /* "application" is not a construct property: it is set after constructed(),
  * so the window follows it. */
 static void
@@ -185,11 +449,19 @@ on_application_changed (GbWindow *self)
   if (!GB_IS_APPLICATION (app))
     {
       gb_machine_list_set_providers (self->machine_list, NULL);
+      g_clear_object (&self->all_machines);
       return;
     }
 
   gb_machine_list_set_providers (self->machine_list,
                                  gb_application_get_providers (GB_APPLICATION (app)));
+
+  g_clear_object (&self->all_machines);
+  self->all_machines = G_LIST_MODEL (gtk_flatten_list_model_new (
+      G_LIST_MODEL (gtk_map_list_model_new (g_object_ref (gb_application_get_providers (GB_APPLICATION (app))),
+                                            map_provider_to_machines, NULL, NULL))));
+  g_signal_connect_object (self->all_machines, "items-changed",
+                           G_CALLBACK (schedule_show_pending), self, G_CONNECT_SWAPPED);
   g_object_bind_property (app, "opening-default", self->machine_list, "loading",
                           G_BINDING_SYNC_CREATE);
 
@@ -207,6 +479,13 @@ gb_window_dispose (GObject *object)
   if (self->machine != NULL)
     g_signal_handlers_disconnect_by_func (self->machine, update_machine, self);
   g_clear_object (&self->machine);
+  if (self->console != NULL)
+    close_console (self);
+  g_clear_handle_id (&self->pending_source, g_source_remove);
+  g_clear_object (&self->pending_provider);
+  g_clear_pointer (&self->pending_name, g_free);
+  g_clear_pointer (&self->pending_page, g_free);
+  g_clear_object (&self->all_machines);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_WINDOW);
 
@@ -225,6 +504,10 @@ gb_window_get_property (GObject    *object,
     {
     case PROP_SELECTED_MACHINE:
       g_value_set_object (value, self->machine);
+      break;
+
+    case PROP_PAGE:
+      g_value_set_string (value, gb_window_get_page (self));
       break;
 
     default:
@@ -246,10 +529,21 @@ gb_window_class_init (GbWindowClass *klass)
                          GB_TYPE_MACHINE,
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
 
+  /**
+   * GbWindow:page:
+   *
+   * What is shown of the selected machine: "details" or "console".
+   */
+  properties[PROP_PAGE] =
+    g_param_spec_string ("page", NULL, NULL,
+                         "details",
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (GB_TYPE_MACHINE_LIST);
   g_type_ensure (GB_TYPE_MACHINE_DETAILS);
+  g_type_ensure (GB_TYPE_CONSOLE_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
@@ -259,12 +553,22 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbWindow, details);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, console);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_machine_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_bind_template_callback (widget_class, update_switcher_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
 
   /* "machine.*" act on the selected machine; the rows have their own. */
   gb_machine_actions_install_for_class (widget_class, get_machine);
   gb_machine_actions_add_shortcuts (widget_class);
+
+  /* Documented in ui/help-overlay.ui and README.md. */
+  gtk_widget_class_install_action (widget_class, "machine.console", NULL, console_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "machine.console", NULL);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-console-view.h"
 #include "gb-machine.h"
 
 G_BEGIN_DECLS
@@ -23,5 +24,15 @@ void       gb_window_add_toast            (GbWindow      *self,
 void       gb_window_show_error           (GbWindow      *self,
                                            const char    *title,
                                            const char    *message);
+
+/* "details" or "console": what is shown of the selected machine. */
+const char    *gb_window_get_page         (GbWindow      *self);
+void           gb_window_set_page         (GbWindow      *self,
+                                           const char    *page);
+GbConsoleView *gb_window_get_console_view (GbWindow      *self);
+void           gb_window_show_machine     (GbWindow      *self,
+                                           GbProvider    *provider,
+                                           const char    *name_or_uuid,
+                                           const char    *page);
 
 G_END_DECLS

@@ -33,6 +33,10 @@ struct _GbLibvirtProvider
 
   virConnectPtr  conn;
   int            lifecycle_id;
+  /* conn as a libvirt-gobject object, for the creator and the consoles;
+   * made on demand, replaced when conn is. */
+  GVirConnection *gconn;
+  virConnectPtr  gconn_handle;
   GWeakRef      *close_ref;        /* close_cb()'s data, freed after unregistering */
   GHashTable    *by_uuid;          /* uuid → GbLibvirtMachine; the store owns them */
 
@@ -943,6 +947,8 @@ gb_libvirt_provider_dispose (GObject *object)
   g_queue_clear_full (&self->early_events, early_event_free);
   if (self->by_uuid != NULL)
     remove_all_machines (self);
+  g_clear_object (&self->gconn);
+  self->gconn_handle = NULL;
 
   G_OBJECT_CLASS (gb_libvirt_provider_parent_class)->dispose (object);
 }
@@ -1060,6 +1066,37 @@ _gb_libvirt_provider_is_local (GbProvider *provider)
 
   parsed = g_uri_parse (gb_provider_get_uri (provider), G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED_QUERY, NULL);
   return parsed != NULL && uri_is_local (parsed);
+}
+
+/**
+ * gb_libvirt_provider_get_connection:
+ *
+ * The open connection as a #GVirConnection, sharing the provider's
+ * handle (the embedded driver allows one per process, and a second
+ * connection to the QEMU driver would probe QEMU again).
+ *
+ * Returns: (transfer none) (nullable): the connection, or %NULL unless
+ *   the provider is connected
+ */
+GVirConnection *
+gb_libvirt_provider_get_connection (GbLibvirtProvider *self)
+{
+  g_return_val_if_fail (GB_IS_LIBVIRT_PROVIDER (self), NULL);
+
+  if (self->conn == NULL)
+    return NULL;
+
+  if (self->gconn == NULL || self->gconn_handle != self->conn)
+    {
+      g_clear_object (&self->gconn);
+      self->gconn = g_object_new (GVIR_TYPE_CONNECTION,
+                                  "uri", gb_provider_get_uri (GB_PROVIDER (self)),
+                                  "handle", self->conn,
+                                  NULL);
+      self->gconn_handle = self->conn;
+    }
+
+  return self->gconn;
 }
 
 virConnectPtr

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <libvirt-gobject/libvirt-gobject.h>
+
 #include "gb-provider.h"
 
 G_BEGIN_DECLS
@@ -25,5 +27,8 @@ void        gb_libvirt_provider_open_default_async   (GCancellable        *cance
                                                       gpointer             user_data);
 GbProvider *gb_libvirt_provider_open_default_finish  (GAsyncResult        *result,
                                                       GError             **error);
+
+/* The open connection for libvirt-gobject users (the creator); NULL unless connected. */
+GVirConnection *gb_libvirt_provider_get_connection   (GbLibvirtProvider   *self);
 
 G_END_DECLS

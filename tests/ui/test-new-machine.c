@@ -1,0 +1,275 @@
+/* test-new-machine.c — the New Virtual Machine wizard and New Disk dialog from the app
+ *
+ * `glassbox --connect test:///default --show-domain-creator` opens the
+ * wizard on that connection; from the window, "app.new-machine" and
+ * "app.new-disk" open the wizard and the dialog on the selected machine's
+ * connection, and the wizard gets ready there (it reads the connection's
+ * capabilities, pools and networks). When the wizard reports a machine
+ * created, the window selects it and shows its console — or, when the user
+ * chose to customize it, its details. (The wizard's own steps are tested in
+ * tests/creator/; here the machine is defined on the app's connection and
+ * the wizard's "machine-created" signal is what the app reacts to.)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+
+#include "gb-application.h"
+#include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
+#include "gb-machine-creator-window.h"
+#include "gb-machine-row.h"
+#include "gb-new-disk-dialog.h"
+#include "gb-test-utils.h"
+#include "gb-window.h"
+
+#define TEST_URI "test:///default"
+#define TIMEOUT_MS 30000
+
+static const char *
+png_name (const char *stem)
+{
+  static char name[128];
+  const char *lang = g_getenv ("LANGUAGE");
+
+  g_snprintf (name, sizeof name, "%s-%s.png", stem, lang && *lang ? lang : "C");
+  return name;
+}
+
+static gboolean
+creator_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW) != NULL;
+}
+
+static gboolean
+new_disk_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG) != NULL;
+}
+
+static gboolean
+creator_ready (gpointer data)
+{
+  return gb_machine_creator_get_ready (gb_machine_creator_window_get_creator (data));
+}
+
+static gboolean
+row_is_shown (gpointer data)
+{
+  return gb_test_find_machine_row (data, "test") != NULL;
+}
+
+static char *
+connection_uri_of (gpointer window)
+{
+  g_autoptr(GVirConnection) connection = NULL;
+
+  g_object_get (window, "connection", &connection, NULL);
+  g_assert_nonnull (connection);
+  return g_strdup (gvir_connection_get_uri (connection));
+}
+
+static void
+close_and_wait (GtkWindow *window)
+{
+  gtk_window_destroy (window);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* --show-domain-creator */
+
+typedef struct {
+  GbApplication *app;
+  gboolean       checked;
+} Fixture;
+
+static gboolean
+check_and_quit (gpointer data)
+{
+  Fixture *fixture = data;
+  GbMachineCreatorWindow *creator;
+  g_autofree char *uri = NULL;
+
+  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+  uri = connection_uri_of (creator);
+  g_assert_cmpstr (uri, ==, TEST_URI);
+  g_assert_true (gb_test_wait_for (creator_ready, creator, TIMEOUT_MS));
+  g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "source");
+  gb_test_save_png (GTK_WIDGET (creator), png_name ("show-domain-creator"));
+
+  fixture->checked = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate (GbApplication *app,
+             Fixture       *fixture)
+{
+  g_idle_add (check_and_quit, fixture);
+}
+
+static void
+test_show_domain_creator (void)
+{
+  char *argv[] = { (char *) "glassbox", (char *) "--connect", (char *) TEST_URI,
+                   (char *) "--show-domain-creator", NULL };
+  Fixture fixture = { NULL, FALSE };
+  int status;
+
+  fixture.app = gb_application_new ();
+  g_application_set_flags (G_APPLICATION (fixture.app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
+
+  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (fixture.checked);
+  g_assert_finalize_object (fixture.app);
+}
+
+/* From the window */
+
+typedef struct {
+  GtkWidget  *window;
+  const char *name;
+  const char *page;
+} ShownSearch;
+
+static gboolean
+machine_page_shown (gpointer data)
+{
+  ShownSearch *search = data;
+  GbMachine *machine = gb_window_get_selected_machine (GB_WINDOW (search->window));
+
+  return machine != NULL && g_strcmp0 (gb_machine_get_name (machine), search->name) == 0 &&
+         g_strcmp0 (gb_window_get_page (GB_WINDOW (search->window)), search->page) == 0;
+}
+
+/* A machine defined on the app's own connection, as the wizard does. */
+static GVirDomain *
+define_machine (GVirConnection *connection,
+                const char     *name)
+{
+  g_autoptr(GVirConfigDomain) config = gvir_config_domain_new ();
+  g_autoptr(GVirConfigDomainOs) os = gvir_config_domain_os_new ();
+  g_autoptr(GError) error = NULL;
+  GVirDomain *domain;
+
+  gvir_config_domain_set_virt_type (config, GVIR_CONFIG_DOMAIN_VIRT_TEST);
+  gvir_config_domain_set_name (config, name);
+  gvir_config_domain_set_memory (config, 64 * 1024);
+  gvir_config_domain_set_vcpus (config, 1);
+  gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
+  gvir_config_domain_os_set_arch (os, "i686");
+  gvir_config_domain_set_os (config, os);
+
+  domain = gvir_connection_create_domain (connection, config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (domain);
+  return domain;
+}
+
+static void
+created_and_shown (GtkWidget  *window,
+                   GbProvider *provider,
+                   const char *name,
+                   gboolean    customize)
+{
+  GVirConnection *connection = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
+  g_autoptr(GVirDomain) domain = NULL;
+  GbMachineCreatorWindow *creator;
+  ShownSearch search = { window, name, customize ? "details" : "console" };
+
+  /* Whatever was shown before, the new machine's page follows. */
+  gb_window_set_page (GB_WINDOW (window), customize ? "console" : "details");
+
+  g_action_group_activate_action (G_ACTION_GROUP (gtk_window_get_application (GTK_WINDOW (window))),
+                                  "new-machine", NULL);
+  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+
+  domain = define_machine (connection, name);
+  if (!customize)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (gvir_domain_start (domain, 0, &error));
+      g_assert_no_error (error);
+    }
+  g_signal_emit_by_name (creator, "machine-created", domain, customize);
+  close_and_wait (GTK_WINDOW (creator));
+
+  g_assert_true (gb_test_wait_for (machine_page_shown, &search, TIMEOUT_MS));
+}
+
+static void
+test_actions (void)
+{
+  g_autoptr(GbApplication) app = gb_test_application_new ();
+  GtkWidget *window, *row;
+  GbMachineCreatorWindow *creator;
+  GbProvider *provider;
+  g_autofree char *uri = NULL;
+  g_autofree char *disk_uri = NULL;
+
+  provider = gb_application_open_connection (app, TEST_URI);
+  window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (gb_test_wait_for (row_is_shown, window, TIMEOUT_MS));
+  row = gb_test_find_machine_row (window, "test");
+  gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
+
+  /* New Virtual Machine… on the selected machine's connection. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
+  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (creator)) == GTK_WINDOW (window));
+  uri = connection_uri_of (creator);
+  g_assert_cmpstr (uri, ==, TEST_URI);
+  g_assert_true (gb_test_wait_for (creator_ready, creator, TIMEOUT_MS));
+  gb_test_save_png (GTK_WIDGET (creator), png_name ("new-machine"));
+  close_and_wait (GTK_WINDOW (creator));
+  g_assert_false (creator_shown (NULL));
+
+  /* New Disk… likewise. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-disk", NULL);
+  g_assert_true (gb_test_wait_for (new_disk_shown, NULL, TIMEOUT_MS));
+  disk_uri = connection_uri_of (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
+  g_assert_cmpstr (disk_uri, ==, TEST_URI);
+  gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG)), png_name ("new-disk"));
+  close_and_wait (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
+
+  /* A machine created and started: its console; to customize: its details. */
+  created_and_shown (window, provider, "gb-wired-started", FALSE);
+  gb_test_save_png (window, png_name ("machine-created-console"));
+  created_and_shown (window, provider, "gb-wired-customize", TRUE);
+
+  gb_window_select_machine (GB_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gb_application_init_i18n ();
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/new-machine/show-domain-creator", test_show_domain_creator);
+  g_test_add_func ("/ui/new-machine/actions", test_actions);
+
+  return g_test_run ();
+}
