@@ -214,12 +214,17 @@ update_console (GbWindow *self)
     open_console (self, domain);
 }
 
+/* On a narrow window the Details | Console switcher moves from the header
+ * bar to the bottom. (Hidden rather than just unrevealed: GTK 4.8 warns
+ * when it allocates the folded bar's box.) */
 static void
 update_switcher_bar (GbWindow *self)
 {
-  adw_view_switcher_bar_set_reveal (self->switcher_bar,
-                                    self->machine != NULL &&
-                                    adw_view_switcher_title_get_title_visible (self->content_title));
+  gboolean shown = self->machine != NULL &&
+                   adw_view_switcher_title_get_title_visible (self->content_title);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), shown);
+  adw_view_switcher_bar_set_reveal (self->switcher_bar, shown);
 }
 
 static void

@@ -146,17 +146,13 @@ gb_test_find_dialog (GType type)
   return NULL;
 }
 
-/* Renders the widget as the screen last showed it and writes a PNG next to
- * the test program (G_TEST_BUILDDIR), to be looked at. A GtkWidgetPaintable
+/* Renders the widget as the screen last showed it. A GtkWidgetPaintable
  * has nothing to show between a queued redraw and the next frame, so this
  * waits for frames until it has. */
-void
-gb_test_save_png (GtkWidget  *widget,
-                  const char *filename)
+GdkTexture *
+gb_test_render (GtkWidget *widget)
 {
   g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
   GskRenderer *renderer;
   int width = 0, height = 0;
 
@@ -179,10 +175,41 @@ gb_test_save_png (GtkWidget  *widget,
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
 
+/* How many pixels of the texture are light (luma above one half): text
+ * drawn light on a dark area, or a light area. */
+guint
+gb_test_count_light_pixels (GdkTexture *texture)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  gsize stride = (gsize) width * 4;
+  g_autofree guchar *data = g_malloc (stride * height);
+  guint count = 0;
+
+  /* Downloaded as GDK_MEMORY_DEFAULT: B, G, R, A (premultiplied). */
+  gdk_texture_download (texture, data, stride);
+  for (gsize i = 0; i < stride * height; i += 4)
+    if (data[i] * 114 + data[i + 1] * 587 + data[i + 2] * 299 > 128 * 1000)
+      count++;
+
+  return count;
+}
+
+/* Writes a PNG of the widget next to the test program (G_TEST_BUILDDIR),
+ * to be looked at. */
+void
+gb_test_save_png (GtkWidget  *widget,
+                  const char *filename)
+{
+  g_autoptr(GdkTexture) texture = gb_test_render (widget);
+  g_autofree char *path = NULL;
+
+  g_assert_nonnull (texture);
   path = g_test_build_filename (G_TEST_BUILT, filename, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("saved %s (%d×%d)", path, width, height);
+  g_test_message ("saved %s (%d×%d)", path,
+                  gdk_texture_get_width (texture), gdk_texture_get_height (texture));
 }

@@ -28,6 +28,8 @@ GtkWidget     *gb_test_find_label_with_class (GtkWidget       *root,
 GtkWidget     *gb_test_find_label_with_text  (GtkWidget       *root,
                                               const char      *text);
 GtkWindow     *gb_test_find_dialog           (GType            type);
+GdkTexture    *gb_test_render                (GtkWidget       *widget);
+guint          gb_test_count_light_pixels    (GdkTexture      *texture);
 void           gb_test_save_png              (GtkWidget       *widget,
                                               const char      *filename);
 

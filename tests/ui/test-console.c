@@ -69,6 +69,19 @@ console_says (gpointer data)
                               status_page_says, (gpointer) search->text) != NULL;
 }
 
+/* The screen is black until the guest draws: a message on it must be drawn
+ * in light pixels, or the user sees a black rectangle. A line of text is a
+ * few thousand of them; the black screen alone has none. */
+static void
+assert_readable_on_screen (GbConsoleView *console)
+{
+  g_autoptr(GdkTexture) texture = gb_test_render (GTK_WIDGET (gb_console_view_get_display (console)));
+  guint light = gb_test_count_light_pixels (texture);
+
+  g_test_message ("light pixels on the screen tab: %u", light);
+  g_assert_cmpuint (light, >, 1000);
+}
+
 static gboolean
 machine_state_is (gpointer data)
 {
@@ -147,6 +160,7 @@ test_console_page (void)
   g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
   g_assert_cmpint (gb_display_get_state (gb_console_view_get_display (console)), ==,
                    GB_DISPLAY_STATE_ERROR);
+  assert_readable_on_screen (console);
   gb_test_save_png (window, png_name ("console-screen"));
 
   /* The serial tab: the test driver has no console stream, which the tab
@@ -167,6 +181,7 @@ test_console_page (void)
   wait_for_state (machine, GB_MACHINE_STATE_SHUTOFF);
   search.text = MACHINE_OFF_MESSAGE;
   g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
+  assert_readable_on_screen (console);
   gb_test_save_png (window, png_name ("console-off"));
 
   /* Started again: the console is opened again. */

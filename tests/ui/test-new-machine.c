@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <adwaita.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libvirt-gobject/libvirt-gobject.h>
@@ -154,6 +155,24 @@ machine_page_shown (gpointer data)
          g_strcmp0 (gb_window_get_page (GB_WINDOW (search->window)), search->page) == 0;
 }
 
+static gboolean
+description_is (GtkWidget *widget,
+                gpointer   data)
+{
+  return g_strcmp0 (adw_status_page_get_description (ADW_STATUS_PAGE (widget)), data) == 0;
+}
+
+/* The new machine (running, no <graphics>) has its console open. */
+static gboolean
+console_says_no_graphics (gpointer data)
+{
+  GbConsoleView *console = gb_window_get_console_view (data);
+
+  return gb_test_find_widget (GTK_WIDGET (console), ADW_TYPE_STATUS_PAGE, description_is,
+                              (gpointer) _("This machine has no graphical display. "
+                                           "Its serial console may still work.")) != NULL;
+}
+
 /* A machine defined on the app's own connection, as the wizard does. */
 static GVirDomain *
 define_machine (GVirConnection *connection,
@@ -251,6 +270,7 @@ test_actions (void)
 
   /* A machine created and started: its console; to customize: its details. */
   created_and_shown (window, provider, "gb-wired-started", FALSE);
+  g_assert_true (gb_test_wait_for (console_says_no_graphics, window, TIMEOUT_MS));
   gb_test_save_png (window, png_name ("machine-created-console"));
   created_and_shown (window, provider, "gb-wired-customize", TRUE);
 
