@@ -471,6 +471,10 @@ on_application_changed (GbWindow *self)
                           G_BINDING_SYNC_CREATE);
 
   settings = gb_application_get_settings (GB_APPLICATION (app));
+  g_settings_bind (settings, "console-scale-mode",
+                   gb_console_view_get_display (self->console), "scale-mode", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "console-release-keys",
+                   gb_console_view_get_display (self->console), "release-accel", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);

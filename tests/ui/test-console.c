@@ -190,6 +190,25 @@ test_console_page (void)
   search.text = NO_GRAPHICS_MESSAGE;
   g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
 
+  /* The scaling chosen in the console is remembered (GSettings), and a
+   * setting changed elsewhere reaches the console. */
+  {
+    GSettings *settings = gb_application_get_settings (app);
+    GbDisplay *display = gb_console_view_get_display (console);
+
+    g_assert_cmpint (g_settings_get_enum (settings, "console-scale-mode"), ==, GB_DISPLAY_SCALE_FIT);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (console), "console.toggle-scale", NULL));
+    g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_ORIGINAL);
+    g_assert_cmpint (g_settings_get_enum (settings, "console-scale-mode"), ==, GB_DISPLAY_SCALE_ORIGINAL);
+    g_settings_reset (settings, "console-scale-mode");
+    g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_FIT);
+
+    g_settings_set_string (settings, "console-release-keys", "<Control><Shift>");
+    g_assert_cmpstr (gb_display_get_release_accel (display), ==, "<Control><Shift>");
+    g_settings_reset (settings, "console-release-keys");
+    g_assert_cmpstr (gb_display_get_release_accel (display), ==, "<Control><Alt>");
+  }
+
   /* Back to the details; then nothing selected closes the console. */
   gb_window_set_page (GB_WINDOW (window), "details");
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");

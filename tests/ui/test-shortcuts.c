@@ -2,7 +2,9 @@
  *
  * Keys go through the X server (XTEST on Xvfb) to the focused window, as a
  * user's would: Ctrl+Shift+P pauses the selected machine, Ctrl+Shift+C
- * resumes it, Ctrl+comma opens the preferences, Ctrl+? the shortcuts.
+ * resumes it, Ctrl+Shift+O opens its console, Ctrl+N the New Virtual
+ * Machine wizard, Ctrl+Shift+N the New Disk dialog, Ctrl+comma the
+ * preferences, Ctrl+? the shortcuts.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +20,8 @@
 
 #include "gb-application.h"
 #include "gb-machine-row.h"
+#include "gb-machine-creator-window.h"
+#include "gb-new-disk-dialog.h"
 #include "gb-preferences-window.h"
 #include "gb-test-utils.h"
 #include "gb-window.h"
@@ -62,6 +66,38 @@ static gboolean
 shortcuts_shown (gpointer data)
 {
   return gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
+}
+
+static gboolean
+console_page_shown (gpointer data)
+{
+  return g_strcmp0 (gb_window_get_page (data), "console") == 0;
+}
+
+static gboolean
+creator_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW) != NULL;
+}
+
+static gboolean
+new_disk_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG) != NULL;
+}
+
+/* Xvfb has no window manager: give the window the keyboard ourselves. */
+static void
+refocus (GtkWidget *window)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
+                  RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
 }
 
 /* Presses the modifiers, then the key, and lets everything go. */
@@ -133,6 +169,24 @@ test_shortcuts (void)
   state.text = "Running";
   g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
 
+  /* Ctrl+Shift+O opens the selected machine's console, as the
+   * "machine.console" action does. */
+  g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_o);
+  g_assert_true (gb_test_wait_for (console_page_shown, window, TIMEOUT_MS));
+  gb_window_set_page (GB_WINDOW (window), "details");
+  refocus (window);
+
+  /* Ctrl+N: the New Virtual Machine wizard; Ctrl+Shift+N: New Disk. */
+  press (window, GDK_CONTROL_MASK, XK_n);
+  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  gtk_window_destroy (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+  refocus (window);
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_n);
+  g_assert_true (gb_test_wait_for (new_disk_shown, NULL, TIMEOUT_MS));
+  gtk_window_destroy (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
+  refocus (window);
+
   /* An application accelerator: Ctrl+comma. */
   press (window, GDK_CONTROL_MASK, XK_comma);
   g_assert_true (gb_test_wait_for (preferences_shown, NULL, TIMEOUT_MS));
@@ -145,6 +199,7 @@ test_shortcuts (void)
   g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_slash);
   g_assert_true (gb_test_wait_for (shortcuts_shown, NULL, TIMEOUT_MS));
+  gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), "shortcuts-window.png");
   gtk_widget_set_visible (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
