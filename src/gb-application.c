@@ -445,6 +445,34 @@ gb_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+/* Runs a function with a provider's open connection, once it is open. */
+typedef void (*WithConnectionFunc) (GbApplication  *self,
+                                    GbProvider     *provider,
+                                    GVirConnection *connection,
+                                    const char     *arg);
+
+static void with_connection (GbApplication      *self,
+                             GbProvider         *provider,
+                             WithConnectionFunc  func,
+                             const char         *arg);
+
+static void
+check_machine_exists (GbApplication  *self,
+                      GbProvider     *provider,
+                      GVirConnection *connection,
+                      const char     *name_or_uuid)
+{
+  g_autofree char *message = NULL;
+
+  if (gb_provider_find_machine (provider, name_or_uuid) != NULL)
+    return;
+
+  /* Translators: the first %s is a machine's name, the second a libvirt URI */
+  message = g_strdup_printf (_("There is no machine “%s” on %s."),
+                             name_or_uuid, gb_provider_get_uri (provider));
+  show_error (self, _("Cannot open the console"), message);
+}
+
 static int
 gb_application_command_line (GApplication            *app,
                              GApplicationCommandLine *command_line)
@@ -472,7 +500,13 @@ gb_application_command_line (GApplication            *app,
   /* Like virt-manager's --show-domain-console and --show-domain-creator. */
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (console_name != NULL && GB_IS_WINDOW (window))
-    gb_window_show_machine (GB_WINDOW (window), provider, console_name, "console");
+    {
+      gb_window_show_machine (GB_WINDOW (window), provider, console_name, "console");
+      /* Once that connection has listed its machines, say so if there is
+       * no such machine (or the connection failed). */
+      if (provider != NULL)
+        with_connection (self, provider, check_machine_exists, console_name);
+    }
 
   if (g_variant_dict_contains (options, "show-domain-creator"))
     g_action_group_activate_action (G_ACTION_GROUP (self), "new-machine", NULL);
@@ -513,14 +547,11 @@ target_provider (GbApplication *self)
   return first;  /* the store still holds it */
 }
 
-typedef void (*WithConnectionFunc) (GbApplication  *self,
-                                    GbProvider     *provider,
-                                    GVirConnection *connection);
-
 typedef struct {
   GbApplication      *self;
   GbProvider         *provider;
   WithConnectionFunc  func;
+  char               *arg;
   gulong              handler;
 } WaitConnection;
 
@@ -530,12 +561,9 @@ wait_connection_free (WaitConnection *wait)
   g_clear_signal_handler (&wait->handler, wait->provider);
   g_object_unref (wait->provider);
   g_object_unref (wait->self);
+  g_free (wait->arg);
   g_free (wait);
 }
-
-static void with_connection (GbApplication      *self,
-                             GbProvider         *provider,
-                             WithConnectionFunc  func);
 
 static void
 on_wait_provider_state (GbProvider     *provider,
@@ -545,7 +573,7 @@ on_wait_provider_state (GbProvider     *provider,
   if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTING)
     return;
 
-  with_connection (wait->self, wait->provider, wait->func);
+  with_connection (wait->self, wait->provider, wait->func, wait->arg);
   wait_connection_free (wait);
 }
 
@@ -554,7 +582,8 @@ on_wait_provider_state (GbProvider     *provider,
 static void
 with_connection (GbApplication      *self,
                  GbProvider         *provider,
-                 WithConnectionFunc  func)
+                 WithConnectionFunc  func,
+                 const char         *arg)
 {
   GVirConnection *connection;
 
@@ -572,6 +601,7 @@ with_connection (GbApplication      *self,
       wait->self = g_object_ref (self);
       wait->provider = g_object_ref (provider);
       wait->func = func;
+      wait->arg = g_strdup (arg);
       wait->handler = g_signal_connect (provider, "notify::state",
                                         G_CALLBACK (on_wait_provider_state), wait);
       return;
@@ -586,7 +616,7 @@ with_connection (GbApplication      *self,
       return;
     }
 
-  func (self, provider, connection);
+  func (self, provider, connection, arg);
 }
 
 static void
@@ -619,7 +649,8 @@ on_machine_created (GbMachineCreatorWindow *creator,
 static void
 open_machine_creator (GbApplication  *self,
                       GbProvider     *provider,
-                      GVirConnection *connection)
+                      GVirConnection *connection,
+                      const char     *unused)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, connection);
@@ -633,7 +664,8 @@ open_machine_creator (GbApplication  *self,
 static void
 open_new_disk_dialog (GbApplication  *self,
                       GbProvider     *provider,
-                      GVirConnection *connection)
+                      GVirConnection *connection,
+                      const char     *unused)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, connection);
@@ -649,7 +681,7 @@ new_machine_action (GSimpleAction *action,
 {
   GbApplication *self = user_data;
 
-  with_connection (self, target_provider (self), open_machine_creator);
+  with_connection (self, target_provider (self), open_machine_creator, NULL);
 }
 
 static void
@@ -659,7 +691,7 @@ new_disk_action (GSimpleAction *action,
 {
   GbApplication *self = user_data;
 
-  with_connection (self, target_provider (self), open_new_disk_dialog);
+  with_connection (self, target_provider (self), open_new_disk_dialog, NULL);
 }
 
 static void

@@ -4,7 +4,7 @@
  * console a stream can reach. The console page must say so in words (not
  * crash, not stay blank), follow the machine when it is forced off and
  * started again, and `glassbox --show-domain-console test` must open the
- * window straight on that page. PNGs of the screen and serial tabs are
+ * window straight on that page (and an unknown name must be reported). PNGs of the screen and serial tabs are
  * saved into the build directory. Run in English and in Simplified Chinese.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -83,6 +83,13 @@ assert_readable_on_screen (GbConsoleView *console)
 }
 
 static gboolean
+is_drawable (GtkWidget *widget,
+             gpointer   data)
+{
+  return gtk_widget_is_drawable (widget);
+}
+
+static gboolean
 machine_state_is (gpointer data)
 {
   GbMachine *machine = data;
@@ -141,12 +148,15 @@ test_console_page (void)
   machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row));
   wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
 
-  /* Nothing selected: there is no console to open. */
+  /* Nothing selected: no Details | Console switcher, no console to open. */
+  g_assert_null (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER, is_drawable, NULL));
   gtk_widget_activate_action (window, "machine.console", NULL);
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
 
   gb_window_select_machine (GB_WINDOW (window), machine);
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
+  gtk_test_widget_wait_for_draw (window);
+  g_assert_nonnull (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER, is_drawable, NULL));
 
   /* The "machine.console" action shows the console page of that machine. */
   g_assert_true (gtk_widget_activate_action (window, "machine.console", NULL));
@@ -289,12 +299,80 @@ test_show_domain_console (void)
   g_assert_finalize_object (fixture.app);
 }
 
+/* `--show-domain-console` with a name the connection does not have: the
+ * window says so once the connection has listed its machines. */
+
+typedef struct {
+  GtkWidget *root;
+  char      *text;
+} ToastSearch;
+
+static gboolean
+toast_shown (gpointer data)
+{
+  ToastSearch *search = data;
+
+  return gb_test_find_label_with_text (search->root, search->text) != NULL;
+}
+
+static gboolean
+check_unknown_and_quit (gpointer data)
+{
+  Fixture *fixture = data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (fixture->app));
+  g_autofree char *message = g_strdup_printf (_("There is no machine “%s” on %s."),
+                                              "no-such-machine", TEST_URI);
+  ToastSearch search = { GTK_WIDGET (window), NULL };
+
+  g_assert_true (GB_IS_WINDOW (window));
+  search.text = g_strdup_printf (_("%s: %s"), _("Cannot open the console"), message);
+  g_assert_true (gb_test_wait_for (toast_shown, &search, TIMEOUT_MS));
+  g_assert_null (gb_window_get_selected_machine (GB_WINDOW (window)));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  g_assert_null (gb_test_find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER, is_drawable, NULL));
+  gb_test_save_png (GTK_WIDGET (window), png_name ("show-domain-console-unknown"));
+  g_free (search.text);
+
+  fixture->checked = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate_unknown (GbApplication *app,
+                     Fixture       *fixture)
+{
+  g_idle_add (check_unknown_and_quit, fixture);
+}
+
+static void
+test_show_domain_console_unknown (void)
+{
+  char *argv[] = { (char *) "glassbox", (char *) "--connect", (char *) TEST_URI,
+                   (char *) "--show-domain-console", (char *) "no-such-machine", NULL };
+  Fixture fixture = { NULL, FALSE };
+  int status;
+
+  fixture.app = gb_application_new ();
+  g_application_set_flags (G_APPLICATION (fixture.app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate_unknown), &fixture);
+
+  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (fixture.checked);
+  g_assert_finalize_object (fixture.app);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   gb_application_init_i18n ();
   gtk_test_init (&argc, &argv, NULL);
+  /* The PNGs show where things end, not a cross-fade on the way. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   /* In Chinese the messages checked above must really be Chinese. */
   if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
@@ -304,6 +382,7 @@ main (int   argc,
   /* The command line first: it registers an application of its own, which
    * must not find the other one still exported on the session bus. */
   g_test_add_func ("/ui/console/show-domain-console", test_show_domain_console);
+  g_test_add_func ("/ui/console/show-domain-console-unknown", test_show_domain_console_unknown);
   g_test_add_func ("/ui/console/page", test_console_page);
 
   return g_test_run ();
