@@ -674,14 +674,62 @@ open_new_disk_dialog (GbApplication  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+typedef struct {
+  GbApplication      *self;
+  WithConnectionFunc  func;
+  gulong              handler;
+} WaitDefault;
+
+static gboolean
+opening_default_done_cb (gpointer data)
+{
+  WaitDefault *wait = data;
+
+  with_connection (wait->self, target_provider (wait->self), wait->func, NULL);
+  g_object_unref (wait->self);
+  g_free (wait);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_opening_default_done (GbApplication *self,
+                         GParamSpec    *pspec,
+                         WaitDefault   *wait)
+{
+  if (self->opening_default)
+    return;
+
+  /* From an idle: the connection found is added right after this notification. */
+  g_clear_signal_handler (&wait->handler, self);
+  g_idle_add (opening_default_done_cb, wait);
+}
+
+/* On the very first start the local connection is still being looked for:
+ * the creator opens on it once it is found. */
+static void
+with_target_connection (GbApplication      *self,
+                        WithConnectionFunc  func)
+{
+  if (target_provider (self) == NULL && self->opening_default)
+    {
+      WaitDefault *wait = g_new0 (WaitDefault, 1);
+
+      wait->self = g_object_ref (self);
+      wait->func = func;
+      wait->handler = g_signal_connect (self, "notify::opening-default",
+                                        G_CALLBACK (on_opening_default_done), wait);
+      return;
+    }
+
+  with_connection (self, target_provider (self), func, NULL);
+}
+
 static void
 new_machine_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
 {
-  GbApplication *self = user_data;
-
-  with_connection (self, target_provider (self), open_machine_creator, NULL);
+  with_target_connection (user_data, open_machine_creator);
 }
 
 static void
@@ -689,9 +737,7 @@ new_disk_action (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
 {
-  GbApplication *self = user_data;
-
-  with_connection (self, target_provider (self), open_new_disk_dialog, NULL);
+  with_target_connection (user_data, open_new_disk_dialog);
 }
 
 static void

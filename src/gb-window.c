@@ -440,7 +440,6 @@ console_action (GtkWidget  *widget,
   gb_window_set_page (self, "console");
   /* On a narrow window the machine's page comes forward. */
   adw_leaflet_set_visible_child (self->leaflet, self->content);
-  gtk_widget_grab_focus (GTK_WIDGET (self->console));
 }
 
 /* "application" is not a construct property: it is set after constructed(),
