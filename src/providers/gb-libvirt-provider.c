@@ -58,6 +58,15 @@ struct _GbLibvirtProvider
 G_DEFINE_FINAL_TYPE (GbLibvirtProvider, gb_libvirt_provider, GB_TYPE_PROVIDER)
 
 static void start_connecting (GbLibvirtProvider *self);
+
+/* Before the connection is closed (off the main thread): our wrapper's
+ * reference goes first, so that the last one is closed there. */
+static void
+drop_gconn (GbLibvirtProvider *self)
+{
+  g_clear_object (&self->gconn);
+  self->gconn_handle = NULL;
+}
 static void update_stats_timer (GbLibvirtProvider *self);
 
 static void
@@ -389,6 +398,7 @@ drop_connection (GbLibvirtProvider *self)
   if (self->conn == NULL)
     return;
 
+  drop_gconn (self);
   close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
                                   g_steal_pointer (&self->close_ref));
   self->lifecycle_id = -1;
@@ -711,6 +721,7 @@ gb_libvirt_provider_disconnect (GbProvider *provider)
 
   if (self->conn != NULL)
     {
+      drop_gconn (self);
       close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
                                   g_steal_pointer (&self->close_ref));
       self->lifecycle_id = -1;
@@ -940,6 +951,7 @@ gb_libvirt_provider_dispose (GObject *object)
   g_clear_handle_id (&self->stats_source, g_source_remove);
   if (self->conn != NULL)
     {
+      drop_gconn (self);
       close_connection_in_thread (g_steal_pointer (&self->conn), self->lifecycle_id,
                                   g_steal_pointer (&self->close_ref));
       self->lifecycle_id = -1;
@@ -947,8 +959,7 @@ gb_libvirt_provider_dispose (GObject *object)
   g_queue_clear_full (&self->early_events, early_event_free);
   if (self->by_uuid != NULL)
     remove_all_machines (self);
-  g_clear_object (&self->gconn);
-  self->gconn_handle = NULL;
+  drop_gconn (self);
 
   G_OBJECT_CLASS (gb_libvirt_provider_parent_class)->dispose (object);
 }
