@@ -192,15 +192,32 @@ add_provider (GbApplication *self,
   g_list_store_append (self->providers, provider);
 }
 
+/* The main window: the active one if it is one (the wizard or a dialog may
+ * be the active window), else the first; NULL if there is none. */
+static GbWindow *
+find_main_window (GbApplication *self)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (GB_IS_WINDOW (active))
+    return GB_WINDOW (active);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (GB_IS_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
 static void
 show_error (GbApplication *self,
             const char    *title,
             const char    *message)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbWindow *window = find_main_window (self);
 
-  if (GB_IS_WINDOW (window))
-    gb_window_show_error (GB_WINDOW (window), title, message);
+  if (window != NULL)
+    gb_window_show_error (window, title, message);
   else
     g_warning ("%s: %s", title, message);
 }
@@ -425,7 +442,7 @@ gb_application_activate (GApplication *app)
   if (!self->opened)
     open_startup_connections (self, NULL);
 
-  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  window = GTK_WINDOW (find_main_window (self));
   if (window == NULL)
     window = GTK_WINDOW (gb_window_new (self));
 
@@ -482,7 +499,7 @@ gb_application_command_line (GApplication            *app,
   const char *connect_uri = NULL;
   const char *console_name = NULL;
   GbProvider *provider = NULL;
-  GtkWindow *window;
+  GbWindow *window;
 
   g_variant_dict_lookup (options, "connect", "&s", &connect_uri);
   g_variant_dict_lookup (options, "show-domain-console", "&s", &console_name);
@@ -498,10 +515,10 @@ gb_application_command_line (GApplication            *app,
     provider = gb_application_find_provider (self, connect_uri);
 
   /* Like virt-manager's --show-domain-console and --show-domain-creator. */
-  window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  if (console_name != NULL && GB_IS_WINDOW (window))
+  window = find_main_window (self);
+  if (console_name != NULL && window != NULL)
     {
-      gb_window_show_machine (GB_WINDOW (window), provider, console_name, "console");
+      gb_window_show_machine (window, provider, console_name, "console");
       /* Once that connection has listed its machines, say so if there is
        * no such machine (or the connection failed). */
       if (provider != NULL)
@@ -519,14 +536,14 @@ gb_application_command_line (GApplication            *app,
 static GbProvider *
 target_provider (GbApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GbWindow *window = find_main_window (self);
   GListModel *providers = G_LIST_MODEL (self->providers);
   g_autoptr(GbProvider) first = NULL;
   guint n = g_list_model_get_n_items (providers);
 
-  if (GB_IS_WINDOW (window) && gb_window_get_selected_machine (GB_WINDOW (window)) != NULL)
+  if (window != NULL && gb_window_get_selected_machine (window) != NULL)
     {
-      GbProvider *provider = gb_machine_get_provider (gb_window_get_selected_machine (GB_WINDOW (window)));
+      GbProvider *provider = gb_machine_get_provider (gb_window_get_selected_machine (window));
 
       if (GB_IS_LIBVIRT_PROVIDER (provider))
         return provider;
@@ -626,24 +643,17 @@ on_machine_created (GbMachineCreatorWindow *creator,
                     GbProvider             *provider)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (creator));
-  GtkWindow *window = app ? gtk_application_get_active_window (app) : NULL;
+  GbWindow *window = GB_IS_APPLICATION (app) ? find_main_window (GB_APPLICATION (app)) : NULL;
 
-  if (!GB_IS_WINDOW (window) && app != NULL)
-    {
-      GList *windows = gtk_application_get_windows (app);
-
-      for (GList *l = windows; l != NULL && !GB_IS_WINDOW (window); l = l->next)
-        window = l->data;
-    }
-  if (!GB_IS_WINDOW (window))
+  if (window == NULL)
     return;
 
   /* The machine shows up in the list once the connection reports it:
    * then it is selected, and its console (it is starting) or, to
    * customize it, its details are shown. */
-  gb_window_show_machine (GB_WINDOW (window), provider, gvir_domain_get_uuid (domain),
+  gb_window_show_machine (window, provider, gvir_domain_get_uuid (domain),
                           customize ? "details" : "console");
-  gtk_window_present (window);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -652,7 +662,7 @@ open_machine_creator (GbApplication  *self,
                       GVirConnection *connection,
                       const char     *unused)
 {
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *parent = GTK_WINDOW (find_main_window (self));
   GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, connection);
 
   gtk_window_set_application (GTK_WINDOW (creator), GTK_APPLICATION (self));
@@ -667,7 +677,7 @@ open_new_disk_dialog (GbApplication  *self,
                       GVirConnection *connection,
                       const char     *unused)
 {
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *parent = GTK_WINDOW (find_main_window (self));
   GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, connection);
 
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
