@@ -203,10 +203,9 @@ open_domain_cb (GObject      *object,
   g_autoptr(GbConsoleView) self = data;
   g_autoptr(GError) error = NULL;
 
-  /* No screen but a serial console: show that instead. */
+  /* No screen: show the serial console (or why it cannot be shown). */
   if (!gb_display_open_domain_finish (GB_DISPLAY (object), result, &error) &&
-      g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS) &&
-      gb_serial_console_get_connected (self->serial))
+      g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS))
     gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
 }
 
@@ -224,7 +223,7 @@ gb_console_view_open_domain (GbConsoleView *self,
   g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
   g_return_if_fail (GVIR_IS_DOMAIN (domain));
 
-  gb_serial_console_open_domain (self->serial, domain, NULL, NULL);
+  gb_serial_console_open_domain (self->serial, domain, NULL);
   gb_display_open_domain_async (self->display, domain, NULL, open_domain_cb, g_object_ref (self));
 }
 

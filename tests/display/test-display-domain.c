@@ -39,6 +39,12 @@ is_connected (gpointer data)
 }
 
 static gboolean
+serial_connected (gpointer data)
+{
+  return gb_serial_console_get_connected (data);
+}
+
+static gboolean
 framebuffer_console_up (gpointer data)
 {
   return gb_display_get_guest_width (display) > 720;
@@ -118,7 +124,7 @@ test_domain (void)
   gtk_window_present (GTK_WINDOW (window));
 
   gb_console_view_open_domain (view, domain);
-  g_assert_true (gb_serial_console_get_connected (gb_console_view_get_serial_console (view)));
+  g_assert_true (gb_test_wait_until (serial_connected, gb_console_view_get_serial_console (view), 30000));
   g_assert_true (gb_test_wait_until (is_connected, NULL, 60000));
 
   /* The framebuffer console (bochs-drm) comes up just before the shell. */
