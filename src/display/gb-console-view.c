@@ -195,34 +195,36 @@ gb_console_view_get_serial_console (GbConsoleView *self)
   return self->serial;
 }
 
+static void
+open_domain_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GbConsoleView) self = data;
+  g_autoptr(GError) error = NULL;
+
+  /* No screen: show the serial console (or why it cannot be shown). */
+  if (!gb_display_open_domain_finish (GB_DISPLAY (object), result, &error) &&
+      g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS))
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
+}
+
 /**
  * gb_console_view_open_domain:
  *
- * Opens both consoles.  Returns FALSE with @error when the graphical one
- * cannot be shown (the machine is off or has no graphics: the reason is also
- * on screen); the serial console is tried either way and, when the machine
- * has no graphics, becomes the visible page.
+ * Opens the domain's graphical console (in the background: progress and
+ * failures show on screen and in the display's "state" and "error") and its
+ * first serial console.  A machine without graphics shows its serial console.
  */
-gboolean
-gb_console_view_open_domain (GbConsoleView  *self,
-                             GVirDomain     *domain,
-                             GError        **error)
+void
+gb_console_view_open_domain (GbConsoleView *self,
+                             GVirDomain    *domain)
 {
-  g_autoptr(GError) local_error = NULL;
-  gboolean ok;
+  g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
+  g_return_if_fail (GVIR_IS_DOMAIN (domain));
 
-  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), FALSE);
-
-  ok = gb_display_open_domain (self->display, domain, &local_error);
-  gb_serial_console_open_domain (self->serial, domain, NULL, NULL);
-
-  if (!ok && g_error_matches (local_error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS) &&
-      gb_serial_console_get_connected (self->serial))
-    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
-
-  if (!ok)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return ok;
+  gb_serial_console_open_domain (self->serial, domain, NULL);
+  gb_display_open_domain_async (self->display, domain, NULL, open_domain_cb, g_object_ref (self));
 }
 
 gboolean

@@ -20,9 +20,8 @@ GbDisplay       *gb_console_view_get_display        (GbConsoleView  *self);
 GbSerialConsole *gb_console_view_get_serial_console (GbConsoleView  *self);
 
 /* Opens the domain's graphical console and its first serial console. */
-gboolean         gb_console_view_open_domain        (GbConsoleView  *self,
-                                                     GVirDomain     *domain,
-                                                     GError        **error);
+void             gb_console_view_open_domain        (GbConsoleView  *self,
+                                                     GVirDomain     *domain);
 gboolean         gb_console_view_open_uri           (GbConsoleView  *self,
                                                      const char     *uri,
                                                      GError        **error);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
@@ -52,6 +53,7 @@ struct _GbDisplay
   char               *password;
 
   GbDisplaySource    *source;
+  GCancellable       *cancellable;
   GbDisplayState      state;
   char               *error;
   gboolean            ever_connected;
@@ -1029,37 +1031,68 @@ graphics_fd_free (gpointer data)
   g_free (g);
 }
 
-static GbDisplaySource *
-source_for_domain (GVirDomain  *domain,
-                   GError     **error)
+/* What a domain's first VNC or SPICE <graphics> offers.  Found in a worker
+ * thread: every libvirt call here is a round trip to the daemon. */
+typedef struct {
+  gboolean  spice;
+  int       fd;          /* from virDomainOpenGraphicsFD, or -1 */
+  guint     index;       /* of the <graphics> element */
+  char     *socket;      /* VNC UNIX socket from the XML */
+  int       port;        /* TCP port from the XML */
+  char     *fd_error;    /* why there is no fd */
+} DomainProbe;
+
+static void
+domain_probe_free (gpointer data)
 {
-  GVirConfigDomain *config = NULL;
-  g_autoptr(GError) local_error = NULL;
-  GVirDomainInfo *info;
+  DomainProbe *probe = data;
+
+  if (probe->fd >= 0)
+    close (probe->fd);
+  g_free (probe->socket);
+  g_free (probe->fd_error);
+  g_free (probe);
+}
+
+static void
+probe_domain_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GVirDomain *domain = task_data;
+  GVirConfigDomain *config;
   GVirConfigDomainGraphics *graphics = NULL;
-  GbDisplaySource *source = NULL;
+  GVirDomainInfo *info;
+  g_autoptr(GError) error = NULL;
+  DomainProbe *probe;
   GList *devices;
   guint index = 0;
   gboolean running;
-  int fd;
 
-  info = gvir_domain_get_info (domain, error);
+  info = gvir_domain_get_info (domain, &error);
   if (info == NULL)
-    return NULL;
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   running = info->state == GVIR_DOMAIN_STATE_RUNNING ||
             info->state == GVIR_DOMAIN_STATE_PAUSED ||
             info->state == GVIR_DOMAIN_STATE_BLOCKED;
   g_boxed_free (GVIR_TYPE_DOMAIN_INFO, info);
   if (!running)
     {
-      g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING,
-                   _("The machine is off. Start it to see its screen."));
-      return NULL;
+      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING,
+                               _("The machine is off. Start it to see its screen."));
+      return;
     }
 
-  config = gvir_domain_get_config (domain, 0, error);
+  config = gvir_domain_get_config (domain, 0, &error);
   if (config == NULL)
-    return NULL;
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
 
   /* The index counts <graphics> elements, as virDomainOpenGraphicsFD does. */
   devices = gvir_config_domain_get_devices (config);
@@ -1080,92 +1113,98 @@ source_for_domain (GVirDomain  *domain,
 
   if (graphics == NULL)
     {
-      g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
-                   _("This machine has no graphical display. Its serial console may still work."));
-      return NULL;
+      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
+                               _("This machine has no graphical display. Its serial console may still work."));
+      return;
     }
 
-  /* Preferred: libvirt hands us a connected socket, so neither a port nor a
-   * socket path needs to be reachable from here. */
-  fd = gvir_domain_open_graphics_fd (domain, index, 0, &local_error);
-  if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (graphics))
+  probe = g_new0 (DomainProbe, 1);
+  probe->index = index;
+  probe->spice = GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (graphics);
+  if (probe->spice)
     {
-      GVirConfigDomainGraphicsVnc *vnc = GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics);
-
-      if (fd >= 0)
-        source = gb_vnc_source_new_fd (fd);
-      else if (gvir_config_domain_graphics_vnc_get_socket (vnc) != NULL)
-        source = gb_vnc_source_new_unix (gvir_config_domain_graphics_vnc_get_socket (vnc));
-      else if (gvir_config_domain_graphics_vnc_get_port (vnc) > 0)
-        {
-          g_autofree char *port = g_strdup_printf ("%d", gvir_config_domain_graphics_vnc_get_port (vnc));
-
-          source = gb_vnc_source_new_host ("127.0.0.1", port);
-        }
+      probe->port = gvir_config_domain_graphics_spice_get_port (GVIR_CONFIG_DOMAIN_GRAPHICS_SPICE (graphics));
     }
   else
     {
-      GVirConfigDomainGraphicsSpice *spice = GVIR_CONFIG_DOMAIN_GRAPHICS_SPICE (graphics);
+      GVirConfigDomainGraphicsVnc *vnc = GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics);
 
-      if (fd >= 0)
-        {
-          GraphicsFd *g = g_new0 (GraphicsFd, 1);
-
-          g->domain = g_object_ref (domain);
-          g->index = index;
-          source = gb_spice_source_new_fd (fd);
-          gb_spice_source_set_fd_func (GB_SPICE_SOURCE (source), open_graphics_fd, g, graphics_fd_free);
-        }
-      else if (gvir_config_domain_graphics_spice_get_port (spice) > 0)
-        {
-          g_autofree char *uri = g_strdup_printf ("spice://127.0.0.1:%d",
-                                                  gvir_config_domain_graphics_spice_get_port (spice));
-
-          source = gb_spice_source_new_uri (uri);
-        }
+      probe->socket = g_strdup (gvir_config_domain_graphics_vnc_get_socket (vnc));
+      probe->port = gvir_config_domain_graphics_vnc_get_port (vnc);
     }
   g_object_unref (graphics);
+
+  /* Preferred: libvirt hands us a connected socket, so neither a port nor a
+   * socket path needs to be reachable from here. */
+  probe->fd = gvir_domain_open_graphics_fd (domain, index, 0, &error);
+  if (probe->fd < 0)
+    probe->fd_error = g_strdup (error ? error->message : "");
+
+  g_task_return_pointer (task, probe, domain_probe_free);
+}
+
+static GbDisplaySource *
+source_for_probe (GVirDomain   *domain,
+                  DomainProbe  *probe,
+                  GError      **error)
+{
+  GbDisplaySource *source = NULL;
+
+  if (probe->fd >= 0 && !probe->spice)
+    {
+      source = gb_vnc_source_new_fd (probe->fd);
+      probe->fd = -1;
+    }
+  else if (probe->fd >= 0)
+    {
+      GraphicsFd *g = g_new0 (GraphicsFd, 1);
+
+      g->domain = g_object_ref (domain);
+      g->index = probe->index;
+      source = gb_spice_source_new_fd (probe->fd);
+      probe->fd = -1;
+      gb_spice_source_set_fd_func (GB_SPICE_SOURCE (source), open_graphics_fd, g, graphics_fd_free);
+    }
+  else if (!probe->spice && probe->socket != NULL)
+    {
+      source = gb_vnc_source_new_unix (probe->socket);
+    }
+  else if (probe->port > 0)
+    {
+      g_autofree char *port = g_strdup_printf ("%d", probe->port);
+      g_autofree char *uri = g_strdup_printf ("spice://127.0.0.1:%d", probe->port);
+
+      source = probe->spice ? gb_spice_source_new_uri (uri) : gb_vnc_source_new_host ("127.0.0.1", port);
+    }
 
   if (source == NULL)
     g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
                  _("Cannot reach the machine's display: %s"),
-                 local_error ? local_error->message : _("it has no address"));
+                 probe->fd_error ? probe->fd_error : _("it has no address"));
   return source;
 }
 
-static gboolean
-gb_display_start_full (GbDisplay  *self,
-                       GError    **error)
+/* Shows why there is nothing to show; an off machine is watched. */
+static void
+gb_display_fail (GbDisplay    *self,
+                 const GError *error)
 {
-  g_autoptr(GError) local_error = NULL;
-  GbDisplaySource *source = NULL;
-
-  gb_display_drop_source (self);
-
-  if (self->target == TARGET_URI)
-    source = source_for_uri (self->uri, &local_error);
-  else if (self->target == TARGET_DOMAIN)
-    source = source_for_domain (self->domain, &local_error);
-
-  if (source == NULL)
+  if (g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING) && self->reconnect)
     {
-      gboolean off = g_error_matches (local_error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING);
-
-      if (off && self->reconnect)
-        {
-          /* Watch for the machine to start, then show it. */
-          gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, local_error->message);
-          self->reconnect_delay = RECONNECT_MAX_MS;
-          gb_display_schedule_reconnect (self);
-        }
-      else if (local_error != NULL)
-        {
-          gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, local_error->message);
-        }
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, error->message);
+      self->reconnect_delay = RECONNECT_MAX_MS;
+      gb_display_schedule_reconnect (self);
     }
+  else
+    {
+      gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, error->message);
+    }
+}
 
+static void
+gb_display_attach (GbDisplay       *self,
+                   GbDisplaySource *source)
+{
   self->source = source;
   g_signal_connect (source, "notify::state", G_CALLBACK (on_source_state), self);
   g_signal_connect (source, "resized", G_CALLBACK (on_source_resized), self);
@@ -1177,13 +1216,88 @@ gb_display_start_full (GbDisplay  *self,
   if (self->password != NULL)
     gb_display_source_set_password (source, self->password);
   gb_display_source_connect (source);
-  return TRUE;
+}
+
+static void
+probe_domain_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  GbDisplay *self = GB_DISPLAY (object);
+  GVirDomain *domain = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GTask) open_task = data;
+  g_autoptr(GError) error = NULL;
+  DomainProbe *probe;
+  GbDisplaySource *source = NULL;
+
+  probe = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Closed or reopened meanwhile: nothing of this is ours any more. */
+      if (open_task != NULL)
+        g_task_return_error (open_task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (probe != NULL)
+    {
+      source = source_for_probe (domain, probe, &error);
+      domain_probe_free (probe);
+    }
+
+  if (source == NULL)
+    {
+      gb_display_fail (self, error);
+      if (open_task != NULL)
+        g_task_return_error (open_task, g_steal_pointer (&error));
+      return;
+    }
+
+  gb_display_attach (self, source);
+  if (open_task != NULL)
+    g_task_return_boolean (open_task, TRUE);
+}
+
+/* (Re)connects to the current target.  @open_task, if any, completes when
+ * the connection has started or failed. */
+static void
+gb_display_start_with_task (GbDisplay *self,
+                            GTask     *open_task)
+{
+  g_autoptr(GError) error = NULL;
+
+  gb_display_drop_source (self);
+
+  if (self->target == TARGET_URI)
+    {
+      GbDisplaySource *source = source_for_uri (self->uri, &error);
+
+      if (source == NULL)
+        gb_display_fail (self, error);
+      else
+        gb_display_attach (self, source);
+    }
+  else if (self->target == TARGET_DOMAIN)
+    {
+      g_autoptr(GTask) task = NULL;
+
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTING, NULL);
+
+      task = g_task_new (self, self->cancellable, probe_domain_cb,
+                         open_task ? g_object_ref (open_task) : NULL);
+      g_task_set_source_tag (task, gb_display_start_with_task);
+      g_task_set_task_data (task, g_object_ref (self->domain), g_object_unref);
+      g_task_set_return_on_cancel (task, TRUE);
+      g_task_run_in_thread (task, probe_domain_thread);
+    }
 }
 
 static void
 gb_display_start (GbDisplay *self)
 {
-  gb_display_start_full (self, NULL);
+  gb_display_start_with_task (self, NULL);
 }
 
 /**
@@ -1212,29 +1326,57 @@ gb_display_open_uri (GbDisplay   *self,
   gb_display_close (self);
   self->target = TARGET_URI;
   self->uri = g_strdup (uri);
-  return gb_display_start_full (self, error);
+  gb_display_start (self);
+  return TRUE;
 }
 
 /**
- * gb_display_open_domain:
+ * gb_display_open_domain_async:
  *
  * Connects to the first VNC or SPICE <graphics> of a libvirt domain, through
- * virDomainOpenGraphicsFD when libvirt allows it.  When the machine is off
- * or has no graphics, returns FALSE with a GB_DISPLAY_ERROR and shows the
- * reason; an off machine is watched and shown once it runs.
+ * virDomainOpenGraphicsFD when libvirt allows it (else the address in the
+ * XML).  The libvirt calls run in a worker thread.  Completes when the
+ * connection has started, or with a GB_DISPLAY_ERROR when the machine is off
+ * (it is then watched and shown once it runs) or has no graphics; either way
+ * the reason is on screen and in "error".
  */
-gboolean
-gb_display_open_domain (GbDisplay   *self,
-                        GVirDomain  *domain,
-                        GError     **error)
+void
+gb_display_open_domain_async (GbDisplay           *self,
+                              GVirDomain          *domain,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
-  g_return_val_if_fail (GB_IS_DISPLAY (self), FALSE);
-  g_return_val_if_fail (GVIR_IS_DOMAIN (domain), FALSE);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GB_IS_DISPLAY (self));
+  g_return_if_fail (GVIR_IS_DOMAIN (domain));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gb_display_open_domain_async);
 
   gb_display_close (self);
   self->target = TARGET_DOMAIN;
   self->domain = g_object_ref (domain);
-  return gb_display_start_full (self, error);
+  gb_display_start_with_task (self, task);
+}
+
+gboolean
+gb_display_open_domain_finish (GbDisplay     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* The same, for callers that only watch "state" and "error". */
+void
+gb_display_open_domain (GbDisplay  *self,
+                        GVirDomain *domain)
+{
+  gb_display_open_domain_async (self, domain, NULL, NULL, NULL);
 }
 
 void
@@ -1244,6 +1386,11 @@ gb_display_close (GbDisplay *self)
 
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   g_clear_handle_id (&self->resize_source, g_source_remove);
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
   if (self->password_dialog != NULL)
     {
       GtkWidget *dialog = g_steal_pointer (&self->password_dialog);

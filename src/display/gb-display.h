@@ -37,9 +37,16 @@ GtkWidget          *gb_display_new                (void);
 gboolean            gb_display_open_uri           (GbDisplay          *self,
                                                    const char         *uri,
                                                    GError            **error);
-gboolean            gb_display_open_domain        (GbDisplay          *self,
+void                gb_display_open_domain_async  (GbDisplay          *self,
                                                    GVirDomain         *domain,
+                                                   GCancellable       *cancellable,
+                                                   GAsyncReadyCallback callback,
+                                                   gpointer            user_data);
+gboolean            gb_display_open_domain_finish (GbDisplay          *self,
+                                                   GAsyncResult       *result,
                                                    GError            **error);
+void                gb_display_open_domain        (GbDisplay          *self,
+                                                   GVirDomain         *domain);
 void                gb_display_close              (GbDisplay          *self);
 
 GbDisplayState      gb_display_get_state          (GbDisplay          *self);

@@ -96,50 +96,126 @@ stream_event_cb (virStreamPtr stream,
     gb_serial_console_closed (self, _("The serial console was closed."));
 }
 
-/* @device: the console or serial alias ("serial0"), NULL for the first. */
-gboolean
-gb_serial_console_open_domain (GbSerialConsole  *self,
-                               GVirDomain       *domain,
-                               const char       *device,
-                               GError          **error)
+typedef struct {
+  GVirDomain *domain;
+  char       *device;
+} OpenConsole;
+
+static void
+open_console_free (gpointer data)
 {
+  OpenConsole *open = data;
+
+  g_object_unref (open->domain);
+  g_free (open->device);
+  g_free (open);
+}
+
+static void
+stream_free (gpointer data)
+{
+  virStreamPtr stream = data;
+
+  virStreamAbort (stream);
+  virStreamFree (stream);
+}
+
+/* A round trip to libvirt: in a worker thread. */
+static void
+open_console_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  OpenConsole *open = task_data;
   virDomainPtr handle = NULL;
   virStreamPtr stream;
 
-  g_return_val_if_fail (GB_IS_SERIAL_CONSOLE (self), FALSE);
-  g_return_val_if_fail (GVIR_IS_DOMAIN (domain), FALSE);
-
-  gb_serial_console_close (self);
-  /* Stream callbacks need libvirt's event loop on GLib's. */
-  gvir_event_register ();
-
-  g_object_get (domain, "handle", &handle, NULL);
+  g_object_get (open->domain, "handle", &handle, NULL);
   stream = virStreamNew (virDomainGetConnect (handle), VIR_STREAM_NONBLOCK);
-  if (stream == NULL ||
-      virDomainOpenConsole (handle, device, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0 ||
-      virStreamEventAddCallback (stream,
+  if (stream == NULL || virDomainOpenConsole (handle, open->device, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0)
+    {
+      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
+                               _("Cannot open the serial console: %s"), virGetLastErrorMessage ());
+      if (stream != NULL)
+        stream_free (stream);
+    }
+  else
+    {
+      g_task_return_pointer (task, stream, stream_free);
+    }
+  g_boxed_free (GVIR_TYPE_DOMAIN_HANDLE, handle);
+}
+
+static void
+open_console_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  GbSerialConsole *self = GB_SERIAL_CONSOLE (object);
+  g_autoptr(GError) error = NULL;
+  virStreamPtr stream = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (stream == NULL)
+    {
+      gb_serial_console_show_status (self, error->message);
+      return;
+    }
+
+  if (virStreamEventAddCallback (stream,
                                  VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
                                  VIR_STREAM_EVENT_HANGUP,
                                  stream_event_cb, self, NULL) < 0)
     {
-      g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
-                   _("Cannot open the serial console: %s"), virGetLastErrorMessage ());
-      gb_serial_console_show_status (self, (*error)->message);
-      if (stream != NULL)
-        {
-          virStreamAbort (stream);
-          virStreamFree (stream);
-        }
-      g_boxed_free (GVIR_TYPE_DOMAIN_HANDLE, handle);
-      return FALSE;
+      g_autofree char *message = g_strdup_printf (_("Cannot open the serial console: %s"),
+                                                  virGetLastErrorMessage ());
+
+      stream_free (stream);
+      gb_serial_console_show_status (self, message);
+      return;
     }
-  g_boxed_free (GVIR_TYPE_DOMAIN_HANDLE, handle);
 
   self->stream = stream;
   self->stream_watched = TRUE;
   gb_serial_console_show_status (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
-  return TRUE;
+}
+
+/**
+ * gb_serial_console_open_domain:
+ * @device: (nullable): the console or serial alias ("serial0"); NULL for the
+ *   first
+ *
+ * Opens the domain's console through virDomainOpenConsole, off the main
+ * thread; "connected" turns TRUE when it is open, and a failure shows in the
+ * console.
+ */
+void
+gb_serial_console_open_domain (GbSerialConsole *self,
+                               GVirDomain      *domain,
+                               const char      *device)
+{
+  g_autoptr(GTask) task = NULL;
+  OpenConsole *open;
+
+  g_return_if_fail (GB_IS_SERIAL_CONSOLE (self));
+  g_return_if_fail (GVIR_IS_DOMAIN (domain));
+
+  gb_serial_console_close (self);
+  /* Stream callbacks need libvirt's event loop on GLib's. */
+  gvir_event_register ();
+  gb_serial_console_show_status (self, _("Connecting…"));
+
+  open = g_new0 (OpenConsole, 1);
+  open->domain = g_object_ref (domain);
+  open->device = g_strdup (device);
+  self->cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->cancellable, open_console_cb, NULL);
+  g_task_set_task_data (task, open, open_console_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, open_console_thread);
 }
 
 /* UNIX socket ------------------------------------------------------------- */

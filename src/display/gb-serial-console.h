@@ -13,10 +13,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbSerialConsole, gb_serial_console, GB, SERIAL_CONSOLE, GtkWidget)
 
 GtkWidget  *gb_serial_console_new          (void);
-gboolean    gb_serial_console_open_domain  (GbSerialConsole  *self,
+void        gb_serial_console_open_domain  (GbSerialConsole  *self,
                                             GVirDomain       *domain,
-                                            const char       *device,
-                                            GError          **error);
+                                            const char       *device);
 gboolean    gb_serial_console_open_unix    (GbSerialConsole  *self,
                                             const char       *path,
                                             GError          **error);

@@ -39,6 +39,8 @@ struct _GbSpiceSource
   gpointer            fd_data;
   GDestroyNotify      fd_destroy;
 
+  guint               drop_source;
+
   GbDisplayButtons    buttons;
   char               *clipboard_text;
 };
@@ -63,12 +65,50 @@ on_mouse_mode (GObject       *object,
   update_mouse_mode (self);
 }
 
+static gboolean
+drop_session_cb (gpointer data)
+{
+  GbSpiceSource *self = data;
+
+  self->drop_source = 0;
+  /* Stop the link retries; the session object itself goes with the source
+   * (spice-client-glib's channels still use it while they wind down). */
+  if (self->session != NULL)
+    spice_session_disconnect (self->session);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a refused password spice-client-glib would retry the link by
+ * itself; close the session instead (not from inside its own signal). */
+static void
+gb_spice_source_drop_session_later (GbSpiceSource *self)
+{
+  if (self->drop_source == 0)
+    self->drop_source = g_idle_add (drop_session_cb, self);
+}
+
 static void
 on_main_channel_event (SpiceChannel      *channel,
                        SpiceChannelEvent  event,
                        GbSpiceSource     *self)
 {
   GbDisplaySource *source = GB_DISPLAY_SOURCE (self);
+  const GError *error = spice_channel_get_error (channel);
+
+  g_debug ("SPICE main channel event %d (%s)", event, error ? error->message : "no error");
+
+  /* spice-server rejects a wrong ticket during the link step, and
+   * spice-client-glib reports that as ERROR_LINK (without a GError) rather
+   * than ERROR_AUTH: before the first picture, treat it as one. */
+  if (event == SPICE_CHANNEL_ERROR_LINK &&
+      (error == NULL ||
+       g_error_matches (error, SPICE_CLIENT_ERROR, SPICE_CLIENT_ERROR_AUTH_NEEDS_PASSWORD) ||
+       g_error_matches (error, SPICE_CLIENT_ERROR, SPICE_CLIENT_ERROR_AUTH_NEEDS_USERNAME)) &&
+      gb_display_source_get_state (source) == GB_DISPLAY_STATE_CONNECTING)
+    event = SPICE_CHANNEL_ERROR_AUTH;
+
+  if (gb_display_source_get_state (source) == GB_DISPLAY_STATE_ERROR)
+    return;
 
   switch (event)
     {
@@ -76,6 +116,7 @@ on_main_channel_event (SpiceChannel      *channel,
       break;
 
     case SPICE_CHANNEL_ERROR_AUTH:
+      gb_spice_source_drop_session_later (self);
       if (self->password == NULL)
         {
           gb_display_source_emit_need_password (source);
@@ -329,6 +370,7 @@ on_channel_destroy (SpiceSession  *session,
 static void
 gb_spice_source_drop_session (GbSpiceSource *self)
 {
+  g_clear_handle_id (&self->drop_source, g_source_remove);
   if (self->session == NULL)
     return;
 
@@ -362,8 +404,6 @@ gb_spice_source_connect (GbDisplaySource *source)
                 "enable-usbredir", FALSE,
                 "enable-smartcard", FALSE,
                 NULL);
-  if (self->password != NULL)
-    g_object_set (self->session, "password", self->password, NULL);
   g_signal_connect (self->session, "channel-new", G_CALLBACK (on_channel_new), self);
   g_signal_connect (self->session, "channel-destroy", G_CALLBACK (on_channel_destroy), self);
   g_signal_connect (self->session, "disconnected", G_CALLBACK (on_session_disconnected), self);
@@ -372,12 +412,17 @@ gb_spice_source_connect (GbDisplaySource *source)
 
   if (self->fd >= 0)
     {
+      if (self->password != NULL)
+        g_object_set (self->session, "password", self->password, NULL);
       ok = spice_session_open_fd (self->session, self->fd);
       self->fd = -1;
     }
   else
     {
+      /* Setting "uri" resets the password: the password comes after. */
       g_object_set (self->session, "uri", self->uri, NULL);
+      if (self->password != NULL)
+        g_object_set (self->session, "password", self->password, NULL);
       ok = spice_session_connect (self->session);
     }
 
@@ -402,7 +447,9 @@ gb_spice_source_set_password (GbDisplaySource *source,
                               const char      *password)
 {
   GbSpiceSource *self = GB_SPICE_SOURCE (source);
-  gboolean retry = self->session != NULL && self->password == NULL;
+  /* Asked for (need-password): connect again, now with it. */
+  gboolean retry = self->password == NULL &&
+                   gb_display_source_get_state (source) == GB_DISPLAY_STATE_CONNECTING;
 
   g_free (self->password);
   self->password = g_strdup (password ? password : "");

@@ -28,17 +28,29 @@ struct _GbTestQemu
   GDataInputStream  *qmp_in;
 };
 
+static char *tmpdir;
+
+/* Runs at a normal exit only: after a crash the directory (screenshots,
+ * serial logs) stays for a person to look at. */
+static void
+remove_tmpdir (void)
+{
+  const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+
+  if (g_getenv ("GB_TEST_KEEP_TMPDIR") == NULL)
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
 const char *
 gb_test_tmpdir (void)
 {
-  static char *dir;
-
-  if (dir == NULL)
+  if (tmpdir == NULL)
     {
-      dir = g_dir_make_tmp ("gb-display-XXXXXX", NULL);
-      g_assert_nonnull (dir);
+      tmpdir = g_dir_make_tmp ("gb-display-XXXXXX", NULL);
+      g_assert_nonnull (tmpdir);
+      atexit (remove_tmpdir);
     }
-  return dir;
+  return tmpdir;
 }
 
 char *

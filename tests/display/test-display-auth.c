@@ -1,7 +1,7 @@
-/* test-display-auth.c: VNC passwords against QEMU's VNC server
+/* test-display-auth.c: VNC and SPICE passwords against QEMU's servers
  *
- * QEMU runs stopped (-S, no guest needed) with `-vnc ...,password=on`; the
- * password is set over QMP.  A wrong password ends in the error state with
+ * QEMU runs stopped (-S, no guest needed) with `-vnc ...,password=on` (the
+ * password set over QMP), and another with a SPICE password.  A wrong password ends in the error state with
  * the reason on screen, without a crash; with no password the widget asks
  * in a dialog, and the right answer connects.
  *
@@ -16,6 +16,7 @@
 #include "gb-test-qemu.h"
 
 static GbTestQemu *qemu;
+static GbTestQemu *spice_qemu;
 static char *uri;
 
 static gboolean
@@ -105,6 +106,39 @@ test_dialog (void)
 }
 
 static void
+test_spice_password (void)
+{
+  g_autofree char *spice_uri = g_strdup_printf ("spice+unix://%s/auth-spice.sock", gb_test_tmpdir ());
+  GbDisplay *display;
+  GtkWidget *window = new_window (&display);
+
+  /* The right one connects, and a screen arrives. */
+  gb_display_set_password (display, "secret");
+  g_assert_true (gb_display_open_uri (display, spice_uri, NULL));
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_CONNECTED);
+  g_assert_cmpint (gb_display_get_guest_width (display), >, 0);
+
+  /* Let every channel finish linking: spice-client-glib warns about a
+   * channel closed halfway through its link. */
+  gb_test_spin (1000);
+  gb_display_close (display);
+
+  /* Wrong: the error state, no reconnect loop. */
+  gb_display_set_password (display, "wrong");
+  g_assert_true (gb_display_open_uri (display, spice_uri, NULL));
+  g_assert_true (gb_test_wait_until (is_settled, display, 20000));
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+  g_test_message ("shown: %s", gb_display_get_error (display));
+  gb_test_spin (1500);
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
+
+  g_assert_nonnull (strstr (gb_display_get_error (display), "password"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
 test_bad_uri (void)
 {
   g_autoptr(GError) error = NULL;
@@ -137,6 +171,7 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *vnc = NULL;
+  g_autofree char *spice = NULL;
   g_autofree char *reply = NULL;
   int ret;
 
@@ -155,10 +190,17 @@ main (int   argc,
       g_assert_nonnull (strstr (reply, "\"return\""));
       g_test_add_func ("/display/auth/wrong-password", test_wrong_password);
       g_test_add_func ("/display/auth/dialog", test_dialog);
+
+      spice = g_strdup_printf ("unix=on,addr=%s/auth-spice.sock,password-secret=sec0", gb_test_tmpdir ());
+      spice_qemu = gb_test_qemu_start ("auth-spice", NULL, (const char *[]) {
+                                         "-object", "secret,id=sec0,data=secret",
+                                         "-spice", spice, NULL });
+      g_test_add_func ("/display/auth/spice-password", test_spice_password);
     }
 
   ret = g_test_run ();
 
   g_clear_pointer (&qemu, gb_test_qemu_free);
+  g_clear_pointer (&spice_qemu, gb_test_qemu_free);
   return ret;
 }

@@ -34,6 +34,36 @@ is_settled (gpointer data)
   return state == GB_DISPLAY_STATE_CONNECTED || state == GB_DISPLAY_STATE_ERROR;
 }
 
+static void
+opened_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  GError **error = data;
+  gboolean ok = gb_display_open_domain_finish (GB_DISPLAY (object), result, error);
+
+  g_assert_true (ok == (*error == NULL));
+  g_object_set_data (object, "opened", GINT_TO_POINTER (1));
+}
+
+static gboolean
+has_opened (gpointer data)
+{
+  return g_object_get_data (data, "opened") != NULL;
+}
+
+/* Opens the domain and waits for the outcome; FALSE with @error on failure. */
+static gboolean
+open_domain (GbDisplay   *display,
+             GVirDomain  *domain,
+             GError     **error)
+{
+  g_object_set_data (G_OBJECT (display), "opened", NULL);
+  gb_display_open_domain_async (display, domain, NULL, opened_cb, error);
+  g_assert_true (gb_test_wait_until (has_opened, display, 20000));
+  return *error == NULL;
+}
+
 static GVirDomain *
 define_and_start (const char *xml)
 {
@@ -57,7 +87,7 @@ test_no_graphics (void)
   GbDisplay *display = GB_DISPLAY (g_object_ref_sink (gb_display_new ()));
 
   g_assert_nonnull (domain);
-  g_assert_false (gb_display_open_domain (display, domain, &error));
+  g_assert_false (open_domain (display, domain, &error));
   g_assert_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
   g_assert_cmpstr (gb_display_get_error (display), ==, error->message);
@@ -76,7 +106,7 @@ test_off (void)
   g_assert_true (gvir_domain_stop (domain, 0, &error));
   g_assert_no_error (error);
 
-  g_assert_false (gb_display_open_domain (display, domain, &error));
+  g_assert_false (open_domain (display, domain, &error));
   g_assert_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_DISCONNECTED);
   g_assert_cmpstr (gb_display_get_error (display), ==, error->message);
@@ -137,7 +167,7 @@ test_vnc (void)
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (display));
   gtk_window_present (GTK_WINDOW (window));
 
-  g_assert_true (gb_display_open_domain (display, domain, &error));
+  g_assert_true (open_domain (display, domain, &error));
   g_assert_no_error (error);
   g_assert_true (gb_test_wait_until (is_settled, display, 20000));
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_CONNECTED);

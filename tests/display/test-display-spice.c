@@ -154,8 +154,15 @@ test_actions (void)
   /* Scale mode through the console view's action. */
   gtk_widget_activate_action (GTK_WIDGET (view), "console.scale-mode", "s", "original");
   g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_ORIGINAL);
+  /* 1:1 in a window smaller than the guest: the display keeps the guest's
+   * size and the view scrolls. */
+  gb_test_spin (300);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (display)), >=, gb_display_get_guest_width (display));
+  g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (display)), >=, gb_display_get_guest_height (display));
   gtk_widget_activate_action (GTK_WIDGET (view), "console.toggle-scale", NULL);
   g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_FIT);
+  gb_test_spin (300);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (display)), <, gb_display_get_guest_width (display));
 
   /* Fullscreen hides the toolbar; leaving it brings it back. */
   gtk_widget_activate_action (GTK_WIDGET (view), "console.fullscreen", NULL);
