@@ -155,30 +155,6 @@ close_console (GbWindow *self)
   self->console_running = FALSE;
 }
 
-/* As gb_console_view_open_domain() does, but with a GError for each
- * console: the serial console needs one to report why it cannot open.
- * A machine that is off or has no screen is not an error here: each
- * console says so itself, on screen. */
-static void
-open_console (GbWindow   *self,
-              GVirDomain *domain)
-{
-  g_autoptr(GError) display_error = NULL;
-  g_autoptr(GError) serial_error = NULL;
-  GbDisplay *display = gb_console_view_get_display (self->console);
-  GbSerialConsole *serial = gb_console_view_get_serial_console (self->console);
-  gboolean shown;
-
-  shown = gb_display_open_domain (display, domain, &display_error);
-  if (!gb_serial_console_open_domain (serial, domain, NULL, &serial_error))
-    g_debug ("No serial console: %s", serial_error->message);
-
-  /* Without a screen, the serial console is what there is to see. */
-  if (!shown && g_error_matches (display_error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS) &&
-      gb_serial_console_get_connected (serial))
-    gb_console_view_set_page (self->console, "serial");
-}
-
 /* The console follows the selected machine while its page is shown (and
  * afterwards, until another machine is chosen): it is opened when the page
  * is first shown, and opened again when the machine starts or stops, so an
@@ -210,8 +186,10 @@ update_console (GbWindow *self)
   self->console_domain = domain ? g_object_ref (domain) : NULL;
   self->console_running = running;
 
+  /* Opened in the background; a machine that is off or has no screen is
+   * not an error here: the console view says so itself, on screen. */
   if (domain != NULL)
-    open_console (self, domain);
+    gb_console_view_open_domain (self->console, domain);
 }
 
 /* On a narrow window the Details | Console switcher moves from the header
