@@ -5,7 +5,8 @@
  * driver), shows that it is looking, then lists it, remembers it, and — if
  * it is the embedded driver — says that its machines stop with the app.
  * Opening the QEMU driver can take up to a minute when libvirt re-probes
- * QEMU (DESIGN.md §3), hence the long timeout.
+ * QEMU (DESIGN.md §3), hence the long timeout. `--show-domain-creator` on
+ * a first start opens the wizard on that connection once it is found.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,6 +16,8 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-autoptr.h"
+#include "gb-machine-creator-window.h"
 #include "gb-test-utils.h"
 #include "gb-window.h"
 
@@ -104,6 +107,80 @@ test_first_start (void)
   gtk_window_destroy (window);
 }
 
+/* `glassbox --show-domain-creator` on the very first start: the wizard
+ * opens on the local connection once it is found, not with an error that
+ * there is none. */
+
+typedef struct {
+  GbApplication *app;
+  char          *uri;
+} Fixture;
+
+static gboolean
+creator_ready (gpointer data)
+{
+  GtkWindow *creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
+
+  return creator != NULL &&
+         gb_machine_creator_get_ready (gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator)));
+}
+
+static gboolean
+check_creator_and_quit (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autoptr(GVirConnection) connection = NULL;
+  GtkWindow *creator;
+
+  g_assert_true (gb_test_wait_for (creator_ready, NULL, TIMEOUT_MS));
+  creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
+  g_object_get (creator, "connection", &connection, NULL);
+  fixture->uri = g_strdup (gvir_connection_get_uri (connection));
+  g_test_message ("the wizard opened on %s", fixture->uri);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (creator));
+  gb_test_save_png (GTK_WIDGET (creator), "first-start-creator.png");
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate (GbApplication *app,
+             Fixture       *fixture)
+{
+  g_idle_add (check_creator_and_quit, fixture);
+}
+
+static void
+test_first_start_creator (void)
+{
+  char *argv[] = { (char *) "glassbox", (char *) "--show-domain-creator", NULL };
+  Fixture fixture = { NULL, NULL };
+  int status;
+
+  fixture.app = gb_application_new ();
+  g_application_set_flags (G_APPLICATION (fixture.app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  /* A first start again: nothing remembered. */
+  g_settings_reset (gb_application_get_settings (fixture.app), "connections");
+  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
+
+  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (fixture.uri);
+  g_assert_true (g_str_has_prefix (fixture.uri, "qemu:///"));
+  g_free (fixture.uri);
+  g_assert_finalize_object (fixture.app);
+
+  /* Forgotten again, for the next first start. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+    g_settings_reset (settings, "connections");
+  }
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -138,6 +215,9 @@ main (int   argc,
   gb_application_init_i18n ();
   gtk_test_init (&argc, &argv, NULL);
 
+  /* The command line first: its application must not find the other one
+   * still registered on the session bus. */
+  g_test_add_func ("/ui/first-start-creator", test_first_start_creator);
   g_test_add_func ("/ui/first-start", test_first_start);
 
   ret = g_test_run ();
