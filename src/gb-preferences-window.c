@@ -18,6 +18,7 @@ struct _GbPreferencesWindow
   AdwPreferencesGroup  *connections_group;
   GtkSwitch            *confirm_force_off_switch;
   GtkSpinButton        *stats_interval_spin;
+  AdwComboRow          *console_scale_row;
 };
 
 G_DEFINE_FINAL_TYPE (GbPreferencesWindow, gb_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -78,6 +79,25 @@ update_connections (GbPreferencesWindow *self)
     }
 }
 
+/* "console-scale-mode" is an enum whose values are the row's positions:
+ * fit (0), original (1). */
+static gboolean
+scale_mode_to_position (GValue   *value,
+                        GVariant *variant,
+                        gpointer  user_data)
+{
+  g_value_set_uint (value, g_str_equal (g_variant_get_string (variant, NULL), "original") ? 1 : 0);
+  return TRUE;
+}
+
+static GVariant *
+position_to_scale_mode (const GValue       *value,
+                        const GVariantType *expected_type,
+                        gpointer            user_data)
+{
+  return g_variant_new_string (g_value_get_uint (value) == 1 ? "original" : "fit");
+}
+
 static void
 bind_settings (GbPreferencesWindow *self,
                GSettings           *settings)
@@ -88,6 +108,9 @@ bind_settings (GbPreferencesWindow *self,
                    self->confirm_force_off_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "stats-interval",
                    self->stats_interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "console-scale-mode",
+                                self->console_scale_row, "selected", G_SETTINGS_BIND_DEFAULT,
+                                scale_mode_to_position, position_to_scale_mode, NULL, NULL);
 
   g_signal_connect_object (self->settings, "changed::connections",
                            G_CALLBACK (update_connections), self, G_CONNECT_SWAPPED);
@@ -128,6 +151,7 @@ gb_preferences_window_class_init (GbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, connections_group);
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, confirm_force_off_switch);
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, stats_interval_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, console_scale_row);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -18,6 +18,7 @@
 #include "gb-application.h"
 #include "gb-console-view.h"
 #include "gb-machine-row.h"
+#include "gb-preferences-window.h"
 #include "gb-test-utils.h"
 #include "gb-window.h"
 
@@ -228,6 +229,23 @@ test_console_page (void)
     g_assert_cmpint (g_settings_get_enum (settings, "console-scale-mode"), ==, GB_DISPLAY_SCALE_ORIGINAL);
     g_settings_reset (settings, "console-scale-mode");
     g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_FIT);
+
+    /* Preferences ▸ Console ▸ Screen Size is the same setting. */
+    {
+      GbPreferencesWindow *prefs = gb_preferences_window_new (app);
+      GtkWidget *scale_row;
+
+      gtk_window_present (GTK_WINDOW (prefs));
+      scale_row = gb_test_find_widget (GTK_WIDGET (prefs), ADW_TYPE_COMBO_ROW, NULL, NULL);
+      g_assert_nonnull (scale_row);
+      g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (scale_row)), ==, 0);
+      adw_combo_row_set_selected (ADW_COMBO_ROW (scale_row), 1);
+      g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_ORIGINAL);
+      gb_test_save_png (GTK_WIDGET (prefs), png_name ("preferences-console"));
+      adw_combo_row_set_selected (ADW_COMBO_ROW (scale_row), 0);
+      g_assert_cmpint (gb_display_get_scale_mode (display), ==, GB_DISPLAY_SCALE_FIT);
+      gtk_window_destroy (GTK_WINDOW (prefs));
+    }
 
     g_settings_set_string (settings, "console-release-keys", "<Control><Shift>");
     g_assert_cmpstr (gb_display_get_release_accel (display), ==, "<Control><Shift>");
