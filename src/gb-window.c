@@ -25,7 +25,10 @@ struct _GbWindow
 
   AdwToastOverlay      *toast_overlay;
   AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar;
+  GtkWidget            *sidebar_separator;
   GtkWidget            *content;
+  GtkWidget            *content_header;
   GbMachineList        *machine_list;
   GbMachineDetails     *details;
   GtkStack             *content_stack;
@@ -199,7 +202,8 @@ static void
 update_switcher_bar (GbWindow *self)
 {
   gboolean shown = self->machine != NULL &&
-                   adw_view_switcher_title_get_title_visible (self->content_title);
+                   adw_view_switcher_title_get_title_visible (self->content_title) &&
+                   (self->console == NULL || !gb_console_view_get_fullscreen (self->console));
 
   gtk_widget_set_visible (GTK_WIDGET (self->switcher_bar), shown);
   adw_view_switcher_bar_set_reveal (self->switcher_bar, shown);
@@ -228,6 +232,19 @@ update_machine (GbWindow *self)
   adw_view_switcher_title_set_subtitle (self->content_title,
                                         gb_machine_state_to_string (gb_machine_get_state (machine)));
   gtk_stack_set_visible_child_name (self->content_stack, "machine");
+}
+
+/* A fullscreen console is the machine's screen and nothing else: the list
+ * and the header bar step aside until it leaves fullscreen. */
+static void
+on_console_fullscreen (GbWindow *self)
+{
+  gboolean fullscreen = gb_console_view_get_fullscreen (self->console);
+
+  gtk_widget_set_visible (self->sidebar, !fullscreen);
+  gtk_widget_set_visible (self->sidebar_separator, !fullscreen);
+  gtk_widget_set_visible (self->content_header, !fullscreen);
+  update_switcher_bar (self);
 }
 
 static void
@@ -534,7 +551,10 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar_separator);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, content_header);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, machine_list);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, details);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, content_stack);
@@ -544,6 +564,7 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbWindow, console);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_machine_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_console_fullscreen);
   gtk_widget_class_bind_template_callback (widget_class, update_switcher_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
 

@@ -99,6 +99,13 @@ assert_readable_on_screen (GbConsoleView *console)
 }
 
 static gboolean
+is_visible (GtkWidget *widget,
+            gpointer   data)
+{
+  return gtk_widget_is_visible (widget);
+}
+
+static gboolean
 is_drawable (GtkWidget *widget,
              gpointer   data)
 {
@@ -202,6 +209,23 @@ test_console_page (void)
   g_assert_cmpstr (gb_console_view_get_page (console), ==, "screen");
   assert_readable_on_screen (console);
   gb_test_save_png (window, png_name ("console-screen"));
+
+  /* Fullscreen (Shift+F11 in the console): the screen alone, then back. */
+  {
+    GtkWidget *list = gb_test_find_widget (window, g_type_from_name ("GbMachineList"), NULL, NULL);
+
+    g_assert_nonnull (list);
+    g_assert_true (gtk_widget_is_visible (list));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (console), "console.fullscreen", NULL));
+    g_assert_true (gb_console_view_get_fullscreen (console));
+    g_assert_false (gtk_widget_is_visible (list));
+    g_assert_null (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER_TITLE, is_visible, NULL));
+    gb_test_save_png (window, png_name ("console-fullscreen"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (console), "console.fullscreen", NULL));
+    g_assert_false (gb_console_view_get_fullscreen (console));
+    g_assert_true (gtk_widget_is_visible (list));
+    g_assert_nonnull (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER_TITLE, is_visible, NULL));
+  }
 
   /* Forced off: the console follows and says the machine is off. */
   gb_machine_force_off_async (machine, NULL, force_off_cb, NULL);
