@@ -227,6 +227,14 @@ test_console_page (void)
     g_assert_nonnull (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER_TITLE, is_visible, NULL));
   }
 
+  /* A narrow window: the console fits, the switcher moves to the bottom. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
+  gtk_test_widget_wait_for_draw (window);
+  g_assert_nonnull (gb_test_find_widget (window, ADW_TYPE_VIEW_SWITCHER_BAR, is_visible, NULL));
+  gb_test_save_png (window, png_name ("console-narrow"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gtk_test_widget_wait_for_draw (window);
+
   /* Forced off: the console follows and says the machine is off. */
   gb_machine_force_off_async (machine, NULL, force_off_cb, NULL);
   wait_for_state (machine, GB_MACHINE_STATE_SHUTOFF);
