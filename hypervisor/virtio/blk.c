@@ -285,7 +285,7 @@ virtio_blk_new(const char *path, int format, bool read_only, const char *serial,
 	blk->img = img;
 	blk->read_only = read_only;
 	if (serial)
-		strncpy(blk->serial, serial, sizeof(blk->serial));
+		memcpy(blk->serial, serial, MIN(strlen(serial), sizeof(blk->serial)));  /* not NUL-terminated at 20 */
 
 	blk->config.capacity = block_size(img) / SECTOR;
 	blk->config.seg_max = QUEUE_SIZE - 2;

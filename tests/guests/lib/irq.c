@@ -1,0 +1,66 @@
+/* irq.c — IDT, 8259 PIC and 8254 PIT set-up for the guests that halt. */
+#include "irq.h"
+
+volatile uint32_t ticks;
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t type;           /* 0x8e: present, ring 0, 32-bit interrupt gate */
+	uint16_t offset_hi;
+} __attribute__((packed));
+
+static struct idt_gate idt[256] __attribute__((aligned(8)));
+
+void timer_isr(void);
+void other_isr(void);
+
+__asm__(
+	".text\n"
+	"timer_isr:\n"
+	"  pushl %eax\n"
+	"  incl ticks\n"
+	"  movb $0x20, %al\n"
+	"  outb %al, $0x20\n"   /* EOI to the master PIC */
+	"  popl %eax\n"
+	"  iret\n"
+	"other_isr:\n"
+	"  pushl %eax\n"
+	"  movb $0x20, %al\n"
+	"  outb %al, $0xa0\n"
+	"  outb %al, $0x20\n"
+	"  popl %eax\n"
+	"  iret\n");
+
+static void
+set_gate(unsigned int v, void (*fn)(void))
+{
+	uint32_t a = (uint32_t) fn;
+
+	idt[v] = (struct idt_gate) { a & 0xffff, 0x10, 0, 0x8e, a >> 16 };
+}
+
+void
+irq_init(uint32_t hz)
+{
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t) idt };
+	uint16_t divisor = 1193182 / hz;
+
+	for (unsigned int v = 0; v < 256; v++)
+		set_gate(v, other_isr);
+	set_gate(0x20, timer_isr);
+	__asm__ volatile("lidt %0" :: "m"(idtr));
+
+	/* 8259A initialisation words ICW1-ICW4, then masks. */
+	outb(0x20, 0x11); outb(0xa0, 0x11);
+	outb(0x21, 0x20); outb(0xa1, 0x28);
+	outb(0x21, 0x04); outb(0xa1, 0x02);
+	outb(0x21, 0x01); outb(0xa1, 0x01);
+	outb(0x21, 0xfe); outb(0xa1, 0xff);
+
+	/* PIT channel 0, lobyte/hibyte, mode 2 (rate generator). */
+	outb(0x43, 0x34);
+	outb(0x40, divisor & 0xff);
+	outb(0x40, divisor >> 8);
+}
