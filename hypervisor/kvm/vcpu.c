@@ -223,12 +223,17 @@ handle_exit(struct vcpu *v)
 			vm_request_stop(v->vm, VM_STOP_ERROR, detail);
 		}
 		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
-		g_snprintf(detail, sizeof(detail), "vCPU %u: KVM internal error %u%s", v->id,
+	case KVM_EXIT_INTERNAL_ERROR: {
+		struct kvm_regs regs = { 0 };
+
+		ioctl(v->fd, KVM_GET_REGS, &regs);
+		g_snprintf(detail, sizeof(detail), "vCPU %u: KVM internal error %u%s at rip 0x%llx", v->id,
 		           run->internal.suberror,
-		           run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
+		           run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "",
+		           (unsigned long long) regs.rip);
 		vm_request_stop(v->vm, VM_STOP_ERROR, detail);
 		return false;
+	}
 	case KVM_EXIT_FAIL_ENTRY:
 		g_snprintf(detail, sizeof(detail), "vCPU %u: VM entry failed, hardware reason 0x%llx",
 		           v->id, (unsigned long long) run->fail_entry.hardware_entry_failure_reason);

@@ -552,11 +552,15 @@ machine_run(struct machine *m)
 	m->sigint_watch = g_unix_signal_add(SIGINT, on_term_signal, m);
 
 	m->start_us = g_get_monotonic_time();
+	/* --paused: the threads park before their first KVM_RUN. */
+	m->vm->pause_requested = m->opts.paused;
 	if (!vcpus_start(m->vm, &error)) {
 		g_printerr("glassbox-vmm: %s\n", error->message);
 		return 1;
 	}
-	api_server_emit(m->api, "STATE_CHANGE", status_node("running"));
+	if (m->opts.paused)
+		vcpus_pause(m->vm);
+	api_server_emit(m->api, "STATE_CHANGE", status_node(state_name(m->vm)));
 	g_main_loop_run(m->loop);
 
 	vcpus_stop(m->vm);

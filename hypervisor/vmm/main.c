@@ -38,7 +38,7 @@ cmd_run(int argc, char **argv)
 	g_autofree char *serial = NULL, *console = NULL, *api_socket = NULL;
 	gint64 memory = -1;
 	int cpus = -1;
-	gboolean hugepages = FALSE, ksm = FALSE, no_rng = FALSE;
+	gboolean hugepages = FALSE, ksm = FALSE, no_rng = FALSE, paused = FALSE;
 	struct machine *m;
 	int status;
 
@@ -58,6 +58,7 @@ cmd_run(int argc, char **argv)
 		{ "api-socket", 0, 0, G_OPTION_ARG_FILENAME, &api_socket, "Control socket (JSON lines, mode 0600)", "PATH" },
 		{ "hugepages", 0, 0, G_OPTION_ARG_NONE, &hugepages, "Back guest memory with 2 MiB pages", NULL },
 		{ "ksm", 0, 0, G_OPTION_ARG_NONE, &ksm, "Let KSM merge identical guest pages", NULL },
+		{ "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "Start paused; \"resume\" on the control socket starts it", NULL },
 		{ NULL },
 	};
 	GOptionGroup *group = g_option_group_new("run", "run", "run", &opts, NULL);
@@ -98,6 +99,7 @@ cmd_run(int argc, char **argv)
 		opts.cpus = cpus;
 	opts.hugepages |= hugepages;
 	opts.ksm |= ksm;
+	opts.paused |= paused;
 	if (no_rng)
 		opts.rng = false;
 	if (serial && !vmm_options_parse_output(serial, true, &opts.serial, &opts.serial_path, &error)) {

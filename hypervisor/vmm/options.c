@@ -240,7 +240,8 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 	    !set_string(obj, "api-socket", &o->api_socket, error) ||
 	    !get_bool(obj, "hugepages", &o->hugepages, error) ||
 	    !get_bool(obj, "ksm", &o->ksm, error) ||
-	    !get_bool(obj, "rng", &o->rng, error))
+	    !get_bool(obj, "rng", &o->rng, error) ||
+	    !get_bool(obj, "paused", &o->paused, error))
 		goto fail;
 	n = o->memory_mib;
 	if (!get_int(obj, "memory", &n, error))

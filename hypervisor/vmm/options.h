@@ -30,6 +30,7 @@ struct vmm_options {
 	char *api_socket;
 	bool hugepages;
 	bool ksm;
+	bool paused;         /* start with vCPUs stopped until "resume" */
 };
 
 void vmm_options_init(struct vmm_options *o);

@@ -6,18 +6,16 @@
 void guest_main(void *start_info);
 
 void
+on_tick(void)
+{
+	if (ticks == 20)
+		puts("hlt loop running\n");
+}
+
+void
 guest_main(void *start_info)
 {
-	int announced = 0;
-
 	irq_init(1000);
 	puts("hlt loop starting\n");
-	__asm__ volatile("sti");
-	for (;;) {
-		__asm__ volatile("hlt");
-		if (!announced && ticks >= 20) {
-			puts("hlt loop running\n");
-			announced = 1;
-		}
-	}
+	halt_forever();
 }

@@ -16,22 +16,30 @@ static struct idt_gate idt[256] __attribute__((aligned(8)));
 void timer_isr(void);
 void other_isr(void);
 
+/* PVM's instruction emulator has no IRET, so a handler never returns to
+ * the code it interrupted: it drops the interrupt frame, acknowledges the
+ * PIC, calls the guest's on_tick() and goes back to sleep.  That is enough
+ * for guests whose main loop is "sleep until the next tick". */
 __asm__(
 	".text\n"
 	"timer_isr:\n"
-	"  pushl %eax\n"
+	"  addl $12, %esp\n"       /* eip, cs, eflags */
 	"  incl ticks\n"
 	"  movb $0x20, %al\n"
-	"  outb %al, $0x20\n"   /* EOI to the master PIC */
-	"  popl %eax\n"
-	"  iret\n"
+	"  outb %al, $0x20\n"      /* EOI to the master PIC */
+	"  call on_tick\n"
+	"  jmp halt_forever\n"
 	"other_isr:\n"
-	"  pushl %eax\n"
+	"  addl $12, %esp\n"
 	"  movb $0x20, %al\n"
 	"  outb %al, $0xa0\n"
 	"  outb %al, $0x20\n"
-	"  popl %eax\n"
-	"  iret\n");
+	"  jmp halt_forever\n"
+	".globl halt_forever\n"
+	"halt_forever:\n"
+	"  sti\n"                  /* STI's one-instruction shadow covers HLT */
+	"1: hlt\n"
+	"  jmp 1b\n");
 
 static void
 set_gate(unsigned int v, void (*fn)(void))
@@ -63,4 +71,10 @@ irq_init(uint32_t hz)
 	outb(0x43, 0x34);
 	outb(0x40, divisor & 0xff);
 	outb(0x40, divisor >> 8);
+}
+
+/* Guests without a timer never get here; the ones with one override it. */
+__attribute__((weak)) void
+on_tick(void)
+{
 }
