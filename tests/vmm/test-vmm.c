@@ -206,6 +206,18 @@ test_mptable(void)
 	assert_contains(serial, "cpus 4 ioapics 1 interrupts 16\n");
 }
 
+/* MSI-X as Linux uses it: the queue's interrupt reaches the guest's local
+ * APIC at the vector it programmed, through a KVM irqfd. */
+static void
+test_msix(void)
+{
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("msix", NULL, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "msi-x armed\nmsi-x interrupt received, used 1, isr 0\n");
+}
+
 /* i8042 reset (Linux reboot=k) ends the VM, and says so on the socket. */
 static void
 test_i8042_reset(void)
@@ -535,6 +547,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);
 	g_test_add_func("/vmm/virtio-blk-readonly", test_virtio_blk_readonly);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
+	g_test_add_func("/vmm/msix", test_msix);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
 	g_test_add_func("/vmm/control-socket", test_control_socket);
 	g_test_add_func("/vmm/powerdown", test_powerdown);

@@ -41,8 +41,8 @@ __asm__(
 	"1: hlt\n"
 	"  jmp 1b\n");
 
-static void
-set_gate(unsigned int v, void (*fn)(void))
+void
+irq_set_gate(unsigned int v, void (*fn)(void))
 {
 	uint32_t a = (uint32_t) fn;
 
@@ -56,8 +56,8 @@ irq_init(uint32_t hz)
 	uint16_t divisor = 1193182 / hz;
 
 	for (unsigned int v = 0; v < 256; v++)
-		set_gate(v, other_isr);
-	set_gate(0x20, timer_isr);
+		irq_set_gate(v, other_isr);
+	irq_set_gate(0x20, timer_isr);
 	__asm__ volatile("lidt %0" :: "m"(idtr));
 
 	/* 8259A initialisation words ICW1-ICW4, then masks. */
