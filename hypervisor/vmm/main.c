@@ -8,6 +8,7 @@
 
 #include "machine.h"
 #include "options.h"
+#include "vhost-user.h"
 
 static const char usage_text[] =
 	"Run a virtual machine on /dev/kvm.\n"
@@ -134,12 +135,16 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "vhost-user-blk"))
+		return vhost_user_blk_main(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		printf("glassbox-vmm %s\n", PACKAGE_VERSION);
 		return 0;
 	}
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
-		printf("Usage:\n  glassbox-vmm run --kernel FILE [OPTION…]\n  glassbox-vmm --version\n\n%s\n\n"
+		printf("Usage:\n  glassbox-vmm run --kernel FILE [OPTION…]\n"
+		       "  glassbox-vmm vhost-user-blk --socket PATH --disk FILE[,format=raw|qcow2][,readonly=on]\n"
+		       "  glassbox-vmm --version\n\n%s\n\n"
 		       "Run `glassbox-vmm run --help` for the options.\n", usage_text);
 		return 0;
 	}
