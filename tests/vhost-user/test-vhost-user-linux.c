@@ -33,9 +33,10 @@ build_guest(void)
 	g_auto(GStrv) env = g_get_environ();
 	const char *scripts[] = { "ext4-fill.sh", "ext4-verify.sh", "zeroes.sh", "read-only.sh", "write-forever.sh" };
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
 	int status;
 
-	if (g_find_program_in_path("qemu-system-x86_64") == NULL) {
+	if (qemu == NULL) {
 		guest_skip = g_strdup("qemu-system-x86_64 (package qemu-system-x86) is not installed");
 		return;
 	}
