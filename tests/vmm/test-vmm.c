@@ -42,6 +42,62 @@ test_serial_stdio(void)
 	g_assert_cmpstr(out, ==, "hello from a glassbox guest\n");
 }
 
+/* COM1 input is interrupt-driven: bytes on our stdin reach the guest's
+ * IRQ 4 handler. */
+static void
+test_serial_input(void)
+{
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("serial-echo");
+	g_autofree char *out = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { vmm, "run", "--kernel", guest, "--memory", "16", NULL };
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                   G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+	GDataInputStream *in;
+	g_autofree char *first = NULL;
+
+	g_assert_no_error(error);
+	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	first = g_data_input_stream_read_line_utf8(in, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(first, ==, "serial echo ready");
+	g_assert_true(g_output_stream_write_all(g_subprocess_get_stdin_pipe(p), "hiq", 3, NULL, NULL, &error));
+	g_output_stream_flush(g_subprocess_get_stdin_pipe(p), NULL, NULL);
+	out = g_data_input_stream_read_upto(in, "", 0, NULL, NULL, &error);
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_assert_cmpstr(out, ==, "got h\ngot i\ngot q\n");
+	g_object_unref(in);
+}
+
+/* --ksm (private, mergeable RAM) boots; --hugepages boots or says what to do. */
+static void
+test_memory_options(void)
+{
+	g_autoptr(VmmRun) run = NULL;
+	g_autofree char *serial = NULL, *err = NULL;
+	const char *ksm[] = { "--ksm", NULL };
+	const char *huge[] = { "--hugepages", NULL };
+	int status = -1;
+
+	serial = vmm_run_guest("hello", ksm, &status);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "hello from a glassbox guest\n");
+	g_clear_pointer(&serial, g_free);
+
+	run = vmm_spawn("hello", huge, FALSE);
+	g_assert_true(vmm_wait(run, 30000, &status));
+	if (status == 0) {
+		serial = vmm_serial(run);
+		g_assert_cmpstr(serial, ==, "hello from a glassbox guest\n");
+	} else {
+		err = vmm_stderr(run);
+		g_assert_cmpint(status, ==, 2);
+		assert_contains(err, "--hugepages: cannot map 32 MiB of 2 MiB pages; reserve them in /proc/sys/vm/nr_hugepages");
+		g_test_message("no huge pages reserved here: %s", err);
+	}
+}
+
 static char *
 make_disk(const char *dir, const char *name, const char *sector0, gsize size)
 {
@@ -541,6 +597,8 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
+	g_test_add_func("/vmm/serial-input", test_serial_input);
+	g_test_add_func("/vmm/memory-options", test_memory_options);
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
 	g_test_add_func("/vmm/pci-enumeration", test_pci_enum);
