@@ -2,6 +2,7 @@
  * what it printed, drive it through the control socket, check the disk
  * with QEMU's own tools afterwards. */
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -260,6 +261,48 @@ test_mptable(void)
 	assert_contains(serial, "mpf checksum ok\nmpc checksum ok\n");
 	/* 4 processors, one IOAPIC, 15 ISA interrupts + virtio-rng's INTA#. */
 	assert_contains(serial, "cpus 4 ioapics 1 interrupts 16\n");
+}
+
+/* A triple fault is a reset on a PC: the VM ends, and says why. */
+static void
+test_triple_fault(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("triple-fault", NULL, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autofree char *serial = NULL;
+	JsonObject *ev;
+	int status = -1;
+
+	ev = api_wait_event(api, "GUEST_RESET", 30000);
+	g_assert_nonnull(ev);
+	assert_contains(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"),
+	                "vCPU 0: triple fault");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	serial = vmm_serial(run);
+	g_assert_cmpstr(serial, ==, "triple fault next\n");
+}
+
+/* SIGTERM is an orderly stop: exit 0, socket removed, STOP event sent. */
+static void
+test_sigterm(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = api_call(api, "resume");
+	JsonObject *ev;
+	int status = -1;
+
+	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
+	g_subprocess_send_signal(run->proc, SIGTERM);
+	ev = api_wait_event(api, "STOP", 10000);
+	g_assert_nonnull(ev);
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"), ==,
+	                "terminated by a signal");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	g_assert_false(g_file_test(run->socket_path, G_FILE_TEST_EXISTS));
 }
 
 /* MSI-X as Linux uses it: the queue's interrupt reaches the guest's local
@@ -607,6 +650,8 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
 	g_test_add_func("/vmm/msix", test_msix);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
+	g_test_add_func("/vmm/triple-fault", test_triple_fault);
+	g_test_add_func("/vmm/sigterm", test_sigterm);
 	g_test_add_func("/vmm/control-socket", test_control_socket);
 	g_test_add_func("/vmm/powerdown", test_powerdown);
 	g_test_add_func("/vmm/hostile-guest", test_hostile_guest);
