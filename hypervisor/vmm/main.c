@@ -27,6 +27,16 @@ add_disk_cb(const char *name, const char *value, gpointer data, GError **error)
 	return vmm_options_add_disk(data, value, error);
 }
 
+/* A command-line value, if given, replaces the one from --config. */
+static void
+override(char **field, char **value)
+{
+	if (*value) {
+		g_free(*field);
+		*field = g_steal_pointer(value);
+	}
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -86,12 +96,10 @@ cmd_run(int argc, char **argv)
 		g_array_append_vals(opts.disks, cli_disks->data, cli_disks->len);
 		g_array_unref(cli_disks);
 	}
-#define TAKE(field, value) do { if (value) { g_free(opts.field); opts.field = g_steal_pointer(&value); } } while (0)
-	TAKE(kernel, kernel);
-	TAKE(initrd, initrd);
-	TAKE(cmdline, cmdline);
-	TAKE(api_socket, api_socket);
-#undef TAKE
+	override(&opts.kernel, &kernel);
+	override(&opts.initrd, &initrd);
+	override(&opts.cmdline, &cmdline);
+	override(&opts.api_socket, &api_socket);
 	if (memory >= 0)
 		opts.memory_mib = memory;
 	if (cpus >= 0)
