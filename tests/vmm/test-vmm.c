@@ -188,6 +188,7 @@ test_virtio_blk_qcow2(void)
 	assert_contains(serial, "flush status 0\n");
 	assert_contains(serial, "get-id status 0\nserial: gb-disk-7\n");
 	assert_contains(serial, "read-past-end status 1\n");
+	assert_contains(serial, "write-2m status 0\nwrite-zeroes status 0\ndiscard status 0\n");
 	/* No MSI-X set up: completions raised the legacy interrupt, ISR bit 0. */
 	assert_contains(serial, "isr 1\n");
 
@@ -199,7 +200,7 @@ test_virtio_blk_qcow2(void)
 	}
 	{
 		const char *argv[] = { qemu_io, "-f", "qcow2", "-c", "read -P 0xa5 1M 4k", "-c", "read -P 0 1052672 4k",
-		                       qcow2, NULL };
+		                       "-c", "read -P 0 2M 4k", "-c", "read -P 0 3M 4k", qcow2, NULL };
 		g_assert_true(run_tool(argv, &out3));
 		g_assert_null(strstr(out3, "verification failed"));
 		assert_contains(out3, "read 4096/4096 bytes at offset 1048576");
@@ -224,6 +225,8 @@ test_virtio_blk_readonly(void)
 	g_assert_cmpint(status, ==, 0);
 	assert_contains(serial, "sector0: READ-ONLY-SECTOR");
 	assert_contains(serial, "write status 1\n");      /* VIRTIO_BLK_S_IOERR */
+	/* Read-only: DISCARD and WRITE_ZEROES are not even offered. */
+	assert_contains(serial, "write-zeroes status 2\ndiscard status 2\n");   /* UNSUPP */
 	g_assert_true(g_file_get_contents(disk, &contents, &len, NULL));
 	for (gsize i = 1 << 20; i < (1 << 20) + 4096; i++)
 		g_assert_cmpint(contents[i], ==, 0);
@@ -545,6 +548,16 @@ test_bad_kernels(void)
 	g_assert_true(g_file_get_contents(hello, &elf, &elf_len, NULL));
 	g_assert_true(g_file_set_contents(trunc, elf, 200, NULL));
 	check_bad_kernel(trunc, "32", "truncated or corrupt ELF");
+
+	/* The same ELF claiming a 64 MiB segment (p_memsz of the first
+	 * program header, ELF32: e_phoff at 0x1c, p_memsz at +20). */
+	{
+		guint32 phoff, memsz = 64 << 20;
+		memcpy(&phoff, elf + 0x1c, 4);
+		memcpy(elf + phoff + 20, &memsz, 4);
+		g_assert_true(g_file_set_contents(trunc, elf, elf_len, NULL));
+		check_bad_kernel(trunc, "32", "does not fit in 32 MiB of guest memory");
+	}
 
 	/* A bzImage header asking for 64 MiB to decompress into, at 16 MiB. */
 	bz[0x1f1] = 4;
