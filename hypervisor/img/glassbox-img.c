@@ -167,9 +167,10 @@ cmd_create(int argc, char **argv)
   }
 
   if (!quiet) {
-    g_autofree char *hs = human_size(o.size);
-    printf("Formatting '%s', fmt=%s size=%" PRIu64 "%s%s\n", argv[1], block_format_name(o.format), o.size,
-           o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "");
+    printf("Formatting '%s', fmt=%s", argv[1], block_format_name(o.format));
+    if (o.size)
+      printf(" size=%" PRIu64, o.size);
+    printf("%s%s\n", o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "");
   }
   char *error = NULL;
   if (block_create(argv[1], &o, &error) < 0) {
@@ -669,14 +670,15 @@ cmd_bench(int argc, char **argv)
     return fail("bench: expected one FILE");
   if (!format_arg(fmt, &format))
     return fail("Unknown file format '%s'", fmt);
-  if (count < 1 || depth < 1 || flush_interval < 0)
+  /* qemu-img bench's limits, so both accept the same command lines. */
+  if (count < 1 || count > G_MAXINT || depth < 1 || depth > G_MAXINT || flush_interval < 0)
     return fail("Invalid request count, depth or flush interval");
   b.size = 4096;
   if (sz && (!parse_size(sz, &b.size) || b.size == 0 || b.size > (1u << 30)))
     return fail("Invalid buffer size '%s'", sz);
   b.step = b.size;
-  if (step && !parse_size(step, &b.step))
-    return fail("Invalid step size '%s'", step);
+  if (step && (!parse_size(step, &b.step) || b.step > G_MAXINT))
+    return fail("Invalid step size '%s': must be between 0 and %d", step, G_MAXINT);
   if (offset && !parse_size(offset, &b.offset))
     return fail("Invalid offset '%s'", offset);
   if (cache == NULL || strcmp(cache, "writeback") == 0 || strcmp(cache, "unsafe") == 0)

@@ -68,6 +68,29 @@ monotonic_ns(void)
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* Wire the local APIC's LINT0 to the PIC (ExtINT) and LINT1 to NMI, as PC
+ * firmware does (MP spec §5.1, "virtual wire mode"): the MP table we write
+ * says so, and a guest that never touches its APIC still gets PIC
+ * interrupts. */
+static bool
+setup_lapic(struct vcpu *v, GError **error)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t lvt0 = 0x700, lvt1 = 0x400;   /* delivery modes ExtINT, NMI */
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0)
+		goto fail;
+	memcpy(&lapic.regs[0x350], &lvt0, 4);
+	memcpy(&lapic.regs[0x360], &lvt1, 4);
+	if (ioctl(v->fd, KVM_SET_LAPIC, &lapic) < 0)
+		goto fail;
+	return true;
+fail:
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+	            "vCPU %u local APIC: %s", v->id, g_strerror(errno));
+	return false;
+}
+
 bool
 vcpus_create(struct vm *vm, GError **error)
 {
@@ -103,6 +126,8 @@ vcpus_create(struct vm *vm, GError **error)
 		if (!vcpu_setup_cpuid(v, error))
 			return false;
 		v->stats_fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+		if (!setup_lapic(v, error))
+			return false;
 
 		/* Power-on state, so that a reset can return to it. */
 		if (ioctl(v->fd, KVM_GET_REGS, &v->init_regs) < 0 ||

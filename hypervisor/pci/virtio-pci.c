@@ -418,7 +418,7 @@ common_write(struct virtio_pci *vp, uint64_t off, unsigned int size, uint64_t v)
 			                      ((uint64_t) (uint32_t) v << shift);
 		}
 		break;
-	case 0x10: vp->config_vector = v; break;
+	case 0x10: vp->config_vector = v < vp->n_vectors ? v : VIRTIO_MSI_NO_VECTOR; break;
 	case 0x14: write_status(vp, v); break;
 	case 0x16: vp->queue_select = v; break;
 	case 0x18:

@@ -210,6 +210,12 @@ blk_handle(struct virtio_blk *blk, struct virtq_chain *chain)
 
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
+		/* Only what was negotiated (never offered on a read-only disk). */
+		if (!(blk->dev.driver_features & (1ull << (hdr.type == VIRTIO_BLK_T_DISCARD ?
+		                                            VIRTIO_BLK_F_DISCARD : VIRTIO_BLK_F_WRITE_ZEROES)))) {
+			status = VIRTIO_BLK_S_UNSUPP;
+			break;
+		}
 		ndata = iov_slice(chain->iov, chain->n_out, sizeof(hdr), out_data_len, data);
 		status = blk_discard_or_zero(blk, hdr.type, data, ndata, out_data_len);
 		break;

@@ -1,11 +1,14 @@
 /* virtio-blk.c — a minimal virtio-blk driver (virtio 1.2 §5.2): read
- * sector 0, write 4 KiB of 0xa5 at 1 MiB, flush, ask for the serial, and
- * read past the end.  Every result goes to COM1 for the host test. */
+ * sector 0, write 4 KiB of 0xa5 at 1 MiB, flush, ask for the serial, read
+ * past the end, then write 4 KiB of 0x5a at 2 MiB and zero it again with
+ * WRITE_ZEROES, and DISCARD 4 KiB at 3 MiB.  Every result goes to COM1 for
+ * the host test. */
 #include "virtio.h"
 
 void guest_main(void *start_info);
 
 struct blk_req { uint32_t type; uint32_t reserved; uint64_t sector; };
+struct blk_seg { uint64_t sector; uint32_t num_sectors; uint32_t flags; };
 
 static struct vq q;
 static struct blk_req req;
@@ -58,7 +61,8 @@ guest_main(void *start_info)
 		puts("no virtio-blk\n");
 		return;
 	}
-	if (virtio_negotiate(&d, 1u << 9 /* FLUSH */) < 0) {
+	/* FLUSH (9), DISCARD (13), WRITE_ZEROES (14) when offered. */
+	if (virtio_negotiate(&d, (1u << 9) | (1u << 13) | (1u << 14)) < 0) {
 		puts("features refused\n");
 		return;
 	}
@@ -88,6 +92,16 @@ guest_main(void *start_info)
 	putc('\n');
 
 	report("read-past-end", blk_request(0, cap_lo, 512, 1));
+
+	memset(data, 0x5a, sizeof(data));
+	report("write-2m", blk_request(1, 4096, sizeof(data), 0));
+	/* The segment travels as device-readable data after the header. */
+	struct blk_seg seg = { 4096, 8, 1 /* unmap allowed */ };
+	memcpy(data, &seg, sizeof(seg));
+	report("write-zeroes", blk_request(13, 0, sizeof(seg), 0));
+	seg = (struct blk_seg) { 6144, 8, 0 };
+	memcpy(data, &seg, sizeof(seg));
+	report("discard", blk_request(11, 0, sizeof(seg), 0));
 	puts("isr ");
 	put_dec(mmio_read8(d.isr));
 	putc('\n');

@@ -2,6 +2,7 @@
  * what it printed, drive it through the control socket, check the disk
  * with QEMU's own tools afterwards. */
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +41,62 @@ test_serial_stdio(void)
 	g_assert_no_error(error);
 	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
 	g_assert_cmpstr(out, ==, "hello from a glassbox guest\n");
+}
+
+/* COM1 input is interrupt-driven: bytes on our stdin reach the guest's
+ * IRQ 4 handler. */
+static void
+test_serial_input(void)
+{
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("serial-echo");
+	g_autofree char *out = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { vmm, "run", "--kernel", guest, "--memory", "16", NULL };
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                   G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+	GDataInputStream *in;
+	g_autofree char *first = NULL;
+
+	g_assert_no_error(error);
+	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	first = g_data_input_stream_read_line_utf8(in, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(first, ==, "serial echo ready");
+	g_assert_true(g_output_stream_write_all(g_subprocess_get_stdin_pipe(p), "hiq", 3, NULL, NULL, &error));
+	g_output_stream_flush(g_subprocess_get_stdin_pipe(p), NULL, NULL);
+	out = g_data_input_stream_read_upto(in, "", 0, NULL, NULL, &error);
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_assert_cmpstr(out, ==, "got h\ngot i\ngot q\n");
+	g_object_unref(in);
+}
+
+/* --ksm (private, mergeable RAM) boots; --hugepages boots or says what to do. */
+static void
+test_memory_options(void)
+{
+	g_autoptr(VmmRun) run = NULL;
+	g_autofree char *serial = NULL, *err = NULL;
+	const char *ksm[] = { "--ksm", NULL };
+	const char *huge[] = { "--hugepages", NULL };
+	int status = -1;
+
+	serial = vmm_run_guest("hello", ksm, &status);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "hello from a glassbox guest\n");
+	g_clear_pointer(&serial, g_free);
+
+	run = vmm_spawn("hello", huge, FALSE);
+	g_assert_true(vmm_wait(run, 30000, &status));
+	if (status == 0) {
+		serial = vmm_serial(run);
+		g_assert_cmpstr(serial, ==, "hello from a glassbox guest\n");
+	} else {
+		err = vmm_stderr(run);
+		g_assert_cmpint(status, ==, 2);
+		assert_contains(err, "--hugepages: cannot map 32 MiB of 2 MiB pages; reserve them in /proc/sys/vm/nr_hugepages");
+		g_test_message("no huge pages reserved here: %s", err);
+	}
 }
 
 static char *
@@ -131,6 +188,7 @@ test_virtio_blk_qcow2(void)
 	assert_contains(serial, "flush status 0\n");
 	assert_contains(serial, "get-id status 0\nserial: gb-disk-7\n");
 	assert_contains(serial, "read-past-end status 1\n");
+	assert_contains(serial, "write-2m status 0\nwrite-zeroes status 0\ndiscard status 0\n");
 	/* No MSI-X set up: completions raised the legacy interrupt, ISR bit 0. */
 	assert_contains(serial, "isr 1\n");
 
@@ -142,7 +200,7 @@ test_virtio_blk_qcow2(void)
 	}
 	{
 		const char *argv[] = { qemu_io, "-f", "qcow2", "-c", "read -P 0xa5 1M 4k", "-c", "read -P 0 1052672 4k",
-		                       qcow2, NULL };
+		                       "-c", "read -P 0 2M 4k", "-c", "read -P 0 3M 4k", qcow2, NULL };
 		g_assert_true(run_tool(argv, &out3));
 		g_assert_null(strstr(out3, "verification failed"));
 		assert_contains(out3, "read 4096/4096 bytes at offset 1048576");
@@ -167,6 +225,8 @@ test_virtio_blk_readonly(void)
 	g_assert_cmpint(status, ==, 0);
 	assert_contains(serial, "sector0: READ-ONLY-SECTOR");
 	assert_contains(serial, "write status 1\n");      /* VIRTIO_BLK_S_IOERR */
+	/* Read-only: DISCARD and WRITE_ZEROES are not even offered. */
+	assert_contains(serial, "write-zeroes status 2\ndiscard status 2\n");   /* UNSUPP */
 	g_assert_true(g_file_get_contents(disk, &contents, &len, NULL));
 	for (gsize i = 1 << 20; i < (1 << 20) + 4096; i++)
 		g_assert_cmpint(contents[i], ==, 0);
@@ -204,6 +264,48 @@ test_mptable(void)
 	assert_contains(serial, "mpf checksum ok\nmpc checksum ok\n");
 	/* 4 processors, one IOAPIC, 15 ISA interrupts + virtio-rng's INTA#. */
 	assert_contains(serial, "cpus 4 ioapics 1 interrupts 16\n");
+}
+
+/* A triple fault is a reset on a PC: the VM ends, and says why. */
+static void
+test_triple_fault(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("triple-fault", NULL, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autofree char *serial = NULL;
+	JsonObject *ev;
+	int status = -1;
+
+	ev = api_wait_event(api, "GUEST_RESET", 30000);
+	g_assert_nonnull(ev);
+	assert_contains(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"),
+	                "vCPU 0: triple fault");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	serial = vmm_serial(run);
+	g_assert_cmpstr(serial, ==, "triple fault next\n");
+}
+
+/* SIGTERM is an orderly stop: exit 0, socket removed, STOP event sent. */
+static void
+test_sigterm(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = api_call(api, "resume");
+	JsonObject *ev;
+	int status = -1;
+
+	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
+	g_subprocess_send_signal(run->proc, SIGTERM);
+	ev = api_wait_event(api, "STOP", 10000);
+	g_assert_nonnull(ev);
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"), ==,
+	                "terminated by a signal");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	g_assert_false(g_file_test(run->socket_path, G_FILE_TEST_EXISTS));
 }
 
 /* MSI-X as Linux uses it: the queue's interrupt reaches the guest's local
@@ -447,6 +549,16 @@ test_bad_kernels(void)
 	g_assert_true(g_file_set_contents(trunc, elf, 200, NULL));
 	check_bad_kernel(trunc, "32", "truncated or corrupt ELF");
 
+	/* The same ELF claiming a 64 MiB segment (p_memsz of the first
+	 * program header, ELF32: e_phoff at 0x1c, p_memsz at +20). */
+	{
+		guint32 phoff, memsz = 64 << 20;
+		memcpy(&phoff, elf + 0x1c, 4);
+		memcpy(elf + phoff + 20, &memsz, 4);
+		g_assert_true(g_file_set_contents(trunc, elf, elf_len, NULL));
+		check_bad_kernel(trunc, "32", "does not fit in 32 MiB of guest memory");
+	}
+
 	/* A bzImage header asking for 64 MiB to decompress into, at 16 MiB. */
 	bz[0x1f1] = 4;
 	memcpy(bz + 0x1f4, &syssize, 4);
@@ -541,6 +653,8 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
+	g_test_add_func("/vmm/serial-input", test_serial_input);
+	g_test_add_func("/vmm/memory-options", test_memory_options);
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
 	g_test_add_func("/vmm/pci-enumeration", test_pci_enum);
@@ -549,6 +663,8 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
 	g_test_add_func("/vmm/msix", test_msix);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
+	g_test_add_func("/vmm/triple-fault", test_triple_fault);
+	g_test_add_func("/vmm/sigterm", test_sigterm);
 	g_test_add_func("/vmm/control-socket", test_control_socket);
 	g_test_add_func("/vmm/powerdown", test_powerdown);
 	g_test_add_func("/vmm/hostile-guest", test_hostile_guest);
