@@ -110,7 +110,8 @@ send_msg(int sock, uint32_t request, uint32_t flags, const void *payload, uint32
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	g_assert_cmpuint(size, <=, sizeof(m.payload));
-	memcpy(m.payload, payload, size);
+	if (size > 0)
+		memcpy(m.payload, payload, size);
 	if (n_fds > 0) {
 		struct cmsghdr *c;
 
