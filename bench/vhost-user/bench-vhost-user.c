@@ -6,7 +6,8 @@
  * qcow2 image, and runs dd with 1 MiB blocks over 256 MiB, O_DIRECT, write
  * then read (each four times over different stretches, averaged).  The guest times each phase; the host reads the back-end's
  * CPU time (utime + stime in /proc/PID/stat) at the guest's markers.
- * Back-ends alternate, RUNS rounds; medians are printed with the ratio.
+ * Back-ends alternate, RUNS rounds; medians and ranges are printed with
+ * the ratio of the medians.
  *
  * usage: bench-vhost-user GLASSBOX-VMM BUILD-GUEST.SH BENCH-DD.SH
  * Exit 77 (skipped) when QEMU, qemu-storage-daemon or the guest's kernel
@@ -22,7 +23,7 @@
 
 #include "vhost-user-test-util.h"
 
-#define RUNS 3
+#define RUNS 5
 #define PHASE_MIB 256.0      /* one dd; the guest averages four (bench-dd.sh) */
 #define DDS_PER_PHASE 4
 #define TIMEOUT_MS (300 * 1000)
@@ -172,14 +173,17 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Median of one field over the rounds; *lo and *hi get the range. */
 static double
-median(Sample *s, size_t field_offset)
+median(Sample *s, size_t field_offset, double *lo, double *hi)
 {
 	double v[RUNS];
 
 	for (int i = 0; i < RUNS; i++)
 		v[i] = *(double *) ((char *) &s[i] + field_offset);
 	qsort(v, RUNS, sizeof(double), cmp_double);
+	*lo = v[0];
+	*hi = v[RUNS - 1];
 	return v[RUNS / 2];
 }
 
@@ -250,21 +254,26 @@ main(int argc, char **argv)
 	}
 
 	if (status == 0) {
-		struct { const char *label; size_t off; gboolean higher_better; } rows[] = {
-			{ "write MiB/s", G_STRUCT_OFFSET(Sample, write_mibs), TRUE },
-			{ "read MiB/s", G_STRUCT_OFFSET(Sample, read_mibs), TRUE },
-			{ "write CPU s/GiB", G_STRUCT_OFFSET(Sample, write_cpu), FALSE },
-			{ "read CPU s/GiB", G_STRUCT_OFFSET(Sample, read_cpu), FALSE },
+		struct { const char *label; size_t off; } rows[] = {
+			{ "write MiB/s", G_STRUCT_OFFSET(Sample, write_mibs) },
+			{ "read MiB/s", G_STRUCT_OFFSET(Sample, read_mibs) },
+			{ "write CPU s/GiB", G_STRUCT_OFFSET(Sample, write_cpu) },
+			{ "read CPU s/GiB", G_STRUCT_OFFSET(Sample, read_cpu) },
 		};
 
 		printf("vhost-user-blk, QEMU TCG guest, dd bs=1M count=256 O_DIRECT (x4 per boot), fresh qcow2, "
-		       "host page cache; median of %d boots\n", RUNS);
-		printf("%-18s %14s %22s %8s\n", "", "glassbox-vmm", "qemu-storage-daemon", "ratio");
+		       "host page cache; %d boots each\n", RUNS);
+		printf("%-16s %24s %24s %7s\n", "", "glassbox-vmm", "qemu-storage-daemon", "ratio");
 		for (unsigned int i = 0; i < G_N_ELEMENTS(rows); i++) {
-			double ours = median(s[OURS], rows[i].off), peer = median(s[QSD], rows[i].off);
+			double olo, ohi, plo, phi;
+			double ours = median(s[OURS], rows[i].off, &olo, &ohi);
+			double peer = median(s[QSD], rows[i].off, &plo, &phi);
+			g_autofree char *o = g_strdup_printf("%.2f (%.2f-%.2f)", ours, olo, ohi);
+			g_autofree char *p = g_strdup_printf("%.2f (%.2f-%.2f)", peer, plo, phi);
 
-			printf("%-18s %14.2f %22.2f %7.2fx\n", rows[i].label, ours, peer, peer > 0 ? ours / peer : 0);
+			printf("%-16s %24s %24s %6.2fx\n", rows[i].label, o, p, peer > 0 ? ours / peer : 0);
 		}
+		printf("(median, range in brackets; ratio = glassbox-vmm / qemu-storage-daemon)\n");
 	}
 
 	cmd = g_strdup_printf("rm -rf '%s'", work_dir);
