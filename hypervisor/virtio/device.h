@@ -46,6 +46,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest-mem.h"
@@ -135,5 +136,7 @@ void virtio_device_destroy(struct virtio_device *dev);
 /* The devices.  Each returns NULL with *error set on failure. */
 struct virtio_device *virtio_blk_new(const char *path, int format, bool read_only,
                                      const char *serial, char **error);
-struct virtio_device *virtio_console_new(int out_fd);   /* output only */
+struct virtio_device *virtio_console_new(int out_fd);
+/* Bytes typed at the host end of a virtio-console. */
+void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
 struct virtio_device *virtio_rng_new(void);

@@ -39,8 +39,9 @@ struct machine {
 	struct api_server *api;
 	GMainLoop *loop;
 	int serial_out, serial_in;    /* -1: none */
-	int console_out;
-	guint serial_in_watch, sigterm_watch, sigint_watch;
+	int console_out, console_in;
+	struct virtio_device *console;
+	guint serial_in_watch, console_in_watch, sigterm_watch, sigint_watch;
 	int64_t start_us;
 	int exit_status;
 };
@@ -403,6 +404,23 @@ serial_readable(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean
+console_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct machine *m = data;
+	uint8_t buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		virtio_console_input(m->console, buf, n);
+		return G_SOURCE_CONTINUE;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	m->console_in_watch = 0;
+	return G_SOURCE_REMOVE;
+}
+
 static bool
 open_output(OutputKind kind, const char *path, const char *what, int *out, int *in, GError **error)
 {
@@ -469,7 +487,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 	struct virtio_device *vdev;
 
 	m->opts = *opts;   /* borrowed strings: opts outlives the machine */
-	m->serial_out = m->serial_in = m->console_out = -1;
+	m->serial_out = m->serial_in = m->console_out = m->console_in = -1;
 	m->virtio = g_ptr_array_new();
 	m->exit_status = 0;
 
@@ -481,8 +499,14 @@ machine_new(const struct vmm_options *opts, GError **error)
 
 	if (!open_output(opts->serial, opts->serial_path, "serial", &m->serial_out, &m->serial_in, error))
 		goto fail;
-	if (!open_output(opts->console, opts->console_path, "console", &m->console_out, NULL, error))
+	if (!open_output(opts->console, opts->console_path, "console", &m->console_out, &m->console_in, error))
 		goto fail;
+	/* One terminal, one reader: with both on stdio, typing goes to the
+	 * virtio-console (hvc0), output of both still shows. */
+	if (opts->console == OUTPUT_STDIO && opts->serial == OUTPUT_STDIO && m->serial_in >= 0) {
+		close(m->serial_in);
+		m->serial_in = -1;
+	}
 
 	m->serial = serial_create(m->vm, COM1_PORT, COM1_IRQ, m->serial_out);
 	m->kbd = i8042_create(m->vm);
@@ -504,7 +528,10 @@ machine_new(const struct vmm_options *opts, GError **error)
 		g_ptr_array_add(m->virtio, vp);
 	}
 	if (m->console_out >= 0) {
-		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, virtio_console_new(m->console_out), NULL, error);
+		struct virtio_pci *vp;
+
+		m->console = virtio_console_new(m->console_out);
+		vp = virtio_pci_create(m->vm, m->pci, m->console, NULL, error);
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
@@ -548,6 +575,10 @@ machine_run(struct machine *m)
 		g_unix_set_fd_nonblocking(m->serial_in, TRUE, NULL);
 		m->serial_in_watch = g_unix_fd_add(m->serial_in, G_IO_IN | G_IO_HUP, serial_readable, m);
 	}
+	if (m->console_in >= 0 && m->console) {
+		g_unix_set_fd_nonblocking(m->console_in, TRUE, NULL);
+		m->console_in_watch = g_unix_fd_add(m->console_in, G_IO_IN | G_IO_HUP, console_readable, m);
+	}
 	m->sigterm_watch = g_unix_signal_add(SIGTERM, on_term_signal, m);
 	m->sigint_watch = g_unix_signal_add(SIGINT, on_term_signal, m);
 
@@ -587,6 +618,8 @@ machine_free(struct machine *m)
 	api_server_free(m->api);
 	if (m->serial_in_watch)
 		g_source_remove(m->serial_in_watch);
+	if (m->console_in_watch)
+		g_source_remove(m->console_in_watch);
 	if (m->sigterm_watch)
 		g_source_remove(m->sigterm_watch);
 	if (m->sigint_watch)
@@ -605,6 +638,8 @@ machine_free(struct machine *m)
 		close(m->serial_in);
 	if (m->console_out >= 0)
 		close(m->console_out);
+	if (m->console_in >= 0)
+		close(m->console_in);
 	if (m->loop)
 		g_main_loop_unref(m->loop);
 	g_free(m);

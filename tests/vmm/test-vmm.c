@@ -253,6 +253,35 @@ test_virtio_console(void)
 	g_rmdir(dir);
 }
 
+/* --console stdio: hvc0's output is our stdout, our stdin is its input. */
+static void
+test_console_input(void)
+{
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("console-echo");
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *serial_file = g_build_filename(dir, "serial.txt", NULL);
+	g_autofree char *serial_arg = g_strconcat("--serial=file=", serial_file, NULL);
+	g_autofree char *line = NULL, *serial = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { vmm, "run", "--kernel", guest, "--memory", "16", "--console", "stdio", serial_arg, NULL };
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                   G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+	GDataInputStream *out;
+
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+	g_assert_cmpstr(line, ==, "type something");
+	g_assert_true(g_output_stream_write_all(g_subprocess_get_stdin_pipe(p), "ping\n", 5, NULL, NULL, &error));
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_assert_true(g_file_get_contents(serial_file, &serial, NULL, NULL));
+	g_assert_cmpstr(serial, ==, "console waiting for input\nconsole got: ping\n");
+	g_object_unref(out);
+	g_unlink(serial_file);
+	g_rmdir(dir);
+}
+
 static void
 test_mptable(void)
 {
@@ -661,6 +690,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);
 	g_test_add_func("/vmm/virtio-blk-readonly", test_virtio_blk_readonly);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
+	g_test_add_func("/vmm/virtio-console-input", test_console_input);
 	g_test_add_func("/vmm/msix", test_msix);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
 	g_test_add_func("/vmm/triple-fault", test_triple_fault);
