@@ -467,6 +467,46 @@ test_control_socket(void)
 	g_assert_cmpint(status, ==, 0);
 }
 
+static const char *
+error_desc(JsonObject *reply)
+{
+	g_assert_true(json_object_has_member(reply, "error"));
+	return json_object_get_string_member(json_object_get_object_member(reply, "error"), "desc");
+}
+
+/* Garbage on the socket gets error replies; a client vanishing mid-line
+ * does not disturb the VMM or the next client. */
+static void
+test_control_socket_garbage(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
+	g_autoptr(ApiClient) a = api_connect(run->socket_path);
+	g_autoptr(ApiClient) b = NULL;
+	g_autoptr(JsonObject) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, ok = NULL, st = NULL;
+	int status = -1;
+
+	e1 = api_raw(a, "this is not json");
+	g_assert_cmpstr(error_desc(e1), ==, "not valid JSON");
+	e2 = api_raw(a, "[1, 2, 3]");
+	g_assert_cmpstr(error_desc(e2), ==, "expected a JSON object");
+	e3 = api_raw(a, "{\"execute\": 5, \"id\": 9}");
+	g_assert_cmpstr(error_desc(e3), ==, "missing \"execute\"");
+	g_assert_cmpint(json_object_get_int_member(e3, "id"), ==, 9);
+	e4 = api_raw(a, "{\"execute\": \"pause\", \"arguments\": 3}");
+	g_assert_cmpstr(error_desc(e4), ==, "\"arguments\" must be an object");
+	g_output_stream_write_all(a->out, "{\"execute\": \"st", 16, NULL, NULL, NULL);
+	g_clear_pointer(&a, api_client_free);
+
+	b = api_connect(run->socket_path);
+	ok = api_call(b, "resume");
+	g_assert_true(json_object_has_member(ok, "return"));
+	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
+	st = api_call(b, "stop");
+	g_assert_true(json_object_has_member(st, "return"));
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+}
+
 /* powerdown = Ctrl+Alt+Del on the keyboard; the guest reboots (reset),
  * which ends the VM. */
 static void
@@ -696,6 +736,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/triple-fault", test_triple_fault);
 	g_test_add_func("/vmm/sigterm", test_sigterm);
 	g_test_add_func("/vmm/control-socket", test_control_socket);
+	g_test_add_func("/vmm/control-socket-garbage", test_control_socket_garbage);
 	g_test_add_func("/vmm/powerdown", test_powerdown);
 	g_test_add_func("/vmm/hostile-guest", test_hostile_guest);
 	return g_test_run();
