@@ -131,12 +131,12 @@ test_pci_enum(void)
 	assert_contains(serial, "pci 00:00.0 8086:1237 class 060000");
 	assert_contains(serial, "pci 00:01.0 1af4:1042 class 018000 rev 01 bar0 e0000000 size 00008000 irq 17 "
 	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 device@bar0+2000 "
-	                        "pci-cfg@bar0+0000 msix/2\n");
+	                        "pci-cfg@bar0+0000 msix/2 numq 1\n");
 	assert_contains(serial, "pci 00:02.0 1af4:1043 class 078000 rev 01 bar0 e0008000 size 00008000 irq 18 "
 	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 device@bar0+2000 "
-	                        "pci-cfg@bar0+0000 msix/3\n");
+	                        "pci-cfg@bar0+0000 msix/3 numq 2\n");
 	assert_contains(serial, "pci 00:03.0 1af4:1044 class 00ff00 rev 01 bar0 e0010000 size 00008000 irq 19 "
-	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 pci-cfg@bar0+0000 msix/2\n");
+	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 pci-cfg@bar0+0000 msix/2 numq 1\n");
 	assert_contains(serial, "pci scan done");
 	g_assert_null(strstr(serial, "pci 00:04.0"));
 	g_unlink(disk);
