@@ -144,6 +144,18 @@ test_pci_enum(void)
 	g_rmdir(dir);
 }
 
+/* The guest moves a BAR: registers and notifications follow it, and the
+ * old address no longer answers. */
+static void
+test_bar_move(void)
+{
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("bar-move", NULL, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "bar0 now e8000000, old address reads ffff\nrng via moved BAR: 16 bytes\n");
+}
+
 static gboolean
 run_tool(const char *const *argv, char **out)
 {
@@ -727,6 +739,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
 	g_test_add_func("/vmm/pci-enumeration", test_pci_enum);
+	g_test_add_func("/vmm/pci-bar-move", test_bar_move);
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);
 	g_test_add_func("/vmm/virtio-blk-readonly", test_virtio_blk_readonly);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
