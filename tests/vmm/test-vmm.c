@@ -361,6 +361,18 @@ test_msix(void)
 	g_assert_cmpstr(serial, ==, "msi-x armed\nmsi-x interrupt received, used 1, isr 0\n");
 }
 
+/* Legacy INTx: the IOAPIC pin the Interrupt Line register names delivers
+ * the queue interrupt; reading ISR acknowledges it. */
+static void
+test_intx(void)
+{
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("intx", NULL, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "interrupt line 17\nintx interrupt received, used 1, isr 1, isr after read 0\n");
+}
+
 /* i8042 reset (Linux reboot=k) ends the VM, and says so on the socket. */
 static void
 test_i8042_reset(void)
@@ -745,6 +757,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
 	g_test_add_func("/vmm/virtio-console-input", test_console_input);
 	g_test_add_func("/vmm/msix", test_msix);
+	g_test_add_func("/vmm/intx", test_intx);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
 	g_test_add_func("/vmm/triple-fault", test_triple_fault);
 	g_test_add_func("/vmm/sigterm", test_sigterm);
