@@ -58,6 +58,11 @@ virtio_device_start(struct virtio_device *dev)
 		dev->started = true;
 		if (dev->ops->start)
 			dev->ops->start(dev);
+		/* Buffers made available before DRIVER_OK were not processed
+		 * (their kicks were ignored): look at them now. */
+		for (unsigned int i = 0; i < dev->ops->num_queues; i++)
+			if (dev->vqs[i].enabled && virtq_has_work(&dev->vqs[i]))
+				dev->ops->queue_kick(dev, i);
 	}
 	pthread_mutex_unlock(&dev->lock);
 }
