@@ -610,6 +610,41 @@ check_fails(const char *const *argv, const char *expect)
 	assert_contains(err, expect);
 }
 
+/* The Linux 64-bit boot protocol, seen from inside a (tiny) bzImage:
+ * long mode with paging, boot_params with the header copied and the
+ * loader type set, the command line, the e820 map, the initrd. */
+static void
+test_bzimage(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
+	g_autofree char *kernel = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "guests", "bzImage", NULL);
+	g_autofree char *vmm = vmm_binary();
+	g_autofree char *serial = NULL, *long_cmdline = NULL;
+	const char *extra[] = { "--kernel", kernel, "--initrd", initrd, "--memory", "64",
+	                        "--cmdline", "console=ttyS0 glassbox bzimage test", NULL };
+	int status = -1;
+
+	g_assert_true(g_file_set_contents(initrd, "INITRD-MARKER-42\n", -1, NULL));
+	serial = vmm_run_guest("hello", extra, &status);   /* the later --kernel wins */
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==,
+	                "kernel at 0x1000000, cs 0x10, long mode, paging+PAE\n"
+	                "boot_params at 0x7000, loader 0xff, header HdrS\n"
+	                "cmdline: console=ttyS0 glassbox bzimage test\n"
+	                "e820: 0x4 entries, RAM up to 0x4000000\n"
+	                "initrd: 0x11 bytes: INITRD-MARKER-42\n");
+
+	/* Its header says 255 bytes of command line at most. */
+	long_cmdline = g_strnfill(300, 'x');
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--cmdline", long_cmdline, "--serial", "none", NULL };
+		check_fails(argv, "accepts a command line of at most 255 bytes");
+	}
+	g_unlink(initrd);
+	g_rmdir(dir);
+}
+
 /* Kernels that are not kernels. */
 static void
 check_bad_kernel(const char *file, const char *memory, const char *expect)
@@ -744,6 +779,7 @@ main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
+	g_test_add_func("/vmm/bzimage-boot-protocol", test_bzimage);
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
 	g_test_add_func("/vmm/serial-input", test_serial_input);
