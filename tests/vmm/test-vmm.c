@@ -645,6 +645,31 @@ test_bzimage(void)
 	g_rmdir(dir);
 }
 
+/* The PVH boot ABI: hvm_start_info with the e820-style memory map, the
+ * command line, and the initrd as module 0. */
+static void
+test_pvh_start_info(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
+	const char *extra[] = { "--initrd", initrd, "--memory", "64", "--cmdline", "pvh says hi", NULL };
+	int status = -1;
+	g_autofree char *serial = NULL;
+
+	g_assert_true(g_file_set_contents(initrd, "INITRD-MARKER-42\n", -1, NULL));
+	serial = vmm_run_guest("pvh-info", extra, &status);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==,
+	                "magic 336ec578 version 1\n"
+	                "cmdline: pvh says hi\n"
+	                "memmap: 00000000+0009fc00/ram 0009fc00+00000400/reserved "
+	                "000f0000+00010000/reserved 00100000+03f00000/ram\n"
+	                "ram KiB 65151\n"
+	                "modules 1, first 17 bytes: INITRD-MARKER-42\n");
+	g_unlink(initrd);
+	g_rmdir(dir);
+}
+
 /* Kernels that are not kernels. */
 static void
 check_bad_kernel(const char *file, const char *memory, const char *expect)
@@ -780,6 +805,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
 	g_test_add_func("/vmm/bzimage-boot-protocol", test_bzimage);
+	g_test_add_func("/vmm/pvh-start-info", test_pvh_start_info);
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
 	g_test_add_func("/vmm/serial-input", test_serial_input);
