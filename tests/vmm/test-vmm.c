@@ -505,7 +505,7 @@ test_control_socket_garbage(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
 	g_autoptr(ApiClient) a = api_connect(run->socket_path);
-	g_autoptr(ApiClient) b = NULL;
+	g_autoptr(ApiClient) b = NULL, c = NULL;
 	g_autoptr(JsonObject) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, ok = NULL, st = NULL;
 	int status = -1;
 
@@ -521,9 +521,13 @@ test_control_socket_garbage(void)
 	g_output_stream_write_all(a->out, "{\"execute\": \"st", 16, NULL, NULL, NULL);
 	g_clear_pointer(&a, api_client_free);
 
+	/* Every connected client gets every event. */
 	b = api_connect(run->socket_path);
+	c = api_connect(run->socket_path);
 	ok = api_call(b, "resume");
 	g_assert_true(json_object_has_member(ok, "return"));
+	g_assert_nonnull(api_wait_event(b, "STATE_CHANGE", 5000));
+	g_assert_nonnull(api_wait_event(c, "STATE_CHANGE", 5000));
 	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
 	st = api_call(b, "stop");
 	g_assert_true(json_object_has_member(st, "return"));
