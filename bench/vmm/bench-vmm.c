@@ -10,7 +10,8 @@
  *   RSS beyond guest memory    both with guest RAM in a memfd (QEMU:
  *                          memory-backend-memfd), so VmRSS − RssShmem is
  *                          what the VMM itself costs; measured while the
- *                          guest sleeps in HLT.
+ *                          guest sleeps in HLT.  The private (RssAnon) part
+ *                          is shown too: the rest is shared-library pages.
  *
  * Medians of RUNS runs each.  Prints both figures and ours/QEMU.
  */
@@ -29,7 +30,7 @@
 typedef struct {
 	double first_run_ms;     /* < 0: not measured */
 	double first_byte_ms;
-	double rss_mib, overhead_mib;
+	double rss_mib, overhead_mib, anon_mib;
 	char *error;
 } Sample;
 
@@ -108,7 +109,7 @@ finish(GSubprocess *p)
 static Sample
 measure(const char *const *argv, gboolean ours, gboolean rss)
 {
-	Sample s = { -1, -1, -1, -1, NULL };
+	Sample s = { -1, -1, -1, -1, -1, NULL };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autofree char *err = NULL;
@@ -135,6 +136,7 @@ measure(const char *const *argv, gboolean ours, gboolean rss)
 		long vmrss = status_kib(pid, "VmRSS:"), shmem = status_kib(pid, "RssShmem:");
 		s.rss_mib = vmrss / 1024.0;
 		s.overhead_mib = (vmrss - shmem) / 1024.0;
+		s.anon_mib = status_kib(pid, "RssAnon:") / 1024.0;
 	}
 	finish(p);
 	err = read_all(g_subprocess_get_stderr_pipe(p));
@@ -234,7 +236,7 @@ main(int argc, char **argv)
 		}
 	}
 	ours_rss = measure(ours_rss_argv, TRUE, TRUE);
-	q_rss = qemu_error ? (Sample) { -1, -1, -1, -1, NULL } : measure(q_rss_argv, FALSE, TRUE);
+	q_rss = qemu_error ? (Sample) { -1, -1, -1, -1, -1, NULL } : measure(q_rss_argv, FALSE, TRUE);
 	if (q_rss.error && !qemu_error)
 		qemu_error = q_rss.error;
 
@@ -243,6 +245,7 @@ main(int argc, char **argv)
 	line("exec -> first KVM_RUN", median(ours_run, n_ours), n_q ? median(q_run, n_q) : -1, "ms ");
 	line("exec -> first serial byte", median(ours_byte, n_ours), n_q ? median(q_byte, n_q) : -1, "ms ");
 	line("RSS beyond guest memory", ours_rss.overhead_mib, q_rss.overhead_mib, "MiB");
+	line("  of which private (anon)", ours_rss.anon_mib, q_rss.anon_mib, "MiB");
 	line("RSS total", ours_rss.rss_mib, q_rss.rss_mib, "MiB");
 	if (qemu_error)
 		printf("qemu: %s\n", qemu_error);

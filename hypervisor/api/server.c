@@ -6,8 +6,9 @@
 
 #include <errno.h>
 #include <gio/gunixsocketaddress.h>
-#include <string.h>
 #include <glib/gstdio.h>
+#include <stdbool.h>
+#include <string.h>
 #include <sys/stat.h>
 
 const char *const api_commands[] = {
@@ -18,8 +19,8 @@ struct client {
 	struct api_server *api;
 	GSocketConnection *conn;
 	GDataInputStream *in;
-	GOutputStream *out;
 	GCancellable *cancel;
+	bool dead;             /* stopped reading: dropped at the next chance */
 };
 
 struct api_server {
@@ -29,6 +30,7 @@ struct api_server {
 	api_command_fn handler;
 	void *data;
 	GList *clients;
+	guint sweep_id;        /* idle source dropping dead clients */
 };
 
 static void
@@ -49,15 +51,26 @@ client_drop(struct client *c)
 	client_free(c);
 }
 
-/* Replies and events are small and the peer is local: write them whole,
- * synchronously, so nothing is lost if the VMM exits right after. */
+/* Replies and events are small and the peer is local, so they are written
+ * at once, without waiting for the main loop: nothing is lost if the VMM
+ * exits right after.  The socket is never allowed to block us, though: a
+ * client that lets the kernel's buffer (hundreds of KiB) fill up has stopped
+ * reading, and is dropped rather than freezing the VMM. */
 static void
 client_send(struct client *c, JsonNode *node)
 {
 	g_autofree char *text = json_to_string(node, FALSE);
 	g_autofree char *line = g_strconcat(text, "\n", NULL);
+	GSocket *sock = g_socket_connection_get_socket(c->conn);
+	gsize len = strlen(line), done = 0;
 
-	g_output_stream_write_all(c->out, line, strlen(line), NULL, NULL, NULL);
+	while (!c->dead && done < len) {
+		gssize n = g_socket_send_with_blocking(sock, line + done, len - done, FALSE, NULL, NULL);
+		if (n <= 0)
+			c->dead = true;
+		else
+			done += n;
+	}
 }
 
 static JsonNode *
@@ -151,6 +164,10 @@ line_read(GObject *source, GAsyncResult *res, gpointer data)
 		client_send(c, reply);
 		json_node_unref(reply);
 	}
+	if (c->dead) {
+		client_drop(c);
+		return;
+	}
 	read_next(c);
 }
 
@@ -171,7 +188,6 @@ on_incoming(GSocketService *service, GSocketConnection *conn, GObject *source, g
 	c->api = api;
 	c->conn = g_object_ref(conn);
 	c->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
-	c->out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
 	c->cancel = g_cancellable_new();
 	api->clients = g_list_prepend(api->clients, c);
 
@@ -236,6 +252,20 @@ api_server_new(const char *path, GMainContext *context, api_command_fn handler, 
 	return api;
 }
 
+static gboolean
+sweep_dead(gpointer data)
+{
+	struct api_server *api = data;
+
+	for (GList *l = api->clients, *next; l; l = next) {
+		next = l->next;
+		if (((struct client *) l->data)->dead)
+			client_drop(l->data);
+	}
+	api->sweep_id = 0;
+	return G_SOURCE_REMOVE;
+}
+
 void
 api_server_emit(struct api_server *api, const char *event, JsonNode *data)
 {
@@ -259,9 +289,22 @@ api_server_emit(struct api_server *api, const char *event, JsonNode *data)
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 	node = json_builder_get_root(b);
-	if (api)
-		for (GList *l = api->clients; l; l = l->next)
+	if (api) {
+		bool any_dead = false;
+
+		for (GList *l = api->clients; l; l = l->next) {
 			client_send(l->data, node);
+			any_dead |= ((struct client *) l->data)->dead;
+		}
+		/* Not freed here: the emitter may be inside that client's own
+		 * command handler.  An idle callback sweeps them. */
+		if (any_dead && !api->sweep_id) {
+			GSource *idle = g_idle_source_new();
+			g_source_set_callback(idle, sweep_dead, api, NULL);
+			api->sweep_id = g_source_attach(idle, api->context);
+			g_source_unref(idle);
+		}
+	}
 	json_node_unref(node);
 }
 
@@ -270,6 +313,8 @@ api_server_free(struct api_server *api)
 {
 	if (api == NULL)
 		return;
+	if (api->sweep_id)
+		g_source_destroy(g_main_context_find_source_by_id(api->context, api->sweep_id));
 	g_socket_service_stop(api->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(api->service));
 	g_object_unref(api->service);

@@ -28,6 +28,20 @@ virtio_device_set_broken(struct virtio_device *dev, const char *reason)
 		dev->on_error(dev, dev->broken_reason, dev->on_error_data);
 }
 
+/* A queue that broke while the device worked on it breaks the device. */
+static void
+propagate_queue_error(struct virtio_device *dev, unsigned int index)
+{
+	struct virtq *vq = &dev->vqs[index];
+
+	if (vq->broken && !dev->broken) {
+		char reason[128];
+
+		g_snprintf(reason, sizeof(reason), "queue %u: %s", index, vq->broken_reason);
+		virtio_device_set_broken(dev, reason);
+	}
+}
+
 void
 virtio_device_kick(struct virtio_device *dev, unsigned int index)
 {
@@ -41,12 +55,7 @@ virtio_device_kick(struct virtio_device *dev, unsigned int index)
 	__atomic_fetch_add(&vq->stats.kicks, 1, __ATOMIC_RELAXED);
 	if (dev->started && !dev->broken && vq->enabled && !vq->broken)
 		dev->ops->queue_kick(dev, index);
-	if (vq->broken && !dev->broken) {
-		char reason[128];
-
-		g_snprintf(reason, sizeof(reason), "queue %u: %s", index, vq->broken_reason);
-		virtio_device_set_broken(dev, reason);
-	}
+	propagate_queue_error(dev, index);
 	pthread_mutex_unlock(&dev->lock);
 }
 
@@ -58,6 +67,13 @@ virtio_device_start(struct virtio_device *dev)
 		dev->started = true;
 		if (dev->ops->start)
 			dev->ops->start(dev);
+		/* Buffers made available before DRIVER_OK were not processed
+		 * (their kicks were ignored): look at them now. */
+		for (unsigned int i = 0; i < dev->ops->num_queues && !dev->broken; i++) {
+			if (dev->vqs[i].enabled && virtq_has_work(&dev->vqs[i]))
+				dev->ops->queue_kick(dev, i);
+			propagate_queue_error(dev, i);
+		}
 	}
 	pthread_mutex_unlock(&dev->lock);
 }

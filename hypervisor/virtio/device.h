@@ -27,10 +27,15 @@
  *     virtio_device_start().
  *   - a vhost-user server: gets the memory table as fds, mmaps them and fills
  *     a struct guest_mem (ring addresses in VHOST_USER_SET_VRING_ADDR are in
- *     QEMU's address space: translate them to guest-physical first), takes
- *     kick/call fds from SET_VRING_KICK/CALL, sets vq->enabled on
- *     SET_VRING_ENABLE, calls virtq_map() and virtio_device_start(), and waits
- *     on the kick fds exactly as the PCI transport does.
+ *     QEMU's address space: translate them to guest-physical first), stores
+ *     SET_FEATURES in dev->driver_features (and vq->indirect from
+ *     VIRTIO_F_INDIRECT_DESC), SET_VRING_NUM in vq->size, SET_VRING_BASE in
+ *     vq->last_avail and vq->used_idx, takes kick/call fds from
+ *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
+ *     virtq_map() and virtio_device_start(), and waits on the kick fds
+ *     exactly as the PCI transport does.  The device offers
+ *     dev->features; VIRTIO_F_VERSION_1 and VIRTIO_F_INDIRECT_DESC are the
+ *     front door's to add.
  *
  * Threading: every entry point below takes dev->lock; device callbacks run
  * with it held and must not call back into these functions.  ops->queue_kick
@@ -46,6 +51,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest-mem.h"
@@ -135,5 +141,7 @@ void virtio_device_destroy(struct virtio_device *dev);
 /* The devices.  Each returns NULL with *error set on failure. */
 struct virtio_device *virtio_blk_new(const char *path, int format, bool read_only,
                                      const char *serial, char **error);
-struct virtio_device *virtio_console_new(int out_fd);   /* output only */
+struct virtio_device *virtio_console_new(int out_fd);
+/* Bytes typed at the host end of a virtio-console. */
+void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
 struct virtio_device *virtio_rng_new(void);

@@ -27,30 +27,34 @@
 /* virtio 1.2 §2.7.6: the driver asks us not to interrupt */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
-/* Ring layouts as they sit in guest memory (little-endian; x86 host). */
+/* Ring layouts as they sit in guest memory (little-endian; x86 host).
+ * Naturally aligned, no padding: the checks in virtq_map() make the host
+ * views aligned too, so the index words can be accessed atomically. */
 struct virtq_desc {
 	uint64_t addr;
 	uint32_t len;
 	uint16_t flags;
 	uint16_t next;
-} __attribute__((packed));
+};
+_Static_assert(sizeof(struct virtq_desc) == 16, "virtio 1.2 §2.7.5");
 
 struct virtq_avail {
 	uint16_t flags;
 	uint16_t idx;
 	uint16_t ring[];
-} __attribute__((packed));
+};
 
 struct virtq_used_elem {
 	uint32_t id;
 	uint32_t len;
-} __attribute__((packed));
+};
+_Static_assert(sizeof(struct virtq_used_elem) == 8, "virtio 1.2 §2.7.8");
 
 struct virtq_used {
 	uint16_t flags;
 	uint16_t idx;
 	struct virtq_used_elem ring[];
-} __attribute__((packed));
+};
 
 /* Counters the control socket reports (read without the lock: they only
  * grow, and a torn read of a statistic is harmless). */

@@ -21,6 +21,7 @@
 #include "boot.h"
 #include "devices.h"
 #include "pci.h"
+#include "stats.h"
 #include "virtio-pci.h"
 #include "vm.h"
 
@@ -39,8 +40,9 @@ struct machine {
 	struct api_server *api;
 	GMainLoop *loop;
 	int serial_out, serial_in;    /* -1: none */
-	int console_out;
-	guint serial_in_watch, sigterm_watch, sigint_watch;
+	int console_out, console_in;
+	struct virtio_device *console;
+	guint serial_in_watch, console_in_watch, sigterm_watch, sigint_watch;
 	int64_t start_us;
 	int exit_status;
 };
@@ -163,142 +165,6 @@ add_int(JsonBuilder *b, const char *name, gint64 v)
 	json_builder_add_int_value(b, v);
 }
 
-static void
-add_bus(JsonBuilder *b, struct bus *bus, const char *kind)
-{
-	pthread_rwlock_rdlock(&bus->lock);
-	for (unsigned int i = 0; i < bus->n; i++) {
-		struct bus_device *d = &bus->devs[i];
-
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "name");
-		json_builder_add_string_value(b, d->name);
-		json_builder_set_member_name(b, "bus");
-		json_builder_add_string_value(b, kind);
-		add_int(b, "base", d->base);
-		add_int(b, "length", d->len);
-		add_int(b, "exits", __atomic_load_n(&d->exits, __ATOMIC_RELAXED));
-		json_builder_end_object(b);
-	}
-	pthread_rwlock_unlock(&bus->lock);
-}
-
-static JsonNode *
-query_stats(struct machine *m)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	struct vm *vm = m->vm;
-
-	json_builder_begin_object(b);
-
-	json_builder_set_member_name(b, "vcpus");
-	json_builder_begin_array(b);
-	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-		GHashTable *kstats = vcpu_kernel_stats(v);
-		GHashTableIter it;
-		gpointer key, value;
-
-		json_builder_begin_object(b);
-		add_int(b, "id", i);
-		add_int(b, "kvm-run-calls", v->run_calls);
-		/* Exits that reached user space, by KVM_EXIT_* reason. */
-		json_builder_set_member_name(b, "exits");
-		json_builder_begin_object(b);
-		for (unsigned int r = 0; r < VCPU_EXIT_REASONS; r++) {
-			uint64_t n = __atomic_load_n(&v->exits[r], __ATOMIC_RELAXED);
-			const char *name = kvm_exit_reason_name(r);
-			char buf[32];
-
-			if (n == 0)
-				continue;
-			if (name == NULL) {
-				g_snprintf(buf, sizeof(buf), "reason-%u", r);
-				name = buf;
-			}
-			add_int(b, name, n);
-		}
-		json_builder_end_object(b);
-		/* Everything KVM counts in the kernel, including exits it handled
-		 * itself (halt_exits, irq_exits, …), when it offers a stats fd. */
-		json_builder_set_member_name(b, "kernel");
-		json_builder_begin_object(b);
-		g_hash_table_iter_init(&it, kstats);
-		while (g_hash_table_iter_next(&it, &key, &value))
-			add_int(b, key, (gint64) (uintptr_t) value);
-		json_builder_end_object(b);
-		json_builder_end_object(b);
-		g_hash_table_unref(kstats);
-	}
-	json_builder_end_array(b);
-
-	json_builder_set_member_name(b, "devices");
-	json_builder_begin_array(b);
-	add_bus(b, &vm->pio, "pio");
-	add_bus(b, &vm->mmio, "mmio");
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "unhandled");
-	json_builder_begin_object(b);
-	add_int(b, "pio", __atomic_load_n(&vm->pio.unhandled, __ATOMIC_RELAXED));
-	add_int(b, "mmio", __atomic_load_n(&vm->mmio.unhandled, __ATOMIC_RELAXED));
-	json_builder_end_object(b);
-
-	json_builder_set_member_name(b, "virtio");
-	json_builder_begin_array(b);
-	for (unsigned int i = 0; i < m->virtio->len; i++) {
-		struct virtio_pci *vp = g_ptr_array_index(m->virtio, i);
-		struct virtio_device *dev = virtio_pci_get_device(vp);
-		char addr[16];
-
-		g_snprintf(addr, sizeof(addr), "00:%02x.0", virtio_pci_get_pci(vp)->slot);
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "device");
-		json_builder_add_string_value(b, dev->ops->name);
-		json_builder_set_member_name(b, "pci-address");
-		json_builder_add_string_value(b, addr);
-		json_builder_set_member_name(b, "interrupts-via");
-		json_builder_add_string_value(b, virtio_pci_get_irq_mode(vp));
-		add_int(b, "mmio-exits", virtio_pci_get_mmio_exits(vp));
-		json_builder_set_member_name(b, "broken");
-		json_builder_add_boolean_value(b, dev->broken);
-		if (dev->broken) {
-			json_builder_set_member_name(b, "broken-reason");
-			json_builder_add_string_value(b, dev->broken_reason);
-		}
-		json_builder_set_member_name(b, "queues");
-		json_builder_begin_array(b);
-		for (unsigned int q = 0; q < dev->ops->num_queues; q++) {
-			struct virtq *vq = &dev->vqs[q];
-
-			json_builder_begin_object(b);
-			add_int(b, "index", q);
-			add_int(b, "size", vq->size);
-			json_builder_set_member_name(b, "enabled");
-			json_builder_add_boolean_value(b, vq->enabled);
-			add_int(b, "notifications", __atomic_load_n(&vq->stats.kicks, __ATOMIC_RELAXED));
-			add_int(b, "interrupts", __atomic_load_n(&vq->stats.interrupts, __ATOMIC_RELAXED));
-			add_int(b, "requests", __atomic_load_n(&vq->stats.chains, __ATOMIC_RELAXED));
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-
-	json_builder_set_member_name(b, "memory");
-	json_builder_begin_object(b);
-	add_int(b, "guest-bytes", vm->ram.size);
-	add_int(b, "resident-bytes", vm_resident_bytes(vm));
-	json_builder_set_member_name(b, "hugepages");
-	json_builder_add_boolean_value(b, vm->ram.hugepages);
-	json_builder_set_member_name(b, "shareable");
-	json_builder_add_boolean_value(b, vm->ram.memfd >= 0);
-	json_builder_end_object(b);
-
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
-}
-
 static bool
 machine_reset(struct machine *m, GError **error)
 {
@@ -345,7 +211,7 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 		return json_builder_get_root(b);
 	}
 	if (!strcmp(cmd, "query-stats"))
-		return query_stats(m);
+		return vmm_stats(m->vm, m->virtio);
 	if (!strcmp(cmd, "pause")) {
 		if (vm->state == VM_STATE_RUNNING) {
 			vcpus_pause(vm);
@@ -400,6 +266,23 @@ serial_readable(gint fd, GIOCondition cond, gpointer data)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
 	m->serial_in_watch = 0;   /* EOF: nothing more to type */
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+console_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct machine *m = data;
+	uint8_t buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		virtio_console_input(m->console, buf, n);
+		return G_SOURCE_CONTINUE;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	m->console_in_watch = 0;
 	return G_SOURCE_REMOVE;
 }
 
@@ -469,7 +352,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 	struct virtio_device *vdev;
 
 	m->opts = *opts;   /* borrowed strings: opts outlives the machine */
-	m->serial_out = m->serial_in = m->console_out = -1;
+	m->serial_out = m->serial_in = m->console_out = m->console_in = -1;
 	m->virtio = g_ptr_array_new();
 	m->exit_status = 0;
 
@@ -481,8 +364,14 @@ machine_new(const struct vmm_options *opts, GError **error)
 
 	if (!open_output(opts->serial, opts->serial_path, "serial", &m->serial_out, &m->serial_in, error))
 		goto fail;
-	if (!open_output(opts->console, opts->console_path, "console", &m->console_out, NULL, error))
+	if (!open_output(opts->console, opts->console_path, "console", &m->console_out, &m->console_in, error))
 		goto fail;
+	/* One terminal, one reader: with both on stdio, typing goes to the
+	 * virtio-console (hvc0), output of both still shows. */
+	if (opts->console == OUTPUT_STDIO && opts->serial == OUTPUT_STDIO && m->serial_in >= 0) {
+		close(m->serial_in);
+		m->serial_in = -1;
+	}
 
 	m->serial = serial_create(m->vm, COM1_PORT, COM1_IRQ, m->serial_out);
 	m->kbd = i8042_create(m->vm);
@@ -504,7 +393,10 @@ machine_new(const struct vmm_options *opts, GError **error)
 		g_ptr_array_add(m->virtio, vp);
 	}
 	if (m->console_out >= 0) {
-		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, virtio_console_new(m->console_out), NULL, error);
+		struct virtio_pci *vp;
+
+		m->console = virtio_console_new(m->console_out);
+		vp = virtio_pci_create(m->vm, m->pci, m->console, NULL, error);
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
@@ -548,6 +440,10 @@ machine_run(struct machine *m)
 		g_unix_set_fd_nonblocking(m->serial_in, TRUE, NULL);
 		m->serial_in_watch = g_unix_fd_add(m->serial_in, G_IO_IN | G_IO_HUP, serial_readable, m);
 	}
+	if (m->console_in >= 0 && m->console) {
+		g_unix_set_fd_nonblocking(m->console_in, TRUE, NULL);
+		m->console_in_watch = g_unix_fd_add(m->console_in, G_IO_IN | G_IO_HUP, console_readable, m);
+	}
 	m->sigterm_watch = g_unix_signal_add(SIGTERM, on_term_signal, m);
 	m->sigint_watch = g_unix_signal_add(SIGINT, on_term_signal, m);
 
@@ -587,6 +483,8 @@ machine_free(struct machine *m)
 	api_server_free(m->api);
 	if (m->serial_in_watch)
 		g_source_remove(m->serial_in_watch);
+	if (m->console_in_watch)
+		g_source_remove(m->console_in_watch);
 	if (m->sigterm_watch)
 		g_source_remove(m->sigterm_watch);
 	if (m->sigint_watch)
@@ -605,6 +503,8 @@ machine_free(struct machine *m)
 		close(m->serial_in);
 	if (m->console_out >= 0)
 		close(m->console_out);
+	if (m->console_in >= 0)
+		close(m->console_in);
 	if (m->loop)
 		g_main_loop_unref(m->loop);
 	g_free(m);

@@ -63,7 +63,7 @@ cmd_run(int argc, char **argv)
 		{ "disk", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_disk_cb,
 		  "A virtio-blk disk; repeat for more", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
 		{ "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes (default stdio)", "stdio|pty|file=PATH|none" },
-		{ "console", 0, 0, G_OPTION_ARG_STRING, &console, "Add a virtio-console writing there", "stdio|file=PATH" },
+		{ "console", 0, 0, G_OPTION_ARG_STRING, &console, "Add a virtio-console (hvc0) connected there", "stdio|pty|file=PATH" },
 		{ "no-rng", 0, 0, G_OPTION_ARG_NONE, &no_rng, "Leave out virtio-rng", NULL },
 		{ "api-socket", 0, 0, G_OPTION_ARG_FILENAME, &api_socket, "Control socket (JSON lines, mode 0600)", "PATH" },
 		{ "hugepages", 0, 0, G_OPTION_ARG_NONE, &hugepages, "Back guest memory with 2 MiB pages", NULL },
@@ -114,7 +114,7 @@ cmd_run(int argc, char **argv)
 		g_prefix_error(&error, "--serial ");
 		goto fail;
 	}
-	if (console && !vmm_options_parse_output(console, false, &opts.console, &opts.console_path, &error)) {
+	if (console && !vmm_options_parse_output(console, true, &opts.console, &opts.console_path, &error)) {
 		g_prefix_error(&error, "--console ");
 		goto fail;
 	}

@@ -255,7 +255,7 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 	    !vmm_options_parse_output(s, true, &o->serial, &o->serial_path, error))
 		goto fail;
 	if ((s = get_string(obj, "console", error)) &&
-	    !vmm_options_parse_output(s, false, &o->console, &o->console_path, error))
+	    !vmm_options_parse_output(s, true, &o->console, &o->console_path, error))
 		goto fail;
 	if (error && *error)
 		goto fail;

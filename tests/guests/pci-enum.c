@@ -12,6 +12,7 @@ guest_main(void *start_info)
 	for (unsigned int slot = 0; slot < 32; slot++) {
 		uint32_t id = pci_read32(slot, 0);
 		uint32_t bar, size;
+		uint8_t cfg_cap = 0;
 
 		if ((id & 0xffff) == 0xffff)
 			continue;
@@ -48,6 +49,8 @@ guest_main(void *start_info)
 				putc(' ');
 				if (id8 == 0x09) {
 					uint8_t t = pci_read8(slot, cap + 3);
+					if (t == 5)
+						cfg_cap = cap;
 					puts(t < 6 ? vcap_names[t] : "?");
 					puts("@bar");
 					put_dec(pci_read8(slot, cap + 4));
@@ -60,6 +63,15 @@ guest_main(void *start_info)
 					put_hex(id8, 2);
 				}
 			}
+		}
+		/* virtio 1.2 §4.1.4.9: read num_queues (common config +0x12)
+		 * through the configuration-space window, without MMIO. */
+		if (cfg_cap) {
+			pci_write32(slot, cfg_cap + 4, 0);          /* BAR 0 */
+			pci_write32(slot, cfg_cap + 8, 0x12);       /* offset */
+			pci_write32(slot, cfg_cap + 12, 2);         /* length */
+			puts(" numq ");
+			put_dec(pci_read32(slot, cfg_cap + 16) & 0xffff);
 		}
 		putc('\n');
 	}

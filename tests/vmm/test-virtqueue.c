@@ -287,6 +287,94 @@ test_ring_outside_memory(void)
 	g_assert_true(vq.broken);
 }
 
+/* Random rings over random memory with a hole in it: whatever the bytes
+ * say, every chain that comes out lies wholly inside guest RAM, and nothing
+ * crashes (run it under ASan: the build's second configuration does). */
+static gboolean
+iov_inside(const struct iovec *iov, uint8_t *const *ram, gsize size)
+{
+	for (int r = 0; r < 2; r++) {
+		uint8_t *b = iov->iov_base;
+		if (b >= ram[r] && b <= ram[r] + size && iov->iov_len <= (gsize) (ram[r] + size - b))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+test_random_garbage(void)
+{
+	const gsize size = 64 << 10;
+	const uint64_t second = size + 4096;      /* a one-page hole between regions */
+	g_autoptr(GRand) rng = g_rand_new_with_seed(20261121);
+	uint8_t *ram[2] = { g_malloc(size), g_malloc(size) };
+	struct guest_mem mem = { 0 };
+	unsigned int chains = 0, broken = 0;
+
+	g_assert_true(guest_mem_add_region(&mem, 0, size, ram[0]));
+	g_assert_true(guest_mem_add_region(&mem, second, size, ram[1]));
+
+	for (int iter = 0; iter < 3000; iter++) {
+		struct virtq vq = { .kick_fd = -1, .call_fd = -1 };
+
+		/* Plausible garbage everywhere: small values for lengths and
+		 * indices, addresses around guest RAM (and its hole). */
+		for (gsize i = 0; i < size; i += 8) {
+			struct virtq_desc d = {
+				.addr = g_rand_int_range(rng, 0, 2 * size + 8192),
+				.len = g_rand_boolean(rng) ? (guint32) g_rand_int_range(rng, 0, 4096) : g_rand_int(rng),
+				.flags = g_rand_int_range(rng, 0, 8),
+				.next = g_rand_int_range(rng, 0, 40),
+			};
+			memcpy(ram[0] + i, &d, 8);
+			memcpy(ram[1] + i, (uint8_t *) &d + 8, 8);
+		}
+		vq.size = 1u << g_rand_int_range(rng, 0, 6);
+		vq.desc_gpa = g_rand_int_range(rng, 0, 2 * size) & ~15u;
+		vq.avail_gpa = g_rand_int_range(rng, 0, 2 * size) & ~1u;
+		vq.used_gpa = g_rand_int_range(rng, 0, 2 * size) & ~3u;
+		vq.indirect = g_rand_boolean(rng);
+		vq.enabled = true;
+		if (!virtq_map(&vq, &mem))
+			continue;
+		/* Descriptors: mostly well-formed, some not. */
+		for (unsigned int i = 0; i < vq.size; i++) {
+			struct virtq_desc d = {
+				.addr = g_rand_int_range(rng, 0, 2 * size + 8192),
+				.len = g_rand_int_range(rng, 0, 100) ? (guint32) g_rand_int_range(rng, 0, 8192) : g_rand_int(rng),
+				.flags = (g_rand_boolean(rng) ? VIRTQ_DESC_F_NEXT : 0) |
+				         (i > 0 && g_rand_boolean(rng) ? VIRTQ_DESC_F_WRITE : 0) |
+				         (g_rand_int_range(rng, 0, 10) == 0 ? VIRTQ_DESC_F_INDIRECT : 0),
+				.next = g_rand_int_range(rng, 0, 20) ? MIN(i + 1, vq.size - 1u) : (unsigned int) g_rand_int_range(rng, 0, 70),
+			};
+			if (d.flags & VIRTQ_DESC_F_INDIRECT)
+				d.len = 16 * g_rand_int_range(rng, 1, 6);
+			memcpy(&vq.desc[i], &d, sizeof(d));
+		}
+		vq.avail->idx = g_rand_int_range(rng, 0, vq.size + 3);
+		for (unsigned int i = 0; i < vq.size; i++)
+			vq.avail->ring[i] = g_rand_int_range(rng, 0, 20) ? (guint32) g_rand_int_range(rng, 0, vq.size)
+			                                                   : g_rand_int(rng);
+		for (int k = 0; k < 16; k++) {
+			struct virtq_chain *c = virtq_pop(&vq, &mem);
+			if (c == NULL)
+				break;
+			for (unsigned int i = 0; i < c->n_out + c->n_in; i++)
+				g_assert_true(iov_inside(&c->iov[i], ram, size));
+			g_assert_cmpuint(c->head, <, vq.size);
+			chains++;
+			virtq_push(&vq, c, g_rand_int(rng));
+		}
+		broken += vq.broken;
+	}
+	g_test_message("%u chains accepted, %u queues broken", chains, broken);
+	/* Both outcomes must occur, or the generator tests nothing. */
+	g_assert_cmpuint(broken, >, 100);
+	g_assert_cmpuint(chains, >, 100);
+	g_free(ram[0]);
+	g_free(ram[1]);
+}
+
 /* The same chains driven through a real device (virtio-rng) and the
  * device interface: kick → buffer filled → used ring → call eventfd. */
 static void
@@ -348,6 +436,7 @@ main(int argc, char **argv)
 
 	g_test_add_func("/virtqueue/guest-mem", test_mem_translate);
 	g_test_add_func("/virtqueue/ring-outside-memory", test_ring_outside_memory);
+	g_test_add_func("/virtqueue/random-garbage", test_random_garbage);
 #define ADD(name, fn) g_test_add("/virtqueue/" name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("simple-chain", test_simple_chain);
 	ADD("split-across-regions", test_split_across_regions);

@@ -8,8 +8,10 @@
 
 #include "vmm-test-util.h"
 
+typedef void (*Driver)(const char *socket_path);
+
 static void
-memcheck(const char *guest, const char *const *extra_args)
+memcheck_driven(const char *guest, const char *const *extra_args, Driver drive)
 {
 	g_autofree char *valgrind = g_find_program_in_path("valgrind");
 	g_autofree char *dir = NULL, *log = NULL, *log_arg = NULL, *vmm = NULL, *kernel = NULL;
@@ -40,6 +42,8 @@ memcheck(const char *guest, const char *const *extra_args)
 
 	p = g_subprocess_newv((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
 	g_assert_no_error(error);
+	if (drive)
+		drive(sock);
 	g_assert_true(g_subprocess_wait(p, NULL, &error));
 	g_assert_true(g_file_get_contents(log, &report, NULL, NULL));
 	if (g_subprocess_get_exit_status(p) != 0)
@@ -47,6 +51,34 @@ memcheck(const char *guest, const char *const *extra_args)
 	g_assert_nonnull(strstr(report, "ERROR SUMMARY: 0 errors"));
 	g_unlink(log);
 	g_rmdir(dir);
+}
+
+static void
+memcheck(const char *guest, const char *const *extra_args)
+{
+	memcheck_driven(guest, extra_args, NULL);
+}
+
+/* Every control-socket command once, then stop. */
+static void
+drive_socket(const char *socket_path)
+{
+	g_autoptr(ApiClient) api = api_connect(socket_path);
+	const char *commands[] = { "query-status", "query-stats", "pause", "resume", "reset", "powerdown",
+	                           "query-stats", "stop", NULL };
+
+	for (unsigned int i = 0; commands[i]; i++) {
+		JsonObject *reply = api_call(api, commands[i]);
+		g_assert_true(json_object_has_member(reply, "return"));
+		json_object_unref(reply);
+	}
+	g_assert_nonnull(api_wait_event(api, "STOP", 60000));
+}
+
+static void
+test_control_socket(void)
+{
+	memcheck_driven("hlt-loop", NULL, drive_socket);
 }
 
 static void
@@ -82,5 +114,6 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/valgrind/virtio-blk", test_virtio_blk);
 	g_test_add_func("/valgrind/hostile-guest", test_hostile);
+	g_test_add_func("/valgrind/control-socket", test_control_socket);
 	return g_test_run();
 }

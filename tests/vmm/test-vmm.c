@@ -131,17 +131,29 @@ test_pci_enum(void)
 	assert_contains(serial, "pci 00:00.0 8086:1237 class 060000");
 	assert_contains(serial, "pci 00:01.0 1af4:1042 class 018000 rev 01 bar0 e0000000 size 00008000 irq 17 "
 	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 device@bar0+2000 "
-	                        "pci-cfg@bar0+0000 msix/2\n");
+	                        "pci-cfg@bar0+0000 msix/2 numq 1\n");
 	assert_contains(serial, "pci 00:02.0 1af4:1043 class 078000 rev 01 bar0 e0008000 size 00008000 irq 18 "
 	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 device@bar0+2000 "
-	                        "pci-cfg@bar0+0000 msix/3\n");
+	                        "pci-cfg@bar0+0000 msix/3 numq 2\n");
 	assert_contains(serial, "pci 00:03.0 1af4:1044 class 00ff00 rev 01 bar0 e0010000 size 00008000 irq 19 "
-	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 pci-cfg@bar0+0000 msix/2\n");
+	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 pci-cfg@bar0+0000 msix/2 numq 1\n");
 	assert_contains(serial, "pci scan done");
 	g_assert_null(strstr(serial, "pci 00:04.0"));
 	g_unlink(disk);
 	g_unlink(con);
 	g_rmdir(dir);
+}
+
+/* The guest moves a BAR: registers and notifications follow it, and the
+ * old address no longer answers. */
+static void
+test_bar_move(void)
+{
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("bar-move", NULL, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "bar0 now e8000000, old address reads ffff\nrng via moved BAR: 16 bytes\n");
 }
 
 static gboolean
@@ -253,6 +265,35 @@ test_virtio_console(void)
 	g_rmdir(dir);
 }
 
+/* --console stdio: hvc0's output is our stdout, our stdin is its input. */
+static void
+test_console_input(void)
+{
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("console-echo");
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *serial_file = g_build_filename(dir, "serial.txt", NULL);
+	g_autofree char *serial_arg = g_strconcat("--serial=file=", serial_file, NULL);
+	g_autofree char *line = NULL, *serial = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { vmm, "run", "--kernel", guest, "--memory", "16", "--console", "stdio", serial_arg, NULL };
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                   G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+	GDataInputStream *out;
+
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+	g_assert_cmpstr(line, ==, "type something");
+	g_assert_true(g_output_stream_write_all(g_subprocess_get_stdin_pipe(p), "ping\n", 5, NULL, NULL, &error));
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
+	g_assert_true(g_file_get_contents(serial_file, &serial, NULL, NULL));
+	g_assert_cmpstr(serial, ==, "console waiting for input\nconsole got: ping\n");
+	g_object_unref(out);
+	g_unlink(serial_file);
+	g_rmdir(dir);
+}
+
 static void
 test_mptable(void)
 {
@@ -318,6 +359,18 @@ test_msix(void)
 
 	g_assert_cmpint(status, ==, 0);
 	g_assert_cmpstr(serial, ==, "msi-x armed\nmsi-x interrupt received, used 1, isr 0\n");
+}
+
+/* Legacy INTx: the IOAPIC pin the Interrupt Line register names delivers
+ * the queue interrupt; reading ISR acknowledges it. */
+static void
+test_intx(void)
+{
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("intx", NULL, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, "interrupt line 17\nintx interrupt received, used 1, isr 1, isr after read 0\n");
 }
 
 /* i8042 reset (Linux reboot=k) ends the VM, and says so on the socket. */
@@ -438,6 +491,50 @@ test_control_socket(void)
 	g_assert_cmpint(status, ==, 0);
 }
 
+static const char *
+error_desc(JsonObject *reply)
+{
+	g_assert_true(json_object_has_member(reply, "error"));
+	return json_object_get_string_member(json_object_get_object_member(reply, "error"), "desc");
+}
+
+/* Garbage on the socket gets error replies; a client vanishing mid-line
+ * does not disturb the VMM or the next client. */
+static void
+test_control_socket_garbage(void)
+{
+	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
+	g_autoptr(ApiClient) a = api_connect(run->socket_path);
+	g_autoptr(ApiClient) b = NULL, c = NULL;
+	g_autoptr(JsonObject) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, ok = NULL, st = NULL;
+	int status = -1;
+
+	e1 = api_raw(a, "this is not json");
+	g_assert_cmpstr(error_desc(e1), ==, "not valid JSON");
+	e2 = api_raw(a, "[1, 2, 3]");
+	g_assert_cmpstr(error_desc(e2), ==, "expected a JSON object");
+	e3 = api_raw(a, "{\"execute\": 5, \"id\": 9}");
+	g_assert_cmpstr(error_desc(e3), ==, "missing \"execute\"");
+	g_assert_cmpint(json_object_get_int_member(e3, "id"), ==, 9);
+	e4 = api_raw(a, "{\"execute\": \"pause\", \"arguments\": 3}");
+	g_assert_cmpstr(error_desc(e4), ==, "\"arguments\" must be an object");
+	g_output_stream_write_all(a->out, "{\"execute\": \"st", 16, NULL, NULL, NULL);
+	g_clear_pointer(&a, api_client_free);
+
+	/* Every connected client gets every event. */
+	b = api_connect(run->socket_path);
+	c = api_connect(run->socket_path);
+	ok = api_call(b, "resume");
+	g_assert_true(json_object_has_member(ok, "return"));
+	g_assert_nonnull(api_wait_event(b, "STATE_CHANGE", 5000));
+	g_assert_nonnull(api_wait_event(c, "STATE_CHANGE", 5000));
+	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
+	st = api_call(b, "stop");
+	g_assert_true(json_object_has_member(st, "return"));
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+}
+
 /* powerdown = Ctrl+Alt+Del on the keyboard; the guest reboots (reset),
  * which ends the VM. */
 static void
@@ -515,6 +612,66 @@ check_fails(const char *const *argv, const char *expect)
 	g_assert_no_error(error);
 	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 2);
 	assert_contains(err, expect);
+}
+
+/* The Linux 64-bit boot protocol, seen from inside a (tiny) bzImage:
+ * long mode with paging, boot_params with the header copied and the
+ * loader type set, the command line, the e820 map, the initrd. */
+static void
+test_bzimage(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
+	g_autofree char *kernel = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "guests", "bzImage", NULL);
+	g_autofree char *vmm = vmm_binary();
+	g_autofree char *serial = NULL, *long_cmdline = NULL;
+	const char *extra[] = { "--kernel", kernel, "--initrd", initrd, "--memory", "64",
+	                        "--cmdline", "console=ttyS0 glassbox bzimage test", NULL };
+	int status = -1;
+
+	g_assert_true(g_file_set_contents(initrd, "INITRD-MARKER-42\n", -1, NULL));
+	serial = vmm_run_guest("hello", extra, &status);   /* the later --kernel wins */
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==,
+	                "kernel at 0x1000000, cs 0x10, long mode, paging+PAE\n"
+	                "boot_params at 0x7000, loader 0xff, header HdrS\n"
+	                "cmdline: console=ttyS0 glassbox bzimage test\n"
+	                "e820: 0x4 entries, RAM up to 0x4000000\n"
+	                "initrd: 0x11 bytes: INITRD-MARKER-42\n");
+
+	/* Its header says 255 bytes of command line at most. */
+	long_cmdline = g_strnfill(300, 'x');
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--cmdline", long_cmdline, "--serial", "none", NULL };
+		check_fails(argv, "accepts a command line of at most 255 bytes");
+	}
+	g_unlink(initrd);
+	g_rmdir(dir);
+}
+
+/* The PVH boot ABI: hvm_start_info with the e820-style memory map, the
+ * command line, and the initrd as module 0. */
+static void
+test_pvh_start_info(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
+	const char *extra[] = { "--initrd", initrd, "--memory", "64", "--cmdline", "pvh says hi", NULL };
+	int status = -1;
+	g_autofree char *serial = NULL;
+
+	g_assert_true(g_file_set_contents(initrd, "INITRD-MARKER-42\n", -1, NULL));
+	serial = vmm_run_guest("pvh-info", extra, &status);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==,
+	                "magic 336ec578 version 1\n"
+	                "cmdline: pvh says hi\n"
+	                "memmap: 00000000+0009fc00/ram 0009fc00+00000400/reserved "
+	                "000f0000+00010000/reserved 00100000+03f00000/ram\n"
+	                "ram KiB 65151\n"
+	                "modules 1, first 17 bytes: INITRD-MARKER-42\n");
+	g_unlink(initrd);
+	g_rmdir(dir);
 }
 
 /* Kernels that are not kernels. */
@@ -651,6 +808,8 @@ main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
+	g_test_add_func("/vmm/bzimage-boot-protocol", test_bzimage);
+	g_test_add_func("/vmm/pvh-start-info", test_pvh_start_info);
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
 	g_test_add_func("/vmm/serial-input", test_serial_input);
@@ -658,14 +817,18 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
 	g_test_add_func("/vmm/pci-enumeration", test_pci_enum);
+	g_test_add_func("/vmm/pci-bar-move", test_bar_move);
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);
 	g_test_add_func("/vmm/virtio-blk-readonly", test_virtio_blk_readonly);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
+	g_test_add_func("/vmm/virtio-console-input", test_console_input);
 	g_test_add_func("/vmm/msix", test_msix);
+	g_test_add_func("/vmm/intx", test_intx);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);
 	g_test_add_func("/vmm/triple-fault", test_triple_fault);
 	g_test_add_func("/vmm/sigterm", test_sigterm);
 	g_test_add_func("/vmm/control-socket", test_control_socket);
+	g_test_add_func("/vmm/control-socket-garbage", test_control_socket_garbage);
 	g_test_add_func("/vmm/powerdown", test_powerdown);
 	g_test_add_func("/vmm/hostile-guest", test_hostile_guest);
 	return g_test_run();

@@ -214,6 +214,21 @@ api_call(ApiClient *c, const char *command)
 	g_assert_not_reached();
 }
 
+JsonObject *
+api_raw(ApiClient *c, const char *text)
+{
+	g_autofree char *line = g_strconcat(text, "\n", NULL);
+	JsonObject *o;
+
+	g_assert_true(g_output_stream_write_all(c->out, line, strlen(line), NULL, NULL, NULL));
+	while ((o = read_object(c)) != NULL) {
+		if (!json_object_has_member(o, "event"))
+			return o;
+		g_ptr_array_add(c->events, o);
+	}
+	g_assert_not_reached();
+}
+
 static JsonObject *
 find_event(ApiClient *c, const char *event)
 {

@@ -42,6 +42,9 @@ ApiClient *api_connect(const char *path);
 /* Sends a command, returns the whole reply object (with "return" or
  * "error"); events read on the way are kept in client->events. */
 JsonObject *api_call(ApiClient *c, const char *command);
+/* Sends `text` as is (plus a newline) and returns the next non-event
+ * object: for malformed requests. */
+JsonObject *api_raw(ApiClient *c, const char *text);
 /* An event already seen or arriving within timeout_ms, else NULL. */
 JsonObject *api_wait_event(ApiClient *c, const char *event, int timeout_ms);
 void api_client_free(ApiClient *c);

@@ -21,6 +21,8 @@ _start:
 	movl $stack_top, %esp
 	pushl %ebx
 	call guest_main
+	.globl _start_reset
+_start_reset:
 	movb $0xfe, %al         /* i8042: pulse the reset line */
 	outb %al, $0x64
 1:	hlt
