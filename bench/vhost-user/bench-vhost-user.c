@@ -126,7 +126,7 @@ run_one(int which, int round, Sample *out, GError **error)
 	backend = start_backend(which, image, socket_path, error);
 	if (backend == NULL)
 		return FALSE;
-	qemu = qemu_start(guest_dir, socket_path, "bench-dd.sh", serial_path, err_path, error);
+	qemu = qemu_start(guest_dir, socket_path, "bench-dd.sh", serial_path, err_path, FALSE, error);
 	if (qemu == NULL)
 		return FALSE;
 

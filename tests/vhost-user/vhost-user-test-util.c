@@ -111,12 +111,13 @@ backend_free(Backend *b)
 
 GSubprocess *
 qemu_start(const char *guest_dir, const char *socket_path, const char *script,
-           const char *serial_path, const char *stderr_path, GError **error)
+           const char *serial_path, const char *stderr_path, gboolean reconnect, GError **error)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *kernel = g_build_filename(guest_dir, "vmlinuz", NULL);
 	g_autofree char *initrd = g_build_filename(guest_dir, "initramfs.img", NULL);
-	g_autofree char *chardev = g_strdup_printf("socket,id=blk,path=%s", socket_path);
+	g_autofree char *chardev = g_strdup_printf("socket,id=blk,path=%s%s", socket_path,
+	                                           reconnect ? ",reconnect=1" : "");
 	g_autofree char *append = g_strdup_printf("console=ttyS0 quiet panic=-1 gb.run=%s", script);
 	g_autofree char *serial = g_strdup_printf("file:%s", serial_path);
 

@@ -24,9 +24,11 @@ void backend_free(Backend *b);
 
 /* A TCG guest: QEMU with shared memfd RAM and a vhost-user-blk-pci device
  * on `socket_path`, booting DIR/vmlinuz + DIR/initramfs.img with
- * gb.run=script.  Serial output goes to serial_path. */
+ * gb.run=script.  Serial output goes to serial_path.  With `reconnect`
+ * QEMU redials the socket every second after losing the back-end. */
 GSubprocess *qemu_start(const char *guest_dir, const char *socket_path, const char *script,
-                        const char *serial_path, const char *stderr_path, GError **error);
+                        const char *serial_path, const char *stderr_path, gboolean reconnect,
+                        GError **error);
 
 /* Waits for `proc` to exit within timeout_ms; FALSE on timeout. */
 gboolean proc_wait(GSubprocess *proc, int timeout_ms);
