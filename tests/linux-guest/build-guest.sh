@@ -39,6 +39,11 @@ kdir="$cache_root/${pkg}_${ver}"
 # Modules the tests need; their dependencies come from modules.dep.
 wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic"
 
+# Test programs run in parallel and may all build a guest at once: one of
+# them fills the cache, the others wait for it.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
 if [ ! -f "$kdir/.complete" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
@@ -78,6 +83,7 @@ if [ ! -f "$kdir/.complete" ]; then
   echo "$kver" > "$kdir/kernel-version"
   touch "$kdir/.complete"
 fi
+flock -u 9
 
 # The initramfs is small and cheap: build it fresh into OUTDIR each time.
 root=$(mktemp -d)
