@@ -26,7 +26,7 @@ static const char description[] =
 	"  qemu-system-x86_64 -object memory-backend-memfd,id=mem,size=1G,share=on \\\n"
 	"      -numa node,memdev=mem -m 1G \\\n"
 	"      -chardev socket,id=disk,path=/tmp/disk.sock \\\n"
-	"      -device vhost-user-blk-pci,chardev=disk …\n"
+	"      -device vhost-user-blk-pci,chardev=disk ...\n"
 	"\n"
 	"Guest memory must be shared (share=on).  The server serves one QEMU at a\n"
 	"time and keeps listening when it goes away; SIGTERM or SIGINT stop it.\n"
@@ -65,6 +65,7 @@ vhost_user_blk_main(int argc, char **argv)
 		{ NULL },
 	};
 
+	g_set_prgname("glassbox-vmm vhost-user-blk");
 	ctx = g_option_context_new("- serve a disk to QEMU over vhost-user");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(ctx, description);
