@@ -68,7 +68,7 @@
 
 #define L2_CACHE_BYTES     (32u << 20)
 #define RB_CACHE_BYTES     (4u << 20)
-#define MIN_CACHE_SLOTS    16
+#define MIN_CACHE_SLOTS    4
 #define TABLE_CHUNK        4096       /* dirty tracking granularity of L1 / refcount table */
 #define MAX_PENDING_FREES  4096
 
@@ -193,8 +193,7 @@ cache_init(Cache *c, uint32_t cluster_size, uint32_t bytes)
   c->buckets = malloc(sizeof(int) * (size_t) c->nbuckets);
   if (c->slots == NULL || c->buckets == NULL)
     return -ENOMEM;
-  for (int i = 0; i < c->nbuckets; i++)
-    c->buckets[i] = -1;
+  memset(c->buckets, 0xff, sizeof(int) * (size_t) c->nbuckets);   /* all -1: empty chains */
   c->nslots = n;
   return 0;
 }
@@ -203,7 +202,7 @@ static void
 cache_destroy(Cache *c)
 {
   if (c->slots != NULL)
-    for (int i = 0; i < c->nslots; i++)
+    for (int i = 0; i < c->nused; i++)   /* slots are taken in order */
       free(c->slots[i].data);
   free(c->slots);
   free(c->buckets);
@@ -763,42 +762,60 @@ map_range(BlockImage *img, uint64_t offset, uint64_t len, Extent *ext)
   return 0;
 }
 
+/* Decompression state reused across the clusters of one request: zlib's
+ * window allocation dominates the cost of small compressed clusters. */
+typedef struct {
+  z_stream z;
+  bool ready;
+  uint8_t *in;
+  size_t in_cap;
+} Inflater;
+
+static void
+inflater_end(Inflater *inf)
+{
+  if (inf->ready)
+    inflateEnd(&inf->z);
+  free(inf->in);
+}
+
 static int
-read_compressed(BlockImage *img, uint64_t entry, uint8_t *out)
+read_compressed(BlockImage *img, Inflater *inf, uint64_t entry, uint8_t *out)
 {
   Qcow2State *s = img->qcow2;
   uint64_t off, bytes;
-  uint8_t *in;
-  z_stream z;
   int ret;
 
   qcow2_compressed_range(entry, s->cluster_bits, &off, &bytes);
   if (bytes > 2 * cs64(s) + 512)
     return corrupt(img, "compressed cluster too large");
-  in = malloc(bytes);
-  if (in == NULL)
-    return -ENOMEM;
-  ret = block_file_pread(img->fd, in, bytes, off);
-  if (ret < 0) {
-    free(in);
+  if (bytes > inf->in_cap) {
+    uint8_t *n = realloc(inf->in, bytes);
+    if (n == NULL)
+      return -ENOMEM;
+    inf->in = n;
+    inf->in_cap = bytes;
+  }
+  ret = block_file_pread(img->fd, inf->in, bytes, off);
+  if (ret < 0)
     return ret;
+  if (!inf->ready) {
+    memset(&inf->z, 0, sizeof(inf->z));
+    if (inflateInit2(&inf->z, -12) != Z_OK)   /* raw deflate, 4 KiB window: what QEMU writes */
+      return -ENOMEM;
+    inf->ready = true;
+  } else if (inflateReset(&inf->z) != Z_OK) {
+    return -EIO;
   }
-  memset(&z, 0, sizeof(z));
-  if (inflateInit2(&z, -12) != Z_OK) {
-    free(in);
-    return -ENOMEM;
-  }
-  z.next_in = in;
-  z.avail_in = (uInt) bytes;
-  z.next_out = out;
-  z.avail_out = s->cluster_size;
-  int zr = inflate(&z, Z_FINISH);
+  inf->z.next_in = inf->in;
+  inf->z.avail_in = (uInt) bytes;
+  inf->z.next_out = out;
+  inf->z.avail_out = s->cluster_size;
+  int zr = inflate(&inf->z, Z_FINISH);
   /* The descriptor rounds up to whole sectors, so trailing input is normal. */
-  if ((zr != Z_STREAM_END && zr != Z_BUF_ERROR) || z.avail_out != 0)
-    ret = -EIO;
-  inflateEnd(&z);
-  free(in);
-  return ret;
+  if ((zr != Z_STREAM_END && zr != Z_BUF_ERROR) || inf->z.avail_out != 0)
+    return -EIO;
+  return 0;
 }
 
 /* ---- reads ------------------------------------------------------------------ */
@@ -807,6 +824,8 @@ int
 qcow2_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offset, size_t len)
 {
   Qcow2State *s = img->qcow2;
+  Inflater inf = { .ready = false };
+  uint8_t *cbuf = NULL;
   size_t done = 0;
   int ret = 0;
 
@@ -816,7 +835,7 @@ qcow2_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
     ret = map_range(img, offset + done, len - done, &ext);
     pthread_mutex_unlock(&s->lock);
     if (ret < 0)
-      return ret;
+      break;
     size_t n = (size_t) ext.bytes;
 
     switch (ext.type) {
@@ -832,30 +851,33 @@ qcow2_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
     case EXT_DATA: {
       struct iovec local[16], *v = local;
       int max = iovcnt > 16 ? iovcnt : 16;
-      if (iovcnt > 16 && (v = malloc(sizeof(*v) * (size_t) iovcnt)) == NULL)
-        return -ENOMEM;
+      if (iovcnt > 16 && (v = malloc(sizeof(*v) * (size_t) iovcnt)) == NULL) {
+        ret = -ENOMEM;
+        break;
+      }
       int cnt = block_iov_slice(iov, iovcnt, done, n, v, max);
       ret = block_file_preadv(img, v, cnt, ext.host, n);
       if (v != local)
         free(v);
       break;
     }
-    case EXT_COMPRESSED: {
-      uint8_t *buf = malloc(s->cluster_size);
-      if (buf == NULL)
-        return -ENOMEM;
-      ret = read_compressed(img, ext.entry, buf);
+    case EXT_COMPRESSED:
+      if (cbuf == NULL && (cbuf = malloc(s->cluster_size)) == NULL) {
+        ret = -ENOMEM;
+        break;
+      }
+      ret = read_compressed(img, &inf, ext.entry, cbuf);
       if (ret == 0)
-        block_iov_from_buf(iov, iovcnt, done, buf + ((offset + done) & (cs64(s) - 1)), n);
-      free(buf);
+        block_iov_from_buf(iov, iovcnt, done, cbuf + ((offset + done) & (cs64(s) - 1)), n);
       break;
     }
-    }
     if (ret < 0)
-      return ret;
+      break;
     done += n;
   }
-  return 0;
+  inflater_end(&inf);
+  free(cbuf);
+  return ret;
 }
 
 /* ---- writes ------------------------------------------------------------------ */
@@ -881,8 +903,12 @@ read_old_cluster(BlockImage *img, ExtType type, uint64_t entry, uint64_t host, u
   case EXT_ZERO:
     memset(buf, 0, s->cluster_size);
     return 0;
-  case EXT_COMPRESSED:
-    return read_compressed(img, entry, buf);
+  case EXT_COMPRESSED: {
+    Inflater inf = { .ready = false };
+    int ret = read_compressed(img, &inf, entry, buf);
+    inflater_end(&inf);
+    return ret;
+  }
   case EXT_DATA:
     return block_file_pread(img->fd, buf, s->cluster_size, host);
   }
@@ -1213,9 +1239,11 @@ qcow2_flush(BlockImage *img)
 
   pthread_mutex_lock(&s->lock);
   ret = flush_metadata(img, true);
+  pthread_mutex_unlock(&s->lock);
+  /* Metadata order is settled inside flush_metadata; this last sync is for
+   * the guest's data, and other requests may proceed meanwhile. */
   if (ret == 0)
     ret = sync_file(img);
-  pthread_mutex_unlock(&s->lock);
   return ret;
 }
 
@@ -1439,8 +1467,16 @@ qcow2_open(BlockImage *img, char **error)
     block_set_error(error, "'%s': invalid L1 table (size %u, offset 0x%" PRIx64 ")", img->filename, s->l1_size, s->l1_offset);
     return -EINVAL;
   }
+  /* Both tables must lie inside the file: a header claiming more is damaged
+   * (and would make us read megabytes of nothing). */
+  if (s->l1_offset > (uint64_t) st.st_size || (uint64_t) s->l1_size * 8 > (uint64_t) st.st_size - s->l1_offset) {
+    block_set_error(error, "'%s': the L1 table lies past the end of the file (truncated?)", img->filename);
+    return -EINVAL;
+  }
   if (s->reftable_clusters == 0 || (uint64_t) s->reftable_clusters * s->cluster_size > QCOW2_MAX_REFTABLE_BYTES ||
-      s->reftable_offset == 0 || (s->reftable_offset & (cs64(s) - 1))) {
+      s->reftable_offset == 0 || (s->reftable_offset & (cs64(s) - 1)) ||
+      s->reftable_offset > (uint64_t) st.st_size ||
+      (uint64_t) s->reftable_clusters * s->cluster_size > round_up((uint64_t) st.st_size, cs64(s)) - s->reftable_offset) {
     block_set_error(error, "'%s': invalid refcount table", img->filename);
     return -EINVAL;
   }
@@ -1516,9 +1552,15 @@ qcow2_open(BlockImage *img, char **error)
   }
   s->l1_dirty = calloc(((uint64_t) s->l1_size * 8 + TABLE_CHUNK - 1) / TABLE_CHUNK + 1, sizeof(bool));
   s->reftable_dirty = calloc((s->reftable_entries * 8 + TABLE_CHUNK - 1) / TABLE_CHUNK + 1, sizeof(bool));
+  /* GBBLOCK_CACHE_BYTES shrinks both caches: tests use it to make
+   * evictions (and the flushes they force) happen all the time. */
+  uint32_t l2_bytes = L2_CACHE_BYTES, rb_bytes = RB_CACHE_BYTES;
+  const char *env = getenv("GBBLOCK_CACHE_BYTES");
+  if (env != NULL && strtoul(env, NULL, 10) > 0)
+    l2_bytes = rb_bytes = (uint32_t) strtoul(env, NULL, 10);
   if (s->l1_dirty == NULL || s->reftable_dirty == NULL ||
-      cache_init(&s->l2_cache, s->cluster_size, L2_CACHE_BYTES) < 0 ||
-      cache_init(&s->rb_cache, s->cluster_size, RB_CACHE_BYTES) < 0)
+      cache_init(&s->l2_cache, s->cluster_size, l2_bytes) < 0 ||
+      cache_init(&s->rb_cache, s->cluster_size, rb_bytes) < 0)
     return -ENOMEM;
 
   if (img->read_only)
@@ -1699,7 +1741,8 @@ count_snapshots(BlockImage *img, CheckState *cs)
     uint16_t id_len = qcow2_be16(sh + 12), name_len = qcow2_be16(sh + 14);
     uint32_t extra = qcow2_be32(sh + 36);
     pos += round_up(40 + (uint64_t) extra + id_len + name_len, 8);
-    if ((uint64_t) l1_size * 8 > QCOW2_MAX_L1_BYTES || (l1_off & (cs64(s) - 1))) {
+    if ((uint64_t) l1_size * 8 > QCOW2_MAX_L1_BYTES || (l1_off & (cs64(s) - 1)) ||
+        (l1_off >> s->cluster_bits) + ((uint64_t) l1_size * 8 >> s->cluster_bits) >= cs->nclusters) {
       cs->res->corruptions++;
       continue;
     }
@@ -1716,6 +1759,20 @@ count_snapshots(BlockImage *img, CheckState *cs)
   if (s->nb_snapshots > 0)
     count_range(img, cs, s->snapshots_offset, pos - s->snapshots_offset);
   return 0;
+}
+
+typedef struct {
+  uint64_t offset, index;
+} RefEntry;
+
+/* By offset, then by table index, so the first user of a block sorts first. */
+static int
+cmp_ref_entry(const void *a, const void *b)
+{
+  const RefEntry *x = a, *y = b;
+  if (x->offset != y->offset)
+    return x->offset < y->offset ? -1 : 1;
+  return x->index < y->index ? -1 : x->index > y->index;
 }
 
 static int
@@ -1762,41 +1819,79 @@ do_check(BlockImage *img, unsigned fix, BlockCheckResult *res)
     return ret;
   }
 
+  /* Two table entries naming the same refcount block: all but the first are
+   * bogus (the block's refcount would be 2); skip their ranges instead of
+   * reading the block again and again. */
+  bool *dup = calloc(s->reftable_entries + 1, sizeof(bool));
+  RefEntry *sorted = malloc((s->reftable_entries + 1) * sizeof(RefEntry));
+  if (dup == NULL || sorted == NULL) {
+    free(dup);
+    free(sorted);
+    free(cs.refs);
+    return -ENOMEM;
+  }
+  uint64_t nsorted = 0;
+  for (uint64_t i = 0; i < s->reftable_entries; i++)
+    if ((s->reftable[i] & QCOW2_REFT_OFFSET_MASK) != 0)
+      sorted[nsorted++] = (RefEntry) { s->reftable[i] & QCOW2_REFT_OFFSET_MASK, i };
+  qsort(sorted, nsorted, sizeof(RefEntry), cmp_ref_entry);
+  for (uint64_t i = 1; i < nsorted; i++) {
+    if (sorted[i].offset == sorted[i - 1].offset) {
+      dup[sorted[i].index] = true;
+      res->corruptions++;
+    }
+  }
+  free(sorted);
+
   /* Compare with the stored refcounts, block by block. */
-  uint64_t limit = s->reftable_entries << s->rb_bits;
-  uint64_t span = cs.nclusters > limit ? cs.nclusters : limit;
-  for (uint64_t c = 0; c < span && ret == 0; c++) {
-    uint64_t ti = c >> s->rb_bits;
-    if (ti >= s->reftable_entries || (s->reftable[ti] & QCOW2_REFT_OFFSET_MASK) == 0 ||
-        !valid_meta_offset(s, s->reftable[ti] & QCOW2_REFT_OFFSET_MASK)) {
+  /* Refcounts past the end of the file matter too (a crash can leave
+   * counted clusters the file never grew to), but only up to the last
+   * refcount block that exists. */
+  uint64_t span = cs.nclusters;
+  for (uint64_t ti = s->reftable_entries; ti > 0; ti--) {
+    if ((s->reftable[ti - 1] & QCOW2_REFT_OFFSET_MASK) != 0) {
+      if ((ti << s->rb_bits) > span)
+        span = ti << s->rb_bits;
+      break;
+    }
+  }
+  uint64_t per_block = 1ull << s->rb_bits;
+  for (uint64_t ti = 0; (ti << s->rb_bits) < span && ret == 0; ti++) {
+    uint64_t first = ti << s->rb_bits;
+    uint64_t end = first + per_block < span ? first + per_block : span;
+    uint64_t off = ti < s->reftable_entries ? s->reftable[ti] & QCOW2_REFT_OFFSET_MASK : 0;
+    if (off == 0 || dup[ti] || !valid_meta_offset(s, off)) {
       /* No block: every cluster in this range must be unreferenced. */
-      uint64_t end = (ti + 1) << s->rb_bits;
-      for (; c < end && c < span; c++)
-        if (c < cs.nclusters && cs.refs[c] > 0)
+      for (uint64_t c = first; c < end && c < cs.nclusters; c++)
+        if (cs.refs[c] > 0)
           res->corruptions++;
-      c--;
       continue;
     }
-    uint64_t stored;
-    ret = get_refcount(img, c, &stored);
-    if (ret < 0)
+    CacheSlot *sl;
+    uint64_t idx;
+    ret = refblock_lookup(img, first, &sl, &idx);
+    if (ret < 0 || sl == NULL)
       break;
-    uint64_t want = c < cs.nclusters ? cs.refs[c] : 0;
-    if (stored == want)
-      continue;
-    if (stored > want) {
-      res->leaks++;
-      if (fix & BLOCK_CHECK_FIX_LEAKS) {
-        ret = update_refcount(img, c, (int64_t) want, true);
-        if (ret == 0)
-          res->leaks_fixed++;
-      }
-    } else {
-      res->corruptions++;
-      if (fix & BLOCK_CHECK_FIX_ERRORS) {
-        ret = update_refcount(img, c, (int64_t) want, true);
-        if (ret == 0)
-          res->corruptions_fixed++;
+    for (uint64_t c = first; c < end && ret == 0; c++) {
+      /* update_refcount below finds this same block in the cache, so sl stays valid. */
+      uint64_t stored = qcow2_refcount_get(sl->data, s->refcount_order, c - first);
+      uint64_t want = c < cs.nclusters ? cs.refs[c] : 0;
+      if (stored == want)
+        continue;
+      if (stored > want) {
+        res->leaks++;
+        if (fix & BLOCK_CHECK_FIX_LEAKS) {
+          ret = update_refcount(img, c, (int64_t) want, true);
+          if (ret == 0)
+            res->leaks_fixed++;
+        }
+      } else {
+        res->corruptions++;
+        if (fix & BLOCK_CHECK_FIX_ERRORS) {
+          ret = update_refcount(img, c, (int64_t) want, true);
+          if (ret == 0)
+            res->corruptions_fixed++;
+        }
       }
     }
   }
@@ -1808,6 +1903,7 @@ do_check(BlockImage *img, unsigned fix, BlockCheckResult *res)
     }
   }
   free(cs.refs);
+  free(dup);
   if (ret == 0 && fix && !img->read_only)
     ret = flush_metadata(img, true);
   if (ret == 0 && fix && !img->read_only)

@@ -92,11 +92,16 @@ test_crash_rounds(void)
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
 
     g_autofree char *seed = g_strdup_printf("%u", (guint) r * 7919u + 1);
+    /* Every other set of three rounds (one per cluster size) runs the
+     * writer with tiny caches, so evictions force metadata flushes in the
+     * middle of requests too. */
+    gboolean tiny = (r / 3) % 2 == 1;
     const char *argv[] = { self, "--writer", path, seed, NULL };
     GPid pid;
     int out_fd;
     g_autoptr(GError) gerr = NULL;
-    g_assert_true(g_spawn_async_with_pipes(NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+    g_auto(GStrv) envp = tiny ? g_environ_setenv(g_get_environ(), "GBBLOCK_CACHE_BYTES", "4096", TRUE) : g_get_environ();
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                            &pid, NULL, &out_fd, NULL, &gerr));
     char ready = 0;
     g_assert_cmpint(read(out_fd, &ready, 1), ==, 1);
@@ -112,14 +117,20 @@ test_crash_rounds(void)
 
     g_autofree char *out = NULL, *err = NULL;
     int st = bt_runv(&out, &err, qi, "check", path, NULL);
-    g_test_message("round %d (cluster %u): qemu-img check exit %d", r, cs, st);
+    g_test_message("round %d (cluster %u%s): qemu-img check exit %d", r, cs, tiny ? ", tiny caches" : "", st);
     if (st != 0 && st != 3)
       g_error("round %d: qemu-img check found corruption (exit %d):\n%s%s", r, st, out, err);
     if (st == 3)
       total_leaks_rounds++;
-    /* Our check agrees, and repairs the leaks. */
+    /* Our check agrees, and repairs the leaks.  It may find more leaks
+     * than qemu-img: counted clusters past the end of the file (allocated,
+     * then killed before the data extended the file), which qemu-img does
+     * not look at. */
     int ours = bt_runv(NULL, NULL, gi, "check", path, NULL);
-    g_assert_cmpint(ours, ==, st);
+    if (st == 3)
+      g_assert_cmpint(ours, ==, 3);
+    else
+      g_assert_true(ours == 0 || ours == 3);
     g_assert_cmpint(bt_runv(NULL, NULL, gi, "check", "-q", "-r", "leaks", path, NULL), ==, 0);
     g_clear_pointer(&out, g_free);
     st = bt_runv(&out, NULL, qi, "check", path, NULL);

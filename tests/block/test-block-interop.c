@@ -355,10 +355,13 @@ test_write_read_by_qemu(void)
     char *error = NULL;
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
     Writer w = { .size = o.size, .mirror = g_malloc0(o.size) };
+    if (clusters[c] == 512)   /* tiny caches: constant eviction */
+      g_setenv("GBBLOCK_CACHE_BYTES", "2048", TRUE);
     w.img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
     g_assert_nonnull(w.img);
     random_engine_ops(&w, SEED + c, 300, 300000);
     block_close(w.img);
+    g_unsetenv("GBBLOCK_CACHE_BYTES");
 
     assert_qemu_check_clean(path);
     write_mirror(mirror_path, w.mirror, w.size);
@@ -373,6 +376,94 @@ test_write_read_by_qemu(void)
     bt_assert_same(theirs, w.mirror, len);
     g_free(w.mirror);
   }
+  bt_tmpdir_free(dir);
+}
+
+/* Our engine writing into images QEMU made with other refcount widths, and
+ * into raw images, with O_DIRECT on one of them. */
+static void
+test_write_other_layouts(void)
+{
+  static const struct { const char *fmt, *opts; unsigned flags; } cases[] = {
+    { "qcow2", "refcount_bits=1,cluster_size=4k", 0 },
+    { "qcow2", "refcount_bits=8", 0 },
+    { "qcow2", "refcount_bits=64,cluster_size=1k", 0 },
+    { "qcow2", "cluster_size=64k", BLOCK_OPEN_DIRECT },
+    { "raw", NULL, 0 },
+    { "raw", NULL, BLOCK_OPEN_DIRECT },
+  };
+  if (!need_qemu())
+    return;
+  char *dir = bt_tmpdir_new();
+  const char *qi = bt_need_tool("qemu-img");
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *path = g_strdup_printf("%s/l%u.img", dir, i);
+    g_autofree char *mirror_path = g_strdup_printf("%s/l%u.mirror", dir, i);
+    const guint64 size = 6u << 20;
+    if (cases[i].opts)
+      g_assert_cmpint(bt_runv(NULL, NULL, qi, "create", "-q", "-f", cases[i].fmt, "-o", cases[i].opts, path, "6M", NULL), ==, 0);
+    else
+      g_assert_cmpint(bt_runv(NULL, NULL, qi, "create", "-q", "-f", cases[i].fmt, path, "6M", NULL), ==, 0);
+    char *error = NULL;
+    Writer w = { .size = size, .mirror = g_malloc0(size) };
+    BlockFormat fmt = strcmp(cases[i].fmt, "raw") == 0 ? BLOCK_FORMAT_RAW : BLOCK_FORMAT_QCOW2;
+    w.img = block_open_flags(path, fmt, cases[i].flags, &error);
+    if (w.img == NULL)
+      g_error("open %s: %s", path, error);
+    random_engine_ops(&w, SEED + 40 + i, 200, 200000);
+    /* Aligned requests too, which take the O_DIRECT path when enabled. */
+    guint8 *abuf = NULL;
+    if (posix_memalign((void **) &abuf, 4096, 65536) != 0)
+      g_error("out of memory");
+    for (int k = 0; k < 32; k++) {
+      guint64 off = (guint64) g_random_int_range(0, (gint32) (size / 65536)) * 65536;
+      memset(abuf, 0x30 + k, 65536);
+      g_assert_cmpint(block_pwrite(w.img, abuf, 65536, off), ==, 0);
+      memcpy(w.mirror + off, abuf, 65536);
+      g_assert_cmpint(block_pread(w.img, abuf, 65536, off), ==, 0);
+      g_assert_cmpmem(abuf, 65536, w.mirror + off, 65536);
+    }
+    free(abuf);
+    block_close(w.img);
+    if (fmt == BLOCK_FORMAT_QCOW2)
+      assert_qemu_check_clean(path);
+    write_mirror(mirror_path, w.mirror, size);
+    g_autofree char *out = NULL;
+    int st = bt_runv(&out, NULL, qi, "compare", "-f", cases[i].fmt, "-F", "raw", path, mirror_path, NULL);
+    if (st != 0)
+      g_error("case %u: qemu-img compare: %s", i, out);
+    g_free(w.mirror);
+  }
+  bt_tmpdir_free(dir);
+}
+
+/* Internal snapshots: readable, check counts their clusters, writes refused. */
+static void
+test_snapshots_read_only(void)
+{
+  if (!need_qemu())
+    return;
+  char *dir = bt_tmpdir_new();
+  const char *qi = bt_need_tool("qemu-img"), *gi = bt_glassbox_img();
+  g_autofree char *path = g_build_filename(dir, "snap.qcow2", NULL);
+
+  g_assert_cmpint(bt_runv(NULL, NULL, qi, "create", "-q", "-f", "qcow2", path, "8M", NULL), ==, 0);
+  qemu_io_random(path, 8u << 20, 65536, 60, SEED + 50, FALSE);
+  g_assert_cmpint(bt_runv(NULL, NULL, qi, "snapshot", "-c", "first", path, NULL), ==, 0);
+  qemu_io_random(path, 8u << 20, 65536, 60, SEED + 51, FALSE);
+  g_assert_cmpint(bt_runv(NULL, NULL, qi, "snapshot", "-c", "second", path, NULL), ==, 0);
+  qemu_io_random(path, 8u << 20, 65536, 60, SEED + 52, FALSE);
+
+  g_autofree char *out = NULL;
+  int st = bt_runv(&out, NULL, gi, "check", path, NULL);
+  if (st != 0)
+    g_error("glassbox-img check on an image with snapshots: exit %d\n%s", st, out);
+  assert_engine_reads_like_qemu(dir, path);
+  char *error = NULL;
+  BlockImage *img = block_open(path, BLOCK_FORMAT_AUTO, false, &error);
+  g_assert_null(img);
+  g_assert_nonnull(strstr(error, "snapshot"));
+  free(error);
   bt_tmpdir_free(dir);
 }
 
@@ -668,8 +759,13 @@ test_threads(void)
   const int nthreads = 6;
   char *error = NULL;
 
-  for (int round = 0; round < 2; round++) {
-    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = round ? 4096 : 65536 };
+  /* Round 2: 512-byte clusters and caches of a few tables, so L2 tables
+   * and refcount blocks are evicted (and metadata flushed) all the time
+   * while other threads allocate. */
+  for (int round = 0; round < 3; round++) {
+    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = round == 2 ? 512 : round ? 4096 : 65536 };
+    if (round == 2)
+      g_setenv("GBBLOCK_CACHE_BYTES", "4096", TRUE);
     g_unlink(path);
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
     BlockImage *img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
@@ -678,12 +774,13 @@ test_threads(void)
     pthread_t th[6];
     ThreadJob jobs[6];
     for (int i = 0; i < nthreads; i++) {
-      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, round ? 1536 : 12288 };
+      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, round == 2 ? 2560 : round ? 1536 : 12288 };
       pthread_create(&th[i], NULL, thread_writer, &jobs[i]);
     }
     for (int i = 0; i < nthreads; i++)
       pthread_join(th[i], NULL);
     block_close(img);
+    g_unsetenv("GBBLOCK_CACHE_BYTES");
     assert_qemu_check_clean(path);
     write_mirror(mirror_path, mirror, size);
     g_autofree char *out = NULL;
@@ -862,6 +959,8 @@ main(int argc, char **argv)
   g_test_add_func("/block/write/read-by-qemu", test_write_read_by_qemu);
   g_test_add_func("/block/write/over-compressed-and-backing", test_write_over_compressed_and_backing);
   g_test_add_func("/block/v2", test_v2_images);
+  g_test_add_func("/block/write/other-layouts", test_write_other_layouts);
+  g_test_add_func("/block/snapshots-read-only", test_snapshots_read_only);
   g_test_add_func("/block/resize", test_resize);
   g_test_add_func("/block/bad-input", test_bad_input);
   g_test_add_func("/block/threads", test_threads);

@@ -649,6 +649,22 @@ test_bzimage(void)
 	g_rmdir(dir);
 }
 
+/* CMOS: the host's UTC date in BCD, 24-hour mode, battery good, the memory
+ * size firmware would record, and NVRAM that keeps what is written. */
+static void
+test_rtc(void)
+{
+	const char *extra[] = { "--memory", "64", NULL };
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *expect = g_date_time_format(now, "date %Y-%m status-b 02 status-d 80\n"
+	                                                  "memory above 16 MiB: 768 x 64 KiB\nnvram 5a\n");
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("rtc", extra, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpstr(serial, ==, expect);
+}
+
 /* The PVH boot ABI: hvm_start_info with the e820-style memory map, the
  * command line, and the initrd as module 0. */
 static void
@@ -816,6 +832,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/memory-options", test_memory_options);
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
+	g_test_add_func("/vmm/rtc", test_rtc);
 	g_test_add_func("/vmm/pci-enumeration", test_pci_enum);
 	g_test_add_func("/vmm/pci-bar-move", test_bar_move);
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);

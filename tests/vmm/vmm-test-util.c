@@ -165,10 +165,15 @@ api_connect(const char *path)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *greeting = NULL;
 
-	/* The socket appears once the VMM has set the machine up. */
-	for (int i = 0; i < 1000 && !g_file_test(path, G_FILE_TEST_EXISTS); i++)
+	/* The socket appears once the VMM has set the machine up; between its
+	 * bind() and listen() a connection is refused: retry for a while. */
+	for (int i = 0; i < 2000; i++) {
+		g_clear_error(&error);
+		c->conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
+		if (c->conn)
+			break;
 		g_usleep(10000);
-	c->conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
+	}
 	g_assert_no_error(error);
 	g_socket_set_timeout(g_socket_connection_get_socket(c->conn), 20);
 	c->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(c->conn)));
