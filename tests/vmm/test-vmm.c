@@ -313,11 +313,13 @@ test_triple_fault(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("triple-fault", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autoptr(JsonObject) r = NULL;
 	g_autofree char *serial = NULL;
 	JsonObject *ev;
 	int status = -1;
 
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
 	ev = api_wait_event(api, "GUEST_RESET", 30000);
 	g_assert_nonnull(ev);
 	assert_contains(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"),
@@ -334,10 +336,12 @@ test_sigterm(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autoptr(JsonObject) r = NULL;
 	JsonObject *ev;
 	int status = -1;
 
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
 	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
 	g_subprocess_send_signal(run->proc, SIGTERM);
 	ev = api_wait_event(api, "STOP", 10000);
@@ -542,11 +546,13 @@ test_powerdown(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("keyboard", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r1 = api_call(api, "resume");
+	g_autoptr(JsonObject) r1 = NULL;
 	g_autoptr(JsonObject) r2 = NULL;
 	g_autofree char *serial = NULL;
 	int status = -1;
 
+	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
 	g_assert_true(vmm_wait_serial(run, "keyboard ready", 30000));
 	r2 = api_call(api, "powerdown");
 	g_assert_true(json_object_has_member(r2, "return"));
@@ -569,11 +575,13 @@ test_hostile_guest(void)
 	const char *extra[] = { con_arg, NULL };
 	g_autoptr(VmmRun) run = vmm_spawn("hostile", extra, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r1 = api_call(api, "resume");
+	g_autoptr(JsonObject) r1 = NULL;
 	g_autofree char *serial = NULL;
 	JsonObject *ev;
 	int status = -1, errors = 0;
 
+	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
 	g_assert_true(vmm_wait(run, 60000, &status));
 	g_assert_cmpint(status, ==, 0);
 	serial = vmm_serial(run);
