@@ -1,9 +1,11 @@
 /* machine.c — assemble a PC from the parts and run it.
  *
- * Threads: one per vCPU (kvm/vcpu.c) doing port/MMIO emulation inline, and
- * this main thread running a GLib main loop for everything that waits: the
- * control socket, virtqueue kicks (ioeventfds), interrupt fallbacks, serial
- * input, and events raised by vCPU threads (handed over with idle sources).
+ * Threads: one per vCPU (kvm/vcpu.c) doing port/MMIO emulation inline;
+ * one I/O thread running the virtio devices (kick eventfds, interrupt
+ * fallbacks), so that disk I/O never holds up the control socket; and this
+ * main thread running a GLib main loop for the control socket, serial and
+ * console input, and events raised by the other threads (handed over with
+ * idle sources).
  */
 #include "config.h"
 #include "machine.h"
@@ -37,6 +39,9 @@ struct machine {
 	struct i8042 *kbd;
 	struct rtc *rtc;
 	GPtrArray *virtio;            /* struct virtio_pci * */
+	GMainContext *io_context;     /* the I/O thread's */
+	GMainLoop *io_loop;
+	GThread *io_thread;
 	struct api_server *api;
 	GMainLoop *loop;
 	int serial_out, serial_in;    /* -1: none */
@@ -345,6 +350,41 @@ on_term_signal(gpointer data)
 
 /* ---- build and run ------------------------------------------------------ */
 
+static gpointer
+io_thread_main(gpointer data)
+{
+	struct machine *m = data;
+
+	g_main_context_push_thread_default(m->io_context);
+	g_main_loop_run(m->io_loop);
+	g_main_context_pop_thread_default(m->io_context);
+	return NULL;
+}
+
+static gboolean
+io_thread_quit(gpointer data)
+{
+	g_main_loop_quit(data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+io_thread_stop(struct machine *m)
+{
+	GSource *quit;
+
+	if (m->io_thread == NULL)
+		return;
+	/* Quit from inside the loop: a g_main_loop_quit() that came before
+	 * the thread reached g_main_loop_run() would be lost. */
+	quit = g_idle_source_new();
+	g_source_set_callback(quit, io_thread_quit, m->io_loop, NULL);
+	g_source_attach(quit, m->io_context);
+	g_source_unref(quit);
+	g_thread_join(m->io_thread);
+	m->io_thread = NULL;
+}
+
 struct machine *
 machine_new(const struct vmm_options *opts, GError **error)
 {
@@ -355,6 +395,8 @@ machine_new(const struct vmm_options *opts, GError **error)
 	m->serial_out = m->serial_in = m->console_out = m->console_in = -1;
 	m->virtio = g_ptr_array_new();
 	m->exit_status = 0;
+	m->io_context = g_main_context_new();
+	m->io_loop = g_main_loop_new(m->io_context, FALSE);
 
 	m->vm = vm_create(opts->cpus, opts->memory_mib << 20, opts->hugepages, opts->ksm, error);
 	if (m->vm == NULL)
@@ -387,7 +429,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "--disk %s", msg);
 			goto fail;
 		}
-		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, vdev, NULL, error);
+		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, vdev, m->io_context, error);
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
@@ -396,13 +438,13 @@ machine_new(const struct vmm_options *opts, GError **error)
 		struct virtio_pci *vp;
 
 		m->console = virtio_console_new(m->console_out);
-		vp = virtio_pci_create(m->vm, m->pci, m->console, NULL, error);
+		vp = virtio_pci_create(m->vm, m->pci, m->console, m->io_context, error);
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
 	}
 	if (opts->rng) {
-		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, virtio_rng_new(), NULL, error);
+		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, virtio_rng_new(), m->io_context, error);
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
@@ -447,6 +489,7 @@ machine_run(struct machine *m)
 	m->sigterm_watch = g_unix_signal_add(SIGTERM, on_term_signal, m);
 	m->sigint_watch = g_unix_signal_add(SIGINT, on_term_signal, m);
 
+	m->io_thread = g_thread_new("virtio-io", io_thread_main, m);
 	m->start_us = g_get_monotonic_time();
 	/* --paused: the threads park before their first KVM_RUN. */
 	m->vm->pause_requested = m->opts.paused;
@@ -477,6 +520,8 @@ machine_free(struct machine *m)
 		return;
 	if (m->vm)
 		vcpus_stop(m->vm);
+	/* The devices' sources run in the I/O thread: stop it before they go. */
+	io_thread_stop(m);
 	/* Events still queued for the loop refer to m: run them out first. */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
@@ -507,5 +552,7 @@ machine_free(struct machine *m)
 		close(m->console_in);
 	if (m->loop)
 		g_main_loop_unref(m->loop);
+	g_main_loop_unref(m->io_loop);
+	g_main_context_unref(m->io_context);
 	g_free(m);
 }

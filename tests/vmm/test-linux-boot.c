@@ -22,9 +22,11 @@ run_ms(const char *guest)
 	gint64 t0 = g_get_monotonic_time();
 	int status = -1;
 	g_autofree char *serial = vmm_run_guest(guest, NULL, &status);
+	double ms = (g_get_monotonic_time() - t0) / 1000.0;
 
 	g_assert_cmpint(status, ==, 0);
-	return (g_get_monotonic_time() - t0) / 1000.0;
+	g_assert_nonnull(strstr(serial, "\n"));   /* it did print */
+	return ms;
 }
 
 /* Returns the reason to skip, or NULL when guest code runs natively. */
@@ -128,6 +130,7 @@ test_linux_boot(void)
 	api = api_connect(run->socket_path);
 	t0 = g_get_monotonic_time();
 	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
 	g_assert_true(vmm_wait_serial(run, "GLASSBOX-GUEST-DONE", 120000));
 	serial = vmm_serial(run);
 	up = strstr(serial, "GLASSBOX-GUEST-UP ");
@@ -137,7 +140,9 @@ test_linux_boot(void)
 	g_assert_nonnull(strstr(serial, marker));
 	g_assert_nonnull(strstr(serial, "GLASSBOX-GUEST-DONE 0"));
 	r2 = api_call(api, "stop");
+	g_assert_true(json_object_has_member(r2, "return"));
 	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
 }
 
 static void

@@ -2,6 +2,7 @@
  * what it printed, drive it through the control socket, check the disk
  * with QEMU's own tools afterwards. */
 #include <glib/gstdio.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +42,40 @@ test_serial_stdio(void)
 	g_assert_no_error(error);
 	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 0);
 	g_assert_cmpstr(out, ==, "hello from a glassbox guest\n");
+}
+
+/* --serial pty: the VMM names the pseudo-terminal on stderr; whoever opens
+ * it talks to COM1 both ways. */
+static void
+test_serial_pty(void)
+{
+	const char *extra[] = { "--serial", "pty", NULL };
+	g_autoptr(VmmRun) run = vmm_spawn("serial-echo", extra, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = NULL;
+	g_autofree char *err = vmm_stderr(run);
+	g_autofree char *pts = NULL;
+	GString *got = g_string_new(NULL);
+	const char *at = strstr(err, "serial on ");
+	int fd, status = -1;
+
+	g_assert_nonnull(at);
+	pts = g_strndup(at + 10, strcspn(at + 10, "\n"));
+	fd = open(pts, O_RDWR | O_NOCTTY);
+	g_assert_cmpint(fd, >=, 0);
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
+	while (!strstr(got->str, "serial echo ready\n")) {
+		char buf[64];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		g_assert_cmpint(n, >, 0);
+		g_string_append_len(got, buf, n);
+	}
+	g_assert_cmpint(write(fd, "q", 1), ==, 1);
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(fd);
+	g_string_free(got, TRUE);
 }
 
 /* COM1 input is interrupt-driven: bytes on our stdin reach the guest's
@@ -313,11 +348,13 @@ test_triple_fault(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("triple-fault", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autoptr(JsonObject) r = NULL;
 	g_autofree char *serial = NULL;
 	JsonObject *ev;
 	int status = -1;
 
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
 	ev = api_wait_event(api, "GUEST_RESET", 30000);
 	g_assert_nonnull(ev);
 	assert_contains(json_object_get_string_member(json_object_get_object_member(ev, "data"), "detail"),
@@ -334,10 +371,12 @@ test_sigterm(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("hlt-loop", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r = api_call(api, "resume");
+	g_autoptr(JsonObject) r = NULL;
 	JsonObject *ev;
 	int status = -1;
 
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
 	g_assert_true(vmm_wait_serial(run, "hlt loop running", 30000));
 	g_subprocess_send_signal(run->proc, SIGTERM);
 	ev = api_wait_event(api, "STOP", 10000);
@@ -542,11 +581,13 @@ test_powerdown(void)
 {
 	g_autoptr(VmmRun) run = vmm_spawn("keyboard", NULL, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r1 = api_call(api, "resume");
+	g_autoptr(JsonObject) r1 = NULL;
 	g_autoptr(JsonObject) r2 = NULL;
 	g_autofree char *serial = NULL;
 	int status = -1;
 
+	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
 	g_assert_true(vmm_wait_serial(run, "keyboard ready", 30000));
 	r2 = api_call(api, "powerdown");
 	g_assert_true(json_object_has_member(r2, "return"));
@@ -569,11 +610,13 @@ test_hostile_guest(void)
 	const char *extra[] = { con_arg, NULL };
 	g_autoptr(VmmRun) run = vmm_spawn("hostile", extra, TRUE);
 	g_autoptr(ApiClient) api = api_connect(run->socket_path);
-	g_autoptr(JsonObject) r1 = api_call(api, "resume");
+	g_autoptr(JsonObject) r1 = NULL;
 	g_autofree char *serial = NULL;
 	JsonObject *ev;
 	int status = -1, errors = 0;
 
+	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
 	g_assert_true(vmm_wait(run, 60000, &status));
 	g_assert_cmpint(status, ==, 0);
 	serial = vmm_serial(run);
@@ -829,6 +872,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/hello", test_hello);
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
 	g_test_add_func("/vmm/serial-input", test_serial_input);
+	g_test_add_func("/vmm/serial-pty", test_serial_pty);
 	g_test_add_func("/vmm/memory-options", test_memory_options);
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);
