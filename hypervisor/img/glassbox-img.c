@@ -711,9 +711,10 @@ cmd_bench(int argc, char **argv)
            "(starting at offset %" PRIu64 ", step size %" PRIu64 ")\n",
            b.count, write ? "write" : "read", b.size, depth, b.offset, b.step);
 
-  /* Depth is served by threads doing synchronous I/O; more threads than
-   * cores only adds switching, so cap them. */
-  int nthreads = (int) MIN(depth, (gint64) MAX(2, (int) g_get_num_processors()));
+  /* Depth is served by threads doing synchronous I/O (qemu-img keeps up to
+   * 64 in its thread pool).  Past 8, allocating writes only queue on the
+   * metadata lock, so cap there. */
+  int nthreads = (int) MIN(depth, 8);
   const char *env = g_getenv("GLASSBOX_BENCH_THREADS");
   if (env != NULL && atoi(env) > 0)
     nthreads = atoi(env);
