@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,31 @@ block_resolve_backing(const char *image_path, const char *backing)
 
 /* ---- plain file I/O ---------------------------------------------------- */
 
+/* Fault injection for the crash tests (like QEMU's blkdebug): with
+ * GBBLOCK_FAULT_AFTER_WRITES=N in the environment, the process exits at
+ * once instead of issuing its N-th write to any image file.  Everything
+ * written before stays in the page cache, exactly as after a SIGKILL, so a
+ * test can stop the engine at every write in turn. */
+static long fault_after = -1;
+static long write_count;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+
+static void
+fault_init(void)
+{
+  const char *env = getenv("GBBLOCK_FAULT_AFTER_WRITES");
+  if (env != NULL && atol(env) > 0)
+    fault_after = atol(env);
+}
+
+static void
+fault_point(void)
+{
+  pthread_once(&fault_once, fault_init);
+  if (fault_after > 0 && __atomic_add_fetch(&write_count, 1, __ATOMIC_SEQ_CST) >= fault_after)
+    _exit(99);
+}
+
 int
 block_file_pread(int fd, void *buf, size_t len, uint64_t offset)
 {
@@ -111,6 +137,7 @@ block_file_pwrite(int fd, const void *buf, size_t len, uint64_t offset)
 {
   const uint8_t *p = buf;
 
+  fault_point();
   while (len > 0) {
     ssize_t n = pwrite(fd, p, len, (off_t) offset);
     if (n < 0) {
@@ -215,6 +242,8 @@ file_rw_iov(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offse
   }
   cnt = block_iov_slice(iov, iovcnt, 0, len, v, iovcnt > 64 ? iovcnt : 64);
   int fd = img->dfd >= 0 && iov_is_aligned(v, cnt, offset) ? img->dfd : img->fd;
+  if (write)
+    fault_point();
 
   struct iovec *cur = v;
   while (len > 0) {
