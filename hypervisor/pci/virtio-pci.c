@@ -333,7 +333,7 @@ common_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
 		return vp->driver_feature_select < 2 ? (uint32_t) (vp->driver_features >> (32 * vp->driver_feature_select)) : 0;
 	case 0x10: return vp->config_vector;
 	case 0x12: return vp->vdev->ops->num_queues;
-	case 0x14: return vp->status | (vp->vdev->broken ? STATUS_DEVICE_NEEDS_RESET : 0);
+	case 0x14: return vp->status | (__atomic_load_n(&vp->vdev->broken, __ATOMIC_ACQUIRE) ? STATUS_DEVICE_NEEDS_RESET : 0);
 	case 0x15: return 0;           /* config_generation: our config never changes */
 	case 0x16: return vp->queue_select;
 	case 0x18: return vq ? vq->size : 0;
@@ -519,8 +519,9 @@ bar_update(struct pci_device *dev, int bar, uint64_t addr, bool mapped)
 {
 	struct virtio_pci *vp = dev->opaque;
 
-	pthread_mutex_lock(&vp->lock);
+	/* Not under vp->lock: MMIO exits take the bus lock, then vp->lock. */
 	bus_move(&vp->vm->mmio, vp->mmio, addr, mapped ? BAR_SIZE : 0);
+	pthread_mutex_lock(&vp->lock);
 	set_ioeventfds(vp, mapped, addr);
 	pthread_mutex_unlock(&vp->lock);
 }
