@@ -11,10 +11,10 @@
  *
  * Notifications are KVM ioeventfds on the notify addresses: a guest write
  * there never leaves the kernel, it just signals the queue's kick eventfd,
- * which the main loop waits on.  Interrupts are the queue's call eventfd:
+ * which a GLib main context (the I/O thread's) waits on.  Interrupts are the queue's call eventfd:
  * with MSI-X enabled and the vector unmasked it is a KVM irqfd routed to
  * that vector's MSI message, so it never passes through us either; masked
- * vectors and legacy INTx fall back to the main loop watching the eventfd.
+ * vectors and legacy INTx fall back to that context watching the eventfd.
  * This file knows PCI, not requests.
  */
 #include "virtio-pci.h"
@@ -94,7 +94,7 @@ struct msix_entry {
 struct queue_irq {
 	uint16_t vector;      /* MSI-X vector the driver chose, or NO_VECTOR */
 	int irqfd_gsi;        /* call_fd is a KVM irqfd on this GSI, or -1 */
-	GSource *watch;       /* …or the main loop watches call_fd */
+	GSource *watch;       /* …or the context watches call_fd */
 };
 
 struct virtio_pci {
@@ -198,7 +198,7 @@ call_ready(gint fd, GIOCondition cond, gpointer data)
 }
 
 /* Decide, per queue, whether its call eventfd is an irqfd or watched by
- * the main loop, and switch if needed.  Caller holds vp->lock. */
+ * the GLib context, and switch if needed.  Caller holds vp->lock. */
 static void
 update_interrupts(struct virtio_pci *vp)
 {
