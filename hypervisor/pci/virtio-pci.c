@@ -11,10 +11,11 @@
  *
  * Notifications are KVM ioeventfds on the notify addresses: a guest write
  * there never leaves the kernel, it just signals the queue's kick eventfd,
- * which a GLib main context (the I/O thread's) waits on.  Interrupts are the queue's call eventfd:
- * with MSI-X enabled and the vector unmasked it is a KVM irqfd routed to
- * that vector's MSI message, so it never passes through us either; masked
- * vectors and legacy INTx fall back to that context watching the eventfd.
+ * which a GLib main context (the VMM's I/O thread) waits on.  Interrupts
+ * are the queue's call eventfd: with MSI-X enabled and the vector unmasked
+ * it is a KVM irqfd routed to that vector's MSI message, so it never passes
+ * through us either; masked vectors and legacy INTx fall back to that
+ * context watching the eventfd.
  * This file knows PCI, not requests.
  */
 #include "virtio-pci.h"
