@@ -49,18 +49,29 @@ bus_move(struct bus *bus, struct bus_device *dev, uint64_t new_base, uint64_t le
 bool
 bus_access(struct bus *bus, uint64_t addr, void *data, unsigned int size, bool is_write)
 {
+	bus_access_fn access = NULL;
+	void *opaque = NULL;
+	uint64_t offset = 0;
+
+	/* Look up under the lock, call without it: a device may itself move a
+	 * BAR (taking the write lock), and devices live as long as the VM. */
 	pthread_rwlock_rdlock(&bus->lock);
 	for (unsigned int i = 0; i < bus->n; i++) {
 		struct bus_device *dev = &bus->devs[i];
 
 		if (dev->len && addr >= dev->base && addr - dev->base < dev->len) {
 			__atomic_fetch_add(&dev->exits, 1, __ATOMIC_RELAXED);
-			dev->access(dev->opaque, addr - dev->base, data, size, is_write);
-			pthread_rwlock_unlock(&bus->lock);
-			return true;
+			access = dev->access;
+			opaque = dev->opaque;
+			offset = addr - dev->base;
+			break;
 		}
 	}
 	pthread_rwlock_unlock(&bus->lock);
+	if (access) {
+		access(opaque, offset, data, size, is_write);
+		return true;
+	}
 	__atomic_fetch_add(&bus->unhandled, 1, __ATOMIC_RELAXED);
 	if (!is_write)
 		memset(data, 0xff, size);   /* an empty ISA/PCI bus floats high */

@@ -186,7 +186,7 @@ vm_request_stop(struct vm *vm, VmStopReason reason, const char *detail)
 
 	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
-		if (v->thread_started && !pthread_equal(v->thread, pthread_self())) {
+		if (__atomic_load_n(&v->thread_started, __ATOMIC_ACQUIRE) && !pthread_equal(v->thread, pthread_self())) {
 			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 		}
@@ -351,7 +351,7 @@ vcpus_start(struct vm *vm, GError **error)
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return false;
 		}
-		v->thread_started = true;
+		__atomic_store_n(&v->thread_started, true, __ATOMIC_RELEASE);
 	}
 	return true;
 }

@@ -11,10 +11,11 @@
  *
  * Notifications are KVM ioeventfds on the notify addresses: a guest write
  * there never leaves the kernel, it just signals the queue's kick eventfd,
- * which the main loop waits on.  Interrupts are the queue's call eventfd:
- * with MSI-X enabled and the vector unmasked it is a KVM irqfd routed to
- * that vector's MSI message, so it never passes through us either; masked
- * vectors and legacy INTx fall back to the main loop watching the eventfd.
+ * which a GLib main context (the VMM's I/O thread) waits on.  Interrupts
+ * are the queue's call eventfd: with MSI-X enabled and the vector unmasked
+ * it is a KVM irqfd routed to that vector's MSI message, so it never passes
+ * through us either; masked vectors and legacy INTx fall back to that
+ * context watching the eventfd.
  * This file knows PCI, not requests.
  */
 #include "virtio-pci.h"
@@ -94,7 +95,7 @@ struct msix_entry {
 struct queue_irq {
 	uint16_t vector;      /* MSI-X vector the driver chose, or NO_VECTOR */
 	int irqfd_gsi;        /* call_fd is a KVM irqfd on this GSI, or -1 */
-	GSource *watch;       /* …or the main loop watches call_fd */
+	GSource *watch;       /* …or the context watches call_fd */
 };
 
 struct virtio_pci {
@@ -198,7 +199,7 @@ call_ready(gint fd, GIOCondition cond, gpointer data)
 }
 
 /* Decide, per queue, whether its call eventfd is an irqfd or watched by
- * the main loop, and switch if needed.  Caller holds vp->lock. */
+ * the GLib context, and switch if needed.  Caller holds vp->lock. */
 static void
 update_interrupts(struct virtio_pci *vp)
 {
@@ -333,7 +334,7 @@ common_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
 		return vp->driver_feature_select < 2 ? (uint32_t) (vp->driver_features >> (32 * vp->driver_feature_select)) : 0;
 	case 0x10: return vp->config_vector;
 	case 0x12: return vp->vdev->ops->num_queues;
-	case 0x14: return vp->status | (vp->vdev->broken ? STATUS_DEVICE_NEEDS_RESET : 0);
+	case 0x14: return vp->status | (__atomic_load_n(&vp->vdev->broken, __ATOMIC_ACQUIRE) ? STATUS_DEVICE_NEEDS_RESET : 0);
 	case 0x15: return 0;           /* config_generation: our config never changes */
 	case 0x16: return vp->queue_select;
 	case 0x18: return vq ? vq->size : 0;
@@ -519,8 +520,9 @@ bar_update(struct pci_device *dev, int bar, uint64_t addr, bool mapped)
 {
 	struct virtio_pci *vp = dev->opaque;
 
-	pthread_mutex_lock(&vp->lock);
+	/* Not under vp->lock: MMIO exits take the bus lock, then vp->lock. */
 	bus_move(&vp->vm->mmio, vp->mmio, addr, mapped ? BAR_SIZE : 0);
+	pthread_mutex_lock(&vp->lock);
 	set_ioeventfds(vp, mapped, addr);
 	pthread_mutex_unlock(&vp->lock);
 }

@@ -22,8 +22,9 @@ virtio_device_set_broken(struct virtio_device *dev, const char *reason)
 {
 	if (dev->broken)
 		return;
-	dev->broken = true;
 	g_strlcpy(dev->broken_reason, reason, sizeof(dev->broken_reason));
+	/* Read without the lock by the transport's status register. */
+	__atomic_store_n(&dev->broken, true, __ATOMIC_RELEASE);
 	if (dev->on_error)
 		dev->on_error(dev, dev->broken_reason, dev->on_error_data);
 }
@@ -88,7 +89,7 @@ virtio_device_reset(struct virtio_device *dev)
 		virtq_reset(&dev->vqs[i]);
 	dev->driver_features = 0;
 	dev->started = false;
-	dev->broken = false;
+	__atomic_store_n(&dev->broken, false, __ATOMIC_RELEASE);
 	dev->broken_reason[0] = '\0';
 	pthread_mutex_unlock(&dev->lock);
 }
