@@ -1,0 +1,15 @@
+/* creator-test-util.h — what the creator tests share: a prepared wizard
+ * model, and a machine created from it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "gb-machine-creator.h"
+
+G_BEGIN_DECLS
+
+GbMachineCreator *creator_test_prepared (GVirConnection   *conn);
+GVirDomain       *creator_test_create   (GbMachineCreator *creator);
+
+G_END_DECLS
