@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "gb-test-utils.h"
 #include "vhost-user-test-util.h"
 
 #define GUEST_TIMEOUT_MS (180 * 1000)   /* one TCG boot, on a loaded machine */
@@ -26,17 +27,11 @@ static void
 build_guest(void)
 {
 	const char *src = g_getenv("G_TEST_SRCDIR");
-	g_autofree char *script = g_build_filename(src, "linux-guest", "build-guest.sh", NULL);
 	g_autofree char *gdir = g_build_filename(src, "vhost-user", "guest", NULL);
-	g_autofree char *out = NULL, *err = NULL;
-	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) env = g_get_environ();
-	const char *scripts[] = { "ext4-fill.sh", "ext4-verify.sh", "zeroes.sh", "read-only.sh", "write-forever.sh" };
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
-	int status;
+	const char *names[] = { "ext4-fill.sh", "ext4-verify.sh", "zeroes.sh", "read-only.sh", "write-forever.sh" };
+	g_autoptr(GPtrArray) scripts = g_ptr_array_new_with_free_func(g_free);
 
-	if (qemu == NULL) {
+	if (!gb_test_have_program("qemu-system-x86_64")) {
 		guest_skip = g_strdup("qemu-system-x86_64 (package qemu-system-x86) is not installed");
 		return;
 	}
@@ -49,25 +44,12 @@ build_guest(void)
 		}
 	}
 
-	guest_dir = g_dir_make_tmp("gb-vhost-guest-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_ptr_array_add(argv, g_strdup(script));
-	g_ptr_array_add(argv, g_strdup(guest_dir));
-	for (unsigned int i = 0; i < G_N_ELEMENTS(scripts); i++)
-		g_ptr_array_add(argv, g_build_filename(gdir, scripts[i], NULL));
-	g_ptr_array_add(argv, NULL);
-	env = g_environ_setenv(env, "GB_GUEST_EXTRA_BINARIES",
-	                       "/sbin/mke2fs /sbin/e2fsck /sbin/fstrim /usr/bin/fallocate", TRUE);
-	if (!g_spawn_sync(NULL, (char **) argv->pdata, env, 0, NULL, NULL, &out, &err, &status, &error)) {
-		guest_skip = g_strdup_printf("cannot run build-guest.sh: %s", error->message);
-		return;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-		guest_skip = g_strstrip(g_strdup(err));
-		return;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		g_error("build-guest.sh failed: %s", err);
+	guest_dir = gb_test_tmpdir_new("gb-vhost-guest-XXXXXX");
+	for (unsigned int i = 0; i < G_N_ELEMENTS(names); i++)
+		g_ptr_array_add(scripts, g_build_filename(gdir, names[i], NULL));
+	g_ptr_array_add(scripts, NULL);
+	gb_test_build_linux_guest(guest_dir, (const char *const *) scripts->pdata,
+	                          "/sbin/mke2fs /sbin/e2fsck /sbin/fstrim /usr/bin/fallocate", &guest_skip);
 }
 
 /* Per test: a private directory, removed at the end. */
@@ -78,19 +60,13 @@ typedef struct {
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-
-	f->dir = g_dir_make_tmp("gb-vhost-XXXXXX", &error);
-	g_assert_no_error(error);
+	f->dir = gb_test_tmpdir_new("gb-vhost-XXXXXX");
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-
-	if (system(cmd) != 0)
-		g_test_message("could not remove %s", f->dir);
+	gb_test_tmpdir_remove(f->dir);
 	g_free(f->dir);
 }
 
@@ -488,11 +464,7 @@ main(int argc, char **argv)
 	g_test_add("/vhost-user/linux/kill-and-restart", Fixture, NULL, fixture_set_up, test_kill_mid_io, fixture_tear_down);
 	status = g_test_run();
 
-	if (guest_dir) {
-		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", guest_dir);
-
-		if (system(cmd) != 0)
-			g_printerr("could not remove %s\n", guest_dir);
-	}
+	if (guest_dir)
+		gb_test_tmpdir_remove(guest_dir);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "gb-test-utils.h"
 #include "vhost-user-test-util.h"
 
 /* The protocol's numbers (QEMU docs/interop/vhost-user.rst). */
@@ -66,13 +67,11 @@ connect_to(const char *path)
 static void
 fixture_set_up(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
 	g_autofree char *content = g_malloc(DISK_SIZE);
 
 	for (int i = 0; i < DISK_SIZE; i++)
 		content[i] = (char) (i * 7 + i / 512);
-	f->dir = g_dir_make_tmp("gb-vhost-proto-XXXXXX", &error);
-	g_assert_no_error(error);
+	f->dir = gb_test_tmpdir_new("gb-vhost-proto-XXXXXX");
 	f->image = g_build_filename(f->dir, "disk.raw", NULL);
 	g_assert_true(g_file_set_contents(f->image, content, DISK_SIZE, NULL));
 	{
@@ -87,15 +86,12 @@ fixture_set_up(Fixture *f, gconstpointer data)
 static void
 fixture_tear_down(Fixture *f, gconstpointer data)
 {
-	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-
 	if (f->sock >= 0)
 		close(f->sock);
 	/* A clean exit (0) also means no leak report from the sanitizers. */
 	g_assert_cmpint(backend_stop(f->backend), ==, 0);
 	backend_free(f->backend);
-	if (system(cmd) != 0)
-		g_test_message("could not remove %s", f->dir);
+	gb_test_tmpdir_remove(f->dir);
 	g_free(f->image);
 	g_free(f->dir);
 }

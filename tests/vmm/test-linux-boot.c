@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gb-test-utils.h"
 #include "vmm-test-util.h"
 
 /* 1M instructions: ~1 ms on hardware KVM, ~1 s when emulated at ~1 µs. */
@@ -63,7 +64,7 @@ run_cmd(const char *const *argv, char **out, int *status)
 static void
 test_linux_boot(void)
 {
-	g_autofree char *reason = NULL, *dir = NULL, *script = NULL, *builder = NULL, *out = NULL;
+	g_autofree char *reason = NULL, *dir = NULL, *script = NULL, *why = NULL;
 	g_autofree char *fsdir = NULL, *marker_file = NULL, *disk = NULL, *kernel = NULL, *initrd = NULL;
 	g_autofree char *marker = NULL, *disk_arg = NULL, *serial = NULL;
 	g_autoptr(VmmRun) run = NULL;
@@ -81,27 +82,16 @@ test_linux_boot(void)
 		return;
 	}
 
-	builder = g_build_filename(g_getenv("G_TEST_SRCDIR"), "linux-guest", "build-guest.sh", NULL);
-	if (!g_file_test(builder, G_FILE_TEST_IS_EXECUTABLE)) {
-		g_test_skip("tests/linux-guest/build-guest.sh is not in this tree");
-		return;
-	}
-	dir = g_dir_make_tmp("gb-linux-XXXXXX", NULL);
+	dir = gb_test_tmpdir_new("gb-linux-XXXXXX");
 	marker = g_strdup_printf("GLASSBOX-DISK-MARKER-%08x", g_random_int());
 
 	/* The guest mounts the virtio disk and prints what it finds. */
 	script = g_build_filename(dir, "check-disk", NULL);
 	g_assert_true(g_file_set_contents(script,
 		"#!/bin/sh\nmount -t ext4 /dev/vda /mnt && cat /mnt/marker && umount /mnt\n", -1, NULL));
-	{
-		const char *argv[] = { builder, dir, script, NULL };
-		g_assert_true(run_cmd(argv, &out, &status));
-		if (status == 77) {
-			g_autofree char *why = g_strdup_printf("cannot build the Linux guest: %s", out);
-			g_test_skip(why);
-			return;
-		}
-		g_assert_cmpint(status, ==, 0);
+	if (!gb_test_build_linux_guest(dir, (const char *const[]) { script, NULL }, NULL, &why)) {
+		g_test_skip(why);
+		return;
 	}
 	kernel = g_build_filename(dir, "vmlinuz", NULL);
 	initrd = g_build_filename(dir, "initramfs.img", NULL);

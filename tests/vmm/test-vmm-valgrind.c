@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gb-test-utils.h"
 #include "vmm-test-util.h"
 
 typedef void (*Driver)(const char *socket_path);
@@ -24,7 +25,7 @@ memcheck_driven(const char *guest, const char *const *extra_args, Driver drive)
 		g_test_skip("valgrind is not installed");
 		return;
 	}
-	dir = g_dir_make_tmp("gb-vg-XXXXXX", NULL);
+	dir = gb_test_tmpdir_new("gb-vg-XXXXXX");
 	log = g_build_filename(dir, "valgrind.log", NULL);
 	log_arg = g_strconcat("--log-file=", log, NULL);
 	sock = g_build_filename(dir, "api.sock", NULL);
@@ -49,8 +50,7 @@ memcheck_driven(const char *guest, const char *const *extra_args, Driver drive)
 	if (g_subprocess_get_exit_status(p) != 0)
 		g_error("valgrind reported problems (exit %d):\n%s", g_subprocess_get_exit_status(p), report);
 	g_assert_nonnull(strstr(report, "ERROR SUMMARY: 0 errors"));
-	g_unlink(log);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
@@ -84,7 +84,7 @@ test_control_socket(void)
 static void
 test_virtio_blk(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vg-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vg-XXXXXX");
 	g_autofree char *disk = g_build_filename(dir, "d.raw", NULL);
 	g_autofree char *disk_arg = NULL;
 
@@ -92,20 +92,18 @@ test_virtio_blk(void)
 	g_assert_cmpint(truncate(disk, 8 << 20), ==, 0);
 	disk_arg = g_strconcat("--disk=path=", disk, ",format=raw,serial=vg", NULL);
 	memcheck("virtio-blk", (const char *const[]) { disk_arg, NULL });
-	g_unlink(disk);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
 test_hostile(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vg-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vg-XXXXXX");
 	g_autofree char *con = g_build_filename(dir, "con.txt", NULL);
 	g_autofree char *con_arg = g_strconcat("--console=file=", con, NULL);
 
 	memcheck("hostile", (const char *const[]) { con_arg, NULL });
-	g_unlink(con);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 int

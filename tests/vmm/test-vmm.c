@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gb-test-utils.h"
 #include "vmm-test-util.h"
 
 static void
@@ -149,7 +150,7 @@ make_disk(const char *dir, const char *name, const char *sector0, gsize size)
 static void
 test_pci_enum(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *disk = make_disk(dir, "d.raw", "x", 1 << 20);
 	g_autofree char *disk_arg = g_strconcat("--disk=path=", disk, ",format=raw", NULL);
 	g_autofree char *con = g_build_filename(dir, "console.txt", NULL);
@@ -174,9 +175,7 @@ test_pci_enum(void)
 	                        "caps common@bar0+0000 notify@bar0+3000 isr@bar0+1000 pci-cfg@bar0+0000 msix/2 numq 1\n");
 	assert_contains(serial, "pci scan done");
 	g_assert_null(strstr(serial, "pci 00:04.0"));
-	g_unlink(disk);
-	g_unlink(con);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* The guest moves a BAR: registers and notifications follow it, and the
@@ -216,7 +215,7 @@ test_virtio_blk_qcow2(void)
 		g_test_skip("qemu-img/qemu-io not installed: they are the independent check of the qcow2 file");
 		return;
 	}
-	dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	raw = make_disk(dir, "s.raw", "GLASSBOX-SECTOR0 marker", 16 << 20);
 	qcow2 = g_build_filename(dir, "d.qcow2", NULL);
 	{
@@ -252,15 +251,13 @@ test_virtio_blk_qcow2(void)
 		g_assert_null(strstr(out3, "verification failed"));
 		assert_contains(out3, "read 4096/4096 bytes at offset 1048576");
 	}
-	g_unlink(raw);
-	g_unlink(qcow2);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
 test_virtio_blk_readonly(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *disk = make_disk(dir, "ro.raw", "READ-ONLY-SECTOR", 4 << 20);
 	g_autofree char *disk_arg = g_strconcat("--disk=path=", disk, ",format=raw,readonly=on", NULL);
 	const char *extra[] = { disk_arg, NULL };
@@ -277,14 +274,13 @@ test_virtio_blk_readonly(void)
 	g_assert_true(g_file_get_contents(disk, &contents, &len, NULL));
 	for (gsize i = 1 << 20; i < (1 << 20) + 4096; i++)
 		g_assert_cmpint(contents[i], ==, 0);
-	g_unlink(disk);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
 test_virtio_console(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *con = g_build_filename(dir, "console.txt", NULL);
 	g_autofree char *con_arg = g_strconcat("--console=file=", con, NULL);
 	const char *extra[] = { con_arg, NULL };
@@ -296,8 +292,7 @@ test_virtio_console(void)
 	assert_contains(serial, "console write done");
 	g_assert_true(g_file_get_contents(con, &text, NULL, NULL));
 	g_assert_cmpstr(text, ==, "hello through virtio-console\n");
-	g_unlink(con);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* --console stdio: hvc0's output is our stdout, our stdin is its input. */
@@ -305,7 +300,7 @@ static void
 test_console_input(void)
 {
 	g_autofree char *vmm = vmm_binary(), *guest = guest_path("console-echo");
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *serial_file = g_build_filename(dir, "serial.txt", NULL);
 	g_autofree char *serial_arg = g_strconcat("--serial=file=", serial_file, NULL);
 	g_autofree char *line = NULL, *serial = NULL;
@@ -325,8 +320,7 @@ test_console_input(void)
 	g_assert_true(g_file_get_contents(serial_file, &serial, NULL, NULL));
 	g_assert_cmpstr(serial, ==, "console waiting for input\nconsole got: ping\n");
 	g_object_unref(out);
-	g_unlink(serial_file);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
@@ -604,7 +598,7 @@ test_powerdown(void)
 static void
 test_hostile_guest(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *con = g_build_filename(dir, "console.txt", NULL);
 	g_autofree char *con_arg = g_strconcat("--console=file=", con, NULL);
 	const char *extra[] = { con_arg, NULL };
@@ -637,8 +631,7 @@ test_hostile_guest(void)
 		errors++;
 	}
 	g_assert_cmpint(errors, ==, 2);
-	g_unlink(con);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* A run that must fail before the guest starts: exit status 2 and a
@@ -663,7 +656,7 @@ check_fails(const char *const *argv, const char *expect)
 static void
 test_bzimage(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
 	g_autofree char *kernel = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "guests", "bzImage", NULL);
 	g_autofree char *vmm = vmm_binary();
@@ -688,8 +681,7 @@ test_bzimage(void)
 		const char *argv[] = { vmm, "run", "--kernel", kernel, "--cmdline", long_cmdline, "--serial", "none", NULL };
 		check_fails(argv, "accepts a command line of at most 255 bytes");
 	}
-	g_unlink(initrd);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* CMOS: the host's UTC date in BCD, 24-hour mode, battery good, the memory
@@ -713,7 +705,7 @@ test_rtc(void)
 static void
 test_pvh_start_info(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *initrd = g_build_filename(dir, "initrd", NULL);
 	const char *extra[] = { "--initrd", initrd, "--memory", "64", "--cmdline", "pvh says hi", NULL };
 	int status = -1;
@@ -729,8 +721,7 @@ test_pvh_start_info(void)
 	                "000f0000+00010000/reserved 00100000+03f00000/ram\n"
 	                "ram KiB 65151\n"
 	                "modules 1, first 17 bytes: INITRD-MARKER-42\n");
-	g_unlink(initrd);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* Kernels that are not kernels. */
@@ -746,7 +737,7 @@ check_bad_kernel(const char *file, const char *memory, const char *expect)
 static void
 test_bad_kernels(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *text = g_build_filename(dir, "notes.txt", NULL);
 	g_autofree char *trunc = g_build_filename(dir, "truncated.elf", NULL);
 	g_autofree char *big = g_build_filename(dir, "big-bzImage", NULL);
@@ -793,17 +784,14 @@ test_bad_kernels(void)
 	check_bad_kernel(big, "128", "truncated bzImage");
 
 	check_bad_kernel("/nonexistent/vmlinuz", "32", "/nonexistent/vmlinuz");
-	g_unlink(text);
-	g_unlink(trunc);
-	g_unlink(big);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 /* --config: the JSON form the app writes. */
 static void
 test_config_json(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("gb-vmm-XXXXXX", NULL);
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
 	g_autofree char *cfg = g_build_filename(dir, "machine.json", NULL);
 	g_autofree char *serial_file = g_build_filename(dir, "serial.txt", NULL);
 	g_autofree char *hello = guest_path("hello");
@@ -828,9 +816,7 @@ test_config_json(void)
 	check_fails(argv, "\"kernel\" must be a string");
 	g_assert_true(g_file_set_contents(cfg, "{\"kernel\": \"k\", \"disks\": [{\"format\": \"raw\"}]}", -1, NULL));
 	check_fails(argv, "a disk has no \"path\"");
-	g_unlink(cfg);
-	g_unlink(serial_file);
-	g_rmdir(dir);
+	gb_test_tmpdir_remove(dir);
 }
 
 static void
