@@ -435,13 +435,13 @@ msg_take_fd(struct vhost_user_msg *msg)
 	return fd;
 }
 
+/* Moves all @len bytes through the socket, across short transfers and
+ * signals; false on end of file or an error. */
 static bool
-read_full(int fd, void *buf, size_t len)
+transfer_full(int fd, uint8_t *p, size_t len, bool sending)
 {
-	uint8_t *p = buf;
-
 	while (len > 0) {
-		ssize_t n = read(fd, p, len);
+		ssize_t n = sending ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -451,6 +451,12 @@ read_full(int fd, void *buf, size_t len)
 		len -= (size_t) n;
 	}
 	return true;
+}
+
+static bool
+read_full(int fd, void *buf, size_t len)
+{
+	return transfer_full(fd, buf, len, false);
 }
 
 /* Reads one request.  False on end of file, a read error, or a header we
@@ -523,26 +529,13 @@ send_reply(struct vhost_user_server *s, uint32_t request, const void *payload, u
 		struct vhost_user_header hdr;
 		uint8_t payload[sizeof(struct vhost_user_config)];
 	} __attribute__((packed)) reply;
-	const uint8_t *p = (const uint8_t *) &reply;
-	size_t len = sizeof(reply.hdr) + size;
 
 	g_assert(size <= sizeof(reply.payload));
 	reply.hdr.request = request;
 	reply.hdr.flags = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY;
 	reply.hdr.size = size;
 	memcpy(reply.payload, payload, size);
-
-	while (len > 0) {
-		ssize_t n = send(s->conn_fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t) n;
-	}
-	return true;
+	return transfer_full(s->conn_fd, (uint8_t *) &reply, sizeof(reply.hdr) + size, true);
 }
 
 static bool
@@ -578,36 +571,35 @@ ring_of(struct vhost_user_server *s, const struct vhost_user_msg *msg, uint32_t 
 
 /* ---- Request handlers -------------------------------------------------- */
 
+/* SET_FEATURES and SET_PROTOCOL_FEATURES: a u64 of bits, every one of
+ * them among those we offered. */
 static Handled
-handle_set_features(struct vhost_user_server *s, struct vhost_user_msg *msg)
+accept_offered_bits(const struct vhost_user_msg *msg, uint64_t offered, uint64_t *out)
 {
 	uint64_t unknown;
 
 	if (!payload_is(msg, sizeof(uint64_t)))
 		return HANDLED_DROP;
-	unknown = msg->payload.u64 & ~offered_features(s);
+	unknown = msg->payload.u64 & ~offered;
 	if (unknown) {
-		log_msg("SET_FEATURES: feature bits 0x%" G_GINT64_MODIFIER "x were never offered", unknown);
+		log_msg("%s: bits 0x%" G_GINT64_MODIFIER "x were never offered",
+		        request_name(msg->hdr.request), unknown);
 		return HANDLED_FAILED;
 	}
-	s->features = msg->payload.u64;
+	*out = msg->payload.u64;
 	return HANDLED_OK;
+}
+
+static Handled
+handle_set_features(struct vhost_user_server *s, struct vhost_user_msg *msg)
+{
+	return accept_offered_bits(msg, offered_features(s), &s->features);
 }
 
 static Handled
 handle_set_protocol_features(struct vhost_user_server *s, struct vhost_user_msg *msg)
 {
-	uint64_t unknown;
-
-	if (!payload_is(msg, sizeof(uint64_t)))
-		return HANDLED_DROP;
-	unknown = msg->payload.u64 & ~SUPPORTED_PROTOCOL_FEATURES;
-	if (unknown) {
-		log_msg("SET_PROTOCOL_FEATURES: bits 0x%" G_GINT64_MODIFIER "x were never offered", unknown);
-		return HANDLED_FAILED;
-	}
-	s->protocol_features = msg->payload.u64;
-	return HANDLED_OK;
+	return accept_offered_bits(msg, SUPPORTED_PROTOCOL_FEATURES, &s->protocol_features);
 }
 
 /* SET_MEM_TABLE: one fd per region.  All new regions are checked and mapped
