@@ -257,21 +257,34 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 
 /* ---- host side of the serial port ---------------------------------------- */
 
+/* One read from a host input fd: the bytes read (> 0), 0 when there is
+ * nothing to read just now, or -1 at end of file or on an error. */
+static ssize_t
+read_host_input(int fd, uint8_t *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size);
+
+	if (n > 0)
+		return n;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return -1;
+}
+
 static gboolean
 serial_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct machine *m = data;
 	uint8_t buf[64];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = read_host_input(fd, buf, sizeof(buf));
 
-	if (n > 0) {
-		serial_input(m->serial, buf, n);
-		return G_SOURCE_CONTINUE;
+	if (n < 0) {
+		m->serial_in_watch = 0;   /* EOF: nothing more to type */
+		return G_SOURCE_REMOVE;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return G_SOURCE_CONTINUE;
-	m->serial_in_watch = 0;   /* EOF: nothing more to type */
-	return G_SOURCE_REMOVE;
+	if (n > 0)
+		serial_input(m->serial, buf, n);
+	return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -279,16 +292,15 @@ console_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct machine *m = data;
 	uint8_t buf[256];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	ssize_t n = read_host_input(fd, buf, sizeof(buf));
 
-	if (n > 0) {
-		virtio_console_input(m->console, buf, n);
-		return G_SOURCE_CONTINUE;
+	if (n < 0) {
+		m->console_in_watch = 0;
+		return G_SOURCE_REMOVE;
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return G_SOURCE_CONTINUE;
-	m->console_in_watch = 0;
-	return G_SOURCE_REMOVE;
+	if (n > 0)
+		virtio_console_input(m->console, buf, n);
+	return G_SOURCE_CONTINUE;
 }
 
 static bool
