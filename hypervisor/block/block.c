@@ -163,29 +163,6 @@ block_iov_size(const struct iovec *iov, int iovcnt)
   return total;
 }
 
-int
-block_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max)
-{
-  int n = 0;
-
-  for (int i = 0; i < iovcnt && len > 0; i++) {
-    size_t l = iov[i].iov_len;
-    if (skip >= l) {
-      skip -= l;
-      continue;
-    }
-    if (n == max)
-      return -1;
-    size_t take = l - skip < len ? l - skip : len;
-    out[n].iov_base = (uint8_t *) iov[i].iov_base + skip;
-    out[n].iov_len = take;
-    n++;
-    len -= take;
-    skip = 0;
-  }
-  return n;
-}
-
 static void
 iov_walk(const struct iovec *iov, int iovcnt, size_t skip, size_t len,
          void (*fn)(uint8_t *p, size_t l, size_t done, void *data), void *data)
@@ -204,6 +181,37 @@ iov_walk(const struct iovec *iov, int iovcnt, size_t skip, size_t len,
     len -= take;
     skip = 0;
   }
+}
+
+struct slice {
+  struct iovec *out;
+  int max;
+  int n;          /* pieces so far; -1 once they did not fit in max */
+};
+
+static void
+slice_fn(uint8_t *p, size_t l, size_t done, void *data)
+{
+  struct slice *sl = data;
+
+  if (sl->n < 0)
+    return;
+  if (sl->n == sl->max) {
+    sl->n = -1;
+    return;
+  }
+  sl->out[sl->n].iov_base = p;
+  sl->out[sl->n].iov_len = l;
+  sl->n++;
+}
+
+int
+block_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max)
+{
+  struct slice sl = { out, max, 0 };
+
+  iov_walk(iov, iovcnt, skip, len, slice_fn, &sl);
+  return sl.n;
 }
 
 static void memset_fn(uint8_t *p, size_t l, size_t done, void *data) { memset(p, *(int *) data, l); }
