@@ -179,18 +179,43 @@ deliver_slow(struct virtio_pci *vp, unsigned int q)
 	}
 }
 
-struct call_watch {
+/* A queue's eventfd (call or kick) watched from a GLib context. */
+struct queue_watch {
 	struct virtio_pci *vp;
 	unsigned int queue;
 };
 
+/* Reads the eventfd's counter: true when it had been signalled. */
+static bool
+eventfd_fired(int fd)
+{
+	uint64_t n;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n);
+}
+
+/* A source on @context that calls @ready(fd, cond, struct queue_watch *)
+ * whenever @fd is signalled. */
+static GSource *
+watch_queue_fd(struct virtio_pci *vp, unsigned int queue, int fd, GMainContext *context,
+               gboolean (*ready)(gint fd, GIOCondition cond, gpointer data))
+{
+	struct queue_watch *w = g_new(struct queue_watch, 1);
+	GSource *source = g_unix_fd_source_new(fd, G_IO_IN);
+
+	w->vp = vp;
+	w->queue = queue;
+	g_source_set_callback(source, (GSourceFunc) (void (*)(void)) ready, w, g_free);
+	g_source_attach(source, context);
+	return source;
+}
+
 static gboolean
 call_ready(gint fd, GIOCondition cond, gpointer data)
 {
-	struct call_watch *w = data;
-	uint64_t n;
+	struct queue_watch *w = data;
 
-	if (read(fd, &n, sizeof(n)) == sizeof(n)) {
+	if (eventfd_fired(fd)) {
 		pthread_mutex_lock(&w->vp->lock);
 		deliver_slow(w->vp, w->queue);
 		pthread_mutex_unlock(&w->vp->lock);
@@ -225,13 +250,7 @@ update_interrupts(struct virtio_pci *vp)
 			}
 			qi->irqfd_gsi = want_gsi;
 		} else if (!qi->watch) {
-			struct call_watch *w = g_new(struct call_watch, 1);
-
-			w->vp = vp;
-			w->queue = q;
-			qi->watch = g_unix_fd_source_new(call_fd, G_IO_IN);
-			g_source_set_callback(qi->watch, (GSourceFunc) (void (*)(void)) call_ready, w, g_free);
-			g_source_attach(qi->watch, vp->context);
+			qi->watch = watch_queue_fd(vp, q, call_fd, vp->context, call_ready);
 		}
 	}
 }
@@ -259,18 +278,12 @@ update_route(struct virtio_pci *vp, unsigned int v)
 
 /* ---- notifications ------------------------------------------------------ */
 
-struct kick_watch {
-	struct virtio_pci *vp;
-	unsigned int queue;
-};
-
 static gboolean
 kick_ready(gint fd, GIOCondition cond, gpointer data)
 {
-	struct kick_watch *w = data;
-	uint64_t n;
+	struct queue_watch *w = data;
 
-	if (read(fd, &n, sizeof(n)) == sizeof(n))
+	if (eventfd_fired(fd))
 		virtio_device_kick(w->vp->vdev, w->queue);
 	return G_SOURCE_CONTINUE;
 }
@@ -642,7 +655,6 @@ virtio_pci_create(struct vm *vm, struct pci_bus *bus, struct virtio_device *vdev
 
 	for (unsigned int q = 0; q < nq; q++) {
 		struct virtq *vq = &vdev->vqs[q];
-		struct kick_watch *w;
 
 		vq->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		vq->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -651,12 +663,7 @@ virtio_pci_create(struct vm *vm, struct pci_bus *bus, struct virtio_device *vdev
 			            "eventfd: %s", g_strerror(errno));
 			goto fail;
 		}
-		w = g_new(struct kick_watch, 1);
-		w->vp = vp;
-		w->queue = q;
-		vp->kick_sources[q] = g_unix_fd_source_new(vq->kick_fd, G_IO_IN);
-		g_source_set_callback(vp->kick_sources[q], (GSourceFunc) (void (*)(void)) kick_ready, w, g_free);
-		g_source_attach(vp->kick_sources[q], context);
+		vp->kick_sources[q] = watch_queue_fd(vp, q, vq->kick_fd, context, kick_ready);
 	}
 	for (unsigned int v = 0; v < vp->n_vectors; v++) {
 		vp->msix_gsi[v] = vm_alloc_msi_gsi(vm);
