@@ -268,8 +268,10 @@ virtq_notify(struct virtq *vq)
 	return true;
 }
 
-size_t
-iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset, void *buf, size_t len)
+/* Copies between a flat buffer and the bytes of @iov from @offset on, in
+ * the direction @to_iov says; returns how many bytes it copied. */
+static size_t
+iov_copy(const struct iovec *iov, unsigned int n, size_t offset, uint8_t *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
@@ -279,7 +281,12 @@ iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset, void *buf, si
 			continue;
 		}
 		size_t chunk = MIN(iov[i].iov_len - offset, len - done);
-		memcpy((uint8_t *) buf + done, (uint8_t *) iov[i].iov_base + offset, chunk);
+		uint8_t *part = (uint8_t *) iov[i].iov_base + offset;
+
+		if (to_iov)
+			memcpy(part, buf + done, chunk);
+		else
+			memcpy(buf + done, part, chunk);
 		done += chunk;
 		offset = 0;
 	}
@@ -287,19 +294,14 @@ iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset, void *buf, si
 }
 
 size_t
+iov_to_buf(const struct iovec *iov, unsigned int n, size_t offset, void *buf, size_t len)
+{
+	return iov_copy(iov, n, offset, buf, len, false);
+}
+
+size_t
 iov_from_buf(const struct iovec *iov, unsigned int n, size_t offset, const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		size_t chunk = MIN(iov[i].iov_len - offset, len - done);
-		memcpy((uint8_t *) iov[i].iov_base + offset, (const uint8_t *) buf + done, chunk);
-		done += chunk;
-		offset = 0;
-	}
-	return done;
+	/* Only read from: iov_copy() writes to @buf only when !to_iov. */
+	return iov_copy(iov, n, offset, (uint8_t *) buf, len, true);
 }
