@@ -462,15 +462,23 @@ block_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
                                            : raw_preadv(img, iov, iovcnt, offset, len);
 }
 
+/* What every request that changes the image checks first: the image is
+ * writable and the range lies inside it (0, or a negative errno). */
+static int
+check_write(BlockImage *img, uint64_t offset, uint64_t len)
+{
+  if (img->read_only)
+    return -EROFS;
+  return check_range(img, offset, len);
+}
+
 int
 block_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offset)
 {
   size_t len = block_iov_size(iov, iovcnt);
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_pwritev(img, iov, iovcnt, offset, len)
@@ -506,9 +514,7 @@ block_discard(BlockImage *img, uint64_t offset, uint64_t len)
 {
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_discard(img, offset, len)
@@ -520,9 +526,7 @@ block_write_zeroes(BlockImage *img, uint64_t offset, uint64_t len, bool may_unma
 {
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_write_zeroes(img, offset, len, may_unmap)

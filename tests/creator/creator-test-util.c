@@ -22,6 +22,19 @@ creator_test_prepared (GVirConnection *conn)
   return creator;
 }
 
+/* Points @creator at the medium @path and waits for osinfo's answer. */
+gboolean
+creator_test_detect_os (GbMachineCreator  *creator,
+                        const char        *path,
+                        GError           **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gb_machine_creator_set_source_path (creator, path);
+  gb_machine_creator_detect_os_async (creator, NULL, gb_test_store_result, &result);
+  return gb_machine_creator_detect_os_finish (creator, gb_test_wait_result (&result), error);
+}
+
 /* Create (without starting) the machine @creator describes; the test
  * fails when libvirt refuses it. */
 GVirDomain *

@@ -9,7 +9,10 @@
 
 G_BEGIN_DECLS
 
-GbMachineCreator *creator_test_prepared (GVirConnection   *conn);
-GVirDomain       *creator_test_create   (GbMachineCreator *creator);
+GbMachineCreator *creator_test_prepared  (GVirConnection    *conn);
+gboolean          creator_test_detect_os (GbMachineCreator  *creator,
+                                          const char        *path,
+                                          GError           **error);
+GVirDomain       *creator_test_create    (GbMachineCreator  *creator);
 
 G_END_DECLS

@@ -151,7 +151,6 @@ static void
 test_iso_boots (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) detected = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autofree char *guest = g_build_filename (tmpdir, "guest", NULL);
@@ -197,9 +196,7 @@ test_iso_boots (void)
   /* kvm only with VT-x/AMD-V; under PVM (these hosts) TCG. */
   g_assert_cmpint (gb_machine_creator_get_virt_type (creator), ==,
                    host_has_hw_virt () ? GVIR_CONFIG_DOMAIN_VIRT_KVM : GVIR_CONFIG_DOMAIN_VIRT_QEMU);
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, gb_test_store_result, &detected);
-  gb_machine_creator_detect_os_finish (creator, gb_test_wait_result (&detected), &error);
+  creator_test_detect_os (creator, iso, &error);
   g_assert_no_error (error);
   g_assert_nonnull (gb_machine_creator_get_os (creator));
   gb_machine_creator_set_name (creator, "iso-boot");

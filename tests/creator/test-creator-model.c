@@ -80,7 +80,6 @@ static void
 test_detect_debian11 (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *iso = build_iso ("Debian 11.5.0 amd64 n", "debian11.iso");
   g_autofree char *detect_out = NULL;
@@ -96,9 +95,7 @@ test_detect_debian11 (void)
 
   creator = new_prepared_creator ();
   gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_INSTALL_MEDIA);
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, gb_test_store_result, &result);
-  g_assert_true (gb_machine_creator_detect_os_finish (creator, gb_test_wait_result (&result), &error));
+  g_assert_true (creator_test_detect_os (creator, iso, &error));
   g_assert_no_error (error);
 
   os = gb_machine_creator_get_os (creator);
@@ -125,7 +122,6 @@ static void
 test_detect_unknown (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = NULL;
   g_autofree char *iso = NULL;
@@ -141,9 +137,7 @@ test_detect_unknown (void)
     }
 
   creator = new_prepared_creator ();
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, gb_test_store_result, &result);
-  g_assert_false (gb_machine_creator_detect_os_finish (creator, gb_test_wait_result (&result), &error));
+  g_assert_false (creator_test_detect_os (creator, iso, &error));
   g_assert_no_error (error);
   g_assert_false (gb_machine_creator_get_os_detected (creator));
 
