@@ -19,7 +19,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils ovmf seabios
   osinfo-db osinfo-db-tools libosinfo-bin
   # test guests: initramfs and ISO building
-  cpio xorriso isolinux busybox-static kmod xz-utils zstd
+  cpio xorriso isolinux busybox-static kmod xz-utils zstd e2fsprogs util-linux
   # UI tests
   xvfb xauth dbus-x11 dbus fonts-noto-cjk
   # tools the tests compare against / use

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,31 @@ block_resolve_backing(const char *image_path, const char *backing)
 
 /* ---- plain file I/O ---------------------------------------------------- */
 
+/* Fault injection for the crash tests (like QEMU's blkdebug): with
+ * GBBLOCK_FAULT_AFTER_WRITES=N in the environment, the process exits at
+ * once instead of issuing its N-th write to any image file.  Everything
+ * written before stays in the page cache, exactly as after a SIGKILL, so a
+ * test can stop the engine at every write in turn. */
+static long fault_after = -1;
+static long write_count;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+
+static void
+fault_init(void)
+{
+  const char *env = getenv("GBBLOCK_FAULT_AFTER_WRITES");
+  if (env != NULL && atol(env) > 0)
+    fault_after = atol(env);
+}
+
+static void
+fault_point(void)
+{
+  pthread_once(&fault_once, fault_init);
+  if (fault_after > 0 && __atomic_add_fetch(&write_count, 1, __ATOMIC_SEQ_CST) >= fault_after)
+    _exit(99);
+}
+
 int
 block_file_pread(int fd, void *buf, size_t len, uint64_t offset)
 {
@@ -111,6 +137,7 @@ block_file_pwrite(int fd, const void *buf, size_t len, uint64_t offset)
 {
   const uint8_t *p = buf;
 
+  fault_point();
   while (len > 0) {
     ssize_t n = pwrite(fd, p, len, (off_t) offset);
     if (n < 0) {
@@ -136,29 +163,6 @@ block_iov_size(const struct iovec *iov, int iovcnt)
   return total;
 }
 
-int
-block_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max)
-{
-  int n = 0;
-
-  for (int i = 0; i < iovcnt && len > 0; i++) {
-    size_t l = iov[i].iov_len;
-    if (skip >= l) {
-      skip -= l;
-      continue;
-    }
-    if (n == max)
-      return -1;
-    size_t take = l - skip < len ? l - skip : len;
-    out[n].iov_base = (uint8_t *) iov[i].iov_base + skip;
-    out[n].iov_len = take;
-    n++;
-    len -= take;
-    skip = 0;
-  }
-  return n;
-}
-
 static void
 iov_walk(const struct iovec *iov, int iovcnt, size_t skip, size_t len,
          void (*fn)(uint8_t *p, size_t l, size_t done, void *data), void *data)
@@ -177,6 +181,37 @@ iov_walk(const struct iovec *iov, int iovcnt, size_t skip, size_t len,
     len -= take;
     skip = 0;
   }
+}
+
+struct slice {
+  struct iovec *out;
+  int max;
+  int n;          /* pieces so far; -1 once they did not fit in max */
+};
+
+static void
+slice_fn(uint8_t *p, size_t l, size_t done, void *data)
+{
+  struct slice *sl = data;
+
+  if (sl->n < 0)
+    return;
+  if (sl->n == sl->max) {
+    sl->n = -1;
+    return;
+  }
+  sl->out[sl->n].iov_base = p;
+  sl->out[sl->n].iov_len = l;
+  sl->n++;
+}
+
+int
+block_iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len, struct iovec *out, int max)
+{
+  struct slice sl = { out, max, 0 };
+
+  iov_walk(iov, iovcnt, skip, len, slice_fn, &sl);
+  return sl.n;
 }
 
 static void memset_fn(uint8_t *p, size_t l, size_t done, void *data) { memset(p, *(int *) data, l); }
@@ -215,6 +250,8 @@ file_rw_iov(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offse
   }
   cnt = block_iov_slice(iov, iovcnt, 0, len, v, iovcnt > 64 ? iovcnt : 64);
   int fd = img->dfd >= 0 && iov_is_aligned(v, cnt, offset) ? img->dfd : img->fd;
+  if (write)
+    fault_point();
 
   struct iovec *cur = v;
   while (len > 0) {
@@ -425,15 +462,23 @@ block_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
                                            : raw_preadv(img, iov, iovcnt, offset, len);
 }
 
+/* What every request that changes the image checks first: the image is
+ * writable and the range lies inside it (0, or a negative errno). */
+static int
+check_write(BlockImage *img, uint64_t offset, uint64_t len)
+{
+  if (img->read_only)
+    return -EROFS;
+  return check_range(img, offset, len);
+}
+
 int
 block_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offset)
 {
   size_t len = block_iov_size(iov, iovcnt);
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_pwritev(img, iov, iovcnt, offset, len)
@@ -469,9 +514,7 @@ block_discard(BlockImage *img, uint64_t offset, uint64_t len)
 {
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_discard(img, offset, len)
@@ -483,9 +526,7 @@ block_write_zeroes(BlockImage *img, uint64_t offset, uint64_t len, bool may_unma
 {
   int ret;
 
-  if (img->read_only)
-    return -EROFS;
-  ret = check_range(img, offset, len);
+  ret = check_write(img, offset, len);
   if (ret < 0 || len == 0)
     return ret;
   return img->format == BLOCK_FORMAT_QCOW2 ? qcow2_write_zeroes(img, offset, len, may_unmap)

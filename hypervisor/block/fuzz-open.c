@@ -1,12 +1,13 @@
 /* fuzz-open.c — libFuzzer target: open an arbitrary byte string as an image
- * (qcow2 and raw) and read from it.  Any crash, leak or sanitizer report is
- * a bug in the engine.  Backing files are not followed (they would name
+ * (qcow2 and raw) and read from it, then write to it.  Any crash, leak or
+ * sanitizer report is a bug in the engine.  Backing files are not followed (they would name
  * files on the fuzzing host). */
 #include "block.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -51,6 +52,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void) block_check(img, 0, &res, &cerr);
     free(cerr);
     block_close(img);
+  }
+
+  /* Then read-write: a few writes, a discard, zeroes, a flush.  Damaged
+   * metadata must end in an error (and the corrupt bit), never a crash. */
+  {
+    char *error = NULL;
+    BlockImage *img = block_open_flags(path, BLOCK_FORMAT_QCOW2, BLOCK_OPEN_NO_BACKING, &error);
+    free(error);
+    if (img != NULL) {
+      uint64_t vsize = block_size(img);
+      memset(buf, 0x5a, 8192);
+      for (unsigned i = 0; i < 4 && vsize >= 8192; i++) {
+        uint64_t off = ((vsize - 8192) / 4 * i) & ~511ull;
+        if (block_pwrite(img, buf, 8192 - 512 * i, off) < 0)
+          break;
+      }
+      if (vsize >= 1 << 20) {
+        (void) block_discard(img, 0, 1 << 20);
+        (void) block_write_zeroes(img, vsize / 2 & ~511ull, 4096, true);
+      }
+      (void) block_flush(img);
+      block_close(img);
+    }
   }
   close(fd);
   return 0;

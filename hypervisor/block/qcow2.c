@@ -54,6 +54,7 @@
  */
 #include "block-private.h"
 #include "qcow2.h"
+#include "qcow2-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,68 +73,8 @@
 #define TABLE_CHUNK        4096       /* dirty tracking granularity of L1 / refcount table */
 #define MAX_PENDING_FREES  4096
 
-/* ---- metadata caches ----------------------------------------------------- */
-
-typedef struct {
-  uint64_t offset;      /* host offset of the cluster held, valid when used */
-  uint8_t *data;
-  int next;             /* hash chain */
-  bool used, dirty, ref;
-} CacheSlot;
-
-typedef struct {
-  CacheSlot *slots;
-  int nslots, nused, hand;
-  int *buckets;
-  int nbuckets;
-} Cache;
-
-typedef struct {
-  uint64_t offset, bytes;
-} PendingFree;
-
-struct Qcow2State {
-  pthread_mutex_t lock;
-
-  int version;
-  unsigned cluster_bits;
-  uint32_t cluster_size;
-  unsigned l2_bits;             /* log2(entries per L2 table) */
-  unsigned refcount_order;
-  unsigned rb_bits;             /* log2(entries per refcount block) */
-  uint32_t header_length;
-  uint64_t incompat, compat, autoclear;
-  uint32_t nb_snapshots;
-  uint64_t snapshots_offset;
-
-  uint64_t l1_offset;
-  uint32_t l1_size;
-  uint64_t *l1;
-  bool *l1_dirty;               /* per TABLE_CHUNK */
-
-  uint64_t reftable_offset;
-  uint32_t reftable_clusters;
-  uint64_t reftable_entries;
-  uint64_t *reftable;
-  bool *reftable_dirty;
-
-  Cache l2_cache, rb_cache;
-
-  /* Allocator state, in clusters. */
-  uint64_t high_water;          /* nothing at or after this is allocated */
-  uint64_t free_hint;           /* no free cluster before this (with a block) */
-  uint64_t fresh_from;          /* clusters from here on were never written: read as zero */
-
-  PendingFree *frees;
-  size_t nfrees, frees_cap;
-
-  bool broken;                  /* metadata inconsistency found: no more writes */
-};
-
 /* ---- small helpers -------------------------------------------------------- */
 
-static inline uint64_t cs64(const Qcow2State *s) { return s->cluster_size; }
-static inline uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 static int
 corrupt(BlockImage *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -161,17 +102,10 @@ corrupt(BlockImage *img, const char *fmt, ...)
   return -EIO;
 }
 
-static int
-sync_file(BlockImage *img)
+int
+qcow2_sync_file(BlockImage *img)
 {
   return fdatasync(img->fd) < 0 ? -errno : 0;
-}
-
-/* A metadata offset must be cluster-aligned, non-zero and inside the file. */
-static bool
-valid_meta_offset(const Qcow2State *s, uint64_t off)
-{
-  return off != 0 && (off & (cs64(s) - 1)) == 0 && (off >> s->cluster_bits) < s->high_water;
 }
 
 /* ---- cache ------------------------------------------------------------- */
@@ -235,7 +169,6 @@ cache_hash(Cache *c, int idx)
   c->buckets[b] = idx;
 }
 
-static int flush_metadata(BlockImage *img, bool apply_frees);
 
 /* Picks a slot for a new entry (clock algorithm), writing back what it
  * held.  A dirty L2 table may only reach the disk after the refcounts it
@@ -262,7 +195,7 @@ cache_victim(BlockImage *img, Cache *c, int *out)
   if (sl->used && sl->dirty) {
     int ret;
     if (c == &img->qcow2->l2_cache) {
-      ret = flush_metadata(img, false);
+      ret = qcow2_flush_metadata(img, false);
     } else {
       ret = block_file_pwrite(img->fd, sl->data, img->qcow2->cluster_size, sl->offset);
       if (ret == 0)
@@ -381,8 +314,8 @@ cache_write_dirty(BlockImage *img, Cache *c)
 /* ---- refcounts --------------------------------------------------------- */
 
 /* Finds the refcount block covering `cluster`; *slot is NULL when there is none. */
-static int
-refblock_lookup(BlockImage *img, uint64_t cluster, CacheSlot **slot, uint64_t *index)
+int
+qcow2_refblock_lookup(BlockImage *img, uint64_t cluster, CacheSlot **slot, uint64_t *index)
 {
   Qcow2State *s = img->qcow2;
   uint64_t ti = cluster >> s->rb_bits;
@@ -399,12 +332,12 @@ refblock_lookup(BlockImage *img, uint64_t cluster, CacheSlot **slot, uint64_t *i
   return cache_get(img, &s->rb_cache, off, false, slot);
 }
 
-static int
-get_refcount(BlockImage *img, uint64_t cluster, uint64_t *value)
+int
+qcow2_get_refcount(BlockImage *img, uint64_t cluster, uint64_t *value)
 {
   CacheSlot *sl;
   uint64_t idx;
-  int ret = refblock_lookup(img, cluster, &sl, &idx);
+  int ret = qcow2_refblock_lookup(img, cluster, &sl, &idx);
   if (ret < 0)
     return ret;
   *value = sl ? qcow2_refcount_get(sl->data, img->qcow2->refcount_order, idx) : 0;
@@ -422,13 +355,13 @@ note_freed(Qcow2State *s, uint64_t cluster)
 }
 
 /* Adds delta (or sets, when set is true) to the refcount of one cluster. */
-static int
-update_refcount(BlockImage *img, uint64_t cluster, int64_t delta, bool set)
+int
+qcow2_update_refcount(BlockImage *img, uint64_t cluster, int64_t delta, bool set)
 {
   Qcow2State *s = img->qcow2;
   CacheSlot *sl;
   uint64_t idx;
-  int ret = refblock_lookup(img, cluster, &sl, &idx);
+  int ret = qcow2_refblock_lookup(img, cluster, &sl, &idx);
   if (ret < 0)
     return ret;
   if (sl == NULL) {
@@ -477,7 +410,7 @@ queue_free(BlockImage *img, uint64_t offset, uint64_t bytes)
   }
   s->frees[s->nfrees++] = (PendingFree) { offset, bytes };
   if (s->nfrees >= MAX_PENDING_FREES)
-    return flush_metadata(img, true);
+    return qcow2_flush_metadata(img, true);
   return 0;
 }
 
@@ -522,7 +455,7 @@ restart:
    * clusters past the end of the file are possible after a crash). */
   for (uint64_t c = start; c < start + total; c++) {
     uint64_t rc;
-    ret = get_refcount(img, c, &rc);
+    ret = qcow2_get_refcount(img, c, &rc);
     if (ret < 0)
       return ret;
     if (rc != 0) {
@@ -574,7 +507,7 @@ restart:
     s->high_water = start + total;
 
   for (uint64_t c = start; c < start + total; c++) {
-    ret = update_refcount(img, c, 1, true);
+    ret = qcow2_update_refcount(img, c, 1, true);
     if (ret < 0)
       return ret;
   }
@@ -586,19 +519,19 @@ restart:
     uint8_t hdr[12];
 
     ret = cache_write_dirty(img, &s->rb_cache);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret == 0) ret = write_table_chunks(img, new_off, s->reftable, s->reftable_entries, s->reftable_dirty, true);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     qcow2_put64(hdr, new_off);
     qcow2_put32(hdr + 8, (uint32_t) tc);
     if (ret == 0) ret = block_file_pwrite(img->fd, hdr, 12, QCOW2_HDR_REFTABLE_OFFSET);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret < 0)
       return ret;
     s->reftable_offset = new_off;
     s->reftable_clusters = (uint32_t) tc;
     for (uint64_t i = 0; i < old_clusters; i++) {
-      ret = update_refcount(img, (old_off >> s->cluster_bits) + i, -1, false);
+      ret = qcow2_update_refcount(img, (old_off >> s->cluster_bits) + i, -1, false);
       if (ret < 0)
         return ret;
     }
@@ -617,7 +550,7 @@ alloc_cluster(BlockImage *img, uint64_t *out_off)
   while (c < s->high_water) {
     CacheSlot *sl;
     uint64_t idx;
-    int ret = refblock_lookup(img, c, &sl, &idx);
+    int ret = qcow2_refblock_lookup(img, c, &sl, &idx);
     if (ret < 0)
       return ret;
     uint64_t block_end = ((c >> s->rb_bits) + 1) << s->rb_bits;
@@ -1178,8 +1111,8 @@ qcow2_write_zeroes(BlockImage *img, uint64_t offset, uint64_t len, bool may_unma
 
 /* Writes all metadata back in the order described at the top of the file.
  * Lock held. */
-static int
-flush_metadata(BlockImage *img, bool apply_frees)
+int
+qcow2_flush_metadata(BlockImage *img, bool apply_frees)
 {
   Qcow2State *s = img->qcow2;
   int ret;
@@ -1190,25 +1123,25 @@ flush_metadata(BlockImage *img, bool apply_frees)
   /* A. refcount blocks */
   if (cache_any_dirty(&s->rb_cache)) {
     ret = cache_write_dirty(img, &s->rb_cache);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret < 0) return ret;
   }
   /* B. refcount table */
   if (any_dirty(s->reftable_dirty, s->reftable_entries)) {
     ret = write_table_chunks(img, s->reftable_offset, s->reftable, s->reftable_entries, s->reftable_dirty, false);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret < 0) return ret;
   }
   /* C. L2 tables */
   if (cache_any_dirty(&s->l2_cache)) {
     ret = cache_write_dirty(img, &s->l2_cache);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret < 0) return ret;
   }
   /* D. L1 table */
   if (any_dirty(s->l1_dirty, s->l1_size)) {
     ret = write_table_chunks(img, s->l1_offset, s->l1, s->l1_size, s->l1_dirty, false);
-    if (ret == 0) ret = sync_file(img);
+    if (ret == 0) ret = qcow2_sync_file(img);
     if (ret < 0) return ret;
   }
   /* E. deferred frees: the references are gone from the disk now */
@@ -1219,7 +1152,7 @@ flush_metadata(BlockImage *img, bool apply_frees)
       uint64_t first = s->frees[i].offset >> s->cluster_bits;
       uint64_t last = (s->frees[i].offset + s->frees[i].bytes - 1) >> s->cluster_bits;
       for (uint64_t c = first; c <= last; c++) {
-        ret = update_refcount(img, c, -1, false);
+        ret = qcow2_update_refcount(img, c, -1, false);
         if (ret < 0)
           return ret;
       }
@@ -1238,22 +1171,22 @@ qcow2_flush(BlockImage *img)
   int ret;
 
   pthread_mutex_lock(&s->lock);
-  ret = flush_metadata(img, true);
+  ret = qcow2_flush_metadata(img, true);
   pthread_mutex_unlock(&s->lock);
-  /* Metadata order is settled inside flush_metadata; this last sync is for
+  /* Metadata order is settled inside qcow2_flush_metadata; this last sync is for
    * the guest's data, and other requests may proceed meanwhile. */
   if (ret == 0)
-    ret = sync_file(img);
+    ret = qcow2_sync_file(img);
   return ret;
 }
 
 /* ---- resize ---------------------------------------------------------------- */
 
-static int
-write_header_fields(BlockImage *img, uint64_t offset, const uint8_t *buf, size_t len)
+int
+qcow2_write_header_fields(BlockImage *img, uint64_t offset, const uint8_t *buf, size_t len)
 {
   int ret = block_file_pwrite(img->fd, buf, len, offset);
-  return ret < 0 ? ret : sync_file(img);
+  return ret < 0 ? ret : qcow2_sync_file(img);
 }
 
 static int
@@ -1280,12 +1213,12 @@ grow_l1(BlockImage *img, uint64_t new_l1_size)
 
   /* Everything the new table points at must be on disk first. */
   ret = alloc_end_area(img, clusters, &new_off);
-  if (ret == 0) ret = flush_metadata(img, false);
+  if (ret == 0) ret = qcow2_flush_metadata(img, false);
   if (ret == 0) ret = write_table_chunks(img, new_off, l1, new_l1_size, dirty, true);
-  if (ret == 0) ret = sync_file(img);
+  if (ret == 0) ret = qcow2_sync_file(img);
   qcow2_put32(hdr, (uint32_t) new_l1_size);
   qcow2_put64(hdr + 4, new_off);
-  if (ret == 0) ret = write_header_fields(img, QCOW2_HDR_L1_SIZE, hdr, 12);
+  if (ret == 0) ret = qcow2_write_header_fields(img, QCOW2_HDR_L1_SIZE, hdr, 12);
   if (ret < 0) {
     free(l1);
     free(dirty);
@@ -1298,7 +1231,7 @@ grow_l1(BlockImage *img, uint64_t new_l1_size)
   s->l1_size = (uint32_t) new_l1_size;
   s->l1_offset = new_off;
   for (uint64_t i = 0; i < old_clusters && old_off != 0; i++) {
-    ret = update_refcount(img, (old_off >> s->cluster_bits) + i, -1, false);
+    ret = qcow2_update_refcount(img, (old_off >> s->cluster_bits) + i, -1, false);
     if (ret < 0)
       return ret;
   }
@@ -1324,11 +1257,11 @@ qcow2_resize(BlockImage *img, uint64_t new_size, char **error)
     ret = grow_l1(img, need);
   if (ret == 0) {
     qcow2_put64(buf, new_size);
-    ret = write_header_fields(img, QCOW2_HDR_SIZE, buf, 8);
+    ret = qcow2_write_header_fields(img, QCOW2_HDR_SIZE, buf, 8);
   }
   if (ret == 0) {
     img->size = new_size;
-    ret = flush_metadata(img, true);
+    ret = qcow2_flush_metadata(img, true);
   }
   pthread_mutex_unlock(&s->lock);
   if (ret < 0)
@@ -1338,8 +1271,8 @@ qcow2_resize(BlockImage *img, uint64_t new_size, char **error)
 
 /* ---- open / close ---------------------------------------------------------- */
 
-static int
-read_table(int fd, uint64_t off, uint64_t entries, uint64_t **out)
+int
+qcow2_read_table(int fd, uint64_t off, uint64_t entries, uint64_t **out)
 {
   uint8_t *raw = malloc(entries * 8 + 1);
   uint64_t *t = calloc(entries + 1, sizeof(uint64_t));
@@ -1361,7 +1294,6 @@ read_table(int fd, uint64_t off, uint64_t entries, uint64_t **out)
   return 0;
 }
 
-static int repair_refcounts(BlockImage *img, char **error);
 
 int
 qcow2_open(BlockImage *img, char **error)
@@ -1543,9 +1475,9 @@ qcow2_open(BlockImage *img, char **error)
   s->high_water = round_up((uint64_t) st.st_size, cs64(s)) >> s->cluster_bits;
   s->fresh_from = s->high_water;
   s->reftable_entries = (uint64_t) s->reftable_clusters * s->cluster_size / 8;
-  ret = read_table(img->fd, s->l1_offset, s->l1_size, &s->l1);
+  ret = qcow2_read_table(img->fd, s->l1_offset, s->l1_size, &s->l1);
   if (ret == 0)
-    ret = read_table(img->fd, s->reftable_offset, s->reftable_entries, &s->reftable);
+    ret = qcow2_read_table(img->fd, s->reftable_offset, s->reftable_entries, &s->reftable);
   if (ret < 0) {
     block_set_error(error, "Could not read '%s': %s", img->filename, strerror(-ret));
     return ret;
@@ -1581,12 +1513,12 @@ qcow2_open(BlockImage *img, char **error)
      * the bits tells readers their data may be stale, as the spec asks. */
     uint8_t buf[8] = { 0 };
     s->autoclear = 0;
-    ret = write_header_fields(img, QCOW2_HDR_AUTOCLEAR, buf, 8);
+    ret = qcow2_write_header_fields(img, QCOW2_HDR_AUTOCLEAR, buf, 8);
     if (ret < 0)
       return ret;
   }
   if ((s->incompat & QCOW2_INCOMPAT_DIRTY) && !(img->flags & BLOCK_OPEN_CHECK)) {
-    ret = repair_refcounts(img, error);
+    ret = qcow2_repair_refcounts(img, error);
     if (ret < 0)
       return ret;
   }
@@ -1600,7 +1532,7 @@ qcow2_close(BlockImage *img)
 
   if (s->l1 != NULL && s->reftable != NULL && !s->broken) {
     pthread_mutex_lock(&s->lock);
-    (void) flush_metadata(img, true);
+    (void) qcow2_flush_metadata(img, true);
     pthread_mutex_unlock(&s->lock);
   }
   cache_destroy(&s->l2_cache);
@@ -1646,316 +1578,6 @@ qcow2_status(BlockImage *img, uint64_t offset, uint64_t len, uint64_t *pnum, boo
   *allocated = ext.type != EXT_UNALLOC;
   *zero = ext.type == EXT_ZERO || (ext.type == EXT_UNALLOC && img->backing == NULL);
   return 0;
-}
-
-/* ---- check and repair --------------------------------------------------------- */
-
-typedef struct {
-  uint32_t *refs;      /* computed reference count per host cluster */
-  uint64_t nclusters;
-  BlockCheckResult *res;
-} CheckState;
-
-static void
-count_range(BlockImage *img, CheckState *cs, uint64_t off, uint64_t bytes)
-{
-  Qcow2State *s = img->qcow2;
-  if (bytes == 0)
-    return;
-  uint64_t first = off >> s->cluster_bits, last = (off + bytes - 1) >> s->cluster_bits;
-  for (uint64_t c = first; c <= last; c++) {
-    if (c >= cs->nclusters) {
-      cs->res->corruptions++;   /* reference past the end of the file */
-      continue;
-    }
-    if (cs->refs[c] < UINT32_MAX)
-      cs->refs[c]++;
-  }
-}
-
-/* Counts the references from one L1 table (active or a snapshot's). */
-static int
-count_l1(BlockImage *img, CheckState *cs, const uint64_t *l1, uint64_t l1_size, bool active)
-{
-  Qcow2State *s = img->qcow2;
-  uint64_t entries = 1ull << s->l2_bits;
-  uint8_t *t = malloc(s->cluster_size);
-
-  if (t == NULL)
-    return -ENOMEM;
-  for (uint64_t i = 0; i < l1_size; i++) {
-    uint64_t off = l1[i] & QCOW2_OFFSET_MASK;
-    if (off == 0)
-      continue;
-    if ((off & (cs64(s) - 1)) || (off >> s->cluster_bits) >= cs->nclusters) {
-      cs->res->corruptions++;
-      continue;
-    }
-    count_range(img, cs, off, cs64(s));
-    int ret = block_file_pread(img->fd, t, s->cluster_size, off);
-    if (ret < 0) {
-      free(t);
-      return ret;
-    }
-    for (uint64_t j = 0; j < entries; j++) {
-      uint64_t e = qcow2_be64(t + 8 * j);
-      if (e & QCOW2_OFLAG_COMPRESSED) {
-        uint64_t coff, cbytes;
-        qcow2_compressed_range(e, s->cluster_bits, &coff, &cbytes);
-        count_range(img, cs, coff & ~511ull, round_up((coff & 511) + cbytes, 512));
-        if (active) {
-          cs->res->allocated_clusters++;
-          cs->res->compressed_clusters++;
-        }
-        continue;
-      }
-      uint64_t h = e & QCOW2_OFFSET_MASK;
-      if (h == 0)
-        continue;
-      if (h & (cs64(s) - 1)) {
-        cs->res->corruptions++;
-        continue;
-      }
-      count_range(img, cs, h, cs64(s));
-      if (active)
-        cs->res->allocated_clusters++;
-    }
-  }
-  free(t);
-  return 0;
-}
-
-static int
-count_snapshots(BlockImage *img, CheckState *cs)
-{
-  Qcow2State *s = img->qcow2;
-  uint64_t pos = s->snapshots_offset;
-
-  for (uint32_t i = 0; i < s->nb_snapshots; i++) {
-    uint8_t sh[40];
-    int ret = block_file_pread(img->fd, sh, sizeof(sh), pos);
-    if (ret < 0)
-      return ret;
-    uint64_t l1_off = qcow2_be64(sh);
-    uint32_t l1_size = qcow2_be32(sh + 8);
-    uint16_t id_len = qcow2_be16(sh + 12), name_len = qcow2_be16(sh + 14);
-    uint32_t extra = qcow2_be32(sh + 36);
-    pos += round_up(40 + (uint64_t) extra + id_len + name_len, 8);
-    if ((uint64_t) l1_size * 8 > QCOW2_MAX_L1_BYTES || (l1_off & (cs64(s) - 1)) ||
-        (l1_off >> s->cluster_bits) + ((uint64_t) l1_size * 8 >> s->cluster_bits) >= cs->nclusters) {
-      cs->res->corruptions++;
-      continue;
-    }
-    count_range(img, cs, l1_off, (uint64_t) l1_size * 8);
-    uint64_t *l1;
-    ret = read_table(img->fd, l1_off, l1_size, &l1);
-    if (ret < 0)
-      return ret;
-    ret = count_l1(img, cs, l1, l1_size, false);
-    free(l1);
-    if (ret < 0)
-      return ret;
-  }
-  if (s->nb_snapshots > 0)
-    count_range(img, cs, s->snapshots_offset, pos - s->snapshots_offset);
-  return 0;
-}
-
-typedef struct {
-  uint64_t offset, index;
-} RefEntry;
-
-/* By offset, then by table index, so the first user of a block sorts first. */
-static int
-cmp_ref_entry(const void *a, const void *b)
-{
-  const RefEntry *x = a, *y = b;
-  if (x->offset != y->offset)
-    return x->offset < y->offset ? -1 : 1;
-  return x->index < y->index ? -1 : x->index > y->index;
-}
-
-static int
-do_check(BlockImage *img, unsigned fix, BlockCheckResult *res)
-{
-  Qcow2State *s = img->qcow2;
-  CheckState cs = { .res = res };
-  struct stat st;
-  int ret;
-
-  if (!img->read_only) {
-    ret = flush_metadata(img, true);
-    if (ret < 0)
-      return ret;
-  }
-  if (fstat(img->fd, &st) < 0)
-    return -errno;
-  cs.nclusters = round_up((uint64_t) st.st_size, cs64(s)) >> s->cluster_bits;
-  if (cs.nclusters < s->high_water)
-    cs.nclusters = s->high_water;
-  cs.refs = calloc(cs.nclusters + 1, sizeof(uint32_t));
-  if (cs.refs == NULL)
-    return -ENOMEM;
-
-  res->total_clusters = round_up(img->size, cs64(s)) >> s->cluster_bits;
-  count_range(img, &cs, 0, cs64(s));                                    /* header */
-  count_range(img, &cs, s->l1_offset, (uint64_t) s->l1_size * 8);       /* L1 */
-  count_range(img, &cs, s->reftable_offset, (uint64_t) s->reftable_clusters * cs64(s));
-  for (uint64_t i = 0; i < s->reftable_entries; i++) {
-    uint64_t off = s->reftable[i] & QCOW2_REFT_OFFSET_MASK;
-    if (off == 0)
-      continue;
-    if ((off & (cs64(s) - 1)) || (off >> s->cluster_bits) >= cs.nclusters) {
-      res->corruptions++;
-      continue;
-    }
-    count_range(img, &cs, off, cs64(s));
-  }
-  ret = count_l1(img, &cs, s->l1, s->l1_size, true);
-  if (ret == 0)
-    ret = count_snapshots(img, &cs);
-  if (ret < 0) {
-    free(cs.refs);
-    return ret;
-  }
-
-  /* Two table entries naming the same refcount block: all but the first are
-   * bogus (the block's refcount would be 2); skip their ranges instead of
-   * reading the block again and again. */
-  bool *dup = calloc(s->reftable_entries + 1, sizeof(bool));
-  RefEntry *sorted = malloc((s->reftable_entries + 1) * sizeof(RefEntry));
-  if (dup == NULL || sorted == NULL) {
-    free(dup);
-    free(sorted);
-    free(cs.refs);
-    return -ENOMEM;
-  }
-  uint64_t nsorted = 0;
-  for (uint64_t i = 0; i < s->reftable_entries; i++)
-    if ((s->reftable[i] & QCOW2_REFT_OFFSET_MASK) != 0)
-      sorted[nsorted++] = (RefEntry) { s->reftable[i] & QCOW2_REFT_OFFSET_MASK, i };
-  qsort(sorted, nsorted, sizeof(RefEntry), cmp_ref_entry);
-  for (uint64_t i = 1; i < nsorted; i++) {
-    if (sorted[i].offset == sorted[i - 1].offset) {
-      dup[sorted[i].index] = true;
-      res->corruptions++;
-    }
-  }
-  free(sorted);
-
-  /* Compare with the stored refcounts, block by block. */
-  /* Refcounts past the end of the file matter too (a crash can leave
-   * counted clusters the file never grew to), but only up to the last
-   * refcount block that exists. */
-  uint64_t span = cs.nclusters;
-  for (uint64_t ti = s->reftable_entries; ti > 0; ti--) {
-    if ((s->reftable[ti - 1] & QCOW2_REFT_OFFSET_MASK) != 0) {
-      if ((ti << s->rb_bits) > span)
-        span = ti << s->rb_bits;
-      break;
-    }
-  }
-  uint64_t per_block = 1ull << s->rb_bits;
-  for (uint64_t ti = 0; (ti << s->rb_bits) < span && ret == 0; ti++) {
-    uint64_t first = ti << s->rb_bits;
-    uint64_t end = first + per_block < span ? first + per_block : span;
-    uint64_t off = ti < s->reftable_entries ? s->reftable[ti] & QCOW2_REFT_OFFSET_MASK : 0;
-    if (off == 0 || dup[ti] || !valid_meta_offset(s, off)) {
-      /* No block: every cluster in this range must be unreferenced. */
-      for (uint64_t c = first; c < end && c < cs.nclusters; c++)
-        if (cs.refs[c] > 0)
-          res->corruptions++;
-      continue;
-    }
-    CacheSlot *sl;
-    uint64_t idx;
-    ret = refblock_lookup(img, first, &sl, &idx);
-    if (ret < 0 || sl == NULL)
-      break;
-    for (uint64_t c = first; c < end && ret == 0; c++) {
-      /* update_refcount below finds this same block in the cache, so sl stays valid. */
-      uint64_t stored = qcow2_refcount_get(sl->data, s->refcount_order, c - first);
-      uint64_t want = c < cs.nclusters ? cs.refs[c] : 0;
-      if (stored == want)
-        continue;
-      if (stored > want) {
-        res->leaks++;
-        if (fix & BLOCK_CHECK_FIX_LEAKS) {
-          ret = update_refcount(img, c, (int64_t) want, true);
-          if (ret == 0)
-            res->leaks_fixed++;
-        }
-      } else {
-        res->corruptions++;
-        if (fix & BLOCK_CHECK_FIX_ERRORS) {
-          ret = update_refcount(img, c, (int64_t) want, true);
-          if (ret == 0)
-            res->corruptions_fixed++;
-        }
-      }
-    }
-  }
-
-  for (uint64_t c = cs.nclusters; c > 0; c--) {
-    if (cs.refs[c - 1] > 0) {
-      res->image_end_offset = c << s->cluster_bits;
-      break;
-    }
-  }
-  free(cs.refs);
-  free(dup);
-  if (ret == 0 && fix && !img->read_only)
-    ret = flush_metadata(img, true);
-  if (ret == 0 && fix && !img->read_only)
-    ret = sync_file(img);
-  return ret;
-}
-
-int
-qcow2_check(BlockImage *img, unsigned fix, BlockCheckResult *res, char **error)
-{
-  Qcow2State *s = img->qcow2;
-  int ret;
-
-  pthread_mutex_lock(&s->lock);
-  ret = do_check(img, fix, res);
-  if (ret == 0 && (fix & BLOCK_CHECK_FIX_ERRORS) && res->corruptions == res->corruptions_fixed &&
-      (s->incompat & (QCOW2_INCOMPAT_CORRUPT | QCOW2_INCOMPAT_DIRTY))) {
-    uint8_t buf[8];
-    s->incompat &= ~(QCOW2_INCOMPAT_CORRUPT | QCOW2_INCOMPAT_DIRTY);
-    qcow2_put64(buf, s->incompat);
-    ret = write_header_fields(img, QCOW2_HDR_INCOMPAT, buf, 8);
-  }
-  pthread_mutex_unlock(&s->lock);
-  if (ret < 0)
-    block_set_error(error, "Checking '%s' failed: %s", img->filename, strerror(-ret));
-  return ret;
-}
-
-/* An image left dirty by QEMU's lazy_refcounts: rebuild the refcounts from
- * the tables, then clear the bit (as QEMU does when it opens one). */
-static int
-repair_refcounts(BlockImage *img, char **error)
-{
-  Qcow2State *s = img->qcow2;
-  BlockCheckResult res;
-  uint8_t buf[8];
-  int ret;
-
-  memset(&res, 0, sizeof(res));
-  pthread_mutex_lock(&s->lock);
-  ret = do_check(img, BLOCK_CHECK_FIX_LEAKS | BLOCK_CHECK_FIX_ERRORS, &res);
-  if (ret == 0 && res.corruptions != res.corruptions_fixed)
-    ret = -EIO;
-  if (ret == 0) {
-    s->incompat &= ~QCOW2_INCOMPAT_DIRTY;
-    qcow2_put64(buf, s->incompat);
-    ret = write_header_fields(img, QCOW2_HDR_INCOMPAT, buf, 8);
-  }
-  pthread_mutex_unlock(&s->lock);
-  if (ret < 0)
-    block_set_error(error, "'%s' was not closed cleanly and could not be repaired: %s", img->filename, strerror(-ret));
-  return ret;
 }
 
 /* ---- create ------------------------------------------------------------------------ */
@@ -2051,7 +1673,7 @@ qcow2_create(int fd, const char *path, const BlockCreateOptions *opts, char **er
         l2_set(sl, j, (data + j * cs) | QCOW2_OFLAG_COPIED);
     }
     if (ret == 0)
-      ret = flush_metadata(img, true);
+      ret = qcow2_flush_metadata(img, true);
     uint64_t end = s->high_water << cb;
     pthread_mutex_unlock(&s->lock);
 

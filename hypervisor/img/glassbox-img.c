@@ -428,11 +428,37 @@ cmd_check(int argc, char **argv)
   block_close(img);
 
   if (output && strcmp(output, "json") == 0) {
-    printf("{\n    \"image-end-offset\": %" PRIu64 ",\n    \"total-clusters\": %" PRIu64 ",\n"
-           "    \"check-errors\": %" PRIu64 ",\n    \"leaks\": %" PRIu64 ",\n    \"corruptions\": %" PRIu64 ",\n"
-           "    \"allocated-clusters\": %" PRIu64 ",\n    \"filename\": \"%s\",\n    \"format\": \"qcow2\"\n}\n",
-           res.image_end_offset, res.total_clusters, res.check_errors, res.leaks, res.corruptions,
-           res.allocated_clusters, argv[1]);
+    /* qemu-img check --output=json's keys. */
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "image-end-offset");
+    json_builder_add_int_value(b, (gint64) res.image_end_offset);
+    json_builder_set_member_name(b, "total-clusters");
+    json_builder_add_int_value(b, (gint64) res.total_clusters);
+    json_builder_set_member_name(b, "check-errors");
+    json_builder_add_int_value(b, (gint64) res.check_errors);
+    if (res.leaks) {
+      json_builder_set_member_name(b, "leaks");
+      json_builder_add_int_value(b, (gint64) res.leaks);
+    }
+    if (res.corruptions) {
+      json_builder_set_member_name(b, "corruptions");
+      json_builder_add_int_value(b, (gint64) res.corruptions);
+    }
+    json_builder_set_member_name(b, "allocated-clusters");
+    json_builder_add_int_value(b, (gint64) res.allocated_clusters);
+    json_builder_set_member_name(b, "filename");
+    json_builder_add_string_value(b, argv[1]);
+    json_builder_set_member_name(b, "format");
+    json_builder_add_string_value(b, "qcow2");
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 4);
+    g_autofree char *text = json_generator_to_data(gen, NULL);
+    printf("%s\n", text);
   } else if (!quiet) {
     print_check(&res);
   }
@@ -711,9 +737,10 @@ cmd_bench(int argc, char **argv)
            "(starting at offset %" PRIu64 ", step size %" PRIu64 ")\n",
            b.count, write ? "write" : "read", b.size, depth, b.offset, b.step);
 
-  /* Depth is served by threads doing synchronous I/O; more threads than
-   * cores only adds switching, so cap them. */
-  int nthreads = (int) MIN(depth, (gint64) MAX(2, (int) g_get_num_processors()));
+  /* Depth is served by threads doing synchronous I/O (qemu-img keeps up to
+   * 64 in its thread pool).  Past 8, allocating writes only queue on the
+   * metadata lock, so cap there. */
+  int nthreads = (int) MIN(depth, 8);
   const char *env = g_getenv("GLASSBOX_BENCH_THREADS");
   if (env != NULL && atoi(env) > 0)
     nthreads = atoi(env);

@@ -1,4 +1,5 @@
 #include "block-test-util.h"
+#include "gb-test-utils.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -86,24 +87,13 @@ bt_runv(char **out, char **err, ...)
 char *
 bt_tmpdir_new(void)
 {
-  g_autoptr(GError) error = NULL;
-  char *dir = g_dir_make_tmp("gbblock-test-XXXXXX", &error);
-  g_assert_no_error(error);
-  return dir;
+  return gb_test_tmpdir_new("gbblock-test-XXXXXX");
 }
 
 void
 bt_tmpdir_free(char *dir)
 {
-  GDir *d = g_dir_open(dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *p = g_build_filename(dir, name, NULL);
-    g_unlink(p);
-  }
-  if (d)
-    g_dir_close(d);
-  g_rmdir(dir);
+  gb_test_tmpdir_remove(dir);
   g_free(dir);
 }
 

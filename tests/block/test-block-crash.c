@@ -22,9 +22,10 @@
 static int rounds = 5;
 
 /* The writer: fill the stable region, flush, tell the parent, then write,
- * zero, discard and flush at random until killed. */
+ * zero, discard and flush at random until killed (or until the engine's
+ * fault injection stops it). */
 static int
-run_writer(const char *path, guint32 seed)
+run_writer(const char *path, guint32 seed, guint64 stable_bytes)
 {
   char *error = NULL;
   BlockImage *img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
@@ -33,9 +34,9 @@ run_writer(const char *path, guint32 seed)
     return 1;
   }
   guint8 *buf = g_malloc(256 * 1024);
-  memset(buf, STABLE_BYTE, STABLE_BYTES < 256 * 1024 ? STABLE_BYTES : 256 * 1024);
-  for (guint64 off = 0; off < STABLE_BYTES; off += 256 * 1024)
-    if (block_pwrite(img, buf, 256 * 1024, off) != 0)
+  memset(buf, STABLE_BYTE, 256 * 1024);
+  for (guint64 off = 0; off < stable_bytes; off += 256 * 1024)
+    if (block_pwrite(img, buf, MIN(256 * 1024, stable_bytes - off), off) != 0)
       return 1;
   if (block_flush(img) != 0)
     return 1;
@@ -46,7 +47,7 @@ run_writer(const char *path, guint32 seed)
   guint64 size = block_size(img);
   gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
   while (g_get_monotonic_time() < deadline) {
-    guint64 off = STABLE_BYTES + (guint64) g_rand_int_range(rand, 0, (gint32) ((size - STABLE_BYTES) / 512)) * 512;
+    guint64 off = stable_bytes + (guint64) g_rand_int_range(rand, 0, (gint32) ((size - stable_bytes) / 512)) * 512;
     guint64 len = (guint64) g_rand_int_range(rand, 1, 512) * 512;
     if (off + len > size)
       len = size - off;
@@ -96,7 +97,8 @@ test_crash_rounds(void)
      * writer with tiny caches, so evictions force metadata flushes in the
      * middle of requests too. */
     gboolean tiny = (r / 3) % 2 == 1;
-    const char *argv[] = { self, "--writer", path, seed, NULL };
+    g_autofree char *stable = g_strdup_printf("%u", STABLE_BYTES);
+    const char *argv[] = { self, "--writer", path, seed, stable, NULL };
     GPid pid;
     int out_fd;
     g_autoptr(GError) gerr = NULL;
@@ -145,11 +147,72 @@ test_crash_rounds(void)
   bt_tmpdir_free(dir);
 }
 
+/* Stops the writer at its 1st, 2nd, ... write to the image file (the
+ * engine's fault injection), so every point of the flush ordering is hit,
+ * not only the ones a random SIGKILL happens to land on.  After each stop:
+ * no corruption, and the data flushed before it reads back. */
+static void
+test_crash_every_write(void)
+{
+  static const struct { guint32 cluster; const char *cache; } configs[] = {
+    { 65536, NULL }, { 512, "4096" }, { 4096, "8192" },
+  };
+  const char *qi = bt_need_tool("qemu-img"), *qio = bt_need_tool("qemu-io"), *gi = bt_glassbox_img();
+  if (qi == NULL || qio == NULL || gi == NULL)
+    return;
+
+  char *dir = bt_tmpdir_new();
+  g_autofree char *path = g_build_filename(dir, "fault.qcow2", NULL);
+  g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+  const guint64 stable = 32768;
+  /* The default suite takes every 7th write point of the first 420; --rounds
+   * 60 (suite slow) takes every one. */
+  int step = rounds >= 50 ? 1 : 7, last = 420;
+  guint points = 0, ready_points = 0;
+
+  for (guint c = 0; c < G_N_ELEMENTS(configs); c++) {
+    for (int n = 1 + (int) c; n <= last; n += step) {
+      char *error = NULL;
+      BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = 64u << 20, .cluster_size = configs[c].cluster };
+      g_unlink(path);
+      g_assert_cmpint(block_create(path, &o, &error), ==, 0);
+
+      g_autofree char *nstr = g_strdup_printf("%d", n);
+      g_autofree char *sstr = g_strdup_printf("%" G_GUINT64_FORMAT, stable);
+      g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "GBBLOCK_FAULT_AFTER_WRITES", nstr, TRUE);
+      if (configs[c].cache)
+        envp = g_environ_setenv(envp, "GBBLOCK_CACHE_BYTES", configs[c].cache, TRUE);
+      const char *argv[] = { self, "--writer", path, "77", sstr, NULL };
+      g_autofree char *out = NULL;
+      int status;
+      g_autoptr(GError) gerr = NULL;
+      g_assert_true(g_spawn_sync(NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &gerr));
+      g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 99);   /* stopped by the fault, not by an error */
+      gboolean ready = out != NULL && strchr(out, 'R') != NULL;
+
+      g_autofree char *cout = NULL;
+      int st = bt_runv(&cout, NULL, qi, "check", path, NULL);
+      if (st != 0 && st != 3)
+        g_error("cluster %u, stopped before write %d: qemu-img check exit %d:\n%s", configs[c].cluster, n, st, cout);
+      g_assert_cmpint(bt_runv(NULL, NULL, gi, "check", "-q", "-r", "leaks", path, NULL), ==, 0);
+      if (ready) {
+        g_autofree char *cmd = g_strdup_printf("read -q -P 0x%02x 0 %" G_GUINT64_FORMAT, STABLE_BYTE, stable);
+        g_assert_cmpint(bt_runv(NULL, NULL, qio, "-c", cmd, path, NULL), ==, 0);
+        ready_points++;
+      }
+      points++;
+    }
+  }
+  g_test_message("%u stop points checked, %u after the first flush", points, ready_points);
+  g_assert_cmpuint(ready_points, >, points / 2);   /* most stops land in the random phase */
+  bt_tmpdir_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
-  if (argc == 4 && strcmp(argv[1], "--writer") == 0)
-    return run_writer(argv[2], (guint32) strtoul(argv[3], NULL, 10));
+  if (argc == 5 && strcmp(argv[1], "--writer") == 0)
+    return run_writer(argv[2], (guint32) strtoul(argv[3], NULL, 10), g_ascii_strtoull(argv[4], NULL, 10));
 
   g_test_init(&argc, &argv, NULL);
   bt_init(&argc, &argv);
@@ -157,5 +220,6 @@ main(int argc, char **argv)
     if (strcmp(argv[i], "--rounds") == 0)
       rounds = atoi(argv[i + 1]);
   g_test_add_func("/block/crash/sigkill", test_crash_rounds);
+  g_test_add_func("/block/crash/every-write", test_crash_every_write);
   return g_test_run();
 }

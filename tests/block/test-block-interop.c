@@ -386,7 +386,10 @@ test_write_other_layouts(void)
 {
   static const struct { const char *fmt, *opts; unsigned flags; } cases[] = {
     { "qcow2", "refcount_bits=1,cluster_size=4k", 0 },
+    { "qcow2", "refcount_bits=2,cluster_size=512", 0 },
+    { "qcow2", "refcount_bits=4,cluster_size=2k", 0 },
     { "qcow2", "refcount_bits=8", 0 },
+    { "qcow2", "refcount_bits=32,cluster_size=8k", 0 },
     { "qcow2", "refcount_bits=64,cluster_size=1k", 0 },
     { "qcow2", "cluster_size=64k", BLOCK_OPEN_DIRECT },
     { "raw", NULL, 0 },

@@ -24,40 +24,19 @@
 
 #include <libvirt/libvirt.h>
 
+#include "creator-test-util.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-disk-creator.h"
 #include "gb-machine-creator.h"
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 #include "gb-tiny-linux.h"
 
 #define ISO_MARKER "GLASSBOX-ISO-BOOTED"
 
-static gboolean
-have_program (const char *name)
-{
-  g_autofree char *path = g_find_program_in_path (name);
-
-  return path != NULL;
-}
-
 static char *tmpdir;
 static GVirConnection *conn;
 static char *conn_error;
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 static gboolean
 have_connection (void)
@@ -66,19 +45,6 @@ have_connection (void)
     return TRUE;
   g_test_skip (conn_error);
   return FALSE;
-}
-
-static GbMachineCreator *
-prepared_creator (void)
-{
-  GbMachineCreator *creator = gb_machine_creator_new (conn);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  gb_machine_creator_prepare_async (creator, NULL, store_result, &result);
-  g_assert_true (gb_machine_creator_prepare_finish (creator, wait_for (&result), &error));
-  g_assert_no_error (error);
-  return creator;
 }
 
 /* The pty of the domain's first serial port, from its live XML. */
@@ -164,21 +130,6 @@ stop (GVirDomain *domain)
   gvir_domain_delete (domain, 0, NULL);
 }
 
-static char *
-run_shell (const char *cmd,
-           int        *status,
-           char      **err)
-{
-  const char *argv[] = { "bash", "-c", cmd, NULL };
-  char *out = NULL;
-  int wait_status = 0;
-
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, err, &wait_status, NULL));
-  *status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
-  return out;
-}
-
 static gboolean
 host_has_hw_virt (void)
 {
@@ -200,8 +151,6 @@ static void
 test_iso_boots (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) detected = NULL;
-  g_autoptr(GAsyncResult) created = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autofree char *guest = g_build_filename (tmpdir, "guest", NULL);
@@ -209,16 +158,14 @@ test_iso_boots (void)
   g_autofree char *iso = g_build_filename (tmpdir, "boot.iso", NULL);
   g_autofree char *script = g_build_filename (tmpdir, "marker.sh", NULL);
   g_autofree char *cmd = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autofree char *reason = NULL;
   g_autofree char *console = NULL;
   const char *srcdir = g_getenv ("G_TEST_SRCDIR");
   gboolean found;
-  int status;
 
   if (!have_connection ())
     return;
-  if (srcdir == NULL || !have_program ("xorriso") ||
+  if (srcdir == NULL || !gb_test_have_program ("xorriso") ||
       !g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS))
     {
       g_test_skip ("needs G_TEST_SRCDIR, xorriso and isolinux");
@@ -227,20 +174,13 @@ test_iso_boots (void)
 
   /* The guest: Debian's kernel + busybox, running marker.sh. */
   g_assert_true (g_file_set_contents (script, "#!/bin/sh\necho " ISO_MARKER "\n", -1, NULL));
-  cmd = g_strdup_printf ("'%s/linux-guest/build-guest.sh' '%s' '%s'", srcdir, guest, script);
-  out = run_shell (cmd, &status, &err);
-  if (status == 77)
+  if (!gb_test_build_linux_guest (guest, (const char *[]) { script, NULL }, NULL, &reason))
     {
-      g_autofree char *reason = g_strdup_printf ("no test guest: %s", g_strstrip (err));
       g_test_skip (reason);
       return;
     }
-  g_assert_cmpint (status, ==, 0);
 
   /* A bootable CD: isolinux starts that kernel from the ISO itself. */
-  g_free (cmd);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   cmd = g_strdup_printf ("set -e; mkdir -p '%1$s/isolinux'; "
                          "cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 '%1$s/isolinux/'; "
                          "cp '%2$s/vmlinuz' '%1$s/vmlinuz'; cp '%2$s/initramfs.img' '%1$s/initrd.img'; "
@@ -249,17 +189,14 @@ test_iso_boots (void)
                          "xorriso -as mkisofs -quiet -V GLASSBOX_TEST -b isolinux/isolinux.bin -c isolinux/boot.cat "
                          "-no-emul-boot -boot-load-size 4 -boot-info-table -o '%3$s' '%1$s'",
                          tree, guest, iso);
-  out = run_shell (cmd, &status, &err);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (gb_test_run_shell (cmd, NULL, NULL), ==, 0);
 
   /* The wizard's defaults, as a newcomer accepts them. */
-  creator = prepared_creator ();
+  creator = creator_test_prepared (conn);
   /* kvm only with VT-x/AMD-V; under PVM (these hosts) TCG. */
   g_assert_cmpint (gb_machine_creator_get_virt_type (creator), ==,
                    host_has_hw_virt () ? GVIR_CONFIG_DOMAIN_VIRT_KVM : GVIR_CONFIG_DOMAIN_VIRT_QEMU);
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, store_result, &detected);
-  gb_machine_creator_detect_os_finish (creator, wait_for (&detected), &error);
+  creator_test_detect_os (creator, iso, &error);
   g_assert_no_error (error);
   g_assert_nonnull (gb_machine_creator_get_os (creator));
   gb_machine_creator_set_name (creator, "iso-boot");
@@ -267,10 +204,7 @@ test_iso_boots (void)
     gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
   gb_machine_creator_set_memory_mib (creator, 512);
 
-  gb_machine_creator_create_async (creator, FALSE, NULL, store_result, &created);
-  domain = gb_machine_creator_create_finish (creator, wait_for (&created), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (domain);
+  domain = creator_test_create (creator);
 
   console = boot_and_read (domain, ISO_MARKER, 120, &found);
   if (!found)
@@ -284,7 +218,6 @@ test_tiny_linux_boots (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
   g_autoptr(GAsyncResult) assembled = NULL;
-  g_autoptr(GAsyncResult) created = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autofree char *console = NULL;
@@ -294,10 +227,10 @@ test_tiny_linux_boots (void)
   if (!have_connection ())
     return;
 
-  creator = prepared_creator ();
+  creator = creator_test_prepared (conn);
   gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_TINY_LINUX);
-  gb_machine_creator_assemble_tiny_linux_async (creator, NULL, store_result, &assembled);
-  if (!gb_machine_creator_assemble_tiny_linux_finish (creator, wait_for (&assembled), &error))
+  gb_machine_creator_assemble_tiny_linux_async (creator, NULL, gb_test_store_result, &assembled);
+  if (!gb_machine_creator_assemble_tiny_linux_finish (creator, gb_test_wait_result (&assembled), &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
         {
@@ -309,9 +242,7 @@ test_tiny_linux_boots (void)
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NONE);
   g_assert_cmpuint (gb_machine_creator_get_memory_mib (creator), ==, 256);
 
-  gb_machine_creator_create_async (creator, FALSE, NULL, store_result, &created);
-  domain = gb_machine_creator_create_finish (creator, wait_for (&created), &error);
-  g_assert_no_error (error);
+  domain = creator_test_create (creator);
   g_assert_cmpstr (gvir_domain_get_name (domain), ==, "tiny-linux");
 
   start = g_get_monotonic_time ();
@@ -340,7 +271,7 @@ test_xml_every_kind (void)
 
   if (!have_connection ())
     return;
-  if (!have_program ("virt-xml-validate"))
+  if (!gb_test_have_program ("virt-xml-validate"))
     {
       g_test_skip ("virt-xml-validate is not installed (package libvirt-clients)");
       return;
@@ -350,7 +281,7 @@ test_xml_every_kind (void)
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     for (guint uefi = 0; uefi < 2; uefi++)
       {
-        g_autoptr(GbMachineCreator) creator = prepared_creator ();
+        g_autoptr(GbMachineCreator) creator = creator_test_prepared (conn);
         g_autoptr(GVirConfigDomain) conf = NULL;
         g_autoptr(GVirConfigDomain) back = NULL;
         g_autoptr(GVirDomain) domain = NULL;
@@ -406,9 +337,8 @@ main (int   argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp ("gb-creator-embed-XXXXXX", &error);
-  g_assert_no_error (error);
-  gvir_init_object (NULL, NULL);
+  tmpdir = gb_test_tmpdir_new ("gb-creator-embed-XXXXXX");
+  gb_test_libvirt_init ();
 
   uri = g_strdup_printf ("qemu:///embed?root=%s/root", tmpdir);
   {
@@ -424,7 +354,7 @@ main (int   argc,
                                         "stdio_handler = \"file\"\n"
                                         "user = \"root\"\ngroup = \"root\"\n", -1, NULL));
   }
-  if (!have_program ("qemu-system-x86_64"))
+  if (!gb_test_have_program ("qemu-system-x86_64"))
     conn_error = g_strdup ("qemu-system-x86_64 is not installed");
   else
     {
@@ -442,10 +372,6 @@ main (int   argc,
   ret = g_test_run ();
 
   g_clear_object (&conn);
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-    if (system (cmd) != 0)
-      g_printerr ("could not remove %s\n", tmpdir);
-  }
+  gb_test_tmpdir_remove (tmpdir);
   return ret;
 }

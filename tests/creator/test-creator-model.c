@@ -17,71 +17,23 @@
 #include "gb-disk-creator.h"
 #include "gb-machine-creator.h"
 #include "gb-creator-osinfo.h"
+#include "creator-test-util.h"
 #include "gb-libvirt-autoptr.h"
-
-static gboolean
-have_program (const char *name)
-{
-  g_autofree char *path = g_find_program_in_path (name);
-
-  return path != NULL;
-}
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 
 static char *tmpdir;
 static GVirConnection *conn;
 
 /* ------------------------------------------------------------------ */
 
-static GAsyncResult *
-wait_for_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static GbMachineCreator *
 new_prepared_creator (void)
 {
-  GbMachineCreator *creator = gb_machine_creator_new (conn);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  GbMachineCreator *creator = creator_test_prepared (conn);
 
-  gb_machine_creator_prepare_async (creator, NULL, store_result, &result);
-  g_assert_true (gb_machine_creator_prepare_finish (creator, wait_for_result (&result), &error));
-  g_assert_no_error (error);
   g_assert_true (gb_machine_creator_get_ready (creator));
   return creator;
-}
-
-static char *
-run (const char * const *argv,
-     int                *status)
-{
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  char *err = NULL;
-  int wait_status = 0;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     &out, &err, &wait_status, &error))
-    {
-      *status = -1;
-      return g_strdup (error->message);
-    }
-  *status = g_spawn_check_wait_status (wait_status, NULL) ? 0 : 1;
-  if (*status != 0)
-    g_test_message ("%s: %s%s", argv[0], out, err);
-  g_free (err);
-  return out;
 }
 
 /* A bootable ISO (isolinux) with the given volume id. */
@@ -98,11 +50,10 @@ build_iso (const char *volume_id,
   g_autofree char *out = NULL;
   g_autofree char *contents = NULL;
   gsize len;
-  int status;
 
   if (!g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS) ||
       !g_file_test ("/usr/lib/syslinux/modules/bios/ldlinux.c32", G_FILE_TEST_EXISTS) ||
-      !have_program ("xorriso"))
+      !gb_test_have_program ("xorriso"))
     return NULL;
 
   g_mkdir_with_parents (isolinux, 0755);
@@ -118,8 +69,7 @@ build_iso (const char *volume_id,
                            "-b", "isolinux/isolinux.bin", "-c", "isolinux/boot.cat",
                            "-no-emul-boot", "-boot-load-size", "4", "-boot-info-table",
                            "-o", iso, tree, NULL };
-    out = run (argv, &status);
-    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
   }
   return g_steal_pointer (&iso);
 }
@@ -130,14 +80,12 @@ static void
 test_detect_debian11 (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *iso = build_iso ("Debian 11.5.0 amd64 n", "debian11.iso");
   g_autofree char *detect_out = NULL;
   g_autofree char *expected = NULL;
   const char *argv[] = { "osinfo-detect", iso, NULL };
   OsinfoOs *os;
-  int status;
 
   if (iso == NULL)
     {
@@ -147,9 +95,7 @@ test_detect_debian11 (void)
 
   creator = new_prepared_creator ();
   gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_INSTALL_MEDIA);
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, store_result, &result);
-  g_assert_true (gb_machine_creator_detect_os_finish (creator, wait_for_result (&result), &error));
+  g_assert_true (creator_test_detect_os (creator, iso, &error));
   g_assert_no_error (error);
 
   os = gb_machine_creator_get_os (creator);
@@ -160,13 +106,12 @@ test_detect_debian11 (void)
   g_assert_cmpstr (gb_machine_creator_get_name (creator), ==, "debian11");
 
   /* The same answer as osinfo-detect on the same file. */
-  if (!have_program ("osinfo-detect"))
+  if (!gb_test_have_program ("osinfo-detect"))
     {
       g_test_message ("osinfo-detect is not installed; not compared");
       return;
     }
-  detect_out = run (argv, &status);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (gb_test_run (argv, &detect_out, NULL), ==, 0);
   expected = g_strdup_printf ("installer for OS '%s (x86_64)'",
                               osinfo_product_get_name (OSINFO_PRODUCT (os)));
   g_test_message ("osinfo-detect: %s", detect_out);
@@ -177,7 +122,6 @@ static void
 test_detect_unknown (void)
 {
   g_autoptr(GbMachineCreator) creator = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) list = NULL;
   g_autofree char *iso = NULL;
@@ -193,9 +137,7 @@ test_detect_unknown (void)
     }
 
   creator = new_prepared_creator ();
-  gb_machine_creator_set_source_path (creator, iso);
-  gb_machine_creator_detect_os_async (creator, NULL, store_result, &result);
-  g_assert_false (gb_machine_creator_detect_os_finish (creator, wait_for_result (&result), &error));
+  g_assert_false (creator_test_detect_os (creator, iso, &error));
   g_assert_no_error (error);
   g_assert_false (gb_machine_creator_get_os_detected (creator));
 
@@ -295,17 +237,15 @@ validate_xml (const char *xml,
   g_autofree char *file = g_strdup_printf ("%s/%s.xml", tmpdir, label);
   g_autofree char *out = NULL;
   const char *argv[] = { "virt-xml-validate", file, "domain", NULL };
-  int status;
 
   g_assert_true (g_file_set_contents (file, xml, -1, NULL));
-  if (!have_program ("virt-xml-validate"))
+  if (!gb_test_have_program ("virt-xml-validate"))
     {
       g_test_message ("virt-xml-validate missing (package libvirt-clients)");
       g_test_fail ();
       return;
     }
-  out = run (argv, &status);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
 }
 
 static void
@@ -416,7 +356,6 @@ static void
 test_create_test_driver (void)
 {
   g_autoptr(GbMachineCreator) creator = new_prepared_creator ();
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autoptr(GVirConfigDomain) conf = NULL;
@@ -434,10 +373,7 @@ test_create_test_driver (void)
   g_assert_cmpstr (gb_machine_creator_get_pool_name (creator), ==, "default-pool");
   g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_NAT);
 
-  gb_machine_creator_create_async (creator, FALSE, NULL, store_result, &result);
-  domain = gb_machine_creator_create_finish (creator, wait_for_result (&result), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (domain);
+  domain = creator_test_create (creator);
 
   conf = gvir_domain_get_config (domain, 0, &error);
   g_assert_no_error (error);
@@ -473,7 +409,6 @@ static void
 test_network_install_fetches (void)
 {
   g_autoptr(GbMachineCreator) creator = new_prepared_creator ();
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autoptr(GVirConfigDomain) conf = NULL;
@@ -498,9 +433,7 @@ test_network_install_fetches (void)
   gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
   gb_machine_creator_set_name (creator, "netinst");
 
-  gb_machine_creator_create_async (creator, FALSE, NULL, store_result, &result);
-  domain = gb_machine_creator_create_finish (creator, wait_for_result (&result), &error);
-  g_assert_no_error (error);
+  domain = creator_test_create (creator);
   conf = gvir_domain_get_config (domain, 0, &error);
   g_assert_no_error (error);
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
@@ -618,11 +551,8 @@ test_zh_cn_complete (void)
   g_autofree char *creator = srcdir ? g_build_filename (srcdir, "..", "src", "creator", NULL) : NULL;
   g_autofree char *pot = g_build_filename (tmpdir, "creator.pot", NULL);
   g_autofree char *cmd = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = 0;
 
-  if (creator == NULL || !have_program ("xgettext") || !have_program ("msgcmp"))
+  if (creator == NULL || !gb_test_have_program ("xgettext") || !gb_test_have_program ("msgcmp"))
     {
       g_test_skip ("needs G_TEST_SRCDIR and gettext's xgettext/msgcmp");
       return;
@@ -634,34 +564,26 @@ test_zh_cn_complete (void)
   {
     const char *argv[] = { "sh", "-c", cmd, NULL };
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                                 &out, &err, &status, NULL));
+    g_assert_cmpint (gb_test_run (argv, NULL, NULL), ==, 0);
   }
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_test_message ("%s", err);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
 
-  tmpdir = g_dir_make_tmp ("gb-creator-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmpdir = gb_test_tmpdir_new ("gb-creator-XXXXXX");
   {
     /* Downloads and caches stay inside the test's directory. */
     g_autofree char *cache = g_build_filename (tmpdir, "cache", NULL);
     g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   }
-  gvir_init_object (NULL, NULL);
-  conn = gvir_connection_new ("test:///default");
-  if (!gvir_connection_open (conn, NULL, &error))
-    g_error ("test:///default: %s", error->message);
+  gb_test_libvirt_init ();
+  conn = gb_test_libvirt_open ("test:///default");
 
   g_test_add_func ("/creator/detect/debian11", test_detect_debian11);
   g_test_add_func ("/creator/detect/unknown", test_detect_unknown);
@@ -682,10 +604,6 @@ main (int   argc,
   ret = g_test_run ();
 
   g_object_unref (conn);
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-    if (system (cmd) != 0)
-      g_printerr ("could not remove %s\n", tmpdir);
-  }
+  gb_test_tmpdir_remove (tmpdir);
   return ret;
 }

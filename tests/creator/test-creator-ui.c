@@ -26,15 +26,8 @@
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-disk-creator.h"
+#include "gb-test-utils.h"
 #include <glib/gstdio.h>
-
-static gboolean
-have_program (const char *name)
-{
-  g_autofree char *path = g_find_program_in_path (name);
-
-  return path != NULL;
-}
 
 static char *outdir;
 static GVirConnection *conn;
@@ -194,7 +187,7 @@ build_iso (void)
   g_autofree char *cmd = NULL;
   int status = 0;
 
-  if (!have_program ("xorriso") ||
+  if (!gb_test_have_program ("xorriso") ||
       !g_file_test ("/usr/lib/ISOLINUX/isolinux.bin", G_FILE_TEST_EXISTS))
     return NULL;
   g_mkdir_with_parents (cfgdir, 0755);
@@ -549,7 +542,7 @@ test_new_disk_dialog (void)
     g_assert_true (g_file_get_contents (existing, &keep, NULL, NULL));
     g_assert_cmpstr (keep, ==, "keep me");
   }
-  if (have_program ("qemu-img"))
+  if (gb_test_have_program ("qemu-img"))
     {
       g_autofree char *out = NULL;
 
@@ -574,7 +567,7 @@ test_wizard_zh_cn (void)
   GbMachineCreatorWindow *win;
   int status = 0;
 
-  if (po == NULL || !g_file_test (po, G_FILE_TEST_EXISTS) || !have_program ("msgfmt") || iso == NULL)
+  if (po == NULL || !g_file_test (po, G_FILE_TEST_EXISTS) || !gb_test_have_program ("msgfmt") || iso == NULL)
     {
       g_test_skip ("needs G_TEST_SRCDIR, msgfmt (gettext) and xorriso");
       return;

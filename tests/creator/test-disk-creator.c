@@ -15,25 +15,11 @@
 
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
-
-static gboolean
-have_program (const char *name)
-{
-  g_autofree char *path = g_find_program_in_path (name);
-
-  return path != NULL;
-}
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 
 static char *tmpdir;
 static GVirConnection *conn;
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static char *
 create_in_folder (const GbDiskSpec  *spec,
@@ -42,9 +28,8 @@ create_in_folder (const GbDiskSpec  *spec,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  gb_disk_create_in_folder_async (conn, tmpdir, spec, NULL, NULL, cancellable, store_result, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  gb_disk_create_in_folder_async (conn, tmpdir, spec, NULL, NULL, cancellable, gb_test_store_result, &result);
+  gb_test_wait_result (&result);
   return gb_disk_create_finish (result, error);
 }
 
@@ -55,11 +40,8 @@ qemu_img (const char *what,
 {
   const char *argv[] = { "qemu-img", what, "--output=json", path, NULL };
   char *out = NULL;
-  int wait_status;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, &out, NULL, &wait_status, NULL));
-  *status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  *status = gb_test_run (argv, &out, NULL);
   return out;
 }
 
@@ -87,7 +69,7 @@ test_folder_qcow2 (void)
   g_assert_no_error (error);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
 
-  if (!have_program ("qemu-img"))
+  if (!gb_test_have_program ("qemu-img"))
     {
       g_test_message ("qemu-img missing: not cross-checked");
       return;
@@ -196,17 +178,15 @@ test_pool_volume (void)
 
   spec->name = g_strdup ("pooled.qcow2");
   spec->capacity = (guint64) 5 << 30;
-  gb_disk_create_in_pool_async (pool, spec, NULL, NULL, NULL, store_result, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  gb_disk_create_in_pool_async (pool, spec, NULL, NULL, NULL, gb_test_store_result, &result);
+  gb_test_wait_result (&result);
   path = gb_disk_create_finish (result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (path, ==, "/default-pool/pooled.qcow2");
 
   /* The same name again is refused, not replaced. */
-  gb_disk_create_in_pool_async (pool, spec, NULL, NULL, NULL, store_result, &again);
-  while (again == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  gb_disk_create_in_pool_async (pool, spec, NULL, NULL, NULL, gb_test_store_result, &again);
+  gb_test_wait_result (&again);
   g_assert_null (gb_disk_create_finish (again, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
 }
@@ -215,16 +195,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = g_dir_make_tmp ("gb-disk-XXXXXX", &error);
-  g_assert_no_error (error);
-  gvir_init_object (NULL, NULL);
-  conn = gvir_connection_new ("test:///default");
-  if (!gvir_connection_open (conn, NULL, &error))
-    g_error ("test:///default: %s", error->message);
+  tmpdir = gb_test_tmpdir_new ("gb-disk-XXXXXX");
+  gb_test_libvirt_init ();
+  conn = gb_test_libvirt_open ("test:///default");
 
   g_test_add_func ("/disk-creator/folder/qcow2-and-clone", test_folder_qcow2);
   g_test_add_func ("/disk-creator/folder/never-overwrites", test_folder_never_overwrites);
@@ -232,11 +208,7 @@ main (int   argc,
   g_test_add_func ("/disk-creator/pool/volume", test_pool_volume);
 
   ret = g_test_run ();
-  {
-    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
-    if (system (cmd) != 0)
-      g_printerr ("could not remove %s\n", tmpdir);
-  }
+  gb_test_tmpdir_remove (tmpdir);
   g_object_unref (conn);
   return ret;
 }

@@ -23,52 +23,14 @@
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-libvirt-provider.h"
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 
 #define DOMAIN_NAME "glassbox-tcg-guest"
 #define MARKER "GLASSBOX-MARKER guest-is-up"
 
 /* How long the guest gets to react to the ACPI power button. */
 #define ACPI_GRACE_SEC 8
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer), gpointer data, guint seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
-
-  return TRUE;
-}
-
-#define WAIT_FOR(cond, seconds)                                               \
-  G_STMT_START {                                                              \
-    gint64 wait_end_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC;  \
-    while (!(cond))                                                           \
-      {                                                                       \
-        if (g_get_monotonic_time () > wait_end_)                              \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
-        g_main_context_iteration (NULL, TRUE);                                \
-      }                                                                       \
-  } G_STMT_END
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 typedef gboolean (*FinishFunc) (GbMachine *, GAsyncResult *, GError **);
 typedef void (*AsyncFunc) (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer);
@@ -81,8 +43,8 @@ run_action (GbMachine  *machine,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  async (machine, NULL, store_result, &result);
-  WAIT_FOR (result != NULL, 60);
+  async (machine, NULL, gb_test_store_result, &result);
+  GB_TEST_WAIT_FOR (result != NULL, 60);
   finish (machine, result, &error);
   g_assert_no_error (error);
 }
@@ -215,33 +177,6 @@ domain_xml (const char *kernel,
   return xml;
 }
 
-/* Build the guest; FALSE (with the reason) when it cannot be built here. */
-static gboolean
-build_guest (const char  *outdir,
-             char       **reason)
-{
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "linux-guest", "build-guest.sh", NULL);
-  g_autofree char *marker = g_test_build_filename (G_TEST_DIST, "libvirt", "guest-marker.sh", NULL);
-  const char *argv[] = { "/bin/bash", script, outdir, marker, NULL };
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                     NULL, &err, &status, &error))
-    g_error ("Could not run %s: %s", script, error->message);
-
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
-    {
-      *reason = g_strdup_printf ("cannot build the test guest: %s", g_strstrip (err));
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("build-guest.sh failed: %s\n%s", error->message, err);
-
-  return TRUE;
-}
-
 static gboolean
 machine_state_is (gpointer data)
 {
@@ -260,13 +195,13 @@ on_stats_updated (GbMachine *machine,
 static void
 test_qemu_machine (void)
 {
-  g_autofree char *tmp = g_dir_make_tmp ("gb-libvirt-XXXXXX", NULL);
+  g_autofree char *tmp = gb_test_tmpdir_new ("gb-libvirt-XXXXXX");
+  g_autofree char *marker = g_test_build_filename (G_TEST_DIST, "libvirt", "guest-marker.sh", NULL);
   g_autofree char *guest_dir = g_build_filename (tmp, "guest", NULL);
   g_autofree char *root = g_build_filename (tmp, "libvirt", NULL);
   g_autofree char *uri = g_strdup_printf ("qemu:///embed?root=%s", root);
   g_autofree char *kernel = g_build_filename (guest_dir, "vmlinuz", NULL);
   g_autofree char *initrd = g_build_filename (guest_dir, "initramfs.img", NULL);
-  g_autofree char *qemu = g_find_program_in_path ("qemu-system-x86_64");
   g_autofree char *reason = NULL;
   g_autofree char *xml = NULL;
   g_autoptr(GbProvider) provider = NULL;
@@ -281,12 +216,9 @@ test_qemu_machine (void)
   gint64 t0;
   gulong handler;
 
-  if (qemu == NULL)
-    {
-      g_test_skip ("qemu-system-x86_64 is not installed");
-      return;
-    }
-  if (!build_guest (guest_dir, &reason))
+  if (!gb_test_skip_without_program ("qemu-system-x86_64", NULL))
+    return;
+  if (!gb_test_build_linux_guest (guest_dir, (const char *[]) { marker, NULL }, NULL, &reason))
     {
       g_test_skip (reason);
       return;
@@ -296,8 +228,8 @@ test_qemu_machine (void)
   t0 = g_get_monotonic_time ();
   provider = gb_libvirt_provider_new (uri);
   g_assert_true (gb_provider_get_transient (provider));
-  gb_provider_connect_async (provider, NULL, store_result, &result);
-  WAIT_FOR (result != NULL, 150);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  GB_TEST_WAIT_FOR (result != NULL, 150);
   if (!gb_provider_connect_finish (provider, result, &error))
     {
       if (g_error_matches (error, GB_LIBVIRT_ERROR, VIR_ERR_NO_CONNECT))
@@ -318,10 +250,10 @@ test_qemu_machine (void)
   if (dom == NULL)
     g_error ("Defining the domain: %s", virGetLastErrorMessage ());
   virDomainFree (dom);
-  WAIT_FOR (gb_provider_find_machine (provider, DOMAIN_NAME) != NULL, 10);
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (provider, DOMAIN_NAME) != NULL, 10);
   g_test_message ("defined %.3f s after asking for the connection", (g_get_monotonic_time () - t0) / 1e6);
   machine = gb_provider_find_machine (provider, DOMAIN_NAME);
-  WAIT_FOR (gb_machine_get_config (machine) != NULL, 10);
+  GB_TEST_WAIT_FOR (gb_machine_get_config (machine) != NULL, 10);
   g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
   g_assert_cmpuint (gb_machine_config_get_memory (gb_machine_get_config (machine)), ==, 256 * 1024 * 1024);
   g_assert_true (gb_machine_get_transient (machine));
@@ -334,18 +266,31 @@ test_qemu_machine (void)
   g_signal_connect (machine, "stats-updated", G_CALLBACK (on_stats_updated), &updates);
   t0 = g_get_monotonic_time ();
   run_action (machine, gb_machine_start_async, gb_machine_start_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
 
   /* The guest's serial console says it is up. */
   console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
-  if (!wait_until (console_has_marker, &console, 60))
+  if (!gb_test_wait_until (console_has_marker, &console, 60))
     g_error ("No marker on the console after 60 s; it said:\n%s", console.text->str);
   g_test_message ("marker read from the serial console %.1f s after start",
                   (g_get_monotonic_time () - t0) / 1e6);
   g_assert_nonnull (strstr (console.text->str, "GLASSBOX-GUEST-UP"));
 
+  /* Starting twice: QEMU's driver's own error.  Checked while the guest is
+   * known to be up and waiting on its console, so it cannot have stopped. */
+  {
+    g_autoptr(GAsyncResult) again = NULL;
+    g_autoptr(GError) start_error = NULL;
+
+    gb_machine_start_async (machine, NULL, gb_test_store_result, &again);
+    GB_TEST_WAIT_FOR (again != NULL, 30);
+    g_assert_false (gb_machine_start_finish (machine, again, &start_error));
+    g_assert_error (start_error, GB_LIBVIRT_ERROR, VIR_ERR_OPERATION_INVALID);
+    g_assert_cmpstr (start_error->message, ==, "Requested operation is not valid: domain is already running");
+  }
+
   /* Real statistics: a booting TCG guest uses CPU, and QEMU holds memory. */
-  WAIT_FOR (updates >= 3, 30);
+  GB_TEST_WAIT_FOR (updates >= 3, 30);
   samples = gb_machine_get_samples (machine, &n_samples);
   g_assert_cmpuint (n_samples, >=, 3);
   g_test_message ("last sample: cpu %.1f %%, memory %" G_GUINT64_FORMAT " KiB",
@@ -368,14 +313,14 @@ test_qemu_machine (void)
   run_action (machine, gb_machine_shutdown_async, gb_machine_shutdown_finish);
   pair[0] = machine;
   pair[1] = GINT_TO_POINTER (GB_MACHINE_STATE_SHUTOFF);
-  g_assert_false (wait_until (machine_state_is, pair, ACPI_GRACE_SEC));
+  g_assert_false (gb_test_wait_until (machine_state_is, pair, ACPI_GRACE_SEC));
   g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
 
   /* The guest powers itself off when told so on its console: SHUTOFF by event. */
   before = states->len;
   g_assert_cmpint (virStreamSend (console.stream, "off\n", 4), ==, 4);
   pair[1] = GINT_TO_POINTER (GB_MACHINE_STATE_SHUTOFF);
-  if (!wait_until (machine_state_is, pair, 60))
+  if (!gb_test_wait_until (machine_state_is, pair, 60))
     g_error ("Still %s 60 s after \"off\" on the console; it said:\n%s",
              gb_machine_state_to_string (gb_machine_get_state (machine)), console.text->str);
   g_assert_nonnull (strstr (console.text->str, "GLASSBOX-GUEST-DONE 0"));
@@ -390,30 +335,20 @@ test_qemu_machine (void)
 
   /* Start again, pause, resume, force off: each seen by event. */
   run_action (machine, gb_machine_start_async, gb_machine_start_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
   run_action (machine, gb_machine_pause_async, gb_machine_pause_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_PAUSED, 30);
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_PAUSED, 30);
   run_action (machine, gb_machine_resume_async, gb_machine_resume_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
   before = states->len;
   run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_SHUTOFF, 30);
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_SHUTOFF, 30);
   /* Killed by the host: straight to SHUTOFF, no "shutting down" on the way. */
   g_assert_cmpuint (states->len, ==, before + 1);
 
-  /* Starting twice: QEMU's driver's own error. */
+  /* Start once more, for the delete below. */
   run_action (machine, gb_machine_start_async, gb_machine_start_finish);
-  WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
-  {
-    g_autoptr(GAsyncResult) again = NULL;
-    g_autoptr(GError) start_error = NULL;
-
-    gb_machine_start_async (machine, NULL, store_result, &again);
-    WAIT_FOR (again != NULL, 30);
-    g_assert_false (gb_machine_start_finish (machine, again, &start_error));
-    g_assert_error (start_error, GB_LIBVIRT_ERROR, VIR_ERR_OPERATION_INVALID);
-    g_assert_cmpstr (start_error->message, ==, "Requested operation is not valid: domain is already running");
-  }
+  GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
 
   /* Delete a running machine: stopped, undefined, gone from the list. */
   g_signal_handler_disconnect (machine, handler);
@@ -421,11 +356,11 @@ test_qemu_machine (void)
     g_autoptr(GAsyncResult) deleted = NULL;
     g_autoptr(GbMachine) hold = g_object_ref (machine);
 
-    gb_machine_delete_async (machine, NULL, NULL, store_result, &deleted);
-    WAIT_FOR (deleted != NULL, 30);
+    gb_machine_delete_async (machine, NULL, NULL, gb_test_store_result, &deleted);
+    GB_TEST_WAIT_FOR (deleted != NULL, 30);
     g_assert_true (gb_machine_delete_finish (machine, deleted, &error));
     g_assert_no_error (error);
-    WAIT_FOR (gb_provider_find_machine (provider, DOMAIN_NAME) == NULL, 30);
+    GB_TEST_WAIT_FOR (gb_provider_find_machine (provider, DOMAIN_NAME) == NULL, 30);
   }
 
   g_array_unref (states);
@@ -433,27 +368,12 @@ test_qemu_machine (void)
   g_clear_object (&provider);
 }
 
-static GLogFunc default_log_handler;
-
-static void
-drop_debug (const char     *log_domain,
-            GLogLevelFlags  log_level,
-            const char     *message,
-            gpointer        user_data)
-{
-  if ((log_level & G_LOG_LEVEL_MASK) != G_LOG_LEVEL_DEBUG)
-    default_log_handler (log_domain, log_level, message, user_data);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  /* g_test_init() shows debug output; libvirt-glib's event loop is chatty. */
-  if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
-    default_log_handler = g_log_set_default_handler (drop_debug, NULL);
-  g_timeout_add (50, tick, NULL);
+  gb_test_libvirt_init ();
 
   g_test_add_func ("/libvirt/qemu-machine", test_qemu_machine);
 

@@ -18,33 +18,10 @@
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-libvirt-provider.h"
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 
 #define NOBODY 65534
-
-#define WAIT_FOR(cond, seconds)                                               \
-  G_STMT_START {                                                              \
-    gint64 wait_end_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC;  \
-    while (!(cond))                                                           \
-      {                                                                       \
-        if (g_get_monotonic_time () > wait_end_)                              \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
-        g_main_context_iteration (NULL, TRUE);                                \
-      }                                                                       \
-  } G_STMT_END
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static GSubprocess *
 start_daemon (const char *dir,
@@ -70,7 +47,7 @@ start_daemon (const char *dir,
                                         libvirtd, NULL);
   g_assert_no_error (error);
 
-  WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
+  GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
   return daemon;
 }
 
@@ -108,7 +85,6 @@ test_reconnect (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;
   g_autoptr(GError) error = NULL;
-  const char *rm[] = { "rm", "-rf", NULL, NULL };
   GbMachine *machine;
   guint changes = 0;
   gint64 t0;
@@ -126,7 +102,7 @@ test_reconnect (void)
       return;
     }
 
-  dir = g_dir_make_tmp ("gb-reconnect-XXXXXX", NULL);
+  dir = gb_test_tmpdir_new ("gb-reconnect-XXXXXX");
   run = g_build_filename (dir, "run", NULL);
   g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
   g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
@@ -136,8 +112,8 @@ test_reconnect (void)
   daemon = start_daemon (dir, libvirtd, setpriv);
 
   provider = gb_libvirt_provider_new (uri);
-  gb_provider_connect_async (provider, NULL, store_result, &result);
-  WAIT_FOR (result != NULL, 30);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  GB_TEST_WAIT_FOR (result != NULL, 30);
   g_assert_true (gb_provider_connect_finish (provider, result, &error));
   g_assert_no_error (error);
 
@@ -151,7 +127,7 @@ test_reconnect (void)
    * in an unknown state, and acting on them says why it cannot. */
   stop_daemon (daemon);
   t0 = g_get_monotonic_time ();
-  WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED, 30);
+  GB_TEST_WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED, 30);
   g_test_message ("drop noticed after %.2f s", (g_get_monotonic_time () - t0) / 1e6);
   g_assert_nonnull (gb_provider_get_error (provider));
   g_assert_nonnull (strstr (gb_provider_get_error (provider), uri));
@@ -159,8 +135,8 @@ test_reconnect (void)
   g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_UNKNOWN);
   g_assert_null (gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine)));
 
-  gb_machine_pause_async (machine, NULL, store_result, &result2);
-  WAIT_FOR (result2 != NULL, 10);
+  gb_machine_pause_async (machine, NULL, gb_test_store_result, &result2);
+  GB_TEST_WAIT_FOR (result2 != NULL, 10);
   g_assert_false (gb_machine_pause_finish (machine, result2, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
@@ -168,7 +144,7 @@ test_reconnect (void)
   /* Back: the provider reconnects by itself, with the same machine objects. */
   daemon2 = start_daemon (dir, libvirtd, setpriv);
   t0 = g_get_monotonic_time ();
-  WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED, 60);
+  GB_TEST_WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED, 60);
   g_test_message ("reconnected %.2f s after the daemon was back", (g_get_monotonic_time () - t0) / 1e6);
   g_assert_null (gb_provider_get_error (provider));
   g_assert_true (gb_provider_find_machine (provider, "test") == machine);
@@ -177,12 +153,12 @@ test_reconnect (void)
   g_assert_cmpuint (changes, ==, 0);
 
   /* And it works again: events included. */
-  gb_machine_pause_async (machine, NULL, store_result, &result2);
+  gb_machine_pause_async (machine, NULL, gb_test_store_result, &result2);
   g_clear_object (&result2);
-  WAIT_FOR (result2 != NULL, 10);
+  GB_TEST_WAIT_FOR (result2 != NULL, 10);
   g_assert_true (gb_machine_pause_finish (machine, result2, &error));
   g_assert_no_error (error);
-  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED, 10);
+  GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED, 10);
 
   /* Disconnecting on purpose is not a drop: no reconnecting after it. */
   gb_provider_disconnect (provider);
@@ -190,20 +166,7 @@ test_reconnect (void)
   g_clear_object (&provider);
 
   stop_daemon (daemon2);
-  rm[2] = dir;
-  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
-static GLogFunc default_log_handler;
-
-static void
-drop_debug (const char     *log_domain,
-            GLogLevelFlags  log_level,
-            const char     *message,
-            gpointer        user_data)
-{
-  if ((log_level & G_LOG_LEVEL_MASK) != G_LOG_LEVEL_DEBUG)
-    default_log_handler (log_domain, log_level, message, user_data);
+  gb_test_tmpdir_remove (dir);
 }
 
 int
@@ -211,9 +174,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
-    default_log_handler = g_log_set_default_handler (drop_debug, NULL);
-  g_timeout_add (50, tick, NULL);
+  gb_test_libvirt_init ();
 
   g_test_add_func ("/libvirt/reconnect", test_reconnect);
 

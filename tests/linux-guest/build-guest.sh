@@ -9,6 +9,11 @@
 #   after the modules are loaded and then powers the guest off; without gb.run
 #   the guest gives a shell on its console.
 #
+# GB_GUEST_EXTRA_BINARIES (opt-in; unset changes nothing): a space-separated
+#   list of host executables, e.g. "/sbin/mke2fs /sbin/e2fsck", copied into
+#   the initramfs as /sbin/<basename> (ahead of busybox's applets in PATH)
+#   together with the shared libraries ldd finds for them.
+#
 # The kernel package is downloaded once with `apt-get download` and kept under
 # ${XDG_CACHE_HOME:-$HOME/.cache}/glassbox/test-guests/<package>_<version>/.
 # GB_GUEST_EXTRA_MODULES (opt-in, e.g. "bochs") adds more kernel modules to the
@@ -40,6 +45,11 @@ fi
 # Modules the tests need; their dependencies come from modules.dep.
 wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic $extra"
 
+# Test programs run in parallel and may all build a guest at once: one of
+# them fills the cache, the others wait for it.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
 if [ ! -f "$kdir/.complete" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
@@ -79,6 +89,7 @@ if [ ! -f "$kdir/.complete" ]; then
   echo "$kver" > "$kdir/kernel-version"
   touch "$kdir/.complete"
 fi
+flock -u 9
 
 # The initramfs is small and cheap: build it fresh into OUTDIR each time.
 root=$(mktemp -d)
@@ -89,6 +100,15 @@ cp "$kdir"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
 cp "$kdir/modules/order" "$root/etc/modules-order"
 for f in "$@"; do
   install -m 0755 "$f" "$root/tests/$(basename "$f")"
+done
+for bin in ${GB_GUEST_EXTRA_BINARIES:-}; do
+  [ -x "$bin" ] || { echo "build-guest: $bin (GB_GUEST_EXTRA_BINARIES) is not an executable" >&2; exit 77; }
+  mkdir -p "$root/sbin"
+  cp -L "$bin" "$root/sbin/$(basename "$bin")"
+  # "libfoo.so => /lib/.../libfoo.so (0x…)" and "/lib64/ld-linux… (0x…)"
+  for lib in $(ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
+  done
 done
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh

@@ -18,41 +18,17 @@
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-libvirt-provider.h"
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
 
 #define TEST_URI "test:///default"
 
 static GbProvider *provider;  /* one connection for the whole program */
 static virConnectPtr raw;      /* the same driver state, straight through libvirt */
 
-/* Iterate the main loop until @cond holds, failing after 30 s (the
- * first osinfo database load takes ~10 s under valgrind). A 50 ms
- * ticker (see main()) keeps g_main_context_iteration() from sleeping forever. */
-#define WAIT_FOR(cond)                                                        \
-  G_STMT_START {                                                              \
-    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;         \
-    while (!(cond))                                                           \
-      {                                                                       \
-        if (g_get_monotonic_time () > wait_end_)                              \
-          g_error ("Timed out waiting for %s", #cond);                        \
-        g_main_context_iteration (NULL, TRUE);                                \
-      }                                                                       \
-  } G_STMT_END
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-store_result (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
+/* Every wait here fails the test after 30 s (the first osinfo database
+ * load takes ~10 s under valgrind). */
+#define WAIT_FOR(cond) GB_TEST_WAIT_FOR (cond, 30)
 
 typedef gboolean (*FinishFunc) (GbMachine *, GAsyncResult *, GError **);
 typedef void (*AsyncFunc) (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer);
@@ -65,7 +41,7 @@ run_action (GbMachine  *machine,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  async (machine, NULL, store_result, &result);
+  async (machine, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   return finish (machine, result, error);
 }
@@ -170,7 +146,7 @@ test_open_first (void)
   g_autoptr(GbProvider) opened = NULL;
   g_autoptr(GError) error = NULL;
 
-  _gb_libvirt_provider_open_first_async (uris, NULL, store_result, &result);
+  _gb_libvirt_provider_open_first_async (uris, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   opened = _gb_libvirt_provider_open_first_finish (result, &error);
   g_assert_no_error (error);
@@ -179,7 +155,7 @@ test_open_first (void)
   g_assert_cmpint (gb_provider_get_state (opened), ==, GB_PROVIDER_STATE_CONNECTED);
   g_assert_nonnull (gb_provider_find_machine (opened, "test"));
 
-  _gb_libvirt_provider_open_first_async (none, NULL, store_result, &result2);
+  _gb_libvirt_provider_open_first_async (none, NULL, gb_test_store_result, &result2);
   WAIT_FOR (result2 != NULL);
   g_assert_null (_gb_libvirt_provider_open_first_finish (result2, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
@@ -196,7 +172,7 @@ test_connect_error (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  gb_provider_connect_async (p, NULL, store_result, &result);
+  gb_provider_connect_async (p, NULL, gb_test_store_result, &result);
   g_assert_cmpint (gb_provider_get_state (p), ==, GB_PROVIDER_STATE_CONNECTING);
   WAIT_FOR (result != NULL);
   g_assert_false (gb_provider_connect_finish (p, result, &error));
@@ -229,7 +205,7 @@ test_connect_and_list (void)
   gulong handler;
 
   handler = g_signal_connect (provider, "notify::state", G_CALLBACK (on_provider_state), states);
-  gb_provider_connect_async (provider, NULL, store_result, &result);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   g_assert_true (gb_provider_connect_finish (provider, result, &error));
   g_assert_no_error (error);
@@ -431,7 +407,7 @@ on_items_changed (GListModel *model,
 static void
 test_define_and_delete (void)
 {
-  g_autofree char *dir = g_dir_make_tmp ("gb-unit-XXXXXX", NULL);
+  g_autofree char *dir = gb_test_tmpdir_new ("gb-unit-XXXXXX");
   g_autofree char *disk1 = g_build_filename (dir, "system.qcow2", NULL);
   g_autofree char *disk2 = g_build_filename (dir, "data.img", NULL);
   g_autofree char *xml = g_strdup_printf (new_domain_xml, disk1, disk2);
@@ -492,7 +468,7 @@ test_define_and_delete (void)
   g_assert_cmpstr (gb_machine_config_get_os_name (gb_machine_get_config (machine)), ==, "Debian 11");
 
   /* Deleting never touches a file that is not one of the machine's disks. */
-  gb_machine_delete_async (machine, not_a_disk, NULL, store_result, &result);
+  gb_machine_delete_async (machine, not_a_disk, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   g_assert_false (gb_machine_delete_finish (machine, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
@@ -501,7 +477,7 @@ test_define_and_delete (void)
 
   /* Delete with exactly one of its two disks: it leaves the model. */
   g_object_ref (machine);
-  gb_machine_delete_async (machine, to_delete, NULL, store_result, &result2);
+  gb_machine_delete_async (machine, to_delete, NULL, gb_test_store_result, &result2);
   WAIT_FOR (result2 != NULL);
   g_assert_true (gb_machine_delete_finish (machine, result2, &error));
   g_assert_no_error (error);
@@ -562,7 +538,7 @@ test_delete_volume (void)
   WAIT_FOR (gb_machine_get_config (machine) != NULL);
 
   to_delete[0] = path;
-  gb_machine_delete_async (machine, to_delete, NULL, store_result, &result);
+  gb_machine_delete_async (machine, to_delete, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   g_assert_true (gb_machine_delete_finish (machine, result, &error));
   g_assert_no_error (error);
@@ -652,7 +628,7 @@ test_disconnect (void)
   g_assert_cmpuint (g_list_model_get_n_items (machines), ==, 0);
 
   /* And back. */
-  gb_provider_connect_async (provider, NULL, store_result, &result);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
   WAIT_FOR (result != NULL);
   g_assert_true (gb_provider_connect_finish (provider, result, &error));
   g_assert_cmpuint (g_list_model_get_n_items (machines), ==, 1);
@@ -666,24 +642,6 @@ test_state_strings (void)
   g_assert_cmpstr (gb_machine_state_to_string (GB_MACHINE_STATE_PAUSED), ==, "Paused");
 }
 
-static GLogFunc default_log_handler;
-
-static void
-drop_debug (const char     *log_domain,
-            GLogLevelFlags  log_level,
-            const char     *message,
-            gpointer        user_data)
-{
-  if ((log_level & G_LOG_LEVEL_MASK) != G_LOG_LEVEL_DEBUG)
-    default_log_handler (log_domain, log_level, message, user_data);
-}
-
-static void
-quiet_error (void        *data,
-             virErrorPtr  error)
-{
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -691,12 +649,7 @@ main (int   argc,
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  /* g_test_init() shows debug output; libvirt-glib's event loop is chatty. */
-  if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
-    default_log_handler = g_log_set_default_handler (drop_debug, NULL);
-  /* libvirt prints every error it reports to stderr unless told otherwise. */
-  virSetErrorFunc (NULL, quiet_error);
-  g_timeout_add (50, tick, NULL);
+  gb_test_libvirt_init ();
 
   provider = gb_libvirt_provider_new (TEST_URI);
   raw = virConnectOpen (TEST_URI);

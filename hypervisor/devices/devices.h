@@ -1,0 +1,28 @@
+/* devices.h — the legacy PC devices glassbox-vmm emulates, one per file. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+/* serial.c — 8250/16550A UART, interrupt-driven. */
+struct serial;
+struct serial *serial_create(struct vm *vm, uint16_t base, unsigned int irq, int out_fd);
+/* Bytes typed at the host end (called from the main loop). */
+void serial_input(struct serial *s, const uint8_t *buf, size_t len);
+void serial_reset(struct serial *s);
+void serial_destroy(struct serial *s);
+
+/* i8042.c — PS/2 keyboard controller: reset line and keyboard input. */
+struct i8042;
+struct i8042 *i8042_create(struct vm *vm);
+/* Queue Ctrl+Alt+Del make/break codes: the guest's "graceful reboot". */
+void i8042_ctrl_alt_del(struct i8042 *kbd);
+void i8042_reset(struct i8042 *kbd);
+void i8042_destroy(struct i8042 *kbd);
+
+/* rtc.c — MC146818 CMOS clock and NVRAM (time, memory size). */
+struct rtc;
+struct rtc *rtc_create(struct vm *vm);
+void rtc_destroy(struct rtc *rtc);

@@ -1,0 +1,26 @@
+/* virtio-pci.h — the modern virtio PCI transport (virtio 1.2 §4.1): one
+ * front door for a struct virtio_device (virtio/device.h). */
+#pragma once
+
+#include <glib.h>
+
+#include "device.h"
+#include "pci.h"
+
+struct virtio_pci;
+
+/* Puts `vdev` on the bus (taking ownership of it), with its registers in a
+ * memory BAR, notifications through ioeventfd and interrupts through
+ * MSI-X irqfds or INTx.  Kicks are handled in `context`'s thread. */
+struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus, struct virtio_device *vdev,
+                                     GMainContext *context, GError **error);
+void virtio_pci_destroy(struct virtio_pci *vp);
+/* Back to power-on state (machine reset). */
+void virtio_pci_reset(struct virtio_pci *vp);
+
+struct virtio_device *virtio_pci_get_device(struct virtio_pci *vp);
+struct pci_device *virtio_pci_get_pci(struct virtio_pci *vp);
+/* MMIO exits that reached the transport (i.e. not absorbed by ioeventfd). */
+uint64_t virtio_pci_get_mmio_exits(struct virtio_pci *vp);
+/* "msix", "intx" or "none": how interrupts are delivered right now. */
+const char *virtio_pci_get_irq_mode(struct virtio_pci *vp);

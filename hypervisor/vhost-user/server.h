@@ -1,0 +1,36 @@
+/* server.h — the vhost-user front door: one virtio device served to QEMU
+ * (or any vhost-user front-end) over a UNIX socket.
+ *
+ * The server knows the socket protocol (QEMU's docs/interop/vhost-user.rst)
+ * and nothing about what the device does: it negotiates features, maps the
+ * guest memory the front-end sends as fds, translates ring addresses from
+ * the front-end's address space to guest-physical ones, hands kick and call
+ * eventfds to the device's queues and drives the device only through
+ * hypervisor/virtio/device.h — exactly as the PCI transport does.
+ *
+ * One front-end at a time.  When it goes away the device is reset and guest
+ * memory unmapped, and the server waits for the next one.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "device.h"
+
+struct vhost_user_server;
+
+/* Binds and listens on `socket_path` (an existing socket file there is
+ * replaced; any other file is an error).  The server does not own `dev`.
+ * Returns NULL with *error (g_free it) set on failure. */
+struct vhost_user_server *vhost_user_server_new(const char *socket_path,
+                                                struct virtio_device *dev,
+                                                char **error);
+
+/* Serves front-ends one after the other until SIGTERM or SIGINT arrives
+ * (the caller must have blocked both in every thread: the server reads them
+ * from a signalfd).  Returns 0, or 1 after a fatal error on the listening
+ * socket. */
+int vhost_user_server_run(struct vhost_user_server *server);
+
+/* Closes every fd, unmaps memory and removes the socket file. */
+void vhost_user_server_free(struct vhost_user_server *server);

@@ -1,0 +1,147 @@
+/* device.h — a virtio device, independent of how the guest reaches it.
+ *
+ * A device (virtio-blk, -console, -rng, …) is written against this header
+ * only.  It sees four things and nothing else:
+ *
+ *   1. guest memory: dev->mem, a struct guest_mem (guest-mem.h), i.e. a list
+ *      of regions {guest-physical address, size, host pointer}.  Never a single
+ *      base pointer: our VMM has two RAM slots, a vhost-user server has
+ *      whatever regions QEMU sends.
+ *   2. its queues: dev->vqs[0 .. ops->num_queues), struct virtq (queue.h).
+ *      Descriptor chains come out of virtq_pop() already validated; a device
+ *      never reads a descriptor table itself.
+ *   3. a kick eventfd per queue (vq->kick_fd): the driver's "buffers are
+ *      ready".  The front door (transport) waits on it and calls
+ *      virtio_device_kick(), which runs ops->queue_kick with dev->lock held.
+ *   4. a call eventfd per queue (vq->call_fd): the device writes it, through
+ *      virtq_notify(), to interrupt the driver.  What an interrupt *is*
+ *      belongs to the front door: an MSI-X irqfd or INTx for our PCI
+ *      transport, a forwarded eventfd for vhost-user.
+ *
+ * Two front doors drive devices through this interface:
+ *
+ *   - hypervisor/pci/virtio-pci.c: modern virtio-pci for our own guests.  It
+ *     owns feature negotiation and the device status byte (virtio 1.2 §3.1),
+ *     fills vq->size/desc_gpa/avail_gpa/used_gpa from the common config
+ *     registers, sets vq->enabled, calls virtq_map() and, on DRIVER_OK,
+ *     virtio_device_start().
+ *   - a vhost-user server: gets the memory table as fds, mmaps them and fills
+ *     a struct guest_mem (ring addresses in VHOST_USER_SET_VRING_ADDR are in
+ *     QEMU's address space: translate them to guest-physical first), stores
+ *     SET_FEATURES in dev->driver_features (and vq->indirect from
+ *     VIRTIO_F_INDIRECT_DESC), SET_VRING_NUM in vq->size, SET_VRING_BASE in
+ *     vq->last_avail and vq->used_idx, takes kick/call fds from
+ *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
+ *     virtq_map() and virtio_device_start(), and waits on the kick fds
+ *     exactly as the PCI transport does.  The device offers
+ *     dev->features; VIRTIO_F_VERSION_1 and VIRTIO_F_INDIRECT_DESC are the
+ *     front door's to add.
+ *
+ * Threading: every entry point below takes dev->lock; device callbacks run
+ * with it held and must not call back into these functions.  ops->queue_kick
+ * may block on I/O (virtio-blk does): the front door decides which thread
+ * runs it.
+ *
+ * Errors: a guest that breaks the rules (a bad chain, a malformed request)
+ * gets the device marked broken: it stops processing, the transport reports
+ * DEVICE_NEEDS_RESET (virtio 1.2 §2.1.2), and dev->on_error (if set) is
+ * called once with a reason.  The VMM itself never aborts on guest input.
+ */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest-mem.h"
+#include "queue.h"
+
+/* Device IDs, virtio 1.2 §5 */
+#define VIRTIO_ID_BLOCK   2
+#define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG     4
+
+/* Reserved feature bits, virtio 1.2 §6 */
+#define VIRTIO_F_INDIRECT_DESC 28
+#define VIRTIO_F_VERSION_1     32
+
+#define VIRTIO_DEVICE_MAX_QUEUES 8
+
+struct virtio_device;
+
+struct virtio_device_ops {
+	const char *name;          /* "virtio-blk": used in stats and events */
+	uint16_t device_id;        /* VIRTIO_ID_* */
+	uint16_t num_queues;
+	uint16_t queue_max_size;   /* largest Queue Size the device accepts */
+
+	/* Called with dev->lock held.  Each may be NULL except queue_kick. */
+	void (*queue_kick)(struct virtio_device *dev, unsigned int index);
+	void (*start)(struct virtio_device *dev);   /* driver set DRIVER_OK */
+	void (*reset)(struct virtio_device *dev);   /* driver reset the device */
+	void (*write_config)(struct virtio_device *dev, uint32_t offset,
+	                     const void *data, uint32_t len);
+	void (*destroy)(struct virtio_device *dev); /* free dev->priv */
+};
+
+struct virtio_device {
+	const struct virtio_device_ops *ops;
+	void *priv;                     /* the device's own state */
+
+	/* Device feature bits offered (VIRTIO_F_VERSION_1 is always added). */
+	uint64_t features;
+	/* What the driver accepted (written by the front door). */
+	uint64_t driver_features;
+
+	/* Device-specific configuration space (virtio 1.2 §4.1.4.6), owned by
+	 * the device, read by the front door under dev->lock. */
+	void *config;
+	uint32_t config_size;
+
+	const struct guest_mem *mem;    /* set by the front door */
+	struct virtq vqs[VIRTIO_DEVICE_MAX_QUEUES];
+
+	pthread_mutex_t lock;
+	bool started;
+	bool broken;
+	char broken_reason[128];
+
+	/* Optional: told once each time the device becomes broken.  Called with
+	 * dev->lock held, possibly from any thread: only record or schedule. */
+	void (*on_error)(struct virtio_device *dev, const char *reason, void *data);
+	void *on_error_data;
+};
+
+/* Fill the common part; the device sets priv, features and config after.
+ * All kick/call fds start at -1. */
+void virtio_device_init(struct virtio_device *dev, const struct virtio_device_ops *ops);
+
+/* The driver's notification for queue `index` arrived (the caller has
+ * already drained the kick eventfd).  Counts it and runs ops->queue_kick
+ * unless the queue is not enabled or the device is broken. */
+void virtio_device_kick(struct virtio_device *dev, unsigned int index);
+
+/* Driver set DRIVER_OK / reset the device (virtio 1.2 §3.1, §2.4). */
+void virtio_device_start(struct virtio_device *dev);
+void virtio_device_reset(struct virtio_device *dev);
+
+/* Read/write device-specific config space; out-of-range bytes read as 0
+ * and writes to them are ignored. */
+void virtio_device_read_config(struct virtio_device *dev, uint32_t offset, void *data, uint32_t len);
+void virtio_device_write_config(struct virtio_device *dev, uint32_t offset, const void *data, uint32_t len);
+
+/* Mark broken because of what the driver did (called by devices with the
+ * lock held, and by virtio_device_kick when a queue broke). */
+void virtio_device_set_broken(struct virtio_device *dev, const char *reason);
+
+/* Run ops->destroy.  The front door closes the fds it created. */
+void virtio_device_destroy(struct virtio_device *dev);
+
+/* The devices.  Each returns NULL with *error set on failure. */
+struct virtio_device *virtio_blk_new(const char *path, int format, bool read_only,
+                                     const char *serial, char **error);
+struct virtio_device *virtio_console_new(int out_fd);
+/* Bytes typed at the host end of a virtio-console. */
+void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
+struct virtio_device *virtio_rng_new(void);

@@ -1,0 +1,302 @@
+/* options.c — parse --disk/--serial specs and --config JSON files. */
+#include "options.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "block.h"
+
+#define MAX_CPUS 64
+#define MAX_MEMORY_MIB (1024 * 1024)
+
+void
+vmm_options_init(struct vmm_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->memory_mib = 256;
+	o->cpus = 1;
+	o->serial = OUTPUT_STDIO;
+	o->rng = true;
+	o->disks = g_array_new(FALSE, TRUE, sizeof(struct disk_option));
+}
+
+void
+vmm_options_clear(struct vmm_options *o)
+{
+	for (unsigned int i = 0; o->disks && i < o->disks->len; i++) {
+		struct disk_option *d = &g_array_index(o->disks, struct disk_option, i);
+		g_free(d->path);
+		g_free(d->serial);
+	}
+	if (o->disks)
+		g_array_unref(o->disks);
+	g_free(o->kernel);
+	g_free(o->initrd);
+	g_free(o->cmdline);
+	g_free(o->serial_path);
+	g_free(o->console_path);
+	g_free(o->api_socket);
+	memset(o, 0, sizeof(*o));
+}
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	if (!g_strcmp0(v, "on") || !g_strcmp0(v, "true") || !g_strcmp0(v, "yes") || !g_strcmp0(v, "1"))
+		*out = true;
+	else if (!g_strcmp0(v, "off") || !g_strcmp0(v, "false") || !g_strcmp0(v, "no") || !g_strcmp0(v, "0"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static bool
+parse_format(const char *v, int *out)
+{
+	if (!g_strcmp0(v, "raw"))
+		*out = BLOCK_FORMAT_RAW;
+	else if (!g_strcmp0(v, "qcow2"))
+		*out = BLOCK_FORMAT_QCOW2;
+	else if (!g_strcmp0(v, "auto"))
+		*out = BLOCK_FORMAT_AUTO;
+	else
+		return false;
+	return true;
+}
+
+bool
+vmm_options_add_disk(struct vmm_options *o, const char *spec, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+	struct disk_option d = { .format = BLOCK_FORMAT_AUTO };
+
+	for (unsigned int i = 0; parts[i]; i++) {
+		const char *eq = strchr(parts[i], '=');
+		g_autofree char *key = eq ? g_strndup(parts[i], eq - parts[i]) : g_strdup(parts[i]);
+		const char *value = eq ? eq + 1 : NULL;
+
+		if (!g_strcmp0(key, "path") && value && *value) {
+			g_free(d.path);
+			d.path = g_strdup(value);
+		} else if (!g_strcmp0(key, "format") && value && parse_format(value, &d.format)) {
+		} else if (!g_strcmp0(key, "readonly") && value && parse_bool(value, &d.read_only)) {
+		} else if (!g_strcmp0(key, "serial") && value) {
+			g_free(d.serial);
+			d.serial = g_strndup(value, 20);
+		} else {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			            "--disk %s: cannot understand \"%s\" (expected path=FILE, "
+			            "format=raw|qcow2, readonly=on|off, serial=ID)", spec, parts[i]);
+			g_free(d.path);
+			g_free(d.serial);
+			return false;
+		}
+	}
+	if (d.path == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--disk %s: path=FILE is missing", spec);
+		g_free(d.serial);
+		return false;
+	}
+	g_array_append_val(o->disks, d);
+	return true;
+}
+
+bool
+vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, char **path, GError **error)
+{
+	if (!g_strcmp0(spec, "stdio")) {
+		*kind = OUTPUT_STDIO;
+	} else if (!g_strcmp0(spec, "none")) {
+		*kind = OUTPUT_NONE;
+	} else if (allow_pty && !g_strcmp0(spec, "pty")) {
+		*kind = OUTPUT_PTY;
+	} else if (g_str_has_prefix(spec, "file=") && spec[5]) {
+		*kind = OUTPUT_FILE;
+		g_free(*path);
+		*path = g_strdup(spec + 5);
+	} else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "\"%s\": expected stdio,%s none or file=PATH", spec, allow_pty ? " pty," : "");
+		return false;
+	}
+	return true;
+}
+
+static const char *
+get_string(JsonObject *obj, const char *key, GError **error)
+{
+	JsonNode *n = json_object_get_member(obj, key);
+
+	if (n == NULL)
+		return NULL;
+	if (json_node_get_value_type(n) != G_TYPE_STRING) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	return json_node_get_string(n);
+}
+
+static bool
+set_string(JsonObject *obj, const char *key, char **out, GError **error)
+{
+	const char *v = get_string(obj, key, error);
+
+	if (v) {
+		g_free(*out);
+		*out = g_strdup(v);
+	}
+	return error == NULL || *error == NULL;
+}
+
+static bool
+get_int(JsonObject *obj, const char *key, gint64 *out, GError **error)
+{
+	JsonNode *n = json_object_get_member(obj, key);
+
+	if (n == NULL)
+		return true;
+	if (json_node_get_value_type(n) != G_TYPE_INT64) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"%s\" must be an integer", key);
+		return false;
+	}
+	*out = json_node_get_int(n);
+	return true;
+}
+
+static bool
+get_bool(JsonObject *obj, const char *key, bool *out, GError **error)
+{
+	JsonNode *n = json_object_get_member(obj, key);
+
+	if (n == NULL)
+		return true;
+	if (json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"%s\" must be true or false", key);
+		return false;
+	}
+	*out = json_node_get_boolean(n);
+	return true;
+}
+
+static bool
+load_disk(struct vmm_options *o, JsonNode *node, GError **error)
+{
+	struct disk_option d = { .format = BLOCK_FORMAT_AUTO };
+	JsonObject *obj;
+	const char *s;
+
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+		return vmm_options_add_disk(o, json_node_get_string(node), error);
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "each of \"disks\" must be an object");
+		return false;
+	}
+	obj = json_node_get_object(node);
+	if (!set_string(obj, "path", &d.path, error) || d.path == NULL) {
+		if (error && !*error)
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "a disk has no \"path\"");
+		g_free(d.path);
+		return false;
+	}
+	if ((s = get_string(obj, "format", error)) && !parse_format(s, &d.format)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "disk format \"%s\": expected raw or qcow2", s);
+		g_free(d.path);
+		return false;
+	}
+	if ((error && *error) || !get_bool(obj, "readonly", &d.read_only, error) ||
+	    !set_string(obj, "serial", &d.serial, error)) {
+		g_free(d.path);
+		g_free(d.serial);
+		return false;
+	}
+	g_array_append_val(o->disks, d);
+	return true;
+}
+
+bool
+vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *obj;
+	JsonNode *root, *disks;
+	const char *s;
+	gint64 n;
+
+	if (!json_parser_load_from_file(parser, file, error)) {
+		g_prefix_error(error, "--config %s: ", file);
+		return false;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--config %s: expected a JSON object", file);
+		return false;
+	}
+	obj = json_node_get_object(root);
+
+	if (!set_string(obj, "kernel", &o->kernel, error) ||
+	    !set_string(obj, "initrd", &o->initrd, error) ||
+	    !set_string(obj, "cmdline", &o->cmdline, error) ||
+	    !set_string(obj, "api-socket", &o->api_socket, error) ||
+	    !get_bool(obj, "hugepages", &o->hugepages, error) ||
+	    !get_bool(obj, "ksm", &o->ksm, error) ||
+	    !get_bool(obj, "rng", &o->rng, error) ||
+	    !get_bool(obj, "paused", &o->paused, error))
+		goto fail;
+	n = o->memory_mib;
+	if (!get_int(obj, "memory", &n, error))
+		goto fail;
+	o->memory_mib = n > 0 ? n : 0;
+	n = o->cpus;
+	if (!get_int(obj, "cpus", &n, error))
+		goto fail;
+	o->cpus = n > 0 && n <= MAX_CPUS ? n : 0;
+	if ((s = get_string(obj, "serial", error)) &&
+	    !vmm_options_parse_output(s, true, &o->serial, &o->serial_path, error))
+		goto fail;
+	if ((s = get_string(obj, "console", error)) &&
+	    !vmm_options_parse_output(s, true, &o->console, &o->console_path, error))
+		goto fail;
+	if (error && *error)
+		goto fail;
+	disks = json_object_get_member(obj, "disks");
+	if (disks) {
+		if (!JSON_NODE_HOLDS_ARRAY(disks)) {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"disks\" must be an array");
+			goto fail;
+		}
+		JsonArray *a = json_node_get_array(disks);
+		for (unsigned int i = 0; i < json_array_get_length(a); i++)
+			if (!load_disk(o, json_array_get_element(a, i), error))
+				goto fail;
+	}
+	return true;
+
+fail:
+	g_prefix_error(error, "--config %s: ", file);
+	return false;
+}
+
+bool
+vmm_options_check(const struct vmm_options *o, GError **error)
+{
+	if (o->kernel == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--kernel FILE is required");
+		return false;
+	}
+	if (o->memory_mib < 2 || o->memory_mib > MAX_MEMORY_MIB) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--memory must be between 2 and %d MiB", MAX_MEMORY_MIB);
+		return false;
+	}
+	if (o->cpus < 1 || o->cpus > MAX_CPUS) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--cpus must be between 1 and %d", MAX_CPUS);
+		return false;
+	}
+	if (o->hugepages && o->ksm) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--hugepages and --ksm exclude each other (KSM merges only small private pages)");
+		return false;
+	}
+	return true;
+}
