@@ -405,6 +405,50 @@ gb_display_get_placement (GbDisplay *self,
 /* ------------------------------------------------------------------------ */
 /* GtkWidget                                                                */
 
+static gboolean
+gb_display_has_all_tiles (GbDisplay *self)
+{
+  if (self->tiles == NULL)
+    return FALSE;
+  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
+    if (self->tiles[i] == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Black where the guest screen is not: around it only, so that a frame in
+ * which the guest changed paints those pixels once, not black first. */
+static void
+gb_display_append_background (GbDisplay             *self,
+                              GtkSnapshot           *snapshot,
+                              const graphene_rect_t *guest)
+{
+  const GdkRGBA black = { 0, 0, 0, 1 };
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+  double left = guest ? guest->origin.x : 0;
+  double top = guest ? guest->origin.y : 0;
+  double right = guest ? MIN (width, left + guest->size.width) : 0;
+  double bottom = guest ? MIN (height, top + guest->size.height) : 0;
+
+  if (right <= left || bottom <= top)
+    {
+      gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      return;
+    }
+  if (top > 0)
+    gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, top));
+  if (bottom < height)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (0, bottom, width, height - bottom));
+  if (left > 0)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (0, top, left, bottom - top));
+  if (right < width)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (right, top, width - right, bottom - top));
+}
+
 static void
 gb_display_snapshot (GtkWidget   *widget,
                      GtkSnapshot *snapshot)
@@ -412,22 +456,27 @@ gb_display_snapshot (GtkWidget   *widget,
   GbDisplay *self = GB_DISPLAY (widget);
   double x, y, scale;
 
-  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 1 },
-                             &GRAPHENE_RECT_INIT (0, 0,
-                                                  gtk_widget_get_width (widget),
-                                                  gtk_widget_get_height (widget)));
-
   if (self->state == GB_DISPLAY_STATE_CONNECTED && self->tiles != NULL)
     {
       gb_display_upload_tiles (self);
       gb_display_get_placement (self, &x, &y, &scale);
 
+      /* Scaled, tile edges fall between pixels and blend with what is
+       * under them: keep black under the whole screen then. */
+      gb_display_append_background (self, snapshot,
+                                    scale == 1.0 && gb_display_has_all_tiles (self)
+                                    ? &GRAPHENE_RECT_INIT (x, y,
+                                                           self->fb_width * scale,
+                                                           self->fb_height * scale)
+                                    : NULL);
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
       gtk_snapshot_scale (snapshot, scale, scale);
       gb_display_append_tiles (self, snapshot);
       gtk_snapshot_restore (snapshot);
     }
+  else
+    gb_display_append_background (self, snapshot, NULL);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;
