@@ -4,11 +4,21 @@
 One TCG guest scrolls text as fast as it can on a 1920x1080 framebuffer
 console (QEMU std VGA, bochs-drm); QEMU serves it over VNC on loopback.  Each
 viewer in turn watches the same server for the same time.  CPU time is the
-viewer process's utime+stime from /proc; frames are counted from outside by
-gb-damage-count (X DAMAGE on the viewer's window), the same way for both.
+viewer process's utime+stime from /proc (all its threads, so llvmpipe's
+too) plus the X server's over the same interval; frames are counted from
+outside by gb-damage-count (X DAMAGE on the viewer's windows, bursts closer
+than 3 ms are one frame), the same way for both.  GbDisplay also prints its
+own count of frames with new tiles, shown beside the X count as a check.
+Both viewers show the guest at 1:1.
+
+GbDisplay runs twice: with GTK's cairo renderer (like for like with
+remote-viewer, whose GTK 3 draws with cairo on X11) and with its GL renderer,
+which GTK 4.8 picks by default whenever GL works, here on Mesa's llvmpipe.
 
 usage: bench-display.py VIEWER COUNTER BUILD_GUEST_SH OUTDIR [SECONDS]
 Run under Xvfb (meson's benchmark() wraps it in xvfb-run).
+GB_BENCH_ONLY=GbDisplay,remote-viewer runs only those viewers;
+GB_BENCH_WRAP="perf record -g -o FILE" runs GbDisplay under a profiler.
 """
 import os
 import re
