@@ -288,8 +288,8 @@ texture_from_framebuffer (const guint8 *data,
  * and painted into a cairo node.  A GdkMemoryTexture would cost GTK 4.8 a
  * format conversion into a fresh cairo surface at every draw; a cairo node
  * draws the surface as it is (opaque, no blending).  The node's recording
- * keeps the surface alive after we drop our reference; nothing writes to it
- * again, so cairo never has to copy it. */
+ * holds a snapshot of the surface, so our reference can go at once; nothing
+ * writes to the surface after that. */
 static GskRenderNode *
 tile_from_framebuffer (const guint8 *data,
                        gsize         stride,
