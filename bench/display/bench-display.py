@@ -99,13 +99,13 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, preexec_fn=die_with_parent, env=env)
     xpid = x_server_pid()
-    own = {"frames": None}
+    own = {"last": (None, None)}  # (frames, tiles), replaced as one
 
     def reader():
         for line in proc.stdout:
-            m = re.match(r"frames (\d+)", line)
+            m = re.match(r"frames (\d+)(?: tiles (\d+))?", line)
             if m:
-                own["frames"] = int(m.group(1))
+                own["last"] = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
 
     threading.Thread(target=reader, daemon=True).start()
     try:
@@ -116,14 +116,14 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
         if wrapped:  # measure the viewer, not the profiler around it
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
                 pid = int(f.read().split()[-1])
-        own_before = own["frames"]
+        own_before, tiles_before = own["last"]
         cpu_before = cpu_seconds(pid)
         x_before = cpu_seconds(xpid) if xpid else 0.0
         out = subprocess.run([counter, str(pid), str(seconds)], capture_output=True,
                              text=True, check=True).stdout
         cpu_after = cpu_seconds(pid)
         x_after = cpu_seconds(xpid) if xpid else 0.0
-        own_after = own["frames"]
+        own_after, tiles_after = own["last"]
     finally:
         if wrapped:
             proc.send_signal(signal.SIGINT)  # let the profiler write its data
@@ -135,7 +135,8 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
         proc.wait()
     frames = int(re.search(r"frames (\d+)", out).group(1))
     own_frames = None if own_before is None or own_after is None else own_after - own_before
-    return cpu_after - cpu_before, x_after - x_before, frames, own_frames
+    tiles = None if tiles_before is None or tiles_after is None else tiles_after - tiles_before
+    return cpu_after - cpu_before, x_after - x_before, frames, own_frames, tiles
 
 
 def main():
@@ -201,10 +202,12 @@ def main():
     per_frame = {}
     labels = {"GbDisplay": "GbDisplay (GSK cairo)", "GbDisplay-gl": "GbDisplay (GSK gl, llvmpipe)",
               "remote-viewer": "remote-viewer"}
-    for name, (cpu, xcpu, frames, own) in results.items():
+    for name, (cpu, xcpu, frames, own, tiles) in results.items():
         total = cpu + xcpu
         per_frame[name] = total / frames if frames else float("inf")
         extra = "" if own is None else ", own count %d" % own
+        if tiles is not None and own:
+            extra += " (%.0f tiles of 128x128 each)" % (tiles / own)
         print("  %-30s %5.2f CPU s (viewer %.2f + X %.2f), %5d frames%s: %.2f ms CPU per frame"
               % (labels[name], total, cpu, xcpu, frames, extra, per_frame[name] * 1000))
     if len(per_frame) < 3:
