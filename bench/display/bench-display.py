@@ -30,12 +30,18 @@ import sys
 import threading
 import time
 
+# Each line is indented one column more than the one before (up to 60, then
+# from 0 again), so when the console scrolls by a line nearly every text pixel
+# changes: the frames are full of new pixels, not just new line numbers.
 SCROLL = r'''#!/bin/sh
 echo SCROLL-START > /dev/ttyS0
 i=0
+pad=""
 while true; do
   i=$((i+1))
-  echo "$i the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz $i"
+  pad="$pad "
+  [ ${#pad} -gt 60 ] && pad=""
+  echo "$pad$i the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz $i"
 done
 '''
 
