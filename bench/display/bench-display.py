@@ -4,11 +4,21 @@
 One TCG guest scrolls text as fast as it can on a 1920x1080 framebuffer
 console (QEMU std VGA, bochs-drm); QEMU serves it over VNC on loopback.  Each
 viewer in turn watches the same server for the same time.  CPU time is the
-viewer process's utime+stime from /proc; frames are counted from outside by
-gb-damage-count (X DAMAGE on the viewer's window), the same way for both.
+viewer process's utime+stime from /proc (all its threads, so llvmpipe's
+too) plus the X server's over the same interval; frames are counted from
+outside by gb-damage-count (X DAMAGE on the viewer's windows, bursts closer
+than 3 ms are one frame), the same way for both.  GbDisplay also prints its
+own count of frames with new tiles, shown beside the X count as a check.
+Both viewers show the guest at 1:1.
+
+GbDisplay runs twice: with GTK's cairo renderer (like for like with
+remote-viewer, whose GTK 3 draws with cairo on X11) and with its GL renderer,
+which GTK 4.8 picks by default whenever GL works, here on Mesa's llvmpipe.
 
 usage: bench-display.py VIEWER COUNTER BUILD_GUEST_SH OUTDIR [SECONDS]
 Run under Xvfb (meson's benchmark() wraps it in xvfb-run).
+GB_BENCH_ONLY=GbDisplay,remote-viewer runs only those viewers;
+GB_BENCH_WRAP="perf record -g -o FILE" runs GbDisplay under a profiler.
 """
 import os
 import re
@@ -20,12 +30,18 @@ import sys
 import threading
 import time
 
+# Each line is indented one column more than the one before (up to 60, then
+# from 0 again), so when the console scrolls by a line nearly every text pixel
+# changes: the frames are full of new pixels, not just new line numbers.
 SCROLL = r'''#!/bin/sh
 echo SCROLL-START > /dev/ttyS0
 i=0
+pad=""
 while true; do
   i=$((i+1))
-  echo "$i the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz $i"
+  pad="$pad "
+  [ ${#pad} -gt 60 ] && pad=""
+  echo "$pad$i the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz $i"
 done
 '''
 
@@ -89,13 +105,13 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, preexec_fn=die_with_parent, env=env)
     xpid = x_server_pid()
-    own = {"frames": None}
+    own = {"last": (None, None)}  # (frames, tiles), replaced as one
 
     def reader():
         for line in proc.stdout:
-            m = re.match(r"frames (\d+)", line)
+            m = re.match(r"frames (\d+)(?: tiles (\d+))?", line)
             if m:
-                own["frames"] = int(m.group(1))
+                own["last"] = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
 
     threading.Thread(target=reader, daemon=True).start()
     try:
@@ -106,14 +122,14 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
         if wrapped:  # measure the viewer, not the profiler around it
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
                 pid = int(f.read().split()[-1])
-        own_before = own["frames"]
+        own_before, tiles_before = own["last"]
         cpu_before = cpu_seconds(pid)
         x_before = cpu_seconds(xpid) if xpid else 0.0
         out = subprocess.run([counter, str(pid), str(seconds)], capture_output=True,
                              text=True, check=True).stdout
         cpu_after = cpu_seconds(pid)
         x_after = cpu_seconds(xpid) if xpid else 0.0
-        own_after = own["frames"]
+        own_after, tiles_after = own["last"]
     finally:
         if wrapped:
             proc.send_signal(signal.SIGINT)  # let the profiler write its data
@@ -125,7 +141,8 @@ def measure(name, argv, counter, seconds, warmup, wrapped=False, env=None):
         proc.wait()
     frames = int(re.search(r"frames (\d+)", out).group(1))
     own_frames = None if own_before is None or own_after is None else own_after - own_before
-    return cpu_after - cpu_before, x_after - x_before, frames, own_frames
+    tiles = None if tiles_before is None or tiles_after is None else tiles_after - tiles_before
+    return cpu_after - cpu_before, x_after - x_before, frames, own_frames, tiles
 
 
 def main():
@@ -173,7 +190,10 @@ def main():
         runs = (("GbDisplay", wrap + [viewer, uri], "cairo"),
                 ("GbDisplay-gl", wrap + [viewer, uri], "gl"),
                 ("remote-viewer", ["remote-viewer", uri], None))
+        only = os.environ.get("GB_BENCH_ONLY", "").split(",")  # e.g. to profile one
         for name, argv, renderer in runs:
+            if only != [""] and name not in only:
+                continue
             env = dict(os.environ)
             if renderer:
                 env["GSK_RENDERER"] = renderer
@@ -188,12 +208,16 @@ def main():
     per_frame = {}
     labels = {"GbDisplay": "GbDisplay (GSK cairo)", "GbDisplay-gl": "GbDisplay (GSK gl, llvmpipe)",
               "remote-viewer": "remote-viewer"}
-    for name, (cpu, xcpu, frames, own) in results.items():
+    for name, (cpu, xcpu, frames, own, tiles) in results.items():
         total = cpu + xcpu
         per_frame[name] = total / frames if frames else float("inf")
         extra = "" if own is None else ", own count %d" % own
+        if tiles is not None and own:
+            extra += " (%.0f tiles of 128x128 each)" % (tiles / own)
         print("  %-30s %5.2f CPU s (viewer %.2f + X %.2f), %5d frames%s: %.2f ms CPU per frame"
               % (labels[name], total, cpu, xcpu, frames, extra, per_frame[name] * 1000))
+    if len(per_frame) < 3:
+        return 0
     ratio = per_frame["GbDisplay"] / per_frame["remote-viewer"]
     ratio_gl = per_frame["GbDisplay-gl"] / per_frame["remote-viewer"]
     print("  ratio GbDisplay (cairo) / remote-viewer: %.2fx (goal <= 0.5x); with GL on llvmpipe: %.2fx"

@@ -2,8 +2,9 @@
  *
  * usage: gb-display-viewer URI
  * Shows the console in a window at the guest's size (1:1) until killed, and
- * prints "frames N" (frames drawn with new tiles) once a second, so the
- * benchmark can compare its own count with the X server's.
+ * prints "frames N tiles M" (frames drawn with new tiles, tiles re-created)
+ * once a second, so the benchmark can compare its own count with the X
+ * server's and tell how much of the screen a frame repaints.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,7 +18,8 @@
 static gboolean
 report_cb (gpointer data)
 {
-  printf ("frames %" G_GUINT64_FORMAT "\n", _gb_display_get_frame_count (data));
+  printf ("frames %" G_GUINT64_FORMAT " tiles %" G_GUINT64_FORMAT "\n",
+          _gb_display_get_frame_count (data), _gb_display_get_tile_uploads (data));
   fflush (stdout);
   return G_SOURCE_CONTINUE;
 }

@@ -2,9 +2,9 @@
  *
  * The widget draws the guest's framebuffer itself.  GTK 4.8 has no texture
  * builders and no way to update part of a texture, so the framebuffer is cut
- * into 128×128 tiles, each its own GdkMemoryTexture; when the source says a
- * rectangle changed, only the tiles it touches are copied and re-uploaded at
- * the next frame (libmks draws the same way).
+ * into 128×128 tiles, each its own render node; when the source says a
+ * rectangle changed, only the tiles it touches are copied and re-created at
+ * the next frame, and GTK redraws only those.
  *
  * Keys go to the guest as scan codes computed from the hardware keycode
  * (gb-keymap.c), never from keysyms alone, so the guest's own layout applies.
@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <adwaita.h>
@@ -65,7 +66,7 @@ struct _GbDisplay
   int                 fb_height;
   int                 tiles_x;
   int                 tiles_y;
-  GdkTexture        **tiles;
+  GskRenderNode     **tiles;
   gboolean           *dirty;
   gboolean            any_dirty;
   guint64             frames;
@@ -189,7 +190,7 @@ static void
 gb_display_free_tiles (GbDisplay *self)
 {
   for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
-    g_clear_object (&self->tiles[i]);
+    g_clear_pointer (&self->tiles[i], gsk_render_node_unref);
   g_clear_pointer (&self->tiles, g_free);
   g_clear_pointer (&self->dirty, g_free);
   self->tiles_x = self->tiles_y = 0;
@@ -208,7 +209,7 @@ on_source_resized (GbDisplaySource *source,
   self->fb_height = height;
   self->tiles_x = (width + TILE_SIZE - 1) / TILE_SIZE;
   self->tiles_y = (height + TILE_SIZE - 1) / TILE_SIZE;
-  self->tiles = g_new0 (GdkTexture *, self->tiles_x * self->tiles_y);
+  self->tiles = g_new0 (GskRenderNode *, self->tiles_x * self->tiles_y);
   self->dirty = g_new (gboolean, self->tiles_x * self->tiles_y);
   for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
     self->dirty[i] = TRUE;
@@ -249,11 +250,9 @@ on_source_invalidate (GbDisplaySource *source,
     }
 }
 
-/* Copies a rectangle of the framebuffer into a new texture.  Both servers
- * give 32-bit pixels, B,G,R and an undefined fourth byte.  The tile drops that
- * byte: GTK 4.8 has no "X" formats, and an opaque 24-bit texture is what its
- * renderers draw fastest (cairo paints it as RGB24 without blending; a
- * premultiplied 32-bit texture goes through a float conversion per pixel). */
+/* Copies a rectangle of the framebuffer into a new texture (screenshots).
+ * Both servers give 32-bit pixels, B,G,R and an undefined fourth byte; GTK
+ * 4.8 has no "X" formats, so the texture drops that byte. */
 static GdkTexture *
 texture_from_framebuffer (const guint8 *data,
                           gsize         stride,
@@ -283,6 +282,48 @@ texture_from_framebuffer (const guint8 *data,
   return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8, bytes, tile_stride);
 }
 
+/* Makes the render node of one tile.  The framebuffer's pixels (32 bits,
+ * B,G,R,X in memory, i.e. native-endian 0xXXRRGGBB) are exactly cairo's
+ * RGB24, so a tile is a cairo image surface filled with one memcpy per row
+ * and painted into a cairo node.  A GdkMemoryTexture would cost GTK 4.8 a
+ * format conversion into a fresh cairo surface at every draw; a cairo node
+ * draws the surface as it is (opaque, no blending).  The node's recording
+ * holds a snapshot of the surface, so our reference can go at once; nothing
+ * writes to the surface after that. */
+static GskRenderNode *
+tile_from_framebuffer (const guint8 *data,
+                       gsize         stride,
+                       int           x,
+                       int           y,
+                       int           width,
+                       int           height)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  guint8 *pixels = cairo_image_surface_get_data (surface);
+  gsize tile_stride = cairo_image_surface_get_stride (surface);
+  GskRenderNode *node;
+  cairo_t *cr;
+
+  for (int row = 0; row < height; row++)
+    memcpy (pixels + (gsize) row * tile_stride,
+            data + (gsize) (y + row) * stride + (gsize) x * 4,
+            (gsize) width * 4);
+  cairo_surface_mark_dirty (surface);
+
+  node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (x, y, width, height));
+  cr = gsk_cairo_node_get_draw_context (node);
+  cairo_set_source_surface (cr, surface, x, y);
+  /* Scaled, a tile's edge pixels repeat outward instead of fading to
+   * transparent: no seams between tiles. */
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_rectangle (cr, x, y, width, height);
+  cairo_fill (cr);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+
+  return node;
+}
+
 static void
 gb_display_upload_tiles (GbDisplay *self)
 {
@@ -307,10 +348,10 @@ gb_display_upload_tiles (GbDisplay *self)
         if (!self->dirty[i])
           continue;
 
-        g_clear_object (&self->tiles[i]);
-        self->tiles[i] = texture_from_framebuffer (data, stride, x, y,
-                                                   MIN (TILE_SIZE, width - x),
-                                                   MIN (TILE_SIZE, height - y));
+        g_clear_pointer (&self->tiles[i], gsk_render_node_unref);
+        self->tiles[i] = tile_from_framebuffer (data, stride, x, y,
+                                                MIN (TILE_SIZE, width - x),
+                                                MIN (TILE_SIZE, height - y));
         self->dirty[i] = FALSE;
         self->tile_uploads++;
         uploaded = TRUE;
@@ -325,18 +366,11 @@ static void
 gb_display_append_tiles (GbDisplay   *self,
                          GtkSnapshot *snapshot)
 {
-  for (int ty = 0; ty < self->tiles_y; ty++)
-    for (int tx = 0; tx < self->tiles_x; tx++)
-      {
-        GdkTexture *tile = self->tiles[ty * self->tiles_x + tx];
-
-        if (tile == NULL)
-          continue;
-        gtk_snapshot_append_texture (snapshot, tile,
-                                     &GRAPHENE_RECT_INIT (tx * TILE_SIZE, ty * TILE_SIZE,
-                                                          gdk_texture_get_width (tile),
-                                                          gdk_texture_get_height (tile)));
-      }
+  /* Unchanged tiles are the same nodes as in the last frame, so GTK's diff
+   * of the two frames leaves them alone. */
+  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
+    if (self->tiles[i] != NULL)
+      gtk_snapshot_append_node (snapshot, self->tiles[i]);
 }
 
 /* Where the guest screen sits in the widget: offset and scale. */
@@ -371,6 +405,50 @@ gb_display_get_placement (GbDisplay *self,
 /* ------------------------------------------------------------------------ */
 /* GtkWidget                                                                */
 
+static gboolean
+gb_display_has_all_tiles (GbDisplay *self)
+{
+  if (self->tiles == NULL)
+    return FALSE;
+  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
+    if (self->tiles[i] == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Black where the guest screen is not: around it only, so that a frame in
+ * which the guest changed paints those pixels once, not black first. */
+static void
+gb_display_append_background (GbDisplay             *self,
+                              GtkSnapshot           *snapshot,
+                              const graphene_rect_t *guest)
+{
+  const GdkRGBA black = { 0, 0, 0, 1 };
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+  double left = guest ? guest->origin.x : 0;
+  double top = guest ? guest->origin.y : 0;
+  double right = guest ? MIN (width, left + guest->size.width) : 0;
+  double bottom = guest ? MIN (height, top + guest->size.height) : 0;
+
+  if (right <= left || bottom <= top)
+    {
+      gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      return;
+    }
+  if (top > 0)
+    gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, top));
+  if (bottom < height)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (0, bottom, width, height - bottom));
+  if (left > 0)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (0, top, left, bottom - top));
+  if (right < width)
+    gtk_snapshot_append_color (snapshot, &black,
+                               &GRAPHENE_RECT_INIT (right, top, width - right, bottom - top));
+}
+
 static void
 gb_display_snapshot (GtkWidget   *widget,
                      GtkSnapshot *snapshot)
@@ -378,22 +456,27 @@ gb_display_snapshot (GtkWidget   *widget,
   GbDisplay *self = GB_DISPLAY (widget);
   double x, y, scale;
 
-  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 1 },
-                             &GRAPHENE_RECT_INIT (0, 0,
-                                                  gtk_widget_get_width (widget),
-                                                  gtk_widget_get_height (widget)));
-
   if (self->state == GB_DISPLAY_STATE_CONNECTED && self->tiles != NULL)
     {
       gb_display_upload_tiles (self);
       gb_display_get_placement (self, &x, &y, &scale);
 
+      /* Scaled, tile edges fall between pixels and blend with what is
+       * under them: keep black under the whole screen then. */
+      gb_display_append_background (self, snapshot,
+                                    scale == 1.0 && gb_display_has_all_tiles (self)
+                                    ? &GRAPHENE_RECT_INIT (x, y,
+                                                           self->fb_width * scale,
+                                                           self->fb_height * scale)
+                                    : NULL);
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
       gtk_snapshot_scale (snapshot, scale, scale);
       gb_display_append_tiles (self, snapshot);
       gtk_snapshot_restore (snapshot);
     }
+  else
+    gb_display_append_background (self, snapshot, NULL);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget);
        child != NULL;

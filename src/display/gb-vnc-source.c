@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <glib/gi18n-lib.h>
 #include <gio/gunixsocketaddress.h>
 #include <gvnc.h>
@@ -96,12 +98,54 @@ request_update_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether the server is on this machine: a UNIX socket, a loopback address,
+ * or a socket handed over by libvirt (virDomainOpenGraphicsFD). */
+static gboolean
+gb_vnc_source_is_local (GbVncSource *self)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (self->unix_path != NULL)
+    return TRUE;
+
+  if (self->fd >= 0)
+    {
+      struct sockaddr_storage native;
+      socklen_t len = sizeof native;
+
+      if (getsockname (self->fd, (struct sockaddr *) &native, &len) != 0)
+        return FALSE;
+      if (native.ss_family == AF_UNIX)
+        return TRUE;
+      address = g_socket_address_new_from_native (&native, len);
+      return G_IS_INET_SOCKET_ADDRESS (address) &&
+             g_inet_address_get_is_loopback (
+               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+    }
+
+  if (self->host != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->host);
+
+      if (inet != NULL)
+        return g_inet_address_get_is_loopback (inet);
+      return g_ascii_strcasecmp (self->host, "localhost") == 0;
+    }
+
+  return FALSE;
+}
+
 static void
 on_initialized (VncConnection *conn,
                 GbVncSource   *self)
 {
   /* Lossless encodings only (no Tight JPEG levels): the screen must be
-   * exactly the guest's. */
+   * exactly the guest's.  The server uses the first one it knows (RFC 6143
+   * §7.5.2).  On this machine the bytes cost nothing to carry but
+   * decompressing them costs our CPU, so a local server is asked for raw
+   * pixels first: gvnc copies them row by row into our framebuffer instead
+   * of inflating zlib streams and setting pixels one by one. */
+  gint32 local_encodings[] = { VNC_CONNECTION_ENCODING_RAW };
   gint32 encodings[] = {
     VNC_CONNECTION_ENCODING_TIGHT,
     VNC_CONNECTION_ENCODING_ZRLE,
@@ -121,9 +165,14 @@ on_initialized (VncConnection *conn,
     VNC_CONNECTION_ENCODING_DESKTOP_NAME,
     VNC_CONNECTION_ENCODING_LED_STATE,
   };
+  g_autoptr(GArray) list = g_array_new (FALSE, FALSE, sizeof (gint32));
+
+  if (gb_vnc_source_is_local (self))
+    g_array_append_vals (list, local_encodings, G_N_ELEMENTS (local_encodings));
+  g_array_append_vals (list, encodings, G_N_ELEMENTS (encodings));
 
   if (!vnc_connection_set_pixel_format (conn, &local_format) ||
-      !vnc_connection_set_encodings (conn, G_N_ELEMENTS (encodings), encodings))
+      !vnc_connection_set_encodings (conn, list->len, &g_array_index (list, gint32, 0)))
     {
       vnc_connection_shutdown (conn);
       return;
