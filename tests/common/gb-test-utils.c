@@ -27,21 +27,40 @@ gb_test_add_ticker (void)
 }
 
 /* Iterates until @predicate holds: TRUE, or FALSE after @seconds. */
+static gboolean
+wait_timed_out (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A timeout source wakes the loop at the deadline, so waiting ends on time
+ * even when nothing else happens. */
+gboolean
+gb_test_wait_until_ms (GbTestPredicate predicate,
+                       gpointer        data,
+                       guint           timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, wait_timed_out, &timed_out);
+
+  while (!predicate (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  return predicate (data);
+}
+
 gboolean
 gb_test_wait_until (GbTestPredicate predicate,
                     gpointer        data,
                     guint           seconds)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!predicate (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, TRUE);
-    }
-
-  return TRUE;
+  return gb_test_wait_until_ms (predicate, data, seconds * 1000);
 }
 
 /* One turn of GB_TEST_WAIT_FOR(): fails the test once @deadline passed. */

@@ -1,4 +1,4 @@
-/* gb-test-utils.h — what the non-UI test programs share: waiting on the
+/* gb-test-utils.h — what the test programs share: waiting on the
  * main loop, async results, temporary folders, host programs, the Linux
  * test guest
  *
@@ -17,6 +17,9 @@ void          gb_test_add_ticker             (void);
 gboolean      gb_test_wait_until             (GbTestPredicate   predicate,
                                               gpointer          data,
                                               guint             seconds);
+gboolean      gb_test_wait_until_ms          (GbTestPredicate   predicate,
+                                              gpointer          data,
+                                              guint             timeout_ms);
 void          gb_test_iterate_before         (gint64            deadline,
                                               guint             seconds,
                                               const char       *what);

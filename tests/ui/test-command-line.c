@@ -11,7 +11,7 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TIMEOUT_MS 20000
@@ -46,7 +46,7 @@ check_and_quit (gpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (providers), ==, 1);
   g_assert_nonnull (gb_application_find_provider (app, "test:///default"));
   g_assert_null (gb_application_find_provider (app, "test:///remembered-but-not-asked-for"));
-  g_assert_true (gb_test_wait_for (provider_connected, app, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (provider_connected, app, TIMEOUT_MS));
 
   /* For this run only: the remembered list is unchanged. */
   remembered = g_settings_get_strv (gb_application_get_settings (app), "connections");

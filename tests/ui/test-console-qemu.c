@@ -27,7 +27,7 @@
 #include "gb-libvirt-autoptr.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define DOMAIN_NAME "gb-app-console"
@@ -204,7 +204,7 @@ test_console_qemu (void)
   app = gb_test_application_new ();
   t0 = g_get_monotonic_time ();
   provider = gb_application_open_connection (app, uri);
-  g_assert_true (gb_test_wait_for (provider_settled, provider, 180000));
+  g_assert_true (gb_test_wait_until_ms (provider_settled, provider, 180000));
   if (gb_provider_get_state (provider) != GB_PROVIDER_STATE_CONNECTED)
     {
       g_test_skip_printf ("cannot open %s: %s", uri, gb_provider_get_error (provider));
@@ -229,7 +229,7 @@ test_console_qemu (void)
   domain = gvir_connection_create_domain (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)),
                                           config, &error);
   g_assert_no_error (error);
-  g_assert_true (gb_test_wait_for (machine_listed, provider, 20000));
+  g_assert_true (gb_test_wait_until_ms (machine_listed, provider, 20000));
   machine = gb_provider_find_machine (provider, DOMAIN_NAME);
 
   window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
@@ -240,31 +240,31 @@ test_console_qemu (void)
 
   /* Off: the console page says so. */
   gb_window_show_machine (GB_WINDOW (window), provider, DOMAIN_NAME, "console");
-  g_assert_true (gb_test_wait_for (console_shown, window, 20000));
+  g_assert_true (gb_test_wait_until_ms (console_shown, window, 20000));
   search.text = _("The machine is off. Start it to see its screen.");
-  g_assert_true (gb_test_wait_for (screen_says, &search, 20000));
+  g_assert_true (gb_test_wait_until_ms (screen_says, &search, 20000));
 
   /* Started from the window: the screen, then the kernel's text on it. */
   t0 = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (window, "machine.start", NULL));
-  g_assert_true (gb_test_wait_for (screen_connected, console, 60000));
+  g_assert_true (gb_test_wait_until_ms (screen_connected, console, 60000));
   g_test_message ("screen %d×%d after %.1f s",
                   gb_display_get_guest_width (gb_console_view_get_display (console)),
                   gb_display_get_guest_height (gb_console_view_get_display (console)),
                   (g_get_monotonic_time () - t0) / 1e6);
-  g_assert_true (gb_test_wait_for (screen_has_text, console, 120000));
+  g_assert_true (gb_test_wait_until_ms (screen_has_text, console, 120000));
   gb_test_save_png (window, "console-qemu-screen.png");
 
   /* The serial tab reads the guest's own lines. */
   gb_console_view_set_page (console, "serial");
   g_assert_true (gb_serial_console_get_connected (gb_console_view_get_serial_console (console)));
-  g_assert_true (gb_test_wait_for (serial_shows_marker, console, 120000));
+  g_assert_true (gb_test_wait_until_ms (serial_shows_marker, console, 120000));
   gb_test_save_png (window, "console-qemu-serial.png");
   gb_console_view_set_page (console, "screen");
 
   /* The wizard gets ready on the same embedded connection. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
-  g_assert_true (gb_test_wait_for (creator_ready, NULL, 120000));
+  g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, 120000));
   creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
   g_object_get (creator, "connection", &creator_connection, NULL);
   g_assert_true (creator_connection == gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
@@ -272,8 +272,8 @@ test_console_qemu (void)
 
   /* Forced off: the screen says so again. */
   gb_machine_force_off_async (machine, NULL, force_off_cb, NULL);
-  g_assert_true (gb_test_wait_for (machine_off, machine, 60000));
-  g_assert_true (gb_test_wait_for (screen_says, &search, 20000));
+  g_assert_true (gb_test_wait_until_ms (machine_off, machine, 60000));
+  g_assert_true (gb_test_wait_until_ms (screen_says, &search, 20000));
   gb_test_save_png (window, "console-qemu-off.png");
 
   gb_window_select_machine (GB_WINDOW (window), NULL);

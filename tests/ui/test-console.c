@@ -19,7 +19,7 @@
 #include "gb-console-view.h"
 #include "gb-machine-row.h"
 #include "gb-preferences-window.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TEST_URI "test:///default"
@@ -126,7 +126,7 @@ wait_for_state (GbMachine      *machine,
                 GbMachineState  state)
 {
   g_object_set_data (G_OBJECT (machine), "wanted", GINT_TO_POINTER (state));
-  g_assert_true (gb_test_wait_for (machine_state_is, machine, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (machine_state_is, machine, TIMEOUT_MS));
 }
 
 static void
@@ -166,7 +166,7 @@ test_console_page (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   gtk_window_present (GTK_WINDOW (window));
 
-  g_assert_true (gb_test_wait_for (row_is_shown, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, window, TIMEOUT_MS));
   row = gb_test_find_machine_row (window, "test");
   machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row));
   wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
@@ -192,12 +192,12 @@ test_console_page (void)
    * tab says in words instead of showing a blank terminal. */
   search.root = GTK_WIDGET (console);
   search.text = NO_GRAPHICS_MESSAGE;
-  g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_says, &search, TIMEOUT_MS));
   g_assert_cmpint (gb_display_get_state (gb_console_view_get_display (console)), ==,
                    GB_DISPLAY_STATE_ERROR);
   g_assert_cmpstr (gb_console_view_get_page (console), ==, "serial");
   serial = gb_console_view_get_serial_console (console);
-  g_assert_true (gb_test_wait_for (serial_says_why, console, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (serial_says_why, console, TIMEOUT_MS));
   g_assert_false (gb_serial_console_get_connected (serial));
   label = serial_status_label (console);
   g_assert_true (gtk_widget_is_drawable (label));
@@ -239,7 +239,7 @@ test_console_page (void)
   gb_machine_force_off_async (machine, NULL, force_off_cb, NULL);
   wait_for_state (machine, GB_MACHINE_STATE_SHUTOFF);
   search.text = MACHINE_OFF_MESSAGE;
-  g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_says, &search, TIMEOUT_MS));
   assert_readable_on_screen (console);
   gb_test_save_png (window, png_name ("console-off"));
 
@@ -247,7 +247,7 @@ test_console_page (void)
   gb_machine_start_async (machine, NULL, start_cb, NULL);
   wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
   search.text = NO_GRAPHICS_MESSAGE;
-  g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_says, &search, TIMEOUT_MS));
 
   /* The scaling chosen in the console is remembered (GSettings), and a
    * setting changed elsewhere reaches the console. */
@@ -326,11 +326,11 @@ check_and_quit (gpointer data)
   GtkWindow *window;
   StatusSearch search = { NULL, NULL };
 
-  g_assert_true (gb_test_wait_for (console_of_test_shown, fixture->app, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_of_test_shown, fixture->app, TIMEOUT_MS));
   window = gtk_application_get_active_window (GTK_APPLICATION (fixture->app));
   search.root = GTK_WIDGET (gb_window_get_console_view (GB_WINDOW (window)));
   search.text = NO_GRAPHICS_MESSAGE;
-  g_assert_true (gb_test_wait_for (console_says, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_says, &search, TIMEOUT_MS));
   gb_console_view_set_page (gb_window_get_console_view (GB_WINDOW (window)), "screen");
   gb_test_save_png (GTK_WIDGET (window), png_name ("show-domain-console"));
 
@@ -393,7 +393,7 @@ check_unknown_and_quit (gpointer data)
 
   g_assert_true (GB_IS_WINDOW (window));
   search.text = g_strdup_printf (_("%s: %s"), _("Cannot open the console"), message);
-  g_assert_true (gb_test_wait_for (toast_shown, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (toast_shown, &search, TIMEOUT_MS));
   g_assert_null (gb_window_get_selected_machine (GB_WINDOW (window)));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   g_assert_null (gb_test_find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_SWITCHER, is_drawable, NULL));

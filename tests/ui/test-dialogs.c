@@ -9,7 +9,7 @@
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
 #include "gb-preferences-window.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TIMEOUT_MS 20000
@@ -68,7 +68,7 @@ test_add_connection (void)
 
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "add-connection"));
   g_action_group_activate_action (G_ACTION_GROUP (app), "add-connection", NULL);
-  g_assert_true (gb_test_wait_for (window_of_type_shown,
+  g_assert_true (gb_test_wait_until_ms (window_of_type_shown,
                                    GSIZE_TO_POINTER (GB_TYPE_ADD_CONNECTION_DIALOG), TIMEOUT_MS));
   dialog = gb_test_find_dialog (GB_TYPE_ADD_CONNECTION_DIALOG);
   entry = gb_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, NULL, NULL);
@@ -91,7 +91,7 @@ test_add_connection (void)
    * the URI stays there to be corrected. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "nosuchdriver:///system");
   gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.connect", NULL);
-  g_assert_true (gb_test_wait_for (window_of_type_shown,
+  g_assert_true (gb_test_wait_until_ms (window_of_type_shown,
                                    GSIZE_TO_POINTER (ADW_TYPE_MESSAGE_DIALOG), TIMEOUT_MS));
   error_dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (error_dialog)) == dialog);
@@ -110,7 +110,7 @@ test_add_connection (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "test:///default");
   g_assert_true (gtk_widget_is_sensitive (connect_button));
   gtk_widget_activate_action (GTK_WIDGET (dialog), "connection.connect", NULL);
-  g_assert_true (gb_test_wait_for (provider_added, (gpointer) "test:///default", TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (provider_added, (gpointer) "test:///default", TIMEOUT_MS));
   remembered = g_settings_get_strv (settings, "connections");
   g_assert_true (g_strv_contains ((const char * const *) remembered, "test:///default"));
   g_assert_null (gb_test_find_dialog (GB_TYPE_ADD_CONNECTION_DIALOG));
@@ -128,7 +128,7 @@ test_preferences (void)
   GtkWidget *toggle;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  g_assert_true (gb_test_wait_for (window_of_type_shown,
+  g_assert_true (gb_test_wait_until_ms (window_of_type_shown,
                                    GSIZE_TO_POINTER (GB_TYPE_PREFERENCES_WINDOW), TIMEOUT_MS));
   prefs = gb_test_find_dialog (GB_TYPE_PREFERENCES_WINDOW);
 
@@ -177,7 +177,7 @@ test_shortcuts_and_about (void)
 
   /* GtkApplication gives every window its help overlay from the resource. */
   g_assert_true (gtk_widget_activate_action (window, "win.show-help-overlay", NULL));
-  g_assert_true (gb_test_wait_for (window_of_type_shown,
+  g_assert_true (gb_test_wait_until_ms (window_of_type_shown,
                                    GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), TIMEOUT_MS));
   shortcuts = gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (shortcuts));
@@ -189,7 +189,7 @@ test_shortcuts_and_about (void)
   g_strfreev ((char **) accels);
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  g_assert_true (gb_test_wait_for (window_of_type_shown,
+  g_assert_true (gb_test_wait_until_ms (window_of_type_shown,
                                    GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), TIMEOUT_MS));
   about = gb_test_find_dialog (ADW_TYPE_ABOUT_WINDOW);
   g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, "Glassbox");

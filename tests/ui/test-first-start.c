@@ -18,7 +18,7 @@
 #include "gb-application.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-machine-creator-window.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TIMEOUT_MS (240 * 1000)
@@ -73,21 +73,21 @@ test_first_start (void)
 
   /* While it looks, it says so (rather than "No Connections"). */
   looking = (LabelSearch) { GTK_WIDGET (window), "Opening a Local Connection…" };
-  g_assert_true (gb_test_wait_for (label_is_shown, &looking, 5000));
+  g_assert_true (gb_test_wait_until_ms (label_is_shown, &looking, 5000));
 
-  g_assert_true (gb_test_wait_for (provider_connected, app, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (provider_connected, app, TIMEOUT_MS));
   provider = first_provider (app);
   g_test_message ("first start opened %s (%s)", gb_provider_get_uri (provider),
                   gb_provider_get_title (provider));
 
   uri = (LabelSearch) { GTK_WIDGET (window), gb_provider_get_uri (provider) };
-  g_assert_true (gb_test_wait_for (label_is_shown, &uri, 5000));
+  g_assert_true (gb_test_wait_until_ms (label_is_shown, &uri, 5000));
 
   /* A fresh embedded driver has no machines, and says so. */
   if (g_list_model_get_n_items (gb_provider_get_machines (provider)) == 0)
     {
       LabelSearch empty = { GTK_WIDGET (window), "No machines on this connection yet." };
-      g_assert_true (gb_test_wait_for (label_is_shown, &empty, 5000));
+      g_assert_true (gb_test_wait_until_ms (label_is_shown, &empty, 5000));
     }
 
   remembered = g_settings_get_strv (gb_application_get_settings (app), "connections");
@@ -97,7 +97,7 @@ test_first_start (void)
     {
       LabelSearch warning = { GTK_WIDGET (window), "Embedded: its machines stop when Glassbox quits." };
       g_assert_true (g_str_has_prefix (gb_provider_get_uri (provider), "qemu:///embed"));
-      g_assert_true (gb_test_wait_for (label_is_shown, &warning, 5000));
+      g_assert_true (gb_test_wait_until_ms (label_is_shown, &warning, 5000));
     }
 
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
@@ -132,7 +132,7 @@ check_creator_and_quit (gpointer data)
   g_autoptr(GVirConnection) connection = NULL;
   GtkWindow *creator;
 
-  g_assert_true (gb_test_wait_for (creator_ready, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, TIMEOUT_MS));
   creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
   g_object_get (creator, "connection", &connection, NULL);
   fixture->uri = g_strdup (gvir_connection_get_uri (connection));

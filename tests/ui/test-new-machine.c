@@ -25,7 +25,7 @@
 #include "gb-machine-creator-window.h"
 #include "gb-machine-row.h"
 #include "gb-new-disk-dialog.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TEST_URI "test:///default"
@@ -97,11 +97,11 @@ check_and_quit (gpointer data)
   GbMachineCreatorWindow *creator;
   g_autofree char *uri = NULL;
 
-  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_shown, NULL, TIMEOUT_MS));
   creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
   uri = connection_uri_of (creator);
   g_assert_cmpstr (uri, ==, TEST_URI);
-  g_assert_true (gb_test_wait_for (creator_ready, creator, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_ready, creator, TIMEOUT_MS));
   g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "source");
   gb_test_save_png (GTK_WIDGET (creator), png_name ("show-domain-creator"));
 
@@ -213,7 +213,7 @@ created_and_shown (GtkWidget  *window,
 
   g_action_group_activate_action (G_ACTION_GROUP (gtk_window_get_application (GTK_WINDOW (window))),
                                   "new-machine", NULL);
-  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_shown, NULL, TIMEOUT_MS));
   creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
 
   domain = define_machine (connection, name);
@@ -227,7 +227,7 @@ created_and_shown (GtkWidget  *window,
   g_signal_emit_by_name (creator, "machine-created", domain, customize);
   close_and_wait (GTK_WINDOW (creator));
 
-  g_assert_true (gb_test_wait_for (machine_page_shown, &search, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (machine_page_shown, &search, TIMEOUT_MS));
 }
 
 static void
@@ -244,25 +244,25 @@ test_actions (void)
   window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (gb_test_wait_for (row_is_shown, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, window, TIMEOUT_MS));
   row = gb_test_find_machine_row (window, "test");
   gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
 
   /* New Virtual Machine… on the selected machine's connection. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
-  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_shown, NULL, TIMEOUT_MS));
   creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (creator)) == GTK_WINDOW (window));
   uri = connection_uri_of (creator);
   g_assert_cmpstr (uri, ==, TEST_URI);
-  g_assert_true (gb_test_wait_for (creator_ready, creator, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_ready, creator, TIMEOUT_MS));
   gb_test_save_png (GTK_WIDGET (creator), png_name ("new-machine"));
   close_and_wait (GTK_WINDOW (creator));
   g_assert_false (creator_shown (NULL));
 
   /* New Disk… likewise. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "new-disk", NULL);
-  g_assert_true (gb_test_wait_for (new_disk_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (new_disk_shown, NULL, TIMEOUT_MS));
   disk_uri = connection_uri_of (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
   g_assert_cmpstr (disk_uri, ==, TEST_URI);
   gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG)), png_name ("new-disk"));
@@ -270,7 +270,7 @@ test_actions (void)
 
   /* A machine created and started: its console; to customize: its details. */
   created_and_shown (window, provider, "gb-wired-started", FALSE);
-  g_assert_true (gb_test_wait_for (console_says_no_graphics, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_says_no_graphics, window, TIMEOUT_MS));
   gb_test_save_png (window, png_name ("machine-created-console"));
   created_and_shown (window, provider, "gb-wired-customize", TRUE);
 

@@ -23,7 +23,7 @@
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-preferences-window.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TIMEOUT_MS 20000
@@ -97,7 +97,7 @@ refocus (GtkWidget *window)
   XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
                   RevertToParent, CurrentTime);
   XSync (dpy, False);
-  g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
 }
 
 /* Presses the modifiers, then the key, and lets everything go. */
@@ -148,10 +148,10 @@ test_shortcuts (void)
       return;
     }
 
-  g_assert_true (gb_test_wait_for (row_is_shown, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, window, TIMEOUT_MS));
   row = gb_test_find_machine_row (window, "test");
   state.root = row;
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
   gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
 
   /* Xvfb has no window manager: give the window the keyboard ourselves. */
@@ -159,46 +159,46 @@ test_shortcuts (void)
   XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
                   RevertToParent, CurrentTime);
   XSync (dpy, False);
-  g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
 
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_p);
   state.text = "Paused";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_c);
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   /* Ctrl+Shift+O opens the selected machine's console, as the
    * "machine.console" action does. */
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_o);
-  g_assert_true (gb_test_wait_for (console_page_shown, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (console_page_shown, window, TIMEOUT_MS));
   gb_window_set_page (GB_WINDOW (window), "details");
   refocus (window);
 
   /* Ctrl+N: the New Virtual Machine wizard; Ctrl+Shift+N: New Disk. */
   press (window, GDK_CONTROL_MASK, XK_n);
-  g_assert_true (gb_test_wait_for (creator_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (creator_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
   refocus (window);
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_n);
-  g_assert_true (gb_test_wait_for (new_disk_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (new_disk_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
   refocus (window);
 
   /* An application accelerator: Ctrl+comma. */
   press (window, GDK_CONTROL_MASK, XK_comma);
-  g_assert_true (gb_test_wait_for (preferences_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (preferences_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_PREFERENCES_WINDOW));
 
   /* Ctrl+? (Shift+slash here) shows the shortcuts window. */
   XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
                   RevertToParent, CurrentTime);
   XSync (dpy, False);
-  g_assert_true (gb_test_wait_for (window_is_active, window, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_slash);
-  g_assert_true (gb_test_wait_for (shortcuts_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (shortcuts_shown, NULL, TIMEOUT_MS));
   gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), "shortcuts-window.png");
   gtk_widget_set_visible (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
 

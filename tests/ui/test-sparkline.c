@@ -13,7 +13,7 @@
 
 #include "gb-application.h"
 #include "gb-sparkline.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 
 #define WIDTH 120
 #define HEIGHT 40

@@ -13,7 +13,7 @@
 
 #include "gb-application.h"
 #include "gb-machine-row.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TIMEOUT_MS 20000
@@ -47,14 +47,14 @@ test_translation_zh_cn (void)
 
   /* "Machines", the sidebar's title (ui/gb-window.ui). */
   title = (LabelSearch) { window, "虚拟机" };
-  g_assert_true (gb_test_wait_for (label_is_shown, &title, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (label_is_shown, &title, TIMEOUT_MS));
 
   /* A row appears for test:///default's machine, its state in Chinese:
    * "Running" (C_("machine state", …) in src/machines/gb-machine.c). */
   uri = (LabelSearch) { window, "test:///default" };
-  g_assert_true (gb_test_wait_for (label_is_shown, &uri, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (label_is_shown, &uri, TIMEOUT_MS));
   state = (LabelSearch) { window, "运行中" };
-  g_assert_true (gb_test_wait_for (label_is_shown, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (label_is_shown, &state, TIMEOUT_MS));
 
   /* The details page too: "Processors" and "Performance". */
   {
@@ -64,8 +64,8 @@ test_translation_zh_cn (void)
 
     g_assert_nonnull (row);
     gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
-    g_assert_true (gb_test_wait_for (label_is_shown, &processors, TIMEOUT_MS));
-    g_assert_true (gb_test_wait_for (label_is_shown, &performance, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &processors, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &performance, TIMEOUT_MS));
     g_assert_null (gb_test_find_label_with_text (window, "Processors"));
   }
 

@@ -16,7 +16,7 @@
 
 #include "gb-application.h"
 #include "gb-machine-row.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
 #define TEST_URI "test:///default"
@@ -112,31 +112,31 @@ test_window_lifecycle (void)
 
   /* The machine appears under its connection, running (test:///default
    * starts it). */
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
   state.root = row.row;
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   /* The connection's header row says which connection it is. */
   {
     LabelSearch uri = { window, TEST_URI };
-    g_assert_true (gb_test_wait_for (label_is_shown, &uri, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &uri, TIMEOUT_MS));
   }
 
   /* Force off asks first. */
   g_assert_true (gtk_widget_activate_action (row.row, "machine.force-off", NULL));
-  g_assert_true (gb_test_wait_for (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_is_shown, NULL, TIMEOUT_MS));
   dialog = gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "force-off");
   gtk_window_destroy (dialog);
 
   state.text = "Shut off";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   /* Start it through the same row's action. */
   g_assert_true (gtk_widget_activate_action (row.row, "machine.start", NULL));
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   /* Selecting it opens its details page with its configuration. */
   gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row.row)));
@@ -147,15 +147,15 @@ test_window_lifecycle (void)
   {
     LabelSearch processors = { details, "Processors" };
     LabelSearch disks = { details, "Disks" };
-    g_assert_true (gb_test_wait_for (label_is_shown, &processors, TIMEOUT_MS));
-    g_assert_true (gb_test_wait_for (label_is_shown, &disks, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &processors, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &disks, TIMEOUT_MS));
   }
 
   /* The graphs follow the machine's samples: the processor figure
    * changes from "Waiting for data…" to a percentage. */
   {
     LabelSearch cpu = { details, NULL };
-    g_assert_true (gb_test_wait_for (cpu_figure_shown, &cpu, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (cpu_figure_shown, &cpu, TIMEOUT_MS));
   }
 
   gtk_test_widget_wait_for_draw (window);
@@ -184,9 +184,9 @@ test_window_shortcut (void)
   LabelSearch state = { NULL, "Running" };
   GbMachine *machine;
 
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
   state.root = row.row;
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
   machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
 
   /* The row's menu offers what the state allows: a running machine can be
@@ -201,7 +201,7 @@ test_window_shortcut (void)
     popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu_button));
     g_assert_nonnull (popover);
     pause_item = (LabelSearch) { GTK_WIDGET (popover), "Pause" };
-    g_assert_true (gb_test_wait_for (label_is_shown, &pause_item, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &pause_item, TIMEOUT_MS));
     g_assert_nonnull (gb_test_find_label_with_text (GTK_WIDGET (popover), "Force Off…"));
     g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (popover), "Start"));
     g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (popover), "Resume"));
@@ -214,11 +214,11 @@ test_window_shortcut (void)
   gb_window_select_machine (GB_WINDOW (window), machine);
   g_assert_true (gtk_widget_activate_action (window, "machine.pause", NULL));
   state.text = "Paused";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   g_assert_true (gtk_widget_activate_action (window, "machine.resume", NULL));
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
   close_window (window);
@@ -297,12 +297,12 @@ test_window_delete (void)
 
   window = open_window ();
   row.window = window;
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
 
   /* The definition is read after the event; the dialog lists its disks. */
-  g_assert_true (gb_test_wait_for (has_two_disks, row.row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (has_two_disks, row.row, TIMEOUT_MS));
   g_assert_true (gtk_widget_activate_action (row.row, "machine.delete", NULL));
-  g_assert_true (gb_test_wait_for (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_is_shown, NULL, TIMEOUT_MS));
   dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
 
   /* One check box per disk, none ticked unless the user ticks it. */
@@ -320,7 +320,7 @@ test_window_delete (void)
   adw_message_dialog_response (dialog, "delete");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
-  g_assert_true (gb_test_wait_for (row_is_gone, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_gone, &row, TIMEOUT_MS));
   g_assert_false (g_file_test (deleted, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
 
@@ -351,7 +351,7 @@ test_window_narrow (void)
   GtkWidget *pair[2];
 
   gtk_window_set_default_size (GTK_WINDOW (window), 400, 700);
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
 
   leaflet = gb_test_find_widget (window, ADW_TYPE_LEAFLET, NULL, NULL);
   details = gb_test_find_widget (window, g_type_from_name ("GbMachineDetails"), NULL, NULL);
@@ -361,7 +361,7 @@ test_window_narrow (void)
   gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row.row)));
   pair[0] = leaflet;
   pair[1] = content;
-  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (leaflet_shows, pair, TIMEOUT_MS));
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, "window-narrow.png");
 
@@ -372,13 +372,13 @@ test_window_narrow (void)
   /* The sidebar: the box holding the machine list. */
   pair[1] = gtk_widget_get_parent (gb_test_find_widget (window, g_type_from_name ("GbMachineList"), NULL, NULL));
   g_assert_nonnull (pair[1]);
-  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (leaflet_shows, pair, TIMEOUT_MS));
 
   /* Choosing the same machine again opens its page again. */
   g_assert_null (gb_window_get_selected_machine (GB_WINDOW (window)));
   gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row.row)));
   pair[1] = content;
-  g_assert_true (gb_test_wait_for (leaflet_shows, pair, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (leaflet_shows, pair, TIMEOUT_MS));
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
   close_window (window);
@@ -394,21 +394,21 @@ test_window_force_off_without_asking (void)
   RowSearch row = { window, "test", NULL };
   LabelSearch state = { NULL, "Running" };
 
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
   state.root = row.row;
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   g_settings_set_boolean (settings, "confirm-force-off", FALSE);
   g_assert_true (gtk_widget_activate_action (row.row, "machine.force-off", NULL));
   g_assert_null (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   state.text = "Shut off";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
   g_assert_null (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_settings_reset (settings, "confirm-force-off");
 
   g_assert_true (gtk_widget_activate_action (row.row, "machine.start", NULL));
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   close_window (window);
 }
@@ -443,9 +443,9 @@ test_window_libvirt_error (void)
   virConnectPtr conn;
   virDomainPtr dom;
 
-  g_assert_true (gb_test_wait_for (row_is_shown, &row, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &row, TIMEOUT_MS));
   state.root = row.row;
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   conn = virConnectOpen (TEST_URI);
   g_assert_nonnull (conn);
@@ -455,21 +455,21 @@ test_window_libvirt_error (void)
 
   /* No main loop iteration since: Glassbox still believes it runs. */
   g_assert_true (gtk_widget_activate_action (row.row, "machine.shutdown", NULL));
-  g_assert_true (gb_test_wait_for (toast_is_shown, &toast, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (toast_is_shown, &toast, TIMEOUT_MS));
   label = gb_test_find_widget (window, GTK_TYPE_LABEL, label_starts_with, (gpointer) toast.text);
   g_test_message ("toast: %s", gtk_label_get_text (GTK_LABEL (label)));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "not running"));
 
   /* And the list caught up by the event. */
   state.text = "Shut off";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
 
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, "window-error-toast.png");
 
   g_assert_cmpint (virDomainCreate (dom), ==, 0);
   state.text = "Running";
-  g_assert_true (gb_test_wait_for (state_label_is, &state, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
   virDomainFree (dom);
   virConnectClose (conn);
 
@@ -488,7 +488,7 @@ test_window_long_error (void)
     g_string_append (message, "the hypervisor said something long; ");
 
   gb_window_show_error (GB_WINDOW (window), "Could not start “x”", message->str);
-  g_assert_true (gb_test_wait_for (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_is_shown, NULL, TIMEOUT_MS));
   dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Could not start “x”");
   g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, message->str);

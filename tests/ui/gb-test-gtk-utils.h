@@ -1,4 +1,5 @@
-/* gb-test-utils.h — helpers for the UI tests: wait, find widgets, save a PNG
+/* gb-test-gtk-utils.h — helpers for the UI tests: the app, find widgets, save a
+ * PNG.  Waiting on the main loop is tests/common/gb-test-utils.h's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,15 +8,11 @@
 #include <gtk/gtk.h>
 
 #include "gb-application.h"
+#include "gb-test-utils.h"
 
 G_BEGIN_DECLS
 
-typedef gboolean (*GbTestCondition) (gpointer data);
-
 GbApplication *gb_test_application_new       (void);
-gboolean       gb_test_wait_for              (GbTestCondition  condition,
-                                              gpointer         data,
-                                              guint            timeout_ms);
 GtkWidget     *gb_test_find_widget           (GtkWidget       *root,
                                               GType            type,
                                               gboolean       (*match) (GtkWidget *widget,

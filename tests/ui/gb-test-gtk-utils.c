@@ -1,11 +1,11 @@
-/* gb-test-utils.c — helpers for the UI tests: wait, find widgets, save a PNG
+/* gb-test-gtk-utils.c — helpers for the UI tests: the app, find widgets, save a PNG
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include "gb-machine-row.h"
-#include "gb-test-utils.h"
+#include "gb-test-gtk-utils.h"
 
 /* The application as the program would run it, registered (so "startup"
  * ran: actions, accelerators, style.css) but without a main loop of its
@@ -29,32 +29,6 @@ gb_test_application_new (void)
                 NULL);
 
   return app;
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-gboolean
-gb_test_wait_for (GbTestCondition condition,
-                  gpointer        data,
-                  guint           timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-
-  return condition (data);
 }
 
 GtkWidget *
