@@ -31,6 +31,22 @@ gb_test_application_new (void)
   return app;
 }
 
+/* Runs @app as main() does, with the NULL-terminated @argv; @on_activate
+ * runs after the app's own "activate" handler (so the window exists), with
+ * @data.  Returns the exit status. */
+int
+gb_test_application_run (GbApplication  *app,
+                         char          **argv,
+                         GCallback       on_activate,
+                         gpointer        data)
+{
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (app, "activate", on_activate, data);
+
+  return g_application_run (G_APPLICATION (app), g_strv_length (argv), argv);
+}
+
 GtkWidget *
 gb_test_find_widget (GtkWidget  *root,
                      GType       type,

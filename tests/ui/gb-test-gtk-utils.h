@@ -13,6 +13,10 @@
 G_BEGIN_DECLS
 
 GbApplication *gb_test_application_new       (void);
+int            gb_test_application_run       (GbApplication   *app,
+                                              char           **argv,
+                                              GCallback        on_activate,
+                                              gpointer         data);
 GtkWidget     *gb_test_find_widget           (GtkWidget       *root,
                                               GType            type,
                                               gboolean       (*match) (GtkWidget *widget,

@@ -78,11 +78,7 @@ test_connect_option (void)
   g_settings_set_strv (settings, "connections", remembered);
 
   fixture.app = gb_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture.app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
-
-  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+  status = gb_test_application_run (fixture.app, argv, G_CALLBACK (on_activate), &fixture);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (fixture.checked);

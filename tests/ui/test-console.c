@@ -355,11 +355,7 @@ test_show_domain_console (void)
   int status;
 
   fixture.app = gb_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture.app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
-
-  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+  status = gb_test_application_run (fixture.app, argv, G_CALLBACK (on_activate), &fixture);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (fixture.checked);
@@ -421,11 +417,7 @@ test_show_domain_console_unknown (void)
   int status;
 
   fixture.app = gb_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture.app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate_unknown), &fixture);
-
-  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+  status = gb_test_application_run (fixture.app, argv, G_CALLBACK (on_activate_unknown), &fixture);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_true (fixture.checked);

@@ -159,13 +159,9 @@ test_first_start_creator (void)
   int status;
 
   fixture.app = gb_application_new ();
-  g_application_set_flags (G_APPLICATION (fixture.app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
   /* A first start again: nothing remembered. */
   g_settings_reset (gb_application_get_settings (fixture.app), "connections");
-  g_signal_connect_after (fixture.app, "activate", G_CALLBACK (on_activate), &fixture);
-
-  status = g_application_run (G_APPLICATION (fixture.app), G_N_ELEMENTS (argv) - 1, argv);
+  status = gb_test_application_run (fixture.app, argv, G_CALLBACK (on_activate), &fixture);
 
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (fixture.uri);
