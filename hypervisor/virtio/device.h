@@ -58,6 +58,7 @@
 #include "queue.h"
 
 /* Device IDs, virtio 1.2 §5 */
+#define VIRTIO_ID_NET     1
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG     4
@@ -69,6 +70,14 @@
 #define VIRTIO_DEVICE_MAX_QUEUES 8
 
 struct virtio_device;
+
+/* Where a device's own counters go (query-stats): the front door supplies
+ * one, the device calls it per counter.  Keeps device code free of JSON. */
+struct virtio_stats_sink {
+	void (*add_int)(void *data, const char *name, int64_t value);
+	void (*add_string)(void *data, const char *name, const char *value);
+	void *data;
+};
 
 struct virtio_device_ops {
 	const char *name;          /* "virtio-blk": used in stats and events */
@@ -83,6 +92,9 @@ struct virtio_device_ops {
 	void (*write_config)(struct virtio_device *dev, uint32_t offset,
 	                     const void *data, uint32_t len);
 	void (*destroy)(struct virtio_device *dev); /* free dev->priv */
+	/* Optional: the device's own counters, for the whole device (queue
+	 * -1) or one queue.  Called without dev->lock (counters only grow). */
+	void (*get_stats)(struct virtio_device *dev, int queue, const struct virtio_stats_sink *sink);
 };
 
 struct virtio_device {
@@ -111,6 +123,14 @@ struct virtio_device {
 	 * dev->lock held, possibly from any thread: only record or schedule. */
 	void (*on_error)(struct virtio_device *dev, const char *reason, void *data);
 	void *on_error_data;
+
+	/* Optional, set by the front door: the device changed its config
+	 * space on its own (virtio 1.2 §2.5.1, e.g. virtio-net's link status):
+	 * bump config_generation and send a configuration change interrupt.
+	 * Called WITHOUT dev->lock held (the front door takes its own lock
+	 * first and dev->lock after, as for config reads). */
+	void (*on_config_change)(struct virtio_device *dev, void *data);
+	void *on_config_change_data;
 };
 
 /* Fill the common part; the device sets priv, features and config after.
@@ -135,6 +155,10 @@ void virtio_device_write_config(struct virtio_device *dev, uint32_t offset, cons
  * lock held, and by virtio_device_kick when a queue broke). */
 void virtio_device_set_broken(struct virtio_device *dev, const char *reason);
 
+/* The device changed its config space: tell the front door.  The caller
+ * must not hold dev->lock. */
+void virtio_device_config_changed(struct virtio_device *dev);
+
 /* Run ops->destroy.  The front door closes the fds it created. */
 void virtio_device_destroy(struct virtio_device *dev);
 
@@ -145,3 +169,7 @@ struct virtio_device *virtio_console_new(int out_fd);
 /* Bytes typed at the host end of a virtio-console. */
 void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
 struct virtio_device *virtio_rng_new(void);
+struct net_backend;
+/* Takes ownership of `be` (hypervisor/net/backend.h); `mac` is the NIC's
+ * address.  The front door then starts the backend in its I/O context. */
+struct virtio_device *virtio_net_new(struct net_backend *be, const uint8_t mac[6]);
