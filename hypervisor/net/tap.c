@@ -41,8 +41,11 @@ struct tap {
 static void
 tap_gone(struct tap *t, const char *why)
 {
+	/* Off the poll set entirely: poll() reports POLLERR on a dead tap
+	 * whatever we ask for, and would spin the loop. */
 	if (t->tag)
-		g_source_modify_unix_fd(t->source, t->tag, 0);
+		g_source_remove_unix_fd(t->source, t->tag);
+	t->tag = NULL;
 	t->reading = false;
 	t->pending_len = 0;
 	g_printerr("glassbox-vmm: %s: %s; link down\n", t->be.description, why);
@@ -64,7 +67,7 @@ deliver(struct tap *t)
 static void
 pause_reading(struct tap *t)
 {
-	if (t->reading) {
+	if (t->reading && t->tag) {
 		g_source_modify_unix_fd(t->source, t->tag, 0);
 		t->reading = false;
 	}
@@ -75,6 +78,7 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
 	struct tap *t = *(struct tap **) (source + 1);
 	GIOCondition cond = t->tag ? g_source_query_unix_fd(source, t->tag) : 0;
+	int i;
 
 	g_source_set_ready_time(source, -1);
 	if (!t->be.link_up)
@@ -87,7 +91,7 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 		tap_gone(t, "the tap device went away");
 		return G_SOURCE_CONTINUE;
 	}
-	for (int i = 0; i < BURST && t->reading; i++) {
+	for (i = 0; i < BURST && t->reading; i++) {
 		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -104,8 +108,8 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 			break;
 		}
 	}
-	/* A full burst: come back next iteration even if poll says nothing new. */
-	if (t->reading)
+	/* A full burst: come back next iteration, after the other sources. */
+	if (i == BURST && t->reading)
 		g_source_set_ready_time(source, 0);
 	return G_SOURCE_CONTINUE;
 }
@@ -160,7 +164,7 @@ tap_rx_ready(struct net_backend *be)
 {
 	struct tap *t = (struct tap *) be;
 
-	if (!be->link_up || t->source == NULL)
+	if (!be->link_up || t->source == NULL || t->tag == NULL)
 		return;
 	if (!t->reading) {
 		g_source_modify_unix_fd(t->source, t->tag, G_IO_IN);
