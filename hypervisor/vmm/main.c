@@ -159,6 +159,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "vhost-user-blk"))
 		return vhost_user_blk_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "vhost-user-net"))
+		return vhost_user_net_main(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		printf("glassbox-vmm %s\n", PACKAGE_VERSION);
 		return 0;
@@ -166,6 +168,7 @@ main(int argc, char **argv)
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
 		printf("Usage:\n  glassbox-vmm run --kernel FILE [OPTION…]\n"
 		       "  glassbox-vmm vhost-user-blk --socket PATH --disk FILE[,format=raw|qcow2][,readonly=on]\n"
+		       "  glassbox-vmm vhost-user-net --socket PATH --net tap=IFNAME|bridge=BR|user[,hostfwd=…]\n"
 		       "  glassbox-vmm --version\n\n%s\n\n"
 		       "Run `glassbox-vmm run --help` for the options.\n", usage_text);
 		return 0;
