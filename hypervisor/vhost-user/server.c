@@ -844,10 +844,12 @@ handle_vring_enable(struct vhost_user_server *s, struct vhost_user_msg *msg)
 
 	if (!payload_is(msg, sizeof(struct vhost_user_vring_state)))
 		return HANDLED_DROP;
-	if (!(s->features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES))) {
-		log_msg("SET_VRING_ENABLE without VHOST_USER_F_PROTOCOL_FEATURES negotiated");
-		return HANDLED_FAILED;
-	}
+	/* Without VHOST_USER_F_PROTOCOL_FEATURES in SET_FEATURES a ring runs as
+	 * soon as it starts and this message has nothing to enable — but
+	 * QEMU 7.2's vhost-user-net leaves that bit out of SET_FEATURES (its
+	 * vhost_net_init() overwrites backend_features) and still sends it,
+	 * expecting success.  Accept it, as libvhost-user does; disabling a
+	 * ring still stops it. */
 	if (!(r = ring_of(s, msg, msg->payload.state.index, &index)))
 		return HANDLED_FAILED;
 	r->enabled = msg->payload.state.num != 0;
