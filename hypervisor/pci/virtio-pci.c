@@ -131,7 +131,8 @@ struct virtio_pci {
 static uint64_t
 offered_features(struct virtio_pci *vp)
 {
-	return vp->vdev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC);
+	return vp->vdev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
+	       (1ull << VIRTIO_F_EVENT_IDX);
 }
 
 /* ---- interrupts ------------------------------------------------------ */
@@ -405,6 +406,7 @@ enable_queue(struct virtio_pci *vp, struct virtq *vq)
 {
 	pthread_mutex_lock(&vp->vdev->lock);
 	vq->indirect = vp->vdev->driver_features & (1ull << VIRTIO_F_INDIRECT_DESC);
+	vq->event_idx = vp->vdev->driver_features & (1ull << VIRTIO_F_EVENT_IDX);
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	if (virtq_map(vq, vp->vdev->mem)) {

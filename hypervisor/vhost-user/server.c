@@ -254,13 +254,12 @@ has_protocol_feature(const struct vhost_user_server *s, unsigned int bit)
 }
 
 /* Features offered: the device's own, plus what the core (queue.c) and this
- * transport implement.  No EVENT_IDX and no packed ring: queue.c does
- * neither. */
+ * transport implement: indirect descriptors and EVENT_IDX, no packed ring. */
 static uint64_t
 offered_features(const struct vhost_user_server *s)
 {
 	return s->dev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
-	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
+	       (1ull << VIRTIO_F_EVENT_IDX) | (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
 }
 
 /* ---- Guest memory ------------------------------------------------------ */
@@ -350,6 +349,7 @@ ring_try_start(struct vhost_user_server *s, unsigned int index)
 	vq->avail_gpa = avail;
 	vq->used_gpa = used;
 	vq->indirect = s->features & (1ull << VIRTIO_F_INDIRECT_DESC);
+	vq->event_idx = s->features & (1ull << VIRTIO_F_EVENT_IDX);
 	vq->kick_fd = r->kick_fd;
 	vq->call_fd = r->call_fd;
 	ok = virtq_map(vq, &s->mem);

@@ -29,13 +29,13 @@
  *     a struct guest_mem (ring addresses in VHOST_USER_SET_VRING_ADDR are in
  *     QEMU's address space: translate them to guest-physical first), stores
  *     SET_FEATURES in dev->driver_features (and vq->indirect from
- *     VIRTIO_F_INDIRECT_DESC), SET_VRING_NUM in vq->size, SET_VRING_BASE in
+ *     VIRTIO_F_INDIRECT_DESC, vq->event_idx from VIRTIO_F_EVENT_IDX), SET_VRING_NUM in vq->size, SET_VRING_BASE in
  *     vq->last_avail and vq->used_idx, takes kick/call fds from
  *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
  *     virtq_map() and virtio_device_start(), and waits on the kick fds
  *     exactly as the PCI transport does.  The device offers
- *     dev->features; VIRTIO_F_VERSION_1 and VIRTIO_F_INDIRECT_DESC are the
- *     front door's to add.
+ *     dev->features; VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and
+ *     VIRTIO_F_EVENT_IDX are the front door's to add.
  *
  * Threading: every entry point below takes dev->lock; device callbacks run
  * with it held and must not call back into these functions.  ops->queue_kick

@@ -336,7 +336,8 @@ test_tap(Fixture *f, gconstpointer data)
 	assert_guest(serial, "carrier", "1");
 	assert_guest(serial, "ping", "ok");
 	/* Linux took MRG_RXBUF (15), CSUM (0), GUEST_CSUM (1), HOST_TSO4 (11)
-	 * and GUEST_TSO4 (7): offloads really went through the tap. */
+	 * and GUEST_TSO4 (7): offloads really went through the tap; and
+	 * EVENT_IDX (29) from the core. */
 	features = guest_value(serial, "features");
 	g_assert_nonnull(features);
 	g_assert_cmpuint(strlen(features), >=, 33);
@@ -345,6 +346,7 @@ test_tap(Fixture *f, gconstpointer data)
 	g_assert_cmpint(features[1], ==, '1');
 	g_assert_cmpint(features[7], ==, '1');
 	g_assert_cmpint(features[11], ==, '1');
+	g_assert_cmpint(features[29], ==, '1');          /* VIRTIO_F_EVENT_IDX */
 	assert_guest(serial, "download-sum", blob_sum);
 	assert_guest(serial, "upload sent", NULL);
 	g_assert_cmpuint(up.received, ==, BLOB_SIZE);
