@@ -26,6 +26,7 @@
 #include "stats.h"
 #include "virtio-pci.h"
 #include "vm.h"
+#include "vnc.h"
 
 #define COM1_PORT 0x3f8
 #define COM1_IRQ  4
@@ -38,6 +39,8 @@ struct machine {
 	struct serial *serial;
 	struct i8042 *kbd;
 	struct rtc *rtc;
+	struct framebuffer *fb;       /* --display: NULL without */
+	struct vnc_server *vnc;
 	GPtrArray *virtio;            /* struct virtio_pci * */
 	GMainContext *io_context;     /* the I/O thread's */
 	GMainLoop *io_loop;
@@ -215,8 +218,37 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 		json_builder_end_object(b);
 		return json_builder_get_root(b);
 	}
-	if (!strcmp(cmd, "query-stats"))
-		return vmm_stats(m->vm, m->virtio);
+	if (!strcmp(cmd, "query-stats")) {
+		JsonNode *stats = vmm_stats(m->vm, m->virtio);
+
+		if (m->vnc)
+			json_object_set_member(json_node_get_object(stats), "display", vnc_server_stats(m->vnc));
+		return stats;
+	}
+	if (!strcmp(cmd, "query-display")) {
+		if (m->vnc == NULL) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "this machine has no display (--display vnc)");
+			return NULL;
+		}
+		return vnc_server_stats(m->vnc);
+	}
+	if (!strcmp(cmd, "screendump")) {
+		const char *file = args && json_object_has_member(args, "filename") ?
+		                   json_object_get_string_member_with_default(args, "filename", NULL) : NULL;
+
+		if (m->fb == NULL) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "this machine has no display (--display vnc)");
+			return NULL;
+		}
+		if (file == NULL || !g_path_is_absolute(file)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "screendump needs \"arguments\": {\"filename\": absolute path}");
+			return NULL;
+		}
+		if (!framebuffer_screendump(m->fb, file, error))
+			return NULL;
+		return detail_node("filename", file, "format", "ppm");
+	}
 	if (!strcmp(cmd, "pause")) {
 		if (vm->state == VM_STATE_RUNNING) {
 			vcpus_pause(vm);
@@ -432,6 +464,17 @@ machine_new(const struct vmm_options *opts, GError **error)
 	m->rtc = rtc_create(m->vm);
 	m->pci = pci_bus_create(m->vm);
 
+	if (opts->display) {
+		m->fb = framebuffer_create(m->vm, m->pci, opts->display_width, opts->display_height, error);
+		if (m->fb == NULL)
+			goto fail;
+		m->boot.fb_base = framebuffer_base(m->fb);
+		m->boot.fb_size = framebuffer_size(m->fb);
+		m->boot.fb_width = framebuffer_width(m->fb);
+		m->boot.fb_height = framebuffer_height(m->fb);
+		m->boot.fb_stride = framebuffer_stride(m->fb);
+	}
+
 	for (unsigned int i = 0; i < opts->disks->len; i++) {
 		struct disk_option *d = &g_array_index(opts->disks, struct disk_option, i);
 		g_autofree char *msg = NULL;
@@ -475,6 +518,14 @@ machine_new(const struct vmm_options *opts, GError **error)
 	if (opts->api_socket) {
 		m->api = api_server_new(opts->api_socket, NULL, handle_command, m, error);
 		if (m->api == NULL)
+			goto fail;
+	}
+	if (m->fb) {
+		g_autofree char *path = opts->vnc_socket ? g_strdup(opts->vnc_socket)
+		                                         : g_strconcat(opts->api_socket, ".vnc", NULL);
+
+		m->vnc = vnc_server_new(m->fb, m->kbd, path, error);
+		if (m->vnc == NULL)
 			goto fail;
 	}
 	return m;
@@ -538,6 +589,7 @@ machine_free(struct machine *m)
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 	api_server_free(m->api);
+	vnc_server_free(m->vnc);
 	if (m->serial_in_watch)
 		g_source_remove(m->serial_in_watch);
 	if (m->console_in_watch)
@@ -549,6 +601,7 @@ machine_free(struct machine *m)
 	for (unsigned int i = 0; i < m->virtio->len; i++)
 		virtio_pci_destroy(g_ptr_array_index(m->virtio, i));
 	g_ptr_array_unref(m->virtio);
+	framebuffer_destroy(m->fb);
 	pci_bus_destroy(m->pci);
 	serial_destroy(m->serial);
 	i8042_destroy(m->kbd);
