@@ -464,17 +464,6 @@ machine_new(const struct vmm_options *opts, GError **error)
 	m->rtc = rtc_create(m->vm);
 	m->pci = pci_bus_create(m->vm);
 
-	if (opts->display) {
-		m->fb = framebuffer_create(m->vm, m->pci, opts->display_width, opts->display_height, error);
-		if (m->fb == NULL)
-			goto fail;
-		m->boot.fb_base = framebuffer_base(m->fb);
-		m->boot.fb_size = framebuffer_size(m->fb);
-		m->boot.fb_width = framebuffer_width(m->fb);
-		m->boot.fb_height = framebuffer_height(m->fb);
-		m->boot.fb_stride = framebuffer_stride(m->fb);
-	}
-
 	for (unsigned int i = 0; i < opts->disks->len; i++) {
 		struct disk_option *d = &g_array_index(opts->disks, struct disk_option, i);
 		g_autofree char *msg = NULL;
@@ -503,6 +492,19 @@ machine_new(const struct vmm_options *opts, GError **error)
 		if (vp == NULL)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
+	}
+
+	/* After the virtio devices: their PCI slots stay the same with or
+	 * without a screen. */
+	if (opts->display) {
+		m->fb = framebuffer_create(m->vm, m->pci, opts->display_width, opts->display_height, error);
+		if (m->fb == NULL)
+			goto fail;
+		m->boot.fb_base = framebuffer_base(m->fb);
+		m->boot.fb_size = framebuffer_size(m->fb);
+		m->boot.fb_width = framebuffer_width(m->fb);
+		m->boot.fb_height = framebuffer_height(m->fb);
+		m->boot.fb_stride = framebuffer_stride(m->fb);
 	}
 
 	m->boot.kernel = opts->kernel;

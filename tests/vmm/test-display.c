@@ -503,6 +503,27 @@ test_no_display(void)
 	vmm_run_free(run);
 }
 
+/* A bzImage kernel learns about the screen from boot_params.screen_info,
+ * as a VESA linear framebuffer: what Debian's built-in vesafb binds to. */
+static void
+test_bzimage_screen_info(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-display-XXXXXX");
+	g_autofree char *sock = g_build_filename(dir, "vnc", NULL);
+	g_autofree char *kernel = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "guests", "bzImage", NULL);
+	g_autofree char *sock_arg = g_strconcat("--vnc-socket=", sock, NULL);
+	const char *extra[] = { "--kernel", kernel, "--memory", "64", "--display", "vnc", sock_arg, NULL };
+	int status = -1;
+	g_autofree char *serial = vmm_run_guest("hello", extra, &status);
+
+	g_assert_cmpint(status, ==, 0);
+	g_assert_nonnull(strstr(serial, "screen_info: type 0x23, 0x400x0x300x0x20 at 0xd0000000, "
+	                                "64K units 0x40, line 0x1000, rgbx 0x8@0x10 0x8@0x8 0x8@0x0 0x8@0x18\n"));
+	/* The socket goes away with the VMM. */
+	g_assert_false(g_file_test(sock, G_FILE_TEST_EXISTS));
+	gb_test_tmpdir_remove(dir);
+}
+
 static void
 test_no_kvm(void)
 {
@@ -523,5 +544,6 @@ main(int argc, char **argv)
 	g_test_add_func("/display/screen", test_screen);
 	g_test_add_func("/display/hostile-clients", test_hostile_clients);
 	g_test_add_func("/display/none", test_no_display);
+	g_test_add_func("/display/bzimage-screen-info", test_bzimage_screen_info);
 	return g_test_run();
 }
