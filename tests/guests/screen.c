@@ -97,12 +97,12 @@ guest_main(void *start_info)
 		put_hex(b, 2);
 		putc('\n');
 		if (b == 0x21 && height >= 80) {
-			for (unsigned int y = 64; y < 80; y++) {
-				volatile uint32_t *row = (volatile uint32_t *) (fb + y * stride);
+			/* One rep stosl over whole rows (width == stride / 4 here):
+			 * over in a moment, so a 30 Hz dirty-log read rarely
+			 * falls in the middle and counts a page twice. */
+			uint32_t dst = fb + 64 * stride, count = 16 * stride / 4;
 
-				for (unsigned int x = 0; x < width; x++)
-					row[x] = 0x00ffffff;
-			}
+			__asm__ volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(0x00ffffff) : "memory");
 			puts("filled rows 64-79\n");
 		}
 		if (b == 0x10) {

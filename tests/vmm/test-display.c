@@ -525,6 +525,67 @@ test_bzimage_screen_info(void)
 }
 
 static void
+check_fails(const char *const *argv, const char *expect)
+{
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 2);
+	if (!strstr(err, expect))
+		g_error("expected \"%s\" in:\n%s", expect, err);
+}
+
+/* The JSON form the app writes, and what a PCI scan then finds: the display
+ * after the virtio devices, class 03.80.00, BAR 0 prefetchable at
+ * 0xd0000000, 1 MiB for 320x200.  Bad options are refused with a reason. */
+static void
+test_options(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-display-XXXXXX");
+	g_autofree char *sock = g_build_filename(dir, "screen.vnc", NULL);
+	g_autofree char *json = g_build_filename(dir, "machine.json", NULL);
+	g_autofree char *text = g_strdup_printf("{\"display\": \"vnc,width=320,height=200\", \"vnc-socket\": \"%s\"}", sock);
+	g_autofree char *config_arg = g_strconcat("--config=", json, NULL);
+	g_autofree char *vmm = vmm_binary();
+	g_autofree char *kernel = guest_path("hello");
+	const char *extra[] = { config_arg, NULL };
+	int status = -1;
+	g_autofree char *serial = NULL;
+
+	g_assert_true(g_file_set_contents(json, text, -1, NULL));
+	serial = vmm_run_guest("pci-enum", extra, &status);
+	g_assert_cmpint(status, ==, 0);
+	if (!strstr(serial, "1af4:10f0 class 038000 rev 00 bar0 d0000008 size 00100000"))
+		g_error("no display device in:\n%s", serial);
+	/* virtio-rng keeps slot 1. */
+	g_assert_nonnull(strstr(serial, "pci 00:01.0 1af4:1044"));
+	g_assert_nonnull(strstr(serial, "pci 00:02.0 1af4:10f0"));
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "vnc", NULL };
+		check_fails(argv, "--display vnc needs --vnc-socket PATH");
+	}
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "vnc,width=9000", "--vnc-socket", sock, NULL };
+		check_fails(argv, "expected vnc[,width=W][,height=H]");
+	}
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "sdl", "--vnc-socket", sock, NULL };
+		check_fails(argv, "expected vnc[,width=W][,height=H]");
+	}
+	{
+		g_autofree char *long_path = g_strnfill(120, 'x');
+		g_autofree char *long_sock = g_strconcat("/tmp/", long_path, NULL);
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "vnc", "--vnc-socket", long_sock, NULL };
+		check_fails(argv, "must be shorter than 108 bytes");
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
+static void
 test_no_kvm(void)
 {
 	g_test_skip("/dev/kvm cannot be opened here: glassbox-vmm has nothing to run guests on");
@@ -545,5 +606,6 @@ main(int argc, char **argv)
 	g_test_add_func("/display/hostile-clients", test_hostile_clients);
 	g_test_add_func("/display/none", test_no_display);
 	g_test_add_func("/display/bzimage-screen-info", test_bzimage_screen_info);
+	g_test_add_func("/display/options", test_options);
 	return g_test_run();
 }
