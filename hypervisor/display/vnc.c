@@ -223,6 +223,19 @@ on_client_gone(rfbClientPtr cl)
 {
 	struct vnc_server *s = cl->screen->screenData;
 
+	/* libvncserver 0.9.14 frees a client without its extension list, and
+	 * rfbDisableExtension() unlinks an entry without freeing it: unlink
+	 * and free ours here (its data pointer is NULL). */
+	for (rfbExtensionData **e = &cl->extensions; *e;) {
+		rfbExtensionData *d = *e;
+
+		if (d->extension == &ext_key_extension) {
+			*e = d->next;
+			free(d);
+		} else {
+			e = &d->next;
+		}
+	}
 	__atomic_add_fetch(&s->done_bytes, rfbStatGetSentBytes(cl), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&s->done_updates, rfbStatGetMessageCountSent(cl, rfbFramebufferUpdate),
 	                   __ATOMIC_RELAXED);
