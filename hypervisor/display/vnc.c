@@ -37,6 +37,7 @@
 struct vnc_server {
 	struct framebuffer *fb;
 	struct i8042 *kbd;
+	struct virtio_device *tablet;
 	rfbScreenInfoPtr screen;
 	char *socket_path;
 	int listen_fd;
@@ -55,6 +56,7 @@ struct vnc_server {
 	uint64_t live_updates, live_bytes;   /* from clients still there */
 	uint64_t clients, key_events, pointer_events;
 	int64_t pointer_x, pointer_y;
+	uint64_t tablet_events, mouse_events;
 };
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -202,7 +204,7 @@ static void
 on_pointer(int mask, int x, int y, rfbClientPtr cl)
 {
 	struct vnc_server *s = cl->screen->screenData;
-	/* RFB: bit 0 left, 1 middle, 2 right; PS/2: 0 left, 1 right, 2 middle. */
+	/* RFB: bit 0 left, 1 middle, 2 right; PS/2 and ours: 0 left, 1 right, 2 middle. */
 	unsigned int buttons = (mask & 1) | ((mask & 4) ? 2 : 0) | ((mask & 2) ? 4 : 0);
 	int dx = s->have_pos ? x - s->last_x : 0;
 	int dy = s->have_pos ? s->last_y - y : 0;
@@ -213,6 +215,18 @@ on_pointer(int mask, int x, int y, rfbClientPtr cl)
 	__atomic_store_n(&s->pointer_x, x, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->pointer_y, y, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&s->pointer_events, 1, __ATOMIC_RELAXED);
+	/* The tablet when its driver runs: absolute, scaled to 0..32767. */
+	if (s->tablet) {
+		unsigned int w = MAX(framebuffer_width(s->fb) - 1, 1u), h = MAX(framebuffer_height(s->fb) - 1, 1u);
+		unsigned int tx = (uint64_t) CLAMP(x, 0, (int) w) * VIRTIO_TABLET_MAX / w;
+		unsigned int ty = (uint64_t) CLAMP(y, 0, (int) h) * VIRTIO_TABLET_MAX / h;
+
+		if (virtio_tablet_event(s->tablet, tx, ty, buttons)) {
+			__atomic_add_fetch(&s->tablet_events, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	__atomic_add_fetch(&s->mouse_events, 1, __ATOMIC_RELAXED);
 	i8042_mouse(s->kbd, dx, dy, buttons);
 }
 
@@ -385,7 +399,8 @@ fail:
 }
 
 struct vnc_server *
-vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, const char *socket_path, GError **error)
+vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *tablet,
+               const char *socket_path, GError **error)
 {
 	static gsize extension_registered;
 	struct vnc_server *s;
@@ -402,6 +417,7 @@ vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, const char *socket_pat
 	s = g_new0(struct vnc_server, 1);
 	s->fb = fb;
 	s->kbd = kbd;
+	s->tablet = tablet;
 	s->wake_fd = -1;
 	s->socket_path = g_strdup(socket_path);
 	s->listen_fd = listen_unix(socket_path, error);
@@ -513,6 +529,8 @@ vnc_server_stats(struct vnc_server *s)
 	add_int(b, "pointer-events", __atomic_load_n(&s->pointer_events, __ATOMIC_RELAXED));
 	add_int(b, "pointer-x", __atomic_load_n(&s->pointer_x, __ATOMIC_RELAXED));
 	add_int(b, "pointer-y", __atomic_load_n(&s->pointer_y, __ATOMIC_RELAXED));
+	add_int(b, "tablet-events", __atomic_load_n(&s->tablet_events, __ATOMIC_RELAXED));
+	add_int(b, "mouse-events", __atomic_load_n(&s->mouse_events, __ATOMIC_RELAXED));
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

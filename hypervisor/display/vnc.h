@@ -5,20 +5,23 @@
  * connections on our own listening socket (mode 0600, peers checked with
  * SO_PEERCRED), reads KVM's dirty log 30 times a second and marks only the
  * changed scanlines as modified, and turns key and pointer events into
- * i8042 scancodes and PS/2 mouse packets.  Other threads only read its
+ * i8042 scancodes, and pointer events into virtio-input tablet reports
+ * (PS/2 mouse packets while no tablet driver runs).  Other threads only read its
  * counters.
  */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
+#include "device.h"
 #include "devices.h"
 #include "framebuffer.h"
 
 struct vnc_server;
 
-struct vnc_server *vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, const char *socket_path,
-                                  GError **error);
+/* tablet: a virtio-input tablet for the pointer, or NULL (PS/2 only). */
+struct vnc_server *vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *tablet,
+                                  const char *socket_path, GError **error);
 /* Disconnects the clients, joins the thread, removes the socket file. */
 void vnc_server_free(struct vnc_server *s);
 const char *vnc_server_socket_path(struct vnc_server *s);

@@ -41,6 +41,7 @@ struct machine {
 	struct rtc *rtc;
 	struct framebuffer *fb;       /* --display: NULL without */
 	struct vnc_server *vnc;
+	struct virtio_device *tablet;  /* owned by its virtio_pci */
 	GPtrArray *virtio;            /* struct virtio_pci * */
 	GMainContext *io_context;     /* the I/O thread's */
 	GMainLoop *io_loop;
@@ -505,6 +506,16 @@ machine_new(const struct vmm_options *opts, GError **error)
 		m->boot.fb_width = framebuffer_width(m->fb);
 		m->boot.fb_height = framebuffer_height(m->fb);
 		m->boot.fb_stride = framebuffer_stride(m->fb);
+
+		/* An absolute pointer beside it: the guest's cursor follows the
+		 * host's (the PS/2 mouse stands in until a driver runs this). */
+		m->tablet = virtio_tablet_new();
+		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, m->tablet, m->io_context, error);
+		if (vp == NULL) {
+			m->tablet = NULL;   /* freed by virtio_pci_create() */
+			goto fail;
+		}
+		g_ptr_array_add(m->virtio, vp);
 	}
 
 	m->boot.kernel = opts->kernel;
@@ -526,7 +537,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 		g_autofree char *path = opts->vnc_socket ? g_strdup(opts->vnc_socket)
 		                                         : g_strconcat(opts->api_socket, ".vnc", NULL);
 
-		m->vnc = vnc_server_new(m->fb, m->kbd, path, error);
+		m->vnc = vnc_server_new(m->fb, m->kbd, m->tablet, path, error);
 		if (m->vnc == NULL)
 			goto fail;
 	}

@@ -168,9 +168,9 @@ vnc_path(VmmRun *run)
 }
 
 static VmmRun *
-start_screen_guest(ApiClient **api)
+start_guest(const char *guest, const char *ready, ApiClient **api)
 {
-	VmmRun *run = vmm_spawn("screen", display_args, TRUE);
+	VmmRun *run = vmm_spawn(guest, display_args, TRUE);
 	g_autoptr(JsonObject) r = NULL;
 	g_autofree char *vnc = vnc_path(run);
 	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
@@ -182,12 +182,18 @@ start_screen_guest(ApiClient **api)
 	*api = api_connect(run->socket_path);
 	r = api_call(*api, "resume");
 	g_assert_true(json_object_has_member(r, "return"));
-	if (!vmm_wait_serial(run, "input ready", 60000)) {
+	if (!vmm_wait_serial(run, ready, 60000)) {
 		g_autofree char *serial = vmm_serial(run);
 		g_autofree char *err = vmm_stderr(run);
-		g_error("screen guest did not get ready; serial:\n%s\nstderr:\n%s", serial, err);
+		g_error("%s guest did not get ready; serial:\n%s\nstderr:\n%s", guest, serial, err);
 	}
 	return run;
+}
+
+static VmmRun *
+start_screen_guest(ApiClient **api)
+{
+	return start_guest("screen", "input ready", api);
 }
 
 static void
@@ -503,6 +509,40 @@ test_no_display(void)
 	vmm_run_free(run);
 }
 
+/* The absolute pointer: a virtio-input tablet beside the screen.  The
+ * guest's driver reads what the device is, then gets ABS_X/ABS_Y scaled to
+ * 0..32767 and button keys, each report closed by SYN_REPORT. */
+static void
+test_tablet(void)
+{
+	ApiClient *api = NULL;
+	VmmRun *run = start_guest("tablet", "tablet ready", &api);
+	g_autofree char *vnc = vnc_path(run);
+	g_autofree char *expect = NULL;
+	Client *c;
+
+	g_assert_true(serial_has(run, "name Glassbox Tablet, abs bits 03, key bits at 0x110 07, x max 32767\n"));
+	c = client_connect(vnc);
+	vnc_connection_pointer_event(c->conn, 0, W - 1, H - 1);
+	GB_TEST_WAIT_FOR(serial_has(run, "ev 3 000 7fff\nev 3 001 7fff\nev 0 000 0000\n"), 20);
+	vnc_connection_pointer_event(c->conn, 1, 128, 96);
+	expect = g_strdup_printf("ev 3 000 %04x\nev 3 001 %04x\nev 1 110 0001\nev 0 000 0000\n",
+	                         128 * 32767 / (W - 1), 96 * 32767 / (H - 1));
+	GB_TEST_WAIT_FOR(serial_has(run, expect), 20);
+	{
+		g_autoptr(JsonObject) r = display_stats(api);
+		JsonObject *d = json_object_get_object_member(r, "return");
+
+		g_assert_cmpint(json_object_get_int_member(d, "tablet-events"), ==, 2);
+		g_assert_cmpint(json_object_get_int_member(d, "mouse-events"), ==, 0);
+	}
+	/* RFB button 3 is the right button: the guest ends on it. */
+	vnc_connection_pointer_event(c->conn, 1 | 4, 128, 96);
+	GB_TEST_WAIT_FOR(serial_has(run, "ev 1 111 0001\nbye\n"), 20);
+	client_free(c);
+	stop_screen_guest(run, api);
+}
+
 /* A bzImage kernel learns about the screen from boot_params.screen_info,
  * as a VESA linear framebuffer: what Debian's built-in vesafb binds to. */
 static void
@@ -604,6 +644,7 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/display/screen", test_screen);
 	g_test_add_func("/display/hostile-clients", test_hostile_clients);
+	g_test_add_func("/display/tablet", test_tablet);
 	g_test_add_func("/display/none", test_no_display);
 	g_test_add_func("/display/bzimage-screen-info", test_bzimage_screen_info);
 	g_test_add_func("/display/options", test_options);
