@@ -40,6 +40,8 @@ struct vnc_server {
 	struct virtio_device *tablet;
 	rfbScreenInfoPtr screen;
 	char *socket_path;
+	char *passwords[2];         /* for rfbCheckPasswordByList, NULL-ended */
+	unsigned int tcp_port;
 	int listen_fd;
 	int wake_fd;
 	GThread *thread;
@@ -261,6 +263,10 @@ on_new_client(rfbClientPtr cl)
 {
 	struct vnc_server *s = cl->screen->screenData;
 
+	if (s->n_clients >= MAX_CLIENTS) {
+		__atomic_add_fetch(&s->refused, 1, __ATOMIC_RELAXED);
+		return RFB_CLIENT_REFUSE;
+	}
 	cl->clientGoneHook = on_client_gone;
 	s->n_clients++;
 	__atomic_add_fetch(&s->connections, 1, __ATOMIC_RELAXED);
@@ -273,6 +279,7 @@ accept_clients(struct vnc_server *s)
 	for (;;) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		rfbClientPtr cl;
 		int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (fd < 0)
@@ -280,13 +287,21 @@ accept_clients(struct vnc_server *s)
 		/* The file mode already keeps others out; check the peer too,
 		 * in case the socket's directory was opened up. */
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    (cred.uid != geteuid() && cred.uid != 0) || s->n_clients >= MAX_CLIENTS) {
+		    (cred.uid != geteuid() && cred.uid != 0)) {
 			__atomic_add_fetch(&s->refused, 1, __ATOMIC_RELAXED);
 			close(fd);
 			continue;
 		}
-		if (rfbNewClient(s->screen, fd) == NULL)
-			__atomic_add_fetch(&s->refused, 1, __ATOMIC_RELAXED);
+		/* NULL: refused by on_new_client, which counted it. */
+		cl = rfbNewClient(s->screen, fd);
+		/* With a TCP password set, libvncserver would ask every client
+		 * for it; a client it believes it dialled itself (a "reverse
+		 * connection") gets security type None instead (auth.c,
+		 * rfbAuthNewClient; in 0.9.14 the flag changes nothing else
+		 * while the screen is always shared).  The UNIX socket's owner
+		 * check stands in for the password. */
+		if (cl)
+			cl->reverseConnection = TRUE;
 	}
 }
 
@@ -400,7 +415,7 @@ fail:
 
 struct vnc_server *
 vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *tablet,
-               const char *socket_path, GError **error)
+               const char *socket_path, unsigned int tcp_port, const char *password_file, GError **error)
 {
 	static gsize extension_registered;
 	struct vnc_server *s;
@@ -420,10 +435,28 @@ vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *
 	s->tablet = tablet;
 	s->wake_fd = -1;
 	s->socket_path = g_strdup(socket_path);
+	s->tcp_port = tcp_port;
+	s->listen_fd = -1;
+	if (tcp_port) {
+		char *pw = NULL;
+
+		if (!g_file_get_contents(password_file, &pw, NULL, error)) {
+			g_prefix_error(error, "--vnc password-file: ");
+			vnc_server_free(s);
+			return NULL;
+		}
+		pw[strcspn(pw, "\r\n")] = 0;
+		s->passwords[0] = pw;
+		if (!*pw) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--vnc password-file %s: the first line (the password) is empty", password_file);
+			vnc_server_free(s);
+			return NULL;
+		}
+	}
 	s->listen_fd = listen_unix(socket_path, error);
 	if (s->listen_fd < 0) {
-		g_free(s->socket_path);
-		g_free(s);
+		vnc_server_free(s);
 		return NULL;
 	}
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -454,7 +487,20 @@ vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *
 	s->screen->kbdAddEvent = on_key;
 	s->screen->ptrAddEvent = on_pointer;
 	s->screen->newClientHook = on_new_client;
+	if (tcp_port) {
+		/* libvncserver's own listener, on loopback only. */
+		s->screen->port = tcp_port;
+		s->screen->listenInterface = htonl(INADDR_LOOPBACK);
+		s->screen->authPasswdData = s->passwords;
+		s->screen->passwordCheck = rfbCheckPasswordByList;
+	}
 	rfbInitServer(s->screen);
+	if (tcp_port && s->screen->listenSock == RFB_INVALID_SOCKET) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		            "--vnc: cannot listen on 127.0.0.1:%u (in use?)", tcp_port);
+		vnc_server_free(s);
+		return NULL;
+	}
 
 	s->thread = g_thread_new("display", display_thread, s);
 	return s;
@@ -484,6 +530,7 @@ vnc_server_free(struct vnc_server *s)
 	}
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
+	g_free(s->passwords[0]);
 	g_free(s->socket_path);
 	g_free(s);
 }
@@ -515,6 +562,8 @@ vnc_server_stats(struct vnc_server *s)
 	add_int(b, "framebuffer-bytes", framebuffer_size(s->fb));
 	json_builder_set_member_name(b, "vnc-socket");
 	json_builder_add_string_value(b, s->socket_path);
+	if (s->tcp_port)
+		add_int(b, "vnc-tcp-port", s->tcp_port);
 	add_int(b, "refreshes", fs.refreshes);
 	add_int(b, "dirty-pages", fs.dirty_pages);
 	add_int(b, "dirty-frames", fs.dirty_frames);

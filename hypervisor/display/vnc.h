@@ -19,9 +19,13 @@
 
 struct vnc_server;
 
-/* tablet: a virtio-input tablet for the pointer, or NULL (PS/2 only). */
+/* tablet: a virtio-input tablet for the pointer, or NULL (PS/2 only).
+ * tcp_port: 0, or also listen on 127.0.0.1:tcp_port and ask those clients
+ * for the password in the first line of password_file (VNC authentication;
+ * clients on the UNIX socket get none: the file mode is their lock). */
 struct vnc_server *vnc_server_new(struct framebuffer *fb, struct i8042 *kbd, struct virtio_device *tablet,
-                                  const char *socket_path, GError **error);
+                                  const char *socket_path, unsigned int tcp_port,
+                                  const char *password_file, GError **error);
 /* Disconnects the clients, joins the thread, removes the socket file. */
 void vnc_server_free(struct vnc_server *s);
 const char *vnc_server_socket_path(struct vnc_server *s);

@@ -537,7 +537,8 @@ machine_new(const struct vmm_options *opts, GError **error)
 		g_autofree char *path = opts->vnc_socket ? g_strdup(opts->vnc_socket)
 		                                         : g_strconcat(opts->api_socket, ".vnc", NULL);
 
-		m->vnc = vnc_server_new(m->fb, m->kbd, m->tablet, path, error);
+		m->vnc = vnc_server_new(m->fb, m->kbd, m->tablet, path, opts->vnc_tcp_port,
+		                        opts->vnc_password_file, error);
 		if (m->vnc == NULL)
 			goto fail;
 	}

@@ -47,7 +47,7 @@ cmd_run(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
 	g_autofree char *serial = NULL, *console = NULL, *api_socket = NULL;
-	g_autofree char *display = NULL, *vnc_socket = NULL;
+	g_autofree char *display = NULL, *vnc_socket = NULL, *vnc = NULL;
 	gint64 memory = -1;
 	int cpus = -1;
 	gboolean hugepages = FALSE, ksm = FALSE, no_rng = FALSE, paused = FALSE;
@@ -72,6 +72,8 @@ cmd_run(int argc, char **argv)
 		  "A screen (framebuffer) served over VNC; default 1024x768", "vnc[,width=W,height=H]|none" },
 		{ "vnc-socket", 0, 0, G_OPTION_ARG_FILENAME, &vnc_socket,
 		  "UNIX socket of the VNC server (mode 0600; default <api-socket>.vnc)", "PATH" },
+		{ "vnc", 0, 0, G_OPTION_ARG_STRING, &vnc,
+		  "Also serve VNC on loopback TCP, with a password", "tcp=127.0.0.1:PORT,password-file=FILE" },
 		{ "hugepages", 0, 0, G_OPTION_ARG_NONE, &hugepages, "Back guest memory with 2 MiB pages", NULL },
 		{ "ksm", 0, 0, G_OPTION_ARG_NONE, &ksm, "Let KSM merge identical guest pages", NULL },
 		{ "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "Start paused; \"resume\" on the control socket starts it", NULL },
@@ -109,6 +111,10 @@ cmd_run(int argc, char **argv)
 	override(&opts.api_socket, &api_socket);
 	override(&opts.vnc_socket, &vnc_socket);
 	if (display && !vmm_options_parse_display(&opts, display, &error)) {
+		g_prefix_error(&error, "--");
+		goto fail;
+	}
+	if (vnc && !vmm_options_parse_vnc(&opts, vnc, &error)) {
 		g_prefix_error(&error, "--");
 		goto fail;
 	}

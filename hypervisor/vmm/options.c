@@ -39,6 +39,7 @@ vmm_options_clear(struct vmm_options *o)
 	g_free(o->console_path);
 	g_free(o->api_socket);
 	g_free(o->vnc_socket);
+	g_free(o->vnc_password_file);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -155,6 +156,43 @@ vmm_options_parse_display(struct vmm_options *o, const char *spec, GError **erro
 bad:
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 	            "display \"%s\": expected vnc[,width=W][,height=H] (16 to 8192) or none", spec);
+	return false;
+}
+
+bool
+vmm_options_parse_vnc(struct vmm_options *o, const char *spec, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+	unsigned int port = 0;
+	g_autofree char *password_file = NULL;
+
+	for (unsigned int i = 0; parts[i]; i++) {
+		guint64 v;
+
+		/* Loopback only: VNC's password scheme (DES challenge) is no
+		 * protection on a network, and the traffic is not encrypted. */
+		if (g_str_has_prefix(parts[i], "tcp=127.0.0.1:") || g_str_has_prefix(parts[i], "tcp=localhost:")) {
+			if (!g_ascii_string_to_unsigned(strrchr(parts[i], ':') + 1, 10, 1, 65535, &v, NULL))
+				goto bad;
+			port = v;
+		} else if (g_str_has_prefix(parts[i], "password-file=") && parts[i][14]) {
+			g_free(password_file);
+			password_file = g_strdup(parts[i] + 14);
+		} else {
+			goto bad;
+		}
+	}
+	if (port == 0 || password_file == NULL)
+		goto bad;
+	o->vnc_tcp_port = port;
+	g_free(o->vnc_password_file);
+	o->vnc_password_file = g_steal_pointer(&password_file);
+	return true;
+
+bad:
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	            "vnc \"%s\": expected tcp=127.0.0.1:PORT,password-file=FILE "
+	            "(TCP on loopback only, and only with a password)", spec);
 	return false;
 }
 
@@ -295,6 +333,8 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 		goto fail;
 	if ((s = get_string(obj, "display", error)) && !vmm_options_parse_display(o, s, error))
 		goto fail;
+	if ((s = get_string(obj, "vnc", error)) && !vmm_options_parse_vnc(o, s, error))
+		goto fail;
 	if (error && *error)
 		goto fail;
 	disks = json_object_get_member(obj, "disks");
@@ -334,6 +374,10 @@ vmm_options_check(const struct vmm_options *o, GError **error)
 	if (o->display && o->vnc_socket == NULL && o->api_socket == NULL) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		            "--display vnc needs --vnc-socket PATH (or --api-socket, beside which it goes)");
+		return false;
+	}
+	if (o->vnc_tcp_port && !o->display) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--vnc needs --display vnc");
 		return false;
 	}
 	if (o->hugepages && o->ksm) {

@@ -31,7 +31,8 @@ typedef struct {
 	VncConnection *conn;
 	VncBaseFramebuffer *fb;
 	guint32 pixels[W * H];
-	gboolean initialized, closed;
+	gboolean initialized, closed, auth_failed;
+	const char *password;   /* NULL: expect no authentication */
 	guint updates;
 	guint request_idle;
 	int min_y, max_y;       /* rows updated since the last reset */
@@ -82,10 +83,40 @@ on_update(VncConnection *conn, guint16 x, guint16 y, guint16 w, guint16 h, Clien
 		c->request_idle = g_idle_add_full(G_PRIORITY_HIGH_IDLE, request_update, c, NULL);
 }
 
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 on_auth_choose(VncConnection *conn, GValueArray *types, Client *c)
 {
-	vnc_connection_set_auth_type(conn, VNC_CONNECTION_AUTH_NONE);
+	gboolean has_none = FALSE, has_vnc = FALSE;
+
+	for (guint i = 0; i < types->n_values; i++) {
+		has_none |= g_value_get_enum(&types->values[i]) == VNC_CONNECTION_AUTH_NONE;
+		has_vnc |= g_value_get_enum(&types->values[i]) == VNC_CONNECTION_AUTH_VNC;
+	}
+	/* The UNIX socket asks for nothing; TCP only ever for the password. */
+	if (c->password) {
+		g_assert_false(has_none);
+		g_assert_true(has_vnc);
+		vnc_connection_set_auth_type(conn, VNC_CONNECTION_AUTH_VNC);
+	} else {
+		g_assert_true(has_none);
+		vnc_connection_set_auth_type(conn, VNC_CONNECTION_AUTH_NONE);
+	}
+}
+
+static void
+on_auth_credential(VncConnection *conn, GValueArray *creds, Client *c)
+{
+	for (guint i = 0; i < creds->n_values; i++)
+		if (g_value_get_enum(&creds->values[i]) == VNC_CONNECTION_CREDENTIAL_PASSWORD)
+			vnc_connection_set_credential(conn, VNC_CONNECTION_CREDENTIAL_PASSWORD, c->password);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+on_auth_failure(VncConnection *conn, const char *reason, Client *c)
+{
+	c->auth_failed = TRUE;
 }
 
 static void
@@ -95,18 +126,29 @@ on_disconnected(VncConnection *conn, Client *c)
 }
 
 static Client *
-client_connect(const char *path)
+client_new(const char *password)
 {
 	Client *c = g_new0(Client, 1);
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 
+	c->password = password;
 	c->min_y = G_MAXINT;
 	c->conn = vnc_connection_new();
 	g_signal_connect(c->conn, "vnc-initialized", G_CALLBACK(on_initialized), c);
 	g_signal_connect(c->conn, "vnc-framebuffer-update", G_CALLBACK(on_update), c);
 	g_signal_connect(c->conn, "vnc-auth-choose-type", G_CALLBACK(on_auth_choose), c);
 	g_signal_connect(c->conn, "vnc-disconnected", G_CALLBACK(on_disconnected), c);
+	g_signal_connect(c->conn, "vnc-auth-credential", G_CALLBACK(on_auth_credential), c);
+	g_signal_connect(c->conn, "vnc-auth-failure", G_CALLBACK(on_auth_failure), c);
 	vnc_connection_set_shared(c->conn, TRUE);
+	return c;
+}
+
+static Client *
+client_connect(const char *path)
+{
+	Client *c = client_new(NULL);
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+
 	g_assert_true(vnc_connection_open_addr(c->conn, addr, NULL));
 	GB_TEST_WAIT_FOR(c->initialized || c->closed, 20);
 	g_assert_true(c->initialized);
@@ -509,6 +551,91 @@ test_no_display(void)
 	vmm_run_free(run);
 }
 
+static void check_fails(const char *const *argv, const char *expect);
+
+/* A port nobody listens on now (bound, then released). */
+static guint16
+free_port(void)
+{
+	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+
+	g_assert_true(g_socket_bind(sock, any, FALSE, NULL));
+	bound = g_socket_get_local_address(sock, NULL);
+	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+/* --vnc tcp=127.0.0.1:N,password-file=F: loopback TCP asks for the
+ * password (and only it), a wrong one is refused, and the UNIX socket
+ * still asks for nothing.  Refused: other addresses, no password. */
+static void
+test_vnc_tcp(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-display-XXXXXX");
+	g_autofree char *pwfile = g_build_filename(dir, "password", NULL);
+	guint16 port = free_port();
+	g_autofree char *vnc_arg = g_strdup_printf("--vnc=tcp=127.0.0.1:%u,password-file=%s", port, pwfile);
+	g_autofree char *port_str = g_strdup_printf("%u", port);
+	const char *args[] = { "--display", "vnc,width=256,height=192", vnc_arg, NULL };
+	g_autofree char *vmm = vmm_binary();
+	g_autofree char *kernel = guest_path("hello");
+	VmmRun *run;
+	ApiClient *api;
+	g_autoptr(JsonObject) r = NULL;
+	g_autofree char *vnc = NULL;
+	Client *c;
+
+	g_assert_true(g_file_set_contents(pwfile, "s3cret\n", -1, NULL));
+	run = vmm_spawn("screen", args, TRUE);
+	vnc = vnc_path(run);
+	for (gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	     !g_file_test(run->socket_path, G_FILE_TEST_EXISTS);) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	g_assert_true(vmm_wait_serial(run, "input ready", 60000));
+
+	/* Right password over TCP: the pattern. */
+	c = client_new("s3cret");
+	g_assert_true(vnc_connection_open_host(c->conn, "127.0.0.1", port_str));
+	GB_TEST_WAIT_FOR(c->initialized || c->closed, 20);
+	g_assert_true(c->initialized);
+	GB_TEST_WAIT_FOR(client_shows_pattern(c), 20);
+	client_free(c);
+
+	/* Wrong password: refused. */
+	c = client_new("guess");
+	g_assert_true(vnc_connection_open_host(c->conn, "127.0.0.1", port_str));
+	GB_TEST_WAIT_FOR(c->closed, 20);
+	g_assert_true(c->auth_failed);
+	g_assert_false(c->initialized);
+	client_free(c);
+
+	/* The UNIX socket: no password asked (client_connect checks). */
+	c = client_connect(vnc);
+	GB_TEST_WAIT_FOR(client_shows_pattern(c), 20);
+	send_key(c, 'q', 0x10);
+	GB_TEST_WAIT_FOR(serial_has(run, "bye\n"), 20);
+	client_free(c);
+	stop_screen_guest(run, api);
+
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "vnc", "--vnc-socket", pwfile,
+		                       "--vnc", "tcp=0.0.0.0:5999,password-file=/dev/null", NULL };
+		check_fails(argv, "TCP on loopback only, and only with a password");
+	}
+	{
+		const char *argv[] = { vmm, "run", "--kernel", kernel, "--display", "vnc", "--vnc-socket", pwfile,
+		                       "--vnc", "tcp=127.0.0.1:5999", NULL };
+		check_fails(argv, "TCP on loopback only, and only with a password");
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
 /* The absolute pointer: a virtio-input tablet beside the screen.  The
  * guest's driver reads what the device is, then gets ABS_X/ABS_Y scaled to
  * 0..32767 and button keys, each report closed by SYN_REPORT. */
@@ -645,6 +772,7 @@ main(int argc, char **argv)
 	g_test_add_func("/display/screen", test_screen);
 	g_test_add_func("/display/hostile-clients", test_hostile_clients);
 	g_test_add_func("/display/tablet", test_tablet);
+	g_test_add_func("/display/vnc-tcp", test_vnc_tcp);
 	g_test_add_func("/display/none", test_no_display);
 	g_test_add_func("/display/bzimage-screen-info", test_bzimage_screen_info);
 	g_test_add_func("/display/options", test_options);
