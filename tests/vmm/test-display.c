@@ -166,6 +166,28 @@ client_free(Client *c)
 	g_free(c);
 }
 
+/* Runs the main loop for ms milliseconds (the ticker wakes it). */
+static void
+spin_ms(guint ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64) ms * 1000;
+
+	while (g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+/* Until nothing more arrives for 300 ms: no update is in flight. */
+static void
+client_settle(Client *c)
+{
+	guint before;
+
+	do {
+		before = c->updates;
+		spin_ms(300);
+	} while (c->updates != before);
+}
+
 static gboolean
 client_shows_pattern(Client *c)
 {
@@ -302,12 +324,10 @@ test_screen(void)
 			        c->pixels[i] & 0xffffff);
 	}
 
-	/* Quiet screen: the dirty count stands still. */
+	/* Quiet screen: the dirty count stands still, no update in flight. */
 	do {
 		before = display_stat(api, "dirty-pages");
-		g_usleep(200000);
-		while (g_main_context_iteration(NULL, FALSE))
-			;
+		client_settle(c);
 	} while (display_stat(api, "dirty-pages") != before);
 
 	/* 'f' (qnum 0x21): the guest fills rows 64-79, bytes 64 KiB to 80 KiB
@@ -317,9 +337,7 @@ test_screen(void)
 	send_key(c, 'f', 0x21);
 	GB_TEST_WAIT_FOR(serial_has(run, "filled rows 64-79"), 20);
 	GB_TEST_WAIT_FOR(c->max_y >= 80 && (c->pixels[79 * W] & 0xffffff) == 0xffffff, 20);
-	g_usleep(200000);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	client_settle(c);
 	after = display_stat(api, "dirty-pages");
 	g_test_message("dirty pages for a 4-page fill: %" G_GINT64_FORMAT, after - before);
 	/* Exactly 4, or a page seen twice if a 30 Hz refresh fell mid-fill. */
