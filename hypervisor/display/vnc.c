@@ -49,7 +49,7 @@ struct vnc_server {
 
 	/* Display thread only. */
 	bool have_pos;
-	int last_x, last_y;
+	int last_x, last_y, last_mask;
 	unsigned int n_clients;
 
 	/* Counters: written by the display thread, read by anyone. */
@@ -206,12 +206,15 @@ static void
 on_pointer(int mask, int x, int y, rfbClientPtr cl)
 {
 	struct vnc_server *s = cl->screen->screenData;
-	/* RFB: bit 0 left, 1 middle, 2 right; PS/2 and ours: 0 left, 1 right, 2 middle. */
+	/* RFB: bit 0 left, 1 middle, 2 right, 3/4 wheel up/down (each click
+	 * a press and a release); PS/2 and ours: 0 left, 1 right, 2 middle. */
 	unsigned int buttons = (mask & 1) | ((mask & 4) ? 2 : 0) | ((mask & 2) ? 4 : 0);
+	int wheel = ((mask & 8) && !(s->last_mask & 8)) - ((mask & 16) && !(s->last_mask & 16));
 	int dx = s->have_pos ? x - s->last_x : 0;
 	int dy = s->have_pos ? s->last_y - y : 0;
 
 	s->have_pos = true;
+	s->last_mask = mask;
 	s->last_x = x;
 	s->last_y = y;
 	__atomic_store_n(&s->pointer_x, x, __ATOMIC_RELAXED);
@@ -223,7 +226,7 @@ on_pointer(int mask, int x, int y, rfbClientPtr cl)
 		unsigned int tx = (uint64_t) CLAMP(x, 0, (int) w) * VIRTIO_TABLET_MAX / w;
 		unsigned int ty = (uint64_t) CLAMP(y, 0, (int) h) * VIRTIO_TABLET_MAX / h;
 
-		if (virtio_tablet_event(s->tablet, tx, ty, buttons)) {
+		if (virtio_tablet_event(s->tablet, tx, ty, buttons, wheel)) {
 			__atomic_add_fetch(&s->tablet_events, 1, __ATOMIC_RELAXED);
 			return;
 		}

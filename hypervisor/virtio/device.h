@@ -147,9 +147,11 @@ struct virtio_device *virtio_console_new(int out_fd);
 void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
 struct virtio_device *virtio_rng_new(void);
 /* virtio-input tablet: absolute position 0..VIRTIO_TABLET_MAX on each axis,
- * buttons bit 0 left, 1 right, 2 middle.  Returns false (and drops the
+ * buttons bit 0 left, 1 right, 2 middle, wheel clicks (> 0: away from the
+ * user).  Returns false (and drops the
  * event) while no driver runs the device: the caller can fall back to
  * another pointer. */
 #define VIRTIO_TABLET_MAX 32767
 struct virtio_device *virtio_tablet_new(void);
-bool virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons);
+bool virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons,
+                         int wheel);

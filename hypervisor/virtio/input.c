@@ -1,6 +1,6 @@
 /* input.c — virtio-input as an absolute pointer: a tablet (virtio 1.2
  * §5.8).  The host cursor's position goes to the guest as ABS_X/ABS_Y in
- * 0..32767 plus button keys, so the guest's pointer sits exactly under the
+ * 0..32767 plus button keys and REL_WHEEL, so the guest's pointer sits exactly under the
  * host's without grabbing — what QEMU's virtio-tablet does, and what
  * Linux's virtio_input + evdev (hid-generic not needed) turn into an input
  * device.
@@ -21,7 +21,9 @@
 /* Linux input event codes (include/uapi/linux/input-event-codes.h). */
 #define EV_SYN     0x00
 #define EV_KEY     0x01
+#define EV_REL     0x02
 #define EV_ABS     0x03
+#define REL_WHEEL  0x08
 #define SYN_REPORT 0
 #define ABS_X      0x00
 #define ABS_Y      0x01
@@ -102,6 +104,9 @@ input_update_config(struct virtio_input *in)
 			set_bit(c->u.bitmap, BTN_RIGHT);
 			set_bit(c->u.bitmap, BTN_MIDDLE);
 			c->size = BTN_MIDDLE / 8 + 1;
+		} else if (c->subsel == EV_REL) {
+			set_bit(c->u.bitmap, REL_WHEEL);
+			c->size = REL_WHEEL / 8 + 1;
 		} else if (c->subsel == EV_ABS) {
 			set_bit(c->u.bitmap, ABS_X);
 			set_bit(c->u.bitmap, ABS_Y);
@@ -193,7 +198,8 @@ queue_event(struct virtio_input *in, uint16_t type, uint16_t code, uint32_t valu
 }
 
 bool
-virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons)
+virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons,
+                    int wheel)
 {
 	static const uint16_t codes[3] = { BTN_LEFT, BTN_RIGHT, BTN_MIDDLE };
 	struct virtio_input *in = dev->priv;
@@ -201,13 +207,15 @@ virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, u
 
 	pthread_mutex_lock(&dev->lock);
 	ok = dev->started && !dev->broken && dev->vqs[INPUT_EVENTQ].enabled;
-	/* A report (up to 6 events) goes in whole or not at all. */
-	if (ok && in->len + 6 <= PENDING_MAX) {
+	/* A report (up to 7 events) goes in whole or not at all. */
+	if (ok && in->len + 7 <= PENDING_MAX) {
 		queue_event(in, EV_ABS, ABS_X, MIN(x, VIRTIO_TABLET_MAX));
 		queue_event(in, EV_ABS, ABS_Y, MIN(y, VIRTIO_TABLET_MAX));
 		for (unsigned int i = 0; i < 3; i++)
 			if (((buttons ^ in->buttons) >> i) & 1)
 				queue_event(in, EV_KEY, codes[i], (buttons >> i) & 1);
+		if (wheel)
+			queue_event(in, EV_REL, REL_WHEEL, (uint32_t) wheel);
 		queue_event(in, EV_SYN, SYN_REPORT, 0);
 		in->buttons = buttons;
 		input_fill(in);

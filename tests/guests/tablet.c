@@ -42,6 +42,9 @@ guest_main(void *start_info)
 	size = cfg_select(&d, 0x11, 0x03);         /* EV_BITS, EV_ABS */
 	puts(", abs bits ");
 	put_hex(size ? mmio_read8(d.device + 8) : 0, 2);
+	size = cfg_select(&d, 0x11, 0x02);         /* EV_BITS, EV_REL: REL_WHEEL is bit 8 */
+	puts(", rel bits ");
+	put_hex(size > 1 ? mmio_read8(d.device + 8 + 1) : 0, 2);
 	size = cfg_select(&d, 0x11, 0x01);         /* EV_BITS, EV_KEY: BTN_LEFT is bit 0x110 */
 	puts(", key bits at 0x110 ");
 	put_hex(size > 0x22 ? mmio_read8(d.device + 8 + 0x22) : 0, 2);

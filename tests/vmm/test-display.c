@@ -666,7 +666,7 @@ test_tablet(void)
 	g_autofree char *expect = NULL;
 	Client *c;
 
-	g_assert_true(serial_has(run, "name Glassbox Tablet, abs bits 03, key bits at 0x110 07, x max 32767\n"));
+	g_assert_true(serial_has(run, "name Glassbox Tablet, abs bits 03, rel bits 01, key bits at 0x110 07, x max 32767\n"));
 	c = client_connect(vnc);
 	vnc_connection_pointer_event(c->conn, 0, W - 1, H - 1);
 	GB_TEST_WAIT_FOR(serial_has(run, "ev 3 000 7fff\nev 3 001 7fff\nev 0 000 0000\n"), 20);
@@ -681,6 +681,14 @@ test_tablet(void)
 		g_assert_cmpint(json_object_get_int_member(d, "tablet-events"), ==, 2);
 		g_assert_cmpint(json_object_get_int_member(d, "mouse-events"), ==, 0);
 	}
+	/* A wheel click down (RFB button 5 pressed and released), left held:
+	 * REL_WHEEL -1 once, no button change. */
+	vnc_connection_pointer_event(c->conn, 1 | 16, 128, 96);
+	vnc_connection_pointer_event(c->conn, 1, 128, 96);
+	g_clear_pointer(&expect, g_free);
+	expect = g_strdup_printf("ev 3 000 %04x\nev 3 001 %04x\nev 2 008 ffff\nev 0 000 0000\n",
+	                         128 * 32767 / (W - 1), 96 * 32767 / (H - 1));
+	GB_TEST_WAIT_FOR(serial_has(run, expect), 20);
 	/* RFB button 3 is the right button: the guest ends on it. */
 	vnc_connection_pointer_event(c->conn, 1 | 4, 128, 96);
 	GB_TEST_WAIT_FOR(serial_has(run, "ev 1 111 0001\nbye\n"), 20);
