@@ -1,7 +1,9 @@
 /* screen.c — find the display device on PCI, draw a known pattern into
  * its framebuffer, then echo keyboard and mouse bytes from the i8042 to
  * COM1.  Key 'f' (set 1 make code 0x21) fills scanlines 64-79 white so the
- * host can check the dirty log; 'q' (0x10) ends the guest (reset).
+ * host can check the dirty log; 'm' (0x32) moves the framebuffer's BAR to
+ * 0xd8000000 and paints row 0 red through the new address; 'q' (0x10)
+ * ends the guest (reset).
  *
  * The pattern, for the host test to recompute: pixel (x, y) is
  *   red = x & 0xff, green = y & 0xff, blue = (x + y) & 0xff.
@@ -104,6 +106,20 @@ guest_main(void *start_info)
 
 			__asm__ volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(0x00ffffff) : "memory");
 			puts("filled rows 64-79\n");
+		}
+		if (b == 0x32) {
+			uint32_t cmd = pci_read32(slot, 0x04) & 0xffff;
+
+			/* As a PCI driver would: decoding off while the BAR moves. */
+			pci_write32(slot, 0x04, cmd & ~2u);
+			pci_write32(slot, 0x10, 0xd8000000);
+			pci_write32(slot, 0x04, cmd | 2u);
+			fb = pci_read32(slot, 0x10) & ~0xfu;
+			for (unsigned int x = 0; x < width; x++)
+				((volatile uint32_t *) fb)[x] = 0x00ff0000;
+			puts("moved to ");
+			put_hex(fb, 8);
+			putc('\n');
 		}
 		if (b == 0x10) {
 			puts("bye\n");

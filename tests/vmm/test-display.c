@@ -392,6 +392,19 @@ test_screen(void)
 		g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(s, "display"), "width"), ==, W);
 	}
 
+	/* The guest moves the framebuffer's BAR: KVM's memory slot follows,
+	 * the same pixels stay, and what it draws at the new address shows. */
+	send_key(c, 'm', 0x32);
+	GB_TEST_WAIT_FOR(serial_has(run, "moved to d8000000\n"), 20);
+	GB_TEST_WAIT_FOR((c->pixels[0] & 0xffffff) == 0xff0000 && (c->pixels[W - 1] & 0xffffff) == 0xff0000, 20);
+	g_assert_cmphex(c->pixels[W] & 0xffffff, ==, pattern(0, 1));
+	g_clear_pointer(&reply, json_object_unref);
+	reply = api_raw(api, cmd);
+	g_assert_true(json_object_has_member(reply, "return"));
+	g_clear_pointer(&ppm, g_free);
+	g_assert_true(g_file_get_contents(dump, &ppm, &len, NULL));
+	g_assert_cmpmem(ppm + strlen(hdr), 3, "\xff\x00\x00", 3);
+
 	/* 'q' ends the guest; the VMM exits cleanly with a client attached. */
 	send_key(c, 'q', 0x10);
 	GB_TEST_WAIT_FOR(serial_has(run, "bye\n"), 20);
