@@ -296,7 +296,7 @@ test_networks_window (void)
   g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, TIMEOUT_MS));
   message = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (message)), ==,
-                   is_chinese () ? "删除“lab-isolated”吗？" : "Delete “lab-isolated”?");
+                   is_chinese () ? "删除“lab-isolated”？" : "Delete “lab-isolated”?");
   gtk_test_widget_wait_for_draw (message);
   png = png_name ("delete-network-dialog");
   gb_test_save_png (message, png);
