@@ -22,6 +22,7 @@
 #include "gb-add-network-dialog.h"
 #include "gb-application.h"
 #include "gb-networks-window.h"
+#include "gb-provider-row.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -217,7 +218,30 @@ test_networks_window (void)
     }
   g_assert_true (gb_test_wait_until_ms (provider_connected, app, TIMEOUT_MS));
 
-  /* The connection's action, as its row menu ("Virtual Networks") has it. */
+  /* The connection's row menu has "Virtual Networks": app.networks for its URI. */
+  {
+    GtkWidget *provider_row = gb_test_find_widget (main_window, GB_TYPE_PROVIDER_ROW, NULL, NULL);
+    GtkWidget *button = gb_test_find_widget (provider_row, GTK_TYPE_MENU_BUTTON, NULL, NULL);
+    GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+    gboolean found = FALSE;
+
+    for (int i = 0; i < g_menu_model_get_n_items (menu) && !found; i++)
+      {
+        g_autofree char *action = NULL;
+        g_autofree char *label = NULL;
+        g_autoptr(GVariant) target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET, NULL);
+
+        g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+        g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label);
+        if (g_strcmp0 (action, "app.networks") == 0)
+          {
+            g_assert_cmpstr (label, ==, is_chinese () ? "虚拟网络(_N)" : "Virtual _Networks");
+            g_assert_cmpstr (g_variant_get_string (target, NULL), ==, TEST_URI);
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
   g_action_group_activate_action (G_ACTION_GROUP (app), "networks", g_variant_new_string (TEST_URI));
   g_assert_true (gb_test_wait_until_ms (networks_window_shown, NULL, TIMEOUT_MS));
   window = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_NETWORKS_WINDOW));
