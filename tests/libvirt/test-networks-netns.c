@@ -388,6 +388,8 @@ test_networks_in_netns (void)
   g_assert_cmpint (host_has_link (iso_bridge), ==, host_had_iso_bridge);
 
   gb_provider_disconnect (provider);
+  /* Re-reads still in flight hold the list until they come back. */
+  WAIT_FOR (G_OBJECT (networks)->ref_count == 1);
   g_assert_finalize_object (g_steal_pointer (&networks));
   g_clear_object (&provider);
   /* The connection is let go in worker threads: give them a moment before

@@ -508,6 +508,8 @@ test_disconnect_reconnect (void)
   g_assert_nonnull (find ("default"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (networks)), ==, 1);
 
+  /* Re-reads still in flight hold the list until they come back. */
+  WAIT_FOR (G_OBJECT (networks)->ref_count == 1);
   g_assert_finalize_object (g_steal_pointer (&networks));
 }
 
