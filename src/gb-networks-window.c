@@ -380,7 +380,15 @@ update_page (GbNetworksWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->networks));
   const char *error = gb_network_list_get_error (self->networks);
 
-  if (!gb_network_list_get_loaded (self->networks))
+  GbProvider *provider = GB_PROVIDER (gb_network_list_get_provider (self->networks));
+
+  if (!gb_network_list_get_loaded (self->networks) &&
+      gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED)
+    {
+      adw_status_page_set_description (self->empty_page, _("The connection is closed."));
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+    }
+  else if (!gb_network_list_get_loaded (self->networks))
     gtk_stack_set_visible_child_name (self->stack, "loading");
   else if (n == 0)
     {
@@ -574,6 +582,8 @@ gb_networks_window_new (GtkWindow         *parent,
   g_signal_connect_object (self->networks, "notify::loaded", G_CALLBACK (on_items_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->networks, "notify::error", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (provider, "notify::state", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   on_items_changed (self);
   update_details (self);

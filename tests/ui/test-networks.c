@@ -173,6 +173,12 @@ network_selected (gpointer data)
 }
 
 static gboolean
+error_shown (gpointer data)
+{
+  return gb_test_find_label_with_class (data, "error") != NULL;
+}
+
+static gboolean
 network_running_at_boot (gpointer data)
 {
   return gb_network_get_active (data) && gb_network_get_autostart (data);
@@ -273,9 +279,27 @@ test_networks_window (void)
   g_assert_nonnull (row);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "network1");
   gtk_widget_grab_focus (row);
+
+  /* A name libvirt already has: its own words, and the dialog stays. */
+  press (dialog, GDK_CONTROL_MASK, XK_a);
+  type_text (dialog, "default");
+  press (dialog, 0, XK_Return);
+  g_assert_true (gb_test_wait_until_ms (error_shown, dialog, TIMEOUT_MS));
+  g_test_message ("libvirt says: %s", gtk_label_get_text (GTK_LABEL (gb_test_find_label_with_class (dialog, "error"))));
+  /* libvirt's message, in libvirt's own translation under zh_CN. */
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (gb_test_find_label_with_class (dialog, "error"))),
+                            "'default'"));
+  gtk_test_widget_wait_for_draw (dialog);
+  png = png_name ("add-network-error");
+  gb_test_save_png (dialog, png);
+  g_clear_pointer (&png, g_free);
+  g_assert_true (gb_test_find_dialog (GB_TYPE_ADD_NETWORK_DIALOG) == GTK_WINDOW (dialog));
+
   press (dialog, GDK_CONTROL_MASK, XK_a);
   type_text (dialog, "lab-isolated");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "lab-isolated");
+  /* Typing hides the error again. */
+  g_assert_null (gb_test_find_label_with_class (dialog, "error"));
 
   /* Isolated (third in the list), then its network. */
   row = find_row (dialog, ADW_TYPE_COMBO_ROW, is_chinese () ? "模式" : "Mode");
