@@ -14,7 +14,8 @@
  *
  * Through GbNetworkList: a NAT and an isolated network are created and
  * started — their bridges appear in the namespace with the host's address
- * and not on the host, dnsmasq runs, the driver reports (no) DHCP leases;
+ * and not on the host, dnsmasq runs, and a DHCP client in a second
+ * namespace (on a veth into the NAT bridge) shows up as the network's lease;
  * a bridge made in the namespace is listed by
  * gb_libvirt_provider_list_bridges_async(), and a bridged network onto it
  * starts; then everything is deleted and the bridges are gone. Nothing is
@@ -35,6 +36,7 @@
 #define WAIT_FOR(cond) GB_TEST_WAIT_FOR (cond, 60)
 
 static char *netns;
+static char *client_netns;
 static char *dir;
 static GSubprocess *daemon_process;
 
@@ -42,7 +44,10 @@ static int
 in_netns (const char  *cmd,
           char       **out)
 {
-  g_autofree char *full = g_strdup_printf ("ip netns exec %s %s", netns, cmd);
+  /* The whole of @cmd in the namespace (it may hold "&&"; never a quote). */
+  g_autofree char *full = g_strdup_printf ("ip netns exec %s sh -c '%s'", netns, cmd);
+
+  g_assert_null (strchr (cmd, '\''));
 
   return gb_test_run_shell (full, out, NULL);
 }
@@ -87,6 +92,12 @@ netns_runs (const char *comm)
       if (g_file_get_contents (path, &name, NULL, NULL) && g_str_equal (g_strstrip (name), comm))
         return TRUE;
     }
+  return FALSE;
+}
+
+static gboolean
+never (gpointer data)
+{
   return FALSE;
 }
 
@@ -206,6 +217,12 @@ stop_everything (void)
       cmd = g_strdup_printf ("ip netns del %s", netns);
       gb_test_run_shell (cmd, NULL, NULL);
     }
+  if (client_netns != NULL)
+    {
+      g_free (cmd);
+      cmd = g_strdup_printf ("ip netns del %s", client_netns);
+      gb_test_run_shell (cmd, NULL, NULL);
+    }
   if (dir != NULL)
     gb_test_tmpdir_remove (dir);
 }
@@ -245,12 +262,6 @@ delete (GbNetworkList *networks,
   g_assert_true (gb_network_delete_finish (net, result, &error));
   g_assert_no_error (error);
   WAIT_FOR (gb_network_list_lookup (networks, uuid) == NULL);
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
 }
 
 static char **
@@ -326,6 +337,53 @@ test_networks_in_netns (void)
   g_assert_nonnull (strstr (addresses, "192.168.211.1/24"));
   g_clear_pointer (&addresses, g_free);
   g_assert_true (netns_runs ("dnsmasq"));
+
+  /* A real lease: a DHCP client (busybox udhcpc) in a second namespace of
+   * ours, on a veth pair into the NAT bridge. dnsmasq's lease reaches
+   * GbNetwork through virNetworkGetDHCPLeases. */
+  if (!gb_test_have_program ("busybox"))
+    g_test_message ("no busybox (busybox-static): the DHCP lease is not checked");
+  else
+    {
+      g_autofree char *cmd = NULL;
+      g_autoptr(GAsyncResult) refreshed = NULL;
+      GbNetworkLease *lease;
+
+      client_netns = g_strdup_printf ("gb-netcli-%d", (int) getpid ());
+      cmd = g_strdup_printf ("ip netns add %s", client_netns);
+      g_assert_cmpint (gb_test_run_shell (cmd, NULL, NULL), ==, 0);
+      g_free (cmd);
+      cmd = g_strdup_printf ("ip link add gbv0 type veth peer name gbv1 netns %s && "
+                             "ip link set gbv0 master %s up", client_netns, nat_bridge);
+      g_assert_cmpint (in_netns (cmd, NULL), ==, 0);
+      g_free (cmd);
+      cmd = g_strdup_printf ("ip netns exec %s sh -c 'ip link set gbv1 address 52:54:00:4c:ea:5e up && "
+                             "busybox udhcpc -i gbv1 -n -q -t 10 -T 1 -s /bin/true -x hostname:gbclient'",
+                             client_netns);
+      g_assert_cmpint (gb_test_run_shell (cmd, NULL, NULL), ==, 0);
+
+      /* dnsmasq's lease script writes libvirt's status file a moment after
+       * the client has its address; leases have no event: read again. */
+      net = gb_network_list_lookup (networks, nat_uuid);
+      for (int i = 0; i < 50 && gb_network_get_n_leases (net) < 1; i++)
+        {
+          g_clear_object (&refreshed);
+          if (i > 0)
+            gb_test_wait_until_ms (never, NULL, 200);
+          gb_network_refresh_async (net, NULL, gb_test_store_result, &refreshed);
+          WAIT_FOR (refreshed != NULL);
+          g_assert_true (gb_network_refresh_finish (net, refreshed, &error));
+          g_assert_no_error (error);
+        }
+      g_assert_cmpint (gb_network_get_n_leases (net), ==, 1);
+      lease = g_ptr_array_index (gb_network_get_leases (net), 0);
+      g_test_message ("lease: %s %s/%u %s", lease->mac, lease->ip, lease->prefix, lease->hostname);
+      g_assert_cmpstr (lease->mac, ==, "52:54:00:4c:ea:5e");
+      g_assert_true (g_str_has_prefix (lease->ip, "192.168.211."));
+      g_assert_cmpuint (lease->prefix, ==, 24);
+      g_assert_cmpstr (lease->hostname, ==, "gbclient");
+      g_assert_cmpint (lease->expiry_time, >, g_get_real_time () / G_USEC_PER_SEC);
+    }
 
   /* Isolated: a second bridge. */
   iso_uuid = create (networks, &isolated);
