@@ -82,13 +82,14 @@ looks_like_bridge (const char *name,
                    const char *path)
 {
   static const char * const not_bridges[] = {
-    "lo", "tap", "vnet", "veth", "macvtap", "tun", "dummy", "wg", "vxlan", "virbr0-nic", NULL
+    "lo", "tap", "vnet", "veth", "macvtap", "tun", "dummy", "wg", "vxlan", "bond", "team", NULL
   };
 
   /* Physical NICs live under their bus; bridges are virtual devices. */
   if (path == NULL || !g_str_has_prefix (path, "/sys/devices/virtual/net/"))
     return FALSE;
-  if (g_str_has_suffix (name, "-nic"))
+  /* libvirt's old virbr0-nic taps; VLAN devices (eth0.10). */
+  if (g_str_has_suffix (name, "-nic") || strchr (name, '.') != NULL)
     return FALSE;
   for (guint i = 0; not_bridges[i] != NULL; i++)
     if (g_str_has_prefix (name, not_bridges[i]))
