@@ -185,8 +185,11 @@ update_config (GbMachineDetails *self)
 
     gtk_label_set_label (self->vcpus_value, vcpus);
     gtk_label_set_label (self->memory_value, memory);
-    gtk_label_set_label (self->firmware_value,
-                         g_strcmp0 (firmware, "efi") == 0 ? _("UEFI") : _("BIOS"));
+    if (g_strcmp0 (firmware, "kernel") == 0)
+      gtk_label_set_label (self->firmware_value, _("None (boots a Linux kernel directly)"));
+    else
+      gtk_label_set_label (self->firmware_value,
+                           g_strcmp0 (firmware, "efi") == 0 ? _("UEFI") : _("BIOS"));
   }
 
   items = gb_machine_config_get_disks (config);

@@ -1,0 +1,44 @@
+/* gb-bundled-machine.h — a machine glassbox-vmm runs, described by a JSON file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "gb-machine.h"
+
+G_BEGIN_DECLS
+
+#define GB_TYPE_BUNDLED_MACHINE (gb_bundled_machine_get_type ())
+G_DECLARE_FINAL_TYPE (GbBundledMachine, gb_bundled_machine, GB, BUNDLED_MACHINE, GbMachine)
+
+/* The machine file ($XDG_DATA_HOME/glassbox/machines/UUID.json). */
+const char *gb_bundled_machine_get_file      (GbBundledMachine *self);
+/* Where its sockets and log are while it runs ($XDG_RUNTIME_DIR/glassbox/UUID). */
+const char *gb_bundled_machine_get_run_dir   (GbBundledMachine *self);
+/* Why the file cannot be read (the machine is broken: state UNKNOWN), or NULL. */
+const char *gb_bundled_machine_get_error     (GbBundledMachine *self);
+/* The last lines of glassbox-vmm's log when the machine crashed, or NULL. */
+const char *gb_bundled_machine_get_crash_log (GbBundledMachine *self);
+/* The glassbox-vmm process while it runs, else 0. */
+GPid        gb_bundled_machine_get_pid       (GbBundledMachine *self);
+
+/* For GbBundledProvider. */
+GbBundledMachine *_gb_bundled_machine_new            (GbProvider          *provider,
+                                                      const char          *file,
+                                                      const char          *runtime_dir,
+                                                      const char          *contents,
+                                                      gsize                length,
+                                                      const GError        *read_error);
+/* Finds a running glassbox-vmm through its control socket; never fails. */
+void              _gb_bundled_machine_attach_async   (GbBundledMachine    *self,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+void              _gb_bundled_machine_attach_finish  (GbBundledMachine    *self,
+                                                      GAsyncResult        *result);
+/* Lets go of the control socket; the VMM runs on. */
+void              _gb_bundled_machine_detach         (GbBundledMachine    *self);
+/* One stats sample (CPU of the process, memory from query-stats). */
+void              _gb_bundled_machine_sample         (GbBundledMachine    *self);
+
+G_END_DECLS
