@@ -175,6 +175,9 @@ release_client (GbBundledMachine *self)
   g_signal_handlers_disconnect_by_data (self->client, self);
   gb_vmm_client_close (self->client);
   g_clear_object (&self->client);
+  /* The process is as good as gone (or runs on without us); its exit is
+   * still collected by the wait in gb_bundled_machine_start_async(). */
+  g_clear_object (&self->process);
   self->pid = 0;
   self->sample_in_flight = FALSE;
 }
