@@ -10,6 +10,7 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
@@ -344,7 +345,7 @@ gb_application_remove_connection (GbApplication *self,
     {
       g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
 
-      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0)
+      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0 && !GB_IS_BUNDLED_PROVIDER (provider))
         {
           gb_provider_disconnect (provider);
           g_list_store_remove (self->providers, i);
@@ -403,6 +404,19 @@ open_startup_connections (GbApplication *self,
     {
       gb_application_open_connection (self, connect_uri);
       return;
+    }
+
+  /* "This computer (Glassbox)" comes first, always there, never
+   * remembered or removed: its machines are files in the user's data
+   * folder.  It cannot fail to start (a missing or unusable /dev/kvm is
+   * said on its row).  GLASSBOX_NO_BUNDLED_PROVIDER=1 leaves it out (the
+   * UI tests that count libvirt connections set it). */
+  if (g_strcmp0 (g_getenv ("GLASSBOX_NO_BUNDLED_PROVIDER"), "1") != 0)
+    {
+      g_autoptr(GbProvider) bundled = gb_bundled_provider_new ();
+
+      add_provider (self, bundled);
+      gb_provider_connect_async (bundled, self->cancellable, open_connection_cb, g_object_ref (self));
     }
 
   uris = g_settings_get_strv (self->settings, "connections");
