@@ -368,9 +368,31 @@ typedef struct {
   guint             timeout_id;
   gint64            deadline;
   gboolean          done;
+  /* Held by the process wait, the socket poll and each call in flight: the
+   * VMM may die while we are still connecting. */
+  gint              refs;
 } StartData;
 
 static void start_fail (StartData *data, GError *error);
+
+static StartData *
+start_data_ref (StartData *data)
+{
+  data->refs++;
+  return data;
+}
+
+static void
+start_data_unref (StartData *data)
+{
+  if (--data->refs > 0)
+    return;
+
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  g_clear_object (&data->task);
+  g_object_unref (data->self);
+  g_free (data);
+}
 
 static void
 start_resume_cb (GObject      *object,
@@ -383,14 +405,14 @@ start_resume_cb (GObject      *object,
 
   reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
   if (reply == NULL)
+    start_fail (data, error);
+  else if (data->task != NULL)
     {
-      start_fail (data, error);
-      return;
+      data->done = TRUE;
+      g_task_return_boolean (data->task, TRUE);
+      g_clear_object (&data->task);
     }
-
-  data->done = TRUE;
-  g_task_return_boolean (data->task, TRUE);
-  g_clear_object (&data->task);
+  start_data_unref (data);
 }
 
 static void
@@ -403,14 +425,14 @@ start_status_cb (GObject      *object,
 
   g_task_propagate_boolean (G_TASK (result), &error);
   if (data->self->client == NULL)
-    {
-      start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                             _("The virtual machine monitor ended at once")));
-      return;
-    }
-  /* Started --paused so that we were listening before the first guest
-   * instruction; now let it run. */
-  gb_vmm_client_execute_async (data->self->client, "resume", NULL, NULL, start_resume_cb, data);
+    start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                           _("The virtual machine monitor ended at once")));
+  else
+    /* Started --paused so that we were listening before the first guest
+     * instruction; now let it run. */
+    gb_vmm_client_execute_async (data->self->client, "resume", NULL, NULL,
+                                 start_resume_cb, start_data_ref (data));
+  start_data_unref (data);
 }
 
 static void
@@ -425,22 +447,15 @@ start_connect_cb (GObject      *object,
 
   client = gb_vmm_client_new_finish (result, &error);
   if (client == NULL)
+    start_fail (data, error);
+  else if (data->done)
+    g_clear_object (&client);   /* it already ended: nothing to adopt */
+  else
     {
-      start_fail (data, error);
-      return;
+      inner = g_task_new (data->self, NULL, start_status_cb, start_data_ref (data));
+      adopt_client (data->self, client, inner);
     }
-
-  inner = g_task_new (data->self, NULL, start_status_cb, data);
-  adopt_client (data->self, client, inner);
-}
-
-static void
-start_data_free (StartData *data)
-{
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-  g_clear_object (&data->task);
-  g_object_unref (data->self);
-  g_free (data);
+  start_data_unref (data);
 }
 
 static void
@@ -448,19 +463,32 @@ start_fail (StartData *data,
             GError    *error)
 {
   g_autofree char *tail = read_log_tail (data->self, 5);
+  g_autoptr(GString) said = g_string_new (NULL);
+
+  /* What the VMM said, without our own "glassbox: <command>" line. */
+  if (tail != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (tail, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (*lines[i] != '\0' && !g_str_has_prefix (lines[i], "glassbox: "))
+          g_string_append_printf (said, "%s\n", lines[i]);
+    }
 
   g_clear_handle_id (&data->timeout_id, g_source_remove);
   if (data->task != NULL)
     {
-      if (tail != NULL)
-        g_prefix_error (&error, "%s\n", tail);
+      if (said->len > 0)
+        g_prefix_error (&error, "%s", said->str);
       g_task_return_error (data->task, error);
       g_clear_object (&data->task);
     }
   else
     g_error_free (error);
   data->done = TRUE;
-  if (data->self->client == NULL)
+  /* Died after we connected: the socket's close already said "crashed". */
+  if (data->self->client == NULL &&
+      gb_machine_get_state (GB_MACHINE (data->self)) != GB_MACHINE_STATE_CRASHED)
     _gb_machine_set_state (GB_MACHINE (data->self), GB_MACHINE_STATE_SHUTOFF);
 }
 
@@ -479,7 +507,7 @@ start_wait_socket (gpointer user_data)
   if (g_file_test (api, G_FILE_TEST_EXISTS))
     {
       data->timeout_id = 0;
-      gb_vmm_client_new_async (api, NULL, start_connect_cb, data);
+      gb_vmm_client_new_async (api, NULL, start_connect_cb, start_data_ref (data));
       return G_SOURCE_REMOVE;
     }
 
@@ -519,7 +547,7 @@ process_exited_cb (GObject      *object,
       start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, why));
     }
 
-  start_data_free (data);
+  start_data_unref (data);
 }
 
 static void
@@ -612,13 +640,19 @@ gb_bundled_machine_start_async (GbMachine           *machine,
     }
 
   g_clear_pointer (&self->stop_reason, g_free);
+  /* A new run: the last crash is history (its log was just replaced). */
+  set_crash_log (self, NULL);
+  if (gb_machine_get_state (machine) == GB_MACHINE_STATE_CRASHED)
+    _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
   data = g_new0 (StartData, 1);
+  data->refs = 1;   /* the process wait's */
   data->self = g_object_ref (self);
   data->task = g_steal_pointer (&task);
   data->deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   /* glassbox-vmm creates the socket once the machine is assembled; a
    * short wait, so a folder monitor would be more machinery than it saves. */
-  data->timeout_id = g_timeout_add (20, start_wait_socket, data);
+  data->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 20, start_wait_socket,
+                                         start_data_ref (data), (GDestroyNotify) start_data_unref);
   /* GSubprocess reaps it while the app lives; the data lives until then. */
   g_subprocess_wait_async (self->process, NULL, process_exited_cb, data);
 }

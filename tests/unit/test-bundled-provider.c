@@ -502,6 +502,32 @@ test_broken_file (Fixture       *f,
   g_assert_cmpstr (after, ==, garbage);
 }
 
+/* A machine glassbox-vmm refuses (its kernel is gone): start fails with the
+ * VMM's own words from the log, and the machine stays off. */
+static void
+test_bad_kernel (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *kernel = NULL;
+
+  if (skip_without_vmm (f))
+    return;
+
+  machine = create (f, f->provider, "gone", "no-such-guest", NULL, &error);
+  g_assert_no_error (error);
+  kernel = guest ("no-such-guest");
+
+  gb_machine_start_async (machine, NULL, gb_test_store_result, &result);
+  g_assert_false (gb_machine_start_finish (machine, gb_test_wait_result (&result), &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no-such-guest"));
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
+}
+
 /* The /dev/kvm diagnosis agrees with what this machine has. */
 static void
 test_kvm_status (Fixture       *f,
@@ -543,6 +569,7 @@ main (int argc, char *argv[])
   ADD ("/bundled/power-button", test_power_button);
   ADD ("/bundled/crash", test_crash);
   ADD ("/bundled/broken-file", test_broken_file);
+  ADD ("/bundled/bad-kernel", test_bad_kernel);
   ADD ("/bundled/kvm-status", test_kvm_status);
 #undef ADD
 
