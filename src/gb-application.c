@@ -253,7 +253,11 @@ gb_application_open_connection (GbApplication *self,
   if ((existing = gb_application_find_provider (self, uri)))
     return existing;
 
-  provider = gb_libvirt_provider_new (uri);
+  /* `--connect glassbox:///session`: this computer's own machines. */
+  if (g_str_equal (uri, GB_BUNDLED_PROVIDER_URI))
+    provider = gb_bundled_provider_new ();
+  else
+    provider = gb_libvirt_provider_new (uri);
   add_provider (self, provider);
   gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 
@@ -412,12 +416,7 @@ open_startup_connections (GbApplication *self,
    * said on its row).  GLASSBOX_NO_BUNDLED_PROVIDER=1 leaves it out (the
    * UI tests that count libvirt connections set it). */
   if (g_strcmp0 (g_getenv ("GLASSBOX_NO_BUNDLED_PROVIDER"), "1") != 0)
-    {
-      g_autoptr(GbProvider) bundled = gb_bundled_provider_new ();
-
-      add_provider (self, bundled);
-      gb_provider_connect_async (bundled, self->cancellable, open_connection_cb, g_object_ref (self));
-    }
+    gb_application_open_connection (self, GB_BUNDLED_PROVIDER_URI);
 
   uris = g_settings_get_strv (self->settings, "connections");
   for (guint i = 0; uris[i] != NULL; i++)
@@ -535,7 +534,7 @@ gb_application_command_line (GApplication            *app,
       gb_window_show_machine (window, provider, console_name, "console");
       /* Once that connection has listed its machines, say so if there is
        * no such machine (or the connection failed). */
-      if (provider != NULL)
+      if (provider != NULL && GB_IS_LIBVIRT_PROVIDER (provider))
         with_connection (self, provider, check_machine_exists, console_name);
     }
 

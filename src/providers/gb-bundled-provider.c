@@ -737,7 +737,7 @@ gb_bundled_provider_new_for_dirs (const char *machines_dir,
 {
   return g_object_new (GB_TYPE_BUNDLED_PROVIDER,
                        "title", _("This computer (Glassbox)"),
-                       "uri", "glassbox:///session",
+                       "uri", GB_BUNDLED_PROVIDER_URI,
                        "machines-dir", machines_dir,
                        "runtime-dir", runtime_dir,
                        NULL);

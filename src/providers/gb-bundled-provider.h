@@ -20,6 +20,9 @@ typedef enum {
 #define GB_TYPE_KVM_STATUS (gb_kvm_status_get_type ())
 GType gb_kvm_status_get_type (void) G_GNUC_CONST;
 
+/* Its URI, for gb_provider_get_uri() and `glassbox --connect`. */
+#define GB_BUNDLED_PROVIDER_URI "glassbox:///session"
+
 #define GB_TYPE_BUNDLED_PROVIDER (gb_bundled_provider_get_type ())
 G_DECLARE_FINAL_TYPE (GbBundledProvider, gb_bundled_provider, GB, BUNDLED_PROVIDER, GbProvider)
 

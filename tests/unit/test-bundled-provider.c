@@ -375,8 +375,18 @@ test_serial (Fixture       *f,
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (stream), "y", 1, NULL, NULL, &error));
   read_until (stream, "got y\n");
 
-  run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
-  WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
+  /* Deleting a running machine stops it first. */
+  {
+    g_autofree char *file = g_strdup (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)));
+    g_autoptr(GAsyncResult) result = NULL;
+
+    gb_machine_delete_async (machine, NULL, NULL, gb_test_store_result, &result);
+    g_assert_true (gb_machine_delete_finish (machine, gb_test_wait_result (&result), &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
+    g_assert_false (g_file_test (file, G_FILE_TEST_EXISTS));
+    g_assert_null (gb_provider_find_machine (f->provider, "echo"));
+  }
 }
 
 /* The power button: today Ctrl+Alt+Del (docs/vmm-api.md); the keyboard
