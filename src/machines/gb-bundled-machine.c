@@ -1136,6 +1136,20 @@ gb_bundled_machine_init (GbBundledMachine *self)
   self->cancellable = g_cancellable_new ();
 }
 
+
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+file_string (JsonObject *object,
+              const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 /* Parses a machine file; a file that is not a machine gives a broken
  * machine (state UNKNOWN, "error" set), named after the file, so that the
  * user sees it and the file stays as it is. */
@@ -1170,8 +1184,8 @@ _gb_bundled_machine_new (GbProvider   *provider,
       else
         {
           object = json_node_get_object (root);
-          name = json_object_get_string_member_with_default (object, "name", NULL);
-          uuid = json_object_get_string_member_with_default (object, "uuid", NULL);
+          name = file_string (object, "name");
+          uuid = file_string (object, "uuid");
           if (name == NULL || *name == '\0' || uuid == NULL || !g_uuid_string_is_valid (uuid))
             {
               g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

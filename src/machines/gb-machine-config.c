@@ -442,6 +442,32 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
   return g_steal_pointer (&self);
 }
 
+
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+vmm_string (JsonObject *object,
+             const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+vmm_int (JsonObject *object,
+         const char *key,
+         gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
 /* One entry of "disks": an object, or a string in the --disk form
  * "path=FILE[,format=…][,readonly=on][,serial=ID]" (docs/vmm.md). */
 static GbConfigDisk *
@@ -456,9 +482,12 @@ parse_vmm_disk (JsonNode   *node,
     {
       JsonObject *o = json_node_get_object (node);
 
-      path = g_strdup (json_object_get_string_member_with_default (o, "path", NULL));
-      disk->format = g_strdup (json_object_get_string_member_with_default (o, "format", NULL));
-      disk->read_only = json_object_get_boolean_member_with_default (o, "readonly", FALSE);
+      path = g_strdup (vmm_string (o, "path"));
+      disk->format = g_strdup (vmm_string (o, "format"));
+      JsonNode *ro = json_object_get_member (o, "readonly");
+
+      disk->read_only = ro != NULL && JSON_NODE_HOLDS_VALUE (ro) &&
+                        json_node_get_value_type (ro) == G_TYPE_BOOLEAN && json_node_get_boolean (ro);
     }
   else if (json_node_get_value_type (node) == G_TYPE_STRING)
     {
@@ -518,13 +547,13 @@ gb_machine_config_new_from_vmm_json (JsonObject *object,
   g_return_val_if_fail (object != NULL, NULL);
 
   self = g_object_new (GB_TYPE_MACHINE_CONFIG, NULL);
-  self->name = g_strdup (json_object_get_string_member_with_default (object, "name", NULL));
-  self->uuid = g_strdup (json_object_get_string_member_with_default (object, "uuid", NULL));
-  self->os_id = g_strdup (json_object_get_string_member_with_default (object, "os-id", NULL));
+  self->name = g_strdup (vmm_string (object, "name"));
+  self->uuid = g_strdup (vmm_string (object, "uuid"));
+  self->os_id = g_strdup (vmm_string (object, "os-id"));
   self->firmware = g_strdup ("kernel");
   /* The VMM's defaults when a key is left out (hypervisor/vmm/options.c). */
-  self->n_vcpus = (guint) CLAMP (json_object_get_int_member_with_default (object, "cpus", 1), 0, G_MAXUINT);
-  self->memory = (guint64) CLAMP (json_object_get_int_member_with_default (object, "memory", 256), 0, G_MAXUINT32) << 20;
+  self->n_vcpus = (guint) CLAMP (vmm_int (object, "cpus", 1), 0, G_MAXUINT);
+  self->memory = (guint64) CLAMP (vmm_int (object, "memory", 256), 0, G_MAXUINT32) << 20;
 
   disks = json_object_get_member (object, "disks");
   if (disks != NULL && JSON_NODE_HOLDS_ARRAY (disks))

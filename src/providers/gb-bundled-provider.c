@@ -487,6 +487,20 @@ create_thread_cb (GObject      *object,
   g_task_return_pointer (task, g_steal_pointer (&machine), g_object_unref);
 }
 
+
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+config_string (JsonObject *object,
+                const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 /**
  * gb_bundled_provider_create_machine_async:
  * @config: the glassbox-vmm `--config` object plus "name"; a "uuid" is made
@@ -517,7 +531,7 @@ gb_bundled_provider_create_machine_async (GbBundledProvider   *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gb_bundled_provider_create_machine_async);
 
-  name = json_object_get_string_member_with_default (config, "name", NULL);
+  name = config_string (config, "name");
   if (name == NULL || strspn (name, " \t\n") == strlen (name))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -542,7 +556,7 @@ gb_bundled_provider_create_machine_async (GbBundledProvider   *self,
       json_object_set_member (object, l->data, json_node_copy (json_object_get_member (config, l->data)));
   }
 
-  uuid = json_object_get_string_member_with_default (object, "uuid", NULL);
+  uuid = config_string (object, "uuid");
   if (uuid == NULL)
     {
       g_autofree char *made = g_uuid_string_random ();

@@ -475,6 +475,7 @@ test_broken_file (Fixture       *f,
 {
   static const char garbage[] = "{ \"name\": \"half\", \"kernel\": ";
   g_autofree char *path = NULL;
+  g_autofree char *odd = NULL;
   g_autofree char *after = NULL;
   g_autoptr(GbProvider) provider = NULL;
   g_autoptr(GbMachine) good = NULL;
@@ -492,9 +493,13 @@ test_broken_file (Fixture       *f,
   g_assert_no_error (error);
   path = g_build_filename (f->machines_dir, "half.json", NULL);
   g_assert_true (g_file_set_contents (path, garbage, -1, NULL));
+  /* Valid JSON, wrong types: broken too, and no criticals on the way. */
+  odd = g_build_filename (f->machines_dir, "odd.json", NULL);
+  g_assert_true (g_file_set_contents (odd, "{\"name\": [1], \"uuid\": 5, \"cpus\": \"two\"}", -1, NULL));
 
   provider = connect_provider (f);
-  g_assert_cmpuint (g_list_model_get_n_items (gb_provider_get_machines (provider)), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (gb_provider_get_machines (provider)), ==, 3);
+  g_assert_nonnull (gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (gb_provider_find_machine (provider, "odd"))));
   g_assert_nonnull (gb_provider_find_machine (provider, "good"));
   broken = gb_provider_find_machine (provider, "half");
   g_assert_nonnull (broken);
