@@ -172,6 +172,36 @@ test_bundled (void)
       g_error ("the machine did not shut off");
     }
 
+  /* The broken machine's details say what is wrong with its file. */
+  {
+    Search half = { GTK_WIDGET (window), "half", NULL };
+    Search title = { GTK_WIDGET (window), "The machine file cannot be read", NULL };
+
+    g_assert_true (gb_test_wait_until_ms (row_is_shown, &half, TIMEOUT_MS));
+    gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (half.row)));
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &title, TIMEOUT_MS));
+  }
+
+  /* Started again and killed (its PID only): Crashed, and the details
+   * show the last lines of its log. */
+  g_assert_true (gtk_widget_activate_action (search.row, "machine.start", NULL));
+  search.text = "Running";
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &search, TIMEOUT_MS));
+  pid = gb_bundled_machine_get_pid (GB_BUNDLED_MACHINE (machine));
+  g_assert_cmpint (pid, >, 0);
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  search.text = "Crashed";
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &search, TIMEOUT_MS));
+  gb_window_select_machine (GB_WINDOW (window), machine);
+  {
+    Search title = { GTK_WIDGET (window), "The virtual machine monitor ended unexpectedly", NULL };
+
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &title, TIMEOUT_MS));
+  }
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  gb_test_save_png (GTK_WIDGET (window), "bundled-crashed.png");
+  gb_window_select_machine (GB_WINDOW (window), NULL);
+
   for (guint i = 0; i < g_list_model_get_n_items (gb_application_get_providers (app)); i++)
     {
       g_autoptr(GbProvider) p = g_list_model_get_item (gb_application_get_providers (app), i);
