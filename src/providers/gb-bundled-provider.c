@@ -38,6 +38,7 @@ struct _GbBundledProvider
   char         *runtime_dir;
   GCancellable *cancellable;
   guint         stats_timer;
+  GFileMonitor *monitor;        /* the machines folder, while connected */
 
   GbKvmStatus   kvm_status;
   gboolean      kvm_probed;
@@ -285,6 +286,124 @@ connect_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static GbMachine *
+find_machine_by_file (GbBundledProvider *self,
+                      const char        *path)
+{
+  GListModel *machines = gb_provider_get_machines (GB_PROVIDER (self));
+  guint n = g_list_model_get_n_items (machines);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbMachine) machine = g_list_model_get_item (machines, i);
+
+      if (g_strcmp0 (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)), path) == 0)
+        return machine;  /* the store keeps it */
+    }
+  return NULL;
+}
+
+static void
+monitor_attach_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  _gb_bundled_machine_attach_finish (GB_BUNDLED_MACHINE (object), result);
+}
+
+/* A machine file that appeared (written by another Glassbox, a script, or
+ * by hand) shows up; one that went away goes, unless its machine runs. */
+static void
+on_machines_dir_changed (GFileMonitor      *monitor,
+                         GFile             *file,
+                         GFile             *other_file,
+                         GFileMonitorEvent  event,
+                         gpointer           user_data)
+{
+  GbBundledProvider *self = user_data;
+  g_autofree char *path = NULL;
+  GbMachine *known;
+
+  /* A rename into place (g_file_set_contents) names the new file second. */
+  if (event == G_FILE_MONITOR_EVENT_RENAMED && other_file != NULL)
+    {
+      g_autofree char *old_path = g_file_get_path (file);
+      GbMachine *old = find_machine_by_file (self, old_path);
+
+      if (old != NULL && gb_machine_get_state (old) == GB_MACHINE_STATE_SHUTOFF)
+        _gb_provider_remove_machine (GB_PROVIDER (self), old);
+      file = other_file;
+      event = G_FILE_MONITOR_EVENT_MOVED_IN;
+    }
+
+  path = g_file_get_path (file);
+  if (path == NULL || !g_str_has_suffix (path, ".json"))
+    return;
+  known = find_machine_by_file (self, path);
+
+  switch (event)
+    {
+    case G_FILE_MONITOR_EVENT_MOVED_IN:
+    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+      /* A broken file that was mended is read again. */
+      if (known != NULL && gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (known)) != NULL)
+        {
+          _gb_provider_remove_machine (GB_PROVIDER (self), known);
+          known = NULL;
+        }
+      if (known == NULL)
+        {
+          g_autofree char *contents = NULL;
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GbBundledMachine) machine = NULL;
+          gsize length = 0;
+
+          /* A few hundred bytes: read here rather than in a thread. */
+          g_file_get_contents (path, &contents, &length, &error);
+          if (error != NULL && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+            return;
+          machine = _gb_bundled_machine_new (GB_PROVIDER (self), path, self->runtime_dir,
+                                             contents, length, error);
+          if (find_machine_by_file (self, path) != NULL ||
+              (gb_bundled_machine_get_error (machine) == NULL &&
+               gb_provider_find_machine (GB_PROVIDER (self), gb_machine_get_uuid (GB_MACHINE (machine))) != NULL))
+            return;
+          _gb_provider_add_machine (GB_PROVIDER (self), GB_MACHINE (machine));
+          _gb_bundled_machine_attach_async (machine, self->cancellable, monitor_attach_cb, NULL);
+        }
+      break;
+
+    case G_FILE_MONITOR_EVENT_DELETED:
+    case G_FILE_MONITOR_EVENT_MOVED_OUT:
+      /* A running machine stays listed: its VMM has the file open in
+       * spirit (it read it) and can still be stopped from here. */
+      if (known != NULL && !(gb_machine_get_state (known) == GB_MACHINE_STATE_RUNNING ||
+                             gb_machine_get_state (known) == GB_MACHINE_STATE_PAUSED))
+        _gb_provider_remove_machine (GB_PROVIDER (self), known);
+      break;
+
+    default:
+      break;
+    }
+}
+
+static void
+watch_machines_dir (GbBundledProvider *self)
+{
+  g_autoptr(GFile) dir = g_file_new_for_path (self->machines_dir);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&self->monitor);
+  self->monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (self->monitor == NULL)
+    {
+      /* Not fatal: files added later show at the next start. */
+      g_debug ("Cannot watch %s: %s", self->machines_dir, error->message);
+      return;
+    }
+  g_signal_connect (self->monitor, "changed", G_CALLBACK (on_machines_dir_changed), self);
+}
+
 static void
 connect_step_done (GTask *task)
 {
@@ -296,6 +415,7 @@ connect_step_done (GTask *task)
 
   _gb_provider_set_state (GB_PROVIDER (self), GB_PROVIDER_STATE_CONNECTED);
   update_stats_timer (self);
+  watch_machines_dir (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -402,6 +522,12 @@ gb_bundled_provider_disconnect (GbProvider *provider)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->stats_timer, g_source_remove);
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_file_monitor_cancel (self->monitor);
+      g_clear_object (&self->monitor);
+    }
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GbMachine) machine = g_list_model_get_item (G_LIST_MODEL (store), i);
@@ -477,6 +603,13 @@ create_thread_cb (GObject      *object,
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       g_task_return_error (task, error);
+      return;
+    }
+
+  /* The folder monitor may have seen the file first. */
+  if (find_machine_by_file (self, data->path) != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (find_machine_by_file (self, data->path)), g_object_unref);
       return;
     }
 
@@ -636,6 +769,11 @@ gb_bundled_provider_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->stats_timer, g_source_remove);
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_clear_object (&self->monitor);
+    }
 
   G_OBJECT_CLASS (gb_bundled_provider_parent_class)->dispose (object);
 }

@@ -517,6 +517,44 @@ test_broken_file (Fixture       *f,
   g_assert_cmpstr (after, ==, garbage);
 }
 
+/* Files that appear in the folder while connected (another Glassbox, a
+ * script) show up; a mended broken file is read again; a removed one goes. */
+static void
+test_folder_watch (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *kernel = guest ("hlt-loop");
+  g_autofree char *json = NULL;
+  GbMachine *machine;
+
+  if (f->provider == NULL)
+    {
+      g_test_skip ("glassbox-vmm is not built (-Dhypervisor=false)");
+      return;
+    }
+
+  g_mkdir_with_parents (f->machines_dir, 0700);
+  path = g_build_filename (f->machines_dir, "by-hand.json", NULL);
+  g_assert_true (g_file_set_contents (path, "{ \"name\": ", -1, NULL));
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (f->provider, "by-hand") != NULL, 20);
+  machine = gb_provider_find_machine (f->provider, "by-hand");
+  g_assert_nonnull (gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (machine)));
+
+  json = g_strdup_printf ("{\"name\": \"scripted\", \"uuid\": \"0f6c3c1e-8d8e-4c3b-9a51-6f6b7f7d2a10\", "
+                          "\"kernel\": \"%s\", \"memory\": 32}", kernel);
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (f->provider, "scripted") != NULL, 20);
+  g_assert_null (gb_provider_find_machine (f->provider, "by-hand"));
+  machine = gb_provider_find_machine (f->provider, "scripted");
+  g_assert_null (gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (machine)));
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
+  g_assert_cmpuint (g_list_model_get_n_items (gb_provider_get_machines (f->provider)), ==, 1);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (f->provider, "scripted") == NULL, 20);
+}
+
 /* A machine glassbox-vmm refuses (its kernel is gone): start fails with the
  * VMM's own words from the log, and the machine stays off. */
 static void
@@ -585,6 +623,7 @@ main (int argc, char *argv[])
   ADD ("/bundled/crash", test_crash);
   ADD ("/bundled/broken-file", test_broken_file);
   ADD ("/bundled/bad-kernel", test_bad_kernel);
+  ADD ("/bundled/folder-watch", test_folder_watch);
   ADD ("/bundled/kvm-status", test_kvm_status);
 #undef ADD
 
