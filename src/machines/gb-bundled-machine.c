@@ -66,6 +66,19 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+file_string (JsonObject *object,
+              const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static char *
 run_path (GbBundledMachine *self,
           const char       *name)
@@ -853,6 +866,175 @@ gb_bundled_machine_delete_async (GbMachine           *machine,
   delete_files (task);
 }
 
+/* ---- update -------------------------------------------------------------- */
+
+typedef struct {
+  JsonObject *object;     /* the new whole file */
+  char       *contents;
+} UpdateData;
+
+static void
+update_data_free (UpdateData *data)
+{
+  json_object_unref (data->object);
+  g_free (data->contents);
+  g_free (data);
+}
+
+static void
+update_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GbBundledMachine *self = source_object;
+  UpdateData *data = task_data;
+  GError *error = NULL;
+
+  /* Atomic, like creation: the old file or the new one, never half. */
+  if (!g_file_set_contents_full (self->file, data->contents, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+update_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GbBundledMachine *self = GB_BUNDLED_MACHINE (object);
+  g_autoptr(GTask) task = user_data;
+  UpdateData *data = g_task_get_task_data (task);
+  g_autoptr(GbMachineConfig) config = NULL;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_clear_pointer (&self->json, json_object_unref);
+  self->json = json_object_ref (data->object);
+  config = gb_machine_config_new_from_vmm_json (self->json, self->machines_dir);
+  _gb_machine_set_name (GB_MACHINE (self), gb_machine_config_get_name (config));
+  _gb_machine_set_config (GB_MACHINE (self), config);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+gb_bundled_machine_update_async (GbBundledMachine    *self,
+                                 JsonObject          *changes,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  GbMachineState state;
+  UpdateData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (GB_IS_BUNDLED_MACHINE (self));
+  g_return_if_fail (changes != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gb_bundled_machine_update_async);
+
+  if (!check_file (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  state = gb_machine_get_state (GB_MACHINE (self));
+  if (self->client != NULL || self->process != NULL ||
+      !(state == GB_MACHINE_STATE_SHUTOFF || state == GB_MACHINE_STATE_CRASHED))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("Shut the machine off before changing it"));
+      return;
+    }
+
+  data = g_new0 (UpdateData, 1);
+  data->object = json_object_new ();
+  g_task_set_task_data (task, data, (GDestroyNotify) update_data_free);
+
+  /* A copy of the file's object with the changes applied. */
+  members = json_object_get_members (self->json);
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (data->object, l->data, json_node_copy (json_object_get_member (self->json, l->data)));
+  g_clear_pointer (&members, g_list_free);
+  members = json_object_get_members (changes);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (changes, key);
+
+      if (g_str_equal (key, "uuid"))
+        {
+          if (g_strcmp0 (file_string (changes, "uuid"), gb_machine_get_uuid (GB_MACHINE (self))) != 0)
+            {
+              g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                       _("A machine’s UUID cannot change"));
+              return;
+            }
+          continue;
+        }
+      if (g_str_equal (key, "name"))
+        {
+          const char *name = file_string (changes, "name");
+          GbProvider *provider = gb_machine_get_provider (GB_MACHINE (self));
+          GbMachine *other = provider && name ? gb_provider_find_machine (provider, name) : NULL;
+
+          if (name == NULL || strspn (name, " \t\n") == strlen (name))
+            {
+              g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                       _("The machine needs a name"));
+              return;
+            }
+          if (other != NULL && other != GB_MACHINE (self))
+            {
+              g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                                       _("There is already a machine called “%s” on this computer"), name);
+              return;
+            }
+        }
+
+      if (JSON_NODE_HOLDS_NULL (value))
+        json_object_remove_member (data->object, key);
+      else
+        json_object_set_member (data->object, key, json_node_copy (value));
+    }
+
+  root = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (root, data->object);
+  generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, root);
+  data->contents = json_generator_to_data (generator, NULL);
+
+  {
+    g_autoptr(GTask) thread_task = g_task_new (self, cancellable, update_done_cb, g_steal_pointer (&task));
+
+    g_task_set_task_data (thread_task, data, NULL);
+    g_task_run_in_thread (thread_task, update_thread);
+  }
+}
+
+gboolean
+gb_bundled_machine_update_finish (GbBundledMachine  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  g_return_val_if_fail (GB_IS_BUNDLED_MACHINE (self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ---- consoles and internals ---------------------------------------------- */
 
 static void
@@ -1136,19 +1318,6 @@ gb_bundled_machine_init (GbBundledMachine *self)
   self->cancellable = g_cancellable_new ();
 }
 
-
-/* A string member, or NULL when it is missing or not a string (a
- * hand-edited file may hold anything; no criticals for that). */
-static const char *
-file_string (JsonObject *object,
-              const char *key)
-{
-  JsonNode *node = json_object_get_member (object, key);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 /* Parses a machine file; a file that is not a machine gives a broken
  * machine (state UNKNOWN, "error" set), named after the file, so that the

@@ -22,6 +22,18 @@ const char *gb_bundled_machine_get_crash_log (GbBundledMachine *self);
 /* The glassbox-vmm process while it runs, else 0. */
 GPid        gb_bundled_machine_get_pid       (GbBundledMachine *self);
 
+/* Changes the machine while it is off: each member of @changes replaces
+ * the file's (a JSON null removes it), "uuid" cannot change, a new "name"
+ * must be free.  The file is written atomically; "config" follows. */
+void        gb_bundled_machine_update_async  (GbBundledMachine    *self,
+                                              JsonObject          *changes,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    gb_bundled_machine_update_finish (GbBundledMachine    *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
 /* For GbBundledProvider. */
 GbBundledMachine *_gb_bundled_machine_new            (GbProvider          *provider,
                                                       const char          *file,

@@ -517,6 +517,74 @@ test_broken_file (Fixture       *f,
   g_assert_cmpstr (after, ==, garbage);
 }
 
+static gboolean
+update (GbMachine  *machine,
+        const char *json,
+        GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  gb_bundled_machine_update_async (GB_BUNDLED_MACHINE (machine), json_node_get_object (json_parser_get_root (parser)),
+                                   NULL, gb_test_store_result, &result);
+  return gb_bundled_machine_update_finish (GB_BUNDLED_MACHINE (machine), gb_test_wait_result (&result), error);
+}
+
+/* Edit while off: CPUs, memory, name, a key removed; not while running;
+ * not the UUID; not a name that is taken. */
+static void
+test_update (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GbMachine) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GbMachineConfig *config;
+
+  if (skip_without_vmm (f))
+    return;
+
+  machine = create (f, f->provider, "before", "hlt-loop", NULL, &error);
+  g_assert_no_error (error);
+  other = create (f, f->provider, "other", "hlt-loop", NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (update (machine, "{\"name\": \"after\", \"cpus\": 2, \"memory\": 48, \"cmdline\": \"x\"}", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (gb_machine_get_name (machine), ==, "after");
+  config = gb_machine_get_config (machine);
+  g_assert_cmpuint (gb_machine_config_get_n_vcpus (config), ==, 2);
+  g_assert_cmpuint (gb_machine_config_get_memory (config), ==, 48 << 20);
+  g_assert_true (gb_provider_find_machine (f->provider, "after") == machine);
+  g_assert_true (update (machine, "{\"cmdline\": null}", &error));
+  g_assert_true (g_file_get_contents (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)), &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"after\""));
+  g_assert_null (strstr (contents, "cmdline"));
+
+  g_assert_false (update (machine, "{\"name\": \"other\"}", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (update (machine, "{\"uuid\": \"0f6c3c1e-8d8e-4c3b-9a51-6f6b7f7d2a10\"}", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* It runs with the new definition (2 vCPUs), and cannot change meanwhile. */
+  start (f, machine);
+  {
+    g_autoptr(JsonNode) stats = query_internals (machine);
+    JsonArray *vcpus = json_object_get_array_member (json_node_get_object (stats), "vcpus");
+
+    g_assert_cmpuint (json_array_get_length (vcpus), ==, 2);
+  }
+  g_assert_false (update (machine, "{\"cpus\": 1}", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
+  WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
+}
+
 /* Files that appear in the folder while connected (another Glassbox, a
  * script) show up; a mended broken file is read again; a removed one goes. */
 static void
@@ -624,6 +692,7 @@ main (int argc, char *argv[])
   ADD ("/bundled/broken-file", test_broken_file);
   ADD ("/bundled/bad-kernel", test_bad_kernel);
   ADD ("/bundled/folder-watch", test_folder_watch);
+  ADD ("/bundled/update", test_update);
   ADD ("/bundled/kvm-status", test_kvm_status);
 #undef ADD
 
