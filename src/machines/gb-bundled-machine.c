@@ -20,15 +20,12 @@
 #include <gio/gunixsocketaddress.h>
 #include <unistd.h>
 
-#include "gb-bundled-machine.h"
+#include "gb-bundled-machine-private.h"
 #include "gb-machine-private.h"
 #include "gb-provider-private.h"
 #include "gb-vmm-client.h"
-#include "gb-vmm-locate.h"
+#include "gb-vmm-launch.h"
 
-#define API_SOCKET    "api.sock"
-#define SERIAL_SOCKET "serial.sock"
-#define LOG_FILE      "vmm.log"
 #define CRASH_LOG_LINES 20
 
 struct _GbBundledMachine
@@ -43,7 +40,7 @@ struct _GbBundledMachine
   char        *crash_log;
 
   GbVmmClient *client;         /* while it runs */
-  GSubprocess *process;        /* when this app started it */
+  gboolean     starting;       /* gb_vmm_launch_async() under way */
   GPid         pid;
   char        *stop_reason;    /* from the STOP event */
   GCancellable *cancellable;
@@ -86,33 +83,6 @@ run_path (GbBundledMachine *self,
   return g_build_filename (self->run_dir, name, NULL);
 }
 
-/* The last @n_lines lines of the VMM's log. */
-static char *
-read_log_tail (GbBundledMachine *self,
-               guint             n_lines)
-{
-  g_autofree char *path = run_path (self, LOG_FILE);
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  const char *start;
-  guint seen = 0;
-
-  if (!g_file_get_contents (path, &contents, &length, NULL) || length == 0)
-    return NULL;
-
-  while (length > 0 && contents[length - 1] == '\n')
-    contents[--length] = '\0';
-  start = contents + length;
-  while (start > contents)
-    {
-      if (start[-1] == '\n' && ++seen == n_lines)
-        break;
-      start--;
-    }
-
-  return g_utf8_make_valid (start, -1);
-}
-
 static void
 set_crash_log (GbBundledMachine *self,
                const char       *log)
@@ -126,28 +96,13 @@ set_crash_log (GbBundledMachine *self,
 }
 
 static void
-append_to_log (GbBundledMachine *self,
-               const char       *line)
-{
-  g_autofree char *path = run_path (self, LOG_FILE);
-  int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-
-  if (fd < 0)
-    return;
-  if (write (fd, line, strlen (line)) < 0)
-    g_debug ("%s: %s", path, g_strerror (errno));
-  close (fd);
-}
-
-static void
 crashed (GbBundledMachine *self,
          const char       *why)
 {
-  g_autofree char *line = g_strdup_printf ("glassbox: %s\n", why);
   g_autofree char *tail = NULL;
 
-  append_to_log (self, line);
-  tail = read_log_tail (self, CRASH_LOG_LINES);
+  gb_vmm_log_append (self->run_dir, why);
+  tail = gb_vmm_log_read_tail (self->run_dir, CRASH_LOG_LINES);
   set_crash_log (self, tail);
   _gb_machine_set_state (GB_MACHINE (self), GB_MACHINE_STATE_CRASHED);
 }
@@ -188,9 +143,6 @@ release_client (GbBundledMachine *self)
   g_signal_handlers_disconnect_by_data (self->client, self);
   gb_vmm_client_close (self->client);
   g_clear_object (&self->client);
-  /* The process is as good as gone (or runs on without us); its exit is
-   * still collected by the wait in gb_bundled_machine_start_async(). */
-  g_clear_object (&self->process);
   self->pid = 0;
   self->sample_in_flight = FALSE;
 }
@@ -320,7 +272,7 @@ _gb_bundled_machine_attach_async (GbBundledMachine    *self,
 
   /* glassbox-vmm removes its socket when it ends; one that is there
    * belongs to a running VMM, or to one that was killed. */
-  api = run_path (self, API_SOCKET);
+  api = run_path (self, GB_VMM_API_SOCKET);
   if (!g_file_test (api, G_FILE_TEST_EXISTS))
     {
       _gb_machine_set_state (GB_MACHINE (self), GB_MACHINE_STATE_SHUTOFF);
@@ -375,57 +327,20 @@ check_running (GbBundledMachine  *self,
   return FALSE;
 }
 
-typedef struct {
-  GbBundledMachine *self;
-  GTask            *task;
-  guint             timeout_id;
-  gint64            deadline;
-  gboolean          done;
-  /* Held by the process wait, the socket poll and each call in flight: the
-   * VMM may die while we are still connecting. */
-  gint              refs;
-} StartData;
-
-static void start_fail (StartData *data, GError *error);
-
-static StartData *
-start_data_ref (StartData *data)
-{
-  data->refs++;
-  return data;
-}
-
-static void
-start_data_unref (StartData *data)
-{
-  if (--data->refs > 0)
-    return;
-
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-  g_clear_object (&data->task);
-  g_object_unref (data->self);
-  g_free (data);
-}
-
 static void
 start_resume_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  StartData *data = user_data;
+  g_autoptr(GTask) task = user_data;
   g_autoptr(JsonNode) reply = NULL;
   GError *error = NULL;
 
   reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
   if (reply == NULL)
-    start_fail (data, error);
-  else if (data->task != NULL)
-    {
-      data->done = TRUE;
-      g_task_return_boolean (data->task, TRUE);
-      g_clear_object (&data->task);
-    }
-  start_data_unref (data);
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -433,142 +348,44 @@ start_status_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  StartData *data = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = user_data;
+  GbBundledMachine *self = GB_BUNDLED_MACHINE (object);
 
-  g_task_propagate_boolean (G_TASK (result), &error);
-  if (data->self->client == NULL)
-    start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                           _("The virtual machine monitor ended at once")));
-  else
-    /* Started --paused so that we were listening before the first guest
-     * instruction; now let it run. */
-    gb_vmm_client_execute_async (data->self->client, "resume", NULL, NULL,
-                                 start_resume_cb, start_data_ref (data));
-  start_data_unref (data);
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  if (self->client == NULL)
+    {
+      /* Gone between connecting and now: the socket's close said "crashed". */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("The virtual machine monitor ended at once"));
+      return;
+    }
+
+  /* Started --paused so that we were listening before the first guest
+   * instruction; now let it run. */
+  gb_vmm_client_execute_async (self->client, "resume", NULL, NULL, start_resume_cb, g_steal_pointer (&task));
 }
 
 static void
-start_connect_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  StartData *data = user_data;
-  g_autoptr(GbVmmClient) client = NULL;
-  g_autoptr(GTask) inner = NULL;
-  GError *error = NULL;
-
-  client = gb_vmm_client_new_finish (result, &error);
-  if (client == NULL)
-    start_fail (data, error);
-  else if (data->done)
-    g_clear_object (&client);   /* it already ended: nothing to adopt */
-  else
-    {
-      inner = g_task_new (data->self, NULL, start_status_cb, start_data_ref (data));
-      adopt_client (data->self, client, inner);
-    }
-  start_data_unref (data);
-}
-
-static void
-start_fail (StartData *data,
-            GError    *error)
-{
-  g_autofree char *tail = read_log_tail (data->self, 5);
-  g_autoptr(GString) said = g_string_new (NULL);
-
-  /* What the VMM said, without our own "glassbox: <command>" line. */
-  if (tail != NULL)
-    {
-      g_auto(GStrv) lines = g_strsplit (tail, "\n", -1);
-
-      for (guint i = 0; lines[i] != NULL; i++)
-        if (*lines[i] != '\0' && !g_str_has_prefix (lines[i], "glassbox: "))
-          g_string_append_printf (said, "%s\n", lines[i]);
-    }
-
-  g_clear_handle_id (&data->timeout_id, g_source_remove);
-  if (data->task != NULL)
-    {
-      if (said->len > 0)
-        g_prefix_error (&error, "%s", said->str);
-      g_task_return_error (data->task, error);
-      g_clear_object (&data->task);
-    }
-  else
-    g_error_free (error);
-  data->done = TRUE;
-  /* Died after we connected: the socket's close already said "crashed". */
-  if (data->self->client == NULL &&
-      gb_machine_get_state (GB_MACHINE (data->self)) != GB_MACHINE_STATE_CRASHED)
-    _gb_machine_set_state (GB_MACHINE (data->self), GB_MACHINE_STATE_SHUTOFF);
-}
-
-static gboolean
-start_wait_socket (gpointer user_data)
-{
-  StartData *data = user_data;
-  g_autofree char *api = run_path (data->self, API_SOCKET);
-
-  if (data->done)
-    {
-      data->timeout_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-
-  if (g_file_test (api, G_FILE_TEST_EXISTS))
-    {
-      data->timeout_id = 0;
-      gb_vmm_client_new_async (api, NULL, start_connect_cb, start_data_ref (data));
-      return G_SOURCE_REMOVE;
-    }
-
-  if (g_get_monotonic_time () > data->deadline)
-    {
-      data->timeout_id = 0;
-      start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                             _("The virtual machine monitor did not open its control socket")));
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-process_exited_cb (GObject      *object,
+start_launched_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  StartData *data = user_data;
-  GSubprocess *process = G_SUBPROCESS (object);
+  g_autoptr(GTask) task = user_data;
+  GbBundledMachine *self = g_task_get_source_object (task);
+  g_autoptr(GbVmmClient) client = NULL;
+  g_autoptr(GTask) status = NULL;
+  GError *error = NULL;
 
-  g_subprocess_wait_finish (process, result, NULL);
-  if (data->self->process == process)
-    g_clear_object (&data->self->process);
-
-  /* Ended before we were listening: that is a failed start. */
-  if (!data->done)
+  self->starting = FALSE;
+  client = gb_vmm_launch_finish (result, &error);
+  if (client == NULL)
     {
-      g_autofree char *why = NULL;
-
-      if (g_subprocess_get_if_exited (process))
-        why = g_strdup_printf (_("The virtual machine monitor exited with status %d"),
-                               g_subprocess_get_exit_status (process));
-      else
-        why = g_strdup (_("The virtual machine monitor was killed"));
-      start_fail (data, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, why));
+      g_task_return_error (task, error);
+      return;
     }
 
-  start_data_unref (data);
-}
-
-static void
-child_setup (gpointer user_data)
-{
-  /* Its own session: no SIGHUP or terminal signals when the app (or its
-   * terminal) goes; the machine runs on, like a libvirt session domain. */
-  setsid ();
+  status = g_task_new (self, NULL, start_status_cb, g_steal_pointer (&task));
+  adopt_client (self, client, status);
 }
 
 static void
@@ -579,17 +396,7 @@ gb_bundled_machine_start_async (GbMachine           *machine,
 {
   GbBundledMachine *self = GB_BUNDLED_MACHINE (machine);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *vmm = NULL;
-  g_autofree char *api = run_path (self, API_SOCKET);
-  g_autofree char *serial = run_path (self, SERIAL_SOCKET);
-  g_autofree char *log = run_path (self, LOG_FILE);
-  g_autofree char *serial_arg = g_strconcat ("socket=", serial, NULL);
-  g_autofree char *command_line = NULL;
-  g_autofree char *header = NULL;
   GError *error = NULL;
-  StartData *data;
-  int log_fd;
 
   g_task_set_source_tag (task, gb_bundled_machine_start_async);
 
@@ -598,76 +405,22 @@ gb_bundled_machine_start_async (GbMachine           *machine,
       g_task_return_error (task, error);
       return;
     }
-  if (self->client != NULL || self->process != NULL)
+  if (self->client != NULL || self->starting)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_EXISTS, _("The machine is already running"));
       return;
     }
-  if (!(vmm = gb_vmm_find_binary (&error)))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (g_mkdir_with_parents (self->run_dir, 0700) < 0)
-    {
-      int errsv = errno;
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errsv),
-                               _("Cannot create %s: %s"), self->run_dir, g_strerror (errsv));
-      return;
-    }
-  /* A stale control socket of a killed run would look like a live one. */
-  g_unlink (api);
 
-  {
-    const char *argv[] = { vmm, "run", "--config", self->file, "--api-socket", api,
-                           "--serial", serial_arg, "--paused", NULL };
-
-    command_line = g_strjoinv (" ", (char **) argv);
-    header = g_strdup_printf ("glassbox: %s\n", command_line);
-
-    log_fd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log_fd < 0)
-      {
-        int errsv = errno;
-        g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errsv),
-                                 _("Cannot create %s: %s"), log, g_strerror (errsv));
-        return;
-      }
-    if (write (log_fd, header, strlen (header)) < 0)
-      g_debug ("%s: %s", log, g_strerror (errno));
-
-    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-    g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
-    /* Relative disk paths in the file are relative to the machines folder. */
-    g_subprocess_launcher_set_cwd (launcher, self->machines_dir);
-    /* So that the log says why it stopped. */
-    g_subprocess_launcher_setenv (launcher, "GLASSBOX_VMM_VERBOSE", "1", TRUE);
-    g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-    self->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  }
-  if (self->process == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
+  /* A new run: the last crash is history (its log is about to be replaced). */
   g_clear_pointer (&self->stop_reason, g_free);
-  /* A new run: the last crash is history (its log was just replaced). */
   set_crash_log (self, NULL);
   if (gb_machine_get_state (machine) == GB_MACHINE_STATE_CRASHED)
     _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
-  data = g_new0 (StartData, 1);
-  data->refs = 1;   /* the process wait's */
-  data->self = g_object_ref (self);
-  data->task = g_steal_pointer (&task);
-  data->deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  /* glassbox-vmm creates the socket once the machine is assembled; a
-   * short wait, so a folder monitor would be more machinery than it saves. */
-  data->timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 20, start_wait_socket,
-                                         start_data_ref (data), (GDestroyNotify) start_data_unref);
-  /* GSubprocess reaps it while the app lives; the data lives until then. */
-  g_subprocess_wait_async (self->process, NULL, process_exited_cb, data);
+
+  self->starting = TRUE;
+  /* Relative disk paths in the file are relative to the machines folder. */
+  gb_vmm_launch_async (self->file, self->machines_dir, self->run_dir, cancellable,
+                       start_launched_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -749,7 +502,7 @@ delete_files (GTask *task)
   GbBundledMachine *self = g_task_get_source_object (task);
   DeleteData *data = g_task_get_task_data (task);
   g_autoptr(GbProvider) provider = NULL;
-  const char *names[] = { API_SOCKET, SERIAL_SOCKET, LOG_FILE };
+  const char *names[] = { GB_VMM_API_SOCKET, GB_VMM_SERIAL_SOCKET, GB_VMM_LOG_FILE };
 
   for (guint i = 0; data->disks != NULL && data->disks[i] != NULL; i++)
     {
@@ -951,7 +704,7 @@ gb_bundled_machine_update_async (GbBundledMachine    *self,
       return;
     }
   state = gb_machine_get_state (GB_MACHINE (self));
-  if (self->client != NULL || self->process != NULL ||
+  if (self->client != NULL || self->starting ||
       !(state == GB_MACHINE_STATE_SHUTOFF || state == GB_MACHINE_STATE_CRASHED))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
@@ -1064,7 +817,7 @@ gb_bundled_machine_open_serial_async (GbMachine           *machine,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GSocketClient) client = NULL;
   g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *path = run_path (self, SERIAL_SOCKET);
+  g_autofree char *path = run_path (self, GB_VMM_SERIAL_SOCKET);
   GError *error = NULL;
 
   g_task_set_source_tag (task, gb_bundled_machine_open_serial_async);
@@ -1231,9 +984,8 @@ gb_bundled_machine_dispose (GObject *object)
   GbBundledMachine *self = GB_BUNDLED_MACHINE (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* The VMM, if any, runs on: it is the machine, not ours to end. */
   release_client (self);
-  /* The process, if any, runs on: it is the machine, not ours to end. */
-  g_clear_object (&self->process);
 
   G_OBJECT_CLASS (gb_bundled_machine_parent_class)->dispose (object);
 }

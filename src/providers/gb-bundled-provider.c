@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gb-bundled-machine.h"
+#include "gb-bundled-machine-private.h"
 #include "gb-bundled-provider.h"
 #include "gb-machine-private.h"
 #include "gb-provider-private.h"
