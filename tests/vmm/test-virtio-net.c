@@ -316,6 +316,42 @@ test_tx(Fixture *f, gconstpointer data)
 	g_assert_false(f->dev->broken);
 }
 
+/* A frame in more pieces than one writev takes goes out as one linear copy:
+ * an indirect table of 70 descriptors (header + 69 two-byte pieces). */
+static void
+test_tx_many_pieces(Fixture *f, gconstpointer data)
+{
+	const uint64_t table = 0x30000, bufs = 0x40000;
+	struct hdr h = { 0 };
+	GBytes *b;
+	gsize len;
+	const uint8_t *p;
+
+	start(f, 12, 0);
+	f->dev->vqs[1].indirect = true;
+	memcpy(gpa(f, bufs), &h, sizeof(h));
+	put_desc(f, table, 0, bufs, 12, VIRTQ_DESC_F_NEXT, 1);
+	for (unsigned int i = 1; i < 70; i++) {
+		uint8_t piece[2] = { i, i };
+
+		memcpy(gpa(f, bufs + 0x100 + 16 * i), piece, 2);
+		put_desc(f, table, i, bufs + 0x100 + 16 * i, 2, i < 69 ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+	}
+	put_desc(f, TX_DESC, 0, table, 70 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	avail(f, 1, 0);
+	virtio_device_kick(f->dev, 1);
+
+	g_assert_false(f->dev->broken);
+	g_assert_cmpuint(f->fb->sent->len, ==, 1);
+	b = g_ptr_array_index(f->fb->sent, 0);
+	p = g_bytes_get_data(b, &len);
+	g_assert_cmpuint(len, ==, 12 + 138);
+	for (unsigned int i = 1; i < 70; i++) {
+		g_assert_cmpuint(p[12 + 2 * (i - 1)], ==, i);
+		g_assert_cmpuint(p[12 + 2 * (i - 1) + 1], ==, i);
+	}
+}
+
 static void
 test_not_started(Fixture *f, gconstpointer data)
 {
@@ -334,6 +370,7 @@ main(int argc, char **argv)
 	g_test_add("/virtio-net/rx-mergeable", Fixture, NULL, NULL, test_rx_mergeable, fixture_teardown);
 	g_test_add("/virtio-net/rx-too-big", Fixture, NULL, NULL, test_rx_too_big, fixture_teardown);
 	g_test_add("/virtio-net/tx", Fixture, NULL, NULL, test_tx, fixture_teardown);
+	g_test_add("/virtio-net/tx-many-pieces", Fixture, NULL, NULL, test_tx_many_pieces, fixture_teardown);
 	g_test_add("/virtio-net/not-started", Fixture, NULL, NULL, test_not_started, fixture_teardown);
 	return g_test_run();
 }
