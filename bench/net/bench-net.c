@@ -152,7 +152,7 @@ start_qemu(int which, const char *socket_path, const char *serial_path, GError *
 	                                   : "tap,id=n0,ifname=gbtap0,script=no,downscript=no,vhost=off";
 
 	/* The same guest device both times; vectors=0 because QEMU 7.2
-	 * crashes with MSI-X on vhost-user-net (docs/vhost-user.md). */
+	 * segfaults with MSI-X on vhost-user-net (docs/vhost-user.md). */
 	return g_subprocess_launcher_spawn(launcher, error, "qemu-system-x86_64",
 		"-accel", "tcg", "-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-no-reboot",
 		"-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",

@@ -18,10 +18,10 @@
  * before it starts anything (the backend, QEMU and the servers inherit
  * it), deleted at the end.  Nothing leaves the machine.
  *
- * QEMU 7.2 (Debian 12) crashes in vhost_net_start() when the virtio-net
- * device uses MSI-X with a vhost-user backend (a NULL dereference masking
- * the config interrupt, msix_set_vector_notifiers → vhost_config_mask),
- * whatever the backend; `vectors=0` (INTx) avoids that path.
+ * QEMU 7.2 (Debian 12) segfaults in vhost_net_start() →
+ * msix_set_vector_notifiers() when the driver sets DRIVER_OK on this
+ * vhost-user virtio-net with MSI-X, before it sends us anything for that
+ * start (docs/vhost-user.md); `vectors=0` (INTx) avoids that path.
  */
 #include <arpa/inet.h>
 #include <errno.h>
