@@ -100,6 +100,9 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 		}
 		if (!strcmp(key, "mac") && value && parse_mac(value, spec->mac)) {
 			spec->has_mac = true;
+		} else if (!strcmp(key, "restrict") && value && !strcmp(spec->kind, "user") &&
+		           (!strcmp(value, "on") || !strcmp(value, "off"))) {
+			spec->restricted = !strcmp(value, "on");
 		} else if (!strcmp(key, "hostfwd") && value && !strcmp(spec->kind, "user")) {
 			g_ptr_array_add(spec->hostfwd, g_strdup(value));
 		} else if (!strcmp(key, "helper") && value && *value && !strcmp(spec->kind, "bridge")) {
@@ -108,7 +111,8 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 		} else {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			            "--net %s: cannot understand \"%s\" (expected mac=XX:XX:XX:XX:XX:XX, "
-			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT with user, helper=PATH with bridge)",
+			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT and restrict=on|off with user, "
+			            "helper=PATH with bridge)",
 			            text, p);
 			goto fail;
 		}
@@ -132,7 +136,7 @@ net_backend_new(const struct net_spec *spec, GError **error)
 	if (!strcmp(spec->kind, "bridge"))
 		return net_bridge_open(spec->name, spec->helper, error);
 	if (!strcmp(spec->kind, "user"))
-		return net_slirp_new(spec->hostfwd, error);
+		return net_slirp_new(spec->hostfwd, spec->restricted, error);
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unknown network backend \"%s\"", spec->kind);
 	return NULL;
 }

@@ -70,13 +70,14 @@ struct net_backend {
 };
 
 /* What --net says, parsed.  "tap=IFNAME", "bridge=BR[,helper=PATH]",
- * "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]…", each optionally
+ * "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]…[,restrict=on]", each optionally
  * with ",mac=52:54:00:12:34:56". */
 struct net_spec {
 	char *kind;                  /* "tap", "bridge", "user" */
 	char *name;                  /* tap or bridge name */
 	char *helper;                /* bridge helper; NULL: qemu-bridge-helper */
 	GPtrArray *hostfwd;          /* char * rules, user only */
+	bool restricted;             /* user: restrict=on, no way out but hostfwd */
 	uint8_t mac[6];
 	bool has_mac;
 };
@@ -99,4 +100,4 @@ struct net_backend *net_tap_open(const char *ifname, GError **error);
 /* Takes ownership of an open tap fd (from the bridge helper). */
 struct net_backend *net_tap_from_fd(int fd, const char *kind, const char *description, GError **error);
 struct net_backend *net_bridge_open(const char *bridge, const char *helper, GError **error);
-struct net_backend *net_slirp_new(GPtrArray *hostfwd, GError **error);
+struct net_backend *net_slirp_new(GPtrArray *hostfwd, bool restricted, GError **error);

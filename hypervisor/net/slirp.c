@@ -383,18 +383,20 @@ bad:
 }
 
 struct net_backend *
-net_slirp_new(GPtrArray *hostfwd, GError **error)
+net_slirp_new(GPtrArray *hostfwd, bool restricted, GError **error)
 {
 	struct slirp_backend *s = g_new0(struct slirp_backend, 1);
 	SlirpConfig cfg = {
 		.version = 1,
-		.restricted = 0,
+		/* restrict=on: the guest reaches nothing outside; only the
+		 * host's forwards reach in (QEMU's -netdev user,restrict=on). */
+		.restricted = restricted,
 		.in_enabled = true,
 		.if_mtu = 1500,
 		.if_mru = 1500,
 	};
 
-	net_backend_init(&s->be, &user_ops, "user");
+	net_backend_init(&s->be, &user_ops, restricted ? "user (restricted)" : "user");
 	s->polls = g_array_new(FALSE, FALSE, sizeof(gpointer));
 	s->timers = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&s->queue);

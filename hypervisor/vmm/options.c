@@ -339,6 +339,14 @@ load_net(struct vmm_options *o, JsonNode *node, GError **error)
 	}
 	if ((s = get_string(obj, "helper", error)))
 		g_string_append_printf(spec, ",helper=%s", s);
+	{
+		bool restricted = false;
+
+		if (!get_bool(obj, "restrict", &restricted, error))
+			return false;
+		if (restricted)
+			g_string_append(spec, ",restrict=on");
+	}
 	if ((s = get_string(obj, "mac", error)))
 		g_string_append_printf(spec, ",mac=%s", s);
 	if (error && *error)

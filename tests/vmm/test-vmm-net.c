@@ -416,12 +416,13 @@ test_bridge(void)
 	gb_test_tmpdir_remove(dir);
 }
 
-/* --net user: libslirp answers the guest's DHCPDISCOVER with 10.0.2.15,
- * and a host port forward on loopback reaches the guest's port 22. */
+/* --net user,restrict=on: libslirp answers the guest's DHCPDISCOVER with
+ * 10.0.2.15, and a host port forward on loopback reaches the guest's port
+ * 22 (forwards still work when the guest may reach nothing outside). */
 static void
 test_user(void)
 {
-	const char *extra[] = { "--no-rng", "--net", "user,hostfwd=tcp:127.0.0.1:2222-:22", NULL };
+	const char *extra[] = { "--no-rng", "--net", "user,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22", NULL };
 	g_autoptr(VmmRun) run = NULL;
 	g_autoptr(ApiClient) api = NULL;
 	g_autoptr(JsonObject) r = NULL, stats = NULL;
@@ -443,7 +444,7 @@ test_user(void)
 	g_assert_true(vmm_wait_serial(run, "syn to port 22\n", 30000));
 
 	dev = net_stats(api, &stats);
-	g_assert_cmpstr(json_object_get_string_member(dev, "backend"), ==, "user");
+	g_assert_cmpstr(json_object_get_string_member(dev, "backend"), ==, "user (restricted)");
 	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, 2);
 	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), >=, 1);
 	g_clear_pointer(&r, json_object_unref);
@@ -464,6 +465,8 @@ test_options(void)
 		{ "tap=x,hostfwd=tcp::1-:2", "cannot understand \"hostfwd" },
 		{ "user,hostfwd=tcp:1.2.3.4", "hostfwd=tcp:1.2.3.4: expected" },
 		{ "tap=gbnosuchtap0", "tap gbnosuchtap0 does not exist" },
+		{ "user,restrict=maybe", "cannot understand \"restrict=maybe\"" },
+		{ "tap=x,restrict=on", "cannot understand \"restrict=on\"" },
 	};
 	g_autofree char *dir = gb_test_tmpdir_new("vmm-net-XXXXXX");
 	g_autofree char *config = g_build_filename(dir, "m.json", NULL);
