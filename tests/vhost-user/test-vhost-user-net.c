@@ -104,7 +104,8 @@ build_guest(void)
 	const char *src = g_getenv("G_TEST_SRCDIR");
 	g_autofree char *tap = g_build_filename(src, "vhost-user", "guest", "net-tap.sh", NULL);
 	g_autofree char *user = g_build_filename(src, "vhost-user", "guest", "net-user.sh", NULL);
-	const char *scripts[] = { tap, user, NULL };
+	g_autofree char *peer = g_build_filename(src, "vhost-user", "guest", "net-peer.sh", NULL);
+	const char *scripts[] = { tap, user, peer, NULL };
 
 	if (guest_skip)
 		return;
@@ -148,26 +149,34 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 	g_free(f->backend_err);
 }
 
-static void
-start_backend(Fixture *f, const char *net)
+static GSubprocess *
+spawn_backend(const char *socket_path, const char *err_path, const char *net)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *vmm = vhost_test_vmm_binary(), *line = NULL;
+	GSubprocess *proc;
 
-	g_subprocess_launcher_set_stderr_file_path(launcher, f->backend_err);
-	f->backend = g_subprocess_launcher_spawn(launcher, &error, vmm, "vhost-user-net",
-	                                         "--socket", f->socket_path, "--net", net, NULL);
+	g_subprocess_launcher_set_stderr_file_path(launcher, err_path);
+	proc = g_subprocess_launcher_spawn(launcher, &error, vmm, "vhost-user-net",
+	                                   "--socket", socket_path, "--net", net, NULL);
 	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->backend));
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
 	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
 	if (line == NULL || strstr(line, "listening on") == NULL) {
 		g_autofree char *err = NULL;
 
-		g_file_get_contents(f->backend_err, &err, NULL, NULL);
+		g_file_get_contents(err_path, &err, NULL, NULL);
 		g_error("vhost-user-net did not start: %s", err);
 	}
+	return proc;
+}
+
+static void
+start_backend(Fixture *f, const char *net)
+{
+	f->backend = spawn_backend(f->socket_path, f->backend_err, net);
 }
 
 /* SIGTERM, a clean exit (the ASan build's leak check included). */
@@ -181,15 +190,29 @@ stop_backend(Fixture *f)
 }
 
 static GSubprocess *
+spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *append_extra,
+           const char *serial_path, const char *err_name);
+
+static GSubprocess *
 start_qemu(Fixture *f, const char *script, const char *serial_path)
+{
+	g_autofree char *extra = g_strdup_printf("gb.run=%s", script);
+
+	return spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", extra, serial_path, "qemu.err");
+}
+
+static GSubprocess *
+spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *append_extra,
+           const char *serial_path, const char *err_name)
 {
 	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *kernel = g_build_filename(guest_dir, "vmlinuz", NULL);
 	g_autofree char *initrd = g_build_filename(guest_dir, "initramfs.img", NULL);
-	g_autofree char *chardev = g_strdup_printf("socket,id=net,path=%s", f->socket_path);
-	g_autofree char *append = g_strdup_printf("console=ttyS0 quiet panic=-1 gb.run=%s", script);
+	g_autofree char *chardev = g_strdup_printf("socket,id=net,path=%s", socket_path);
+	g_autofree char *append = g_strdup_printf("console=ttyS0 quiet panic=-1 %s", append_extra);
 	g_autofree char *serial = g_strdup_printf("file:%s", serial_path);
-	g_autofree char *err = g_build_filename(f->dir, "qemu.err", NULL);
+	g_autofree char *err = g_build_filename(f->dir, err_name, NULL);
+	g_autofree char *device = g_strdup_printf("virtio-net-pci,netdev=n0,mac=%s,vectors=0", mac);
 	g_autoptr(GError) error = NULL;
 	GSubprocess *qemu;
 
@@ -198,7 +221,7 @@ start_qemu(Fixture *f, const char *script, const char *serial_path)
 		"-accel", "tcg", "-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-no-reboot",
 		"-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",
 		"-chardev", chardev, "-netdev", "vhost-user,id=n0,chardev=net",
-		"-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,vectors=0",
+		"-device", device,
 		"-kernel", kernel, "-initrd", initrd, "-append", append, "-serial", serial, NULL);
 	g_assert_no_error(error);
 	return qemu;
@@ -407,6 +430,72 @@ test_user(Fixture *f, gconstpointer data)
 	stop_backend(f);
 }
 
+/* The rest of the line after `prefix` ("GB-SENT "), or "" (a new string). */
+static char *
+line_after(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+
+	if (p == NULL)
+		return g_strdup("");
+	p += strlen(prefix);
+	return g_strstrip(g_strndup(p, strcspn(p, "\r\n")));
+}
+
+/* Two guests, each on its own vhost-user-net back-end and tap, both taps
+ * on one bridge (the seeds' br0): they ping each other and move 64 MiB
+ * over TCP with matching SHA-256 sums. */
+static void
+test_bridge_two_guests(Fixture *f, gconstpointer data)
+{
+	g_autofree char *sock_b = g_build_filename(f->dir, "net-b.sock", NULL);
+	g_autofree char *err_b = g_build_filename(f->dir, "backend-b.err", NULL);
+	g_autofree char *serial_a = g_build_filename(f->dir, "serial-a.txt", NULL);
+	g_autofree char *serial_b = g_build_filename(f->dir, "serial-b.txt", NULL);
+	g_autofree char *out_a = NULL, *out_b = NULL, *sent = NULL, *received = NULL, *secs = NULL;
+	g_autoptr(GSubprocess) backend_b = NULL, qemu_a = NULL, qemu_b = NULL;
+	gint64 t0 = g_get_monotonic_time();
+
+	if (guest_skip) {
+		g_test_skip(guest_skip);
+		return;
+	}
+	gb_test_run_shell("ip link del gbbr0; ip link del gbtap0; ip link del gbtap1", NULL, NULL);
+	g_assert_cmpint(gb_test_run_shell("ip link add name gbbr0 type bridge && ip link set gbbr0 up && "
+	                                  "for n in 0 1; do ip tuntap add gbtap$n mode tap && "
+	                                  "ip link set gbtap$n master gbbr0 && ip link set gbtap$n up; done",
+	                                  NULL, NULL), ==, 0);
+	start_backend(f, "tap=gbtap0");
+	backend_b = spawn_backend(sock_b, err_b, "tap=gbtap1");
+	qemu_a = spawn_qemu(f, f->socket_path, "52:54:00:00:88:0a",
+	                    "gb.run=net-peer.sh gb.ip=10.0.88.10 gb.peer=10.0.88.11 gb.role=server",
+	                    serial_a, "qemu-a.err");
+	qemu_b = spawn_qemu(f, sock_b, "52:54:00:00:88:0b",
+	                    "gb.run=net-peer.sh gb.ip=10.0.88.11 gb.peer=10.0.88.10 gb.role=client",
+	                    serial_b, "qemu-b.err");
+	out_b = wait_guest(f, qemu_b, serial_b);
+	out_a = wait_guest(f, qemu_a, serial_a);
+	secs = line_after(out_b, "GB-SEND-SECONDS ");
+	g_test_message("two guests: %.1f s in all; 64 MiB went across in %s s",
+	               (g_get_monotonic_time() - t0) / 1e6, secs);
+
+	g_assert_nonnull(strstr(out_a, "GB-PING ok"));
+	g_assert_nonnull(strstr(out_b, "GB-PING ok"));
+	g_assert_nonnull(strstr(out_a, "GB-NET-MAC 52:54:00:00:88:0a"));
+	sent = line_after(out_b, "GB-SENT ");
+	received = line_after(out_a, "GB-RECEIVED ");
+	g_assert_cmpuint(strlen(sent), ==, 64);
+	g_assert_cmpstr(received, ==, sent);
+	/* The empty file's sum would mean nothing arrived. */
+	g_assert_cmpstr(received, !=, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+	stop_backend(f);
+	g_subprocess_send_signal(backend_b, SIGTERM);
+	g_assert_true(proc_wait(backend_b, 60000));
+	g_assert_cmpint(g_subprocess_get_exit_status(backend_b), ==, 0);
+	gb_test_run_shell("ip link del gbtap0; ip link del gbtap1; ip link del gbbr0", NULL, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -417,6 +506,8 @@ main(int argc, char **argv)
 	build_guest();
 	g_test_add("/vhost-user-net/tap", Fixture, NULL, fixture_set_up, test_tap, fixture_tear_down);
 	g_test_add("/vhost-user-net/user", Fixture, NULL, fixture_set_up, test_user, fixture_tear_down);
+	g_test_add("/vhost-user-net/bridge-two-guests", Fixture, NULL, fixture_set_up, test_bridge_two_guests,
+	           fixture_tear_down);
 	ret = g_test_run();
 	if (guest_dir) {
 		gb_test_tmpdir_remove(guest_dir);
