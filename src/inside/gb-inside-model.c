@@ -712,7 +712,12 @@ on_machine_state (GbInsideModel *self)
   if (machine_runs (self))
     start_polling (self);
   else
-    stop_polling (self);
+    {
+      /* A stopped machine's counters are gone; the next run starts anew. */
+      stop_polling (self);
+      if (self->n_samples > 0)
+        reset_samples (self);
+    }
 }
 
 /* ---- GObject ------------------------------------------------------------ */
