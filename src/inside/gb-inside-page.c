@@ -68,6 +68,13 @@ format_rate (double value)
   return g_strdup_printf (_("%'.0f/s"), value);
 }
 
+/* A count with the locale's thousands separators, for "%s" in messages. */
+static char *
+format_count (gint64 value)
+{
+  return g_strdup_printf ("%'" G_GINT64_FORMAT, value);
+}
+
 static const char *
 vcpu_state_to_string (const char *state)
 {
@@ -109,23 +116,25 @@ update_item_row (AdwActionRow *row)
     case GB_INSIDE_ITEM_VCPU:
       {
         g_autofree char *rate = format_rate (gb_inside_item_get_exits_rate (item));
+        g_autofree char *total = format_count (gb_inside_item_get_exits (item));
 
         /* Translators: a vCPU's state and how much of the last second it slept */
         subtitle = g_strdup_printf (_("%s · halted %.0f %% of the last second"),
                                     vcpu_state_to_string (gb_inside_item_get_detail (item)),
                                     gb_inside_item_get_halted (item) * 100);
         /* Translators: exits per second and in all, e.g. "1,000/s · 52,311 in all" */
-        text = g_strdup_printf (_("%s · %'" G_GUINT64_FORMAT " in all"), rate, gb_inside_item_get_exits (item));
+        text = g_strdup_printf (_("%s · %s in all"), rate, total);
       }
       break;
 
     case GB_INSIDE_ITEM_DEVICE:
       {
         g_autofree char *rate = format_rate (gb_inside_item_get_exits_rate (item));
+        g_autofree char *total = format_count (gb_inside_item_get_exits (item));
 
         subtitle = g_strdup (interrupt_path_to_string (gb_inside_item_get_detail (item)));
         /* Translators: a device's exits per second and in all */
-        text = g_strdup_printf (_("%s exits · %'" G_GUINT64_FORMAT " in all"), rate, gb_inside_item_get_exits (item));
+        text = g_strdup_printf (_("%s exits · %s in all"), rate, total);
       }
       break;
 
@@ -134,12 +143,13 @@ update_item_row (AdwActionRow *row)
         g_autofree char *kicks = format_rate (gb_inside_item_get_kicks_rate (item));
         g_autofree char *irqs = format_rate (gb_inside_item_get_interrupts_rate (item));
         g_autofree char *reqs = format_rate (gb_inside_item_get_requests_rate (item));
+        g_autofree char *kicks_total = format_count (gb_inside_item_get_kicks (item));
+        g_autofree char *reqs_total = format_count (gb_inside_item_get_requests (item));
 
         /* Translators: per second: notifications (kicks), interrupts, requests */
         subtitle = g_strdup_printf (_("Kicks %s · interrupts %s · requests %s"), kicks, irqs, reqs);
         /* Translators: totals since start */
-        text = g_strdup_printf (_("%'" G_GUINT64_FORMAT " kicks · %'" G_GUINT64_FORMAT " requests"),
-                                gb_inside_item_get_kicks (item), gb_inside_item_get_requests (item));
+        text = g_strdup_printf (_("%s kicks · %s requests"), kicks_total, reqs_total);
       }
       break;
 
@@ -315,13 +325,15 @@ update_page (GbInsidePage *self)
     for (guint r = 0; r < GB_INSIDE_N_REASONS; r++)
       {
         guint64 total = gb_inside_model_get_reason_total (model, r);
+        g_autofree char *count = NULL;
 
         if (total == 0)
           continue;
+        count = format_count (total);
         if (s->len)
           g_string_append (s, " · ");
         /* Translators: an exit reason and its count, e.g. "HLT 1,742" */
-        g_string_append_printf (s, _("%s %'" G_GUINT64_FORMAT), gb_inside_reason_to_string (r), total);
+        g_string_append_printf (s, _("%s %s"), gb_inside_reason_to_string (r), count);
       }
     totals = g_string_free (s, FALSE);
   }
@@ -351,11 +363,11 @@ update_page (GbInsidePage *self)
   else
     {
       g_autofree char *ksm = NULL;
+      g_autofree char *shared = format_count (gb_inside_model_get_ksm_pages_shared (model));
+      g_autofree char *sharing = format_count (gb_inside_model_get_ksm_pages_sharing (model));
 
       /* Translators: KSM figures; the last part says whether ksmd runs */
-      ksm = g_strdup_printf (_("%'" G_GINT64_FORMAT " shared · %'" G_GINT64_FORMAT " sharing · %s"),
-                             gb_inside_model_get_ksm_pages_shared (model),
-                             gb_inside_model_get_ksm_pages_sharing (model),
+      ksm = g_strdup_printf (_("%s shared · %s sharing · %s"), shared, sharing,
                              gb_inside_model_get_ksm_running (model) ? _("ksmd runs") : _("ksmd is off"));
       gtk_label_set_text (self->ksm_value, ksm);
     }

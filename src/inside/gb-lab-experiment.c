@@ -282,6 +282,7 @@ stats_done (GObject      *object,
       guint64 reasons[GB_INSIDE_N_REASONS];
       guint64 exits = gb_inside_count_exits (stats, reasons);
       g_autofree char *status = NULL;
+      g_autofree char *count = NULL;
 
       /* The guest's last instruction is HLT with interrupts off: the
        * first HLT exit means it is done. */
@@ -297,7 +298,8 @@ stats_done (GObject      *object,
           return;
         }
       /* Translators: live figures while an experiment runs */
-      status = g_strdup_printf (_("%s %'" G_GUINT64_FORMAT " VM exits so far"), arm_status (self), exits);
+      count = g_strdup_printf ("%'" G_GUINT64_FORMAT, exits);
+      status = g_strdup_printf (_("%s %s VM exits so far"), arm_status (self), count);
       set_status (self, status);
       self->timeout_id = g_timeout_add (5, on_poll_timeout, self);
     }

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -65,6 +66,14 @@ gb_lab_find_guest (const char  *name,
 }
 
 /* ---- launching ---------------------------------------------------------- */
+
+/* In the child before exec: a Lab machine never outlives the program that
+ * started it, even when that program crashes. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
 
 typedef struct {
   GbLabMachine *machine;
@@ -201,8 +210,12 @@ gb_lab_machine_launch_async (const char          *name,
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  self->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  }
   if (self->process == NULL)
     {
       g_task_return_error (task, error);

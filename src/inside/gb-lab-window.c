@@ -132,6 +132,15 @@ gb_lab_window_run (GbLabWindow *self,
   gb_lab_experiment_run_async (panel->experiment, panel->cancellable, run_done, NULL);
 }
 
+GbLabExperiment *
+gb_lab_window_get_experiment (GbLabWindow *self,
+                              guint        index)
+{
+  g_return_val_if_fail (GB_IS_LAB_WINDOW (self), NULL);
+  g_return_val_if_fail (index < GB_LAB_N_EXPERIMENTS, NULL);
+  return self->panels[index].experiment;
+}
+
 static void
 on_run_clicked (GtkButton *button,
                 gpointer   user_data)
@@ -189,6 +198,8 @@ build_panel (GbLabWindow *self,
   gtk_widget_add_css_class (GTK_WIDGET (panel->table), "card");
   gtk_widget_set_visible (GTK_WIDGET (panel->table), FALSE);
   g_object_set (panel->table, "margin-top", 6, NULL);
+  /* Room inside the card, as a boxed list has. */
+  gtk_widget_add_css_class (GTK_WIDGET (panel->table), "lab-table");
   gtk_accessible_update_property (GTK_ACCESSIBLE (panel->table),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Results"), -1);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (panel->table));

@@ -17,4 +17,8 @@ GtkWindow *gb_lab_window_new (GtkWindow *parent);
 void       gb_lab_window_run (GbLabWindow *self,
                               guint        index);
 
+/* The experiment behind panel @index. */
+struct _GbLabExperiment *gb_lab_window_get_experiment (GbLabWindow *self,
+                                                       guint        index);
+
 G_END_DECLS
