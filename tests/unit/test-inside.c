@@ -13,6 +13,9 @@
 #include "gb-lab-experiment.h"
 #include "gb-lab-machine.h"
 #include "gb-libvirt-internals.h"
+#include "gb-libvirt-provider.h"
+#include "gb-provider.h"
+#include "gb-test-libvirt.h"
 #include "gb-test-utils.h"
 #include "gb-vmm-locate.h"
 
@@ -378,17 +381,49 @@ test_tcg (void)
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 128 * 1024 * 1024);
 }
 
+/* A real libvirt machine (the test driver's running "test" domain) goes
+ * through virDomainListGetStats into the model without an error, and a
+ * <domain type='test'> is not TCG. */
+static void
+test_libvirt_machine (void)
+{
+  g_autoptr(GbProvider) provider = gb_libvirt_provider_new ("test:///default");
+  g_autoptr(GbInsideModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  GbMachine *machine;
+
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (provider, "test") != NULL, 30);
+  machine = gb_provider_find_machine (provider, "test");
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+
+  model = gb_inside_model_new (machine);
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_available (model) || gb_inside_model_get_error (model), 30);
+  g_assert_null (gb_inside_model_get_error (model));
+  g_assert_cmpstr (gb_inside_model_get_accelerator (model), ==, "kvm");
+  g_assert_cmpstr (json_object_get_string_member (gb_inside_model_get_last (model), "source"), ==, "libvirt");
+  /* The test driver gives no VCPU group; QEMU's driver does (see the fixture). */
+  g_test_message ("test:///default: %u vCPU rows", g_list_model_get_n_items (gb_inside_model_get_vcpus (model)));
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   gb_test_add_ticker ();
+  gb_test_libvirt_init ();
 
   g_test_add_func ("/inside/port-writes", test_port_writes);
   g_test_add_func ("/inside/kicks", test_kicks);
   g_test_add_func ("/inside/hlt", test_hlt);
   g_test_add_func ("/inside/libvirt-mapping", test_libvirt_mapping);
   g_test_add_func ("/inside/tcg", test_tcg);
+  g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
 
