@@ -27,6 +27,8 @@ struct _GbInsidePage
   GtkWidget      *devices_group;
   GtkWidget      *queues_group;
   GtkWidget      *pages_group;
+  GtkWidget      *graph_card;
+  GtkWidget      *totals_row;
   GtkLabel       *exits_value;
   GbStackedGraph *exits_graph;
   GtkListBox     *vcpus_list;
@@ -309,6 +311,10 @@ update_page (GbInsidePage *self)
   gtk_widget_set_visible (self->devices_group, !libvirt);
   gtk_widget_set_visible (self->queues_group, !libvirt);
   gtk_widget_set_visible (self->pages_group, !tcg);
+  /* No exits under TCG: no graph, no totals, no halt polling. */
+  gtk_widget_set_visible (self->graph_card, !tcg);
+  gtk_widget_set_visible (self->totals_row, !tcg);
+  gtk_widget_set_visible (self->halt_poll_row, !tcg);
 
   for (guint r = 0; r < GB_INSIDE_N_REASONS; r++)
     {
@@ -516,6 +522,8 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, devices_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, queues_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, pages_group);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, graph_card);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, totals_row);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, exits_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, exits_graph);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, vcpus_list);

@@ -19,6 +19,8 @@
 #include "gb-lab-experiment.h"
 #include "gb-lab-machine.h"
 #include "gb-lab-window.h"
+#include "gb-libvirt-internals.h"
+#include "gb-machine-private.h"
 #include "gb-stacked-graph.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-vmm-locate.h"
@@ -148,6 +150,83 @@ test_lab (void)
   gtk_window_destroy (lab);
 }
 
+/* A running libvirt TCG domain, as virDomainListGetStats describes it. */
+#define TEST_TYPE_TCG_MACHINE (test_tcg_machine_get_type ())
+G_DECLARE_FINAL_TYPE (TestTcgMachine, test_tcg_machine, TEST, TCG_MACHINE, GbMachine)
+
+struct _TestTcgMachine { GbMachine parent_instance; };
+G_DEFINE_FINAL_TYPE (TestTcgMachine, test_tcg_machine, GB_TYPE_MACHINE)
+
+static void
+tcg_query_async (GbMachine *machine, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  static virTypedParameter params[] = {
+    { .field = "vcpu.0.state", .type = VIR_TYPED_PARAM_INT, .value.i = 1 },
+    { .field = "vcpu.0.time", .type = VIR_TYPED_PARAM_ULLONG, .value.ul = 800000000 },
+    { .field = "balloon.maximum", .type = VIR_TYPED_PARAM_ULLONG, .value.ul = 131072 },
+    { .field = "balloon.rss", .type = VIR_TYPED_PARAM_ULLONG, .value.ul = 65536 },
+  };
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+
+  g_task_return_pointer (task, gb_libvirt_internals_to_json (params, G_N_ELEMENTS (params), "qemu"),
+                         (GDestroyNotify) json_node_unref);
+}
+
+static JsonNode *
+tcg_query_finish (GbMachine *machine, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_tcg_machine_class_init (TestTcgMachineClass *klass)
+{
+  GB_MACHINE_CLASS (klass)->query_internals_async = tcg_query_async;
+  GB_MACHINE_CLASS (klass)->query_internals_finish = tcg_query_finish;
+}
+
+static void
+test_tcg_machine_init (TestTcgMachine *self)
+{
+}
+
+static gboolean
+has_sample (gpointer data)
+{
+  return gb_inside_model_get_available (data);
+}
+
+/* Under TCG there are no VM exits: the page says so and explains why. */
+static void
+test_tcg (void)
+{
+  g_autoptr(GbMachine) machine = g_object_new (TEST_TYPE_TCG_MACHINE, "name", "tcg", NULL);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *page = gb_inside_page_new ();
+  GtkWidget *tcg_title;
+
+  _gb_machine_set_state (machine, GB_MACHINE_STATE_RUNNING);
+  gtk_window_set_default_size (GTK_WINDOW (window), 820, 800);
+  gtk_window_set_child (GTK_WINDOW (window), page);
+  gb_inside_page_set_machine (GB_INSIDE_PAGE (page), machine);
+  gtk_window_present (GTK_WINDOW (window));
+  GB_TEST_WAIT_FOR (has_sample (gb_inside_page_get_model (GB_INSIDE_PAGE (page))), 10);
+
+  tcg_title = gb_test_find_label_with_text (page, _("No VM Exits under TCG"));
+  g_assert_nonnull (tcg_title);
+  g_assert_true (gtk_widget_is_visible (tcg_title));
+  /* QEMU's devices are not counted by libvirt: no device panel. */
+  {
+    GtkWidget *queues = gb_test_find_label_with_text (page, _("Virtqueues"));
+
+    g_assert_true (queues == NULL || !gtk_widget_is_visible (queues));
+  }
+
+  gtk_test_widget_wait_for_draw (window);
+  gb_test_save_png (window, png_name ("inside-tcg"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -163,6 +242,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/inside/page", test_inside_page);
   g_test_add_func ("/ui/inside/lab", test_lab);
+  g_test_add_func ("/ui/inside/tcg", test_tcg);
 
   return g_test_run ();
 }
