@@ -9,6 +9,8 @@
  *    with interrupts off.  The first HLT exit says it is done.
  * 2. lab-idle.elf with "hlt" and "spin": a 1000 Hz timer either way; the
  *    host samples after 0.3 s and again one second later.
+ * 3. lab-access.elf with "none", "pio", "mmio", "notify": 10000 accesses
+ *    of one kind after the same setup, done like experiment 1.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,7 +23,8 @@
 #include "gb-lab-machine.h"
 
 #define WRITE_SIZE 4096
-#define MAX_ARMS 3
+#define MAX_ARMS 4
+#define ACCESS_COUNT 10000   /* lab-access.c's COUNT */
 #define MAX_COLUMNS 5
 
 G_DEFINE_ENUM_TYPE (GbLabExperimentState, gb_lab_experiment_state,
@@ -32,11 +35,13 @@ G_DEFINE_ENUM_TYPE (GbLabExperimentState, gb_lab_experiment_state,
 
 typedef struct {
   double exits;          /* every exit KVM counted */
+  double vmm_exits;      /* exits that reached the VMM (KVM_RUN returned) */
   double device_exits;   /* accesses the device's registers caused */
   double kicks;          /* virtqueue notifications */
   double hlt_exits;
   double seconds;        /* wall clock of the measured span */
   double cpu_seconds;    /* VMM process CPU over the span */
+  double vcpu_seconds;   /* vCPU threads' run time over the span */
 } Arm;
 
 struct _GbLabExperiment
@@ -55,6 +60,7 @@ struct _GbLabExperiment
   guint                 arm;
   gint64                t0;
   double                cpu0;
+  double                vcpu0;
   JsonNode             *first;
   guint                 timeout_id;
   guint                 polls;
@@ -73,8 +79,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static const char *arm_modes[GB_LAB_N_EXPERIMENTS][MAX_ARMS] = {
-  { "none", "serial", "virtio" },
+  { "none", "serial", "virtio", NULL },
   { "hlt", "spin", NULL },
+  { "none", "pio", "mmio", "notify" },
 };
 
 static void start_arm (GbLabExperiment *self);
@@ -102,6 +109,8 @@ gb_lab_experiment_get_title (GbLabExperiment *self)
     {
     case GB_LAB_SERIAL_VS_VIRTIO:
       return _("Serial Port or virtio-console?");
+    case GB_LAB_ACCESS_COST:
+      return _("What Does One Access Cost?");
     case GB_LAB_HLT_VS_SPIN:
     case GB_LAB_N_EXPERIMENTS:
     default:
@@ -116,6 +125,8 @@ gb_lab_experiment_get_question (GbLabExperiment *self)
     {
     case GB_LAB_SERIAL_VS_VIRTIO:
       return _("A tiny guest writes the same 4 KiB twice: once to the emulated 8250 serial port, byte by byte, the way a driver for real hardware must, and once to virtio-console, as one buffer on a virtqueue. How many VM exits does each cost, and how long does each take? A third run sets up both devices and writes nothing, so you can see what the setup alone costs.");
+    case GB_LAB_ACCESS_COST:
+      return _("A guest touches a device 10,000 times in three ways: writes to a port of the emulated serial port, reads of a virtio register in emulated MMIO, and notifications to a virtqueue, which KVM passes to an ioeventfd. The first two stop the vCPU and go up to the VMM every time; the third stays in the kernel. How long does one access of each kind take?");
     case GB_LAB_HLT_VS_SPIN:
     case GB_LAB_N_EXPERIMENTS:
     default:
@@ -169,6 +180,12 @@ arm_status (GbLabExperiment *self)
     return _("Writing 4 KiB to virtio-console…");
   if (g_str_equal (mode, "hlt"))
     return _("Idling with HLT for one second…");
+  if (g_str_equal (mode, "pio"))
+    return _("Writing to a port 10,000 times…");
+  if (g_str_equal (mode, "mmio"))
+    return _("Reading an MMIO register 10,000 times…");
+  if (g_str_equal (mode, "notify"))
+    return _("Notifying a virtqueue 10,000 times…");
   return _("Idling in a busy loop for one second…");
 }
 
@@ -194,8 +211,21 @@ finish_arm (GbLabExperiment *self,
   guint64 reasons[GB_INSIDE_N_REASONS];
   double seconds = (g_get_monotonic_time () - self->t0) / 1e6;
   double cpu = gb_lab_machine_get_cpu_time (self->machine) - self->cpu0;
+  double vcpu = gb_lab_machine_get_vcpu_time (self->machine) - self->vcpu0;
 
-  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+  if (self->kind == GB_LAB_ACCESS_COST)
+    {
+      guint64 kicks = 0;
+
+      arm->exits = gb_inside_count_exits (stats, reasons);
+      arm->vmm_exits = reasons[GB_INSIDE_REASON_IO] + reasons[GB_INSIDE_REASON_MMIO];
+      gb_inside_count_queue (stats, "virtio-console", 0, &kicks, NULL, NULL);
+      arm->kicks = kicks;
+      arm->seconds = seconds;
+      arm->cpu_seconds = cpu;
+      arm->vcpu_seconds = vcpu;
+    }
+  else if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
     {
       const char *mode = arm_modes[self->kind][self->arm];
       guint64 kicks = 0;
@@ -209,6 +239,7 @@ finish_arm (GbLabExperiment *self,
                           : gb_inside_count_device_exits (stats, "virtio-console");
       arm->seconds = seconds;
       arm->cpu_seconds = cpu;
+      arm->vcpu_seconds = vcpu;
     }
   else
     {
@@ -277,7 +308,7 @@ stats_done (GObject      *object,
   stats = json_node_get_object (node);
   self->polls++;
 
-  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+  if (self->kind != GB_LAB_HLT_VS_SPIN)
     {
       guint64 reasons[GB_INSIDE_N_REASONS];
       guint64 exits = gb_inside_count_exits (stats, reasons);
@@ -344,8 +375,6 @@ resumed (GObject      *object,
     }
   if (self->task == NULL)
     return;
-  self->t0 = g_get_monotonic_time ();
-  self->cpu0 = gb_lab_machine_get_cpu_time (self->machine);
   /* Experiment 2 measures a steady second: let the guest settle first. */
   self->timeout_id = g_timeout_add (self->kind == GB_LAB_HLT_VS_SPIN ? 300 : 5, on_poll_timeout, self);
 }
@@ -371,13 +400,20 @@ launched (GObject      *object,
       return;
     }
   set_machine (self, machine);
+  /* Before the guest runs: the vCPU threads have only waited so far (the
+   * machine started paused), so from here on their run time is the
+   * guest's work and its exits. */
+  self->t0 = g_get_monotonic_time ();
+  self->cpu0 = gb_lab_machine_get_cpu_time (machine);
+  self->vcpu0 = gb_lab_machine_get_vcpu_time (machine);
   gb_machine_resume_async (GB_MACHINE (machine), g_task_get_cancellable (self->task), resumed, g_object_ref (self));
 }
 
 static void
 start_arm (GbLabExperiment *self)
 {
-  const char *guest_name = self->kind == GB_LAB_SERIAL_VS_VIRTIO ? "lab-write" : "lab-idle";
+  const char *guest_name = self->kind == GB_LAB_SERIAL_VS_VIRTIO ? "lab-write"
+                           : self->kind == GB_LAB_ACCESS_COST ? "lab-access" : "lab-idle";
   const char *mode = arm_modes[self->kind][self->arm];
   g_autofree char *guest = NULL;
   g_autofree char *name = NULL;
@@ -438,7 +474,7 @@ gb_lab_experiment_get_n_rows (GbLabExperiment *self)
 guint
 gb_lab_experiment_get_n_columns (GbLabExperiment *self)
 {
-  return self->kind == GB_LAB_SERIAL_VS_VIRTIO ? 5 : 3;
+  return self->kind == GB_LAB_HLT_VS_SPIN ? 3 : 5;
 }
 
 const char *
@@ -449,6 +485,8 @@ gb_lab_experiment_get_row_title (GbLabExperiment *self,
 
   g_return_val_if_fail (row < MAX_ARMS, NULL);
   mode = arm_modes[self->kind][row];
+  if (g_strcmp0 (mode, "none") == 0 && self->kind == GB_LAB_ACCESS_COST)
+    return _("Setup only, no accesses");
   if (g_strcmp0 (mode, "none") == 0)
     return _("Nothing written (setup only)");
   if (g_strcmp0 (mode, "serial") == 0)
@@ -457,6 +495,12 @@ gb_lab_experiment_get_row_title (GbLabExperiment *self,
     return _("virtio-console");
   if (g_strcmp0 (mode, "hlt") == 0)
     return _("Idle with HLT");
+  if (g_strcmp0 (mode, "pio") == 0)
+    return _("Port write (8250 scratch register)");
+  if (g_strcmp0 (mode, "mmio") == 0)
+    return _("MMIO read (virtio register)");
+  if (g_strcmp0 (mode, "notify") == 0)
+    return _("Virtqueue notification (ioeventfd)");
   return _("Idle in a busy loop");
 }
 
@@ -465,7 +509,10 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
                                     guint            column)
 {
   static const char *write_columns[] = {
-    N_("VM exits (KVM)"), N_("Exits on the device"), N_("Kicks"), N_("Time, ms"), N_("Exits per byte"),
+    N_("VM exits (KVM)"), N_("Exits on the device"), N_("Kicks"), N_("vCPU time, ms"), N_("Exits per byte"),
+  };
+  static const char *access_columns[] = {
+    N_("Exits to the VMM"), N_("VM exits (KVM)"), N_("Kicks the device saw"), N_("vCPU time, ms"), N_("µs per access"),
   };
   static const char *idle_columns[] = {
     N_("VM exits per second"), N_("HLT exits per second"), N_("Host CPU, %"),
@@ -473,6 +520,8 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
 
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
     return column < G_N_ELEMENTS (write_columns) ? _(write_columns[column]) : NULL;
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return column < G_N_ELEMENTS (access_columns) ? _(access_columns[column]) : NULL;
   return column < G_N_ELEMENTS (idle_columns) ? _(idle_columns[column]) : NULL;
 }
 
@@ -495,10 +544,27 @@ gb_lab_experiment_get_value (GbLabExperiment *self,
         case 0: return arm->exits;
         case 1: return arm->device_exits;
         case 2: return arm->kicks;
-        case 3: return arm->seconds * 1000;
+        case 3: return arm->vcpu_seconds * 1000;
         /* Exits the write itself caused (register accesses and kicks; the
          * baseline row's are setup) per byte written. */
         case 4: return wrote ? (arm->device_exits - (row == 2 ? self->arms[0].device_exits : 0) + arm->kicks) / WRITE_SIZE : 0;
+        default: return 0;
+        }
+    }
+
+  if (self->kind == GB_LAB_ACCESS_COST)
+    {
+      /* Everything above the setup-only run (row 0), which row 0 shows as is. */
+      const Arm *base = row > 0 ? &self->arms[0] : NULL;
+      double ms = (arm->vcpu_seconds - (base ? base->vcpu_seconds : 0)) * 1000;
+
+      switch (column)
+        {
+        case 0: return MAX (arm->vmm_exits - (base ? base->vmm_exits : 0), 0);
+        case 1: return MAX (arm->exits - (base ? base->exits : 0), 0);
+        case 2: return arm->kicks;
+        case 3: return base ? MAX (ms, 0) : arm->vcpu_seconds * 1000;
+        case 4: return base ? MAX (ms, 0) * 1000 / ACCESS_COUNT : 0;
         default: return 0;
         }
     }
@@ -521,7 +587,9 @@ gb_lab_experiment_format_value (GbLabExperiment *self,
 
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO && column == 4)
     return g_strdup_printf ("%.4f", v);
-  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO && column == 3)
+  if (self->kind != GB_LAB_HLT_VS_SPIN && column == 3)
+    return g_strdup_printf ("%.1f", v);
+  if (self->kind == GB_LAB_ACCESS_COST && column == 4)
     return g_strdup_printf ("%.1f", v);
   return g_strdup_printf ("%'.0f", v);
 }
@@ -538,6 +606,8 @@ gb_lab_experiment_get_ratio (GbLabExperiment *self)
 
       return serial / MAX (virtio, 1.0 / WRITE_SIZE);
     }
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return gb_lab_experiment_get_value (self, 1, 4) / MAX (gb_lab_experiment_get_value (self, 3, 4), 0.01);
   return gb_lab_experiment_get_value (self, 1, 2) / MAX (gb_lab_experiment_get_value (self, 0, 2), 0.1);
 }
 
@@ -548,6 +618,9 @@ gb_lab_experiment_get_conclusion (GbLabExperiment *self)
     return NULL;
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
     return g_strdup_printf (_("The serial port cost %.0f times as many exits per byte as virtio-console: every byte is two register accesses, and every access leaves the guest. virtio-console carried all 4 KiB in one buffer with one kick, which KVM turned into an eventfd without a trip to the VMM."),
+                            gb_lab_experiment_get_ratio (self));
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return g_strdup_printf (_("A port write cost %.0f times as long as a virtqueue notification. Port and MMIO accesses each stop the vCPU, leave KVM_RUN and wait for the VMM’s thread to play the device; a notification is matched to its ioeventfd inside KVM, which only signals an eventfd — and the device reads many signals at once, so it may see fewer kicks than were written."),
                             gb_lab_experiment_get_ratio (self));
   return g_strdup_printf (_("The spinning guest kept a host CPU %.0f times as busy as the halting one. With HLT the vCPU sleeps in KVM until the next timer interrupt; a busy loop looks like work to the host, which cannot tell it from a real computation."),
                           gb_lab_experiment_get_ratio (self));

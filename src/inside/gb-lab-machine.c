@@ -278,6 +278,36 @@ gb_lab_machine_get_cpu_time (GbLabMachine *self)
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
 }
 
+double
+gb_lab_machine_get_vcpu_time (GbLabMachine *self)
+{
+  g_autofree char *task_dir = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *tid;
+  double seconds = 0;
+
+  g_return_val_if_fail (GB_IS_LAB_MACHINE (self), 0);
+
+  if (self->pid == 0)
+    return 0;
+  task_dir = g_strdup_printf ("/proc/%d/task", (int) self->pid);
+  if ((dir = g_dir_open (task_dir, 0, NULL)) == NULL)
+    return 0;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename (task_dir, tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename (task_dir, tid, "schedstat", NULL);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_str_has_prefix (comm, "vcpu"))
+        continue;
+      if (g_file_get_contents (stat_path, &stat, NULL, NULL))
+        seconds += g_ascii_strtod (stat, NULL) / 1e9;
+    }
+  return seconds;
+}
+
 void
 gb_lab_machine_terminate (GbLabMachine *self)
 {

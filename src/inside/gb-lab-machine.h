@@ -36,6 +36,10 @@ GbVmmClient  *gb_lab_machine_get_client    (GbLabMachine         *self);
 GPid          gb_lab_machine_get_pid       (GbLabMachine         *self);
 /* Host CPU time the VMM process used so far, in seconds (utime + stime). */
 double        gb_lab_machine_get_cpu_time  (GbLabMachine         *self);
+/* CPU time the VMM's vCPU threads ("vcpuN") ran so far, in seconds, from
+ * /proc/PID/task/TID/schedstat (nanoseconds): guest code plus every exit
+ * handled in that thread, not the time it waited for a CPU. */
+double        gb_lab_machine_get_vcpu_time (GbLabMachine        *self);
 /* Ends the VMM (SIGTERM) if it still runs. */
 void          gb_lab_machine_terminate     (GbLabMachine         *self);
 

@@ -265,6 +265,31 @@ test_lab_hlt_vs_spin (void)
   printf ("# host CPU spinning / halting = %.1f\n", gb_lab_experiment_get_ratio (experiment));
 }
 
+static void
+test_lab_access_cost (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_ACCESS_COST);
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  g_assert_cmpuint (gb_lab_experiment_get_n_rows (experiment), ==, 4);
+  /* Rows: setup only, port write, MMIO read, notification.  Column 0:
+   * exits that reached the VMM above the setup-only run — exactly one per
+   * emulated access, none for ioeventfd. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 0), ==, 10000);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 0), ==, 10000);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 0), ==, 0);
+  /* The device saw at least one kick, and no more than were written. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 2), >=, 1);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 2), <=, 10000);
+  /* A trip to the VMM costs more than a notification that stays in KVM. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 4), >, gb_lab_experiment_get_value (experiment, 3, 4));
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 4), >, gb_lab_experiment_get_value (experiment, 3, 4));
+  printf ("# µs per port write / µs per ioeventfd notification = %.1f\n", gb_lab_experiment_get_ratio (experiment));
+}
+
 /* ---- libvirt ------------------------------------------------------------ */
 
 #define P_ULL(f, v) { .field = f, .type = VIR_TYPED_PARAM_ULLONG, .value.ul = (v) }
@@ -426,6 +451,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
+  g_test_add_func ("/lab/access-cost", test_lab_access_cost);
 
   return g_test_run ();
 }
