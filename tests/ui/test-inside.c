@@ -132,7 +132,7 @@ test_lab (void)
     return;
 
   lab = gb_lab_window_new (NULL);
-  gtk_window_set_default_size (lab, 820, 1000);
+  gtk_window_set_default_size (lab, 820, 1400);
   gtk_window_present (lab);
   experiment = gb_lab_window_get_experiment (GB_LAB_WINDOW (lab), 0);
   gb_lab_window_run (GB_LAB_WINDOW (lab), 0);
