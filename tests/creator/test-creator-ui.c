@@ -22,7 +22,9 @@
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 
+#include "gb-bundled-provider.h"
 #include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-disk-creator.h"
@@ -30,7 +32,10 @@
 #include <glib/gstdio.h>
 
 static char *outdir;
-static GVirConnection *conn;
+static GbProvider *provider;     /* test:///default */
+static GVirConnection *conn;     /* its connection */
+static GbProvider *bundled;      /* Glassbox's own, in a temporary folder */
+static GListStore *places;       /* both, as the app lists them */
 
 static void
 pump (guint ms)
@@ -209,17 +214,17 @@ build_iso (void)
 
 static void
 created_cb (GbMachineCreatorWindow *win,
-            GVirDomain             *domain,
+            const char             *uuid,
             gboolean                customize,
             gpointer                user_data)
 {
-  *(GVirDomain **) user_data = g_object_ref (domain);
+  *(char **) user_data = g_strdup (uuid);
 }
 
 static gboolean
 domain_created (gpointer data)
 {
-  return *(GVirDomain **) data != NULL;
+  return *(char **) data != NULL;
 }
 
 static void
@@ -241,7 +246,7 @@ test_wizard_keyboard (void)
   g_autofree char *iso = build_iso ();
   GbMachineCreatorWindow *win;
   GbMachineCreator *creator;
-  GVirDomain *created = NULL;
+  g_autofree char *created = NULL;
   g_autoptr(GVirDomain) found = NULL;
   GtkWidget *dialog = NULL;
   guint tabs = 0;
@@ -252,7 +257,7 @@ test_wizard_keyboard (void)
       return;
     }
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
   g_assert_nonnull (g_object_get_data (G_OBJECT (win), "next-button"));
   g_signal_connect (win, "machine-created", G_CALLBACK (created_cb), &created);
@@ -361,11 +366,10 @@ test_wizard_keyboard (void)
   /* Create with Ctrl+Enter; the window closes and the machine exists. */
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));
-  g_assert_cmpstr (gvir_domain_get_name (created), ==, "debian11");
   g_assert_true (gvir_connection_fetch_domains (conn, NULL, NULL));
   found = gvir_connection_find_domain_by_name (conn, "debian11");
   g_assert_nonnull (found);
-  g_object_unref (created);
+  g_assert_cmpstr (gvir_domain_get_uuid (found), ==, created);
 }
 
 /* On the OS page, or back from being busy on the source page (failed). */
@@ -381,9 +385,10 @@ tiny_settled (gpointer data)
 static void
 test_wizard_tiny_linux (void)
 {
-  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, conn);
+  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   GbMachineCreator *creator = gb_machine_creator_window_get_creator (win);
-  GVirDomain *created = NULL;
+  g_autofree char *created = NULL;
+  g_autoptr(GVirDomain) domain = NULL;
   g_autoptr(GVirConfigDomain) conf = NULL;
   g_autofree char *xml = NULL;
 
@@ -422,11 +427,13 @@ test_wizard_tiny_linux (void)
 
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));
-  conf = gvir_domain_get_config (created, 0, NULL);
+  g_assert_true (gvir_connection_fetch_domains (conn, NULL, NULL));
+  domain = gvir_connection_get_domain (conn, created);
+  g_assert_nonnull (domain);
+  conf = gvir_domain_get_config (domain, 0, NULL);
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
   g_assert_nonnull (strstr (xml, "<kernel>"));
   g_assert_nonnull (strstr (xml, "console=ttyS0"));
-  g_object_unref (created);
 }
 
 static gboolean
@@ -487,7 +494,7 @@ test_new_disk_dialog (void)
     g_unlink (old);
   }
 
-  dialog = gb_new_disk_dialog_new (NULL, conn);
+  dialog = gb_new_disk_dialog_new (NULL, provider);
   g_signal_connect (dialog, "disk-created", G_CALLBACK (disk_created_cb), &created);
   gtk_window_present (GTK_WINDOW (dialog));
   gb_new_disk_dialog_set_folder (dialog, folder);
@@ -497,7 +504,7 @@ test_new_disk_dialog (void)
 
   /* test:///default writes no files, so folders need the block engine. */
   gb_new_disk_dialog_set_disk_name (dialog, "new.qcow2");
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     {
       g_assert_false (dialog_valid (dialog));
       gtk_window_destroy (GTK_WINDOW (dialog));
@@ -585,7 +592,7 @@ test_wizard_zh_cn (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
   gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
   gtk_window_present (GTK_WINDOW (win));
@@ -640,7 +647,7 @@ test_close_while_busy (void)
       return;
     }
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_weak_ref (G_OBJECT (win), weak_notify_cb, &gone);
   gtk_window_present (GTK_WINDOW (win));
   g_assert_true (wait_until (creator_ready, win, 30000));
@@ -652,12 +659,12 @@ test_close_while_busy (void)
   g_assert_true (wait_until (flag_set, &gone, 10000));
   pump (500);     /* the detection finishes into a closed window */
 
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     return;
   g_mkdir_with_parents (folder, 0755);
   g_unlink (target);
   gone = FALSE;
-  dialog = gb_new_disk_dialog_new (NULL, conn);
+  dialog = gb_new_disk_dialog_new (NULL, provider);
   g_object_weak_ref (G_OBJECT (dialog), weak_notify_cb, &gone);
   gtk_window_present (GTK_WINDOW (dialog));
   gb_new_disk_dialog_set_folder (dialog, folder);
@@ -697,9 +704,24 @@ main (int   argc,
   g_mkdir_with_parents (outdir, 0755);
 
   gvir_init_object (NULL, NULL);
-  conn = gvir_connection_new ("test:///default");
-  if (!gvir_connection_open (conn, NULL, &error))
-    g_error ("test:///default: %s", error->message);
+  provider = gb_libvirt_provider_new ("test:///default");
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+    if (!gb_provider_connect_finish (provider, gb_test_wait_result (&result), &error))
+      g_error ("test:///default: %s", error->message);
+  }
+  conn = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
+  {
+    g_autofree char *machines = g_build_filename (outdir, "bundled", "machines", NULL);
+    g_autofree char *runtime = g_build_filename (outdir, "bundled", "run", NULL);
+
+    bundled = gb_bundled_provider_new_for_dirs (machines, runtime);
+  }
+  places = g_list_store_new (GB_TYPE_PROVIDER);
+  g_list_store_append (places, bundled);
+  g_list_store_append (places, provider);
 
   g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
   g_test_add_func ("/creator-ui/new-disk-dialog", test_new_disk_dialog);
