@@ -1081,7 +1081,9 @@ enter_summary_page (GbMachineCreatorWindow *self)
     }
   adw_action_row_set_subtitle (self->sum_network_row, network);
   adw_action_row_set_subtitle (self->sum_firmware_row,
-                               gb_machine_creator_get_firmware (c) == GB_CREATOR_FIRMWARE_UEFI
+                               !gb_machine_creator_get_firmware_choice (c)
+                               ? _("None: Glassbox starts the kernel directly")
+                               : gb_machine_creator_get_firmware (c) == GB_CREATOR_FIRMWARE_UEFI
                                ? _("UEFI") : _("BIOS"));
 
   host = gb_machine_creator_describe_host (c);

@@ -501,8 +501,19 @@ gb_new_disk_dialog_constructed (GObject *object)
    * here (not to a qemu+ssh:// host). */
   self->folder_offered = gb_disk_can_create_in_folder (self->provider);
   if (self->folder_offered)
-    if (GB_IS_BUNDLED_PROVIDER (self->provider))
-    gb_new_disk_dialog_set_folder (self, gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (self->provider)));
+    gtk_string_list_append (self->location_model, _("A folder…"));
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->location_row),
+                                 _("A storage pool of this connection: its machines run on another computer, "
+                                   "so a folder here would be no use to them."));
+  if (GB_IS_BUNDLED_PROVIDER (self->provider))
+    {
+      const char *machines = gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (self->provider));
+
+      /* Glassbox's own folder: there before its first machine is. */
+      g_mkdir_with_parents (machines, 0700);
+      gb_new_disk_dialog_set_folder (self, machines);
+    }
 
   if (self->connection != NULL && gvir_connection_is_open (self->connection))
     gvir_connection_fetch_storage_pools_async (self->connection, self->cancellable,
@@ -664,7 +675,6 @@ gb_new_disk_dialog_init (GbNewDiskDialog *self)
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_string_list_append (self->location_model, _("A folder…"));
   g_signal_connect_swapped (self->location_row, "notify::selected", G_CALLBACK (location_changed_cb), self);
   g_signal_connect_swapped (self->unit_dropdown, "notify::selected", G_CALLBACK (revalidate_cb), self);
   g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (revalidate_cb), self);
