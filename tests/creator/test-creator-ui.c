@@ -823,6 +823,23 @@ test_wizard_zh_cn (void)
     press (XK_Right, Mod1Mask);
   assert_page (win, "summary");
   save_png (GTK_WIDGET (win), "zh_CN-7-summary.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  /* Glassbox's own machines, with the /dev/kvm diagnosis in Chinese. */
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), bundled);
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_nonnull (find_row (GTK_WIDGET (win), "运行位置"));
+  if (gb_bundled_provider_get_kvm_status (GB_BUNDLED_PROVIDER (bundled), NULL) == GB_KVM_STATUS_EMULATED)
+    {
+      g_autofree char *warning = gb_machine_creator_dup_host_warning (gb_machine_creator_window_get_creator (win));
+
+      g_assert_true (row_shown (GTK_WIDGET (win), "关于这台计算机"));
+      g_assert_nonnull (strstr (warning, "合理时间"));
+    }
+  save_png (GTK_WIDGET (win), "zh_CN-bundled-1-source.png");
 
   g_unsetenv ("LANGUAGE");
   gtk_window_destroy (GTK_WINDOW (win));
