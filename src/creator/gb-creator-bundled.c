@@ -262,10 +262,24 @@ gb_creator_bundled_check (GbCreatorBackend  *backend,
                           GbMachineCreator  *choices,
                           GError           **error)
 {
-  g_autoptr(JsonObject) config = gb_creator_bundled_build_config (GB_CREATOR_BUNDLED (backend),
-                                                                  choices, NULL, error);
+  GbCreatorBundled *self = GB_CREATOR_BUNDLED (backend);
+  g_autoptr(JsonObject) config = gb_creator_bundled_build_config (self, choices, NULL, error);
 
-  return config != NULL;
+  if (config == NULL)
+    return FALSE;
+  /* Never overwrite: a disk of that name is someone's data. */
+  if (gb_machine_creator_get_disk_mode (choices) == GB_CREATOR_DISK_NEW)
+    {
+      g_autofree char *planned = planned_disk_path (self, choices);
+
+      if (g_file_test (planned, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       _("A file called “%s” exists already"), planned);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */

@@ -697,6 +697,16 @@ test_bundled_json (void)
   }
   g_clear_pointer (&config, json_object_unref);
 
+  /* A file where the new disk would go is never overwritten. */
+  g_mkdir_with_parents (gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled)), 0700);
+  touch (disk);
+  g_assert_false (gb_machine_creator_check (creator, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_unlink (disk);
+  g_assert_true (gb_machine_creator_check (creator, &error));
+  g_assert_no_error (error);
+
   /* No disk, no initrd: neither is written. */
   gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
   gb_machine_creator_set_initrd_path (creator, NULL);
