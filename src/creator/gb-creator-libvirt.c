@@ -55,7 +55,6 @@ set_libvirt_error (GError     **error,
                e && e->message ? e->message : _("unknown libvirt error"));
 }
 
-
 /**
  * gb_creator_libvirt_caps_have_hw_virt:
  *
@@ -1106,6 +1105,16 @@ gb_creator_libvirt_create_async (GbCreatorBackend    *backend,
   cd->disk->capacity = gb_machine_creator_get_disk_size (c);
   cd->disk->format = GB_DISK_FORMAT_QCOW2;
   g_task_set_task_data (task, cd, create_data_free);
+
+  /* A kernel fetched to this computer is no use to a machine elsewhere. */
+  if (cd->boot_dir != NULL && !host->local)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("The installer’s kernel would be downloaded to this computer, but the machine runs on %s: "
+                                 "give the kernel’s path on that host instead."),
+                               gvir_connection_get_uri (self->connection));
+      return;
+    }
 
   /* A connection without pools gets its disk in a folder: only where the
    * machine runs on this computer. */
