@@ -19,7 +19,7 @@
 #include <glib/gstdio.h>
 #include "gb-creator-backend.h"
 #include "gb-creator-enums.h"
-#include "gb-machine-creator.h"
+#include "gb-machine-creator-private.h"
 #include "gb-creator-osinfo.h"
 #include "gb-tiny-linux.h"
 
@@ -1061,182 +1061,27 @@ gb_machine_creator_get_arch (GbMachineCreator *self)
 }
 
 /* ------------------------------------------------------------------ */
-/* OS detection                                                       */
+/* What detection found (gb-creator-detect.c)                         */
 
-static void
-detect_media_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+void
+_gb_machine_creator_set_volume_id (GbMachineCreator *self,
+                                   const char       *volume_id)
 {
-  g_autoptr(GTask) task = user_data;
-  GbMachineCreator *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OsinfoMedia) media = osinfo_media_create_from_location_finish (result, &error);
-  OsinfoDb *db = gb_osinfo_peek_db ();
-  g_autoptr(OsinfoOs) os = NULL;
-  gboolean detected = FALSE;
-
-  if (media == NULL)
-    {
-      /* Not an ISO 9660 image at all: the wizard falls back to the list. */
-      g_debug ("osinfo: %s", error->message);
-    }
-  else
-    {
-      g_free (self->volume_id);
-      self->volume_id = g_strdup (osinfo_media_get_volume_id (media));
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUME_ID]);
-
-      if (db != NULL && osinfo_db_identify_media (db, media))
-        {
-          os = osinfo_media_get_os (media);
-          detected = os != NULL;
-        }
-    }
-
-  if (os == NULL && db != NULL)
-    os = gb_osinfo_find_fallback_os (db, self->volume_id);
-
-  self->os_detected = detected;
-  gb_machine_creator_set_os (self, os);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OS_DETECTED]);
-
-  update_suggested_name (self);
-  g_task_return_boolean (task, detected);
+  if (set_string (&self->volume_id, volume_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUME_ID]);
 }
 
-static void
-detect_tree_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+/* The OS the media or tree is (@detected), or the closest guess; the
+ * proposed name follows it unless the user typed one. */
+void
+_gb_machine_creator_set_detected_os (GbMachineCreator *self,
+                                     OsinfoOs         *os,
+                                     gboolean          detected)
 {
-  g_autoptr(GTask) task = user_data;
-  GbMachineCreator *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OsinfoTree) tree = osinfo_tree_create_from_location_finish (result, &error);
-  OsinfoDb *db = gb_osinfo_peek_db ();
-  g_autoptr(OsinfoOs) os = NULL;
-  gboolean detected = FALSE;
-
-  if (tree != NULL && db != NULL && osinfo_db_identify_tree (db, tree))
-    {
-      os = osinfo_tree_get_os (tree);
-      detected = os != NULL;
-      if (osinfo_tree_get_kernel_path (tree) && osinfo_tree_get_initrd_path (tree))
-        {
-          g_autofree char *k = g_build_path ("/", self->source_path, osinfo_tree_get_kernel_path (tree), NULL);
-          g_autofree char *i = g_build_path ("/", self->source_path, osinfo_tree_get_initrd_path (tree), NULL);
-
-          gb_machine_creator_set_kernel_path (self, k);
-          gb_machine_creator_set_initrd_path (self, i);
-        }
-      /* Where the installer finds the rest of itself, e.g. inst.repo=URL. */
-      if (os != NULL && osinfo_os_get_kernel_url_argument (os) != NULL &&
-          (self->kernel_cmdline == NULL || *self->kernel_cmdline == '\0'))
-        {
-          g_autofree char *cmdline = g_strdup_printf ("%s=%s", osinfo_os_get_kernel_url_argument (os),
-                                                      self->source_path);
-
-          gb_machine_creator_set_kernel_cmdline (self, cmdline);
-        }
-    }
-  if (os == NULL && db != NULL)
-    os = gb_osinfo_generic_linux (db);
-
   self->os_detected = detected;
   gb_machine_creator_set_os (self, os);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OS_DETECTED]);
   update_suggested_name (self);
-  g_task_return_boolean (task, detected);
-}
-
-/**
- * gb_machine_creator_detect_os_async:
- *
- * Reads the install media (or network tree) at #GbMachineCreator:source-path
- * with libosinfo and sets #GbMachineCreator:os.  Finishes with %TRUE when
- * the database identified it; with %FALSE when it did not, in which case
- * :os holds the closest known system (same distribution, nearest version)
- * or generic Linux.  Unknown media are never an error.
- */
-void
-gb_machine_creator_detect_os_async (GbMachineCreator    *self,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, gb_machine_creator_detect_os_async);
-
-  if (self->source_path == NULL || !self->ready)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
-                               _("Choose the installation media first"));
-      return;
-    }
-
-  if (self->source_kind == GB_CREATOR_SOURCE_NETWORK_INSTALL)
-    osinfo_tree_create_from_location_async (self->source_path, G_PRIORITY_DEFAULT,
-                                            cancellable, detect_tree_cb,
-                                            g_steal_pointer (&task));
-  else
-    osinfo_media_create_from_location_async (self->source_path, G_PRIORITY_DEFAULT,
-                                             cancellable, detect_media_cb,
-                                             g_steal_pointer (&task));
-}
-
-gboolean
-gb_machine_creator_detect_os_finish (GbMachineCreator  *self,
-                                     GAsyncResult      *result,
-                                     GError           **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-tiny_linux_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GbMachineCreator *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *kernel = NULL;
-  g_autofree char *initrd = NULL;
-
-  if (!gb_tiny_linux_assemble_finish (result, &kernel, &initrd, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  gb_machine_creator_set_kernel_path (self, kernel);
-  gb_machine_creator_set_initrd_path (self, initrd);
-  gb_machine_creator_set_kernel_cmdline (self, GB_TINY_LINUX_CMDLINE);
-  g_task_return_boolean (task, TRUE);
-}
-
-/* Builds the tiny Linux's kernel + initramfs (see gb-tiny-linux.c) and
- * points :kernel-path and :initrd-path at them. */
-void
-gb_machine_creator_assemble_tiny_linux_async (GbMachineCreator    *self,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, gb_machine_creator_assemble_tiny_linux_async);
-  gb_tiny_linux_assemble_async (NULL, cancellable, tiny_linux_cb, task);
-}
-
-gboolean
-gb_machine_creator_assemble_tiny_linux_finish (GbMachineCreator  *self,
-                                               GAsyncResult      *result,
-                                               GError           **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ------------------------------------------------------------------ */
