@@ -784,6 +784,43 @@ test_wizard_bundled (void)
 #endif
 }
 
+/* Choosing another place to run re-learns that host: the sources follow. */
+static void
+test_place_switch (void)
+{
+  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), bundled);
+  GbMachineCreator *creator = gb_machine_creator_window_get_creator (win);
+  AdwComboRow *place;
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  place = ADW_COMBO_ROW (find_row (GTK_WIDGET (win), "lace to run"));
+  g_assert_cmpuint (adw_combo_row_get_selected (place), ==, 0);
+  g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_cmpint (gb_machine_creator_get_source_kind (creator), ==, GB_CREATOR_SOURCE_TINY_LINUX);
+
+  /* The test driver: every source, the host row says so, no warning. */
+  adw_combo_row_set_selected (place, 1);
+  g_assert_true (gb_machine_creator_window_get_provider (win) == provider);
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_true (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "from the _network"));
+  g_assert_false (row_shown (GTK_WIDGET (win), "About this computer"));
+  g_assert_true (gb_machine_creator_get_firmware_choice (creator));
+  save_png (GTK_WIDGET (win), "place-switch-libvirt.png");
+
+  /* And back. */
+  adw_combo_row_set_selected (place, 0);
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_false (gb_machine_creator_get_firmware_choice (creator));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* A remote libvirt host gets no disk file on this computer. */
 static void
 test_new_disk_remote (void)
@@ -989,6 +1026,7 @@ main (int   argc,
   g_test_add_func ("/creator-ui/close-while-busy", test_close_while_busy);
   g_test_add_func ("/creator-ui/wizard-bundled", test_wizard_bundled);
   g_test_add_func ("/creator-ui/new-disk-remote", test_new_disk_remote);
+  g_test_add_func ("/creator-ui/place-switch", test_place_switch);
   g_test_add_func ("/creator-ui/wizard-zh-CN", test_wizard_zh_cn);
   return g_test_run ();
 }
