@@ -11,6 +11,9 @@ struct serial;
 struct serial *serial_create(struct vm *vm, uint16_t base, unsigned int irq, int out_fd);
 /* Bytes typed at the host end (called from the main loop). */
 void serial_input(struct serial *s, const uint8_t *buf, size_t len);
+/* Where output goes from now on (-1: nowhere); returns the previous fd,
+ * which the caller may close once this returns. */
+int serial_set_output(struct serial *s, int out_fd);
 void serial_reset(struct serial *s);
 void serial_destroy(struct serial *s);
 

@@ -23,6 +23,7 @@
 #include "boot.h"
 #include "devices.h"
 #include "pci.h"
+#include "serial-socket.h"
 #include "stats.h"
 #include "virtio-pci.h"
 #include "vm.h"
@@ -36,6 +37,7 @@ struct machine {
 	struct vm *vm;
 	struct pci_bus *pci;
 	struct serial *serial;
+	struct serial_socket *serial_socket;   /* --serial socket=PATH */
 	struct i8042 *kbd;
 	struct rtc *rtc;
 	GPtrArray *virtio;            /* struct virtio_pci * */
@@ -311,6 +313,7 @@ open_output(OutputKind kind, const char *path, const char *what, int *out, int *
 		*in = -1;
 	switch (kind) {
 	case OUTPUT_NONE:
+	case OUTPUT_SOCKET:   /* attached later: see serial-socket.c */
 		return true;
 	case OUTPUT_STDIO:
 		*out = dup(STDOUT_FILENO);
@@ -428,6 +431,9 @@ machine_new(const struct vmm_options *opts, GError **error)
 	}
 
 	m->serial = serial_create(m->vm, COM1_PORT, COM1_IRQ, m->serial_out);
+	if (opts->serial == OUTPUT_SOCKET &&
+	    !(m->serial_socket = serial_socket_new(opts->serial_path, m->serial, error)))
+		goto fail;
 	m->kbd = i8042_create(m->vm);
 	m->rtc = rtc_create(m->vm);
 	m->pci = pci_bus_create(m->vm);
@@ -550,6 +556,7 @@ machine_free(struct machine *m)
 		virtio_pci_destroy(g_ptr_array_index(m->virtio, i));
 	g_ptr_array_unref(m->virtio);
 	pci_bus_destroy(m->pci);
+	serial_socket_free(m->serial_socket);
 	serial_destroy(m->serial);
 	i8042_destroy(m->kbd);
 	rtc_destroy(m->rtc);

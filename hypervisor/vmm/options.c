@@ -115,9 +115,13 @@ vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, cha
 		*kind = OUTPUT_FILE;
 		g_free(*path);
 		*path = g_strdup(spec + 5);
+	} else if (g_str_has_prefix(spec, "socket=") && spec[7]) {
+		*kind = OUTPUT_SOCKET;
+		g_free(*path);
+		*path = g_strdup(spec + 7);
 	} else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		            "\"%s\": expected stdio,%s none or file=PATH", spec, allow_pty ? " pty," : "");
+		            "\"%s\": expected stdio,%s none, file=PATH or socket=PATH", spec, allow_pty ? " pty," : "");
 		return false;
 	}
 	return true;
@@ -291,6 +295,11 @@ vmm_options_check(const struct vmm_options *o, GError **error)
 	}
 	if (o->cpus < 1 || o->cpus > MAX_CPUS) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--cpus must be between 1 and %d", MAX_CPUS);
+		return false;
+	}
+	if (o->console == OUTPUT_SOCKET) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--console socket=PATH is not supported (--serial socket=PATH is)");
 		return false;
 	}
 	if (o->hugepages && o->ksm) {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum { OUTPUT_NONE, OUTPUT_STDIO, OUTPUT_PTY, OUTPUT_FILE } OutputKind;
+typedef enum { OUTPUT_NONE, OUTPUT_STDIO, OUTPUT_PTY, OUTPUT_FILE, OUTPUT_SOCKET } OutputKind;
 
 struct disk_option {
 	char *path;
@@ -37,7 +37,7 @@ void vmm_options_init(struct vmm_options *o);
 void vmm_options_clear(struct vmm_options *o);
 /* "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" */
 bool vmm_options_add_disk(struct vmm_options *o, const char *spec, GError **error);
-/* "stdio", "pty", "none", "file=PATH" */
+/* "stdio", "pty", "none", "file=PATH", "socket=PATH" (--serial only) */
 bool vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, char **path, GError **error);
 /* Fill from a JSON object; see docs/vmm.md for the keys. */
 bool vmm_options_load_json(struct vmm_options *o, const char *file, GError **error);
