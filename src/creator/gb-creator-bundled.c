@@ -191,7 +191,8 @@ disk_object (const char *path,
  *   referenced where it will be made
  *
  * The glassbox-vmm --config object for @choices (docs/vmm.md) with the
- * machine's "name": kernel, initrd, cmdline, memory (MiB), cpus, disks.
+ * machine's "name" (and "os-id", "title" from libosinfo): kernel, initrd,
+ * cmdline, memory (MiB), cpus, disks.
  * Where its sockets and logs go is the provider's business.
  */
 JsonObject *
@@ -233,6 +234,15 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
     json_object_set_string_member (config, "initrd", initrd);
   if (cmdline != NULL && *cmdline != '\0')
     json_object_set_string_member (config, "cmdline", cmdline);
+  /* The OS as libosinfo names it, as the libvirt side keeps it in the
+   * domain's metadata. */
+  if (gb_machine_creator_get_os (c) != NULL)
+    {
+      OsinfoOs *os = gb_machine_creator_get_os (c);
+
+      json_object_set_string_member (config, "os-id", osinfo_entity_get_id (OSINFO_ENTITY (os)));
+      json_object_set_string_member (config, "title", osinfo_product_get_name (OSINFO_PRODUCT (os)));
+    }
   json_object_set_int_member (config, "memory", gb_machine_creator_get_memory_mib (c));
   json_object_set_int_member (config, "cpus", gb_machine_creator_get_vcpus (c));
 

@@ -1253,12 +1253,16 @@ prepare_cb (GObject      *object,
 /* ------------------------------------------------------------------ */
 /* The place to run                                                   */
 
+/* The places offered: the providers the wizard can make machines on, as
+ * the app lists them now (a connection found later joins the list). */
 static void
 fill_places (GbMachineCreatorWindow *self)
 {
   guint n = self->providers ? g_list_model_get_n_items (self->providers) : 0;
+  GbProvider *current = self->creator ? gb_machine_creator_get_provider (self->creator) : self->provider;
   guint selected = 0;
 
+  g_clear_pointer (&self->places, g_ptr_array_unref);
   self->places = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < n; i++)
     {
@@ -1267,13 +1271,14 @@ fill_places (GbMachineCreatorWindow *self)
       if (gb_creator_backend_supports (provider))
         g_ptr_array_add (self->places, g_steal_pointer (&provider));
     }
-  if (!g_ptr_array_find (self->places, self->provider, &selected))
+  if (!g_ptr_array_find (self->places, current, &selected))
     {
-      g_ptr_array_insert (self->places, 0, g_object_ref (self->provider));
+      g_ptr_array_insert (self->places, 0, g_object_ref (current));
       selected = 0;
     }
 
   self->updating = TRUE;
+  gtk_string_list_splice (self->place_model, 0, g_list_model_get_n_items (G_LIST_MODEL (self->place_model)), NULL);
   for (guint i = 0; i < self->places->len; i++)
     gtk_string_list_append (self->place_model, gb_provider_get_title (g_ptr_array_index (self->places, i)));
   adw_combo_row_set_selected (self->place_row, selected);
@@ -1347,6 +1352,8 @@ gb_machine_creator_window_constructed (GObject *object)
   g_assert (self->provider != NULL);
   self->creator = gb_machine_creator_new (self->provider);
   fill_places (self);
+  if (self->providers != NULL)
+    g_signal_connect_object (self->providers, "items-changed", G_CALLBACK (fill_places), self, G_CONNECT_SWAPPED);
   /* Whatever changes the model (a page, or the app through
    * gb_machine_creator_window_get_creator()) re-checks Next/Create. */
   g_signal_connect_object (self->creator, "notify", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);

@@ -681,6 +681,8 @@ test_bundled_json (void)
   g_assert_cmpstr (json_object_get_string_member (config, "kernel"), ==, kernel);
   g_assert_cmpstr (json_object_get_string_member (config, "initrd"), ==, initrd);
   g_assert_cmpstr (json_object_get_string_member (config, "cmdline"), ==, "console=ttyS0 reboot=k");
+  g_assert_cmpstr (json_object_get_string_member (config, "os-id"), ==,
+                   osinfo_entity_get_id (OSINFO_ENTITY (gb_machine_creator_get_os (creator))));
   g_assert_cmpint (json_object_get_int_member (config, "memory"), ==,
                    gb_machine_creator_get_memory_mib (creator));
   g_assert_cmpint (json_object_get_int_member (config, "cpus"), ==, gb_machine_creator_get_vcpus (creator));

@@ -812,6 +812,19 @@ test_place_switch (void)
   g_assert_true (gb_machine_creator_get_firmware_choice (creator));
   save_png (GTK_WIDGET (win), "place-switch-libvirt.png");
 
+  /* A connection the app adds meanwhile is offered too. */
+  {
+    g_autoptr(GbProvider) later = gb_libvirt_provider_new ("qemu+ssh://root@example.invalid/system");
+    guint pos = 0;
+
+    g_list_store_append (places, later);
+    g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (place)), ==, 3);
+    g_assert_cmpuint (adw_combo_row_get_selected (place), ==, 1);    /* still the test driver */
+    g_assert_true (g_list_store_find (places, later, &pos));
+    g_list_store_remove (places, pos);
+    g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (place)), ==, 2);
+  }
+
   /* And back. */
   adw_combo_row_set_selected (place, 0);
   g_assert_true (wait_until (creator_ready, win, 30000));
