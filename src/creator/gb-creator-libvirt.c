@@ -320,8 +320,9 @@ prepare_thread (GTask        *task,
   g_strfreev (host->volumes);
   host->volumes = (GStrv) g_ptr_array_steal (volumes, NULL);
 
-  /* A host bridge is named on the host the machine runs on: this
-   * computer's list is only right for a local connection. */
+  /* A host bridge is named on the host the machine runs on: the
+   * connection's own list comes after this thread; this computer's is the
+   * fallback, and only for a local connection. */
   host->nat_available = gvir_connection_fetch_networks (conn, cancellable, NULL);
   host->networks = GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_USER);
   if (host->nat_available)
@@ -330,11 +331,56 @@ prepare_thread (GTask        *task,
     {
       g_strfreev (host->bridges);
       host->bridges = gb_creator_list_local_bridges ();
-      if (host->bridges[0] != NULL)
-        host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_BRIDGE);
     }
 
   g_task_return_pointer (task, g_steal_pointer (&host), (GDestroyNotify) gb_creator_host_free);
+}
+
+static void
+bridges_listed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GbCreatorHost *host = g_object_steal_data (G_OBJECT (task), "host");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) bridges = gb_libvirt_provider_list_bridges_finish (GB_LIBVIRT_PROVIDER (object), result, &error);
+
+  if (bridges == NULL)
+    g_debug ("no bridges from the connection: %s", error->message);
+  if (bridges != NULL && bridges[0] != NULL)
+    {
+      g_strfreev (host->bridges);
+      host->bridges = g_steal_pointer (&bridges);
+    }
+  if (host->bridges[0] != NULL)
+    host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_BRIDGE);
+  g_task_return_pointer (task, host, (GDestroyNotify) gb_creator_host_free);
+}
+
+/* The host is known; its bridges as the connection sees them (right for a
+ * remote host too) come next. */
+static void
+host_learnt_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GbCreatorBackend *backend = GB_CREATOR_BACKEND (object);
+  g_autoptr(GError) error = NULL;
+  GbCreatorHost *host = g_task_propagate_pointer (G_TASK (result), &error);
+  GbProvider *provider = gb_creator_backend_get_provider (backend);
+  GCancellable *cancellable;
+
+  if (host == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  g_object_set_data_full (G_OBJECT (task), "host", host, (GDestroyNotify) gb_creator_host_free);
+  gb_libvirt_provider_list_bridges_async (GB_LIBVIRT_PROVIDER (provider), cancellable,
+                                          bridges_listed_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -349,6 +395,7 @@ gb_creator_libvirt_prepare_async (GbCreatorBackend    *backend,
   GVirConnection *conn = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
   const char *uri = gb_provider_get_uri (provider);
   PrepareData *pd;
+  GTask *inner;
 
   g_task_set_source_tag (task, gb_creator_libvirt_prepare_async);
 
@@ -386,7 +433,10 @@ gb_creator_libvirt_prepare_async (GbCreatorBackend    *backend,
                      ? g_build_filename (self->embed_root, "images", NULL)
                      : g_strdup ("/var/lib/libvirt/images");
   g_task_set_task_data (task, pd, prepare_data_free);
-  g_task_run_in_thread (task, prepare_thread);
+  inner = g_task_new (self, cancellable, host_learnt_cb, g_steal_pointer (&task));
+  g_task_set_task_data (inner, pd, NULL);
+  g_task_run_in_thread (inner, prepare_thread);
+  g_object_unref (inner);
 }
 
 static GbCreatorHost *
