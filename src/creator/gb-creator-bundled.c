@@ -375,7 +375,9 @@ machine_created_cb (GObject      *object,
   cd->uuid = g_strdup (gb_machine_get_uuid (machine));
   if (cd->start)
     {
-      gb_machine_start_async (machine, g_task_get_cancellable (task), started_cb, g_steal_pointer (&task));
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      gb_machine_start_async (machine, cancellable, started_cb, g_steal_pointer (&task));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&cd->uuid), g_free);
