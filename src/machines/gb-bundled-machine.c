@@ -842,6 +842,80 @@ gb_bundled_machine_open_serial_async (GbMachine           *machine,
 }
 
 static void
+graphics_connect_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  GError *error = NULL;
+  int fd;
+
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (object), result, &error);
+  if (connection == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The caller owns the fd it gets, blocking as virDomainOpenGraphicsFD's
+   * is; the connection closes its own. */
+  fd = dup (g_socket_get_fd (g_socket_connection_get_socket (connection)));
+  if (fd >= 0)
+    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  if (fd < 0)
+    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
+                             "%s", g_strerror (errno));
+  else
+    g_task_return_int (task, fd);
+}
+
+static void
+gb_bundled_machine_open_graphics_async (GbMachine           *machine,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GbBundledMachine *self = GB_BUNDLED_MACHINE (machine);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *path = run_path (self, GB_VMM_VNC_SOCKET);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, gb_bundled_machine_open_graphics_async);
+
+  if (gb_machine_get_graphics_protocol (machine) != GB_GRAPHICS_PROTOCOL_VNC)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("This machine has no screen; its console is text only"));
+      return;
+    }
+  if (!check_running (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* glassbox-vmm's VNC server: RFB on a mode-0600 UNIX socket, several
+   * clients at once (docs/vmm-api.md, query-display). */
+  client = g_socket_client_new ();
+  address = g_unix_socket_address_new (path);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), cancellable,
+                                 graphics_connect_cb, g_steal_pointer (&task));
+}
+
+static int
+gb_bundled_machine_open_graphics_finish (GbMachine     *machine,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  gssize fd = g_task_propagate_int (G_TASK (result), error);
+
+  return fd < 0 ? -1 : (int) fd;
+}
+
+static void
 query_stats_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
@@ -1050,6 +1124,8 @@ gb_bundled_machine_class_init (GbBundledMachineClass *klass)
   machine_class->delete_async = gb_bundled_machine_delete_async;
   machine_class->open_serial_async = gb_bundled_machine_open_serial_async;
   machine_class->query_internals_async = gb_bundled_machine_query_internals_async;
+  machine_class->open_graphics_async = gb_bundled_machine_open_graphics_async;
+  machine_class->open_graphics_finish = gb_bundled_machine_open_graphics_finish;
 
   properties[PROP_FILE] =
     g_param_spec_string ("file", NULL, NULL, NULL,

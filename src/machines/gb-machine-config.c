@@ -569,6 +569,17 @@ gb_machine_config_new_from_vmm_json (JsonObject *object,
         }
     }
 
+  /* "display": "vnc[,width=W,height=H]" gives the machine a screen, served
+   * on a UNIX socket beside its control socket. */
+  if (g_str_has_prefix (vmm_string (object, "display") ?: "", "vnc"))
+    {
+      GbConfigGraphics *graphics = g_new0 (GbConfigGraphics, 1);
+
+      graphics->type = g_strdup ("vnc");
+      graphics->port = 0;
+      g_ptr_array_add (self->graphics, graphics);
+    }
+
   return self;
 }
 

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 /* What a running machine keeps in its run folder. */
 #define GB_VMM_API_SOCKET    "api.sock"
 #define GB_VMM_SERIAL_SOCKET "serial.sock"
+/* glassbox-vmm puts its VNC socket beside the control socket (docs/vmm.md). */
+#define GB_VMM_VNC_SOCKET    GB_VMM_API_SOCKET ".vnc"
 #define GB_VMM_LOG_FILE      "vmm.log"
 
 /* Spawns `glassbox-vmm run --config @config_file --api-socket RUN/api.sock

@@ -389,6 +389,70 @@ test_serial (Fixture       *f,
   }
 }
 
+/* A machine with "display": its screen through open_graphics is glassbox-vmm's
+ * VNC server (the RFB greeting), a machine without one says it has none. */
+static void
+test_screen (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(JsonObject) config = json_object_new ();
+  g_autofree char *kernel = guest ("screen");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GbMachine) textonly = NULL;
+  g_autoptr(GError) error = NULL;
+  char greeting[13] = { 0 };
+  gssize n = 0;
+  int fd;
+
+  if (skip_without_vmm (f))
+    return;
+
+  json_object_set_string_member (config, "name", "screen");
+  json_object_set_string_member (config, "kernel", kernel);
+  json_object_set_int_member (config, "memory", 32);
+  json_object_set_string_member (config, "display", "vnc,width=256,height=192");
+  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (f->provider), config, NULL,
+                                            gb_test_store_result, &result);
+  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (f->provider),
+                                                       gb_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gb_machine_get_graphics_protocol (machine), ==, GB_GRAPHICS_PROTOCOL_VNC);
+
+  /* Off: no screen to open, and it says why. */
+  g_clear_object (&result);
+  gb_machine_open_graphics_async (machine, NULL, gb_test_store_result, &result);
+  fd = gb_machine_open_graphics_finish (machine, gb_test_wait_result (&result), &error);
+  g_assert_cmpint (fd, ==, -1);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  start (f, machine);
+  g_clear_object (&result);
+  gb_machine_open_graphics_async (machine, NULL, gb_test_store_result, &result);
+  fd = gb_machine_open_graphics_finish (machine, gb_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  while (n < 12)
+    {
+      gssize r = read (fd, greeting + n, 12 - n);
+
+      g_assert_cmpint (r, >, 0);
+      n += r;
+    }
+  g_assert_cmpstr (greeting, ==, "RFB 003.008\n");
+  close (fd);
+  run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
+
+  textonly = create (f, f->provider, "text", "hlt-loop", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gb_machine_get_graphics_protocol (textonly), ==, GB_GRAPHICS_PROTOCOL_NONE);
+  g_clear_object (&result);
+  gb_machine_open_graphics_async (textonly, NULL, gb_test_store_result, &result);
+  g_assert_cmpint (gb_machine_open_graphics_finish (textonly, gb_test_wait_result (&result), &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
 /* The power button: today Ctrl+Alt+Del (docs/vmm-api.md); the keyboard
  * guest resets through the i8042 like Linux with reboot=k, and the
  * machine is off — not crashed. */
@@ -687,6 +751,7 @@ main (int argc, char *argv[])
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/bundled/lifecycle", test_lifecycle);
   ADD ("/bundled/serial", test_serial);
+  ADD ("/bundled/screen", test_screen);
   ADD ("/bundled/power-button", test_power_button);
   ADD ("/bundled/crash", test_crash);
   ADD ("/bundled/broken-file", test_broken_file);
