@@ -6,6 +6,11 @@
  * edge.  The "console.*" actions forward to the display, so the toolbar, the
  * menus and the keyboard shortcuts all share one implementation.
  *
+ * Given a GbMachine, the view opens its consoles through the machine
+ * (gb_machine_open_graphics_async(), gb_machine_open_serial_async()) and
+ * follows its "state": opened again when it starts, closed with a sentence
+ * when it stops.  No timers, no provider calls of its own.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -32,6 +37,10 @@ struct _GbConsoleView
   GbDisplay  *display;
   GbSerialConsole *serial;
 
+  GbMachine  *machine;
+  GCancellable *serial_cancellable;
+  gboolean    opened_running;
+
   gboolean    fullscreen;
   guint       hide_source;
 };
@@ -42,6 +51,7 @@ enum {
   PROP_0,
   PROP_FULLSCREEN,
   PROP_SCALE_MODE,
+  PROP_MACHINE,
   N_PROPS
 };
 
@@ -195,36 +205,161 @@ gb_console_view_get_serial_console (GbConsoleView *self)
   return self->serial;
 }
 
+static gboolean
+machine_is_running (GbMachine *machine)
+{
+  switch (gb_machine_get_state (machine))
+    {
+    case GB_MACHINE_STATE_RUNNING:
+    case GB_MACHINE_STATE_PAUSED:
+    case GB_MACHINE_STATE_SHUTTING_DOWN:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 static void
-open_domain_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      data)
+open_display_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
 {
   g_autoptr(GbConsoleView) self = data;
   g_autoptr(GError) error = NULL;
 
   /* No screen: show the serial console (or why it cannot be shown). */
-  if (!gb_display_open_domain_finish (GB_DISPLAY (object), result, &error) &&
+  if (!gb_display_open_machine_finish (GB_DISPLAY (object), result, &error) &&
       g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS))
     gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
 }
 
+static void
+open_serial_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GbConsoleView) self = data;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stream = gb_machine_open_serial_finish (GB_MACHINE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (stream != NULL)
+    gb_serial_console_open_stream (self->serial, stream);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    gb_serial_console_set_status (self->serial,
+                                  _("Glassbox cannot open a serial console for this machine."));
+  else
+    gb_serial_console_set_status (self->serial, error->message);
+}
+
+/* (Re)opens both consoles for the machine's current state. */
+static void
+gb_console_view_open_machine (GbConsoleView *self)
+{
+  gboolean running = machine_is_running (self->machine);
+
+  self->opened_running = running;
+
+  if (self->serial_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->serial_cancellable);
+      g_clear_object (&self->serial_cancellable);
+    }
+  gb_serial_console_close (self->serial);
+  if (running)
+    {
+      self->serial_cancellable = g_cancellable_new ();
+      gb_serial_console_set_status (self->serial, _("Connecting…"));
+      gb_machine_open_serial_async (self->machine, NULL, self->serial_cancellable,
+                                    open_serial_cb, g_object_ref (self));
+    }
+  else
+    {
+      gb_serial_console_set_status (self->serial,
+                                    _("The machine is off. Start it to use its serial console."));
+    }
+
+  /* No screen: the serial console is what there is. */
+  if (running && gb_machine_get_graphics_protocol (self->machine) == GB_GRAPHICS_PROTOCOL_NONE)
+    gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "serial");
+
+  /* The display says itself that the machine is off or has no screen. */
+  gb_display_open_machine_async (self->display, self->machine, NULL,
+                                 open_display_cb, g_object_ref (self));
+}
+
+static void
+on_machine_state (GbMachine     *machine,
+                  GParamSpec    *pspec,
+                  GbConsoleView *self)
+{
+  /* Only a start or a stop changes what there is to connect to: a pause or
+   * a shutdown in progress keeps the consoles as they are. */
+  if (machine_is_running (machine) != self->opened_running)
+    gb_console_view_open_machine (self);
+}
+
+static void
+gb_console_view_drop_machine (GbConsoleView *self)
+{
+  if (self->serial_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->serial_cancellable);
+      g_clear_object (&self->serial_cancellable);
+    }
+  if (self->machine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->machine, self);
+      g_clear_object (&self->machine);
+    }
+}
+
+GbMachine *
+gb_console_view_get_machine (GbConsoleView *self)
+{
+  g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), NULL);
+
+  return self->machine;
+}
+
 /**
- * gb_console_view_open_domain:
+ * gb_console_view_set_machine:
+ * @machine: (nullable): the machine whose consoles to show
  *
- * Opens the domain's graphical console (in the background: progress and
+ * Opens the machine's graphical console (in the background: progress and
  * failures show on screen and in the display's "state" and "error") and its
- * first serial console.  A machine without graphics shows its serial console.
+ * first serial console, and opens them again whenever the machine starts or
+ * stops.  A machine without a screen shows its serial console.  %NULL
+ * closes both.
  */
 void
-gb_console_view_open_domain (GbConsoleView *self,
-                             GVirDomain    *domain)
+gb_console_view_set_machine (GbConsoleView *self,
+                             GbMachine     *machine)
 {
   g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
-  g_return_if_fail (GVIR_IS_DOMAIN (domain));
+  g_return_if_fail (machine == NULL || GB_IS_MACHINE (machine));
 
-  gb_serial_console_open_domain (self->serial, domain, NULL);
-  gb_display_open_domain_async (self->display, domain, NULL, open_domain_cb, g_object_ref (self));
+  if (machine == self->machine)
+    return;
+
+  gb_console_view_drop_machine (self);
+  if (machine == NULL)
+    {
+      gb_display_close (self->display);
+      gb_serial_console_close (self->serial);
+      gb_serial_console_set_status (self->serial, _("Not connected."));
+    }
+  else
+    {
+      self->machine = g_object_ref (machine);
+      g_signal_connect (machine, "notify::state", G_CALLBACK (on_machine_state), self);
+      gb_console_view_open_machine (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
 }
 
 gboolean
@@ -234,6 +369,7 @@ gb_console_view_open_uri (GbConsoleView  *self,
 {
   g_return_val_if_fail (GB_IS_CONSOLE_VIEW (self), FALSE);
 
+  gb_console_view_set_machine (self, NULL);
   return gb_display_open_uri (self->display, uri, error);
 }
 
@@ -242,6 +378,7 @@ gb_console_view_close (GbConsoleView *self)
 {
   g_return_if_fail (GB_IS_CONSOLE_VIEW (self));
 
+  gb_console_view_set_machine (self, NULL);
   gb_display_close (self->display);
   gb_serial_console_close (self->serial);
 }
@@ -286,6 +423,7 @@ gb_console_view_dispose (GObject *object)
   GbConsoleView *self = GB_CONSOLE_VIEW (object);
 
   g_clear_handle_id (&self->hide_source, g_source_remove);
+  gb_console_view_drop_machine (self);
   if (self->display != NULL)
     g_signal_handlers_disconnect_by_data (self->display, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_CONSOLE_VIEW);
@@ -309,6 +447,9 @@ gb_console_view_get_property (GObject    *object,
     case PROP_SCALE_MODE:
       g_value_set_enum (value, gb_display_get_scale_mode (self->display));
       break;
+    case PROP_MACHINE:
+      g_value_set_object (value, self->machine);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -329,6 +470,9 @@ gb_console_view_set_property (GObject      *object,
       break;
     case PROP_SCALE_MODE:
       gb_display_set_scale_mode (self->display, g_value_get_enum (value));
+      break;
+    case PROP_MACHINE:
+      gb_console_view_set_machine (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -360,6 +504,10 @@ gb_console_view_class_init (GbConsoleViewClass *klass)
     g_param_spec_enum ("scale-mode", NULL, NULL,
                        GB_TYPE_DISPLAY_SCALE_MODE, GB_DISPLAY_SCALE_FIT,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MACHINE] =
+    g_param_spec_object ("machine", NULL, NULL,
+                         GB_TYPE_MACHINE,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "console.fullscreen", NULL, fullscreen_action);

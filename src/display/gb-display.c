@@ -19,7 +19,6 @@
 
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
-#include <libvirt/libvirt.h>
 
 #include "gb-display-private.h"
 #include "gb-keymap.h"
@@ -35,7 +34,7 @@
 typedef enum {
   TARGET_NONE,
   TARGET_URI,
-  TARGET_DOMAIN,
+  TARGET_MACHINE,
 } TargetKind;
 
 struct _GbDisplay
@@ -50,7 +49,7 @@ struct _GbDisplay
   /* what to (re)connect to */
   TargetKind          target;
   char               *uri;
-  GVirDomain         *domain;
+  GbMachine          *machine;
   char               *password;
 
   GbDisplaySource    *source;
@@ -1092,196 +1091,16 @@ invalid:
   return NULL;
 }
 
-typedef struct {
-  GVirDomain *domain;
-  guint       index;
-} GraphicsFd;
-
-static int
-open_graphics_fd (gpointer data)
-{
-  GraphicsFd *g = data;
-
-  return gvir_domain_open_graphics_fd (g->domain, g->index, 0, NULL);
-}
-
-static void
-graphics_fd_free (gpointer data)
-{
-  GraphicsFd *g = data;
-
-  g_object_unref (g->domain);
-  g_free (g);
-}
-
-/* What a domain's first VNC or SPICE <graphics> offers.  Found in a worker
- * thread: every libvirt call here is a round trip to the daemon. */
-typedef struct {
-  gboolean  spice;
-  int       fd;          /* from virDomainOpenGraphicsFD, or -1 */
-  guint     index;       /* of the <graphics> element */
-  char     *socket;      /* VNC UNIX socket from the XML */
-  int       port;        /* TCP port from the XML */
-  char     *fd_error;    /* why there is no fd */
-} DomainProbe;
-
-static void
-domain_probe_free (gpointer data)
-{
-  DomainProbe *probe = data;
-
-  if (probe->fd >= 0)
-    close (probe->fd);
-  g_free (probe->socket);
-  g_free (probe->fd_error);
-  g_free (probe);
-}
-
-static void
-probe_domain_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  GVirDomain *domain = task_data;
-  GVirConfigDomain *config;
-  GVirConfigDomainGraphics *graphics = NULL;
-  GVirDomainInfo *info;
-  g_autoptr(GError) error = NULL;
-  DomainProbe *probe;
-  GList *devices;
-  guint index = 0;
-  gboolean running;
-
-  info = gvir_domain_get_info (domain, &error);
-  if (info == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  running = info->state == GVIR_DOMAIN_STATE_RUNNING ||
-            info->state == GVIR_DOMAIN_STATE_PAUSED ||
-            info->state == GVIR_DOMAIN_STATE_BLOCKED;
-  g_boxed_free (GVIR_TYPE_DOMAIN_INFO, info);
-  if (!running)
-    {
-      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING,
-                               _("The machine is off. Start it to see its screen."));
-      return;
-    }
-
-  config = gvir_domain_get_config (domain, 0, &error);
-  if (config == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* The index counts <graphics> elements, as virDomainOpenGraphicsFD does. */
-  devices = gvir_config_domain_get_devices (config);
-  g_object_unref (config);
-  for (GList *l = devices; l != NULL; l = l->next)
-    {
-      if (!GVIR_CONFIG_IS_DOMAIN_GRAPHICS (l->data))
-        continue;
-      if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (l->data) ||
-          GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (l->data))
-        {
-          graphics = g_object_ref (l->data);
-          break;
-        }
-      index++;
-    }
-  g_list_free_full (devices, g_object_unref);
-
-  if (graphics == NULL)
-    {
-      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
-                               _("This machine has no graphical display. Its serial console may still work."));
-      return;
-    }
-
-  probe = g_new0 (DomainProbe, 1);
-  probe->index = index;
-  probe->spice = GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (graphics);
-  if (probe->spice)
-    {
-      probe->port = gvir_config_domain_graphics_spice_get_port (GVIR_CONFIG_DOMAIN_GRAPHICS_SPICE (graphics));
-    }
-  else
-    {
-      GVirConfigDomainGraphicsVnc *vnc = GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics);
-
-      probe->socket = g_strdup (gvir_config_domain_graphics_vnc_get_socket (vnc));
-      probe->port = gvir_config_domain_graphics_vnc_get_port (vnc);
-    }
-  g_object_unref (graphics);
-
-  /* Preferred: libvirt hands us a connected socket, so neither a port nor a
-   * socket path needs to be reachable from here. */
-  probe->fd = gvir_domain_open_graphics_fd (domain, index, 0, &error);
-  if (probe->fd < 0)
-    probe->fd_error = g_strdup (error ? error->message : "");
-
-  g_task_return_pointer (task, probe, domain_probe_free);
-}
-
-static GbDisplaySource *
-source_for_probe (GVirDomain   *domain,
-                  DomainProbe  *probe,
-                  GError      **error)
-{
-  GbDisplaySource *source = NULL;
-
-  if (probe->fd >= 0 && !probe->spice)
-    {
-      source = gb_vnc_source_new_fd (probe->fd);
-      probe->fd = -1;
-    }
-  else if (probe->fd >= 0)
-    {
-      GraphicsFd *g = g_new0 (GraphicsFd, 1);
-
-      g->domain = g_object_ref (domain);
-      g->index = probe->index;
-      source = gb_spice_source_new_fd (probe->fd);
-      probe->fd = -1;
-      gb_spice_source_set_fd_func (GB_SPICE_SOURCE (source), open_graphics_fd, g, graphics_fd_free);
-    }
-  else if (!probe->spice && probe->socket != NULL)
-    {
-      source = gb_vnc_source_new_unix (probe->socket);
-    }
-  else if (probe->port > 0)
-    {
-      g_autofree char *port = g_strdup_printf ("%d", probe->port);
-      g_autofree char *uri = g_strdup_printf ("spice://127.0.0.1:%d", probe->port);
-
-      source = probe->spice ? gb_spice_source_new_uri (uri) : gb_vnc_source_new_host ("127.0.0.1", port);
-    }
-
-  if (source == NULL)
-    g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
-                 _("Cannot reach the machine's display: %s"),
-                 probe->fd_error ? probe->fd_error : _("it has no address"));
-  return source;
-}
-
-/* Shows why there is nothing to show; an off machine is watched. */
+/* Shows why there is nothing to show.  An off machine is not watched here:
+ * whoever follows the machine's "state" (GbConsoleView) opens it again. */
 static void
 gb_display_fail (GbDisplay    *self,
                  const GError *error)
 {
-  if (g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING) && self->reconnect)
-    {
-      gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, error->message);
-      self->reconnect_delay = RECONNECT_MAX_MS;
-      gb_display_schedule_reconnect (self);
-    }
+  if (g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING))
+    gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, error->message);
   else
-    {
-      gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, error->message);
-    }
+    gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, error->message);
 }
 
 static void
@@ -1301,44 +1120,102 @@ gb_display_attach (GbDisplay       *self,
   gb_display_source_connect (source);
 }
 
-static void
-probe_domain_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      data)
+static gboolean
+machine_is_running (GbMachine *machine)
 {
-  GbDisplay *self = GB_DISPLAY (object);
-  GVirDomain *domain = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GTask) open_task = data;
-  g_autoptr(GError) error = NULL;
-  DomainProbe *probe;
-  GbDisplaySource *source = NULL;
+  switch (gb_machine_get_state (machine))
+    {
+    case GB_MACHINE_STATE_RUNNING:
+    case GB_MACHINE_STATE_PAUSED:
+    case GB_MACHINE_STATE_SHUTTING_DOWN:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
 
-  probe = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+static void
+open_graphics_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  GbMachine *machine = GB_MACHINE (object);
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+  GbDisplay *self = g_task_get_source_object (task);
+  GbDisplaySource *source;
+  int fd;
+
+  fd = gb_machine_open_graphics_finish (machine, result, &error);
+  if (g_cancellable_is_cancelled (g_object_get_data (G_OBJECT (task), "gb-cancellable")))
     {
       /* Closed or reopened meanwhile: nothing of this is ours any more. */
-      if (open_task != NULL)
-        g_task_return_error (open_task, g_steal_pointer (&error));
+      if (fd >= 0)
+        close (fd);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The display was closed");
       return;
     }
 
-  if (probe != NULL)
+  if (fd < 0)
     {
-      source = source_for_probe (domain, probe, &error);
-      domain_probe_free (probe);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        {
+          /* Not a failure of this machine: this kind cannot show a screen. */
+          g_clear_error (&error);
+          g_set_error (&error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
+                       _("Glassbox cannot show this machine’s screen. Its serial console may still work."));
+        }
+      else
+        {
+          g_autoptr(GError) wrapped = NULL;
+
+          g_set_error (&wrapped, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED, "%s", error->message);
+          g_clear_error (&error);
+          error = g_steal_pointer (&wrapped);
+        }
+      gb_display_fail (self, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
-  if (source == NULL)
+  if (gb_machine_get_graphics_protocol (machine) == GB_GRAPHICS_PROTOCOL_SPICE)
+    source = gb_spice_source_new_machine (machine, fd);
+  else
+    source = gb_vnc_source_new_fd (fd);
+  gb_display_attach (self, source);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Asks the machine for a connection to its screen; @task completes when the
+ * connection has started or failed. */
+static void
+gb_display_open_machine_with_task (GbDisplay *self,
+                                   GTask     *task)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!machine_is_running (self->machine))
+    g_set_error (&error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING,
+                 _("The machine is off. Start it to see its screen."));
+  else if (gb_machine_get_graphics_protocol (self->machine) == GB_GRAPHICS_PROTOCOL_NONE)
+    g_set_error (&error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
+                 _("This machine has no graphical display. Its serial console may still work."));
+
+  if (error != NULL)
     {
       gb_display_fail (self, error);
-      if (open_task != NULL)
-        g_task_return_error (open_task, g_steal_pointer (&error));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  gb_display_attach (self, source);
-  if (open_task != NULL)
-    g_task_return_boolean (open_task, TRUE);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTING, NULL);
+  g_object_set_data_full (G_OBJECT (task), "gb-cancellable",
+                          g_object_ref (self->cancellable), g_object_unref);
+  gb_machine_open_graphics_async (self->machine, self->cancellable, open_graphics_cb,
+                                  g_object_ref (task));
 }
 
 /* (Re)connects to the current target.  @open_task, if any, completes when
@@ -1360,20 +1237,12 @@ gb_display_start_with_task (GbDisplay *self,
       else
         gb_display_attach (self, source);
     }
-  else if (self->target == TARGET_DOMAIN)
+  else if (self->target == TARGET_MACHINE)
     {
-      g_autoptr(GTask) task = NULL;
+      g_autoptr(GTask) task = open_task ? g_object_ref (open_task)
+                                        : g_task_new (self, NULL, NULL, NULL);
 
-      g_clear_object (&self->cancellable);
-      self->cancellable = g_cancellable_new ();
-      gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTING, NULL);
-
-      task = g_task_new (self, self->cancellable, probe_domain_cb,
-                         open_task ? g_object_ref (open_task) : NULL);
-      g_task_set_source_tag (task, gb_display_start_with_task);
-      g_task_set_task_data (task, g_object_ref (self->domain), g_object_unref);
-      g_task_set_return_on_cancel (task, TRUE);
-      g_task_run_in_thread (task, probe_domain_thread);
+      gb_display_open_machine_with_task (self, task);
     }
 }
 
@@ -1414,40 +1283,40 @@ gb_display_open_uri (GbDisplay   *self,
 }
 
 /**
- * gb_display_open_domain_async:
+ * gb_display_open_machine_async:
  *
- * Connects to the first VNC or SPICE <graphics> of a libvirt domain, through
- * virDomainOpenGraphicsFD when libvirt allows it (else the address in the
- * XML).  The libvirt calls run in a worker thread.  Completes when the
- * connection has started, or with a GB_DISPLAY_ERROR when the machine is off
- * (it is then watched and shown once it runs) or has no graphics; either way
- * the reason is on screen and in "error".
+ * Shows @machine's screen: asks it for a connection
+ * (gb_machine_open_graphics_async(), once more per SPICE channel) and draws
+ * what its protocol sends.  Completes when the connection has started, or
+ * with a GB_DISPLAY_ERROR when the machine is off or has no screen; either
+ * way the reason is on screen and in "error".  The display does not watch
+ * the machine: open it again when it starts (GbConsoleView does).
  */
 void
-gb_display_open_domain_async (GbDisplay           *self,
-                              GVirDomain          *domain,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+gb_display_open_machine_async (GbDisplay           *self,
+                               GbMachine           *machine,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (GB_IS_DISPLAY (self));
-  g_return_if_fail (GVIR_IS_DOMAIN (domain));
+  g_return_if_fail (GB_IS_MACHINE (machine));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gb_display_open_domain_async);
+  g_task_set_source_tag (task, gb_display_open_machine_async);
 
   gb_display_close (self);
-  self->target = TARGET_DOMAIN;
-  self->domain = g_object_ref (domain);
+  self->target = TARGET_MACHINE;
+  self->machine = g_object_ref (machine);
   gb_display_start_with_task (self, task);
 }
 
 gboolean
-gb_display_open_domain_finish (GbDisplay     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
+gb_display_open_machine_finish (GbDisplay     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1456,10 +1325,10 @@ gb_display_open_domain_finish (GbDisplay     *self,
 
 /* The same, for callers that only watch "state" and "error". */
 void
-gb_display_open_domain (GbDisplay  *self,
-                        GVirDomain *domain)
+gb_display_open_machine (GbDisplay *self,
+                         GbMachine *machine)
 {
-  gb_display_open_domain_async (self, domain, NULL, NULL, NULL);
+  gb_display_open_machine_async (self, machine, NULL, NULL, NULL);
 }
 
 void
@@ -1485,7 +1354,7 @@ gb_display_close (GbDisplay *self)
   gb_display_drop_source (self);
   self->target = TARGET_NONE;
   g_clear_pointer (&self->uri, g_free);
-  g_clear_object (&self->domain);
+  g_clear_object (&self->machine);
   self->ever_connected = FALSE;
   self->reconnect_delay = RECONNECT_MIN_MS;
   gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, NULL);

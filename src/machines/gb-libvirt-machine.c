@@ -12,6 +12,7 @@
 #include <libvirt/virterror.h>
 #include <libvirt-glib/libvirt-glib.h>
 
+#include "gb-libvirt-console.h"
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-machine-private.h"
@@ -589,6 +590,13 @@ serial_data_free (gpointer data)
 }
 
 static void
+stream_abort_free (gpointer data)
+{
+  virStreamAbort (data);
+  virStreamFree (data);
+}
+
+static void
 open_serial_thread (GTask        *task,
                     gpointer      source_object,
                     gpointer      task_data,
@@ -597,10 +605,9 @@ open_serial_thread (GTask        *task,
   SerialData *sd = task_data;
   g_autoptr(GError) error = NULL;
   virStreamPtr stream;
-  GVirStream *gstream;
 
-  /* Non-blocking: GVirStream reads it from libvirt's event callbacks on the
-   * GLib main loop.  FORCE takes the console over from another viewer. */
+  /* Non-blocking: libvirt's event callbacks on the GLib main loop drive it.
+   * FORCE takes the console over from another viewer. */
   stream = virStreamNew (virDomainGetConnect (sd->dom), VIR_STREAM_NONBLOCK);
   if (stream == NULL ||
       virDomainOpenConsole (sd->dom, sd->device, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0)
@@ -613,10 +620,32 @@ open_serial_thread (GTask        *task,
       return;
     }
 
-  /* The GObject takes its own reference. */
-  gstream = g_object_new (GVIR_TYPE_STREAM, "handle", stream, NULL);
-  virStreamFree (stream);
-  g_task_return_pointer (task, gstream, g_object_unref);
+  g_task_return_pointer (task, stream, stream_abort_free);
+}
+
+/* Back on the main thread, where the stream's callbacks run. */
+static void
+open_serial_done (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  g_autoptr(GError) error = NULL;
+  virStreamPtr stream;
+  GIOStream *io;
+
+  stream = g_task_propagate_pointer (G_TASK (result), &error);
+  if (stream == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  io = _gb_libvirt_console_wrap (stream, &error);
+  if (io == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, io, g_object_unref);
 }
 
 static void
@@ -628,6 +657,7 @@ gb_libvirt_machine_open_serial_async (GbMachine           *machine,
 {
   GbLibvirtMachine *self = GB_LIBVIRT_MACHINE (machine);
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) thread_task = NULL;
   g_autoptr(GError) error = NULL;
   SerialData *sd;
   virDomainPtr dom;
@@ -648,8 +678,9 @@ gb_libvirt_machine_open_serial_async (GbMachine           *machine,
   sd = g_new0 (SerialData, 1);
   sd->dom = dom;
   sd->device = g_strdup (device);
-  g_task_set_task_data (task, sd, serial_data_free);
-  g_task_run_in_thread (task, open_serial_thread);
+  thread_task = g_task_new (self, NULL, open_serial_done, g_steal_pointer (&task));
+  g_task_set_task_data (thread_task, sd, serial_data_free);
+  g_task_run_in_thread (thread_task, open_serial_thread);
 }
 
 static void

@@ -1,14 +1,21 @@
-/* test-display-libvirt.c: GbDisplay opening libvirt domains
+/* test-display-libvirt.c: GbDisplay showing machines, through GbMachine
  *
  * libvirt's in-process test driver (test:///default) holds the domains; a
- * real QEMU (stopped, -S) serves VNC on a loopback port for the domain whose
- * <graphics> points at it.  The test driver cannot hand out a graphics socket
- * (virDomainOpenGraphicsFD), so this also covers the fallback to the address
- * in the domain XML.
+ * GbLibvirtProvider on it makes them GbMachines, and a second, raw
+ * connection to the same driver state defines, starts and stops them behind
+ * the provider's back.  A real QEMU (stopped, -S) serves VNC on a loopback
+ * port for the domain whose <graphics> points at it.  The test driver cannot
+ * hand out a graphics socket (virDomainOpenGraphicsFD), so this also covers
+ * GbLibvirtMachine's fallback to the address in the domain XML.
  *
- *   no-graphics  a running machine without <graphics>: a clear message
- *   off          a stopped machine: a clear message
- *   vnc          a machine whose <graphics> is QEMU's VNC server: connected
+ *   no-graphics    a running machine without <graphics>: a clear message
+ *   off            a stopped machine: a clear message
+ *   vnc            a machine whose <graphics> is QEMU's VNC server: connected
+ *   spice          the same with SPICE: every channel asks the machine for
+ *                  its own connection, and the screen arrives
+ *   not-supported  a machine whose kind cannot open a screen or a serial
+ *                  console (open_* fail with NOT_SUPPORTED): sentences in
+ *                  the console view, no dialog
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,8 +23,13 @@
 
 #include <adwaita.h>
 #include <string.h>
+#include <libvirt-gobject/libvirt-gobject.h>
 
+#include "gb-console-view.h"
 #include "gb-display-private.h"
+#include "gb-libvirt-provider.h"
+#include "gb-machine-private.h"
+#include "gb-provider.h"
 #include "gb-test-qemu.h"
 
 /* libvirt-glib 4.0 declares no autoptr cleanups. */
@@ -25,6 +37,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirDomain, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
 
 static GVirConnection *conn;
+static GbProvider *provider;
+
+/* A machine of a kind that has no console to hand out: GbMachine's
+ * defaults answer G_IO_ERROR_NOT_SUPPORTED. */
+#define GB_TYPE_TEST_MACHINE (gb_test_machine_get_type ())
+G_DECLARE_FINAL_TYPE (GbTestMachine, gb_test_machine, GB, TEST_MACHINE, GbMachine)
+
+struct _GbTestMachine
+{
+  GbMachine parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (GbTestMachine, gb_test_machine, GB_TYPE_MACHINE)
+
+static void
+gb_test_machine_class_init (GbTestMachineClass *klass)
+{
+}
+
+static void
+gb_test_machine_init (GbTestMachine *self)
+{
+}
 
 static gboolean
 is_settled (gpointer data)
@@ -40,7 +75,7 @@ opened_cb (GObject      *object,
            gpointer      data)
 {
   GError **error = data;
-  gboolean ok = gb_display_open_domain_finish (GB_DISPLAY (object), result, error);
+  gboolean ok = gb_display_open_machine_finish (GB_DISPLAY (object), result, error);
 
   g_assert_true (ok == (*error == NULL));
   g_object_set_data (object, "opened", GINT_TO_POINTER (1));
@@ -52,16 +87,67 @@ has_opened (gpointer data)
   return g_object_get_data (data, "opened") != NULL;
 }
 
-/* Opens the domain and waits for the outcome; FALSE with @error on failure. */
+/* Opens the machine's screen and waits for the outcome; FALSE with @error
+ * on failure. */
 static gboolean
-open_domain (GbDisplay   *display,
-             GVirDomain  *domain,
-             GError     **error)
+open_machine (GbDisplay  *display,
+              GbMachine  *machine,
+              GError    **error)
 {
   g_object_set_data (G_OBJECT (display), "opened", NULL);
-  gb_display_open_domain_async (display, domain, NULL, opened_cb, error);
+  gb_display_open_machine_async (display, machine, NULL, opened_cb, error);
   g_assert_true (gb_test_wait_until (has_opened, display, 20000));
   return *error == NULL;
+}
+
+static gboolean
+provider_has (gpointer data)
+{
+  return gb_provider_find_machine (provider, data) != NULL;
+}
+
+static GbMachine *
+find_machine (const char *name)
+{
+  g_assert_true (gb_test_wait_until (provider_has, (gpointer) name, 20000));
+  return gb_provider_find_machine (provider, name);
+}
+
+static gboolean
+machine_state_is (gpointer data)
+{
+  GbMachine *machine = data;
+
+  return (int) gb_machine_get_state (machine) ==
+         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (machine), "wanted"));
+}
+
+static void
+wait_for_state (GbMachine      *machine,
+                GbMachineState  state)
+{
+  g_object_set_data (G_OBJECT (machine), "wanted", GINT_TO_POINTER (state));
+  g_assert_true (gb_test_wait_until (machine_state_is, machine, 20000));
+}
+
+static gboolean
+has_vnc (gpointer data)
+{
+  return gb_machine_get_graphics_protocol (data) == GB_GRAPHICS_PROTOCOL_VNC;
+}
+
+static gboolean
+provider_connected (gpointer data)
+{
+  return g_object_get_data (data, "result") != NULL;
+}
+
+static void
+connected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  g_object_set_data_full (object, "result", g_object_ref (result), g_object_unref);
 }
 
 static GVirDomain *
@@ -82,12 +168,12 @@ define_and_start (const char *xml)
 static void
 test_no_graphics (void)
 {
-  g_autoptr(GVirDomain) domain = gvir_connection_find_domain_by_name (conn, "test");
+  GbMachine *machine = find_machine ("test");
   g_autoptr(GError) error = NULL;
   GbDisplay *display = GB_DISPLAY (g_object_ref_sink (gb_display_new ()));
 
-  g_assert_nonnull (domain);
-  g_assert_false (open_domain (display, domain, &error));
+  wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
+  g_assert_false (open_machine (display, machine, &error));
   g_assert_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
   g_assert_cmpstr (gb_display_get_error (display), ==, error->message);
@@ -100,13 +186,15 @@ static void
 test_off (void)
 {
   g_autoptr(GVirDomain) domain = gvir_connection_find_domain_by_name (conn, "test");
+  GbMachine *machine = find_machine ("test");
   g_autoptr(GError) error = NULL;
   GbDisplay *display = GB_DISPLAY (g_object_ref_sink (gb_display_new ()));
 
   g_assert_true (gvir_domain_stop (domain, 0, &error));
   g_assert_no_error (error);
+  wait_for_state (machine, GB_MACHINE_STATE_SHUTOFF);
 
-  g_assert_false (open_domain (display, domain, &error));
+  g_assert_false (open_machine (display, machine, &error));
   g_assert_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_DISCONNECTED);
   g_assert_cmpstr (gb_display_get_error (display), ==, error->message);
@@ -114,6 +202,7 @@ test_off (void)
 
   g_object_unref (display);
   g_assert_true (gvir_domain_start (domain, 0, NULL));
+  wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
 }
 
 static int
@@ -141,6 +230,7 @@ test_vnc (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *vnc = NULL;
   g_autofree char *xml = NULL;
+  GbMachine *machine;
   GtkWidget *window;
   GbDisplay *display;
   int n;
@@ -161,13 +251,16 @@ test_vnc (void)
                          "<graphics type='vnc' port='%d' autoport='no' listen='127.0.0.1'/>"
                          "</devices></domain>", 5900 + n);
   domain = define_and_start (xml);
+  machine = find_machine ("gb-vnc");
+  wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
+  g_assert_true (gb_test_wait_until (has_vnc, machine, 20000));
 
   window = gtk_window_new ();
   display = GB_DISPLAY (gb_display_new ());
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (display));
   gtk_window_present (GTK_WINDOW (window));
 
-  g_assert_true (open_domain (display, domain, &error));
+  g_assert_true (open_machine (display, machine, &error));
   g_assert_no_error (error);
   g_assert_true (gb_test_wait_until (is_settled, display, 20000));
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_CONNECTED);
@@ -175,6 +268,161 @@ test_vnc (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   gvir_domain_stop (domain, 0, NULL);
+}
+
+static gboolean
+has_spice (gpointer data)
+{
+  return gb_machine_get_graphics_protocol (data) == GB_GRAPHICS_PROTOCOL_SPICE;
+}
+
+static gboolean
+has_screen (gpointer data)
+{
+  return gb_display_get_state (data) == GB_DISPLAY_STATE_CONNECTED &&
+         gb_display_get_guest_width (data) > 0;
+}
+
+static void
+test_spice (void)
+{
+  g_autoptr(GbTestQemu) qemu = NULL;
+  g_autoptr(GVirDomain) domain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spice = NULL;
+  g_autofree char *xml = NULL;
+  GbMachine *machine;
+  GtkWidget *window;
+  GbDisplay *display;
+  int port;
+
+  if (g_find_program_in_path ("qemu-system-x86_64") == NULL)
+    {
+      g_test_skip ("qemu-system-x86_64 is not installed");
+      return;
+    }
+  port = free_vnc_display ();
+  g_assert_cmpint (port, >=, 0);
+  port += 5900;
+
+  spice = g_strdup_printf ("port=%d,addr=127.0.0.1,disable-ticketing=on", port);
+  qemu = gb_test_qemu_start ("libvirt-spice", NULL, (const char *[]) { "-spice", spice, NULL });
+
+  xml = g_strdup_printf ("<domain type='test'><name>gb-spice</name><memory>65536</memory>"
+                         "<os><type>hvm</type></os><devices>"
+                         "<graphics type='spice' port='%d' autoport='no' listen='127.0.0.1'/>"
+                         "</devices></domain>", port);
+  domain = define_and_start (xml);
+  machine = find_machine ("gb-spice");
+  wait_for_state (machine, GB_MACHINE_STATE_RUNNING);
+  g_assert_true (gb_test_wait_until (has_spice, machine, 20000));
+
+  window = gtk_window_new ();
+  display = GB_DISPLAY (gb_display_new ());
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (display));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The main channel comes from the first fd; the display channel, which
+   * brings the screen, from a second one. */
+  g_assert_true (open_machine (display, machine, &error));
+  g_assert_no_error (error);
+  g_assert_true (gb_test_wait_until (has_screen, display, 20000));
+  g_test_message ("SPICE screen %d×%d", gb_display_get_guest_width (display),
+                  gb_display_get_guest_height (display));
+
+  /* Let every channel finish linking before closing. */
+  gb_test_spin (1000);
+  gtk_window_destroy (GTK_WINDOW (window));
+  gvir_domain_stop (domain, 0, NULL);
+}
+
+static gboolean
+serial_says (gpointer data)
+{
+  GtkWidget *console = data;
+  const char *wanted = g_object_get_data (G_OBJECT (console), "wanted");
+
+  for (GtkWidget *w = gtk_widget_get_first_child (console); w != NULL; )
+    {
+      if (GTK_IS_LABEL (w) && gtk_widget_get_visible (w) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (w)), wanted) == 0)
+        return TRUE;
+      /* Depth first. */
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != console && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == console ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+display_says_why (gpointer data)
+{
+  return gb_display_get_state (data) == GB_DISPLAY_STATE_ERROR;
+}
+
+static void
+test_not_supported (void)
+{
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GbMachineConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  GbSerialConsole *serial;
+  GbConsoleView *view;
+  GbDisplay *display;
+  GtkWidget *window;
+
+  /* It has a screen, as far as its config says, and it runs. */
+  config = gb_machine_config_new_from_xml ("<domain type='test'><name>elsewhere</name>"
+                                           "<memory>65536</memory><os><type>hvm</type></os>"
+                                           "<devices><graphics type='vnc' port='-1'/></devices>"
+                                           "</domain>", &error);
+  g_assert_no_error (error);
+  machine = g_object_new (GB_TYPE_TEST_MACHINE, "name", "elsewhere", NULL);
+  _gb_machine_set_config (machine, config);
+  _gb_machine_set_state (machine, GB_MACHINE_STATE_RUNNING);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  view = GB_CONSOLE_VIEW (gb_console_view_new ());
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  display = gb_console_view_get_display (view);
+  serial = gb_console_view_get_serial_console (view);
+
+  gb_console_view_set_machine (view, machine);
+  g_assert_true (gb_console_view_get_machine (view) == machine);
+
+  /* The screen says why in a sentence, and the view turns to the serial
+   * tab, which says why too; no window but ours opens. */
+  g_assert_true (gb_test_wait_until (display_says_why, display, 20000));
+  g_test_message ("screen: %s", gb_display_get_error (display));
+  g_assert_cmpstr (gb_display_get_error (display), ==,
+                   ("Glassbox cannot show this machine’s screen. Its serial console may still work."));
+  g_object_set_data (G_OBJECT (serial), "wanted",
+                     (gpointer) ("Glassbox cannot open a serial console for this machine."));
+  g_assert_true (gb_test_wait_until (serial_says, serial, 20000));
+  g_assert_cmpstr (gb_console_view_get_page (view), ==, "serial");
+  g_assert_false (gb_serial_console_get_connected (serial));
+  g_assert_null (_gb_display_get_password_dialog (display));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
+
+  /* Stopped: both say it is off; started: asked again. */
+  _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
+  g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_DISCONNECTED);
+  g_object_set_data (G_OBJECT (serial), "wanted",
+                     (gpointer) ("The machine is off. Start it to use its serial console."));
+  g_assert_true (serial_says (serial));
+  _gb_machine_set_state (machine, GB_MACHINE_STATE_RUNNING);
+  g_assert_true (gb_test_wait_until (display_says_why, display, 20000));
+
+  gb_console_view_set_machine (view, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 int
@@ -192,9 +440,17 @@ main (int   argc,
       !gvir_connection_fetch_domains (conn, NULL, &error))
     g_error ("test:///default: %s", error->message);
 
+  provider = gb_libvirt_provider_new ("test:///default");
+  gb_provider_connect_async (provider, NULL, connected_cb, NULL);
+  g_assert_true (gb_test_wait_until (provider_connected, provider, 30000));
+  if (!gb_provider_connect_finish (provider, g_object_get_data (G_OBJECT (provider), "result"), &error))
+    g_error ("provider: %s", error->message);
+
   g_test_add_func ("/display/libvirt/no-graphics", test_no_graphics);
   g_test_add_func ("/display/libvirt/off", test_off);
   g_test_add_func ("/display/libvirt/vnc", test_vnc);
+  g_test_add_func ("/display/libvirt/spice", test_spice);
+  g_test_add_func ("/display/libvirt/not-supported", test_not_supported);
 
   return g_test_run ();
 }
