@@ -19,7 +19,9 @@
 
 #include <string.h>
 
-#include "gb-console-view.h"
+#include <adwaita.h>
+
+#include "gb-console-view-private.h"
 
 #define REVEAL_EDGE_PX 4
 #define REVEAL_HIDE_MS 2000
@@ -36,6 +38,8 @@ struct _GbConsoleView
   GtkWidget  *scroller;
   GbDisplay  *display;
   GbSerialConsole *serial;
+
+  GtkWidget  *password_dialog;
 
   GbMachine  *machine;
   GCancellable *serial_cancellable;
@@ -94,6 +98,68 @@ on_display_notify (GbDisplay     *display,
 {
   update_status (self);
 }
+
+/* Password ---------------------------------------------------------------- */
+
+static void
+on_password_response (AdwMessageDialog *dialog,
+                      const char       *response,
+                      GbConsoleView    *self)
+{
+  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
+
+  /* The dialog closes itself after this. */
+  self->password_dialog = NULL;
+  gb_display_answer_password (self->display,
+                              g_strcmp0 (response, "connect") == 0
+                              ? gtk_editable_get_text (GTK_EDITABLE (entry)) : NULL);
+}
+
+static void
+gb_console_view_close_password_dialog (GbConsoleView *self)
+{
+  GtkWidget *dialog = g_steal_pointer (&self->password_dialog);
+
+  if (dialog == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (dialog, self);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* The display asks, or no longer needs to (closed, reopened). */
+static void
+on_display_needs_password (GbDisplay     *display,
+                           GParamSpec    *pspec,
+                           GbConsoleView *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GtkRoot *root;
+
+  if (!gb_display_get_needs_password (display))
+    {
+      gb_console_view_close_password_dialog (self);
+      return;
+    }
+  if (self->password_dialog != NULL)
+    return;
+
+  builder = gtk_builder_new_from_resource ("/org/glassbox/Glassbox/display/gb-password-dialog.ui");
+  self->password_dialog = GTK_WIDGET (gtk_builder_get_object (builder, "dialog"));
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (self->password_dialog), GTK_WINDOW (root));
+  gtk_window_set_modal (GTK_WINDOW (self->password_dialog), TRUE);
+  g_signal_connect (self->password_dialog, "response", G_CALLBACK (on_password_response), self);
+  gtk_window_present (GTK_WINDOW (self->password_dialog));
+}
+
+GtkWidget *
+_gb_console_view_get_password_dialog (GbConsoleView *self)
+{
+  return self->password_dialog;
+}
+
+/* Fullscreen --------------------------------------------------------------- */
 
 static gboolean
 hide_revealer_cb (gpointer data)
@@ -423,6 +489,7 @@ gb_console_view_dispose (GObject *object)
   GbConsoleView *self = GB_CONSOLE_VIEW (object);
 
   g_clear_handle_id (&self->hide_source, g_source_remove);
+  gb_console_view_close_password_dialog (self);
   gb_console_view_drop_machine (self);
   if (self->display != NULL)
     g_signal_handlers_disconnect_by_data (self->display, self);
@@ -560,6 +627,7 @@ gb_console_view_init (GbConsoleView *self)
   g_signal_connect (self->display, "notify::guest-width", G_CALLBACK (on_display_notify), self);
   g_signal_connect (self->display, "notify::guest-height", G_CALLBACK (on_display_notify), self);
   g_signal_connect (self->display, "notify::scale-mode", G_CALLBACK (on_display_scale_mode), self);
+  g_signal_connect (self->display, "notify::needs-password", G_CALLBACK (on_display_needs_password), self);
   update_status (self);
 
   /* In the capture phase, so these win over the guest getting the keys. */

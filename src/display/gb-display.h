@@ -67,6 +67,9 @@ void                gb_display_set_reconnect      (GbDisplay          *self,
                                                    gboolean            reconnect);
 void                gb_display_set_password       (GbDisplay          *self,
                                                    const char         *password);
+gboolean            gb_display_get_needs_password (GbDisplay          *self);
+void                gb_display_answer_password    (GbDisplay          *self,
+                                                   const char         *password);
 
 int                 gb_display_get_guest_width    (GbDisplay          *self);
 int                 gb_display_get_guest_height   (GbDisplay          *self);

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
-#include "gb-console-view.h"
+#include "gb-console-view-private.h"
 #include "gb-display-private.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine-private.h"
@@ -409,7 +409,7 @@ test_not_supported (void)
   g_assert_true (gb_test_wait_until (serial_says, serial, 20000));
   g_assert_cmpstr (gb_console_view_get_page (view), ==, "serial");
   g_assert_false (gb_serial_console_get_connected (serial));
-  g_assert_null (_gb_display_get_password_dialog (display));
+  g_assert_null (_gb_console_view_get_password_dialog (view));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
 
   /* Stopped: both say it is off; started: asked again. */
