@@ -13,6 +13,7 @@
 #include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
+#include "gb-networks-window.h"
 #include "gb-preferences-window.h"
 #include "gb-window.h"
 
@@ -839,6 +840,24 @@ reconnect_action (GSimpleAction *action,
     gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 }
 
+/* app.networks(uri): the connection's Virtual Networks window. */
+static void
+networks_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+  GbNetworksWindow *window;
+
+  if (!GB_IS_LIBVIRT_PROVIDER (provider))
+    return;
+  /* Not the application's window: its Ctrl+N adds a network, where the
+   * application's accelerator would open the machine wizard. */
+  window = gb_networks_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -848,6 +867,7 @@ static const GActionEntry app_actions[] = {
   { "new-disk", new_disk_action },
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
+  { "networks", networks_action, "s" },
 };
 
 static void

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-libvirt-provider.h"
 #include "gb-provider-row.h"
 
 struct _GbProviderRow
@@ -102,6 +103,12 @@ update (GbProviderRow *self)
     {
       g_autoptr(GMenuItem) item = g_menu_item_new (_("_Reconnect"), NULL);
       g_menu_item_set_action_and_target (item, "app.reconnect", "s", gb_provider_get_uri (provider));
+      g_menu_append_item (menu, item);
+    }
+  if (state == GB_PROVIDER_STATE_CONNECTED && GB_IS_LIBVIRT_PROVIDER (provider))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("Virtual _Networks"), NULL);
+      g_menu_item_set_action_and_target (item, "app.networks", "s", gb_provider_get_uri (provider));
       g_menu_append_item (menu, item);
     }
   {
