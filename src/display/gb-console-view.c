@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <vte/vte.h>
 
 #include "gb-console-view-private.h"
 
@@ -44,6 +45,11 @@ struct _GbConsoleView
   GbMachine  *machine;
   GCancellable *serial_cancellable;
   gboolean    opened_running;
+  /* The text console shown, when the machine has several; NULL: the first. */
+  char       *serial_device;
+  GtkWidget  *console_chooser;
+  GStrv       chooser_devices;
+  gboolean    updating_chooser;
 
   gboolean    fullscreen;
   guint       hide_source;
@@ -321,25 +327,21 @@ open_serial_cb (GObject      *object,
     gb_serial_console_set_status (self->serial, error->message);
 }
 
-/* (Re)opens both consoles for the machine's current state. */
+/* (Re)opens the text console for the machine's current state. */
 static void
-gb_console_view_open_machine (GbConsoleView *self)
+gb_console_view_open_serial (GbConsoleView *self)
 {
-  gboolean running = machine_is_running (self->machine);
-
-  self->opened_running = running;
-
   if (self->serial_cancellable != NULL)
     {
       g_cancellable_cancel (self->serial_cancellable);
       g_clear_object (&self->serial_cancellable);
     }
   gb_serial_console_close (self->serial);
-  if (running)
+  if (machine_is_running (self->machine))
     {
       self->serial_cancellable = g_cancellable_new ();
       gb_serial_console_set_status (self->serial, _("Connecting…"));
-      gb_machine_open_serial_async (self->machine, NULL, self->serial_cancellable,
+      gb_machine_open_serial_async (self->machine, self->serial_device, self->serial_cancellable,
                                     open_serial_cb, g_object_ref (self));
     }
   else
@@ -347,6 +349,16 @@ gb_console_view_open_machine (GbConsoleView *self)
       gb_serial_console_set_status (self->serial,
                                     _("The machine is off. Start it to use its serial console."));
     }
+}
+
+/* (Re)opens both consoles for the machine's current state. */
+static void
+gb_console_view_open_machine (GbConsoleView *self)
+{
+  gboolean running = machine_is_running (self->machine);
+
+  self->opened_running = running;
+  gb_console_view_open_serial (self);
 
   /* No screen: the serial console is what there is. */
   if (running && gb_machine_get_graphics_protocol (self->machine) == GB_GRAPHICS_PROTOCOL_NONE)
@@ -356,6 +368,106 @@ gb_console_view_open_machine (GbConsoleView *self)
   gb_display_open_machine_async (self->display, self->machine, NULL,
                                  open_display_cb, g_object_ref (self));
 }
+
+/* Console chooser ---------------------------------------------------------- */
+
+static char *
+console_label (const GbConfigConsole *console)
+{
+  if (g_strcmp0 (console->type, "virtio") == 0)
+    /* Translators: a text console on a virtio-serial port, e.g. "Virtio Console 1" */
+    return g_strdup_printf (_("Virtio Console %d"), console->port);
+  /* Translators: a serial port, counted from 0 as the guest does: "Serial Port 0" is ttyS0 */
+  return g_strdup_printf (_("Serial Port %d"), console->port);
+}
+
+static void
+update_console_chooser_visible (GbConsoleView *self)
+{
+  gtk_widget_set_visible (self->console_chooser,
+                          self->chooser_devices != NULL &&
+                          g_strv_length (self->chooser_devices) > 1 &&
+                          g_strcmp0 (gb_console_view_get_page (self), "serial") == 0);
+}
+
+/* Offers the machine's text consoles when it has more than one. */
+static void
+update_console_chooser (GbConsoleView *self)
+{
+  GbMachineConfig *config = self->machine ? gb_machine_get_config (self->machine) : NULL;
+  GPtrArray *consoles = config ? gb_machine_config_get_consoles (config) : NULL;
+  g_autoptr(GStrvBuilder) devices = g_strv_builder_new ();
+  g_autoptr(GtkStringList) labels = gtk_string_list_new (NULL);
+  g_auto(GStrv) list = NULL;
+  guint selected = 0;
+
+  for (guint i = 0; consoles != NULL && i < consoles->len; i++)
+    {
+      const GbConfigConsole *console = g_ptr_array_index (consoles, i);
+      g_autofree char *label = console_label (console);
+
+      g_strv_builder_add (devices, console->device);
+      gtk_string_list_append (labels, label);
+      if (g_strcmp0 (console->device, self->serial_device) == 0)
+        selected = i;
+    }
+  list = g_strv_builder_end (devices);
+
+  if (self->chooser_devices == NULL || !g_strv_equal ((const char * const *) list,
+                                                      (const char * const *) self->chooser_devices))
+    {
+      self->updating_chooser = TRUE;
+      gtk_drop_down_set_model (GTK_DROP_DOWN (self->console_chooser), G_LIST_MODEL (labels));
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (self->console_chooser), selected);
+      self->updating_chooser = FALSE;
+      g_strfreev (self->chooser_devices);
+      self->chooser_devices = g_steal_pointer (&list);
+      /* A console that is gone: back to the first. */
+      if (self->serial_device != NULL && !g_strv_contains ((const char * const *) self->chooser_devices,
+                                                           self->serial_device))
+        g_clear_pointer (&self->serial_device, g_free);
+    }
+  update_console_chooser_visible (self);
+}
+
+static void
+on_console_chosen (GtkDropDown   *chooser,
+                   GParamSpec    *pspec,
+                   GbConsoleView *self)
+{
+  guint selected = gtk_drop_down_get_selected (chooser);
+
+  if (self->updating_chooser || self->machine == NULL || self->chooser_devices == NULL ||
+      selected >= g_strv_length (self->chooser_devices))
+    return;
+  if (g_strcmp0 (self->chooser_devices[selected], self->serial_device) == 0 ||
+      (self->serial_device == NULL && selected == 0))
+    return;
+
+  g_free (self->serial_device);
+  self->serial_device = g_strdup (self->chooser_devices[selected]);
+  /* Another console: what the last one said is not its. */
+  vte_terminal_reset (VTE_TERMINAL (gb_serial_console_get_terminal (self->serial)), TRUE, TRUE);
+  gb_console_view_open_serial (self);
+}
+
+static void
+on_machine_config (GbMachine     *machine,
+                   GParamSpec    *pspec,
+                   GbConsoleView *self)
+{
+  update_console_chooser (self);
+}
+
+static void
+on_page_changed (GtkStack      *stack,
+                 GParamSpec    *pspec,
+                 GbConsoleView *self)
+{
+  update_console_chooser_visible (self);
+}
+
+/* Machine ------------------------------------------------------------------ */
 
 static void
 on_machine_state (GbMachine     *machine,
@@ -381,6 +493,7 @@ gb_console_view_drop_machine (GbConsoleView *self)
       g_signal_handlers_disconnect_by_data (self->machine, self);
       g_clear_object (&self->machine);
     }
+  g_clear_pointer (&self->serial_device, g_free);
 }
 
 GbMachine *
@@ -422,8 +535,10 @@ gb_console_view_set_machine (GbConsoleView *self,
     {
       self->machine = g_object_ref (machine);
       g_signal_connect (machine, "notify::state", G_CALLBACK (on_machine_state), self);
+      g_signal_connect (machine, "notify::config", G_CALLBACK (on_machine_config), self);
       gb_console_view_open_machine (self);
     }
+  update_console_chooser (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
 }
@@ -493,6 +608,11 @@ gb_console_view_dispose (GObject *object)
   gb_console_view_drop_machine (self);
   if (self->display != NULL)
     g_signal_handlers_disconnect_by_data (self->display, self);
+  if (self->stack != NULL)
+    g_signal_handlers_disconnect_by_data (self->stack, self);
+  if (self->console_chooser != NULL)
+    g_signal_handlers_disconnect_by_data (self->console_chooser, self);
+  g_clear_pointer (&self->chooser_devices, g_strfreev);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_CONSOLE_VIEW);
 
   G_OBJECT_CLASS (gb_console_view_parent_class)->dispose (object);
@@ -595,6 +715,7 @@ gb_console_view_class_init (GbConsoleViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbConsoleView, scroller);
   gtk_widget_class_bind_template_child (widget_class, GbConsoleView, display);
   gtk_widget_class_bind_template_child (widget_class, GbConsoleView, serial);
+  gtk_widget_class_bind_template_child (widget_class, GbConsoleView, console_chooser);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "gb-console-view");
@@ -628,6 +749,8 @@ gb_console_view_init (GbConsoleView *self)
   g_signal_connect (self->display, "notify::guest-height", G_CALLBACK (on_display_notify), self);
   g_signal_connect (self->display, "notify::scale-mode", G_CALLBACK (on_display_scale_mode), self);
   g_signal_connect (self->display, "notify::needs-password", G_CALLBACK (on_display_needs_password), self);
+  g_signal_connect (self->stack, "notify::visible-child-name", G_CALLBACK (on_page_changed), self);
+  g_signal_connect (self->console_chooser, "notify::selected", G_CALLBACK (on_console_chosen), self);
   update_status (self);
 
   /* In the capture phase, so these win over the guest getting the keys. */

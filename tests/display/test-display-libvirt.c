@@ -16,6 +16,8 @@
  *   not-supported  a machine whose kind cannot open a screen or a serial
  *                  console (open_* fail with NOT_SUPPORTED): sentences in
  *                  the console view, no dialog
+ *   chooser        a machine with three text consoles: the console view
+ *                  offers them, and the chosen one is opened and shown
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,6 +25,9 @@
 
 #include <adwaita.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vte/vte.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-console-view-private.h"
@@ -39,26 +44,71 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
 static GVirConnection *conn;
 static GbProvider *provider;
 
-/* A machine of a kind that has no console to hand out: GbMachine's
- * defaults answer G_IO_ERROR_NOT_SUPPORTED. */
+/* A machine of a kind that has no screen to hand out: GbMachine's default
+ * answers G_IO_ERROR_NOT_SUPPORTED.  With "serial" set, its text consoles
+ * are socketpairs whose far end greets with the device asked for. */
 #define GB_TYPE_TEST_MACHINE (gb_test_machine_get_type ())
 G_DECLARE_FINAL_TYPE (GbTestMachine, gb_test_machine, GB, TEST_MACHINE, GbMachine)
 
 struct _GbTestMachine
 {
-  GbMachine parent_instance;
+  GbMachine  parent_instance;
+  gboolean   serial;
+  GPtrArray *peers;     /* far ends, as GSockets */
 };
 
 G_DEFINE_FINAL_TYPE (GbTestMachine, gb_test_machine, GB_TYPE_MACHINE)
 
 static void
+gb_test_machine_open_serial_async (GbMachine           *machine,
+                                   const char          *device,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GbTestMachine *self = GB_TEST_MACHINE (machine);
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSocket) ours = NULL;
+  g_autoptr(GSocket) theirs = NULL;
+  g_autofree char *greeting = NULL;
+  int fds[2];
+
+  if (!self->serial)
+    {
+      GB_MACHINE_CLASS (gb_test_machine_parent_class)->open_serial_async (machine, device, cancellable,
+                                                                         callback, user_data);
+      return;
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  ours = g_socket_new_from_fd (fds[0], NULL);
+  theirs = g_socket_new_from_fd (fds[1], NULL);
+  greeting = g_strdup_printf ("This is %s\r\n", device ? device : "the first console");
+  g_assert_cmpint (g_socket_send (theirs, greeting, strlen (greeting), NULL, NULL), ==, strlen (greeting));
+  g_ptr_array_add (self->peers, g_steal_pointer (&theirs));
+  g_task_return_pointer (task, g_socket_connection_factory_create_connection (ours), g_object_unref);
+}
+
+static void
+gb_test_machine_finalize (GObject *object)
+{
+  g_ptr_array_unref (GB_TEST_MACHINE (object)->peers);
+
+  G_OBJECT_CLASS (gb_test_machine_parent_class)->finalize (object);
+}
+
+static void
 gb_test_machine_class_init (GbTestMachineClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = gb_test_machine_finalize;
+  GB_MACHINE_CLASS (klass)->open_serial_async = gb_test_machine_open_serial_async;
 }
 
 static void
 gb_test_machine_init (GbTestMachine *self)
 {
+  self->peers = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static gboolean
@@ -360,6 +410,107 @@ serial_says (gpointer data)
   return FALSE;
 }
 
+static GtkWidget *
+find_chooser (GbConsoleView *view)
+{
+  GtkWidget *w = GTK_WIDGET (view);
+
+  /* Depth first, for the one GtkDropDown. */
+  while (w != NULL)
+    {
+      if (GTK_IS_DROP_DOWN (w))
+        return w;
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != GTK_WIDGET (view) && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == GTK_WIDGET (view) ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+terminal_shows (gpointer data)
+{
+  GtkWidget *terminal = data;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_autofree char *text = vte_terminal_get_text (VTE_TERMINAL (terminal), NULL, NULL, NULL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  return text != NULL && strstr (text, g_object_get_data (G_OBJECT (terminal), "wanted")) != NULL;
+}
+
+static void
+test_chooser (void)
+{
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GbMachineConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *png = NULL;
+  GListModel *labels;
+  GtkWidget *terminal;
+  GtkWidget *chooser;
+  GbConsoleView *view;
+  GtkWidget *window;
+
+  /* A running machine's XML: aliases name the consoles; the first
+   * <console> is serial0 again. */
+  config = gb_machine_config_new_from_xml ("<domain type='test'><name>three</name>"
+                                           "<memory>65536</memory><os><type>hvm</type></os><devices>"
+                                           "<serial type='pty'><target port='0'/><alias name='serial0'/></serial>"
+                                           "<serial type='pty'><target port='1'/><alias name='serial1'/></serial>"
+                                           "<console type='pty'><target type='serial' port='0'/><alias name='serial0'/></console>"
+                                           "<console type='pty'><target type='virtio' port='1'/><alias name='console1'/></console>"
+                                           "</devices></domain>", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (gb_machine_config_get_consoles (config)->len, ==, 3);
+  machine = g_object_new (GB_TYPE_TEST_MACHINE, "name", "three", NULL);
+  GB_TEST_MACHINE (machine)->serial = TRUE;
+  _gb_machine_set_config (machine, config);
+  _gb_machine_set_state (machine, GB_MACHINE_STATE_RUNNING);
+
+  window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  view = GB_CONSOLE_VIEW (gb_console_view_new ());
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  terminal = gb_serial_console_get_terminal (gb_console_view_get_serial_console (view));
+  chooser = find_chooser (view);
+
+  /* No screen: the serial tab, with the three consoles offered and the
+   * first one open. */
+  gb_console_view_set_machine (view, machine);
+  g_assert_cmpstr (gb_console_view_get_page (view), ==, "serial");
+  g_assert_true (gtk_widget_get_visible (chooser));
+  labels = gtk_drop_down_get_model (GTK_DROP_DOWN (chooser));
+  g_assert_cmpuint (g_list_model_get_n_items (labels), ==, 3);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (labels), 0), ==, "Serial Port 0");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (labels), 1), ==, "Serial Port 1");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (labels), 2), ==, "Virtio Console 1");
+  g_object_set_data (G_OBJECT (terminal), "wanted", (gpointer) "This is the first console");
+  g_assert_true (gb_test_wait_until (terminal_shows, terminal, 20000));
+
+  /* Another one chosen: that one is opened. */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (chooser), 2);
+  g_object_set_data (G_OBJECT (terminal), "wanted", (gpointer) "This is console1");
+  g_assert_true (gb_test_wait_until (terminal_shows, terminal, 20000));
+  g_assert_true (gb_serial_console_get_connected (gb_console_view_get_serial_console (view)));
+  g_object_set_data (G_OBJECT (terminal), "wanted", (gpointer) "This is the first console");
+  g_assert_false (terminal_shows (terminal));
+  png = gb_test_save_window_png (window, "console-chooser");
+  g_test_message ("window: %s", png);
+
+  /* The screen tab has no use for it. */
+  gb_console_view_set_page (view, "screen");
+  g_assert_false (gtk_widget_get_visible (chooser));
+
+  gb_console_view_set_machine (view, NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 display_says_why (gpointer data)
 {
@@ -410,6 +561,7 @@ test_not_supported (void)
   g_assert_cmpstr (gb_console_view_get_page (view), ==, "serial");
   g_assert_false (gb_serial_console_get_connected (serial));
   g_assert_null (_gb_console_view_get_password_dialog (view));
+  g_assert_false (gtk_widget_get_visible (find_chooser (view)));
   g_assert_cmpuint (g_list_model_get_n_items (gtk_window_get_toplevels ()), ==, 1);
 
   /* Stopped: both say it is off; started: asked again. */
@@ -451,6 +603,7 @@ main (int   argc,
   g_test_add_func ("/display/libvirt/vnc", test_vnc);
   g_test_add_func ("/display/libvirt/spice", test_spice);
   g_test_add_func ("/display/libvirt/not-supported", test_not_supported);
+  g_test_add_func ("/display/libvirt/chooser", test_chooser);
 
   return g_test_run ();
 }
