@@ -10,6 +10,7 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
@@ -253,7 +254,11 @@ gb_application_open_connection (GbApplication *self,
   if ((existing = gb_application_find_provider (self, uri)))
     return existing;
 
-  provider = gb_libvirt_provider_new (uri);
+  /* `--connect glassbox:///session`: this computer's own machines. */
+  if (g_str_equal (uri, GB_BUNDLED_PROVIDER_URI))
+    provider = gb_bundled_provider_new ();
+  else
+    provider = gb_libvirt_provider_new (uri);
   add_provider (self, provider);
   gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 
@@ -345,7 +350,7 @@ gb_application_remove_connection (GbApplication *self,
     {
       g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
 
-      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0)
+      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0 && !GB_IS_BUNDLED_PROVIDER (provider))
         {
           gb_provider_disconnect (provider);
           g_list_store_remove (self->providers, i);
@@ -405,6 +410,14 @@ open_startup_connections (GbApplication *self,
       gb_application_open_connection (self, connect_uri);
       return;
     }
+
+  /* "This computer (Glassbox)" comes first, always there, never
+   * remembered or removed: its machines are files in the user's data
+   * folder.  It cannot fail to start (a missing or unusable /dev/kvm is
+   * said on its row).  GLASSBOX_NO_BUNDLED_PROVIDER=1 leaves it out (the
+   * UI tests that count libvirt connections set it). */
+  if (g_strcmp0 (g_getenv ("GLASSBOX_NO_BUNDLED_PROVIDER"), "1") != 0)
+    gb_application_open_connection (self, GB_BUNDLED_PROVIDER_URI);
 
   uris = g_settings_get_strv (self->settings, "connections");
   for (guint i = 0; uris[i] != NULL; i++)
@@ -522,7 +535,7 @@ gb_application_command_line (GApplication            *app,
       gb_window_show_machine (window, provider, console_name, "console");
       /* Once that connection has listed its machines, say so if there is
        * no such machine (or the connection failed). */
-      if (provider != NULL)
+      if (provider != NULL && GB_IS_LIBVIRT_PROVIDER (provider))
         with_connection (self, provider, check_machine_exists, console_name);
     }
 

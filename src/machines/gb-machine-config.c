@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -504,6 +505,147 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
     }
 
   return g_steal_pointer (&self);
+}
+
+
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+vmm_string (JsonObject *object,
+             const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+vmm_int (JsonObject *object,
+         const char *key,
+         gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+/* One entry of "disks": an object, or a string in the --disk form
+ * "path=FILE[,format=…][,readonly=on][,serial=ID]" (docs/vmm.md). */
+static GbConfigDisk *
+parse_vmm_disk (JsonNode   *node,
+                guint       index,
+                const char *base_dir)
+{
+  g_autoptr(GbConfigDisk) disk = g_new0 (GbConfigDisk, 1);
+  g_autofree char *path = NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+
+      path = g_strdup (vmm_string (o, "path"));
+      disk->format = g_strdup (vmm_string (o, "format"));
+      JsonNode *ro = json_object_get_member (o, "readonly");
+
+      disk->read_only = ro != NULL && JSON_NODE_HOLDS_VALUE (ro) &&
+                        json_node_get_value_type (ro) == G_TYPE_BOOLEAN && json_node_get_boolean (ro);
+    }
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_auto(GStrv) parts = g_strsplit (json_node_get_string (node), ",", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          if (g_str_has_prefix (parts[i], "path="))
+            {
+              g_free (path);
+              path = g_strdup (parts[i] + 5);
+            }
+          else if (g_str_has_prefix (parts[i], "format="))
+            {
+              g_free (disk->format);
+              disk->format = g_strdup (parts[i] + 7);
+            }
+          else if (g_str_equal (parts[i], "readonly=on"))
+            disk->read_only = TRUE;
+        }
+    }
+
+  if (path == NULL)
+    return NULL;
+
+  /* glassbox-vmm runs in the machines folder: relative paths are from there. */
+  if (base_dir != NULL && !g_path_is_absolute (path))
+    disk->path = g_build_filename (base_dir, path, NULL);
+  else
+    disk->path = g_steal_pointer (&path);
+  disk->target = g_strdup_printf ("vd%c", 'a' + (int) MIN (index, 25));
+  disk->bus = g_strdup ("virtio");
+  disk->device = g_strdup ("disk");
+
+  return g_steal_pointer (&disk);
+}
+
+/**
+ * gb_machine_config_new_from_vmm_json:
+ * @object: a glassbox-vmm `--config` object plus "name", "uuid", "os-id"
+ *   (docs/vmm.md)
+ * @base_dir: (nullable): the folder relative disk paths are relative to
+ *
+ * Values glassbox-vmm would reject are not checked here: it says so itself
+ * when the machine starts.
+ *
+ * Returns: (transfer full): the description; "firmware" is "kernel" (the
+ *   VMM boots a kernel directly)
+ */
+GbMachineConfig *
+gb_machine_config_new_from_vmm_json (JsonObject *object,
+                                     const char *base_dir)
+{
+  GbMachineConfig *self;
+  JsonNode *disks;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  self = g_object_new (GB_TYPE_MACHINE_CONFIG, NULL);
+  self->name = g_strdup (vmm_string (object, "name"));
+  self->uuid = g_strdup (vmm_string (object, "uuid"));
+  self->os_id = g_strdup (vmm_string (object, "os-id"));
+  self->firmware = g_strdup ("kernel");
+  /* The VMM's defaults when a key is left out (hypervisor/vmm/options.c). */
+  self->n_vcpus = (guint) CLAMP (vmm_int (object, "cpus", 1), 0, G_MAXUINT);
+  self->memory = (guint64) CLAMP (vmm_int (object, "memory", 256), 0, G_MAXUINT32) << 20;
+
+  disks = json_object_get_member (object, "disks");
+  if (disks != NULL && JSON_NODE_HOLDS_ARRAY (disks))
+    {
+      JsonArray *array = json_node_get_array (disks);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          GbConfigDisk *disk = parse_vmm_disk (json_array_get_element (array, i), i, base_dir);
+
+          if (disk != NULL)
+            g_ptr_array_add (self->disks, disk);
+        }
+    }
+
+  /* "display": "vnc[,width=W,height=H]" gives the machine a screen, served
+   * on a UNIX socket beside its control socket. */
+  if (g_str_has_prefix (vmm_string (object, "display") ?: "", "vnc"))
+    {
+      GbConfigGraphics *graphics = g_new0 (GbConfigGraphics, 1);
+
+      graphics->type = g_strdup ("vnc");
+      graphics->port = 0;
+      g_ptr_array_add (self->graphics, graphics);
+    }
+
+  return self;
 }
 
 const char *

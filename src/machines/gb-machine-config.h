@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -70,6 +71,10 @@ G_DECLARE_FINAL_TYPE (GbMachineConfig, gb_machine_config, GB, MACHINE_CONFIG, GO
 /* Parses libvirt domain XML (libvirt-gconfig). */
 GbMachineConfig *gb_machine_config_new_from_xml    (const char       *domain_xml,
                                                     GError          **error);
+
+/* Reads a glassbox-vmm machine file's object (the bundled provider's). */
+GbMachineConfig *gb_machine_config_new_from_vmm_json (JsonObject *object,
+                                                      const char *base_dir);
 
 const char *gb_machine_config_get_name      (GbMachineConfig *self);
 const char *gb_machine_config_get_uuid      (GbMachineConfig *self);
