@@ -49,6 +49,20 @@ pump_free (Pump *pump)
   g_free (pump);
 }
 
+/* The stream is let go from an idle: pump_close() may run inside the
+ * stream's own event callback, and libvirt still uses the stream when that
+ * returns. */
+static gboolean
+stream_finish_idle (gpointer data)
+{
+  virStreamPtr stream = data;
+
+  virStreamAbort (stream);
+  virResetLastError ();
+  virStreamFree (stream);
+  return G_SOURCE_REMOVE;
+}
+
 /* Ends both sides.  The pump itself is freed by libvirt when the stream
  * callback is removed (its free callback), or here if there is none. */
 static void
@@ -72,9 +86,7 @@ pump_close (Pump *pump)
     virStreamEventRemoveCallback (stream);
   else
     pump_free (pump);
-  virStreamAbort (stream);
-  virResetLastError ();
-  virStreamFree (stream);
+  g_idle_add (stream_finish_idle, stream);
 }
 
 /* Writes what is pending; FALSE if the other side is gone. */
