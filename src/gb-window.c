@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "gb-console-view.h"
+#include "gb-inside-page.h"
+#include "gb-lab-window.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
 #include "gb-machine-list.h"
@@ -35,6 +37,7 @@ struct _GbWindow
   AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *view_stack;
   GbConsoleView        *console;
+  GbInsidePage         *inside;
 
   /* What the console view shows: this machine's domain, opened while the
    * machine was (not) running. Reopened when either changes. */
@@ -185,6 +188,7 @@ update_machine (GbWindow *self)
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.inside", machine != NULL);
   adw_view_switcher_title_set_view_switcher_enabled (self->content_title, machine != NULL);
   update_switcher_bar (self);
   update_console (self);
@@ -236,7 +240,8 @@ gb_window_set_page (GbWindow   *self,
                     const char *page)
 {
   g_return_if_fail (GB_IS_WINDOW (self));
-  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
+                    g_strcmp0 (page, "inside") == 0);
 
   adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
@@ -323,7 +328,8 @@ gb_window_show_machine (GbWindow   *self,
   g_return_if_fail (GB_IS_WINDOW (self));
   g_return_if_fail (!provider || GB_IS_PROVIDER (provider));
   g_return_if_fail (name_or_uuid != NULL);
-  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
+                    g_strcmp0 (page, "inside") == 0);
 
   g_set_object (&self->pending_provider, provider);
   g_free (self->pending_name);
@@ -371,6 +377,7 @@ on_selected_machine_changed (GbWindow      *self,
     }
 
   gb_machine_details_set_machine (self->details, machine);
+  gb_inside_page_set_machine (self->inside, machine);
   update_machine (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MACHINE]);
@@ -404,6 +411,28 @@ console_action (GtkWidget  *widget,
   gb_window_set_page (self, "console");
   /* On a narrow window the machine's page comes forward. */
   adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+inside_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  GbWindow *self = GB_WINDOW (widget);
+
+  if (self->machine == NULL)
+    return;
+
+  gb_window_set_page (self, "inside");
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+lab_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  gtk_window_present (gb_lab_window_new (GTK_WINDOW (widget)));
 }
 
 /* "application" is not a construct property: it is set after constructed(),
@@ -516,6 +545,7 @@ gb_window_class_init (GbWindowClass *klass)
   g_type_ensure (GB_TYPE_MACHINE_LIST);
   g_type_ensure (GB_TYPE_MACHINE_DETAILS);
   g_type_ensure (GB_TYPE_CONSOLE_VIEW);
+  g_type_ensure (GB_TYPE_INSIDE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
@@ -531,6 +561,7 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, console);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, inside);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_machine_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_console_fullscreen);
@@ -545,6 +576,11 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "machine.console", NULL, console_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "machine.console", NULL);
+  /* Ctrl+Shift+E ("exits"): GTK's inspector has Ctrl+Shift+D and I. */
+  gtk_widget_class_install_action (widget_class, "machine.inside", NULL, inside_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_E, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "machine.inside", NULL);
+  gtk_widget_class_install_action (widget_class, "lab.open", NULL, lab_action);
 }
 
 static void

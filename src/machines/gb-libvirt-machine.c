@@ -13,6 +13,7 @@
 #include <libvirt-glib/libvirt-glib.h>
 
 #include "gb-libvirt-console.h"
+#include "gb-libvirt-internals.h"
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-machine-private.h"
@@ -683,6 +684,77 @@ gb_libvirt_machine_open_serial_async (GbMachine           *machine,
   g_task_run_in_thread (thread_task, open_serial_thread);
 }
 
+/* The Inside view: libvirt's statistics for this one domain, mapped onto
+ * query-stats (gb-libvirt-internals.c).  Off the main thread: a remote
+ * connection may take its time. */
+static void
+internals_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  virDomainPtr doms[2] = { task_data, NULL };
+  virDomainStatsRecordPtr *records = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *type = NULL;
+  GError *error = NULL;
+  int n;
+
+  n = virDomainListGetStats (doms,
+                             VIR_DOMAIN_STATS_VM | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON |
+                             VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_INTERFACE,
+                             &records, 0);
+  if (n < 0)
+    {
+      gb_libvirt_set_error (&error, _("The machine's statistics could not be read"));
+      g_task_return_error (task, error);
+      return;
+    }
+  xml = virDomainGetXMLDesc (doms[0], 0);
+  type = gb_libvirt_internals_domain_type (xml);
+  if (n >= 1)
+    g_task_return_pointer (task, gb_libvirt_internals_to_json (records[0]->params, records[0]->nparams, type),
+                           (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_pointer (task, gb_libvirt_internals_to_json (NULL, 0, type), (GDestroyNotify) json_node_unref);
+  virDomainStatsRecordListFree (records);
+}
+
+static void
+internals_domain_free (gpointer dom)
+{
+  virDomainFree (dom);
+}
+
+static void
+gb_libvirt_machine_query_internals_async (GbMachine           *machine,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GbLibvirtMachine *self = GB_LIBVIRT_MACHINE (machine);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+  virDomainPtr dom;
+
+  g_task_set_source_tag (task, gb_libvirt_machine_query_internals_async);
+  if ((dom = ref_handle (self, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, dom, internals_domain_free);
+  g_task_run_in_thread (task, internals_thread);
+}
+
+static JsonNode *
+gb_libvirt_machine_query_internals_finish (GbMachine     *machine,
+                                           GAsyncResult  *result,
+                                           GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 gb_libvirt_machine_class_init (GbLibvirtMachineClass *klass)
 {
@@ -701,6 +773,8 @@ gb_libvirt_machine_class_init (GbLibvirtMachineClass *klass)
   machine_class->open_graphics_async = gb_libvirt_machine_open_graphics_async;
   machine_class->open_graphics_finish = gb_libvirt_machine_open_graphics_finish;
   machine_class->open_serial_async = gb_libvirt_machine_open_serial_async;
+  machine_class->query_internals_async = gb_libvirt_machine_query_internals_async;
+  machine_class->query_internals_finish = gb_libvirt_machine_query_internals_finish;
 }
 
 static void

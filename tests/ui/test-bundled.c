@@ -21,6 +21,8 @@
 #include "gb-bundled-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-machine-row.h"
+#include "gb-inside-page.h"
+#include "gb-stacked-graph.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -101,6 +103,12 @@ write_machines (void)
 static void new_machine (GbApplication *app,
                          GtkWindow     *window);
 
+static gboolean
+inside_sampled (gpointer data)
+{
+  return gb_inside_model_get_n_samples (gb_inside_page_get_model (data)) >= 3;
+}
+
 static void
 test_bundled (void)
 {
@@ -163,6 +171,23 @@ test_bundled (void)
 
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   gb_test_save_png (GTK_WIDGET (window), "bundled.png");
+
+  /* Its Inside page: the VMM's own counters, the guest halting between ticks. */
+  gb_window_select_machine (GB_WINDOW (window), machine);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "machine.inside", NULL));
+  {
+    GtkWidget *inside = gb_test_find_widget (GTK_WIDGET (window), GB_TYPE_INSIDE_PAGE, NULL, NULL);
+    GtkWidget *graph;
+
+    g_assert_nonnull (inside);
+    g_assert_true (gb_test_wait_until_ms (inside_sampled, inside, TIMEOUT_MS));
+    graph = gb_test_find_widget (inside, GB_TYPE_STACKED_GRAPH, NULL, NULL);
+    g_assert_nonnull (graph);
+    g_assert_cmpfloat (gb_stacked_graph_get_last_total (GB_STACKED_GRAPH (graph)), >, 0);
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+    gb_test_save_png (GTK_WIDGET (window), "bundled-inside.png");
+    gb_window_set_page (GB_WINDOW (window), "details");
+  }
 
   /* Force off, answering the question. */
   g_assert_true (gtk_widget_activate_action (search.row, "machine.force-off", NULL));
