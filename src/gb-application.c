@@ -12,6 +12,7 @@
 #include "gb-application.h"
 #include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
+#include "gb-creator-backend.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
@@ -545,8 +546,9 @@ gb_application_command_line (GApplication            *app,
   return 0;
 }
 
-/* The creator's target: the selected machine's connection, else the first
- * connected one, else the first one. */
+/* The creator's target: the selected machine's place, else the first
+ * connected libvirt connection, else the first place that is connected,
+ * else the first one.  The wizard offers the others too. */
 static GbProvider *
 target_provider (GbApplication *self)
 {
@@ -559,21 +561,23 @@ target_provider (GbApplication *self)
     {
       GbProvider *provider = gb_machine_get_provider (gb_window_get_selected_machine (window));
 
-      if (GB_IS_LIBVIRT_PROVIDER (provider))
+      if (gb_creator_backend_supports (provider))
         return provider;
     }
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GbProvider) provider = g_list_model_get_item (providers, i);
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(GbProvider) provider = g_list_model_get_item (providers, i);
 
-      if (!GB_IS_LIBVIRT_PROVIDER (provider))
-        continue;
-      if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED)
-        return provider;
-      if (first == NULL)
-        first = g_object_ref (provider);
-    }
+        if (!gb_creator_backend_supports (provider) ||
+            (pass == 0 && !GB_IS_LIBVIRT_PROVIDER (provider)))
+          continue;
+        if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED)
+          return provider;
+        if (first == NULL)
+          first = g_object_ref (provider);
+      }
 
   return first;  /* the store still holds it */
 }
@@ -638,8 +642,10 @@ with_connection (GbApplication      *self,
       return;
     }
 
-  connection = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
-  if (connection == NULL)
+  /* Glassbox's own machines need no connection. */
+  connection = GB_IS_LIBVIRT_PROVIDER (provider)
+               ? gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)) : NULL;
+  if (connection == NULL && GB_IS_LIBVIRT_PROVIDER (provider))
     {
       g_autofree char *title = g_strdup_printf (_("Not connected to %s"), gb_provider_get_uri (provider));
 
@@ -652,10 +658,11 @@ with_connection (GbApplication      *self,
 
 static void
 on_machine_created (GbMachineCreatorWindow *creator,
-                    GVirDomain             *domain,
+                    const char             *uuid,
                     gboolean                customize,
-                    GbProvider             *provider)
+                    gpointer                user_data)
 {
+  GbProvider *provider = gb_machine_creator_window_get_provider (creator);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (creator));
   GbWindow *window = GB_IS_APPLICATION (app) ? find_main_window (GB_APPLICATION (app)) : NULL;
 
@@ -665,7 +672,7 @@ on_machine_created (GbMachineCreatorWindow *creator,
   /* The machine shows up in the list once the connection reports it:
    * then it is selected, and its console (it is starting) or, to
    * customize it, its details are shown. */
-  gb_window_show_machine (window, provider, gvir_domain_get_uuid (domain),
+  gb_window_show_machine (window, provider, uuid,
                           customize ? "details" : "console");
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -677,11 +684,11 @@ open_machine_creator (GbApplication  *self,
                       const char     *unused)
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
-  GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, connection);
+  GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, G_LIST_MODEL (self->providers),
+                                                                   provider);
 
   gtk_window_set_application (GTK_WINDOW (creator), GTK_APPLICATION (self));
-  g_signal_connect_data (creator, "machine-created", G_CALLBACK (on_machine_created),
-                         g_object_ref (provider), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_signal_connect (creator, "machine-created", G_CALLBACK (on_machine_created), NULL);
   gtk_window_present (GTK_WINDOW (creator));
 }
 
@@ -692,7 +699,7 @@ open_new_disk_dialog (GbApplication  *self,
                       const char     *unused)
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
-  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, connection);
+  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, provider);
 
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (dialog));

@@ -8,7 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "gb-console-view.h"
-#include "gb-libvirt-machine.h"
+#include "gb-inside-page.h"
+#include "gb-lab-window.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
 #include "gb-machine-list.h"
@@ -36,12 +37,11 @@ struct _GbWindow
   AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *view_stack;
   GbConsoleView        *console;
+  GbInsidePage         *inside;
 
   /* What the console view shows: this machine's domain, opened while the
    * machine was (not) running. Reopened when either changes. */
   GbMachine            *console_machine;
-  GVirDomain           *console_domain;
-  gboolean              console_running;
 
   /* Every machine of every connection, to find one asked for by name
    * (command line, a machine just created) once its connection lists it. */
@@ -129,20 +129,6 @@ gb_window_show_error (GbWindow   *self,
 }
 
 static gboolean
-machine_is_running (GbMachine *machine)
-{
-  switch (gb_machine_get_state (machine))
-    {
-    case GB_MACHINE_STATE_RUNNING:
-    case GB_MACHINE_STATE_PAUSED:
-    case GB_MACHINE_STATE_SHUTTING_DOWN:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
 console_page_shown (GbWindow *self)
 {
   return self->machine != NULL &&
@@ -154,20 +140,16 @@ close_console (GbWindow *self)
 {
   gb_console_view_close (self->console);
   g_clear_object (&self->console_machine);
-  g_clear_object (&self->console_domain);
-  self->console_running = FALSE;
 }
 
 /* The console follows the selected machine while its page is shown (and
  * afterwards, until another machine is chosen): it is opened when the page
- * is first shown, and opened again when the machine starts or stops, so an
- * off machine says so and a started one shows its screen. */
+ * is first shown; the console view itself follows the machine's state, so
+ * an off machine says so and a started one shows its screen. */
 static void
 update_console (GbWindow *self)
 {
   GbMachine *machine = self->machine;
-  GVirDomain *domain = NULL;
-  gboolean running;
 
   if (machine == NULL || (machine != self->console_machine && !console_page_shown (self)))
     {
@@ -176,23 +158,13 @@ update_console (GbWindow *self)
       return;
     }
 
-  if (GB_IS_LIBVIRT_MACHINE (machine))
-    domain = gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine));
-  running = machine_is_running (machine);
-
-  if (machine == self->console_machine && domain == self->console_domain &&
-      running == self->console_running)
+  if (machine == self->console_machine)
     return;
 
-  close_console (self);
   self->console_machine = g_object_ref (machine);
-  self->console_domain = domain ? g_object_ref (domain) : NULL;
-  self->console_running = running;
-
   /* Opened in the background; a machine that is off or has no screen is
    * not an error here: the console view says so itself, on screen. */
-  if (domain != NULL)
-    gb_console_view_open_domain (self->console, domain);
+  gb_console_view_set_machine (self->console, machine);
 }
 
 /* On a narrow window the Details | Console switcher moves from the header
@@ -216,6 +188,7 @@ update_machine (GbWindow *self)
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.inside", machine != NULL);
   adw_view_switcher_title_set_view_switcher_enabled (self->content_title, machine != NULL);
   update_switcher_bar (self);
   update_console (self);
@@ -267,7 +240,8 @@ gb_window_set_page (GbWindow   *self,
                     const char *page)
 {
   g_return_if_fail (GB_IS_WINDOW (self));
-  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
+                    g_strcmp0 (page, "inside") == 0);
 
   adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
@@ -354,7 +328,8 @@ gb_window_show_machine (GbWindow   *self,
   g_return_if_fail (GB_IS_WINDOW (self));
   g_return_if_fail (!provider || GB_IS_PROVIDER (provider));
   g_return_if_fail (name_or_uuid != NULL);
-  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0);
+  g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
+                    g_strcmp0 (page, "inside") == 0);
 
   g_set_object (&self->pending_provider, provider);
   g_free (self->pending_name);
@@ -402,6 +377,7 @@ on_selected_machine_changed (GbWindow      *self,
     }
 
   gb_machine_details_set_machine (self->details, machine);
+  gb_inside_page_set_machine (self->inside, machine);
   update_machine (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MACHINE]);
@@ -435,6 +411,28 @@ console_action (GtkWidget  *widget,
   gb_window_set_page (self, "console");
   /* On a narrow window the machine's page comes forward. */
   adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+inside_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  GbWindow *self = GB_WINDOW (widget);
+
+  if (self->machine == NULL)
+    return;
+
+  gb_window_set_page (self, "inside");
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+lab_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  gtk_window_present (gb_lab_window_new (GTK_WINDOW (widget)));
 }
 
 /* "application" is not a construct property: it is set after constructed(),
@@ -547,6 +545,7 @@ gb_window_class_init (GbWindowClass *klass)
   g_type_ensure (GB_TYPE_MACHINE_LIST);
   g_type_ensure (GB_TYPE_MACHINE_DETAILS);
   g_type_ensure (GB_TYPE_CONSOLE_VIEW);
+  g_type_ensure (GB_TYPE_INSIDE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
@@ -562,6 +561,7 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, console);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, inside);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_machine_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_console_fullscreen);
@@ -576,6 +576,11 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "machine.console", NULL, console_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_O, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "machine.console", NULL);
+  /* Ctrl+Shift+E ("exits"): GTK's inspector has Ctrl+Shift+D and I. */
+  gtk_widget_class_install_action (widget_class, "machine.inside", NULL, inside_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_E, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "machine.inside", NULL);
+  gtk_widget_class_install_action (widget_class, "lab.open", NULL, lab_action);
 }
 
 static void

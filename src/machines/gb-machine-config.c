@@ -33,6 +33,7 @@ struct _GbMachineConfig
   GPtrArray *disks;
   GPtrArray *nics;
   GPtrArray *graphics;
+  GPtrArray *consoles;
 };
 
 G_DEFINE_FINAL_TYPE (GbMachineConfig, gb_machine_config, G_TYPE_OBJECT)
@@ -140,6 +141,31 @@ gb_config_graphics_free (GbConfigGraphics *graphics)
 
 G_DEFINE_BOXED_TYPE (GbConfigGraphics, gb_config_graphics, gb_config_graphics_copy, gb_config_graphics_free)
 
+GbConfigConsole *
+gb_config_console_copy (const GbConfigConsole *console)
+{
+  GbConfigConsole *copy = g_new0 (GbConfigConsole, 1);
+
+  copy->device = g_strdup (console->device);
+  copy->type = g_strdup (console->type);
+  copy->port = console->port;
+
+  return copy;
+}
+
+void
+gb_config_console_free (GbConfigConsole *console)
+{
+  if (console == NULL)
+    return;
+
+  g_free (console->device);
+  g_free (console->type);
+  g_free (console);
+}
+
+G_DEFINE_BOXED_TYPE (GbConfigConsole, gb_config_console, gb_config_console_copy, gb_config_console_free)
+
 /* GbMachineConfig */
 
 static void
@@ -155,6 +181,7 @@ gb_machine_config_finalize (GObject *object)
   g_clear_pointer (&self->disks, g_ptr_array_unref);
   g_clear_pointer (&self->nics, g_ptr_array_unref);
   g_clear_pointer (&self->graphics, g_ptr_array_unref);
+  g_clear_pointer (&self->consoles, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gb_machine_config_parent_class)->finalize (object);
 }
@@ -234,6 +261,7 @@ gb_machine_config_init (GbMachineConfig *self)
   self->disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_disk_free);
   self->nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_nic_free);
   self->graphics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_graphics_free);
+  self->consoles = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_console_free);
 }
 
 /* Devices are read with XPath, not with gvir_config_domain_get_devices():
@@ -336,6 +364,42 @@ parse_graphics (xmlXPathContext *ctx)
   return ret;
 }
 
+/* <serial> and <console> both name text consoles; the first <console> of a
+ * machine with a serial port is that port again, under the same alias.
+ * Only a running machine's XML has aliases, and only those can be opened
+ * by name (virDomainOpenConsole), so a console without one is left out. */
+static void
+parse_consoles (xmlDoc    *doc,
+                GPtrArray *into)
+{
+  xmlXPathContext *ctx = xmlXPathNewContext (doc);
+  xmlXPathObject *nodes = xmlXPathEvalExpression ((const xmlChar *) "/domain/devices/serial | /domain/devices/console", ctx);
+
+  for (int i = 0; nodes != NULL && nodes->nodesetval != NULL && i < nodes->nodesetval->nodeNr; i++)
+    {
+      g_autoptr(GbConfigConsole) console = g_new0 (GbConfigConsole, 1);
+      g_autofree char *target = NULL;
+      gboolean seen = FALSE;
+
+      ctx->node = nodes->nodesetval->nodeTab[i];
+      console->device = xpath_string (ctx, "string(alias/@name)");
+      if (console->device == NULL)
+        continue;
+      for (guint j = 0; j < into->len && !seen; j++)
+        seen = g_strcmp0 (((GbConfigConsole *) g_ptr_array_index (into, j))->device, console->device) == 0;
+      if (seen)
+        continue;
+
+      target = xpath_string (ctx, "string(target/@type)");
+      console->type = g_strdup (g_strcmp0 (target, "virtio") == 0 ? "virtio" : "serial");
+      console->port = xpath_int (ctx, "string(target/@port)", 0);
+      g_ptr_array_add (into, g_steal_pointer (&console));
+    }
+
+  xmlXPathFreeObject (nodes);
+  xmlXPathFreeContext (ctx);
+}
+
 typedef gpointer (*ParseFunc) (xmlXPathContext *ctx);
 
 static void
@@ -436,6 +500,7 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
       parse_devices (doc, "/domain/devices/disk", (ParseFunc) parse_disk, self->disks);
       parse_devices (doc, "/domain/devices/interface", (ParseFunc) parse_interface, self->nics);
       parse_devices (doc, "/domain/devices/graphics", (ParseFunc) parse_graphics, self->graphics);
+      parse_consoles (doc, self->consoles);
       xmlFreeDoc (doc);
     }
 
@@ -686,6 +751,20 @@ gb_machine_config_get_graphics (GbMachineConfig *self)
   g_return_val_if_fail (GB_IS_MACHINE_CONFIG (self), NULL);
 
   return self->graphics;
+}
+
+/**
+ * gb_machine_config_get_consoles:
+ *
+ * Returns: (transfer none) (element-type GbConfigConsole): the text consoles
+ *   that can be opened by name (a running libvirt machine's), in order
+ */
+GPtrArray *
+gb_machine_config_get_consoles (GbMachineConfig *self)
+{
+  g_return_val_if_fail (GB_IS_MACHINE_CONFIG (self), NULL);
+
+  return self->consoles;
 }
 
 void

@@ -29,6 +29,7 @@ typedef struct {
   char          *dhcp_start;
   char          *dhcp_end;
   GPtrArray     *leases;      /* GbNetworkLease; NULL: unknown */
+  gint64         read_at;     /* monotonic time the read began */
 } GbNetworkInfo;
 
 /* Runs in a worker thread. */

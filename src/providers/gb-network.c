@@ -58,6 +58,7 @@ struct _GbNetwork
   guint          active : 1;
   guint          autostart : 1;
   guint          persistent : 1;
+  gint64         read_at;       /* of the info applied last */
 };
 
 G_DEFINE_FINAL_TYPE (GbNetwork, gb_network, G_TYPE_OBJECT)
@@ -92,6 +93,8 @@ _gb_network_info_fetch (virNetworkPtr   net,
   char uuid[VIR_UUID_STRING_BUFLEN];
   g_autofree char *xml = NULL;
   int active, persistent, autostart = 0;
+
+  info->read_at = g_get_monotonic_time ();
 
   virNetworkRef (net);
   info->net = net;
@@ -252,6 +255,13 @@ _gb_network_apply_info (GbNetwork           *self,
                         const GbNetworkInfo *info)
 {
   g_return_if_fail (GB_IS_NETWORK (self));
+
+  /* Reads run in worker threads and can finish out of order: a re-read
+   * begun for an event before an autostart change must not undo what the
+   * change's own later read found. */
+  if (info->read_at < self->read_at)
+    return;
+  self->read_at = info->read_at;
 
   g_object_freeze_notify (G_OBJECT (self));
 

@@ -4,7 +4,8 @@
  * tiny guest and a broken one.  The bundled provider is listed first, its
  * row says what /dev/kvm offers, both machines are listed (the broken one
  * as Unknown); the machine starts through its row's action, runs in a real
- * glassbox-vmm, and is forced off again.
+ * glassbox-vmm, and is forced off again.  New Virtual Machine… makes one
+ * there from a tiny guest's kernel, which is listed, selected and runs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,7 +19,10 @@
 #include "gb-application.h"
 #include "gb-bundled-machine.h"
 #include "gb-bundled-provider.h"
+#include "gb-machine-creator-window.h"
 #include "gb-machine-row.h"
+#include "gb-inside-page.h"
+#include "gb-stacked-graph.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -96,6 +100,15 @@ write_machines (void)
   g_assert_true (g_file_set_contents (bad, "{ \"name\": ", -1, NULL));
 }
 
+static void new_machine (GbApplication *app,
+                         GtkWindow     *window);
+
+static gboolean
+inside_sampled (gpointer data)
+{
+  return gb_inside_model_get_n_samples (gb_inside_page_get_model (data)) >= 3;
+}
+
 static void
 test_bundled (void)
 {
@@ -159,6 +172,23 @@ test_bundled (void)
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   gb_test_save_png (GTK_WIDGET (window), "bundled.png");
 
+  /* Its Inside page: the VMM's own counters, the guest halting between ticks. */
+  gb_window_select_machine (GB_WINDOW (window), machine);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "machine.inside", NULL));
+  {
+    GtkWidget *inside = gb_test_find_widget (GTK_WIDGET (window), GB_TYPE_INSIDE_PAGE, NULL, NULL);
+    GtkWidget *graph;
+
+    g_assert_nonnull (inside);
+    g_assert_true (gb_test_wait_until_ms (inside_sampled, inside, TIMEOUT_MS));
+    graph = gb_test_find_widget (inside, GB_TYPE_STACKED_GRAPH, NULL, NULL);
+    g_assert_nonnull (graph);
+    g_assert_cmpfloat (gb_stacked_graph_get_last_total (GB_STACKED_GRAPH (graph)), >, 0);
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+    gb_test_save_png (GTK_WIDGET (window), "bundled-inside.png");
+    gb_window_set_page (GB_WINDOW (window), "details");
+  }
+
   /* Force off, answering the question. */
   g_assert_true (gtk_widget_activate_action (search.row, "machine.force-off", NULL));
   g_assert_true (gb_test_wait_until_ms (message_dialog_is_shown, NULL, TIMEOUT_MS));
@@ -202,12 +232,123 @@ test_bundled (void)
   gb_test_save_png (GTK_WIDGET (window), "bundled-crashed.png");
   gb_window_select_machine (GB_WINDOW (window), NULL);
 
+  new_machine (app, window);
+
   for (guint i = 0; i < g_list_model_get_n_items (gb_application_get_providers (app)); i++)
     {
       g_autoptr(GbProvider) p = g_list_model_get_item (gb_application_get_providers (app), i);
       gb_provider_disconnect (p);
     }
   gtk_window_destroy (window);
+}
+
+static gboolean
+creator_is_ready (gpointer data)
+{
+  GtkWindow *creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
+
+  return creator != NULL &&
+         gb_machine_creator_get_ready (gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator)));
+}
+
+static gboolean
+creator_is_gone (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW) == NULL;
+}
+
+static gboolean
+expected_machine_selected (gpointer data)
+{
+  return gb_window_get_selected_machine (data) == g_object_get_data (G_OBJECT (data), "gb-expected");
+}
+
+static AdwComboRow *
+find_combo_row (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      AdwComboRow *found;
+
+      if (ADW_IS_COMBO_ROW (c))
+        return ADW_COMBO_ROW (c);
+      if ((found = find_combo_row (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* New Virtual Machine… on "This computer (Glassbox)": chosen as the place
+ * to run beside the test driver, a tiny guest's kernel booted directly; the
+ * machine appears under This computer, selected, and runs in a real
+ * glassbox-vmm until it is forced off. */
+static void
+new_machine (GbApplication *app,
+             GtkWindow     *window)
+{
+  g_autofree char *kernel = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "guests", "serial-echo.elf", NULL);
+  GbMachineCreatorWindow *creator;
+  GbMachineCreator *model;
+  GbProvider *bundled;
+  GbMachine *machine;
+  GtkWindow *dialog;
+  Search search;
+  GPid pid;
+
+  g_assert_true (g_file_test (kernel, G_FILE_TEST_EXISTS));
+  bundled = first_provider (app);
+  g_assert_true (GB_IS_BUNDLED_PROVIDER (bundled));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
+  g_assert_true (gb_test_wait_until_ms (creator_is_ready, NULL, TIMEOUT_MS));
+  creator = GB_MACHINE_CREATOR_WINDOW (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+  model = gb_machine_creator_window_get_creator (creator);
+
+  /* This computer is listed first among the places. */
+  adw_combo_row_set_selected (find_combo_row (GTK_WIDGET (creator)), 0);
+  g_assert_true (gb_machine_creator_window_get_provider (creator) == bundled);
+  g_assert_true (gb_test_wait_until_ms (creator_is_ready, NULL, TIMEOUT_MS));
+  g_assert_false (gb_machine_creator_offers_source (model, GB_CREATOR_SOURCE_INSTALL_MEDIA));
+
+  gb_machine_creator_set_source_kind (model, GB_CREATOR_SOURCE_DIRECT_KERNEL);
+  gb_machine_creator_set_kernel_path (model, kernel);
+  /* Source, system, memory, storage; no network or firmware step here. */
+  for (guint i = 0; i < 4; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (creator), "creator.next", NULL));
+  g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "summary");
+  gb_machine_creator_set_name (model, "echo");
+  gb_machine_creator_set_memory_mib (model, gb_machine_creator_get_min_memory_mib (model));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (creator));
+  gb_test_save_png (GTK_WIDGET (creator), "bundled-new-machine.png");
+
+  /* Create (and start): the wizard closes, the machine is listed. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (creator), "creator.create", NULL));
+  g_assert_true (gb_test_wait_until_ms (creator_is_gone, NULL, TIMEOUT_MS));
+  search = (Search) { GTK_WIDGET (window), "echo", NULL };
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, &search, TIMEOUT_MS));
+  machine = gb_machine_row_get_machine (GB_MACHINE_ROW (search.row));
+  g_assert_true (gb_machine_get_provider (machine) == bundled);
+  search.text = "Running";
+  g_assert_true (gb_test_wait_until_ms (state_label_is, &search, TIMEOUT_MS));
+  pid = gb_bundled_machine_get_pid (GB_BUNDLED_MACHINE (machine));
+  g_assert_cmpint (pid, >, 0);
+  g_object_set_data (G_OBJECT (window), "gb-expected", machine);
+  g_assert_true (gb_test_wait_until_ms (expected_machine_selected, window, TIMEOUT_MS));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  gb_test_save_png (GTK_WIDGET (window), "bundled-created.png");
+
+  g_assert_true (gtk_widget_activate_action (search.row, "machine.force-off", NULL));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_is_shown, NULL, TIMEOUT_MS));
+  dialog = gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "force-off");
+  gtk_window_destroy (dialog);
+  search.text = "Shut off";
+  if (!gb_test_wait_until_ms (state_label_is, &search, TIMEOUT_MS))
+    {
+      kill (pid, SIGKILL);   /* ours: leave nothing running */
+      g_error ("the machine did not shut off");
+    }
+  gb_window_select_machine (GB_WINDOW (window), NULL);
 }
 
 static void

@@ -1,0 +1,691 @@
+/* gb-lab-experiment.c — one of the Lab's experiments: run tiny guests, count
+ *
+ * Each experiment runs its guest (lab/guests/) several times, once per
+ * "arm", each in a fresh GbLabMachine, and reads the VMM's own counters
+ * through query-stats — never a number the guest or the app wrote down.
+ *
+ * 1. lab-write.elf with "none", "serial", "virtio": the guest sets up
+ *    both devices every time, then writes 4 KiB to one of them and halts
+ *    with interrupts off.  The first HLT exit says it is done.
+ * 2. lab-idle.elf with "hlt" and "spin": a 1000 Hz timer either way; the
+ *    host samples after 0.3 s and again one second later.
+ * 3. lab-access.elf with "none", "pio", "mmio", "notify": 10000 accesses
+ *    of one kind after the same setup, done like experiment 1.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "gb-inside-model.h"
+#include "gb-lab-experiment.h"
+#include "gb-lab-machine.h"
+
+#define WRITE_SIZE 4096
+#define MAX_ARMS 4
+#define ACCESS_COUNT 10000   /* lab-access.c's COUNT */
+#define MAX_COLUMNS 5
+
+G_DEFINE_ENUM_TYPE (GbLabExperimentState, gb_lab_experiment_state,
+  G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_READY, "ready"),
+  G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_DONE, "done"),
+  G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_FAILED, "failed"))
+
+typedef struct {
+  double exits;          /* every exit KVM counted */
+  double vmm_exits;      /* exits that reached the VMM (KVM_RUN returned) */
+  double device_exits;   /* accesses the device's registers caused */
+  double kicks;          /* virtqueue notifications */
+  double hlt_exits;
+  double seconds;        /* wall clock of the measured span */
+  double cpu_seconds;    /* VMM process CPU over the span */
+  double vcpu_seconds;   /* vCPU threads' run time over the span */
+} Arm;
+
+struct _GbLabExperiment
+{
+  GObject               parent_instance;
+
+  GbLabExperimentKind   kind;
+  GbLabExperimentState  state;
+  char                 *status;
+  GbLabMachine         *machine;
+  Arm                   arms[MAX_ARMS];
+  guint                 n_arms_done;
+
+  /* The run in progress. */
+  GTask                *task;
+  guint                 arm;
+  gint64                t0;
+  double                cpu0;
+  double                vcpu0;
+  JsonNode             *first;
+  guint                 timeout_id;
+  guint                 polls;
+};
+
+G_DEFINE_FINAL_TYPE (GbLabExperiment, gb_lab_experiment, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_STATUS,
+  PROP_MACHINE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *arm_modes[GB_LAB_N_EXPERIMENTS][MAX_ARMS] = {
+  { "none", "serial", "virtio", NULL },
+  { "hlt", "spin", NULL },
+  { "none", "pio", "mmio", "notify" },
+};
+
+static void start_arm (GbLabExperiment *self);
+
+GbLabExperiment *
+gb_lab_experiment_new (GbLabExperimentKind kind)
+{
+  GbLabExperiment *self;
+
+  g_return_val_if_fail (kind < GB_LAB_N_EXPERIMENTS, NULL);
+  self = g_object_new (GB_TYPE_LAB_EXPERIMENT, NULL);
+  self->kind = kind;
+  return self;
+}
+
+GbLabExperimentKind gb_lab_experiment_get_kind (GbLabExperiment *self) { return self->kind; }
+GbLabExperimentState gb_lab_experiment_get_state (GbLabExperiment *self) { return self->state; }
+const char *gb_lab_experiment_get_status (GbLabExperiment *self) { return self->status; }
+GbMachine *gb_lab_experiment_get_machine (GbLabExperiment *self) { return (GbMachine *) self->machine; }
+
+const char *
+gb_lab_experiment_get_title (GbLabExperiment *self)
+{
+  switch (self->kind)
+    {
+    case GB_LAB_SERIAL_VS_VIRTIO:
+      return _("Serial Port or virtio-console?");
+    case GB_LAB_ACCESS_COST:
+      return _("What Does One Access Cost?");
+    case GB_LAB_HLT_VS_SPIN:
+    case GB_LAB_N_EXPERIMENTS:
+    default:
+      return _("Halting or Spinning When Idle?");
+    }
+}
+
+const char *
+gb_lab_experiment_get_question (GbLabExperiment *self)
+{
+  switch (self->kind)
+    {
+    case GB_LAB_SERIAL_VS_VIRTIO:
+      return _("A tiny guest writes the same 4 KiB twice: once to the emulated 8250 serial port, byte by byte, the way a driver for real hardware must, and once to virtio-console, as one buffer on a virtqueue. How many VM exits does each cost, and how long does each take? A third run sets up both devices and writes nothing, so you can see what the setup alone costs.");
+    case GB_LAB_ACCESS_COST:
+      return _("A guest touches a device 10,000 times in three ways: writes to a port of the emulated serial port, reads of a virtio register in emulated MMIO, and notifications to a virtqueue, which KVM passes to an ioeventfd. The first two stop the vCPU and go up to the VMM every time; the third stays in the kernel. How long does one access of each kind take?");
+    case GB_LAB_HLT_VS_SPIN:
+    case GB_LAB_N_EXPERIMENTS:
+    default:
+      return _("Two idle guests take the same 1000 timer interrupts a second. One waits for the next with HLT, the other spins in a loop. Which one causes more VM exits, and which one burns a host CPU doing nothing?");
+    }
+}
+
+static void
+set_status (GbLabExperiment *self,
+            const char      *status)
+{
+  if (g_strcmp0 (self->status, status) == 0)
+    return;
+  g_free (self->status);
+  self->status = g_strdup (status);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+}
+
+static void
+set_state (GbLabExperiment      *self,
+           GbLabExperimentState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_machine (GbLabExperiment *self,
+             GbLabMachine    *machine)
+{
+  if (self->machine == machine)
+    return;
+  if (self->machine != NULL)
+    gb_lab_machine_terminate (self->machine);
+  g_set_object (&self->machine, machine);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
+}
+
+static const char *
+arm_status (GbLabExperiment *self)
+{
+  const char *mode = arm_modes[self->kind][self->arm];
+
+  if (g_str_equal (mode, "none"))
+    return _("Setting up both devices, writing nothing…");
+  if (g_str_equal (mode, "serial"))
+    return _("Writing 4 KiB to the serial port…");
+  if (g_str_equal (mode, "virtio"))
+    return _("Writing 4 KiB to virtio-console…");
+  if (g_str_equal (mode, "hlt"))
+    return _("Idling with HLT for one second…");
+  if (g_str_equal (mode, "pio"))
+    return _("Writing to a port 10,000 times…");
+  if (g_str_equal (mode, "mmio"))
+    return _("Reading an MMIO register 10,000 times…");
+  if (g_str_equal (mode, "notify"))
+    return _("Notifying a virtqueue 10,000 times…");
+  return _("Idling in a busy loop for one second…");
+}
+
+static void
+fail (GbLabExperiment *self,
+      GError          *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_pointer (&self->first, json_node_unref);
+  set_machine (self, NULL);
+  set_status (self, error->message);
+  set_state (self, GB_LAB_EXPERIMENT_FAILED);
+  g_task_return_error (task, error);
+}
+
+static void
+finish_arm (GbLabExperiment *self,
+            JsonObject      *stats)
+{
+  Arm *arm = &self->arms[self->arm];
+  guint64 reasons[GB_INSIDE_N_REASONS];
+  double seconds = (g_get_monotonic_time () - self->t0) / 1e6;
+  double cpu = gb_lab_machine_get_cpu_time (self->machine) - self->cpu0;
+  double vcpu = gb_lab_machine_get_vcpu_time (self->machine) - self->vcpu0;
+
+  if (self->kind == GB_LAB_ACCESS_COST)
+    {
+      guint64 kicks = 0;
+
+      arm->exits = gb_inside_count_exits (stats, reasons);
+      arm->vmm_exits = reasons[GB_INSIDE_REASON_IO] + reasons[GB_INSIDE_REASON_MMIO];
+      gb_inside_count_queue (stats, "virtio-console", 0, &kicks, NULL, NULL);
+      arm->kicks = kicks;
+      arm->seconds = seconds;
+      arm->cpu_seconds = cpu;
+      arm->vcpu_seconds = vcpu;
+    }
+  else if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+    {
+      const char *mode = arm_modes[self->kind][self->arm];
+      guint64 kicks = 0;
+
+      arm->exits = gb_inside_count_exits (stats, reasons);
+      arm->hlt_exits = reasons[GB_INSIDE_REASON_HLT];
+      gb_inside_count_queue (stats, "virtio-console", 1, &kicks, NULL, NULL);
+      arm->kicks = kicks;
+      arm->device_exits = g_str_equal (mode, "serial")
+                          ? gb_inside_count_device_exits (stats, "serial")
+                          : gb_inside_count_device_exits (stats, "virtio-console");
+      arm->seconds = seconds;
+      arm->cpu_seconds = cpu;
+      arm->vcpu_seconds = vcpu;
+    }
+  else
+    {
+      JsonObject *first = json_node_get_object (self->first);
+      guint64 first_reasons[GB_INSIDE_N_REASONS];
+      guint64 first_exits = gb_inside_count_exits (first, first_reasons);
+
+      arm->exits = gb_inside_count_exits (stats, reasons) - first_exits;
+      arm->hlt_exits = reasons[GB_INSIDE_REASON_HLT] - first_reasons[GB_INSIDE_REASON_HLT];
+      arm->seconds = seconds;
+      arm->cpu_seconds = cpu;
+    }
+
+  self->n_arms_done = self->arm + 1;
+  set_machine (self, NULL);
+  g_clear_pointer (&self->first, json_node_unref);
+  self->arm++;
+  if (self->arm < MAX_ARMS && arm_modes[self->kind][self->arm] != NULL)
+    {
+      start_arm (self);
+      return;
+    }
+
+  {
+    g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+    set_status (self, _("Done"));
+    set_state (self, GB_LAB_EXPERIMENT_DONE);
+    g_task_return_boolean (task, TRUE);
+  }
+}
+
+static void poll_stats (GbLabExperiment *self);
+
+static gboolean
+on_poll_timeout (gpointer data)
+{
+  GbLabExperiment *self = data;
+
+  self->timeout_id = 0;
+  poll_stats (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stats_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GbLabExperiment) self = user_data;
+  g_autoptr(JsonNode) node = NULL;
+  GError *error = NULL;
+  JsonObject *stats;
+
+  node = gb_machine_query_internals_finish (GB_MACHINE (object), result, &error);
+  if (self->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (node == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  stats = json_node_get_object (node);
+  self->polls++;
+
+  if (self->kind != GB_LAB_HLT_VS_SPIN)
+    {
+      guint64 reasons[GB_INSIDE_N_REASONS];
+      guint64 exits = gb_inside_count_exits (stats, reasons);
+      g_autofree char *status = NULL;
+      g_autofree char *count = NULL;
+
+      /* The guest's last instruction is HLT with interrupts off: the
+       * first HLT exit means it is done. */
+      if (reasons[GB_INSIDE_REASON_HLT] > 0)
+        {
+          finish_arm (self, stats);
+          return;
+        }
+      if (g_get_monotonic_time () - self->t0 > 60 * G_USEC_PER_SEC)
+        {
+          fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                           _("The guest did not finish within a minute")));
+          return;
+        }
+      /* Translators: live figures while an experiment runs */
+      count = g_strdup_printf ("%'" G_GUINT64_FORMAT, exits);
+      status = g_strdup_printf (_("%s %s VM exits so far"), arm_status (self), count);
+      set_status (self, status);
+      self->timeout_id = g_timeout_add (5, on_poll_timeout, self);
+    }
+  else
+    {
+      if (self->first == NULL)
+        {
+          self->first = json_node_ref (node);
+          self->t0 = g_get_monotonic_time ();
+          self->cpu0 = gb_lab_machine_get_cpu_time (self->machine);
+          self->timeout_id = g_timeout_add (1000, on_poll_timeout, self);
+          return;
+        }
+      finish_arm (self, stats);
+    }
+}
+
+static void
+poll_stats (GbLabExperiment *self)
+{
+  if (self->machine == NULL)
+    return;
+  gb_machine_query_internals_async (GB_MACHINE (self->machine), g_task_get_cancellable (self->task),
+                                    stats_done, g_object_ref (self));
+}
+
+static void
+resumed (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GbLabExperiment) self = user_data;
+  GError *error = NULL;
+
+  if (!gb_machine_resume_finish (GB_MACHINE (object), result, &error))
+    {
+      if (self->task != NULL)
+        fail (self, error);
+      else
+        g_clear_error (&error);
+      return;
+    }
+  if (self->task == NULL)
+    return;
+  /* Experiment 2 measures a steady second: let the guest settle first. */
+  self->timeout_id = g_timeout_add (self->kind == GB_LAB_HLT_VS_SPIN ? 300 : 5, on_poll_timeout, self);
+}
+
+static void
+launched (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GbLabExperiment) self = user_data;
+  g_autoptr(GbLabMachine) machine = NULL;
+  GError *error = NULL;
+
+  machine = gb_lab_machine_launch_finish (result, &error);
+  if (self->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (machine == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  set_machine (self, machine);
+  /* Before the guest runs: the vCPU threads have only waited so far (the
+   * machine started paused), so from here on their run time is the
+   * guest's work and its exits. */
+  self->t0 = g_get_monotonic_time ();
+  self->cpu0 = gb_lab_machine_get_cpu_time (machine);
+  self->vcpu0 = gb_lab_machine_get_vcpu_time (machine);
+  gb_machine_resume_async (GB_MACHINE (machine), g_task_get_cancellable (self->task), resumed, g_object_ref (self));
+}
+
+static void
+start_arm (GbLabExperiment *self)
+{
+  const char *guest_name = self->kind == GB_LAB_SERIAL_VS_VIRTIO ? "lab-write"
+                           : self->kind == GB_LAB_ACCESS_COST ? "lab-access" : "lab-idle";
+  const char *mode = arm_modes[self->kind][self->arm];
+  g_autofree char *guest = NULL;
+  g_autofree char *name = NULL;
+  GError *error = NULL;
+
+  if ((guest = gb_lab_find_guest (guest_name, &error)) == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  set_status (self, arm_status (self));
+  self->polls = 0;
+  name = g_strdup_printf ("lab-%s", mode);
+  gb_lab_machine_launch_async (name, guest, mode, NULL, g_task_get_cancellable (self->task),
+                               launched, g_object_ref (self));
+}
+
+void
+gb_lab_experiment_run_async (GbLabExperiment     *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (GB_IS_LAB_EXPERIMENT (self));
+
+  g_task_set_source_tag (task, gb_lab_experiment_run_async);
+  if (self->task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("The experiment is already running"));
+      return;
+    }
+  self->task = g_steal_pointer (&task);
+  self->arm = 0;
+  self->n_arms_done = 0;
+  memset (self->arms, 0, sizeof self->arms);
+  set_state (self, GB_LAB_EXPERIMENT_RUNNING);
+  start_arm (self);
+}
+
+gboolean
+gb_lab_experiment_run_finish (GbLabExperiment  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+guint
+gb_lab_experiment_get_n_rows (GbLabExperiment *self)
+{
+  return self->state == GB_LAB_EXPERIMENT_DONE ? self->n_arms_done : 0;
+}
+
+guint
+gb_lab_experiment_get_n_columns (GbLabExperiment *self)
+{
+  return self->kind == GB_LAB_HLT_VS_SPIN ? 3 : 5;
+}
+
+const char *
+gb_lab_experiment_get_row_title (GbLabExperiment *self,
+                                 guint            row)
+{
+  const char *mode;
+
+  g_return_val_if_fail (row < MAX_ARMS, NULL);
+  mode = arm_modes[self->kind][row];
+  if (g_strcmp0 (mode, "none") == 0 && self->kind == GB_LAB_ACCESS_COST)
+    return _("Setup only, no accesses");
+  if (g_strcmp0 (mode, "none") == 0)
+    return _("Nothing written (setup only)");
+  if (g_strcmp0 (mode, "serial") == 0)
+    return _("8250 serial port");
+  if (g_strcmp0 (mode, "virtio") == 0)
+    return _("virtio-console");
+  if (g_strcmp0 (mode, "hlt") == 0)
+    return _("Idle with HLT");
+  if (g_strcmp0 (mode, "pio") == 0)
+    return _("Port write (8250 scratch register)");
+  if (g_strcmp0 (mode, "mmio") == 0)
+    return _("MMIO read (virtio register)");
+  if (g_strcmp0 (mode, "notify") == 0)
+    return _("Virtqueue notification (ioeventfd)");
+  return _("Idle in a busy loop");
+}
+
+const char *
+gb_lab_experiment_get_column_title (GbLabExperiment *self,
+                                    guint            column)
+{
+  static const char *write_columns[] = {
+    N_("VM exits (KVM)"), N_("Exits on the device"), N_("Kicks"), N_("vCPU time, ms"), N_("Exits per byte"),
+  };
+  static const char *access_columns[] = {
+    N_("Exits to the VMM"), N_("VM exits (KVM)"), N_("Kicks the device saw"), N_("vCPU time, ms"), N_("µs per access"),
+  };
+  static const char *idle_columns[] = {
+    N_("VM exits per second"), N_("HLT exits per second"), N_("Host CPU, %"),
+  };
+
+  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+    return column < G_N_ELEMENTS (write_columns) ? _(write_columns[column]) : NULL;
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return column < G_N_ELEMENTS (access_columns) ? _(access_columns[column]) : NULL;
+  return column < G_N_ELEMENTS (idle_columns) ? _(idle_columns[column]) : NULL;
+}
+
+double
+gb_lab_experiment_get_value (GbLabExperiment *self,
+                             guint            row,
+                             guint            column)
+{
+  const Arm *arm;
+
+  g_return_val_if_fail (row < MAX_ARMS, 0);
+  arm = &self->arms[row];
+
+  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+    {
+      gboolean wrote = g_strcmp0 (arm_modes[self->kind][row], "none") != 0;
+
+      switch (column)
+        {
+        case 0: return arm->exits;
+        case 1: return arm->device_exits;
+        case 2: return arm->kicks;
+        case 3: return arm->vcpu_seconds * 1000;
+        /* Exits the write itself caused (register accesses and kicks; the
+         * baseline row's are setup) per byte written. */
+        case 4: return wrote ? (arm->device_exits - (row == 2 ? self->arms[0].device_exits : 0) + arm->kicks) / WRITE_SIZE : 0;
+        default: return 0;
+        }
+    }
+
+  if (self->kind == GB_LAB_ACCESS_COST)
+    {
+      /* Everything above the setup-only run (row 0), which row 0 shows as is. */
+      const Arm *base = row > 0 ? &self->arms[0] : NULL;
+      double ms = (arm->vcpu_seconds - (base ? base->vcpu_seconds : 0)) * 1000;
+
+      switch (column)
+        {
+        case 0: return MAX (arm->vmm_exits - (base ? base->vmm_exits : 0), 0);
+        case 1: return MAX (arm->exits - (base ? base->exits : 0), 0);
+        case 2: return arm->kicks;
+        case 3: return base ? MAX (ms, 0) : arm->vcpu_seconds * 1000;
+        case 4: return base ? MAX (ms, 0) * 1000 / ACCESS_COUNT : 0;
+        default: return 0;
+        }
+    }
+
+  switch (column)
+    {
+    case 0: return arm->seconds > 0 ? arm->exits / arm->seconds : 0;
+    case 1: return arm->seconds > 0 ? arm->hlt_exits / arm->seconds : 0;
+    case 2: return arm->seconds > 0 ? 100 * arm->cpu_seconds / arm->seconds : 0;
+    default: return 0;
+    }
+}
+
+char *
+gb_lab_experiment_format_value (GbLabExperiment *self,
+                                guint            row,
+                                guint            column)
+{
+  double v = gb_lab_experiment_get_value (self, row, column);
+
+  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO && column == 4)
+    return g_strdup_printf ("%.4f", v);
+  if (self->kind != GB_LAB_HLT_VS_SPIN && column == 3)
+    return g_strdup_printf ("%.1f", v);
+  if (self->kind == GB_LAB_ACCESS_COST && column == 4)
+    return g_strdup_printf ("%.1f", v);
+  return g_strdup_printf ("%'.0f", v);
+}
+
+double
+gb_lab_experiment_get_ratio (GbLabExperiment *self)
+{
+  if (self->state != GB_LAB_EXPERIMENT_DONE)
+    return 0;
+  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+    {
+      double serial = gb_lab_experiment_get_value (self, 1, 4);
+      double virtio = gb_lab_experiment_get_value (self, 2, 4);
+
+      return serial / MAX (virtio, 1.0 / WRITE_SIZE);
+    }
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return gb_lab_experiment_get_value (self, 1, 4) / MAX (gb_lab_experiment_get_value (self, 3, 4), 0.01);
+  return gb_lab_experiment_get_value (self, 1, 2) / MAX (gb_lab_experiment_get_value (self, 0, 2), 0.1);
+}
+
+char *
+gb_lab_experiment_get_conclusion (GbLabExperiment *self)
+{
+  if (self->state != GB_LAB_EXPERIMENT_DONE)
+    return NULL;
+  if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
+    return g_strdup_printf (_("The serial port cost %.0f times as many exits per byte as virtio-console: every byte is two register accesses, and every access leaves the guest. virtio-console carried all 4 KiB in one buffer with one kick, which KVM turned into an eventfd without a trip to the VMM."),
+                            gb_lab_experiment_get_ratio (self));
+  if (self->kind == GB_LAB_ACCESS_COST)
+    return g_strdup_printf (_("A port write cost %.0f times as long as a virtqueue notification. Port and MMIO accesses each stop the vCPU, leave KVM_RUN and wait for the VMM’s thread to play the device; a notification is matched to its ioeventfd inside KVM, which only signals an eventfd — and the device reads many signals at once, so it may see fewer kicks than were written."),
+                            gb_lab_experiment_get_ratio (self));
+  return g_strdup_printf (_("The spinning guest kept a host CPU %.0f times as busy as the halting one. With HLT the vCPU sleeps in KVM until the next timer interrupt; a busy loop looks like work to the host, which cannot tell it from a real computation."),
+                          gb_lab_experiment_get_ratio (self));
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+static void
+gb_lab_experiment_dispose (GObject *object)
+{
+  GbLabExperiment *self = GB_LAB_EXPERIMENT (object);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  set_machine (self, NULL);
+  g_clear_pointer (&self->first, json_node_unref);
+
+  G_OBJECT_CLASS (gb_lab_experiment_parent_class)->dispose (object);
+}
+
+static void
+gb_lab_experiment_finalize (GObject *object)
+{
+  GbLabExperiment *self = GB_LAB_EXPERIMENT (object);
+
+  g_free (self->status);
+
+  G_OBJECT_CLASS (gb_lab_experiment_parent_class)->finalize (object);
+}
+
+static void
+gb_lab_experiment_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  GbLabExperiment *self = GB_LAB_EXPERIMENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_STATUS: g_value_set_string (value, self->status); break;
+    case PROP_MACHINE: g_value_set_object (value, self->machine); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gb_lab_experiment_class_init (GbLabExperimentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = gb_lab_experiment_dispose;
+  object_class->finalize = gb_lab_experiment_finalize;
+  object_class->get_property = gb_lab_experiment_get_property;
+
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, GB_TYPE_LAB_EXPERIMENT_STATE,
+                                              GB_LAB_EXPERIMENT_READY, ro);
+  properties[PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, ro);
+  properties[PROP_MACHINE] = g_param_spec_object ("machine", NULL, NULL, GB_TYPE_MACHINE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gb_lab_experiment_init (GbLabExperiment *self)
+{
+}

@@ -1,0 +1,457 @@
+/* test-inside.c — the Inside model against real glassbox-vmm runs of the
+ * Lab's guests (exact counts), the Lab's experiments, and libvirt's
+ * statistics mapped onto query-stats (a TCG domain, from a fixture).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "gb-inside-item.h"
+#include "gb-inside-model.h"
+#include "gb-lab-experiment.h"
+#include "gb-lab-machine.h"
+#include "gb-libvirt-internals.h"
+#include "gb-libvirt-provider.h"
+#include "gb-provider.h"
+#include "gb-test-libvirt.h"
+#include "gb-test-utils.h"
+#include "gb-vmm-locate.h"
+
+static gboolean
+can_run_guests (void)
+{
+  g_autofree char *vmm = gb_vmm_find_binary (NULL);
+  g_autofree char *guest = gb_lab_find_guest ("lab-write", NULL);
+
+  if (vmm == NULL || guest == NULL)
+    {
+      g_test_skip ("glassbox-vmm or the Lab's guests are not built (-Dhypervisor=false)");
+      return FALSE;
+    }
+  if (!g_file_test ("/dev/kvm", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/kvm on this machine");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GbLabMachine *
+launch (const char *guest_name,
+        const char *mode)
+{
+  g_autofree char *guest = gb_lab_find_guest (guest_name, NULL);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  GbLabMachine *machine;
+
+  gb_lab_machine_launch_async (mode, guest, mode, NULL, NULL, gb_test_store_result, &result);
+  machine = gb_lab_machine_launch_finish (gb_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gb_machine_get_state (GB_MACHINE (machine)), ==, GB_MACHINE_STATE_PAUSED);
+  g_clear_object (&result);
+
+  gb_machine_resume_async (GB_MACHINE (machine), NULL, gb_test_store_result, &result);
+  g_assert_true (gb_machine_resume_finish (GB_MACHINE (machine), gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (gb_machine_get_state (GB_MACHINE (machine)), ==, GB_MACHINE_STATE_RUNNING);
+  return machine;
+}
+
+static GbInsideItem *
+find_item (GListModel *list,
+           const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GbInsideItem) item = g_list_model_get_item (list, i);
+
+      if (g_str_equal (gb_inside_item_get_name (item), name))
+        return item;
+    }
+  return NULL;
+}
+
+static gboolean
+guest_done (gpointer data)
+{
+  GbInsideModel *model = data;
+
+  return gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_HLT) > 0;
+}
+
+/* lab-write "serial" writes 4096 bytes, each after one read of the line
+ * status register: exactly 8192 port accesses, 8192 exits on "serial". */
+static void
+test_port_writes (void)
+{
+  g_autoptr(GbLabMachine) machine = NULL;
+  g_autoptr(GbInsideModel) model = NULL;
+  GbInsideItem *serial;
+
+  if (!can_run_guests ())
+    return;
+
+  machine = launch ("lab-write", "serial");
+  model = gb_inside_model_new (GB_MACHINE (machine));
+  gb_inside_model_set_interval (model, 50);
+  gb_inside_model_set_enabled (model, TRUE);
+  GB_TEST_WAIT_FOR (guest_done (model), 60);
+
+  serial = find_item (gb_inside_model_get_devices (model), "serial");
+  g_assert_nonnull (serial);
+  g_test_message ("serial: %" G_GUINT64_FORMAT " exits for 4096 bytes", gb_inside_item_get_exits (serial));
+  g_assert_cmpuint (gb_inside_item_get_exits (serial), ==, 2 * 4096);
+  g_assert_cmpuint (gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_IO), >=, 2 * 4096);
+  g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
+  g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
+  g_assert_cmpuint (gb_inside_model_get_memory_resident (model), >, 0);
+  gb_inside_model_set_enabled (model, FALSE);
+}
+
+/* lab-write "virtio": one buffer, one kick, one request on queue 1. */
+static void
+test_kicks (void)
+{
+  g_autoptr(GbLabMachine) machine = NULL;
+  g_autoptr(GbInsideModel) model = NULL;
+  GbInsideItem *tx, *rx, *serial;
+
+  if (!can_run_guests ())
+    return;
+
+  machine = launch ("lab-write", "virtio");
+  model = gb_inside_model_new (GB_MACHINE (machine));
+  gb_inside_model_set_interval (model, 50);
+  gb_inside_model_set_enabled (model, TRUE);
+  GB_TEST_WAIT_FOR (guest_done (model), 60);
+
+  tx = find_item (gb_inside_model_get_queues (model), "virtio-console/1");
+  rx = find_item (gb_inside_model_get_queues (model), "virtio-console/0");
+  g_assert_nonnull (tx);
+  g_assert_nonnull (rx);
+  g_assert_cmpuint (gb_inside_item_get_kicks (tx), ==, 1);
+  g_assert_cmpuint (gb_inside_item_get_requests (tx), ==, 1);
+  g_assert_cmpuint (gb_inside_item_get_kicks (rx), ==, 0);
+  /* Nothing went through the serial port. */
+  serial = find_item (gb_inside_model_get_devices (model), "serial");
+  g_assert_true (serial == NULL || gb_inside_item_get_exits (serial) == 0);
+}
+
+static gboolean
+has_rates (gpointer data)
+{
+  GbInsideModel *model = data;
+
+  return gb_inside_model_get_n_samples (model) >= 4;
+}
+
+/* lab-idle "hlt": a 1000 Hz timer and HLT between ticks — HLT exits,
+ * hundreds a second, and the vCPU halted most of the time. */
+static void
+test_hlt (void)
+{
+  g_autoptr(GbLabMachine) machine = NULL;
+  g_autoptr(GbInsideModel) model = NULL;
+  double history[GB_INSIDE_HISTORY];
+  g_autoptr(GbInsideItem) vcpu = NULL;
+  guint n;
+
+  if (!can_run_guests ())
+    return;
+
+  machine = launch ("lab-idle", "hlt");
+  model = gb_inside_model_new (GB_MACHINE (machine));
+  gb_inside_model_set_interval (model, 250);
+  gb_inside_model_set_enabled (model, TRUE);
+  GB_TEST_WAIT_FOR (has_rates (model), 30);
+
+  g_test_message ("HLT exits: %" G_GUINT64_FORMAT " in all, %.0f/s",
+                  gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_HLT),
+                  gb_inside_model_get_reason_rate (model, GB_INSIDE_REASON_HLT));
+  g_assert_cmpuint (gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_HLT), >, 100);
+  g_assert_cmpfloat (gb_inside_model_get_reason_rate (model, GB_INSIDE_REASON_HLT), >, 100);
+  n = gb_inside_model_get_history (model, GB_INSIDE_REASON_HLT, history);
+  g_assert_cmpuint (n, ==, gb_inside_model_get_n_samples (model) - 1);
+  g_assert_cmpfloat (history[n - 1], >, 0);
+  vcpu = g_list_model_get_item (gb_inside_model_get_vcpus (model), 0);
+  g_test_message ("vCPU 0: %s, halted %.0f %%", gb_inside_item_get_detail (vcpu), gb_inside_item_get_halted (vcpu) * 100);
+  g_assert_cmpstr (gb_inside_item_get_detail (vcpu), ==, "halted");
+
+  /* Disabled: no more samples. */
+  gb_inside_model_set_enabled (model, FALSE);
+  n = gb_inside_model_get_n_samples (model);
+  gb_test_iterate_before (g_get_monotonic_time () + 600 * 1000, 1, "nothing");
+  g_usleep (600 * 1000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (gb_inside_model_get_n_samples (model), ==, n);
+
+  /* The machine stops: the model forgets it. */
+  gb_lab_machine_terminate (machine);
+  GB_TEST_WAIT_FOR (gb_machine_get_state (GB_MACHINE (machine)) == GB_MACHINE_STATE_SHUTOFF, 20);
+  g_assert_false (gb_inside_model_get_available (model));
+}
+
+static void
+run_experiment (GbLabExperiment *experiment)
+{
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  gb_lab_experiment_run_async (experiment, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_lab_experiment_run_finish (experiment, gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (gb_lab_experiment_get_state (experiment), ==, GB_LAB_EXPERIMENT_DONE);
+  for (guint r = 0; r < gb_lab_experiment_get_n_rows (experiment); r++)
+    {
+      g_autoptr(GString) line = g_string_new (gb_lab_experiment_get_row_title (experiment, r));
+
+      for (guint c = 0; c < gb_lab_experiment_get_n_columns (experiment); c++)
+        {
+          g_autofree char *v = gb_lab_experiment_format_value (experiment, r, c);
+
+          g_string_append_printf (line, " | %s %s", gb_lab_experiment_get_column_title (experiment, c), v);
+        }
+      g_test_message ("%s", line->str);
+    }
+}
+
+static void
+test_lab_serial_vs_virtio (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_SERIAL_VS_VIRTIO);
+  g_autofree char *conclusion = NULL;
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  g_assert_cmpuint (gb_lab_experiment_get_n_rows (experiment), ==, 3);
+  /* Row 1 serial, row 2 virtio-console; column 1 exits on the device,
+   * 2 kicks, 4 exits per byte. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 1), ==, 8192);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 2), ==, 1);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 4), ==, 2.0);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 4), <, 0.01);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 0), >, gb_lab_experiment_get_value (experiment, 2, 0));
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 3), >, gb_lab_experiment_get_value (experiment, 2, 3));
+  conclusion = gb_lab_experiment_get_conclusion (experiment);
+  g_test_message ("serial/virtio-console exits per byte: %.0f", gb_lab_experiment_get_ratio (experiment));
+  printf ("# serial exits per byte / virtio-console exits per byte = %.0f\n", gb_lab_experiment_get_ratio (experiment));
+  g_assert_cmpfloat (gb_lab_experiment_get_ratio (experiment), >, 100);
+  g_assert_nonnull (conclusion);
+}
+
+static void
+test_lab_hlt_vs_spin (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_HLT_VS_SPIN);
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  g_assert_cmpuint (gb_lab_experiment_get_n_rows (experiment), ==, 2);
+  /* HLT exits only where the guest halts; the spinning guest costs more
+   * host CPU than the halting one. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 0, 1), >, 100);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 1), <, 10);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 2), >, gb_lab_experiment_get_value (experiment, 0, 2));
+  printf ("# host CPU spinning / halting = %.1f\n", gb_lab_experiment_get_ratio (experiment));
+}
+
+static void
+test_lab_access_cost (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_ACCESS_COST);
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  g_assert_cmpuint (gb_lab_experiment_get_n_rows (experiment), ==, 4);
+  /* Rows: setup only, port write, MMIO read, notification.  Column 0:
+   * exits that reached the VMM above the setup-only run — exactly one per
+   * emulated access, none for ioeventfd. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 0), ==, 10000);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 0), ==, 10000);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 0), ==, 0);
+  /* The device saw at least one kick, and no more than were written. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 2), >=, 1);
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 2), <=, 10000);
+  /* A trip to the VMM costs more than a notification that stays in KVM. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 4), >, gb_lab_experiment_get_value (experiment, 3, 4));
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 2, 4), >, gb_lab_experiment_get_value (experiment, 3, 4));
+  printf ("# µs per port write / µs per ioeventfd notification = %.1f\n", gb_lab_experiment_get_ratio (experiment));
+}
+
+/* ---- libvirt ------------------------------------------------------------ */
+
+#define P_ULL(f, v) { .field = f, .type = VIR_TYPED_PARAM_ULLONG, .value.ul = (v) }
+#define P_INT(f, v) { .field = f, .type = VIR_TYPED_PARAM_INT, .value.i = (v) }
+
+/* What virDomainListGetStats gives for a KVM domain with libvirt ≥ 8.9 and
+ * QEMU ≥ 7.1 (names as libvirt forms them from QEMU's query-stats). */
+static virTypedParameter kvm_params[] = {
+  P_INT ("vcpu.current", 2),
+  P_INT ("vcpu.0.state", 1),
+  P_ULL ("vcpu.0.time", 1500000000),
+  P_ULL ("vcpu.0.exits.sum", 5000),
+  P_ULL ("vcpu.0.halt_exits.sum", 3000),
+  P_ULL ("vcpu.0.io_exits.sum", 1200),
+  P_ULL ("vcpu.0.halt_wait_ns.sum", 900000000),
+  P_ULL ("vcpu.0.halt_poll_fail_ns.max", 7),
+  P_INT ("vcpu.1.state", 2),
+  P_ULL ("vcpu.1.exits.sum", 100),
+  P_ULL ("vm.remote_tlb_flush.sum", 42),
+  P_ULL ("vm.max_mmu_page_hash_collisions.max", 3),
+  P_ULL ("balloon.maximum", 65536),
+  P_ULL ("balloon.rss", 20480),
+  P_INT ("block.count", 1),
+  { .field = "block.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vda" },
+  P_ULL ("block.0.rd.bytes", 4096),
+};
+
+static void
+test_libvirt_mapping (void)
+{
+  g_autoptr(JsonNode) node = gb_libvirt_internals_to_json (kvm_params, G_N_ELEMENTS (kvm_params), "kvm");
+  JsonObject *root = json_node_get_object (node);
+  JsonArray *vcpus = json_object_get_array_member (root, "vcpus");
+  JsonObject *v0 = json_array_get_object_element (vcpus, 0);
+  JsonObject *k0 = json_object_get_object_member (v0, "kernel");
+  guint64 reasons[GB_INSIDE_N_REASONS];
+  g_autofree char *type = NULL;
+
+  g_assert_cmpstr (json_object_get_string_member (root, "accelerator"), ==, "kvm");
+  g_assert_cmpuint (json_array_get_length (vcpus), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (v0, "id"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (v0, "state"), ==, "running");
+  g_assert_cmpint (json_object_get_int_member (k0, "exits"), ==, 5000);
+  g_assert_cmpint (json_object_get_int_member (k0, "halt_exits"), ==, 3000);
+  g_assert_false (json_object_has_member (k0, "halt_poll_fail_ns"));   /* peaks are left out */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (vcpus, 1), "state"), ==, "halted");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "vm"), "remote_tlb_flush"), ==, 42);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "guest-bytes"), ==, 64 * 1024 * 1024);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "resident-bytes"), ==, 20 * 1024 * 1024);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (root, "block"), 0), "name"), ==, "vda");
+
+  /* The model reads it like glassbox-vmm's own. */
+  g_assert_cmpuint (gb_inside_count_exits (root, reasons), ==, 5100);
+  g_assert_cmpuint (reasons[GB_INSIDE_REASON_HLT], ==, 3000);
+  g_assert_cmpuint (reasons[GB_INSIDE_REASON_IO], ==, 1200);
+  g_assert_cmpuint (reasons[GB_INSIDE_REASON_OTHER], ==, 900);
+
+  type = gb_libvirt_internals_domain_type ("<domain type='qemu' id='3'>\n  <name>t</name>");
+  g_assert_cmpstr (type, ==, "qemu");
+}
+
+/* A machine whose internals are a fixture: what a libvirt TCG domain gives. */
+#define TEST_TYPE_FIXTURE_MACHINE (test_fixture_machine_get_type ())
+G_DECLARE_FINAL_TYPE (TestFixtureMachine, test_fixture_machine, TEST, FIXTURE_MACHINE, GbMachine)
+
+struct _TestFixtureMachine { GbMachine parent_instance; };
+G_DEFINE_FINAL_TYPE (TestFixtureMachine, test_fixture_machine, GB_TYPE_MACHINE)
+
+static virTypedParameter tcg_params[] = {
+  P_INT ("vcpu.current", 1),
+  P_INT ("vcpu.0.state", 1),
+  P_ULL ("vcpu.0.time", 800000000),
+  P_ULL ("balloon.maximum", 131072),
+};
+
+static void
+fixture_query_async (GbMachine *machine, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+
+  g_task_return_pointer (task, gb_libvirt_internals_to_json (tcg_params, G_N_ELEMENTS (tcg_params), "qemu"),
+                         (GDestroyNotify) json_node_unref);
+}
+
+static JsonNode *
+fixture_query_finish (GbMachine *machine, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_fixture_machine_class_init (TestFixtureMachineClass *klass)
+{
+  GB_MACHINE_CLASS (klass)->query_internals_async = fixture_query_async;
+  GB_MACHINE_CLASS (klass)->query_internals_finish = fixture_query_finish;
+}
+
+static void
+test_fixture_machine_init (TestFixtureMachine *self)
+{
+}
+
+static void
+test_tcg (void)
+{
+  g_autoptr(GbMachine) machine = g_object_new (TEST_TYPE_FIXTURE_MACHINE, "name", "tcg", NULL);
+  g_autoptr(GbInsideModel) model = gb_inside_model_new (machine);
+
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_available (model), 10);
+  g_assert_cmpstr (gb_inside_model_get_accelerator (model), ==, "tcg");
+  g_assert_cmpuint (gb_inside_model_get_exits (model), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
+  g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 128 * 1024 * 1024);
+}
+
+/* A real libvirt machine (the test driver's running "test" domain) goes
+ * through virDomainListGetStats into the model without an error, and a
+ * <domain type='test'> is not TCG. */
+static void
+test_libvirt_machine (void)
+{
+  g_autoptr(GbProvider) provider = gb_libvirt_provider_new ("test:///default");
+  g_autoptr(GbInsideModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  GbMachine *machine;
+
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  GB_TEST_WAIT_FOR (gb_provider_find_machine (provider, "test") != NULL, 30);
+  machine = gb_provider_find_machine (provider, "test");
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+
+  model = gb_inside_model_new (machine);
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_available (model) || gb_inside_model_get_error (model), 30);
+  g_assert_null (gb_inside_model_get_error (model));
+  g_assert_cmpstr (gb_inside_model_get_accelerator (model), ==, "kvm");
+  g_assert_cmpstr (json_object_get_string_member (gb_inside_model_get_last (model), "source"), ==, "libvirt");
+  /* The test driver gives no VCPU group; QEMU's driver does (see the fixture). */
+  g_test_message ("test:///default: %u vCPU rows", g_list_model_get_n_items (gb_inside_model_get_vcpus (model)));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  gb_test_add_ticker ();
+  gb_test_libvirt_init ();
+
+  g_test_add_func ("/inside/port-writes", test_port_writes);
+  g_test_add_func ("/inside/kicks", test_kicks);
+  g_test_add_func ("/inside/hlt", test_hlt);
+  g_test_add_func ("/inside/libvirt-mapping", test_libvirt_mapping);
+  g_test_add_func ("/inside/tcg", test_tcg);
+  g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
+  g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
+  g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
+  g_test_add_func ("/lab/access-cost", test_lab_access_cost);
+
+  return g_test_run ();
+}
