@@ -113,6 +113,7 @@ struct virtio_pci {
 	uint16_t queue_select;
 	uint16_t config_vector;
 	uint8_t isr;
+	uint8_t config_generation;   /* §4.1.4.3: bumped when the device changes its config */
 	bool intx_level;
 
 	struct queue_irq qirq[VIRTIO_DEVICE_MAX_QUEUES];
@@ -130,7 +131,8 @@ struct virtio_pci {
 static uint64_t
 offered_features(struct virtio_pci *vp)
 {
-	return vp->vdev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC);
+	return vp->vdev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
+	       (1ull << VIRTIO_F_EVENT_IDX);
 }
 
 /* ---- interrupts ------------------------------------------------------ */
@@ -348,7 +350,7 @@ common_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
 	case 0x10: return vp->config_vector;
 	case 0x12: return vp->vdev->ops->num_queues;
 	case 0x14: return vp->status | (__atomic_load_n(&vp->vdev->broken, __ATOMIC_ACQUIRE) ? STATUS_DEVICE_NEEDS_RESET : 0);
-	case 0x15: return 0;           /* config_generation: our config never changes */
+	case 0x15: return vp->config_generation;
 	case 0x16: return vp->queue_select;
 	case 0x18: return vq ? vq->size : 0;
 	case 0x1a: return vq ? vp->qirq[vp->queue_select].vector : VIRTIO_MSI_NO_VECTOR;
@@ -404,6 +406,7 @@ enable_queue(struct virtio_pci *vp, struct virtq *vq)
 {
 	pthread_mutex_lock(&vp->vdev->lock);
 	vq->indirect = vp->vdev->driver_features & (1ull << VIRTIO_F_INDIRECT_DESC);
+	vq->event_idx = vp->vdev->driver_features & (1ull << VIRTIO_F_EVENT_IDX);
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	if (virtq_map(vq, vp->vdev->mem)) {
@@ -591,6 +594,33 @@ static const struct pci_device_ops virtio_pci_ops = {
 
 /* ---- set-up ------------------------------------------------------------- */
 
+/* The device changed its own config space (virtio-net's link status): a
+ * configuration change notification, §4.1.4.5 (ISR bit 1) or the MSI-X
+ * config vector (§4.1.5.1.2).  Called without the device's lock. */
+static void
+on_config_change(struct virtio_device *dev, void *data)
+{
+	struct virtio_pci *vp = data;
+	uint16_t v;
+
+	pthread_mutex_lock(&vp->lock);
+	vp->config_generation++;
+	if (vp->status & STATUS_DRIVER_OK) {
+		v = vp->config_vector;
+		if (msix_enabled(vp)) {
+			if (v < vp->n_vectors && vector_masked(vp, v))
+				vp->pba |= 1ull << v;
+			else if (v < vp->n_vectors)
+				vm_signal_msi(vp->vm, ((uint64_t) vp->msix[v].addr_hi << 32) | vp->msix[v].addr_lo,
+				              vp->msix[v].data);
+		} else {
+			vp->isr |= 2;
+			set_intx(vp, true);
+		}
+	}
+	pthread_mutex_unlock(&vp->lock);
+}
+
 static void
 on_device_error(struct virtio_device *dev, const char *reason, void *data)
 {
@@ -617,6 +647,7 @@ class_for(uint16_t device_id)
 	switch (device_id) {
 	case VIRTIO_ID_BLOCK: return 0x018000;     /* mass storage, other */
 	case VIRTIO_ID_CONSOLE: return 0x078000;   /* communication, other */
+	case VIRTIO_ID_NET: return 0x020000;       /* network, Ethernet */
 	case VIRTIO_ID_INPUT: return 0x098000;     /* input device, other */
 	default: return 0x00ff00;                  /* unclassified */
 	}
@@ -636,6 +667,8 @@ virtio_pci_create(struct vm *vm, struct pci_bus *bus, struct virtio_device *vdev
 	vdev->mem = &vm->mem;
 	vdev->on_error = on_device_error;
 	vdev->on_error_data = vp;
+	vdev->on_config_change = on_config_change;
+	vdev->on_config_change_data = vp;
 	vp->n_vectors = nq + 1;
 	for (unsigned int v = 0; v < MAX_VECTORS; v++) {
 		vp->msix[v].ctrl = MSIX_ENTRY_MASKED;

@@ -8,7 +8,8 @@
  * and a payload.
  *
  * Everything runs on one thread: a poll() loop over the listening socket,
- * the connection, and the kick eventfds of the rings the device is running.
+ * the connection, the kick eventfds of the rings the device is running, and
+ * the fds of a GLib context the device's backend may have (virtio-net).
  * A kick runs the device's queue handler right here (virtio-blk does its I/O
  * synchronously), so no request ever races with the device.
  *
@@ -33,6 +34,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#define MAX_CONTEXT_FDS 64
 
 /* Header flags (spec, "Header"): the version lives in the low two bits. */
 #define VHOST_USER_VERSION         0x1
@@ -180,6 +183,8 @@ struct vhost_user_server {
 
 	bool device_error;            /* set by the device's on_error */
 	bool device_error_reported;
+
+	GMainContext *context;        /* the device's own sources, or NULL */
 };
 
 /* What a handler tells the dispatcher. */
@@ -249,13 +254,12 @@ has_protocol_feature(const struct vhost_user_server *s, unsigned int bit)
 }
 
 /* Features offered: the device's own, plus what the core (queue.c) and this
- * transport implement.  No EVENT_IDX and no packed ring: queue.c does
- * neither. */
+ * transport implement: indirect descriptors and EVENT_IDX, no packed ring. */
 static uint64_t
 offered_features(const struct vhost_user_server *s)
 {
 	return s->dev->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
-	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
+	       (1ull << VIRTIO_F_EVENT_IDX) | (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
 }
 
 /* ---- Guest memory ------------------------------------------------------ */
@@ -345,6 +349,7 @@ ring_try_start(struct vhost_user_server *s, unsigned int index)
 	vq->avail_gpa = avail;
 	vq->used_gpa = used;
 	vq->indirect = s->features & (1ull << VIRTIO_F_INDIRECT_DESC);
+	vq->event_idx = s->features & (1ull << VIRTIO_F_EVENT_IDX);
 	vq->kick_fd = r->kick_fd;
 	vq->call_fd = r->call_fd;
 	ok = virtq_map(vq, &s->mem);
@@ -839,10 +844,12 @@ handle_vring_enable(struct vhost_user_server *s, struct vhost_user_msg *msg)
 
 	if (!payload_is(msg, sizeof(struct vhost_user_vring_state)))
 		return HANDLED_DROP;
-	if (!(s->features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES))) {
-		log_msg("SET_VRING_ENABLE without VHOST_USER_F_PROTOCOL_FEATURES negotiated");
-		return HANDLED_FAILED;
-	}
+	/* Without VHOST_USER_F_PROTOCOL_FEATURES in SET_FEATURES a ring runs as
+	 * soon as it starts and this message has nothing to enable — but
+	 * QEMU 7.2's vhost-user-net leaves that bit out of SET_FEATURES (its
+	 * vhost_net_init() overwrites backend_features) and still sends it,
+	 * expecting success.  Accept it, as libvhost-user does; disabling a
+	 * ring still stops it. */
 	if (!(r = ring_of(s, msg, msg->payload.state.index, &index)))
 		return HANDLED_FAILED;
 	r->enabled = msg->payload.state.num != 0;
@@ -1061,10 +1068,16 @@ vhost_user_server_run(struct vhost_user_server *s)
 		return 1;
 	}
 
+	if (s->context && !g_main_context_acquire(s->context)) {
+		log_msg("the device's main context belongs to another thread");
+		return 1;
+	}
 	for (;;) {
-		struct pollfd fds[2 + VIRTIO_DEVICE_MAX_QUEUES];
+		struct pollfd fds[2 + VIRTIO_DEVICE_MAX_QUEUES + MAX_CONTEXT_FDS];
 		unsigned int ring_of_fd[2 + VIRTIO_DEVICE_MAX_QUEUES];
-		nfds_t n = 0;
+		GPollFD gfds[MAX_CONTEXT_FDS];
+		nfds_t n = 0, first_gfd;
+		gint max_priority = 0, timeout = -1, n_gfds = 0;
 
 		fds[n++] = (struct pollfd) { s->signal_fd, POLLIN, 0 };
 		/* One front-end at a time: the next waits in the backlog. */
@@ -1076,18 +1089,41 @@ vhost_user_server_run(struct vhost_user_server *s)
 			}
 		}
 
-		if (poll(fds, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_msg("poll: %s", g_strerror(errno));
-			return 1;
+		/* The device's backend (virtio-net's tap or libslirp) has GLib
+		 * sources: poll their fds in this same loop, so that they run in
+		 * this thread, as the kicks do (GLib's "poll it yourself" API). */
+		first_gfd = n;
+		if (s->context) {
+			g_main_context_prepare(s->context, &max_priority);
+			n_gfds = g_main_context_query(s->context, max_priority, &timeout, gfds, MAX_CONTEXT_FDS);
+			if (n_gfds > MAX_CONTEXT_FDS) {
+				log_msg("the device watches more than %d fds", MAX_CONTEXT_FDS);
+				n_gfds = MAX_CONTEXT_FDS;
+			}
+			for (gint i = 0; i < n_gfds; i++)
+				fds[n++] = (struct pollfd) { gfds[i].fd, gfds[i].events, 0 };
+		}
+
+		if (poll(fds, n, timeout) < 0) {
+			if (errno != EINTR) {
+				log_msg("poll: %s", g_strerror(errno));
+				return 1;
+			}
+			for (nfds_t i = 0; i < n; i++)
+				fds[i].revents = 0;
+		}
+		if (s->context) {
+			for (gint i = 0; i < n_gfds; i++)
+				gfds[i].revents = fds[first_gfd + i].revents;
+			if (g_main_context_check(s->context, max_priority, gfds, n_gfds))
+				g_main_context_dispatch(s->context);
 		}
 		if (fds[0].revents)
 			break;
 
 		/* Kicks first: a request in flight finishes before, say, a
 		 * GET_VRING_BASE that follows it is answered. */
-		for (nfds_t i = 2; i < n; i++) {
+		for (nfds_t i = 2; i < first_gfd; i++) {
 			uint64_t count;
 
 			if (!(fds[i].revents & POLLIN) || !s->rings[ring_of_fd[i]].running)
@@ -1115,7 +1151,15 @@ vhost_user_server_run(struct vhost_user_server *s)
 
 	if (s->conn_fd >= 0)
 		disconnect(s);
+	if (s->context)
+		g_main_context_release(s->context);
 	return 0;
+}
+
+void
+vhost_user_server_set_context(struct vhost_user_server *s, GMainContext *context)
+{
+	s->context = context;
 }
 
 void

@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include <glib.h>
 #include <stdbool.h>
 
 #include "device.h"
@@ -25,6 +26,10 @@ struct vhost_user_server;
 struct vhost_user_server *vhost_user_server_new(const char *socket_path,
                                                 struct virtio_device *dev,
                                                 char **error);
+
+/* A GLib context whose sources the server's loop runs too, in its own
+ * thread (virtio-net's backend: the tap's fd, libslirp's sockets). */
+void vhost_user_server_set_context(struct vhost_user_server *server, GMainContext *context);
 
 /* Serves front-ends one after the other until SIGTERM or SIGINT arrives
  * (the caller must have blocked both in every thread: the server reads them

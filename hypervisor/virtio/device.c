@@ -114,6 +114,13 @@ virtio_device_write_config(struct virtio_device *dev, uint32_t offset, const voi
 }
 
 void
+virtio_device_config_changed(struct virtio_device *dev)
+{
+	if (dev->on_config_change)
+		dev->on_config_change(dev, dev->on_config_change_data);
+}
+
+void
 virtio_device_destroy(struct virtio_device *dev)
 {
 	if (dev == NULL)

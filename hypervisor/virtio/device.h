@@ -29,13 +29,13 @@
  *     a struct guest_mem (ring addresses in VHOST_USER_SET_VRING_ADDR are in
  *     QEMU's address space: translate them to guest-physical first), stores
  *     SET_FEATURES in dev->driver_features (and vq->indirect from
- *     VIRTIO_F_INDIRECT_DESC), SET_VRING_NUM in vq->size, SET_VRING_BASE in
+ *     VIRTIO_F_INDIRECT_DESC, vq->event_idx from VIRTIO_F_EVENT_IDX), SET_VRING_NUM in vq->size, SET_VRING_BASE in
  *     vq->last_avail and vq->used_idx, takes kick/call fds from
  *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
  *     virtq_map() and virtio_device_start(), and waits on the kick fds
  *     exactly as the PCI transport does.  The device offers
- *     dev->features; VIRTIO_F_VERSION_1 and VIRTIO_F_INDIRECT_DESC are the
- *     front door's to add.
+ *     dev->features; VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and
+ *     VIRTIO_F_EVENT_IDX are the front door's to add.
  *
  * Threading: every entry point below takes dev->lock; device callbacks run
  * with it held and must not call back into these functions.  ops->queue_kick
@@ -58,6 +58,7 @@
 #include "queue.h"
 
 /* Device IDs, virtio 1.2 §5 */
+#define VIRTIO_ID_NET     1
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG     4
@@ -70,6 +71,14 @@
 #define VIRTIO_DEVICE_MAX_QUEUES 8
 
 struct virtio_device;
+
+/* Where a device's own counters go (query-stats): the front door supplies
+ * one, the device calls it per counter.  Keeps device code free of JSON. */
+struct virtio_stats_sink {
+	void (*add_int)(void *data, const char *name, int64_t value);
+	void (*add_string)(void *data, const char *name, const char *value);
+	void *data;
+};
 
 struct virtio_device_ops {
 	const char *name;          /* "virtio-blk": used in stats and events */
@@ -84,6 +93,9 @@ struct virtio_device_ops {
 	void (*write_config)(struct virtio_device *dev, uint32_t offset,
 	                     const void *data, uint32_t len);
 	void (*destroy)(struct virtio_device *dev); /* free dev->priv */
+	/* Optional: the device's own counters, for the whole device (queue
+	 * -1) or one queue.  Called without dev->lock (counters only grow). */
+	void (*get_stats)(struct virtio_device *dev, int queue, const struct virtio_stats_sink *sink);
 };
 
 struct virtio_device {
@@ -112,6 +124,14 @@ struct virtio_device {
 	 * dev->lock held, possibly from any thread: only record or schedule. */
 	void (*on_error)(struct virtio_device *dev, const char *reason, void *data);
 	void *on_error_data;
+
+	/* Optional, set by the front door: the device changed its config
+	 * space on its own (virtio 1.2 §2.5.1, e.g. virtio-net's link status):
+	 * bump config_generation and send a configuration change interrupt.
+	 * Called WITHOUT dev->lock held (the front door takes its own lock
+	 * first and dev->lock after, as for config reads). */
+	void (*on_config_change)(struct virtio_device *dev, void *data);
+	void *on_config_change_data;
 };
 
 /* Fill the common part; the device sets priv, features and config after.
@@ -136,6 +156,10 @@ void virtio_device_write_config(struct virtio_device *dev, uint32_t offset, cons
  * lock held, and by virtio_device_kick when a queue broke). */
 void virtio_device_set_broken(struct virtio_device *dev, const char *reason);
 
+/* The device changed its config space: tell the front door.  The caller
+ * must not hold dev->lock. */
+void virtio_device_config_changed(struct virtio_device *dev);
+
 /* Run ops->destroy.  The front door closes the fds it created. */
 void virtio_device_destroy(struct virtio_device *dev);
 
@@ -155,3 +179,7 @@ struct virtio_device *virtio_rng_new(void);
 struct virtio_device *virtio_tablet_new(void);
 bool virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons,
                          int wheel);
+struct net_backend;
+/* Takes ownership of `be` (hypervisor/net/backend.h); `mac` is the NIC's
+ * address.  The front door then starts the backend in its I/O context. */
+struct virtio_device *virtio_net_new(struct net_backend *be, const uint8_t mac[6]);

@@ -130,8 +130,19 @@ virtq_pop(struct virtq *vq, const struct guest_mem *mem)
 		return NULL;
 
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
-	if (avail_idx == vq->last_avail)
-		return NULL;
+	if (avail_idx == vq->last_avail) {
+		if (!vq->event_idx)
+			return NULL;
+		/* virtio 1.2 §2.7.10: "notify me when you make index
+		 * last_avail available" (avail_event sits after the used ring),
+		 * then look again — the driver may have added a chain before it
+		 * saw our word, and then it will not notify. */
+		__atomic_store_n((uint16_t *) &vq->used->ring[vq->size], vq->last_avail, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+		if (avail_idx == vq->last_avail)
+			return NULL;
+	}
 	/* virtio 1.2 §2.7.6: idx only ever runs ahead by at most the ring size. */
 	if ((uint16_t) (avail_idx - vq->last_avail) > vq->size) {
 		virtq_break(vq, "available index ran ahead by more than the queue size");
@@ -258,8 +269,21 @@ virtq_notify(struct virtq *vq)
 	/* Our used->idx store must be ordered before reading the driver's
 	 * flags, or both sides may decide the other needs no notification. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT)
+	if (vq->event_idx) {
+		/* virtio 1.2 §2.7.10: interrupt only if used->idx went past
+		 * used_event (after the available ring) since the last time we
+		 * asked — vring_need_event() in the spec's terms. */
+		uint16_t event = __atomic_load_n(&vq->avail->ring[vq->size], __ATOMIC_RELAXED);
+		uint16_t old = vq->signalled_used, new = vq->used_idx;
+		bool valid = vq->signalled_used_valid;
+
+		vq->signalled_used = new;
+		vq->signalled_used_valid = true;
+		if (valid && (uint16_t) (new - event - 1) >= (uint16_t) (new - old))
+			return false;
+	} else if (__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT) {
 		return false;
+	}
 	if (vq->call_fd < 0)
 		return false;
 	if (write(vq->call_fd, &one, sizeof(one)) != sizeof(one))

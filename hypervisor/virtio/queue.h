@@ -27,6 +27,9 @@
 /* virtio 1.2 §2.7.6: the driver asks us not to interrupt */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 
+/* virtio 1.2 §6: VIRTIO_F_EVENT_IDX — used_event / avail_event words */
+#define VIRTIO_F_EVENT_IDX 29
+
 /* Ring layouts as they sit in guest memory (little-endian; x86 host).
  * Naturally aligned, no padding: the checks in virtq_map() make the host
  * views aligned too, so the index words can be accessed atomically. */
@@ -70,6 +73,7 @@ struct virtq {
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	bool enabled;
 	bool indirect;         /* VIRTIO_F_INDIRECT_DESC was negotiated */
+	bool event_idx;        /* VIRTIO_F_EVENT_IDX was negotiated */
 	int kick_fd;           /* eventfd the driver's notifications arrive on */
 	int call_fd;           /* eventfd we write to interrupt the driver */
 
@@ -78,6 +82,8 @@ struct virtq {
 	uint16_t used_idx;     /* our copy of used->idx */
 	bool broken;
 	const char *broken_reason;  /* static string */
+	uint16_t signalled_used;    /* used_idx at the last virtq_notify() (EVENT_IDX) */
+	bool signalled_used_valid;
 
 	struct virtq_desc *desc;    /* host views of the rings, from virtq_map() */
 	struct virtq_avail *avail;
@@ -105,7 +111,9 @@ void virtq_reset(struct virtq *vq);
 bool virtq_map(struct virtq *vq, const struct guest_mem *mem);
 
 /* Next available chain, or NULL if there is none or the queue is broken
- * (check vq->broken).  Free with virtq_push() or virtq_chain_free(). */
+ * (check vq->broken).  Free with virtq_push() or virtq_chain_free().
+ * With EVENT_IDX, finding the ring empty also asks the driver to notify
+ * us when it adds the next chain (avail_event, virtio 1.2 §2.7.10). */
 struct virtq_chain *virtq_pop(struct virtq *vq, const struct guest_mem *mem);
 
 /* Return a chain to the driver with `written` bytes written into its
@@ -114,8 +122,10 @@ void virtq_push(struct virtq *vq, struct virtq_chain *chain, uint32_t written);
 
 void virtq_chain_free(struct virtq_chain *chain);
 
-/* Interrupt the driver unless it asked not to be (VIRTQ_AVAIL_F_NO_INTERRUPT).
- * Returns true if the call eventfd was written. */
+/* Interrupt the driver unless it asked not to be: VIRTQ_AVAIL_F_NO_INTERRUPT,
+ * or with EVENT_IDX unless used->idx has passed its used_event (virtio 1.2
+ * §2.7.10).  Call once after a batch of virtq_push().  Returns true if the
+ * call eventfd was written. */
 bool virtq_notify(struct virtq *vq);
 
 /* True when the driver has made buffers available we have not taken. */

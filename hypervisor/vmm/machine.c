@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "backend.h"
 #include "boot.h"
 #include "devices.h"
 #include "pci.h"
@@ -433,6 +434,41 @@ io_thread_stop(struct machine *m)
 	m->io_thread = NULL;
 }
 
+/* One --net: its backend (tap, bridge helper, libslirp) behind a
+ * virtio-net; frames move in the I/O thread with the device's kicks. */
+static bool
+add_nic(struct machine *m, const char *text, GError **error)
+{
+	struct net_spec spec;
+	struct net_backend *be;
+	struct virtio_device *vdev;
+	struct virtio_pci *vp;
+
+	if (!net_spec_parse(text, &spec, error))
+		return false;
+	if (!spec.has_mac) {
+		/* QEMU's OUI with a random tail: two machines on one bridge
+		 * should not share an address. */
+		uint32_t r = g_random_int();
+
+		spec.mac[0] = 0x52, spec.mac[1] = 0x54, spec.mac[2] = 0x00;
+		spec.mac[3] = r >> 16, spec.mac[4] = r >> 8, spec.mac[5] = r;
+	}
+	be = net_backend_new(&spec, error);
+	if (be == NULL) {
+		g_prefix_error(error, "--net %s: ", text);
+		net_spec_clear(&spec);
+		return false;
+	}
+	vdev = virtio_net_new(be, spec.mac);
+	net_spec_clear(&spec);
+	vp = virtio_pci_create(m->vm, m->pci, vdev, m->io_context, error);
+	if (vp == NULL)
+		return false;
+	g_ptr_array_add(m->virtio, vp);
+	return net_backend_start(be, m->io_context, error);
+}
+
 struct machine *
 machine_new(const struct vmm_options *opts, GError **error)
 {
@@ -485,6 +521,9 @@ machine_new(const struct vmm_options *opts, GError **error)
 			goto fail;
 		g_ptr_array_add(m->virtio, vp);
 	}
+	for (unsigned int i = 0; i < opts->nets->len; i++)
+		if (!add_nic(m, g_ptr_array_index(opts->nets, i), error))
+			goto fail;
 	if (m->console_out >= 0) {
 		struct virtio_pci *vp;
 

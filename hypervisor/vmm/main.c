@@ -18,8 +18,9 @@ static const char usage_text[] =
 	"The kernel is a Linux bzImage (64-bit boot protocol) or an ELF file with a\n"
 	"PVH entry note (Linux vmlinux, small test payloads).  The guest gets COM1,\n"
 	"an i8042 keyboard controller, a CMOS clock and virtio-pci devices:\n"
-	"virtio-blk per --disk, virtio-console with --console, virtio-rng;\n"
-	"with --display vnc also a screen, served over VNC on a UNIX socket.\n"
+	"virtio-blk per --disk, virtio-net per --net, virtio-console with\n"
+	"--console, virtio-rng; with --display vnc also a screen, served over\n"
+	"VNC on a UNIX socket.\n"
 	"The VM ends when the guest resets or powers off, on SIGTERM, or on \"stop\"\n"
 	"from the control socket.  See glassbox-vmm(1) and docs/vmm-api.md.";
 
@@ -27,6 +28,12 @@ static gboolean
 add_disk_cb(const char *name, const char *value, gpointer data, GError **error)
 {
 	return vmm_options_add_disk(data, value, error);
+}
+
+static gboolean
+add_net_cb(const char *name, const char *value, gpointer data, GError **error)
+{
+	return vmm_options_add_net(data, value, error);
 }
 
 /* A command-line value, if given, replaces the one from --config. */
@@ -64,6 +71,8 @@ cmd_run(int argc, char **argv)
 		{ "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Number of vCPUs (default 1)", "N" },
 		{ "disk", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_disk_cb,
 		  "A virtio-blk disk; repeat for more", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
+		{ "net", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_net_cb,
+		  "A virtio-net NIC; repeat for more", "tap=IFNAME|bridge=BR|user[,hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT][,restrict=on][,mac=MAC]" },
 		{ "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes (default stdio)", "stdio|pty|file=PATH|socket=PATH|none" },
 		{ "console", 0, 0, G_OPTION_ARG_STRING, &console, "Add a virtio-console (hvc0) connected there", "stdio|pty|file=PATH" },
 		{ "no-rng", 0, 0, G_OPTION_ARG_NONE, &no_rng, "Leave out virtio-rng", NULL },
@@ -95,15 +104,20 @@ cmd_run(int argc, char **argv)
 	/* The JSON file first, then the command line on top of it. */
 	if (config) {
 		GArray *cli_disks = opts.disks;
+		GPtrArray *cli_nets = opts.nets;
+		gboolean loaded;
 
 		opts.disks = g_array_new(FALSE, TRUE, sizeof(struct disk_option));
-		if (!vmm_options_load_json(&opts, config, &error)) {
-			g_array_append_vals(opts.disks, cli_disks->data, cli_disks->len);
-			g_array_unref(cli_disks);
-			goto fail;
-		}
+		opts.nets = g_ptr_array_new_with_free_func(g_free);
+		loaded = vmm_options_load_json(&opts, config, &error);
 		g_array_append_vals(opts.disks, cli_disks->data, cli_disks->len);
 		g_array_unref(cli_disks);
+		/* --net on the command line adds NICs after the file's. */
+		for (unsigned int i = 0; i < cli_nets->len; i++)
+			g_ptr_array_add(opts.nets, g_strdup(g_ptr_array_index(cli_nets, i)));
+		g_ptr_array_unref(cli_nets);
+		if (!loaded)
+			goto fail;
 	}
 	override(&opts.kernel, &kernel);
 	override(&opts.initrd, &initrd);
@@ -162,6 +176,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "vhost-user-blk"))
 		return vhost_user_blk_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "vhost-user-net"))
+		return vhost_user_net_main(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		printf("glassbox-vmm %s\n", PACKAGE_VERSION);
 		return 0;
@@ -169,6 +185,7 @@ main(int argc, char **argv)
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
 		printf("Usage:\n  glassbox-vmm run --kernel FILE [OPTION…]\n"
 		       "  glassbox-vmm vhost-user-blk --socket PATH --disk FILE[,format=raw|qcow2][,readonly=on]\n"
+		       "  glassbox-vmm vhost-user-net --socket PATH --net tap=IFNAME|bridge=BR|user[,hostfwd=…]\n"
 		       "  glassbox-vmm --version\n\n%s\n\n"
 		       "Run `glassbox-vmm run --help` for the options.\n", usage_text);
 		return 0;

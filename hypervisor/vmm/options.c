@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "block.h"
 
 #define MAX_CPUS 64
@@ -20,6 +21,7 @@ vmm_options_init(struct vmm_options *o)
 	o->display_width = 1024;
 	o->display_height = 768;
 	o->disks = g_array_new(FALSE, TRUE, sizeof(struct disk_option));
+	o->nets = g_ptr_array_new_with_free_func(g_free);
 }
 
 void
@@ -32,6 +34,8 @@ vmm_options_clear(struct vmm_options *o)
 	}
 	if (o->disks)
 		g_array_unref(o->disks);
+	if (o->nets)
+		g_ptr_array_unref(o->nets);
 	g_free(o->kernel);
 	g_free(o->initrd);
 	g_free(o->cmdline);
@@ -103,6 +107,18 @@ vmm_options_add_disk(struct vmm_options *o, const char *spec, GError **error)
 		return false;
 	}
 	g_array_append_val(o->disks, d);
+	return true;
+}
+
+bool
+vmm_options_add_net(struct vmm_options *o, const char *spec, GError **error)
+{
+	struct net_spec parsed;
+
+	if (!net_spec_parse(spec, &parsed, error))
+		return false;
+	net_spec_clear(&parsed);
+	g_ptr_array_add(o->nets, g_strdup(spec));
 	return true;
 }
 
@@ -291,12 +307,79 @@ load_disk(struct vmm_options *o, JsonNode *node, GError **error)
 	return true;
 }
 
+/* "net": ["user,hostfwd=tcp::2222-:22", {"tap": "tap0", "mac": "…"}, …]:
+ * an object is turned into the same text --net takes. */
+static bool
+load_net(struct vmm_options *o, JsonNode *node, GError **error)
+{
+	g_autoptr(GString) spec = g_string_new(NULL);
+	JsonObject *obj;
+	JsonNode *fwd;
+	const char *s;
+
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING)
+		return vmm_options_add_net(o, json_node_get_string(node), error);
+	if (!JSON_NODE_HOLDS_OBJECT(node)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "each of \"net\" must be a string or an object");
+		return false;
+	}
+	obj = json_node_get_object(node);
+	if ((s = get_string(obj, "tap", error)))
+		g_string_append_printf(spec, "tap=%s", s);
+	else if ((s = get_string(obj, "bridge", error)))
+		g_string_append_printf(spec, "bridge=%s", s);
+	else if (json_object_has_member(obj, "user"))
+		g_string_append(spec, "user");
+	if (error && *error)
+		return false;
+	if (spec->len == 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "a network needs \"tap\", \"bridge\" or \"user\"");
+		return false;
+	}
+	if ((s = get_string(obj, "helper", error)))
+		g_string_append_printf(spec, ",helper=%s", s);
+	{
+		bool restricted = false;
+
+		if (!get_bool(obj, "restrict", &restricted, error))
+			return false;
+		if (restricted)
+			g_string_append(spec, ",restrict=on");
+	}
+	if ((s = get_string(obj, "mac", error)))
+		g_string_append_printf(spec, ",mac=%s", s);
+	if (error && *error)
+		return false;
+	fwd = json_object_get_member(obj, "hostfwd");
+	if (fwd && JSON_NODE_HOLDS_ARRAY(fwd)) {
+		JsonArray *a = json_node_get_array(fwd);
+
+		for (unsigned int i = 0; i < json_array_get_length(a); i++) {
+			JsonNode *e = json_array_get_element(a, i);
+
+			if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING) {
+				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"hostfwd\" must hold strings");
+				return false;
+			}
+			g_string_append_printf(spec, ",hostfwd=%s", json_node_get_string(e));
+		}
+	} else if (fwd && (s = get_string(obj, "hostfwd", error))) {
+		g_string_append_printf(spec, ",hostfwd=%s", s);
+	} else if (fwd) {
+		if (!(error && *error))
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"hostfwd\" must be a string or an array");
+		return false;
+	}
+	return vmm_options_add_net(o, spec->str, error);
+}
+
 bool
 vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	JsonObject *obj;
-	JsonNode *root, *disks;
+	JsonNode *root, *disks, *nets;
 	const char *s;
 	gint64 n;
 
@@ -350,6 +433,17 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 		JsonArray *a = json_node_get_array(disks);
 		for (unsigned int i = 0; i < json_array_get_length(a); i++)
 			if (!load_disk(o, json_array_get_element(a, i), error))
+				goto fail;
+	}
+	nets = json_object_get_member(obj, "net");
+	if (nets) {
+		if (!JSON_NODE_HOLDS_ARRAY(nets)) {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "\"net\" must be an array");
+			goto fail;
+		}
+		JsonArray *a = json_node_get_array(nets);
+		for (unsigned int i = 0; i < json_array_get_length(a); i++)
+			if (!load_net(o, json_array_get_element(a, i), error))
 				goto fail;
 	}
 	return true;

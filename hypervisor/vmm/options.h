@@ -22,6 +22,7 @@ struct vmm_options {
 	uint64_t memory_mib;
 	unsigned int cpus;
 	GArray *disks;       /* struct disk_option */
+	GPtrArray *nets;     /* char *: --net specs, checked (hypervisor/net/backend.h) */
 	OutputKind serial;
 	char *serial_path;
 	OutputKind console;  /* virtio-console: none, stdio or file */
@@ -42,6 +43,8 @@ void vmm_options_init(struct vmm_options *o);
 void vmm_options_clear(struct vmm_options *o);
 /* "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" */
 bool vmm_options_add_disk(struct vmm_options *o, const char *spec, GError **error);
+/* "tap=IFNAME|bridge=BR[,helper=PATH]|user[,hostfwd=…][,mac=…]" (docs/networking.md) */
+bool vmm_options_add_net(struct vmm_options *o, const char *spec, GError **error);
 /* "stdio", "pty", "none", "file=PATH", "socket=PATH" (--serial only) */
 bool vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, char **path, GError **error);
 /* "vnc[,width=W][,height=H]" or "none" */

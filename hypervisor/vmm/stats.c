@@ -32,6 +32,20 @@ add_bus(JsonBuilder *b, struct bus *bus, const char *kind)
 	pthread_rwlock_unlock(&bus->lock);
 }
 
+/* A device's own counters (virtio-net: packets, bytes, drops, link). */
+static void
+sink_int(void *data, const char *name, int64_t value)
+{
+	add_int(data, name, value);
+}
+
+static void
+sink_string(void *data, const char *name, const char *value)
+{
+	json_builder_set_member_name(data, name);
+	json_builder_add_string_value(data, value);
+}
+
 JsonNode *
 vmm_stats(struct vm *vm, GPtrArray *virtio)
 {
@@ -96,6 +110,7 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 	for (unsigned int i = 0; i < virtio->len; i++) {
 		struct virtio_pci *vp = g_ptr_array_index(virtio, i);
 		struct virtio_device *dev = virtio_pci_get_device(vp);
+		const struct virtio_stats_sink sink = { sink_int, sink_string, b };
 		char addr[16];
 
 		g_snprintf(addr, sizeof(addr), "00:%02x.0", virtio_pci_get_pci(vp)->slot);
@@ -113,6 +128,8 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 			json_builder_set_member_name(b, "broken-reason");
 			json_builder_add_string_value(b, dev->broken_reason);
 		}
+		if (dev->ops->get_stats)
+			dev->ops->get_stats(dev, -1, &sink);
 		json_builder_set_member_name(b, "queues");
 		json_builder_begin_array(b);
 		for (unsigned int q = 0; q < dev->ops->num_queues; q++) {
@@ -126,6 +143,8 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 			add_int(b, "notifications", __atomic_load_n(&vq->stats.kicks, __ATOMIC_RELAXED));
 			add_int(b, "interrupts", __atomic_load_n(&vq->stats.interrupts, __ATOMIC_RELAXED));
 			add_int(b, "requests", __atomic_load_n(&vq->stats.chains, __ATOMIC_RELAXED));
+			if (dev->ops->get_stats)
+				dev->ops->get_stats(dev, q, &sink);
 			json_builder_end_object(b);
 		}
 		json_builder_end_array(b);

@@ -429,6 +429,53 @@ test_rng_device(Fixture *f, gconstpointer data)
 	virtio_device_destroy(dev);
 }
 
+/* VIRTIO_F_EVENT_IDX (virtio 1.2 §2.7.10): an empty pop publishes
+ * avail_event; an interrupt goes out only when used->idx passes the
+ * driver's used_event. */
+static void
+test_event_idx(Fixture *f, gconstpointer data)
+{
+	struct virtq_avail *avail = gpa(f, AVAIL_GPA);
+	struct virtq_used *used = gpa(f, USED_GPA);
+	uint16_t *avail_event = (uint16_t *) &used->ring[QSIZE];
+	uint16_t *used_event = &avail->ring[QSIZE];
+	struct virtq_chain *c;
+	uint64_t n;
+	int call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	f->vq.event_idx = true;
+	f->vq.call_fd = call;
+	*avail_event = 0xffff;
+	g_assert_null(virtq_pop(&f->vq, &f->mem));
+	g_assert_cmpuint(*avail_event, ==, 0);          /* "tell me about entry 0" */
+
+	set_desc(f, DESC_GPA, 0, 0x10000, 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f, DESC_GPA, 1, 0x10100, 16, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f, DESC_GPA, 2, 0x10200, 16, VIRTQ_DESC_F_WRITE, 0);
+	make_available(f, 0);
+	make_available(f, 1);
+	make_available(f, 2);
+	/* The driver wants an interrupt once entry 1 is used (used_event 1). */
+	*used_event = 1;
+	c = virtq_pop(&f->vq, &f->mem);
+	virtq_push(&f->vq, c, 16);
+	g_assert_true(virtq_notify(&f->vq));             /* first ever: always */
+	g_assert_cmpint(read(call, &n, sizeof(n)), ==, sizeof(n));
+	c = virtq_pop(&f->vq, &f->mem);
+	virtq_push(&f->vq, c, 16);
+	g_assert_true(virtq_notify(&f->vq));             /* used->idx 1 → 2 passes 1 */
+	c = virtq_pop(&f->vq, &f->mem);
+	virtq_push(&f->vq, c, 16);
+	g_assert_false(virtq_notify(&f->vq));            /* 2 → 3: the driver did not ask */
+	g_assert_false(virtq_notify(&f->vq));            /* nothing new */
+	*used_event = 2;
+	g_assert_null(virtq_pop(&f->vq, &f->mem));
+	g_assert_cmpuint(*avail_event, ==, 3);
+	g_assert_cmpuint(used->idx, ==, 3);
+	g_assert_false(f->vq.broken);
+	close(call);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -453,6 +500,7 @@ main(int argc, char **argv)
 	ADD("nested-indirect", test_nested_indirect);
 	ADD("indirect-loop", test_indirect_loop);
 	ADD("rng-device", test_rng_device);
+	ADD("event-idx", test_event_idx);
 #undef ADD
 	return g_test_run();
 }

@@ -1,0 +1,142 @@
+/* backend.c — parse --net, pick the backend, the parts all backends share. */
+#include "backend.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+net_backend_init(struct net_backend *be, const struct net_backend_ops *ops, const char *description)
+{
+	be->ops = ops;
+	be->description = g_strdup(description);
+	be->link_up = true;
+}
+
+void
+net_backend_set_link(struct net_backend *be, bool up)
+{
+	if (be->link_up == up)
+		return;
+	be->link_up = up;
+	if (be->client.link_changed)
+		be->client.link_changed(be->client.opaque, up);
+}
+
+bool
+net_backend_start(struct net_backend *be, GMainContext *context, GError **error)
+{
+	return be->ops->start(be, context, error);
+}
+
+void
+net_backend_free(struct net_backend *be)
+{
+	char *description;
+
+	if (be == NULL)
+		return;
+	description = be->description;
+	be->ops->free(be);
+	g_free(description);
+}
+
+static bool
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = b[i];
+	/* A NIC's own address is unicast (IEEE 802: bit 0 of the first octet). */
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+void
+net_spec_clear(struct net_spec *spec)
+{
+	g_free(spec->kind);
+	g_free(spec->name);
+	g_free(spec->helper);
+	if (spec->hostfwd)
+		g_ptr_array_unref(spec->hostfwd);
+	memset(spec, 0, sizeof(*spec));
+}
+
+bool
+net_spec_parse(const char *text, struct net_spec *spec, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+
+	memset(spec, 0, sizeof(*spec));
+	spec->hostfwd = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned int i = 0; parts[i]; i++) {
+		const char *p = parts[i];
+		const char *eq = strchr(p, '=');
+		g_autofree char *key = eq ? g_strndup(p, eq - p) : g_strdup(p);
+		const char *value = eq ? eq + 1 : NULL;
+
+		if (i == 0) {
+			if ((!strcmp(key, "tap") || !strcmp(key, "bridge")) && value && *value) {
+				/* Linux interface names: IFNAMSIZ - 1 bytes, no '/'. */
+				if (strlen(value) > 15 || strchr(value, '/') || strchr(value, ' ')) {
+					g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+					            "--net %s: \"%s\" is not an interface name", text, value);
+					goto fail;
+				}
+				spec->kind = g_strdup(key);
+				spec->name = g_strdup(value);
+				continue;
+			}
+			if (!strcmp(key, "user") && value == NULL) {
+				spec->kind = g_strdup(key);
+				continue;
+			}
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			            "--net %s: expected tap=IFNAME, bridge=BRIDGE or user first", text);
+			goto fail;
+		}
+		if (!strcmp(key, "mac") && value && parse_mac(value, spec->mac)) {
+			spec->has_mac = true;
+		} else if (!strcmp(key, "restrict") && value && !strcmp(spec->kind, "user") &&
+		           (!strcmp(value, "on") || !strcmp(value, "off"))) {
+			spec->restricted = !strcmp(value, "on");
+		} else if (!strcmp(key, "hostfwd") && value && !strcmp(spec->kind, "user")) {
+			g_ptr_array_add(spec->hostfwd, g_strdup(value));
+		} else if (!strcmp(key, "helper") && value && *value && !strcmp(spec->kind, "bridge")) {
+			g_free(spec->helper);
+			spec->helper = g_strdup(value);
+		} else {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			            "--net %s: cannot understand \"%s\" (expected mac=XX:XX:XX:XX:XX:XX, "
+			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT and restrict=on|off with user, "
+			            "helper=PATH with bridge)",
+			            text, p);
+			goto fail;
+		}
+	}
+	if (spec->kind == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--net: empty");
+		goto fail;
+	}
+	return true;
+
+fail:
+	net_spec_clear(spec);
+	return false;
+}
+
+struct net_backend *
+net_backend_new(const struct net_spec *spec, GError **error)
+{
+	if (!strcmp(spec->kind, "tap"))
+		return net_tap_open(spec->name, error);
+	if (!strcmp(spec->kind, "bridge"))
+		return net_bridge_open(spec->name, spec->helper, error);
+	if (!strcmp(spec->kind, "user"))
+		return net_slirp_new(spec->hostfwd, spec->restricted, error);
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unknown network backend \"%s\"", spec->kind);
+	return NULL;
+}

@@ -1,0 +1,529 @@
+/* net.c — virtio-net (virtio 1.2 §5.1): one receive and one transmit
+ * queue (§5.1.2: queue 0 receiveq1, queue 1 transmitq1; no control queue,
+ * no multiqueue), in front of a host backend (hypervisor/net/backend.h).
+ *
+ * Features (§5.1.3) offered:
+ *   - VIRTIO_NET_F_MAC: the address is in config space (§5.1.4).
+ *   - VIRTIO_NET_F_STATUS: config `status` says whether the link is up; it
+ *     goes down when the backend does (a tap deleted under us), with a
+ *     configuration change interrupt (§5.1.4.2, §2.5.1).
+ *   - VIRTIO_NET_F_MRG_RXBUF: a received frame may span several receive
+ *     buffers, num_buffers in the first header says how many (§5.1.6.4).
+ *   - only when the backend passes struct virtio_net_hdr through untouched
+ *     (a tap with IFF_VNET_HDR): CSUM, HOST_TSO4/6, HOST_ECN (the guest
+ *     may send partially checksummed and unsegmented frames, the host
+ *     kernel finishes them) and GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN (the
+ *     host may hand us such frames: TUNSETOFFLOAD with what the driver
+ *     accepted).  With libslirp every frame is complete: no offloads.
+ *
+ * Every frame carries the 12-byte struct virtio_net_hdr first (§5.1.6:
+ * with VIRTIO_F_VERSION_1 num_buffers is always there).
+ *
+ * What a guest can get wrong in a transmitted frame — a chain shorter
+ * than the header, a frame longer than 64 KiB, a runt, a header asking for
+ * an offload it did not negotiate or a checksum outside the frame — drops
+ * that frame and counts it (tx "drops"); the device carries on, as a NIC
+ * drops a bad descriptor.  Chains that break the ring itself are queue.c's
+ * to catch: the device then needs a reset (§2.1.2).
+ */
+#include "device.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "backend.h"
+
+#define NET_RX 0
+#define NET_TX 1
+#define QUEUE_SIZE 256
+
+/* §5.1.3 feature bits */
+#define VIRTIO_NET_F_CSUM       0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN  9
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_HOST_ECN   13
+#define VIRTIO_NET_F_MRG_RXBUF  15
+#define VIRTIO_NET_F_STATUS     16
+
+#define VIRTIO_NET_S_LINK_UP 1   /* §5.1.4 */
+
+/* §5.1.6 */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE  0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
+#define VIRTIO_NET_HDR_GSO_ECN   0x80
+
+#define ETH_HLEN 14
+
+#define F(bit) (1ull << (bit))
+
+struct virtio_net_config {
+	uint8_t mac[6];
+	uint16_t status;
+	uint16_t max_virtqueue_pairs;
+} __attribute__((packed));
+
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+} __attribute__((packed));
+_Static_assert(sizeof(struct virtio_net_hdr) == NET_VNET_HDR_LEN, "virtio 1.2 §5.1.6");
+
+struct net_counters {
+	uint64_t packets, bytes, drops;
+};
+
+struct virtio_net {
+	struct virtio_device dev;
+	struct virtio_net_config config;
+	struct net_backend *be;
+	char mac_text[18];
+
+	/* Receive chains taken off the ring but not yet used: with
+	 * MRG_RXBUF a frame waits until they add up to its size, and queue.c
+	 * cannot put a chain back. */
+	struct virtq_chain *stash[QUEUE_SIZE];
+	unsigned int n_stash;
+	uint64_t stash_bytes;
+
+	struct net_counters rx, tx;
+	/* Linear copy for a frame spread over more pieces than writev takes. */
+	uint8_t tx_buf[NET_MAX_FRAME];
+};
+
+static void
+count(uint64_t *counter, uint64_t n)
+{
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+static bool
+has(struct virtio_device *dev, unsigned int bit)
+{
+	return dev->driver_features & F(bit);
+}
+
+/* Copy `len` bytes from src (from soff) to dst (from doff). */
+static size_t
+iov_copy_iov(const struct iovec *dst, unsigned int dn, size_t doff,
+             const struct iovec *src, unsigned int sn, size_t soff, size_t len)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < sn && done < len; i++) {
+		if (soff >= src[i].iov_len) {
+			soff -= src[i].iov_len;
+			continue;
+		}
+		size_t chunk = MIN(src[i].iov_len - soff, len - done);
+		size_t n = iov_from_buf(dst, dn, doff + done, (uint8_t *) src[i].iov_base + soff, chunk);
+
+		done += n;
+		if (n < chunk)
+			break;
+		soff = 0;
+	}
+	return done;
+}
+
+static size_t
+iov_length(const struct iovec *iov, unsigned int n)
+{
+	size_t len = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	return len;
+}
+
+static void
+stash_clear(struct virtio_net *n)
+{
+	for (unsigned int i = 0; i < n->n_stash; i++)
+		virtq_chain_free(n->stash[i]);
+	n->n_stash = 0;
+	n->stash_bytes = 0;
+}
+
+static void
+stash_take(struct virtio_net *n, unsigned int count_)
+{
+	memmove(n->stash, n->stash + count_, (n->n_stash - count_) * sizeof(n->stash[0]));
+	n->n_stash -= count_;
+	n->stash_bytes = 0;
+	for (unsigned int i = 0; i < n->n_stash; i++)
+		n->stash_bytes += n->stash[i]->in_len;
+}
+
+/* Take receive chains off the ring until `need` bytes fit (or one chain,
+ * without MRG_RXBUF, where a frame must fit one buffer: §5.1.6.3.1). */
+static void
+stash_fill(struct virtio_net *n, uint64_t need, bool mergeable)
+{
+	struct virtio_device *dev = &n->dev;
+	struct virtq *vq = &dev->vqs[NET_RX];
+	struct virtq_chain *chain;
+
+	while (n->n_stash < QUEUE_SIZE && (n->n_stash == 0 || (mergeable && n->stash_bytes < need))) {
+		chain = virtq_pop(vq, dev->mem);
+		if (chain == NULL)
+			break;
+		if (chain->in_len < NET_VNET_HDR_LEN) {
+			/* No room even for the header: hand it back empty. */
+			virtq_push(vq, chain, 0);
+			count(&n->rx.drops, 1);
+			continue;
+		}
+		n->stash[n->n_stash++] = chain;
+		n->stash_bytes += chain->in_len;
+	}
+	if (vq->broken) {
+		char reason[128];
+
+		g_snprintf(reason, sizeof(reason), "queue %u: %s", NET_RX, vq->broken_reason);
+		virtio_device_set_broken(dev, reason);
+	}
+}
+
+/* ---- host → guest ---------------------------------------------------- */
+
+/* The backend's frame goes into the guest's receive buffers (§5.1.6.4).
+ * False: no buffers now, offer it again after rx_ready. */
+static bool
+net_receive(void *opaque, const struct iovec *iov, unsigned int niov)
+{
+	struct virtio_net *n = opaque;
+	struct virtio_device *dev = &n->dev;
+	struct virtq *vq = &dev->vqs[NET_RX];
+	struct virtio_net_hdr h = { 0 };
+	size_t total = iov_length(iov, niov), off = n->be->vnet_hdr_len, frame_len, need;
+	bool mergeable, accepted = true;
+	unsigned int used = 0;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->started || dev->broken || !vq->enabled || vq->broken) {
+		accepted = false;
+		goto out;
+	}
+	if (total <= off) {
+		count(&n->rx.drops, 1);
+		goto out;
+	}
+	frame_len = total - off;
+	if (off)
+		iov_to_buf(iov, niov, 0, &h, sizeof(h));
+	/* §5.1.6.4.1: nothing the driver did not accept. */
+	if (!has(dev, VIRTIO_NET_F_GUEST_CSUM))
+		h.flags = 0;
+	switch (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!has(dev, VIRTIO_NET_F_GUEST_TSO4))
+			goto drop;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!has(dev, VIRTIO_NET_F_GUEST_TSO6))
+			goto drop;
+		break;
+	default:
+		goto drop;
+	}
+	if ((h.gso_type & VIRTIO_NET_HDR_GSO_ECN) && !has(dev, VIRTIO_NET_F_GUEST_ECN))
+		goto drop;
+
+	mergeable = has(dev, VIRTIO_NET_F_MRG_RXBUF);
+	need = NET_VNET_HDR_LEN + frame_len;
+	stash_fill(n, need, mergeable);
+	if (dev->broken) {
+		accepted = false;
+		goto out;
+	}
+	if (n->n_stash == 0 || (mergeable && n->stash_bytes < need && n->n_stash < QUEUE_SIZE)) {
+		accepted = false;   /* wait for the driver to post more */
+		goto out;
+	}
+	if (!mergeable && n->stash[0]->in_len < need)
+		goto drop;          /* larger than the guest's buffers take */
+	if (mergeable && n->stash_bytes < need)
+		goto drop;          /* larger than the whole ring */
+
+	/* Scatter header + frame over as many chains as it takes. */
+	{
+		size_t done = 0;
+
+		while (done < need) {
+			struct virtq_chain *c = n->stash[used];
+			const struct iovec *in = c->iov + c->n_out;
+			size_t room = MIN(c->in_len, need - done), w = 0;
+
+			if (used == 0) {
+				iov_from_buf(in, c->n_in, 0, &h, sizeof(h));
+				w = sizeof(h);
+			}
+			w += iov_copy_iov(in, c->n_in, w, iov, niov, off + (done + w - sizeof(h)), room - w);
+			done += w;
+			used++;
+		}
+		h.num_buffers = used;
+		iov_from_buf(n->stash[0]->iov + n->stash[0]->n_out, n->stash[0]->n_in,
+		             offsetof(struct virtio_net_hdr, num_buffers), &h.num_buffers, sizeof(h.num_buffers));
+		done = 0;
+		for (unsigned int i = 0; i < used; i++) {
+			struct virtq_chain *c = n->stash[i];
+			size_t w = MIN(c->in_len, need - done);
+
+			done += w;
+			n->stash[i] = NULL;
+			virtq_push(vq, c, w);
+		}
+		stash_take(n, used);
+	}
+	count(&n->rx.packets, 1);
+	count(&n->rx.bytes, frame_len);
+	virtq_notify(vq);
+	goto out;
+
+drop:
+	count(&n->rx.drops, 1);
+out:
+	pthread_mutex_unlock(&dev->lock);
+	return accepted;
+}
+
+static void
+net_link_changed(void *opaque, bool up)
+{
+	struct virtio_net *n = opaque;
+
+	pthread_mutex_lock(&n->dev.lock);
+	n->config.status = up ? VIRTIO_NET_S_LINK_UP : 0;
+	pthread_mutex_unlock(&n->dev.lock);
+	virtio_device_config_changed(&n->dev);
+}
+
+/* ---- guest → host ---------------------------------------------------- */
+
+/* Is this header one we may pass on?  (§5.1.6.2.1: the driver sets only
+ * what it negotiated.) */
+static bool
+tx_header_ok(struct virtio_net *n, const struct virtio_net_hdr *h, size_t frame_len)
+{
+	struct virtio_device *dev = &n->dev;
+
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!has(dev, VIRTIO_NET_F_CSUM))
+			return false;
+		if ((size_t) h->csum_start + h->csum_offset + 2 > frame_len)
+			return false;
+	}
+	switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return !(h->gso_type & VIRTIO_NET_HDR_GSO_ECN);
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!has(dev, VIRTIO_NET_F_HOST_TSO4))
+			return false;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!has(dev, VIRTIO_NET_F_HOST_TSO6))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if ((h->gso_type & VIRTIO_NET_HDR_GSO_ECN) && !has(dev, VIRTIO_NET_F_HOST_ECN))
+		return false;
+	return h->gso_size != 0;
+}
+
+static void
+net_transmit(struct virtio_net *n, struct virtq_chain *chain)
+{
+	struct virtio_net_hdr h;
+	struct iovec out[64];
+	unsigned int k = 0;
+	size_t frame_len, skip = sizeof(h);
+
+	if (chain->out_len < sizeof(h) || chain->out_len - sizeof(h) < ETH_HLEN ||
+	    chain->out_len - sizeof(h) > NET_MAX_FRAME) {
+		count(&n->tx.drops, 1);   /* no header, a runt, or oversize */
+		return;
+	}
+	frame_len = chain->out_len - sizeof(h);
+	/* Our copy of the header: what we check is what the host gets. */
+	iov_to_buf(chain->iov, chain->n_out, 0, &h, sizeof(h));
+	if (!tx_header_ok(n, &h, frame_len)) {
+		count(&n->tx.drops, 1);
+		return;
+	}
+	if (n->be->vnet_hdr_len) {
+		h.num_buffers = 0;
+		out[k++] = (struct iovec) { &h, sizeof(h) };
+	}
+	for (unsigned int i = 0; i < chain->n_out; i++) {
+		struct iovec v = chain->iov[i];
+
+		if (skip >= v.iov_len) {
+			skip -= v.iov_len;
+			continue;
+		}
+		v.iov_base = (uint8_t *) v.iov_base + skip;
+		v.iov_len -= skip;
+		skip = 0;
+		if (k == G_N_ELEMENTS(out)) {
+			/* Scattered into many pieces: send one linear copy. */
+			iov_to_buf(chain->iov, chain->n_out, sizeof(h), n->tx_buf, frame_len);
+			k = n->be->vnet_hdr_len ? 1 : 0;
+			out[k++] = (struct iovec) { n->tx_buf, frame_len };
+			break;
+		}
+		out[k++] = v;
+	}
+	if (!n->be->ops->send(n->be, out, k)) {
+		count(&n->tx.drops, 1);
+		return;
+	}
+	count(&n->tx.packets, 1);
+	count(&n->tx.bytes, frame_len);
+}
+
+static void
+net_queue_kick(struct virtio_device *dev, unsigned int index)
+{
+	struct virtio_net *n = dev->priv;
+	struct virtq *vq = &dev->vqs[index];
+	struct virtq_chain *chain;
+	bool pushed = false;
+
+	if (index == NET_RX) {
+		/* New receive buffers: frames the backend held back may come. */
+		n->be->ops->rx_ready(n->be);
+		return;
+	}
+	while ((chain = virtq_pop(vq, dev->mem)) != NULL) {
+		net_transmit(n, chain);
+		virtq_push(vq, chain, 0);
+		pushed = true;
+	}
+	if (vq->broken)
+		count(&n->tx.drops, 1);   /* the chain that broke the ring */
+	if (pushed)
+		virtq_notify(vq);
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+static void
+net_start(struct virtio_device *dev)
+{
+	struct virtio_net *n = dev->priv;
+	unsigned int offloads = 0;
+
+	/* The host may hand the guest only what its driver accepted. */
+	if (has(dev, VIRTIO_NET_F_GUEST_CSUM))
+		offloads |= NET_OFFLOAD_CSUM;
+	if (has(dev, VIRTIO_NET_F_GUEST_TSO4))
+		offloads |= NET_OFFLOAD_TSO4;
+	if (has(dev, VIRTIO_NET_F_GUEST_TSO6))
+		offloads |= NET_OFFLOAD_TSO6;
+	if (has(dev, VIRTIO_NET_F_GUEST_ECN))
+		offloads |= NET_OFFLOAD_ECN;
+	if (n->be->ops->set_offloads && !n->be->ops->set_offloads(n->be, offloads))
+		g_printerr("glassbox-vmm: %s: TUNSETOFFLOAD %#x refused\n", n->be->description, offloads);
+	n->be->ops->rx_ready(n->be);
+}
+
+static void
+net_reset(struct virtio_device *dev)
+{
+	struct virtio_net *n = dev->priv;
+
+	stash_clear(n);
+	if (n->be->ops->set_offloads)
+		n->be->ops->set_offloads(n->be, 0);
+}
+
+static void
+net_get_stats(struct virtio_device *dev, int queue, const struct virtio_stats_sink *sink)
+{
+	struct virtio_net *n = dev->priv;
+	const struct net_counters *c;
+
+	if (queue < 0) {
+		sink->add_string(sink->data, "mac", n->mac_text);
+		sink->add_string(sink->data, "backend", n->be->description);
+		sink->add_string(sink->data, "link", n->be->link_up ? "up" : "down");
+		return;
+	}
+	if (queue == NET_RX) {
+		sink->add_string(sink->data, "name", "rx");
+		c = &n->rx;
+	} else {
+		sink->add_string(sink->data, "name", "tx");
+		c = &n->tx;
+	}
+	sink->add_int(sink->data, "packets", __atomic_load_n(&c->packets, __ATOMIC_RELAXED));
+	sink->add_int(sink->data, "bytes", __atomic_load_n(&c->bytes, __ATOMIC_RELAXED));
+	sink->add_int(sink->data, "drops", __atomic_load_n(&c->drops, __ATOMIC_RELAXED));
+}
+
+static void
+net_destroy(struct virtio_device *dev)
+{
+	struct virtio_net *n = dev->priv;
+
+	stash_clear(n);
+	net_backend_free(n->be);
+	g_free(n);
+}
+
+static const struct virtio_device_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.num_queues = 2,
+	.queue_max_size = QUEUE_SIZE,
+	.queue_kick = net_queue_kick,
+	.start = net_start,
+	.reset = net_reset,
+	.get_stats = net_get_stats,
+	.destroy = net_destroy,
+};
+
+struct virtio_device *
+virtio_net_new(struct net_backend *be, const uint8_t mac[6])
+{
+	struct virtio_net *n = g_new0(struct virtio_net, 1);
+
+	virtio_device_init(&n->dev, &net_ops);
+	n->dev.priv = n;
+	n->be = be;
+	memcpy(n->config.mac, mac, 6);
+	g_snprintf(n->mac_text, sizeof(n->mac_text), "%02x:%02x:%02x:%02x:%02x:%02x",
+	           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	n->config.status = be->link_up ? VIRTIO_NET_S_LINK_UP : 0;
+	n->config.max_virtqueue_pairs = 1;
+	n->dev.config = &n->config;
+	n->dev.config_size = sizeof(n->config);
+	n->dev.features = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF);
+	if (be->vnet_hdr_len == NET_VNET_HDR_LEN)
+		n->dev.features |= F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) |
+		                   F(VIRTIO_NET_F_HOST_ECN) | F(VIRTIO_NET_F_GUEST_CSUM) |
+		                   F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+		                   F(VIRTIO_NET_F_GUEST_ECN);
+	be->client.receive = net_receive;
+	be->client.link_changed = net_link_changed;
+	be->client.opaque = n;
+	return &n->dev;
+}

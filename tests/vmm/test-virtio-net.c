@@ -1,0 +1,376 @@
+/* test-virtio-net.c — virtio-net (hypervisor/virtio/net.c) against
+ * simulated guest memory and a fake backend: what the tiny guests cannot
+ * reach — a frame spread over several receive buffers (MRG_RXBUF,
+ * virtio 1.2 §5.1.6.4), a frame waiting for buffers, a buffer too small
+ * without MRG_RXBUF, headers passed through to a vnet-header backend, and
+ * the link going down. */
+#include <glib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "device.h"
+#include "queue.h"
+
+#define RAM_SIZE (1u << 20)
+#define QSIZE 8
+#define RX_DESC 0x1000
+#define RX_AVAIL 0x2000
+#define RX_USED 0x3000
+#define TX_DESC 0x4000
+#define TX_AVAIL 0x5000
+#define TX_USED 0x6000
+#define BUFS 0x10000
+
+#define F_CSUM 0
+#define F_HOST_TSO4 11
+#define F_MRG_RXBUF 15
+
+struct hdr {
+	uint8_t flags, gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset, num_buffers;
+} __attribute__((packed));
+
+/* ---- a backend that records ------------------------------------------- */
+
+typedef struct {
+	struct net_backend be;
+	GPtrArray *sent;          /* GBytes */
+	unsigned int rx_ready_calls;
+	unsigned int offloads;
+} FakeBackend;
+
+static bool
+fake_start(struct net_backend *be, GMainContext *c, GError **e)
+{
+	return true;
+}
+
+static bool
+fake_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
+{
+	FakeBackend *f = (FakeBackend *) be;
+	GByteArray *a = g_byte_array_new();
+
+	for (unsigned int i = 0; i < n; i++)
+		g_byte_array_append(a, iov[i].iov_base, iov[i].iov_len);
+	g_ptr_array_add(f->sent, g_byte_array_free_to_bytes(a));
+	return true;
+}
+
+static void
+fake_rx_ready(struct net_backend *be)
+{
+	((FakeBackend *) be)->rx_ready_calls++;
+}
+
+static bool
+fake_set_offloads(struct net_backend *be, unsigned int offloads)
+{
+	((FakeBackend *) be)->offloads = offloads;
+	return true;
+}
+
+static void
+fake_free(struct net_backend *be)
+{
+	/* The fixture owns it. */
+}
+
+static const struct net_backend_ops fake_ops = {
+	.kind = "fake", .start = fake_start, .send = fake_send, .rx_ready = fake_rx_ready,
+	.set_offloads = fake_set_offloads, .free = fake_free,
+};
+
+/* ---- fixture ------------------------------------------------------------ */
+
+typedef struct {
+	uint8_t *ram;
+	struct guest_mem mem;
+	FakeBackend *fb;
+	struct virtio_device *dev;
+	uint16_t rx_avail, tx_avail;
+	unsigned int config_changes;
+} Fixture;
+
+static void *
+gpa(Fixture *f, uint64_t a)
+{
+	return f->ram + a;
+}
+
+static void
+on_config_change(struct virtio_device *dev, void *data)
+{
+	((Fixture *) data)->config_changes++;
+}
+
+static void
+setup_queue(Fixture *f, unsigned int q, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	struct virtq *vq = &f->dev->vqs[q];
+
+	vq->size = QSIZE;
+	vq->desc_gpa = desc;
+	vq->avail_gpa = avail;
+	vq->used_gpa = used;
+	g_assert_true(virtq_map(vq, &f->mem));
+	vq->enabled = true;
+}
+
+/* Device with a backend that does (12) or does not (0) carry headers,
+ * the driver accepting `features`. */
+static void
+start(Fixture *f, unsigned int hdr_len, uint64_t features)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+
+	f->ram = g_malloc0(RAM_SIZE);
+	g_assert_true(guest_mem_add_region(&f->mem, 0, RAM_SIZE, f->ram));
+	f->fb = g_new0(FakeBackend, 1);
+	net_backend_init(&f->fb->be, &fake_ops, "fake");
+	f->fb->be.vnet_hdr_len = hdr_len;
+	f->fb->sent = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	f->dev = virtio_net_new(&f->fb->be, mac);
+	f->dev->mem = &f->mem;
+	f->dev->on_config_change = on_config_change;
+	f->dev->on_config_change_data = f;
+	g_assert_cmpuint(features & ~f->dev->features, ==, 0);   /* only what it offers */
+	f->dev->driver_features = features;
+	setup_queue(f, 0, RX_DESC, RX_AVAIL, RX_USED);
+	setup_queue(f, 1, TX_DESC, TX_AVAIL, TX_USED);
+	virtio_device_start(f->dev);
+}
+
+static void
+fixture_teardown(Fixture *f, gconstpointer data)
+{
+	FakeBackend *fb = f->fb;
+
+	virtio_device_destroy(f->dev);   /* calls fake_free, frees the description */
+	g_ptr_array_unref(fb->sent);
+	g_free(fb);
+	g_free(f->ram);
+}
+
+static void
+put_desc(Fixture *f, uint64_t table, unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	struct virtq_desc d = { addr, len, flags, next };
+
+	memcpy(gpa(f, table + 16 * i), &d, sizeof(d));
+}
+
+static void
+avail(Fixture *f, unsigned int q, uint16_t head)
+{
+	struct virtq_avail *a = gpa(f, q == 0 ? RX_AVAIL : TX_AVAIL);
+	uint16_t *idx = q == 0 ? &f->rx_avail : &f->tx_avail;
+
+	a->ring[*idx % QSIZE] = head;
+	a->idx = ++*idx;
+}
+
+/* Receive buffer i: `len` device-writable bytes at BUFS + i * 4096. */
+static void
+post_rx(Fixture *f, unsigned int i, uint32_t len)
+{
+	put_desc(f, RX_DESC, i, BUFS + i * 4096, len, VIRTQ_DESC_F_WRITE, 0);
+	avail(f, 0, i);
+	virtio_device_kick(f->dev, 0);
+}
+
+static bool
+deliver(Fixture *f, const uint8_t *frame, size_t len)
+{
+	struct iovec iov = { (void *) frame, len };
+
+	return f->fb->be.client.receive(f->fb->be.client.opaque, &iov, 1);
+}
+
+static struct virtq_used *
+rx_used(Fixture *f)
+{
+	return gpa(f, RX_USED);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void
+test_config_and_link(Fixture *f, gconstpointer data)
+{
+	uint8_t cfg[8];
+
+	start(f, 0, 0);
+	virtio_device_read_config(f->dev, 0, cfg, 8);
+	g_assert_cmpmem(cfg, 6, ((uint8_t[]) { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc }), 6);
+	g_assert_cmpuint(cfg[6], ==, 1);                  /* VIRTIO_NET_S_LINK_UP */
+	/* No offloads without a header-carrying backend. */
+	g_assert_cmpuint(f->dev->features & (1ull << F_CSUM), ==, 0);
+	g_assert_cmpuint(f->dev->features & (1ull << F_MRG_RXBUF), !=, 0);
+
+	net_backend_set_link(&f->fb->be, false);
+	virtio_device_read_config(f->dev, 0, cfg, 8);
+	g_assert_cmpuint(cfg[6], ==, 0);
+	g_assert_cmpuint(f->config_changes, ==, 1);
+	net_backend_set_link(&f->fb->be, false);           /* no change, no interrupt */
+	g_assert_cmpuint(f->config_changes, ==, 1);
+}
+
+/* A 2500-byte frame over three 1000-byte buffers: num_buffers 3 in the
+ * first header, the bytes in order, used lengths 1000, 1000, 512. */
+static void
+test_rx_mergeable(Fixture *f, gconstpointer data)
+{
+	uint8_t frame[2500];
+	struct hdr h;
+
+	start(f, 0, 1ull << F_MRG_RXBUF);
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = i * 7;
+	post_rx(f, 0, 1000);
+	/* Only one buffer: the frame waits, nothing is used yet. */
+	g_assert_false(deliver(f, frame, sizeof(frame)));
+	g_assert_cmpuint(rx_used(f)->idx, ==, 0);
+	post_rx(f, 1, 1000);
+	post_rx(f, 2, 1000);
+	g_assert_cmpuint(f->fb->rx_ready_calls, >=, 3);
+	g_assert_true(deliver(f, frame, sizeof(frame)));
+
+	g_assert_cmpuint(rx_used(f)->idx, ==, 3);
+	g_assert_cmpuint(rx_used(f)->ring[0].id, ==, 0);
+	g_assert_cmpuint(rx_used(f)->ring[0].len, ==, 1000);
+	g_assert_cmpuint(rx_used(f)->ring[1].len, ==, 1000);
+	g_assert_cmpuint(rx_used(f)->ring[2].len, ==, 12 + 2500 - 2000);
+	memcpy(&h, gpa(f, BUFS), sizeof(h));
+	g_assert_cmpuint(h.num_buffers, ==, 3);
+	g_assert_cmpuint(h.gso_type, ==, 0);
+	g_assert_cmpmem(gpa(f, BUFS + 12), 988, frame, 988);
+	g_assert_cmpmem(gpa(f, BUFS + 4096), 1000, frame + 988, 1000);
+	g_assert_cmpmem(gpa(f, BUFS + 8192), 512, frame + 1988, 512);
+}
+
+/* Without MRG_RXBUF a frame must fit one buffer (§5.1.6.3.1): a bigger one
+ * is dropped and counted, the buffer stays for the next frame. */
+static void
+test_rx_too_big(Fixture *f, gconstpointer data)
+{
+	uint8_t big[200] = { 0 }, small[50];
+	struct hdr h;
+
+	start(f, 0, 0);
+	memset(small, 0x5a, sizeof(small));
+	post_rx(f, 0, 100);
+	g_assert_true(deliver(f, big, sizeof(big)));        /* taken: dropped */
+	g_assert_cmpuint(rx_used(f)->idx, ==, 0);
+	g_assert_true(deliver(f, small, sizeof(small)));
+	g_assert_cmpuint(rx_used(f)->idx, ==, 1);
+	g_assert_cmpuint(rx_used(f)->ring[0].len, ==, 12 + 50);
+	memcpy(&h, gpa(f, BUFS), sizeof(h));
+	g_assert_cmpuint(h.num_buffers, ==, 1);
+	g_assert_cmpmem(gpa(f, BUFS + 12), 50, small, 50);
+}
+
+/* A frame from the guest with its header split over two descriptors
+ * reaches a header-carrying backend whole; bad ones never do. */
+static void
+test_tx(Fixture *f, gconstpointer data)
+{
+	struct hdr h = { 0 };
+	uint8_t frame[60];
+	GBytes *b;
+	gsize len;
+	const uint8_t *p;
+
+	start(f, 12, (1ull << F_CSUM) | (1ull << F_HOST_TSO4));
+	g_assert_cmpuint(f->fb->offloads, ==, 0);   /* no GUEST_* accepted: nothing offloaded to us */
+	for (unsigned int i = 0; i < sizeof(frame); i++)
+		frame[i] = i;
+	h.flags = 1;            /* NEEDS_CSUM, negotiated */
+	h.csum_start = 34;
+	h.csum_offset = 16;
+	memcpy(gpa(f, 0x20000), &h, 6);
+	memcpy(gpa(f, 0x20100), (uint8_t *) &h + 6, 6);
+	memcpy(gpa(f, 0x20100 + 6), frame, sizeof(frame));
+	put_desc(f, TX_DESC, 0, 0x20000, 6, VIRTQ_DESC_F_NEXT, 1);
+	put_desc(f, TX_DESC, 1, 0x20100, 6 + sizeof(frame), 0, 0);
+	avail(f, 1, 0);
+
+	/* A runt (header + 10 bytes), then a checksum outside the frame. */
+	memset(gpa(f, 0x21000), 0, 12 + 10);
+	put_desc(f, TX_DESC, 2, 0x21000, 12 + 10, 0, 0);
+	avail(f, 1, 2);
+	h.csum_start = 50;
+	memcpy(gpa(f, 0x22000), &h, 12);
+	memcpy(gpa(f, 0x22000 + 12), frame, sizeof(frame));
+	put_desc(f, TX_DESC, 3, 0x22000, 12 + sizeof(frame), 0, 0);
+	avail(f, 1, 3);
+	virtio_device_kick(f->dev, 1);
+
+	g_assert_cmpuint(f->fb->sent->len, ==, 1);
+	b = g_ptr_array_index(f->fb->sent, 0);
+	p = g_bytes_get_data(b, &len);
+	g_assert_cmpuint(len, ==, 12 + sizeof(frame));
+	g_assert_cmpuint(p[0], ==, 1);
+	g_assert_cmpmem(p + 12, sizeof(frame), frame, sizeof(frame));
+	g_assert_cmpuint(((struct virtq_used *) gpa(f, TX_USED))->idx, ==, 3);   /* all three returned */
+	g_assert_false(f->dev->broken);
+}
+
+/* A frame in more pieces than one writev takes goes out as one linear copy:
+ * an indirect table of 70 descriptors (header + 69 two-byte pieces). */
+static void
+test_tx_many_pieces(Fixture *f, gconstpointer data)
+{
+	const uint64_t table = 0x30000, bufs = 0x40000;
+	struct hdr h = { 0 };
+	GBytes *b;
+	gsize len;
+	const uint8_t *p;
+
+	start(f, 12, 0);
+	f->dev->vqs[1].indirect = true;
+	memcpy(gpa(f, bufs), &h, sizeof(h));
+	put_desc(f, table, 0, bufs, 12, VIRTQ_DESC_F_NEXT, 1);
+	for (unsigned int i = 1; i < 70; i++) {
+		uint8_t piece[2] = { i, i };
+
+		memcpy(gpa(f, bufs + 0x100 + 16 * i), piece, 2);
+		put_desc(f, table, i, bufs + 0x100 + 16 * i, 2, i < 69 ? VIRTQ_DESC_F_NEXT : 0, i + 1);
+	}
+	put_desc(f, TX_DESC, 0, table, 70 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	avail(f, 1, 0);
+	virtio_device_kick(f->dev, 1);
+
+	g_assert_false(f->dev->broken);
+	g_assert_cmpuint(f->fb->sent->len, ==, 1);
+	b = g_ptr_array_index(f->fb->sent, 0);
+	p = g_bytes_get_data(b, &len);
+	g_assert_cmpuint(len, ==, 12 + 138);
+	for (unsigned int i = 1; i < 70; i++) {
+		g_assert_cmpuint(p[12 + 2 * (i - 1)], ==, i);
+		g_assert_cmpuint(p[12 + 2 * (i - 1) + 1], ==, i);
+	}
+}
+
+static void
+test_not_started(Fixture *f, gconstpointer data)
+{
+	uint8_t frame[64] = { 0 };
+
+	start(f, 0, 0);
+	virtio_device_reset(f->dev);
+	g_assert_false(deliver(f, frame, sizeof(frame)));   /* held until the driver is back */
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/virtio-net/config-and-link", Fixture, NULL, NULL, test_config_and_link, fixture_teardown);
+	g_test_add("/virtio-net/rx-mergeable", Fixture, NULL, NULL, test_rx_mergeable, fixture_teardown);
+	g_test_add("/virtio-net/rx-too-big", Fixture, NULL, NULL, test_rx_too_big, fixture_teardown);
+	g_test_add("/virtio-net/tx", Fixture, NULL, NULL, test_tx, fixture_teardown);
+	g_test_add("/virtio-net/tx-many-pieces", Fixture, NULL, NULL, test_tx_many_pieces, fixture_teardown);
+	g_test_add("/virtio-net/not-started", Fixture, NULL, NULL, test_not_started, fixture_teardown);
+	return g_test_run();
+}

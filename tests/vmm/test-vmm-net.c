@@ -1,0 +1,540 @@
+/* test-vmm-net.c — virtio-net end to end with tiny guests: frames through a
+ * tap both ways, a tap deleted under the VMM (link down), a hostile guest's
+ * frames dropped and counted, and libslirp's DHCP and host port forward.
+ *
+ * Everything happens inside a network namespace this program makes
+ * (`ip netns add gbtest-net-PID`) and enters with setns() before it starts
+ * anything: the tap, the VMM (a child, so it inherits the namespace), the
+ * raw socket that plays the host, and libslirp's loopback listener.  The
+ * namespace is deleted at the end.  Nothing leaves this machine. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gb-test-utils.h"
+#include "vmm-test-util.h"
+
+#define ETHERTYPE_TEST 0x88b5   /* IEEE 802 local experimental */
+#define TAP "gbtap0"
+#define GUEST_MAC "52:54:00:12:34:56"
+
+static char *netns_name;
+static int orig_netns = -1;
+static char *skip_reason;
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+	if (strstr(haystack, needle) == NULL)
+		g_error("expected to find \"%s\" in:\n%s", needle, haystack);
+}
+
+static int
+run_cmd(const char *cmd, char **err)
+{
+	return gb_test_run_shell(cmd, NULL, err);
+}
+
+/* Makes the namespace and moves this thread (and so every child) into it. */
+static void
+enter_netns(void)
+{
+	g_autofree char *cmd = NULL, *err = NULL, *path = NULL;
+	int fd;
+
+	if (getuid() != 0) {
+		skip_reason = g_strdup("needs root to make a network namespace and a tap");
+		return;
+	}
+	if (!gb_test_have_program("ip") || access("/dev/net/tun", R_OK | W_OK) != 0) {
+		skip_reason = g_strdup("needs ip (iproute2) and /dev/net/tun");
+		return;
+	}
+	netns_name = g_strdup_printf("gbtest-net-%d", (int) getpid());
+	cmd = g_strdup_printf("ip netns add %s", netns_name);
+	if (run_cmd(cmd, &err) != 0) {
+		skip_reason = g_strdup_printf("ip netns add failed: %s", err);
+		g_clear_pointer(&netns_name, g_free);
+		return;
+	}
+	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	path = g_strdup_printf("/run/netns/%s", netns_name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+		skip_reason = g_strdup_printf("cannot enter %s: %s", path, g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	run_cmd("ip link set lo up", NULL);
+}
+
+static void
+leave_netns(void)
+{
+	g_autofree char *cmd = NULL;
+
+	if (orig_netns >= 0) {
+		if (setns(orig_netns, CLONE_NEWNET) != 0)
+			g_printerr("could not leave the test namespace: %s\n", g_strerror(errno));
+		close(orig_netns);
+	}
+	if (netns_name) {
+		cmd = g_strdup_printf("ip netns del %s", netns_name);
+		run_cmd(cmd, NULL);
+	}
+}
+
+static gboolean
+skip_if_no_netns(void)
+{
+	if (skip_reason) {
+		g_test_skip(skip_reason);
+		return TRUE;
+	}
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		g_test_skip("/dev/kvm cannot be opened here");
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+make_tap(void)
+{
+	g_autofree char *err = NULL;
+
+	run_cmd("ip link del " TAP, NULL);
+	g_assert_cmpint(run_cmd("ip tuntap add " TAP " mode tap && ip link set " TAP " up", &err), ==, 0);
+	/* No IPv6 chatter (router solicitations) from the host side. */
+	run_cmd("sysctl -qw net.ipv6.conf." TAP ".disable_ipv6=1", NULL);
+}
+
+/* The host's end: a raw socket on the tap for our EtherType only. */
+static int
+host_socket(void)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETHERTYPE_TEST),
+		.sll_ifindex = if_nametoindex(TAP),
+	};
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE_TEST));
+
+	g_assert_cmpint(s, >=, 0);
+	g_assert_cmpint(sll.sll_ifindex, >, 0);
+	g_assert_cmpint(bind(s, (struct sockaddr *) &sll, sizeof(sll)), ==, 0);
+	return s;
+}
+
+/* Waits for a frame whose payload starts with `text`; fills src MAC. */
+static gboolean
+host_wait_frame(int s, const char *text, uint8_t src[6], int timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+	uint8_t buf[2048];
+
+	while (g_get_monotonic_time() < deadline) {
+		struct pollfd p = { s, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(s, buf, sizeof(buf), 0);
+		if (n < 14 + (ssize_t) strlen(text))
+			continue;
+		if (memcmp(buf + 14, text, strlen(text)) == 0) {
+			if (src)
+				memcpy(src, buf + 6, 6);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static void
+host_send(int s, const char *text)
+{
+	uint8_t frame[128] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1,
+	                       ETHERTYPE_TEST >> 8, ETHERTYPE_TEST & 0xff };
+	size_t len = 14 + strlen(text);
+
+	memcpy(frame + 14, text, strlen(text));
+	g_assert_cmpint(send(s, frame, len, 0), ==, (ssize_t) len);
+}
+
+/* The virtio-net entry of query-stats. */
+static JsonObject *
+net_stats(ApiClient *api, JsonObject **reply_out)
+{
+	JsonObject *reply = api_call(api, "query-stats");
+	JsonArray *virtio = json_object_get_array_member(json_object_get_object_member(reply, "return"), "virtio");
+
+	*reply_out = reply;
+	for (unsigned int i = 0; i < json_array_get_length(virtio); i++) {
+		JsonObject *d = json_array_get_object_element(virtio, i);
+		if (!g_strcmp0(json_object_get_string_member(d, "device"), "virtio-net"))
+			return d;
+	}
+	g_error("no virtio-net in query-stats");
+}
+
+static JsonObject *
+queue(JsonObject *dev, unsigned int q)
+{
+	return json_array_get_object_element(json_object_get_array_member(dev, "queues"), q);
+}
+
+/* A frame from the guest reaches the host, one from the host reaches the
+ * guest (and comes back), then the tap is deleted: the guest sees its
+ * link go down (VIRTIO_NET_F_STATUS, a configuration change). */
+static void
+test_tap(void)
+{
+	const char *extra[] = { "--no-rng", "--net", "tap=" TAP ",mac=" GUEST_MAC, NULL };
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	g_autofree char *serial = NULL, *err = NULL;
+	JsonObject *dev;
+	uint8_t src[6];
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	make_tap();
+	s = host_socket();
+	run = vmm_spawn("virtio-net", extra, TRUE);
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+
+	g_assert_true(host_wait_frame(s, "hello from guest", src, 30000));
+	g_assert_cmpmem(src, 6, ((uint8_t[]) { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }), 6);
+	g_assert_true(vmm_wait_serial(run, "sent hello", 10000));
+	serial = vmm_serial(run);
+	assert_contains(serial, "mac " GUEST_MAC "\n");
+	assert_contains(serial, "link up\n");
+
+	host_send(s, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s, "echo: hello guest", NULL, 20000));
+
+	/* The counters follow the send: give them a moment. */
+	for (int i = 0; i < 100; i++) {
+		g_clear_pointer(&stats, json_object_unref);
+		dev = net_stats(api, &stats);
+		if (json_object_get_int_member(queue(dev, 1), "packets") == 2)
+			break;
+		g_usleep(20000);
+	}
+	g_assert_cmpstr(json_object_get_string_member(dev, "mac"), ==, GUEST_MAC);
+	g_assert_cmpstr(json_object_get_string_member(dev, "backend"), ==, "tap " TAP);
+	g_assert_cmpstr(json_object_get_string_member(dev, "link"), ==, "up");
+	g_assert_cmpstr(json_object_get_string_member(queue(dev, 0), "name"), ==, "rx");
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, 1);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "bytes"), >=, 25);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "bytes"), ==, 14 + 16 + 14 + 17);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "drops"), ==, 0);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "notifications"), >=, 2);
+
+	/* The host end goes away: link down, and the guest says so (then
+	 * returns, which resets — ends — the VM). */
+	g_assert_cmpint(run_cmd("ip link del " TAP, NULL), ==, 0);
+	g_assert_true(vmm_wait_serial(run, "link down\n", 20000));
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	err = vmm_stderr(run);
+	assert_contains(err, "tap " TAP ": the tap device went away; link down");
+	close(s);
+}
+
+/* Frames no NIC should send are dropped and counted; good frames before
+ * and after still go out; a ring the guest breaks needs a reset, and after
+ * it the device works again.  The VMM lives through it all. */
+static void
+test_hostile(void)
+{
+	const char *extra[] = { "--no-rng", "--net", "tap=" TAP, NULL };
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL, st = NULL;
+	g_autofree char *serial = NULL;
+	JsonObject *dev;
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	make_tap();
+	s = host_socket();
+	run = vmm_spawn("virtio-net-hostile", extra, TRUE);
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+
+	g_assert_true(host_wait_frame(s, "after hostile", NULL, 30000));
+	g_assert_true(host_wait_frame(s, "after reset", NULL, 30000));
+	g_assert_true(vmm_wait_serial(run, "done\n", 20000));
+	serial = vmm_serial(run);
+	for (const char *what = "short chain\0oversize frame\0runt\0gso not negotiated\0csum not negotiated\0";
+	     *what; what += strlen(what) + 1) {
+		g_autofree char *line = g_strdup_printf("%s: returned\n", what);
+		assert_contains(serial, line);
+	}
+	assert_contains(serial, "needs reset after a looping chain\n");
+
+	dev = net_stats(api, &stats);
+	/* Five bad frames and the looping chain; two good frames went out. */
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "drops"), ==, 6);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), ==, 2);
+	g_assert_false(json_object_get_boolean_member(dev, "broken"));
+	g_assert_nonnull(api_wait_event(api, "DEVICE_ERROR", 5000));
+	st = api_call(api, "query-status");
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(st, "return"), "status"),
+	                ==, "running");
+	/* A clean exit (and, in the ASan build, no leaks). */
+	g_clear_pointer(&r, json_object_unref);
+	r = api_call(api, "stop");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s);
+	run_cmd("ip link del " TAP, NULL);
+}
+
+/* --net bridge=: QEMU's helper makes the tap and puts it on the bridge;
+ * the VMM only receives the fd.  The helper's allow-list is
+ * /etc/qemu/bridge.conf: `helper=` names a wrapper that runs the real
+ * helper in a private mount namespace where an overlay on /etc holds our
+ * bridge.conf — the host's /etc is never touched. */
+static void
+test_bridge(void)
+{
+	static const char helper_path[] = "/usr/lib/qemu/qemu-bridge-helper";
+	g_autofree char *dir = NULL, *wrapper = NULL, *script = NULL, *conf_dir = NULL, *probe = NULL;
+	g_autofree char *net = NULL, *bad_net = NULL, *err = NULL, *links = NULL;
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("virtio-net");
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	JsonObject *dev;
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	if (access(helper_path, X_OK) != 0) {
+		g_test_skip("qemu-bridge-helper (qemu-system-common) is not installed");
+		return;
+	}
+	dir = gb_test_tmpdir_new("vmm-net-bridge-XXXXXX");
+	conf_dir = g_build_filename(dir, "upper", "qemu", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(conf_dir, 0755), ==, 0);
+	{
+		g_autofree char *conf = g_build_filename(conf_dir, "bridge.conf", NULL);
+		g_autofree char *work = g_build_filename(dir, "work", NULL);
+
+		g_assert_true(g_file_set_contents(conf, "allow gbbr0\n", -1, NULL));
+		g_assert_cmpint(g_mkdir_with_parents(work, 0755), ==, 0);
+		script = g_strdup_printf("#!/bin/sh\n"
+		                         "exec unshare --mount --propagation private sh -c '"
+		                         "mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s "
+		                         "/etc && exec %s \"$@\"' sh \"$@\"\n",
+		                         dir, work, helper_path);
+	}
+	wrapper = g_build_filename(dir, "helper.sh", NULL);
+	g_assert_true(g_file_set_contents(wrapper, script, -1, NULL));
+	g_assert_cmpint(g_chmod(wrapper, 0755), ==, 0);
+	probe = g_strdup_printf("unshare --mount --propagation private sh -c "
+	                        "'mount -t overlay overlay -o lowerdir=/etc,upperdir=%s/upper,workdir=%s/work /etc "
+	                        "&& grep -q gbbr0 /etc/qemu/bridge.conf'", dir, dir);
+	if (run_cmd(probe, &err) != 0) {
+		g_autofree char *why = g_strdup_printf("cannot overlay /etc in a private mount namespace: %s", err);
+		g_test_skip(why);
+		gb_test_tmpdir_remove(dir);
+		return;
+	}
+	g_clear_pointer(&err, g_free);
+
+	run_cmd("ip link del gbbr0", NULL);
+	g_assert_cmpint(run_cmd("ip link add gbbr0 type bridge && ip link set gbbr0 up", NULL), ==, 0);
+	run_cmd("sysctl -qw net.ipv6.conf.gbbr0.disable_ipv6=1", NULL);
+
+	/* A bridge the allow-list does not name: refused, with the helper's
+	 * reason, before the guest runs. */
+	{
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--net", NULL, NULL };
+		g_autofree char *bad_err = NULL;
+
+		run_cmd("ip link add gbbr9 type bridge", NULL);
+		bad_net = g_strdup_printf("bridge=gbbr9,helper=%s", wrapper);
+		argv[5] = bad_net;
+		g_assert_cmpint(gb_test_run(argv, NULL, &bad_err), ==, 2);
+		assert_contains(bad_err, "bridge gbbr9: ");
+		assert_contains(bad_err, "gave no tap");
+		run_cmd("ip link del gbbr9", NULL);
+	}
+
+	{
+		struct sockaddr_ll sll = {
+			.sll_family = AF_PACKET,
+			.sll_protocol = htons(ETHERTYPE_TEST),
+			.sll_ifindex = if_nametoindex("gbbr0"),
+		};
+
+		s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE_TEST));
+		g_assert_cmpint(s, >=, 0);
+		g_assert_cmpint(bind(s, (struct sockaddr *) &sll, sizeof(sll)), ==, 0);
+	}
+	net = g_strdup_printf("bridge=gbbr0,helper=%s,mac=" GUEST_MAC, wrapper);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	g_assert_true(host_wait_frame(s, "hello from guest", NULL, 30000));
+	g_assert_cmpint(gb_test_run_shell("ip -o link show master gbbr0", &links, NULL), ==, 0);
+	assert_contains(links, "tap");
+	host_send(s, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s, "echo: hello guest", NULL, 20000));
+	dev = net_stats(api, &stats);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(dev, "backend"), "bridge gbbr0 (tap"));
+	host_send(s, "quit");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s);
+	run_cmd("ip link del gbbr0", NULL);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* --net user,restrict=on: libslirp answers the guest's DHCPDISCOVER with
+ * 10.0.2.15, and a host port forward on loopback reaches the guest's port
+ * 22 (forwards still work when the guest may reach nothing outside). */
+static void
+test_user(void)
+{
+	const char *extra[] = { "--no-rng", "--net", "user,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22", NULL };
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	JsonObject *dev;
+	int status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	run = vmm_spawn("virtio-net-dhcp", extra, TRUE);
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+
+	g_assert_true(vmm_wait_serial(run, "offer 10.0.2.15 from 10.0.2.2\n", 30000));
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1:2222", 0, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(vmm_wait_serial(run, "syn to port 22\n", 30000));
+
+	dev = net_stats(api, &stats);
+	g_assert_cmpstr(json_object_get_string_member(dev, "backend"), ==, "user (restricted)");
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, 2);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), >=, 1);
+	g_clear_pointer(&r, json_object_unref);
+	r = api_call(api, "stop");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+}
+
+/* Bad --net text is refused before anything starts, saying why; a JSON
+ * "net" entry works like --net. */
+static void
+test_options(void)
+{
+	static const char *const bad[][2] = {
+		{ "tap=", "expected tap=IFNAME" },
+		{ "wire", "expected tap=IFNAME" },
+		{ "user,mac=01:00:00:00:00:01", "cannot understand \"mac=01:00:00:00:00:01\"" },
+		{ "tap=x,hostfwd=tcp::1-:2", "cannot understand \"hostfwd" },
+		{ "user,hostfwd=tcp:1.2.3.4", "hostfwd=tcp:1.2.3.4: expected" },
+		{ "tap=gbnosuchtap0", "tap gbnosuchtap0 does not exist" },
+		{ "user,restrict=maybe", "cannot understand \"restrict=maybe\"" },
+		{ "tap=x,restrict=on", "cannot understand \"restrict=on\"" },
+	};
+	g_autofree char *dir = gb_test_tmpdir_new("vmm-net-XXXXXX");
+	g_autofree char *config = g_build_filename(dir, "m.json", NULL);
+	g_autofree char *serial_opt = g_strconcat("--serial=file=", dir, "/serial.txt", NULL);
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("virtio-net-dhcp");
+
+	for (unsigned int i = 0; i < G_N_ELEMENTS(bad); i++) {
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--net", bad[i][0], NULL };
+		g_autofree char *err = NULL;
+
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), ==, 2);
+		assert_contains(err, bad[i][1]);
+	}
+	if (skip_if_no_netns())
+		return;
+
+	/* JSON: the object form the app writes. */
+	{
+		const char *json = "{\"kernel\": \"KERNEL\", \"memory\": 32, \"rng\": false,"
+		                   " \"net\": [{\"user\": true, \"mac\": \"52:54:00:ab:cd:ef\","
+		                   " \"hostfwd\": [\"tcp:127.0.0.1:2223-:22\"]}]}";
+		g_autofree char *text = NULL;
+		GString *s = g_string_new(json);
+		const char *argv[] = { vmm, "run", "--config", config, serial_opt, "--api-socket", NULL, NULL };
+		g_autofree char *sock = g_build_filename(dir, "api.sock", NULL);
+		g_autoptr(GSubprocess) p = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *serial_path = g_build_filename(dir, "serial.txt", NULL);
+		gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+		gboolean seen = FALSE;
+
+		g_string_replace(s, "KERNEL", guest, 1);
+		text = g_string_free(s, FALSE);
+		g_assert_true(g_file_set_contents(config, text, -1, NULL));
+		argv[6] = sock;
+		p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+		g_assert_no_error(error);
+		while (!seen && g_get_monotonic_time() < deadline) {
+			g_autofree char *out = NULL;
+
+			g_usleep(50000);
+			if (g_file_get_contents(serial_path, &out, NULL, NULL) && strstr(out, "offer 10.0.2.15"))
+				seen = TRUE;
+			if (out)
+				g_assert_null(strstr(out, "no virtio-net"));
+			if (seen)
+				assert_contains(out, "mac 52:54:00:ab:cd:ef\n");
+		}
+		g_subprocess_force_exit(p);
+		g_subprocess_wait(p, NULL, NULL);
+		g_assert_true(seen);
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret;
+
+	g_test_init(&argc, &argv, NULL);
+	enter_netns();
+	g_test_add_func("/vmm-net/options", test_options);
+	g_test_add_func("/vmm-net/tap", test_tap);
+	g_test_add_func("/vmm-net/hostile", test_hostile);
+	g_test_add_func("/vmm-net/bridge", test_bridge);
+	g_test_add_func("/vmm-net/user", test_user);
+	ret = g_test_run();
+	leave_netns();
+	return ret;
+}
