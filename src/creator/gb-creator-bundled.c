@@ -24,6 +24,7 @@
 
 #include "gb-bundled-provider.h"
 #include "gb-creator-bundled.h"
+#include "gb-creator-libvirt.h"
 #include "gb-disk-creator.h"
 #include "gb-machine.h"
 #include "gb-machine-creator.h"
@@ -69,8 +70,13 @@ gb_creator_bundled_prepare_async (GbCreatorBackend    *backend,
   host->sources = GB_CREATOR_SOURCE_BIT (GB_CREATOR_SOURCE_TINY_LINUX) |
                   GB_CREATOR_SOURCE_BIT (GB_CREATOR_SOURCE_DIRECT_KERNEL) |
                   GB_CREATOR_SOURCE_BIT (GB_CREATOR_SOURCE_IMPORT_DISK);
-  /* glassbox-vmm has no network device yet. */
-  host->networks = GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_NONE);
+  /* virtio-net on user-mode NAT (libslirp, no privileges) or a bridge on
+   * this computer through qemu-bridge-helper (docs/networking.md). */
+  host->networks = GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_USER) |
+                   GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_BRIDGE);
+  host->nat_available = FALSE;
+  g_strfreev (host->bridges);
+  host->bridges = gb_creator_list_local_bridges ();
   host->firmware_choice = FALSE;
   host->local = TRUE;
   host->storage_available = FALSE;
@@ -263,6 +269,32 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
     }
   if (json_array_get_length (disks) > 0)
     json_object_set_array_member (config, "disks", g_steal_pointer (&disks));
+
+  /* One NIC, in glassbox-vmm's JSON form of --net. */
+  {
+    g_autoptr(JsonArray) nics = json_array_new ();
+    g_autoptr(JsonObject) nic = json_object_new ();
+
+    switch (gb_machine_creator_get_network_kind (c))
+      {
+      case GB_CREATOR_NETWORK_USER:
+        json_object_set_boolean_member (nic, "user", TRUE);
+        break;
+      case GB_CREATOR_NETWORK_BRIDGE:
+        json_object_set_string_member (nic, "bridge", gb_machine_creator_get_bridge_name (c));
+        break;
+      case GB_CREATOR_NETWORK_NAT:
+      case GB_CREATOR_NETWORK_NONE:
+      default:
+        g_clear_pointer (&nic, json_object_unref);
+        break;
+      }
+    if (nic != NULL)
+      {
+        json_array_add_object_element (nics, g_steal_pointer (&nic));
+        json_object_set_array_member (config, "net", g_steal_pointer (&nics));
+      }
+  }
 
   return g_steal_pointer (&config);
 }

@@ -102,6 +102,7 @@ struct _GbMachineCreatorWindow
   GtkCheckButton    *net_nat_check;
   GtkCheckButton    *net_bridge_check;
   GtkCheckButton    *net_user_check;
+  AdwActionRow      *net_user_row;
   AdwActionRow      *net_nat_row;
   AdwActionRow      *net_bridge_row;
   AdwPreferencesGroup *bridge_group;
@@ -882,6 +883,11 @@ enter_network_page (GbMachineCreatorWindow *self)
   gtk_string_list_splice (self->bridge_model, 0,
                           g_list_model_get_n_items (G_LIST_MODEL (self->bridge_model)),
                           (const char * const *) bridges);
+  /* Only what the place to run offers (glassbox-vmm: user-mode NAT and bridges). */
+  gtk_widget_set_visible (GTK_WIDGET (self->net_nat_row),
+                          gb_machine_creator_offers_network (c, GB_CREATOR_NETWORK_NAT));
+  gtk_widget_set_visible (GTK_WIDGET (self->net_user_row),
+                          gb_machine_creator_offers_network (c, GB_CREATOR_NETWORK_USER));
   gtk_widget_set_sensitive (GTK_WIDGET (self->net_nat_row), nat);
   if (!nat)
     adw_action_row_set_subtitle (self->net_nat_row,
@@ -1546,6 +1552,7 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   CHILD (net_nat_check);
   CHILD (net_bridge_check);
   CHILD (net_user_check);
+  CHILD (net_user_row);
   CHILD (net_nat_row);
   CHILD (net_bridge_row);
   CHILD (bridge_group);

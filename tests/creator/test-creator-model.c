@@ -654,7 +654,11 @@ test_bundled_json (void)
   g_assert_true (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_DIRECT_KERNEL));
   g_assert_true (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_IMPORT_DISK));
   g_assert_cmpint (gb_machine_creator_get_source_kind (creator), !=, GB_CREATOR_SOURCE_INSTALL_MEDIA);
-  g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_NONE);
+  /* User-mode NAT by default; libvirt's NAT networks are not there. */
+  g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_USER);
+  g_assert_true (gb_machine_creator_offers_network (creator, GB_CREATOR_NETWORK_USER));
+  g_assert_true (gb_machine_creator_offers_network (creator, GB_CREATOR_NETWORK_BRIDGE));
+  g_assert_false (gb_machine_creator_offers_network (creator, GB_CREATOR_NETWORK_NAT));
   g_assert_false (gb_machine_creator_get_firmware_choice (creator));
   g_assert_false (gb_machine_creator_get_uefi_available (creator));
   g_assert_true (gb_machine_creator_get_local (creator));
@@ -692,6 +696,13 @@ test_bundled_json (void)
   d = json_array_get_object_element (disks, 0);
   g_assert_cmpstr (json_object_get_string_member (d, "path"), ==, disk);
   g_assert_cmpstr (json_object_get_string_member (d, "format"), ==, "qcow2");
+  {
+    JsonArray *nics = json_object_get_array_member (config, "net");
+
+    g_assert_nonnull (nics);
+    g_assert_cmpuint (json_array_get_length (nics), ==, 1);
+    g_assert_true (json_object_get_boolean_member (json_array_get_object_element (nics, 0), "user"));
+  }
   {
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), config);
     g_autofree char *text = json_to_string (node, TRUE);

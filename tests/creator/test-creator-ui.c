@@ -758,13 +758,18 @@ test_wizard_bundled (void)
   gtk_window_close (GTK_WINDOW (dialog));
   pump (200);
 
-  /* Network and firmware offer no choice here: straight to the summary. */
+  /* Network: user-mode NAT by default (libslirp in glassbox-vmm), no
+   * libvirt NAT row; firmware offers no choice here. */
   XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
   pump (100);
   press (XK_Right, Mod1Mask);
+  assert_page (win, "network");
+  g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_USER);
+  save_png (GTK_WIDGET (win), "bundled-5-network.png");
+  press (XK_Right, Mod1Mask);
   assert_page (win, "summary");
   gtk_switch_set_active (GTK_SWITCH (find_switch (GTK_WIDGET (win))), TRUE);   /* don't start it */
-  save_png (GTK_WIDGET (win), "bundled-5-summary.png");
+  save_png (GTK_WIDGET (win), "bundled-6-summary.png");
 
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));

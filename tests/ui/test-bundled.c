@@ -312,8 +312,8 @@ new_machine (GbApplication *app,
 
   gb_machine_creator_set_source_kind (model, GB_CREATOR_SOURCE_DIRECT_KERNEL);
   gb_machine_creator_set_kernel_path (model, kernel);
-  /* Source, system, memory, storage; no network or firmware step here. */
-  for (guint i = 0; i < 4; i++)
+  /* Source, system, memory, storage, network; no firmware step here. */
+  for (guint i = 0; i < 5; i++)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (creator), "creator.next", NULL));
   g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "summary");
   gb_machine_creator_set_name (model, "echo");
