@@ -1,5 +1,6 @@
 /* boot.c — choose a loader by the kernel file's format; shared helpers. */
 #include "boot.h"
+#include "acpi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +110,8 @@ boot_load(struct vm *vm, const struct boot_config *cfg, GError **error)
 	}
 	if (ok)
 		ok = boot_write_mptable(vm, cfg, error);
+	if (ok)
+		ok = acpi_write_tables(vm, error);
 	return ok;
 }
 

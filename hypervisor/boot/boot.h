@@ -8,7 +8,8 @@
  *     Documentation/arch/x86/boot.rst): we fill struct boot_params (the
  *     "zero page") ourselves and enter startup_64 with paging on.
  * Either way the guest also finds an MP table (mptable.c) describing the
- * vCPUs, the IOAPIC and how ISA and PCI interrupts are wired.
+ * vCPUs, the IOAPIC and how ISA and PCI interrupts are wired, and ACPI
+ * tables (acpi/tables.c) saying the same and more.
  */
 #pragma once
 
@@ -26,7 +27,7 @@
 #define BOOT_CMDLINE_ADDR     0x20000
 #define BOOT_CMDLINE_MAX      4096
 #define BOOT_EBDA_ADDR        0x9fc00   /* MP table lives here */
-#define BOOT_BIOS_START       0xf0000
+#define BOOT_BIOS_START       0xe0000   /* ACPI tables (acpi/acpi.h) + BIOS area */
 #define HIGH_MEMORY           0x100000
 
 struct boot_pci_irq {

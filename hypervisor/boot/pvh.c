@@ -7,6 +7,7 @@
  * start the vCPU in 32-bit protected mode with %ebx pointing at it.
  */
 #include "boot.h"
+#include "acpi.h"
 
 #include <elf.h>
 #include <string.h>
@@ -206,6 +207,7 @@ boot_load_pvh(struct vm *vm, const struct boot_config *cfg, const uint8_t *file,
 	si.cmdline_paddr = BOOT_CMDLINE_ADDR;
 	si.memmap_paddr = BOOT_START_INFO_ADDR + 0x80;
 	si.memmap_entries = n_e820;
+	si.rsdp_paddr = ACPI_TABLES_ADDR;
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR, &si, sizeof(si));
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR + 0x40, &mod, sizeof(mod));
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR + 0x80, memmap, n_e820 * sizeof(memmap[0]));

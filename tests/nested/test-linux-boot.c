@@ -112,9 +112,10 @@ skip_if_no_bed(void)
 }
 
 /* The scenario's inner serial log; fails (printing the logs) unless the
- * VMM ended with status 0. */
+ * VMM ended with status 0 and its last word (GLASSBOX_VMM_VERBOSE) on
+ * why the VM ended contains `ended` (NULL: any). */
 static char *
-scenario(const char *name)
+scenario(const char *name, const char *ended)
 {
 	g_autofree char *sub = g_build_filename(name, "serial.log", NULL);
 	g_autofree char *st = g_build_filename(name, "status", NULL);
@@ -135,6 +136,11 @@ scenario(const char *name)
 	g_test_message("%s: the VMM ran %s s; %s", name, seconds ? g_strstrip(seconds) : "?",
 	               stderr_text ? g_strstrip(stderr_text) : "");
 	g_assert_cmpint(atoi(status), ==, 0);
+	if (ended && (stderr_text == NULL || strstr(stderr_text, ended) == NULL)) {
+		g_printerr("scenario %s: expected the VM to end with \"%s\"; serial:\n%s\n", name, ended, serial);
+		g_assert_nonnull(stderr_text);
+		g_assert_nonnull(strstr(stderr_text, ended));
+	}
 	return serial;
 }
 
@@ -163,7 +169,7 @@ test_raw_1cpu(void)
 
 	if (skip_if_no_bed())
 		return;
-	serial = scenario("raw");
+	serial = scenario("raw", "guest powered off through ACPI");
 	assert_line(serial, "GB-CPUS 1");
 	assert_disk_written(serial);
 	/* The host agrees: a clean file system with the guest's file in it. */
@@ -184,7 +190,7 @@ test_qcow2_2cpu_devices(void)
 
 	if (skip_if_no_bed())
 		return;
-	serial = scenario("qcow2");
+	serial = scenario("qcow2", "i8042");
 	assert_line(serial, "GB-CPUS 2");
 	assert_disk_written(serial);
 	/* virtio-rng is the guest's hardware RNG and gives bytes. */
@@ -229,16 +235,34 @@ test_qcow2_2cpu_devices(void)
 	g_assert_cmpint(last, >, first);
 }
 
+/* 4 vCPUs, and the control socket's powerdown is an ACPI power-button
+ * press: button.ko sees it on its input device, the guest powers off. */
 static void
-test_smp4(void)
+test_smp4_power_button(void)
 {
 	g_autofree char *serial = NULL;
 
 	if (skip_if_no_bed())
 		return;
-	serial = scenario("smp4");
+	serial = scenario("smp4", "guest powered off through ACPI");
 	assert_line(serial, "GB-CPUS 4");
+	assert_line(serial, "GB-BUTTON-WAIT /dev/input/event");
+	assert_line(serial, "GB-BUTTON-PRESSED");
+}
+
+/* Every way a guest ends itself ends the VMM, with status 0 and the
+ * right reason. */
+static void
+test_end(gconstpointer data)
+{
+	const char *const *c = data;
+	g_autofree char *serial = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario(c[0], c[1]);
 	assert_line(serial, "GB-CHECK-DONE");
+	g_assert_null(strstr(serial, "GB-STILL-RUNNING"));
 }
 
 int
@@ -249,7 +273,13 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/linux/raw-1cpu", test_raw_1cpu);
 	g_test_add_func("/linux/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
-	g_test_add_func("/linux/smp4", test_smp4);
+	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
+	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
+	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);
+	g_test_add_data_func("/linux/end/sysrq-o", (const char *const[]) { "sysrq-o", "guest powered off through ACPI" }, test_end);
+	g_test_add_data_func("/linux/end/panic", (const char *const[]) { "panic", "reset" }, test_end);
+	g_test_add_data_func("/linux/end/reboot-acpi", (const char *const[]) { "reboot-acpi", "ACPI reset register" }, test_end);
+	g_test_add_data_func("/linux/end/powerdown-without-acpi", (const char *const[]) { "noacpi", "i8042" }, test_end);
 	run_bed();
 	ret = g_test_run();
 	nested_run_free(bed);

@@ -718,7 +718,7 @@ test_pvh_start_info(void)
 	                "magic 336ec578 version 1\n"
 	                "cmdline: pvh says hi\n"
 	                "memmap: 00000000+0009fc00/ram 0009fc00+00000400/reserved "
-	                "000f0000+00010000/reserved 00100000+03f00000/ram\n"
+	                "000e0000+00020000/reserved 00100000+03f00000/ram\n"
 	                "ram KiB 65151\n"
 	                "modules 1, first 17 bytes: INITRD-MARKER-42\n");
 	gb_test_tmpdir_remove(dir);
