@@ -225,8 +225,8 @@ acpi_build_tables(uint8_t *buf, size_t size, uint64_t base, unsigned int n_cpus,
 	facs->version = 2;
 
 	/* FADT */
-	fadt->firmware_ctrl = base + facs_off;
-	fadt->dsdt = base + dsdt_off;
+	/* FACS and DSDT through the 64-bit fields only: ACPI 6.5 §5.2.9 wants
+	 * FIRMWARE_CTRL zero when X_FIRMWARE_CTRL is set. */
 	fadt->preferred_pm_profile = 0;          /* unspecified */
 	fadt->sci_int = ACPI_SCI_IRQ;
 	fadt->pm1a_evt_blk = ACPI_PM1_EVT_PORT;

@@ -18,6 +18,8 @@ kvm_ioctl_ok(int ret, const char *what, GError **error)
 	return false;
 }
 
+static bool commit_routes(struct vm *vm);
+
 struct vm *
 vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GError **error)
 {
@@ -25,6 +27,7 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 	uint64_t identity = KVM_IDENTITY_MAP;
 	struct vm *vm = g_new0(struct vm, 1);
 	int version;
+	bool ok;
 
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
@@ -87,6 +90,17 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 	if (!kvm_ioctl_ok(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP", error))
 		goto fail;
 	if (!kvm_ioctl_ok(ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit), "KVM_CREATE_PIT2", error))
+		goto fail;
+	/* Our routes from the start, not only once a device programs MSI: KVM's
+	 * default table sends GSI 0 (the PIT) to IOAPIC pin 0, but the MP table
+	 * and the MADT say pin 2.  Linux calibrates its local APIC timer against
+	 * PIT interrupts on pin 2; without them it disables the APIC timer and
+	 * falls back to a PIT tick that never comes, so sleep() never returns
+	 * (and device_shutdown() in reboot -f, waiting on a timeout, hangs). */
+	pthread_mutex_lock(&vm->gsi_lock);
+	ok = commit_routes(vm);
+	pthread_mutex_unlock(&vm->gsi_lock);
+	if (!kvm_ioctl_ok(ok ? 0 : -1, "KVM_SET_GSI_ROUTING", error))
 		goto fail;
 
 	if (!guest_ram_create(vm, ram_bytes, hugepages, ksm, error))
