@@ -66,4 +66,6 @@ bool boot_write_mptable(struct vm *vm, const struct boot_config *cfg, GError **e
 bool boot_read_initrd(struct vm *vm, const char *path, uint64_t max_end, uint64_t min_start,
                       uint64_t *gpa, uint64_t *size, GError **error);
 void boot_setup_gdt(struct vm *vm, bool long_mode);
+/* "arm64 (AArch64)" for ELF e_machine 183, and so on: for error messages. */
+const char *boot_elf_machine_name(uint16_t machine, bool is64);
 bool boot_enter(struct vm *vm, bool long_mode, uint64_t entry, uint64_t arg, GError **error);

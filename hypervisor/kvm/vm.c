@@ -69,6 +69,23 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 		}
 	}
 
+	/* KVM's own limit (api.rst, KVM_CAP_MAX_VCPUS; KVM_CAP_NR_VCPUS is the
+	 * recommended one, 4 when neither is there). */
+	{
+		int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+		if (max <= 0)
+			max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+		if (max <= 0)
+			max = 4;
+		if (n_vcpus > (unsigned int) max) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--cpus %u is more than KVM on this host allows in one VM (%d vCPUs)",
+			            n_vcpus, max);
+			goto fail;
+		}
+	}
+
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (!kvm_ioctl_ok(vm->vm_fd, "KVM_CREATE_VM", error))
 		goto fail;
