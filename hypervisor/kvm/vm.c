@@ -187,11 +187,18 @@ commit_routes(struct vm *vm)
 			e->u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
 			e->u.irqchip.pin = gsi % 8;
 		}
+		/* ISA IRQ 0 (the PIT) is wired to IOAPIC pin 2, so GSI 2 gets no
+		 * route of its own (IRQ 2 is the PIC cascade).  Not only tidier:
+		 * KVM finds whom to tell about an EOI by looking up the GSI routed
+		 * to the pin, and with GSI 2 on pin 2 as well the PIT's ack notifier
+		 * (on GSI 0) never heard of the guest's EOIs — and in its default
+		 * reinject mode the PIT then stops ticking after the first few. */
+		if (gsi == 2)
+			continue;
 		struct kvm_irq_routing_entry *e = &table->entries[n++];
 		e->gsi = gsi;
 		e->type = KVM_IRQ_ROUTING_IRQCHIP;
 		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		/* ISA IRQ 0 (the PIT) is wired to IOAPIC pin 2. */
 		e->u.irqchip.pin = gsi == 0 ? 2 : gsi;
 	}
 	for (unsigned int gsi = VM_FIRST_MSI_GSI; gsi < VM_MAX_GSI; gsi++)

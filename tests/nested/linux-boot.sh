@@ -25,6 +25,7 @@ boot() {
   echo $? > $d/status
   echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
   echo "== $name: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
+  tail -4 $d/serial.log | sed "s/^/   $name| /"
 }
 
 # wait_for FILE TEXT SECONDS
@@ -75,6 +76,9 @@ wait $presser
 boot sysrq-b 200 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
 boot sysrq-o 200 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &
 boot panic 200 --no-rng --memory 128 --cmdline "$CMD gb.end=panic" &
+# PVH entry: the ELF vmlinux the test extracted from the same bzImage.
+[ -f $GB_IN/inner-vmlinux ] &&
+  boot pvh 200 --no-rng --memory 256 --kernel $GB_IN/inner-vmlinux --cmdline "$CMD gb.end=poweroff" &
 # Linux's default reboot= on x86 tries the FADT reset register first.
 boot reboot-acpi 200 --no-rng --memory 128 --cmdline "$CMD gb.end=reboot" &
 # No ACPI: powerdown falls back to Ctrl+Alt+Del, the guest's reboot ends it.

@@ -22,6 +22,7 @@
 static NestedRun *bed;
 static char *skip_reason;
 static char *marker;
+static gboolean have_vmlinux;
 
 static char *
 build_path(const char *first, ...) G_GNUC_NULL_TERMINATED;
@@ -38,6 +39,41 @@ build_path(const char *first, ...)
 	return p;
 }
 
+/* The ELF vmlinux inside a bzImage, as the kernel's scripts/extract-vmlinux
+ * finds it: the first compressed stream (xz or zstd, as Debian builds them;
+ * gzip for others) that decompresses to an ELF file.  FALSE when none does. */
+static gboolean
+extract_vmlinux(const char *bzimage, const char *out)
+{
+	static const struct { const char *magic; gsize len; const char *cmd; } formats[] = {
+		{ "\xfd" "7zXZ\0", 6, "xz -dc" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd -dcq" },
+		{ "\x1f\x8b\x08", 3, "gzip -dc" },
+	};
+	g_autofree char *data = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(bzimage, &data, &len, NULL))
+		return FALSE;
+	for (unsigned int f = 0; f < G_N_ELEMENTS(formats); f++) {
+		const char *at = memmem(data, len, formats[f].magic, formats[f].len);
+		g_autofree char *cmd = NULL, *head = NULL;
+		gsize head_len = 0;
+
+		if (at == NULL)
+			continue;
+		/* The decompressor complains about the bytes after the stream;
+		 * what it wrote before that is the whole vmlinux. */
+		cmd = g_strdup_printf("tail -c +%zu '%s' | %s > '%s' 2>/dev/null; true",
+		                      (gsize) (at - data) + 1, bzimage, formats[f].cmd, out);
+		gb_test_run_shell(cmd, NULL, NULL);
+		if (g_file_get_contents(out, &head, &head_len, NULL) && head_len > 4 &&
+		    memcmp(head, "\177ELF", 4) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Builds the inner guest and the disks, runs linux-boot.sh once. */
 static void
 run_bed(void)
@@ -49,6 +85,7 @@ run_bed(void)
 	g_autofree char *inner = build_path(dir, "inner", NULL);
 	g_autofree char *kernel = build_path(dir, "inner-vmlinuz", NULL);
 	g_autofree char *initrd = build_path(dir, "inner-initramfs.img", NULL);
+	g_autofree char *vmlinux = build_path(dir, "inner-vmlinux", NULL);
 	g_autofree char *fsdir = build_path(dir, "fs", NULL);
 	g_autofree char *marker_file = build_path(fsdir, "marker", NULL);
 	g_autofree char *raw = build_path(dir, "disk.raw", NULL);
@@ -87,7 +124,13 @@ run_bed(void)
 	if (gb_test_run_shell(cmd, NULL, &err) != 0)
 		g_error("making the test disks failed: %s", err);
 
-	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2, NULL },
+	have_vmlinux = extract_vmlinux(kernel, vmlinux);
+	if (!have_vmlinux)
+		g_test_message("no ELF vmlinux found in %s: the PVH scenario is left out", kernel);
+
+	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2,
+	                                                 have_vmlinux ? vmlinux : NULL,
+	                                                 NULL },
 	                 (const char *const[]) { vmm, api, NULL }, 720, &skip_reason);
 	if (bed) {
 		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
@@ -265,6 +308,23 @@ test_end(gconstpointer data)
 	g_assert_null(strstr(serial, "GB-STILL-RUNNING"));
 }
 
+/* The same kernel as an ELF vmlinux, entered through PVH. */
+static void
+test_pvh(void)
+{
+	g_autofree char *serial = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	if (!have_vmlinux) {
+		g_test_skip("no ELF vmlinux could be extracted from the bzImage");
+		return;
+	}
+	serial = scenario("pvh", "guest powered off through ACPI");
+	assert_line(serial, "GB-CPUS 1");
+	assert_line(serial, "GB-CHECK-DONE");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -275,6 +335,7 @@ main(int argc, char **argv)
 	g_test_add_func("/linux/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
 	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
 	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
+	g_test_add_func("/linux/pvh-vmlinux", test_pvh);
 	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);
 	g_test_add_data_func("/linux/end/sysrq-o", (const char *const[]) { "sysrq-o", "guest powered off through ACPI" }, test_end);
 	g_test_add_data_func("/linux/end/panic", (const char *const[]) { "panic", "reset" }, test_end);
