@@ -73,14 +73,14 @@ boot smp4 150 --cpus 4 --memory 256 --no-rng --api-socket /tmp/smp4.sock --cmdli
 wait $presser
 
 # Every other way a guest ends itself, all at once (1 vCPU each).
-boot sysrq-b 200 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
-boot sysrq-o 200 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &
-boot panic 200 --no-rng --memory 128 --cmdline "$CMD gb.end=panic" &
+boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
+boot sysrq-o 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &
+boot panic 360 --no-rng --memory 128 --cmdline "$CMD gb.end=panic" &
 # PVH entry: the ELF vmlinux the test extracted from the same bzImage.
 [ -f $GB_IN/inner-vmlinux ] &&
-  boot pvh 200 --no-rng --memory 256 --kernel $GB_IN/inner-vmlinux --cmdline "$CMD gb.end=poweroff" &
+  boot pvh 360 --no-rng --memory 256 --kernel $GB_IN/inner-vmlinux --cmdline "$CMD gb.end=poweroff" &
 # Linux's default reboot= on x86 tries the FADT reset register first.
-boot reboot-acpi 200 --no-rng --memory 128 --cmdline "$CMD gb.end=reboot" &
+boot reboot-acpi 360 --no-rng --memory 128 --cmdline "$CMD gb.end=reboot" &
 # No ACPI: powerdown falls back to Ctrl+Alt+Del, the guest's reboot ends it.
 d=$GB_OUT/noacpi
 mkdir -p $d
@@ -88,7 +88,7 @@ mkdir -p $d
   wait_for $d/serial.log GB-CHECK-DONE 200 && sleep 1 &&
     gb-api-call /tmp/noacpi.sock powerdown > $d/api.log 2>&1
 ) &
-boot noacpi 200 --no-rng --memory 128 --api-socket /tmp/noacpi.sock \
+boot noacpi 360 --no-rng --memory 128 --api-socket /tmp/noacpi.sock \
     --cmdline "$CMD gb.end=wait acpi=off reboot=k" &
 wait
 exit 0

@@ -1,8 +1,10 @@
 /* test-linux-boot.c — a stock Debian kernel in glassbox-vmm on a real KVM:
- * bzImage through the 64-bit boot protocol, a busybox initramfs, Linux's
- * own virtio_pci, virtio_blk (raw and qcow2, ext4 written and checked),
- * virtio_console and virtio-rng drivers, 1, 2 and 4 vCPUs, query-stats on
- * the control socket while it runs.
+ * bzImage through the 64-bit boot protocol and the same kernel's vmlinux
+ * through PVH, a busybox initramfs, Linux's own virtio_pci, virtio_blk (raw
+ * and qcow2, ext4 written and checked), virtio_console and virtio-rng
+ * drivers, 1, 2 and 4 vCPUs, query-stats on the control socket while it
+ * runs, ACPI (power button, S5 power-off, reset register), and every way a
+ * guest ends itself.
  *
  * Where the host's /dev/kvm emulates guest instructions (PVM here), the
  * scenarios run in the nested test bed: one boot of a Debian guest under
@@ -131,7 +133,7 @@ run_bed(void)
 	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2,
 	                                                 have_vmlinux ? vmlinux : NULL,
 	                                                 NULL },
-	                 (const char *const[]) { vmm, api, NULL }, 720, &skip_reason);
+	                 (const char *const[]) { vmm, api, NULL }, 1000, &skip_reason);
 	if (bed) {
 		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
 		               bed->nested ? "nested test bed" : "directly on the host");
