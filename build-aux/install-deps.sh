@@ -17,6 +17,8 @@ PACKAGES=(
   desktop-file-utils appstream
   # libvirt + QEMU (TCG) for the app and the tests
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
+  # libvirt's network driver (virtual networks: tests/libvirt/test-networks-netns.c)
+  dnsmasq-base iptables
   qemu-system-x86 qemu-utils ovmf seabios
   osinfo-db osinfo-db-tools libosinfo-bin
   # test guests: initramfs and ISO building

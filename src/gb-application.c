@@ -10,9 +10,12 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
+#include "gb-creator-backend.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
+#include "gb-networks-window.h"
 #include "gb-preferences-window.h"
 #include "gb-window.h"
 
@@ -252,7 +255,11 @@ gb_application_open_connection (GbApplication *self,
   if ((existing = gb_application_find_provider (self, uri)))
     return existing;
 
-  provider = gb_libvirt_provider_new (uri);
+  /* `--connect glassbox:///session`: this computer's own machines. */
+  if (g_str_equal (uri, GB_BUNDLED_PROVIDER_URI))
+    provider = gb_bundled_provider_new ();
+  else
+    provider = gb_libvirt_provider_new (uri);
   add_provider (self, provider);
   gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 
@@ -344,7 +351,7 @@ gb_application_remove_connection (GbApplication *self,
     {
       g_autoptr(GbProvider) provider = g_list_model_get_item (G_LIST_MODEL (self->providers), i);
 
-      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0)
+      if (g_strcmp0 (gb_provider_get_uri (provider), uri) == 0 && !GB_IS_BUNDLED_PROVIDER (provider))
         {
           gb_provider_disconnect (provider);
           g_list_store_remove (self->providers, i);
@@ -404,6 +411,14 @@ open_startup_connections (GbApplication *self,
       gb_application_open_connection (self, connect_uri);
       return;
     }
+
+  /* "This computer (Glassbox)" comes first, always there, never
+   * remembered or removed: its machines are files in the user's data
+   * folder.  It cannot fail to start (a missing or unusable /dev/kvm is
+   * said on its row).  GLASSBOX_NO_BUNDLED_PROVIDER=1 leaves it out (the
+   * UI tests that count libvirt connections set it). */
+  if (g_strcmp0 (g_getenv ("GLASSBOX_NO_BUNDLED_PROVIDER"), "1") != 0)
+    gb_application_open_connection (self, GB_BUNDLED_PROVIDER_URI);
 
   uris = g_settings_get_strv (self->settings, "connections");
   for (guint i = 0; uris[i] != NULL; i++)
@@ -521,7 +536,7 @@ gb_application_command_line (GApplication            *app,
       gb_window_show_machine (window, provider, console_name, "console");
       /* Once that connection has listed its machines, say so if there is
        * no such machine (or the connection failed). */
-      if (provider != NULL)
+      if (provider != NULL && GB_IS_LIBVIRT_PROVIDER (provider))
         with_connection (self, provider, check_machine_exists, console_name);
     }
 
@@ -531,8 +546,9 @@ gb_application_command_line (GApplication            *app,
   return 0;
 }
 
-/* The creator's target: the selected machine's connection, else the first
- * connected one, else the first one. */
+/* The creator's target: the selected machine's place, else the first
+ * connected libvirt connection, else the first place that is connected,
+ * else the first one.  The wizard offers the others too. */
 static GbProvider *
 target_provider (GbApplication *self)
 {
@@ -545,21 +561,23 @@ target_provider (GbApplication *self)
     {
       GbProvider *provider = gb_machine_get_provider (gb_window_get_selected_machine (window));
 
-      if (GB_IS_LIBVIRT_PROVIDER (provider))
+      if (gb_creator_backend_supports (provider))
         return provider;
     }
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GbProvider) provider = g_list_model_get_item (providers, i);
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(GbProvider) provider = g_list_model_get_item (providers, i);
 
-      if (!GB_IS_LIBVIRT_PROVIDER (provider))
-        continue;
-      if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED)
-        return provider;
-      if (first == NULL)
-        first = g_object_ref (provider);
-    }
+        if (!gb_creator_backend_supports (provider) ||
+            (pass == 0 && !GB_IS_LIBVIRT_PROVIDER (provider)))
+          continue;
+        if (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED)
+          return provider;
+        if (first == NULL)
+          first = g_object_ref (provider);
+      }
 
   return first;  /* the store still holds it */
 }
@@ -624,8 +642,10 @@ with_connection (GbApplication      *self,
       return;
     }
 
-  connection = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
-  if (connection == NULL)
+  /* Glassbox's own machines need no connection. */
+  connection = GB_IS_LIBVIRT_PROVIDER (provider)
+               ? gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)) : NULL;
+  if (connection == NULL && GB_IS_LIBVIRT_PROVIDER (provider))
     {
       g_autofree char *title = g_strdup_printf (_("Not connected to %s"), gb_provider_get_uri (provider));
 
@@ -638,10 +658,11 @@ with_connection (GbApplication      *self,
 
 static void
 on_machine_created (GbMachineCreatorWindow *creator,
-                    GVirDomain             *domain,
+                    const char             *uuid,
                     gboolean                customize,
-                    GbProvider             *provider)
+                    gpointer                user_data)
 {
+  GbProvider *provider = gb_machine_creator_window_get_provider (creator);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (creator));
   GbWindow *window = GB_IS_APPLICATION (app) ? find_main_window (GB_APPLICATION (app)) : NULL;
 
@@ -651,7 +672,7 @@ on_machine_created (GbMachineCreatorWindow *creator,
   /* The machine shows up in the list once the connection reports it:
    * then it is selected, and its console (it is starting) or, to
    * customize it, its details are shown. */
-  gb_window_show_machine (window, provider, gvir_domain_get_uuid (domain),
+  gb_window_show_machine (window, provider, uuid,
                           customize ? "details" : "console");
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -663,11 +684,11 @@ open_machine_creator (GbApplication  *self,
                       const char     *unused)
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
-  GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, connection);
+  GbMachineCreatorWindow *creator = gb_machine_creator_window_new (parent, G_LIST_MODEL (self->providers),
+                                                                   provider);
 
   gtk_window_set_application (GTK_WINDOW (creator), GTK_APPLICATION (self));
-  g_signal_connect_data (creator, "machine-created", G_CALLBACK (on_machine_created),
-                         g_object_ref (provider), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+  g_signal_connect (creator, "machine-created", G_CALLBACK (on_machine_created), NULL);
   gtk_window_present (GTK_WINDOW (creator));
 }
 
@@ -678,7 +699,7 @@ open_new_disk_dialog (GbApplication  *self,
                       const char     *unused)
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
-  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, connection);
+  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, provider);
 
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (dialog));
@@ -839,6 +860,24 @@ reconnect_action (GSimpleAction *action,
     gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 }
 
+/* app.networks(uri): the connection's Virtual Networks window. */
+static void
+networks_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+  GbNetworksWindow *window;
+
+  if (!GB_IS_LIBVIRT_PROVIDER (provider))
+    return;
+  /* Not the application's window: its Ctrl+N adds a network, where the
+   * application's accelerator would open the machine wizard. */
+  window = gb_networks_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -848,6 +887,7 @@ static const GActionEntry app_actions[] = {
   { "new-disk", new_disk_action },
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
+  { "networks", networks_action, "s" },
 };
 
 static void

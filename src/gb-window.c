@@ -8,7 +8,6 @@
 #include <glib/gi18n.h>
 
 #include "gb-console-view.h"
-#include "gb-libvirt-machine.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
 #include "gb-machine-list.h"
@@ -40,8 +39,6 @@ struct _GbWindow
   /* What the console view shows: this machine's domain, opened while the
    * machine was (not) running. Reopened when either changes. */
   GbMachine            *console_machine;
-  GVirDomain           *console_domain;
-  gboolean              console_running;
 
   /* Every machine of every connection, to find one asked for by name
    * (command line, a machine just created) once its connection lists it. */
@@ -129,20 +126,6 @@ gb_window_show_error (GbWindow   *self,
 }
 
 static gboolean
-machine_is_running (GbMachine *machine)
-{
-  switch (gb_machine_get_state (machine))
-    {
-    case GB_MACHINE_STATE_RUNNING:
-    case GB_MACHINE_STATE_PAUSED:
-    case GB_MACHINE_STATE_SHUTTING_DOWN:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
 console_page_shown (GbWindow *self)
 {
   return self->machine != NULL &&
@@ -154,20 +137,16 @@ close_console (GbWindow *self)
 {
   gb_console_view_close (self->console);
   g_clear_object (&self->console_machine);
-  g_clear_object (&self->console_domain);
-  self->console_running = FALSE;
 }
 
 /* The console follows the selected machine while its page is shown (and
  * afterwards, until another machine is chosen): it is opened when the page
- * is first shown, and opened again when the machine starts or stops, so an
- * off machine says so and a started one shows its screen. */
+ * is first shown; the console view itself follows the machine's state, so
+ * an off machine says so and a started one shows its screen. */
 static void
 update_console (GbWindow *self)
 {
   GbMachine *machine = self->machine;
-  GVirDomain *domain = NULL;
-  gboolean running;
 
   if (machine == NULL || (machine != self->console_machine && !console_page_shown (self)))
     {
@@ -176,23 +155,13 @@ update_console (GbWindow *self)
       return;
     }
 
-  if (GB_IS_LIBVIRT_MACHINE (machine))
-    domain = gb_libvirt_machine_get_domain (GB_LIBVIRT_MACHINE (machine));
-  running = machine_is_running (machine);
-
-  if (machine == self->console_machine && domain == self->console_domain &&
-      running == self->console_running)
+  if (machine == self->console_machine)
     return;
 
-  close_console (self);
   self->console_machine = g_object_ref (machine);
-  self->console_domain = domain ? g_object_ref (domain) : NULL;
-  self->console_running = running;
-
   /* Opened in the background; a machine that is off or has no screen is
    * not an error here: the console view says so itself, on screen. */
-  if (domain != NULL)
-    gb_console_view_open_domain (self->console, domain);
+  gb_console_view_set_machine (self->console, machine);
 }
 
 /* On a narrow window the Details | Console switcher moves from the header

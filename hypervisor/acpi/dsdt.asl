@@ -37,9 +37,12 @@ DefinitionBlock ("dsdt.aml", "DSDT", 2, "GLSBOX", "GBVMM", 1)
                     0x0000, 0x0D00, 0xFFFF, 0x0000, 0xF300)
                 DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite,
                     0x00000000, 0x000A0000, 0x000BFFFF, 0x00000000, 0x00020000)
-                /* the 32-bit PCI hole, up to the IOAPIC (kvm/memory.c, pci/pci.c) */
+                /* the 32-bit PCI hole from the end of low RAM (3 GiB) up to the
+                 * IOAPIC: the framebuffer's BAR at 0xd0000000 (display/) and
+                 * the BARs pci/pci.c hands out from 0xe0000000.  A BAR outside
+                 * this window would be moved by Linux. */
                 DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
-                    0x00000000, 0xE0000000, 0xFEBFFFFF, 0x00000000, 0x1EC00000)
+                    0x00000000, 0xC0000000, 0xFEBFFFFF, 0x00000000, 0x3EC00000)
             })
             /* ACPI 6.5 §6.2.13: { slot << 16 | 0xFFFF, pin (0 = INTA#),
              * source (0: the last field is a GSI), GSI } */

@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 
 const char *const api_commands[] = {
-	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop", NULL,
+	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop",
+	"query-display", "screendump", NULL,
 };
 
 struct client {

@@ -41,6 +41,9 @@ struct boot_config {
 	const char *cmdline;       /* NULL: empty */
 	unsigned int n_pci_irqs;
 	struct boot_pci_irq pci_irqs[32];
+	/* A linear framebuffer for boot_params.screen_info; fb_base 0: none. */
+	uint64_t fb_base, fb_size;
+	unsigned int fb_width, fb_height, fb_stride;
 };
 
 struct e820_entry {

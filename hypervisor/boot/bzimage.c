@@ -37,6 +37,17 @@
 #define HDR_PREF_ADDRESS    0x258
 #define HDR_INIT_SIZE       0x260
 
+/* struct screen_info, at the start of boot_params (uapi/linux/screen_info.h). */
+#define SI_ORIG_VIDEO_ISVGA 0x0f
+#define SI_LFB_WIDTH        0x12
+#define SI_LFB_HEIGHT       0x14
+#define SI_LFB_DEPTH        0x16
+#define SI_LFB_BASE         0x18
+#define SI_LFB_SIZE         0x1c
+#define SI_LFB_LINELENGTH   0x24
+#define SI_RED_SIZE         0x26   /* then red_pos, green size/pos, blue, rsvd */
+#define VIDEO_TYPE_VLFB     0x23   /* VESA VGA in graphic mode */
+
 #define LOADFLAG_LOADED_HIGH  0x01
 #define LOADFLAG_CAN_USE_HEAP 0x80
 #define XLF_KERNEL_64         0x01
@@ -53,6 +64,30 @@ static void
 put32(uint8_t *p, size_t off, uint32_t v)
 {
 	memcpy(p + off, &v, 4);
+}
+
+static void
+put16(uint8_t *p, size_t off, uint16_t v)
+{
+	memcpy(p + off, &v, 2);
+}
+
+/* Describe the framebuffer as a VESA linear framebuffer a BIOS set up:
+ * vesafb (built into Debian's kernel) binds to exactly this, and fbcon
+ * follows.  lfb_size counts 64 KiB units (drivers/video/fbdev/vesafb.c). */
+static void
+fill_screen_info(uint8_t *zp, const struct boot_config *cfg)
+{
+	static const uint8_t channels[8] = { 8, 16, 8, 8, 8, 0, 8, 24 };   /* x8r8g8b8 */
+
+	zp[SI_ORIG_VIDEO_ISVGA] = VIDEO_TYPE_VLFB;
+	put16(zp, SI_LFB_WIDTH, cfg->fb_width);
+	put16(zp, SI_LFB_HEIGHT, cfg->fb_height);
+	put16(zp, SI_LFB_DEPTH, 32);
+	put32(zp, SI_LFB_BASE, (uint32_t) cfg->fb_base);
+	put32(zp, SI_LFB_SIZE, (uint32_t) (cfg->fb_size >> 16));
+	put16(zp, SI_LFB_LINELENGTH, cfg->fb_stride);
+	memcpy(zp + SI_RED_SIZE, channels, sizeof(channels));
 }
 
 bool
@@ -141,6 +176,8 @@ boot_load_bzimage(struct vm *vm, const struct boot_config *cfg, const uint8_t *f
 	/* boot_params.acpi_rsdp_addr (zero-page.rst, 0x070, protocol 2.14):
 	 * spares the kernel its scan of the BIOS area. */
 	memcpy(zero_page + BP_ACPI_RSDP_ADDR, &(uint64_t) { ACPI_TABLES_ADDR }, 8);
+	if (cfg->fb_base)
+		fill_screen_info(zero_page, cfg);
 
 	n_e820 = boot_e820(vm, e820);
 	G_STATIC_ASSERT(E820_MAX <= BP_E820_TABLE_MAX);

@@ -5,7 +5,11 @@
  * is how a guest asks to be reset — we end the VM; and the keyboard behind
  * it lets us press Ctrl+Alt+Del, which Linux turns into an orderly reboot
  * (our "powerdown").  Scancodes are set 1, as the controller's default
- * translation hands them to the guest.  No mouse is attached.
+ * translation hands them to the guest.
+ *
+ * Behind the aux port sits a PS/2 mouse (the 3-byte "standard" protocol,
+ * no wheel), fed by the VNC server's pointer events as relative motion.
+ * Linux drives it with psmouse; tests/guests/screen.c drives it by hand.
  */
 #include "devices.h"
 
@@ -41,6 +45,12 @@ struct i8042 {
 	bool queue_aux[QUEUE];
 	unsigned int head, len;
 	int kbd_level, aux_level;
+	/* The mouse. */
+	uint8_t pending_aux;     /* mouse command awaiting its argument */
+	bool aux_reporting;      /* 0xf4: stream packets */
+	bool aux_wrap;
+	uint8_t aux_rate, aux_resolution, aux_scaling;
+	uint8_t aux_buttons;
 };
 
 static void
@@ -121,6 +131,75 @@ keyboard_command(struct i8042 *k, uint8_t b)
 }
 
 static void
+aux_defaults(struct i8042 *k)
+{
+	k->aux_reporting = false;
+	k->aux_rate = 100;
+	k->aux_resolution = 2;     /* 4 counts/mm */
+	k->aux_scaling = 0;
+}
+
+/* A byte for the mouse (0xd4 prefix): the PS/2 mouse command set. */
+static void
+aux_command(struct i8042 *k, uint8_t b)
+{
+	if (k->pending_aux) {
+		if (k->pending_aux == 0xf3)
+			k->aux_rate = b;
+		else if (k->pending_aux == 0xe8)
+			k->aux_resolution = b & 3;
+		k->pending_aux = 0;
+		push(k, 0xfa, true);
+		return;
+	}
+	if (k->aux_wrap && b != 0xff && b != 0xec) {
+		push(k, b, true);          /* wrap mode echoes everything */
+		return;
+	}
+	switch (b) {
+	case 0xe8:                       /* set resolution */
+	case 0xf3:                       /* set sample rate */
+		k->pending_aux = b;
+		push(k, 0xfa, true);
+		break;
+	case 0xe6: k->aux_scaling = 0; push(k, 0xfa, true); break;
+	case 0xe7: k->aux_scaling = 1; push(k, 0xfa, true); break;
+	case 0xe9:                       /* status request */
+		push(k, 0xfa, true);
+		push(k, (k->aux_reporting ? 0x20 : 0) | (k->aux_scaling ? 0x10 : 0) | (k->aux_buttons & 7), true);
+		push(k, k->aux_resolution, true);
+		push(k, k->aux_rate, true);
+		break;
+	case 0xea: push(k, 0xfa, true); break;   /* stream mode */
+	case 0xeb:                               /* read data: an empty packet */
+		push(k, 0xfa, true);
+		push(k, 0x08 | (k->aux_buttons & 7), true);
+		push(k, 0, true);
+		push(k, 0, true);
+		break;
+	case 0xec: k->aux_wrap = false; push(k, 0xfa, true); break;
+	case 0xee: k->aux_wrap = true; push(k, 0xfa, true); break;
+	case 0xf2:                               /* get ID: a plain mouse */
+		push(k, 0xfa, true);
+		push(k, 0x00, true);
+		break;
+	case 0xf4: k->aux_reporting = true; push(k, 0xfa, true); break;
+	case 0xf5: k->aux_reporting = false; push(k, 0xfa, true); break;
+	case 0xf6: aux_defaults(k); push(k, 0xfa, true); break;
+	case 0xff:                               /* reset: BAT passed, ID 0 */
+		aux_defaults(k);
+		k->aux_wrap = false;
+		push(k, 0xfa, true);
+		push(k, 0xaa, true);
+		push(k, 0x00, true);
+		break;
+	default:                                 /* remote mode, … : "resend" */
+		push(k, 0xfe, true);
+		break;
+	}
+}
+
+static void
 controller_command(struct i8042 *k, uint8_t cmd)
 {
 	switch (cmd) {
@@ -195,8 +274,7 @@ i8042_io(struct i8042 *k, bool command_port, void *data, unsigned int size, bool
 			push(k, *v, true);
 			break;
 		case 0xd4:
-			/* No mouse: the aux device answers "resend". */
-			push(k, 0xfe, true);
+			aux_command(k, *v);
 			break;
 		default:
 			keyboard_command(k, *v);
@@ -244,12 +322,56 @@ i8042_ctrl_alt_del(struct i8042 *k)
 }
 
 void
+i8042_key(struct i8042 *k, const uint8_t *codes, size_t n)
+{
+	pthread_mutex_lock(&k->lock);
+	/* A key's bytes go in whole or not at all: half an E0 sequence would
+	 * leave the guest's keyboard driver confused. */
+	if (!(k->command_byte & CB_KBD_OFF) && k->len + n <= QUEUE) {
+		for (size_t i = 0; i < n; i++)
+			push(k, codes[i], false);
+		update_irq(k);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+void
+i8042_mouse(struct i8042 *k, int dx, int dy, unsigned int buttons)
+{
+	pthread_mutex_lock(&k->lock);
+	k->aux_buttons = buttons & 7;
+	if (!k->aux_reporting || (k->command_byte & CB_AUX_OFF)) {
+		pthread_mutex_unlock(&k->lock);
+		return;
+	}
+	/* Standard PS/2 packet: byte 0 = buttons | bit 3 | X sign (4) |
+	 * Y sign (5); then 9-bit two's complement X and Y, Y up.  Large
+	 * moves are split; a full queue drops whole packets. */
+	do {
+		int px = CLAMP(dx, -255, 255), py = CLAMP(dy, -255, 255);
+
+		if (k->len + 3 > QUEUE)
+			break;
+		push(k, 0x08 | (buttons & 7) | (px < 0 ? 0x10 : 0) | (py < 0 ? 0x20 : 0), true);
+		push(k, px & 0xff, true);
+		push(k, py & 0xff, true);
+		dx -= px;
+		dy -= py;
+	} while (dx || dy);
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void
 i8042_reset(struct i8042 *k)
 {
 	pthread_mutex_lock(&k->lock);
 	k->command_byte = CB_KBD_INT | CB_SYS | CB_XLATE;
 	k->status = STATUS_SYS;
-	k->pending_cmd = k->pending_kbd = 0;
+	k->pending_cmd = k->pending_kbd = k->pending_aux = 0;
+	k->aux_wrap = false;
+	k->aux_buttons = 0;
+	aux_defaults(k);
 	k->len = 0;
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
@@ -264,6 +386,7 @@ i8042_create(struct vm *vm)
 	pthread_mutex_init(&k->lock, NULL);
 	k->command_byte = CB_KBD_INT | CB_SYS | CB_XLATE;
 	k->status = STATUS_SYS;
+	aux_defaults(k);
 	bus_register(&vm->pio, "i8042", I8042_DATA, 1, i8042_data_access, k);
 	bus_register(&vm->pio, "i8042", I8042_COMMAND, 1, i8042_command_access, k);
 	return k;

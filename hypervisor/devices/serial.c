@@ -214,6 +214,19 @@ serial_input(struct serial *s, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
+int
+serial_set_output(struct serial *s, int out_fd)
+{
+	int old;
+
+	/* Under the lock: a vCPU may be in serial_emit() writing to the old fd. */
+	pthread_mutex_lock(&s->lock);
+	old = s->out_fd;
+	s->out_fd = out_fd;
+	pthread_mutex_unlock(&s->lock);
+	return old;
+}
+
 void
 serial_reset(struct serial *s)
 {

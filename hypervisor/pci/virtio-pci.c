@@ -617,6 +617,7 @@ class_for(uint16_t device_id)
 	switch (device_id) {
 	case VIRTIO_ID_BLOCK: return 0x018000;     /* mass storage, other */
 	case VIRTIO_ID_CONSOLE: return 0x078000;   /* communication, other */
+	case VIRTIO_ID_INPUT: return 0x098000;     /* input device, other */
 	default: return 0x00ff00;                  /* unclassified */
 	}
 }

@@ -61,6 +61,7 @@
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG     4
+#define VIRTIO_ID_INPUT   18
 
 /* Reserved feature bits, virtio 1.2 §6 */
 #define VIRTIO_F_INDIRECT_DESC 28
@@ -145,3 +146,12 @@ struct virtio_device *virtio_console_new(int out_fd);
 /* Bytes typed at the host end of a virtio-console. */
 void virtio_console_input(struct virtio_device *dev, const uint8_t *buf, size_t len);
 struct virtio_device *virtio_rng_new(void);
+/* virtio-input tablet: absolute position 0..VIRTIO_TABLET_MAX on each axis,
+ * buttons bit 0 left, 1 right, 2 middle, wheel clicks (> 0: away from the
+ * user).  Returns false (and drops the
+ * event) while no driver runs the device: the caller can fall back to
+ * another pointer. */
+#define VIRTIO_TABLET_MAX 32767
+struct virtio_device *virtio_tablet_new(void);
+bool virtio_tablet_event(struct virtio_device *dev, unsigned int x, unsigned int y, unsigned int buttons,
+                         int wheel);

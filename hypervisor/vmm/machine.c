@@ -24,9 +24,11 @@
 #include "boot.h"
 #include "devices.h"
 #include "pci.h"
+#include "serial-socket.h"
 #include "stats.h"
 #include "virtio-pci.h"
 #include "vm.h"
+#include "vnc.h"
 
 #define COM1_PORT 0x3f8
 #define COM1_IRQ  4
@@ -37,9 +39,13 @@ struct machine {
 	struct vm *vm;
 	struct pci_bus *pci;
 	struct serial *serial;
+	struct serial_socket *serial_socket;   /* --serial socket=PATH */
 	struct i8042 *kbd;
 	struct rtc *rtc;
 	struct acpi_pm *acpi;
+	struct framebuffer *fb;       /* --display: NULL without */
+	struct vnc_server *vnc;
+	struct virtio_device *tablet;  /* owned by its virtio_pci */
 	GPtrArray *virtio;            /* struct virtio_pci * */
 	GMainContext *io_context;     /* the I/O thread's */
 	GMainLoop *io_loop;
@@ -218,8 +224,37 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 		json_builder_end_object(b);
 		return json_builder_get_root(b);
 	}
-	if (!strcmp(cmd, "query-stats"))
-		return vmm_stats(m->vm, m->virtio);
+	if (!strcmp(cmd, "query-stats")) {
+		JsonNode *stats = vmm_stats(m->vm, m->virtio);
+
+		if (m->vnc)
+			json_object_set_member(json_node_get_object(stats), "display", vnc_server_stats(m->vnc));
+		return stats;
+	}
+	if (!strcmp(cmd, "query-display")) {
+		if (m->vnc == NULL) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "this machine has no display (--display vnc)");
+			return NULL;
+		}
+		return vnc_server_stats(m->vnc);
+	}
+	if (!strcmp(cmd, "screendump")) {
+		const char *file = args && json_object_has_member(args, "filename") ?
+		                   json_object_get_string_member_with_default(args, "filename", NULL) : NULL;
+
+		if (m->fb == NULL) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "this machine has no display (--display vnc)");
+			return NULL;
+		}
+		if (file == NULL || !g_path_is_absolute(file)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "screendump needs \"arguments\": {\"filename\": absolute path}");
+			return NULL;
+		}
+		if (!framebuffer_screendump(m->fb, file, error))
+			return NULL;
+		return detail_node("filename", file, "format", "ppm");
+	}
 	if (!strcmp(cmd, "pause")) {
 		if (vm->state == VM_STATE_RUNNING) {
 			vcpus_pause(vm);
@@ -316,6 +351,7 @@ open_output(OutputKind kind, const char *path, const char *what, int *out, int *
 		*in = -1;
 	switch (kind) {
 	case OUTPUT_NONE:
+	case OUTPUT_SOCKET:   /* attached later: see serial-socket.c */
 		return true;
 	case OUTPUT_STDIO:
 		*out = dup(STDOUT_FILENO);
@@ -433,6 +469,9 @@ machine_new(const struct vmm_options *opts, GError **error)
 	}
 
 	m->serial = serial_create(m->vm, COM1_PORT, COM1_IRQ, m->serial_out);
+	if (opts->serial == OUTPUT_SOCKET &&
+	    !(m->serial_socket = serial_socket_new(opts->serial_path, m->serial, error)))
+		goto fail;
 	m->kbd = i8042_create(m->vm);
 	m->rtc = rtc_create(m->vm);
 	m->acpi = acpi_pm_create(m->vm);
@@ -468,6 +507,29 @@ machine_new(const struct vmm_options *opts, GError **error)
 		g_ptr_array_add(m->virtio, vp);
 	}
 
+	/* After the virtio devices: their PCI slots stay the same with or
+	 * without a screen. */
+	if (opts->display) {
+		m->fb = framebuffer_create(m->vm, m->pci, opts->display_width, opts->display_height, error);
+		if (m->fb == NULL)
+			goto fail;
+		m->boot.fb_base = framebuffer_base(m->fb);
+		m->boot.fb_size = framebuffer_size(m->fb);
+		m->boot.fb_width = framebuffer_width(m->fb);
+		m->boot.fb_height = framebuffer_height(m->fb);
+		m->boot.fb_stride = framebuffer_stride(m->fb);
+
+		/* An absolute pointer beside it: the guest's cursor follows the
+		 * host's (the PS/2 mouse stands in until a driver runs this). */
+		m->tablet = virtio_tablet_new();
+		struct virtio_pci *vp = virtio_pci_create(m->vm, m->pci, m->tablet, m->io_context, error);
+		if (vp == NULL) {
+			m->tablet = NULL;   /* freed by virtio_pci_create() */
+			goto fail;
+		}
+		g_ptr_array_add(m->virtio, vp);
+	}
+
 	m->boot.kernel = opts->kernel;
 	m->boot.initrd = opts->initrd;
 	m->boot.cmdline = opts->cmdline;
@@ -481,6 +543,15 @@ machine_new(const struct vmm_options *opts, GError **error)
 	if (opts->api_socket) {
 		m->api = api_server_new(opts->api_socket, NULL, handle_command, m, error);
 		if (m->api == NULL)
+			goto fail;
+	}
+	if (m->fb) {
+		g_autofree char *path = opts->vnc_socket ? g_strdup(opts->vnc_socket)
+		                                         : g_strconcat(opts->api_socket, ".vnc", NULL);
+
+		m->vnc = vnc_server_new(m->fb, m->kbd, m->tablet, path, opts->vnc_tcp_port,
+		                        opts->vnc_password_file, error);
+		if (m->vnc == NULL)
 			goto fail;
 	}
 	return m;
@@ -544,6 +615,7 @@ machine_free(struct machine *m)
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 	api_server_free(m->api);
+	vnc_server_free(m->vnc);
 	if (m->serial_in_watch)
 		g_source_remove(m->serial_in_watch);
 	if (m->console_in_watch)
@@ -555,7 +627,9 @@ machine_free(struct machine *m)
 	for (unsigned int i = 0; i < m->virtio->len; i++)
 		virtio_pci_destroy(g_ptr_array_index(m->virtio, i));
 	g_ptr_array_unref(m->virtio);
+	framebuffer_destroy(m->fb);
 	pci_bus_destroy(m->pci);
+	serial_socket_free(m->serial_socket);
 	serial_destroy(m->serial);
 	i8042_destroy(m->kbd);
 	rtc_destroy(m->rtc);

@@ -18,7 +18,8 @@ static const char usage_text[] =
 	"The kernel is a Linux bzImage (64-bit boot protocol) or an ELF file with a\n"
 	"PVH entry note (Linux vmlinux, small test payloads).  The guest gets COM1,\n"
 	"an i8042 keyboard controller, a CMOS clock and virtio-pci devices:\n"
-	"virtio-blk per --disk, virtio-console with --console, virtio-rng.\n"
+	"virtio-blk per --disk, virtio-console with --console, virtio-rng;\n"
+	"with --display vnc also a screen, served over VNC on a UNIX socket.\n"
 	"The VM ends when the guest resets or powers off, on SIGTERM, or on \"stop\"\n"
 	"from the control socket.  See glassbox-vmm(1) and docs/vmm-api.md.";
 
@@ -46,6 +47,7 @@ cmd_run(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
 	g_autofree char *serial = NULL, *console = NULL, *api_socket = NULL;
+	g_autofree char *display = NULL, *vnc_socket = NULL, *vnc = NULL;
 	gint64 memory = -1;
 	int cpus = -1;
 	gboolean hugepages = FALSE, ksm = FALSE, no_rng = FALSE, paused = FALSE;
@@ -62,10 +64,16 @@ cmd_run(int argc, char **argv)
 		{ "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Number of vCPUs (default 1)", "N" },
 		{ "disk", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_disk_cb,
 		  "A virtio-blk disk; repeat for more", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
-		{ "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes (default stdio)", "stdio|pty|file=PATH|none" },
+		{ "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes (default stdio)", "stdio|pty|file=PATH|socket=PATH|none" },
 		{ "console", 0, 0, G_OPTION_ARG_STRING, &console, "Add a virtio-console (hvc0) connected there", "stdio|pty|file=PATH" },
 		{ "no-rng", 0, 0, G_OPTION_ARG_NONE, &no_rng, "Leave out virtio-rng", NULL },
 		{ "api-socket", 0, 0, G_OPTION_ARG_FILENAME, &api_socket, "Control socket (JSON lines, mode 0600)", "PATH" },
+		{ "display", 0, 0, G_OPTION_ARG_STRING, &display,
+		  "A screen (framebuffer) served over VNC; default 1024x768", "vnc[,width=W,height=H]|none" },
+		{ "vnc-socket", 0, 0, G_OPTION_ARG_FILENAME, &vnc_socket,
+		  "UNIX socket of the VNC server (mode 0600; default <api-socket>.vnc)", "PATH" },
+		{ "vnc", 0, 0, G_OPTION_ARG_STRING, &vnc,
+		  "Also serve VNC on loopback TCP, with a password", "tcp=127.0.0.1:PORT,password-file=FILE" },
 		{ "hugepages", 0, 0, G_OPTION_ARG_NONE, &hugepages, "Back guest memory with 2 MiB pages", NULL },
 		{ "ksm", 0, 0, G_OPTION_ARG_NONE, &ksm, "Let KSM merge identical guest pages", NULL },
 		{ "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "Start paused; \"resume\" on the control socket starts it", NULL },
@@ -101,6 +109,15 @@ cmd_run(int argc, char **argv)
 	override(&opts.initrd, &initrd);
 	override(&opts.cmdline, &cmdline);
 	override(&opts.api_socket, &api_socket);
+	override(&opts.vnc_socket, &vnc_socket);
+	if (display && !vmm_options_parse_display(&opts, display, &error)) {
+		g_prefix_error(&error, "--");
+		goto fail;
+	}
+	if (vnc && !vmm_options_parse_vnc(&opts, vnc, &error)) {
+		g_prefix_error(&error, "--");
+		goto fail;
+	}
 	if (memory >= 0)
 		opts.memory_mib = memory;
 	if (cpus >= 0)

@@ -17,6 +17,8 @@ vmm_options_init(struct vmm_options *o)
 	o->cpus = 1;
 	o->serial = OUTPUT_STDIO;
 	o->rng = true;
+	o->display_width = 1024;
+	o->display_height = 768;
 	o->disks = g_array_new(FALSE, TRUE, sizeof(struct disk_option));
 }
 
@@ -36,6 +38,8 @@ vmm_options_clear(struct vmm_options *o)
 	g_free(o->serial_path);
 	g_free(o->console_path);
 	g_free(o->api_socket);
+	g_free(o->vnc_socket);
+	g_free(o->vnc_password_file);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -115,12 +119,85 @@ vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, cha
 		*kind = OUTPUT_FILE;
 		g_free(*path);
 		*path = g_strdup(spec + 5);
+	} else if (g_str_has_prefix(spec, "socket=") && spec[7]) {
+		*kind = OUTPUT_SOCKET;
+		g_free(*path);
+		*path = g_strdup(spec + 7);
 	} else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		            "\"%s\": expected stdio,%s none or file=PATH", spec, allow_pty ? " pty," : "");
+		            "\"%s\": expected stdio,%s none, file=PATH or socket=PATH", spec, allow_pty ? " pty," : "");
 		return false;
 	}
 	return true;
+}
+
+bool
+vmm_options_parse_display(struct vmm_options *o, const char *spec, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+
+	if (!g_strcmp0(spec, "none")) {
+		o->display = false;
+		return true;
+	}
+	if (g_strcmp0(parts[0], "vnc") != 0)
+		goto bad;
+	for (unsigned int i = 1; parts[i]; i++) {
+		unsigned int *field = NULL;
+		guint64 v;
+
+		if (g_str_has_prefix(parts[i], "width="))
+			field = &o->display_width;
+		else if (g_str_has_prefix(parts[i], "height="))
+			field = &o->display_height;
+		if (field == NULL || !g_ascii_string_to_unsigned(strchr(parts[i], '=') + 1, 10, 16, 8192, &v, NULL))
+			goto bad;
+		*field = v;
+	}
+	o->display = true;
+	return true;
+
+bad:
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	            "display \"%s\": expected vnc[,width=W][,height=H] (16 to 8192) or none", spec);
+	return false;
+}
+
+bool
+vmm_options_parse_vnc(struct vmm_options *o, const char *spec, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+	unsigned int port = 0;
+	g_autofree char *password_file = NULL;
+
+	for (unsigned int i = 0; parts[i]; i++) {
+		guint64 v;
+
+		/* Loopback only: VNC's password scheme (DES challenge) is no
+		 * protection on a network, and the traffic is not encrypted. */
+		if (g_str_has_prefix(parts[i], "tcp=127.0.0.1:") || g_str_has_prefix(parts[i], "tcp=localhost:")) {
+			if (!g_ascii_string_to_unsigned(strrchr(parts[i], ':') + 1, 10, 1, 65535, &v, NULL))
+				goto bad;
+			port = v;
+		} else if (g_str_has_prefix(parts[i], "password-file=") && parts[i][14]) {
+			g_free(password_file);
+			password_file = g_strdup(parts[i] + 14);
+		} else {
+			goto bad;
+		}
+	}
+	if (port == 0 || password_file == NULL)
+		goto bad;
+	o->vnc_tcp_port = port;
+	g_free(o->vnc_password_file);
+	o->vnc_password_file = g_steal_pointer(&password_file);
+	return true;
+
+bad:
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	            "vnc \"%s\": expected tcp=127.0.0.1:PORT,password-file=FILE "
+	            "(TCP on loopback only, and only with a password)", spec);
+	return false;
 }
 
 static const char *
@@ -238,6 +315,7 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 	    !set_string(obj, "initrd", &o->initrd, error) ||
 	    !set_string(obj, "cmdline", &o->cmdline, error) ||
 	    !set_string(obj, "api-socket", &o->api_socket, error) ||
+	    !set_string(obj, "vnc-socket", &o->vnc_socket, error) ||
 	    !get_bool(obj, "hugepages", &o->hugepages, error) ||
 	    !get_bool(obj, "ksm", &o->ksm, error) ||
 	    !get_bool(obj, "rng", &o->rng, error) ||
@@ -256,6 +334,10 @@ vmm_options_load_json(struct vmm_options *o, const char *file, GError **error)
 		goto fail;
 	if ((s = get_string(obj, "console", error)) &&
 	    !vmm_options_parse_output(s, true, &o->console, &o->console_path, error))
+		goto fail;
+	if ((s = get_string(obj, "display", error)) && !vmm_options_parse_display(o, s, error))
+		goto fail;
+	if ((s = get_string(obj, "vnc", error)) && !vmm_options_parse_vnc(o, s, error))
 		goto fail;
 	if (error && *error)
 		goto fail;
@@ -293,6 +375,20 @@ vmm_options_check(const struct vmm_options *o, GError **error)
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		            "--cpus must be between 1 and %d",
 		            MAX_CPUS);
+		return false;
+	}
+	if (o->display && o->vnc_socket == NULL && o->api_socket == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--display vnc needs --vnc-socket PATH (or --api-socket, beside which it goes)");
+		return false;
+	}
+	if (o->vnc_tcp_port && !o->display) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--vnc needs --display vnc");
+		return false;
+	}
+	if (o->console == OUTPUT_SOCKET) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--console socket=PATH is not supported (--serial socket=PATH is)");
 		return false;
 	}
 	if (o->hugepages && o->ksm) {

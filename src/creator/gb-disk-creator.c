@@ -22,8 +22,11 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "gb-bundled-provider.h"
+#include "gb-creator-libvirt.h"
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
 
 #ifdef HAVE_BLOCK_CREATE
 # include "block.h"
@@ -164,10 +167,10 @@ gb_disk_parse_size (const char  *text,
   return TRUE;
 }
 
-/* Folders work with the block engine, or through libvirt's QEMU driver on
- * this host. */
-gboolean
-gb_disk_can_create_in_folder (GVirConnection *connection)
+/* Whether a file can be made in a folder: with the block engine always,
+ * else through a local QEMU driver's transient "dir" pool. */
+static gboolean
+folder_possible (GVirConnection *connection)
 {
 #ifdef HAVE_BLOCK_CREATE
   return TRUE;
@@ -180,6 +183,25 @@ gb_disk_can_create_in_folder (GVirConnection *connection)
   uri = gvir_connection_get_uri (connection);
   return uri != NULL && g_str_has_prefix (uri, "qemu:///");
 #endif
+}
+
+/**
+ * gb_disk_can_create_in_folder:
+ *
+ * Whether a new disk may be a file in a folder of this computer for
+ * machines of @provider: only where they run on this computer (Glassbox's
+ * own machines, a local libvirt connection), never for a remote host such
+ * as qemu+ssh://, whose machines cannot see our disks.
+ */
+gboolean
+gb_disk_can_create_in_folder (GbProvider *provider)
+{
+  if (GB_IS_BUNDLED_PROVIDER (provider))
+    return folder_possible (NULL);
+  if (GB_IS_LIBVIRT_PROVIDER (provider))
+    return gb_creator_libvirt_uri_is_local (gb_provider_get_uri (provider)) &&
+           folder_possible (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
+  return FALSE;
 }
 
 static void
@@ -648,7 +670,7 @@ gb_disk_create_in_folder_async (GVirConnection      *connection,
   g_task_set_task_data (task, cd, create_data_free);
   g_task_set_return_on_cancel (task, FALSE);
 
-  if (!gb_disk_can_create_in_folder (connection))
+  if (!folder_possible (connection))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                _("Disks in folders need a local connection"));

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
+#include "gb-provider.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -50,7 +52,7 @@ gboolean     gb_disk_parse_size            (const char        *text,
                                             guint64            unit,
                                             guint64           *bytes,
                                             GError           **error);
-gboolean     gb_disk_can_create_in_folder  (GVirConnection    *connection);
+gboolean     gb_disk_can_create_in_folder  (GbProvider        *provider);
 
 void         gb_disk_create_in_pool_async  (GVirStoragePool   *pool,
                                             const GbDiskSpec  *spec,

@@ -1,8 +1,14 @@
 /* gb-machine-creator-window.c — the New Virtual Machine wizard
  *
  * Seven pages in a GtkStack, Back/Next in the header bar.  The pages only
- * show and set properties of a GbMachineCreator; every libvirt and libosinfo
- * call happens there, asynchronously.
+ * show and set properties of a GbMachineCreator; every libvirt, glassbox-vmm
+ * and libosinfo call happens there (and in its backend), asynchronously.
+ *
+ * The first page also says where the machine will run: the providers the
+ * wizard can make machines on ("This computer (Glassbox)" and each libvirt
+ * connection).  Each place offers what it can boot, and pages that offer no
+ * choice there (network and firmware for Glassbox's own machines) are
+ * skipped.
  *
  * Keyboard: Tab moves between choices, Space picks one, Alt+Right / Alt+Left
  * (or Enter in a text field) go forward / back, Ctrl+Enter creates, Escape
@@ -16,7 +22,7 @@
 
 #include <glib/gi18n.h>
 
-#include "gb-libvirt-autoptr.h"
+#include "gb-creator-backend.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-creator-osinfo.h"
@@ -32,7 +38,9 @@ struct _GbMachineCreatorWindow
 {
   AdwWindow          parent_instance;
 
-  GVirConnection    *connection;
+  GbProvider        *provider;        /* the place chosen first */
+  GListModel        *providers;       /* nullable: the places to offer */
+  GPtrArray         *places;          /* GbProvider*, as in place_model */
   GbMachineCreator  *creator;
   GCancellable      *cancellable;
   gboolean           busy;
@@ -42,6 +50,14 @@ struct _GbMachineCreatorWindow
 
   /* Template widgets */
   AdwToastOverlay   *toast_overlay;
+  AdwComboRow       *place_row;
+  GtkStringList     *place_model;
+  AdwActionRow      *host_warning_row;
+  AdwActionRow      *source_media_row;
+  AdwActionRow      *source_import_row;
+  AdwActionRow      *source_kernel_row;
+  AdwActionRow      *source_url_row;
+  AdwActionRow      *source_tiny_row;
   AdwWindowTitle    *window_title;
   GtkStack          *stack;
   GtkStack          *forward_stack;
@@ -112,7 +128,8 @@ G_DEFINE_FINAL_TYPE (GbMachineCreatorWindow, gb_machine_creator_window, ADW_TYPE
 
 enum {
   PROP_0,
-  PROP_CONNECTION,
+  PROP_PROVIDER,
+  PROP_PROVIDERS,
   PROP_CREATOR,
   PROP_PAGE,
   N_PROPS
@@ -126,7 +143,37 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+static void show_place (GbMachineCreatorWindow *self);
+
 static void update_page (GbMachineCreatorWindow *self);
+
+/* Pages that offer no choice where the machine runs are skipped. */
+static gboolean
+page_applies (GbMachineCreatorWindow *self,
+              guint                   index)
+{
+  GbMachineCreator *c = self->creator;
+
+  if (g_str_equal (pages[index], "network"))
+    return gb_machine_creator_offers_network (c, GB_CREATOR_NETWORK_NAT) ||
+           gb_machine_creator_offers_network (c, GB_CREATOR_NETWORK_BRIDGE) ||
+           gb_machine_creator_offers_network (c, GB_CREATOR_NETWORK_USER);
+  if (g_str_equal (pages[index], "firmware"))
+    return gb_machine_creator_get_firmware_choice (c);
+  return TRUE;
+}
+
+/* The next (@step 1) or previous (@step -1) page that applies; -1 if none. */
+static int
+neighbour_page (GbMachineCreatorWindow *self,
+                guint                   index,
+                int                     step)
+{
+  for (int i = (int) index + step; i >= 0 && i < (int) G_N_ELEMENTS (pages); i += step)
+    if (page_applies (self, i))
+      return i;
+  return -1;
+}
 
 static guint
 page_index (GbMachineCreatorWindow *self)
@@ -204,8 +251,12 @@ current_page_complete (GbMachineCreatorWindow *self)
     {
       switch (gb_machine_creator_get_source_kind (c))
         {
-        case GB_CREATOR_SOURCE_INSTALL_MEDIA:
         case GB_CREATOR_SOURCE_IMPORT_DISK:
+          /* Without firmware the disk boots through a kernel given with it. */
+          return text_set (gb_machine_creator_get_source_path (c)) &&
+                 (gb_machine_creator_get_firmware_choice (c) ||
+                  text_set (gb_machine_creator_get_kernel_path (c)));
+        case GB_CREATOR_SOURCE_INSTALL_MEDIA:
         case GB_CREATOR_SOURCE_NETWORK_INSTALL:
           return text_set (gb_machine_creator_get_source_path (c));
         case GB_CREATOR_SOURCE_DIRECT_KERNEL:
@@ -235,14 +286,23 @@ update_page (GbMachineCreatorWindow *self)
   gboolean last = i == G_N_ELEMENTS (pages) - 1;
   gboolean complete = !self->busy && current_page_complete (self);
   g_autofree char *subtitle = NULL;
+  guint step = 0, steps = 0;
 
-  subtitle = g_strdup_printf (_("Step %u of %u: %s"), i + 1, (guint) G_N_ELEMENTS (pages),
+  for (guint k = 0; k < G_N_ELEMENTS (pages); k++)
+    if (page_applies (self, k))
+      {
+        steps++;
+        if (k <= i)
+          step++;
+      }
+  subtitle = g_strdup_printf (_("Step %u of %u: %s"), step, steps,
                               gtk_stack_page_get_title (gtk_stack_get_page (self->stack,
                                                                             gtk_stack_get_visible_child (self->stack))));
   adw_window_title_set_subtitle (self->window_title, subtitle);
 
   gtk_stack_set_visible_child_name (self->forward_stack, last ? "create" : "next");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "creator.back", i > 0 && !self->busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->place_row), !self->busy || !gb_machine_creator_get_ready (self->creator));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "creator.next", !last && complete);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "creator.create", last && complete);
 }
@@ -271,7 +331,10 @@ show_source_details (GbMachineCreatorWindow *self)
   gboolean path = kind == GB_CREATOR_SOURCE_INSTALL_MEDIA ||
                   kind == GB_CREATOR_SOURCE_IMPORT_DISK ||
                   kind == GB_CREATOR_SOURCE_NETWORK_INSTALL;
-  gboolean kernel = kind == GB_CREATOR_SOURCE_DIRECT_KERNEL;
+  /* Without firmware (Glassbox's own machines) a disk needs a kernel too. */
+  gboolean kernel = kind == GB_CREATOR_SOURCE_DIRECT_KERNEL ||
+                    (kind == GB_CREATOR_SOURCE_IMPORT_DISK &&
+                     !gb_machine_creator_get_firmware_choice (self->creator));
   const char *path_title;
 
   switch (kind)
@@ -790,9 +853,15 @@ new_disk_action (GtkWidget  *widget,
                  GVariant   *param)
 {
   GbMachineCreatorWindow *self = GB_MACHINE_CREATOR_WINDOW (widget);
-  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (GTK_WINDOW (self), self->connection);
+  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (GTK_WINDOW (self), gb_machine_creator_get_provider (self->creator));
   g_autofree char *name = g_strdup_printf ("%s.qcow2", gb_machine_creator_get_name (self->creator));
 
+  if (!gb_machine_creator_get_storage_available (self->creator))
+    {
+      g_autofree char *folder = gb_machine_creator_dup_image_folder (self->creator);
+
+      gb_new_disk_dialog_set_folder (dialog, folder);
+    }
   gb_new_disk_dialog_set_disk_name (dialog, name);
   gb_new_disk_dialog_set_size (dialog, gb_machine_creator_get_disk_size (self->creator));
   g_signal_connect_object (dialog, "disk-created", G_CALLBACK (disk_created_cb), self, G_CONNECT_SWAPPED);
@@ -806,7 +875,7 @@ static void
 enter_network_page (GbMachineCreatorWindow *self)
 {
   GbMachineCreator *c = self->creator;
-  g_auto(GStrv) bridges = gb_machine_creator_list_host_bridges ();
+  g_auto(GStrv) bridges = gb_machine_creator_list_bridges (c);
   gboolean nat = gb_machine_creator_get_nat_available (c);
 
   self->updating = TRUE;
@@ -1006,27 +1075,18 @@ enter_summary_page (GbMachineCreatorWindow *self)
     {
     case GB_CREATOR_NETWORK_BRIDGE: network = gb_machine_creator_get_bridge_name (c); break;
     case GB_CREATOR_NETWORK_USER: network = _("User-mode networking"); break;
+    case GB_CREATOR_NETWORK_NONE: network = _("No network"); break;
     case GB_CREATOR_NETWORK_NAT:
     default: network = _("Shared connection (NAT, libvirt “default” network)"); break;
     }
   adw_action_row_set_subtitle (self->sum_network_row, network);
   adw_action_row_set_subtitle (self->sum_firmware_row,
-                               gb_machine_creator_get_firmware (c) == GB_CREATOR_FIRMWARE_UEFI
+                               !gb_machine_creator_get_firmware_choice (c)
+                               ? _("None: Glassbox starts the kernel directly")
+                               : gb_machine_creator_get_firmware (c) == GB_CREATOR_FIRMWARE_UEFI
                                ? _("UEFI") : _("BIOS"));
 
-  switch (gb_machine_creator_get_virt_type (c))
-    {
-    case GVIR_CONFIG_DOMAIN_VIRT_KVM:
-      host = g_strdup_printf (_("%s, with hardware virtualization (KVM)"), gvir_connection_get_uri (self->connection));
-      break;
-    case GVIR_CONFIG_DOMAIN_VIRT_QEMU:
-      host = g_strdup_printf (_("%s, emulated (no hardware virtualization here, so slower)"),
-                              gvir_connection_get_uri (self->connection));
-      break;
-    default:
-      host = g_strdup (gvir_connection_get_uri (self->connection));
-      break;
-    }
+  host = gb_machine_creator_describe_host (c);
   adw_action_row_set_subtitle (self->sum_host_row, host);
 }
 
@@ -1087,7 +1147,7 @@ tiny_cb (GObject      *object,
   self->tiny_ready = TRUE;
   adw_action_row_set_subtitle (self->tiny_row, _("Ready."));
   set_busy (self, FALSE);
-  go_to_page (self, page_index (self) + 1);
+  go_to_page (self, neighbour_page (self, page_index (self), 1));
 }
 
 static void
@@ -1115,7 +1175,7 @@ next_action (GtkWidget  *widget,
       return;
     }
 
-  go_to_page (self, i + 1);
+  go_to_page (self, neighbour_page (self, i, 1));
 }
 
 static void
@@ -1126,8 +1186,8 @@ back_action (GtkWidget  *widget,
   GbMachineCreatorWindow *self = GB_MACHINE_CREATOR_WINDOW (widget);
   guint i = page_index (self);
 
-  if (i > 0 && !self->busy)
-    go_to_page (self, i - 1);
+  if (i > 0 && !self->busy && neighbour_page (self, i, -1) >= 0)
+    go_to_page (self, neighbour_page (self, i, -1));
 }
 
 static void
@@ -1137,20 +1197,20 @@ create_cb (GObject      *object,
 {
   g_autoptr(GbMachineCreatorWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVirDomain) domain = NULL;
+  g_autofree char *uuid = NULL;
 
-  domain = gb_machine_creator_create_finish (GB_MACHINE_CREATOR (object), result, &error);
+  uuid = gb_machine_creator_create_finish (GB_MACHINE_CREATOR (object), result, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;     /* the window is closing (a machine made anyway stays) */
   set_busy (self, FALSE);
-  if (domain == NULL)
+  if (uuid == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         toast (self, error->message);
       return;
     }
 
-  g_signal_emit (self, signals[MACHINE_CREATED], 0, domain,
+  g_signal_emit (self, signals[MACHINE_CREATED], 0, uuid,
                  gtk_switch_get_active (self->customize_switch));
   gtk_window_close (GTK_WINDOW (self));
 }
@@ -1183,9 +1243,100 @@ prepare_cb (GObject      *object,
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;     /* the window is closing */
-  if (!ok)
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     toast (self, error->message);
+  if (ok)
+    show_place (self);
   set_busy (self, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The place to run                                                   */
+
+/* The places offered: the providers the wizard can make machines on, as
+ * the app lists them now (a connection found later joins the list). */
+static void
+fill_places (GbMachineCreatorWindow *self)
+{
+  guint n = self->providers ? g_list_model_get_n_items (self->providers) : 0;
+  GbProvider *current = self->creator ? gb_machine_creator_get_provider (self->creator) : self->provider;
+  guint selected = 0;
+
+  g_clear_pointer (&self->places, g_ptr_array_unref);
+  self->places = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GbProvider) provider = g_list_model_get_item (self->providers, i);
+
+      if (gb_creator_backend_supports (provider))
+        g_ptr_array_add (self->places, g_steal_pointer (&provider));
+    }
+  if (!g_ptr_array_find (self->places, current, &selected))
+    {
+      g_ptr_array_insert (self->places, 0, g_object_ref (current));
+      selected = 0;
+    }
+
+  self->updating = TRUE;
+  gtk_string_list_splice (self->place_model, 0, g_list_model_get_n_items (G_LIST_MODEL (self->place_model)), NULL);
+  for (guint i = 0; i < self->places->len; i++)
+    gtk_string_list_append (self->place_model, gb_provider_get_title (g_ptr_array_index (self->places, i)));
+  adw_combo_row_set_selected (self->place_row, selected);
+  self->updating = FALSE;
+}
+
+/* What the chosen place offers, once the model has learnt it. */
+static void
+show_place (GbMachineCreatorWindow *self)
+{
+  GbMachineCreator *c = self->creator;
+  g_autofree char *warning = gb_machine_creator_dup_host_warning (c);
+  struct { GbCreatorSource kind; AdwActionRow *row; GtkCheckButton *check; } sources[] = {
+    { GB_CREATOR_SOURCE_INSTALL_MEDIA, self->source_media_row, self->source_media_check },
+    { GB_CREATOR_SOURCE_IMPORT_DISK, self->source_import_row, self->source_import_check },
+    { GB_CREATOR_SOURCE_DIRECT_KERNEL, self->source_kernel_row, self->source_kernel_check },
+    { GB_CREATOR_SOURCE_NETWORK_INSTALL, self->source_url_row, self->source_url_check },
+    { GB_CREATOR_SOURCE_TINY_LINUX, self->source_tiny_row, self->source_tiny_check },
+  };
+
+  self->updating = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (sources[i].row), gb_machine_creator_offers_source (c, sources[i].kind));
+      if (gb_machine_creator_get_source_kind (c) == sources[i].kind)
+        gtk_check_button_set_active (sources[i].check, TRUE);
+    }
+  self->updating = FALSE;
+
+  /* The /dev/kvm diagnosis: a warning, never a refusal. */
+  gtk_widget_set_visible (GTK_WIDGET (self->host_warning_row), warning != NULL);
+  adw_action_row_set_subtitle (self->host_warning_row, warning ? warning : "");
+
+  show_source_details (self);
+  update_page (self);
+}
+
+static void
+place_selected_cb (GbMachineCreatorWindow *self)
+{
+  guint i = adw_combo_row_get_selected (self->place_row);
+
+  if (self->updating || self->places == NULL || i >= self->places->len ||
+      g_ptr_array_index (self->places, i) == gb_machine_creator_get_provider (self->creator))
+    return;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->host_warning_row), FALSE);
+  gb_machine_creator_set_provider (self->creator, g_ptr_array_index (self->places, i));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
+  set_busy (self, TRUE);
+  gb_machine_creator_prepare_async (self->creator, self->cancellable, prepare_cb, g_object_ref (self));
+}
+
+/* The place the machine will be made on. */
+GbProvider *
+gb_machine_creator_window_get_provider (GbMachineCreatorWindow *self)
+{
+  return gb_machine_creator_get_provider (self->creator);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1198,8 +1349,11 @@ gb_machine_creator_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (gb_machine_creator_window_parent_class)->constructed (object);
 
-  g_assert (self->connection != NULL);
-  self->creator = gb_machine_creator_new (self->connection);
+  g_assert (self->provider != NULL);
+  self->creator = gb_machine_creator_new (self->provider);
+  fill_places (self);
+  if (self->providers != NULL)
+    g_signal_connect_object (self->providers, "items-changed", G_CALLBACK (fill_places), self, G_CONNECT_SWAPPED);
   /* Whatever changes the model (a page, or the app through
    * gb_machine_creator_window_get_creator()) re-checks Next/Create. */
   g_signal_connect_object (self->creator, "notify", G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
@@ -1242,7 +1396,9 @@ gb_machine_creator_window_finalize (GObject *object)
   GbMachineCreatorWindow *self = (GbMachineCreatorWindow *) object;
 
   g_clear_object (&self->creator);
-  g_clear_object (&self->connection);
+  g_clear_object (&self->provider);
+  g_clear_object (&self->providers);
+  g_clear_pointer (&self->places, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
   g_free (self->detected_for);
 
@@ -1259,8 +1415,11 @@ gb_machine_creator_window_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_CONNECTION:
-      g_value_set_object (value, self->connection);
+    case PROP_PROVIDER:
+      g_value_set_object (value, self->creator ? gb_machine_creator_get_provider (self->creator) : self->provider);
+      break;
+    case PROP_PROVIDERS:
+      g_value_set_object (value, self->providers);
       break;
     case PROP_CREATOR:
       g_value_set_object (value, self->creator);
@@ -1283,8 +1442,11 @@ gb_machine_creator_window_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_CONNECTION:
-      self->connection = g_value_dup_object (value);
+    case PROP_PROVIDER:
+      self->provider = g_value_dup_object (value);
+      break;
+    case PROP_PROVIDERS:
+      self->providers = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1306,8 +1468,12 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   window_class->close_request = gb_machine_creator_window_close_request;
   widget_class->unrealize = gb_machine_creator_window_unrealize;
 
-  properties[PROP_CONNECTION] =
-    g_param_spec_object ("connection", NULL, NULL, GVIR_TYPE_CONNECTION,
+  /* The place chosen (the one given at first, until the user picks another). */
+  properties[PROP_PROVIDER] =
+    g_param_spec_object ("provider", NULL, NULL, GB_TYPE_PROVIDER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROVIDERS] =
+    g_param_spec_object ("providers", NULL, NULL, G_TYPE_LIST_MODEL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CREATOR] =
     g_param_spec_object ("creator", NULL, NULL, GB_TYPE_MACHINE_CREATOR,
@@ -1319,20 +1485,28 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
 
   /**
    * GbMachineCreatorWindow::machine-created:
-   * @domain: the new machine
+   * @uuid: the new machine's UUID, on #GbMachineCreatorWindow:provider
    * @customize: the user asked to see its details instead of starting it
    *
    * The machine exists (and runs, unless @customize).  The window closes.
    */
   signals[MACHINE_CREATED] =
     g_signal_new ("machine-created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, GVIR_TYPE_DOMAIN, G_TYPE_BOOLEAN);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/glassbox/Glassbox/creator/gb-machine-creator-window.ui");
 
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, GbMachineCreatorWindow, name)
   CHILD (toast_overlay);
+  CHILD (place_row);
+  CHILD (place_model);
+  CHILD (host_warning_row);
+  CHILD (source_media_row);
+  CHILD (source_import_row);
+  CHILD (source_kernel_row);
+  CHILD (source_url_row);
+  CHILD (source_tiny_row);
   CHILD (window_title);
   CHILD (stack);
   CHILD (forward_stack);
@@ -1433,22 +1607,27 @@ gb_machine_creator_window_init (GbMachineCreatorWindow *self)
   g_signal_connect_swapped (self->pool_row, "notify::selected", G_CALLBACK (pool_selected_cb), self);
   g_signal_connect_swapped (self->bridge_row, "notify::selected", G_CALLBACK (bridge_selected_cb), self);
   g_signal_connect_swapped (self->volume_row, "notify::selected", G_CALLBACK (volume_selected_cb), self);
+  g_signal_connect_swapped (self->place_row, "notify::selected", G_CALLBACK (place_selected_cb), self);
 }
 
 /**
  * gb_machine_creator_window_new:
  * @parent: (nullable): the window it belongs to
- * @connection: where the machine is created; may still be closed
+ * @providers: (nullable): the places to offer (those the wizard can make
+ *   machines on: gb_creator_backend_supports())
+ * @provider: the place chosen at first
  *
  * The New Virtual Machine wizard.  Connect to ::machine-created to open the
  * new machine's console (or its details, when the user chose to customize).
  */
 GbMachineCreatorWindow *
-gb_machine_creator_window_new (GtkWindow      *parent,
-                               GVirConnection *connection)
+gb_machine_creator_window_new (GtkWindow  *parent,
+                               GListModel *providers,
+                               GbProvider *provider)
 {
   return g_object_new (GB_TYPE_MACHINE_CREATOR_WINDOW,
-                       "connection", connection,
+                       "providers", providers,
+                       "provider", provider,
                        "transient-for", parent,
                        NULL);
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <adwaita.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-machine-creator.h"
 
@@ -15,7 +14,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbMachineCreatorWindow, gb_machine_creator_window, GB, MACHINE_CREATOR_WINDOW, AdwWindow)
 
 GbMachineCreatorWindow *gb_machine_creator_window_new         (GtkWindow              *parent,
-                                                               GVirConnection         *connection);
+                                                               GListModel             *providers,
+                                                               GbProvider             *provider);
+GbProvider             *gb_machine_creator_window_get_provider (GbMachineCreatorWindow *self);
 GbMachineCreator       *gb_machine_creator_window_get_creator (GbMachineCreatorWindow *self);
 const char             *gb_machine_creator_window_get_page    (GbMachineCreatorWindow *self);
 

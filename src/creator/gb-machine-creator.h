@@ -5,49 +5,25 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <libvirt-gobject/libvirt-gobject.h>
-#include <libvirt-gconfig/libvirt-gconfig.h>
 #include <osinfo/osinfo.h>
+
+#include "gb-creator-backend.h"
+#include "gb-creator-types.h"
+#include "gb-provider.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  GB_CREATOR_SOURCE_INSTALL_MEDIA,   /*< nick=install-media >*/
-  GB_CREATOR_SOURCE_IMPORT_DISK,     /*< nick=import-disk >*/
-  GB_CREATOR_SOURCE_DIRECT_KERNEL,   /*< nick=direct-kernel >*/
-  GB_CREATOR_SOURCE_NETWORK_INSTALL, /*< nick=network-install >*/
-  GB_CREATOR_SOURCE_TINY_LINUX,      /*< nick=tiny-linux >*/
-} GbCreatorSource;
-
-typedef enum
-{
-  GB_CREATOR_NETWORK_NAT,     /*< nick=nat >*/
-  GB_CREATOR_NETWORK_BRIDGE,  /*< nick=bridge >*/
-  GB_CREATOR_NETWORK_USER,    /*< nick=user >*/
-} GbCreatorNetwork;
-
-typedef enum
-{
-  GB_CREATOR_FIRMWARE_BIOS,  /*< nick=bios >*/
-  GB_CREATOR_FIRMWARE_UEFI,  /*< nick=uefi >*/
-} GbCreatorFirmware;
-
-typedef enum
-{
-  GB_CREATOR_DISK_NEW,       /*< nick=new >*/
-  GB_CREATOR_DISK_EXISTING,  /*< nick=existing >*/
-  GB_CREATOR_DISK_NONE,      /*< nick=none >*/
-} GbCreatorDisk;
-
+/* The UEFI firmware libvirt machines get (package ovmf). */
 #define GB_OVMF_CODE_PATH "/usr/share/OVMF/OVMF_CODE_4M.fd"
-#define GB_LIBOSINFO_NS_URI "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
 #define GB_TYPE_MACHINE_CREATOR (gb_machine_creator_get_type ())
 G_DECLARE_FINAL_TYPE (GbMachineCreator, gb_machine_creator, GB, MACHINE_CREATOR, GObject)
 
-GbMachineCreator  *gb_machine_creator_new                 (GVirConnection       *connection);
-GVirConnection    *gb_machine_creator_get_connection      (GbMachineCreator     *self);
+GbMachineCreator  *gb_machine_creator_new                 (GbProvider           *provider);
+GbProvider        *gb_machine_creator_get_provider        (GbMachineCreator     *self);
+void               gb_machine_creator_set_provider        (GbMachineCreator     *self,
+                                                           GbProvider           *provider);
+GbCreatorBackend  *gb_machine_creator_get_backend         (GbMachineCreator     *self);
 
 void               gb_machine_creator_prepare_async       (GbMachineCreator     *self,
                                                            GCancellable         *cancellable,
@@ -122,6 +98,7 @@ GStrv              gb_machine_creator_list_volumes        (GbMachineCreator     
 gboolean           gb_machine_creator_get_storage_available (GbMachineCreator   *self);
 char              *gb_machine_creator_dup_image_folder    (GbMachineCreator     *self);
 gboolean           gb_machine_creator_get_disk_virtio     (GbMachineCreator     *self);
+gboolean           gb_machine_creator_get_local           (GbMachineCreator     *self);
 
 GbCreatorNetwork   gb_machine_creator_get_network_kind    (GbMachineCreator     *self);
 void               gb_machine_creator_set_network_kind    (GbMachineCreator     *self,
@@ -130,13 +107,18 @@ const char        *gb_machine_creator_get_bridge_name     (GbMachineCreator     
 void               gb_machine_creator_set_bridge_name     (GbMachineCreator     *self,
                                                            const char           *bridge);
 gboolean           gb_machine_creator_get_nat_available   (GbMachineCreator     *self);
-GStrv              gb_machine_creator_list_host_bridges   (void);
+GStrv              gb_machine_creator_list_bridges        (GbMachineCreator     *self);
+gboolean           gb_machine_creator_offers_network      (GbMachineCreator     *self,
+                                                           GbCreatorNetwork      kind);
+gboolean           gb_machine_creator_offers_source       (GbMachineCreator     *self,
+                                                           GbCreatorSource       kind);
 
 GbCreatorFirmware  gb_machine_creator_get_firmware        (GbMachineCreator     *self);
 void               gb_machine_creator_set_firmware        (GbMachineCreator     *self,
                                                            GbCreatorFirmware     firmware);
 gboolean           gb_machine_creator_get_uefi_available  (GbMachineCreator     *self);
 char              *gb_machine_creator_dup_uefi_unavailable_reason (GbMachineCreator *self);
+gboolean           gb_machine_creator_get_firmware_choice (GbMachineCreator     *self);
 
 const char        *gb_machine_creator_get_name            (GbMachineCreator     *self);
 void               gb_machine_creator_set_name            (GbMachineCreator     *self,
@@ -145,26 +127,25 @@ gboolean           gb_machine_creator_validate_name       (GbMachineCreator     
                                                            const char           *name,
                                                            GError              **error);
 
-GVirConfigDomainVirtType gb_machine_creator_get_virt_type (GbMachineCreator     *self);
+GbCreatorAccel     gb_machine_creator_get_accel           (GbMachineCreator     *self);
 const char        *gb_machine_creator_get_arch            (GbMachineCreator     *self);
+char              *gb_machine_creator_describe_host       (GbMachineCreator     *self);
+char              *gb_machine_creator_dup_host_warning    (GbMachineCreator     *self);
 
-GVirConfigDomain  *gb_machine_creator_build_config        (GbMachineCreator     *self,
+gboolean           gb_machine_creator_uses_kernel_boot    (GbMachineCreator     *self);
+gboolean           gb_machine_creator_check_source        (GbMachineCreator     *self,
+                                                           GError              **error);
+gboolean           gb_machine_creator_check               (GbMachineCreator     *self,
                                                            GError              **error);
 void               gb_machine_creator_create_async        (GbMachineCreator     *self,
                                                            gboolean              start,
                                                            GCancellable         *cancellable,
                                                            GAsyncReadyCallback   callback,
                                                            gpointer              user_data);
-GVirDomain        *gb_machine_creator_create_finish       (GbMachineCreator     *self,
+char              *gb_machine_creator_create_finish       (GbMachineCreator     *self,
                                                            GAsyncResult         *result,
                                                            GError              **error);
 
-/* Pure decisions, public for tests. */
-GVirConfigDomainVirtType gb_machine_creator_choose_virt_type (GVirConfigCapabilities *caps,
-                                                              const char             *arch,
-                                                              gboolean                host_has_hw_virt);
-gboolean           gb_machine_creator_caps_have_hw_virt   (GVirConfigCapabilities *caps);
-const char        *gb_machine_creator_choose_arch         (GVirConfigCapabilities *caps);
 gboolean           gb_machine_name_is_valid               (const char           *name,
                                                            GError              **error);
 

@@ -1,6 +1,7 @@
 /* gb-new-disk-dialog.c — the New Disk dialog
  *
- * Name, location (a libvirt storage pool or a folder), size, format,
+ * Name, location (a libvirt storage pool, or a folder where the machines
+ * run on this computer: Glassbox's own, or a local libvirt), size, format,
  * preallocation, and an optional backing image.  Every field is checked as
  * it is typed; Create is enabled only when all of them are valid, and the
  * first problem is shown under the form in plain words.  The work itself is
@@ -15,21 +16,25 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-bundled-provider.h"
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
 #include "gb-new-disk-dialog.h"
 
 struct _GbNewDiskDialog
 {
   AdwWindow        parent_instance;
 
-  GVirConnection  *connection;
+  GbProvider      *provider;
+  GVirConnection  *connection;     /* a libvirt provider's; else NULL */
   GPtrArray       *pools;          /* GVirStoragePool*, same order as the combo */
   GCancellable    *cancellable;    /* the dialog's life */
   GCancellable    *create_cancellable;
   gboolean         creating;
   gboolean         valid;
   gboolean         prefer_folder;  /* set_folder() was called */
+  gboolean         folder_offered; /* the machines run on this computer */
 
   AdwEntryRow     *name_row;
   AdwComboRow     *location_row;
@@ -51,7 +56,7 @@ G_DEFINE_FINAL_TYPE (GbNewDiskDialog, gb_new_disk_dialog, ADW_TYPE_WINDOW)
 
 enum {
   PROP_0,
-  PROP_CONNECTION,
+  PROP_PROVIDER,
   PROP_VALID,
   N_PROPS
 };
@@ -69,7 +74,7 @@ static const guint64 units[] = { (guint64) 1 << 20, (guint64) 1 << 30, (guint64)
 static gboolean
 folder_selected (GbNewDiskDialog *self)
 {
-  return adw_combo_row_get_selected (self->location_row) >= self->pools->len;
+  return self->folder_offered && adw_combo_row_get_selected (self->location_row) == self->pools->len;
 }
 
 static GVirStoragePool *
@@ -113,7 +118,7 @@ read_form (GbNewDiskDialog  *self,
     {
       g_autofree char *path = NULL;
 
-      if (!gb_disk_can_create_in_folder (self->connection))
+      if (!gb_disk_can_create_in_folder (self->provider))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                _("Disks in folders need a connection to this computer."));
@@ -490,6 +495,26 @@ gb_new_disk_dialog_constructed (GObject *object)
 
   G_OBJECT_CLASS (gb_new_disk_dialog_parent_class)->constructed (object);
 
+  if (GB_IS_LIBVIRT_PROVIDER (self->provider))
+    g_set_object (&self->connection, gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (self->provider)));
+  /* A file on this computer's disk is of use only to machines that run
+   * here (not to a qemu+ssh:// host). */
+  self->folder_offered = gb_disk_can_create_in_folder (self->provider);
+  if (self->folder_offered)
+    gtk_string_list_append (self->location_model, _("A folder…"));
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->location_row),
+                                 _("A storage pool of this connection: its machines run on another computer, "
+                                   "so a folder here would be no use to them."));
+  if (GB_IS_BUNDLED_PROVIDER (self->provider))
+    {
+      const char *machines = gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (self->provider));
+
+      /* Glassbox's own folder: there before its first machine is. */
+      g_mkdir_with_parents (machines, 0700);
+      gb_new_disk_dialog_set_folder (self, machines);
+    }
+
   if (self->connection != NULL && gvir_connection_is_open (self->connection))
     gvir_connection_fetch_storage_pools_async (self->connection, self->cancellable,
                                                pools_fetched_cb, g_object_ref (self));
@@ -536,6 +561,7 @@ gb_new_disk_dialog_finalize (GObject *object)
 {
   GbNewDiskDialog *self = (GbNewDiskDialog *) object;
 
+  g_clear_object (&self->provider);
   g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->create_cancellable);
@@ -554,8 +580,8 @@ gb_new_disk_dialog_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_CONNECTION:
-      g_value_set_object (value, self->connection);
+    case PROP_PROVIDER:
+      g_value_set_object (value, self->provider);
       break;
     case PROP_VALID:
       g_value_set_boolean (value, self->valid);
@@ -575,8 +601,8 @@ gb_new_disk_dialog_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_CONNECTION:
-      self->connection = g_value_dup_object (value);
+    case PROP_PROVIDER:
+      self->provider = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -597,8 +623,8 @@ gb_new_disk_dialog_class_init (GbNewDiskDialogClass *klass)
   widget_class->unrealize = gb_new_disk_dialog_unrealize;
   GTK_WINDOW_CLASS (klass)->close_request = gb_new_disk_dialog_close_request;
 
-  properties[PROP_CONNECTION] =
-    g_param_spec_object ("connection", NULL, NULL, GVIR_TYPE_CONNECTION,
+  properties[PROP_PROVIDER] =
+    g_param_spec_object ("provider", NULL, NULL, GB_TYPE_PROVIDER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_VALID] =
     g_param_spec_boolean ("valid", NULL, NULL, FALSE,
@@ -649,7 +675,6 @@ gb_new_disk_dialog_init (GbNewDiskDialog *self)
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_string_list_append (self->location_model, _("A folder…"));
   g_signal_connect_swapped (self->location_row, "notify::selected", G_CALLBACK (location_changed_cb), self);
   g_signal_connect_swapped (self->unit_dropdown, "notify::selected", G_CALLBACK (revalidate_cb), self);
   g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (revalidate_cb), self);
@@ -662,16 +687,17 @@ gb_new_disk_dialog_init (GbNewDiskDialog *self)
 /**
  * gb_new_disk_dialog_new:
  * @parent: (nullable): the window it belongs to
- * @connection: (nullable): whose storage pools to offer; an open one
+ * @provider: (nullable): where the disk's machine runs: a libvirt
+ *   connection's pools, and a folder when its machines run on this computer
  *
  * The New Disk dialog.  ::disk-created tells the path of the new image.
  */
 GbNewDiskDialog *
-gb_new_disk_dialog_new (GtkWindow      *parent,
-                        GVirConnection *connection)
+gb_new_disk_dialog_new (GtkWindow  *parent,
+                        GbProvider *provider)
 {
   return g_object_new (GB_TYPE_NEW_DISK_DIALOG,
-                       "connection", connection,
+                       "provider", provider,
                        "transient-for", parent,
                        NULL);
 }
@@ -683,6 +709,8 @@ gb_new_disk_dialog_set_folder (GbNewDiskDialog *self,
 {
   g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
 
+  if (!self->folder_offered)
+    return;
   gtk_editable_set_text (GTK_EDITABLE (self->folder_row), folder ? folder : "");
   self->prefer_folder = TRUE;
   adw_combo_row_set_selected (self->location_row,

@@ -8,6 +8,7 @@
 #include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-disk-creator.h"
+#include "gb-provider.h"
 
 G_BEGIN_DECLS
 
@@ -15,7 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbNewDiskDialog, gb_new_disk_dialog, GB, NEW_DISK_DIALOG, AdwWindow)
 
 GbNewDiskDialog *gb_new_disk_dialog_new           (GtkWindow       *parent,
-                                                   GVirConnection  *connection);
+                                                   GbProvider      *provider);
 void             gb_new_disk_dialog_set_folder    (GbNewDiskDialog *self,
                                                    const char      *folder);
 void             gb_new_disk_dialog_set_disk_name (GbNewDiskDialog *self,

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-display.h"
 #include "gb-serial-console.h"
@@ -19,9 +18,10 @@ GtkWidget       *gb_console_view_new                (void);
 GbDisplay       *gb_console_view_get_display        (GbConsoleView  *self);
 GbSerialConsole *gb_console_view_get_serial_console (GbConsoleView  *self);
 
-/* Opens the domain's graphical console and its first serial console. */
-void             gb_console_view_open_domain        (GbConsoleView  *self,
-                                                     GVirDomain     *domain);
+/* Shows the machine's screen and first serial console, following its state. */
+GbMachine       *gb_console_view_get_machine        (GbConsoleView  *self);
+void             gb_console_view_set_machine        (GbConsoleView  *self,
+                                                     GbMachine      *machine);
 gboolean         gb_console_view_open_uri           (GbConsoleView  *self,
                                                      const char     *uri,
                                                      GError        **error);

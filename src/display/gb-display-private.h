@@ -1,4 +1,4 @@
-/* gb-display-private.h: GbDisplay internals for GbConsoleView and the tests
+/* gb-display-private.h: GbDisplay internals for its parts and the tests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,7 +15,11 @@ guint64          _gb_display_get_frame_count    (GbDisplay *self);
 /* Tile uploads since the widget was made. */
 guint64          _gb_display_get_tile_uploads   (GbDisplay *self);
 GbDisplaySource *_gb_display_get_source         (GbDisplay *self);
-/* The password dialog while it is shown, or NULL. */
-GtkWidget       *_gb_display_get_password_dialog (GbDisplay *self);
+/* Where the guest screen sits in the widget: offset, and widget pixels per
+ * guest pixel. */
+void             _gb_display_get_placement      (GbDisplay *self,
+                                                 double    *x,
+                                                 double    *y,
+                                                 double    *scale);
 
 G_END_DECLS

@@ -1,32 +1,34 @@
 /* gb-display.c: one GTK4 widget for every graphical console (VNC, SPICE)
  *
- * The widget draws the guest's framebuffer itself.  GTK 4.8 has no texture
- * builders and no way to update part of a texture, so the framebuffer is cut
- * into 128×128 tiles, each its own render node; when the source says a
- * rectangle changed, only the tiles it touches are copied and re-created at
- * the next frame, and GTK redraws only those.
+ * The widget connects a source (gb-vnc-source.c, gb-spice-source.c) to what
+ * the user sees and does, each part in its own file as libmks splits its
+ * display:
  *
- * Keys go to the guest as scan codes computed from the hardware keycode
- * (gb-keymap.c), never from keysyms alone, so the guest's own layout applies.
+ *   GbDisplayPaintable  the guest framebuffer in tiles (gb-display-paintable.c)
+ *   GbDisplayKeyboard   keys to the guest, and the keyboard grab
+ *   GbDisplayMouse      pointer, buttons and wheel to the guest
+ *
+ * This file places the paintable (fit or 1:1, black around it), says what
+ * is going on (a status page, the grab hint), follows the source's state
+ * (reconnecting after a drop), and carries the clipboard, the cursor and
+ * screenshots.  Asking for a password is left to whoever shows the display
+ * (GbConsoleView): "needs-password" and gb_display_answer_password().
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <math.h>
-#include <string.h>
-#include <unistd.h>
 
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
-#include <libvirt/libvirt.h>
 
+#include "gb-display-connect.h"
+#include "gb-display-keyboard.h"
+#include "gb-display-mouse.h"
+#include "gb-display-paintable.h"
 #include "gb-display-private.h"
-#include "gb-keymap.h"
-#include "gb-spice-source.h"
-#include "gb-vnc-source.h"
 
-#define TILE_SIZE 128
 #define HINT_TIMEOUT_MS 3000
 #define RESIZE_GUEST_DELAY_MS 400
 #define RECONNECT_MIN_MS 500
@@ -35,7 +37,7 @@
 typedef enum {
   TARGET_NONE,
   TARGET_URI,
-  TARGET_DOMAIN,
+  TARGET_MACHINE,
 } TargetKind;
 
 struct _GbDisplay
@@ -50,7 +52,7 @@ struct _GbDisplay
   /* what to (re)connect to */
   TargetKind          target;
   char               *uri;
-  GVirDomain         *domain;
+  GbMachine          *machine;
   char               *password;
 
   GbDisplaySource    *source;
@@ -61,30 +63,11 @@ struct _GbDisplay
   guint               reconnect_source;
   guint               reconnect_delay;
 
-  /* framebuffer tiles */
-  int                 fb_width;
-  int                 fb_height;
-  int                 tiles_x;
-  int                 tiles_y;
-  GskRenderNode     **tiles;
-  gboolean           *dirty;
-  gboolean            any_dirty;
-  guint64             frames;
-  guint64             tile_uploads;
+  GbDisplayPaintable *paintable;
+  GbDisplayKeyboard  *keyboard;
+  GbDisplayMouse     *mouse;
 
-  /* input */
   GbDisplayScaleMode  scale_mode;
-  GbDisplayButtons    buttons;
-  double              last_x;
-  double              last_y;
-  gboolean            have_last;
-  guint8              keys_down[GB_KEYMAP_EVDEV_OFFSET + 256];
-  char               *release_accel;
-  guint               release_keyval;
-  GdkModifierType     release_mods;
-  gboolean            pointer_inside;
-  gboolean            grabbed;
-  gboolean            released_by_user;
   guint               hint_timeout;
 
   /* guest side extras */
@@ -92,7 +75,7 @@ struct _GbDisplay
   gboolean            reconnect;
   guint               resize_source;
   char               *clipboard_from_guest;
-  GtkWidget          *password_dialog;
+  gboolean            needs_password;
 };
 
 G_DEFINE_FINAL_TYPE (GbDisplay, gb_display, GTK_TYPE_WIDGET)
@@ -114,13 +97,13 @@ enum {
   PROP_RECONNECT,
   PROP_GUEST_WIDTH,
   PROP_GUEST_HEIGHT,
+  PROP_NEEDS_PASSWORD,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
 static void gb_display_start (GbDisplay *self);
-static void gb_display_set_grabbed (GbDisplay *self, gboolean grabbed);
 
 /* ------------------------------------------------------------------------ */
 /* State                                                                    */
@@ -176,7 +159,7 @@ gb_display_set_state (GbDisplay      *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
     }
   if (state != GB_DISPLAY_STATE_CONNECTED)
-    gb_display_set_grabbed (self, FALSE);
+    gb_display_keyboard_ungrab (self->keyboard);
   gb_display_update_status (self);
   /* Tiles are only drawn while connected: whatever piled up shows now. */
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -184,207 +167,41 @@ gb_display_set_state (GbDisplay      *self,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Tiles                                                                    */
+/* Screen                                                                   */
 
 static void
-gb_display_free_tiles (GbDisplay *self)
+on_paintable_size (GdkPaintable *paintable,
+                   GbDisplay    *self)
 {
-  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
-    g_clear_pointer (&self->tiles[i], gsk_render_node_unref);
-  g_clear_pointer (&self->tiles, g_free);
-  g_clear_pointer (&self->dirty, g_free);
-  self->tiles_x = self->tiles_y = 0;
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_WIDTH]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_HEIGHT]);
+  g_object_thaw_notify (G_OBJECT (self));
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 static void
-on_source_resized (GbDisplaySource *source,
-                   int              width,
-                   int              height,
-                   GbDisplay       *self)
+on_paintable_contents (GdkPaintable *paintable,
+                       GbDisplay    *self)
 {
-  gboolean changed = width != self->fb_width || height != self->fb_height;
-
-  gb_display_free_tiles (self);
-  self->fb_width = width;
-  self->fb_height = height;
-  self->tiles_x = (width + TILE_SIZE - 1) / TILE_SIZE;
-  self->tiles_y = (height + TILE_SIZE - 1) / TILE_SIZE;
-  self->tiles = g_new0 (GskRenderNode *, self->tiles_x * self->tiles_y);
-  self->dirty = g_new (gboolean, self->tiles_x * self->tiles_y);
-  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
-    self->dirty[i] = TRUE;
-  self->any_dirty = self->tiles_x * self->tiles_y > 0;
-
-  if (changed)
-    {
-      g_object_freeze_notify (G_OBJECT (self));
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_WIDTH]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_HEIGHT]);
-      g_object_thaw_notify (G_OBJECT (self));
-      gtk_widget_queue_resize (GTK_WIDGET (self));
-    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static void
-on_source_invalidate (GbDisplaySource *source,
-                      int              x,
-                      int              y,
-                      int              width,
-                      int              height,
-                      GbDisplay       *self)
-{
-  int tx1 = x / TILE_SIZE;
-  int ty1 = y / TILE_SIZE;
-  int tx2 = MIN ((x + width - 1) / TILE_SIZE, self->tiles_x - 1);
-  int ty2 = MIN ((y + height - 1) / TILE_SIZE, self->tiles_y - 1);
-
-  for (int ty = ty1; ty <= ty2; ty++)
-    for (int tx = tx1; tx <= tx2; tx++)
-      self->dirty[ty * self->tiles_x + tx] = TRUE;
-
-  if (!self->any_dirty)
-    {
-      self->any_dirty = TRUE;
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
-}
-
-/* Copies a rectangle of the framebuffer into a new texture (screenshots).
- * Both servers give 32-bit pixels, B,G,R and an undefined fourth byte; GTK
- * 4.8 has no "X" formats, so the texture drops that byte. */
-static GdkTexture *
-texture_from_framebuffer (const guint8 *data,
-                          gsize         stride,
-                          int           x,
-                          int           y,
-                          int           width,
-                          int           height)
-{
-  gsize tile_stride = (gsize) width * 3;
-  guint8 *pixels = g_malloc (tile_stride * height);
-  g_autoptr(GBytes) bytes = NULL;
-
-  for (int row = 0; row < height; row++)
-    {
-      const guint8 *src = data + (gsize) (y + row) * stride + (gsize) x * 4;
-      guint8 *dst = pixels + (gsize) row * tile_stride;
-
-      for (int col = 0; col < width; col++, src += 4, dst += 3)
-        {
-          dst[0] = src[0];
-          dst[1] = src[1];
-          dst[2] = src[2];
-        }
-    }
-
-  bytes = g_bytes_new_take (pixels, tile_stride * height);
-  return gdk_memory_texture_new (width, height, GDK_MEMORY_B8G8R8, bytes, tile_stride);
-}
-
-/* Makes the render node of one tile.  The framebuffer's pixels (32 bits,
- * B,G,R,X in memory, i.e. native-endian 0xXXRRGGBB) are exactly cairo's
- * RGB24, so a tile is a cairo image surface filled with one memcpy per row
- * and painted into a cairo node.  A GdkMemoryTexture would cost GTK 4.8 a
- * format conversion into a fresh cairo surface at every draw; a cairo node
- * draws the surface as it is (opaque, no blending).  The node's recording
- * holds a snapshot of the surface, so our reference can go at once; nothing
- * writes to the surface after that. */
-static GskRenderNode *
-tile_from_framebuffer (const guint8 *data,
-                       gsize         stride,
-                       int           x,
-                       int           y,
-                       int           width,
-                       int           height)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
-  guint8 *pixels = cairo_image_surface_get_data (surface);
-  gsize tile_stride = cairo_image_surface_get_stride (surface);
-  GskRenderNode *node;
-  cairo_t *cr;
-
-  for (int row = 0; row < height; row++)
-    memcpy (pixels + (gsize) row * tile_stride,
-            data + (gsize) (y + row) * stride + (gsize) x * 4,
-            (gsize) width * 4);
-  cairo_surface_mark_dirty (surface);
-
-  node = gsk_cairo_node_new (&GRAPHENE_RECT_INIT (x, y, width, height));
-  cr = gsk_cairo_node_get_draw_context (node);
-  cairo_set_source_surface (cr, surface, x, y);
-  /* Scaled, a tile's edge pixels repeat outward instead of fading to
-   * transparent: no seams between tiles. */
-  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-  cairo_rectangle (cr, x, y, width, height);
-  cairo_fill (cr);
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-
-  return node;
-}
-
-static void
-gb_display_upload_tiles (GbDisplay *self)
-{
-  const guint8 *data;
-  int width, height;
-  gsize stride;
-  gboolean uploaded = FALSE;
-
-  if (!self->any_dirty || self->source == NULL)
-    return;
-
-  data = gb_display_source_get_framebuffer (self->source, &width, &height, &stride);
-  if (data == NULL || width != self->fb_width || height != self->fb_height)
-    return;
-
-  for (int ty = 0; ty < self->tiles_y; ty++)
-    for (int tx = 0; tx < self->tiles_x; tx++)
-      {
-        int i = ty * self->tiles_x + tx;
-        int x = tx * TILE_SIZE, y = ty * TILE_SIZE;
-
-        if (!self->dirty[i])
-          continue;
-
-        g_clear_pointer (&self->tiles[i], gsk_render_node_unref);
-        self->tiles[i] = tile_from_framebuffer (data, stride, x, y,
-                                                MIN (TILE_SIZE, width - x),
-                                                MIN (TILE_SIZE, height - y));
-        self->dirty[i] = FALSE;
-        self->tile_uploads++;
-        uploaded = TRUE;
-      }
-
-  self->any_dirty = FALSE;
-  if (uploaded)
-    self->frames++;
-}
-
-static void
-gb_display_append_tiles (GbDisplay   *self,
-                         GtkSnapshot *snapshot)
-{
-  /* Unchanged tiles are the same nodes as in the last frame, so GTK's diff
-   * of the two frames leaves them alone. */
-  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
-    if (self->tiles[i] != NULL)
-      gtk_snapshot_append_node (snapshot, self->tiles[i]);
-}
-
-/* Where the guest screen sits in the widget: offset and scale. */
-static void
-gb_display_get_placement (GbDisplay *self,
-                          double    *x,
-                          double    *y,
-                          double    *scale)
+/* Where the guest screen sits in the widget: offset and scale (also for
+ * GbDisplayMouse, which turns positions into guest pixels). */
+void
+_gb_display_get_placement (GbDisplay *self,
+                           double    *x,
+                           double    *y,
+                           double    *scale)
 {
   int width = gtk_widget_get_width (GTK_WIDGET (self));
   int height = gtk_widget_get_height (GTK_WIDGET (self));
+  int fb_width = gb_display_paintable_get_width (self->paintable);
+  int fb_height = gb_display_paintable_get_height (self->paintable);
   double s = 1.0;
 
-  if (self->fb_width <= 0 || self->fb_height <= 0)
+  if (fb_width <= 0 || fb_height <= 0)
     {
       *x = *y = 0;
       *scale = 1.0;
@@ -392,29 +209,18 @@ gb_display_get_placement (GbDisplay *self,
     }
 
   if (self->scale_mode == GB_DISPLAY_SCALE_FIT)
-    s = MIN ((double) width / self->fb_width, (double) height / self->fb_height);
+    s = MIN ((double) width / fb_width, (double) height / fb_height);
   if (s <= 0)
     s = 1.0;
 
   /* Whole pixels keep 1:1 drawing sharp. */
-  *x = floor (MAX (0, (width - self->fb_width * s) / 2));
-  *y = floor (MAX (0, (height - self->fb_height * s) / 2));
+  *x = floor (MAX (0, (width - fb_width * s) / 2));
+  *y = floor (MAX (0, (height - fb_height * s) / 2));
   *scale = s;
 }
 
 /* ------------------------------------------------------------------------ */
 /* GtkWidget                                                                */
-
-static gboolean
-gb_display_has_all_tiles (GbDisplay *self)
-{
-  if (self->tiles == NULL)
-    return FALSE;
-  for (int i = 0; i < self->tiles_x * self->tiles_y; i++)
-    if (self->tiles[i] == NULL)
-      return FALSE;
-  return TRUE;
-}
 
 /* Black where the guest screen is not: around it only, so that a frame in
  * which the guest changed paints those pixels once, not black first. */
@@ -454,25 +260,26 @@ gb_display_snapshot (GtkWidget   *widget,
                      GtkSnapshot *snapshot)
 {
   GbDisplay *self = GB_DISPLAY (widget);
+  int fb_width = gb_display_paintable_get_width (self->paintable);
+  int fb_height = gb_display_paintable_get_height (self->paintable);
   double x, y, scale;
 
-  if (self->state == GB_DISPLAY_STATE_CONNECTED && self->tiles != NULL)
+  if (self->state == GB_DISPLAY_STATE_CONNECTED && gb_display_paintable_has_tiles (self->paintable))
     {
-      gb_display_upload_tiles (self);
-      gb_display_get_placement (self, &x, &y, &scale);
+      /* The damaged tiles first: then whether every tile is there. */
+      gb_display_paintable_update (self->paintable);
+      _gb_display_get_placement (self, &x, &y, &scale);
 
       /* Scaled, tile edges fall between pixels and blend with what is
        * under them: keep black under the whole screen then. */
       gb_display_append_background (self, snapshot,
-                                    scale == 1.0 && gb_display_has_all_tiles (self)
-                                    ? &GRAPHENE_RECT_INIT (x, y,
-                                                           self->fb_width * scale,
-                                                           self->fb_height * scale)
+                                    scale == 1.0 && gb_display_paintable_has_all_tiles (self->paintable)
+                                    ? &GRAPHENE_RECT_INIT (x, y, fb_width * scale, fb_height * scale)
                                     : NULL);
       gtk_snapshot_save (snapshot);
       gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
-      gtk_snapshot_scale (snapshot, scale, scale);
-      gb_display_append_tiles (self, snapshot);
+      gdk_paintable_snapshot (GDK_PAINTABLE (self->paintable), snapshot,
+                              fb_width * scale, fb_height * scale);
       gtk_snapshot_restore (snapshot);
     }
   else
@@ -494,7 +301,9 @@ gb_display_measure (GtkWidget      *widget,
                     int            *natural_baseline)
 {
   GbDisplay *self = GB_DISPLAY (widget);
-  int fb = orientation == GTK_ORIENTATION_HORIZONTAL ? self->fb_width : self->fb_height;
+  int fb = orientation == GTK_ORIENTATION_HORIZONTAL
+           ? gb_display_paintable_get_width (self->paintable)
+           : gb_display_paintable_get_height (self->paintable);
 
   *minimum = self->scale_mode == GB_DISPLAY_SCALE_ORIGINAL ? fb : 0;
   *natural = fb;
@@ -543,7 +352,8 @@ gb_display_size_allocate (GtkWidget *widget,
 
   if (self->resize_guest && self->scale_mode == GB_DISPLAY_SCALE_FIT &&
       self->state == GB_DISPLAY_STATE_CONNECTED &&
-      (width != self->fb_width || height != self->fb_height))
+      (width != gb_display_paintable_get_width (self->paintable) ||
+       height != gb_display_paintable_get_height (self->paintable)))
     {
       g_clear_handle_id (&self->resize_source, g_source_remove);
       self->resize_source = g_timeout_add (RESIZE_GUEST_DELAY_MS, gb_display_resize_guest_cb, self);
@@ -552,12 +362,12 @@ gb_display_size_allocate (GtkWidget *widget,
 
 
 /* ------------------------------------------------------------------------ */
-/* Keyboard grab                                                            */
+/* Keyboard grab hint                                                       */
 
 static void
 gb_display_update_hint (GbDisplay *self)
 {
-  g_autofree char *label = gtk_accelerator_get_label (self->release_keyval, self->release_mods);
+  g_autofree char *label = gb_display_keyboard_get_release_label (self->keyboard);
   g_autofree char *text = g_strdup_printf (_("Press %s to release the keyboard"), label);
 
   gtk_label_set_text (GTK_LABEL (self->hint_label), text);
@@ -573,44 +383,28 @@ hide_hint_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A grab says for a while how to get the shortcuts back. */
 static void
-gb_display_set_grabbed (GbDisplay *self,
-                        gboolean   grabbed)
+on_keyboard_grabbed (GbDisplayKeyboard *keyboard,
+                     GParamSpec        *pspec,
+                     GbDisplay         *self)
 {
-  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
-  GdkSurface *surface = native ? gtk_native_get_surface (native) : NULL;
+  gboolean grabbed = gb_display_keyboard_get_grabbed (keyboard);
 
-  grabbed = !!grabbed;
-  if (grabbed == self->grabbed)
-    return;
-  if (grabbed && !GDK_IS_TOPLEVEL (surface))
-    return;
-
-  self->grabbed = grabbed;
   g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), grabbed);
   if (grabbed)
-    {
-      /* Alt+Tab, Super and friends go to the guest while the pointer is in. */
-      gdk_toplevel_inhibit_system_shortcuts (GDK_TOPLEVEL (surface), NULL);
-      gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), TRUE);
-      self->hint_timeout = g_timeout_add (HINT_TIMEOUT_MS, hide_hint_cb, self);
-    }
-  else
-    {
-      if (GDK_IS_TOPLEVEL (surface))
-        gdk_toplevel_restore_system_shortcuts (GDK_TOPLEVEL (surface));
-      gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), FALSE);
-    }
+    self->hint_timeout = g_timeout_add (HINT_TIMEOUT_MS, hide_hint_cb, self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRABBED]);
 }
 
 static void
-gb_display_maybe_grab (GbDisplay *self)
+on_keyboard_release_accel (GbDisplayKeyboard *keyboard,
+                           GParamSpec        *pspec,
+                           GbDisplay         *self)
 {
-  if (self->pointer_inside && !self->released_by_user &&
-      self->state == GB_DISPLAY_STATE_CONNECTED &&
-      gtk_widget_has_focus (GTK_WIDGET (self)))
-    gb_display_set_grabbed (self, TRUE);
+  gb_display_update_hint (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELEASE_ACCEL]);
 }
 
 void
@@ -618,255 +412,7 @@ gb_display_release_grab (GbDisplay *self)
 {
   g_return_if_fail (GB_IS_DISPLAY (self));
 
-  if (self->grabbed)
-    self->released_by_user = TRUE;
-  gb_display_set_grabbed (self, FALSE);
-}
-
-static GdkModifierType
-modifier_of_keyval (guint keyval)
-{
-  switch (keyval)
-    {
-    case GDK_KEY_Control_L: case GDK_KEY_Control_R:
-      return GDK_CONTROL_MASK;
-    case GDK_KEY_Alt_L: case GDK_KEY_Alt_R: case GDK_KEY_Meta_L: case GDK_KEY_Meta_R:
-      return GDK_ALT_MASK;
-    case GDK_KEY_Shift_L: case GDK_KEY_Shift_R:
-      return GDK_SHIFT_MASK;
-    case GDK_KEY_Super_L: case GDK_KEY_Super_R:
-      return GDK_SUPER_MASK;
-    default:
-      return 0;
-    }
-}
-
-/* TRUE when this key press completes the release combination. */
-static gboolean
-is_release_combination (GbDisplay       *self,
-                        guint            keyval,
-                        GdkModifierType  state)
-{
-  GdkModifierType mask = GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK | GDK_SUPER_MASK;
-  GdkModifierType mods = state & mask;
-
-  if (self->release_mods == 0 && self->release_keyval == 0)
-    return FALSE;
-
-  if (self->release_keyval == 0)
-    return modifier_of_keyval (keyval) != 0 &&
-           (mods | modifier_of_keyval (keyval)) == self->release_mods;
-
-  return gdk_keyval_to_lower (keyval) == gdk_keyval_to_lower (self->release_keyval) &&
-         mods == self->release_mods;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Input                                                                    */
-
-static void
-gb_display_release_keys (GbDisplay *self)
-{
-  for (guint evdev = 0; evdev < G_N_ELEMENTS (self->keys_down); evdev++)
-    {
-      if (!self->keys_down[evdev])
-        continue;
-      self->keys_down[evdev] = FALSE;
-      if (self->source != NULL)
-        gb_display_source_key (self->source, evdev, 0, FALSE);
-    }
-}
-
-static gboolean
-on_key_pressed (GtkEventControllerKey *controller,
-                guint                  keyval,
-                guint                  keycode,
-                GdkModifierType        state,
-                GbDisplay             *self)
-{
-  guint evdev;
-
-  if (self->source == NULL || self->state != GB_DISPLAY_STATE_CONNECTED)
-    return FALSE;
-
-  if (is_release_combination (self, keyval, state))
-    {
-      gb_display_release_grab (self);
-      if (self->release_keyval != 0)
-        return TRUE;
-    }
-
-  if (keycode < GB_KEYMAP_EVDEV_OFFSET)
-    return FALSE;
-  evdev = keycode - GB_KEYMAP_EVDEV_OFFSET;
-  if (evdev >= G_N_ELEMENTS (self->keys_down))
-    return FALSE;
-
-  self->keys_down[evdev] = TRUE;
-  gb_display_source_key (self->source, evdev, keyval, TRUE);
-  return TRUE;
-}
-
-static void
-on_key_released (GtkEventControllerKey *controller,
-                 guint                  keyval,
-                 guint                  keycode,
-                 GdkModifierType        state,
-                 GbDisplay             *self)
-{
-  guint evdev;
-
-  if (self->source == NULL || keycode < GB_KEYMAP_EVDEV_OFFSET)
-    return;
-  evdev = keycode - GB_KEYMAP_EVDEV_OFFSET;
-  if (evdev >= G_N_ELEMENTS (self->keys_down) || !self->keys_down[evdev])
-    return;
-
-  self->keys_down[evdev] = FALSE;
-  gb_display_source_key (self->source, evdev, keyval, FALSE);
-}
-
-static void
-on_focus_enter (GtkEventControllerFocus *controller,
-                GbDisplay               *self)
-{
-  gb_display_maybe_grab (self);
-}
-
-static void
-on_focus_leave (GtkEventControllerFocus *controller,
-                GbDisplay               *self)
-{
-  /* Keys held when focus goes elsewhere would stay down in the guest. */
-  gb_display_release_keys (self);
-  gb_display_set_grabbed (self, FALSE);
-}
-
-static void
-on_pointer_enter (GtkEventControllerMotion *controller,
-                  double                    x,
-                  double                    y,
-                  GbDisplay                *self)
-{
-  self->pointer_inside = TRUE;
-  self->have_last = FALSE;
-  gb_display_maybe_grab (self);
-}
-
-static void
-on_pointer_leave (GtkEventControllerMotion *controller,
-                  GbDisplay                *self)
-{
-  self->pointer_inside = FALSE;
-  self->released_by_user = FALSE;
-  gb_display_set_grabbed (self, FALSE);
-}
-
-static void
-gb_display_send_pointer (GbDisplay *self,
-                         double     wx,
-                         double     wy)
-{
-  double ox, oy, scale, gx, gy;
-
-  if (self->source == NULL || self->state != GB_DISPLAY_STATE_CONNECTED)
-    return;
-
-  gb_display_get_placement (self, &ox, &oy, &scale);
-  gx = (wx - ox) / scale;
-  gy = (wy - oy) / scale;
-
-  if (gb_display_source_get_absolute_pointer (self->source))
-    {
-      gb_display_source_pointer (self->source, gx, gy, self->buttons);
-    }
-  else
-    {
-      double dx = self->have_last ? gx - self->last_x : 0;
-      double dy = self->have_last ? gy - self->last_y : 0;
-
-      gb_display_source_pointer (self->source, dx, dy, self->buttons);
-    }
-  self->last_x = gx;
-  self->last_y = gy;
-  self->have_last = TRUE;
-}
-
-static gboolean
-on_legacy_event (GtkEventControllerLegacy *controller,
-                 GdkEvent                 *event,
-                 GbDisplay                *self)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  GdkEventType type = gdk_event_get_event_type (event);
-  GtkNative *native;
-  double sx, sy, nx, ny, wx, wy;
-
-  if (type != GDK_BUTTON_PRESS && type != GDK_BUTTON_RELEASE &&
-      type != GDK_MOTION_NOTIFY && type != GDK_SCROLL)
-    return FALSE;
-  if (self->source == NULL || self->state != GB_DISPLAY_STATE_CONNECTED)
-    return FALSE;
-
-  /* Event positions are in surface coordinates. */
-  native = gtk_widget_get_native (widget);
-  if (!gdk_event_get_position (event, &sx, &sy))
-    return FALSE;
-  gtk_native_get_surface_transform (native, &nx, &ny);
-  if (!gtk_widget_translate_coordinates (GTK_WIDGET (native), widget, sx - nx, sy - ny, &wx, &wy))
-    return FALSE;
-
-  switch ((int) type)
-    {
-    case GDK_BUTTON_PRESS:
-    case GDK_BUTTON_RELEASE:
-      {
-        guint button = gdk_button_event_get_button (event);
-        GbDisplayButtons mask = button == 1 ? GB_DISPLAY_BUTTON_LEFT
-                              : button == 2 ? GB_DISPLAY_BUTTON_MIDDLE
-                              : button == 3 ? GB_DISPLAY_BUTTON_RIGHT : 0;
-
-        if (type == GDK_BUTTON_PRESS)
-          {
-            self->buttons |= mask;
-            self->released_by_user = FALSE;
-            gtk_widget_grab_focus (widget);
-            gb_display_maybe_grab (self);
-          }
-        else
-          {
-            self->buttons &= ~mask;
-          }
-        gb_display_send_pointer (self, wx, wy);
-        return TRUE;
-      }
-
-    case GDK_MOTION_NOTIFY:
-      gb_display_send_pointer (self, wx, wy);
-      return TRUE;
-
-    case GDK_SCROLL:
-      {
-        GdkScrollDirection direction = gdk_scroll_event_get_direction (event);
-        double dx = 0, dy = 0;
-        int steps = 0;
-
-        if (direction == GDK_SCROLL_UP)
-          steps = -1;
-        else if (direction == GDK_SCROLL_DOWN)
-          steps = 1;
-        else if (direction == GDK_SCROLL_SMOOTH)
-          {
-            gdk_scroll_event_get_deltas (event, &dx, &dy);
-            steps = dy > 0.5 ? 1 : dy < -0.5 ? -1 : 0;
-          }
-        gb_display_source_scroll (self->source, steps, self->buttons);
-        return TRUE;
-      }
-
-    default:
-      return FALSE;
-    }
+  gb_display_keyboard_release_grab (self->keyboard);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -919,59 +465,58 @@ on_clipboard_changed (GdkClipboard *clipboard,
 }
 
 static void
-on_password_response (AdwMessageDialog *dialog,
-                      const char       *response,
-                      GbDisplay        *self)
+gb_display_set_needs_password (GbDisplay *self,
+                               gboolean   needs_password)
 {
-  GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
-
-  if (g_strcmp0 (response, "connect") == 0 && self->source != NULL)
-    {
-      gb_display_source_set_password (self->source, gtk_editable_get_text (GTK_EDITABLE (entry)));
-    }
-  else if (self->source != NULL)
-    {
-      gb_display_source_disconnect (self->source);
-      gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, _("No password was given."));
-    }
-  self->password_dialog = NULL;
+  if (self->needs_password == needs_password)
+    return;
+  self->needs_password = needs_password;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
 }
 
 static void
 on_source_need_password (GbDisplaySource *source,
                          GbDisplay       *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *entry;
+  gb_display_set_needs_password (self, TRUE);
+}
 
-  if (self->password_dialog != NULL)
+/**
+ * gb_display_answer_password:
+ * @password: (nullable): what the user typed, or %NULL if they would not
+ *
+ * Answers the server's question ("needs-password"); %NULL gives up, with
+ * the reason on screen.
+ */
+void
+gb_display_answer_password (GbDisplay  *self,
+                            const char *password)
+{
+  g_return_if_fail (GB_IS_DISPLAY (self));
+
+  if (!self->needs_password)
+    return;
+  gb_display_set_needs_password (self, FALSE);
+  if (self->source == NULL)
     return;
 
-  self->password_dialog =
-    adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                            _("Password Required"),
-                            _("This machine's console is protected by a password."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (self->password_dialog),
-                                    "cancel", _("_Cancel"),
-                                    "connect", _("C_onnect"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (self->password_dialog),
-                                              "connect", ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (self->password_dialog), "connect");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (self->password_dialog), "cancel");
+  if (password != NULL)
+    {
+      gb_display_source_set_password (self->source, password);
+    }
+  else
+    {
+      gb_display_source_disconnect (self->source);
+      gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, _("No password was given."));
+    }
+}
 
-  /* A plain entry: GTK 4.8's GtkPasswordEntry leaves a caps-lock handler
-   * behind when its window is destroyed. */
-  entry = gtk_entry_new ();
-  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
-  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Password"), -1);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (self->password_dialog), entry);
+gboolean
+gb_display_get_needs_password (GbDisplay *self)
+{
+  g_return_val_if_fail (GB_IS_DISPLAY (self), FALSE);
 
-  g_signal_connect (self->password_dialog, "response", G_CALLBACK (on_password_response), self);
-  gtk_window_present (GTK_WINDOW (self->password_dialog));
+  return self->needs_password;
 }
 
 static gboolean
@@ -1005,7 +550,7 @@ on_source_state (GbDisplaySource *source,
       self->ever_connected = TRUE;
       self->reconnect_delay = RECONNECT_MIN_MS;
       gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTED, NULL);
-      gb_display_maybe_grab (self);
+      gb_display_keyboard_maybe_grab (self->keyboard);
       break;
 
     case GB_DISPLAY_STATE_CONNECTING:
@@ -1018,7 +563,7 @@ on_source_state (GbDisplaySource *source,
 
     case GB_DISPLAY_STATE_DISCONNECTED:
     default:
-      gb_display_release_keys (self);
+      gb_display_keyboard_release_keys (self->keyboard);
       if (self->reconnect && self->ever_connected)
         {
           /* A reboot or a restart of the machine: the server comes back. */
@@ -1051,237 +596,23 @@ gb_display_drop_source (GbDisplay *self)
   gb_display_source_disconnect (self->source);
   g_clear_object (&self->source);
 
-  gb_display_free_tiles (self);
-  if (self->fb_width != 0 || self->fb_height != 0)
-    {
-      self->fb_width = self->fb_height = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_WIDTH]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GUEST_HEIGHT]);
-      gtk_widget_queue_resize (GTK_WIDGET (self));
-    }
+  gb_display_keyboard_set_source (self->keyboard, NULL);
+  gb_display_mouse_set_source (self->mouse, NULL);
+  gb_display_paintable_set_source (self->paintable, NULL);
+  gb_display_set_needs_password (self, FALSE);
   gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
 }
 
-static GbDisplaySource *
-source_for_uri (const char  *text,
-                GError     **error)
-{
-  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-  const char *scheme;
-
-  if (uri == NULL)
-    goto invalid;
-  scheme = g_uri_get_scheme (uri);
-
-  if (g_str_equal (scheme, "vnc") && g_uri_get_host (uri) != NULL)
-    {
-      int port = g_uri_get_port (uri);
-      g_autofree char *port_str = g_strdup_printf ("%d", port > 0 ? port : 5900);
-
-      return gb_vnc_source_new_host (g_uri_get_host (uri), port_str);
-    }
-  if (g_str_equal (scheme, "vnc+unix") && *g_uri_get_path (uri) == '/')
-    return gb_vnc_source_new_unix (g_uri_get_path (uri));
-  if (g_str_equal (scheme, "spice") || g_str_equal (scheme, "spice+unix"))
-    return gb_spice_source_new_uri (text);
-
-invalid:
-  g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_INVALID_URI,
-               _("“%s” is not a console address (vnc://, vnc+unix://, spice:// or spice+unix://)."),
-               text);
-  return NULL;
-}
-
-typedef struct {
-  GVirDomain *domain;
-  guint       index;
-} GraphicsFd;
-
-static int
-open_graphics_fd (gpointer data)
-{
-  GraphicsFd *g = data;
-
-  return gvir_domain_open_graphics_fd (g->domain, g->index, 0, NULL);
-}
-
-static void
-graphics_fd_free (gpointer data)
-{
-  GraphicsFd *g = data;
-
-  g_object_unref (g->domain);
-  g_free (g);
-}
-
-/* What a domain's first VNC or SPICE <graphics> offers.  Found in a worker
- * thread: every libvirt call here is a round trip to the daemon. */
-typedef struct {
-  gboolean  spice;
-  int       fd;          /* from virDomainOpenGraphicsFD, or -1 */
-  guint     index;       /* of the <graphics> element */
-  char     *socket;      /* VNC UNIX socket from the XML */
-  int       port;        /* TCP port from the XML */
-  char     *fd_error;    /* why there is no fd */
-} DomainProbe;
-
-static void
-domain_probe_free (gpointer data)
-{
-  DomainProbe *probe = data;
-
-  if (probe->fd >= 0)
-    close (probe->fd);
-  g_free (probe->socket);
-  g_free (probe->fd_error);
-  g_free (probe);
-}
-
-static void
-probe_domain_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  GVirDomain *domain = task_data;
-  GVirConfigDomain *config;
-  GVirConfigDomainGraphics *graphics = NULL;
-  GVirDomainInfo *info;
-  g_autoptr(GError) error = NULL;
-  DomainProbe *probe;
-  GList *devices;
-  guint index = 0;
-  gboolean running;
-
-  info = gvir_domain_get_info (domain, &error);
-  if (info == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  running = info->state == GVIR_DOMAIN_STATE_RUNNING ||
-            info->state == GVIR_DOMAIN_STATE_PAUSED ||
-            info->state == GVIR_DOMAIN_STATE_BLOCKED;
-  g_boxed_free (GVIR_TYPE_DOMAIN_INFO, info);
-  if (!running)
-    {
-      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING,
-                               _("The machine is off. Start it to see its screen."));
-      return;
-    }
-
-  config = gvir_domain_get_config (domain, 0, &error);
-  if (config == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* The index counts <graphics> elements, as virDomainOpenGraphicsFD does. */
-  devices = gvir_config_domain_get_devices (config);
-  g_object_unref (config);
-  for (GList *l = devices; l != NULL; l = l->next)
-    {
-      if (!GVIR_CONFIG_IS_DOMAIN_GRAPHICS (l->data))
-        continue;
-      if (GVIR_CONFIG_IS_DOMAIN_GRAPHICS_VNC (l->data) ||
-          GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (l->data))
-        {
-          graphics = g_object_ref (l->data);
-          break;
-        }
-      index++;
-    }
-  g_list_free_full (devices, g_object_unref);
-
-  if (graphics == NULL)
-    {
-      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NO_GRAPHICS,
-                               _("This machine has no graphical display. Its serial console may still work."));
-      return;
-    }
-
-  probe = g_new0 (DomainProbe, 1);
-  probe->index = index;
-  probe->spice = GVIR_CONFIG_IS_DOMAIN_GRAPHICS_SPICE (graphics);
-  if (probe->spice)
-    {
-      probe->port = gvir_config_domain_graphics_spice_get_port (GVIR_CONFIG_DOMAIN_GRAPHICS_SPICE (graphics));
-    }
-  else
-    {
-      GVirConfigDomainGraphicsVnc *vnc = GVIR_CONFIG_DOMAIN_GRAPHICS_VNC (graphics);
-
-      probe->socket = g_strdup (gvir_config_domain_graphics_vnc_get_socket (vnc));
-      probe->port = gvir_config_domain_graphics_vnc_get_port (vnc);
-    }
-  g_object_unref (graphics);
-
-  /* Preferred: libvirt hands us a connected socket, so neither a port nor a
-   * socket path needs to be reachable from here. */
-  probe->fd = gvir_domain_open_graphics_fd (domain, index, 0, &error);
-  if (probe->fd < 0)
-    probe->fd_error = g_strdup (error ? error->message : "");
-
-  g_task_return_pointer (task, probe, domain_probe_free);
-}
-
-static GbDisplaySource *
-source_for_probe (GVirDomain   *domain,
-                  DomainProbe  *probe,
-                  GError      **error)
-{
-  GbDisplaySource *source = NULL;
-
-  if (probe->fd >= 0 && !probe->spice)
-    {
-      source = gb_vnc_source_new_fd (probe->fd);
-      probe->fd = -1;
-    }
-  else if (probe->fd >= 0)
-    {
-      GraphicsFd *g = g_new0 (GraphicsFd, 1);
-
-      g->domain = g_object_ref (domain);
-      g->index = probe->index;
-      source = gb_spice_source_new_fd (probe->fd);
-      probe->fd = -1;
-      gb_spice_source_set_fd_func (GB_SPICE_SOURCE (source), open_graphics_fd, g, graphics_fd_free);
-    }
-  else if (!probe->spice && probe->socket != NULL)
-    {
-      source = gb_vnc_source_new_unix (probe->socket);
-    }
-  else if (probe->port > 0)
-    {
-      g_autofree char *port = g_strdup_printf ("%d", probe->port);
-      g_autofree char *uri = g_strdup_printf ("spice://127.0.0.1:%d", probe->port);
-
-      source = probe->spice ? gb_spice_source_new_uri (uri) : gb_vnc_source_new_host ("127.0.0.1", port);
-    }
-
-  if (source == NULL)
-    g_set_error (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
-                 _("Cannot reach the machine's display: %s"),
-                 probe->fd_error ? probe->fd_error : _("it has no address"));
-  return source;
-}
-
-/* Shows why there is nothing to show; an off machine is watched. */
+/* Shows why there is nothing to show.  An off machine is not watched here:
+ * whoever follows the machine's "state" (GbConsoleView) opens it again. */
 static void
 gb_display_fail (GbDisplay    *self,
                  const GError *error)
 {
-  if (g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING) && self->reconnect)
-    {
-      gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, error->message);
-      self->reconnect_delay = RECONNECT_MAX_MS;
-      gb_display_schedule_reconnect (self);
-    }
+  if (g_error_matches (error, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_NOT_RUNNING))
+    gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, error->message);
   else
-    {
-      gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, error->message);
-    }
+    gb_display_set_state (self, GB_DISPLAY_STATE_ERROR, error->message);
 }
 
 static void
@@ -1289,9 +620,10 @@ gb_display_attach (GbDisplay       *self,
                    GbDisplaySource *source)
 {
   self->source = source;
+  gb_display_paintable_set_source (self->paintable, source);
+  gb_display_keyboard_set_source (self->keyboard, source);
+  gb_display_mouse_set_source (self->mouse, source);
   g_signal_connect (source, "notify::state", G_CALLBACK (on_source_state), self);
-  g_signal_connect (source, "resized", G_CALLBACK (on_source_resized), self);
-  g_signal_connect (source, "invalidate", G_CALLBACK (on_source_invalidate), self);
   g_signal_connect (source, "cursor", G_CALLBACK (on_source_cursor), self);
   g_signal_connect (source, "need-password", G_CALLBACK (on_source_need_password), self);
   g_signal_connect (source, "clipboard", G_CALLBACK (on_source_clipboard), self);
@@ -1302,43 +634,53 @@ gb_display_attach (GbDisplay       *self,
 }
 
 static void
-probe_domain_cb (GObject      *object,
+open_machine_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      data)
 {
-  GbDisplay *self = GB_DISPLAY (object);
-  GVirDomain *domain = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GTask) open_task = data;
+  g_autoptr(GTask) task = data;
   g_autoptr(GError) error = NULL;
-  DomainProbe *probe;
-  GbDisplaySource *source = NULL;
+  GbDisplay *self = g_task_get_source_object (task);
+  GbDisplaySource *source;
 
-  probe = g_task_propagate_pointer (G_TASK (result), &error);
+  source = _gb_display_source_open_machine_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       /* Closed or reopened meanwhile: nothing of this is ours any more. */
-      if (open_task != NULL)
-        g_task_return_error (open_task, g_steal_pointer (&error));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  if (probe != NULL)
-    {
-      source = source_for_probe (domain, probe, &error);
-      domain_probe_free (probe);
-    }
-
   if (source == NULL)
     {
       gb_display_fail (self, error);
-      if (open_task != NULL)
-        g_task_return_error (open_task, g_steal_pointer (&error));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
   gb_display_attach (self, source);
-  if (open_task != NULL)
-    g_task_return_boolean (open_task, TRUE);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Asks the machine for a connection to its screen; @task completes when the
+ * connection has started or failed. */
+static void
+gb_display_open_machine_with_task (GbDisplay *self,
+                                   GTask     *task)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!_gb_display_machine_can_show (self->machine, &error))
+    {
+      gb_display_fail (self, error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTING, NULL);
+  _gb_display_source_open_machine_async (self->machine, self->cancellable, open_machine_cb,
+                                         g_object_ref (task));
 }
 
 /* (Re)connects to the current target.  @open_task, if any, completes when
@@ -1353,27 +695,19 @@ gb_display_start_with_task (GbDisplay *self,
 
   if (self->target == TARGET_URI)
     {
-      GbDisplaySource *source = source_for_uri (self->uri, &error);
+      GbDisplaySource *source = _gb_display_source_new_for_uri (self->uri, &error);
 
       if (source == NULL)
         gb_display_fail (self, error);
       else
         gb_display_attach (self, source);
     }
-  else if (self->target == TARGET_DOMAIN)
+  else if (self->target == TARGET_MACHINE)
     {
-      g_autoptr(GTask) task = NULL;
+      g_autoptr(GTask) task = open_task ? g_object_ref (open_task)
+                                        : g_task_new (self, NULL, NULL, NULL);
 
-      g_clear_object (&self->cancellable);
-      self->cancellable = g_cancellable_new ();
-      gb_display_set_state (self, GB_DISPLAY_STATE_CONNECTING, NULL);
-
-      task = g_task_new (self, self->cancellable, probe_domain_cb,
-                         open_task ? g_object_ref (open_task) : NULL);
-      g_task_set_source_tag (task, gb_display_start_with_task);
-      g_task_set_task_data (task, g_object_ref (self->domain), g_object_unref);
-      g_task_set_return_on_cancel (task, TRUE);
-      g_task_run_in_thread (task, probe_domain_thread);
+      gb_display_open_machine_with_task (self, task);
     }
 }
 
@@ -1402,7 +736,7 @@ gb_display_open_uri (GbDisplay   *self,
   g_return_val_if_fail (GB_IS_DISPLAY (self), FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  probe = source_for_uri (uri, error);
+  probe = _gb_display_source_new_for_uri (uri, error);
   if (probe == NULL)
     return FALSE;
 
@@ -1414,40 +748,40 @@ gb_display_open_uri (GbDisplay   *self,
 }
 
 /**
- * gb_display_open_domain_async:
+ * gb_display_open_machine_async:
  *
- * Connects to the first VNC or SPICE <graphics> of a libvirt domain, through
- * virDomainOpenGraphicsFD when libvirt allows it (else the address in the
- * XML).  The libvirt calls run in a worker thread.  Completes when the
- * connection has started, or with a GB_DISPLAY_ERROR when the machine is off
- * (it is then watched and shown once it runs) or has no graphics; either way
- * the reason is on screen and in "error".
+ * Shows @machine's screen: asks it for a connection
+ * (gb_machine_open_graphics_async(), once more per SPICE channel) and draws
+ * what its protocol sends.  Completes when the connection has started, or
+ * with a GB_DISPLAY_ERROR when the machine is off or has no screen; either
+ * way the reason is on screen and in "error".  The display does not watch
+ * the machine: open it again when it starts (GbConsoleView does).
  */
 void
-gb_display_open_domain_async (GbDisplay           *self,
-                              GVirDomain          *domain,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+gb_display_open_machine_async (GbDisplay           *self,
+                               GbMachine           *machine,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (GB_IS_DISPLAY (self));
-  g_return_if_fail (GVIR_IS_DOMAIN (domain));
+  g_return_if_fail (GB_IS_MACHINE (machine));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gb_display_open_domain_async);
+  g_task_set_source_tag (task, gb_display_open_machine_async);
 
   gb_display_close (self);
-  self->target = TARGET_DOMAIN;
-  self->domain = g_object_ref (domain);
+  self->target = TARGET_MACHINE;
+  self->machine = g_object_ref (machine);
   gb_display_start_with_task (self, task);
 }
 
 gboolean
-gb_display_open_domain_finish (GbDisplay     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
+gb_display_open_machine_finish (GbDisplay     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
@@ -1456,10 +790,10 @@ gb_display_open_domain_finish (GbDisplay     *self,
 
 /* The same, for callers that only watch "state" and "error". */
 void
-gb_display_open_domain (GbDisplay  *self,
-                        GVirDomain *domain)
+gb_display_open_machine (GbDisplay *self,
+                         GbMachine *machine)
 {
-  gb_display_open_domain_async (self, domain, NULL, NULL, NULL);
+  gb_display_open_machine_async (self, machine, NULL, NULL, NULL);
 }
 
 void
@@ -1474,18 +808,11 @@ gb_display_close (GbDisplay *self)
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
     }
-  if (self->password_dialog != NULL)
-    {
-      GtkWidget *dialog = g_steal_pointer (&self->password_dialog);
-
-      g_signal_handlers_disconnect_by_data (dialog, self);
-      gtk_window_destroy (GTK_WINDOW (dialog));
-    }
-  gb_display_release_keys (self);
+  gb_display_keyboard_release_keys (self->keyboard);
   gb_display_drop_source (self);
   self->target = TARGET_NONE;
   g_clear_pointer (&self->uri, g_free);
-  g_clear_object (&self->domain);
+  g_clear_object (&self->machine);
   self->ever_connected = FALSE;
   self->reconnect_delay = RECONNECT_MIN_MS;
   gb_display_set_state (self, GB_DISPLAY_STATE_DISCONNECTED, NULL);
@@ -1493,23 +820,6 @@ gb_display_close (GbDisplay *self)
 
 /* ------------------------------------------------------------------------ */
 /* Send keys, screenshots                                                   */
-
-static const struct {
-  const char *name;
-  guint       evdev;
-  guint       keyval;
-} named_keys[] = {
-  { "ctrl", 29, GDK_KEY_Control_L },
-  { "alt", 56, GDK_KEY_Alt_L },
-  { "shift", 42, GDK_KEY_Shift_L },
-  { "del", 111, GDK_KEY_Delete },
-  { "backspace", 14, GDK_KEY_BackSpace },
-  { "print", 99, GDK_KEY_Print },
-  { "f1", 59, GDK_KEY_F1 }, { "f2", 60, GDK_KEY_F2 }, { "f3", 61, GDK_KEY_F3 },
-  { "f4", 62, GDK_KEY_F4 }, { "f5", 63, GDK_KEY_F5 }, { "f6", 64, GDK_KEY_F6 },
-  { "f7", 65, GDK_KEY_F7 }, { "f8", 66, GDK_KEY_F8 }, { "f9", 67, GDK_KEY_F9 },
-  { "f10", 68, GDK_KEY_F10 }, { "f11", 87, GDK_KEY_F11 }, { "f12", 88, GDK_KEY_F12 },
-};
 
 /**
  * gb_display_send_keys:
@@ -1523,39 +833,10 @@ gboolean
 gb_display_send_keys (GbDisplay  *self,
                       const char *combo)
 {
-  g_auto(GStrv) names = NULL;
-  guint count;
-  guint index[8];
-
   g_return_val_if_fail (GB_IS_DISPLAY (self), FALSE);
   g_return_val_if_fail (combo != NULL, FALSE);
 
-  names = g_strsplit (combo, "-", -1);
-  count = g_strv_length (names);
-  if (count == 0 || count > G_N_ELEMENTS (index))
-    return FALSE;
-
-  for (guint i = 0; i < count; i++)
-    {
-      guint k;
-
-      for (k = 0; k < G_N_ELEMENTS (named_keys); k++)
-        if (g_ascii_strcasecmp (names[i], named_keys[k].name) == 0)
-          break;
-      if (k == G_N_ELEMENTS (named_keys))
-        return FALSE;
-      index[i] = k;
-    }
-
-  if (self->source == NULL || self->state != GB_DISPLAY_STATE_CONNECTED)
-    return FALSE;
-
-  for (guint i = 0; i < count; i++)
-    gb_display_source_key (self->source, named_keys[index[i]].evdev, named_keys[index[i]].keyval, TRUE);
-  for (guint i = count; i > 0; i--)
-    gb_display_source_key (self->source, named_keys[index[i - 1]].evdev, named_keys[index[i - 1]].keyval, FALSE);
-
-  return TRUE;
+  return gb_display_keyboard_send_keys (self->keyboard, combo);
 }
 
 /**
@@ -1566,19 +847,9 @@ gb_display_send_keys (GbDisplay  *self,
 GdkTexture *
 gb_display_get_screenshot (GbDisplay *self)
 {
-  const guint8 *data;
-  int width, height;
-  gsize stride;
-
   g_return_val_if_fail (GB_IS_DISPLAY (self), NULL);
 
-  if (self->source == NULL)
-    return NULL;
-  data = gb_display_source_get_framebuffer (self->source, &width, &height, &stride);
-  if (data == NULL || width <= 0 || height <= 0)
-    return NULL;
-
-  return texture_from_framebuffer (data, stride, 0, 0, width, height);
+  return gb_display_paintable_get_screenshot (self->paintable);
 }
 
 gboolean
@@ -1685,7 +956,7 @@ gb_display_unrealize (GtkWidget *widget)
 {
   GbDisplay *self = GB_DISPLAY (widget);
 
-  gb_display_set_grabbed (self, FALSE);
+  gb_display_keyboard_ungrab (self->keyboard);
   g_signal_handlers_disconnect_by_func (gtk_widget_get_clipboard (widget),
                                         on_clipboard_changed, self);
 
@@ -1699,6 +970,10 @@ gb_display_dispose (GObject *object)
 
   gb_display_close (self);
   g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  if (self->keyboard != NULL)
+    g_signal_handlers_disconnect_by_data (self->keyboard, self);
+  if (self->paintable != NULL)
+    g_signal_handlers_disconnect_by_data (self->paintable, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_DISPLAY);
 
   G_OBJECT_CLASS (gb_display_parent_class)->dispose (object);
@@ -1711,8 +986,11 @@ gb_display_finalize (GObject *object)
 
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->password, g_free);
-  g_clear_pointer (&self->release_accel, g_free);
   g_clear_pointer (&self->clipboard_from_guest, g_free);
+  /* Their controllers went with the widget's. */
+  g_clear_object (&self->mouse);
+  g_clear_object (&self->keyboard);
+  g_clear_object (&self->paintable);
 
   G_OBJECT_CLASS (gb_display_parent_class)->finalize (object);
 }
@@ -1737,10 +1015,10 @@ gb_display_get_property (GObject    *object,
       g_value_set_enum (value, self->scale_mode);
       break;
     case PROP_GRABBED:
-      g_value_set_boolean (value, self->grabbed);
+      g_value_set_boolean (value, gb_display_keyboard_get_grabbed (self->keyboard));
       break;
     case PROP_RELEASE_ACCEL:
-      g_value_set_string (value, self->release_accel);
+      g_value_set_string (value, gb_display_keyboard_get_release_accel (self->keyboard));
       break;
     case PROP_RESIZE_GUEST:
       g_value_set_boolean (value, self->resize_guest);
@@ -1749,10 +1027,13 @@ gb_display_get_property (GObject    *object,
       g_value_set_boolean (value, self->reconnect);
       break;
     case PROP_GUEST_WIDTH:
-      g_value_set_int (value, self->fb_width);
+      g_value_set_int (value, gb_display_paintable_get_width (self->paintable));
       break;
     case PROP_GUEST_HEIGHT:
-      g_value_set_int (value, self->fb_height);
+      g_value_set_int (value, gb_display_paintable_get_height (self->paintable));
+      break;
+    case PROP_NEEDS_PASSWORD:
+      g_value_set_boolean (value, self->needs_password);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1832,6 +1113,10 @@ gb_display_class_init (GbDisplayClass *klass)
   properties[PROP_GUEST_HEIGHT] =
     g_param_spec_int ("guest-height", NULL, NULL, 0, G_MAXINT, 0,
                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* The server asked for a password: answer with gb_display_answer_password(). */
+  properties[PROP_NEEDS_PASSWORD] =
+    g_param_spec_boolean ("needs-password", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "display.send-keys", "s", send_keys_action);
@@ -1852,8 +1137,6 @@ gb_display_class_init (GbDisplayClass *klass)
 static void
 gb_display_init (GbDisplay *self)
 {
-  GtkEventController *controller;
-
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1864,27 +1147,21 @@ gb_display_init (GbDisplay *self)
   self->reconnect = TRUE;
   self->resize_guest = TRUE;
   self->reconnect_delay = RECONNECT_MIN_MS;
-  gb_display_set_release_accel (self, "<Control><Alt>");
+
+  self->paintable = gb_display_paintable_new ();
+  g_signal_connect (self->paintable, "invalidate-size", G_CALLBACK (on_paintable_size), self);
+  g_signal_connect (self->paintable, "invalidate-contents", G_CALLBACK (on_paintable_contents), self);
+
+  /* Keys and focus first, then the pointer: the order their controllers
+   * see events in. */
+  self->keyboard = gb_display_keyboard_new (GTK_WIDGET (self));
+  gb_display_keyboard_set_release_accel (self->keyboard, "<Control><Alt>");
+  g_signal_connect (self->keyboard, "notify::grabbed", G_CALLBACK (on_keyboard_grabbed), self);
+  g_signal_connect (self->keyboard, "notify::release-accel", G_CALLBACK (on_keyboard_release_accel), self);
+  self->mouse = gb_display_mouse_new (GTK_WIDGET (self), self->keyboard);
+
+  gb_display_update_hint (self);
   gb_display_update_status (self);
-
-  controller = gtk_event_controller_key_new ();
-  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);
-  g_signal_connect (controller, "key-released", G_CALLBACK (on_key_released), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_focus_new ();
-  g_signal_connect (controller, "enter", G_CALLBACK (on_focus_enter), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_focus_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "enter", G_CALLBACK (on_pointer_enter), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_pointer_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_legacy_new ();
-  g_signal_connect (controller, "event", G_CALLBACK (on_legacy_event), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 GtkWidget *
@@ -1914,7 +1191,7 @@ gboolean
 gb_display_get_grabbed (GbDisplay *self)
 {
   g_return_val_if_fail (GB_IS_DISPLAY (self), FALSE);
-  return self->grabbed;
+  return gb_display_keyboard_get_grabbed (self->keyboard);
 }
 
 GbDisplayScaleMode
@@ -1941,7 +1218,7 @@ const char *
 gb_display_get_release_accel (GbDisplay *self)
 {
   g_return_val_if_fail (GB_IS_DISPLAY (self), NULL);
-  return self->release_accel;
+  return gb_display_keyboard_get_release_accel (self->keyboard);
 }
 
 /* @accel: as gtk_accelerator_parse() reads it; modifiers alone are fine
@@ -1950,27 +1227,12 @@ void
 gb_display_set_release_accel (GbDisplay  *self,
                               const char *accel)
 {
-  guint keyval = 0;
-  GdkModifierType mods = 0;
-
   g_return_if_fail (GB_IS_DISPLAY (self));
 
   if (accel == NULL)
     accel = "<Control><Alt>";
-  if (g_strcmp0 (accel, self->release_accel) == 0)
-    return;
-  if (!gtk_accelerator_parse (accel, &keyval, &mods) || (keyval == 0 && mods == 0))
-    {
-      g_warning ("Not a key combination: %s", accel);
-      return;
-    }
-
-  g_free (self->release_accel);
-  self->release_accel = g_strdup (accel);
-  self->release_keyval = keyval;
-  self->release_mods = mods;
-  gb_display_update_hint (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELEASE_ACCEL]);
+  if (!gb_display_keyboard_set_release_accel (self->keyboard, accel))
+    g_warning ("Not a key combination: %s", accel);
 }
 
 gboolean
@@ -2029,14 +1291,14 @@ int
 gb_display_get_guest_width (GbDisplay *self)
 {
   g_return_val_if_fail (GB_IS_DISPLAY (self), 0);
-  return self->fb_width;
+  return gb_display_paintable_get_width (self->paintable);
 }
 
 int
 gb_display_get_guest_height (GbDisplay *self)
 {
   g_return_val_if_fail (GB_IS_DISPLAY (self), 0);
-  return self->fb_height;
+  return gb_display_paintable_get_height (self->paintable);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2046,43 +1308,26 @@ GdkTexture *
 _gb_display_render_texture (GbDisplay *self)
 {
   GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
-  g_autoptr(GskRenderNode) node = NULL;
-  GtkSnapshot *snapshot;
 
-  if (native == NULL || self->tiles == NULL)
+  if (native == NULL)
     return NULL;
-
-  gb_display_upload_tiles (self);
-  snapshot = gtk_snapshot_new ();
-  gb_display_append_tiles (self, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    return NULL;
-
-  return gsk_renderer_render_texture (gtk_native_get_renderer (native), node,
-                                      &GRAPHENE_RECT_INIT (0, 0, self->fb_width, self->fb_height));
+  return gb_display_paintable_render_texture (self->paintable, gtk_native_get_renderer (native));
 }
 
 guint64
 _gb_display_get_frame_count (GbDisplay *self)
 {
-  return self->frames;
+  return gb_display_paintable_get_frame_count (self->paintable);
 }
 
 guint64
 _gb_display_get_tile_uploads (GbDisplay *self)
 {
-  return self->tile_uploads;
+  return gb_display_paintable_get_tile_uploads (self->paintable);
 }
 
 GbDisplaySource *
 _gb_display_get_source (GbDisplay *self)
 {
   return self->source;
-}
-
-GtkWidget *
-_gb_display_get_password_dialog (GbDisplay *self)
-{
-  return self->password_dialog;
 }

@@ -5,9 +5,8 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include <libvirt-gobject/libvirt-gobject.h>
-
 #include "gb-display-source.h"
+#include "gb-machine.h"
 
 G_BEGIN_DECLS
 
@@ -37,16 +36,16 @@ GtkWidget          *gb_display_new                (void);
 gboolean            gb_display_open_uri           (GbDisplay          *self,
                                                    const char         *uri,
                                                    GError            **error);
-void                gb_display_open_domain_async  (GbDisplay          *self,
-                                                   GVirDomain         *domain,
+void                gb_display_open_machine_async (GbDisplay          *self,
+                                                   GbMachine          *machine,
                                                    GCancellable       *cancellable,
                                                    GAsyncReadyCallback callback,
                                                    gpointer            user_data);
-gboolean            gb_display_open_domain_finish (GbDisplay          *self,
+gboolean            gb_display_open_machine_finish (GbDisplay         *self,
                                                    GAsyncResult       *result,
                                                    GError            **error);
-void                gb_display_open_domain        (GbDisplay          *self,
-                                                   GVirDomain         *domain);
+void                gb_display_open_machine       (GbDisplay          *self,
+                                                   GbMachine          *machine);
 void                gb_display_close              (GbDisplay          *self);
 
 GbDisplayState      gb_display_get_state          (GbDisplay          *self);
@@ -67,6 +66,9 @@ gboolean            gb_display_get_reconnect      (GbDisplay          *self);
 void                gb_display_set_reconnect      (GbDisplay          *self,
                                                    gboolean            reconnect);
 void                gb_display_set_password       (GbDisplay          *self,
+                                                   const char         *password);
+gboolean            gb_display_get_needs_password (GbDisplay          *self);
+void                gb_display_answer_password    (GbDisplay          *self,
                                                    const char         *password);
 
 int                 gb_display_get_guest_width    (GbDisplay          *self);

@@ -1,10 +1,10 @@
 /* gb-serial-console.c: a guest's serial console in a VTE terminal
  *
  * The terminal has no child process: bytes from the guest are fed to it, and
- * what the user types ("commit") goes back to the guest.  Two transports:
- * a libvirt console stream (virDomainOpenConsole, non-blocking, driven by
- * libvirt's event callbacks on the GLib main loop) and a UNIX socket (QEMU's
- * `-serial unix:` and the bundled backend).
+ * what the user types ("commit") goes back to the guest.  The transport is
+ * any GIOStream: what a machine's provider hands out
+ * (gb_machine_open_serial_async(): a libvirt console stream, a glassbox-vmm
+ * serial socket) or a UNIX socket opened here (QEMU's `-serial unix:`).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,12 +12,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <gio/gunixsocketaddress.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-#include <libvirt-glib/libvirt-glib.h>
 #include <vte/vte.h>
 
-#include "gb-display.h"
 #include "gb-serial-console.h"
 
 struct _GbSerialConsole
@@ -28,12 +24,7 @@ struct _GbSerialConsole
   GtkWidget         *status;
   GtkWidget         *terminal;
 
-  /* libvirt */
-  virStreamPtr       stream;
-  gboolean           stream_watched;
-
-  /* UNIX socket */
-  GSocketConnection *connection;
+  GIOStream         *stream;
   GCancellable      *cancellable;
 };
 
@@ -63,162 +54,7 @@ gb_serial_console_closed (GbSerialConsole *self,
   gb_serial_console_show_status (self, message);
 }
 
-/* libvirt ---------------------------------------------------------------- */
-
-static void
-stream_event_cb (virStreamPtr stream,
-                 int          events,
-                 void        *data)
-{
-  GbSerialConsole *self = data;
-  char buffer[4096];
-
-  if (events & VIR_STREAM_EVENT_READABLE)
-    {
-      for (;;)
-        {
-          int n = virStreamRecv (stream, buffer, sizeof buffer);
-
-          if (n > 0)
-            {
-              vte_terminal_feed (VTE_TERMINAL (self->terminal), buffer, n);
-              continue;
-            }
-          if (n == -2)  /* would block */
-            break;
-          gb_serial_console_closed (self, n == 0 ? _("The serial console was closed.")
-                                                 : _("The serial console failed."));
-          return;
-        }
-    }
-
-  if (events & (VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP))
-    gb_serial_console_closed (self, _("The serial console was closed."));
-}
-
-typedef struct {
-  GVirDomain *domain;
-  char       *device;
-} OpenConsole;
-
-static void
-open_console_free (gpointer data)
-{
-  OpenConsole *open = data;
-
-  g_object_unref (open->domain);
-  g_free (open->device);
-  g_free (open);
-}
-
-static void
-stream_free (gpointer data)
-{
-  virStreamPtr stream = data;
-
-  virStreamAbort (stream);
-  virStreamFree (stream);
-}
-
-/* A round trip to libvirt: in a worker thread. */
-static void
-open_console_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  OpenConsole *open = task_data;
-  virDomainPtr handle = NULL;
-  virStreamPtr stream;
-
-  g_object_get (open->domain, "handle", &handle, NULL);
-  stream = virStreamNew (virDomainGetConnect (handle), VIR_STREAM_NONBLOCK);
-  if (stream == NULL || virDomainOpenConsole (handle, open->device, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0)
-    {
-      g_task_return_new_error (task, GB_DISPLAY_ERROR, GB_DISPLAY_ERROR_FAILED,
-                               _("Cannot open the serial console: %s"), virGetLastErrorMessage ());
-      if (stream != NULL)
-        stream_free (stream);
-    }
-  else
-    {
-      g_task_return_pointer (task, stream, stream_free);
-    }
-  g_boxed_free (GVIR_TYPE_DOMAIN_HANDLE, handle);
-}
-
-static void
-open_console_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  GbSerialConsole *self = GB_SERIAL_CONSOLE (object);
-  g_autoptr(GError) error = NULL;
-  virStreamPtr stream = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (stream == NULL)
-    {
-      gb_serial_console_show_status (self, error->message);
-      return;
-    }
-
-  if (virStreamEventAddCallback (stream,
-                                 VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-                                 VIR_STREAM_EVENT_HANGUP,
-                                 stream_event_cb, self, NULL) < 0)
-    {
-      g_autofree char *message = g_strdup_printf (_("Cannot open the serial console: %s"),
-                                                  virGetLastErrorMessage ());
-
-      stream_free (stream);
-      gb_serial_console_show_status (self, message);
-      return;
-    }
-
-  self->stream = stream;
-  self->stream_watched = TRUE;
-  gb_serial_console_show_status (self, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
-}
-
-/**
- * gb_serial_console_open_domain:
- * @device: (nullable): the console or serial alias ("serial0"); NULL for the
- *   first
- *
- * Opens the domain's console through virDomainOpenConsole, off the main
- * thread; "connected" turns TRUE when it is open, and a failure shows in the
- * console.
- */
-void
-gb_serial_console_open_domain (GbSerialConsole *self,
-                               GVirDomain      *domain,
-                               const char      *device)
-{
-  g_autoptr(GTask) task = NULL;
-  OpenConsole *open;
-
-  g_return_if_fail (GB_IS_SERIAL_CONSOLE (self));
-  g_return_if_fail (GVIR_IS_DOMAIN (domain));
-
-  gb_serial_console_close (self);
-  /* Stream callbacks need libvirt's event loop on GLib's. */
-  gvir_event_register ();
-  gb_serial_console_show_status (self, _("Connecting…"));
-
-  open = g_new0 (OpenConsole, 1);
-  open->domain = g_object_ref (domain);
-  open->device = g_strdup (device);
-  self->cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->cancellable, open_console_cb, NULL);
-  g_task_set_task_data (task, open, open_console_free);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, open_console_thread);
-}
-
-/* UNIX socket ------------------------------------------------------------- */
+/* Reading ------------------------------------------------------------------ */
 
 static void read_next (GbSerialConsole *self);
 
@@ -249,9 +85,31 @@ read_cb (GObject      *object,
 static void
 read_next (GbSerialConsole *self)
 {
-  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (self->connection));
+  GInputStream *input = g_io_stream_get_input_stream (self->stream);
 
   g_input_stream_read_bytes_async (input, 4096, G_PRIORITY_DEFAULT, self->cancellable, read_cb, self);
+}
+
+/**
+ * gb_serial_console_open_stream:
+ * @stream: a byte stream to the guest's console; the console takes a
+ *   reference and closes it when done
+ *
+ * Shows what comes from @stream and sends it what is typed.
+ */
+void
+gb_serial_console_open_stream (GbSerialConsole *self,
+                               GIOStream       *stream)
+{
+  g_return_if_fail (GB_IS_SERIAL_CONSOLE (self));
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+
+  gb_serial_console_close (self);
+  self->stream = g_object_ref (stream);
+  self->cancellable = g_cancellable_new ();
+  read_next (self);
+  gb_serial_console_show_status (self, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
 }
 
 gboolean
@@ -261,25 +119,41 @@ gb_serial_console_open_unix (GbSerialConsole  *self,
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (GB_IS_SERIAL_CONSOLE (self), FALSE);
 
   gb_serial_console_close (self);
-  self->connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, error);
-  if (self->connection == NULL)
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &local_error);
+  if (connection == NULL)
     {
-      gb_serial_console_show_status (self, (*error)->message);
+      gb_serial_console_show_status (self, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
-  self->cancellable = g_cancellable_new ();
-  read_next (self);
-  gb_serial_console_show_status (self, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  gb_serial_console_open_stream (self, G_IO_STREAM (connection));
   return TRUE;
 }
 
-/* Both -------------------------------------------------------------------- */
+/**
+ * gb_serial_console_set_status:
+ * @message: (nullable): why there is nothing to show ("Connecting…", an
+ *   error), or %NULL to hide the line
+ *
+ * Says what is going on above the terminal.
+ */
+void
+gb_serial_console_set_status (GbSerialConsole *self,
+                              const char      *message)
+{
+  g_return_if_fail (GB_IS_SERIAL_CONSOLE (self));
+
+  gb_serial_console_show_status (self, message);
+}
+
+/* Writing ------------------------------------------------------------------ */
 
 static void
 on_commit (VteTerminal     *terminal,
@@ -287,20 +161,22 @@ on_commit (VteTerminal     *terminal,
            guint            size,
            GbSerialConsole *self)
 {
-  if (self->stream != NULL)
-    {
-      /* Keystrokes are tiny; a full send buffer just drops them. */
-      if (virStreamSend (self->stream, text, size) < 0 && virGetLastError () != NULL)
-        g_debug ("serial console: %s", virGetLastErrorMessage ());
-    }
-  else if (self->connection != NULL)
-    {
-      GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (self->connection));
-      g_autoptr(GError) error = NULL;
+  GOutputStream *output;
+  g_autoptr(GError) error = NULL;
 
-      if (!g_output_stream_write_all (output, text, size, NULL, NULL, &error))
-        gb_serial_console_closed (self, error->message);
-    }
+  if (self->stream == NULL)
+    return;
+
+  output = g_io_stream_get_output_stream (self->stream);
+  if (g_output_stream_write_all (output, text, size, NULL, NULL, &error))
+    return;
+
+  /* Keystrokes are tiny: a full send buffer of a non-blocking stream (a
+   * libvirt console stream) just drops them. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    g_debug ("serial console: %s", error->message);
+  else
+    gb_serial_console_closed (self, error->message);
 }
 
 void
@@ -310,26 +186,18 @@ gb_serial_console_close (GbSerialConsole *self)
 
   g_return_if_fail (GB_IS_SERIAL_CONSOLE (self));
 
-  was_connected = self->stream != NULL || self->connection != NULL;
+  was_connected = self->stream != NULL;
 
-  if (self->stream != NULL)
-    {
-      if (self->stream_watched)
-        virStreamEventRemoveCallback (self->stream);
-      virStreamAbort (self->stream);
-      virStreamFree (self->stream);
-      self->stream = NULL;
-      self->stream_watched = FALSE;
-    }
   if (self->cancellable != NULL)
     {
       g_cancellable_cancel (self->cancellable);
       g_clear_object (&self->cancellable);
     }
-  if (self->connection != NULL)
+  if (self->stream != NULL)
     {
-      g_io_stream_close (G_IO_STREAM (self->connection), NULL, NULL);
-      g_clear_object (&self->connection);
+      /* Closed now, so the peer sees the end at once. */
+      g_io_stream_close (self->stream, NULL, NULL);
+      g_clear_object (&self->stream);
     }
 
   if (was_connected)
@@ -341,7 +209,7 @@ gb_serial_console_get_connected (GbSerialConsole *self)
 {
   g_return_val_if_fail (GB_IS_SERIAL_CONSOLE (self), FALSE);
 
-  return self->stream != NULL || self->connection != NULL;
+  return self->stream != NULL;
 }
 
 GtkWidget *

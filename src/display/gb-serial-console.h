@@ -5,7 +5,6 @@
 #pragma once
 
 #include <gtk/gtk.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 G_BEGIN_DECLS
 
@@ -13,12 +12,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbSerialConsole, gb_serial_console, GB, SERIAL_CONSOLE, GtkWidget)
 
 GtkWidget  *gb_serial_console_new          (void);
-void        gb_serial_console_open_domain  (GbSerialConsole  *self,
-                                            GVirDomain       *domain,
-                                            const char       *device);
+void        gb_serial_console_open_stream  (GbSerialConsole  *self,
+                                            GIOStream        *stream);
 gboolean    gb_serial_console_open_unix    (GbSerialConsole  *self,
                                             const char       *path,
                                             GError          **error);
+void        gb_serial_console_set_status   (GbSerialConsole  *self,
+                                            const char       *message);
 void        gb_serial_console_close        (GbSerialConsole  *self);
 gboolean    gb_serial_console_get_connected (GbSerialConsole *self);
 GtkWidget  *gb_serial_console_get_terminal (GbSerialConsole  *self);

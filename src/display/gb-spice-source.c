@@ -35,9 +35,9 @@ struct _GbSpiceSource
   char               *password;
   gboolean            auth_failed;
 
-  GbSpiceFdFunc       fd_func;
-  gpointer            fd_data;
-  GDestroyNotify      fd_destroy;
+  /* Where further channels get their sockets (gb_spice_source_new_machine). */
+  GbMachine          *machine;
+  GCancellable       *cancellable;
 
   guint               drop_source;
 
@@ -292,14 +292,38 @@ on_clipboard_request (SpiceMainChannel *channel,
 }
 
 static void
+channel_fd_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  /* spice-client-glib 0.42 declares no autoptr cleanups. */
+  g_autoptr(GObject) channel = data;
+  g_autoptr(GError) error = NULL;
+  int fd = gb_machine_open_graphics_finish (GB_MACHINE (object), result, &error);
+
+  /* Cancelled: the session is gone, and the channel with it. */
+  if (fd < 0)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No socket for a SPICE channel: %s", error->message);
+      return;
+    }
+  if (!spice_channel_open_fd (SPICE_CHANNEL (channel), fd))
+    {
+      close (fd);
+      g_debug ("A SPICE channel refused its socket");
+    }
+}
+
+/* The channel waits for spice_channel_open_fd(): the machine is asked for
+ * one more connection, off the main thread where it is a round trip. */
+static void
 on_open_fd (SpiceChannel  *channel,
             int            with_tls,
             GbSpiceSource *self)
 {
-  int fd = self->fd_func ? self->fd_func (self->fd_data) : -1;
-
-  if (fd < 0 || !spice_channel_open_fd (channel, fd))
-    g_debug ("No socket for a SPICE channel");
+  gb_machine_open_graphics_async (self->machine, self->cancellable, channel_fd_cb,
+                                  g_object_ref (channel));
 }
 
 static void
@@ -310,7 +334,7 @@ on_channel_new (SpiceSession  *session,
   int id = 0;
 
   g_object_get (channel, "channel-id", &id, NULL);
-  if (self->fd_func != NULL)
+  if (self->machine != NULL)
     g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd), self);
 
   if (SPICE_IS_MAIN_CHANNEL (channel))
@@ -371,6 +395,11 @@ static void
 gb_spice_source_drop_session (GbSpiceSource *self)
 {
   g_clear_handle_id (&self->drop_source, g_source_remove);
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
   if (self->session == NULL)
     return;
 
@@ -409,6 +438,8 @@ gb_spice_source_connect (GbDisplaySource *source)
   g_signal_connect (self->session, "disconnected", G_CALLBACK (on_session_disconnected), self);
 
   gb_display_source_set_state (source, GB_DISPLAY_STATE_CONNECTING, NULL);
+  if (self->machine != NULL)
+    self->cancellable = g_cancellable_new ();
 
   if (self->fd >= 0)
     {
@@ -592,8 +623,7 @@ gb_spice_source_finalize (GObject *object)
   g_clear_pointer (&self->uri, g_free);
   g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->clipboard_text, g_free);
-  if (self->fd_destroy != NULL)
-    self->fd_destroy (self->fd_data);
+  g_clear_object (&self->machine);
 
   G_OBJECT_CLASS (gb_spice_source_parent_class)->finalize (object);
 }
@@ -634,28 +664,22 @@ gb_spice_source_new_uri (const char *uri)
   return GB_DISPLAY_SOURCE (self);
 }
 
-/* Takes ownership of @fd, a connected socket to the SPICE server. */
+/**
+ * gb_spice_source_new_machine:
+ * @fd: a connected socket to @machine's SPICE server, for the main channel;
+ *   the source owns it
+ *
+ * SPICE opens one connection per channel: the others are asked of @machine
+ * (gb_machine_open_graphics_async()) when the server announces them.
+ */
 GbDisplaySource *
-gb_spice_source_new_fd (int fd)
+gb_spice_source_new_machine (GbMachine *machine,
+                             int        fd)
 {
   GbSpiceSource *self = g_object_new (GB_TYPE_SPICE_SOURCE, NULL);
 
+  self->machine = g_object_ref (machine);
   self->fd = fd;
 
   return GB_DISPLAY_SOURCE (self);
-}
-
-void
-gb_spice_source_set_fd_func (GbSpiceSource  *self,
-                             GbSpiceFdFunc   func,
-                             gpointer        user_data,
-                             GDestroyNotify  destroy)
-{
-  g_return_if_fail (GB_IS_SPICE_SOURCE (self));
-
-  if (self->fd_destroy != NULL)
-    self->fd_destroy (self->fd_data);
-  self->fd_func = func;
-  self->fd_data = user_data;
-  self->fd_destroy = destroy;
 }

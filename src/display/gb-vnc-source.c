@@ -99,7 +99,7 @@ request_update_cb (gpointer data)
 }
 
 /* Whether the server is on this machine: a UNIX socket, a loopback address,
- * or a socket handed over by libvirt (virDomainOpenGraphicsFD). */
+ * or a socket a machine handed over (gb_machine_open_graphics_async()). */
 static gboolean
 gb_vnc_source_is_local (GbVncSource *self)
 {

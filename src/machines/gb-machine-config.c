@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -32,6 +33,7 @@ struct _GbMachineConfig
   GPtrArray *disks;
   GPtrArray *nics;
   GPtrArray *graphics;
+  GPtrArray *consoles;
 };
 
 G_DEFINE_FINAL_TYPE (GbMachineConfig, gb_machine_config, G_TYPE_OBJECT)
@@ -139,6 +141,31 @@ gb_config_graphics_free (GbConfigGraphics *graphics)
 
 G_DEFINE_BOXED_TYPE (GbConfigGraphics, gb_config_graphics, gb_config_graphics_copy, gb_config_graphics_free)
 
+GbConfigConsole *
+gb_config_console_copy (const GbConfigConsole *console)
+{
+  GbConfigConsole *copy = g_new0 (GbConfigConsole, 1);
+
+  copy->device = g_strdup (console->device);
+  copy->type = g_strdup (console->type);
+  copy->port = console->port;
+
+  return copy;
+}
+
+void
+gb_config_console_free (GbConfigConsole *console)
+{
+  if (console == NULL)
+    return;
+
+  g_free (console->device);
+  g_free (console->type);
+  g_free (console);
+}
+
+G_DEFINE_BOXED_TYPE (GbConfigConsole, gb_config_console, gb_config_console_copy, gb_config_console_free)
+
 /* GbMachineConfig */
 
 static void
@@ -154,6 +181,7 @@ gb_machine_config_finalize (GObject *object)
   g_clear_pointer (&self->disks, g_ptr_array_unref);
   g_clear_pointer (&self->nics, g_ptr_array_unref);
   g_clear_pointer (&self->graphics, g_ptr_array_unref);
+  g_clear_pointer (&self->consoles, g_ptr_array_unref);
 
   G_OBJECT_CLASS (gb_machine_config_parent_class)->finalize (object);
 }
@@ -233,6 +261,7 @@ gb_machine_config_init (GbMachineConfig *self)
   self->disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_disk_free);
   self->nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_nic_free);
   self->graphics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_graphics_free);
+  self->consoles = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_config_console_free);
 }
 
 /* Devices are read with XPath, not with gvir_config_domain_get_devices():
@@ -335,6 +364,42 @@ parse_graphics (xmlXPathContext *ctx)
   return ret;
 }
 
+/* <serial> and <console> both name text consoles; the first <console> of a
+ * machine with a serial port is that port again, under the same alias.
+ * Only a running machine's XML has aliases, and only those can be opened
+ * by name (virDomainOpenConsole), so a console without one is left out. */
+static void
+parse_consoles (xmlDoc    *doc,
+                GPtrArray *into)
+{
+  xmlXPathContext *ctx = xmlXPathNewContext (doc);
+  xmlXPathObject *nodes = xmlXPathEvalExpression ((const xmlChar *) "/domain/devices/serial | /domain/devices/console", ctx);
+
+  for (int i = 0; nodes != NULL && nodes->nodesetval != NULL && i < nodes->nodesetval->nodeNr; i++)
+    {
+      g_autoptr(GbConfigConsole) console = g_new0 (GbConfigConsole, 1);
+      g_autofree char *target = NULL;
+      gboolean seen = FALSE;
+
+      ctx->node = nodes->nodesetval->nodeTab[i];
+      console->device = xpath_string (ctx, "string(alias/@name)");
+      if (console->device == NULL)
+        continue;
+      for (guint j = 0; j < into->len && !seen; j++)
+        seen = g_strcmp0 (((GbConfigConsole *) g_ptr_array_index (into, j))->device, console->device) == 0;
+      if (seen)
+        continue;
+
+      target = xpath_string (ctx, "string(target/@type)");
+      console->type = g_strdup (g_strcmp0 (target, "virtio") == 0 ? "virtio" : "serial");
+      console->port = xpath_int (ctx, "string(target/@port)", 0);
+      g_ptr_array_add (into, g_steal_pointer (&console));
+    }
+
+  xmlXPathFreeObject (nodes);
+  xmlXPathFreeContext (ctx);
+}
+
 typedef gpointer (*ParseFunc) (xmlXPathContext *ctx);
 
 static void
@@ -435,10 +500,152 @@ gb_machine_config_new_from_xml (const char  *domain_xml,
       parse_devices (doc, "/domain/devices/disk", (ParseFunc) parse_disk, self->disks);
       parse_devices (doc, "/domain/devices/interface", (ParseFunc) parse_interface, self->nics);
       parse_devices (doc, "/domain/devices/graphics", (ParseFunc) parse_graphics, self->graphics);
+      parse_consoles (doc, self->consoles);
       xmlFreeDoc (doc);
     }
 
   return g_steal_pointer (&self);
+}
+
+
+/* A string member, or NULL when it is missing or not a string (a
+ * hand-edited file may hold anything; no criticals for that). */
+static const char *
+vmm_string (JsonObject *object,
+             const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+vmm_int (JsonObject *object,
+         const char *key,
+         gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+/* One entry of "disks": an object, or a string in the --disk form
+ * "path=FILE[,format=…][,readonly=on][,serial=ID]" (docs/vmm.md). */
+static GbConfigDisk *
+parse_vmm_disk (JsonNode   *node,
+                guint       index,
+                const char *base_dir)
+{
+  g_autoptr(GbConfigDisk) disk = g_new0 (GbConfigDisk, 1);
+  g_autofree char *path = NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+
+      path = g_strdup (vmm_string (o, "path"));
+      disk->format = g_strdup (vmm_string (o, "format"));
+      JsonNode *ro = json_object_get_member (o, "readonly");
+
+      disk->read_only = ro != NULL && JSON_NODE_HOLDS_VALUE (ro) &&
+                        json_node_get_value_type (ro) == G_TYPE_BOOLEAN && json_node_get_boolean (ro);
+    }
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_auto(GStrv) parts = g_strsplit (json_node_get_string (node), ",", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          if (g_str_has_prefix (parts[i], "path="))
+            {
+              g_free (path);
+              path = g_strdup (parts[i] + 5);
+            }
+          else if (g_str_has_prefix (parts[i], "format="))
+            {
+              g_free (disk->format);
+              disk->format = g_strdup (parts[i] + 7);
+            }
+          else if (g_str_equal (parts[i], "readonly=on"))
+            disk->read_only = TRUE;
+        }
+    }
+
+  if (path == NULL)
+    return NULL;
+
+  /* glassbox-vmm runs in the machines folder: relative paths are from there. */
+  if (base_dir != NULL && !g_path_is_absolute (path))
+    disk->path = g_build_filename (base_dir, path, NULL);
+  else
+    disk->path = g_steal_pointer (&path);
+  disk->target = g_strdup_printf ("vd%c", 'a' + (int) MIN (index, 25));
+  disk->bus = g_strdup ("virtio");
+  disk->device = g_strdup ("disk");
+
+  return g_steal_pointer (&disk);
+}
+
+/**
+ * gb_machine_config_new_from_vmm_json:
+ * @object: a glassbox-vmm `--config` object plus "name", "uuid", "os-id"
+ *   (docs/vmm.md)
+ * @base_dir: (nullable): the folder relative disk paths are relative to
+ *
+ * Values glassbox-vmm would reject are not checked here: it says so itself
+ * when the machine starts.
+ *
+ * Returns: (transfer full): the description; "firmware" is "kernel" (the
+ *   VMM boots a kernel directly)
+ */
+GbMachineConfig *
+gb_machine_config_new_from_vmm_json (JsonObject *object,
+                                     const char *base_dir)
+{
+  GbMachineConfig *self;
+  JsonNode *disks;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  self = g_object_new (GB_TYPE_MACHINE_CONFIG, NULL);
+  self->name = g_strdup (vmm_string (object, "name"));
+  self->uuid = g_strdup (vmm_string (object, "uuid"));
+  self->os_id = g_strdup (vmm_string (object, "os-id"));
+  self->firmware = g_strdup ("kernel");
+  /* The VMM's defaults when a key is left out (hypervisor/vmm/options.c). */
+  self->n_vcpus = (guint) CLAMP (vmm_int (object, "cpus", 1), 0, G_MAXUINT);
+  self->memory = (guint64) CLAMP (vmm_int (object, "memory", 256), 0, G_MAXUINT32) << 20;
+
+  disks = json_object_get_member (object, "disks");
+  if (disks != NULL && JSON_NODE_HOLDS_ARRAY (disks))
+    {
+      JsonArray *array = json_node_get_array (disks);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          GbConfigDisk *disk = parse_vmm_disk (json_array_get_element (array, i), i, base_dir);
+
+          if (disk != NULL)
+            g_ptr_array_add (self->disks, disk);
+        }
+    }
+
+  /* "display": "vnc[,width=W,height=H]" gives the machine a screen, served
+   * on a UNIX socket beside its control socket. */
+  if (g_str_has_prefix (vmm_string (object, "display") ?: "", "vnc"))
+    {
+      GbConfigGraphics *graphics = g_new0 (GbConfigGraphics, 1);
+
+      graphics->type = g_strdup ("vnc");
+      graphics->port = 0;
+      g_ptr_array_add (self->graphics, graphics);
+    }
+
+  return self;
 }
 
 const char *
@@ -544,6 +751,20 @@ gb_machine_config_get_graphics (GbMachineConfig *self)
   g_return_val_if_fail (GB_IS_MACHINE_CONFIG (self), NULL);
 
   return self->graphics;
+}
+
+/**
+ * gb_machine_config_get_consoles:
+ *
+ * Returns: (transfer none) (element-type GbConfigConsole): the text consoles
+ *   that can be opened by name (a running libvirt machine's), in order
+ */
+GPtrArray *
+gb_machine_config_get_consoles (GbMachineConfig *self)
+{
+  g_return_val_if_fail (GB_IS_MACHINE_CONFIG (self), NULL);
+
+  return self->consoles;
 }
 
 void

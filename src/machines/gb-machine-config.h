@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,13 @@ typedef struct {
   char *socket;        /* UNIX socket path or NULL */
 } GbConfigGraphics;
 
+/* A text console: a serial port, or a console on a virtio-serial port. */
+typedef struct {
+  char *device;        /* what gb_machine_open_serial_async() takes: "serial0", "console1" */
+  char *type;          /* "serial" or "virtio" */
+  int   port;          /* its number among consoles of its type */
+} GbConfigConsole;
+
 #define GB_TYPE_CONFIG_DISK (gb_config_disk_get_type ())
 GType          gb_config_disk_get_type     (void) G_GNUC_CONST;
 GbConfigDisk  *gb_config_disk_copy         (const GbConfigDisk *disk);
@@ -47,9 +55,15 @@ GType             gb_config_graphics_get_type (void) G_GNUC_CONST;
 GbConfigGraphics *gb_config_graphics_copy     (const GbConfigGraphics *graphics);
 void              gb_config_graphics_free     (GbConfigGraphics       *graphics);
 
+#define GB_TYPE_CONFIG_CONSOLE (gb_config_console_get_type ())
+GType             gb_config_console_get_type  (void) G_GNUC_CONST;
+GbConfigConsole  *gb_config_console_copy      (const GbConfigConsole  *console);
+void              gb_config_console_free      (GbConfigConsole        *console);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbConfigDisk, gb_config_disk_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbConfigNic, gb_config_nic_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbConfigGraphics, gb_config_graphics_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbConfigConsole, gb_config_console_free)
 
 #define GB_TYPE_MACHINE_CONFIG (gb_machine_config_get_type ())
 G_DECLARE_FINAL_TYPE (GbMachineConfig, gb_machine_config, GB, MACHINE_CONFIG, GObject)
@@ -57,6 +71,10 @@ G_DECLARE_FINAL_TYPE (GbMachineConfig, gb_machine_config, GB, MACHINE_CONFIG, GO
 /* Parses libvirt domain XML (libvirt-gconfig). */
 GbMachineConfig *gb_machine_config_new_from_xml    (const char       *domain_xml,
                                                     GError          **error);
+
+/* Reads a glassbox-vmm machine file's object (the bundled provider's). */
+GbMachineConfig *gb_machine_config_new_from_vmm_json (JsonObject *object,
+                                                      const char *base_dir);
 
 const char *gb_machine_config_get_name      (GbMachineConfig *self);
 const char *gb_machine_config_get_uuid      (GbMachineConfig *self);
@@ -68,5 +86,6 @@ const char *gb_machine_config_get_firmware  (GbMachineConfig *self);
 GPtrArray  *gb_machine_config_get_disks     (GbMachineConfig *self);
 GPtrArray  *gb_machine_config_get_nics      (GbMachineConfig *self);
 GPtrArray  *gb_machine_config_get_graphics  (GbMachineConfig *self);
+GPtrArray  *gb_machine_config_get_consoles  (GbMachineConfig *self);
 
 G_END_DECLS

@@ -200,6 +200,78 @@ gb_machine_real_action_finish (GbMachine     *self,
 }
 
 static void
+gb_machine_real_not_supported_async (GbMachine           *self,
+                                     const char          *message,
+                                     gpointer             source_tag,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "%s", message);
+}
+
+static void
+gb_machine_real_open_graphics_async (GbMachine           *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  gb_machine_real_not_supported_async (self, _("Glassbox cannot show this machine’s screen"), gb_machine_real_open_graphics_async,
+                                       cancellable, callback, user_data);
+}
+
+static int
+gb_machine_real_open_graphics_finish (GbMachine     *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  gssize fd = g_task_propagate_int (G_TASK (result), error);
+
+  return fd < 0 ? -1 : (int) fd;
+}
+
+static void
+gb_machine_real_open_serial_async (GbMachine           *self,
+                                   const char          *device,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  gb_machine_real_not_supported_async (self, _("Glassbox cannot open this machine’s text console"), gb_machine_real_open_serial_async,
+                                       cancellable, callback, user_data);
+}
+
+static GIOStream *
+gb_machine_real_open_serial_finish (GbMachine     *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+gb_machine_real_query_internals_async (GbMachine           *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  gb_machine_real_not_supported_async (self, _("Glassbox cannot look inside this machine"),
+                                       gb_machine_real_query_internals_async,
+                                       cancellable, callback, user_data);
+}
+
+static JsonNode *
+gb_machine_real_query_internals_finish (GbMachine     *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 gb_machine_class_init (GbMachineClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -210,6 +282,12 @@ gb_machine_class_init (GbMachineClass *klass)
   object_class->set_property = gb_machine_set_property;
 
   klass->action_finish = gb_machine_real_action_finish;
+  klass->open_graphics_async = gb_machine_real_open_graphics_async;
+  klass->open_graphics_finish = gb_machine_real_open_graphics_finish;
+  klass->open_serial_async = gb_machine_real_open_serial_async;
+  klass->open_serial_finish = gb_machine_real_open_serial_finish;
+  klass->query_internals_async = gb_machine_real_query_internals_async;
+  klass->query_internals_finish = gb_machine_real_query_internals_finish;
 
   properties[PROP_PROVIDER] =
     g_param_spec_object ("provider", NULL, NULL, GB_TYPE_PROVIDER,
@@ -671,4 +749,103 @@ _gb_machine_push_sample (GbMachine             *self,
   g_object_thaw_notify (G_OBJECT (self));
 
   g_signal_emit (self, signals[STATS_UPDATED], 0);
+}
+
+/**
+ * gb_machine_get_graphics_protocol:
+ *
+ * Returns: what the machine's first graphical console speaks, from its
+ *   config; %GB_GRAPHICS_PROTOCOL_NONE for a machine without a screen
+ */
+GbGraphicsProtocol
+gb_machine_get_graphics_protocol (GbMachine *self)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+  GPtrArray *graphics;
+
+  g_return_val_if_fail (GB_IS_MACHINE (self), GB_GRAPHICS_PROTOCOL_NONE);
+
+  if (priv->config == NULL)
+    return GB_GRAPHICS_PROTOCOL_NONE;
+
+  graphics = gb_machine_config_get_graphics (priv->config);
+  for (guint i = 0; graphics != NULL && i < graphics->len; i++)
+    {
+      const GbConfigGraphics *g = g_ptr_array_index (graphics, i);
+
+      if (g_strcmp0 (g->type, "vnc") == 0)
+        return GB_GRAPHICS_PROTOCOL_VNC;
+      if (g_strcmp0 (g->type, "spice") == 0)
+        return GB_GRAPHICS_PROTOCOL_SPICE;
+    }
+  return GB_GRAPHICS_PROTOCOL_NONE;
+}
+
+void
+gb_machine_open_graphics_async (GbMachine           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_MACHINE (self));
+
+  GB_MACHINE_GET_CLASS (self)->open_graphics_async (self, cancellable, callback, user_data);
+}
+
+int
+gb_machine_open_graphics_finish (GbMachine     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (GB_IS_MACHINE (self), -1);
+
+  return GB_MACHINE_GET_CLASS (self)->open_graphics_finish (self, result, error);
+}
+
+void
+gb_machine_open_serial_async (GbMachine           *self,
+                              const char          *device,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_MACHINE (self));
+
+  GB_MACHINE_GET_CLASS (self)->open_serial_async (self, device, cancellable, callback, user_data);
+}
+
+/**
+ * gb_machine_open_serial_finish:
+ *
+ * Returns: (transfer full): a stream to the console, or %NULL with @error set
+ */
+GIOStream *
+gb_machine_open_serial_finish (GbMachine     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (GB_IS_MACHINE (self), NULL);
+
+  return GB_MACHINE_GET_CLASS (self)->open_serial_finish (self, result, error);
+}
+
+void
+gb_machine_query_internals_async (GbMachine           *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_MACHINE (self));
+
+  GB_MACHINE_GET_CLASS (self)->query_internals_async (self, cancellable, callback, user_data);
+}
+
+JsonNode *
+gb_machine_query_internals_finish (GbMachine     *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (GB_IS_MACHINE (self), NULL);
+
+  return GB_MACHINE_GET_CLASS (self)->query_internals_finish (self, result, error);
 }

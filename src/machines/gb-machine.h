@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "gb-machine-config.h"
 
@@ -27,6 +28,13 @@ GType gb_machine_state_get_type (void) G_GNUC_CONST;
 
 /* Translated, for labels. */
 const char *gb_machine_state_to_string (GbMachineState state);
+
+/* What a graphical console speaks; from the machine's config. */
+typedef enum {
+  GB_GRAPHICS_PROTOCOL_NONE,
+  GB_GRAPHICS_PROTOCOL_VNC,
+  GB_GRAPHICS_PROTOCOL_SPICE,
+} GbGraphicsProtocol;
 
 /* How many samples gb_machine_get_samples() keeps. */
 #define GB_MACHINE_MAX_SAMPLES 60
@@ -69,6 +77,38 @@ struct _GbMachineClass
                              GAsyncResult        *result,
                              GError             **error);
 
+  /* Consoles.  open_graphics hands back a new connected file descriptor to
+   * the machine's screen, speaking gb_machine_get_graphics_protocol(); SPICE
+   * asks once per channel.  open_serial hands back a byte stream to a text
+   * console (@device NULL: the first serial port).  The defaults fail with
+   * G_IO_ERROR_NOT_SUPPORTED. */
+  void       (*open_graphics_async)    (GbMachine           *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+  int        (*open_graphics_finish)   (GbMachine           *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+  void       (*open_serial_async)      (GbMachine           *self,
+                                        const char          *device,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+  GIOStream *(*open_serial_finish)     (GbMachine           *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
+  /* The hypervisor's view of the machine, for the Inside page: one JSON
+   * object in the shape of glassbox-vmm's query-stats (docs/vmm-api.md);
+   * providers that know less fill in less. */
+  void       (*query_internals_async)  (GbMachine           *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+  JsonNode  *(*query_internals_finish) (GbMachine           *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
   /*< private >*/
   gpointer padding[8];
 };
@@ -105,5 +145,33 @@ void     gb_machine_delete_async     (GbMachine           *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data);
 gboolean gb_machine_delete_finish    (GbMachine *self, GAsyncResult *result, GError **error);
+
+/* Consoles; see GbMachineClass. */
+GbGraphicsProtocol gb_machine_get_graphics_protocol (GbMachine *self);
+void       gb_machine_open_graphics_async   (GbMachine           *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+/* Returns: a connected fd the caller owns, or -1 with @error set. */
+int        gb_machine_open_graphics_finish  (GbMachine           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+void       gb_machine_open_serial_async     (GbMachine           *self,
+                                             const char          *device,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GIOStream *gb_machine_open_serial_finish    (GbMachine           *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+void       gb_machine_query_internals_async  (GbMachine           *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* Returns: (transfer full): a JSON object node in query-stats form. */
+JsonNode  *gb_machine_query_internals_finish (GbMachine           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 
 G_END_DECLS

@@ -31,4 +31,16 @@ GbProvider *gb_libvirt_provider_open_default_finish  (GAsyncResult        *resul
 /* The open connection for libvirt-gobject users (the creator); NULL unless connected. */
 GVirConnection *gb_libvirt_provider_get_connection   (GbLibvirtProvider   *self);
 
+/* The host's bridges as this connection sees them (the interface driver, else
+ * the node-device driver: right for remote hosts), sorted, without the bridges
+ * of libvirt's own virtual networks. Empty when the connection cannot tell.
+ * In gb-libvirt-bridges.c. */
+void            gb_libvirt_provider_list_bridges_async  (GbLibvirtProvider   *self,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+char          **gb_libvirt_provider_list_bridges_finish (GbLibvirtProvider   *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "gb-bundled-machine.h"
 #include "gb-machine-details.h"
 #include "gb-sparkline.h"
 
@@ -25,6 +26,8 @@ struct _GbMachineDetails
   GPtrArray           *dynamic_rows;
 
   GtkLabel            *state_value;
+  AdwPreferencesGroup *problem_group;
+  GtkLabel            *problem_label;
   GtkLabel            *os_value;
   GtkLabel            *vcpus_value;
   GtkLabel            *memory_value;
@@ -185,8 +188,11 @@ update_config (GbMachineDetails *self)
 
     gtk_label_set_label (self->vcpus_value, vcpus);
     gtk_label_set_label (self->memory_value, memory);
-    gtk_label_set_label (self->firmware_value,
-                         g_strcmp0 (firmware, "efi") == 0 ? _("UEFI") : _("BIOS"));
+    if (g_strcmp0 (firmware, "kernel") == 0)
+      gtk_label_set_label (self->firmware_value, _("None (boots a Linux kernel directly)"));
+    else
+      gtk_label_set_label (self->firmware_value,
+                           g_strcmp0 (firmware, "efi") == 0 ? _("UEFI") : _("BIOS"));
   }
 
   items = gb_machine_config_get_disks (config);
@@ -232,6 +238,28 @@ update_state (GbMachineDetails *self)
 
   gtk_label_set_label (self->state_value,
                        gb_machine_state_to_string (gb_machine_get_state (self->machine)));
+
+  /* A bundled machine says what went wrong: its file, or its VMM's log. */
+  if (GB_IS_BUNDLED_MACHINE (self->machine) &&
+      gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (self->machine)) != NULL)
+    {
+      adw_preferences_group_set_title (self->problem_group, _("The machine file cannot be read"));
+      adw_preferences_group_set_description (self->problem_group,
+                                             gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (self->machine)));
+      gtk_label_set_label (self->problem_label, gb_bundled_machine_get_error (GB_BUNDLED_MACHINE (self->machine)));
+      gtk_widget_set_visible (GTK_WIDGET (self->problem_group), TRUE);
+    }
+  else if (GB_IS_BUNDLED_MACHINE (self->machine) &&
+           gb_machine_get_state (self->machine) == GB_MACHINE_STATE_CRASHED &&
+           gb_bundled_machine_get_crash_log (GB_BUNDLED_MACHINE (self->machine)) != NULL)
+    {
+      adw_preferences_group_set_title (self->problem_group, _("The virtual machine monitor ended unexpectedly"));
+      adw_preferences_group_set_description (self->problem_group, _("The last lines of its log:"));
+      gtk_label_set_label (self->problem_label, gb_bundled_machine_get_crash_log (GB_BUNDLED_MACHINE (self->machine)));
+      gtk_widget_set_visible (GTK_WIDGET (self->problem_group), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->problem_group), FALSE);
 }
 
 static void
@@ -344,6 +372,8 @@ gb_machine_details_set_machine (GbMachineDetails *self,
     {
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_stats), self);
+      if (GB_IS_BUNDLED_MACHINE (machine))
+        g_signal_connect_swapped (machine, "notify::crash-log", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::config", G_CALLBACK (update_config), self);
       g_signal_connect_swapped (machine, "notify::os-name", G_CALLBACK (update_config), self);
       if (gtk_widget_get_mapped (GTK_WIDGET (self)))
@@ -466,6 +496,8 @@ gb_machine_details_class_init (GbMachineDetailsClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-machine-details.ui");
   gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, state_value);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, problem_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, problem_label);
   gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, os_value);
   gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, vcpus_value);
   gtk_widget_class_bind_template_child (widget_class, GbMachineDetails, memory_value);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "gb-machine-actions.h"
+#include "gb-bundled-machine.h"
 #include "gb-machine-row.h"
 #include "gb-sparkline.h"
 
@@ -96,6 +97,24 @@ update_labels (GbMachineRow *self)
 
   gtk_label_set_label (self->name_label, gb_machine_get_name (self->machine));
   gtk_label_set_label (self->os_label, os_name ? os_name : _("Unknown operating system"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
+
+  /* A bundled machine whose file is broken, or whose VMM died, says why. */
+  if (GB_IS_BUNDLED_MACHINE (self->machine))
+    {
+      GbBundledMachine *bundled = GB_BUNDLED_MACHINE (self->machine);
+
+      if (gb_bundled_machine_get_error (bundled) != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("Broken machine file: %s"),
+                                                   gb_bundled_machine_get_error (bundled));
+
+          gtk_label_set_label (self->os_label, text);
+          gtk_widget_set_tooltip_text (GTK_WIDGET (self), text);
+        }
+      else if (gb_bundled_machine_get_crash_log (bundled) != NULL)
+        gtk_widget_set_tooltip_text (GTK_WIDGET (self), gb_bundled_machine_get_crash_log (bundled));
+    }
 }
 
 static void
@@ -135,6 +154,8 @@ gb_machine_row_set_machine (GbMachineRow *self,
       g_signal_connect_swapped (machine, "notify::config", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::name", G_CALLBACK (update_labels), self);
       g_signal_connect_swapped (machine, "notify::os-name", G_CALLBACK (update_labels), self);
+      if (GB_IS_BUNDLED_MACHINE (machine))
+        g_signal_connect_swapped (machine, "notify::crash-log", G_CALLBACK (update_labels), self);
       g_signal_connect_swapped (machine, "stats-updated", G_CALLBACK (update_stats), self);
       update_labels (self);
       update_state (self);

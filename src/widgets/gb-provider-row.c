@@ -1,7 +1,8 @@
 /* gb-provider-row.c — a connection's header in the machine list
  *
  * Shows the connection's title, URI and state. An embedded (transient)
- * connection says that its machines stop when Glassbox quits.
+ * connection says that its machines stop when Glassbox quits; "This
+ * computer (Glassbox)" says what /dev/kvm offers, in plain words.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,6 +10,8 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-bundled-provider.h"
+#include "gb-libvirt-provider.h"
 #include "gb-provider-row.h"
 
 struct _GbProviderRow
@@ -21,6 +24,7 @@ struct _GbProviderRow
   GtkLabel   *state_label;
   GtkLabel   *uri_label;
   GtkLabel   *transient_label;
+  GtkLabel   *kvm_label;
   GtkLabel   *error_label;
   GtkLabel   *empty_label;
   GtkWidget  *menu_button;
@@ -63,6 +67,20 @@ update (GbProviderRow *self)
   gtk_label_set_label (self->uri_label, gb_provider_get_uri (provider));
   gtk_widget_set_visible (GTK_WIDGET (self->transient_label), gb_provider_get_transient (provider));
 
+  if (GB_IS_BUNDLED_PROVIDER (provider))
+    {
+      const char *explanation = NULL;
+      GbKvmStatus kvm = gb_bundled_provider_get_kvm_status (GB_BUNDLED_PROVIDER (provider), &explanation);
+
+      /* Where its machines are is what a user looks for, not a URI. */
+      gtk_label_set_label (self->uri_label,
+                           gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (provider)));
+      gtk_label_set_label (self->kvm_label, explanation);
+      gtk_widget_set_visible (GTK_WIDGET (self->kvm_label), kvm != GB_KVM_STATUS_OK);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->kvm_label), FALSE);
+
   switch (state)
     {
     case GB_PROVIDER_STATE_CONNECTED:
@@ -104,12 +122,21 @@ update (GbProviderRow *self)
       g_menu_item_set_action_and_target (item, "app.reconnect", "s", gb_provider_get_uri (provider));
       g_menu_append_item (menu, item);
     }
-  {
-    g_autoptr(GMenuItem) item = g_menu_item_new (_("_Remove Connection"), NULL);
-    g_menu_item_set_action_and_target (item, "app.remove-connection", "s", gb_provider_get_uri (provider));
-    g_menu_append_item (menu, item);
-  }
+  if (state == GB_PROVIDER_STATE_CONNECTED && GB_IS_LIBVIRT_PROVIDER (provider))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("Virtual _Networks"), NULL);
+      g_menu_item_set_action_and_target (item, "app.networks", "s", gb_provider_get_uri (provider));
+      g_menu_append_item (menu, item);
+    }
+  /* This computer's own machines are not a connection one removes. */
+  if (!GB_IS_BUNDLED_PROVIDER (provider))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("_Remove Connection"), NULL);
+      g_menu_item_set_action_and_target (item, "app.remove-connection", "s", gb_provider_get_uri (provider));
+      g_menu_append_item (menu, item);
+    }
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->menu_button), G_MENU_MODEL (menu));
+  gtk_widget_set_visible (self->menu_button, g_menu_model_get_n_items (G_MENU_MODEL (menu)) > 0);
   g_object_unref (menu);
 }
 
@@ -137,6 +164,8 @@ gb_provider_row_set_provider (GbProviderRow *self,
       g_signal_connect_swapped (provider, "notify::error", G_CALLBACK (update), self);
       g_signal_connect_swapped (provider, "notify::title", G_CALLBACK (update), self);
       g_signal_connect_swapped (provider, "notify::transient", G_CALLBACK (update), self);
+      if (GB_IS_BUNDLED_PROVIDER (provider))
+        g_signal_connect_swapped (provider, "notify::kvm-status", G_CALLBACK (update), self);
       g_signal_connect_object (gb_provider_get_machines (provider), "items-changed",
                                G_CALLBACK (update), self, G_CONNECT_SWAPPED);
       update (self);
@@ -220,6 +249,7 @@ gb_provider_row_class_init (GbProviderRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, state_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, uri_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, transient_label);
+  gtk_widget_class_bind_template_child (widget_class, GbProviderRow, kvm_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, empty_label);
   gtk_widget_class_bind_template_child (widget_class, GbProviderRow, menu_button);

@@ -25,7 +25,9 @@
 #include <libvirt/libvirt.h>
 
 #include "creator-test-util.h"
+#include "gb-creator-libvirt.h"
 #include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
 #include "gb-disk-creator.h"
 #include "gb-machine-creator.h"
 #include "gb-test-libvirt.h"
@@ -35,6 +37,7 @@
 #define ISO_MARKER "GLASSBOX-ISO-BOOTED"
 
 static char *tmpdir;
+static GbProvider *provider;
 static GVirConnection *conn;
 static char *conn_error;
 
@@ -192,15 +195,15 @@ test_iso_boots (void)
   g_assert_cmpint (gb_test_run_shell (cmd, NULL, NULL), ==, 0);
 
   /* The wizard's defaults, as a newcomer accepts them. */
-  creator = creator_test_prepared (conn);
+  creator = creator_test_prepared (provider);
   /* kvm only with VT-x/AMD-V; under PVM (these hosts) TCG. */
-  g_assert_cmpint (gb_machine_creator_get_virt_type (creator), ==,
+  g_assert_cmpint (gb_creator_libvirt_get_virt_type (GB_CREATOR_LIBVIRT (gb_machine_creator_get_backend (creator))), ==,
                    host_has_hw_virt () ? GVIR_CONFIG_DOMAIN_VIRT_KVM : GVIR_CONFIG_DOMAIN_VIRT_QEMU);
   creator_test_detect_os (creator, iso, &error);
   g_assert_no_error (error);
   g_assert_nonnull (gb_machine_creator_get_os (creator));
   gb_machine_creator_set_name (creator, "iso-boot");
-  if (!gb_machine_creator_get_storage_available (creator) && !gb_disk_can_create_in_folder (conn))
+  if (!gb_machine_creator_get_storage_available (creator) && !gb_disk_can_create_in_folder (provider))
     gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
   gb_machine_creator_set_memory_mib (creator, 512);
 
@@ -227,7 +230,7 @@ test_tiny_linux_boots (void)
   if (!have_connection ())
     return;
 
-  creator = creator_test_prepared (conn);
+  creator = creator_test_prepared (provider);
   gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_TINY_LINUX);
   gb_machine_creator_assemble_tiny_linux_async (creator, NULL, gb_test_store_result, &assembled);
   if (!gb_machine_creator_assemble_tiny_linux_finish (creator, gb_test_wait_result (&assembled), &error))
@@ -281,7 +284,7 @@ test_xml_every_kind (void)
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     for (guint uefi = 0; uefi < 2; uefi++)
       {
-        g_autoptr(GbMachineCreator) creator = creator_test_prepared (conn);
+        g_autoptr(GbMachineCreator) creator = creator_test_prepared (provider);
         g_autoptr(GVirConfigDomain) conf = NULL;
         g_autoptr(GVirConfigDomain) back = NULL;
         g_autoptr(GVirDomain) domain = NULL;
@@ -306,7 +309,8 @@ test_xml_every_kind (void)
             continue;
           }
 
-        conf = gb_machine_creator_build_config (creator, &error);
+        conf = gb_creator_libvirt_build_domain (GB_CREATOR_LIBVIRT (gb_machine_creator_get_backend (creator)),
+                                                creator, NULL, &error);
         g_assert_no_error (error);
         xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
         g_assert_true (g_file_set_contents (xml_file, xml, -1, NULL));
@@ -358,12 +362,15 @@ main (int   argc,
     conn_error = g_strdup ("qemu-system-x86_64 is not installed");
   else
     {
-      conn = gvir_connection_new (uri);
-      if (!gvir_connection_open (conn, NULL, &error))
-        {
-          conn_error = g_strdup_printf ("cannot open %s: %s", uri, error->message);
-          g_clear_object (&conn);
-        }
+      /* The app's way: one provider, whose connection the wizard shares. */
+      g_autoptr(GAsyncResult) result = NULL;
+
+      provider = gb_libvirt_provider_new (uri);
+      gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+      if (!gb_provider_connect_finish (provider, gb_test_wait_result (&result), &error))
+        conn_error = g_strdup_printf ("cannot open %s: %s", uri, error->message);
+      else
+        conn = g_object_ref (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
     }
 
   g_test_add_func ("/creator-libvirt/xml-every-kind", test_xml_every_kind);
@@ -372,6 +379,7 @@ main (int   argc,
   ret = g_test_run ();
 
   g_clear_object (&conn);
+  g_clear_object (&provider);
   gb_test_tmpdir_remove (tmpdir);
   return ret;
 }

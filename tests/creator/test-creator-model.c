@@ -14,7 +14,11 @@
 
 #include <glib/gstdio.h>
 
+#include "gb-bundled-provider.h"
+#include "gb-creator-bundled.h"
+#include "gb-creator-libvirt.h"
 #include "gb-disk-creator.h"
+#include "gb-libvirt-provider.h"
 #include "gb-machine-creator.h"
 #include "gb-creator-osinfo.h"
 #include "creator-test-util.h"
@@ -23,14 +27,15 @@
 #include "gb-test-utils.h"
 
 static char *tmpdir;
-static GVirConnection *conn;
+static GbProvider *provider;    /* test:///default */
+static GVirConnection *conn;    /* its connection */
 
 /* ------------------------------------------------------------------ */
 
 static GbMachineCreator *
 new_prepared_creator (void)
 {
-  GbMachineCreator *creator = creator_test_prepared (conn);
+  GbMachineCreator *creator = creator_test_prepared (provider);
 
   g_assert_true (gb_machine_creator_get_ready (creator));
   return creator;
@@ -248,6 +253,14 @@ validate_xml (const char *xml,
   g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
 }
 
+static GVirConfigDomain *
+build_domain (GbMachineCreator  *creator,
+              GError           **error)
+{
+  return gb_creator_libvirt_build_domain (GB_CREATOR_LIBVIRT (gb_machine_creator_get_backend (creator)),
+                                          creator, NULL, error);
+}
+
 static void
 touch (const char *path)
 {
@@ -279,7 +292,7 @@ check_kind (GbCreatorSource  kind,
   gb_machine_creator_set_name (creator, name);
 
   /* Without its input a source is refused, with a sentence to show. */
-  domain = gb_machine_creator_build_config (creator, &error);
+  domain = build_domain (creator, &error);
   g_assert_null (domain);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
@@ -303,7 +316,7 @@ check_kind (GbCreatorSource  kind,
       g_assert_not_reached ();
     }
 
-  domain = gb_machine_creator_build_config (creator, &error);
+  domain = build_domain (creator, &error);
   g_assert_no_error (error);
   g_assert_nonnull (domain);
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
@@ -525,21 +538,21 @@ test_virt_type_choice (void)
   g_autoptr(GError) error = NULL;
 
   /* kvm only when offered AND the CPU has VT-x/AMD-V. */
-  g_assert_true (gb_machine_creator_caps_have_hw_virt (vmx));
-  g_assert_cmpint (gb_machine_creator_choose_virt_type (vmx, "x86_64", TRUE), ==, GVIR_CONFIG_DOMAIN_VIRT_KVM);
-  g_assert_cmpint (gb_machine_creator_choose_virt_type (svm, "x86_64",
-                                                        gb_machine_creator_caps_have_hw_virt (svm)),
+  g_assert_true (gb_creator_libvirt_caps_have_hw_virt (vmx));
+  g_assert_cmpint (gb_creator_libvirt_choose_virt_type (vmx, "x86_64", TRUE), ==, GVIR_CONFIG_DOMAIN_VIRT_KVM);
+  g_assert_cmpint (gb_creator_libvirt_choose_virt_type (svm, "x86_64",
+                                                        gb_creator_libvirt_caps_have_hw_virt (svm)),
                    ==, GVIR_CONFIG_DOMAIN_VIRT_KVM);
   /* /dev/kvm without hardware virtualisation (PVM here): TCG. */
-  g_assert_false (gb_machine_creator_caps_have_hw_virt (pvm));
-  g_assert_cmpint (gb_machine_creator_choose_virt_type (pvm, "x86_64", FALSE), ==, GVIR_CONFIG_DOMAIN_VIRT_QEMU);
-  g_assert_cmpint (gb_machine_creator_choose_virt_type (tcg, "x86_64", TRUE), ==, GVIR_CONFIG_DOMAIN_VIRT_QEMU);
+  g_assert_false (gb_creator_libvirt_caps_have_hw_virt (pvm));
+  g_assert_cmpint (gb_creator_libvirt_choose_virt_type (pvm, "x86_64", FALSE), ==, GVIR_CONFIG_DOMAIN_VIRT_QEMU);
+  g_assert_cmpint (gb_creator_libvirt_choose_virt_type (tcg, "x86_64", TRUE), ==, GVIR_CONFIG_DOMAIN_VIRT_QEMU);
 
   /* The test driver offers only 'test' on i686. */
   test_caps = gvir_connection_get_capabilities (conn, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (gb_machine_creator_choose_arch (test_caps), ==, "i686");
-  g_assert_cmpint (gb_machine_creator_choose_virt_type (test_caps, "i686", FALSE), ==, GVIR_CONFIG_DOMAIN_VIRT_TEST);
+  g_assert_cmpstr (gb_creator_libvirt_choose_arch (test_caps), ==, "i686");
+  g_assert_cmpint (gb_creator_libvirt_choose_virt_type (test_caps, "i686", FALSE), ==, GVIR_CONFIG_DOMAIN_VIRT_TEST);
 }
 
 /* zh_CN is first-class: every string the creator shows has a translation
@@ -568,6 +581,220 @@ test_zh_cn_complete (void)
   }
 }
 
+/* ------------------------------------------------------------------ */
+/* Where machines run                                                 */
+
+/* A disk file in a folder of this computer is offered only where the
+ * machine runs on this computer: never for a qemu+ssh:// host. */
+static void
+test_folders_where_machines_run (void)
+{
+  g_autoptr(GbProvider) remote = gb_libvirt_provider_new ("qemu+ssh://root@example.invalid/system");
+  g_autoptr(GbProvider) tcp = gb_libvirt_provider_new ("qemu+tcp://192.0.2.1/system");
+  g_autofree char *machines = g_build_filename (tmpdir, "where", "machines", NULL);
+  g_autofree char *runtime = g_build_filename (tmpdir, "where", "run", NULL);
+  g_autoptr(GbProvider) bundled = gb_bundled_provider_new_for_dirs (machines, runtime);
+  g_autoptr(GbMachineCreator) local = new_prepared_creator ();
+
+  g_assert_true (gb_creator_libvirt_uri_is_local ("qemu:///system"));
+  g_assert_true (gb_creator_libvirt_uri_is_local ("qemu:///session"));
+  g_assert_true (gb_creator_libvirt_uri_is_local ("qemu:///embed?root=/tmp/x"));
+  g_assert_true (gb_creator_libvirt_uri_is_local ("qemu+unix:///system"));
+  g_assert_true (gb_creator_libvirt_uri_is_local ("test:///default"));
+  g_assert_false (gb_creator_libvirt_uri_is_local ("qemu+ssh://root@example.invalid/system"));
+  g_assert_false (gb_creator_libvirt_uri_is_local ("qemu+tls://host.example/system"));
+  g_assert_false (gb_creator_libvirt_uri_is_local ("qemu://host.example/system"));
+
+  /* Never connected: the answer does not need the remote host. */
+  g_assert_false (gb_disk_can_create_in_folder (remote));
+  g_assert_false (gb_disk_can_create_in_folder (tcp));
+  g_assert_true (gb_machine_creator_get_local (local));
+#ifdef HAVE_BLOCK_CREATE
+  g_assert_true (gb_disk_can_create_in_folder (provider));
+  g_assert_true (gb_disk_can_create_in_folder (bundled));
+#else
+  g_assert_false (gb_disk_can_create_in_folder (bundled));
+#endif
+}
+
+static GbProvider *
+bundled_provider (const char *label)
+{
+  g_autofree char *machines = g_build_filename (tmpdir, label, "machines", NULL);
+  g_autofree char *runtime = g_build_filename (tmpdir, label, "run", NULL);
+
+  return gb_bundled_provider_new_for_dirs (machines, runtime);
+}
+
+/* Glassbox's own machines: a kernel + initrd machine with two CPUs, 256
+ * MiB and a new qcow2 disk in the machines folder becomes exactly that
+ * glassbox-vmm --config object; install media are not offered there. */
+static void
+test_bundled_json (void)
+{
+  g_autoptr(GbProvider) bundled = bundled_provider ("json");
+  g_autoptr(GbMachineCreator) creator = creator_test_prepared (bundled);
+  g_autoptr(JsonObject) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kernel = g_build_filename (tmpdir, "vmlinuz", NULL);
+  g_autofree char *initrd = g_build_filename (tmpdir, "initrd.img", NULL);
+  g_autofree char *disk = g_build_filename (gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled)),
+                                            "bundled-json.qcow2", NULL);
+  GbCreatorBundled *backend = GB_CREATOR_BUNDLED (gb_machine_creator_get_backend (creator));
+  JsonArray *disks;
+  JsonObject *d;
+
+  touch (kernel);
+  touch (initrd);
+
+  /* What it can boot, and what it offers. */
+  g_assert_false (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_INSTALL_MEDIA));
+  g_assert_false (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_NETWORK_INSTALL));
+  g_assert_true (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_TINY_LINUX));
+  g_assert_true (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_DIRECT_KERNEL));
+  g_assert_true (gb_machine_creator_offers_source (creator, GB_CREATOR_SOURCE_IMPORT_DISK));
+  g_assert_cmpint (gb_machine_creator_get_source_kind (creator), !=, GB_CREATOR_SOURCE_INSTALL_MEDIA);
+  g_assert_cmpint (gb_machine_creator_get_network_kind (creator), ==, GB_CREATOR_NETWORK_NONE);
+  g_assert_false (gb_machine_creator_get_firmware_choice (creator));
+  g_assert_false (gb_machine_creator_get_uefi_available (creator));
+  g_assert_true (gb_machine_creator_get_local (creator));
+  g_assert_false (gb_machine_creator_get_storage_available (creator));
+  {
+    g_autofree char *folder = gb_machine_creator_dup_image_folder (creator);
+    g_assert_cmpstr (folder, ==, gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled)));
+  }
+
+  gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_DIRECT_KERNEL);
+  gb_machine_creator_set_kernel_path (creator, kernel);
+  gb_machine_creator_set_initrd_path (creator, initrd);
+  gb_machine_creator_set_kernel_cmdline (creator, "console=ttyS0 reboot=k");
+  gb_machine_creator_set_memory_mib (creator, 256);
+  gb_machine_creator_set_vcpus (creator, 2);
+  gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NEW);
+  gb_machine_creator_set_disk_size (creator, (guint64) 64 << 20);
+  gb_machine_creator_set_name (creator, "bundled-json");
+
+  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstr (json_object_get_string_member (config, "name"), ==, "bundled-json");
+  g_assert_cmpstr (json_object_get_string_member (config, "kernel"), ==, kernel);
+  g_assert_cmpstr (json_object_get_string_member (config, "initrd"), ==, initrd);
+  g_assert_cmpstr (json_object_get_string_member (config, "cmdline"), ==, "console=ttyS0 reboot=k");
+  g_assert_cmpstr (json_object_get_string_member (config, "os-id"), ==,
+                   osinfo_entity_get_id (OSINFO_ENTITY (gb_machine_creator_get_os (creator))));
+  g_assert_cmpint (json_object_get_int_member (config, "memory"), ==,
+                   gb_machine_creator_get_memory_mib (creator));
+  g_assert_cmpint (json_object_get_int_member (config, "cpus"), ==, gb_machine_creator_get_vcpus (creator));
+  g_assert_cmpint (json_object_get_int_member (config, "cpus"), ==, MIN (2, g_get_num_processors ()));
+  disks = json_object_get_array_member (config, "disks");
+  g_assert_cmpuint (json_array_get_length (disks), ==, 1);
+  d = json_array_get_object_element (disks, 0);
+  g_assert_cmpstr (json_object_get_string_member (d, "path"), ==, disk);
+  g_assert_cmpstr (json_object_get_string_member (d, "format"), ==, "qcow2");
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), config);
+    g_autofree char *text = json_to_string (node, TRUE);
+    g_test_message ("%s", text);
+  }
+  g_clear_pointer (&config, json_object_unref);
+
+  /* A file where the new disk would go is never overwritten. */
+  g_mkdir_with_parents (gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled)), 0700);
+  touch (disk);
+  g_assert_false (gb_machine_creator_check (creator, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_unlink (disk);
+  g_assert_true (gb_machine_creator_check (creator, &error));
+  g_assert_no_error (error);
+
+  /* No disk, no initrd: neither is written. */
+  gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
+  gb_machine_creator_set_initrd_path (creator, NULL);
+  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_has_member (config, "disks"));
+  g_assert_false (json_object_has_member (config, "initrd"));
+  g_clear_pointer (&config, json_object_unref);
+
+  /* An existing disk image needs a kernel to boot with it here. */
+  gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_IMPORT_DISK);
+  gb_machine_creator_set_source_path (creator, initrd);
+  gb_machine_creator_set_kernel_path (creator, NULL);
+  g_assert_false (gb_machine_creator_check (creator, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  gb_machine_creator_set_kernel_path (creator, kernel);
+  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  g_assert_no_error (error);
+  d = json_array_get_object_element (json_object_get_array_member (config, "disks"), 0);
+  g_assert_cmpstr (json_object_get_string_member (d, "path"), ==, initrd);
+  g_assert_cmpstr (json_object_get_string_member (d, "format"), ==, "raw");
+
+  /* Install media cannot boot there: refused with a sentence. */
+  gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_INSTALL_MEDIA);
+  g_assert_false (gb_machine_creator_check (creator, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
+/* Create on Glassbox's own provider: the qcow2 disk lands in the machines
+ * folder (and qemu-img accepts it), the machine's JSON file appears. */
+static void
+test_bundled_create (void)
+{
+  g_autoptr(GbProvider) bundled = bundled_provider ("create");
+  g_autoptr(GbMachineCreator) creator = creator_test_prepared (bundled);
+  g_autofree char *kernel = g_build_filename (tmpdir, "vmlinuz", NULL);
+  const char *dir = gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled));
+  g_autofree char *disk = g_build_filename (dir, "bundled-made.qcow2", NULL);
+  g_autofree char *uuid = NULL;
+  g_autoptr(GDir) listing = NULL;
+  const char *entry;
+  gboolean found = FALSE;
+
+#ifndef HAVE_BLOCK_CREATE
+  g_test_skip ("built without the block engine: no disks in folders");
+  return;
+#endif
+  touch (kernel);
+  gb_machine_creator_set_source_kind (creator, GB_CREATOR_SOURCE_DIRECT_KERNEL);
+  gb_machine_creator_set_kernel_path (creator, kernel);
+  gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NEW);
+  gb_machine_creator_set_disk_size (creator, (guint64) 64 << 20);
+  gb_machine_creator_set_name (creator, "bundled-made");
+
+  uuid = creator_test_create_uuid (creator);
+  g_assert_true (g_file_test (disk, G_FILE_TEST_IS_REGULAR));
+  g_assert_nonnull (gb_provider_find_machine (bundled, uuid));
+
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing && (entry = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (entry, ".json"))
+      {
+        g_autofree char *path = g_build_filename (dir, entry, NULL);
+        g_autofree char *text = NULL;
+
+        g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+        if (strstr (text, "bundled-made") != NULL)
+          {
+            g_assert_nonnull (strstr (text, kernel));
+            g_assert_nonnull (strstr (text, disk));
+            found = TRUE;
+          }
+      }
+  g_assert_true (found);
+
+  /* The name is taken now. */
+  g_assert_false (gb_machine_creator_validate_name (creator, "bundled-made", NULL));
+
+  if (gb_test_have_program ("qemu-img"))
+    {
+      const char *argv[] = { "qemu-img", "check", disk, NULL };
+      g_assert_cmpint (gb_test_run (argv, NULL, NULL), ==, 0);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -583,7 +810,8 @@ main (int   argc,
     g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   }
   gb_test_libvirt_init ();
-  conn = gb_test_libvirt_open ("test:///default");
+  provider = creator_test_libvirt_provider ("test:///default");
+  conn = creator_test_connection (provider);
 
   g_test_add_func ("/creator/detect/debian11", test_detect_debian11);
   g_test_add_func ("/creator/detect/unknown", test_detect_unknown);
@@ -600,10 +828,13 @@ main (int   argc,
   g_test_add_func ("/creator/disk-size-parsing", test_disk_size_parsing);
   g_test_add_func ("/creator/virt-type-choice", test_virt_type_choice);
   g_test_add_func ("/creator/zh-CN-complete", test_zh_cn_complete);
+  g_test_add_func ("/creator/folders-only-where-machines-run", test_folders_where_machines_run);
+  g_test_add_func ("/creator/bundled/json", test_bundled_json);
+  g_test_add_func ("/creator/bundled/create", test_bundled_create);
 
   ret = g_test_run ();
 
-  g_object_unref (conn);
+  g_object_unref (provider);
   gb_test_tmpdir_remove (tmpdir);
   return ret;
 }

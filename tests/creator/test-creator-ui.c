@@ -22,15 +22,21 @@
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 
+#include "gb-bundled-provider.h"
 #include "gb-libvirt-autoptr.h"
+#include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-disk-creator.h"
 #include "gb-test-utils.h"
+#include "gb-vmm-locate.h"
 #include <glib/gstdio.h>
 
 static char *outdir;
-static GVirConnection *conn;
+static GbProvider *provider;     /* test:///default */
+static GVirConnection *conn;     /* its connection */
+static GbProvider *bundled;      /* Glassbox's own, in a temporary folder */
+static GListStore *places;       /* both, as the app lists them */
 
 static void
 pump (guint ms)
@@ -209,17 +215,17 @@ build_iso (void)
 
 static void
 created_cb (GbMachineCreatorWindow *win,
-            GVirDomain             *domain,
+            const char             *uuid,
             gboolean                customize,
             gpointer                user_data)
 {
-  *(GVirDomain **) user_data = g_object_ref (domain);
+  *(char **) user_data = g_strdup (uuid);
 }
 
 static gboolean
 domain_created (gpointer data)
 {
-  return *(GVirDomain **) data != NULL;
+  return *(char **) data != NULL;
 }
 
 static void
@@ -241,7 +247,7 @@ test_wizard_keyboard (void)
   g_autofree char *iso = build_iso ();
   GbMachineCreatorWindow *win;
   GbMachineCreator *creator;
-  GVirDomain *created = NULL;
+  g_autofree char *created = NULL;
   g_autoptr(GVirDomain) found = NULL;
   GtkWidget *dialog = NULL;
   guint tabs = 0;
@@ -252,7 +258,7 @@ test_wizard_keyboard (void)
       return;
     }
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
   g_assert_nonnull (g_object_get_data (G_OBJECT (win), "next-button"));
   g_signal_connect (win, "machine-created", G_CALLBACK (created_cb), &created);
@@ -361,11 +367,10 @@ test_wizard_keyboard (void)
   /* Create with Ctrl+Enter; the window closes and the machine exists. */
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));
-  g_assert_cmpstr (gvir_domain_get_name (created), ==, "debian11");
   g_assert_true (gvir_connection_fetch_domains (conn, NULL, NULL));
   found = gvir_connection_find_domain_by_name (conn, "debian11");
   g_assert_nonnull (found);
-  g_object_unref (created);
+  g_assert_cmpstr (gvir_domain_get_uuid (found), ==, created);
 }
 
 /* On the OS page, or back from being busy on the source page (failed). */
@@ -381,9 +386,10 @@ tiny_settled (gpointer data)
 static void
 test_wizard_tiny_linux (void)
 {
-  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, conn);
+  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   GbMachineCreator *creator = gb_machine_creator_window_get_creator (win);
-  GVirDomain *created = NULL;
+  g_autofree char *created = NULL;
+  g_autoptr(GVirDomain) domain = NULL;
   g_autoptr(GVirConfigDomain) conf = NULL;
   g_autofree char *xml = NULL;
 
@@ -422,11 +428,13 @@ test_wizard_tiny_linux (void)
 
   press (XK_Return, ControlMask);
   g_assert_true (wait_until (domain_created, &created, 30000));
-  conf = gvir_domain_get_config (created, 0, NULL);
+  g_assert_true (gvir_connection_fetch_domains (conn, NULL, NULL));
+  domain = gvir_connection_get_domain (conn, created);
+  g_assert_nonnull (domain);
+  conf = gvir_domain_get_config (domain, 0, NULL);
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
   g_assert_nonnull (strstr (xml, "<kernel>"));
   g_assert_nonnull (strstr (xml, "console=ttyS0"));
-  g_object_unref (created);
 }
 
 static gboolean
@@ -487,7 +495,7 @@ test_new_disk_dialog (void)
     g_unlink (old);
   }
 
-  dialog = gb_new_disk_dialog_new (NULL, conn);
+  dialog = gb_new_disk_dialog_new (NULL, provider);
   g_signal_connect (dialog, "disk-created", G_CALLBACK (disk_created_cb), &created);
   gtk_window_present (GTK_WINDOW (dialog));
   gb_new_disk_dialog_set_folder (dialog, folder);
@@ -497,7 +505,7 @@ test_new_disk_dialog (void)
 
   /* test:///default writes no files, so folders need the block engine. */
   gb_new_disk_dialog_set_disk_name (dialog, "new.qcow2");
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     {
       g_assert_false (dialog_valid (dialog));
       gtk_window_destroy (GTK_WINDOW (dialog));
@@ -553,6 +561,298 @@ test_new_disk_dialog (void)
     }
 }
 
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title_part)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (c) &&
+          strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title_part) != NULL)
+        return c;
+      if ((found = find_row (c, title_part)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_shown (GtkWidget  *root,
+           const char *title_part)
+{
+  GtkWidget *row = find_row (root, title_part);
+
+  g_assert_nonnull (row);
+  return gtk_widget_get_visible (row);
+}
+
+/* Whether any combo row of @root offers an entry containing @text. */
+static gboolean
+combo_offers (GtkWidget  *root,
+              const char *text)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (ADW_IS_COMBO_ROW (c) && GTK_IS_STRING_LIST (adw_combo_row_get_model (ADW_COMBO_ROW (c))))
+        {
+          GtkStringList *list = GTK_STRING_LIST (adw_combo_row_get_model (ADW_COMBO_ROW (c)));
+
+          for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+            if (strstr (gtk_string_list_get_string (list, i), text) != NULL)
+              return TRUE;
+        }
+      if (combo_offers (c, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GtkWidget *
+find_switch (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_SWITCH (c))
+        return c;
+      if ((found = find_switch (c)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The machine file is one glassbox-vmm runs: the tiny guest says hello. */
+static void
+run_config (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vmm = gb_vmm_find_binary (&error);
+  g_autofree char *out = NULL;
+  const char *argv[] = { "timeout", "60", vmm, "run", "--config", path, NULL };
+
+  if (vmm == NULL)
+    {
+      g_test_message ("not run: %s", error->message);
+      return;
+    }
+  g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
+  g_test_message ("glassbox-vmm run --config: %s", out);
+  g_assert_nonnull (strstr (out, "hello from a glassbox guest"));
+}
+
+/* "This computer (Glassbox)": the wizard offers only what glassbox-vmm
+ * boots, says what /dev/kvm is like here, skips the network and firmware
+ * steps, makes the new qcow2 disk in the machines folder and the machine's
+ * JSON file there — from a tiny guest's PVH kernel, by keyboard. */
+static void
+test_wizard_bundled (void)
+{
+#ifndef GB_TEST_GUEST_ELF
+  g_test_skip ("built without the hypervisor: no tiny guest kernel");
+#else
+  const char *dir = gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (bundled));
+  g_autofree char *disk = g_build_filename (dir, "hello.qcow2", NULL);
+  g_autofree char *created = NULL;
+  g_autofree char *warning = NULL;
+  g_autoptr(GDir) listing = NULL;
+  GbMachineCreatorWindow *win;
+  GbMachineCreator *creator;
+  GtkWidget *dialog = NULL;
+  const char *entry;
+  gboolean found = FALSE;
+  guint tabs = 0;
+
+  if (!g_file_test (GB_TEST_GUEST_ELF, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("the tiny guest " GB_TEST_GUEST_ELF " was not built");
+      return;
+    }
+  /* What an earlier run left in the (build tree's) machines folder. */
+  g_unlink (disk);
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing && (entry = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (entry, ".json"))
+      {
+        g_autofree char *old = g_build_filename (dir, entry, NULL);
+        g_unlink (old);
+      }
+  g_clear_pointer (&listing, g_dir_close);
+
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), bundled);
+  creator = gb_machine_creator_window_get_creator (win);
+  g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
+  g_signal_connect (win, "machine-created", G_CALLBACK (created_cb), &created);
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (300);
+
+  /* Only the sources glassbox-vmm can boot. */
+  g_assert_true (gb_machine_creator_window_get_provider (win) == bundled);
+  g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_false (row_shown (GTK_WIDGET (win), "from the _network"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "tiny Linux"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "kernel directly"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "mport a disk image"));
+
+  /* The /dev/kvm diagnosis, in plain words, when there is something to say. */
+  warning = gb_machine_creator_dup_host_warning (creator);
+  g_assert_cmpint (row_shown (GTK_WIDGET (win), "About this computer"), ==, warning != NULL);
+  if (gb_bundled_provider_get_kvm_status (GB_BUNDLED_PROVIDER (bundled), NULL) == GB_KVM_STATUS_EMULATED)
+    g_assert_nonnull (strstr (warning, "will not boot in reasonable time"));
+  g_test_message ("/dev/kvm here: %s", warning ? warning : "fine");
+
+  /* Alt+K: boot a kernel directly; its field is the first text field. */
+  press (XK_k, Mod1Mask);
+  g_assert_cmpint (gb_machine_creator_get_source_kind (creator), ==, GB_CREATOR_SOURCE_DIRECT_KERNEL);
+  while (!focus_is_text (win) && tabs++ < 40)
+    press (XK_Tab, 0);
+  g_assert_true (focus_is_text (win));
+  type_text (GB_TEST_GUEST_ELF);
+  g_assert_cmpstr (gb_machine_creator_get_kernel_path (creator), ==, GB_TEST_GUEST_ELF);
+  save_png (GTK_WIDGET (win), "bundled-1-source.png");
+
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "os");
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "resources");
+  gb_machine_creator_set_memory_mib (creator, gb_machine_creator_get_min_memory_mib (creator));
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "storage");
+
+  /* A new disk: a qcow2 file in the machines folder. */
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (100);
+  g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NONE);
+  adw_action_row_activate (ADW_ACTION_ROW (find_row (GTK_WIDGET (win), "a _new disk")));
+  pump (100);
+  g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
+  gb_machine_creator_set_disk_size (creator, (guint64) 1 << 30);
+  save_png (GTK_WIDGET (win), "bundled-4-storage.png");
+
+  /* The New Disk dialog offers that folder, already chosen. */
+  gb_machine_creator_set_name (creator, "hello");
+  press (XK_n, ControlMask | ShiftMask);
+  pump (300);
+  for (GList *l = gtk_window_list_toplevels (); l; l = g_list_delete_link (l, l))
+    if (GB_IS_NEW_DISK_DIALOG (l->data))
+      dialog = l->data;
+  g_assert_nonnull (dialog);
+  g_assert_true (wait_until (dialog_valid, dialog, 5000));
+  g_assert_true (combo_offers (dialog, "folder"));
+  XTestFakeMotionEvent (xdisplay (), -1, 100, 100, CurrentTime);
+  pump (300);
+  save_png (dialog, "bundled-4b-new-disk.png");
+  gtk_window_close (GTK_WINDOW (dialog));
+  pump (200);
+
+  /* Network and firmware offer no choice here: straight to the summary. */
+  XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
+  pump (100);
+  press (XK_Right, Mod1Mask);
+  assert_page (win, "summary");
+  gtk_switch_set_active (GTK_SWITCH (find_switch (GTK_WIDGET (win))), TRUE);   /* don't start it */
+  save_png (GTK_WIDGET (win), "bundled-5-summary.png");
+
+  press (XK_Return, ControlMask);
+  g_assert_true (wait_until (domain_created, &created, 30000));
+  g_assert_nonnull (gb_provider_find_machine (bundled, created));
+  g_assert_true (g_file_test (disk, G_FILE_TEST_IS_REGULAR));
+
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing && (entry = g_dir_read_name (listing)) != NULL)
+    if (g_str_has_suffix (entry, ".json"))
+      {
+        g_autofree char *path = g_build_filename (dir, entry, NULL);
+        g_autofree char *text = NULL;
+
+        g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+        if (strstr (text, GB_TEST_GUEST_ELF) != NULL)
+          {
+            g_test_message ("%s:\n%s", path, text);
+            g_assert_nonnull (strstr (text, disk));
+            g_assert_nonnull (strstr (text, "\"hello\""));
+            found = TRUE;
+            run_config (path);
+          }
+      }
+  g_assert_true (found);
+#endif
+}
+
+/* Choosing another place to run re-learns that host: the sources follow. */
+static void
+test_place_switch (void)
+{
+  GbMachineCreatorWindow *win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), bundled);
+  GbMachineCreator *creator = gb_machine_creator_window_get_creator (win);
+  AdwComboRow *place;
+
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  place = ADW_COMBO_ROW (find_row (GTK_WIDGET (win), "lace to run"));
+  g_assert_cmpuint (adw_combo_row_get_selected (place), ==, 0);
+  g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_cmpint (gb_machine_creator_get_source_kind (creator), ==, GB_CREATOR_SOURCE_TINY_LINUX);
+
+  /* The test driver: every source, the host row says so, no warning. */
+  adw_combo_row_set_selected (place, 1);
+  g_assert_true (gb_machine_creator_window_get_provider (win) == provider);
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_true (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "from the _network"));
+  g_assert_false (row_shown (GTK_WIDGET (win), "About this computer"));
+  g_assert_true (gb_machine_creator_get_firmware_choice (creator));
+  save_png (GTK_WIDGET (win), "place-switch-libvirt.png");
+
+  /* A connection the app adds meanwhile is offered too. */
+  {
+    g_autoptr(GbProvider) later = gb_libvirt_provider_new ("qemu+ssh://root@example.invalid/system");
+    guint pos = 0;
+
+    g_list_store_append (places, later);
+    g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (place)), ==, 3);
+    g_assert_cmpuint (adw_combo_row_get_selected (place), ==, 1);    /* still the test driver */
+    g_assert_true (g_list_store_find (places, later, &pos));
+    g_list_store_remove (places, pos);
+    g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (place)), ==, 2);
+  }
+
+  /* And back. */
+  adw_combo_row_set_selected (place, 0);
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
+  g_assert_false (gb_machine_creator_get_firmware_choice (creator));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* A remote libvirt host gets no disk file on this computer. */
+static void
+test_new_disk_remote (void)
+{
+  g_autoptr(GbProvider) remote = gb_libvirt_provider_new ("qemu+ssh://root@example.invalid/system");
+  GbNewDiskDialog *dialog = gb_new_disk_dialog_new (NULL, remote);
+  GbNewDiskDialog *local = gb_new_disk_dialog_new (NULL, provider);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (local));
+  pump (200);
+  g_assert_false (combo_offers (GTK_WIDGET (dialog), "folder"));
+  g_assert_false (dialog_valid (dialog));
+  g_assert_cmpint (combo_offers (GTK_WIDGET (local), "folder"), ==, gb_disk_can_create_in_folder (provider));
+  save_png (GTK_WIDGET (dialog), "new-disk-remote.png");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (local));
+}
+
 /* The wizard in Simplified Chinese, from po/zh_CN.po. */
 static void
 test_wizard_zh_cn (void)
@@ -585,7 +885,7 @@ test_wizard_zh_cn (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_set_data (G_OBJECT (win), "next-button", find_button (GTK_WIDGET (win), "creator.next"));
   gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
   gtk_window_present (GTK_WINDOW (win));
@@ -603,6 +903,23 @@ test_wizard_zh_cn (void)
     press (XK_Right, Mod1Mask);
   assert_page (win, "summary");
   save_png (GTK_WIDGET (win), "zh_CN-7-summary.png");
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  /* Glassbox's own machines, with the /dev/kvm diagnosis in Chinese. */
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), bundled);
+  gtk_window_set_default_size (GTK_WINDOW (win), 640, 720);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (wait_until (creator_ready, win, 30000));
+  pump (200);
+  g_assert_nonnull (find_row (GTK_WIDGET (win), "运行位置"));
+  if (gb_bundled_provider_get_kvm_status (GB_BUNDLED_PROVIDER (bundled), NULL) == GB_KVM_STATUS_EMULATED)
+    {
+      g_autofree char *warning = gb_machine_creator_dup_host_warning (gb_machine_creator_window_get_creator (win));
+
+      g_assert_true (row_shown (GTK_WIDGET (win), "关于这台计算机"));
+      g_assert_nonnull (strstr (warning, "合理时间"));
+    }
+  save_png (GTK_WIDGET (win), "zh_CN-bundled-1-source.png");
 
   g_unsetenv ("LANGUAGE");
   gtk_window_destroy (GTK_WINDOW (win));
@@ -640,7 +957,7 @@ test_close_while_busy (void)
       return;
     }
 
-  win = gb_machine_creator_window_new (NULL, conn);
+  win = gb_machine_creator_window_new (NULL, G_LIST_MODEL (places), provider);
   g_object_weak_ref (G_OBJECT (win), weak_notify_cb, &gone);
   gtk_window_present (GTK_WINDOW (win));
   g_assert_true (wait_until (creator_ready, win, 30000));
@@ -652,12 +969,12 @@ test_close_while_busy (void)
   g_assert_true (wait_until (flag_set, &gone, 10000));
   pump (500);     /* the detection finishes into a closed window */
 
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     return;
   g_mkdir_with_parents (folder, 0755);
   g_unlink (target);
   gone = FALSE;
-  dialog = gb_new_disk_dialog_new (NULL, conn);
+  dialog = gb_new_disk_dialog_new (NULL, provider);
   g_object_weak_ref (G_OBJECT (dialog), weak_notify_cb, &gone);
   gtk_window_present (GTK_WINDOW (dialog));
   gb_new_disk_dialog_set_folder (dialog, folder);
@@ -697,14 +1014,32 @@ main (int   argc,
   g_mkdir_with_parents (outdir, 0755);
 
   gvir_init_object (NULL, NULL);
-  conn = gvir_connection_new ("test:///default");
-  if (!gvir_connection_open (conn, NULL, &error))
-    g_error ("test:///default: %s", error->message);
+  provider = gb_libvirt_provider_new ("test:///default");
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+    if (!gb_provider_connect_finish (provider, gb_test_wait_result (&result), &error))
+      g_error ("test:///default: %s", error->message);
+  }
+  conn = gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
+  {
+    g_autofree char *machines = g_build_filename (outdir, "bundled", "machines", NULL);
+    g_autofree char *runtime = g_build_filename (outdir, "bundled", "run", NULL);
+
+    bundled = gb_bundled_provider_new_for_dirs (machines, runtime);
+  }
+  places = g_list_store_new (GB_TYPE_PROVIDER);
+  g_list_store_append (places, bundled);
+  g_list_store_append (places, provider);
 
   g_test_add_func ("/creator-ui/wizard-keyboard", test_wizard_keyboard);
   g_test_add_func ("/creator-ui/new-disk-dialog", test_new_disk_dialog);
   g_test_add_func ("/creator-ui/wizard-tiny-linux", test_wizard_tiny_linux);
   g_test_add_func ("/creator-ui/close-while-busy", test_close_while_busy);
+  g_test_add_func ("/creator-ui/wizard-bundled", test_wizard_bundled);
+  g_test_add_func ("/creator-ui/new-disk-remote", test_new_disk_remote);
+  g_test_add_func ("/creator-ui/place-switch", test_place_switch);
   g_test_add_func ("/creator-ui/wizard-zh-CN", test_wizard_zh_cn);
   return g_test_run ();
 }

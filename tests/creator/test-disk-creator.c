@@ -13,12 +13,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "creator-test-util.h"
 #include "gb-disk-creator.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-test-libvirt.h"
 #include "gb-test-utils.h"
 
 static char *tmpdir;
+static GbProvider *provider;
 static GVirConnection *conn;
 
 static char *
@@ -57,7 +59,7 @@ test_folder_qcow2 (void)
   g_autofree char *check = NULL;
   int status;
 
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     {
       g_test_skip ("neither the block engine nor a local QEMU connection");
       return;
@@ -106,7 +108,7 @@ test_folder_never_overwrites (void)
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
 
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     {
       g_test_skip ("neither the block engine nor a local QEMU connection");
       return;
@@ -133,7 +135,7 @@ test_folder_full_prealloc_and_stop (void)
   g_autofree char *stopped_path = g_build_filename (tmpdir, "stopped.raw", NULL);
   struct stat st;
 
-  if (!gb_disk_can_create_in_folder (conn))
+  if (!gb_disk_can_create_in_folder (provider))
     {
       g_test_skip ("neither the block engine nor a local QEMU connection");
       return;
@@ -200,7 +202,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   tmpdir = gb_test_tmpdir_new ("gb-disk-XXXXXX");
   gb_test_libvirt_init ();
-  conn = gb_test_libvirt_open ("test:///default");
+  provider = creator_test_libvirt_provider ("test:///default");
+  conn = creator_test_connection (provider);
 
   g_test_add_func ("/disk-creator/folder/qcow2-and-clone", test_folder_qcow2);
   g_test_add_func ("/disk-creator/folder/never-overwrites", test_folder_never_overwrites);
@@ -209,6 +212,6 @@ main (int   argc,
 
   ret = g_test_run ();
   gb_test_tmpdir_remove (tmpdir);
-  g_object_unref (conn);
+  g_object_unref (provider);
   return ret;
 }

@@ -2,8 +2,8 @@
  *
  * QEMU runs stopped (-S, no guest needed) with `-vnc ...,password=on` (the
  * password set over QMP), and another with a SPICE password.  A wrong password ends in the error state with
- * the reason on screen, without a crash; with no password the widget asks
- * in a dialog, and the right answer connects.
+ * the reason on screen, without a crash; with no password the console view
+ * asks in a dialog, and the right answer connects.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +12,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "gb-console-view-private.h"
 #include "gb-display-private.h"
 #include "gb-test-qemu.h"
 
@@ -30,19 +31,27 @@ is_settled (gpointer data)
 static gboolean
 has_dialog (gpointer data)
 {
-  return _gb_display_get_password_dialog (data) != NULL;
+  return _gb_console_view_get_password_dialog (data) != NULL;
 }
 
+/* The display inside a console view, which asks for passwords. */
 static GtkWidget *
 new_window (GbDisplay **display)
 {
   GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = gb_console_view_new ();
 
   gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
-  *display = GB_DISPLAY (gb_display_new ());
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (*display));
+  *display = gb_console_view_get_display (GB_CONSOLE_VIEW (view));
+  gtk_window_set_child (GTK_WINDOW (window), view);
   gtk_window_present (GTK_WINDOW (window));
   return window;
+}
+
+static GbConsoleView *
+view_of (GbDisplay *display)
+{
+  return GB_CONSOLE_VIEW (gtk_widget_get_ancestor (GTK_WIDGET (display), GB_TYPE_CONSOLE_VIEW));
 }
 
 static void
@@ -73,8 +82,8 @@ answer_dialog (GbDisplay  *display,
   GtkWidget *dialog;
   GtkWidget *entry;
 
-  g_assert_true (gb_test_wait_until (has_dialog, display, 20000));
-  dialog = _gb_display_get_password_dialog (display);
+  g_assert_true (gb_test_wait_until (has_dialog, view_of (display), 20000));
+  dialog = _gb_console_view_get_password_dialog (view_of (display));
   g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
   g_assert_true (gtk_widget_get_visible (dialog));
   entry = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));

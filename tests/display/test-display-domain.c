@@ -1,11 +1,12 @@
 /* test-display-domain.c: a real libvirt QEMU domain, through its own sockets
  *
- * libvirt's embedded QEMU driver (qemu:///embed, no daemon) runs a TCG guest
- * whose VNC server listens nowhere (<listen type='none'/>): the only way in is
- * virDomainOpenGraphicsFD, which GbDisplay prefers.  The guest's serial port
- * is a pty that GbSerialConsole reads through virDomainOpenConsole.  A
- * command typed into the screen prints a marker on the serial port; the
- * marker shows in the serial console.
+ * libvirt's embedded QEMU driver (qemu:///embed, no daemon), through a
+ * GbLibvirtProvider, runs a TCG guest whose VNC server listens nowhere
+ * (<listen type='none'/>): the only way in is virDomainOpenGraphicsFD, which
+ * GbLibvirtMachine's open_graphics uses.  The guest's serial port is a pty
+ * that the console view reads through the machine's open_serial
+ * (virDomainOpenConsole).  A command typed into the screen prints a marker
+ * on the serial port; the marker shows in the serial console.
  *
  * Opening the embedded driver costs about a minute here (QEMU capabilities
  * are probed), so this runs in the "slow" suite.
@@ -18,15 +19,15 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <vte/vte.h>
-#include <libvirt-glib/libvirt-glib.h>
+#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-console-view.h"
 #include "gb-display-private.h"
+#include "gb-libvirt-provider.h"
 #include "gb-test-qemu.h"
 
 /* libvirt-glib 4.0 declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConnection, g_object_unref)
 
 static GbDisplay *display;
 static GtkWidget *terminal;
@@ -51,6 +52,30 @@ framebuffer_console_up (gpointer data)
 }
 
 static gboolean
+has_result (gpointer data)
+{
+  return g_object_get_data (data, "result") != NULL;
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_object_set_data_full (object, "result", g_object_ref (result), g_object_unref);
+}
+
+static gboolean
+machine_runs_with_vnc (gpointer data)
+{
+  GbMachine *machine = gb_provider_find_machine (data, "gb-display-test");
+
+  return machine != NULL &&
+         gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING &&
+         gb_machine_get_graphics_protocol (machine) == GB_GRAPHICS_PROTOCOL_VNC;
+}
+
+static gboolean
 terminal_shows (gpointer data)
 {
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -68,7 +93,7 @@ test_domain (void)
   g_autofree char *root = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *xml = NULL;
-  g_autoptr(GVirConnection) conn = NULL;
+  g_autoptr(GbProvider) provider = NULL;
   g_autoptr(GVirConfigDomain) config = NULL;
   g_autoptr(GError) error = NULL;
   GVirDomain *domain;
@@ -91,8 +116,10 @@ test_domain (void)
     g_mkdir_with_parents (etc, 0755);
     g_assert_true (g_file_set_contents (conf, "stdio_handler = \"file\"\nuser = \"root\"\ngroup = \"root\"\n", -1, NULL));
   }
-  conn = gvir_connection_new (uri);
-  if (!gvir_connection_open (conn, NULL, &error))
+  provider = gb_libvirt_provider_new (uri);
+  gb_provider_connect_async (provider, NULL, store_result_cb, NULL);
+  g_assert_true (gb_test_wait_until (has_result, provider, 180000));
+  if (!gb_provider_connect_finish (provider, g_object_get_data (G_OBJECT (provider), "result"), &error))
     {
       g_test_skip_printf ("cannot open %s: %s", uri, error->message);
       return;
@@ -110,7 +137,8 @@ test_domain (void)
     "</devices></domain>", guest, guest);
   config = gvir_config_domain_new_from_xml (xml, &error);
   g_assert_no_error (error);
-  domain = gvir_connection_create_domain (conn, config, &error);
+  domain = gvir_connection_create_domain (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)),
+                                          config, &error);
   g_assert_no_error (error);
   gvir_domain_start (domain, 0, &error);
   g_assert_no_error (error);
@@ -126,7 +154,9 @@ test_domain (void)
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
   gtk_window_present (GTK_WINDOW (window));
 
-  gb_console_view_open_domain (view, domain);
+  /* The provider hears of the start by event, and reads the live XML. */
+  g_assert_true (gb_test_wait_until (machine_runs_with_vnc, provider, 30000));
+  gb_console_view_set_machine (view, gb_provider_find_machine (provider, "gb-display-test"));
   g_assert_true (gb_test_wait_until (serial_connected, gb_console_view_get_serial_console (view), 30000));
   g_assert_true (gb_test_wait_until (is_connected, NULL, 60000));
 
@@ -165,7 +195,6 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   gvir_init_object (NULL, NULL);
-  gvir_event_register ();
 
   g_test_add_func ("/display/domain/graphics-fd-and-console", test_domain);
 

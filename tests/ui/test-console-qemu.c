@@ -24,6 +24,7 @@
 
 #include "gb-application.h"
 #include "gb-console-view.h"
+#include "gb-creator-libvirt.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine-creator-window.h"
@@ -180,7 +181,7 @@ test_console_qemu (void)
   g_autoptr(GbApplication) app = NULL;
   g_autoptr(GVirConfigDomain) config = NULL;
   g_autoptr(GVirDomain) domain = NULL;
-  g_autoptr(GVirConnection) creator_connection = NULL;
+  GbCreatorBackend *backend;
   g_autoptr(GError) error = NULL;
   StatusSearch search = { NULL, NULL };
   GbProvider *provider;
@@ -266,8 +267,9 @@ test_console_qemu (void)
   g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
   g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, 120000));
   creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
-  g_object_get (creator, "connection", &creator_connection, NULL);
-  g_assert_true (creator_connection == gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
+  backend = gb_machine_creator_get_backend (gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator)));
+  g_assert_true (gb_creator_libvirt_get_connection (GB_CREATOR_LIBVIRT (backend)) ==
+                 gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
   gtk_window_destroy (creator);
 
   /* Forced off: the screen says so again. */

@@ -129,13 +129,11 @@ static gboolean
 check_creator_and_quit (gpointer data)
 {
   Fixture *fixture = data;
-  g_autoptr(GVirConnection) connection = NULL;
   GtkWindow *creator;
 
   g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, TIMEOUT_MS));
   creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
-  g_object_get (creator, "connection", &connection, NULL);
-  fixture->uri = g_strdup (gvir_connection_get_uri (connection));
+  fixture->uri = g_strdup (gb_provider_get_uri (gb_machine_creator_window_get_provider (GB_MACHINE_CREATOR_WINDOW (creator))));
   g_test_message ("the wizard opened on %s", fixture->uri);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (creator));
   gb_test_save_png (GTK_WIDGET (creator), "first-start-creator.png");

@@ -68,11 +68,11 @@ row_is_shown (gpointer data)
 static char *
 connection_uri_of (gpointer window)
 {
-  g_autoptr(GVirConnection) connection = NULL;
+  g_autoptr(GbProvider) provider = NULL;
 
-  g_object_get (window, "connection", &connection, NULL);
-  g_assert_nonnull (connection);
-  return g_strdup (gvir_connection_get_uri (connection));
+  g_object_get (window, "provider", &provider, NULL);
+  g_assert_nonnull (provider);
+  return g_strdup (gb_provider_get_uri (provider));
 }
 
 static void
@@ -220,7 +220,7 @@ created_and_shown (GtkWidget  *window,
       g_assert_true (gvir_domain_start (domain, 0, &error));
       g_assert_no_error (error);
     }
-  g_signal_emit_by_name (creator, "machine-created", domain, customize);
+  g_signal_emit_by_name (creator, "machine-created", gvir_domain_get_uuid (domain), customize);
   close_and_wait (GTK_WINDOW (creator));
 
   g_assert_true (gb_test_wait_until_ms (machine_page_shown, &search, TIMEOUT_MS));

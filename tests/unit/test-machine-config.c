@@ -166,6 +166,56 @@ test_invalid (void)
   g_assert_nonnull (error);
 }
 
+/* A glassbox-vmm machine file: both forms of "disks", relative paths from
+ * the machines folder, the VMM's defaults for what is left out. */
+static void
+test_vmm_json (void)
+{
+  static const char json[] =
+    "{ \"name\": \"tiny\", \"uuid\": \"5b0e5a44-5d3c-4a57-9d3e-0d6a1c1f2b01\","
+    "  \"os-id\": \"http://debian.org/debian/12\", \"kernel\": \"vmlinuz\", \"cpus\": 2, \"memory\": 512,"
+    "  \"disks\": [ { \"path\": \"root.qcow2\", \"format\": \"qcow2\" },"
+    "              \"path=/srv/seed.raw,format=raw,readonly=on\", 42 ] }";
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GbMachineConfig) config = NULL;
+  g_autoptr(GbMachineConfig) bare = NULL;
+  g_autoptr(JsonObject) empty = json_object_new ();
+  GPtrArray *disks;
+  const GbConfigDisk *d;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  config = gb_machine_config_new_from_vmm_json (json_node_get_object (json_parser_get_root (parser)), "/home/u/machines");
+
+  g_assert_cmpstr (gb_machine_config_get_name (config), ==, "tiny");
+  g_assert_cmpstr (gb_machine_config_get_uuid (config), ==, "5b0e5a44-5d3c-4a57-9d3e-0d6a1c1f2b01");
+  g_assert_cmpstr (gb_machine_config_get_os_id (config), ==, "http://debian.org/debian/12");
+  g_assert_cmpstr (gb_machine_config_get_firmware (config), ==, "kernel");
+  g_assert_cmpuint (gb_machine_config_get_n_vcpus (config), ==, 2);
+  g_assert_cmpuint (gb_machine_config_get_memory (config), ==, (guint64) 512 << 20);
+
+  disks = gb_machine_config_get_disks (config);
+  g_assert_cmpuint (disks->len, ==, 2);   /* 42 is not a disk */
+  d = g_ptr_array_index (disks, 0);
+  g_assert_cmpstr (d->path, ==, "/home/u/machines/root.qcow2");
+  g_assert_cmpstr (d->format, ==, "qcow2");
+  g_assert_cmpstr (d->target, ==, "vda");
+  g_assert_cmpstr (d->bus, ==, "virtio");
+  g_assert_false (d->read_only);
+  d = g_ptr_array_index (disks, 1);
+  g_assert_cmpstr (d->path, ==, "/srv/seed.raw");
+  g_assert_cmpstr (d->format, ==, "raw");
+  g_assert_cmpstr (d->target, ==, "vdb");
+  g_assert_true (d->read_only);
+  g_assert_cmpuint (gb_machine_config_get_nics (config)->len, ==, 0);
+  g_assert_cmpuint (gb_machine_config_get_graphics (config)->len, ==, 0);
+
+  /* glassbox-vmm's defaults: 1 CPU, 256 MiB. */
+  bare = gb_machine_config_new_from_vmm_json (empty, NULL);
+  g_assert_cmpuint (gb_machine_config_get_n_vcpus (bare), ==, 1);
+  g_assert_cmpuint (gb_machine_config_get_memory (bare), ==, (guint64) 256 << 20);
+  g_assert_cmpuint (gb_machine_config_get_disks (bare)->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -176,6 +226,7 @@ main (int   argc,
   g_test_add_func ("/machine-config/boxed-copy", test_boxed_copy);
   g_test_add_func ("/machine-config/bios-and-no-metadata", test_bios_and_no_metadata);
   g_test_add_func ("/machine-config/invalid", test_invalid);
+  g_test_add_func ("/machine-config/vmm-json", test_vmm_json);
 
   return g_test_run ();
 }

@@ -4,6 +4,8 @@
  * without sanitizers (valgrind cannot run an ASan binary). */
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "gb-test-utils.h"
@@ -82,6 +84,79 @@ test_control_socket(void)
 }
 
 static void
+read_exact(int fd, void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = read(fd, (char *) buf + done, n - done);
+		g_assert_cmpint(r, >, 0);
+		done += r;
+	}
+}
+
+/* The screen: query-display, screendump, then one VNC client by hand
+ * (handshake, a full update, a key, a pointer move) and a second that
+ * sends garbage, then stop with the first still connected. */
+static void
+drive_display(const char *socket_path)
+{
+	g_autoptr(ApiClient) api = api_connect(socket_path);
+	g_autofree char *vnc = g_strconcat(socket_path, ".vnc", NULL);
+	g_autofree char *dump = g_strconcat(socket_path, ".ppm", NULL);
+	g_autofree char *cmd = g_strdup_printf("{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"%s\"}}", dump);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	guint8 buf[64 * 48 * 4 + 64], n_types;
+	guint32 name_len;
+	JsonObject *reply;
+	int fd, junk;
+
+	reply = api_call(api, "query-display");
+	g_assert_true(json_object_has_member(reply, "return"));
+	json_object_unref(reply);
+	reply = api_raw(api, cmd);
+	g_assert_true(json_object_has_member(reply, "return"));
+	json_object_unref(reply);
+	g_unlink(dump);
+
+	g_strlcpy(addr.sun_path, vnc, sizeof(addr.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	g_assert_cmpint(connect(fd, (struct sockaddr *) &addr, sizeof(addr)), ==, 0);
+	read_exact(fd, buf, 12);
+	g_assert_cmpint(write(fd, "RFB 003.008\n", 12), ==, 12);
+	read_exact(fd, &n_types, 1);
+	read_exact(fd, buf, n_types);
+	g_assert_cmpint(write(fd, "\x01", 1), ==, 1);
+	read_exact(fd, buf, 4);                       /* SecurityResult */
+	g_assert_cmpint(write(fd, "\x01", 1), ==, 1);
+	read_exact(fd, buf, 24);                      /* ServerInit */
+	memcpy(&name_len, buf + 20, 4);
+	read_exact(fd, buf, GUINT32_FROM_BE(name_len));
+	g_assert_cmpint(write(fd, "\x03\x00\x00\x00\x00\x00\x00\x40\x00\x30", 10), ==, 10);
+	read_exact(fd, buf, 4 + 12 + 64 * 48 * 4);   /* one Raw rectangle */
+	g_assert_cmpint(write(fd, "\x04\x01\x00\x00\x00\x00\x00\x61", 8), ==, 8);   /* 'a' down */
+	g_assert_cmpint(write(fd, "\x05\x01\x00\x10\x00\x10", 6), ==, 6);             /* pointer */
+
+	junk = socket(AF_UNIX, SOCK_STREAM, 0);
+	g_assert_cmpint(connect(junk, (struct sockaddr *) &addr, sizeof(addr)), ==, 0);
+	read_exact(junk, buf, 12);
+	g_assert_cmpint(write(junk, "GET / HTTP/1.0\r\n\r\n", 18), ==, 18);
+	while (read(junk, buf, sizeof(buf)) > 0)
+		;
+	close(junk);
+
+	reply = api_call(api, "stop");
+	json_object_unref(reply);
+	g_assert_nonnull(api_wait_event(api, "STOP", 60000));
+	close(fd);
+}
+
+static void
+test_display(void)
+{
+	memcheck_driven("hlt-loop", (const char *const[]) { "--display=vnc,width=64,height=48", NULL },
+	                drive_display);
+}
+
+static void
 test_virtio_blk(void)
 {
 	g_autofree char *dir = gb_test_tmpdir_new("gb-vg-XXXXXX");
@@ -113,5 +188,6 @@ main(int argc, char **argv)
 	g_test_add_func("/valgrind/virtio-blk", test_virtio_blk);
 	g_test_add_func("/valgrind/hostile-guest", test_hostile);
 	g_test_add_func("/valgrind/control-socket", test_control_socket);
+	g_test_add_func("/valgrind/display", test_display);
 	return g_test_run();
 }

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "gb-test-utils.h"
@@ -77,6 +79,83 @@ test_serial_pty(void)
 	g_assert_cmpint(status, ==, 0);
 	close(fd);
 	g_string_free(got, TRUE);
+}
+
+static int
+connect_unix(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+	g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	return fd;
+}
+
+/* Reads from @fd until @needle has arrived (or the guest went quiet). */
+static void
+read_until(int fd, const char *needle)
+{
+	g_autoptr(GString) got = g_string_new(NULL);
+	struct timeval tv = { .tv_sec = 20 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!strstr(got->str, needle)) {
+		char buf[64];
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			g_error("serial socket: \"%s\" did not arrive; got \"%s\"", needle, got->str);
+		g_string_append_len(got, buf, n);
+	}
+}
+
+/* --serial socket=PATH: what the app's console uses.  One client at a time,
+ * both ways, 0600, and a client can leave and come back. */
+static void
+test_serial_socket(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("glassbox-serial-sock-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "serial.sock", NULL);
+	g_autofree char *arg = g_strconcat("--serial=socket=", path, NULL);
+	const char *extra[] = { arg, NULL };
+	g_autoptr(VmmRun) run = vmm_spawn("serial-echo", extra, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r = NULL;
+	struct stat st;
+	char c;
+	int fd, second, status = -1;
+
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	g_assert_true(S_ISSOCK(st.st_mode));
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+
+	fd = connect_unix(path);
+	/* The second one is accepted and closed at once: it reads end of file. */
+	second = connect_unix(path);
+	g_assert_cmpint(read(second, &c, 1), ==, 0);
+	close(second);
+
+	r = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r, "return"));
+	read_until(fd, "serial echo ready\n");
+	g_assert_cmpint(write(fd, "a", 1), ==, 1);
+	read_until(fd, "got a\n");
+
+	/* Leave and come back: the line is free again. */
+	close(fd);
+	g_usleep(100 * 1000);
+	fd = connect_unix(path);
+	g_assert_cmpint(write(fd, "b", 1), ==, 1);
+	read_until(fd, "got b\n");
+	g_assert_cmpint(write(fd, "q", 1), ==, 1);
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(fd);
+	/* Removed at exit, like the control socket. */
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_rmdir(dir);
 }
 
 /* COM1 input is interrupt-driven: bytes on our stdin reach the guest's
@@ -931,6 +1010,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/serial-stdio", test_serial_stdio);
 	g_test_add_func("/vmm/serial-input", test_serial_input);
 	g_test_add_func("/vmm/serial-pty", test_serial_pty);
+	g_test_add_func("/vmm/serial-socket", test_serial_socket);
 	g_test_add_func("/vmm/memory-options", test_memory_options);
 	g_test_add_func("/vmm/config-json", test_config_json);
 	g_test_add_func("/vmm/mptable", test_mptable);

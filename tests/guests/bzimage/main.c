@@ -93,4 +93,32 @@ bz_main(const uint8_t *bp)
 	for (uint32_t i = 0; i < initrd_size && i < 32 && initrd[i] != '\n'; i++)
 		putc(initrd[i]);
 	putc('\n');
+
+	/* screen_info (offset 0 of boot_params), when the loader set a mode. */
+	if (bp[0x0f]) {
+		const uint8_t *si = bp;
+
+		puts("screen_info: type ");
+		put_hex(si[0x0f]);
+		puts(", ");
+		put_hex(si[0x12] | si[0x13] << 8);
+		puts("x");
+		put_hex(si[0x14] | si[0x15] << 8);
+		puts("x");
+		put_hex(si[0x16] | si[0x17] << 8);
+		puts(" at ");
+		put_hex(get32(si + 0x18));
+		puts(", 64K units ");
+		put_hex(get32(si + 0x1c));
+		puts(", line ");
+		put_hex(si[0x24] | si[0x25] << 8);
+		puts(", rgbx");
+		for (int i = 0; i < 8; i += 2) {
+			puts(" ");
+			put_hex(si[0x26 + i]);
+			puts("@");
+			put_hex(si[0x27 + i]);
+		}
+		putc('\n');
+	}
 }
