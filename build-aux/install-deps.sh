@@ -12,6 +12,7 @@ PACKAGES=(
   libgtk-vnc-2.0-dev libspice-client-glib-2.0-dev
   libslirp-dev libvncserver-dev
   libclang-rt-14-dev libxml2-dev libxtst-dev
+  acpica-tools   # iasl: the guest DSDT (hypervisor/acpi/dsdt.asl) and its test
   # data validation
   desktop-file-utils appstream
   # libvirt + QEMU (TCG) for the app and the tests

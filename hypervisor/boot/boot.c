@@ -1,5 +1,6 @@
 /* boot.c — choose a loader by the kernel file's format; shared helpers. */
 #include "boot.h"
+#include "acpi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,8 +60,10 @@ boot_read_initrd(struct vm *vm, const char *path, uint64_t max_end, uint64_t min
 	}
 	if ((uint64_t) st.st_size > max_end || ((max_end - st.st_size) & ~0xfffull) < min_start) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
-		            "initrd %s (%" G_GUINT64_FORMAT " MiB) does not fit in guest memory with the kernel; "
-		            "give the guest more --memory", path, (uint64_t) st.st_size >> 20);
+		            "initrd %s (%" G_GUINT64_FORMAT " MiB) does not fit in the guest's %" G_GUINT64_FORMAT
+		            " MiB of memory with the kernel; give the guest more --memory (at least %" G_GUINT64_FORMAT
+		            " MiB)", path, ((uint64_t) st.st_size + (1 << 20) - 1) >> 20, vm->ram.size >> 20,
+		            (((uint64_t) st.st_size + min_start) >> 20) + 16);
 		close(fd);
 		return false;
 	}
@@ -82,6 +85,39 @@ boot_read_initrd(struct vm *vm, const char *path, uint64_t max_end, uint64_t min
 	return true;
 }
 
+/* The "Image" formats other architectures boot (their boot protocols put
+ * a magic number in the header): worth a clearer message than "not a
+ * kernel". */
+static const char *
+other_arch_image(const uint8_t *file, size_t len)
+{
+	if (len >= 0x3c && memcmp(file + 0x38, "ARM\x64", 4) == 0)
+		return "arm64 (AArch64 Image)";      /* Documentation/arch/arm64/booting.rst */
+	if (len >= 0x3c && memcmp(file + 0x38, "RSC\x05", 4) == 0)
+		return "RISC-V (Image)";             /* Documentation/arch/riscv/boot-image-header.rst */
+	if (len >= 0x28 && memcmp(file + 0x24, "\x18\x28\x6f\x01", 4) == 0)
+		return "32-bit ARM (zImage)";        /* Documentation/arch/arm/booting.rst */
+	return NULL;
+}
+
+const char *
+boot_elf_machine_name(uint16_t machine, bool is64)
+{
+	switch (machine) {
+	case 3: return "i386";
+	case 62: return is64 ? "x86-64" : "x86-64 (in a 32-bit ELF file)";
+	case 40: return "32-bit ARM";
+	case 183: return "arm64 (AArch64)";
+	case 243: return "RISC-V";
+	case 8: return "MIPS";
+	case 20: return "32-bit PowerPC";
+	case 21: return "64-bit PowerPC";
+	case 22: return "s390";
+	case 258: return "LoongArch";
+	default: return "another architecture";
+	}
+}
+
 bool
 boot_load(struct vm *vm, const struct boot_config *cfg, GError **error)
 {
@@ -101,7 +137,13 @@ boot_load(struct vm *vm, const struct boot_config *cfg, GError **error)
 		ok = boot_load_pvh(vm, cfg, file, len, error);
 	else if (len >= 0x206 && memcmp(file + 0x202, "HdrS", 4) == 0)
 		ok = boot_load_bzimage(vm, cfg, file, len, error);
-	else {
+	else if (other_arch_image(file, len)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "%s is a Linux kernel for %s, but glassbox-vmm runs x86 kernels: use an "
+		            "x86-64 bzImage (/boot/vmlinuz-* of an amd64 system)", cfg->kernel,
+		            other_arch_image(file, len));
+		ok = false;
+	} else {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
 		            "%s is not a kernel: neither an ELF file (vmlinux, PVH) nor a bzImage "
 		            "(no \"HdrS\" boot header)", cfg->kernel);
@@ -109,6 +151,8 @@ boot_load(struct vm *vm, const struct boot_config *cfg, GError **error)
 	}
 	if (ok)
 		ok = boot_write_mptable(vm, cfg, error);
+	if (ok)
+		ok = acpi_write_tables(vm, error);
 	return ok;
 }
 

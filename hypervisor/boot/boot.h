@@ -8,7 +8,8 @@
  *     Documentation/arch/x86/boot.rst): we fill struct boot_params (the
  *     "zero page") ourselves and enter startup_64 with paging on.
  * Either way the guest also finds an MP table (mptable.c) describing the
- * vCPUs, the IOAPIC and how ISA and PCI interrupts are wired.
+ * vCPUs, the IOAPIC and how ISA and PCI interrupts are wired, and ACPI
+ * tables (acpi/tables.c) saying the same and more.
  */
 #pragma once
 
@@ -26,7 +27,7 @@
 #define BOOT_CMDLINE_ADDR     0x20000
 #define BOOT_CMDLINE_MAX      4096
 #define BOOT_EBDA_ADDR        0x9fc00   /* MP table lives here */
-#define BOOT_BIOS_START       0xf0000
+#define BOOT_BIOS_START       0xe0000   /* ACPI tables (acpi/acpi.h) + BIOS area */
 #define HIGH_MEMORY           0x100000
 
 struct boot_pci_irq {
@@ -68,4 +69,6 @@ bool boot_write_mptable(struct vm *vm, const struct boot_config *cfg, GError **e
 bool boot_read_initrd(struct vm *vm, const char *path, uint64_t max_end, uint64_t min_start,
                       uint64_t *gpa, uint64_t *size, GError **error);
 void boot_setup_gdt(struct vm *vm, bool long_mode);
+/* "arm64 (AArch64)" for ELF e_machine 183, and so on: for error messages. */
+const char *boot_elf_machine_name(uint16_t machine, bool is64);
 bool boot_enter(struct vm *vm, bool long_mode, uint64_t entry, uint64_t arg, GError **error);

@@ -9,11 +9,13 @@
  * startup_64, 0x200 bytes past its start, with %rsi = boot_params.
  */
 #include "boot.h"
+#include "acpi.h"
 
 #include <string.h>
 
 /* Offsets into boot_params / the setup header (boot.rst, zero-page.rst). */
 #define BP_E820_ENTRIES     0x1e8
+#define BP_ACPI_RSDP_ADDR   0x070
 #define BP_HDR              0x1f1
 #define BP_E820_TABLE       0x2d0
 #define BP_E820_TABLE_MAX   128
@@ -171,6 +173,9 @@ boot_load_bzimage(struct vm *vm, const struct boot_config *cfg, const uint8_t *f
 		put32(zero_page, HDR_RAMDISK_SIZE, (uint32_t) initrd_size);
 	}
 
+	/* boot_params.acpi_rsdp_addr (zero-page.rst, 0x070, protocol 2.14):
+	 * spares the kernel its scan of the BIOS area. */
+	memcpy(zero_page + BP_ACPI_RSDP_ADDR, &(uint64_t) { ACPI_TABLES_ADDR }, 8);
 	if (cfg->fb_base)
 		fill_screen_info(zero_page, cfg);
 

@@ -7,6 +7,7 @@
  * start the vCPU in 32-bit protected mode with %ebx pointing at it.
  */
 #include "boot.h"
+#include "acpi.h"
 
 #include <elf.h>
 #include <string.h>
@@ -167,8 +168,10 @@ boot_load_pvh(struct vm *vm, const struct boot_config *cfg, const uint8_t *file,
 	}
 	if (!have_entry) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "%s is an ELF file without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
-		            "build the kernel with CONFIG_PVH=y or pass a bzImage", cfg->kernel);
+		            "%s is an ELF file without a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY), so there is "
+		            "no way in: boot the bzImage of the same build instead (arch/x86/boot/bzImage; "
+		            "distributions ship it as /boot/vmlinuz-*), or build the kernel with CONFIG_PVH=y",
+		            cfg->kernel);
 		return false;
 	}
 
@@ -206,6 +209,7 @@ boot_load_pvh(struct vm *vm, const struct boot_config *cfg, const uint8_t *file,
 	si.cmdline_paddr = BOOT_CMDLINE_ADDR;
 	si.memmap_paddr = BOOT_START_INFO_ADDR + 0x80;
 	si.memmap_entries = n_e820;
+	si.rsdp_paddr = ACPI_TABLES_ADDR;
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR, &si, sizeof(si));
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR + 0x40, &mod, sizeof(mod));
 	guest_mem_write(&vm->mem, BOOT_START_INFO_ADDR + 0x80, memmap, n_e820 * sizeof(memmap[0]));
@@ -217,7 +221,14 @@ truncated:
 	            "%s: truncated or corrupt ELF file", cfg->kernel);
 	return false;
 wrong_arch:
-	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-	            "%s: ELF file is not for x86", cfg->kernel);
+	{
+		uint16_t machine;
+
+		memcpy(&machine, file + 18, 2);   /* e_machine, same place in both classes */
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "%s is an ELF file for %s (e_machine %u), but glassbox-vmm runs x86 kernels: "
+		            "use a kernel built for x86-64 (or i386)", cfg->kernel,
+		            boot_elf_machine_name(machine, is64), machine);
+	}
 	return false;
 }

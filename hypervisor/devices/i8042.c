@@ -282,6 +282,15 @@ i8042_io(struct i8042 *k, bool command_port, void *data, unsigned int size, bool
 		}
 	} else {
 		*v = pop(k);
+		/* The IRQ follows OBF, which drops when the byte is read and rises
+		 * again as the controller loads the next one: an edge per byte
+		 * (the IOAPIC pins are edge-triggered).  Holding the line high
+		 * over a queue of bytes would deliver only the first — Linux's
+		 * atkbd then missed the ID bytes and Ctrl+Alt+Del. */
+		if (k->kbd_level)
+			vm_set_irq_line(k->vm, KBD_IRQ, k->kbd_level = 0);
+		if (k->aux_level)
+			vm_set_irq_line(k->vm, AUX_IRQ, k->aux_level = 0);
 	}
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);

@@ -18,6 +18,8 @@ kvm_ioctl_ok(int ret, const char *what, GError **error)
 	return false;
 }
 
+static bool commit_routes(struct vm *vm);
+
 struct vm *
 vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GError **error)
 {
@@ -25,6 +27,7 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 	uint64_t identity = KVM_IDENTITY_MAP;
 	struct vm *vm = g_new0(struct vm, 1);
 	int version;
+	bool ok;
 
 	vm->kvm_fd = -1;
 	vm->vm_fd = -1;
@@ -66,6 +69,23 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 		}
 	}
 
+	/* KVM's own limit (api.rst, KVM_CAP_MAX_VCPUS; KVM_CAP_NR_VCPUS is the
+	 * recommended one, 4 when neither is there). */
+	{
+		int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+		if (max <= 0)
+			max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+		if (max <= 0)
+			max = 4;
+		if (n_vcpus > (unsigned int) max) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--cpus %u is more than KVM on this host allows in one VM (%d vCPUs)",
+			            n_vcpus, max);
+			goto fail;
+		}
+	}
+
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (!kvm_ioctl_ok(vm->vm_fd, "KVM_CREATE_VM", error))
 		goto fail;
@@ -87,6 +107,17 @@ vm_create(unsigned int n_vcpus, uint64_t ram_bytes, bool hugepages, bool ksm, GE
 	if (!kvm_ioctl_ok(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP", error))
 		goto fail;
 	if (!kvm_ioctl_ok(ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit), "KVM_CREATE_PIT2", error))
+		goto fail;
+	/* Our routes from the start, not only once a device programs MSI: KVM's
+	 * default table sends GSI 0 (the PIT) to IOAPIC pin 0, but the MP table
+	 * and the MADT say pin 2.  Linux calibrates its local APIC timer against
+	 * PIT interrupts on pin 2; without them it disables the APIC timer and
+	 * falls back to a PIT tick that never comes, so sleep() never returns
+	 * (and device_shutdown() in reboot -f, waiting on a timeout, hangs). */
+	pthread_mutex_lock(&vm->gsi_lock);
+	ok = commit_routes(vm);
+	pthread_mutex_unlock(&vm->gsi_lock);
+	if (!kvm_ioctl_ok(ok ? 0 : -1, "KVM_SET_GSI_ROUTING", error))
 		goto fail;
 
 	if (!guest_ram_create(vm, ram_bytes, hugepages, ksm, error))
@@ -156,11 +187,18 @@ commit_routes(struct vm *vm)
 			e->u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
 			e->u.irqchip.pin = gsi % 8;
 		}
+		/* ISA IRQ 0 (the PIT) is wired to IOAPIC pin 2, so GSI 2 gets no
+		 * route of its own (IRQ 2 is the PIC cascade).  Not only tidier:
+		 * KVM finds whom to tell about an EOI by looking up the GSI routed
+		 * to the pin, and with GSI 2 on pin 2 as well the PIT's ack notifier
+		 * (on GSI 0) never heard of the guest's EOIs — and in its default
+		 * reinject mode the PIT then stops ticking after the first few. */
+		if (gsi == 2)
+			continue;
 		struct kvm_irq_routing_entry *e = &table->entries[n++];
 		e->gsi = gsi;
 		e->type = KVM_IRQ_ROUTING_IRQCHIP;
 		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		/* ISA IRQ 0 (the PIT) is wired to IOAPIC pin 2. */
 		e->u.irqchip.pin = gsi == 0 ? 2 : gsi;
 	}
 	for (unsigned int gsi = VM_FIRST_MSI_GSI; gsi < VM_MAX_GSI; gsi++)

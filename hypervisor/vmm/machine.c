@@ -19,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "api.h"
 #include "backend.h"
 #include "boot.h"
@@ -42,6 +43,7 @@ struct machine {
 	struct serial_socket *serial_socket;   /* --serial socket=PATH */
 	struct i8042 *kbd;
 	struct rtc *rtc;
+	struct acpi_pm *acpi;
 	struct framebuffer *fb;       /* --display: NULL without */
 	struct vnc_server *vnc;
 	struct virtio_device *tablet;  /* owned by its virtio_pci */
@@ -187,6 +189,7 @@ machine_reset(struct machine *m, GError **error)
 	}
 	serial_reset(m->serial);
 	i8042_reset(m->kbd);
+	acpi_pm_reset(m->acpi);
 	for (unsigned int i = 0; i < m->virtio->len; i++)
 		virtio_pci_reset(g_ptr_array_index(m->virtio, i));
 	if (!vcpus_reset(m->vm)) {
@@ -268,9 +271,11 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 		return status_node(state_name(vm));
 	}
 	if (!strcmp(cmd, "powerdown")) {
-		/* Like pressing Ctrl+Alt+Del: Linux starts an orderly reboot, and
-		 * with reboot=k its final reset ends this VMM. */
-		i8042_ctrl_alt_del(m->kbd);
+		/* The ACPI power button, as libvirt's "shut down" presses it.  A
+		 * guest that never touched the ACPI registers (acpi=off) gets
+		 * Ctrl+Alt+Del instead: Linux reboots, and the reset ends us. */
+		if (!acpi_pm_power_button(m->acpi))
+			i8042_ctrl_alt_del(m->kbd);
 		return status_node(state_name(vm));
 	}
 	if (!strcmp(cmd, "reset")) {
@@ -505,6 +510,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 		goto fail;
 	m->kbd = i8042_create(m->vm);
 	m->rtc = rtc_create(m->vm);
+	m->acpi = acpi_pm_create(m->vm);
 	m->pci = pci_bus_create(m->vm);
 
 	for (unsigned int i = 0; i < opts->disks->len; i++) {
@@ -666,6 +672,7 @@ machine_free(struct machine *m)
 	serial_destroy(m->serial);
 	i8042_destroy(m->kbd);
 	rtc_destroy(m->rtc);
+	acpi_pm_destroy(m->acpi);
 	vm_destroy(m->vm);
 	if (m->serial_out >= 0)
 		close(m->serial_out);

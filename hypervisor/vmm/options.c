@@ -466,7 +466,9 @@ vmm_options_check(const struct vmm_options *o, GError **error)
 		return false;
 	}
 	if (o->cpus < 1 || o->cpus > MAX_CPUS) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--cpus must be between 1 and %d", MAX_CPUS);
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--cpus must be between 1 and %d",
+		            MAX_CPUS);
 		return false;
 	}
 	if (o->display && o->vnc_socket == NULL && o->api_socket == NULL) {

@@ -797,7 +797,7 @@ test_pvh_start_info(void)
 	                "magic 336ec578 version 1\n"
 	                "cmdline: pvh says hi\n"
 	                "memmap: 00000000+0009fc00/ram 0009fc00+00000400/reserved "
-	                "000f0000+00010000/reserved 00100000+03f00000/ram\n"
+	                "000e0000+00020000/reserved 00100000+03f00000/ram\n"
 	                "ram KiB 65151\n"
 	                "modules 1, first 17 bytes: INITRD-MARKER-42\n");
 	gb_test_tmpdir_remove(dir);
@@ -863,6 +863,77 @@ test_bad_kernels(void)
 	check_bad_kernel(big, "128", "truncated bzImage");
 
 	check_bad_kernel("/nonexistent/vmlinuz", "32", "/nonexistent/vmlinuz");
+
+	/* A kernel for another architecture: an ELF file for AArch64 (the
+	 * tiny guest with e_machine changed), an arm64 "Image" (magic at 0x38). */
+	{
+		g_autofree char *arm = g_build_filename(dir, "arm64.elf", NULL);
+		g_autofree char *image = g_build_filename(dir, "Image", NULL);
+		guint16 aarch64 = 183;
+		char img[4096] = { 0 };
+
+		g_free(elf);
+		g_assert_true(g_file_get_contents(hello, &elf, &elf_len, NULL));
+		memcpy(elf + 18, &aarch64, 2);
+		g_assert_true(g_file_set_contents(arm, elf, elf_len, NULL));
+		check_bad_kernel(arm, "32", "is an ELF file for arm64 (AArch64)");
+		memcpy(img + 0x38, "ARM\x64", 4);
+		g_assert_true(g_file_set_contents(image, img, sizeof(img), NULL));
+		check_bad_kernel(image, "32", "is a Linux kernel for arm64");
+	}
+
+	/* A vmlinux without the PVH note (and no bzImage): the tiny guest
+	 * with its PT_NOTE program header turned into PT_NULL. */
+	{
+		g_autofree char *nonote = g_build_filename(dir, "vmlinux-without-pvh", NULL);
+		guint32 phoff, type;
+		guint16 phentsize, phnum;
+		gboolean found = FALSE;
+
+		g_free(elf);
+		g_assert_true(g_file_get_contents(hello, &elf, &elf_len, NULL));
+		memcpy(&phoff, elf + 0x1c, 4);
+		memcpy(&phentsize, elf + 0x2a, 2);
+		memcpy(&phnum, elf + 0x2c, 2);
+		for (unsigned int i = 0; i < phnum; i++) {
+			memcpy(&type, elf + phoff + i * phentsize, 4);
+			if (type == 4) {   /* PT_NOTE */
+				memset(elf + phoff + i * phentsize, 0, 4);
+				found = TRUE;
+			}
+		}
+		g_assert_true(found);
+		g_assert_true(g_file_set_contents(nonote, elf, elf_len, NULL));
+		check_bad_kernel(nonote, "32", "without a PVH entry note");
+		check_bad_kernel(nonote, "32", "boot the bzImage of the same build instead");
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
+/* Guests that cannot fit the machine asked for say so. */
+static void
+test_too_big(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
+	g_autofree char *initrd = g_build_filename(dir, "big-initrd", NULL);
+	g_autofree char *hello = guest_path("hello");
+	g_autofree char *vmm = vmm_binary();
+	FILE *f = fopen(initrd, "w");
+
+	/* A 40 MiB initrd (sparse) for a 32 MiB guest. */
+	g_assert_nonnull(f);
+	g_assert_cmpint(ftruncate(fileno(f), 40 << 20), ==, 0);
+	fclose(f);
+	{
+		const char *argv[] = { vmm, "run", "--kernel", hello, "--initrd", initrd, "--memory", "32",
+		                       "--serial", "none", NULL };
+		check_fails(argv, "does not fit in the guest's 32 MiB of memory");
+	}
+	/* More vCPUs than glassbox-vmm (and KVM, for huge counts) allows. */
+	{
+		const char *argv[] = { vmm, "run", "--kernel", hello, "--cpus", "1000", "--serial", "none", NULL };
+		check_fails(argv, "--cpus must be between 1 and 64");
+	}
 	gb_test_tmpdir_remove(dir);
 }
 
@@ -932,6 +1003,7 @@ main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/vmm/bad-kernels", test_bad_kernels);
+	g_test_add_func("/vmm/too-big", test_too_big);
 	g_test_add_func("/vmm/bzimage-boot-protocol", test_bzimage);
 	g_test_add_func("/vmm/pvh-start-info", test_pvh_start_info);
 	g_test_add_func("/vmm/hello", test_hello);

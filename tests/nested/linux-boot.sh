@@ -1,0 +1,94 @@
+#!/bin/sh
+# The Linux scenarios of tests/nested/test-linux-boot.c, run by the nested
+# test bed (nested-test-util.c): inside the outer guest under QEMU TCG, or
+# on a host whose KVM runs guest code natively.  One folder per scenario in
+# $GB_OUT: serial.log (the inner COM1), stderr.log (the VMM's, with
+# GLASSBOX_VMM_VERBOSE=1 its last line says why the VM ended), status (the
+# VMM's exit status; timeout's 124/143 when it hung), seconds, and whatever
+# the scenario adds.  The guest side is guest-check, in the inner initramfs.
+K=$GB_IN/inner-vmlinuz
+I=$GB_IN/inner-initramfs.img
+CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check"
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# boot NAME TIMEOUT_S VMM-OPTIONS...
+boot() {
+  name=$1 t=$2
+  shift 2
+  d=$GB_OUT/$name
+  mkdir -p $d
+  echo "== $name: glassbox-vmm run $*"
+  t0=$(uptime_s)
+  GLASSBOX_VMM_VERBOSE=1 timeout $t glassbox-vmm run --kernel $K --initrd $I \
+      --serial file=$d/serial.log "$@" 2> $d/stderr.log < /dev/null
+  echo $? > $d/status
+  echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
+  echo "== $name: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
+  tail -4 $d/serial.log | sed "s/^/   $name| /"
+}
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+  i=0
+  while ! grep -q "$2" $1 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -gt $(($3 * 5)) ] && return 1
+    sleep 0.2
+  done
+}
+
+# 1 vCPU, raw disk; the guest ends with poweroff -f (ACPI S5).
+mkdir -p $GB_OUT/raw && cp $GB_IN/disk.raw $GB_OUT/raw/disk.raw
+boot raw 150 --cpus 1 --memory 256 --no-rng --disk path=$GB_OUT/raw/disk.raw,format=raw \
+    --cmdline "$CMD gb.end=poweroff"
+
+# 2 vCPUs, qcow2 disk, virtio-console, virtio-rng, the control socket:
+# query-stats every second while it runs; the guest ends with reboot -f
+# (reboot=k: the i8042 reset line).
+d=$GB_OUT/qcow2
+mkdir -p $d && cp $GB_IN/disk.qcow2 $d/disk.qcow2
+(
+  while [ ! -e $d/done ]; do
+    gb-api-call /tmp/qcow2.sock query-stats >> $d/stats.log 2>/dev/null || true
+    sleep 1
+  done
+) &
+poller=$!
+boot qcow2 150 --cpus 2 --memory 256 --disk path=$d/disk.qcow2,format=qcow2 \
+    --console file=$d/hvc0.log --api-socket /tmp/qcow2.sock --cmdline "$CMD gb.end=reboot reboot=k"
+touch $d/done
+wait $poller
+
+# 4 vCPUs; ended by the ACPI power button: "powerdown" on the control
+# socket once the guest waits on the button's input device.
+d=$GB_OUT/smp4
+mkdir -p $d
+(
+  wait_for $d/serial.log GB-BUTTON-WAIT 150 && sleep 1 &&
+    gb-api-call /tmp/smp4.sock powerdown > $d/api.log 2>&1
+) &
+presser=$!
+boot smp4 150 --cpus 4 --memory 256 --no-rng --api-socket /tmp/smp4.sock --cmdline "$CMD gb.end=button"
+wait $presser
+
+# Every other way a guest ends itself, all at once (1 vCPU each).
+boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
+boot sysrq-o 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &
+boot panic 360 --no-rng --memory 128 --cmdline "$CMD gb.end=panic" &
+# PVH entry: the ELF vmlinux the test extracted from the same bzImage.
+[ -f $GB_IN/inner-vmlinux ] &&
+  boot pvh 360 --no-rng --memory 256 --kernel $GB_IN/inner-vmlinux --cmdline "$CMD gb.end=poweroff" &
+# Linux's default reboot= on x86 tries the FADT reset register first.
+boot reboot-acpi 360 --no-rng --memory 128 --cmdline "$CMD gb.end=reboot" &
+# No ACPI: powerdown falls back to Ctrl+Alt+Del, the guest's reboot ends it.
+d=$GB_OUT/noacpi
+mkdir -p $d
+(
+  wait_for $d/serial.log GB-CHECK-DONE 200 && sleep 1 &&
+    gb-api-call /tmp/noacpi.sock powerdown > $d/api.log 2>&1
+) &
+boot noacpi 360 --no-rng --memory 128 --api-socket /tmp/noacpi.sock \
+    --cmdline "$CMD gb.end=wait acpi=off reboot=k" &
+wait
+exit 0

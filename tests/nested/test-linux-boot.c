@@ -1,0 +1,352 @@
+/* test-linux-boot.c — a stock Debian kernel in glassbox-vmm on a real KVM:
+ * bzImage through the 64-bit boot protocol and the same kernel's vmlinux
+ * through PVH, a busybox initramfs, Linux's own virtio_pci, virtio_blk (raw
+ * and qcow2, ext4 written and checked), virtio_console and virtio-rng
+ * drivers, 1, 2 and 4 vCPUs, query-stats on the control socket while it
+ * runs, ACPI (power button, S5 power-off, reset register), and every way a
+ * guest ends itself.
+ *
+ * Where the host's /dev/kvm emulates guest instructions (PVM here), the
+ * scenarios run in the nested test bed: one boot of a Debian guest under
+ * QEMU TCG whose kvm_amd is a real KVM (docs/nested-kvm.md).  Where the
+ * host has VT-x/AMD-V they run directly.  Either way the scenarios are the
+ * shell script tests/nested/linux-boot.sh, run once for the whole program;
+ * each test case below checks what one scenario left behind. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gb-test-utils.h"
+#include "nested-test-util.h"
+#include "vmm-test-util.h"
+
+static NestedRun *bed;
+static char *skip_reason;
+static char *marker;
+static gboolean have_vmlinux;
+
+static char *
+build_path(const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static char *
+build_path(const char *first, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, first);
+	p = g_build_filename_valist(first, &ap);
+	va_end(ap);
+	return p;
+}
+
+/* The ELF vmlinux inside a bzImage, as the kernel's scripts/extract-vmlinux
+ * finds it: the first compressed stream (xz or zstd, as Debian builds them;
+ * gzip for others) that decompresses to an ELF file.  FALSE when none does. */
+static gboolean
+extract_vmlinux(const char *bzimage, const char *out)
+{
+	static const struct { const char *magic; gsize len; const char *cmd; } formats[] = {
+		{ "\xfd" "7zXZ\0", 6, "xz -dc" },
+		{ "\x28\xb5\x2f\xfd", 4, "zstd -dcq" },
+		{ "\x1f\x8b\x08", 3, "gzip -dc" },
+	};
+	g_autofree char *data = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(bzimage, &data, &len, NULL))
+		return FALSE;
+	for (unsigned int f = 0; f < G_N_ELEMENTS(formats); f++) {
+		const char *at = memmem(data, len, formats[f].magic, formats[f].len);
+		g_autofree char *cmd = NULL, *head = NULL;
+		gsize head_len = 0;
+
+		if (at == NULL)
+			continue;
+		/* The decompressor complains about the bytes after the stream;
+		 * what it wrote before that is the whole vmlinux. */
+		cmd = g_strdup_printf("tail -c +%zu '%s' | %s > '%s' 2>/dev/null; true",
+		                      (gsize) (at - data) + 1, bzimage, formats[f].cmd, out);
+		gb_test_run_shell(cmd, NULL, NULL);
+		if (g_file_get_contents(out, &head, &head_len, NULL) && head_len > 4 &&
+		    memcmp(head, "\177ELF", 4) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Builds the inner guest and the disks, runs linux-boot.sh once. */
+static void
+run_bed(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-linux-XXXXXX");
+	g_autofree char *src = g_strdup(g_getenv("G_TEST_SRCDIR"));
+	g_autofree char *check = build_path(src, "nested", "guest-check", NULL);
+	g_autofree char *script = build_path(src, "nested", "linux-boot.sh", NULL);
+	g_autofree char *inner = build_path(dir, "inner", NULL);
+	g_autofree char *kernel = build_path(dir, "inner-vmlinuz", NULL);
+	g_autofree char *initrd = build_path(dir, "inner-initramfs.img", NULL);
+	g_autofree char *vmlinux = build_path(dir, "inner-vmlinux", NULL);
+	g_autofree char *fsdir = build_path(dir, "fs", NULL);
+	g_autofree char *marker_file = build_path(fsdir, "marker", NULL);
+	g_autofree char *raw = build_path(dir, "disk.raw", NULL);
+	g_autofree char *qcow2 = build_path(dir, "disk.qcow2", NULL);
+	g_autofree char *vmm = vmm_binary();
+	g_autofree char *api = build_path(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-api-call", NULL);
+	g_autofree char *cmd = NULL, *err = NULL;
+	gboolean ok;
+
+	if (!gb_test_have_program("mke2fs") || !gb_test_have_program("qemu-img")) {
+		skip_reason = g_strdup("mke2fs (e2fsprogs) and qemu-img (qemu-utils) are needed for the test disks");
+		goto out;
+	}
+
+	/* The inner guest: Debian's kernel, busybox, e2fsck, button + evdev
+	 * for the ACPI power button. */
+	g_setenv("GB_GUEST_EXTRA_MODULES", "button evdev", TRUE);
+	ok = gb_test_build_linux_guest(inner, (const char *const[]) { check, NULL }, "/sbin/e2fsck",
+	                               &skip_reason);
+	g_unsetenv("GB_GUEST_EXTRA_MODULES");
+	if (!ok)
+		goto out;
+	{
+		g_autofree char *k = build_path(inner, "vmlinuz", NULL);
+		g_autofree char *i = build_path(inner, "initramfs.img", NULL);
+		g_assert_cmpint(g_rename(k, kernel), ==, 0);
+		g_assert_cmpint(g_rename(i, initrd), ==, 0);
+	}
+
+	/* An ext4 file system with a marker, raw and as qcow2. */
+	marker = g_strdup_printf("GLASSBOX-DISK-MARKER-%08x", g_random_int());
+	g_mkdir(fsdir, 0755);
+	g_assert_true(g_file_set_contents(marker_file, marker, -1, NULL));
+	cmd = g_strdup_printf("mke2fs -q -F -t ext4 -d '%s' '%s' 24M && "
+	                      "qemu-img convert -f raw -O qcow2 '%s' '%s'", fsdir, raw, raw, qcow2);
+	if (gb_test_run_shell(cmd, NULL, &err) != 0)
+		g_error("making the test disks failed: %s", err);
+
+	have_vmlinux = extract_vmlinux(kernel, vmlinux);
+	if (!have_vmlinux)
+		g_test_message("no ELF vmlinux found in %s: the PVH scenario is left out", kernel);
+
+	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2,
+	                                                 have_vmlinux ? vmlinux : NULL,
+	                                                 NULL },
+	                 (const char *const[]) { vmm, api, NULL }, 1000, &skip_reason);
+	if (bed) {
+		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
+		               bed->nested ? "nested test bed" : "directly on the host");
+		g_printerr("# linux-boot scenarios: %.1f s in all (%s)\n", bed->seconds,
+		           bed->nested ? "nested test bed, outer boot included" : "host KVM");
+		if (bed->status != 0)
+			g_printerr("%s\n", bed->log ? bed->log : "(no log)");
+	}
+out:
+	gb_test_tmpdir_remove(dir);
+}
+
+static gboolean
+skip_if_no_bed(void)
+{
+	if (bed)
+		return FALSE;
+	g_printerr("# SKIP: %s\n", skip_reason);
+	g_test_skip(skip_reason);
+	return TRUE;
+}
+
+/* The scenario's inner serial log; fails (printing the logs) unless the
+ * VMM ended with status 0 and its last word (GLASSBOX_VMM_VERBOSE) on
+ * why the VM ended contains `ended` (NULL: any). */
+static char *
+scenario(const char *name, const char *ended)
+{
+	g_autofree char *sub = g_build_filename(name, "serial.log", NULL);
+	g_autofree char *st = g_build_filename(name, "status", NULL);
+	g_autofree char *se = g_build_filename(name, "stderr.log", NULL);
+	g_autofree char *secs = g_build_filename(name, "seconds", NULL);
+	g_autofree char *status = nested_read(bed, st);
+	g_autofree char *stderr_text = nested_read(bed, se);
+	g_autofree char *seconds = nested_read(bed, secs);
+	char *serial = nested_read(bed, sub);
+
+	if (serial == NULL || status == NULL || atoi(status) != 0) {
+		g_printerr("scenario %s: VMM status %s\n--- stderr:\n%s\n--- serial:\n%s\n--- script log:\n%s\n",
+		           name, status ? status : "(none)", stderr_text ? stderr_text : "",
+		           serial ? serial : "", bed->log ? bed->log : "");
+	}
+	g_assert_nonnull(serial);
+	g_assert_nonnull(status);
+	g_test_message("%s: the VMM ran %s s; %s", name, seconds ? g_strstrip(seconds) : "?",
+	               stderr_text ? g_strstrip(stderr_text) : "");
+	g_assert_cmpint(atoi(status), ==, 0);
+	if (ended && (stderr_text == NULL || strstr(stderr_text, ended) == NULL)) {
+		g_printerr("scenario %s: expected the VM to end with \"%s\"; serial:\n%s\n", name, ended, serial);
+		g_assert_nonnull(stderr_text);
+		g_assert_nonnull(strstr(stderr_text, ended));
+	}
+	return serial;
+}
+
+static void
+assert_line(const char *text, const char *line)
+{
+	if (strstr(text, line) == NULL) {
+		g_printerr("expected \"%s\" in:\n%s\n", line, text);
+		g_assert_nonnull(strstr(text, line));
+	}
+}
+
+static void
+assert_disk_written(const char *serial)
+{
+	g_autofree char *m = g_strdup_printf("GB-MARKER %s", marker);
+
+	assert_line(serial, m);
+	assert_line(serial, "GB-FSCK-CLEAN");
+}
+
+static void
+test_raw_1cpu(void)
+{
+	g_autofree char *serial = NULL, *disk = NULL, *cmd = NULL, *out = NULL, *err = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario("raw", "guest powered off through ACPI");
+	assert_line(serial, "GB-CPUS 1");
+	assert_disk_written(serial);
+	/* The host agrees: a clean file system with the guest's file in it. */
+	disk = nested_path(bed, "raw/disk.raw");
+	cmd = g_strdup_printf("e2fsck -f -n '%s' && debugfs -R 'cat /guest-file' '%s'", disk, disk);
+	g_assert_cmpint(gb_test_run_shell(cmd, &out, &err), ==, 0);
+	assert_line(out, "written by the guest");
+}
+
+static void
+test_qcow2_2cpu_devices(void)
+{
+	g_autofree char *serial = NULL, *disk = NULL, *cmd = NULL, *out = NULL, *err = NULL;
+	g_autofree char *hvc0 = NULL, *stats = NULL;
+	g_auto(GStrv) lines = NULL;
+	gint64 first = -1, last = -1;
+	int replies = 0;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario("qcow2", "i8042");
+	assert_line(serial, "GB-CPUS 2");
+	assert_disk_written(serial);
+	/* virtio-rng is the guest's hardware RNG and gives bytes. */
+	assert_line(serial, "GB-RNG virtio_rng.0 256");
+	/* virtio-console: what the guest wrote to hvc0 is in the file. */
+	hvc0 = nested_read(bed, "qcow2/hvc0.log");
+	g_assert_nonnull(hvc0);
+	assert_line(hvc0, "GB-HVC0-HELLO from the guest");
+
+	/* qemu-img agrees the qcow2 our engine wrote is clean. */
+	disk = nested_path(bed, "qcow2/disk.qcow2");
+	cmd = g_strdup_printf("qemu-img check '%s'", disk);
+	if (gb_test_run_shell(cmd, &out, &err) != 0)
+		g_error("qemu-img check: %s %s", out, err);
+	assert_line(out, "No errors were found");
+
+	/* query-stats during the run: KVM_RUN calls grow while Linux boots. */
+	stats = nested_read(bed, "qcow2/stats.log");
+	g_assert_nonnull(stats);
+	lines = g_strsplit(stats, "\n", -1);
+	for (unsigned int i = 0; lines[i]; i++) {
+		g_autoptr(JsonParser) p = json_parser_new();
+		JsonObject *o, *r, *v0;
+		JsonArray *vcpus;
+
+		if (!g_str_has_prefix(lines[i], "{\"return\"") || !json_parser_load_from_data(p, lines[i], -1, NULL))
+			continue;
+		o = json_node_get_object(json_parser_get_root(p));
+		r = json_object_get_object_member(o, "return");
+		vcpus = json_object_get_array_member(r, "vcpus");
+		g_assert_cmpint(json_array_get_length(vcpus), ==, 2);
+		v0 = json_array_get_object_element(vcpus, 0);
+		g_assert_true(json_object_has_member(v0, "exits"));
+		if (first < 0)
+			first = json_object_get_int_member(v0, "kvm-run-calls");
+		last = json_object_get_int_member(v0, "kvm-run-calls");
+		replies++;
+	}
+	g_test_message("query-stats: %d replies, vCPU 0 KVM_RUN calls %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
+	               replies, first, last);
+	g_assert_cmpint(replies, >=, 2);
+	g_assert_cmpint(last, >, first);
+}
+
+/* 4 vCPUs, and the control socket's powerdown is an ACPI power-button
+ * press: button.ko sees it on its input device, the guest powers off. */
+static void
+test_smp4_power_button(void)
+{
+	g_autofree char *serial = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario("smp4", "guest powered off through ACPI");
+	assert_line(serial, "GB-CPUS 4");
+	assert_line(serial, "GB-BUTTON-WAIT /dev/input/event");
+	assert_line(serial, "GB-BUTTON-PRESSED");
+}
+
+/* Every way a guest ends itself ends the VMM, with status 0 and the
+ * right reason. */
+static void
+test_end(gconstpointer data)
+{
+	const char *const *c = data;
+	g_autofree char *serial = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario(c[0], c[1]);
+	assert_line(serial, "GB-CHECK-DONE");
+	g_assert_null(strstr(serial, "GB-STILL-RUNNING"));
+}
+
+/* The same kernel as an ELF vmlinux, entered through PVH. */
+static void
+test_pvh(void)
+{
+	g_autofree char *serial = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	if (!have_vmlinux) {
+		g_test_skip("no ELF vmlinux could be extracted from the bzImage");
+		return;
+	}
+	serial = scenario("pvh", "guest powered off through ACPI");
+	assert_line(serial, "GB-CPUS 1");
+	assert_line(serial, "GB-CHECK-DONE");
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret;
+
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/linux/raw-1cpu", test_raw_1cpu);
+	g_test_add_func("/linux/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
+	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
+	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
+	g_test_add_func("/linux/pvh-vmlinux", test_pvh);
+	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);
+	g_test_add_data_func("/linux/end/sysrq-o", (const char *const[]) { "sysrq-o", "guest powered off through ACPI" }, test_end);
+	g_test_add_data_func("/linux/end/panic", (const char *const[]) { "panic", "reset" }, test_end);
+	g_test_add_data_func("/linux/end/reboot-acpi", (const char *const[]) { "reboot-acpi", "ACPI reset register" }, test_end);
+	g_test_add_data_func("/linux/end/powerdown-without-acpi", (const char *const[]) { "noacpi", "i8042" }, test_end);
+	run_bed();
+	ret = g_test_run();
+	nested_run_free(bed);
+	g_free(skip_reason);
+	g_free(marker);
+	return ret;
+}
