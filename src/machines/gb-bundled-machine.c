@@ -790,6 +790,32 @@ gb_bundled_machine_update_finish (GbBundledMachine  *self,
 
 /* ---- consoles and internals ---------------------------------------------- */
 
+/* Connects to one of the VMM's sockets in the run folder; @callback gets
+ * the GSocketClient's result.  Fails at once when the machine is off. */
+static void
+connect_run_socket (GbBundledMachine    *self,
+                    const char          *name,
+                    GTask               *task,
+                    GAsyncReadyCallback  callback)
+{
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *path = run_path (self, name);
+  GError *error = NULL;
+
+  if (!check_running (self, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  client = g_socket_client_new ();
+  address = g_unix_socket_address_new (path);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address),
+                                 g_task_get_cancellable (task), callback, task);
+}
+
 static void
 serial_connect_cb (GObject      *object,
                    GAsyncResult *result,
@@ -815,10 +841,6 @@ gb_bundled_machine_open_serial_async (GbMachine           *machine,
 {
   GbBundledMachine *self = GB_BUNDLED_MACHINE (machine);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *path = run_path (self, GB_VMM_SERIAL_SOCKET);
-  GError *error = NULL;
 
   g_task_set_source_tag (task, gb_bundled_machine_open_serial_async);
 
@@ -828,17 +850,8 @@ gb_bundled_machine_open_serial_async (GbMachine           *machine,
                                _("This machine has no console “%s”"), device);
       return;
     }
-  if (!check_running (self, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
   /* glassbox-vmm --serial socket=: one client at a time, reconnects allowed. */
-  client = g_socket_client_new ();
-  address = g_unix_socket_address_new (path);
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), cancellable,
-                                 serial_connect_cb, g_steal_pointer (&task));
+  connect_run_socket (self, GB_VMM_SERIAL_SOCKET, g_steal_pointer (&task), serial_connect_cb);
 }
 
 static void
@@ -878,10 +891,6 @@ gb_bundled_machine_open_graphics_async (GbMachine           *machine,
 {
   GbBundledMachine *self = GB_BUNDLED_MACHINE (machine);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *path = run_path (self, GB_VMM_VNC_SOCKET);
-  GError *error = NULL;
 
   g_task_set_source_tag (task, gb_bundled_machine_open_graphics_async);
 
@@ -891,18 +900,9 @@ gb_bundled_machine_open_graphics_async (GbMachine           *machine,
                                _("This machine has no screen; its console is text only"));
       return;
     }
-  if (!check_running (self, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
   /* glassbox-vmm's VNC server: RFB on a mode-0600 UNIX socket, several
    * clients at once (docs/vmm-api.md, query-display). */
-  client = g_socket_client_new ();
-  address = g_unix_socket_address_new (path);
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), cancellable,
-                                 graphics_connect_cb, g_steal_pointer (&task));
+  connect_run_socket (self, GB_VMM_VNC_SOCKET, g_steal_pointer (&task), graphics_connect_cb);
 }
 
 static int
