@@ -4,8 +4,11 @@
 # --display vnc at 640x480, its console on tty0 (vesafb + fbcon) as well as
 # ttyS0.  Once the guest (screen-check) says its marker is drawn, a
 # screendump on the control socket writes the frame to $GB_OUT/screen/
-# screen.ppm, then "stop" ends the VMM.  Left in $GB_OUT/screen:
-# serial.log, stderr.log, api.log, status, screen.ppm.
+# screen.ppm; then gb-vnc-type types a command through the VNC socket into
+# the guest's shell on tty1, and once its output is on the serial log a
+# second screendump (typed.ppm) shows the command on the screen, and
+# "stop" ends the VMM.  Left in $GB_OUT/screen: serial.log, stderr.log,
+# api.log, vnc.log, status, screen.ppm, typed.ppm.
 K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
 d=$GB_OUT/screen
@@ -27,6 +30,10 @@ wait_for() {
     # Let fbcon's deferred work draw the last characters.
     sleep 2
     gb-api-call $sock "screendump={\"filename\":\"$d/screen.ppm\"}" > $d/api.log 2>&1
+    gb-vnc-type $sock.vnc 'echo GB-TYPED-$((6*7)) > /dev/ttyS0\n' > $d/vnc.log 2>&1
+    wait_for $d/serial.log GB-TYPED-42 60
+    sleep 1
+    gb-api-call $sock "screendump={\"filename\":\"$d/typed.ppm\"}" >> $d/api.log 2>&1
   fi
   gb-api-call $sock stop >> $d/api.log 2>&1
 ) &

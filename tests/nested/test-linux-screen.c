@@ -6,6 +6,9 @@
  * The guest (tests/nested/screen-check) fills row 12 of its 80x30 console
  * with '#'; the screendump must be 640x480, carry a screenful of text, and
  * have that row drawn where an 8x16 font puts it (pixel rows 176-191).
+ * Then keys typed through the VNC socket (tests/nested/gb-vnc-type.c) run
+ * a command in the guest's shell on the console: its output reaches the
+ * serial log, and a second screendump shows the screen changed.
  * Runs in the nested test bed like test-linux-boot.c (docs/nested-kvm.md);
  * the script is tests/nested/linux-screen.sh.  The screendump is kept as
  * linux-screen.ppm in the test build folder for a person to look at. */
@@ -38,6 +41,7 @@ run_bed(void)
 	g_autofree char *initrd = g_build_filename(dir, "inner-initramfs.img", NULL);
 	g_autofree char *vmm = vmm_binary();
 	g_autofree char *api = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-api-call", NULL);
+	g_autofree char *type = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-vnc-type", NULL);
 
 	if (!gb_test_build_linux_guest(inner, (const char *const[]) { check, NULL }, NULL, &skip_reason))
 		goto out;
@@ -48,7 +52,7 @@ run_bed(void)
 		g_assert_cmpint(g_rename(i, initrd), ==, 0);
 	}
 	bed = nested_run(script, (const char *const[]) { kernel, initrd, NULL },
-	                 (const char *const[]) { vmm, api, NULL }, 600, &skip_reason);
+	                 (const char *const[]) { vmm, api, type, NULL }, 600, &skip_reason);
 	if (bed) {
 		g_printerr("# linux-screen: %.1f s in all (%s)\n", bed->seconds,
 		           bed->nested ? "nested test bed, outer boot included" : "host KVM");
@@ -116,44 +120,55 @@ ppm_number(const guint8 *data, gsize len, gsize *at)
 	return v;
 }
 
-static void
-test_screendump_shows_console(void)
+/* The RGB pixels of the screendump $GB_OUT/screen/NAME (a 640x480 binary
+ * PPM), kept in the test build folder as linux-NAME for a person to look
+ * at; *data is the whole file, to free. */
+static const guint8 *
+load_screendump(const char *name, guint8 **data)
 {
-	g_autofree char *path = NULL, *api = NULL, *keep = NULL;
-	g_autofree guint8 *data = NULL;
-	g_autoptr(GHashTable) colours = g_hash_table_new(g_direct_hash, g_direct_equal);
-	const guint8 *px;
+	g_autofree char *sub = g_build_filename("screen", name, NULL);
+	g_autofree char *path = nested_path(bed, sub);
+	g_autofree char *api = nested_read(bed, "screen/api.log");
+	g_autofree char *keep_name = g_strconcat("linux-", name, NULL);
+	g_autofree char *keep = g_build_filename(g_getenv("G_TEST_BUILDDIR"), keep_name, NULL);
 	gsize len, at = 2;
 	int w, h, maxval;
-	guint32 background = 0;
-	guint best = 0, foreground = 0, marker_rows = 0, first_marker = HEIGHT, last_marker = 0;
 
-	if (skip_if_no_bed())
-		return;
-	api = nested_read(bed, "screen/api.log");
-	path = nested_path(bed, "screen/screen.ppm");
-	if (!g_file_get_contents(path, (char **) &data, &len, NULL)) {
-		g_printerr("no screendump; api.log:\n%s\n--- script log:\n%s\n", api ? api : "",
+	if (!g_file_get_contents(path, (char **) data, &len, NULL)) {
+		g_printerr("no screendump %s; api.log:\n%s\n--- script log:\n%s\n", name, api ? api : "",
 		           bed->log ? bed->log : "");
 		g_assert_not_reached();
 	}
-	keep = g_build_filename(g_getenv("G_TEST_BUILDDIR"), "linux-screen.ppm", NULL);
-	if (g_file_set_contents(keep, (const char *) data, len, NULL))
+	if (g_file_set_contents(keep, (const char *) *data, len, NULL))
 		g_test_message("the screendump is kept in %s", keep);
 	assert_line(api, "\"format\":\"ppm\"");
 
 	/* P6, width, height, maxval, one whitespace byte, then RGB. */
 	g_assert_cmpint(len, >, 2);
-	g_assert_cmpmem(data, 2, "P6", 2);
-	w = ppm_number(data, len, &at);
-	h = ppm_number(data, len, &at);
-	maxval = ppm_number(data, len, &at);
+	g_assert_cmpmem(*data, 2, "P6", 2);
+	w = ppm_number(*data, len, &at);
+	h = ppm_number(*data, len, &at);
+	maxval = ppm_number(*data, len, &at);
 	at++;
 	g_assert_cmpint(w, ==, WIDTH);
 	g_assert_cmpint(h, ==, HEIGHT);
 	g_assert_cmpint(maxval, ==, 255);
 	g_assert_cmpuint(len - at, ==, (gsize) WIDTH * HEIGHT * 3);
-	px = data + at;
+	return *data + at;
+}
+
+static void
+test_screendump_shows_console(void)
+{
+	g_autofree guint8 *data = NULL;
+	g_autoptr(GHashTable) colours = g_hash_table_new(g_direct_hash, g_direct_equal);
+	const guint8 *px;
+	guint32 background = 0;
+	guint best = 0, foreground = 0, marker_rows = 0, first_marker = HEIGHT, last_marker = 0;
+
+	if (skip_if_no_bed())
+		return;
+	px = load_screendump("screen.ppm", &data);
 
 	/* The background is the most common colour; everything else is text. */
 	for (int i = 0; i < WIDTH * HEIGHT; i++) {
@@ -203,6 +218,34 @@ test_screendump_shows_console(void)
 	g_assert_cmpuint(last_marker, <, MARKER_ROW * CELL_H);
 }
 
+/* Keys typed through VNC reach the guest's shell: the command they spell
+ * ran (its output, computed by the shell, is on the serial log), and the
+ * screen shows something new. */
+static void
+test_vnc_keys_run_command(void)
+{
+	g_autofree char *serial = NULL, *vnc = NULL;
+	g_autofree guint8 *before_data = NULL, *after_data = NULL;
+	const guint8 *before, *after;
+	guint changed = 0;
+
+	if (skip_if_no_bed())
+		return;
+	serial = nested_read(bed, "screen/serial.log");
+	vnc = nested_read(bed, "screen/vnc.log");
+	g_test_message("gb-vnc-type: %s", vnc ? g_strstrip(vnc) : "(no log)");
+	assert_line(serial, "AT Translated Set 2 keyboard");
+	assert_line(vnc, "connected, screen 640x480");
+	/* The typed text is "GB-TYPED-$((6*7))": only the shell makes 42. */
+	assert_line(serial, "GB-TYPED-42");
+	before = load_screendump("screen.ppm", &before_data);
+	after = load_screendump("typed.ppm", &after_data);
+	for (gsize i = 0; i < (gsize) WIDTH * HEIGHT * 3; i++)
+		changed += before[i] != after[i];
+	g_test_message("typing changed %u of the screen's bytes", changed);
+	g_assert_cmpuint(changed, >, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -211,6 +254,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/linux-screen/fbcon-bound", test_fbcon_bound);
 	g_test_add_func("/linux-screen/screendump-shows-console", test_screendump_shows_console);
+	g_test_add_func("/linux-screen/vnc-keys-run-a-command", test_vnc_keys_run_command);
 	run_bed();
 	ret = g_test_run();
 	nested_run_free(bed);
