@@ -10,8 +10,9 @@
  * a command in the guest's shell on the console: its output reaches the
  * serial log, and a second screendump shows the screen changed.
  * Runs in the nested test bed like test-linux-boot.c (docs/nested-kvm.md);
- * the script is tests/nested/linux-screen.sh.  The screendump is kept as
- * linux-screen.ppm in the test build folder for a person to look at. */
+ * the script is tests/nested/linux-screen.sh.  The screendumps are kept as
+ * linux-screen.ppm and linux-typed.ppm in the test build folder for a
+ * person to look at. */
 #include <glib/gstdio.h>
 #include <string.h>
 
