@@ -2,10 +2,11 @@
  * for scripts that run where neither socat nor `nc -U` exists (busybox's nc
  * has no UNIX sockets): the nested test bed's outer guest.
  *
- *   gb-api-call SOCKET COMMAND...
+ *   gb-api-call SOCKET COMMAND[=ARGUMENTS]...
  *
  * Waits up to 10 s for SOCKET to accept, sends each COMMAND as
- * {"execute": COMMAND, "id": N} and prints every line the VMM sends (the
+ * {"execute": COMMAND, "id": N} (with "arguments": ARGUMENTS, a JSON
+ * object, when given: screendump='{"filename":"/tmp/s.ppm"}') and prints every line the VMM sends (the
  * greeting, events, replies) until the reply to the last command.  Exit
  * status 0 when every reply was a "return", 1 otherwise.
  */
@@ -45,7 +46,7 @@ main(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: gb-api-call SOCKET COMMAND...\n");
+		fprintf(stderr, "usage: gb-api-call SOCKET COMMAND[=ARGUMENTS]...\n");
 		return 2;
 	}
 	f = connect_socket(argv[1]);
@@ -55,9 +56,14 @@ main(int argc, char **argv)
 	}
 	setvbuf(f, NULL, _IONBF, 0);
 	for (int i = 2; i < argc; i++) {
+		const char *args = strchr(argv[i], '=');
 		char want[32];
 
-		fprintf(f, "{\"execute\":\"%s\",\"id\":%d}\n", argv[i], i);
+		if (args)
+			fprintf(f, "{\"execute\":\"%.*s\",\"arguments\":%s,\"id\":%d}\n",
+			        (int) (args - argv[i]), argv[i], args + 1, i);
+		else
+			fprintf(f, "{\"execute\":\"%s\",\"id\":%d}\n", argv[i], i);
 		fflush(f);
 		snprintf(want, sizeof(want), "\"id\":%d}", i);
 		for (;;) {
