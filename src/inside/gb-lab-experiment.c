@@ -11,6 +11,10 @@
  *    host samples after 0.3 s and again one second later.
  * 3. lab-access.elf with "none", "pio", "mmio", "notify": 10000 accesses
  *    of one kind after the same setup, done like experiment 1.
+ * 4. lab-touch.elf with "none" and "touch" (32 MiB, page by page), each in
+ *    4 KiB pages and then with --hugepages; the host's huge pages in use
+ *    come from /sys/kernel/mm/hugepages, reserved for the run if there are
+ *    too few and we may (root), and given back afterwards.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -26,6 +30,9 @@
 #define MAX_ARMS 4
 #define ACCESS_COUNT 10000   /* lab-access.c's COUNT */
 #define MAX_COLUMNS 5
+#define TOUCH_MIB 32         /* lab-touch.c's TOUCH_MIB */
+#define TOUCH_MEMORY_MIB 64  /* guest RAM for lab-touch: 32 huge pages */
+#define HUGEPAGES_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB"
 
 G_DEFINE_ENUM_TYPE (GbLabExperimentState, gb_lab_experiment_state,
   G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_READY, "ready"),
@@ -42,6 +49,10 @@ typedef struct {
   double seconds;        /* wall clock of the measured span */
   double cpu_seconds;    /* VMM process CPU over the span */
   double vcpu_seconds;   /* vCPU threads' run time over the span */
+  double resident_mib;   /* memory.resident-bytes when the guest is done */
+  double hugepages;      /* host huge pages this VMM took */
+  double page_faults;    /* KVM's pf_fixed, all vCPUs */
+  gboolean skipped;      /* not run: no huge pages on this host */
 } Arm;
 
 struct _GbLabExperiment
@@ -64,6 +75,12 @@ struct _GbLabExperiment
   JsonNode             *first;
   guint                 timeout_id;
   guint                 polls;
+  /* Experiment 4: huge pages in use before the VMM started, the
+   * nr_hugepages to restore afterwards (-1: untouched), and why there are
+   * none (NULL if there are). */
+  gint64                hugepages0;
+  gint64                old_nr_hugepages;
+  char                 *no_hugepages;
 };
 
 G_DEFINE_FINAL_TYPE (GbLabExperiment, gb_lab_experiment, G_TYPE_OBJECT)
@@ -82,9 +99,33 @@ static const char *arm_modes[GB_LAB_N_EXPERIMENTS][MAX_ARMS] = {
   { "none", "serial", "virtio", NULL },
   { "hlt", "spin", NULL },
   { "none", "pio", "mmio", "notify" },
+  { "none", "touch", "huge-none", "huge-touch" },
 };
 
 static void start_arm (GbLabExperiment *self);
+static void restore_hugepages (GbLabExperiment *self);
+
+/* After an arm (run or skipped): the next one, or the end. */
+static void
+next_arm (GbLabExperiment *self)
+{
+  self->n_arms_done = self->arm + 1;
+  self->arm++;
+  if (self->arm < MAX_ARMS && arm_modes[self->kind][self->arm] != NULL)
+    {
+      start_arm (self);
+      return;
+    }
+
+  {
+    g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+    restore_hugepages (self);
+    set_status (self, _("Done"));
+    set_state (self, GB_LAB_EXPERIMENT_DONE);
+    g_task_return_boolean (task, TRUE);
+  }
+}
 
 GbLabExperiment *
 gb_lab_experiment_new (GbLabExperimentKind kind)
@@ -111,6 +152,8 @@ gb_lab_experiment_get_title (GbLabExperiment *self)
       return _("Serial Port or virtio-console?");
     case GB_LAB_ACCESS_COST:
       return _("What Does One Access Cost?");
+    case GB_LAB_PAGE_SIZES:
+      return _("Touching Memory: 4 KiB or 2 MiB Pages?");
     case GB_LAB_HLT_VS_SPIN:
     case GB_LAB_N_EXPERIMENTS:
     default:
@@ -125,6 +168,8 @@ gb_lab_experiment_get_question (GbLabExperiment *self)
     {
     case GB_LAB_SERIAL_VS_VIRTIO:
       return _("A tiny guest writes the same 4 KiB twice: once to the emulated 8250 serial port, byte by byte, the way a driver for real hardware must, and once to virtio-console, as one buffer on a virtqueue. How many VM exits does each cost, and how long does each take? A third run sets up both devices and writes nothing, so you can see what the setup alone costs.");
+    case GB_LAB_PAGE_SIZES:
+      return _("A guest with 64 MiB writes one byte to every 4 KiB page of 32 MiB of its memory. The host backs guest memory only where the guest has touched it: how much does the VMM’s resident memory grow, and how many page faults does KVM handle? The same guest runs again on 2 MiB huge pages, where one fault backs 512 small pages at once. Runs that touch nothing show what loading the guest alone backs.");
     case GB_LAB_ACCESS_COST:
       return _("A guest touches a device 10,000 times in three ways: writes to a port of the emulated serial port, reads of a virtio register in emulated MMIO, and notifications to a virtqueue, which KVM passes to an ioeventfd. The first two stop the vCPU and go up to the VMM every time; the third stays in the kernel. How long does one access of each kind take?");
     case GB_LAB_HLT_VS_SPIN:
@@ -172,6 +217,8 @@ arm_status (GbLabExperiment *self)
 {
   const char *mode = arm_modes[self->kind][self->arm];
 
+  if (g_str_equal (mode, "none") && self->kind == GB_LAB_PAGE_SIZES)
+    return _("Starting a guest in 4 KiB pages, touching nothing…");
   if (g_str_equal (mode, "none"))
     return _("Setting up both devices, writing nothing…");
   if (g_str_equal (mode, "serial"))
@@ -186,7 +233,101 @@ arm_status (GbLabExperiment *self)
     return _("Reading an MMIO register 10,000 times…");
   if (g_str_equal (mode, "notify"))
     return _("Notifying a virtqueue 10,000 times…");
+  if (g_str_equal (mode, "touch"))
+    return _("Touching 32 MiB in 4 KiB pages…");
+  if (g_str_equal (mode, "huge-touch"))
+    return _("Touching 32 MiB on 2 MiB pages…");
+  if (g_str_equal (mode, "huge-none"))
+    return _("Starting a guest on 2 MiB pages, touching nothing…");
   return _("Idling in a busy loop for one second…");
+}
+
+/* ---- huge pages (experiment 4) ------------------------------------------ */
+
+static gint64
+read_sys_int (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+static gboolean
+write_sys_int (const char *path,
+               gint64      value)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", value);
+
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL);
+}
+
+/* 2 MiB pages this host has handed out (to anyone) right now. */
+static gint64
+hugepages_in_use (void)
+{
+  gint64 nr = read_sys_int (HUGEPAGES_DIR "/nr_hugepages");
+  gint64 free_pages = read_sys_int (HUGEPAGES_DIR "/free_hugepages");
+
+  return nr >= 0 && free_pages >= 0 ? nr - free_pages : 0;
+}
+
+/* --hugepages maps guest RAM from the hugetlb pool (MFD_HUGETLB), which
+ * holds only what /proc/sys/vm/nr_hugepages reserved — none by default.
+ * If the pool is short, grow it for this run when we may, else say why. */
+static void
+prepare_hugepages (GbLabExperiment *self)
+{
+  gint64 need = TOUCH_MEMORY_MIB / 2;
+  gint64 nr = read_sys_int (HUGEPAGES_DIR "/nr_hugepages");
+  gint64 free_pages = read_sys_int (HUGEPAGES_DIR "/free_hugepages");
+
+  self->old_nr_hugepages = -1;
+  g_clear_pointer (&self->no_hugepages, g_free);
+  if (nr < 0 || free_pages < 0)
+    {
+      self->no_hugepages = g_strdup (_("this kernel has no 2 MiB huge pages"));
+      return;
+    }
+  if (free_pages >= need)
+    return;
+  if (!write_sys_int (HUGEPAGES_DIR "/nr_hugepages", nr + need - free_pages))
+    {
+      self->no_hugepages = g_strdup_printf (_("%d free huge pages on this host, %d needed, and reserving more needs root"),
+                                            (int) free_pages, (int) need);
+      return;
+    }
+  self->old_nr_hugepages = nr;
+  if (read_sys_int (HUGEPAGES_DIR "/free_hugepages") < need)
+    self->no_hugepages = g_strdup (_("the kernel found too little contiguous memory for the huge pages"));
+}
+
+static void
+restore_hugepages (GbLabExperiment *self)
+{
+  if (self->old_nr_hugepages < 0)
+    return;
+  write_sys_int (HUGEPAGES_DIR "/nr_hugepages", self->old_nr_hugepages);
+  self->old_nr_hugepages = -1;
+}
+
+static guint64
+sum_vcpu_kernel_stat (JsonObject *stats,
+                      const char *name)
+{
+  JsonArray *vcpus = json_object_get_array_member_with_default (stats, "vcpus", NULL);
+  guint64 sum = 0;
+
+  for (guint i = 0; vcpus != NULL && i < json_array_get_length (vcpus); i++)
+    {
+      JsonObject *vcpu = json_array_get_object_element (vcpus, i);
+      JsonObject *kernel = vcpu ? json_object_get_object_member_with_default (vcpu, "kernel", NULL) : NULL;
+
+      if (kernel != NULL)
+        sum += json_object_get_int_member_with_default (kernel, name, 0);
+    }
+  return sum;
 }
 
 static void
@@ -194,6 +335,8 @@ fail (GbLabExperiment *self,
       GError          *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  restore_hugepages (self);
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_pointer (&self->first, json_node_unref);
@@ -213,7 +356,21 @@ finish_arm (GbLabExperiment *self,
   double cpu = gb_lab_machine_get_cpu_time (self->machine) - self->cpu0;
   double vcpu = gb_lab_machine_get_vcpu_time (self->machine) - self->vcpu0;
 
-  if (self->kind == GB_LAB_ACCESS_COST)
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      JsonObject *memory = json_object_get_object_member_with_default (stats, "memory", NULL);
+
+      arm->exits = gb_inside_count_exits (stats, reasons);
+      arm->resident_mib = memory ? json_object_get_int_member_with_default (memory, "resident-bytes", 0) / 1048576.0 : 0;
+      arm->hugepages = MAX (hugepages_in_use () - self->hugepages0, 0);
+      /* pf_fixed: faults KVM resolved by mapping a page (EPT violations
+       * or, under shadow paging, shadow page faults). */
+      arm->page_faults = sum_vcpu_kernel_stat (stats, "pf_fixed");
+      arm->seconds = seconds;
+      arm->cpu_seconds = cpu;
+      arm->vcpu_seconds = vcpu;
+    }
+  else if (self->kind == GB_LAB_ACCESS_COST)
     {
       guint64 kicks = 0;
 
@@ -253,23 +410,9 @@ finish_arm (GbLabExperiment *self,
       arm->cpu_seconds = cpu;
     }
 
-  self->n_arms_done = self->arm + 1;
   set_machine (self, NULL);
   g_clear_pointer (&self->first, json_node_unref);
-  self->arm++;
-  if (self->arm < MAX_ARMS && arm_modes[self->kind][self->arm] != NULL)
-    {
-      start_arm (self);
-      return;
-    }
-
-  {
-    g_autoptr(GTask) task = g_steal_pointer (&self->task);
-
-    set_status (self, _("Done"));
-    set_state (self, GB_LAB_EXPERIMENT_DONE);
-    g_task_return_boolean (task, TRUE);
-  }
+  next_arm (self);
 }
 
 static void poll_stats (GbLabExperiment *self);
@@ -413,11 +556,31 @@ static void
 start_arm (GbLabExperiment *self)
 {
   const char *guest_name = self->kind == GB_LAB_SERIAL_VS_VIRTIO ? "lab-write"
-                           : self->kind == GB_LAB_ACCESS_COST ? "lab-access" : "lab-idle";
+                           : self->kind == GB_LAB_ACCESS_COST ? "lab-access"
+                           : self->kind == GB_LAB_PAGE_SIZES ? "lab-touch" : "lab-idle";
   const char *mode = arm_modes[self->kind][self->arm];
+  const char *cmdline = mode;
+  const char *extra[3] = { NULL, };
   g_autofree char *guest = NULL;
   g_autofree char *name = NULL;
   GError *error = NULL;
+
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      extra[0] = "--memory=" G_STRINGIFY (TOUCH_MEMORY_MIB);
+      if (g_str_has_prefix (mode, "huge-"))
+        {
+          if (self->no_hugepages != NULL)
+            {
+              self->arms[self->arm].skipped = TRUE;
+              next_arm (self);
+              return;
+            }
+          extra[1] = "--hugepages";
+          cmdline = mode + strlen ("huge-");
+        }
+      self->hugepages0 = hugepages_in_use ();
+    }
 
   if ((guest = gb_lab_find_guest (guest_name, &error)) == NULL)
     {
@@ -427,7 +590,7 @@ start_arm (GbLabExperiment *self)
   set_status (self, arm_status (self));
   self->polls = 0;
   name = g_strdup_printf ("lab-%s", mode);
-  gb_lab_machine_launch_async (name, guest, mode, NULL, g_task_get_cancellable (self->task),
+  gb_lab_machine_launch_async (name, guest, cmdline, extra, g_task_get_cancellable (self->task),
                                launched, g_object_ref (self));
 }
 
@@ -451,6 +614,8 @@ gb_lab_experiment_run_async (GbLabExperiment     *self,
   self->arm = 0;
   self->n_arms_done = 0;
   memset (self->arms, 0, sizeof self->arms);
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    prepare_hugepages (self);
   set_state (self, GB_LAB_EXPERIMENT_RUNNING);
   start_arm (self);
 }
@@ -474,7 +639,7 @@ gb_lab_experiment_get_n_rows (GbLabExperiment *self)
 guint
 gb_lab_experiment_get_n_columns (GbLabExperiment *self)
 {
-  return self->kind == GB_LAB_HLT_VS_SPIN ? 3 : 5;
+  return self->kind == GB_LAB_HLT_VS_SPIN ? 3 : self->kind == GB_LAB_PAGE_SIZES ? 4 : 5;
 }
 
 const char *
@@ -485,6 +650,18 @@ gb_lab_experiment_get_row_title (GbLabExperiment *self,
 
   g_return_val_if_fail (row < MAX_ARMS, NULL);
   mode = arm_modes[self->kind][row];
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      if (self->arms[row].skipped)
+        return _("2 MiB pages: not run, no huge pages on this host");
+      if (g_strcmp0 (mode, "none") == 0)
+        return _("4 KiB pages, nothing touched");
+      if (g_strcmp0 (mode, "touch") == 0)
+        return _("4 KiB pages, 32 MiB touched");
+      if (g_strcmp0 (mode, "huge-none") == 0)
+        return _("2 MiB pages, nothing touched");
+      return _("2 MiB pages, 32 MiB touched");
+    }
   if (g_strcmp0 (mode, "none") == 0 && self->kind == GB_LAB_ACCESS_COST)
     return _("Setup only, no accesses");
   if (g_strcmp0 (mode, "none") == 0)
@@ -514,6 +691,9 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
   static const char *access_columns[] = {
     N_("Exits to the VMM"), N_("VM exits (KVM)"), N_("Kicks the device saw"), N_("vCPU time, ms"), N_("µs per access"),
   };
+  static const char *touch_columns[] = {
+    N_("Resident, MiB"), N_("Huge pages taken"), N_("Page faults (KVM)"), N_("vCPU time, ms"),
+  };
   static const char *idle_columns[] = {
     N_("VM exits per second"), N_("HLT exits per second"), N_("Host CPU, %"),
   };
@@ -522,6 +702,8 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
     return column < G_N_ELEMENTS (write_columns) ? _(write_columns[column]) : NULL;
   if (self->kind == GB_LAB_ACCESS_COST)
     return column < G_N_ELEMENTS (access_columns) ? _(access_columns[column]) : NULL;
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    return column < G_N_ELEMENTS (touch_columns) ? _(touch_columns[column]) : NULL;
   return column < G_N_ELEMENTS (idle_columns) ? _(idle_columns[column]) : NULL;
 }
 
@@ -548,6 +730,18 @@ gb_lab_experiment_get_value (GbLabExperiment *self,
         /* Exits the write itself caused (register accesses and kicks; the
          * baseline row's are setup) per byte written. */
         case 4: return wrote ? (arm->device_exits - (row == 2 ? self->arms[0].device_exits : 0) + arm->kicks) / WRITE_SIZE : 0;
+        default: return 0;
+        }
+    }
+
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      switch (column)
+        {
+        case 0: return arm->resident_mib;
+        case 1: return arm->hugepages;
+        case 2: return arm->page_faults;
+        case 3: return arm->vcpu_seconds * 1000;
         default: return 0;
         }
     }
@@ -585,6 +779,11 @@ gb_lab_experiment_format_value (GbLabExperiment *self,
 {
   double v = gb_lab_experiment_get_value (self, row, column);
 
+  if (self->kind == GB_LAB_PAGE_SIZES && row < MAX_ARMS && self->arms[row].skipped)
+    return g_strdup ("—");
+  if (self->kind == GB_LAB_PAGE_SIZES && column == 0)
+    return g_strdup_printf ("%.1f", v);
+
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO && column == 4)
     return g_strdup_printf ("%.4f", v);
   if (self->kind != GB_LAB_HLT_VS_SPIN && column == 3)
@@ -608,6 +807,11 @@ gb_lab_experiment_get_ratio (GbLabExperiment *self)
     }
   if (self->kind == GB_LAB_ACCESS_COST)
     return gb_lab_experiment_get_value (self, 1, 4) / MAX (gb_lab_experiment_get_value (self, 3, 4), 0.01);
+  /* Page faults for 32 MiB: 4 KiB pages against 2 MiB pages. */
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    return self->arms[3].skipped ? 0
+           : MAX (self->arms[1].page_faults - self->arms[0].page_faults, 0)
+             / MAX (self->arms[3].page_faults - self->arms[2].page_faults, 1.0);
   return gb_lab_experiment_get_value (self, 1, 2) / MAX (gb_lab_experiment_get_value (self, 0, 2), 0.1);
 }
 
@@ -619,6 +823,19 @@ gb_lab_experiment_get_conclusion (GbLabExperiment *self)
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
     return g_strdup_printf (_("The serial port cost %.0f times as many exits per byte as virtio-console: every byte is two register accesses, and every access leaves the guest. virtio-console carried all 4 KiB in one buffer with one kick, which KVM turned into an eventfd without a trip to the VMM."),
                             gb_lab_experiment_get_ratio (self));
+  if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      double grew = self->arms[1].resident_mib - self->arms[0].resident_mib;
+
+      if (self->arms[3].skipped)
+        return g_strdup_printf (_("Touching 32 MiB made the VMM’s resident memory grow by %.1f MiB: the host backs guest memory page by page, only where the guest wrote. The 2 MiB runs could not run: %s."),
+                                grew, self->no_hugepages ? self->no_hugepages : "");
+      return g_strdup_printf (_("Touching 32 MiB made the VMM’s resident memory grow by %.1f MiB in 4 KiB pages and by %.1f MiB on 2 MiB pages, which took %.0f huge pages from the host’s pool. The host backs guest memory only where the guest wrote; with huge pages KVM handled %.0f page faults instead of %.0f."),
+                              grew, self->arms[3].resident_mib - self->arms[2].resident_mib,
+                              self->arms[3].hugepages - self->arms[2].hugepages,
+                              MAX (self->arms[3].page_faults - self->arms[2].page_faults, 0),
+                              MAX (self->arms[1].page_faults - self->arms[0].page_faults, 0));
+    }
   if (self->kind == GB_LAB_ACCESS_COST)
     return g_strdup_printf (_("A port write cost %.0f times as long as a virtqueue notification. Port and MMIO accesses each stop the vCPU, leave KVM_RUN and wait for the VMM’s thread to play the device; a notification is matched to its ioeventfd inside KVM, which only signals an eventfd — and the device reads many signals at once, so it may see fewer kicks than were written."),
                             gb_lab_experiment_get_ratio (self));
@@ -636,6 +853,7 @@ gb_lab_experiment_dispose (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   set_machine (self, NULL);
   g_clear_pointer (&self->first, json_node_unref);
+  restore_hugepages (self);
 
   G_OBJECT_CLASS (gb_lab_experiment_parent_class)->dispose (object);
 }
@@ -646,6 +864,7 @@ gb_lab_experiment_finalize (GObject *object)
   GbLabExperiment *self = GB_LAB_EXPERIMENT (object);
 
   g_free (self->status);
+  g_free (self->no_hugepages);
 
   G_OBJECT_CLASS (gb_lab_experiment_parent_class)->finalize (object);
 }
@@ -688,4 +907,5 @@ gb_lab_experiment_class_init (GbLabExperimentClass *klass)
 static void
 gb_lab_experiment_init (GbLabExperiment *self)
 {
+  self->old_nr_hugepages = -1;
 }
