@@ -15,6 +15,10 @@
  *    4 KiB pages and then with --hugepages; the host's huge pages in use
  *    come from /sys/kernel/mm/hugepages, reserved for the run if there are
  *    too few and we may (root), and given back afterwards.
+ * 5. lab-touch.elf "fill" twice, under --ksm, both kept running: the same
+ *    32 MiB in each.  /sys/kernel/mm/ksm is read before, when both are done,
+ *    and 2, 5, 10, 15 s later.  ksmd is started for the run if it was off
+ *    and we may (root), and stopped again afterwards.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -33,6 +37,10 @@
 #define TOUCH_MIB 32         /* lab-touch.c's TOUCH_MIB */
 #define TOUCH_MEMORY_MIB 64  /* guest RAM for lab-touch: 32 huge pages */
 #define HUGEPAGES_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define KSM_DIR "/sys/kernel/mm/ksm"
+#define KSM_SAMPLES 6        /* before, both done, then ksm_later[] */
+
+static const guint ksm_later[] = { 2, 5, 10, 15 };   /* seconds after both are done */
 
 G_DEFINE_ENUM_TYPE (GbLabExperimentState, gb_lab_experiment_state,
   G_DEFINE_ENUM_VALUE (GB_LAB_EXPERIMENT_READY, "ready"),
@@ -81,6 +89,15 @@ struct _GbLabExperiment
   gint64                hugepages0;
   gint64                old_nr_hugepages;
   char                 *no_hugepages;
+  /* Experiment 5: the first guest, kept running while the second fills
+   * its memory; /sys/kernel/mm/ksm's pages_shared and pages_sharing at
+   * each sample; ksm/run to restore (-1: untouched); why KSM cannot run. */
+  GbLabMachine         *machine2;
+  gint64                ksm_shared[KSM_SAMPLES];
+  gint64                ksm_sharing[KSM_SAMPLES];
+  guint                 n_ksm_samples;
+  gint64                old_ksm_run;
+  char                 *no_ksm;
 };
 
 G_DEFINE_FINAL_TYPE (GbLabExperiment, gb_lab_experiment, G_TYPE_OBJECT)
@@ -100,10 +117,11 @@ static const char *arm_modes[GB_LAB_N_EXPERIMENTS][MAX_ARMS] = {
   { "hlt", "spin", NULL },
   { "none", "pio", "mmio", "notify" },
   { "none", "touch", "huge-none", "huge-touch" },
+  { "fill", "fill", NULL },
 };
 
 static void start_arm (GbLabExperiment *self);
-static void restore_hugepages (GbLabExperiment *self);
+static void complete (GbLabExperiment *self);
 
 /* After an arm (run or skipped): the next one, or the end. */
 static void
@@ -117,14 +135,7 @@ next_arm (GbLabExperiment *self)
       return;
     }
 
-  {
-    g_autoptr(GTask) task = g_steal_pointer (&self->task);
-
-    restore_hugepages (self);
-    set_status (self, _("Done"));
-    set_state (self, GB_LAB_EXPERIMENT_DONE);
-    g_task_return_boolean (task, TRUE);
-  }
+  complete (self);
 }
 
 GbLabExperiment *
@@ -154,6 +165,8 @@ gb_lab_experiment_get_title (GbLabExperiment *self)
       return _("What Does One Access Cost?");
     case GB_LAB_PAGE_SIZES:
       return _("Touching Memory: 4 KiB or 2 MiB Pages?");
+    case GB_LAB_KSM:
+      return _("Can Two Guests Share Their Memory?");
     case GB_LAB_HLT_VS_SPIN:
     case GB_LAB_N_EXPERIMENTS:
     default:
@@ -168,6 +181,8 @@ gb_lab_experiment_get_question (GbLabExperiment *self)
     {
     case GB_LAB_SERIAL_VS_VIRTIO:
       return _("A tiny guest writes the same 4 KiB twice: once to the emulated 8250 serial port, byte by byte, the way a driver for real hardware must, and once to virtio-console, as one buffer on a virtqueue. How many VM exits does each cost, and how long does each take? A third run sets up both devices and writes nothing, so you can see what the setup alone costs.");
+    case GB_LAB_KSM:
+      return _("Two guests fill 32 MiB each with exactly the same data. Their memory is offered to KSM, the kernel’s same-page merging: a kernel thread, ksmd, scans it, finds pages with the same contents and keeps only one copy, copy-on-write. How many pages end up shared, and how quickly?");
     case GB_LAB_PAGE_SIZES:
       return _("A guest with 64 MiB writes one byte to every 4 KiB page of 32 MiB of its memory. The host backs guest memory only where the guest has touched it: how much does the VMM’s resident memory grow, and how many page faults does KVM handle? The same guest runs again on 2 MiB huge pages, where one fault backs 512 small pages at once. Runs that touch nothing show what loading the guest alone backs.");
     case GB_LAB_ACCESS_COST:
@@ -233,6 +248,8 @@ arm_status (GbLabExperiment *self)
     return _("Reading an MMIO register 10,000 times…");
   if (g_str_equal (mode, "notify"))
     return _("Notifying a virtqueue 10,000 times…");
+  if (g_str_equal (mode, "fill"))
+    return self->arm == 0 ? _("The first guest fills 32 MiB…") : _("The second guest fills the same 32 MiB…");
   if (g_str_equal (mode, "touch"))
     return _("Touching 32 MiB in 4 KiB pages…");
   if (g_str_equal (mode, "huge-touch"))
@@ -312,22 +329,128 @@ restore_hugepages (GbLabExperiment *self)
   self->old_nr_hugepages = -1;
 }
 
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || (node = json_object_get_member (object, name)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
 static guint64
 sum_vcpu_kernel_stat (JsonObject *stats,
                       const char *name)
 {
-  JsonArray *vcpus = json_object_get_array_member_with_default (stats, "vcpus", NULL);
+  JsonNode *node = json_object_get_member (stats, "vcpus");
+  JsonArray *vcpus = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
   guint64 sum = 0;
 
   for (guint i = 0; vcpus != NULL && i < json_array_get_length (vcpus); i++)
     {
       JsonObject *vcpu = json_array_get_object_element (vcpus, i);
-      JsonObject *kernel = vcpu ? json_object_get_object_member_with_default (vcpu, "kernel", NULL) : NULL;
+      JsonObject *kernel = member_object (vcpu, "kernel");
 
       if (kernel != NULL)
         sum += json_object_get_int_member_with_default (kernel, name, 0);
     }
   return sum;
+}
+
+/* ---- KSM (experiment 5) -------------------------------------------------- */
+
+/* --ksm marks guest RAM MADV_MERGEABLE; ksmd merges only while
+ * /sys/kernel/mm/ksm/run is 1.  Start it for this run when we may. */
+static void
+prepare_ksm (GbLabExperiment *self)
+{
+  gint64 run = read_sys_int (KSM_DIR "/run");
+
+  self->old_ksm_run = -1;
+  self->n_ksm_samples = 0;
+  g_clear_pointer (&self->no_ksm, g_free);
+  if (run < 0)
+    {
+      self->no_ksm = g_strdup (_("this kernel has no KSM (no /sys/kernel/mm/ksm)"));
+      return;
+    }
+  if (run == 1)
+    return;
+  if (!write_sys_int (KSM_DIR "/run", 1))
+    {
+      self->no_ksm = g_strdup (_("KSM is off on this host (/sys/kernel/mm/ksm/run is not 1) and turning it on needs root"));
+      return;
+    }
+  self->old_ksm_run = run;
+}
+
+static void
+restore_ksm (GbLabExperiment *self)
+{
+  if (self->old_ksm_run < 0)
+    return;
+  write_sys_int (KSM_DIR "/run", self->old_ksm_run);
+  self->old_ksm_run = -1;
+}
+
+static void
+sample_ksm (GbLabExperiment *self)
+{
+  if (self->n_ksm_samples >= KSM_SAMPLES)
+    return;
+  self->ksm_shared[self->n_ksm_samples] = read_sys_int (KSM_DIR "/pages_shared");
+  self->ksm_sharing[self->n_ksm_samples] = read_sys_int (KSM_DIR "/pages_sharing");
+  self->n_ksm_samples++;
+}
+
+static void
+end_machine2 (GbLabExperiment *self)
+{
+  if (self->machine2 == NULL)
+    return;
+  gb_lab_machine_terminate (self->machine2);
+  g_clear_object (&self->machine2);
+}
+
+static void
+complete (GbLabExperiment *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+
+  set_machine (self, NULL);
+  end_machine2 (self);
+  restore_hugepages (self);
+  restore_ksm (self);
+  set_status (self, _("Done"));
+  set_state (self, GB_LAB_EXPERIMENT_DONE);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+on_ksm_sample (gpointer data)
+{
+  GbLabExperiment *self = data;
+  guint i;
+
+  self->timeout_id = 0;
+  sample_ksm (self);
+  i = self->n_ksm_samples - 3;   /* ksm_later[] index just sampled */
+  if (i + 1 >= G_N_ELEMENTS (ksm_later))
+    {
+      complete (self);
+      return G_SOURCE_REMOVE;
+    }
+  {
+    g_autofree char *count = g_strdup_printf ("%'" G_GINT64_FORMAT, self->ksm_sharing[self->n_ksm_samples - 1]);
+    g_autofree char *status = g_strdup_printf (_("Both guests are done; ksmd merges: %s pages sharing so far…"), count);
+
+    set_status (self, status);
+  }
+  self->timeout_id = g_timeout_add ((ksm_later[i + 1] - ksm_later[i]) * 1000, on_ksm_sample, self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -337,6 +460,8 @@ fail (GbLabExperiment *self,
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
   restore_hugepages (self);
+  restore_ksm (self);
+  end_machine2 (self);
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_pointer (&self->first, json_node_unref);
@@ -356,9 +481,17 @@ finish_arm (GbLabExperiment *self,
   double cpu = gb_lab_machine_get_cpu_time (self->machine) - self->cpu0;
   double vcpu = gb_lab_machine_get_vcpu_time (self->machine) - self->vcpu0;
 
-  if (self->kind == GB_LAB_PAGE_SIZES)
+  if (self->kind == GB_LAB_KSM)
     {
-      JsonObject *memory = json_object_get_object_member_with_default (stats, "memory", NULL);
+      JsonObject *memory = member_object (stats, "memory");
+
+      arm->resident_mib = memory ? json_object_get_int_member_with_default (memory, "resident-bytes", 0) / 1048576.0 : 0;
+      arm->vcpu_seconds = vcpu;
+      arm->seconds = seconds;
+    }
+  else if (self->kind == GB_LAB_PAGE_SIZES)
+    {
+      JsonObject *memory = member_object (stats, "memory");
 
       arm->exits = gb_inside_count_exits (stats, reasons);
       arm->resident_mib = memory ? json_object_get_int_member_with_default (memory, "resident-bytes", 0) / 1048576.0 : 0;
@@ -410,8 +543,24 @@ finish_arm (GbLabExperiment *self,
       arm->cpu_seconds = cpu;
     }
 
-  set_machine (self, NULL);
   g_clear_pointer (&self->first, json_node_unref);
+  if (self->kind == GB_LAB_KSM && self->arm == 0)
+    {
+      /* Keep the first guest (and its memory) while the second runs. */
+      self->machine2 = g_steal_pointer (&self->machine);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
+    }
+  else if (self->kind == GB_LAB_KSM)
+    {
+      /* Both filled: now watch ksmd, both guests still running. */
+      self->n_arms_done = 2;
+      sample_ksm (self);
+      self->timeout_id = g_timeout_add (ksm_later[0] * 1000, on_ksm_sample, self);
+      set_status (self, _("Both guests are done; waiting for ksmd…"));
+      return;
+    }
+  else
+    set_machine (self, NULL);
   next_arm (self);
 }
 
@@ -557,7 +706,8 @@ start_arm (GbLabExperiment *self)
 {
   const char *guest_name = self->kind == GB_LAB_SERIAL_VS_VIRTIO ? "lab-write"
                            : self->kind == GB_LAB_ACCESS_COST ? "lab-access"
-                           : self->kind == GB_LAB_PAGE_SIZES ? "lab-touch" : "lab-idle";
+                           : self->kind == GB_LAB_PAGE_SIZES || self->kind == GB_LAB_KSM ? "lab-touch"
+                           : "lab-idle";
   const char *mode = arm_modes[self->kind][self->arm];
   const char *cmdline = mode;
   const char *extra[3] = { NULL, };
@@ -580,6 +730,11 @@ start_arm (GbLabExperiment *self)
           cmdline = mode + strlen ("huge-");
         }
       self->hugepages0 = hugepages_in_use ();
+    }
+  else if (self->kind == GB_LAB_KSM)
+    {
+      extra[0] = "--memory=" G_STRINGIFY (TOUCH_MEMORY_MIB);
+      extra[1] = "--ksm";
     }
 
   if ((guest = gb_lab_find_guest (guest_name, &error)) == NULL)
@@ -617,6 +772,16 @@ gb_lab_experiment_run_async (GbLabExperiment     *self,
   if (self->kind == GB_LAB_PAGE_SIZES)
     prepare_hugepages (self);
   set_state (self, GB_LAB_EXPERIMENT_RUNNING);
+  if (self->kind == GB_LAB_KSM)
+    {
+      prepare_ksm (self);
+      if (self->no_ksm != NULL)
+        {
+          complete (self);
+          return;
+        }
+      sample_ksm (self);
+    }
   start_arm (self);
 }
 
@@ -633,13 +798,16 @@ gb_lab_experiment_run_finish (GbLabExperiment  *self,
 guint
 gb_lab_experiment_get_n_rows (GbLabExperiment *self)
 {
+  if (self->state == GB_LAB_EXPERIMENT_DONE && self->kind == GB_LAB_KSM)
+    return self->no_ksm != NULL ? 1 : self->n_ksm_samples;
   return self->state == GB_LAB_EXPERIMENT_DONE ? self->n_arms_done : 0;
 }
 
 guint
 gb_lab_experiment_get_n_columns (GbLabExperiment *self)
 {
-  return self->kind == GB_LAB_HLT_VS_SPIN ? 3 : self->kind == GB_LAB_PAGE_SIZES ? 4 : 5;
+  return self->kind == GB_LAB_HLT_VS_SPIN || self->kind == GB_LAB_KSM ? 3
+         : self->kind == GB_LAB_PAGE_SIZES ? 4 : 5;
 }
 
 const char *
@@ -648,6 +816,19 @@ gb_lab_experiment_get_row_title (GbLabExperiment *self,
 {
   const char *mode;
 
+  if (self->kind == GB_LAB_KSM)
+    {
+      static const char *later[] = { N_("2 s later"), N_("5 s later"), N_("10 s later"), N_("15 s later") };
+
+      G_STATIC_ASSERT (G_N_ELEMENTS (later) == G_N_ELEMENTS (ksm_later));
+      if (self->no_ksm != NULL)
+        return _("Not run: KSM is not available on this host");
+      if (row == 0)
+        return _("Before the guests started");
+      if (row == 1)
+        return _("Both guests have filled 32 MiB");
+      return row - 2 < G_N_ELEMENTS (later) ? _(later[row - 2]) : NULL;
+    }
   g_return_val_if_fail (row < MAX_ARMS, NULL);
   mode = arm_modes[self->kind][row];
   if (self->kind == GB_LAB_PAGE_SIZES)
@@ -694,6 +875,9 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
   static const char *touch_columns[] = {
     N_("Resident, MiB"), N_("Huge pages taken"), N_("Page faults (KVM)"), N_("vCPU time, ms"),
   };
+  static const char *ksm_columns[] = {
+    N_("Pages shared"), N_("Pages sharing"), N_("Memory saved, MiB"),
+  };
   static const char *idle_columns[] = {
     N_("VM exits per second"), N_("HLT exits per second"), N_("Host CPU, %"),
   };
@@ -704,6 +888,8 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
     return column < G_N_ELEMENTS (access_columns) ? _(access_columns[column]) : NULL;
   if (self->kind == GB_LAB_PAGE_SIZES)
     return column < G_N_ELEMENTS (touch_columns) ? _(touch_columns[column]) : NULL;
+  if (self->kind == GB_LAB_KSM)
+    return column < G_N_ELEMENTS (ksm_columns) ? _(ksm_columns[column]) : NULL;
   return column < G_N_ELEMENTS (idle_columns) ? _(idle_columns[column]) : NULL;
 }
 
@@ -714,6 +900,20 @@ gb_lab_experiment_get_value (GbLabExperiment *self,
 {
   const Arm *arm;
 
+  if (self->kind == GB_LAB_KSM)
+    {
+      if (row >= self->n_ksm_samples)
+        return 0;
+      switch (column)
+        {
+        case 0: return MAX (self->ksm_shared[row], 0);
+        case 1: return MAX (self->ksm_sharing[row], 0);
+        /* Every "sharing" page is a copy KSM freed (kernel
+         * Documentation/admin-guide/mm/ksm.rst). */
+        case 2: return MAX (self->ksm_sharing[row], 0) * 4096.0 / 1048576.0;
+        default: return 0;
+        }
+    }
   g_return_val_if_fail (row < MAX_ARMS, 0);
   arm = &self->arms[row];
 
@@ -781,6 +981,10 @@ gb_lab_experiment_format_value (GbLabExperiment *self,
 
   if (self->kind == GB_LAB_PAGE_SIZES && row < MAX_ARMS && self->arms[row].skipped)
     return g_strdup ("—");
+  if (self->kind == GB_LAB_KSM && self->no_ksm != NULL)
+    return g_strdup ("—");
+  if (self->kind == GB_LAB_KSM && column == 2)
+    return g_strdup_printf ("%.1f", v);
   if (self->kind == GB_LAB_PAGE_SIZES && column == 0)
     return g_strdup_printf ("%.1f", v);
 
@@ -807,6 +1011,10 @@ gb_lab_experiment_get_ratio (GbLabExperiment *self)
     }
   if (self->kind == GB_LAB_ACCESS_COST)
     return gb_lab_experiment_get_value (self, 1, 4) / MAX (gb_lab_experiment_get_value (self, 3, 4), 0.01);
+  /* Pages sharing at the end against before the guests. */
+  if (self->kind == GB_LAB_KSM)
+    return self->n_ksm_samples > 1
+           ? MAX (self->ksm_sharing[self->n_ksm_samples - 1] - self->ksm_sharing[0], 0) : 0;
   /* Page faults for 32 MiB: 4 KiB pages against 2 MiB pages. */
   if (self->kind == GB_LAB_PAGE_SIZES)
     return self->arms[3].skipped ? 0
@@ -823,6 +1031,14 @@ gb_lab_experiment_get_conclusion (GbLabExperiment *self)
   if (self->kind == GB_LAB_SERIAL_VS_VIRTIO)
     return g_strdup_printf (_("The serial port cost %.0f times as many exits per byte as virtio-console: every byte is two register accesses, and every access leaves the guest. virtio-console carried all 4 KiB in one buffer with one kick, which KVM turned into an eventfd without a trip to the VMM."),
                             gb_lab_experiment_get_ratio (self));
+  if (self->kind == GB_LAB_KSM)
+    {
+      if (self->no_ksm != NULL)
+        return g_strdup_printf (_("The experiment could not run: %s."), self->no_ksm);
+      return g_strdup_printf (_("After %u s, %.0f more pages were sharing another page than before the guests started: %.1f MiB that the host keeps only once. Each guest filled 8,192 pages; ksmd scans a limited number of pages every few milliseconds, so sharing grows over seconds, not at once. A guest that writes to a shared page gets its own copy back."),
+                              ksm_later[G_N_ELEMENTS (ksm_later) - 1], gb_lab_experiment_get_ratio (self),
+                              gb_lab_experiment_get_ratio (self) * 4096.0 / 1048576.0);
+    }
   if (self->kind == GB_LAB_PAGE_SIZES)
     {
       double grew = self->arms[1].resident_mib - self->arms[0].resident_mib;
@@ -854,6 +1070,8 @@ gb_lab_experiment_dispose (GObject *object)
   set_machine (self, NULL);
   g_clear_pointer (&self->first, json_node_unref);
   restore_hugepages (self);
+  end_machine2 (self);
+  restore_ksm (self);
 
   G_OBJECT_CLASS (gb_lab_experiment_parent_class)->dispose (object);
 }
@@ -865,6 +1083,7 @@ gb_lab_experiment_finalize (GObject *object)
 
   g_free (self->status);
   g_free (self->no_hugepages);
+  g_free (self->no_ksm);
 
   G_OBJECT_CLASS (gb_lab_experiment_parent_class)->finalize (object);
 }
@@ -908,4 +1127,5 @@ static void
 gb_lab_experiment_init (GbLabExperiment *self)
 {
   self->old_nr_hugepages = -1;
+  self->old_ksm_run = -1;
 }
