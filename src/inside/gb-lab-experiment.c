@@ -94,6 +94,7 @@ struct _GbLabExperiment
   GbLabMachine         *machine2;
   gint64                ksm_shared[KSM_SAMPLES];
   gint64                ksm_sharing[KSM_SAMPLES];
+  gint64                ksm_merged[KSM_SAMPLES];   /* both VMMs' ksm_merging_pages, -1: unknown */
   guint                 n_ksm_samples;
   gint64                old_ksm_run;
   char                 *no_ksm;
@@ -401,11 +402,29 @@ restore_ksm (GbLabExperiment *self)
   self->old_ksm_run = -1;
 }
 
+/* Pages of this process KSM merged: /proc/PID/ksm_merging_pages (Linux
+ * 5.19+); per process, unlike the host-wide counters.  -1 if unknown. */
+static gint64
+ksm_merging_pages_of (GbLabMachine *machine)
+{
+  g_autofree char *path = NULL;
+
+  if (machine == NULL || gb_lab_machine_get_pid (machine) == 0)
+    return -1;
+  path = g_strdup_printf ("/proc/%d/ksm_merging_pages", (int) gb_lab_machine_get_pid (machine));
+  return read_sys_int (path);
+}
+
 static void
 sample_ksm (GbLabExperiment *self)
 {
+  gint64 a, b;
+
   if (self->n_ksm_samples >= KSM_SAMPLES)
     return;
+  a = ksm_merging_pages_of (self->machine2);
+  b = ksm_merging_pages_of (self->machine);
+  self->ksm_merged[self->n_ksm_samples] = self->machine == NULL ? 0 : a >= 0 && b >= 0 ? a + b : -1;
   self->ksm_shared[self->n_ksm_samples] = read_sys_int (KSM_DIR "/pages_shared");
   self->ksm_sharing[self->n_ksm_samples] = read_sys_int (KSM_DIR "/pages_sharing");
   self->n_ksm_samples++;
@@ -828,8 +847,8 @@ gb_lab_experiment_get_n_rows (GbLabExperiment *self)
 guint
 gb_lab_experiment_get_n_columns (GbLabExperiment *self)
 {
-  return self->kind == GB_LAB_HLT_VS_SPIN || self->kind == GB_LAB_KSM ? 3
-         : self->kind == GB_LAB_PAGE_SIZES ? 4 : 5;
+  return self->kind == GB_LAB_HLT_VS_SPIN ? 3
+         : self->kind == GB_LAB_PAGE_SIZES || self->kind == GB_LAB_KSM ? 4 : 5;
 }
 
 const char *
@@ -898,7 +917,7 @@ gb_lab_experiment_get_column_title (GbLabExperiment *self,
     N_("Resident, MiB"), N_("Huge pages taken"), N_("Page faults (KVM)"), N_("vCPU time, ms"),
   };
   static const char *ksm_columns[] = {
-    N_("Pages shared"), N_("Pages sharing"), N_("Memory saved, MiB"),
+    N_("Merged pages of the two guests"), N_("Pages shared (host)"), N_("Pages sharing (host)"), N_("Saved on the host, MiB"),
   };
   static const char *idle_columns[] = {
     N_("VM exits per second"), N_("HLT exits per second"), N_("Host CPU, %"),
@@ -928,11 +947,12 @@ gb_lab_experiment_get_value (GbLabExperiment *self,
         return 0;
       switch (column)
         {
-        case 0: return MAX (self->ksm_shared[row], 0);
-        case 1: return MAX (self->ksm_sharing[row], 0);
+        case 0: return self->ksm_merged[row];
+        case 1: return MAX (self->ksm_shared[row], 0);
+        case 2: return MAX (self->ksm_sharing[row], 0);
         /* Every "sharing" page is a copy KSM freed (kernel
          * Documentation/admin-guide/mm/ksm.rst). */
-        case 2: return MAX (self->ksm_sharing[row], 0) * 4096.0 / 1048576.0;
+        case 3: return MAX (self->ksm_sharing[row], 0) * 4096.0 / 1048576.0;
         default: return 0;
         }
     }
@@ -1005,7 +1025,9 @@ gb_lab_experiment_format_value (GbLabExperiment *self,
     return g_strdup ("—");
   if (self->kind == GB_LAB_KSM && self->no_ksm != NULL)
     return g_strdup ("—");
-  if (self->kind == GB_LAB_KSM && column == 2)
+  if (self->kind == GB_LAB_KSM && column == 0 && v < 0)
+    return g_strdup ("—");
+  if (self->kind == GB_LAB_KSM && column == 3)
     return g_strdup_printf ("%.1f", v);
   if (self->kind == GB_LAB_PAGE_SIZES && column == 0)
     return g_strdup_printf ("%.1f", v);
@@ -1033,10 +1055,17 @@ gb_lab_experiment_get_ratio (GbLabExperiment *self)
     }
   if (self->kind == GB_LAB_ACCESS_COST)
     return gb_lab_experiment_get_value (self, 1, 4) / MAX (gb_lab_experiment_get_value (self, 3, 4), 0.01);
-  /* Pages sharing at the end against before the guests. */
+  /* The two guests' merged pages at the end, else the host's pages
+   * sharing at the end against before the guests. */
   if (self->kind == GB_LAB_KSM)
-    return self->n_ksm_samples > 1
-           ? MAX (self->ksm_sharing[self->n_ksm_samples - 1] - self->ksm_sharing[0], 0) : 0;
+    {
+      guint last = self->n_ksm_samples - 1;
+
+      if (self->n_ksm_samples < 2)
+        return 0;
+      return self->ksm_merged[last] >= 0 ? self->ksm_merged[last]
+             : MAX (self->ksm_sharing[last] - self->ksm_sharing[0], 0);
+    }
   /* vCPU time to touch 32 MiB: 4 KiB pages against 2 MiB pages (the
    * host's faults on guest RAM are taken in the vCPU thread). */
   if (self->kind == GB_LAB_PAGE_SIZES)
@@ -1058,9 +1087,9 @@ gb_lab_experiment_get_conclusion (GbLabExperiment *self)
     {
       if (self->no_ksm != NULL)
         return g_strdup_printf (_("The experiment could not run: %s."), self->no_ksm);
-      return g_strdup_printf (_("After %u s, %.0f more pages were sharing another page than before the guests started: %.1f MiB that the host keeps only once. Each guest filled 8,192 pages; KSM’s counters are the whole host’s, so other programs’ mergeable memory counts too. ksmd scans a limited number of pages every few milliseconds, so sharing grows over seconds, not at once. A guest that writes to a shared page gets its own copy back."),
+      return g_strdup_printf (_("After %u s, KSM had merged %.0f pages of the two guests: %.1f MiB that the host keeps once instead of twice. Each guest filled 8,192 pages, so at most 16,384 can be merged. ksmd scans a limited number of pages every few milliseconds, so sharing grows over seconds, not at once. A guest that writes to a shared page gets its own copy back."),
                               ksm_later[G_N_ELEMENTS (ksm_later) - 1], gb_lab_experiment_get_ratio (self),
-                              gb_lab_experiment_get_ratio (self) * 4096.0 / 1048576.0);
+                              gb_lab_experiment_get_ratio (self) * 4096.0 / 2 / 1048576.0);
     }
   if (self->kind == GB_LAB_PAGE_SIZES)
     {
