@@ -14,6 +14,8 @@ typedef enum {
   GB_LAB_SERIAL_VS_VIRTIO,   /* the same 4 KiB through the 8250 and virtio-console */
   GB_LAB_HLT_VS_SPIN,        /* an idle guest that halts against one that spins */
   GB_LAB_ACCESS_COST,        /* port I/O vs MMIO vs a notification through ioeventfd */
+  GB_LAB_PAGE_SIZES,         /* touching guest memory in 4 KiB and in 2 MiB pages */
+  GB_LAB_KSM,                /* two guests with the same memory under KSM */
   GB_LAB_N_EXPERIMENTS
 } GbLabExperimentKind;
 

@@ -145,6 +145,18 @@ test_lab (void)
   g_assert_nonnull (gb_test_find_label_with_text (GTK_WIDGET (lab), _("virtio-console")));
   g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 1), ==, 8192);
 
+  /* Experiments 4 and 5 are there too, with their titles (not run here:
+   * tests/unit/test-inside.c runs them). */
+  for (guint i = GB_LAB_PAGE_SIZES; i <= GB_LAB_KSM; i++)
+    {
+      GbLabExperiment *other = gb_lab_window_get_experiment (GB_LAB_WINDOW (lab), i);
+      g_autofree char *title = g_strdup_printf (_("Experiment %u: %s"), i + 1, gb_lab_experiment_get_title (other));
+
+      g_assert_cmpint (gb_lab_experiment_get_kind (other), ==, i);
+      g_assert_nonnull (gb_test_find_label_with_text (GTK_WIDGET (lab), gb_lab_experiment_get_question (other)));
+      g_test_message ("%s", title);
+    }
+
   gtk_test_widget_wait_for_draw (GTK_WIDGET (lab));
   gb_test_save_png (GTK_WIDGET (lab), png_name ("lab"));
   gtk_window_destroy (lab);

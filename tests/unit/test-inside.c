@@ -290,6 +290,96 @@ test_lab_access_cost (void)
   printf ("# µs per port write / µs per ioeventfd notification = %.1f\n", gb_lab_experiment_get_ratio (experiment));
 }
 
+static void
+print_rows (GbLabExperiment *experiment)
+{
+  for (guint r = 0; r < gb_lab_experiment_get_n_rows (experiment); r++)
+    {
+      printf ("# %s:", gb_lab_experiment_get_row_title (experiment, r));
+      for (guint c = 0; c < gb_lab_experiment_get_n_columns (experiment); c++)
+        {
+          g_autofree char *v = gb_lab_experiment_format_value (experiment, r, c);
+
+          printf (" %s %s;", gb_lab_experiment_get_column_title (experiment, c), v);
+        }
+      printf ("\n");
+    }
+}
+
+static void
+test_lab_page_sizes (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_PAGE_SIZES);
+  g_autofree char *conclusion = NULL;
+  double grew;
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  print_rows (experiment);
+  conclusion = gb_lab_experiment_get_conclusion (experiment);
+  printf ("# %s\n", conclusion);
+  g_assert_cmpuint (gb_lab_experiment_get_n_rows (experiment), ==, 4);
+  /* Rows: 4 KiB nothing / 32 MiB touched, 2 MiB nothing / touched.  The
+   * VMM's resident memory grows by about what the guest touched (page
+   * tables, the UART's dots: a little more; never less). */
+  grew = gb_lab_experiment_get_value (experiment, 1, 0) - gb_lab_experiment_get_value (experiment, 0, 0);
+  g_assert_cmpfloat (grew, >=, 31.5);
+  g_assert_cmpfloat (grew, <=, 36);
+  /* No huge pages in 4 KiB runs. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 1, 1), ==, 0);
+  if (g_str_has_prefix (gb_lab_experiment_get_row_title (experiment, 3), "2 MiB pages: not run"))
+    {
+      printf ("# 2 MiB rows skipped: %s\n", conclusion);
+      g_test_skip ("no 2 MiB huge pages on this host and none can be reserved (needs root)");
+      return;
+    }
+  /* 32 MiB on 2 MiB pages: 16 more huge pages taken from the pool than
+   * when touching nothing, and resident grows by the same 32 MiB. */
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, 3, 1) - gb_lab_experiment_get_value (experiment, 2, 1), >=, 16);
+  grew = gb_lab_experiment_get_value (experiment, 3, 0) - gb_lab_experiment_get_value (experiment, 2, 0);
+  g_assert_cmpfloat (grew, >=, 31.5);
+  g_assert_cmpfloat (grew, <=, 36);
+  printf ("# vCPU time touching 32 MiB, 4 KiB / 2 MiB pages = %.1f\n", gb_lab_experiment_get_ratio (experiment));
+}
+
+static void
+test_lab_ksm (void)
+{
+  g_autoptr(GbLabExperiment) experiment = gb_lab_experiment_new (GB_LAB_KSM);
+  g_autofree char *conclusion = NULL;
+  guint n;
+
+  if (!can_run_guests ())
+    return;
+
+  run_experiment (experiment);
+  print_rows (experiment);
+  conclusion = gb_lab_experiment_get_conclusion (experiment);
+  printf ("# %s\n", conclusion);
+  n = gb_lab_experiment_get_n_rows (experiment);
+  if (n == 1)
+    {
+      g_test_skip (conclusion);
+      return;
+    }
+  /* Rows: before, both filled, 2/5/10/15 s later.  Column 0: the two
+   * VMMs' own merged pages (/proc/PID/ksm_merging_pages), column 2: the
+   * host's pages_sharing.  Identical memory in two guests gets merged. */
+  g_assert_cmpuint (n, ==, 6);
+  if (gb_lab_experiment_get_value (experiment, n - 1, 0) >= 0)
+    {
+      g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, n - 1, 0), >, 0);
+      g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, n - 1, 0), <=, 2 * 8192 + 512);   /* + setup pages, the same in both */
+    }
+  else
+    g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, n - 1, 2), >, gb_lab_experiment_get_value (experiment, 0, 2));
+  g_assert_cmpfloat (gb_lab_experiment_get_value (experiment, n - 1, 2), >, 0);
+  g_assert_cmpfloat (gb_lab_experiment_get_ratio (experiment), >, 0);
+  printf ("# KSM: %.0f pages of the two guests merged after 15 s\n", gb_lab_experiment_get_ratio (experiment));
+}
+
 /* ---- libvirt ------------------------------------------------------------ */
 
 #define P_ULL(f, v) { .field = f, .type = VIR_TYPED_PARAM_ULLONG, .value.ul = (v) }
@@ -452,6 +542,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
   g_test_add_func ("/lab/access-cost", test_lab_access_cost);
+  g_test_add_func ("/lab/page-sizes", test_lab_page_sizes);
+  g_test_add_func ("/lab/ksm", test_lab_ksm);
 
   return g_test_run ();
 }
