@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 const char *const api_commands[] = {
 	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop",
@@ -219,7 +221,12 @@ struct api_server *
 api_server_new(const char *path, GMainContext *context, api_command_fn handler, void *data, GError **error)
 {
 	struct api_server *api = g_new0(struct api_server, 1);
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+	/* Bound and listening under a temporary name, then renamed into place:
+	 * a client that sees PATH can connect at once (a socket file that
+	 * exists before listen() refuses connections). */
+	g_autofree char *tmp = g_strdup_printf("%s.%d.tmp", path, (int) getpid());
+	gboolean atomic = strlen(tmp) < sizeof(((struct sockaddr_un *) NULL)->sun_path);
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(atomic ? tmp : path);
 	mode_t old_umask;
 	gboolean ok;
 
@@ -247,7 +254,17 @@ api_server_new(const char *path, GMainContext *context, api_command_fn handler, 
 		g_free(api);
 		return NULL;
 	}
-	chmod(path, 0600);
+	chmod(atomic ? tmp : path, 0600);
+	if (atomic && rename(tmp, path) != 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+		            "--api-socket %s: %s", path, g_strerror(errno));
+		g_unlink(tmp);
+		g_socket_listener_close(G_SOCKET_LISTENER(api->service));
+		g_object_unref(api->service);
+		g_free(api->path);
+		g_free(api);
+		return NULL;
+	}
 	g_signal_connect(api->service, "incoming", G_CALLBACK(on_incoming), api);
 	g_socket_service_start(api->service);
 	return api;
