@@ -15,6 +15,7 @@
 
 #include "gb-inside-item-private.h"
 #include "gb-inside-model.h"
+#include "gb-inside-model-private.h"
 
 struct _GbInsideModel
 {
@@ -146,9 +147,9 @@ gb_inside_host_paging (void)
 
 /* ---- reading one sample ---------------------------------------------- */
 
-static guint64
-member_uint (JsonObject *object,
-             const char *name)
+guint64
+_gb_inside_json_uint (JsonObject *object,
+                      const char *name)
 {
   JsonNode *node;
 
@@ -158,9 +159,9 @@ member_uint (JsonObject *object,
   return (guint64) MAX (json_node_get_int (node), 0);
 }
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
+JsonObject *
+_gb_inside_json_object (JsonObject *object,
+                        const char *name)
 {
   JsonNode *node;
 
@@ -170,9 +171,9 @@ member_object (JsonObject *object,
   return json_node_get_object (node);
 }
 
-static JsonArray *
-member_array (JsonObject *object,
-              const char *name)
+JsonArray *
+_gb_inside_json_array (JsonObject *object,
+                       const char *name)
 {
   JsonNode *node;
 
@@ -193,8 +194,8 @@ static guint64
 vcpu_exits (JsonObject *vcpu,
             guint64    *reasons)
 {
-  JsonObject *user = member_object (vcpu, "exits");
-  JsonObject *kernel = member_object (vcpu, "kernel");
+  JsonObject *user = _gb_inside_json_object (vcpu, "exits");
+  JsonObject *kernel = _gb_inside_json_object (vcpu, "kernel");
   guint64 user_total = 0, sum = 0, total;
 
   if (user != NULL)
@@ -202,18 +203,18 @@ vcpu_exits (JsonObject *vcpu,
       g_autoptr(GList) names = json_object_get_members (user);
 
       for (GList *l = names; l != NULL; l = l->next)
-        user_total += member_uint (user, l->data);
+        user_total += _gb_inside_json_uint (user, l->data);
     }
 
-  reasons[GB_INSIDE_REASON_IO] = MAX (member_uint (user, "io"), member_uint (kernel, "io_exits"));
-  reasons[GB_INSIDE_REASON_MMIO] = MAX (member_uint (user, "mmio"), member_uint (kernel, "mmio_exits"));
-  reasons[GB_INSIDE_REASON_HLT] = MAX (member_uint (user, "hlt"), member_uint (kernel, "halt_exits"));
-  reasons[GB_INSIDE_REASON_IRQ_WINDOW] = MAX (member_uint (user, "irq-window-open"), member_uint (kernel, "irq_window_exits"));
-  reasons[GB_INSIDE_REASON_EXTERNAL] = member_uint (kernel, "irq_exits");
+  reasons[GB_INSIDE_REASON_IO] = MAX (_gb_inside_json_uint (user, "io"), _gb_inside_json_uint (kernel, "io_exits"));
+  reasons[GB_INSIDE_REASON_MMIO] = MAX (_gb_inside_json_uint (user, "mmio"), _gb_inside_json_uint (kernel, "mmio_exits"));
+  reasons[GB_INSIDE_REASON_HLT] = MAX (_gb_inside_json_uint (user, "hlt"), _gb_inside_json_uint (kernel, "halt_exits"));
+  reasons[GB_INSIDE_REASON_IRQ_WINDOW] = MAX (_gb_inside_json_uint (user, "irq-window-open"), _gb_inside_json_uint (kernel, "irq_window_exits"));
+  reasons[GB_INSIDE_REASON_EXTERNAL] = _gb_inside_json_uint (kernel, "irq_exits");
   for (guint i = 0; i < GB_INSIDE_REASON_OTHER; i++)
     sum += reasons[i];
 
-  total = member_uint (kernel, "exits");
+  total = _gb_inside_json_uint (kernel, "exits");
   if (total == 0)
     total = user_total;
   total = MAX (total, sum);
@@ -225,7 +226,7 @@ guint64
 gb_inside_count_exits (JsonObject *stats,
                        guint64    *totals)
 {
-  JsonArray *vcpus = member_array (stats, "vcpus");
+  JsonArray *vcpus = _gb_inside_json_array (stats, "vcpus");
   guint64 all = 0;
 
   if (totals != NULL)
@@ -248,7 +249,7 @@ guint64
 gb_inside_count_device_exits (JsonObject *stats,
                               const char *device)
 {
-  JsonArray *devices = member_array (stats, "devices");
+  JsonArray *devices = _gb_inside_json_array (stats, "devices");
   guint64 exits = 0;
 
   for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
@@ -256,7 +257,7 @@ gb_inside_count_device_exits (JsonObject *stats,
       JsonObject *d = json_array_get_object_element (devices, i);
 
       if (d != NULL && g_strcmp0 (json_object_get_string_member_with_default (d, "name", NULL), device) == 0)
-        exits += member_uint (d, "exits");
+        exits += _gb_inside_json_uint (d, "exits");
     }
   return exits;
 }
@@ -269,7 +270,7 @@ gb_inside_count_queue (JsonObject *stats,
                        guint64    *interrupts,
                        guint64    *requests)
 {
-  JsonArray *virtio = member_array (stats, "virtio");
+  JsonArray *virtio = _gb_inside_json_array (stats, "virtio");
 
   for (guint i = 0; virtio != NULL && i < json_array_get_length (virtio); i++)
     {
@@ -278,19 +279,19 @@ gb_inside_count_queue (JsonObject *stats,
 
       if (d == NULL || g_strcmp0 (json_object_get_string_member_with_default (d, "device", NULL), device) != 0)
         continue;
-      queues = member_array (d, "queues");
+      queues = _gb_inside_json_array (d, "queues");
       for (guint q = 0; queues != NULL && q < json_array_get_length (queues); q++)
         {
           JsonObject *qo = json_array_get_object_element (queues, q);
 
-          if (qo == NULL || member_uint (qo, "index") != queue)
+          if (qo == NULL || _gb_inside_json_uint (qo, "index") != queue)
             continue;
           if (notifications)
-            *notifications = member_uint (qo, "notifications");
+            *notifications = _gb_inside_json_uint (qo, "notifications");
           if (interrupts)
-            *interrupts = member_uint (qo, "interrupts");
+            *interrupts = _gb_inside_json_uint (qo, "interrupts");
           if (requests)
-            *requests = member_uint (qo, "requests");
+            *requests = _gb_inside_json_uint (qo, "requests");
           return TRUE;
         }
     }
@@ -323,7 +324,7 @@ find_by (JsonArray  *array,
         continue;
       if (value != NULL && g_strcmp0 (json_object_get_string_member_with_default (o, key, NULL), value) != 0)
         continue;
-      if (value == NULL && member_uint (o, key) != index)
+      if (value == NULL && _gb_inside_json_uint (o, key) != index)
         continue;
       return o;
     }
@@ -377,8 +378,8 @@ update_vcpus (GbInsideModel *self,
               JsonObject    *before,
               double         seconds)
 {
-  JsonArray *vcpus = member_array (now, "vcpus");
-  JsonArray *old_vcpus = member_array (before, "vcpus");
+  JsonArray *vcpus = _gb_inside_json_array (now, "vcpus");
+  JsonArray *old_vcpus = _gb_inside_json_array (before, "vcpus");
   guint n = vcpus ? json_array_get_length (vcpus) : 0;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autofree GbInsideItemValues *values = g_new0 (GbInsideItemValues, MAX (n, 1));
@@ -388,10 +389,10 @@ update_vcpus (GbInsideModel *self,
   for (guint i = 0; i < n; i++)
     {
       JsonObject *v = json_array_get_object_element (vcpus, i);
-      guint64 id = member_uint (v, "id");
+      guint64 id = _gb_inside_json_uint (v, "id");
       JsonObject *old = find_by (old_vcpus, "id", NULL, id);
-      JsonObject *kernel = member_object (v, "kernel");
-      JsonObject *old_kernel = member_object (old, "kernel");
+      JsonObject *kernel = _gb_inside_json_object (v, "kernel");
+      JsonObject *old_kernel = _gb_inside_json_object (old, "kernel");
       guint64 reasons[GB_INSIDE_N_REASONS], old_reasons[GB_INSIDE_N_REASONS];
       guint64 total = vcpu_exits (v, reasons);
       guint64 old_total = old ? vcpu_exits (old, old_reasons) : total;
@@ -401,12 +402,12 @@ update_vcpus (GbInsideModel *self,
       /* KVM's halt_wait_ns grows while the vCPU sleeps in HLT: the share
        * of the last second it grew by is the share the vCPU slept. */
       if (old_kernel != NULL && json_object_has_member (kernel, "halt_wait_ns"))
-        halted = CLAMP (rate (member_uint (kernel, "halt_wait_ns"),
-                              member_uint (old_kernel, "halt_wait_ns"), seconds) / 1e9, 0, 1);
-      polls += member_uint (kernel, "halt_attempted_poll");
-      old_polls += member_uint (old_kernel, "halt_attempted_poll");
-      successes += member_uint (kernel, "halt_successful_poll");
-      old_successes += member_uint (old_kernel, "halt_successful_poll");
+        halted = CLAMP (rate (_gb_inside_json_uint (kernel, "halt_wait_ns"),
+                              _gb_inside_json_uint (old_kernel, "halt_wait_ns"), seconds) / 1e9, 0, 1);
+      polls += _gb_inside_json_uint (kernel, "halt_attempted_poll");
+      old_polls += _gb_inside_json_uint (old_kernel, "halt_attempted_poll");
+      successes += _gb_inside_json_uint (kernel, "halt_successful_poll");
+      old_successes += _gb_inside_json_uint (old_kernel, "halt_successful_poll");
 
       if (state == NULL)
         state = paused ? "paused" : halted >= 0.5 ? "halted" : "running";
@@ -427,8 +428,8 @@ update_devices (GbInsideModel *self,
                 JsonObject    *before,
                 double         seconds)
 {
-  JsonArray *devices = member_array (now, "devices");
-  JsonArray *virtio = member_array (now, "virtio");
+  JsonArray *devices = _gb_inside_json_array (now, "devices");
+  JsonArray *virtio = _gb_inside_json_array (now, "virtio");
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) values = g_array_new (FALSE, TRUE, sizeof (GbInsideItemValues));
   g_autoptr(GPtrArray) qnames = g_ptr_array_new_with_free_func (g_free);
@@ -465,11 +466,11 @@ update_devices (GbInsideModel *self,
     {
       JsonObject *d = json_array_get_object_element (virtio, i);
       const char *name = d ? json_object_get_string_member_with_default (d, "device", NULL) : NULL;
-      JsonArray *queues = member_array (d, "queues");
+      JsonArray *queues = _gb_inside_json_array (d, "queues");
 
       for (guint q = 0; name != NULL && queues != NULL && q < json_array_get_length (queues); q++)
         {
-          guint64 index = member_uint (json_array_get_object_element (queues, q), "index");
+          guint64 index = _gb_inside_json_uint (json_array_get_object_element (queues, q), "index");
           guint64 k0 = 0, i0 = 0, r0 = 0;
           GbInsideItemValues v = { 0 };
           gboolean had;
@@ -525,7 +526,7 @@ take_sample (GbInsideModel *self,
 {
   JsonObject *now = json_node_get_object (node);
   JsonObject *before = self->last ? json_node_get_object (self->last) : NULL;
-  JsonObject *memory = member_object (now, "memory");
+  JsonObject *memory = _gb_inside_json_object (now, "memory");
   const char *accelerator = json_object_get_string_member_with_default (now, "accelerator", "kvm");
   gint64 time_us = g_get_monotonic_time ();
   double seconds = before ? (time_us - self->last_time_us) / 1e6 : 0;
@@ -559,8 +560,8 @@ take_sample (GbInsideModel *self,
 
   SET (exits, exits, PROP_EXITS);
   SET (exits_rate, before ? rate (exits, old_exits, seconds) : 0, PROP_EXITS_RATE);
-  SET (memory_configured, member_uint (memory, "guest-bytes"), PROP_MEMORY_CONFIGURED);
-  SET (memory_resident, member_uint (memory, "resident-bytes"), PROP_MEMORY_RESIDENT);
+  SET (memory_configured, _gb_inside_json_uint (memory, "guest-bytes"), PROP_MEMORY_CONFIGURED);
+  SET (memory_resident, _gb_inside_json_uint (memory, "resident-bytes"), PROP_MEMORY_RESIDENT);
   SET (hugepages, memory && json_object_get_boolean_member_with_default (memory, "hugepages", FALSE), PROP_HUGEPAGES);
   SET (shareable, memory && json_object_get_boolean_member_with_default (memory, "shareable", TRUE), PROP_SHAREABLE);
   SET (ksm_shared, read_ksm ("pages_shared"), PROP_KSM_PAGES_SHARED);

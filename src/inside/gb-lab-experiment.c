@@ -27,6 +27,7 @@
 #include <glib/gi18n.h>
 
 #include "gb-inside-model.h"
+#include "gb-inside-model-private.h"
 #include "gb-lab-experiment.h"
 #include "gb-lab-machine.h"
 
@@ -335,33 +336,18 @@ restore_hugepages (GbLabExperiment *self)
   self->old_nr_hugepages = -1;
 }
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, name)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
 static guint64
 sum_vcpu_kernel_stat (JsonObject *stats,
                       const char *name)
 {
-  JsonNode *node = json_object_get_member (stats, "vcpus");
-  JsonArray *vcpus = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  JsonArray *vcpus = _gb_inside_json_array (stats, "vcpus");
   guint64 sum = 0;
 
   for (guint i = 0; vcpus != NULL && i < json_array_get_length (vcpus); i++)
     {
       JsonObject *vcpu = json_array_get_object_element (vcpus, i);
-      JsonObject *kernel = member_object (vcpu, "kernel");
 
-      if (kernel != NULL)
-        sum += json_object_get_int_member_with_default (kernel, name, 0);
+      sum += _gb_inside_json_uint (_gb_inside_json_object (vcpu, "kernel"), name);
     }
   return sum;
 }
@@ -507,7 +493,7 @@ finish_arm (GbLabExperiment *self,
 
   if (self->kind == GB_LAB_KSM)
     {
-      JsonObject *memory = member_object (stats, "memory");
+      JsonObject *memory = _gb_inside_json_object (stats, "memory");
 
       arm->resident_mib = memory ? json_object_get_int_member_with_default (memory, "resident-bytes", 0) / 1048576.0 : 0;
       arm->vcpu_seconds = vcpu;
@@ -515,7 +501,7 @@ finish_arm (GbLabExperiment *self,
     }
   else if (self->kind == GB_LAB_PAGE_SIZES)
     {
-      JsonObject *memory = member_object (stats, "memory");
+      JsonObject *memory = _gb_inside_json_object (stats, "memory");
 
       arm->exits = gb_inside_count_exits (stats, reasons);
       arm->resident_mib = memory ? json_object_get_int_member_with_default (memory, "resident-bytes", 0) / 1048576.0 : 0;

@@ -327,10 +327,11 @@ check_running (GbBundledMachine  *self,
   return FALSE;
 }
 
+/* A control-socket command whose reply only says it was done. */
 static void
-start_resume_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+execute_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonNode) reply = NULL;
@@ -362,7 +363,7 @@ start_status_cb (GObject      *object,
 
   /* Started --paused so that we were listening before the first guest
    * instruction; now let it run. */
-  gb_vmm_client_execute_async (self->client, "resume", NULL, NULL, start_resume_cb, g_steal_pointer (&task));
+  gb_vmm_client_execute_async (self->client, "resume", NULL, NULL, execute_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -421,22 +422,6 @@ gb_bundled_machine_start_async (GbMachine           *machine,
   /* Relative disk paths in the file are relative to the machines folder. */
   gb_vmm_launch_async (self->file, self->machines_dir, self->run_dir, cancellable,
                        start_launched_cb, g_steal_pointer (&task));
-}
-
-static void
-execute_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonNode) reply = NULL;
-  GError *error = NULL;
-
-  reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
-  if (reply == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
 }
 
 static void

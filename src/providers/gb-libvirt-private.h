@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 void            gb_libvirt_set_error       (GError        **error,
                                             const char     *fallback);
 GbMachineState  gb_libvirt_state_from_virt (int             state);
+GWeakRef       *gb_libvirt_weak_ref_new    (gpointer        object);
+void            gb_libvirt_weak_ref_free   (void           *data);
 /* The state a lifecycle event puts the domain in, or -1 if it does not say. */
 int             gb_libvirt_state_from_event (int            event,
                                              int            detail);

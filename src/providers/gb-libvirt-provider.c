@@ -147,26 +147,6 @@ prepare_embed_root (const char  *uri_string,
                               -1, error);
 }
 
-/* Opaque data of libvirt callbacks: a weak reference, so that a callback
- * arriving after the provider is gone does nothing. */
-static GWeakRef *
-weak_ref_new (gpointer object)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, object);
-  return ref;
-}
-
-static void
-weak_ref_free (void *data)
-{
-  GWeakRef *ref = data;
-
-  g_weak_ref_clear (ref);
-  g_free (ref);
-}
-
 /* Closing */
 
 typedef struct {
@@ -192,7 +172,7 @@ close_thread (GTask        *task,
   virResetLastError ();
   /* libvirt calls close_cb() no more: its data can go. */
   if (cd->close_ref != NULL)
-    weak_ref_free (cd->close_ref);
+    gb_libvirt_weak_ref_free (cd->close_ref);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -500,20 +480,20 @@ connect_thread (GTask        *task,
 
   /* Events first, then the listing: nothing can happen in between unseen.
    * (libvirt frees the opaque data only of a callback it registered.) */
-  ref = weak_ref_new (source_object);
+  ref = gb_libvirt_weak_ref_new (source_object);
   cd->lifecycle_id = virConnectDomainEventRegisterAny (cd->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                        VIR_DOMAIN_EVENT_CALLBACK (lifecycle_cb),
-                                                       ref, weak_ref_free);
+                                                       ref, gb_libvirt_weak_ref_free);
   if (cd->lifecycle_id < 0)
     {
-      weak_ref_free (ref);
+      gb_libvirt_weak_ref_free (ref);
       goto fail;
     }
 
   /* Drivers without close callbacks (all but the remote one) accept this
    * and never call the free function: we free the data ourselves after
    * unregistering, in close_thread(). */
-  cd->close_ref = weak_ref_new (source_object);
+  cd->close_ref = gb_libvirt_weak_ref_new (source_object);
   if (virConnectRegisterCloseCallback (cd->conn, close_cb, cd->close_ref, NULL) < 0)
     virResetLastError ();
 

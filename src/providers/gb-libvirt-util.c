@@ -161,3 +161,24 @@ gb_libvirt_domain_info_free (GbLibvirtDomainInfo *info)
   g_clear_object (&info->config);
   g_free (info);
 }
+
+/* Opaque data of libvirt callbacks: a weak reference, so that a callback
+ * arriving after its object is gone does nothing.  Free with
+ * gb_libvirt_weak_ref_free(), which has libvirt's freecb signature. */
+GWeakRef *
+gb_libvirt_weak_ref_new (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, object);
+  return ref;
+}
+
+void
+gb_libvirt_weak_ref_free (void *data)
+{
+  GWeakRef *ref = data;
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}

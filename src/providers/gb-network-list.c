@@ -94,26 +94,6 @@ store_items_changed (GListModel    *store,
   g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
 }
 
-/* Opaque data of the event callback: a weak reference. */
-
-static GWeakRef *
-weak_ref_new (gpointer object)
-{
-  GWeakRef *ref = g_new0 (GWeakRef, 1);
-
-  g_weak_ref_init (ref, object);
-  return ref;
-}
-
-static void
-weak_ref_free (void *data)
-{
-  GWeakRef *ref = data;
-
-  g_weak_ref_clear (ref);
-  g_free (ref);
-}
-
 /* Letting go of a connection: a round trip, never on the main thread. */
 
 typedef struct {
@@ -369,13 +349,13 @@ list_thread (GTask        *task,
   int n;
 
   /* Events first, then the listing: nothing can happen in between unseen. */
-  ref = weak_ref_new (source_object);
+  ref = gb_libvirt_weak_ref_new (source_object);
   ld->event_id = virConnectNetworkEventRegisterAny (ld->conn, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE,
                                                     VIR_NETWORK_EVENT_CALLBACK (network_event_cb),
-                                                    ref, weak_ref_free);
+                                                    ref, gb_libvirt_weak_ref_free);
   if (ld->event_id < 0)
     {
-      weak_ref_free (ref);
+      gb_libvirt_weak_ref_free (ref);
       gb_libvirt_set_error (&error, NULL);
       g_task_return_error (task, error);
       return;
