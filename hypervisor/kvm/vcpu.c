@@ -157,6 +157,20 @@ vcpus_reset(struct vm *vm)
 	for (unsigned int c = 0; c < 3; c++)
 		ok &= ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &vm->init_chips[c]) == 0;
 	ok &= ioctl(vm->vm_fd, KVM_SET_PIT2, &vm->init_pit) == 0;
+	/* KVM_SET_PIT2 leaves the PIT's reinject bookkeeping alone: a tick
+	 * injected just before the reset and never acknowledged (the reset
+	 * cleared the interrupt controllers) would keep it waiting for an EOI
+	 * forever, and the restarted guest would get no timer.  Turning
+	 * reinjection off and on again resets it as on a new machine (KVM's
+	 * kvm_pit_set_reinject); an error here is not fatal. */
+	{
+		struct kvm_reinject_control rc = { .pit_reinject = 0 };
+
+		if (ioctl(vm->vm_fd, KVM_REINJECT_CONTROL, &rc) == 0) {
+			rc.pit_reinject = 1;
+			ioctl(vm->vm_fd, KVM_REINJECT_CONTROL, &rc);
+		}
+	}
 	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
