@@ -15,6 +15,7 @@
 #include <libvirt/libvirt.h>
 
 #include "gb-application.h"
+#include "gb-machine-config.h"
 #include "gb-machine-row.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
@@ -149,6 +150,36 @@ test_window_lifecycle (void)
     LabelSearch disks = { details, "Disks" };
     g_assert_true (gb_test_wait_until_ms (label_is_shown, &processors, TIMEOUT_MS));
     g_assert_true (gb_test_wait_until_ms (label_is_shown, &disks, TIMEOUT_MS));
+  }
+
+  /* …and those are this machine's values, as libvirt defines it (see
+   * `virsh -c test:///default dumpxml test`), not just the page's titles. */
+  {
+    GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
+    GbMachineConfig *config = gb_machine_get_config (machine);
+    g_autofree char *memory = NULL;
+    const GbConfigDisk *disk;
+    const GbConfigNic *nic;
+    LabelSearch value = { details, NULL };
+
+    g_assert_nonnull (config);
+    g_assert_cmpuint (gb_machine_config_get_memory (config), ==, G_GUINT64_CONSTANT (8388608) * 1024);
+    memory = g_format_size_full (gb_machine_config_get_memory (config), G_FORMAT_SIZE_IEC_UNITS);
+    disk = g_ptr_array_index (gb_machine_config_get_disks (config), 0);
+    nic = g_ptr_array_index (gb_machine_config_get_nics (config), 0);
+
+    value.text = "8.0 GiB";
+    g_assert_cmpstr (memory, ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+    g_assert_cmpstr (gb_machine_get_uuid (machine), ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "/guest/diskimage1";
+    g_assert_cmpstr (disk->path, ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "aa:bb:cc:dd:ee:ff";
+    g_assert_cmpstr (nic->mac, ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
   }
 
   /* The graphs follow the machine's samples: the processor figure

@@ -276,12 +276,51 @@ test_lifecycle (void)
   /* Exactly one notification per change, nothing spurious in between. */
   g_assert_cmpuint (log.states->len, ==, 6);
 
-  /* Reboot: accepted, and the machine is running again afterwards. */
+  /* Reboot: accepted, and the machine is running afterwards. */
   g_assert_true (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
   g_assert_no_error (error);
-  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
 
   state_log_stop (&log);
+}
+
+/* The test driver restarts a domain in place on reboot, without an event:
+ * "running before, running after" would pass if Reboot did nothing.  A
+ * domain whose <on_reboot> is "destroy" shows that the reboot reached
+ * libvirt: it stops, by event.  A stopped machine cannot be rebooted. */
+static void
+test_reboot (void)
+{
+  const char *xml = "<domain type='test'><name>reboots</name><memory>65536</memory>"
+                    "<os><type>hvm</type></os><on_reboot>destroy</on_reboot></domain>";
+  g_autoptr(GError) error = NULL;
+  GbMachine *machine;
+  virDomainPtr dom;
+  StateLog log;
+
+  dom = virDomainDefineXML (raw, xml);
+  g_assert_nonnull (dom);
+  g_assert_cmpint (virDomainCreate (dom), ==, 0);
+  WAIT_FOR (find_machine ("reboots") != NULL);
+  machine = find_machine ("reboots");
+  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
+
+  state_log_start (&log, machine);
+  g_assert_true (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (log.states->len > 0 && state_log_last (&log) == GB_MACHINE_STATE_SHUTOFF);
+  g_assert_cmpint (virDomainIsActive (dom), ==, 0);
+  state_log_stop (&log);
+
+  /* Off: libvirt refuses, and the machine says why. */
+  g_assert_false (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
+  g_assert_nonnull (error);
+  g_test_message ("reboot while off: %s", error->message);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
+
+  g_assert_cmpint (virDomainUndefine (dom), ==, 0);
+  virDomainFree (dom);
+  WAIT_FOR (find_machine ("reboots") == NULL);
 }
 
 /* Someone else (virsh, virt-manager) changes the domain: the machine
@@ -662,6 +701,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/connect-error", test_connect_error);
   g_test_add_func ("/libvirt-provider/connect-and-list", test_connect_and_list);
   g_test_add_func ("/libvirt-provider/lifecycle", test_lifecycle);
+  g_test_add_func ("/libvirt-provider/reboot", test_reboot);
   g_test_add_func ("/libvirt-provider/events-from-outside", test_events_from_outside);
   g_test_add_func ("/libvirt-provider/errors", test_errors);
   g_test_add_func ("/libvirt-provider/define-and-delete", test_define_and_delete);
