@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "creator-test-util.h"
 #include "gb-creator-libvirt.h"

@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 #include <vte/vte.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-console-view.h"

@@ -22,6 +22,7 @@
 #include <adwaita.h>
 #include <vte/vte.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "gb-application.h"
 #include "gb-console-view.h"

@@ -161,12 +161,17 @@ machine_page_shown (gpointer data)
          g_strcmp0 (gb_window_get_page (GB_WINDOW (search->window)), search->page) == 0;
 }
 
+typedef struct {
+  GbMachineCreatorWindow *creator;
+  const char             *page;
+} PageSearch;
+
 static gboolean
 page_is_not (gpointer data)
 {
-  const char **pair = data;
+  PageSearch *search = data;
 
-  return g_strcmp0 (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (pair[0])), pair[1]) != 0;
+  return g_strcmp0 (gb_machine_creator_window_get_page (search->creator), search->page) != 0;
 }
 
 /* The wizard, opened from the window, makes the machine itself: a kernel
@@ -208,11 +213,11 @@ created_and_shown (GtkWidget  *window,
   /* Next, page by page, as the user would; then Create. */
   for (guint i = 0; g_strcmp0 (gb_machine_creator_window_get_page (creator), "summary") != 0; i++)
     {
-      const char *pair[2] = { (const char *) creator, gb_machine_creator_window_get_page (creator) };
+      PageSearch left = { creator, gb_machine_creator_window_get_page (creator) };
 
       g_assert_cmpuint (i, <, 10);
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (creator), "creator.next", NULL));
-      g_assert_true (gb_test_wait_until_ms (page_is_not, pair, TIMEOUT_MS));
+      g_assert_true (gb_test_wait_until_ms (page_is_not, &left, TIMEOUT_MS));
     }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (creator), "creator.create", NULL));
   /* The wizard closes itself once the machine exists. */
