@@ -114,7 +114,10 @@ on_password_response (AdwMessageDialog *dialog,
 {
   GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
 
-  /* The dialog closes itself after this. */
+  /* The dialog closes itself after this, and closing emits "response" once
+   * more (its close response): by then the answer is given, and this view
+   * may be gone. */
+  g_signal_handlers_disconnect_by_data (dialog, self);
   self->password_dialog = NULL;
   gb_display_answer_password (self->display,
                               g_strcmp0 (response, "connect") == 0

@@ -157,6 +157,7 @@ test_spice_password (void)
   gb_test_spin (1500);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_ERROR);
 
+  g_assert_nonnull (gb_display_get_error (display));
   g_assert_nonnull (strstr (gb_display_get_error (display), "password"));
 
   gtk_window_destroy (GTK_WINDOW (window));

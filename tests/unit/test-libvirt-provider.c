@@ -323,6 +323,57 @@ test_reboot (void)
   WAIT_FOR (find_machine ("reboots") == NULL);
 }
 
+/* Machines libvirt reports crashed (VIR_DOMAIN_CRASHED) and suspended to
+ * memory by the guest (VIR_DOMAIN_PMSUSPENDED): the test driver starts
+ * domains of a node file in the state its <test:runstate> says. */
+static void
+test_crashed_and_suspended (void)
+{
+  g_autofree char *dir = gb_test_tmpdir_new ("gb-provider-states-XXXXXX");
+  g_autofree char *node = g_build_filename (dir, "node.xml", NULL);
+  g_autofree char *uri = g_strdup_printf ("test://%s", node);
+  g_autofree char *xml = NULL;
+  g_autoptr(GbProvider) p = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  GbMachine *crashed, *suspended;
+
+  xml = g_strdup_printf (
+    "<node>"
+    "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+    "<name>crashed</name><memory>65536</memory><os><type>hvm</type></os>"
+    "<test:runstate>%d</test:runstate></domain>"
+    "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+    "<name>suspended</name><memory>65536</memory><os><type>hvm</type></os>"
+    "<test:runstate>%d</test:runstate></domain>"
+    "</node>", VIR_DOMAIN_CRASHED, VIR_DOMAIN_PMSUSPENDED);
+  g_assert_true (g_file_set_contents (node, xml, -1, NULL));
+
+  p = gb_libvirt_provider_new (uri);
+  gb_provider_connect_async (p, NULL, gb_test_store_result, &result);
+  WAIT_FOR (result != NULL);
+  g_assert_true (gb_provider_connect_finish (p, result, &error));
+  g_assert_no_error (error);
+
+  crashed = gb_provider_find_machine (p, "crashed");
+  suspended = gb_provider_find_machine (p, "suspended");
+  g_assert_nonnull (crashed);
+  g_assert_nonnull (suspended);
+  g_assert_cmpint (gb_machine_get_state (crashed), ==, GB_MACHINE_STATE_CRASHED);
+  g_assert_cmpint (gb_machine_get_state (suspended), ==, GB_MACHINE_STATE_SUSPENDED);
+
+  /* A crashed machine can be forced off, and then it is off. */
+  gb_machine_force_off_async (crashed, NULL, gb_test_store_result, &result2);
+  WAIT_FOR (result2 != NULL);
+  g_assert_true (gb_machine_force_off_finish (crashed, result2, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (gb_machine_get_state (crashed) == GB_MACHINE_STATE_SHUTOFF);
+
+  gb_provider_disconnect (p);
+  gb_test_tmpdir_remove (dir);
+}
+
 /* Someone else (virsh, virt-manager) changes the domain: the machine
  * follows through libvirt's lifecycle events. */
 static void
@@ -702,6 +753,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/connect-and-list", test_connect_and_list);
   g_test_add_func ("/libvirt-provider/lifecycle", test_lifecycle);
   g_test_add_func ("/libvirt-provider/reboot", test_reboot);
+  g_test_add_func ("/libvirt-provider/crashed-and-suspended", test_crashed_and_suspended);
   g_test_add_func ("/libvirt-provider/events-from-outside", test_events_from_outside);
   g_test_add_func ("/libvirt-provider/errors", test_errors);
   g_test_add_func ("/libvirt-provider/define-and-delete", test_define_and_delete);
