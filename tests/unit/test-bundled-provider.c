@@ -203,6 +203,10 @@ on_stats_updated (GbMachine *machine,
 
 /* create, start, stats, pause, resume, reset, a second provider finds it,
  * force off, delete with exactly one of its two disks */
+static void       read_until  (GIOStream  *stream,
+                               const char *needle);
+static GIOStream *open_serial (GbMachine  *machine);
+
 static void
 test_lifecycle (Fixture       *f,
                 gconstpointer  data)
@@ -267,8 +271,15 @@ test_lifecycle (Fixture       *f,
   WAIT_STATE (machine, GB_MACHINE_STATE_PAUSED);
   run_action (machine, gb_machine_resume_async, gb_machine_resume_finish);
   WAIT_STATE (machine, GB_MACHINE_STATE_RUNNING);
-  run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish);
-  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  /* Reboot: the guest really starts again (its first words, once more, on
+   * a serial console opened before), and the machine stays running. */
+  {
+    g_autoptr(GIOStream) serial = open_serial (machine);
+
+    run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish);
+    read_until (serial, "hlt loop starting\n");
+    g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  }
 
   /* The app restarted: a second provider finds the machine running. */
   second = connect_provider (f);
