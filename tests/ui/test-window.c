@@ -15,8 +15,11 @@
 #include <libvirt/libvirt.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-machine.h"
+#include "gb-libvirt-private.h"
 #include "gb-machine-config.h"
 #include "gb-machine-row.h"
+#include "gb-sparkline.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -188,6 +191,37 @@ test_window_lifecycle (void)
   {
     LabelSearch cpu = { details, NULL };
     g_assert_true (gb_test_wait_until_ms (cpu_figure_shown, &cpu, TIMEOUT_MS));
+  }
+
+  /* The disk and network figures are this machine's rates: two records of
+   * its counters, two seconds apart (as the provider's poll would give). */
+  {
+    GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
+    GbLibvirtRawStats raw = { 0 };
+    gint64 t0 = g_get_monotonic_time () + 1000 * G_USEC_PER_SEC;
+    g_autofree char *rd = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 3 << 20);
+    g_autofree char *wr = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 40 << 10);
+    g_autofree char *rx = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 1500);
+    g_autofree char *tx = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 250);
+    g_autofree char *disk = g_strdup_printf ("read %s, write %s", rd, wr);
+    g_autofree char *net = g_strdup_printf ("in %s, out %s", rx, tx);
+    LabelSearch value = { details, NULL };
+
+    gb_provider_set_stats_interval (gb_machine_get_provider (machine), 0);
+    g_strlcpy (raw.uuid, gb_machine_get_uuid (machine), sizeof raw.uuid);
+    raw.time_us = t0;
+    _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+    raw.time_us = t0 + 2 * G_USEC_PER_SEC;
+    raw.rd_bytes = 6 << 20;
+    raw.wr_bytes = 80 << 10;
+    raw.rx_bytes = 3000;
+    raw.tx_bytes = 500;
+    _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+
+    value.text = disk;
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = net;
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
   }
 
   gtk_test_widget_wait_for_draw (window);

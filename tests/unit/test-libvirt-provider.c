@@ -706,6 +706,67 @@ test_stats (void)
   WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
 }
 
+/* The figures behind the details page's graphs: rates from two records of
+ * libvirt's counters, the time between them measured by the records. */
+static void
+test_graph_values (void)
+{
+  GbMachine *machine = find_machine ("test");
+  GbLibvirtRawStats raw = { 0 };
+  const GbMachineSample *samples;
+  const GbMachineSample *last;
+  guint n_samples = 0, before;
+  gint64 t0 = g_get_monotonic_time () + 1000 * G_USEC_PER_SEC;
+
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  g_strlcpy (raw.uuid, gb_machine_get_uuid (machine), sizeof raw.uuid);
+  raw.has_cpu = raw.has_memory = TRUE;
+  raw.n_vcpus = 2;
+  raw.memory_bytes = 512 << 20;
+  raw.cpu_time_ns = G_GUINT64_CONSTANT (5000000000);
+  raw.rd_bytes = 1000;
+  raw.wr_bytes = 2000;
+  raw.rx_bytes = 3000;
+  raw.tx_bytes = 4000;
+  raw.time_us = t0;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+  gb_machine_get_samples (machine, &before);
+
+  /* Two seconds later: 4 MiB read, 1 MiB written, 2000 bytes in, 500 out;
+   * one second of CPU over two vCPUs in two seconds is 25 %. */
+  raw.time_us = t0 + 2 * G_USEC_PER_SEC;
+  raw.cpu_time_ns += G_GUINT64_CONSTANT (1000000000);
+  raw.rd_bytes += 4 << 20;
+  raw.wr_bytes += 1 << 20;
+  raw.rx_bytes += 2000;
+  raw.tx_bytes += 500;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+
+  samples = gb_machine_get_samples (machine, &n_samples);
+  g_assert_cmpuint (n_samples, ==, before + 1);
+  last = &samples[n_samples - 1];
+  g_assert_cmpint (last->time_us, ==, t0 + 2 * G_USEC_PER_SEC);
+  g_assert_cmpfloat_with_epsilon (last->cpu_percent, 25.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (last->memory_bytes, 512 << 20, 0.5);
+  g_assert_cmpfloat_with_epsilon (last->disk_read_bps, 2 << 20, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->disk_write_bps, 512 << 10, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->net_rx_bps, 1000, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->net_tx_bps, 250, 1e-6);
+  g_assert_cmpfloat (gb_machine_get_cpu_usage (machine), ==, last->cpu_percent);
+
+  /* Counters that went back (the guest's device was reset) are no
+   * negative rate: zero until they grow again. */
+  raw.time_us += G_USEC_PER_SEC;
+  raw.rd_bytes = 0;
+  raw.rx_bytes = 0;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+  samples = gb_machine_get_samples (machine, &n_samples);
+  last = &samples[n_samples - 1];
+  g_assert_cmpfloat (last->disk_read_bps, ==, 0.0);
+  g_assert_cmpfloat (last->net_rx_bps, ==, 0.0);
+  g_assert_cmpfloat (last->disk_write_bps, ==, 0.0);   /* unchanged: nothing written */
+}
+
 static void
 test_disconnect (void)
 {
@@ -760,6 +821,7 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/delete-volume", test_delete_volume);
   g_test_add_func ("/libvirt-provider/transient-domain", test_transient_domain);
   g_test_add_func ("/libvirt-provider/stats", test_stats);
+  g_test_add_func ("/libvirt-provider/graph-values", test_graph_values);
   g_test_add_func ("/libvirt-provider/disconnect", test_disconnect);
 
   ret = g_test_run ();
