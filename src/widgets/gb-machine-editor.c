@@ -176,6 +176,14 @@ update_buttons (GbMachineEditor *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), self->state != NULL && !self->state->running);
 }
 
+/* Another tab: the last Apply's outcome belonged to the one left. */
+static void
+on_tab_changed (GbMachineEditor *self)
+{
+  set_status (self, NULL, FALSE);
+  update_buttons (self);
+}
+
 static void
 on_changed (GbMachineEditor *self)
 {
@@ -419,6 +427,7 @@ update_xml_hint (GbMachineEditor *self)
   gboolean editing = g_settings_get_boolean (self->settings, "xml-editing");
 
   gtk_text_view_set_editable (self->xml_view, editing);
+  gtk_text_view_set_cursor_visible (self->xml_view, editing);
   gtk_label_set_label (self->xml_hint,
                        editing ? _("The definition libvirt keeps for the next start. Apply checks it against libvirt's schema before defining it.")
                                : _("The definition libvirt keeps for the next start. Editing it can be turned on in Preferences."));
@@ -1031,7 +1040,7 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_hint);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_view);
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
-  gtk_widget_class_bind_template_callback (widget_class, update_buttons);
+  gtk_widget_class_bind_template_callback (widget_class, on_tab_changed);
 
   gtk_widget_class_install_action (widget_class, "editor.apply", NULL, apply_action);
   gtk_widget_class_install_action (widget_class, "editor.revert", NULL, revert_action);
