@@ -32,6 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomain, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDisk, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainDiskDriver, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainInterface, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigDomainOs, g_object_unref)
 
 static void
 domain_free (gpointer dom)
@@ -50,6 +51,12 @@ gb_edit_state_free (GbEditState *state)
   g_clear_object (&state->config);
   g_free (state->title);
   g_free (state->description);
+  g_strfreev (state->boot_order);
+  g_free (state->firmware);
+  g_free (state->cpu_mode);
+  g_free (state->cpu_model);
+  g_free (state->video_model);
+  g_free (state->sound_model);
   g_free (state);
 }
 
@@ -105,6 +112,12 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_ptr_array_unref (edit->media);
   g_ptr_array_unref (edit->add_nics);
   g_ptr_array_unref (edit->remove_nics);
+  g_strfreev (edit->boot_order);
+  g_free (edit->firmware);
+  g_free (edit->cpu_mode);
+  g_free (edit->cpu_model);
+  g_free (edit->video_model);
+  g_free (edit->sound_model);
   g_free (edit);
 }
 
@@ -129,6 +142,16 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
   copy->description = g_strdup (edit->description);
   copy->name = g_strdup (edit->name);
   copy->autostart = edit->autostart;
+  copy->boot_order = g_strdupv (edit->boot_order);
+  copy->boot_menu = edit->boot_menu;
+  copy->firmware = g_strdup (edit->firmware);
+  copy->cpu_mode = g_strdup (edit->cpu_mode);
+  copy->cpu_model = g_strdup (edit->cpu_model);
+  copy->video_model = g_strdup (edit->video_model);
+  copy->sound_model = g_strdup (edit->sound_model);
+  copy->rng = edit->rng;
+  copy->tpm = edit->tpm;
+  copy->serial = edit->serial;
   for (guint i = 0; i < edit->add_disks->len; i++)
     {
       const GbEditDisk *d = g_ptr_array_index (edit->add_disks, i);
@@ -349,6 +372,260 @@ next_target (xmlNodePtr  domain,
   return NULL;
 }
 
+static void
+remove_children (xmlNodePtr  parent,
+                 const char *name)
+{
+  xmlNodePtr n = parent ? parent->children : NULL;
+
+  while (n != NULL)
+    {
+      xmlNodePtr next = n->next;
+
+      if (n->type == XML_ELEMENT_NODE && xmlStrcmp (n->name, (const xmlChar *) name) == 0)
+        {
+          xmlUnlinkNode (n);
+          xmlFreeNode (n);
+        }
+      n = next;
+    }
+}
+
+static xmlNodePtr
+ensure_devices (GVirConfigDomain *domain,
+                xmlNodePtr        root)
+{
+  xmlNodePtr devices = find_child (root, "devices");
+
+  if (devices == NULL)
+    devices = xmlNewChild (root, NULL, (const xmlChar *) "devices", NULL);
+  return devices;
+}
+
+static xmlNodePtr
+new_child (xmlNodePtr  parent,
+           const char *name,
+           const char *attr,
+           const char *value)
+{
+  xmlNodePtr node = xmlNewChild (parent, NULL, (const xmlChar *) name, NULL);
+
+  if (attr != NULL)
+    xmlSetProp (node, (const xmlChar *) attr, (const xmlChar *) value);
+  return node;
+}
+
+static gboolean
+is_none (const char *model)
+{
+  return model == NULL || *model == '\0' || g_str_equal (model, "none");
+}
+
+/* Boot, firmware, CPU model and the devices of the Devices tab.  Where
+ * libvirt-gconfig 4.0 has the element (os, cpu, video, sound, serial,
+ * console) it builds it; <rng> and <tpm> it lacks, so those are made with
+ * libxml2's tree API on its node, as gb-network-config does. */
+static gboolean
+apply_devices (const GbMachineEdit *edit,
+               GVirConfigDomain    *domain,
+               xmlNodePtr           root,
+               GError             **error)
+{
+  if (edit->fields & (GB_EDIT_BOOT | GB_EDIT_FIRMWARE))
+    {
+      g_autoptr(GVirConfigDomainOs) os = gvir_config_domain_get_os (domain);
+      xmlNodePtr os_node;
+
+      if (os == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The definition has no <os> element."));
+          return FALSE;
+        }
+      os_node = config_node (os);
+
+      if (edit->fields & GB_EDIT_BOOT)
+        {
+          GList *devices = NULL;
+
+          for (guint i = 0; edit->boot_order && edit->boot_order[i]; i++)
+            devices = g_list_append (devices,
+                                     GINT_TO_POINTER (enum_from_nick (GVIR_CONFIG_TYPE_DOMAIN_OS_BOOT_DEVICE,
+                                                                      edit->boot_order[i],
+                                                                      GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_HD)));
+          gvir_config_domain_os_set_boot_devices (os, devices);
+          g_list_free (devices);
+          gvir_config_domain_os_enable_boot_menu (os, edit->boot_menu);
+          /* <os><boot> and per-device <boot order> exclude each other. */
+          {
+            xmlNodePtr devs = find_child (root, "devices");
+
+            for (xmlNodePtr n = devs ? devs->children : NULL; n; n = n->next)
+              if (n->type == XML_ELEMENT_NODE)
+                remove_children (n, "boot");
+          }
+        }
+
+      if (edit->fields & GB_EDIT_FIRMWARE)
+        {
+          /* libvirt picks the firmware files and makes a fresh NVRAM. */
+          remove_children (os_node, "loader");
+          remove_children (os_node, "nvram");
+          remove_children (os_node, "firmware");
+          if (g_strcmp0 (edit->firmware, "efi") == 0)
+            gvir_config_domain_os_set_firmware (os, GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI);
+          else
+            xmlUnsetProp (os_node, (const xmlChar *) "firmware");
+        }
+    }
+
+  if (edit->fields & GB_EDIT_CPU_MODEL)
+    {
+      xmlNodePtr old = find_child (root, "cpu");
+      g_autofree char *topology_xml = NULL;
+
+      /* The topology stays; mode, model and features are replaced. */
+      if (old != NULL)
+        {
+          xmlNodePtr topology = find_child (old, "topology");
+
+          if (topology != NULL)
+            xmlUnlinkNode (topology);
+          xmlUnlinkNode (old);
+          xmlFreeNode (old);
+          old = topology;
+        }
+      if (edit->cpu_mode != NULL && *edit->cpu_mode != '\0')
+        {
+          GVirConfigDomainCpu *cpu = gvir_config_domain_cpu_new ();
+
+          gvir_config_domain_cpu_set_mode (cpu, enum_from_nick (GVIR_CONFIG_TYPE_DOMAIN_CPU_MODE, edit->cpu_mode,
+                                                                GVIR_CONFIG_DOMAIN_CPU_MODE_HOST_MODEL));
+          if (g_strcmp0 (edit->cpu_mode, "custom") == 0)
+            {
+              xmlNodePtr model;
+
+              if (edit->cpu_model == NULL || *edit->cpu_model == '\0')
+                {
+                  g_object_unref (cpu);
+                  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                       _("Name the CPU model, e.g. “qemu64” or “Skylake-Client”."));
+                  if (old)
+                    xmlFreeNode (old);
+                  return FALSE;
+                }
+              gvir_config_domain_cpu_set_match_policy (cpu, GVIR_CONFIG_DOMAIN_CPU_MATCH_POLICY_EXACT);
+              model = xmlNewTextChild (config_node (cpu), NULL, (const xmlChar *) "model",
+                                       (const xmlChar *) edit->cpu_model);
+              xmlSetProp (model, (const xmlChar *) "fallback", (const xmlChar *) "forbid");
+            }
+          if (old != NULL)
+            xmlAddChild (config_node (cpu), old);
+          gvir_config_domain_set_cpu (domain, cpu);
+          g_object_unref (cpu);
+        }
+      else if (old != NULL)
+        {
+          /* The hypervisor's default model, keeping the topology. */
+          xmlNodePtr cpu = xmlNewChild (root, NULL, (const xmlChar *) "cpu", NULL);
+          xmlAddChild (cpu, old);
+        }
+    }
+
+  if (edit->fields & GB_EDIT_VIDEO)
+    {
+      xmlNodePtr devices = ensure_devices (domain, root);
+
+      remove_children (devices, "video");
+      if (!is_none (edit->video_model))
+        {
+          GVirConfigDomainVideo *video = gvir_config_domain_video_new ();
+
+          gvir_config_domain_video_set_model (video, enum_from_nick (GVIR_CONFIG_TYPE_DOMAIN_VIDEO_MODEL,
+                                                                     edit->video_model,
+                                                                     GVIR_CONFIG_DOMAIN_VIDEO_MODEL_VGA));
+          gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (video));
+          g_object_unref (video);
+        }
+    }
+
+  if (edit->fields & GB_EDIT_SOUND)
+    {
+      xmlNodePtr devices = ensure_devices (domain, root);
+
+      remove_children (devices, "sound");
+      if (!is_none (edit->sound_model))
+        {
+          GVirConfigDomainSound *sound = gvir_config_domain_sound_new ();
+
+          gvir_config_domain_sound_set_model (sound, enum_from_nick (GVIR_CONFIG_TYPE_DOMAIN_SOUND_MODEL,
+                                                                     edit->sound_model,
+                                                                     GVIR_CONFIG_DOMAIN_SOUND_MODEL_ICH9));
+          gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (sound));
+          g_object_unref (sound);
+        }
+    }
+
+  if (edit->fields & GB_EDIT_RNG)
+    {
+      xmlNodePtr devices = ensure_devices (domain, root);
+
+      remove_children (devices, "rng");
+      if (edit->rng)
+        {
+          xmlNodePtr rng = new_child (devices, "rng", "model", "virtio");
+          xmlNodePtr backend = xmlNewTextChild (rng, NULL, (const xmlChar *) "backend",
+                                                (const xmlChar *) "/dev/urandom");
+
+          xmlSetProp (backend, (const xmlChar *) "model", (const xmlChar *) "random");
+        }
+    }
+
+  if (edit->fields & GB_EDIT_TPM)
+    {
+      xmlNodePtr devices = ensure_devices (domain, root);
+
+      remove_children (devices, "tpm");
+      if (edit->tpm)
+        {
+          /* TPM 2.0 on the CRB interface, what Windows 11 and systemd
+           * expect; swtpm emulates it. */
+          xmlNodePtr tpm = new_child (devices, "tpm", "model", "tpm-crb");
+          xmlNodePtr backend = new_child (tpm, "backend", "type", "emulator");
+
+          xmlSetProp (backend, (const xmlChar *) "version", (const xmlChar *) "2.0");
+        }
+    }
+
+  if (edit->fields & GB_EDIT_SERIAL)
+    {
+      xmlNodePtr devices = ensure_devices (domain, root);
+
+      remove_children (devices, "serial");
+      remove_children (devices, "console");
+      if (edit->serial)
+        {
+          GVirConfigDomainSerial *serial = gvir_config_domain_serial_new ();
+          GVirConfigDomainConsole *console = gvir_config_domain_console_new ();
+          GVirConfigDomainChardevSourcePty *pty = gvir_config_domain_chardev_source_pty_new ();
+          GVirConfigDomainChardevSourcePty *pty2 = gvir_config_domain_chardev_source_pty_new ();
+
+          gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
+                                                 GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
+          gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (serial));
+          gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (console),
+                                                 GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty2));
+          gvir_config_domain_console_set_target_type (console, GVIR_CONFIG_DOMAIN_CONSOLE_TARGET_SERIAL);
+          gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (console));
+          g_object_unref (pty2);
+          g_object_unref (pty);
+          g_object_unref (console);
+          g_object_unref (serial);
+        }
+    }
+
+  return TRUE;
+}
+
 gboolean
 gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
                                  GVirConfigDomain    *domain,
@@ -528,10 +805,18 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
       gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (config));
     }
 
-  return TRUE;
+  return apply_devices (edit, domain, root, error);
 }
 
 /* Threads */
+
+gboolean
+gb_libvirt_edit_have_swtpm (void)
+{
+  g_autofree char *path = g_find_program_in_path ("swtpm");
+
+  return path != NULL;
+}
 
 gboolean
 gb_libvirt_edit_supported (GbMachine *machine)
@@ -588,6 +873,19 @@ xpath_u64 (xmlXPathContext *ctx,
   return ret;
 }
 
+static char *
+xpath_text (xmlXPathContext *ctx,
+            const char      *expr)
+{
+  xmlXPathObject *obj = xmlXPathEvalExpression ((const xmlChar *) expr, ctx);
+  char *ret = NULL;
+
+  if (obj != NULL && obj->type == XPATH_STRING && obj->stringval != NULL && obj->stringval[0] != '\0')
+    ret = g_strdup ((const char *) obj->stringval);
+  xmlXPathFreeObject (obj);
+  return ret;
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -632,6 +930,37 @@ load_thread (GTask        *task,
   state->memory_kib = gvir_config_domain_get_current_memory (domain);
   if (state->memory_kib == 0)
     state->memory_kib = state->max_memory_kib;
+  {
+    xmlXPathObject *boots = xmlXPathEvalExpression ((const xmlChar *) "/domain/os/boot/@dev", ctx);
+    g_autoptr(GStrvBuilder) order = g_strv_builder_new ();
+    g_autofree char *menu = NULL;
+
+    for (int i = 0; boots && boots->nodesetval && i < boots->nodesetval->nodeNr; i++)
+      {
+        xmlChar *dev = xmlNodeGetContent (boots->nodesetval->nodeTab[i]);
+        g_strv_builder_add (order, (const char *) dev);
+        xmlFree (dev);
+      }
+    xmlXPathFreeObject (boots);
+    state->boot_order = g_strv_builder_end (order);
+    menu = xpath_text (ctx, "string(/domain/os/bootmenu/@enable)");
+    state->boot_menu = g_strcmp0 (menu, "yes") == 0;
+    state->firmware = xpath_text (ctx, "string(/domain/os/@firmware)");
+    if (state->firmware == NULL)
+      state->firmware = g_strdup (xpath_u64 (ctx, "count(/domain/os/loader[@type='pflash'])") > 0 ? "efi" : "bios");
+    state->cpu_mode = xpath_text (ctx, "string(/domain/cpu/@mode)");
+    state->cpu_model = xpath_text (ctx, "string(/domain/cpu/model)");
+    /* <cpu> with only a topology is the hypervisor's default model. */
+    if (state->cpu_mode == NULL && state->cpu_model != NULL)
+      state->cpu_mode = g_strdup ("custom");
+    state->video_model = xpath_text (ctx, "string(/domain/devices/video[1]/model/@type)");
+    if (g_strcmp0 (state->video_model, "none") == 0)
+      g_clear_pointer (&state->video_model, g_free);
+    state->sound_model = xpath_text (ctx, "string(/domain/devices/sound[1]/@model)");
+    state->rng = xpath_u64 (ctx, "count(/domain/devices/rng)") > 0;
+    state->tpm = xpath_u64 (ctx, "count(/domain/devices/tpm)") > 0;
+    state->serial = xpath_u64 (ctx, "count(/domain/devices/serial)") > 0;
+  }
   xmlXPathFreeContext (ctx);
   state->title = g_strdup (gvir_config_domain_get_title (domain));
   state->description = g_strdup (gvir_config_domain_get_description (domain));
@@ -809,6 +1138,56 @@ apply_live (virDomainPtr         dom,
       else if (virDomainSetMemoryFlags (dom, edit->memory_kib, live) < 0)
         add_note (notes, _("The memory changes when the machine next starts."));
       virResetLastError ();
+    }
+
+  {
+    static const struct { GbEditFields field; const char *what; } next_boot[] = {
+      { GB_EDIT_BOOT, N_("The boot order and menu change when the machine next starts.") },
+      { GB_EDIT_FIRMWARE, N_("The firmware changes when the machine next starts.") },
+      { GB_EDIT_CPU_MODEL, N_("The CPU model changes when the machine next starts.") },
+      { GB_EDIT_VIDEO, N_("The video card changes when the machine next starts.") },
+      { GB_EDIT_SOUND, N_("The sound card changes when the machine next starts.") },
+      { GB_EDIT_TPM, N_("The TPM changes when the machine next starts.") },
+      { GB_EDIT_SERIAL, N_("The serial console changes when the machine next starts.") },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (next_boot); i++)
+      if (edit->fields & next_boot[i].field)
+        g_ptr_array_add (notes, g_strdup (_(next_boot[i].what)));
+  }
+
+  /* A random number generator can come and go while the guest runs. */
+  if (edit->fields & GB_EDIT_RNG)
+    {
+      xmlNodePtr devices = find_child (after_root, "devices");
+      xmlNodePtr rng = find_child (devices, "rng");
+
+      if (rng != NULL)
+        {
+          xmlBufferPtr buf = xmlBufferCreate ();
+
+          xmlNodeDump (buf, rng->doc, rng, 0, 0);
+          if (virDomainAttachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+            add_note (notes, _("The random number generator is added when the machine next starts."));
+          xmlBufferFree (buf);
+        }
+      else
+        {
+          g_autofree char *xml = virDomainGetXMLDesc (dom, 0);
+          g_autoptr(GVirConfigDomain) running = xml ? gvir_config_domain_new_from_xml (xml, NULL) : NULL;
+          xmlNodePtr live_rng = running ? find_child (find_child (config_node (running), "devices"), "rng") : NULL;
+
+          if (live_rng != NULL)
+            {
+              xmlBufferPtr buf = xmlBufferCreate ();
+
+              xmlNodeDump (buf, live_rng->doc, live_rng, 0, 0);
+              if (virDomainDetachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+                add_note (notes, _("The random number generator is removed when the machine next starts."));
+              xmlBufferFree (buf);
+            }
+          virResetLastError ();
+        }
     }
 
   if (edit->fields & GB_EDIT_TITLE)

@@ -25,6 +25,17 @@ typedef struct {
   guint64          max_memory_kib; /* <memory> */
   char            *title;
   char            *description;
+  /* Boot, firmware, CPU model and devices (the Devices tab) */
+  GStrv            boot_order;     /* "hd", "cdrom", "network", "fd" */
+  gboolean         boot_menu;
+  char            *firmware;       /* "bios" or "efi" */
+  char            *cpu_mode;       /* NULL (hypervisor default), "host-passthrough", "host-model", "custom" */
+  char            *cpu_model;      /* the named model of "custom" */
+  char            *video_model;    /* NULL: none */
+  char            *sound_model;    /* NULL: none */
+  gboolean         rng;            /* a virtio-rng fed by /dev/urandom */
+  gboolean         tpm;            /* an emulated TPM (swtpm) */
+  gboolean         serial;         /* a serial port with a console on it */
 } GbEditState;
 
 void gb_edit_state_free (GbEditState *state);
@@ -56,6 +67,14 @@ typedef enum {
   GB_EDIT_DESCRIPTION = 1 << 3,
   GB_EDIT_AUTOSTART   = 1 << 4,
   GB_EDIT_NAME        = 1 << 5,
+  GB_EDIT_BOOT        = 1 << 6,
+  GB_EDIT_FIRMWARE    = 1 << 7,
+  GB_EDIT_CPU_MODEL   = 1 << 8,
+  GB_EDIT_VIDEO       = 1 << 9,
+  GB_EDIT_SOUND       = 1 << 10,
+  GB_EDIT_RNG         = 1 << 11,
+  GB_EDIT_TPM         = 1 << 12,
+  GB_EDIT_SERIAL      = 1 << 13,
 } GbEditFields;
 
 /* One Apply: every part is optional. */
@@ -74,6 +93,17 @@ typedef struct {
   GPtrArray    *media;          /* GbEditDisk: target + path (NULL: eject) */
   GPtrArray    *add_nics;       /* GbEditNic */
   GPtrArray    *remove_nics;    /* MAC addresses */
+  /* As GbEditState's fields of the same names */
+  GStrv         boot_order;
+  gboolean      boot_menu;
+  char         *firmware;
+  char         *cpu_mode;
+  char         *cpu_model;
+  char         *video_model;    /* NULL or "none": removed */
+  char         *sound_model;    /* NULL or "none": removed */
+  gboolean      rng;
+  gboolean      tpm;
+  gboolean      serial;
 } GbMachineEdit;
 
 GbMachineEdit *gb_machine_edit_new      (void);
@@ -94,6 +124,9 @@ GVirConfigDomainInterface *gb_edit_nic_to_config  (const GbEditNic  *nic);
 gboolean gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
                                           GVirConfigDomain    *domain,
                                           GError             **error);
+
+/* Whether swtpm, which an emulated TPM needs, is installed here. */
+gboolean gb_libvirt_edit_have_swtpm (void);
 
 /* Which libvirt machines can be edited here (libvirt ones). */
 gboolean gb_libvirt_edit_supported (GbMachine *machine);

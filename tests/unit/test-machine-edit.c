@@ -129,6 +129,8 @@ validate (const char *xml)
     g_error ("virt-xml-validate refused the definition: %s%s\n%s", out, err, xml);
 }
 
+static char *last_after;   /* the XML check_change() saw last */
+
 static GbMachine *
 machine (const char *name)
 {
@@ -172,6 +174,8 @@ check_change (GbMachineEdit *edit,
   diff = line_diff (before, after);
   g_assert_cmpstr (diff, ==, expected);
   validate (after);
+  g_free (last_after);
+  last_after = g_strdup (after);
 
   /* Back to the start for the next change. */
   dom = virDomainDefineXML (raw, before);
@@ -348,6 +352,90 @@ test_nics (void)
                 "<target dev='testnet0'/>\n"
                 "<model type='virtio'/>\n"
                 "</interface>\n|");
+}
+
+static void
+test_boot (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  const char *order[] = { "cdrom", "hd", NULL };
+
+  edit->fields = GB_EDIT_BOOT;
+  edit->boot_order = g_strdupv ((char **) order);
+  edit->boot_menu = TRUE;
+  check_change (edit, "|\n<boot dev='cdrom'/>\n<bootmenu enable='yes'/>");
+  /* In that order. */
+  g_assert_nonnull (strstr (last_after, "<boot dev='cdrom'/>\n    <boot dev='hd'/>"));
+}
+
+static void
+test_firmware (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+
+  edit->fields = GB_EDIT_FIRMWARE;
+  edit->firmware = g_strdup ("efi");
+  check_change (edit, "<os>\n|\n<os firmware='efi'>");
+}
+
+static void
+test_cpu_model (void)
+{
+  g_autoptr(GbMachineEdit) passthrough = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) named = gb_machine_edit_new ();
+
+  passthrough->fields = GB_EDIT_CPU_MODEL;
+  passthrough->cpu_mode = g_strdup ("host-passthrough");
+  check_change (passthrough, "|\n<cpu mode='host-passthrough'/>");
+
+  named->fields = GB_EDIT_CPU_MODEL;
+  named->cpu_mode = g_strdup ("custom");
+  named->cpu_model = g_strdup ("qemu64");
+  check_change (named,
+                "|\n<cpu mode='custom' match='exact'>\n"
+                "<model fallback='forbid'>qemu64</model>\n"
+                "</cpu>");
+}
+
+static void
+test_devices (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+
+  edit->fields = GB_EDIT_VIDEO | GB_EDIT_SOUND | GB_EDIT_RNG | GB_EDIT_TPM | GB_EDIT_SERIAL;
+  edit->video_model = g_strdup ("virtio");
+  edit->sound_model = g_strdup ("ich9");
+  edit->rng = TRUE;
+  edit->tpm = TRUE;
+  edit->serial = TRUE;
+  /* libvirt adds the console's and the video's defaults. */
+  check_change (edit,
+                "|\n<serial type='pty'>\n<target port='0'/>\n</serial>\n"
+                "<console type='pty'>\n<target type='serial' port='0'/>\n</console>\n"
+                "<tpm model='tpm-crb'>\n<backend type='emulator' version='2.0'/>\n</tpm>\n"
+                "<sound model='ich9'/>\n"
+                "<video>\n<model type='virtio' heads='1' primary='yes'/>\n</video>\n"
+                "<rng model='virtio'>\n<backend model='random'>/dev/urandom</backend>\n</rng>");
+
+  /* Added, then taken away again: the definition is what it was. */
+  {
+    GbMachine *m = machine ("edit-me");
+    g_autofree char *before = inactive_xml ("edit-me");
+    g_autofree char *after = NULL;
+    g_autoptr(GbMachineEdit) remove = gb_machine_edit_new ();
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) n1 = NULL;
+    g_auto(GStrv) n2 = NULL;
+
+    n1 = apply (m, edit, &error);
+    g_assert_no_error (error);
+    remove->fields = edit->fields;
+    remove->video_model = g_strdup ("none");
+    n2 = apply (m, remove, &error);
+    g_assert_no_error (error);
+    after = inactive_xml ("edit-me");
+    g_assert_cmpstr (after, ==, before);
+  }
 }
 
 /* A definition libvirt refuses changes nothing, and says libvirt's reason. */
@@ -530,6 +618,10 @@ main (int   argc,
   g_test_add_func ("/machine-edit/remove-disk", test_remove_disk);
   g_test_add_func ("/machine-edit/eject-insert", test_eject_insert);
   g_test_add_func ("/machine-edit/nics", test_nics);
+  g_test_add_func ("/machine-edit/boot", test_boot);
+  g_test_add_func ("/machine-edit/firmware", test_firmware);
+  g_test_add_func ("/machine-edit/cpu-model", test_cpu_model);
+  g_test_add_func ("/machine-edit/devices", test_devices);
   g_test_add_func ("/machine-edit/refused", test_refused);
   g_test_add_func ("/machine-edit/autostart-rename", test_autostart_rename);
   g_test_add_func ("/machine-edit/live", test_live);
@@ -541,6 +633,7 @@ main (int   argc,
   virConnectClose (raw);
   gb_test_tmpdir_remove (tmpdir);
   g_free (tmpdir);
+  g_free (last_after);
 
   return ret;
 }
