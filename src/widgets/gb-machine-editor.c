@@ -59,6 +59,17 @@ struct _GbMachineEditor
   AdwEntryRow         *nic_source_row;
   AdwComboRow         *nic_model_row;
   AdwEntryRow         *nic_mac_row;
+  AdwComboRow         *boot_order_row;
+  GtkSwitch           *boot_menu_switch;
+  AdwComboRow         *firmware_row;
+  AdwComboRow         *cpu_mode_row;
+  AdwEntryRow         *cpu_model_row;
+  AdwComboRow         *video_row;
+  AdwComboRow         *sound_row;
+  GtkSwitch           *rng_switch;
+  GtkSwitch           *serial_switch;
+  GtkSwitch           *tpm_switch;
+  AdwActionRow        *tpm_row;
   GtkLabel            *xml_hint;
   GtkTextView         *xml_view;
 };
@@ -78,6 +89,40 @@ static GParamSpec *properties[N_PROPS];
 static const char *const buses[] = { "virtio", "sata", "scsi", "usb", "ide" };
 static const char *const caches[] = { "default", "none", "writeback", "writethrough", "directsync", "unsafe" };
 static const char *const models[] = { "virtio", "e1000e", "rtl8139" };
+static const char *const boot_orders[] = { "hd,cdrom", "cdrom,hd", "network,hd", "hd" };
+static const char *const firmwares[] = { "bios", "efi" };
+static const char *const cpu_modes[] = { "", "host-passthrough", "host-model", "custom" };
+static const char *const videos[] = { "none", "vga", "bochs", "qxl", "virtio" };
+static const char *const sounds[] = { "none", "ich9", "ich6", "ac97" };
+
+/* The index of @value in @values, or @fallback.  The combo row keeps the
+ * index it was filled with ("filled"), so an unknown value the list cannot
+ * show (a cirrus card) is not changed unless the user picks another. */
+static guint
+index_of (const char *const *values,
+          guint              n_values,
+          const char        *value,
+          guint              fallback)
+{
+  for (guint i = 0; i < n_values; i++)
+    if (g_strcmp0 (values[i], value ? value : "") == 0)
+      return i;
+  return fallback;
+}
+
+static void
+fill_combo (AdwComboRow *row,
+            guint        index)
+{
+  adw_combo_row_set_selected (row, index);
+  g_object_set_data (G_OBJECT (row), "filled", GUINT_TO_POINTER (index + 1));
+}
+
+static gboolean
+combo_changed (AdwComboRow *row)
+{
+  return adw_combo_row_get_selected (row) + 1 != GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "filled"));
+}
 
 static void load (GbMachineEditor *self);
 static void fill_tab (GbMachineEditor *self, const char *tab);
@@ -472,6 +517,32 @@ fill_tab (GbMachineEditor *self,
       gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
       fill_nics (self);
     }
+  else if (g_strcmp0 (tab, "devices") == 0 && st != NULL)
+    {
+      g_autofree char *order = g_strjoinv (",", st->boot_order);
+      guint boot = index_of (boot_orders, G_N_ELEMENTS (boot_orders), order,
+                             st->boot_order && st->boot_order[0] && g_str_equal (st->boot_order[0], "cdrom") ? 1 :
+                             st->boot_order && st->boot_order[0] && g_str_equal (st->boot_order[0], "network") ? 2 : 0);
+
+      fill_combo (self->boot_order_row, boot);
+      gtk_switch_set_active (self->boot_menu_switch, st->boot_menu);
+      fill_combo (self->firmware_row, index_of (firmwares, G_N_ELEMENTS (firmwares), st->firmware, 0));
+      fill_combo (self->cpu_mode_row, index_of (cpu_modes, G_N_ELEMENTS (cpu_modes), st->cpu_mode, 0));
+      gtk_editable_set_text (GTK_EDITABLE (self->cpu_model_row), st->cpu_model ? st->cpu_model : "");
+      fill_combo (self->video_row, index_of (videos, G_N_ELEMENTS (videos), st->video_model ? st->video_model : "none", 1));
+      fill_combo (self->sound_row, index_of (sounds, G_N_ELEMENTS (sounds), st->sound_model ? st->sound_model : "none", 1));
+      gtk_switch_set_active (self->rng_switch, st->rng);
+      gtk_switch_set_active (self->serial_switch, st->serial);
+      gtk_switch_set_active (self->tpm_switch, st->tpm);
+      /* Firmware is chosen while the machine is off (as virt-manager, before
+       * a system is installed); a TPM needs swtpm on this host. */
+      gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_row), !st->running);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->tpm_switch), st->tpm || gb_libvirt_edit_have_swtpm ());
+      if (!gb_libvirt_edit_have_swtpm ())
+        adw_action_row_set_subtitle (self->tpm_row, _("Needs swtpm, which is not installed here"));
+      gtk_widget_set_visible (GTK_WIDGET (self->cpu_model_row),
+                              adw_combo_row_get_selected (self->cpu_mode_row) == 3);
+    }
   else if (g_strcmp0 (tab, "xml") == 0)
     {
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->xml_view), st ? st->xml : "", -1);
@@ -484,7 +555,7 @@ fill_tab (GbMachineEditor *self,
 static void
 fill_all (GbMachineEditor *self)
 {
-  static const char *const tabs[] = { "general", "cpu", "disks", "network", "xml" };
+  static const char *const tabs[] = { "general", "cpu", "disks", "network", "devices", "xml" };
 
   for (guint i = 0; i < G_N_ELEMENTS (tabs); i++)
     fill_tab (self, tabs[i]);
@@ -660,6 +731,56 @@ collect_edit (GbMachineEditor *self,
           *c = (GbEditDisk) { g_strdup (d->path), g_strdup (d->device), g_strdup (d->bus), g_strdup (d->format),
                               g_strdup (d->cache), g_strdup (d->target), d->read_only };
           g_ptr_array_add (edit->add_disks, c);
+        }
+    }
+  else if (g_strcmp0 (tab, "devices") == 0)
+    {
+      if (combo_changed (self->boot_order_row) || gtk_switch_get_active (self->boot_menu_switch) != st->boot_menu)
+        {
+          edit->fields |= GB_EDIT_BOOT;
+          edit->boot_order = g_strsplit (boot_orders[adw_combo_row_get_selected (self->boot_order_row)], ",", -1);
+          edit->boot_menu = gtk_switch_get_active (self->boot_menu_switch);
+        }
+      if (combo_changed (self->firmware_row))
+        {
+          edit->fields |= GB_EDIT_FIRMWARE;
+          edit->firmware = g_strdup (firmwares[adw_combo_row_get_selected (self->firmware_row)]);
+        }
+      {
+        guint mode = adw_combo_row_get_selected (self->cpu_mode_row);
+        const char *model = gtk_editable_get_text (GTK_EDITABLE (self->cpu_model_row));
+
+        if (combo_changed (self->cpu_mode_row) || (mode == 3 && g_strcmp0 (model, st->cpu_model ? st->cpu_model : "") != 0))
+          {
+            edit->fields |= GB_EDIT_CPU_MODEL;
+            edit->cpu_mode = g_strdup (cpu_modes[mode]);
+            edit->cpu_model = mode == 3 ? g_strdup (model) : NULL;
+          }
+      }
+      if (combo_changed (self->video_row))
+        {
+          edit->fields |= GB_EDIT_VIDEO;
+          edit->video_model = g_strdup (videos[adw_combo_row_get_selected (self->video_row)]);
+        }
+      if (combo_changed (self->sound_row))
+        {
+          edit->fields |= GB_EDIT_SOUND;
+          edit->sound_model = g_strdup (sounds[adw_combo_row_get_selected (self->sound_row)]);
+        }
+      if (gtk_switch_get_active (self->rng_switch) != st->rng)
+        {
+          edit->fields |= GB_EDIT_RNG;
+          edit->rng = gtk_switch_get_active (self->rng_switch);
+        }
+      if (gtk_switch_get_active (self->serial_switch) != st->serial)
+        {
+          edit->fields |= GB_EDIT_SERIAL;
+          edit->serial = gtk_switch_get_active (self->serial_switch);
+        }
+      if (gtk_switch_get_active (self->tpm_switch) != st->tpm)
+        {
+          edit->fields |= GB_EDIT_TPM;
+          edit->tpm = gtk_switch_get_active (self->tpm_switch);
         }
     }
   else if (g_strcmp0 (tab, "network") == 0)
@@ -879,6 +1000,12 @@ on_memory_changed (GbMachineEditor *self)
 }
 
 static void
+on_cpu_mode_changed (GbMachineEditor *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->cpu_model_row), adw_combo_row_get_selected (self->cpu_mode_row) == 3);
+}
+
+static void
 on_machine_state (GbMachineEditor *self)
 {
   /* Running or not decides what applies live and whether a rename is
@@ -1037,6 +1164,17 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, nic_source_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, nic_model_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, nic_mac_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, boot_order_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, boot_menu_switch);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, firmware_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, cpu_mode_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, cpu_model_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, video_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, sound_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, rng_switch);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, serial_switch);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_switch);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_hint);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_view);
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
@@ -1076,5 +1214,6 @@ gb_machine_editor_init (GbMachineEditor *self)
                             G_CALLBACK (on_changed), self);
   g_signal_connect_swapped (self->vcpus_spin, "value-changed", G_CALLBACK (on_vcpus_changed), self);
   g_signal_connect_swapped (self->memory_spin, "value-changed", G_CALLBACK (on_memory_changed), self);
+  g_signal_connect_swapped (self->cpu_mode_row, "notify::selected", G_CALLBACK (on_cpu_mode_changed), self);
   update_xml_hint (self);
 }

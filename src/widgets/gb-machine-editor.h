@@ -18,7 +18,7 @@ GtkWidget  *gb_machine_editor_new         (void);
 GbMachine  *gb_machine_editor_get_machine (GbMachineEditor *self);
 void        gb_machine_editor_set_machine (GbMachineEditor *self,
                                            GbMachine       *machine);
-/* "general", "cpu", "disks", "network" or "xml" */
+/* "general", "cpu", "disks", "network", "devices" or "xml" */
 void        gb_machine_editor_set_tab     (GbMachineEditor *self,
                                            const char      *tab);
 void        gb_machine_editor_focus_name  (GbMachineEditor *self);

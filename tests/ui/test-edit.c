@@ -3,7 +3,8 @@
  * A stopped machine on test:///default: Ctrl+Shift+H opens its Settings,
  * the maximum processors typed and Ctrl+S applied reach the persistent
  * XML; an image path typed and added, Ctrl+S, is a new disk; F2 and a
- * typed name rename it; Ctrl+Shift+X shows the XML, read-only.  The
+ * typed name rename it; the space bar on the random number generator's
+ * switch and Ctrl+S add one; Ctrl+Shift+X shows the XML, read-only.  The
  * actions are in the row menu and the header menu.  PNGs of each tab are
  * saved (edit-*.png, with the language in the name).
  *
@@ -333,6 +334,23 @@ test_edit (void)
     g_assert_true (gb_test_wait_until_ms (xml_has, target, TIMEOUT_MS));
   }
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+
+  /* Boot and Devices: the random number generator switched on with the
+   * space bar, Ctrl+S. */
+  gb_machine_editor_set_tab (ctx.editor, "devices");
+  gtk_widget_grab_focus (find_id (editor, "rng_switch"));
+  press (window, 0, XK_space);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_id (editor, "rng_switch"))));
+  press (window, GDK_CONTROL_MASK, XK_s);
+  {
+    const char *args[] = { "edit-ui", "<rng model='virtio'>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+  }
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("devices");
+  gb_test_save_png (window, png);
 
   /* Network: Ctrl+S with nothing changed says so and changes nothing. */
   gb_machine_editor_set_tab (ctx.editor, "network");
