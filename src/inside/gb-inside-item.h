@@ -38,5 +38,10 @@ double           gb_inside_item_get_requests_rate   (GbInsideItem *self);
 guint64          gb_inside_item_get_kicks           (GbInsideItem *self);
 guint64          gb_inside_item_get_interrupts      (GbInsideItem *self);
 guint64          gb_inside_item_get_requests        (GbInsideItem *self);
+/* A virtio-blk or virtio-net queue: the data it moved (disk data, or
+ * frames without their virtio-net header), in all and per second. */
+gboolean         gb_inside_item_get_has_bytes       (GbInsideItem *self);
+guint64          gb_inside_item_get_bytes           (GbInsideItem *self);
+double           gb_inside_item_get_bytes_rate      (GbInsideItem *self);
 
 G_END_DECLS

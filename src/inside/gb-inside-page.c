@@ -150,6 +150,18 @@ update_item_row (AdwActionRow *row)
 
         /* Translators: per second: notifications (kicks), interrupts, requests */
         subtitle = g_strdup_printf (_("Kicks %s · interrupts %s · requests %s"), kicks, irqs, reqs);
+        if (gb_inside_item_get_has_bytes (item))
+          {
+            g_autofree char *size = g_format_size_full ((guint64) gb_inside_item_get_bytes_rate (item),
+                                                        G_FORMAT_SIZE_IEC_UNITS);
+            g_autofree char *with_bytes = NULL;
+
+            /* Translators: the kicks/interrupts/requests line, then the
+             * data the queue moved per second, e.g. "… · 1.2 MiB/s" */
+            with_bytes = g_strdup_printf (_("%s · %s/s"), subtitle, size);
+            g_free (subtitle);
+            subtitle = g_steal_pointer (&with_bytes);
+          }
         /* Translators: totals since start */
         text = g_strdup_printf (_("%s kicks · %s requests"), kicks_total, reqs_total);
       }
