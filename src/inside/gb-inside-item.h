@@ -38,8 +38,9 @@ double           gb_inside_item_get_requests_rate   (GbInsideItem *self);
 guint64          gb_inside_item_get_kicks           (GbInsideItem *self);
 guint64          gb_inside_item_get_interrupts      (GbInsideItem *self);
 guint64          gb_inside_item_get_requests        (GbInsideItem *self);
-/* A virtio-blk or virtio-net queue: the data it moved (disk data, or
- * frames without their virtio-net header), in all and per second. */
+/* The data a virtio-blk/-net queue, or a device (the UART, a virtio disk
+ * or NIC), moved — disk data, frames without their virtio-net header,
+ * characters — in all and per second; FALSE where nothing counts it. */
 gboolean         gb_inside_item_get_has_bytes       (GbInsideItem *self);
 guint64          gb_inside_item_get_bytes           (GbInsideItem *self);
 double           gb_inside_item_get_bytes_rate      (GbInsideItem *self);

@@ -362,6 +362,46 @@ find_by (JsonArray  *array,
   return NULL;
 }
 
+/* The data bytes device @name moved: the UART counts its own, a virtio
+ * device's queues count theirs (virtio-blk, virtio-net).  FALSE where the
+ * device counts none. */
+static gboolean
+device_bytes (JsonObject *stats,
+              const char *name,
+              guint64    *bytes)
+{
+  JsonArray *devices = _gb_inside_json_array (stats, "devices");
+  JsonObject *vd = find_by (_gb_inside_json_array (stats, "virtio"), "device", name, 0);
+  gboolean has = FALSE;
+
+  *bytes = 0;
+  for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
+    {
+      JsonObject *d = json_array_get_object_element (devices, i);
+
+      if (d == NULL || g_strcmp0 (json_object_get_string_member_with_default (d, "name", NULL), name) != 0 ||
+          !json_object_has_member (d, "bytes"))
+        continue;
+      *bytes += _gb_inside_json_uint (d, "bytes");
+      has = TRUE;
+    }
+  if (vd != NULL)
+    {
+      JsonArray *queues = _gb_inside_json_array (vd, "queues");
+
+      for (guint q = 0; queues != NULL && q < json_array_get_length (queues); q++)
+        {
+          JsonObject *qo = json_array_get_object_element (queues, q);
+
+          if (qo == NULL || !json_object_has_member (qo, "bytes"))
+            continue;
+          *bytes += _gb_inside_json_uint (qo, "bytes");
+          has = TRUE;
+        }
+    }
+  return has;
+}
+
 /* Keeps the rows of @store when the new names are the same; otherwise
  * replaces them all.  @names and @values have @n entries. */
 static void
@@ -473,7 +513,7 @@ update_devices (GbInsideModel *self,
       const char *name = d ? json_object_get_string_member_with_default (d, "name", NULL) : NULL;
       GbInsideItemValues v = { 0 };
       JsonObject *vd;
-      guint64 exits;
+      guint64 exits, old_bytes = 0;
       gboolean seen = FALSE;
 
       if (name == NULL)
@@ -489,6 +529,9 @@ update_devices (GbInsideModel *self,
                     : json_object_get_string_member_with_default (d, "bus", NULL);
       v.exits = exits;
       v.exits_rate = before ? rate (exits, gb_inside_count_device_exits (before, name), seconds) : 0;
+      v.has_bytes = device_bytes (now, name, &v.bytes);
+      if (v.has_bytes && before != NULL && device_bytes (before, name, &old_bytes))
+        v.bytes_rate = rate (v.bytes, old_bytes, seconds);
       g_ptr_array_add (names, g_strdup (name));
       g_array_append_val (values, v);
     }

@@ -105,6 +105,9 @@ test_port_writes (void)
   g_assert_nonnull (serial);
   g_test_message ("serial: %" G_GUINT64_FORMAT " exits for 4096 bytes", gb_inside_item_get_exits (serial));
   g_assert_cmpuint (gb_inside_item_get_exits (serial), ==, 2 * 4096);
+  /* Two exits for every byte the UART moved. */
+  g_assert_true (gb_inside_item_get_has_bytes (serial));
+  g_assert_cmpuint (gb_inside_item_get_bytes (serial), ==, 4096);
   g_assert_cmpuint (gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_IO), >=, 2 * 4096);
   g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
