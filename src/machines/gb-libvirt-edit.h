@@ -36,6 +36,10 @@ typedef struct {
   gboolean         rng;            /* a virtio-rng fed by /dev/urandom */
   gboolean         tpm;            /* an emulated TPM (swtpm) */
   gboolean         serial;         /* a serial port with a console on it */
+  /* Direct kernel boot (Glassbox's own machines) */
+  char            *kernel;
+  char            *initrd;
+  char            *cmdline;
 } GbEditState;
 
 void gb_edit_state_free (GbEditState *state);
@@ -75,6 +79,7 @@ typedef enum {
   GB_EDIT_RNG         = 1 << 11,
   GB_EDIT_TPM         = 1 << 12,
   GB_EDIT_SERIAL      = 1 << 13,
+  GB_EDIT_KERNEL      = 1 << 14,
 } GbEditFields;
 
 /* One Apply: every part is optional. */
@@ -104,6 +109,9 @@ typedef struct {
   gboolean      rng;
   gboolean      tpm;
   gboolean      serial;
+  char         *kernel;         /* GB_EDIT_KERNEL: the three below */
+  char         *initrd;         /* "" or NULL: none */
+  char         *cmdline;        /* "" or NULL: none */
 } GbMachineEdit;
 
 GbMachineEdit *gb_machine_edit_new      (void);
