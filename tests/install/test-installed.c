@@ -177,6 +177,11 @@ test_layout (void)
         lab_guests++;
   }
   g_assert_cmpuint (lab_guests, >=, 4);
+
+  /* The installed app gets /usr/share after the prefix (for the icon
+   * theme): no other Glassbox may hide there. */
+  g_assert_false (g_file_test ("/usr/share/glib-2.0/schemas/" APP_ID ".gschema.xml", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/usr/share/locale/zh_CN/LC_MESSAGES/" GETTEXT_PACKAGE ".mo", G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -235,36 +240,36 @@ installed_env (const char *home)
   g_autofree char *config_home = g_build_filename (home, ".config", NULL);
   g_autofree char *cache_home = g_build_filename (home, ".cache", NULL);
   g_autofree char *runtime = g_build_filename (home, "run", NULL);
-  GStrvBuilder *env = g_strv_builder_new ();
-  char **result;
+  GPtrArray *env = g_ptr_array_new ();
 
   g_assert_cmpint (g_mkdir_with_parents (runtime, 0700), ==, 0);
-  g_strv_builder_take (env, g_strconcat ("HOME=", home, NULL));
-  g_strv_builder_add (env, "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
-  g_strv_builder_take (env, g_strconcat ("XDG_DATA_DIRS=", share, NULL));
-  g_strv_builder_take (env, g_strconcat ("GSETTINGS_SCHEMA_DIR=", schemas, NULL));
-  g_strv_builder_take (env, g_strconcat ("XDG_DATA_HOME=", data_home, NULL));
-  g_strv_builder_take (env, g_strconcat ("XDG_CONFIG_HOME=", config_home, NULL));
-  g_strv_builder_take (env, g_strconcat ("XDG_CACHE_HOME=", cache_home, NULL));
-  g_strv_builder_take (env, g_strconcat ("XDG_RUNTIME_DIR=", runtime, NULL));
-  g_strv_builder_add (env, "LANGUAGE=zh_CN");
-  g_strv_builder_add (env, "LANG=C.UTF-8");
+  g_ptr_array_add (env, g_strconcat ("HOME=", home, NULL));
+  g_ptr_array_add (env, g_strdup ("PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"));
+  /* The prefix, then the system's data for GTK's icon theme and fonts,
+   * where no Glassbox is installed (checked in test_layout()). */
+  g_ptr_array_add (env, g_strconcat ("XDG_DATA_DIRS=", share, ":/usr/share", NULL));
+  g_ptr_array_add (env, g_strconcat ("GSETTINGS_SCHEMA_DIR=", schemas, NULL));
+  g_ptr_array_add (env, g_strconcat ("XDG_DATA_HOME=", data_home, NULL));
+  g_ptr_array_add (env, g_strconcat ("XDG_CONFIG_HOME=", config_home, NULL));
+  g_ptr_array_add (env, g_strconcat ("XDG_CACHE_HOME=", cache_home, NULL));
+  g_ptr_array_add (env, g_strconcat ("XDG_RUNTIME_DIR=", runtime, NULL));
+  g_ptr_array_add (env, g_strdup ("LANGUAGE=zh_CN"));
+  g_ptr_array_add (env, g_strdup ("LANG=C.UTF-8"));
   /* No session bus: the app runs as a plain, non-unique instance and never
    * reaches a Glassbox the developer may have open. */
-  g_strv_builder_add (env, "GSETTINGS_BACKEND=memory");
-  g_strv_builder_add (env, "GDK_BACKEND=x11");
-  g_strv_builder_add (env, "GSK_RENDERER=cairo");
-  g_strv_builder_add (env, "LIBGL_ALWAYS_SOFTWARE=1");
-  g_strv_builder_add (env, "GTK_A11Y=none");
-  g_strv_builder_add (env, "NO_AT_BRIDGE=1");
-  g_strv_builder_add (env, "GDK_DEBUG=no-portals");
+  g_ptr_array_add (env, g_strdup ("GSETTINGS_BACKEND=memory"));
+  g_ptr_array_add (env, g_strdup ("GDK_BACKEND=x11"));
+  g_ptr_array_add (env, g_strdup ("GSK_RENDERER=cairo"));
+  g_ptr_array_add (env, g_strdup ("LIBGL_ALWAYS_SOFTWARE=1"));
+  g_ptr_array_add (env, g_strdup ("GTK_A11Y=none"));
+  g_ptr_array_add (env, g_strdup ("NO_AT_BRIDGE=1"));
+  g_ptr_array_add (env, g_strdup ("GDK_DEBUG=no-portals"));
   if (g_getenv ("DISPLAY"))
-    g_strv_builder_take (env, g_strconcat ("DISPLAY=", g_getenv ("DISPLAY"), NULL));
+    g_ptr_array_add (env, g_strconcat ("DISPLAY=", g_getenv ("DISPLAY"), NULL));
   if (g_getenv ("XAUTHORITY"))
-    g_strv_builder_take (env, g_strconcat ("XAUTHORITY=", g_getenv ("XAUTHORITY"), NULL));
-  result = g_strv_builder_end (env);
-  g_strv_builder_unref (env);
-  return result;
+    g_ptr_array_add (env, g_strconcat ("XAUTHORITY=", g_getenv ("XAUTHORITY"), NULL));
+  g_ptr_array_add (env, NULL);
+  return (char **) g_ptr_array_free (env, FALSE);
 }
 
 static void
@@ -640,7 +645,7 @@ test_run (void)
   }
   g_test_message ("tiny machine running in %s (pid %" G_GINT64_FORMAT ")", vmm_expected, vmm_pid);
 
-  g_usleep (G_USEC_PER_SEC);
+  g_usleep (2 * G_USEC_PER_SEC);
   g_assert_cmpuint (save_window (&x, main_window, "installed-zh_CN.png"), >, 1000);
 
   /* The wizard's title from the installed catalogue. */
