@@ -48,8 +48,16 @@ gb_lab_find_guest (const char  *name,
   else
     {
       g_autofree char *dir = gb_install_dirs_get (LAB_DIR);
+      g_autofree char *configured = g_build_filename (LAB_DIR, file, NULL);
 
+      /* The prefix this program runs from first, then the configured one. */
       path = g_build_filename (dir, file, NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)
+          && g_file_test (configured, G_FILE_TEST_IS_REGULAR))
+        {
+          g_free (path);
+          path = g_steal_pointer (&configured);
+        }
     }
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
