@@ -115,8 +115,7 @@ gb_migrate_dialog_show_progress (GbMigrateDialog *self,
   {
     g_autofree char *text = NULL;
 
-    /* Translators: the pre-copy round; %llu is its number */
-    text = g_strdup_printf (_("%llu"), s->iteration);
+    text = g_strdup_printf ("%llu", s->iteration);
     adw_action_row_set_subtitle (self->round_row, text);
   }
   {
