@@ -90,7 +90,9 @@ gb_migrate_dialog_show_progress (GbMigrateDialog *self,
                                  GArray          *history)
 {
   const GbMigrationStats *s;
+  const GbMigrationStats *disk = NULL;
   double values[MAX_POINTS];
+  unsigned long long max_total = 0;
   guint first, n = 0;
 
   g_return_if_fail (GB_IS_MIGRATE_DIALOG (self));
@@ -101,14 +103,29 @@ gb_migrate_dialog_show_progress (GbMigrateDialog *self,
   if (history == NULL || history->len == 0)
     return;
 
+  /* Memory readings only: while the disks are mirrored first, QEMU has
+   * not begun on the memory and says 0 of 0. */
   first = history->len > MAX_POINTS ? history->len - MAX_POINTS : 0;
   for (guint i = first; i < history->len; i++)
-    values[n++] = g_array_index (history, GbMigrationStats, i).mem_remaining;
+    {
+      const GbMigrationStats *r = &g_array_index (history, GbMigrationStats, i);
+
+      if (r->mem_total == 0)
+        continue;
+      values[n++] = r->mem_remaining;
+      max_total = MAX (max_total, r->mem_total);
+    }
+  /* The disks are copied first; the last reading that speaks of them. */
+  for (guint i = 0; i < history->len; i++)
+    if (g_array_index (history, GbMigrationStats, i).disk_total > 0)
+      disk = &g_array_index (history, GbMigrationStats, i);
+
   /* One point per reading (every 250 ms), not per second: the sparkline's
    * time labels would be wrong, so the graph goes without them and the
-   * elapsed time is in the status line. */
+   * elapsed time is said under it. */
   gb_sparkline_set_capacity (self->progress_graph, MAX (n, 40));
-  gb_sparkline_set_max_value (self->progress_graph, g_array_index (history, GbMigrationStats, first).mem_total);
+  if (max_total > 0)
+    gb_sparkline_set_max_value (self->progress_graph, max_total);
   gb_sparkline_set_values (self->progress_graph, 0, values, n);
 
   s = &g_array_index (history, GbMigrationStats, history->len - 1);
@@ -151,10 +168,10 @@ gb_migrate_dialog_show_progress (GbMigrateDialog *self,
 
       gtk_label_set_label (self->elapsed_label, text);
     }
-  if (s->disk_total > 0)
+  if (disk != NULL)
     {
-      g_autofree char *done = size_text (s->disk_processed);
-      g_autofree char *total = size_text (s->disk_total);
+      g_autofree char *done = size_text (disk->disk_processed);
+      g_autofree char *total = size_text (disk->disk_total);
       g_autofree char *text = g_strdup_printf (_("%s of %s"), done, total);
 
       adw_action_row_set_subtitle (self->disk_row, text);
@@ -243,6 +260,18 @@ gb_migrate_dialog_set_options (GbMigrateDialog          *self,
   gtk_spin_button_set_value (self->bandwidth_spin, options->bandwidth_mib);
 }
 
+/* Two hosts of one kind have one title ("QEMU/KVM"): then the URI says which. */
+static char *
+destination_name (GbMigrateDialog *self,
+                  GbProvider      *dest)
+{
+  GbProvider *own = gb_machine_get_provider (self->machine);
+
+  if (own && g_strcmp0 (gb_provider_get_title (own), gb_provider_get_title (dest)) == 0)
+    return g_strdup (gb_provider_get_uri (dest));
+  return g_strdup (gb_provider_get_title (dest));
+}
+
 static void
 start_action (GtkWidget  *widget,
               const char *action_name,
@@ -261,7 +290,7 @@ start_action (GtkWidget  *widget,
 
   gb_migrate_dialog_get_options (self, &options);
   g_free (self->destination_title);
-  self->destination_title = g_strdup (gb_provider_get_title (dest));
+  self->destination_title = destination_name (self, dest);
   self->migration = gb_migration_new (dom, _gb_libvirt_provider_get_handle (dest), &options);
   g_free (options.dest_uri);
   g_signal_connect_object (self->migration, "progress", G_CALLBACK (progress_cb), self, G_CONNECT_SWAPPED);
@@ -305,7 +334,10 @@ gb_migrate_dialog_new (GtkWindow  *parent,
           gb_provider_get_state (provider) != GB_PROVIDER_STATE_CONNECTED)
         continue;
       g_ptr_array_add (self->destinations, g_object_ref (provider));
-      gtk_string_list_append (titles, gb_provider_get_title (provider));
+      if (own && g_strcmp0 (gb_provider_get_title (own), gb_provider_get_title (provider)) == 0)
+        gtk_string_list_append (titles, gb_provider_get_uri (provider));
+      else
+        gtk_string_list_append (titles, gb_provider_get_title (provider));
     }
   adw_combo_row_set_model (self->destination_row, G_LIST_MODEL (titles));
 
