@@ -19,6 +19,7 @@
 
 #include "gb-application.h"
 #include "gb-host-window.h"
+#include "gb-libvirt-private.h"
 #include "gb-machine.h"
 #include "gb-migrate-dialog.h"
 #include "gb-provider-row.h"
@@ -127,6 +128,14 @@ volume_listed (gpointer data)
 }
 
 static gboolean
+volume_used (gpointer data)
+{
+  GbStorageVolumeInfo *vol = gb_storage_page_get_busy (data) ? NULL : find_volume (data, "gb-ui.qcow2");
+
+  return vol && vol->used_by && g_strv_contains ((const char * const *) vol->used_by, "gb-disk-user");
+}
+
+static gboolean
 volume_gone (gpointer data)
 {
   return !gb_storage_page_get_busy (data) && find_volume (data, "gb-ui.qcow2") == NULL;
@@ -220,7 +229,23 @@ test_hosts (void)
   g_assert_cmpuint (find_volume (page, "gb-ui.qcow2")->capacity, ==, 2ull << 30);
   g_assert_nonnull (gb_test_find_widget (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, row_has_title,
                                          (gpointer) "gb-ui.qcow2"));
+  /* A machine whose disk is the volume: the list says so, and deleting asks
+   * with the machine's name before it goes. */
+  {
+    virConnectPtr conn = _gb_libvirt_provider_get_handle (gb_application_find_provider (app, TEST_URI));
+    g_autofree char *xml = g_strdup_printf ("<domain type='test'><name>gb-disk-user</name><memory>65536</memory>"
+                                            "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+                                            "<source file='%s'/><target dev='vda'/></disk></devices></domain>",
+                                            find_volume (page, "gb-ui.qcow2")->path);
+    virDomainPtr dom = virDomainDefineXML (conn, xml);
+
+    g_assert_nonnull (dom);
+    virDomainFree (dom);
+  }
+  gb_storage_page_reload (page);
+  g_assert_true (gb_test_wait_until_ms (volume_used, page, TIMEOUT_MS));
   gb_storage_page_select_volume (page, "gb-ui.qcow2");
+  g_assert_nonnull (gb_test_find_label_with_text (GTK_WIDGET (page), is_chinese () ? "使用中" : "In use"));
   save_png (window, "storage-page");
 
   gtk_widget_activate_action (GTK_WIDGET (page), "storage.delete-volume", NULL);
@@ -228,7 +253,10 @@ test_hosts (void)
   message = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (message)), ==,
                    is_chinese () ? "删除“gb-ui.qcow2”？" : "Delete “gb-ui.qcow2”?");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "delete");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (message)), "gb-disk-user"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (message), "delete-anyway"));
+  save_png (message, "delete-volume-in-use");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "delete-anyway");
   gtk_window_destroy (GTK_WINDOW (message));
   g_assert_true (gb_test_wait_until_ms (volume_gone, page, TIMEOUT_MS));
 

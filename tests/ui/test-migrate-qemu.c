@@ -25,6 +25,7 @@
 #include <libvirt/virterror.h>
 
 #include "gb-application.h"
+#include "gb-host-window.h"
 #include "gb-libvirt-private.h"
 #include "gb-migrate-dialog.h"
 #include "gb-storage.h"
@@ -98,6 +99,19 @@ static gboolean
 machine_gone (gpointer data)
 {
   return gb_provider_find_machine (data, DOMAIN_NAME) == NULL;
+}
+
+static gboolean
+host_sampled (gpointer data)
+{
+  return gb_host_window_get_loaded (data) && gb_host_window_get_n_samples (data) >= 3;
+}
+
+static gboolean
+row_has_title (GtkWidget *widget,
+               gpointer   data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
 }
 
 static gboolean
@@ -246,6 +260,27 @@ test_migrate (void)
   providers[1] = gb_application_open_connection (app, uri_b);
   gtk_window_present (GTK_WINDOW (main_window));
   g_assert_true (gb_test_wait_until (providers_connected, providers, 120));
+
+  /* Host Details of a real QEMU host: its facts and live graphs. */
+  {
+    GbHostWindow *host = gb_host_window_new (GTK_WINDOW (main_window), GB_LIBVIRT_PROVIDER (providers[0]));
+    GtkWidget *row;
+
+    gtk_window_present (GTK_WINDOW (host));
+    g_assert_true (gb_test_wait_until (host_sampled, host, 30));
+    row = gb_test_find_widget (GTK_WIDGET (host), ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) "Hypervisor");
+    g_test_message ("host a: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "QEMU 7."));
+    row = gb_test_find_widget (GTK_WIDGET (host), ADW_TYPE_ACTION_ROW, row_has_title, (gpointer) "Acceleration");
+    g_test_message ("host a: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "KVM") ||
+                   g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "TCG"));
+    /* A real host reports both CPU times and memory. */
+    g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (host), "Not reported by this connection"));
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (host));
+    gb_test_save_png (GTK_WIDGET (host), "host-window-qemu.png");
+    gtk_window_destroy (GTK_WINDOW (host));
+  }
 
   xml = domain_xml (kernel, initrd);
   dom = virDomainDefineXML (conn_a, xml);
