@@ -263,6 +263,17 @@ expected_machine_selected (gpointer data)
   return gb_window_get_selected_machine (data) == g_object_get_data (G_OBJECT (data), "gb-expected");
 }
 
+/* The row's second line says the system the wizard chose (as libosinfo
+ * names it), once the osinfo database has answered. */
+static gboolean
+os_label_is (gpointer data)
+{
+  Search *search = data;
+
+  return search->row != NULL &&
+         gb_test_find_label_with_text (search->row, search->text) != NULL;
+}
+
 static AdwComboRow *
 find_combo_row (GtkWidget *root)
 {
@@ -292,6 +303,7 @@ new_machine (GbApplication *app,
   GbProvider *bundled;
   GbMachine *machine;
   GtkWindow *dialog;
+  g_autofree char *os_name = NULL;
   Search search;
   GPid pid;
 
@@ -318,6 +330,8 @@ new_machine (GbApplication *app,
   g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "summary");
   gb_machine_creator_set_name (model, "echo");
   gb_machine_creator_set_memory_mib (model, gb_machine_creator_get_min_memory_mib (model));
+  g_assert_nonnull (gb_machine_creator_get_os (model));
+  os_name = g_strdup (osinfo_product_get_name (OSINFO_PRODUCT (gb_machine_creator_get_os (model))));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (creator));
   gb_test_save_png (GTK_WIDGET (creator), "bundled-new-machine.png");
 
@@ -334,6 +348,9 @@ new_machine (GbApplication *app,
   g_assert_cmpint (pid, >, 0);
   g_object_set_data (G_OBJECT (window), "gb-expected", machine);
   g_assert_true (gb_test_wait_until_ms (expected_machine_selected, window, TIMEOUT_MS));
+  search.text = os_name;
+  g_assert_true (gb_test_wait_until_ms (os_label_is, &search, TIMEOUT_MS));
+  search.text = "Running";
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   gb_test_save_png (GTK_WIDGET (window), "bundled-created.png");
 
