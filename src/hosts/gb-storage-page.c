@@ -1049,6 +1049,17 @@ start_transfer (GbStoragePage *self,
                         g_object_ref (self));
 }
 
+void
+gb_storage_page_transfer (GbStoragePage *self,
+                          const char    *local_path,
+                          gboolean       upload)
+{
+  g_return_if_fail (GB_IS_STORAGE_PAGE (self));
+  g_return_if_fail (local_path != NULL);
+
+  start_transfer (self, local_path, upload);
+}
+
 static void
 file_chosen_cb (GtkNativeDialog *chooser,
                 int              response,

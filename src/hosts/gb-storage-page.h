@@ -26,6 +26,12 @@ void        gb_storage_page_select_pool     (GbStoragePage     *self,
                                              const char        *name);
 void        gb_storage_page_select_volume   (GbStoragePage     *self,
                                              const char        *name);
+/* Uploads @local_path into the selected volume, or downloads the selected
+ * volume to @local_path, with the page's progress bar (what the file
+ * chooser's answer does). */
+void        gb_storage_page_transfer        (GbStoragePage     *self,
+                                             const char        *local_path,
+                                             gboolean           upload);
 /* The last error the page reported, or NULL. */
 const char *gb_storage_page_get_error       (GbStoragePage     *self);
 

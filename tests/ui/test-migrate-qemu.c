@@ -26,6 +26,7 @@
 
 #include "gb-application.h"
 #include "gb-host-window.h"
+#include "gb-storage-page.h"
 #include "gb-libvirt-private.h"
 #include "gb-migrate-dialog.h"
 #include "gb-storage.h"
@@ -172,6 +173,83 @@ domain_xml (const char *kernel,
     "</domain>", kernel, initrd);
 }
 
+static gboolean
+page_idle (gpointer data)
+{
+  return !gb_storage_page_get_busy (data) && gb_storage_page_get_volumes (data) != NULL;
+}
+
+static gboolean
+page_has_volume (gpointer data)
+{
+  GPtrArray *vols = gb_storage_page_get_volumes (data);
+
+  for (guint i = 0; vols && i < vols->len; i++)
+    if (g_str_equal (((GbStorageVolumeInfo *) g_ptr_array_index (vols, i))->name, "upload.img"))
+      return !gb_storage_page_get_busy (data);
+  return FALSE;
+}
+
+static char *
+checksum_file (const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
+static void
+storage_round_trip (GbHostWindow  *host,
+                    virConnectPtr  conn,
+                    const char    *dir)
+{
+  GbStoragePage *page = gb_host_window_get_storage_page (host);
+  g_autofree char *up = g_build_filename (dir, "upload.bin", NULL);
+  g_autofree char *down = g_build_filename (dir, "download.bin", NULL);
+  g_autofree char *sum_up = NULL;
+  g_autofree char *sum_down = NULL;
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  GbStorageVolumeSpec raw = { .name = "upload.img", .format = "raw", .capacity = 16 * MiB };
+
+  g_assert_true (gb_storage_volume_create (conn, "images", &raw, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 16 * MiB / 4; i++)
+    {
+      guint32 r = g_random_int ();
+
+      g_byte_array_append (bytes, (guint8 *) &r, 4);
+    }
+  g_assert_true (g_file_set_contents (up, (char *) bytes->data, bytes->len, NULL));
+
+  gb_host_window_show_page (host, "storage");
+  gb_storage_page_reload (page);
+  g_assert_true (gb_test_wait_until (page_idle, page, 30));
+  gb_storage_page_select_pool (page, "images");
+  g_assert_true (gb_test_wait_until (page_has_volume, page, 30));
+  gb_storage_page_select_volume (page, "upload.img");
+
+  gb_storage_page_transfer (page, up, TRUE);
+  g_assert_true (gb_storage_page_get_busy (page));
+  g_assert_true (gb_test_wait_until (page_idle, page, 60));
+  g_assert_null (gb_storage_page_get_error (page));
+  gb_storage_page_select_volume (page, "upload.img");
+  gb_storage_page_transfer (page, down, FALSE);
+  g_assert_true (gb_test_wait_until (page_idle, page, 60));
+  g_assert_null (gb_storage_page_get_error (page));
+
+  sum_up = checksum_file (up);
+  sum_down = checksum_file (down);
+  g_test_message ("Storage page: uploaded and downloaded 16 MiB, sha256 %s", sum_down);
+  g_assert_cmpstr (sum_up, ==, sum_down);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (host));
+  gb_test_save_png (GTK_WIDGET (host), "storage-page-qemu.png");
+  g_assert_true (gb_storage_volume_delete (conn, "images", "upload.img", FALSE, &error));
+  g_assert_no_error (error);
+}
+
 static void
 quiet (void        *data,
        virErrorPtr  err)
@@ -279,6 +357,9 @@ test_migrate (void)
     g_assert_null (gb_test_find_label_with_text (GTK_WIDGET (host), "Not reported by this connection"));
     gtk_test_widget_wait_for_draw (GTK_WIDGET (host));
     gb_test_save_png (GTK_WIDGET (host), "host-window-qemu.png");
+
+    /* Its Storage page: upload a file into a volume and download it back. */
+    storage_round_trip (host, conn_a, dir);
     gtk_window_destroy (GTK_WINDOW (host));
   }
 
