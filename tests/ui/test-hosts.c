@@ -127,6 +127,33 @@ volume_listed (gpointer data)
   return !gb_storage_page_get_busy (data) && find_volume (data, "gb-ui.qcow2") != NULL;
 }
 
+static GbStoragePoolInfo *
+find_pool (GbStoragePage *page,
+           const char    *name)
+{
+  GPtrArray *pools = gb_storage_page_get_pools (page);
+
+  for (guint i = 0; pools && i < pools->len; i++)
+    if (g_str_equal (((GbStoragePoolInfo *) g_ptr_array_index (pools, i))->name, name))
+      return g_ptr_array_index (pools, i);
+  return NULL;
+}
+
+static gboolean
+new_pool_active (gpointer data)
+{
+  GbStoragePoolInfo *pool = gb_storage_page_get_busy (data) ? NULL : find_pool (data, "gb-ui-pool");
+
+  return pool && pool->active && pool->autostart && g_strcmp0 (pool->type, "dir") == 0;
+}
+
+static gboolean
+new_pool_gone (gpointer data)
+{
+  return !gb_storage_page_get_busy (data) && gb_storage_page_get_pools (data) &&
+         find_pool (data, "gb-ui-pool") == NULL;
+}
+
 static gboolean
 volume_used (gpointer data)
 {
@@ -259,6 +286,33 @@ test_hosts (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "delete-anyway");
   gtk_window_destroy (GTK_WINDOW (message));
   g_assert_true (gb_test_wait_until_ms (volume_gone, page, TIMEOUT_MS));
+
+  /* A folder pool through Add Pool; then deleted, confirming. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "storage.add-pool", NULL);
+  g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, TIMEOUT_MS));
+  message = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (message)), ==,
+                   is_chinese () ? "添加存储池" : "Add Storage Pool");
+  widget = gb_test_find_widget (message, ADW_TYPE_COMBO_ROW, has_name, (gpointer) "pool-type");
+  g_assert_cmpstr (gtk_string_object_get_string (adw_combo_row_get_selected_item (ADW_COMBO_ROW (widget))), ==, "dir");
+  widget = gb_test_find_widget (message, ADW_TYPE_ENTRY_ROW, has_name, (gpointer) "pool-name");
+  gtk_editable_set_text (GTK_EDITABLE (widget), "gb-ui-pool");
+  widget = gb_test_find_widget (message, ADW_TYPE_ENTRY_ROW, has_name, (gpointer) "pool-target");
+  gtk_editable_set_text (GTK_EDITABLE (widget), "/gb-ui-pool");
+  save_png (message, "add-pool-dialog");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "add");
+  gtk_window_destroy (GTK_WINDOW (message));
+  g_assert_true (gb_test_wait_until_ms (new_pool_active, page, TIMEOUT_MS));
+  g_assert_null (gb_storage_page_get_error (page));
+
+  gtk_widget_activate_action (GTK_WIDGET (page), "storage.delete-pool", NULL);
+  g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, TIMEOUT_MS));
+  message = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (message)), ==,
+                   is_chinese () ? "删除存储池“gb-ui-pool”？" : "Delete the pool “gb-ui-pool”?");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "delete");
+  gtk_window_destroy (GTK_WINDOW (message));
+  g_assert_true (gb_test_wait_until_ms (new_pool_gone, page, TIMEOUT_MS));
 
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));
