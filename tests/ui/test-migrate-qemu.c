@@ -13,7 +13,10 @@
  * 32 MiB/s so that the copy takes a few pre-copy rounds; the test checks what
  * the dialog showed (more than one round), that the machine is now on host b
  * and gone from host a, that host b's console goes on counting from where
- * host a's stopped, and saves a PNG of the dialog. Namespaces and daemons
+ * host a's stopped, and saves a PNG of the dialog. A move back, slowed
+ * down, is cancelled from the dialog: the machine stays on b, still
+ * counting. Before all that, host a's Host Details and Storage page are
+ * checked on the real daemon (upload and download). Namespaces and daemons
  * are removed at the end (and by a watcher if the test dies). Root only.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -113,6 +116,13 @@ row_has_title (GtkWidget *widget,
                gpointer   data)
 {
   return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+static gboolean
+memory_copy_started (gpointer data)
+{
+  return gb_migration_get_stats (data)->mem_processed > 8 * MiB ||
+         gb_migration_get_state (data) != GB_MIGRATION_STATE_RUNNING;
 }
 
 static gboolean
@@ -449,6 +459,46 @@ test_migrate (void)
     g_assert_cmpuint (first_b, <=, last_a + 2);
     wait.at_least = first_b + 10;
     g_assert_true (gb_test_wait_until (count_reached, &wait, 60));
+  }
+
+  /* Back to a, slowly, and cancelled once the memory copy is under way:
+   * the machine stays on b and goes on counting. */
+  {
+    GbMachine *on_b = gb_provider_find_machine (providers[1], DOMAIN_NAME);
+    GbMigrateDialog *back;
+    GbMigration *cancelled;
+    CountWait wait = { log_b, 0 };
+    GbMigrationOptions options = {
+      .live = TRUE, .copy_storage = TRUE, .persistent = TRUE, .undefine_source = TRUE,
+      .max_downtime_ms = 50, .bandwidth_mib = 4,
+    };
+
+    /* a still has the old image at that path: make room for the copy. */
+    g_assert_true (gb_storage_volume_delete (conn_a, "images", "gbmig.qcow2", FALSE, &error));
+    g_assert_no_error (error);
+    back = gb_migrate_dialog_new (GTK_WINDOW (main_window), on_b, gb_application_get_providers (app));
+    gb_migrate_dialog_set_destination (back, uri_a);
+    gb_migrate_dialog_set_options (back, &options);
+    gtk_window_present (GTK_WINDOW (back));
+    gtk_widget_activate_action (GTK_WIDGET (back), "migrate.start", NULL);
+    cancelled = gb_migrate_dialog_get_migration (back);
+    g_assert_true (gb_test_wait_until (memory_copy_started, cancelled, 60));
+    gtk_widget_activate_action (GTK_WIDGET (back), "migrate.cancel", NULL);
+    g_assert_true (gb_test_wait_until (migration_over, back, 60));
+    g_test_message ("cancelled after %llu MiB of memory: %s",
+                    (gb_migration_get_stats (cancelled)->mem_processed) / MiB,
+                    gb_migration_get_error (cancelled));
+    g_assert_cmpint (gb_migration_get_state (cancelled), ==, GB_MIGRATION_STATE_CANCELLED);
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (back));
+    gb_test_save_png (GTK_WIDGET (back), "migrate-cancelled.png");
+    gtk_window_destroy (GTK_WINDOW (back));
+
+    g_assert_true (machine_running (providers[1]));
+    wait.at_least = last_count (log_b) + 5;
+    g_assert_true (gb_test_wait_until (count_reached, &wait, 60));
+    dom = virDomainLookupByName (conn_a, DOMAIN_NAME);
+    g_assert_null (dom);
+    virResetLastError ();
   }
 
   /* Clean up: the guest, the app, the hosts. */
