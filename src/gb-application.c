@@ -17,6 +17,7 @@
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
+#include "gb-host-window.h"
 #include "gb-preferences-window.h"
 #include "gb-window.h"
 
@@ -871,6 +872,22 @@ networks_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* app.host(uri): the connection's Host Details (overview, storage, networks). */
+static void
+host_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+  GbHostWindow *window;
+
+  if (!GB_IS_LIBVIRT_PROVIDER (provider))
+    return;
+  window = gb_host_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -881,6 +898,7 @@ static const GActionEntry app_actions[] = {
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
   { "networks", networks_action, "s" },
+  { "host", host_action, "s" },
 };
 
 static void
