@@ -370,15 +370,19 @@ gb_machine_actions_install_for_class (GtkWidgetClass             *widget_class,
                                      machine_action_activated);
 }
 
-/* The shortcuts, documented in ui/help-overlay.ui. */
+/* The shortcuts, documented in ui/help-overlay.ui. GTK 4.8 itself binds
+ * Ctrl+Shift+A, B, D, F, G, I and Z (the inspector on D and I, text and list
+ * widgets on the others): shut down is Ctrl+Shift+H ("halt") and force off
+ * Ctrl+Shift+K ("kill"); tests/ui/test-shortcuts.c checks every entry of the
+ * shortcuts window against every GTK and libadwaita widget's bindings. */
 void
 gb_machine_actions_add_shortcuts (GtkWidgetClass *widget_class)
 {
   GdkModifierType mods = GDK_CONTROL_MASK | GDK_SHIFT_MASK;
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, mods, "machine.start", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_D, mods, "machine.shutdown", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F, mods, "machine.force-off", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_H, mods, "machine.shutdown", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_K, mods, "machine.force-off", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_P, mods, "machine.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, mods, "machine.resume", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_R, mods, "machine.reboot", NULL);
