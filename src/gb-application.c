@@ -17,6 +17,7 @@
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
 #include "gb-preferences-window.h"
+#include "gb-quit.h"
 #include "gb-window.h"
 
 struct _GbApplication
@@ -772,11 +773,8 @@ new_disk_action (GSimpleAction *action,
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+really_quit (GbApplication *self)
 {
-  GbApplication *self = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
   /* Destroying the windows lets them save their size; the application
@@ -788,6 +786,27 @@ quit_action (GSimpleAction *action,
     }
 
   g_application_quit (G_APPLICATION (self));
+}
+
+/* app.quit: embedded connections' machines stop with the app (their row
+ * says so), so with any running, ask how first (gb-quit.c). */
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (self);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (running->len == 0)
+    {
+      really_quit (self);
+      return;
+    }
+  if (parent == NULL)
+    parent = GTK_WINDOW (find_main_window (self));
+  gb_quit_ask_and_stop (self, parent, G_CALLBACK (really_quit), self);
 }
 
 static void

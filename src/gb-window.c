@@ -9,6 +9,7 @@
 
 #include "gb-console-view.h"
 #include "gb-inside-page.h"
+#include "gb-quit.h"
 #include "gb-lab-window.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
@@ -493,6 +494,30 @@ gb_window_dispose (GObject *object)
   G_OBJECT_CLASS (gb_window_parent_class)->dispose (object);
 }
 
+/* Closing the last main window quits: with embedded machines running,
+ * app.quit asks first (gb-quit.c), and the window stays until it may go. */
+static gboolean
+gb_window_close_request (GtkWindow *window)
+{
+  GtkApplication *app = gtk_window_get_application (window);
+  guint main_windows = 0;
+
+  if (GB_IS_APPLICATION (app))
+    {
+      g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (GB_APPLICATION (app));
+
+      for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+        main_windows += GB_IS_WINDOW (l->data);
+      if (main_windows == 1 && running->len > 0)
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+          return TRUE;
+        }
+    }
+
+  return GTK_WINDOW_CLASS (gb_window_parent_class)->close_request (window);
+}
+
 static void
 gb_window_get_property (GObject    *object,
                         guint       prop_id,
@@ -524,6 +549,7 @@ gb_window_class_init (GbWindowClass *klass)
 
   object_class->dispose = gb_window_dispose;
   object_class->get_property = gb_window_get_property;
+  GTK_WINDOW_CLASS (klass)->close_request = gb_window_close_request;
 
   properties[PROP_SELECTED_MACHINE] =
     g_param_spec_object ("selected-machine", NULL, NULL,
