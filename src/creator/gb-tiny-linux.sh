@@ -41,9 +41,16 @@ if [ -n "$host" ] && [ -r "$host" ]; then
   kdir="$out/host-$kver$flavour"
 else
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  [ -n "$pkg" ] || { echo "No readable kernel in /boot, and apt cannot resolve linux-image-amd64" >&2; exit 77; }
-  ver=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
-  kdir="$out/${pkg}_${ver}$flavour"
+  if [ -n "$pkg" ]; then
+    ver=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
+    kdir="$out/${pkg}_${ver}$flavour"
+  else
+    # apt's lists may be being rewritten (apt-get update): a kernel
+    # assembled before will do.
+    kdir=$(ls -1d "$out"/linux-image-*"$flavour" 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$kdir" ] && [ -f "$kdir/.complete" ] || {
+      echo "No readable kernel in /boot, and apt cannot resolve linux-image-amd64" >&2; exit 77; }
+  fi
   if [ ! -f "$kdir/.complete" ]; then
     tmp=$(mktemp -d)
     (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || {

@@ -9,7 +9,11 @@
  *     (its serial line says it saw the button), the QEMU process whose PID
  *     the test read from libvirt's state folder is gone, then the app quits;
  *   - started again, Force Off ends QEMU at once.
- * Suite 'libvirt' (QEMU runs): ~40 s with QEMU's capabilities cached.
+ * Before that, Shut Down from the window: the machine reads "Shutting
+ * down…" until the tiny Linux has powered off; a second one booted with
+ * acpi=off ignores the button, and after the "shutdown-timeout" setting the
+ * window says it has not shut down and offers Force Off.
+ * Suite 'libvirt' (QEMU runs): ~60 s with QEMU's capabilities cached.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -28,6 +32,7 @@
 #include "gb-window.h"
 
 #define DOMAIN_NAME "gb-quit-embedded"
+#define DEAF_NAME "gb-quit-embedded-deaf"
 
 typedef struct {
   char *log;     /* the serial line, as a file */
@@ -46,12 +51,6 @@ static gboolean
 provider_settled (gpointer data)
 {
   return gb_provider_get_state (data) != GB_PROVIDER_STATE_CONNECTING;
-}
-
-static gboolean
-machine_listed (gpointer data)
-{
-  return gb_provider_find_machine (data, DOMAIN_NAME) != NULL;
 }
 
 static gboolean
@@ -75,8 +74,10 @@ guest_up (gpointer data)
 
 /* The PID libvirt wrote for the machine's QEMU, found under the root. */
 static GPid
-find_qemu_pid (const char *dir)
+find_qemu_pid (const char *dir,
+               const char *domain)
 {
+  g_autofree char *pid_name = g_strconcat (domain, ".pid", NULL);
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
 
@@ -85,7 +86,7 @@ find_qemu_pid (const char *dir)
       g_autofree char *path = g_build_filename (dir, name, NULL);
       GPid pid;
 
-      if (g_str_equal (name, DOMAIN_NAME ".pid"))
+      if (g_str_equal (name, pid_name))
         {
           g_autofree char *text = NULL;
 
@@ -93,7 +94,7 @@ find_qemu_pid (const char *dir)
             return pid;
         }
       else if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK) &&
-               (pid = find_qemu_pid (path)) > 0)
+               (pid = find_qemu_pid (path, domain)) > 0)
         return pid;
     }
   return 0;
@@ -132,6 +133,12 @@ no_main_window (gpointer data)
 }
 
 static gboolean
+machine_shutting_down (gpointer data)
+{
+  return gb_machine_get_state (data) == GB_MACHINE_STATE_SHUTTING_DOWN;
+}
+
+static gboolean
 machine_off (gpointer data)
 {
   return gb_machine_get_state (data) == GB_MACHINE_STATE_SHUTOFF;
@@ -158,7 +165,7 @@ start_machine (GbMachine   *machine,
   g_remove (paths->log);
   gb_machine_start_async (machine, NULL, start_cb, NULL);
   g_assert_true (gb_test_wait_until_ms (guest_up, paths->log, 180000));
-  pid = find_qemu_pid (paths->root);
+  pid = find_qemu_pid (paths->root, gb_machine_get_name (machine));
   g_assert_cmpint (pid, >, 0);
   g_assert_false (process_gone (GINT_TO_POINTER (pid)));
   g_test_message ("QEMU runs as PID %d", pid);
@@ -187,6 +194,35 @@ quit_and_answer (GbApplication *app,
   return ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
 }
 
+static GVirDomain *
+define_domain (GbProvider  *provider,
+               const char  *name,
+               GStrv        files,
+               const char  *log,
+               const char  *cmdline)
+{
+  g_autoptr(GVirConfigDomain) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  GVirDomain *domain;
+
+  xml = g_strdup_printf (
+    "<domain type='qemu'><name>%s</name><memory unit='MiB'>256</memory>"
+    "<os><type arch='x86_64' machine='pc'>hvm</type>"
+    "<kernel>%s</kernel><initrd>%s</initrd><cmdline>console=ttyS0 quiet%s</cmdline></os>"
+    "<features><acpi/></features>"
+    "<devices><serial type='file'><source path='%s'/></serial></devices></domain>",
+    name, files[0], files[1], cmdline, log);
+  config = gvir_config_domain_new_from_xml (xml, &error);
+  g_assert_no_error (error);
+  domain = gvir_connection_create_domain (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)),
+                                          config, &error);
+  g_assert_no_error (error);
+  while (gb_provider_find_machine (provider, name) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return domain;
+}
+
 static void
 test_quit_embedded (void)
 {
@@ -194,16 +230,18 @@ test_quit_embedded (void)
   g_autofree char *tiny = g_build_filename (g_get_user_cache_dir (), "glassbox", "test-guests", "tiny-linux", NULL);
   g_autofree char *script = g_build_filename (GB_SRC_DIR, "src", "creator", "gb-tiny-linux.sh", NULL);
   g_autofree char *uri = NULL;
-  g_autofree char *xml = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *rm = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GbApplication) app = NULL;
-  g_autoptr(GVirConfigDomain) config = NULL;
   g_autoptr(GVirDomain) domain = NULL;
   g_autoptr(GError) error = NULL;
   const char *argv[] = { "/bin/bash", script, tiny, NULL };
+  g_autoptr(GVirDomain) deaf = NULL;
+  g_autofree char *deaf_log = NULL;
+  GbMachine *deaf_machine;
+  Paths deaf_paths;
   AdwMessageDialog *waiting;
   Paths paths;
   GbProvider *provider;
@@ -246,23 +284,49 @@ test_quit_embedded (void)
     }
   g_assert_true (gb_provider_get_transient (provider));
 
-  xml = g_strdup_printf (
-    "<domain type='qemu'><name>" DOMAIN_NAME "</name><memory unit='MiB'>256</memory>"
-    "<os><type arch='x86_64' machine='pc'>hvm</type>"
-    "<kernel>%s</kernel><initrd>%s</initrd><cmdline>console=ttyS0 quiet</cmdline></os>"
-    "<features><acpi/></features>"
-    "<devices><serial type='file'><source path='%s'/></serial></devices></domain>",
-    lines[0], lines[1], paths.log);
-  config = gvir_config_domain_new_from_xml (xml, &error);
-  g_assert_no_error (error);
-  domain = gvir_connection_create_domain (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)),
-                                          config, &error);
-  g_assert_no_error (error);
-  g_assert_true (gb_test_wait_until_ms (machine_listed, provider, 20000));
+  domain = define_domain (provider, DOMAIN_NAME, lines, paths.log, "");
   machine = gb_provider_find_machine (provider, DOMAIN_NAME);
+  deaf_log = g_build_filename (tmp, "deaf.log", NULL);
+  deaf_paths.root = paths.root;
+  deaf_paths.log = deaf_log;
+  deaf = define_domain (provider, DEAF_NAME, lines, deaf_log, " acpi=off");
+  deaf_machine = gb_provider_find_machine (provider, DEAF_NAME);
 
   window = GTK_WIDGET (gb_window_new (app));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 680);
   gtk_window_present (GTK_WINDOW (window));
+
+  /* Shut Down from the window: "Shutting down…" until the guest is off. */
+  pid = start_machine (machine, &paths);
+  gb_window_select_machine (GB_WINDOW (window), machine);
+  g_assert_true (gtk_widget_activate_action (window, "machine.shutdown", NULL));
+  g_assert_true (gb_test_wait_until_ms (machine_shutting_down, machine, 20000));
+  gb_test_save_png (window, "shutting-down.png");
+  g_assert_true (gb_test_wait_until_ms (machine_off, machine, 120000));
+  g_assert_true (log_has (paths.log, "GLASSBOX-TINY-LINUX-POWER-BUTTON"));
+  g_assert_true (gb_test_wait_until_ms (process_gone, GINT_TO_POINTER (pid), 60000));
+
+  /* A guest deaf to the button: after the timeout the window says so and
+   * offers Force Off. */
+  g_settings_set_uint (gb_application_get_settings (app), "shutdown-timeout", 3);
+  pid = start_machine (deaf_machine, &deaf_paths);
+  gb_window_select_machine (GB_WINDOW (window), deaf_machine);
+  g_assert_true (gtk_widget_activate_action (window, "machine.shutdown", NULL));
+  g_assert_true (gb_test_wait_until_ms (machine_shutting_down, deaf_machine, 20000));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, 30000));
+  {
+    AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+
+    g_assert_true (adw_message_dialog_has_response (dialog, "force-off"));
+    g_assert_true (adw_message_dialog_has_response (dialog, "wait"));
+    gb_test_save_png (GTK_WIDGET (dialog), "shutdown-overdue.png");
+    adw_message_dialog_response (dialog, "force-off");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+  g_assert_true (gb_test_wait_until_ms (machine_off, deaf_machine, 60000));
+  g_assert_true (gb_test_wait_until_ms (process_gone, GINT_TO_POINTER (pid), 60000));
+  g_settings_set_uint (gb_application_get_settings (app), "shutdown-timeout", 600);
+
   pid = start_machine (machine, &paths);
 
   /* Cancel: nothing stops, nothing closes. */
@@ -293,6 +357,7 @@ test_quit_embedded (void)
   g_assert_true (gb_test_wait_until_ms (no_main_window, app, 20000));
 
   gvir_domain_delete (domain, 0, NULL);
+  gvir_domain_delete (deaf, 0, NULL);
   gb_application_remove_connection (app, uri);
 
 out:
