@@ -61,6 +61,8 @@ void               gb_machine_creator_assemble_tiny_linux_async  (GbMachineCreat
                                                                   GCancellable       *cancellable,
                                                                   GAsyncReadyCallback callback,
                                                                   gpointer            user_data);
+gboolean           gb_machine_creator_check_source_path   (GbMachineCreator     *self,
+                                                           GError              **error);
 gboolean           gb_machine_creator_assemble_tiny_linux_finish (GbMachineCreator   *self,
                                                                   GAsyncResult       *result,
                                                                   GError            **error);

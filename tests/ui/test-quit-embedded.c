@@ -39,6 +39,17 @@ typedef struct {
   char *root;    /* the embedded driver's root */
 } Paths;
 
+/* "stem-en.png", "stem-zh_CN.png": both languages' runs keep their PNGs. */
+static const char *
+png_name (const char *stem)
+{
+  static char name[128];
+  const char *lang = g_getenv ("LANGUAGE");
+
+  g_snprintf (name, sizeof name, "%s-%s.png", stem, lang && *lang ? lang : "C");
+  return name;
+}
+
 static gboolean
 have_program (const char *name)
 {
@@ -301,7 +312,7 @@ test_quit_embedded (void)
   gb_window_select_machine (GB_WINDOW (window), machine);
   g_assert_true (gtk_widget_activate_action (window, "machine.shutdown", NULL));
   g_assert_true (gb_test_wait_until_ms (machine_shutting_down, machine, 20000));
-  gb_test_save_png (window, "shutting-down.png");
+  gb_test_save_png (window, png_name ("shutting-down"));
   g_assert_true (gb_test_wait_until_ms (machine_off, machine, 120000));
   g_assert_true (log_has (paths.log, "GLASSBOX-TINY-LINUX-POWER-BUTTON"));
   g_assert_true (gb_test_wait_until_ms (process_gone, GINT_TO_POINTER (pid), 60000));
@@ -319,7 +330,7 @@ test_quit_embedded (void)
 
     g_assert_true (adw_message_dialog_has_response (dialog, "force-off"));
     g_assert_true (adw_message_dialog_has_response (dialog, "wait"));
-    gb_test_save_png (GTK_WIDGET (dialog), "shutdown-overdue.png");
+    gb_test_save_png (GTK_WIDGET (dialog), png_name ("shutdown-overdue"));
     adw_message_dialog_response (dialog, "force-off");
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
@@ -330,7 +341,7 @@ test_quit_embedded (void)
   pid = start_machine (machine, &paths);
 
   /* Cancel: nothing stops, nothing closes. */
-  g_assert_null (quit_and_answer (app, "cancel", "quit-embedded-ask.png"));
+  g_assert_null (quit_and_answer (app, "cancel", png_name ("quit-embedded-ask")));
   g_assert_false (no_main_window (app));
   g_assert_false (process_gone (GINT_TO_POINTER (pid)));
 
@@ -340,7 +351,7 @@ test_quit_embedded (void)
   waiting = quit_and_answer (app, "shutdown", NULL);
   g_assert_nonnull (waiting);
   g_assert_true (adw_message_dialog_has_response (waiting, "force-off"));
-  gb_test_save_png (GTK_WIDGET (waiting), "quit-embedded-shutting-down.png");
+  gb_test_save_png (GTK_WIDGET (waiting), png_name ("quit-embedded-shutting-down"));
   g_assert_true (gb_test_wait_until_ms (process_gone, GINT_TO_POINTER (pid), 120000));
   g_test_message ("QEMU gone %.1f s after Shut Down", (g_get_monotonic_time () - t0) / 1e6);
   g_assert_true (log_has (paths.log, "GLASSBOX-TINY-LINUX-POWER-BUTTON"));
