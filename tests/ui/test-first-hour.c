@@ -1,0 +1,415 @@
+/* test-first-hour.c — what a new user met in their first hour, walked again
+ *
+ * Keys go through the X server (XTEST on Xvfb) as a user's would:
+ *  - wizard-race: "Try a tiny Linux", Next (Alt+Right), and "Installation
+ *    media" (Alt+I) while the tiny Linux is still being put together: when
+ *    it is ready the wizard stays on the source page, Next stays off and the
+ *    kernel fields are not filled in for a source that has none;
+ *  - iso-path: " " and "/nonexistent.iso" typed as the ISO path do not pass
+ *    the source step, and the second says there is no such file; a real
+ *    file passes.
+ * PNGs in the language of the run (en, zh_CN).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#ifdef HAVE_XTEST
+# include <gdk/x11/gdkx.h>
+# include <X11/extensions/XTest.h>
+# include <X11/keysym.h>
+#endif
+
+#include "gb-application.h"
+#include "gb-machine-creator-window.h"
+#include "gb-machine-row.h"
+#include "gb-test-gtk-utils.h"
+#include "gb-window.h"
+
+#define TEST_URI "test:///default"
+#define TIMEOUT_MS 30000
+
+static GbApplication *app;
+static GtkWidget *main_window;
+
+static const char *
+png_name (const char *stem)
+{
+  static char name[128];
+  const char *lang = g_getenv ("LANGUAGE");
+
+  g_snprintf (name, sizeof name, "%s-%s.png", stem, lang && *lang ? lang : "C");
+  return name;
+}
+
+static gboolean
+creator_ready (gpointer data)
+{
+  GtkWindow *creator = gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW);
+
+  return creator != NULL &&
+         gb_machine_creator_get_ready (gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator)));
+}
+
+static gboolean
+has_action_name (GtkWidget *widget,
+                 gpointer   data)
+{
+  return g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), data) == 0;
+}
+
+/* The wizard's Next button can be pressed. */
+static gboolean
+next_enabled (GtkWidget *creator)
+{
+  GtkWidget *next = gb_test_find_widget (creator, GTK_TYPE_BUTTON, has_action_name, (gpointer) "creator.next");
+
+  g_assert_nonnull (next);
+  return gtk_widget_is_sensitive (next) && gtk_widget_get_mapped (next);
+}
+
+static gboolean
+has_title (GtkWidget *widget,
+           gpointer   data)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), data) == 0;
+}
+
+static gboolean
+is_shown_error (GtkWidget *widget,
+                gpointer   data)
+{
+  return gtk_widget_has_css_class (widget, "error") && gtk_widget_is_drawable (widget) &&
+         *gtk_label_get_text (GTK_LABEL (widget)) != '\0';
+}
+
+static GtkLabel *
+shown_error (GtkWidget *root)
+{
+  return GTK_LABEL (gb_test_find_widget (root, GTK_TYPE_LABEL, is_shown_error, NULL));
+}
+
+static gboolean
+spinning (GtkWidget *widget,
+          gpointer   data)
+{
+  return gtk_spinner_get_spinning (GTK_SPINNER (widget));
+}
+
+static gboolean
+nothing_spins (gpointer data)
+{
+  return gb_test_find_widget (data, GTK_TYPE_SPINNER, spinning, NULL) == NULL;
+}
+
+static GtkWidget *
+open_wizard (void)
+{
+  GtkWidget *creator;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-machine", NULL);
+  g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, TIMEOUT_MS));
+  creator = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
+  gtk_window_set_default_size (GTK_WINDOW (creator), 760, 720);
+  gtk_test_widget_wait_for_draw (creator);
+  return creator;
+}
+
+static void
+close_wizard (GtkWidget *creator)
+{
+  gtk_window_destroy (GTK_WINDOW (creator));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+#ifdef HAVE_XTEST
+
+static gboolean
+window_is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+static gboolean
+have_xtest (GtkWidget *widget)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  int event_base, error_base, major, minor;
+
+  return XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor);
+}
+
+/* Xvfb has no window manager: give the window the keyboard ourselves. */
+static void
+focus_window (GtkWidget *window)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+
+  gtk_test_widget_wait_for_draw (window);
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
+                  RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
+}
+
+/* Presses @keysym with @modifiers (Control, Shift, Alt) held. */
+static void
+press (GtkWidget *window,
+       guint      modifiers,
+       KeySym     keysym)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+  struct { guint mask; KeySym sym; } mods[] = {
+    { GDK_CONTROL_MASK, XK_Control_L }, { GDK_SHIFT_MASK, XK_Shift_L }, { GDK_ALT_MASK, XK_Alt_L },
+  };
+  KeyCode key = XKeysymToKeycode (dpy, keysym);
+
+  g_assert_cmpuint (key, !=, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (mods); i++)
+    if (modifiers & mods[i].mask)
+      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i].sym), True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
+  for (guint i = G_N_ELEMENTS (mods); i > 0; i--)
+    if (modifiers & mods[i - 1].mask)
+      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i - 1].sym), False, CurrentTime);
+  XFlush (dpy);
+}
+
+/* Lets GTK read every key the X server has for it. */
+static void
+settle (GtkWidget *window)
+{
+  XSync (gdk_x11_display_get_xdisplay (gtk_widget_get_display (window)), False);
+  for (int i = 0; i < 5; i++)
+    {
+      g_usleep (60000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+/* Types plain ASCII text: letters, digits, space, '/', '.', '-', '_'. */
+static void
+type_text (GtkWidget  *window,
+           const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case ' ': press (window, 0, XK_space); break;
+        case '/': press (window, 0, XK_slash); break;
+        case '.': press (window, 0, XK_period); break;
+        case '-': press (window, 0, XK_minus); break;
+        case '_': press (window, GDK_SHIFT_MASK, XK_underscore); break;
+        default:
+          {
+            char name[2] = { *p, '\0' };
+
+            press (window, g_ascii_isupper (*p) ? GDK_SHIFT_MASK : 0, XStringToKeysym (name));
+          }
+        }
+    }
+  settle (window);
+}
+
+typedef struct {
+  GtkWidget       *creator;
+  GbCreatorSource  kind;
+} KindWait;
+
+static gboolean
+source_kind_is (gpointer data)
+{
+  KindWait *wait = data;
+
+  return gb_machine_creator_get_source_kind (gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (wait->creator))) == wait->kind;
+}
+
+static gboolean
+tiny_is_being_assembled (gpointer data)
+{
+  return !nothing_spins (data);
+}
+
+static gboolean
+page_left_source (gpointer data)
+{
+  return g_strcmp0 (gb_machine_creator_window_get_page (data), "source") != 0;
+}
+
+static void
+test_wizard_race (void)
+{
+  GtkWidget *creator;
+  GbMachineCreator *model;
+  KindWait wait;
+
+  if (!have_xtest (main_window))
+    {
+      g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
+      return;
+    }
+
+  creator = open_wizard ();
+  model = gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator));
+  wait.creator = creator;
+  focus_window (creator);
+
+  /* Alt+T: "Try a _tiny Linux"; Alt+Right: Next. */
+  press (creator, GDK_ALT_MASK, XK_t);
+  wait.kind = GB_CREATOR_SOURCE_TINY_LINUX;
+  g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
+  press (creator, GDK_ALT_MASK, XK_Right);
+  g_assert_true (gb_test_wait_until_ms (tiny_is_being_assembled, creator, TIMEOUT_MS));
+
+  /* Meanwhile, Alt+I: "_Installation media", with no path. */
+  press (creator, GDK_ALT_MASK, XK_i);
+  wait.kind = GB_CREATOR_SOURCE_INSTALL_MEDIA;
+  g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
+  if (nothing_spins (creator))
+    {
+      /* The cache was quick: the race was not run. Still check the end. */
+      g_test_message ("the tiny Linux was ready before the source changed");
+    }
+
+  g_assert_true (gb_test_wait_until_ms (nothing_spins, creator, 180000));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpstr (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), ==, "source");
+  g_assert_cmpint (gb_machine_creator_get_source_kind (model), ==, GB_CREATOR_SOURCE_INSTALL_MEDIA);
+  g_assert_false (next_enabled (creator));
+  /* The finished job did not fill in a kernel for a source without one. */
+  g_assert_true (gb_machine_creator_get_kernel_path (model) == NULL ||
+                 *gb_machine_creator_get_kernel_path (model) == '\0');
+  gb_test_save_png (creator, png_name ("wizard-race"));
+
+  /* Back to the tiny Linux: Next puts it together again and moves on. */
+  press (creator, GDK_ALT_MASK, XK_t);
+  wait.kind = GB_CREATOR_SOURCE_TINY_LINUX;
+  g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
+  press (creator, GDK_ALT_MASK, XK_Right);
+  g_assert_true (gb_test_wait_until_ms (page_left_source, creator, 180000));
+  g_assert_cmpstr (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), !=, "source");
+  g_assert_nonnull (gb_machine_creator_get_kernel_path (model));
+
+  close_wizard (creator);
+}
+
+static void
+test_iso_path (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("gb-first-hour-XXXXXX", NULL);
+  g_autofree char *iso = g_build_filename (tmp, "real.iso", NULL);
+  GtkWidget *creator, *path_row;
+  GtkLabel *error;
+  KindWait wait;
+
+  if (!have_xtest (main_window))
+    {
+      g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
+      return;
+    }
+
+  creator = open_wizard ();
+  focus_window (creator);
+  press (creator, GDK_ALT_MASK, XK_i);
+  wait.creator = creator;
+  wait.kind = GB_CREATOR_SOURCE_INSTALL_MEDIA;
+  g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
+  settle (creator);
+
+  path_row = gb_test_find_widget (creator, ADW_TYPE_ENTRY_ROW, has_title, (gpointer) _("ISO file or CD device"));
+  g_assert_nonnull (path_row);
+  /* The keyboard goes to the row's text field. */
+  g_assert_true (gtk_widget_grab_focus (gb_test_find_widget (path_row, GTK_TYPE_TEXT, NULL, NULL)));
+
+  /* A space: not a path. */
+  type_text (creator, " ");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (path_row)), ==, " ");
+  g_assert_false (next_enabled (creator));
+
+  /* No such file: Next stays off and the field says why. */
+  gtk_editable_set_text (GTK_EDITABLE (path_row), "");
+  type_text (creator, "/nonexistent.iso");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (path_row)), ==, "/nonexistent.iso");
+  g_assert_false (next_enabled (creator));
+  error = shown_error (creator);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (gtk_label_get_text (error), "/nonexistent.iso"));
+  g_assert_true (gtk_widget_has_css_class (path_row, "error"));
+  gb_test_save_png (creator, png_name ("wizard-iso-missing"));
+  /* Alt+Right does not pass the step either. */
+  press (creator, GDK_ALT_MASK, XK_Right);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), ==, "source");
+
+  /* A file that is there passes. */
+  g_assert_true (g_file_set_contents (iso, "not really an ISO", -1, NULL));
+  gtk_editable_set_text (GTK_EDITABLE (path_row), "");
+  type_text (creator, iso);
+  g_assert_null (shown_error (creator));
+  g_assert_false (gtk_widget_has_css_class (path_row, "error"));
+  g_assert_true (next_enabled (creator));
+
+  close_wizard (creator);
+  g_remove (iso);
+  g_rmdir (tmp);
+}
+
+#else
+
+static void
+test_wizard_race (void)
+{
+  g_test_skip ("built without libXtst (libxtst-dev): keys cannot be pressed");
+}
+
+static void
+test_iso_path (void)
+{
+  g_test_skip ("built without libXtst (libxtst-dev): keys cannot be pressed");
+}
+
+#endif
+
+static gboolean
+row_is_shown (gpointer data)
+{
+  return gb_test_find_machine_row (data, "test") != NULL;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  gb_application_init_i18n ();
+  gtk_test_init (&argc, &argv, NULL);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+
+  app = gb_test_application_new ();
+  gb_application_open_connection (app, TEST_URI);
+  main_window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
+  gtk_window_set_default_size (GTK_WINDOW (main_window), 1000, 680);
+  gtk_window_present (GTK_WINDOW (main_window));
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, main_window, TIMEOUT_MS));
+
+  g_test_add_func ("/ui/first-hour/wizard-race", test_wizard_race);
+  g_test_add_func ("/ui/first-hour/iso-path", test_iso_path);
+
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (main_window));
+  g_object_unref (main_window);
+  g_object_unref (app);
+  return status;
+}
