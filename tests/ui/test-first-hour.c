@@ -8,6 +8,9 @@
  *  - iso-path: " " and "/nonexistent.iso" typed as the ISO path do not pass
  *    the source step, and the second says there is no such file; a real
  *    file passes.
+ *  - new-disk: New Disk offers 20 GiB (as the wizard), refuses a raw disk
+ *    named .qcow2 (and renames the default name when the format changes),
+ *    says what it made in a toast, and offers the same folder next time.
  * PNGs in the language of the run (en, zh_CN).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -27,6 +30,7 @@
 #include "gb-application.h"
 #include "gb-machine-creator-window.h"
 #include "gb-machine-row.h"
+#include "gb-new-disk-dialog.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -380,6 +384,119 @@ test_iso_path (void)
 
 #endif
 
+
+static gboolean
+new_disk_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG) != NULL;
+}
+
+static gboolean
+new_disk_gone (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG) == NULL;
+}
+
+static gboolean
+has_entry_text (GtkWidget *widget,
+                gpointer   data)
+{
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (widget)), data) == 0;
+}
+
+static gboolean
+label_contains (GtkWidget *widget,
+                gpointer   data)
+{
+  return strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
+}
+
+static gboolean
+toast_says_created (gpointer data)
+{
+  return gb_test_find_widget (main_window, GTK_TYPE_LABEL, label_contains, data) != NULL;
+}
+
+static gboolean
+dialog_valid (GtkWidget *dialog)
+{
+  gboolean valid = FALSE;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_get (dialog, "valid", &valid, NULL);
+  return valid;
+}
+
+static GtkWidget *
+open_new_disk (void)
+{
+  GtkWidget *dialog;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "new-disk", NULL);
+  g_assert_true (gb_test_wait_until_ms (new_disk_shown, NULL, TIMEOUT_MS));
+  dialog = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
+  gtk_test_widget_wait_for_draw (dialog);
+  return dialog;
+}
+
+static void
+test_new_disk (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("gb-first-hour-disk-XXXXXX", NULL);
+  g_autofree char *made = g_build_filename (tmp, "first.img", NULL);
+  g_autofree char *folder = NULL;
+  GtkWidget *dialog, *name_row, *size, *error;
+  GtkDropDown *unit;
+
+  dialog = open_new_disk ();
+
+  /* 20 GiB, as the wizard. */
+  name_row = gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, has_title, (gpointer) _("Name"));
+  g_assert_nonnull (name_row);
+  size = gb_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL, NULL);
+  unit = GTK_DROP_DOWN (gb_test_find_widget (dialog, GTK_TYPE_DROP_DOWN, NULL, NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (size)), ==, "20");
+  g_assert_cmpstr (gtk_string_object_get_string (GTK_STRING_OBJECT (gtk_drop_down_get_selected_item (unit))), ==, _("GiB"));
+  gb_test_save_png (dialog, png_name ("new-disk-defaults"));
+
+  /* In a folder, raw: the default name follows the format. */
+  gb_new_disk_dialog_set_folder (GB_NEW_DISK_DIALOG (dialog), tmp);
+  gb_new_disk_dialog_set_format (GB_NEW_DISK_DIALOG (dialog), GB_DISK_FORMAT_RAW);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "disk.img");
+  g_assert_true (dialog_valid (dialog));
+
+  /* A raw disk named .qcow2 is refused, and the dialog says why. */
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "raw.qcow2");
+  g_assert_false (dialog_valid (dialog));
+  error = gb_test_find_widget (dialog, GTK_TYPE_LABEL, label_contains, (gpointer) ".qcow2");
+  g_assert_nonnull (error);
+  g_assert_true (gtk_widget_is_drawable (error));
+  gb_test_save_png (dialog, png_name ("new-disk-raw-named-qcow2"));
+
+  /* Created: a toast says what, where, how big. */
+  gtk_editable_set_text (GTK_EDITABLE (name_row), "first.img");
+  g_assert_true (dialog_valid (dialog));
+  g_assert_true (gtk_widget_activate_action (dialog, "disk.create", NULL));
+  g_assert_true (gb_test_wait_until_ms (new_disk_gone, NULL, TIMEOUT_MS));
+  g_assert_true (g_file_test (made, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (gb_test_wait_until_ms (toast_says_created, made, TIMEOUT_MS));
+  g_assert_nonnull (gb_test_find_widget (main_window, GTK_TYPE_LABEL, label_contains, (gpointer) "raw"));
+  gb_test_save_png (main_window, png_name ("new-disk-toast"));
+
+  /* Next time, the same folder. */
+  folder = g_settings_get_string (gb_application_get_settings (app), "new-disk-folder");
+  g_assert_cmpstr (folder, ==, tmp);
+  dialog = open_new_disk ();
+  g_assert_nonnull (gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, has_entry_text, tmp));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  g_remove (made);
+  g_rmdir (tmp);
+}
+
 static gboolean
 row_is_shown (gpointer data)
 {
@@ -405,6 +522,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/first-hour/wizard-race", test_wizard_race);
   g_test_add_func ("/ui/first-hour/iso-path", test_iso_path);
+  g_test_add_func ("/ui/first-hour/new-disk", test_new_disk);
 
   status = g_test_run ();
 
