@@ -26,6 +26,8 @@ struct _GbWindow
   GbMachine            *machine;   /* the selected one, observed */
 
   AdwToastOverlay      *toast_overlay;
+  GtkWidget            *pause_button;
+  GtkWidget            *resume_button;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar;
   GtkWidget            *sidebar_separator;
@@ -186,8 +188,13 @@ static void
 update_machine (GbWindow *self)
 {
   GbMachine *machine = self->machine;
+  gboolean paused;
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
+  /* Paused, the header offers Resume where Pause was. */
+  paused = machine != NULL && gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED;
+  gtk_widget_set_visible (self->resume_button, paused);
+  gtk_widget_set_visible (self->pause_button, !paused);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.inside", machine != NULL);
   adw_view_switcher_title_set_view_switcher_enabled (self->content_title, machine != NULL);
@@ -575,6 +582,8 @@ gb_window_class_init (GbWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, resume_button);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar_separator);

@@ -11,6 +11,8 @@
  *  - new-disk: New Disk offers 20 GiB (as the wizard), refuses a raw disk
  *    named .qcow2 (and renames the default name when the format changes),
  *    says what it made in a toast, and offers the same folder next time.
+ *  - guidance: with no machine selected the page offers "New Virtual
+ *    Machine…"; a paused machine gets a Resume button in the header.
  * PNGs in the language of the run (en, zh_CN).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -498,6 +500,80 @@ test_new_disk (void)
 }
 
 static gboolean
+is_drawable_button (GtkWidget *widget,
+                    gpointer   data)
+{
+  return has_action_name (widget, data) && gtk_widget_is_drawable (widget);
+}
+
+static GtkWidget *
+shown_button (GtkWidget  *root,
+              const char *action)
+{
+  return gb_test_find_widget (root, GTK_TYPE_BUTTON, is_drawable_button, (gpointer) action);
+}
+
+typedef struct {
+  GbMachine      *machine;
+  GbMachineState  state;
+} StateWait;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateWait *wait = data;
+
+  return gb_machine_get_state (wait->machine) == wait->state;
+}
+
+static gboolean
+resume_shown (gpointer data)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return shown_button (main_window, "machine.resume") != NULL;
+}
+
+static void
+test_guidance (void)
+{
+  GtkWidget *button, *row;
+  StateWait wait;
+
+  /* No machine selected: New Virtual Machine… right there. */
+  gb_window_select_machine (GB_WINDOW (main_window), NULL);
+  gtk_test_widget_wait_for_draw (main_window);
+  button = shown_button (main_window, "app.new-machine");
+  g_assert_nonnull (button);
+  gb_test_save_png (main_window, png_name ("empty-state"));
+  gtk_widget_activate (button);
+  g_assert_true (gb_test_wait_until_ms (creator_ready, NULL, TIMEOUT_MS));
+  close_wizard (GTK_WIDGET (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW)));
+
+  /* Paused: Resume in the header, where Pause was. */
+  row = gb_test_find_machine_row (main_window, "test");
+  wait.machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row));
+  gb_window_select_machine (GB_WINDOW (main_window), wait.machine);
+  wait.state = GB_MACHINE_STATE_RUNNING;
+  g_assert_true (gb_test_wait_until_ms (state_is, &wait, TIMEOUT_MS));
+  g_assert_null (shown_button (main_window, "machine.resume"));
+  g_assert_nonnull (shown_button (main_window, "machine.pause"));
+  g_assert_true (gtk_widget_activate_action (main_window, "machine.pause", NULL));
+  wait.state = GB_MACHINE_STATE_PAUSED;
+  g_assert_true (gb_test_wait_until_ms (state_is, &wait, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (resume_shown, NULL, TIMEOUT_MS));
+  g_assert_null (shown_button (main_window, "machine.pause"));
+  button = shown_button (main_window, "machine.resume");
+  g_assert_true (gtk_widget_is_sensitive (button));
+  gb_test_save_png (main_window, png_name ("paused-resume"));
+  gtk_widget_activate (button);
+  wait.state = GB_MACHINE_STATE_RUNNING;
+  g_assert_true (gb_test_wait_until_ms (state_is, &wait, TIMEOUT_MS));
+  g_assert_false (resume_shown (NULL));
+  gb_window_select_machine (GB_WINDOW (main_window), NULL);
+}
+
+static gboolean
 row_is_shown (gpointer data)
 {
   return gb_test_find_machine_row (data, "test") != NULL;
@@ -523,6 +599,7 @@ main (int   argc,
   g_test_add_func ("/ui/first-hour/wizard-race", test_wizard_race);
   g_test_add_func ("/ui/first-hour/iso-path", test_iso_path);
   g_test_add_func ("/ui/first-hour/new-disk", test_new_disk);
+  g_test_add_func ("/ui/first-hour/guidance", test_guidance);
 
   status = g_test_run ();
 
