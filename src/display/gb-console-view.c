@@ -347,7 +347,7 @@ gb_console_view_open_serial (GbConsoleView *self)
   else
     {
       gb_serial_console_set_status (self->serial,
-                                    _("The machine is off. Start it to use its serial console."));
+                                    _("The machine is off. Start it to see its console."));
     }
 }
 

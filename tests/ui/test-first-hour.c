@@ -13,6 +13,8 @@
  *    says what it made in a toast, and offers the same folder next time.
  *  - guidance: with no machine selected the page offers "New Virtual
  *    Machine…"; a paused machine gets a Resume button in the header.
+ *  - add-connection: "bogus://x" answers "unknown connection type", not
+ *    something about CA certificates.
  * PNGs in the language of the run (en, zh_CN).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -29,6 +31,7 @@
 # include <X11/keysym.h>
 #endif
 
+#include "gb-add-connection-dialog.h"
 #include "gb-application.h"
 #include "gb-machine-creator-window.h"
 #include "gb-machine-row.h"
@@ -574,6 +577,46 @@ test_guidance (void)
 }
 
 static gboolean
+add_connection_shown (gpointer data)
+{
+  return gb_test_find_dialog (GB_TYPE_ADD_CONNECTION_DIALOG) != NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+static void
+test_add_connection (void)
+{
+  GtkWidget *dialog, *entry;
+  AdwMessageDialog *message;
+  g_autofree char *expected = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "add-connection", NULL);
+  g_assert_true (gb_test_wait_until_ms (add_connection_shown, NULL, TIMEOUT_MS));
+  dialog = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_ADD_CONNECTION_DIALOG));
+  entry = gb_test_find_widget (dialog, GTK_TYPE_ENTRY, NULL, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "bogus://x");
+  g_assert_true (gtk_widget_activate_action (dialog, "connection.connect", NULL));
+  g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, TIMEOUT_MS));
+  message = ADW_MESSAGE_DIALOG (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  /* Translators' words, in the run's language. */
+  expected = g_strdup_printf (_("Unknown connection type “%s”: libvirt knows qemu, test, lxc, xen, ch, bhyve, "
+                                "vbox, esx and a few more (qemu:///system, qemu:///session, "
+                                "qemu+ssh://host/system …)."), "bogus");
+  g_assert_cmpstr (adw_message_dialog_get_body (message), ==, expected);
+  g_assert_null (strstr (adw_message_dialog_get_body (message), "CA "));
+  gb_test_save_png (GTK_WIDGET (message), png_name ("add-connection-bogus"));
+  gtk_window_destroy (GTK_WINDOW (message));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
 row_is_shown (gpointer data)
 {
   return gb_test_find_machine_row (data, "test") != NULL;
@@ -600,6 +643,7 @@ main (int   argc,
   g_test_add_func ("/ui/first-hour/iso-path", test_iso_path);
   g_test_add_func ("/ui/first-hour/new-disk", test_new_disk);
   g_test_add_func ("/ui/first-hour/guidance", test_guidance);
+  g_test_add_func ("/ui/first-hour/add-connection", test_add_connection);
 
   status = g_test_run ();
 
