@@ -326,7 +326,23 @@ prepare_thread (GTask        *task,
   host->nat_available = gvir_connection_fetch_networks (conn, cancellable, NULL);
   host->networks = GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_USER);
   if (host->nat_available)
-    host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_NAT);
+    {
+      virConnectPtr handle = NULL;
+      virNetworkPtr net;
+
+      host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_NAT);
+      /* Looked at, not touched: only Create starts it (the summary says so). */
+      g_object_get (conn, "handle", &handle, NULL);
+      net = handle ? virNetworkLookupByName (handle, "default") : NULL;
+      host->default_network_defined = net != NULL;
+      host->default_network_active = net != NULL && virNetworkIsActive (net) == 1;
+      if (net != NULL)
+        virNetworkFree (net);
+      else
+        virResetLastError ();
+      if (handle != NULL)
+        g_boxed_free (GVIR_TYPE_CONNECTION_HANDLE, handle);
+    }
   if (pd->local)
     {
       g_strfreev (host->bridges);

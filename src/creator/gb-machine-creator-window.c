@@ -70,6 +70,7 @@ struct _GbMachineCreatorWindow
   GtkCheckButton    *source_tiny_check;
   AdwEntryRow       *path_row;
   GtkLabel          *path_error_label;  /* under the source options */
+  AdwActionRow      *sum_changes_row;   /* what Create also starts on the host */
   AdwEntryRow       *kernel_row;
   AdwEntryRow       *initrd_row;
   AdwEntryRow       *cmdline_row;
@@ -1055,6 +1056,7 @@ enter_summary_page (GbMachineCreatorWindow *self)
   g_autofree char *resources = NULL;
   g_autofree char *storage = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *changes = NULL;
   const char *detail = NULL;
   const char *network = NULL;
 
@@ -1123,6 +1125,11 @@ enter_summary_page (GbMachineCreatorWindow *self)
 
   host = gb_machine_creator_describe_host (c);
   adw_action_row_set_subtitle (self->sum_host_row, host);
+
+  /* Said before Create, which alone changes anything on the host. */
+  changes = gb_machine_creator_dup_host_changes (c);
+  adw_action_row_set_subtitle (self->sum_changes_row, changes ? changes : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sum_changes_row), changes != NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1653,6 +1660,16 @@ gb_machine_creator_window_init (GbMachineCreatorWindow *self)
   g_signal_connect_swapped (self->bridge_row, "notify::selected", G_CALLBACK (bridge_selected_cb), self);
   g_signal_connect_swapped (self->volume_row, "notify::selected", G_CALLBACK (volume_selected_cb), self);
   g_signal_connect_swapped (self->place_row, "notify::selected", G_CALLBACK (place_selected_cb), self);
+
+  /* On the summary, after the network: what Create also starts. */
+  self->sum_changes_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->sum_changes_row), _("Also on this host"));
+  adw_action_row_set_subtitle_lines (self->sum_changes_row, 0);
+  adw_action_row_set_icon_name (self->sum_changes_row, "dialog-information-symbolic");
+  gtk_widget_set_visible (GTK_WIDGET (self->sum_changes_row), FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (gtk_widget_get_ancestor (GTK_WIDGET (self->sum_network_row),
+                                                                             ADW_TYPE_PREFERENCES_GROUP)),
+                             GTK_WIDGET (self->sum_changes_row));
 
   /* Under the source options' list, as the name's error is under its. */
   self->path_error_label = GTK_LABEL (gtk_label_new (NULL));

@@ -15,6 +15,9 @@
  *    Machine…"; a paused machine gets a Resume button in the header.
  *  - add-connection: "bogus://x" answers "unknown connection type", not
  *    something about CA certificates.
+ *  - summary: with libvirt's "default" network stopped, the wizard's
+ *    summary says Create will start it, and walking the wizard up to there
+ *    has not started it.
  * PNGs in the language of the run (en, zh_CN).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,6 +27,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <adwaita.h>
+#include <libvirt/libvirt.h>
 
 #ifdef HAVE_XTEST
 # include <gdk/x11/gdkx.h>
@@ -617,6 +621,69 @@ test_add_connection (void)
 }
 
 static gboolean
+shown_row_titled (GtkWidget *widget,
+                  gpointer   data)
+{
+  return has_title (widget, data) && gtk_widget_is_drawable (widget);
+}
+
+static void
+test_summary_side_effects (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("gb-first-hour-sum-XXXXXX", NULL);
+  g_autofree char *iso = g_build_filename (tmp, "media.iso", NULL);
+  virConnectPtr raw = virConnectOpen (TEST_URI);
+  virNetworkPtr net;
+  GtkWidget *creator, *path_row, *row;
+  GbMachineCreator *model;
+  gint64 deadline;
+
+  /* The test driver's state is shared by every test:///default connection:
+   * the app's sees the network stopped. */
+  g_assert_nonnull (raw);
+  net = virNetworkLookupByName (raw, "default");
+  g_assert_nonnull (net);
+  if (virNetworkIsActive (net) == 1)
+    g_assert_cmpint (virNetworkDestroy (net), ==, 0);
+
+  creator = open_wizard ();
+  model = gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator));
+  g_assert_true (g_file_set_contents (iso, "not really an ISO", -1, NULL));
+  gb_machine_creator_set_source_kind (model, GB_CREATOR_SOURCE_INSTALL_MEDIA);
+  path_row = gb_test_find_widget (creator, ADW_TYPE_ENTRY_ROW, has_title, (gpointer) _("ISO file or CD device"));
+  gtk_editable_set_text (GTK_EDITABLE (path_row), iso);
+  gb_machine_creator_set_network_kind (model, GB_CREATOR_NETWORK_NAT);
+
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (g_strcmp0 (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), "summary") != 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      gtk_widget_activate_action (creator, "creator.next", NULL);
+      for (int i = 0; i < 10; i++)
+        {
+          g_usleep (20000);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+    }
+  gtk_test_widget_wait_for_draw (creator);
+
+  row = gb_test_find_widget (creator, ADW_TYPE_ACTION_ROW, shown_row_titled, (gpointer) _("Also on this host"));
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "default"));
+  gb_test_save_png (creator, png_name ("wizard-summary-changes"));
+  /* Nothing was started on the way. */
+  g_assert_cmpint (virNetworkIsActive (net), ==, 0);
+
+  close_wizard (creator);
+  g_assert_cmpint (virNetworkCreate (net), ==, 0);
+  virNetworkFree (net);
+  virConnectClose (raw);
+  g_remove (iso);
+  g_rmdir (tmp);
+}
+
+static gboolean
 row_is_shown (gpointer data)
 {
   return gb_test_find_machine_row (data, "test") != NULL;
@@ -644,6 +711,7 @@ main (int   argc,
   g_test_add_func ("/ui/first-hour/new-disk", test_new_disk);
   g_test_add_func ("/ui/first-hour/guidance", test_guidance);
   g_test_add_func ("/ui/first-hour/add-connection", test_add_connection);
+  g_test_add_func ("/ui/first-hour/summary", test_summary_side_effects);
 
   status = g_test_run ();
 
