@@ -8,7 +8,10 @@
  *   - Shut Down presses the ACPI power button: the tiny Linux powers off
  *     (its serial line says it saw the button), the QEMU process whose PID
  *     the test read from libvirt's state folder is gone, then the app quits;
- *   - started again, Force Off ends QEMU at once.
+ *   - started again, Force Off ends QEMU at once;
+ *   - a machine found running when the connection opens again (as after a
+ *     crash of Glassbox) is adopted: listed as running, asked about on
+ *     quit, and forced off.
  * Before that, Shut Down from the window: the machine reads "Shutting
  * down…" until the tiny Linux has powered off; a second one booted with
  * acpi=off ignores the button, and after the "shutdown-timeout" setting the
@@ -141,6 +144,18 @@ no_main_window (gpointer data)
     if (GB_IS_WINDOW (l->data))
       return FALSE;
   return TRUE;
+}
+
+static gboolean
+machine_listed (gpointer data)
+{
+  return gb_provider_find_machine (data, DOMAIN_NAME) != NULL;
+}
+
+static gboolean
+machine_running (gpointer data)
+{
+  return gb_machine_get_state (data) == GB_MACHINE_STATE_RUNNING;
 }
 
 static gboolean
@@ -367,8 +382,25 @@ test_quit_embedded (void)
   g_assert_false (log_has (paths.log, "GLASSBOX-TINY-LINUX-POWER-BUTTON"));
   g_assert_true (gb_test_wait_until_ms (no_main_window, app, 20000));
 
-  gvir_domain_delete (domain, 0, NULL);
+  /* A machine found running when the connection opens (Glassbox was
+   * killed, say) is adopted: listed as running, and it can be stopped. */
   gvir_domain_delete (deaf, 0, NULL);
+  window = GTK_WIDGET (gb_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  pid = start_machine (machine, &paths);
+  g_clear_object (&domain);
+  gb_application_remove_connection (app, uri);
+  g_assert_false (process_gone (GINT_TO_POINTER (pid)));
+  provider = gb_application_open_connection (app, uri);
+  g_assert_true (gb_test_wait_until_ms (provider_settled, provider, 180000));
+  g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_CONNECTED);
+  g_assert_true (gb_test_wait_until_ms (machine_listed, provider, 20000));
+  machine = gb_provider_find_machine (provider, DOMAIN_NAME);
+  g_assert_true (gb_test_wait_until_ms (machine_running, machine, 20000));
+  g_test_message ("found running again: %s", gb_machine_state_to_string (gb_machine_get_state (machine)));
+  g_assert_null (quit_and_answer (app, "force-off", NULL));
+  g_assert_true (gb_test_wait_until_ms (process_gone, GINT_TO_POINTER (pid), 60000));
+  g_assert_true (gb_test_wait_until_ms (no_main_window, app, 20000));
   gb_application_remove_connection (app, uri);
 
 out:
