@@ -4,7 +4,10 @@
  * user's would: every machine shortcut (Ctrl+Shift+P pause, C resume,
  * H shut down, S start, R reboot, K force off, Delete, O console, E inside),
  * Ctrl+N the New Virtual Machine wizard, Ctrl+Shift+N the New Disk dialog,
- * Ctrl+O Add Connection, Ctrl+comma the preferences, Ctrl+? the shortcuts.
+ * Ctrl+O Add Connection, Ctrl+comma the preferences, Ctrl+? the shortcuts,
+ * Ctrl+Q quit,
+ * and in the console Shift+F9 (fit / original size) and Shift+F11
+ * (fullscreen).
  * After each press GTK's inspector must not have opened: GTK 4.8 binds
  * Ctrl+Shift+D and Ctrl+Shift+I to it, and Ctrl+Shift+D once was Shut Down.
  *
@@ -25,6 +28,8 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-console-view.h"
+#include "gb-serial-console.h"
 #include "gb-machine-row.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
@@ -274,6 +279,52 @@ shortcuts_shown (gpointer data)
   return gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
 }
 
+typedef struct {
+  GbDisplay          *display;
+  GbDisplayScaleMode  mode;
+} ScaleWait;
+
+static gboolean
+scale_mode_changed (gpointer data)
+{
+  ScaleWait *wait = data;
+
+  return gb_display_get_scale_mode (wait->display) != wait->mode;
+}
+
+static gboolean
+window_closed (gpointer data)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (window == data)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+scale_mode_back (gpointer data)
+{
+  return !scale_mode_changed (data);
+}
+
+static gboolean
+console_windowed (gpointer data)
+{
+  return !gb_console_view_get_fullscreen (data);
+}
+
+static gboolean
+console_fullscreen (gpointer data)
+{
+  return gb_console_view_get_fullscreen (data);
+}
+
 static gboolean
 console_page_shown (gpointer data)
 {
@@ -434,6 +485,28 @@ test_shortcuts (void)
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_o);
   g_assert_true (gb_test_wait_until_ms (console_page_shown, window, TIMEOUT_MS));
+
+  /* In the console: Shift+F9 fit / original size (Shift+F10 opens GTK's
+   * context menus), Shift+F11 fullscreen on and off. */
+  {
+    GbConsoleView *console = gb_window_get_console_view (GB_WINDOW (window));
+    GbDisplay *display = gb_console_view_get_display (console);
+    GtkWidget *terminal = gb_serial_console_get_terminal (gb_console_view_get_serial_console (console));
+    GbDisplayScaleMode mode = gb_display_get_scale_mode (display);
+
+    /* The test machine has no screen: the serial terminal has the keys. */
+    gtk_test_widget_wait_for_draw (window);
+    g_assert_true (gtk_widget_grab_focus (terminal));
+    press (window, GDK_SHIFT_MASK, XK_F9);
+    g_assert_true (gb_test_wait_until_ms (scale_mode_changed, &(ScaleWait) { display, mode }, TIMEOUT_MS));
+    press (window, GDK_SHIFT_MASK, XK_F9);
+    g_assert_true (gb_test_wait_until_ms (scale_mode_back, &(ScaleWait) { display, mode }, TIMEOUT_MS));
+    press (window, GDK_SHIFT_MASK, XK_F11);
+    g_assert_true (gb_test_wait_until_ms (console_fullscreen, console, TIMEOUT_MS));
+    press (window, GDK_SHIFT_MASK, XK_F11);
+    g_assert_true (gb_test_wait_until_ms (console_windowed, console, TIMEOUT_MS));
+    g_assert_false (inspector_shown ());
+  }
   gb_window_set_page (GB_WINDOW (window), "details");
   refocus (window);
 
@@ -466,8 +539,12 @@ test_shortcuts (void)
   gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), "shortcuts-window.png");
   gtk_widget_set_visible (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
 
+  /* Ctrl+Q: no embedded machine runs, so the windows just close. */
   gb_window_select_machine (GB_WINDOW (window), NULL);
-  gtk_window_destroy (GTK_WINDOW (window));
+  refocus (window);
+  press (window, GDK_CONTROL_MASK, XK_q);
+  g_assert_true (gb_test_wait_until_ms (window_closed, window, TIMEOUT_MS));
+  g_assert_false (inspector_shown ());
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_finalize_object (window);
