@@ -23,7 +23,7 @@ typedef struct {
   GPtrArray        *machines;   /* GbMachine */
   QuitFunc          quit;
   gpointer          data;
-  AdwMessageDialog *waiting;    /* "Shutting Down…", while we wait */
+  AdwMessageDialog *waiting;    /* "Shutting Down…", while we wait (weak) */
   guint             poll_id;
   gint64            deadline;   /* monotonic µs; then forced off */
   gboolean          forced;
@@ -77,8 +77,10 @@ quit_job_finish (QuitJob *job)
 {
   g_clear_handle_id (&job->poll_id, g_source_remove);
   if (job->waiting != NULL)
-    gtk_window_destroy (GTK_WINDOW (job->waiting));
-  g_clear_object (&job->waiting);
+    {
+      g_object_remove_weak_pointer (G_OBJECT (job->waiting), (gpointer *) &job->waiting);
+      gtk_window_destroy (GTK_WINDOW (job->waiting));
+    }
   g_object_set_data (G_OBJECT (job->app), JOB_KEY, NULL);
 
   job->quit (job->data);
@@ -170,7 +172,9 @@ show_waiting (QuitJob   *job,
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "force-off",
                                               ADW_RESPONSE_DESTRUCTIVE);
   g_signal_connect (dialog, "response", G_CALLBACK (waiting_response_cb), job);
-  job->waiting = g_object_ref_sink (ADW_MESSAGE_DIALOG (dialog));
+  /* Weak: closed by the user (Escape), it just goes; we keep waiting. */
+  job->waiting = ADW_MESSAGE_DIALOG (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &job->waiting);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

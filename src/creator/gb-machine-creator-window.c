@@ -1663,7 +1663,7 @@ gb_machine_creator_window_init (GbMachineCreatorWindow *self)
 
   /* On the summary, after the network: what Create also starts. */
   self->sum_changes_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->sum_changes_row), _("Also on this host"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->sum_changes_row), _("Changes to this computer"));
   adw_action_row_set_subtitle_lines (self->sum_changes_row, 0);
   adw_action_row_set_icon_name (self->sum_changes_row, "dialog-information-symbolic");
   gtk_widget_set_visible (GTK_WIDGET (self->sum_changes_row), FALSE);

@@ -668,7 +668,7 @@ test_summary_side_effects (void)
     }
   gtk_test_widget_wait_for_draw (creator);
 
-  row = gb_test_find_widget (creator, ADW_TYPE_ACTION_ROW, shown_row_titled, (gpointer) _("Also on this host"));
+  row = gb_test_find_widget (creator, ADW_TYPE_ACTION_ROW, shown_row_titled, (gpointer) _("Changes to this computer"));
   g_assert_nonnull (row);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "default"));
   gb_test_save_png (creator, png_name ("wizard-summary-changes"));
