@@ -8,6 +8,8 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-machine.h"
+#include "gb-migrate-dialog.h"
 #include "gb-machine-actions.h"
 #include "gb-window.h"
 
@@ -38,6 +40,9 @@ static const MachineAction machine_actions[] = {
     STATE (RUNNING) },
   { "machine.delete", NULL, gb_machine_delete_finish,
     STATE (SHUTOFF) | STATE (CRASHED) },
+  /* Opens the Migrate dialog (libvirt machines only). */
+  { "machine.migrate", NULL, NULL,
+    STATE (RUNNING) | STATE (PAUSED) },
 };
 
 #undef STATE
@@ -412,6 +417,22 @@ ask_delete (GtkWidget *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The destinations are the application's other connections. */
+static void
+open_migrate (GtkWidget *widget,
+              GbMachine *machine)
+{
+  GApplication *app = g_application_get_default ();
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GbMigrateDialog *dialog;
+
+  if (!GB_IS_LIBVIRT_MACHINE (machine))
+    return;
+  dialog = gb_migrate_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, machine,
+                                  GB_IS_APPLICATION (app) ? gb_application_get_providers (GB_APPLICATION (app)) : NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 void
 gb_machine_actions_activate (GtkWidget  *widget,
                              GbMachine  *machine,
@@ -428,6 +449,11 @@ gb_machine_actions_activate (GtkWidget  *widget,
   /* A shortcut may race a state change: check again. */
   if (!(action->enabled_states & (1u << gb_machine_get_state (machine))))
     return;
+  if (g_str_equal (action_name, "machine.migrate"))
+    {
+      open_migrate (widget, machine);
+      return;
+    }
   if (action->async == NULL && gb_machine_get_config (machine) == NULL)
     return;
 
@@ -465,8 +491,9 @@ gb_machine_actions_install_for_class (GtkWidgetClass             *widget_class,
 
 /* The shortcuts, documented in ui/help-overlay.ui. GTK 4.8 itself binds
  * Ctrl+Shift+A, B, D, F, G, I and Z (the inspector on D and I, text and list
- * widgets on the others): shut down is Ctrl+Shift+H ("halt") and force off
- * Ctrl+Shift+K ("kill"); tests/ui/test-shortcuts.c checks every entry of the
+ * widgets on the others), and Ctrl+Shift+H and X open a machine's settings
+ * and XML (gb-machine-edit-actions.c): shut down is Ctrl+Shift+T ("turn
+ * off") and force off Ctrl+Shift+K ("kill"); tests/ui/test-shortcuts.c checks every entry of the
  * shortcuts window against every GTK and libadwaita widget's bindings. */
 void
 gb_machine_actions_add_shortcuts (GtkWidgetClass *widget_class)
@@ -474,7 +501,7 @@ gb_machine_actions_add_shortcuts (GtkWidgetClass *widget_class)
   GdkModifierType mods = GDK_CONTROL_MASK | GDK_SHIFT_MASK;
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, mods, "machine.start", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_H, mods, "machine.shutdown", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_T, mods, "machine.shutdown", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_K, mods, "machine.force-off", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_P, mods, "machine.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, mods, "machine.resume", NULL);
@@ -495,6 +522,8 @@ gb_machine_actions_update (GtkWidget *widget,
       /* Deleting offers the machine's disks: wait until they are known. */
       if (g_str_equal (machine_actions[i].name, "machine.delete"))
         enabled = enabled && gb_machine_get_config (machine) != NULL;
+      if (g_str_equal (machine_actions[i].name, "machine.migrate"))
+        enabled = enabled && GB_IS_LIBVIRT_MACHINE (machine);
 
       gtk_widget_action_set_enabled (widget, machine_actions[i].name, enabled);
     }
