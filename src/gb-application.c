@@ -19,6 +19,7 @@
 #include "gb-networks-window.h"
 #include "gb-host-window.h"
 #include "gb-preferences-window.h"
+#include "gb-quit.h"
 #include "gb-window.h"
 
 struct _GbApplication
@@ -686,6 +687,35 @@ open_machine_creator (GbApplication  *self,
   gtk_window_present (GTK_WINDOW (creator));
 }
 
+/* Says what New Disk made, and remembers its folder for next time. */
+static void
+new_disk_created_cb (GbNewDiskDialog *dialog,
+                     const char      *path,
+                     GbApplication   *self)
+{
+  GbWindow *window = find_main_window (self);
+  g_autofree char *size = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *escaped = NULL;
+  const char *folder = NULL;
+  GbDiskFormat format;
+  guint64 capacity;
+
+  gb_new_disk_dialog_get_created (dialog, &format, &capacity, &folder);
+  if (folder != NULL && !GB_IS_BUNDLED_PROVIDER (gb_new_disk_dialog_get_provider (dialog)))
+    g_settings_set_string (self->settings, "new-disk-folder", folder);
+
+  if (window == NULL)
+    return;
+  size = g_format_size_full (capacity, G_FORMAT_SIZE_IEC_UNITS);
+  /* Translators: a toast: the new disk's path, its format (qcow2 or raw) and size, e.g. "20.0 GiB" */
+  text = g_strdup_printf (_("Created %s (%s, %s)"), path,
+                          format == GB_DISK_FORMAT_RAW ? "raw" : "qcow2", size);
+  /* libadwaita 1.2 reads a toast's title as markup. */
+  escaped = g_markup_escape_text (text, -1);
+  gb_window_add_toast (window, adw_toast_new (escaped));
+}
+
 static void
 open_new_disk_dialog (GbApplication  *self,
                       GbProvider     *provider,
@@ -694,7 +724,12 @@ open_new_disk_dialog (GbApplication  *self,
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
   GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, provider);
+  g_autofree char *folder = g_settings_get_string (self->settings, "new-disk-folder");
 
+  /* The folder chosen last time (Glassbox's own machines have theirs). */
+  if (*folder != '\0' && !GB_IS_BUNDLED_PROVIDER (provider) && g_file_test (folder, G_FILE_TEST_IS_DIR))
+    gb_new_disk_dialog_set_folder (dialog, folder);
+  g_signal_connect_object (dialog, "disk-created", G_CALLBACK (new_disk_created_cb), self, 0);
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -766,11 +801,8 @@ new_disk_action (GSimpleAction *action,
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+really_quit (GbApplication *self)
 {
-  GbApplication *self = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
   /* Destroying the windows lets them save their size; the application
@@ -782,6 +814,27 @@ quit_action (GSimpleAction *action,
     }
 
   g_application_quit (G_APPLICATION (self));
+}
+
+/* app.quit: embedded connections' machines stop with the app (their row
+ * says so), so with any running, ask how first (gb-quit.c). */
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (self);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (running->len == 0)
+    {
+      really_quit (self);
+      return;
+    }
+  if (parent == NULL)
+    parent = GTK_WINDOW (find_main_window (self));
+  gb_quit_ask_and_stop (self, parent, G_CALLBACK (really_quit), self);
 }
 
 static void

@@ -535,7 +535,7 @@ connect_thread (GTask        *task,
   GWeakRef *ref;
   int n;
 
-  if (!prepare_embed_root (cd->uri, &error))
+  if (!gb_libvirt_check_uri_scheme (cd->uri, &error) || !prepare_embed_root (cd->uri, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -144,6 +144,15 @@ serial_shows_marker (gpointer data)
 }
 
 static gboolean
+serial_says_off (gpointer data)
+{
+  GtkWidget *label = gb_test_find_label_with_text (data, _("The machine is off. Start it to see its console."));
+
+  return label != NULL && gtk_widget_is_drawable (label) &&
+         gb_test_find_label_with_text (data, _("Cannot open the serial console: ")) == NULL;
+}
+
+static gboolean
 creator_ready (gpointer data)
 {
   GbMachineCreatorWindow *creator =
@@ -288,6 +297,11 @@ test_console_qemu (void)
   g_assert_true (gb_test_wait_until_ms (machine_off, machine, 60000));
   g_assert_true (gb_test_wait_until_ms (screen_says, &search, 20000));
   gb_test_save_png (window, "console-qemu-off.png");
+  /* The serial tab says it as plainly (not libvirt's "domain is not running"). */
+  gb_console_view_set_page (console, "serial");
+  g_assert_true (gb_test_wait_until_ms (serial_says_off, console, 20000));
+  gb_test_save_png (window, "console-qemu-serial-off.png");
+  gb_console_view_set_page (console, "screen");
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
   gtk_window_destroy (GTK_WINDOW (window));
