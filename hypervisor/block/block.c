@@ -469,6 +469,10 @@ check_write(BlockImage *img, uint64_t offset, uint64_t len)
 {
   if (img->read_only)
     return -EROFS;
+  /* Data shared with snapshots would need copy-on-write, which the engine
+   * does not do: such an image is opened only to manage its snapshots. */
+  if (img->format == BLOCK_FORMAT_QCOW2 && qcow2_nb_snapshots(img) > 0)
+    return -ENOTSUP;
   return check_range(img, offset, len);
 }
 
@@ -677,4 +681,59 @@ block_create(const char *path, const BlockCreateOptions *opts_in, char **error)
     unlink(path);
   }
   return ret;
+}
+
+/* ---- internal snapshots (qcow2-snapshot.c) ------------------------------ */
+
+int
+block_snapshot_list(BlockImage *img, BlockSnapshot **out, int *count, char **error)
+{
+  *out = NULL;
+  *count = 0;
+  if (img->format != BLOCK_FORMAT_QCOW2)
+    return 0;
+  return qcow2_snapshot_list(img, out, count, error);
+}
+
+void
+block_snapshot_list_free(BlockSnapshot *list, int count)
+{
+  for (int i = 0; i < count; i++) {
+    free(list[i].id);
+    free(list[i].name);
+  }
+  free(list);
+}
+
+static int
+snapshot_check(BlockImage *img, char **error)
+{
+  if (img->format != BLOCK_FORMAT_QCOW2) {
+    block_set_error(error, "'%s': %s images have no internal snapshots", img->filename, block_format_name(img->format));
+    return -ENOTSUP;
+  }
+  if (img->read_only)
+    return -EROFS;
+  return 0;
+}
+
+int
+block_snapshot_create(BlockImage *img, const char *name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_create(img, name, error);
+}
+
+int
+block_snapshot_apply(BlockImage *img, const char *id_or_name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_apply(img, id_or_name, error);
+}
+
+int
+block_snapshot_delete(BlockImage *img, const char *name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_delete(img, name, error);
 }

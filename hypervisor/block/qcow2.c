@@ -70,7 +70,6 @@
 #define L2_CACHE_BYTES     (32u << 20)
 #define RB_CACHE_BYTES     (4u << 20)
 #define MIN_CACHE_SLOTS    4
-#define TABLE_CHUNK        4096       /* dirty tracking granularity of L1 / refcount table */
 #define MAX_PENDING_FREES  4096
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -575,6 +574,21 @@ alloc_cluster(BlockImage *img, uint64_t *out_off)
   if (ret == 0)
     s->free_hint = s->high_water;
   return ret;
+}
+
+/* For qcow2-snapshot.c: n clusters (one may come from a hole, several come
+ * from the end of the file), refcounts raised in the cache; an L2 table or a
+ * refcount block through its cache.  Lock held. */
+int
+qcow2_alloc_clusters(BlockImage *img, uint64_t n, uint64_t *out_off)
+{
+  return n == 1 ? alloc_cluster(img, out_off) : alloc_end_area(img, n, out_off);
+}
+
+int
+qcow2_cache_get_l2(BlockImage *img, uint64_t off, CacheSlot **out)
+{
+  return cache_get(img, &img->qcow2->l2_cache, off, false, out);
 }
 
 /* ---- L1 / L2 --------------------------------------------------------------- */
@@ -1504,7 +1518,7 @@ qcow2_open(BlockImage *img, char **error)
       return -EROFS;
     }
   }
-  if (s->nb_snapshots > 0) {
+  if (s->nb_snapshots > 0 && !(img->flags & BLOCK_OPEN_SNAPSHOTS)) {
     block_set_error(error, "'%s' has internal snapshots, which are supported read-only", img->filename);
     return -ENOTSUP;
   }
