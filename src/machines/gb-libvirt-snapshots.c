@@ -464,20 +464,34 @@ gb_libvirt_machine_save_finish (GbLibvirtMachine  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+gint64
+gb_libvirt_saved_at (virDomainPtr dom)
+{
+  g_autofree char *meta = NULL;
+  const char *t;
+  gint64 when;
+
+  if (virDomainHasManagedSaveImage (dom, 0) != 1)
+    {
+      virResetLastError ();
+      return 0;
+    }
+  meta = virDomainGetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, SAVED_NS_URI, VIR_DOMAIN_AFFECT_CONFIG);
+  virResetLastError ();
+  /* libvirt hands the element back as it stores it: <saved time="…"/>. */
+  if (meta != NULL && (t = strstr (meta, "time=")) != NULL && (when = g_ascii_strtoll (t + 6, NULL, 10)) > 0)
+    return when;
+  return -1;
+}
+
 gboolean
 gb_libvirt_machine_has_saved_state (GbLibvirtMachine *self,
                                     gint64           *saved_at)
 {
   virDomainPtr dom = _gb_libvirt_machine_get_handle (self);
-  g_autofree char *meta = NULL;
-  const char *t;
+  gint64 when = dom ? gb_libvirt_saved_at (dom) : 0;
 
   if (saved_at != NULL)
-    *saved_at = 0;
-  if (dom == NULL || virDomainHasManagedSaveImage (dom, 0) != 1)
-    return FALSE;
-  meta = virDomainGetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, SAVED_NS_URI, VIR_DOMAIN_AFFECT_CONFIG);
-  if (meta != NULL && saved_at != NULL && (t = strstr (meta, "time=")) != NULL)
-    *saved_at = g_ascii_strtoll (t + 6, NULL, 10);
-  return TRUE;
+    *saved_at = when;
+  return when != 0;
 }

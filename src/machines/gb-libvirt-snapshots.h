@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <libvirt/libvirt.h>
+
 #include "gb-libvirt-machine.h"
 
 G_BEGIN_DECLS
@@ -79,5 +81,9 @@ gboolean gb_libvirt_machine_save_finish    (GbLibvirtMachine    *self,
  * thread or where a round trip is fine (tests). */
 gboolean gb_libvirt_machine_has_saved_state (GbLibvirtMachine   *self,
                                              gint64             *saved_at);
+
+/* The same for a domain handle, in a worker thread (the domain info fetch):
+ * 0 none, -1 saved at an unknown time, else seconds since the epoch. */
+gint64   gb_libvirt_saved_at                (virDomainPtr        dom);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 
 #include "gb-libvirt-private.h"
+#include "gb-libvirt-snapshots.h"
 
 G_DEFINE_QUARK (gb-libvirt-error-quark, gb_libvirt_error)
 
@@ -115,6 +116,7 @@ gb_libvirt_domain_info_fetch (virDomainPtr   dom,
       return NULL;
     }
   info->persistent = persistent == 1;
+  info->saved_at = gb_libvirt_saved_at (dom);
 
   /* The live definition while it runs (ports of automatic displays), else the stored one. */
   xml = virDomainGetXMLDesc (dom, 0);

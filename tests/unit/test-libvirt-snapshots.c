@@ -229,12 +229,15 @@ test_managed_save (void)
   g_assert_true (gb_libvirt_machine_has_saved_state (m, &saved_at));
   g_assert_cmpint (saved_at, >=, before);
   g_assert_cmpint (saved_at, <=, g_get_real_time () / G_USEC_PER_SEC);
+  /* The machine says so too, for the list ("Saved" and the time). */
+  WAIT_FOR (gb_machine_get_saved_at (GB_MACHINE (m)) == saved_at);
 
   gb_machine_start_async (GB_MACHINE (m), NULL, gb_test_store_result, &started);
   WAIT_FOR (started != NULL);
   g_assert_true (gb_machine_start_finish (GB_MACHINE (m), started, &error));
   WAIT_FOR (gb_machine_get_state (GB_MACHINE (m)) == GB_MACHINE_STATE_RUNNING);
   g_assert_false (gb_libvirt_machine_has_saved_state (m, NULL));
+  WAIT_FOR (gb_machine_get_saved_at (GB_MACHINE (m)) == 0);
 }
 
 static const char clone_xml[] =
