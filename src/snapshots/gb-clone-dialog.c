@@ -84,7 +84,11 @@ describe_disks (GbCloneDialog *self)
         g_string_append_printf (text, _("%s: copied"), disk->path);
     }
   if (gb_machine_get_state (GB_MACHINE (self->machine)) != GB_MACHINE_STATE_SHUTOFF)
-    g_string_prepend (text, _("Shut the machine down to clone it.\n"));
+    {
+      if (text->len > 0)
+        g_string_prepend_c (text, '\n');
+      g_string_prepend (text, _("Shut the machine down to clone it."));
+    }
   gtk_label_set_label (self->disks_label, text->str);
 }
 
