@@ -469,10 +469,6 @@ check_write(BlockImage *img, uint64_t offset, uint64_t len)
 {
   if (img->read_only)
     return -EROFS;
-  /* Data shared with snapshots would need copy-on-write, which the engine
-   * does not do: such an image is opened only to manage its snapshots. */
-  if (img->format == BLOCK_FORMAT_QCOW2 && qcow2_nb_snapshots(img) > 0)
-    return -ENOTSUP;
   return check_range(img, offset, len);
 }
 

@@ -46,8 +46,6 @@ typedef enum {
   BLOCK_OPEN_DIRECT     = 1 << 1, /* O_DIRECT for aligned data I/O (cache=none) */
   BLOCK_OPEN_NO_BACKING = 1 << 2, /* do not open the backing file (info, fuzzing) */
   BLOCK_OPEN_CHECK      = 1 << 3, /* allow read-write open of a corrupt image, to repair it */
-  BLOCK_OPEN_SNAPSHOTS  = 1 << 4, /* read-write open of a qcow2 image with internal snapshots, to
-                                     manage them; writes to its data are refused (-ENOTSUP) */
 } BlockOpenFlags;
 
 BlockImage *block_open_flags(const char *path, BlockFormat format, unsigned flags, char **error);
@@ -95,8 +93,9 @@ int block_check(BlockImage *img, unsigned fix, BlockCheckResult *result, char **
 int block_status(BlockImage *img, uint64_t offset, uint64_t len, uint64_t *pnum, bool *allocated, bool *zero);
 
 /* Internal snapshots (qcow2 "Snapshots" section): what `qemu-img snapshot`
- * does, on an image opened with BLOCK_OPEN_SNAPSHOTS (list: any open).
- * Raw images have none: list returns 0 entries, the others -ENOTSUP. */
+ * does, on an image opened read-write (list: any open).  Writes to an image
+ * with snapshots copy the clusters they share on write.  Raw images have
+ * none: list returns 0 entries, the others -ENOTSUP. */
 typedef struct {
   char *id, *name;
   uint32_t date_sec, date_nsec;

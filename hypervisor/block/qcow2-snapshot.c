@@ -23,9 +23,9 @@
  *
  * A crash anywhere leaves at worst leaked clusters (`check -r leaks`).
  *
- * The engine does no copy-on-write of shared clusters, so block.c refuses
- * data writes to an image that has snapshots; the machine runs on it again
- * once they are deleted (or under QEMU, which does copy-on-write).
+ * Writing to the image afterwards copies what it shares with a snapshot
+ * (qcow2.c: l2_table_for_write() for L2 tables, allocating_write() for data
+ * clusters), as QEMU does.
  */
 #include "block-private.h"
 #include "qcow2.h"
@@ -351,12 +351,6 @@ find_snapshot(const SnapTable *t, const char *id, const char *name)
     if ((id == NULL || strcmp(t->snaps[i].id, id) == 0) && (name == NULL || strcmp(t->snaps[i].name, name) == 0))
       return (int) i;
   return -1;
-}
-
-int
-qcow2_nb_snapshots(const BlockImage *img)
-{
-  return (int) img->qcow2->nb_snapshots;
 }
 
 int

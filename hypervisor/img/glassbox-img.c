@@ -681,7 +681,7 @@ cmd_snapshot(int argc, char **argv)
     return fail("Unknown file format '%s'", fmt);
 
   bool write = apply || create || delete;
-  unsigned flags = BLOCK_OPEN_NO_BACKING | (write ? BLOCK_OPEN_SNAPSHOTS : BLOCK_OPEN_READ_ONLY);
+  unsigned flags = BLOCK_OPEN_NO_BACKING | (write ? 0 : BLOCK_OPEN_READ_ONLY);
   char *error = NULL;
   BlockImage *img = block_open_flags(argv[1], format, flags, &error);
   if (img == NULL) {
