@@ -15,6 +15,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-bundled-machine.h"
 #include "gb-clone-dialog.h"
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-snapshots.h"
@@ -41,9 +42,14 @@ gb_snapshot_actions_enabled (GbMachine  *machine,
 {
   GbMachineState state;
 
-  if (machine == NULL || !GB_IS_LIBVIRT_MACHINE (machine) || gb_machine_get_config (machine) == NULL)
+  if (machine == NULL || gb_machine_get_config (machine) == NULL)
     return FALSE;
   state = gb_machine_get_state (machine);
+  /* Machines on This computer: snapshots of their qcow2 disks (block engine). */
+  if (GB_IS_BUNDLED_MACHINE (machine))
+    return g_str_equal (action_name, "machine.snapshots") && state != GB_MACHINE_STATE_UNKNOWN;
+  if (!GB_IS_LIBVIRT_MACHINE (machine))
+    return FALSE;
   if (g_str_equal (action_name, "machine.save"))
     return state == GB_MACHINE_STATE_RUNNING || state == GB_MACHINE_STATE_PAUSED;
   if (g_str_equal (action_name, "machine.clone"))
@@ -101,7 +107,7 @@ gb_snapshot_actions_activate (GtkWidget  *widget,
       gb_libvirt_machine_save_async (GB_LIBVIRT_MACHINE (machine), NULL, save_done, data);
     }
   else if (g_str_equal (action_name, "machine.snapshots"))
-    gtk_window_present (GTK_WINDOW (gb_snapshots_window_new (parent, GB_LIBVIRT_MACHINE (machine))));
+    gtk_window_present (GTK_WINDOW (gb_snapshots_window_new (parent, machine)));
   else if (g_str_equal (action_name, "machine.clone"))
     gtk_window_present (GTK_WINDOW (gb_clone_dialog_new (parent, GB_LIBVIRT_MACHINE (machine))));
 }

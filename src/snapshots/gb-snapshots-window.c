@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-bundled-snapshots.h"
 #include "gb-libvirt-snapshots.h"
 #include "gb-snapshots-window.h"
 
@@ -19,7 +20,7 @@ struct _GbSnapshotsWindow
 {
   AdwWindow         parent_instance;
 
-  GbLibvirtMachine *machine;
+  GbMachine        *machine;      /* a libvirt machine, or a bundled one */
   GPtrArray        *snapshots;   /* GbSnapshotInfo, tree order */
   GCancellable     *cancellable;
   gboolean          busy;
@@ -46,8 +47,8 @@ static GParamSpec *properties[N_PROPS];
 static void reload (GbSnapshotsWindow *self);
 
 GbSnapshotsWindow *
-gb_snapshots_window_new (GtkWindow        *parent,
-                         GbLibvirtMachine *machine)
+gb_snapshots_window_new (GtkWindow *parent,
+                         GbMachine *machine)
 {
   return g_object_new (GB_TYPE_SNAPSHOTS_WINDOW,
                        "transient-for", parent,
@@ -64,6 +65,84 @@ selected_info (GbSnapshotsWindow *self)
   if (i < 0 || self->snapshots == NULL || (guint) i >= self->snapshots->len)
     return NULL;
   return g_ptr_array_index (self->snapshots, i);
+}
+
+/* Where the snapshots live: libvirt, or our block engine for machines on
+ * This computer (disks only, machine off). */
+
+static gboolean
+is_libvirt (GbSnapshotsWindow *self)
+{
+  return GB_IS_LIBVIRT_MACHINE (self->machine);
+}
+
+static gboolean
+can_create (GbSnapshotsWindow  *self,
+            gboolean            disk_only,
+            char              **why)
+{
+  if (is_libvirt (self))
+    return gb_libvirt_snapshot_can_create (GB_LIBVIRT_MACHINE (self->machine), disk_only, why);
+  if (disk_only)
+    return FALSE;   /* internal qcow2 snapshots only */
+  return gb_bundled_snapshot_can_change (self->machine, why);
+}
+
+static gboolean
+can_revert (GbSnapshotsWindow    *self,
+            const GbSnapshotInfo *info,
+            char                **why)
+{
+  if (is_libvirt (self))
+    return gb_libvirt_snapshot_can_revert (GB_LIBVIRT_MACHINE (self->machine), info, why);
+  return gb_bundled_snapshot_can_change (self->machine, why);
+}
+
+static gboolean
+can_delete (GbSnapshotsWindow *self)
+{
+  return is_libvirt (self) || gb_bundled_snapshot_can_change (self->machine, NULL);
+}
+
+static void
+backend_list (GbSnapshotsWindow   *self,
+              GAsyncReadyCallback  callback)
+{
+  if (is_libvirt (self))
+    gb_libvirt_snapshots_list_async (GB_LIBVIRT_MACHINE (self->machine), self->cancellable, callback, g_object_ref (self));
+  else
+    gb_bundled_snapshots_list_async (self->machine, self->cancellable, callback, g_object_ref (self));
+}
+
+typedef enum { BACKEND_CREATE, BACKEND_REVERT, BACKEND_DELETE } BackendOp;
+
+static void
+backend_op (GbSnapshotsWindow   *self,
+            BackendOp            op,
+            const char          *name,
+            const char          *description,
+            gboolean             disk_only,
+            GAsyncReadyCallback  callback)
+{
+  gpointer data = g_object_ref (self);
+
+  if (is_libvirt (self))
+    {
+      GbLibvirtMachine *m = GB_LIBVIRT_MACHINE (self->machine);
+
+      if (op == BACKEND_CREATE)
+        gb_libvirt_snapshot_create_async (m, name, description, disk_only, self->cancellable, callback, data);
+      else if (op == BACKEND_REVERT)
+        gb_libvirt_snapshot_revert_async (m, name, self->cancellable, callback, data);
+      else
+        gb_libvirt_snapshot_delete_async (m, name, self->cancellable, callback, data);
+    }
+  else if (op == BACKEND_CREATE)
+    gb_bundled_snapshot_create_async (self->machine, name, self->cancellable, callback, data);
+  else if (op == BACKEND_REVERT)
+    gb_bundled_snapshot_revert_async (self->machine, name, self->cancellable, callback, data);
+  else
+    gb_bundled_snapshot_delete_async (self->machine, name, self->cancellable, callback, data);
 }
 
 static const char *
@@ -84,26 +163,26 @@ update_actions (GbSnapshotsWindow *self)
 {
   const GbSnapshotInfo *info;
   g_autofree char *why_create = NULL, *why_revert = NULL;
-  gboolean can_create_internal, can_create_disk, can_revert = FALSE;
+  gboolean can_create_internal, can_create_disk, revert_ok = FALSE;
   GString *reasons;
 
   if (self->disposed)
     return;
   info = selected_info (self);
   reasons = g_string_new (NULL);
-  can_create_internal = gb_libvirt_snapshot_can_create (self->machine, FALSE, &why_create);
-  can_create_disk = gb_libvirt_snapshot_can_create (self->machine, TRUE, NULL);
+  can_create_internal = can_create (self, FALSE, &why_create);
+  can_create_disk = can_create (self, TRUE, NULL);
   if (info != NULL)
-    can_revert = gb_libvirt_snapshot_can_revert (self->machine, info, &why_revert);
+    revert_ok = can_revert (self, info, &why_revert);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "snapshots.new",
                                  !self->busy && (can_create_internal || can_create_disk));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "snapshots.revert", !self->busy && can_revert);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "snapshots.delete", !self->busy && info != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "snapshots.revert", !self->busy && revert_ok);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "snapshots.delete", !self->busy && info != NULL && can_delete (self));
 
   if (why_create != NULL)
     g_string_append (reasons, why_create);
-  if (why_revert != NULL)
+  if (why_revert != NULL && g_strcmp0 (why_revert, why_create) != 0)
     g_string_append_printf (reasons, "%s%s", reasons->len ? "\n" : "", why_revert);
   gtk_label_set_label (self->reason_label, reasons->str);
   gtk_widget_set_visible (GTK_WIDGET (self->reason_label), reasons->len > 0);
@@ -166,7 +245,7 @@ list_done (GObject      *object,
 {
   g_autoptr(GbSnapshotsWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) list = gb_libvirt_snapshots_list_finish (GB_LIBVIRT_MACHINE (object), result, &error);
+  g_autoptr(GPtrArray) list = g_task_propagate_pointer (G_TASK (result), &error);
   GtkWidget *child;
   GtkListBoxRow *select = NULL;
 
@@ -205,7 +284,7 @@ list_done (GObject      *object,
 static void
 reload (GbSnapshotsWindow *self)
 {
-  gb_libvirt_snapshots_list_async (self->machine, self->cancellable, list_done, g_object_ref (self));
+  backend_list (self, list_done);
 }
 
 /* The outcome of create/revert/delete: reload, or libvirt's reason. */
@@ -219,7 +298,7 @@ op_done (GObject      *object,
 
   if (self->disposed)
     return;
-  if (!gb_libvirt_snapshot_finish (GB_LIBVIRT_MACHINE (object), result, &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       GtkWidget *dialog;
 
@@ -256,9 +335,8 @@ new_response_cb (AdwMessageDialog *dialog,
   g_free (self->select_after);
   self->select_after = g_strdup (name);
   set_busy (self, _("Taking the snapshot…"));
-  gb_libvirt_snapshot_create_async (self->machine, name, gtk_editable_get_text (w->description),
-                                    gtk_check_button_get_active (w->disk_only),
-                                    self->cancellable, op_done, g_object_ref (self));
+  backend_op (self, BACKEND_CREATE, name, gtk_editable_get_text (w->description),
+              gtk_check_button_get_active (w->disk_only), op_done);
 }
 
 static void
@@ -277,7 +355,8 @@ new_action (GtkWidget  *widget,
   g_autofree char *why = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *default_name = g_date_time_format (now, "snapshot-%Y%m%d-%H%M%S");
-  gboolean internal_ok = gb_libvirt_snapshot_can_create (self->machine, FALSE, &why);
+  gboolean internal_ok = can_create (self, FALSE, &why);
+  gboolean external_ok = can_create (self, TRUE, NULL);
   NewWidgets *w = g_new0 (NewWidgets, 1);
   GtkWidget *dialog, *box, *list, *name_row, *desc_row, *check;
 
@@ -299,7 +378,10 @@ new_action (GtkWidget  *widget,
   check = gtk_check_button_new_with_mnemonic (_("_Disks only, in new overlay files (external)"));
   /* Without an internal snapshot to offer, the external one is the choice. */
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), !internal_ok);
-  gtk_widget_set_sensitive (check, internal_ok);
+  gtk_widget_set_sensitive (check, internal_ok && external_ok);
+  /* Machines on This computer: qcow2 internal snapshots, no description. */
+  gtk_widget_set_visible (check, external_ok);
+  gtk_widget_set_visible (desc_row, is_libvirt (self));
   gtk_box_append (GTK_BOX (box), check);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
 
@@ -338,12 +420,12 @@ confirm_response_cb (AdwMessageDialog *dialog,
       g_free (self->select_after);
       self->select_after = g_strdup (name);
       set_busy (self, _("Reverting…"));
-      gb_libvirt_snapshot_revert_async (self->machine, name, self->cancellable, op_done, g_object_ref (self));
+      backend_op (self, BACKEND_REVERT, name, NULL, FALSE, op_done);
     }
   else if (g_str_equal (response, "delete"))
     {
       set_busy (self, _("Deleting the snapshot…"));
-      gb_libvirt_snapshot_delete_async (self->machine, name, self->cancellable, op_done, g_object_ref (self));
+      backend_op (self, BACKEND_DELETE, name, NULL, FALSE, op_done);
     }
 }
 
@@ -417,7 +499,7 @@ update_title (GbSnapshotsWindow *self)
   g_autofree char *title = NULL;
 
   /* Translators: the Snapshots window's title; %s is the machine's name */
-  title = g_strdup_printf (_("Snapshots of “%s”"), gb_machine_get_name (GB_MACHINE (self->machine)));
+  title = g_strdup_printf (_("Snapshots of “%s”"), gb_machine_get_name (self->machine));
   gtk_window_set_title (GTK_WINDOW (self), title);
 }
 
@@ -511,7 +593,7 @@ gb_snapshots_window_class_init (GbSnapshotsWindowClass *klass)
   object_class->set_property = gb_snapshots_window_set_property;
 
   properties[PROP_MACHINE] =
-    g_param_spec_object ("machine", NULL, NULL, GB_TYPE_LIBVIRT_MACHINE,
+    g_param_spec_object ("machine", NULL, NULL, GB_TYPE_MACHINE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 #define GB_TYPE_SNAPSHOTS_WINDOW (gb_snapshots_window_get_type ())
 G_DECLARE_FINAL_TYPE (GbSnapshotsWindow, gb_snapshots_window, GB, SNAPSHOTS_WINDOW, AdwWindow)
 
-GbSnapshotsWindow *gb_snapshots_window_new (GtkWindow        *parent,
-                                            GbLibvirtMachine *machine);
+/* @machine: a libvirt machine, or a bundled one (disks only, while off) */
+GbSnapshotsWindow *gb_snapshots_window_new (GtkWindow *parent,
+                                            GbMachine *machine);
 
 G_END_DECLS
