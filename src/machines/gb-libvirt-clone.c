@@ -387,6 +387,9 @@ rewrite_and_copy (CloneData     *cd,
       const char *src = copies->pdata[i], *dst = copies->pdata[i + 1], *fmt = copies->pdata[i + 2];
       gboolean nvram = g_strcmp0 (fmt, "nvram") == 0;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        goto out;
+
       if (cd->linked && !nvram)
         {
           if (!make_overlay (cd, src, fmt, dst, error))
@@ -447,6 +450,9 @@ clone_thread (GTask        *task,
   if (!rewrite_and_copy (cd, doc, cancellable, &error))
     goto out;
 
+  /* The last moment a cancel still undoes everything. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+    goto out;
   xmlDocDumpMemory (doc, &out_xml, &size);
   clone = virDomainDefineXML (virDomainGetConnect (cd->dom), (const char *) out_xml);
   if (clone == NULL || virDomainGetUUIDString (clone, uuid) < 0)
@@ -513,6 +519,9 @@ gb_libvirt_machine_clone_async (GbLibvirtMachine     *self,
   cd->context = g_main_context_ref_thread_default ();
   cd->created = g_ptr_array_new_with_free_func (g_free);
   g_task_set_task_data (task, cd, clone_data_free);
+  /* The answer says what happened: a clone defined before the cancel
+   * arrived is reported, not hidden behind "cancelled". */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, clone_thread);
 }
 

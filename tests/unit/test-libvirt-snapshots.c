@@ -397,6 +397,24 @@ test_clone (void)
   }
   g_assert_cmpint (qemu_img ("compare", "-q", d1, c1, NULL), ==, 1);
 
+  /* Cancelled: no machine, no copies left behind. */
+  {
+    g_autoptr(GCancellable) cancel = g_cancellable_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *cancelled_disk = g_build_filename (dir, "cancelled.qcow2", NULL);
+    virDomainPtr gone;
+
+    gb_libvirt_machine_clone_async (m, "cancelled", FALSE, NULL, NULL, cancel, gb_test_store_result, &result);
+    g_cancellable_cancel (cancel);
+    WAIT_FOR (result != NULL);
+    g_assert_null (gb_libvirt_machine_clone_finish (m, result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (cancelled_disk, G_FILE_TEST_EXISTS));
+    gone = virDomainLookupByName (raw, "cancelled");
+    g_assert_null (gone);
+  }
+
   /* The name is taken now. */
   g_assert_null (clone_machine (m, default_name, FALSE, progress, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
