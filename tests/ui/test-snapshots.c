@@ -24,6 +24,7 @@
 #endif
 
 #include "gb-application.h"
+#include "gb-bundled-provider.h"
 #include "gb-clone-dialog.h"
 #include "gb-libvirt-snapshots.h"
 #include "gb-machine-row.h"
@@ -38,6 +39,18 @@
 static GbApplication *app;
 static GtkWidget *window;
 static virConnectPtr raw;
+
+/* PNG names carry the language: the zh_CN run writes beside the English one. */
+static void
+save_png (GtkWidget  *widget,
+          const char *stem)
+{
+  const char *lang = g_getenv ("LANGUAGE");
+  g_autofree char *name = g_strdup_printf ("%s%s%s.png", stem, lang && !g_str_has_prefix (lang, "en") ? "-" : "",
+                                           lang && !g_str_has_prefix (lang, "en") ? lang : "");
+
+  gb_test_save_png (widget, name);
+}
 
 static gboolean
 window_is_active (gpointer data)
@@ -236,7 +249,7 @@ test_snapshots_tree (void)
   g_assert_true (gb_test_wait_until_ms (snapshots_shown, NULL, TIMEOUT_MS));
   snapshots = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_SNAPSHOTS_WINDOW));
   g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
-  gb_test_save_png (snapshots, "snapshots-empty.png");
+  save_png (snapshots, "snapshots-empty");
 
   take_snapshot (snapshots, "first", 1);
   take_snapshot (snapshots, "second", 2);
@@ -244,7 +257,7 @@ test_snapshots_tree (void)
   row = gb_test_find_widget (snapshots, ADW_TYPE_ACTION_ROW, is_named, (gpointer) "second");
   g_assert_nonnull (row);
   g_assert_nonnull (gb_test_find_widget (row, GTK_TYPE_IMAGE, NULL, NULL));
-  gb_test_save_png (snapshots, "snapshots-tree.png");
+  save_png (snapshots, "snapshots-tree");
 
   /* Revert to "first": Ctrl+R on the selected row, Enter. */
   gtk_list_box_select_row (GTK_LIST_BOX (gb_test_find_widget (snapshots, GTK_TYPE_LIST_BOX, NULL, NULL)),
@@ -315,7 +328,7 @@ test_snapshots_refused (void)
   g_assert_true (gb_test_wait_until_ms (snapshots_shown, NULL, TIMEOUT_MS));
   snapshots = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_SNAPSHOTS_WINDOW));
   g_assert_true (gb_test_wait_until_ms (reason_shown, snapshots, TIMEOUT_MS));
-  gb_test_save_png (snapshots, "snapshots-refused.png");
+  save_png (snapshots, "snapshots-refused");
 
   focus (snapshots);
   press (snapshots, GDK_CONTROL_MASK, XK_n);
@@ -324,7 +337,7 @@ test_snapshots_refused (void)
   check = gb_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON, NULL, NULL);
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
   g_assert_false (gtk_widget_get_sensitive (check));
-  gb_test_save_png (GTK_WIDGET (dialog), "snapshot-new-refused.png");
+  save_png (GTK_WIDGET (dialog), "snapshot-new-refused");
   press (GTK_WIDGET (dialog), 0, XK_Escape);
   g_assert_true (gb_test_wait_until_ms (message_gone, NULL, TIMEOUT_MS));
   gtk_window_destroy (GTK_WINDOW (snapshots));
@@ -388,7 +401,7 @@ test_clone (void)
   gtk_widget_grab_focus (gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL));
   press (dialog, GDK_CONTROL_MASK, XK_a);
   type_text (dialog, "copy");
-  gb_test_save_png (dialog, "clone-dialog.png");
+  save_png (dialog, "clone-dialog");
   press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (clone_dialog_gone, NULL, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (row_is_shown, (gpointer) "copy", TIMEOUT_MS));
@@ -426,12 +439,69 @@ test_save (void)
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
   g_assert_true (gb_test_wait_until_ms (saved_label_shown, NULL, TIMEOUT_MS));
   g_assert_cmpint (gb_machine_get_saved_at (machine), >, 0);
-  gb_test_save_png (window, "saved-state.png");
+  save_png (window, "saved-state");
 
   /* Starting it takes the saved state and the label goes. */
   focus (window);
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_s);
   g_assert_true (gb_test_wait_until_ms (resumed_from_save, machine, TIMEOUT_MS));
+}
+
+/* A machine on This computer (never started): its Snapshots window takes
+ * qcow2 snapshots of its disk through the block engine, by keys. */
+static void
+test_bundled (void)
+{
+  g_autofree char *dir = gb_test_tmpdir_new ("gb-ui-bsnap-XXXXXX");
+  g_autofree char *machines = g_build_filename (dir, "machines", NULL);
+  g_autofree char *runtime = g_build_filename (dir, "run", NULL);
+  g_autofree char *disk = g_build_filename (dir, "disk.qcow2", NULL);
+  g_autofree char *spec = g_strdup_printf ("path=%s,format=qcow2", disk);
+  g_autoptr(GbProvider) provider = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) config = json_object_new ();
+  g_autoptr(GbMachine) machine = NULL;
+  JsonArray *disks = json_array_new ();
+  GtkWidget *snapshots;
+  g_autofree char *out = NULL;
+
+  if (!gb_test_skip_without_program ("qemu-img", "qemu-utils"))
+    return;
+  {
+    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "8M", NULL };
+    g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
+  }
+  provider = gb_bundled_provider_new_for_dirs (machines, runtime);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), NULL));
+  json_object_set_string_member (config, "name", "tiny");
+  json_object_set_string_member (config, "kernel", "/nonexistent/kernel");
+  json_object_set_int_member (config, "memory", 32);
+  json_array_add_string_element (disks, spec);
+  json_object_set_array_member (config, "disks", disks);
+  g_clear_object (&result);
+  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (provider), config, NULL, gb_test_store_result, &result);
+  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (provider), gb_test_wait_result (&result), NULL);
+  g_assert_nonnull (machine);
+  g_assert_true (gb_test_wait_until_ms (has_config, machine, TIMEOUT_MS));
+
+  snapshots = GTK_WIDGET (gb_snapshots_window_new (GTK_WINDOW (window), machine));
+  gtk_window_present (GTK_WINDOW (snapshots));
+  g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
+  take_snapshot (snapshots, "installed", 1);
+  take_snapshot (snapshots, "configured", 2);
+  save_png (snapshots, "snapshots-bundled");
+  {
+    const char *l[] = { "qemu-img", "snapshot", "-l", disk, NULL };
+    g_assert_cmpint (gb_test_run (l, &out, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "installed"));
+    g_assert_nonnull (strstr (out, "configured"));
+  }
+  focus (snapshots);
+  press (snapshots, 0, XK_Escape);
+  g_assert_true (gb_test_wait_until_ms (snapshots_gone, NULL, TIMEOUT_MS));
+  gb_provider_disconnect (provider);
+  gb_test_tmpdir_remove (dir);
 }
 
 #else
@@ -472,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/ui/snapshots/refused", test_snapshots_refused);
   g_test_add_func ("/ui/snapshots/clone", test_clone);
   g_test_add_func ("/ui/snapshots/save", test_save);
+  g_test_add_func ("/ui/snapshots/bundled", test_bundled);
 #else
   g_test_add_func ("/ui/snapshots/no-xtest", test_no_xtest);
 #endif
