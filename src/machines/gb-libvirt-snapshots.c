@@ -9,7 +9,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
@@ -34,6 +38,7 @@ gb_snapshot_info_free (GbSnapshotInfo *info)
   g_free (info->parent);
   g_free (info->description);
   g_free (info->state);
+  g_free (info->screenshot);
   g_free (info);
 }
 
@@ -66,6 +71,87 @@ static void
 dom_unref (gpointer dom)
 {
   virDomainFree (dom);
+}
+
+/* ---- screenshots ------------------------------------------------------- */
+
+/* Where a snapshot's screenshot is kept: our cache, by domain UUID and
+ * snapshot name (escaped: a name may hold any character). */
+static char *
+screenshot_path (virDomainPtr  dom,
+                 const char   *name)
+{
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  g_autofree char *file = NULL;
+
+  if (virDomainGetUUIDString (dom, uuid) < 0)
+    return NULL;
+  file = g_uri_escape_string (name, NULL, FALSE);
+  return g_build_filename (g_get_user_cache_dir (), "glassbox", "snapshots", uuid, file, NULL);
+}
+
+static int
+screenshot_sink (virStreamPtr  stream,
+                 const char   *data,
+                 size_t        n,
+                 void         *opaque)
+{
+  int fd = *(int *) opaque;
+  ssize_t done = 0;
+
+  while ((size_t) done < n)
+    {
+      ssize_t w = write (fd, data + done, n - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      done += w;
+    }
+  return (int) n;
+}
+
+/* The running machine's first screen into @path (any format GdkPixbuf
+ * reads: QEMU sends PPM, the test driver PNG).  Best effort: a machine
+ * without a screen just has no picture. */
+static gboolean
+take_screenshot (virDomainPtr  dom,
+                 const char   *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
+  virStreamPtr stream;
+  char *mime;
+  int fd, ok;
+
+  if (virDomainIsActive (dom) != 1 || g_mkdir_with_parents (dir, 0700) < 0)
+    return FALSE;
+  stream = virStreamNew (virDomainGetConnect (dom), 0);
+  if (stream == NULL)
+    return FALSE;
+  mime = virDomainScreenshot (dom, stream, 0, 0);
+  if (mime == NULL)
+    {
+      g_debug ("No screenshot: %s", virGetLastErrorMessage ());
+      virResetLastError ();
+      virStreamFree (stream);
+      return FALSE;
+    }
+  free (mime);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ok = fd >= 0 && virStreamRecvAll (stream, screenshot_sink, &fd) == 0 && virStreamFinish (stream) == 0;
+  if (!ok)
+    {
+      virStreamAbort (stream);
+      virResetLastError ();
+    }
+  virStreamFree (stream);
+  if (fd >= 0)
+    close (fd);
+  if (ok && g_rename (tmp, path) == 0)
+    return TRUE;
+  g_unlink (tmp);
+  return FALSE;
 }
 
 static const char *
@@ -120,6 +206,11 @@ snapshot_info_new (virDomainSnapshotPtr snap,
     if (gvir_config_domain_snapshot_disk_get_snapshot_type (l->data) == GVIR_CONFIG_DOMAIN_DISK_SNAPSHOT_EXTERNAL)
       info->external = TRUE;
   g_list_free_full (disks, g_object_unref);
+  {
+    g_autofree char *shot = screenshot_path (virDomainSnapshotGetDomain (snap), info->name);
+    if (shot != NULL && g_file_test (shot, G_FILE_TEST_IS_REGULAR))
+      info->screenshot = g_steal_pointer (&shot);
+  }
   return info;
 }
 
@@ -304,9 +395,19 @@ snap_thread (GTask        *task,
 
   if (sd->op == SNAP_CREATE)
     {
+      /* The screen first: the snapshot is of this moment. */
+      g_autofree char *shot = screenshot_path (sd->dom, " screen being taken");
+      gboolean have_shot = shot != NULL && take_screenshot (sd->dom, shot);
+
       snap = virDomainSnapshotCreateXML (sd->dom, sd->xml,
                                          sd->disk_only ? VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY : 0);
       ret = snap != NULL ? 0 : -1;
+      if (have_shot)
+        {
+          g_autofree char *final = snap ? screenshot_path (sd->dom, virDomainSnapshotGetName (snap)) : NULL;
+          if (final == NULL || g_rename (shot, final) < 0)
+            g_unlink (shot);
+        }
     }
   else
     {
@@ -314,7 +415,15 @@ snap_thread (GTask        *task,
       if (snap != NULL && sd->op == SNAP_REVERT)
         ret = virDomainRevertToSnapshot (snap, 0);
       else if (snap != NULL)
-        ret = virDomainSnapshotDelete (snap, 0);
+        {
+          ret = virDomainSnapshotDelete (snap, 0);
+          if (ret == 0)
+            {
+              g_autofree char *shot = screenshot_path (sd->dom, sd->name);
+              if (shot != NULL)
+                g_unlink (shot);
+            }
+        }
     }
   if (ret < 0)
     gb_libvirt_set_error (&error, NULL);

@@ -20,6 +20,7 @@ typedef struct {
   guint    depth;         /* 0 for a root; the list is in tree order (parents first) */
   gboolean current;
   gboolean external;      /* any disk, or the memory, in a separate file */
+  char    *screenshot;    /* the screen when it was taken (running machines), or NULL */
 } GbSnapshotInfo;
 
 void gb_snapshot_info_free (GbSnapshotInfo *info);
@@ -44,7 +45,9 @@ gboolean gb_libvirt_snapshot_can_revert (GbLibvirtMachine     *self,
                                          char                **why);
 
 /* Internal (every disk qcow2, memory too while running), or with
- * @disk_only an external disk-only snapshot (overlay files beside the disks). */
+ * @disk_only an external disk-only snapshot (overlay files beside the disks).
+ * A running machine's screen is kept beside it, in
+ * $XDG_CACHE_HOME/glassbox/snapshots/UUID/, as virt-manager does. */
 void     gb_libvirt_snapshot_create_async  (GbLibvirtMachine    *self,
                                             const char          *name,
                                             const char          *description,

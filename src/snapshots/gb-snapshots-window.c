@@ -223,7 +223,20 @@ make_row (const GbSnapshotInfo *info)
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
-  /* The tree: a child sits under its parent, one step further in. */
+  /* The screen when it was taken, where there was one. */
+  if (info->screenshot != NULL)
+    {
+      GtkWidget *picture = gtk_picture_new_for_filename (info->screenshot);
+
+      gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+      gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+      gtk_widget_set_size_request (picture, 96, 60);
+      gtk_widget_set_margin_top (picture, 6);
+      gtk_widget_set_margin_bottom (picture, 6);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), picture);
+    }
+  /* The tree: a child sits under its parent, one step further in
+   * (prefixes are prepended: this one ends up first). */
   if (info->depth > 0)
     {
       GtkWidget *branch = gtk_image_new_from_icon_name ("go-next-symbolic");

@@ -328,6 +328,7 @@ test_snapshots_refused (void)
   g_assert_true (gb_test_wait_until_ms (snapshots_shown, NULL, TIMEOUT_MS));
   snapshots = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_SNAPSHOTS_WINDOW));
   g_assert_true (gb_test_wait_until_ms (reason_shown, snapshots, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
   save_png (snapshots, "snapshots-refused");
 
   focus (snapshots);
@@ -520,6 +521,10 @@ main (int   argc,
 {
   int ret;
 
+  g_autofree char *cache = gb_test_tmpdir_new ("gb-ui-cache-XXXXXX");
+
+  /* Snapshot screenshots go to the cache: a temporary one. */
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   gb_application_init_i18n ();
   gtk_test_init (&argc, &argv, NULL);
 
@@ -555,5 +560,6 @@ main (int   argc,
   g_clear_object (&app);
   virConnectClose (raw);
 #endif
+  gb_test_tmpdir_remove (cache);
   return ret;
 }

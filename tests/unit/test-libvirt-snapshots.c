@@ -115,14 +115,21 @@ test_tree (void)
   g_assert_cmpuint (find_info (list, "d")->depth, ==, 1);
   g_assert_true (find_info (list, "d")->current);
   g_assert_false (find_info (list, "c")->current);
+  /* Taken while running: the screen is kept (the test driver's picture). */
+  g_assert_nonnull (find_info (list, "a")->screenshot);
+  g_assert_true (g_file_test (find_info (list, "a")->screenshot, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_str_has_prefix (find_info (list, "a")->screenshot, g_get_user_cache_dir ()));
 
   g_assert_true (snap_op (m, 1, "c", FALSE, NULL));
   g_clear_pointer (&list, g_ptr_array_unref);
   list = list_snapshots (m);
   g_assert_true (find_info (list, "c")->current);
 
-  /* Deleting b: c moves up to a. */
+  /* Deleting b: c moves up to a; b's screenshot goes with it. */
+  g_autofree char *b_shot = g_strdup (find_info (list, "b")->screenshot);
+  g_assert_nonnull (b_shot);
   g_assert_true (snap_op (m, 2, "b", FALSE, NULL));
+  g_assert_false (g_file_test (b_shot, G_FILE_TEST_EXISTS));
   g_clear_pointer (&list, g_ptr_array_unref);
   list = list_snapshots (m);
   g_assert_cmpuint (list->len, ==, 3);
@@ -454,8 +461,13 @@ main (int   argc,
   g_autoptr(GAsyncResult) result = NULL;
   int ret;
 
+  g_autofree char *cache = NULL;
+
   g_test_init (&argc, &argv, NULL);
   gb_test_libvirt_init ();
+  /* Screenshots go to the cache: a temporary one. */
+  cache = gb_test_tmpdir_new ("gb-cache-XXXXXX");
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
 
   provider = gb_libvirt_provider_new (TEST_URI);
   raw = virConnectOpen (TEST_URI);
@@ -473,5 +485,6 @@ main (int   argc,
 
   g_clear_object (&provider);
   virConnectClose (raw);
+  gb_test_tmpdir_remove (cache);
   return ret;
 }
