@@ -17,6 +17,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libvirt-gconfig/libvirt-gconfig.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
 #include "gb-libvirt-private.h"
 #include "gb-libvirt-snapshots.h"
@@ -171,6 +173,28 @@ state_name (GVirConfigDomainSnapshotDomainState state)
 
 /* ---- list ------------------------------------------------------------- */
 
+/* Whether the memory or any disk of the snapshot lives in a file of its own. */
+static gboolean
+snapshot_is_external (const char *xml)
+{
+  xmlDocPtr doc = xmlReadMemory (xml, strlen (xml), "snapshot.xml", NULL, XML_PARSE_NONET);
+  xmlXPathContextPtr ctx;
+  xmlXPathObjectPtr obj;
+  gboolean external = FALSE;
+
+  if (doc == NULL)
+    return FALSE;
+  ctx = xmlXPathNewContext (doc);
+  obj = xmlXPathEvalExpression ((const xmlChar *)
+                                "/domainsnapshot/memory[@snapshot='external'] | "
+                                "/domainsnapshot/disks/disk[@snapshot='external']", ctx);
+  external = obj != NULL && obj->nodesetval != NULL && obj->nodesetval->nodeNr > 0;
+  xmlXPathFreeObject (obj);
+  xmlXPathFreeContext (ctx);
+  xmlFreeDoc (doc);
+  return external;
+}
+
 static GbSnapshotInfo *
 snapshot_info_new (virDomainSnapshotPtr snap,
                    GError             **error)
@@ -179,7 +203,6 @@ snapshot_info_new (virDomainSnapshotPtr snap,
   g_autoptr(GObject) conf_object = NULL;
   GVirConfigDomainSnapshot *conf;
   GbSnapshotInfo *info;
-  GList *disks;
 
   if (xml == NULL)
     {
@@ -200,12 +223,9 @@ snapshot_info_new (virDomainSnapshotPtr snap,
   info->state = g_strdup (state_name (gvir_config_domain_snapshot_get_state (conf)));
   info->creation_time = gvir_config_domain_snapshot_get_creation_time (conf);
   info->current = virDomainSnapshotIsCurrent (snap, 0) == 1;
-  info->external = gvir_config_domain_snapshot_get_memory_state (conf) == GVIR_CONFIG_DOMAIN_SNAPSHOT_MEMORY_STATE_EXTERNAL;
-  disks = gvir_config_domain_snapshot_get_disks (conf);
-  for (GList *l = disks; l != NULL; l = l->next)
-    if (gvir_config_domain_snapshot_disk_get_snapshot_type (l->data) == GVIR_CONFIG_DOMAIN_DISK_SNAPSHOT_EXTERNAL)
-      info->external = TRUE;
-  g_list_free_full (disks, g_object_unref);
+  /* (libvirt-gconfig 4.0's enums lack "no" for memory and disks: it
+   * complains on every disk-only snapshot, so these two are read here.) */
+  info->external = snapshot_is_external (xml);
   {
     g_autofree char *shot = screenshot_path (virDomainSnapshotGetDomain (snap), info->name);
     if (shot != NULL && g_file_test (shot, G_FILE_TEST_IS_REGULAR))
