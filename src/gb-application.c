@@ -13,9 +13,11 @@
 #include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-creator-backend.h"
+#include "gb-install-dirs.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
+#include "gb-host-window.h"
 #include "gb-preferences-window.h"
 #include "gb-window.h"
 
@@ -57,34 +59,26 @@ static const GOptionEntry main_entries[] = {
   { NULL }
 };
 
-/* TRUE when this program is one built in the build tree, not installed. */
-static gboolean
-running_uninstalled (void)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
-  gsize len = strlen (build_root);
-
-  return exe != NULL && strncmp (exe, build_root, len) == 0 && exe[len] == '/';
-}
-
 /* Run from the build tree, the program finds its translations in
  * <build>/po (where meson's i18n module puts them) and, unless told
- * otherwise, its compiled GSettings schema in <build>/data. */
+ * otherwise, its compiled GSettings schema in <build>/data.  Installed, it
+ * finds them through the prefix it runs from (gb-install-dirs.c); the
+ * schema is GSettings' business (XDG_DATA_DIRS). */
 void
 gb_application_init_i18n (void)
 {
-  const char *localedir = LOCALEDIR;
+  g_autofree char *localedir = NULL;
   const char *locale;
 
-  if (running_uninstalled ())
+  if (gb_install_dirs_running_uninstalled ())
     {
-      g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
-      g_autofree char *schema_dir = g_build_filename (build_root, "data", NULL);
+      g_autofree char *schema_dir = g_build_filename (BUILD_ROOT, "data", NULL);
 
-      localedir = BUILD_LOCALEDIR;
+      localedir = g_strdup (BUILD_LOCALEDIR);
       g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, FALSE);
     }
+  else
+    localedir = gb_install_dirs_get (LOCALEDIR);
 
   /* gettext ignores LANGUAGE under the plain C locale (no LANG set, as
    * for root on a fresh machine); C.UTF-8 behaves the same otherwise and
@@ -878,6 +872,22 @@ networks_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* app.host(uri): the connection's Host Details (overview, storage, networks). */
+static void
+host_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+  GbHostWindow *window;
+
+  if (!GB_IS_LIBVIRT_PROVIDER (provider))
+    return;
+  window = gb_host_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -888,6 +898,7 @@ static const GActionEntry app_actions[] = {
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
   { "networks", networks_action, "s" },
+  { "host", host_action, "s" },
 };
 
 static void

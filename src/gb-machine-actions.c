@@ -8,6 +8,8 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-machine.h"
+#include "gb-migrate-dialog.h"
 #include "gb-machine-actions.h"
 #include "gb-snapshot-actions.h"
 #include "gb-window.h"
@@ -39,6 +41,9 @@ static const MachineAction machine_actions[] = {
     STATE (RUNNING) },
   { "machine.delete", NULL, gb_machine_delete_finish,
     STATE (SHUTOFF) | STATE (CRASHED) },
+  /* Opens the Migrate dialog (libvirt machines only). */
+  { "machine.migrate", NULL, NULL,
+    STATE (RUNNING) | STATE (PAUSED) },
 };
 
 #undef STATE
@@ -320,6 +325,22 @@ ask_delete (GtkWidget *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The destinations are the application's other connections. */
+static void
+open_migrate (GtkWidget *widget,
+              GbMachine *machine)
+{
+  GApplication *app = g_application_get_default ();
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GbMigrateDialog *dialog;
+
+  if (!GB_IS_LIBVIRT_MACHINE (machine))
+    return;
+  dialog = gb_migrate_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, machine,
+                                  GB_IS_APPLICATION (app) ? gb_application_get_providers (GB_APPLICATION (app)) : NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 void
 gb_machine_actions_activate (GtkWidget  *widget,
                              GbMachine  *machine,
@@ -343,6 +364,11 @@ gb_machine_actions_activate (GtkWidget  *widget,
   /* A shortcut may race a state change: check again. */
   if (!(action->enabled_states & (1u << gb_machine_get_state (machine))))
     return;
+  if (g_str_equal (action_name, "machine.migrate"))
+    {
+      open_migrate (widget, machine);
+      return;
+    }
   if (action->async == NULL && gb_machine_get_config (machine) == NULL)
     return;
 
@@ -412,6 +438,8 @@ gb_machine_actions_update (GtkWidget *widget,
       /* Deleting offers the machine's disks: wait until they are known. */
       if (g_str_equal (machine_actions[i].name, "machine.delete"))
         enabled = enabled && gb_machine_get_config (machine) != NULL;
+      if (g_str_equal (machine_actions[i].name, "machine.migrate"))
+        enabled = enabled && GB_IS_LIBVIRT_MACHINE (machine);
 
       gtk_widget_action_set_enabled (widget, machine_actions[i].name, enabled);
     }

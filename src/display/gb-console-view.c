@@ -90,6 +90,9 @@ update_status (GbConsoleView *self)
       break;
     }
   gtk_label_set_text (GTK_LABEL (self->status_label), text);
+  /* It speaks of the screen: the serial page says its own state. */
+  gtk_widget_set_visible (self->status_label,
+                          g_strcmp0 (gb_console_view_get_page (self), "screen") == 0);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "console.screenshot",
                                  gb_display_get_state (self->display) == GB_DISPLAY_STATE_CONNECTED);
@@ -465,6 +468,7 @@ on_page_changed (GtkStack      *stack,
                  GbConsoleView *self)
 {
   update_console_chooser_visible (self);
+  update_status (self);
 }
 
 /* Machine ------------------------------------------------------------------ */

@@ -5,7 +5,7 @@
  * and asks here whether they apply and what they do.
  *
  * Shortcuts (none is one of GTK's own: Ctrl+Shift+D/I open the inspector):
- *   Ctrl+Shift+H  save the running machine's state ("hibernate")
+ *   Ctrl+Shift+B  save the running machine's state ("hibernate"; H is Settings)
  *   Ctrl+Shift+T  the Snapshots window
  *   Ctrl+Shift+L  clone
  *
@@ -117,7 +117,7 @@ gb_snapshot_actions_add_shortcuts (GtkWidgetClass *widget_class)
 {
   GdkModifierType mods = GDK_CONTROL_MASK | GDK_SHIFT_MASK;
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_H, mods, "machine.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_B, mods, "machine.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_T, mods, "machine.snapshots", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L, mods, "machine.clone", NULL);
 }

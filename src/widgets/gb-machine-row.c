@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "gb-machine-actions.h"
+#include "gb-machine-edit-actions.h"
 #include "gb-bundled-machine.h"
 #include "gb-machine-row.h"
 #include "gb-sparkline.h"
@@ -103,6 +104,7 @@ update_state (GbMachineRow *self)
   gtk_widget_set_opacity (GTK_WIDGET (self->sparkline), state == GB_MACHINE_STATE_RUNNING ? 1.0 : 0.0);
 
   gb_machine_actions_update (GTK_WIDGET (self), self->machine);
+  gb_machine_edit_actions_update (GTK_WIDGET (self), self->machine);
 }
 
 static void
@@ -178,7 +180,10 @@ gb_machine_row_set_machine (GbMachineRow *self,
       update_stats (self);
     }
   else
-    gb_machine_actions_update (GTK_WIDGET (self), NULL);
+    {
+      gb_machine_actions_update (GTK_WIDGET (self), NULL);
+      gb_machine_edit_actions_update (GTK_WIDGET (self), NULL);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
 }
@@ -274,6 +279,7 @@ gb_machine_row_class_init (GbMachineRowClass *klass)
 
   /* The row menu acts on this row's machine, whatever is selected. */
   gb_machine_actions_install_for_class (widget_class, get_machine);
+  gb_machine_edit_actions_install_for_class (widget_class, get_machine);
 }
 
 static void
@@ -281,4 +287,5 @@ gb_machine_row_init (GbMachineRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gb_machine_actions_update (GTK_WIDGET (self), NULL);
+  gb_machine_edit_actions_update (GTK_WIDGET (self), NULL);
 }

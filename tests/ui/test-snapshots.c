@@ -5,7 +5,7 @@
  * (Enter accepts the dialog), twice, making a parent and a child; Ctrl+R
  * reverts, Delete deletes (Enter confirms).  A running UEFI machine shows
  * why libvirt 9.0 takes no internal snapshot of it.  Ctrl+Shift+L clones a
- * stopped machine with two disk files; Ctrl+Shift+H saves a running one and
+ * stopped machine with two disk files; Ctrl+Shift+B saves a running one and
  * the list says "Saved" with the time.  PNGs of each in the build tree.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -437,7 +437,7 @@ test_save (void)
 
   g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
   focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_b);
   g_assert_true (gb_test_wait_until_ms (saved_label_shown, NULL, TIMEOUT_MS));
   g_assert_cmpint (gb_machine_get_saved_at (machine), >, 0);
   save_png (window, "saved-state");
