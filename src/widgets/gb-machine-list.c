@@ -2,11 +2,15 @@
  *
  * GTK 4.8 has no list sections, so the list is a GtkTreeListModel: the
  * providers are its roots (shown as header rows, always expanded and not
- * selectable) and each provider's live "machines" model is their children.
+ * selectable) and each provider's live "machines" model is their children,
+ * sorted by name as a file manager sorts file names ("m2" before "m10"), as
+ * virt-manager does: libvirt lists machines in no useful order.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -63,14 +67,36 @@ gb_machine_list_get_selected_machine (GbMachineList *self)
   return self->selected;
 }
 
+static int
+compare_machine_names (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  const char *name_a = gb_machine_get_name ((GbMachine *) a);
+  const char *name_b = gb_machine_get_name ((GbMachine *) b);
+  g_autofree char *key_a = g_utf8_collate_key_for_filename (name_a ? name_a : "", -1);
+  g_autofree char *key_b = g_utf8_collate_key_for_filename (name_b ? name_b : "", -1);
+  int cmp = strcmp (key_a, key_b);
+
+  /* Equal keys ("VM" and "vm" in some locales): keep a stable order. */
+  if (cmp == 0)
+    cmp = g_strcmp0 (name_a, name_b);
+
+  return cmp < 0 ? GTK_ORDERING_SMALLER : cmp > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
 static GListModel *
 create_child_model (gpointer item,
                     gpointer user_data)
 {
-  if (GB_IS_PROVIDER (item))
-    return g_object_ref (gb_provider_get_machines (GB_PROVIDER (item)));
+  GtkSorter *sorter;
 
-  return NULL;
+  if (!GB_IS_PROVIDER (item))
+    return NULL;
+
+  sorter = GTK_SORTER (gtk_custom_sorter_new (compare_machine_names, NULL, NULL));
+  return G_LIST_MODEL (gtk_sort_list_model_new (g_object_ref (gb_provider_get_machines (GB_PROVIDER (item))),
+                                                sorter));
 }
 
 static void

@@ -65,11 +65,11 @@ gb_sparkline_format_value (GbSparklineFormat format,
       return g_strdup_printf (_("%.0f %%"), value);
 
     case GB_SPARKLINE_FORMAT_BYTES:
-      return g_format_size ((guint64) MAX (value, 0));
+      return g_format_size_full ((guint64) MAX (value, 0), G_FORMAT_SIZE_IEC_UNITS);
 
     case GB_SPARKLINE_FORMAT_RATE:
       {
-        g_autofree char *size = g_format_size ((guint64) MAX (value, 0));
+        g_autofree char *size = g_format_size_full ((guint64) MAX (value, 0), G_FORMAT_SIZE_IEC_UNITS);
         /* Translators: a transfer rate, e.g. "1.2 MB/s" */
         return g_strdup_printf (_("%s/s"), size);
       }
