@@ -264,6 +264,154 @@ unbind_item (GtkSignalListItemFactory *factory,
     gb_machine_row_set_machine (GB_MACHINE_ROW (child), NULL);
 }
 
+/* The list item widget (GtkListView's child) that shows @item, if any. */
+static GtkWidget *
+find_item_widget (GbMachineList *self,
+                  gpointer       item)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *content = gtk_widget_get_first_child (child);
+
+      if (GB_IS_MACHINE_ROW (content) &&
+          gb_machine_row_get_machine (GB_MACHINE_ROW (content)) == (GbMachine *) item)
+        return child;
+    }
+  return NULL;
+}
+
+static GbMachine *
+machine_at (GbMachineList *self,
+            guint          position)
+{
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), position);
+  g_autoptr(GObject) item = row ? gtk_tree_list_row_get_item (row) : NULL;
+
+  return GB_IS_MACHINE (item) ? GB_MACHINE (item) : NULL;
+}
+
+/* The position of the machine whose list item has the focus, or
+ * GTK_INVALID_LIST_POSITION. */
+static guint
+focused_position (GbMachineList *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  GbMachine *machine = NULL;
+  guint n;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL && focus != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *content = gtk_widget_get_first_child (child);
+
+      if ((focus == child || gtk_widget_is_ancestor (focus, child)) && GB_IS_MACHINE_ROW (content))
+        machine = gb_machine_row_get_machine (GB_MACHINE_ROW (content));
+    }
+  if (machine == NULL)
+    return GTK_INVALID_LIST_POSITION;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+  for (guint i = 0; i < n; i++)
+    if (machine_at (self, i) == machine)
+      return i;
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* Scrolls the machine at @position into view and focuses its list item
+ * (the list view's own grab_focus() focuses the view itself);
+ * "list.scroll-to-item" once more then moves the view's focus tracker to
+ * the focused item. */
+static gboolean
+focus_position (GbMachineList *self,
+                guint          position)
+{
+  GtkWidget *child;
+
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  child = find_item_widget (self, machine_at (self, position));
+  if (child == NULL || !gtk_widget_grab_focus (child))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  return TRUE;
+}
+
+/* GTK 4.8's list view takes focus by Tab only once one of its items has
+ * had it (its focus tracker starts empty), so Tab went from the header to
+ * the page and never to a machine.  Tab into the list lands on the
+ * selected machine, or the first one; Tab out of it leaves it. */
+static gboolean
+gb_machine_list_focus (GtkWidget        *widget,
+                       GtkDirectionType  direction)
+{
+  GbMachineList *self = GB_MACHINE_LIST (widget);
+  guint position;
+
+  if ((direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD) ||
+      self->selection == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") != 0)
+    return GTK_WIDGET_CLASS (gb_machine_list_parent_class)->focus (widget, direction);
+
+  if (gtk_widget_get_focus_child (GTK_WIDGET (self)) != NULL)
+    return FALSE;
+
+  position = gtk_single_selection_get_selected (self->selection);
+  if (position == GTK_INVALID_LIST_POSITION || machine_at (self, position) == NULL)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+
+      position = GTK_INVALID_LIST_POSITION;
+      for (guint i = 0; i < n && position == GTK_INVALID_LIST_POSITION; i++)
+        if (machine_at (self, i) != NULL)
+          position = i;
+    }
+  if (position == GTK_INVALID_LIST_POSITION)
+    return GTK_WIDGET_CLASS (gb_machine_list_parent_class)->focus (widget, direction);
+
+  return focus_position (self, position);
+}
+
+/* Up and Down go to the previous and next machine, over the connections'
+ * header rows, and select it; at either end they stay (GTK 4.8 moved the
+ * focus out of the list, to whatever lay in that direction). */
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                GbMachineList         *self)
+{
+  int step;
+  guint position, n;
+
+  if (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK))
+    return FALSE;
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    step = -1;
+  else if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    step = 1;
+  else
+    return FALSE;
+
+  position = focused_position (self);
+  if (position == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+  for (guint i = position + step; i < n; i += step)   /* unsigned: stops below 0 too */
+    if (machine_at (self, i) != NULL)
+      {
+        gtk_single_selection_set_selected (self->selection, i);
+        focus_position (self, i);
+        return TRUE;
+      }
+
+  return TRUE;
+}
+
 static void
 gb_machine_list_dispose (GObject *object)
 {
@@ -339,6 +487,7 @@ gb_machine_list_class_init (GbMachineListClass *klass)
   object_class->dispose = gb_machine_list_dispose;
   object_class->get_property = gb_machine_list_get_property;
   object_class->set_property = gb_machine_list_set_property;
+  widget_class->focus = gb_machine_list_focus;
 
   /**
    * GbMachineList:providers:
@@ -381,6 +530,13 @@ gb_machine_list_class_init (GbMachineListClass *klass)
 static void
 gb_machine_list_init (GbMachineList *self)
 {
+  GtkEventController *keys;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   update_empty (self);
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), keys);
 }
