@@ -860,6 +860,59 @@ reconnect_action (GSimpleAction *action,
     gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 }
 
+/* GTK 4.8 names a button with a mnemonic after its raw label and its text,
+ * "_Cancel Cancel" (zh_CN: "取消(_C) 取消(C)"): a screen reader reads the
+ * underscore.  Buttons with a mnemonic are named after their label
+ * without it: "Cancel", "取消". */
+static char *
+strip_mnemonic (const char *label)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = label; *p; p++)
+    {
+      /* "(_C)" after CJK text goes altogether. */
+      if (p[0] == '(' && p[1] == '_' && p[2] != '\0' && p[3] == ')')
+        {
+          p += 3;
+          continue;
+        }
+      if (p[0] == '_' && p[1] == '_')
+        {
+          g_string_append_c (out, '_');
+          p++;
+          continue;
+        }
+      if (p[0] != '_')
+        g_string_append_c (out, *p);
+    }
+
+  return g_strstrip (g_string_free (out, FALSE));
+}
+
+void
+gb_application_name_mnemonic_buttons (GtkWidget *root)
+{
+  if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    {
+      g_autofree char *name = strip_mnemonic (gtk_button_get_label (GTK_BUTTON (root)));
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    gb_application_name_mnemonic_buttons (child);
+}
+
+static void
+gb_application_window_added (GtkApplication *app,
+                             GtkWindow      *window)
+{
+  GTK_APPLICATION_CLASS (gb_application_parent_class)->window_added (app, window);
+  gb_application_name_mnemonic_buttons (GTK_WIDGET (window));
+}
+
 /* app.networks(uri): the connection's Virtual Networks window. */
 static void
 networks_action (GSimpleAction *action,
@@ -875,6 +928,7 @@ networks_action (GSimpleAction *action,
   /* Not the application's window: its Ctrl+N adds a network, where the
    * application's accelerator would open the machine wizard. */
   window = gb_networks_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gb_application_name_mnemonic_buttons (GTK_WIDGET (window));
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -995,6 +1049,7 @@ gb_application_class_init (GbApplicationClass *klass)
 
   app_class->activate = gb_application_activate;
   app_class->startup = gb_application_startup;
+  GTK_APPLICATION_CLASS (klass)->window_added = gb_application_window_added;
   app_class->shutdown = gb_application_shutdown;
   app_class->command_line = gb_application_command_line;
   app_class->handle_local_options = gb_application_handle_local_options;

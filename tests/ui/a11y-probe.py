@@ -41,6 +41,8 @@ APP_PID = int(sys.argv[1])
 # nothing else names it: that is no name to a screen reader user.
 TYPE_NAME = re.compile(r"^(Gtk|Adw|Gb|Vte)[A-Z][A-Za-z]+$")
 
+RAW_MNEMONIC = re.compile(r"(^|\s|\()_\w")
+
 # Roles that are containers or text, never a control on their own.
 PASSIVE = {
     Atspi.Role.LABEL, Atspi.Role.PANEL, Atspi.Role.FILLER,
@@ -153,6 +155,10 @@ def cmd_names():
             continue
         if not has_name(obj):
             say(f"{obj.get_role_name()}\t{path}")
+        elif RAW_MNEMONIC.search(name_of(obj)):
+            # "_Cancel Cancel": GTK 4.8 reads a button's raw label before
+            # its text when it has a mnemonic.
+            say(f"{obj.get_role_name()}\t{path} (name shows the mnemonic underscore)")
 
 
 def cmd_roles(wanted):
