@@ -913,6 +913,66 @@ gb_application_window_added (GtkApplication *app,
   gb_application_name_mnemonic_buttons (GTK_WIDGET (window));
 }
 
+/* GTK 4.8 gives a tooltip's label as many "characters" of width as its
+ * text has characters, each as wide as an average Latin letter; a Chinese
+ * character is twice that, so "主菜单" wrapped one character a line.
+ * When a tooltip window maps, count wide characters twice (and leave a
+ * little room) and let it size itself again.  ("notify" allows no
+ * emission hook; "map" does.) */
+static void
+widen_tooltip_label (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        {
+          const char *text = gtk_label_get_text (GTK_LABEL (child));
+          int columns = 2;
+
+          for (const char *p = text; *p; p = g_utf8_next_char (p))
+            columns += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+          /* Long tooltips still wrap, about as wide as GTK's own limit. */
+          columns = MIN (columns, 50);
+          if (gtk_label_get_max_width_chars (GTK_LABEL (child)) < columns)
+            gtk_label_set_max_width_chars (GTK_LABEL (child), columns);
+        }
+      else
+        widen_tooltip_label (child);
+    }
+}
+
+static gboolean
+tooltip_map_hook (GSignalInvocationHint *hint,
+                  guint                  n_params,
+                  const GValue          *params,
+                  gpointer               user_data)
+{
+  GObject *object = g_value_get_object (&params[0]);
+
+  if (GTK_IS_NATIVE (object) && g_str_equal (G_OBJECT_TYPE_NAME (object), "GtkTooltipWindow"))
+    {
+      widen_tooltip_label (GTK_WIDGET (object));
+      gtk_widget_queue_resize (GTK_WIDGET (object));
+    }
+
+  return TRUE;
+}
+
+static void
+install_tooltip_width_hook (void)
+{
+  static gsize installed;
+
+  if (g_once_init_enter (&installed))
+    {
+      /* The signal exists once GtkWidget's class does. */
+      g_type_class_unref (g_type_class_ref (GTK_TYPE_WIDGET));
+      g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0,
+                                  tooltip_map_hook, NULL, NULL);
+      g_once_init_leave (&installed, 1);
+    }
+}
+
 /* app.networks(uri): the connection's Virtual Networks window. */
 static void
 networks_action (GSimpleAction *action,
@@ -968,6 +1028,7 @@ gb_application_startup (GApplication *app)
                                            accels[i].action, accels[i].accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+  install_tooltip_width_hook ();
 }
 
 static void

@@ -127,8 +127,21 @@ describe_nic (const GbConfigNic *nic)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
 
-  if (nic->type && nic->source)
-    /* Translators: a NIC's source, e.g. "network default" or "bridge br0" */
+  /* libvirt's interface types are words of its XML, not of the user's
+   * language: the common ones are said in a sentence of their own. */
+  if (g_strcmp0 (nic->type, "network") == 0 && nic->source)
+    /* Translators: a network card on a libvirt virtual network, e.g. Virtual network “default” */
+    g_ptr_array_add (parts, g_strdup_printf (_("Virtual network “%s”"), nic->source));
+  else if (g_strcmp0 (nic->type, "bridge") == 0 && nic->source)
+    /* Translators: a network card joined to a host bridge, e.g. Bridge br0 */
+    g_ptr_array_add (parts, g_strdup_printf (_("Bridge %s"), nic->source));
+  else if (g_strcmp0 (nic->type, "user") == 0)
+    g_ptr_array_add (parts, g_strdup (_("User-mode networking")));
+  else if (g_strcmp0 (nic->type, "direct") == 0 && nic->source)
+    /* Translators: a network card attached directly (macvtap) to a host device, e.g. Direct on eth0 */
+    g_ptr_array_add (parts, g_strdup_printf (_("Direct on %s"), nic->source));
+  else if (nic->type && nic->source)
+    /* Translators: a NIC's source, e.g. "ethernet tap0" */
     g_ptr_array_add (parts, g_strdup_printf (_("%s %s"), nic->type, nic->source));
   else if (nic->type)
     g_ptr_array_add (parts, g_strdup (nic->type));
