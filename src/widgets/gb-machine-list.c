@@ -264,6 +264,18 @@ unbind_item (GtkSignalListItemFactory *factory,
     gb_machine_row_set_machine (GB_MACHINE_ROW (child), NULL);
 }
 
+/* What a list item shows: a GbMachineRow's machine or a GbProviderRow's
+ * provider. */
+static gpointer
+row_item (GtkWidget *content)
+{
+  if (GB_IS_MACHINE_ROW (content))
+    return gb_machine_row_get_machine (GB_MACHINE_ROW (content));
+  if (GB_IS_PROVIDER_ROW (content))
+    return gb_provider_row_get_provider (GB_PROVIDER_ROW (content));
+  return NULL;
+}
+
 /* The list item widget (GtkListView's child) that shows @item, if any. */
 static GtkWidget *
 find_item_widget (GbMachineList *self,
@@ -272,68 +284,100 @@ find_item_widget (GbMachineList *self,
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
        child != NULL;
        child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *content = gtk_widget_get_first_child (child);
-
-      if (GB_IS_MACHINE_ROW (content) &&
-          gb_machine_row_get_machine (GB_MACHINE_ROW (content)) == (GbMachine *) item)
-        return child;
-    }
+    if (item != NULL && row_item (gtk_widget_get_first_child (child)) == item)
+      return child;
   return NULL;
+}
+
+/* The machine or provider at @position of the list (a new reference). */
+static GObject *
+item_at (GbMachineList *self,
+         guint          position)
+{
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), position);
+
+  return row ? gtk_tree_list_row_get_item (row) : NULL;
 }
 
 static GbMachine *
 machine_at (GbMachineList *self,
             guint          position)
 {
-  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), position);
-  g_autoptr(GObject) item = row ? gtk_tree_list_row_get_item (row) : NULL;
+  g_autoptr(GObject) item = item_at (self, position);
 
   return GB_IS_MACHINE (item) ? GB_MACHINE (item) : NULL;
 }
 
-/* The position of the machine whose list item has the focus, or
- * GTK_INVALID_LIST_POSITION. */
-static guint
-focused_position (GbMachineList *self)
+/* The list item widget holding the focus, or NULL. */
+static GtkWidget *
+focused_item_widget (GbMachineList *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
-  GbMachine *machine = NULL;
-  guint n;
 
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
        child != NULL && focus != NULL;
        child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *content = gtk_widget_get_first_child (child);
+    if (focus == child || gtk_widget_is_ancestor (focus, child))
+      return child;
+  return NULL;
+}
 
-      if ((focus == child || gtk_widget_is_ancestor (focus, child)) && GB_IS_MACHINE_ROW (content))
-        machine = gb_machine_row_get_machine (GB_MACHINE_ROW (content));
-    }
-  if (machine == NULL)
+/* The position of the row whose list item has the focus, or
+ * GTK_INVALID_LIST_POSITION. */
+static guint
+focused_position (GbMachineList *self)
+{
+  GtkWidget *child = focused_item_widget (self);
+  gpointer item = child ? row_item (gtk_widget_get_first_child (child)) : NULL;
+  guint n;
+
+  if (item == NULL)
     return GTK_INVALID_LIST_POSITION;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
   for (guint i = 0; i < n; i++)
-    if (machine_at (self, i) == machine)
-      return i;
+    {
+      g_autoptr(GObject) here = item_at (self, i);
+
+      if ((gpointer) here == item)
+        return i;
+    }
   return GTK_INVALID_LIST_POSITION;
 }
 
-/* Scrolls the machine at @position into view and focuses its list item
- * (the list view's own grab_focus() focuses the view itself);
+static GtkWidget *
+find_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_widget_get_visible (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Scrolls the row at @position into view and focuses its list item (the
+ * list view's own grab_focus() focuses the view itself);
  * "list.scroll-to-item" once more then moves the view's focus tracker to
  * the focused item. */
 static gboolean
 focus_position (GbMachineList *self,
                 guint          position)
 {
+  g_autoptr(GObject) item = item_at (self, position);
   GtkWidget *child;
 
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
-  child = find_item_widget (self, machine_at (self, position));
-  if (child == NULL || !gtk_widget_grab_focus (child))
+  child = find_item_widget (self, item);
+  if (child == NULL)
+    return FALSE;
+  /* A header's list item cannot take the focus itself, but its button can. */
+  if (!gtk_widget_grab_focus (child) && !gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD))
     return FALSE;
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
   return TRUE;
@@ -374,9 +418,14 @@ gb_machine_list_focus (GtkWidget        *widget,
   return focus_position (self, position);
 }
 
-/* Up and Down go to the previous and next machine, over the connections'
- * header rows, and select it; at either end they stay (GTK 4.8 moved the
- * focus out of the list, to whatever lay in that direction). */
+/* Up and Down go to the previous and next row (a machine is selected as
+ * it is reached; on a connection's header, its menu button takes the
+ * focus: GTK 4.8 focuses an unselectable list item only through a
+ * child); at either end
+ * they stay (GTK 4.8 moved the focus out of the list, to whatever lay in
+ * that direction).  The Menu key and Shift+F10 open the focused row's
+ * menu, whose button the pointer uses (it takes no focus itself, so that
+ * Tab and the arrows stay on the rows). */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller,
                 guint                  keyval,
@@ -384,10 +433,22 @@ on_key_pressed (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 GbMachineList         *self)
 {
-  int step;
+  GdkModifierType mods = state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK);
   guint position, n;
+  int step;
 
-  if (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK))
+  if (keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && mods == GDK_SHIFT_MASK))
+    {
+      GtkWidget *child = focused_item_widget (self);
+      GtkWidget *button = child ? find_menu_button (child) : NULL;
+
+      if (button == NULL)
+        return FALSE;
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      return TRUE;
+    }
+
+  if (mods != 0)
     return FALSE;
   if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
     step = -1;
@@ -401,14 +462,13 @@ on_key_pressed (GtkEventControllerKey *controller,
     return FALSE;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
-  for (guint i = position + step; i < n; i += step)   /* unsigned: stops below 0 too */
-    if (machine_at (self, i) != NULL)
-      {
-        gtk_single_selection_set_selected (self->selection, i);
-        focus_position (self, i);
-        return TRUE;
-      }
+  if ((step < 0 && position == 0) || (step > 0 && position + 1 >= n))
+    return TRUE;
 
+  position += step;
+  if (machine_at (self, position) != NULL)
+    gtk_single_selection_set_selected (self->selection, position);
+  focus_position (self, position);
   return TRUE;
 }
 

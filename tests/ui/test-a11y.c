@@ -477,6 +477,25 @@ press (GtkWidget *window,
 }
 
 static gboolean
+is_mapped_popover_menu (GtkWidget *widget,
+                        gpointer   data)
+{
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+popover_menu_shown (gpointer data)
+{
+  return gb_test_find_widget (data, GTK_TYPE_POPOVER_MENU, is_mapped_popover_menu, NULL) != NULL;
+}
+
+static gboolean
+popover_menu_gone (gpointer data)
+{
+  return !popover_menu_shown (data);
+}
+
+static gboolean
 have_xtest (GtkWidget *window)
 {
   Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
@@ -485,6 +504,18 @@ have_xtest (GtkWidget *window)
   return XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor);
 }
 #endif
+
+/* Whether @focus ("<role>\t<name>") is the list item of machine @name:
+ * "vm1, Shut off" (zh_CN: "vm1，已关机"). */
+static gboolean
+focus_on_machine (const char *focus,
+                  const char *name)
+{
+  g_autofree char *prefix = g_strdup_printf ("list item\t%s", name);
+
+  return g_str_has_prefix (focus, prefix) &&
+         (g_str_has_prefix (focus + strlen (prefix), ",") || g_str_has_prefix (focus + strlen (prefix), "，"));
+}
 
 /* Tab from the window's start reaches a machine row, named after the
  * machine; Down and Up go to the next and previous machine, by name. */
@@ -521,26 +552,60 @@ test_keyboard_list (void)
     }
   g_assert_true (g_str_has_prefix (focus, "list item\t"));
   /* The first machine of the connection, by name: "test", then vm1…vm3. */
-  g_assert_true (g_str_has_prefix (focus, "list item\ttest, "));
+  g_assert_true (focus_on_machine (focus, "test"));
 
   press (window, XK_Down);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Down: %s", focus);
-  g_assert_true (g_str_has_prefix (focus, "list item\tvm1, "));
+  g_assert_true (focus_on_machine (focus, "vm1"));
 
   press (window, XK_Down);
   press (window, XK_Down);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Down Down: %s", focus);
-  g_assert_true (g_str_has_prefix (focus, "list item\tvm3, "));
+  g_assert_true (focus_on_machine (focus, "vm3"));
 
   press (window, XK_Up);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Up: %s", focus);
-  g_assert_true (g_str_has_prefix (focus, "list item\tvm2, "));
+  g_assert_true (focus_on_machine (focus, "vm2"));
+
+  /* The Menu key opens the row's menu; Escape closes it, the row keeps
+   * the focus. */
+  press (window, XK_Menu);
+  g_assert_true (gb_test_wait_until_ms (popover_menu_shown, window, TIMEOUT_MS));
+  {
+    g_autofree char *png = png_name ("row-menu");
+    gb_test_save_png (window, png);
+  }
+  press (window, XK_Escape);
+  g_assert_true (gb_test_wait_until_ms (popover_menu_gone, window, TIMEOUT_MS));
+  g_clear_pointer (&focus, g_free);
+  focus = probe_focus ();
+  g_test_message ("after Menu, Escape: %s", focus);
+  g_assert_true (focus_on_machine (focus, "vm2"));
+
+  /* Up past the first machine: the connection's header (its menu
+   * button), then nowhere. */
+  press (window, XK_Up);
+  press (window, XK_Up);
+  press (window, XK_Up);
+  g_clear_pointer (&focus, g_free);
+  focus = probe_focus ();
+  g_test_message ("after Up Up Up: %s", focus);
+  g_assert_true (g_str_has_prefix (focus, "push button\t"));
+  g_assert_false (focus_on_machine (focus, "test"));
+  g_assert_false (g_str_has_prefix (focus, "list item\tvm"));
+  {
+    g_autofree char *header = g_steal_pointer (&focus);
+
+    press (window, XK_Up);
+    focus = probe_focus ();
+    g_assert_cmpstr (focus, ==, header);
+  }
 
   close_window (window);
 #else
