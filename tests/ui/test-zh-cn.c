@@ -143,6 +143,44 @@ test_nic (void)
   close_window (window);
 }
 
+/* One unit system: the disk of test:///default's machine (just under
+ * 1 TiB) and its 8 GiB of memory in IEC units, as the wizard says them;
+ * before, the same page said "1.1 TB". */
+static gboolean
+subtitle_has_disk (GtkWidget *widget,
+                   gpointer   data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (widget));
+
+  return subtitle != NULL && g_str_has_prefix (subtitle, "vda");
+}
+
+static gboolean
+disk_row_shown (gpointer data)
+{
+  return gb_test_find_widget (data, ADW_TYPE_ACTION_ROW, subtitle_has_disk, NULL) != NULL;
+}
+
+static void
+test_units (void)
+{
+  GtkWidget *window = open_window (TRUE);
+  GtkWidget *row;
+  const char *subtitle;
+
+  gb_window_set_page (GB_WINDOW (window), "details");
+  g_assert_true (gb_test_wait_until_ms (disk_row_shown, window, TIMEOUT_MS));
+  row = gb_test_find_widget (window, ADW_TYPE_ACTION_ROW, subtitle_has_disk, NULL);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_test_message ("disk: %s", subtitle);
+  g_assert_true (strstr (subtitle, "\u00a0GiB") != NULL || strstr (subtitle, "\u00a0TiB") != NULL);
+  g_assert_null (strstr (subtitle, "\u00a0GB"));
+  g_assert_null (strstr (subtitle, "\u00a0TB"));
+  g_assert_nonnull (gb_test_find_label_with_text (window, "8.0\u00a0GiB"));
+
+  close_window (window);
+}
+
 /* ------------------------------------------------------------------ */
 
 #ifdef HAVE_XTEST
@@ -423,6 +461,7 @@ main (int   argc,
   app = gb_test_application_new ();
 
   g_test_add_func ("/ui/zh_CN/nic", test_nic);
+  g_test_add_func ("/ui/zh_CN/units", test_units);
   g_test_add_func ("/ui/zh_CN/tooltip", test_tooltip);
   g_test_add_func ("/ui/zh_CN/mnemonics", test_mnemonics);
 
