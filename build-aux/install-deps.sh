@@ -25,6 +25,8 @@ PACKAGES=(
   cpio xorriso isolinux busybox-static kmod xz-utils zstd e2fsprogs util-linux
   # UI tests
   xvfb xauth dbus-x11 dbus fonts-noto-cjk
+  # the accessibility tree as a screen reader reads it (tests/ui/a11y-probe.py)
+  at-spi2-core gir1.2-atspi-2.0 python3-gi
   # tools the tests compare against / use
   iproute2 procps valgrind
   # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer

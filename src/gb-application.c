@@ -907,6 +907,119 @@ reconnect_action (GSimpleAction *action,
     gb_provider_connect_async (provider, self->cancellable, open_connection_cb, g_object_ref (self));
 }
 
+/* GTK 4.8 names a button with a mnemonic after its raw label and its text,
+ * "_Cancel Cancel" (zh_CN: "取消(_C) 取消(C)"): a screen reader reads the
+ * underscore.  Buttons with a mnemonic are named after their label
+ * without it: "Cancel", "取消". */
+static char *
+strip_mnemonic (const char *label)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = label; *p; p++)
+    {
+      /* "(_C)" after CJK text goes altogether. */
+      if (p[0] == '(' && p[1] == '_' && p[2] != '\0' && p[3] == ')')
+        {
+          p += 3;
+          continue;
+        }
+      if (p[0] == '_' && p[1] == '_')
+        {
+          g_string_append_c (out, '_');
+          p++;
+          continue;
+        }
+      if (p[0] != '_')
+        g_string_append_c (out, *p);
+    }
+
+  return g_strstrip (g_string_free (out, FALSE));
+}
+
+void
+gb_application_name_mnemonic_buttons (GtkWidget *root)
+{
+  if (GTK_IS_BUTTON (root) && gtk_button_get_use_underline (GTK_BUTTON (root)) &&
+      gtk_button_get_label (GTK_BUTTON (root)) != NULL)
+    {
+      g_autofree char *name = strip_mnemonic (gtk_button_get_label (GTK_BUTTON (root)));
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    gb_application_name_mnemonic_buttons (child);
+}
+
+static void
+gb_application_window_added (GtkApplication *app,
+                             GtkWindow      *window)
+{
+  GTK_APPLICATION_CLASS (gb_application_parent_class)->window_added (app, window);
+  gb_application_name_mnemonic_buttons (GTK_WIDGET (window));
+}
+
+/* GTK 4.8 gives a tooltip's label as many "characters" of width as its
+ * text has characters, each as wide as an average Latin letter; a Chinese
+ * character is twice that, so "主菜单" wrapped one character a line.
+ * When a tooltip window maps, count wide characters twice (and leave a
+ * little room) and let it size itself again.  ("notify" allows no
+ * emission hook; "map" does.) */
+static void
+widen_tooltip_label (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        {
+          const char *text = gtk_label_get_text (GTK_LABEL (child));
+          int columns = 2;
+
+          for (const char *p = text; *p; p = g_utf8_next_char (p))
+            columns += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+          /* Long tooltips still wrap, about as wide as GTK's own limit. */
+          columns = MIN (columns, 50);
+          if (gtk_label_get_max_width_chars (GTK_LABEL (child)) < columns)
+            gtk_label_set_max_width_chars (GTK_LABEL (child), columns);
+        }
+      else
+        widen_tooltip_label (child);
+    }
+}
+
+static gboolean
+tooltip_map_hook (GSignalInvocationHint *hint,
+                  guint                  n_params,
+                  const GValue          *params,
+                  gpointer               user_data)
+{
+  GObject *object = g_value_get_object (&params[0]);
+
+  if (GTK_IS_NATIVE (object) && g_str_equal (G_OBJECT_TYPE_NAME (object), "GtkTooltipWindow"))
+    {
+      widen_tooltip_label (GTK_WIDGET (object));
+      gtk_widget_queue_resize (GTK_WIDGET (object));
+    }
+
+  return TRUE;
+}
+
+static void
+install_tooltip_width_hook (void)
+{
+  static gsize installed;
+
+  if (g_once_init_enter (&installed))
+    {
+      /* The signal exists once GtkWidget's class does. */
+      g_type_class_unref (g_type_class_ref (GTK_TYPE_WIDGET));
+      g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0,
+                                  tooltip_map_hook, NULL, NULL);
+      g_once_init_leave (&installed, 1);
+    }
+}
+
 /* app.networks(uri): the connection's Virtual Networks window. */
 static void
 networks_action (GSimpleAction *action,
@@ -922,6 +1035,7 @@ networks_action (GSimpleAction *action,
   /* Not the application's window: its Ctrl+N adds a network, where the
    * application's accelerator would open the machine wizard. */
   window = gb_networks_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gb_application_name_mnemonic_buttons (GTK_WIDGET (window));
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -978,6 +1092,7 @@ gb_application_startup (GApplication *app)
                                            accels[i].action, accels[i].accels);
 
   gtk_window_set_default_icon_name (APP_ID);
+  install_tooltip_width_hook ();
 }
 
 static void
@@ -1059,6 +1174,7 @@ gb_application_class_init (GbApplicationClass *klass)
 
   app_class->activate = gb_application_activate;
   app_class->startup = gb_application_startup;
+  GTK_APPLICATION_CLASS (klass)->window_added = gb_application_window_added;
   app_class->shutdown = gb_application_shutdown;
   app_class->command_line = gb_application_command_line;
   app_class->handle_local_options = gb_application_handle_local_options;

@@ -34,4 +34,6 @@ GbProvider    *gb_application_add_connection_finish (GbApplication       *self,
 void           gb_application_remove_connection  (GbApplication       *self,
                                                   const char          *uri);
 
+void           gb_application_name_mnemonic_buttons (GtkWidget          *root);
+
 G_END_DECLS

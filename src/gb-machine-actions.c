@@ -388,7 +388,7 @@ ask_delete (GtkWidget *widget,
 
       if (disk->capacity > 0)
         {
-          g_autofree char *size = g_format_size (disk->capacity);
+          g_autofree char *size = g_format_size_full (disk->capacity, G_FORMAT_SIZE_IEC_UNITS);
           /* Translators: a disk to delete: its file and size, e.g. "/var/lib/a.qcow2 (20 GB)" */
           label = g_strdup_printf (_("Delete %s (%s)"), disk->path, size);
         }

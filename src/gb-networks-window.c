@@ -255,6 +255,7 @@ static GtkWidget *
 placeholder_row (const char *text)
 {
   GtkWidget *label = gtk_label_new (text);
+  GtkWidget *row;
 
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_widget_add_css_class (label, "dim-label");
@@ -262,7 +263,13 @@ placeholder_row (const char *text)
   gtk_widget_set_margin_bottom (label, 12);
   gtk_widget_set_margin_start (label, 12);
   gtk_widget_set_margin_end (label, 12);
-  return label;
+
+  /* The row takes focus on its way through the list: it reads as its text. */
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  return row;
 }
 
 static void

@@ -1647,11 +1647,67 @@ gb_machine_creator_window_class_init (GbMachineCreatorWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
+/* Up and Down move between the options of one choice (from a row or from
+ * its radio button); past the first or the last they stay.  GtkListBox
+ * moved on to the next field, the ISO path, as if it were Tab. */
+static gboolean
+options_key_pressed (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     GtkWidget             *list)
+{
+  GtkRoot *root = gtk_widget_get_root (list);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *row = focus ? gtk_widget_get_ancestor (focus, GTK_TYPE_LIST_BOX_ROW) : NULL;
+  gboolean down;
+
+  if (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK))
+    return FALSE;
+  if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    down = TRUE;
+  else if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    down = FALSE;
+  else
+    return FALSE;
+  if (row == NULL || gtk_widget_get_parent (row) != list)
+    return FALSE;
+
+  for (GtkWidget *next = down ? gtk_widget_get_next_sibling (row) : gtk_widget_get_prev_sibling (row);
+       next != NULL;
+       next = down ? gtk_widget_get_next_sibling (next) : gtk_widget_get_prev_sibling (next))
+    if (GTK_IS_LIST_BOX_ROW (next) && gtk_widget_get_visible (next) && gtk_widget_is_sensitive (next) &&
+        gtk_widget_grab_focus (next))
+      return TRUE;
+
+  return TRUE;
+}
+
 static void
 gb_machine_creator_window_init (GbMachineCreatorWindow *self)
 {
+  GtkCheckButton *choices[4];
+
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  choices[0] = self->source_media_check;
+  choices[1] = self->disk_new_check;
+  choices[2] = self->net_nat_check;
+  choices[3] = self->fw_bios_check;
+  for (guint i = 0; i < G_N_ELEMENTS (choices); i++)
+    {
+      GtkWidget *list = gtk_widget_get_ancestor (GTK_WIDGET (choices[i]), GTK_TYPE_LIST_BOX);
+
+      GtkEventController *keys;
+
+      if (list == NULL)
+        continue;
+      keys = gtk_event_controller_key_new ();
+      gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+      g_signal_connect (keys, "key-pressed", G_CALLBACK (options_key_pressed), list);
+      gtk_widget_add_controller (list, keys);
+    }
 
   g_signal_connect_swapped (self->memory_spin, "value-changed", G_CALLBACK (memory_changed_cb), self);
   g_signal_connect_swapped (self->cpus_spin, "value-changed", G_CALLBACK (cpus_changed_cb), self);

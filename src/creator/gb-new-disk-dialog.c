@@ -714,6 +714,23 @@ gb_new_disk_dialog_class_init (GbNewDiskDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "disk.cancel", NULL);
 }
 
+/* The widgets inside AdwExpanderRow (its enable switch) and GtkDropDown
+ * (its button) are their own; libadwaita 1.2 and GTK 4.8 leave them
+ * without an accessible name. */
+static void
+name_inner (GtkWidget  *root,
+            GType       type,
+            const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      else
+        name_inner (child, type, name);
+    }
+}
+
 static void
 gb_new_disk_dialog_init (GbNewDiskDialog *self)
 {
@@ -731,6 +748,10 @@ gb_new_disk_dialog_init (GbNewDiskDialog *self)
    * drop-down's model, which reset it to the first unit: 20 MiB.) */
   gtk_drop_down_set_selected (self->unit_dropdown, 1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "disk.stop", FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->backing_expander),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Linked clone"), -1);
+  name_inner (GTK_WIDGET (self->backing_expander), GTK_TYPE_SWITCH, _("Linked clone"));
+  name_inner (GTK_WIDGET (self->unit_dropdown), GTK_TYPE_TOGGLE_BUTTON, _("Size unit"));
 }
 
 /**

@@ -36,6 +36,7 @@ struct _GbVncSource
   guint8             *pixels;
   VncBaseFramebuffer *fb;
   guint               update_source;
+  guint               rerequest_source;
 
   GbDisplayButtons    buttons;
 };
@@ -96,6 +97,30 @@ request_update_cb (gpointer data)
                                                vnc_connection_get_height (self->conn));
 
   return G_SOURCE_REMOVE;
+}
+
+/* RFB sends one FramebufferUpdate per request (RFC 6143 §7.5.3) and the
+ * client asks again when one has come, here after its first rectangle.
+ * An update without a rectangle (QEMU can send one when what was dirty is
+ * gone by the time it encodes) gives gvnc nothing to signal, so no new
+ * request would follow and the screen would stay at an old frame until
+ * the next full update.  The request is therefore also repeated on a
+ * timer; one sent while another is pending costs the server nothing (QEMU
+ * keeps one "update wanted" flag).  test-console-frames saw stale frames
+ * after a pause in 5 of 8 comparisons without it, 1 of 8 with it: a stale
+ * region remains (issue 18, item 14), this is not all of it. */
+#define REREQUEST_INTERVAL_MS 100
+
+static gboolean
+rerequest_cb (gpointer data)
+{
+  GbVncSource *self = data;
+
+  if (self->conn != NULL && vnc_connection_is_initialized (self->conn) && self->update_source == 0)
+    vnc_connection_framebuffer_update_request (self->conn, TRUE, 0, 0,
+                                               vnc_connection_get_width (self->conn),
+                                               vnc_connection_get_height (self->conn));
+  return G_SOURCE_CONTINUE;
 }
 
 /* Whether the server is on this machine: a UNIX socket, a loopback address,
@@ -186,6 +211,8 @@ on_initialized (VncConnection *conn,
   vnc_connection_framebuffer_update_request (conn, FALSE, 0, 0,
                                              vnc_connection_get_width (conn),
                                              vnc_connection_get_height (conn));
+  if (self->rerequest_source == 0)
+    self->rerequest_source = g_timeout_add (REREQUEST_INTERVAL_MS, rerequest_cb, self);
 }
 
 static void
@@ -384,6 +411,7 @@ on_disconnected (VncConnection *conn,
   GbDisplaySource *source = GB_DISPLAY_SOURCE (self);
 
   g_clear_handle_id (&self->update_source, g_source_remove);
+  g_clear_handle_id (&self->rerequest_source, g_source_remove);
 
   /* An authentication failure stays an error; anything else is a plain
    * disconnection the display may retry. */
@@ -445,6 +473,7 @@ gb_vnc_source_disconnect (GbDisplaySource *source)
   GbVncSource *self = GB_VNC_SOURCE (source);
 
   g_clear_handle_id (&self->update_source, g_source_remove);
+  g_clear_handle_id (&self->rerequest_source, g_source_remove);
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);
@@ -561,6 +590,7 @@ gb_vnc_source_dispose (GObject *object)
   GbVncSource *self = GB_VNC_SOURCE (object);
 
   g_clear_handle_id (&self->update_source, g_source_remove);
+  g_clear_handle_id (&self->rerequest_source, g_source_remove);
   if (self->conn != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->conn, self);

@@ -387,8 +387,8 @@ update_page (GbInsidePage *self)
   gtk_label_set_text (self->halt_poll_value, halt_text);
 
   conf = gb_inside_model_get_memory_configured (model);
-  resident = g_format_size (gb_inside_model_get_memory_resident (model));
-  configured = g_format_size (conf);
+  resident = g_format_size_full (gb_inside_model_get_memory_resident (model), G_FORMAT_SIZE_IEC_UNITS);
+  configured = g_format_size_full (conf, G_FORMAT_SIZE_IEC_UNITS);
   if (conf > 0)
     /* Translators: resident of configured memory, e.g. "40 kB of 33.6 MB (0 %)" */
     memory_text = g_strdup_printf (_("%s of %s (%.0f %%)"), resident, configured,

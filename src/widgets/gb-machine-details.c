@@ -99,7 +99,7 @@ clear_rows (GbMachineDetails *self)
   g_ptr_array_set_size (self->dynamic_rows, 0);
 }
 
-/* "vda · virtio · qcow2 · 20.0 GB" */
+/* "vda · virtio · qcow2 · 20.0 GiB" */
 static char *
 describe_disk (const GbConfigDisk *disk)
 {
@@ -114,7 +114,7 @@ describe_disk (const GbConfigDisk *disk)
   if (disk->format)
     g_ptr_array_add (parts, g_strdup (disk->format));
   if (disk->capacity > 0)
-    g_ptr_array_add (parts, g_format_size (disk->capacity));
+    g_ptr_array_add (parts, g_format_size_full (disk->capacity, G_FORMAT_SIZE_IEC_UNITS));
   if (disk->read_only)
     g_ptr_array_add (parts, g_strdup (_("read-only")));
   g_ptr_array_add (parts, NULL);
@@ -127,8 +127,21 @@ describe_nic (const GbConfigNic *nic)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
 
-  if (nic->type && nic->source)
-    /* Translators: a NIC's source, e.g. "network default" or "bridge br0" */
+  /* libvirt's interface types are words of its XML, not of the user's
+   * language: the common ones are said in a sentence of their own. */
+  if (g_strcmp0 (nic->type, "network") == 0 && nic->source)
+    /* Translators: a network card on a libvirt virtual network, e.g. Virtual network “default” */
+    g_ptr_array_add (parts, g_strdup_printf (_("Virtual network “%s”"), nic->source));
+  else if (g_strcmp0 (nic->type, "bridge") == 0 && nic->source)
+    /* Translators: a network card joined to a host bridge, e.g. Bridge br0 */
+    g_ptr_array_add (parts, g_strdup_printf (_("Bridge %s"), nic->source));
+  else if (g_strcmp0 (nic->type, "user") == 0)
+    g_ptr_array_add (parts, g_strdup (_("User-mode networking")));
+  else if (g_strcmp0 (nic->type, "direct") == 0 && nic->source)
+    /* Translators: a network card attached directly (macvtap) to a host device, e.g. Direct on eth0 */
+    g_ptr_array_add (parts, g_strdup_printf (_("Direct on %s"), nic->source));
+  else if (nic->type && nic->source)
+    /* Translators: a NIC's source, e.g. "ethernet tap0" */
     g_ptr_array_add (parts, g_strdup_printf (_("%s %s"), nic->type, nic->source));
   else if (nic->type)
     g_ptr_array_add (parts, g_strdup (nic->type));
@@ -308,7 +321,11 @@ update_stats (GbMachineDetails *self)
   {
     const GbMachineSample *last = &samples[n - 1];
     g_autofree char *cpu_text = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_PERCENT, last->cpu_percent);
-    g_autofree char *mem_text = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_BYTES, last->memory_bytes);
+    /* A running machine never uses 0 bytes: 0 means its connection gave
+     * no figure (no balloon device, or a driver without memory stats). */
+    g_autofree char *mem_text = last->memory_bytes > 0
+                                ? gb_sparkline_format_value (GB_SPARKLINE_FORMAT_BYTES, last->memory_bytes)
+                                : g_strdup (_("Not reported by this connection"));
 
     gtk_label_set_label (self->cpu_value, cpu_text);
     gtk_label_set_label (self->memory_used_value, mem_text);

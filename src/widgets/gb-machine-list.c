@@ -2,11 +2,15 @@
  *
  * GTK 4.8 has no list sections, so the list is a GtkTreeListModel: the
  * providers are its roots (shown as header rows, always expanded and not
- * selectable) and each provider's live "machines" model is their children.
+ * selectable) and each provider's live "machines" model is their children,
+ * sorted by name as a file manager sorts file names ("m2" before "m10"), as
+ * virt-manager does: libvirt lists machines in no useful order.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -63,14 +67,36 @@ gb_machine_list_get_selected_machine (GbMachineList *self)
   return self->selected;
 }
 
+static int
+compare_machine_names (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  const char *name_a = gb_machine_get_name ((GbMachine *) a);
+  const char *name_b = gb_machine_get_name ((GbMachine *) b);
+  g_autofree char *key_a = g_utf8_collate_key_for_filename (name_a ? name_a : "", -1);
+  g_autofree char *key_b = g_utf8_collate_key_for_filename (name_b ? name_b : "", -1);
+  int cmp = strcmp (key_a, key_b);
+
+  /* Equal keys ("VM" and "vm" in some locales): keep a stable order. */
+  if (cmp == 0)
+    cmp = g_strcmp0 (name_a, name_b);
+
+  return cmp < 0 ? GTK_ORDERING_SMALLER : cmp > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
 static GListModel *
 create_child_model (gpointer item,
                     gpointer user_data)
 {
-  if (GB_IS_PROVIDER (item))
-    return g_object_ref (gb_provider_get_machines (GB_PROVIDER (item)));
+  GtkSorter *sorter;
 
-  return NULL;
+  if (!GB_IS_PROVIDER (item))
+    return NULL;
+
+  sorter = GTK_SORTER (gtk_custom_sorter_new (compare_machine_names, NULL, NULL));
+  return G_LIST_MODEL (gtk_sort_list_model_new (g_object_ref (gb_provider_get_machines (GB_PROVIDER (item))),
+                                                sorter));
 }
 
 static void
@@ -238,6 +264,214 @@ unbind_item (GtkSignalListItemFactory *factory,
     gb_machine_row_set_machine (GB_MACHINE_ROW (child), NULL);
 }
 
+/* What a list item shows: a GbMachineRow's machine or a GbProviderRow's
+ * provider. */
+static gpointer
+row_item (GtkWidget *content)
+{
+  if (GB_IS_MACHINE_ROW (content))
+    return gb_machine_row_get_machine (GB_MACHINE_ROW (content));
+  if (GB_IS_PROVIDER_ROW (content))
+    return gb_provider_row_get_provider (GB_PROVIDER_ROW (content));
+  return NULL;
+}
+
+/* The list item widget (GtkListView's child) that shows @item, if any. */
+static GtkWidget *
+find_item_widget (GbMachineList *self,
+                  gpointer       item)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (item != NULL && row_item (gtk_widget_get_first_child (child)) == item)
+      return child;
+  return NULL;
+}
+
+/* The machine or provider at @position of the list (a new reference). */
+static GObject *
+item_at (GbMachineList *self,
+         guint          position)
+{
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (G_LIST_MODEL (self->tree), position);
+
+  return row ? gtk_tree_list_row_get_item (row) : NULL;
+}
+
+static GbMachine *
+machine_at (GbMachineList *self,
+            guint          position)
+{
+  g_autoptr(GObject) item = item_at (self, position);
+
+  return GB_IS_MACHINE (item) ? GB_MACHINE (item) : NULL;
+}
+
+/* The list item widget holding the focus, or NULL. */
+static GtkWidget *
+focused_item_widget (GbMachineList *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL && focus != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (focus == child || gtk_widget_is_ancestor (focus, child))
+      return child;
+  return NULL;
+}
+
+/* The position of the row whose list item has the focus, or
+ * GTK_INVALID_LIST_POSITION. */
+static guint
+focused_position (GbMachineList *self)
+{
+  GtkWidget *child = focused_item_widget (self);
+  gpointer item = child ? row_item (gtk_widget_get_first_child (child)) : NULL;
+  guint n;
+
+  if (item == NULL)
+    return GTK_INVALID_LIST_POSITION;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) here = item_at (self, i);
+
+      if ((gpointer) here == item)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static GtkWidget *
+find_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_widget_get_visible (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Scrolls the row at @position into view and focuses its list item (the
+ * list view's own grab_focus() focuses the view itself);
+ * "list.scroll-to-item" once more then moves the view's focus tracker to
+ * the focused item. */
+static gboolean
+focus_position (GbMachineList *self,
+                guint          position)
+{
+  g_autoptr(GObject) item = item_at (self, position);
+  GtkWidget *child;
+
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  child = find_item_widget (self, item);
+  if (child == NULL)
+    return FALSE;
+  /* A header's list item cannot take the focus itself, but its button can. */
+  if (!gtk_widget_grab_focus (child) && !gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  return TRUE;
+}
+
+/* GTK 4.8's list view takes focus by Tab only once one of its items has
+ * had it (its focus tracker starts empty), so Tab went from the header to
+ * the page and never to a machine.  Tab into the list lands on the
+ * selected machine, or the first one; Tab out of it leaves it. */
+static gboolean
+gb_machine_list_focus (GtkWidget        *widget,
+                       GtkDirectionType  direction)
+{
+  GbMachineList *self = GB_MACHINE_LIST (widget);
+  guint position;
+
+  if ((direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD) ||
+      self->selection == NULL ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "list") != 0)
+    return GTK_WIDGET_CLASS (gb_machine_list_parent_class)->focus (widget, direction);
+
+  if (gtk_widget_get_focus_child (GTK_WIDGET (self)) != NULL)
+    return FALSE;
+
+  position = gtk_single_selection_get_selected (self->selection);
+  if (position == GTK_INVALID_LIST_POSITION || machine_at (self, position) == NULL)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+
+      position = GTK_INVALID_LIST_POSITION;
+      for (guint i = 0; i < n && position == GTK_INVALID_LIST_POSITION; i++)
+        if (machine_at (self, i) != NULL)
+          position = i;
+    }
+  if (position == GTK_INVALID_LIST_POSITION)
+    return GTK_WIDGET_CLASS (gb_machine_list_parent_class)->focus (widget, direction);
+
+  return focus_position (self, position);
+}
+
+/* Up and Down go to the previous and next row (a machine is selected as
+ * it is reached; on a connection's header, its menu button takes the
+ * focus: GTK 4.8 focuses an unselectable list item only through a
+ * child); at either end
+ * they stay (GTK 4.8 moved the focus out of the list, to whatever lay in
+ * that direction).  The Menu key and Shift+F10 open the focused row's
+ * menu, whose button the pointer uses (it takes no focus itself, so that
+ * Tab and the arrows stay on the rows). */
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                GbMachineList         *self)
+{
+  GdkModifierType mods = state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK);
+  guint position, n;
+  int step;
+
+  if (keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && mods == GDK_SHIFT_MASK))
+    {
+      GtkWidget *child = focused_item_widget (self);
+      GtkWidget *button = child ? find_menu_button (child) : NULL;
+
+      if (button == NULL)
+        return FALSE;
+      gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+      return TRUE;
+    }
+
+  if (mods != 0)
+    return FALSE;
+  if (keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up)
+    step = -1;
+  else if (keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down)
+    step = 1;
+  else
+    return FALSE;
+
+  position = focused_position (self);
+  if (position == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->tree));
+  if ((step < 0 && position == 0) || (step > 0 && position + 1 >= n))
+    return TRUE;
+
+  position += step;
+  if (machine_at (self, position) != NULL)
+    gtk_single_selection_set_selected (self->selection, position);
+  focus_position (self, position);
+  return TRUE;
+}
+
 static void
 gb_machine_list_dispose (GObject *object)
 {
@@ -313,6 +547,7 @@ gb_machine_list_class_init (GbMachineListClass *klass)
   object_class->dispose = gb_machine_list_dispose;
   object_class->get_property = gb_machine_list_get_property;
   object_class->set_property = gb_machine_list_set_property;
+  widget_class->focus = gb_machine_list_focus;
 
   /**
    * GbMachineList:providers:
@@ -355,6 +590,13 @@ gb_machine_list_class_init (GbMachineListClass *klass)
 static void
 gb_machine_list_init (GbMachineList *self)
 {
+  GtkEventController *keys;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   update_empty (self);
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), keys);
 }

@@ -72,6 +72,26 @@ state_class (GbMachineState state)
     }
 }
 
+/* The list item around this row is what takes focus (GTK 4.8 has no
+ * accessible label on GtkListItem): both are named "vm1, Running", so a
+ * screen reader says which machine and how it is. */
+static void
+update_accessible_name (GbMachineRow *self)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+  g_autofree char *name = NULL;
+
+  if (self->machine == NULL)
+    return;
+
+  /* Translators: a machine in the list, as a screen reader reads it: its name and state */
+  name = g_strdup_printf (_("%s, %s"), gb_machine_get_name (self->machine),
+                          gb_machine_state_to_string (gb_machine_get_state (self->machine)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  if (parent != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 static void
 update_state (GbMachineRow *self)
 {
@@ -105,6 +125,7 @@ update_state (GbMachineRow *self)
 
   gb_machine_actions_update (GTK_WIDGET (self), self->machine);
   gb_machine_edit_actions_update (GTK_WIDGET (self), self->machine);
+  update_accessible_name (self);
 }
 
 static void
@@ -115,6 +136,7 @@ update_labels (GbMachineRow *self)
   gtk_label_set_label (self->name_label, gb_machine_get_name (self->machine));
   gtk_label_set_label (self->os_label, os_name ? os_name : _("Unknown operating system"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
+  update_accessible_name (self);
 
   /* A bundled machine whose file is broken, or whose VMM died, says why. */
   if (GB_IS_BUNDLED_MACHINE (self->machine))

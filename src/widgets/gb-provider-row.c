@@ -98,6 +98,17 @@ update (GbProviderRow *self)
     }
 
   gtk_label_set_label (self->state_label, state_text);
+  {
+    /* The list item around this row is what takes focus: a screen reader
+     * reads its name, "Test (test:///default), Connected". */
+    g_autofree char *name = g_strdup_printf (C_("accessible name of a connection in the list", "%s, %s"),
+                                             gb_provider_get_title (provider), state_text);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+    if (gtk_widget_get_parent (GTK_WIDGET (self)) != NULL)
+      gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (GTK_WIDGET (self))),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  }
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
   gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "success");
   if (state == GB_PROVIDER_STATE_CONNECTED)

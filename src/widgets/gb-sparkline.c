@@ -65,11 +65,11 @@ gb_sparkline_format_value (GbSparklineFormat format,
       return g_strdup_printf (_("%.0f %%"), value);
 
     case GB_SPARKLINE_FORMAT_BYTES:
-      return g_format_size ((guint64) MAX (value, 0));
+      return g_format_size_full ((guint64) MAX (value, 0), G_FORMAT_SIZE_IEC_UNITS);
 
     case GB_SPARKLINE_FORMAT_RATE:
       {
-        g_autofree char *size = g_format_size ((guint64) MAX (value, 0));
+        g_autofree char *size = g_format_size_full ((guint64) MAX (value, 0), G_FORMAT_SIZE_IEC_UNITS);
         /* Translators: a transfer rate, e.g. "1.2 MB/s" */
         return g_strdup_printf (_("%s/s"), size);
       }
@@ -100,6 +100,20 @@ nice_ceiling (double value)
   return 10 * magnitude;
 }
 
+/* The same in IEC units, for sizes and rates: 1, 2, 5, 10 … 500 KiB,
+ * then 1 MiB, so the label reads "2 MiB", not "1.9 MiB". */
+static double
+nice_ceiling_iec (double value)
+{
+  double unit = 1, top;
+
+  while (value > 1000 * unit)
+    unit *= 1024;
+  top = nice_ceiling (value / unit);
+  /* 1000 KiB is written 1000.0 KiB: take the next unit instead. */
+  return (top > 500 ? 1024 : top) * unit;
+}
+
 static double
 scale_top (GbSparkline *self)
 {
@@ -113,11 +127,11 @@ scale_top (GbSparkline *self)
       top = MAX (top, g_array_index (self->series[s], double, i));
 
   /* An idle machine should not fill the graph with noise: the scale
-   * starts at 1 MB for sizes and 1 kB/s for rates. */
+   * starts at 1 MiB for sizes and 1 KiB/s for rates. */
   if (self->format == GB_SPARKLINE_FORMAT_BYTES)
-    top = MAX (top, 1000.0 * 1000.0);
+    return nice_ceiling_iec (MAX (top, 1024.0 * 1024.0));
   else if (self->format == GB_SPARKLINE_FORMAT_RATE)
-    top = MAX (top, 1000.0);
+    return nice_ceiling_iec (MAX (top, 1024.0));
 
   return nice_ceiling (top);
 }

@@ -352,14 +352,14 @@ test_wizard_keyboard (void)
   pump (200);
 
   /* "Use an existing disk" (Alt+E) needs a file before Next works;
-   * "Create a new disk" (Alt+N) brings the default back. */
+   * "Create a new disk" (Alt+W: Alt+N is Next) brings the default back. */
   XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
   pump (100);
   press (XK_e, Mod1Mask);
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_EXISTING);
   g_assert_false (action_enabled (win));
   save_png (GTK_WIDGET (win), "creator-4c-existing-disk.png");
-  press (XK_n, Mod1Mask);
+  press (XK_w, Mod1Mask);
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
   g_assert_true (action_enabled (win));
 
@@ -731,7 +731,7 @@ test_wizard_bundled (void)
   /* Only the sources glassbox-vmm can boot. */
   g_assert_true (gb_machine_creator_window_get_provider (win) == bundled);
   g_assert_false (row_shown (GTK_WIDGET (win), "nstallation media"));
-  g_assert_false (row_shown (GTK_WIDGET (win), "from the _network"));
+  g_assert_false (row_shown (GTK_WIDGET (win), "from the net_work"));
   g_assert_true (row_shown (GTK_WIDGET (win), "tiny Linux"));
   g_assert_true (row_shown (GTK_WIDGET (win), "kernel directly"));
   g_assert_true (row_shown (GTK_WIDGET (win), "mport a disk image"));
@@ -765,7 +765,7 @@ test_wizard_bundled (void)
   XTestFakeMotionEvent (xdisplay (), -1, 320, 360, CurrentTime);
   pump (100);
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NONE);
-  adw_action_row_activate (ADW_ACTION_ROW (find_row (GTK_WIDGET (win), "a _new disk")));
+  adw_action_row_activate (ADW_ACTION_ROW (find_row (GTK_WIDGET (win), "a ne_w disk")));
   pump (100);
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
   gb_machine_creator_set_disk_size (creator, (guint64) 1 << 30);
@@ -849,7 +849,7 @@ test_place_switch (void)
   g_assert_true (wait_until (creator_ready, win, 30000));
   pump (200);
   g_assert_true (row_shown (GTK_WIDGET (win), "nstallation media"));
-  g_assert_true (row_shown (GTK_WIDGET (win), "from the _network"));
+  g_assert_true (row_shown (GTK_WIDGET (win), "from the net_work"));
   g_assert_false (row_shown (GTK_WIDGET (win), "About this computer"));
   g_assert_true (gb_machine_creator_get_firmware_choice (creator));
   save_png (GTK_WIDGET (win), "place-switch-libvirt.png");

@@ -160,10 +160,16 @@ test_sparkline_format (void)
   g_autofree char *bytes = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_BYTES, 2000000);
   g_autofree char *rate = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 1500);
 
-  /* g_format_size() puts a no-break space between number and unit. */
+  g_autofree char *gib = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_BYTES, 1 << 30);
+
+  /* One unit system in the whole app: IEC (KiB, MiB, GiB), as the wizard
+   * and the configured memory show sizes; a 1 GiB disk is not "1.1 GB" in
+   * one place and "1.0 GiB" in another.  g_format_size_full() puts a
+   * no-break space between number and unit. */
   g_assert_cmpstr (percent, ==, "42 %");
-  g_assert_cmpstr (bytes, ==, "2.0\u00a0MB");
-  g_assert_cmpstr (rate, ==, "1.5\u00a0kB/s");
+  g_assert_cmpstr (bytes, ==, "1.9\u00a0MiB");
+  g_assert_cmpstr (rate, ==, "1.5\u00a0KiB/s");
+  g_assert_cmpstr (gib, ==, "1.0\u00a0GiB");
 }
 
 int
