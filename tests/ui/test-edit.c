@@ -20,6 +20,7 @@
 # include <gdk/x11/gdkx.h>
 # include <X11/extensions/XTest.h>
 # include <X11/keysym.h>
+# include <X11/XKBlib.h>
 #endif
 
 #include "gb-application.h"
@@ -216,13 +217,24 @@ type_text (GtkWidget  *window,
         case '/': sym = XK_slash; break;
         case '.': sym = XK_period; break;
         case '-': sym = XK_minus; break;
+        case '<': sym = XK_less; break;
+        case '>': sym = XK_greater; break;
+        case ' ': sym = XK_space; break;
         default:
           {
             char s[2] = { *p, 0 };
             sym = XStringToKeysym (s);
           }
         }
-      press (window, 0, sym);
+      /* Shifted characters ('>' and, on some keymaps, '<') need Shift. */
+      {
+        Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+        KeyCode code = XKeysymToKeycode (dpy, sym);
+        gboolean shifted = code != 0 && XkbKeycodeToKeysym (dpy, code, 0, 0) != sym &&
+                           XkbKeycodeToKeysym (dpy, code, 0, 1) == sym;
+
+        press (window, shifted ? GDK_SHIFT_MASK : 0, sym);
+      }
     }
 }
 
@@ -372,6 +384,85 @@ test_edit (void)
   g_free (png);
   png = png_name ("xml");
   gb_test_save_png (window, png);
+
+  /* A refused Apply: renamed to the name of the driver's other machine,
+   * libvirt says why, and the typed name stays in its row. */
+  refocus (window);
+  press (window, 0, XK_F2);
+  press (window, GDK_CONTROL_MASK, XK_a);
+  press (window, 0, XK_BackSpace);
+  type_text (window, "test");
+  press (window, GDK_CONTROL_MASK, XK_s);
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
+  g_assert_nonnull (strstr (gb_machine_editor_get_status (ctx.editor), "test"));
+  g_assert_true (gtk_widget_has_css_class (find_id (editor, "status_label"), "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_id (editor, "name_row"))), ==, "test");
+  {
+    g_autofree char *still = xml_of ("edit-ui");
+    g_assert_nonnull (still);
+  }
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("refused");
+  gb_test_save_png (window, png);
+
+  /* The XML, editable once the preference is on: a definition the schema
+   * refuses is not defined and stays in the view; a valid one is. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new ("org.glassbox.Glassbox");
+    GtkTextView *view = GTK_TEXT_VIEW (find_id (editor, "xml_view"));
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+    g_autofree char *text = NULL;
+    GtkTextIter start, end;
+
+    g_settings_set_boolean (settings, "xml-editing", TRUE);
+    gb_machine_editor_set_tab (ctx.editor, "xml");
+    g_assert_true (gtk_text_view_get_editable (view));
+    /* An element libvirt's schema does not know, typed among the devices. */
+    gtk_widget_grab_focus (GTK_WIDGET (view));
+    gtk_text_buffer_get_start_iter (buffer, &start);
+    gtk_text_buffer_place_cursor (buffer, &start);
+    /* Just inside </devices>, two lines above the end. */
+    press (window, GDK_CONTROL_MASK, XK_End);
+    press (window, 0, XK_Up);
+    press (window, 0, XK_Up);
+    press (window, 0, XK_Home);
+    type_text (window, "<frob/>");
+    press (window, GDK_CONTROL_MASK, XK_s);
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
+    g_assert_true (gtk_widget_has_css_class (find_id (editor, "status_label"), "error"));
+    /* libvirt names its schema file, in any language. */
+    g_assert_nonnull (strstr (gb_machine_editor_get_status (ctx.editor), "domain.rng"));
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_nonnull (strstr (text, "<frob/>"));
+    {
+      g_autofree char *defined = xml_of ("edit-ui");
+      g_assert_null (strstr (defined, "frob"));
+    }
+    gtk_test_widget_wait_for_draw (window);
+    g_free (png);
+    png = png_name ("xml-refused");
+    gb_test_save_png (window, png);
+
+    /* F5 reads it again; a title typed into it is defined. */
+    press (window, 0, XK_F5);
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    gtk_widget_grab_focus (GTK_WIDGET (view));
+    press (window, GDK_CONTROL_MASK, XK_Home);
+    press (window, 0, XK_End);
+    press (window, 0, XK_Return);
+    type_text (window, "<title>typed</title>");
+    press (window, GDK_CONTROL_MASK, XK_s);
+    {
+      const char *args[] = { "edit-ui", "<title>typed</title>" };
+      g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+    }
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    g_settings_set_boolean (settings, "xml-editing", FALSE);
+  }
 
   /* F2: rename (off), a typed name, Ctrl+S. */
   refocus (window);
