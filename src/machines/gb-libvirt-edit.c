@@ -57,6 +57,8 @@ gb_edit_state_free (GbEditState *state)
   g_free (state->cpu_model);
   g_free (state->video_model);
   g_free (state->sound_model);
+  g_clear_pointer (&state->shares, g_ptr_array_unref);
+  g_clear_pointer (&state->usb, g_ptr_array_unref);
   g_free (state);
 }
 
@@ -86,6 +88,48 @@ gb_edit_nic_free (GbEditNic *nic)
   g_free (nic);
 }
 
+void
+gb_edit_share_free (GbEditShare *share)
+{
+  if (share == NULL)
+    return;
+  g_free (share->source);
+  g_free (share->tag);
+  g_free (share);
+}
+
+void
+gb_edit_usb_free (GbEditUsb *usb)
+{
+  if (usb == NULL)
+    return;
+  g_free (usb->vendor);
+  g_free (usb->product);
+  g_free (usb->description);
+  g_free (usb);
+}
+
+static GbEditShare *
+share_copy (const GbEditShare *s)
+{
+  GbEditShare *c = g_new0 (GbEditShare, 1);
+
+  c->source = g_strdup (s->source);
+  c->tag = g_strdup (s->tag);
+  return c;
+}
+
+static GbEditUsb *
+usb_copy (const GbEditUsb *u)
+{
+  GbEditUsb *c = g_new0 (GbEditUsb, 1);
+
+  c->vendor = g_strdup (u->vendor);
+  c->product = g_strdup (u->product);
+  c->description = g_strdup (u->description);
+  return c;
+}
+
 GbMachineEdit *
 gb_machine_edit_new (void)
 {
@@ -96,6 +140,10 @@ gb_machine_edit_new (void)
   edit->media = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->add_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   edit->remove_nics = g_ptr_array_new_with_free_func (g_free);
+  edit->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  edit->remove_shares = g_ptr_array_new_with_free_func (g_free);
+  edit->add_usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  edit->remove_usb = g_ptr_array_new_with_free_func (g_free);
   return edit;
 }
 
@@ -112,6 +160,10 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_ptr_array_unref (edit->media);
   g_ptr_array_unref (edit->add_nics);
   g_ptr_array_unref (edit->remove_nics);
+  g_ptr_array_unref (edit->add_shares);
+  g_ptr_array_unref (edit->remove_shares);
+  g_ptr_array_unref (edit->add_usb);
+  g_ptr_array_unref (edit->remove_usb);
   g_strfreev (edit->boot_order);
   g_free (edit->firmware);
   g_free (edit->cpu_mode);
@@ -125,7 +177,9 @@ gboolean
 gb_machine_edit_is_empty (const GbMachineEdit *edit)
 {
   return edit->fields == 0 && edit->add_disks->len == 0 && edit->remove_disks->len == 0 &&
-         edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0;
+         edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0 &&
+         edit->add_shares->len == 0 && edit->remove_shares->len == 0 &&
+         edit->add_usb->len == 0 && edit->remove_usb->len == 0;
 }
 
 static GbMachineEdit *
@@ -183,6 +237,14 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
     g_ptr_array_add (copy->remove_disks, g_strdup (g_ptr_array_index (edit->remove_disks, i)));
   for (guint i = 0; i < edit->remove_nics->len; i++)
     g_ptr_array_add (copy->remove_nics, g_strdup (g_ptr_array_index (edit->remove_nics, i)));
+  for (guint i = 0; i < edit->add_shares->len; i++)
+    g_ptr_array_add (copy->add_shares, share_copy (g_ptr_array_index (edit->add_shares, i)));
+  for (guint i = 0; i < edit->remove_shares->len; i++)
+    g_ptr_array_add (copy->remove_shares, g_strdup (g_ptr_array_index (edit->remove_shares, i)));
+  for (guint i = 0; i < edit->add_usb->len; i++)
+    g_ptr_array_add (copy->add_usb, usb_copy (g_ptr_array_index (edit->add_usb, i)));
+  for (guint i = 0; i < edit->remove_usb->len; i++)
+    g_ptr_array_add (copy->remove_usb, g_strdup (g_ptr_array_index (edit->remove_usb, i)));
   return copy;
 }
 
@@ -623,6 +685,102 @@ apply_devices (const GbMachineEdit *edit,
         }
     }
 
+  for (guint i = 0; i < edit->remove_shares->len; i++)
+    {
+      const char *tag = g_ptr_array_index (edit->remove_shares, i);
+      xmlNodePtr node = find_device (root, "filesystem", "target", "dir", tag);
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no shared folder “%s”."), tag);
+          return FALSE;
+        }
+      xmlUnlinkNode (node);
+      xmlFreeNode (node);
+    }
+
+  for (guint i = 0; i < edit->add_shares->len; i++)
+    {
+      const GbEditShare *share = g_ptr_array_index (edit->add_shares, i);
+      GVirConfigDomainFilesys *fs;
+      xmlNodePtr driver;
+
+      if (share->source == NULL || share->tag == NULL || *share->tag == '\0' || !g_path_is_absolute (share->source))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("A shared folder needs a full host path and a tag."));
+          return FALSE;
+        }
+      fs = gvir_config_domain_filesys_new ();
+      gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_MOUNT);
+      gvir_config_domain_filesys_set_access_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_ACCESS_PASSTHROUGH);
+      /* libvirt-gconfig 4.0's driver types stop before virtiofs. */
+      driver = new_child (config_node (fs), "driver", "type", "virtiofs");
+      (void) driver;
+      gvir_config_domain_filesys_set_source (fs, share->source);
+      gvir_config_domain_filesys_set_target (fs, share->tag);
+      gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (fs));
+      g_object_unref (fs);
+    }
+
+  /* virtiofsd maps guest memory: it must be shared (virtiofs in libvirt's
+   * domain format, "memoryBacking"). */
+  if (edit->add_shares->len > 0 && find_child (root, "memoryBacking") == NULL)
+    {
+      xmlNodePtr backing = xmlNewChild (root, NULL, (const xmlChar *) "memoryBacking", NULL);
+
+      new_child (backing, "source", "type", "memfd");
+      new_child (backing, "access", "mode", "shared");
+    }
+
+  for (guint i = 0; i < edit->remove_usb->len; i++)
+    {
+      const char *id = g_ptr_array_index (edit->remove_usb, i);
+      xmlNodePtr devices = find_child (root, "devices");
+      xmlNodePtr found = NULL;
+
+      for (xmlNodePtr n = devices ? devices->children : NULL; n && !found; n = n->next)
+        {
+          g_autofree char *type = NULL;
+          g_autofree char *vendor = NULL;
+          g_autofree char *product = NULL;
+          g_autofree char *key = NULL;
+          xmlNodePtr source;
+
+          if (n->type != XML_ELEMENT_NODE || xmlStrcmp (n->name, (const xmlChar *) "hostdev") != 0)
+            continue;
+          type = node_attr (n, "type");
+          source = find_child (n, "source");
+          vendor = child_attr (source, "vendor", "id");
+          product = child_attr (source, "product", "id");
+          key = g_strdup_printf ("%s:%s", vendor ? vendor : "", product ? product : "");
+          if (g_strcmp0 (type, "usb") == 0 && g_ascii_strcasecmp (key, id) == 0)
+            found = n;
+        }
+      if (found == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no USB device %s."), id);
+          return FALSE;
+        }
+      xmlUnlinkNode (found);
+      xmlFreeNode (found);
+    }
+
+  for (guint i = 0; i < edit->add_usb->len; i++)
+    {
+      const GbEditUsb *usb = g_ptr_array_index (edit->add_usb, i);
+      xmlNodePtr devices = ensure_devices (domain, root);
+      /* libvirt-gconfig 4.0 models only PCI host devices. */
+      xmlNodePtr hostdev = new_child (devices, "hostdev", "mode", "subsystem");
+      xmlNodePtr source;
+
+      xmlSetProp (hostdev, (const xmlChar *) "type", (const xmlChar *) "usb");
+      xmlSetProp (hostdev, (const xmlChar *) "managed", (const xmlChar *) "yes");
+      source = xmlNewChild (hostdev, NULL, (const xmlChar *) "source", NULL);
+      new_child (source, "vendor", "id", usb->vendor);
+      new_child (source, "product", "id", usb->product);
+    }
+
   return TRUE;
 }
 
@@ -961,6 +1119,38 @@ load_thread (GTask        *task,
     state->tpm = xpath_u64 (ctx, "count(/domain/devices/tpm)") > 0;
     state->serial = xpath_u64 (ctx, "count(/domain/devices/serial)") > 0;
   }
+  state->shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  state->usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  {
+    xmlNodePtr devices = find_child (root, "devices");
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      {
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            GbEditShare *share = g_new0 (GbEditShare, 1);
+
+            share->source = child_attr (n, "source", "dir");
+            share->tag = child_attr (n, "target", "dir");
+            g_ptr_array_add (state->shares, share);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            g_autofree char *type = node_attr (n, "type");
+            xmlNodePtr source = find_child (n, "source");
+            GbEditUsb *usb;
+
+            if (g_strcmp0 (type, "usb") != 0)
+              continue;
+            usb = g_new0 (GbEditUsb, 1);
+            usb->vendor = child_attr (source, "vendor", "id");
+            usb->product = child_attr (source, "product", "id");
+            g_ptr_array_add (state->usb, usb);
+          }
+      }
+  }
   xmlXPathFreeContext (ctx);
   state->title = g_strdup (gvir_config_domain_get_title (domain));
   state->description = g_strdup (gvir_config_domain_get_description (domain));
@@ -1005,6 +1195,101 @@ gb_libvirt_edit_load_finish (GbMachine     *machine,
 {
   g_return_val_if_fail (g_task_is_valid (result, machine), NULL);
 
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+gb_libvirt_edit_have_virtiofsd (void)
+{
+  /* Debian's qemu-system-common puts it in /usr/lib/qemu; the Rust
+   * virtiofsd package in /usr/libexec. */
+  static const char *const places[] = { "/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd" };
+  g_autofree char *path = g_find_program_in_path ("virtiofsd");
+
+  if (path != NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (places); i++)
+    if (g_file_test (places[i], G_FILE_TEST_IS_EXECUTABLE))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+list_usb_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  virConnectPtr conn = virDomainGetConnect (task_data);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  virNodeDevicePtr *devs = NULL;
+  GError *error = NULL;
+  int n;
+
+  n = virConnectListAllNodeDevices (conn, &devs, VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV);
+  if (n < 0)
+    {
+      gb_libvirt_set_error (&error, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *xml = virNodeDeviceGetXMLDesc (devs[i], 0);
+      xmlDocPtr doc = xml ? xmlReadMemory (xml, strlen (xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+
+      if (doc != NULL)
+        {
+          xmlXPathContext *ctx = xmlXPathNewContext (doc);
+          GbEditUsb *usb = g_new0 (GbEditUsb, 1);
+          g_autofree char *vendor_name = xpath_text (ctx, "string(/device/capability/vendor)");
+          g_autofree char *product_name = xpath_text (ctx, "string(/device/capability/product)");
+
+          usb->vendor = xpath_text (ctx, "string(/device/capability/vendor/@id)");
+          usb->product = xpath_text (ctx, "string(/device/capability/product/@id)");
+          usb->description = g_strdup_printf ("%s %s", vendor_name ? vendor_name : "",
+                                              product_name ? product_name : "");
+          g_strstrip (usb->description);
+          if (usb->vendor && usb->product)
+            g_ptr_array_add (list, usb);
+          else
+            gb_edit_usb_free (usb);
+          xmlXPathFreeContext (ctx);
+          xmlFreeDoc (doc);
+        }
+      virNodeDeviceFree (devs[i]);
+    }
+  g_free (devs);
+  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+gb_libvirt_edit_list_usb_async (GbMachine           *machine,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+  GError *error = NULL;
+  virDomainPtr dom;
+
+  g_task_set_source_tag (task, gb_libvirt_edit_list_usb_async);
+  dom = ref_domain (machine, &error);
+  if (dom == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, dom, domain_free);
+  g_task_run_in_thread (task, list_usb_thread);
+}
+
+GPtrArray *
+gb_libvirt_edit_list_usb_finish (GbMachine     *machine,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, machine), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -1190,6 +1475,102 @@ apply_live (virDomainPtr         dom,
         }
     }
 
+  /* Shared folders and USB devices: plugged where libvirt and QEMU can. */
+  {
+    xmlNodePtr devices = find_child (after_root, "devices");
+    g_autofree char *running_xml = NULL;
+    g_autoptr(GVirConfigDomain) running = NULL;
+    xmlNodePtr running_devices = NULL;
+
+    if (edit->remove_shares->len > 0 || edit->remove_usb->len > 0)
+      {
+        running_xml = virDomainGetXMLDesc (dom, 0);
+        running = running_xml ? gvir_config_domain_new_from_xml (running_xml, NULL) : NULL;
+        running_devices = running ? find_child (config_node (running), "devices") : NULL;
+        virResetLastError ();
+      }
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      {
+        gboolean plug = FALSE;
+        g_autofree char *what = NULL;
+
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            g_autofree char *tag = child_attr (n, "target", "dir");
+
+            for (guint i = 0; i < edit->add_shares->len; i++)
+              if (g_strcmp0 (((GbEditShare *) g_ptr_array_index (edit->add_shares, i))->tag, tag) == 0)
+                plug = TRUE;
+            what = g_strdup_printf (_("Shared folder “%s” is added when the machine next starts."), tag);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            xmlNodePtr source = find_child (n, "source");
+            g_autofree char *vendor = child_attr (source, "vendor", "id");
+            g_autofree char *product = child_attr (source, "product", "id");
+
+            for (guint i = 0; i < edit->add_usb->len; i++)
+              {
+                GbEditUsb *usb = g_ptr_array_index (edit->add_usb, i);
+                if (g_strcmp0 (usb->vendor, vendor) == 0 && g_strcmp0 (usb->product, product) == 0)
+                  plug = TRUE;
+              }
+            what = g_strdup_printf (_("USB device %s:%s is added when the machine next starts."), vendor, product);
+          }
+        if (plug)
+          {
+            xmlBufferPtr buf = xmlBufferCreate ();
+
+            xmlNodeDump (buf, n->doc, n, 0, 0);
+            if (virDomainAttachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+              add_note (notes, what);
+            xmlBufferFree (buf);
+          }
+      }
+
+    for (xmlNodePtr n = running_devices ? running_devices->children : NULL; n; n = n->next)
+      {
+        gboolean unplug = FALSE;
+        g_autofree char *what = NULL;
+
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            g_autofree char *tag = child_attr (n, "target", "dir");
+
+            for (guint i = 0; i < edit->remove_shares->len; i++)
+              if (g_strcmp0 (g_ptr_array_index (edit->remove_shares, i), tag) == 0)
+                unplug = TRUE;
+            what = g_strdup_printf (_("Shared folder “%s” is removed when the machine next starts."), tag);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            xmlNodePtr source = find_child (n, "source");
+            g_autofree char *vendor = child_attr (source, "vendor", "id");
+            g_autofree char *product = child_attr (source, "product", "id");
+            g_autofree char *key = g_strdup_printf ("%s:%s", vendor, product);
+
+            for (guint i = 0; i < edit->remove_usb->len; i++)
+              if (g_ascii_strcasecmp (g_ptr_array_index (edit->remove_usb, i), key) == 0)
+                unplug = TRUE;
+            what = g_strdup_printf (_("USB device %s is removed when the machine next starts."), key);
+          }
+        if (unplug)
+          {
+            xmlBufferPtr buf = xmlBufferCreate ();
+
+            xmlNodeDump (buf, n->doc, n, 0, 0);
+            if (virDomainDetachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+              add_note (notes, what);
+            xmlBufferFree (buf);
+          }
+      }
+  }
+
   if (edit->fields & GB_EDIT_TITLE)
     if (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_TITLE, edit->title && *edit->title ? edit->title : NULL,
                               NULL, NULL, live) < 0)
@@ -1320,7 +1701,9 @@ apply_thread (GTask        *task,
 
   has_definition_changes = (edit->fields & ~(GB_EDIT_NAME | GB_EDIT_AUTOSTART)) != 0 ||
                            edit->add_disks->len || edit->remove_disks->len || edit->media->len ||
-                           edit->add_nics->len || edit->remove_nics->len;
+                           edit->add_nics->len || edit->remove_nics->len ||
+                           edit->add_shares->len || edit->remove_shares->len ||
+                           edit->add_usb->len || edit->remove_usb->len;
 
   if ((edit->fields & GB_EDIT_NAME) && active)
     {

@@ -36,10 +36,26 @@ typedef struct {
   gboolean         rng;            /* a virtio-rng fed by /dev/urandom */
   gboolean         tpm;            /* an emulated TPM (swtpm) */
   gboolean         serial;         /* a serial port with a console on it */
+  GPtrArray       *shares;         /* GbEditShare */
+  GPtrArray       *usb;            /* GbEditUsb passed through */
 } GbEditState;
 
 void gb_edit_state_free (GbEditState *state);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditState, gb_edit_state_free)
+
+/* A shared folder (virtiofs): a host folder the guest mounts by its tag
+ * ("mount -t virtiofs TAG /mnt"). */
+typedef struct {
+  char *source;          /* host folder */
+  char *tag;             /* what the guest mounts */
+} GbEditShare;
+
+/* A USB device of the host, passed to the guest. */
+typedef struct {
+  char *vendor;          /* "0x046d" */
+  char *product;         /* "0xc52b" */
+  char *description;     /* "Logitech, Inc. Unifying Receiver" (listing only) */
+} GbEditUsb;
 
 /* A disk to add. */
 typedef struct {
@@ -104,6 +120,10 @@ typedef struct {
   gboolean      rng;
   gboolean      tpm;
   gboolean      serial;
+  GPtrArray    *add_shares;     /* GbEditShare */
+  GPtrArray    *remove_shares;  /* tags */
+  GPtrArray    *add_usb;        /* GbEditUsb */
+  GPtrArray    *remove_usb;     /* "vendor:product" ("0x046d:0xc52b") */
 } GbMachineEdit;
 
 GbMachineEdit *gb_machine_edit_new      (void);
@@ -111,6 +131,8 @@ void           gb_machine_edit_free     (GbMachineEdit *edit);
 gboolean       gb_machine_edit_is_empty (const GbMachineEdit *edit);
 void           gb_edit_disk_free        (GbEditDisk *disk);
 void           gb_edit_nic_free         (GbEditNic  *nic);
+void           gb_edit_share_free       (GbEditShare *share);
+void           gb_edit_usb_free         (GbEditUsb  *usb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbMachineEdit, gb_machine_edit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditDisk, gb_edit_disk_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditNic, gb_edit_nic_free)
@@ -124,6 +146,19 @@ GVirConfigDomainInterface *gb_edit_nic_to_config  (const GbEditNic  *nic);
 gboolean gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
                                           GVirConfigDomain    *domain,
                                           GError             **error);
+
+/* Whether virtiofsd, which a shared folder needs, is installed here. */
+gboolean gb_libvirt_edit_have_virtiofsd (void);
+
+/* The host's USB devices as the machine's connection sees them
+ * (virConnectListAllNodeDevices); finish: (transfer full) GbEditUsb array. */
+void       gb_libvirt_edit_list_usb_async  (GbMachine            *machine,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GPtrArray *gb_libvirt_edit_list_usb_finish (GbMachine            *machine,
+                                            GAsyncResult         *result,
+                                            GError              **error);
 
 /* Whether swtpm, which an emulated TPM needs, is installed here. */
 gboolean gb_libvirt_edit_have_swtpm (void);

@@ -438,6 +438,68 @@ test_devices (void)
   }
 }
 
+static void
+test_share_and_usb (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditShare *share = g_new0 (GbEditShare, 1);
+  GbEditUsb *usb = g_new0 (GbEditUsb, 1);
+
+  share->source = g_strdup ("/srv/shared");
+  share->tag = g_strdup ("shared");
+  g_ptr_array_add (edit->add_shares, share);
+  usb->vendor = g_strdup ("0x046d");
+  usb->product = g_strdup ("0xc52b");
+  g_ptr_array_add (edit->add_usb, usb);
+  /* virtiofs needs shared guest memory: <memoryBacking> comes with it. */
+  check_change (edit,
+                "|\n<memoryBacking>\n<source type='memfd'/>\n<access mode='shared'/>\n</memoryBacking>\n"
+                "<filesystem type='mount' accessmode='passthrough'>\n<driver type='virtiofs'/>\n"
+                "<source dir='/srv/shared'/>\n<target dir='shared'/>\n</filesystem>\n"
+                "<hostdev mode='subsystem' type='usb' managed='yes'>\n<source>\n"
+                "<vendor id='0x046d'/>\n<product id='0xc52b'/>\n</source>\n</hostdev>");
+
+  /* Added and removed again: only <memoryBacking> stays (other shares
+   * may need it; libvirt keeps what it was given). */
+  {
+    GbMachine *m = machine ("edit-me");
+    g_autofree char *before = inactive_xml ("edit-me");
+    g_autofree char *after = NULL;
+    g_autofree char *diff = NULL;
+    g_autoptr(GbMachineEdit) remove = gb_machine_edit_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GbEditState) state = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) n1 = NULL;
+    g_auto(GStrv) n2 = NULL;
+    virDomainPtr dom;
+
+    n1 = apply (m, edit, &error);
+    g_assert_no_error (error);
+
+    /* What the page reads back. */
+    gb_libvirt_edit_load_async (m, NULL, gb_test_store_result, &result);
+    WAIT_FOR (result != NULL);
+    state = gb_libvirt_edit_load_finish (m, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (state->shares->len, ==, 1);
+    g_assert_cmpstr (((GbEditShare *) g_ptr_array_index (state->shares, 0))->tag, ==, "shared");
+    g_assert_cmpuint (state->usb->len, ==, 1);
+    g_assert_cmpstr (((GbEditUsb *) g_ptr_array_index (state->usb, 0))->product, ==, "0xc52b");
+
+    g_ptr_array_add (remove->remove_shares, g_strdup ("shared"));
+    g_ptr_array_add (remove->remove_usb, g_strdup ("0x046D:0xC52B"));
+    n2 = apply (m, remove, &error);
+    g_assert_no_error (error);
+    after = inactive_xml ("edit-me");
+    diff = line_diff (before, after);
+    g_assert_cmpstr (diff, ==, "|\n<memoryBacking>\n<source type='memfd'/>\n<access mode='shared'/>\n</memoryBacking>");
+    dom = virDomainDefineXML (raw, before);
+    g_assert_nonnull (dom);
+    virDomainFree (dom);
+  }
+}
+
 /* A definition libvirt refuses changes nothing, and says libvirt's reason. */
 static void
 test_refused (void)
@@ -622,6 +684,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/firmware", test_firmware);
   g_test_add_func ("/machine-edit/cpu-model", test_cpu_model);
   g_test_add_func ("/machine-edit/devices", test_devices);
+  g_test_add_func ("/machine-edit/share-and-usb", test_share_and_usb);
   g_test_add_func ("/machine-edit/refused", test_refused);
   g_test_add_func ("/machine-edit/autostart-rename", test_autostart_rename);
   g_test_add_func ("/machine-edit/live", test_live);
