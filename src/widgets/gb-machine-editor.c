@@ -37,6 +37,13 @@ struct _GbMachineEditor
   GHashTable    *media_rows;    /* target → AdwEntryRow of a CD/DVD drive */
   GPtrArray     *disk_rows;
   GPtrArray     *nic_rows;
+  GPtrArray     *add_shares;    /* GbEditShare */
+  GPtrArray     *add_usb;       /* GbEditUsb */
+  GHashTable    *remove_shares; /* tag → TRUE */
+  GHashTable    *remove_usb;    /* "vendor:product" → TRUE */
+  GPtrArray     *share_rows;
+  GPtrArray     *usb_rows;
+  GPtrArray     *host_usb;      /* GbEditUsb, the choices of usb_choice_row */
 
   GtkStack            *stack;
   GtkLabel            *status_label;
@@ -70,6 +77,13 @@ struct _GbMachineEditor
   GtkSwitch           *serial_switch;
   GtkSwitch           *tpm_switch;
   AdwActionRow        *tpm_row;
+  AdwPreferencesGroup *shares_group;
+  AdwPreferencesGroup *share_add_group;
+  AdwEntryRow         *share_source_row;
+  AdwEntryRow         *share_tag_row;
+  AdwPreferencesGroup *usb_group;
+  AdwComboRow         *usb_choice_row;
+  GtkStringList       *usb_choices;
   GtkLabel            *xml_hint;
   GtkTextView         *xml_view;
 };
@@ -217,6 +231,9 @@ update_buttons (GbMachineEditor *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.revert", self->state != NULL && self->busy == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-disk", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-nic", can);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-share", can && gb_libvirt_edit_have_virtiofsd ());
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-usb",
+                                 can && self->host_usb != NULL && self->host_usb->len > 0);
   /* Renaming is for a machine that is off (libvirt's rule). */
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), self->state != NULL && !self->state->running);
 }
@@ -467,6 +484,163 @@ fill_nics (GbMachineEditor *self)
 }
 
 static void
+on_remove_keyed_toggled (GtkToggleButton *button,
+                         GbMachineEditor *self)
+{
+  GHashTable *set = g_object_get_data (G_OBJECT (button), "set");
+  const char *key = g_object_get_data (G_OBJECT (button), "key");
+  GtkWidget *row = g_object_get_data (G_OBJECT (button), "row");
+
+  if (gtk_toggle_button_get_active (button))
+    g_hash_table_add (set, g_strdup (key));
+  else
+    g_hash_table_remove (set, key);
+  gtk_widget_set_opacity (row, gtk_toggle_button_get_active (button) ? 0.5 : 1.0);
+  on_changed (self);
+}
+
+static void fill_shares_usb (GbMachineEditor *self);
+
+static void
+on_undo_device_clicked (GtkButton       *button,
+                        GbMachineEditor *self)
+{
+  gpointer item = g_object_get_data (G_OBJECT (button), "item");
+
+  if (!g_ptr_array_remove (self->add_shares, item))
+    g_ptr_array_remove (self->add_usb, item);
+  fill_shares_usb (self);
+}
+
+static void
+add_device_row (GbMachineEditor     *self,
+                AdwPreferencesGroup *group,
+                GPtrArray           *rows,
+                const char          *title,
+                const char          *subtitle,
+                GHashTable          *remove_set,
+                const char          *key,
+                gpointer             pending)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button;
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title ? title : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle ? subtitle : "");
+  if (pending != NULL)
+    {
+      button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Do not add"));
+      g_object_set_data (G_OBJECT (button), "item", pending);
+      g_signal_connect (button, "clicked", G_CALLBACK (on_undo_device_clicked), self);
+    }
+  else
+    {
+      gboolean active = g_hash_table_contains (remove_set, key);
+
+      button = gtk_toggle_button_new ();
+      gtk_button_set_icon_name (GTK_BUTTON (button), "user-trash-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Remove when applied"));
+      g_object_set_data (G_OBJECT (button), "set", remove_set);
+      g_object_set_data_full (G_OBJECT (button), "key", g_strdup (key), g_free);
+      g_object_set_data (G_OBJECT (button), "row", row);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), active);
+      gtk_widget_set_opacity (row, active ? 0.5 : 1.0);
+      g_signal_connect (button, "toggled", G_CALLBACK (on_remove_keyed_toggled), self);
+    }
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (rows, row);
+}
+
+static void
+fill_shares_usb (GbMachineEditor *self)
+{
+  GPtrArray *shares = self->state ? self->state->shares : NULL;
+  GPtrArray *usb = self->state ? self->state->usb : NULL;
+
+  clear_group_rows (self->shares_group, self->share_rows);
+  clear_group_rows (self->usb_group, self->usb_rows);
+
+  for (guint i = 0; shares && i < shares->len; i++)
+    {
+      GbEditShare *share = g_ptr_array_index (shares, i);
+      add_device_row (self, self->shares_group, self->share_rows, share->tag, share->source,
+                      self->remove_shares, share->tag, NULL);
+    }
+  for (guint i = 0; i < self->add_shares->len; i++)
+    {
+      GbEditShare *share = g_ptr_array_index (self->add_shares, i);
+      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), share->source);
+
+      add_device_row (self, self->shares_group, self->share_rows, share->tag, subtitle, NULL, NULL, share);
+    }
+  for (guint i = 0; usb && i < usb->len; i++)
+    {
+      GbEditUsb *dev = g_ptr_array_index (usb, i);
+      g_autofree char *key = g_strdup_printf ("%s:%s", dev->vendor, dev->product);
+      const char *name = NULL;
+
+      for (guint j = 0; self->host_usb && j < self->host_usb->len; j++)
+        {
+          GbEditUsb *host = g_ptr_array_index (self->host_usb, j);
+          if (g_strcmp0 (host->vendor, dev->vendor) == 0 && g_strcmp0 (host->product, dev->product) == 0)
+            name = host->description;
+        }
+      add_device_row (self, self->usb_group, self->usb_rows, key, name, self->remove_usb, key, NULL);
+    }
+  for (guint i = 0; i < self->add_usb->len; i++)
+    {
+      GbEditUsb *dev = g_ptr_array_index (self->add_usb, i);
+      g_autofree char *key = g_strdup_printf ("%s:%s", dev->vendor, dev->product);
+      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), dev->description ? dev->description : "");
+
+      add_device_row (self, self->usb_group, self->usb_rows, key, subtitle, NULL, NULL, dev);
+    }
+
+  /* virtiofsd on this host: the connection may be remote, but a folder
+   * shared from this computer needs it here. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->share_add_group), gb_libvirt_edit_have_virtiofsd ());
+  if (!gb_libvirt_edit_have_virtiofsd ())
+    adw_preferences_group_set_description (self->share_add_group, _("Needs virtiofsd, which is not installed here"));
+}
+
+static void
+list_usb_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GbMachineEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = gb_libvirt_edit_list_usb_finish (GB_MACHINE (object), result, &error);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->usb_choices));
+
+  g_clear_pointer (&self->host_usb, g_ptr_array_unref);
+  self->host_usb = list;
+  gtk_string_list_splice (self->usb_choices, 0, n_items, NULL);
+  for (guint i = 0; list && i < list->len; i++)
+    {
+      GbEditUsb *usb = g_ptr_array_index (list, i);
+      g_autofree char *label = g_strdup_printf ("%s:%s %s", usb->vendor, usb->product, usb->description);
+
+      gtk_string_list_append (self->usb_choices, label);
+    }
+  if (list == NULL || list->len == 0)
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->usb_choice_row),
+                                  error ? error->message : _("The host has no USB devices to pass on"));
+      gtk_widget_set_sensitive (GTK_WIDGET (self->usb_choice_row), FALSE);
+    }
+  else
+    gtk_widget_set_sensitive (GTK_WIDGET (self->usb_choice_row), TRUE);
+  update_buttons (self);
+  fill_shares_usb (self);
+}
+
+static void
 update_xml_hint (GbMachineEditor *self)
 {
   gboolean editing = g_settings_get_boolean (self->settings, "xml-editing");
@@ -542,6 +716,15 @@ fill_tab (GbMachineEditor *self,
         adw_action_row_set_subtitle (self->tpm_row, _("Needs swtpm, which is not installed here"));
       gtk_widget_set_visible (GTK_WIDGET (self->cpu_model_row),
                               adw_combo_row_get_selected (self->cpu_mode_row) == 3);
+      g_ptr_array_set_size (self->add_shares, 0);
+      g_ptr_array_set_size (self->add_usb, 0);
+      g_hash_table_remove_all (self->remove_shares);
+      g_hash_table_remove_all (self->remove_usb);
+      gtk_editable_set_text (GTK_EDITABLE (self->share_source_row), "");
+      gtk_editable_set_text (GTK_EDITABLE (self->share_tag_row), "");
+      fill_shares_usb (self);
+      if (self->machine != NULL)
+        gb_libvirt_edit_list_usb_async (self->machine, self->cancellable, list_usb_done, g_object_ref (self));
     }
   else if (g_strcmp0 (tab, "xml") == 0)
     {
@@ -782,6 +965,35 @@ collect_edit (GbMachineEditor *self,
           edit->fields |= GB_EDIT_TPM;
           edit->tpm = gtk_switch_get_active (self->tpm_switch);
         }
+      {
+        GHashTableIter iter;
+        gpointer key;
+
+        for (guint i = 0; i < self->add_shares->len; i++)
+          {
+            GbEditShare *share = g_ptr_array_index (self->add_shares, i);
+            GbEditShare *c = g_new0 (GbEditShare, 1);
+
+            c->source = g_strdup (share->source);
+            c->tag = g_strdup (share->tag);
+            g_ptr_array_add (edit->add_shares, c);
+          }
+        for (guint i = 0; i < self->add_usb->len; i++)
+          {
+            GbEditUsb *usb = g_ptr_array_index (self->add_usb, i);
+            GbEditUsb *c = g_new0 (GbEditUsb, 1);
+
+            c->vendor = g_strdup (usb->vendor);
+            c->product = g_strdup (usb->product);
+            g_ptr_array_add (edit->add_usb, c);
+          }
+        g_hash_table_iter_init (&iter, self->remove_shares);
+        while (g_hash_table_iter_next (&iter, &key, NULL))
+          g_ptr_array_add (edit->remove_shares, g_strdup (key));
+        g_hash_table_iter_init (&iter, self->remove_usb);
+        while (g_hash_table_iter_next (&iter, &key, NULL))
+          g_ptr_array_add (edit->remove_usb, g_strdup (key));
+      }
     }
   else if (g_strcmp0 (tab, "network") == 0)
     {
@@ -984,6 +1196,53 @@ add_nic_action (GtkWidget  *widget,
   on_changed (self);
 }
 
+static void
+add_share_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  GbMachineEditor *self = GB_MACHINE_EDITOR (widget);
+  const char *source = gtk_editable_get_text (GTK_EDITABLE (self->share_source_row));
+  const char *tag = gtk_editable_get_text (GTK_EDITABLE (self->share_tag_row));
+  GbEditShare *share;
+
+  if (!g_path_is_absolute (source) || *tag == '\0')
+    {
+      set_status (self, _("A shared folder needs a full host path and a tag."), TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (g_path_is_absolute (source) ? self->share_tag_row : self->share_source_row));
+      return;
+    }
+  share = g_new0 (GbEditShare, 1);
+  share->source = g_strdup (source);
+  share->tag = g_strdup (tag);
+  g_ptr_array_add (self->add_shares, share);
+  gtk_editable_set_text (GTK_EDITABLE (self->share_source_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->share_tag_row), "");
+  fill_shares_usb (self);
+  on_changed (self);
+}
+
+static void
+add_usb_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GbMachineEditor *self = GB_MACHINE_EDITOR (widget);
+  guint i = adw_combo_row_get_selected (self->usb_choice_row);
+  GbEditUsb *host, *usb;
+
+  if (self->host_usb == NULL || i >= self->host_usb->len)
+    return;
+  host = g_ptr_array_index (self->host_usb, i);
+  usb = g_new0 (GbEditUsb, 1);
+  usb->vendor = g_strdup (host->vendor);
+  usb->product = g_strdup (host->product);
+  usb->description = g_strdup (host->description);
+  g_ptr_array_add (self->add_usb, usb);
+  fill_shares_usb (self);
+  on_changed (self);
+}
+
 /* Keep maximum ≥ current while typing. */
 static void
 on_vcpus_changed (GbMachineEditor *self)
@@ -1034,6 +1293,10 @@ gb_machine_editor_set_machine (GbMachineEditor *self,
   g_ptr_array_set_size (self->add_nics, 0);
   g_hash_table_remove_all (self->remove_disks);
   g_hash_table_remove_all (self->remove_nics);
+  g_ptr_array_set_size (self->add_shares, 0);
+  g_ptr_array_set_size (self->add_usb, 0);
+  g_hash_table_remove_all (self->remove_shares);
+  g_hash_table_remove_all (self->remove_usb);
   self->busy = 0;
   set_status (self, NULL, FALSE);
   fill_all (self);
@@ -1077,6 +1340,13 @@ gb_machine_editor_finalize (GObject *object)
   g_ptr_array_unref (self->add_nics);
   g_ptr_array_unref (self->disk_rows);
   g_ptr_array_unref (self->nic_rows);
+  g_ptr_array_unref (self->share_rows);
+  g_ptr_array_unref (self->usb_rows);
+  g_ptr_array_unref (self->add_shares);
+  g_ptr_array_unref (self->add_usb);
+  g_hash_table_unref (self->remove_shares);
+  g_hash_table_unref (self->remove_usb);
+  g_clear_pointer (&self->host_usb, g_ptr_array_unref);
   g_hash_table_unref (self->remove_disks);
   g_hash_table_unref (self->remove_nics);
   g_clear_pointer (&self->media_rows, g_hash_table_unref);
@@ -1175,6 +1445,13 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, serial_switch);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_switch);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, shares_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_add_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_source_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_tag_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_choice_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_choices);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_hint);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_view);
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
@@ -1184,6 +1461,8 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.revert", NULL, revert_action);
   gtk_widget_class_install_action (widget_class, "editor.add-disk", NULL, add_disk_action);
   gtk_widget_class_install_action (widget_class, "editor.add-nic", NULL, add_nic_action);
+  gtk_widget_class_install_action (widget_class, "editor.add-share", NULL, add_share_action);
+  gtk_widget_class_install_action (widget_class, "editor.add-usb", NULL, add_usb_action);
   /* Ctrl+S applies the tab, F5 reads it again from libvirt (docs/editing.md). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.apply", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "editor.revert", NULL);
@@ -1201,6 +1480,12 @@ gb_machine_editor_init (GbMachineEditor *self)
   self->media_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->disk_rows = g_ptr_array_new ();
   self->nic_rows = g_ptr_array_new ();
+  self->share_rows = g_ptr_array_new ();
+  self->usb_rows = g_ptr_array_new ();
+  self->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  self->add_usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  self->remove_shares = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->remove_usb = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
