@@ -213,7 +213,7 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
 
       *c = (GbEditDisk) { g_strdup (d->path), g_strdup (d->device), g_strdup (d->bus),
                           g_strdup (d->format), g_strdup (d->cache), g_strdup (d->target),
-                          d->read_only };
+                          d->read_only, d->new_size };
       g_ptr_array_add (copy->add_disks, c);
     }
   for (guint i = 0; i < edit->media->len; i++)
@@ -1683,6 +1683,148 @@ apply_live (virDomainPtr         dom,
     }
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigStorageVol, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigStorageVolTarget, g_object_unref)
+
+/* The pool whose target is @dir: virStoragePoolLookupByTargetPath, or,
+ * where the driver lacks it (the test driver), each pool's <target><path>. */
+static virStoragePoolPtr
+pool_for_folder (virConnectPtr  conn,
+                 const char    *dir)
+{
+  virStoragePoolPtr pool = virStoragePoolLookupByTargetPath (conn, dir);
+  virStoragePoolPtr *pools = NULL;
+  int n;
+
+  if (pool != NULL)
+    return pool;
+  virResetLastError ();
+  n = virConnectListAllStoragePools (conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *xml = virStoragePoolGetXMLDesc (pools[i], 0);
+      xmlDocPtr doc = xml ? xmlReadMemory (xml, strlen (xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+
+      if (doc != NULL && pool == NULL)
+        {
+          xmlXPathContext *ctx = xmlXPathNewContext (doc);
+          g_autofree char *path = xpath_text (ctx, "string(/pool/target/path)");
+
+          if (path != NULL && g_strcmp0 (path, dir) == 0)
+            pool = g_steal_pointer (&pools[i]);
+          xmlXPathFreeContext (ctx);
+        }
+      if (doc != NULL)
+        xmlFreeDoc (doc);
+      if (pools[i] != NULL)
+        virStoragePoolFree (pools[i]);
+    }
+  g_free (pools);
+  virResetLastError ();
+  return pool;
+}
+
+/* Makes the new images of @edit's disks (new_size > 0) as storage volumes,
+ * through the pool that holds the folder (virt-manager's way: libvirt owns
+ * the file, with the pool's permissions and labels), and sets each disk's
+ * path.  Made volumes are added to @made (to delete again on failure). */
+static gboolean
+create_volumes (virDomainPtr    dom,
+                GbMachineEdit  *edit,
+                GPtrArray      *made,
+                GError        **error)
+{
+  virConnectPtr conn = virDomainGetConnect (dom);
+
+  for (guint i = 0; i < edit->add_disks->len; i++)
+    {
+      GbEditDisk *disk = g_ptr_array_index (edit->add_disks, i);
+      g_autoptr(GVirConfigStorageVol) vol = NULL;
+      g_autoptr(GVirConfigStorageVolTarget) target = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *xml = NULL;
+      virStoragePoolPtr pool;
+      virStorageVolPtr created;
+
+      if (disk->new_size == 0)
+        continue;
+
+      if (disk->path != NULL && *disk->path != '\0')
+        {
+          g_autofree char *dir = g_path_get_dirname (disk->path);
+
+          pool = pool_for_folder (conn, dir);
+          name = g_path_get_basename (disk->path);
+        }
+      else
+        {
+          pool = virStoragePoolLookupByName (conn, "default");
+          for (guint n = 1; pool != NULL && name == NULL; n++)
+            {
+              g_autofree char *candidate = g_strdup_printf ("%s-%u.qcow2", virDomainGetName (dom), n);
+              virStorageVolPtr existing = virStorageVolLookupByName (pool, candidate);
+
+              if (existing == NULL)
+                name = g_steal_pointer (&candidate);
+              else
+                virStorageVolFree (existing);
+            }
+          virResetLastError ();
+        }
+      if (pool == NULL)
+        {
+          virResetLastError ();
+          if (disk->path != NULL && *disk->path != '\0')
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("No storage pool of this connection holds the folder of %s."), disk->path);
+          else
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("This connection has no storage pool named “default” for new images."));
+          return FALSE;
+        }
+
+      vol = gvir_config_storage_vol_new ();
+      gvir_config_storage_vol_set_name (vol, name);
+      gvir_config_storage_vol_set_capacity (vol, disk->new_size);
+      gvir_config_storage_vol_set_allocation (vol, 0);
+      target = gvir_config_storage_vol_target_new ();
+      gvir_config_storage_vol_target_set_format (target, "qcow2");
+      gvir_config_storage_vol_set_target (vol, target);
+      xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (vol));
+      created = virStorageVolCreateXML (pool, xml, 0);
+      virStoragePoolFree (pool);
+      if (created == NULL)
+        {
+          gb_libvirt_set_error (error, NULL);
+          return FALSE;
+        }
+      g_free (disk->path);
+      disk->path = virStorageVolGetPath (created);
+      g_free (disk->format);
+      disk->format = g_strdup ("qcow2");
+      g_ptr_array_add (made, created);
+    }
+  return TRUE;
+}
+
+static void
+delete_volumes (GPtrArray *made)
+{
+  for (guint i = 0; i < made->len; i++)
+    {
+      virStorageVolPtr vol = g_ptr_array_index (made, i);
+
+      if (virStorageVolDelete (vol, 0) < 0)
+        virResetLastError ();
+    }
+}
+
+static void
+vol_free (gpointer vol)
+{
+  virStorageVolFree (vol);
+}
+
 static void
 apply_thread (GTask        *task,
               gpointer      source_object,
@@ -1716,18 +1858,23 @@ apply_thread (GTask        *task,
   if (has_definition_changes)
     {
       g_autofree char *old = inactive_xml (ad->dom, &error);
+      g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func (vol_free);
 
       if (old == NULL ||
           !(before = gvir_config_domain_new_from_xml (old, &error)) ||
           !(domain = gvir_config_domain_new_from_xml (old, &error)) ||
+          !create_volumes (ad->dom, ad->edit, made, &error) ||
           !gb_machine_edit_apply_to_config (edit, domain, &error))
         {
+          delete_volumes (made);
           g_task_return_error (task, error);
           return;
         }
       xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
       if (!define (ad->dom, xml, &error))
         {
+          /* Nothing is left behind: the new images go again. */
+          delete_volumes (made);
           g_task_return_error (task, error);
           return;
         }

@@ -66,6 +66,10 @@ typedef struct {
   char     *cache;       /* "none", "writeback", …; NULL: the hypervisor's default */
   char     *target;      /* NULL: the next free name on the bus ("vdb") */
   gboolean  read_only;
+  /* > 0: a new qcow2 image of this many bytes, made as a volume of the
+   * storage pool that holds @path's folder, or (no @path) of the pool
+   * "default"; removed again if the definition is refused. */
+  guint64   new_size;
 } GbEditDisk;
 
 /* A network interface to add. */

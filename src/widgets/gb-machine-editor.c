@@ -57,6 +57,7 @@ struct _GbMachineEditor
   GtkSpinButton       *max_memory_spin;
   AdwPreferencesGroup *disks_group;
   AdwEntryRow         *disk_path_row;
+  GtkSpinButton       *disk_size_spin;
   AdwComboRow         *disk_device_row;
   AdwComboRow         *disk_bus_row;
   AdwComboRow         *disk_cache_row;
@@ -429,10 +430,13 @@ fill_disks (GbMachineEditor *self)
     {
       GbEditDisk *disk = g_ptr_array_index (self->add_disks, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), disk->bus);
+      g_autofree char *size = disk->new_size ? g_format_size_full (disk->new_size, G_FORMAT_SIZE_IEC_UNITS) : NULL;
+      g_autofree char *subtitle = size ? g_strdup_printf (_("New %s image, made when applied · %s"), size, disk->bus)
+                                       : g_strdup_printf (_("Added when applied · %s"), disk->bus);
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     disk->path ? disk->path : disk->new_size ? _("In the pool “default”") : _("Empty drive"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), undo_button (self, disk));
       adw_preferences_group_add (self->disks_group, row);
@@ -912,7 +916,7 @@ collect_edit (GbMachineEditor *self,
           GbEditDisk *c = g_new0 (GbEditDisk, 1);
 
           *c = (GbEditDisk) { g_strdup (d->path), g_strdup (d->device), g_strdup (d->bus), g_strdup (d->format),
-                              g_strdup (d->cache), g_strdup (d->target), d->read_only };
+                              g_strdup (d->cache), g_strdup (d->target), d->read_only, d->new_size };
           g_ptr_array_add (edit->add_disks, c);
         }
     }
@@ -1138,9 +1142,10 @@ add_disk_action (GtkWidget  *widget,
   gboolean cdrom = adw_combo_row_get_selected (self->disk_device_row) == 1;
   guint bus = adw_combo_row_get_selected (self->disk_bus_row);
   guint cache = adw_combo_row_get_selected (self->disk_cache_row);
+  guint64 size = (guint64) gtk_spin_button_get_value (self->disk_size_spin) * 1024 * 1024 * 1024;
   GbEditDisk *disk;
 
-  if (*path == '\0' && !cdrom)
+  if (*path == '\0' && !cdrom && size == 0)
     {
       set_status (self, _("Type the path of the image file to add."), TRUE);
       gtk_widget_grab_focus (GTK_WIDGET (self->disk_path_row));
@@ -1159,7 +1164,9 @@ add_disk_action (GtkWidget  *widget,
     }
   disk->cache = g_strdup (caches[MIN (cache, G_N_ELEMENTS (caches) - 1)]);
   disk->read_only = gtk_switch_get_active (self->disk_readonly_switch);
+  disk->new_size = cdrom ? 0 : size;
   g_ptr_array_add (self->add_disks, disk);
+  gtk_spin_button_set_value (self->disk_size_spin, 0);
   gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row), "");
   fill_disks (self);
   on_changed (self);
@@ -1425,6 +1432,7 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, max_memory_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disks_group);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_path_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_size_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_device_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_bus_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_cache_row);

@@ -350,6 +350,13 @@ test_edit (void)
   focus_and_clear (window, find_id (editor, "disk_path_row"));
   type_text (window, "/var/lib/glassbox-test/data.raw");
   gtk_widget_activate_action (editor, "editor.add-disk", NULL);
+  /* And a new 1 GiB image in the test driver's pool folder. */
+  focus_and_clear (window, find_id (editor, "disk_path_row"));
+  type_text (window, "/default-pool/edit-ui-new.qcow2");
+  focus_and_clear (window, find_id (editor, "disk_size_spin"));
+  type_text (window, "1");
+  press (window, 0, XK_Tab);
+  gtk_widget_activate_action (editor, "editor.add-disk", NULL);
   gtk_test_widget_wait_for_draw (window);
   g_free (png);
   png = png_name ("disks");
@@ -362,6 +369,8 @@ test_edit (void)
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
     const char *target[] = { "edit-ui", "<target dev='vdb' bus='virtio'/>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, target, TIMEOUT_MS));
+    const char *created[] = { "edit-ui", "<source file='/default-pool/edit-ui-new.qcow2'/>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, created, TIMEOUT_MS));
   }
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
 

@@ -288,6 +288,58 @@ test_add_disk (void)
                 "</disk>");
 }
 
+/* A new image: a qcow2 volume of the pool that holds its folder (the test
+ * driver's "default-pool" at /default-pool); gone again when the
+ * definition is refused. */
+static void
+test_new_image (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) clash = gb_machine_edit_new ();
+  GbEditDisk *disk = g_new0 (GbEditDisk, 1);
+  virStorageVolPtr vol;
+
+  disk->path = g_strdup ("/default-pool/edit-new.qcow2");
+  disk->device = g_strdup ("disk");
+  disk->bus = g_strdup ("virtio");
+  disk->new_size = 1024 * 1024 * 1024;
+  g_ptr_array_add (edit->add_disks, disk);
+  check_change (edit,
+                "|\n"
+                "<disk type='file' device='disk'>\n"
+                "<driver name='qemu' type='qcow2'/>\n"
+                "<source file='/default-pool/edit-new.qcow2'/>\n"
+                "<target dev='vdb' bus='virtio'/>\n"
+                "</disk>");
+  vol = virStorageVolLookupByPath (raw, "/default-pool/edit-new.qcow2");
+  g_assert_nonnull (vol);
+  {
+    virStorageVolInfo info;
+
+    g_assert_cmpint (virStorageVolGetInfo (vol, &info), ==, 0);
+    g_assert_cmpuint (info.capacity, ==, 1024 * 1024 * 1024);
+  }
+  g_assert_cmpint (virStorageVolDelete (vol, 0), ==, 0);
+  virStorageVolFree (vol);
+
+  /* Refused (two disks on vda): the image made for it is deleted. */
+  disk = g_new0 (GbEditDisk, 1);
+  disk->path = g_strdup ("/default-pool/edit-clash.qcow2");
+  disk->target = g_strdup ("vda");
+  disk->new_size = 1024 * 1024;
+  g_ptr_array_add (clash->add_disks, disk);
+  {
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) notes = apply (machine ("edit-me"), clash, &error);
+
+    g_assert_null (notes);
+    g_assert_nonnull (error);
+  }
+  vol = virStorageVolLookupByPath (raw, "/default-pool/edit-clash.qcow2");
+  g_assert_null (vol);
+  virResetLastError ();
+}
+
 static void
 test_remove_disk (void)
 {
@@ -677,6 +729,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/memory", test_memory);
   g_test_add_func ("/machine-edit/title-description", test_title_description);
   g_test_add_func ("/machine-edit/add-disk", test_add_disk);
+  g_test_add_func ("/machine-edit/new-image", test_new_image);
   g_test_add_func ("/machine-edit/remove-disk", test_remove_disk);
   g_test_add_func ("/machine-edit/eject-insert", test_eject_insert);
   g_test_add_func ("/machine-edit/nics", test_nics);
