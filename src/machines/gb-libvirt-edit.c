@@ -190,6 +190,9 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
   copy->fields = edit->fields;
   copy->vcpus = edit->vcpus;
   copy->max_vcpus = edit->max_vcpus;
+  copy->sockets = edit->sockets;
+  copy->cores = edit->cores;
+  copy->threads = edit->threads;
   copy->memory_kib = edit->memory_kib;
   copy->max_memory_kib = edit->max_memory_kib;
   copy->title = g_strdup (edit->title);
@@ -815,9 +818,35 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
       else if (vcpu != NULL)
         xmlUnsetProp (vcpu, (const xmlChar *) "current");
 
+      if (edit->sockets > 0 && edit->cores > 0 && edit->threads > 0)
+        {
+          xmlNodePtr cpu = find_child (root, "cpu");
+          xmlNodePtr topology;
+          g_autofree char *s = g_strdup_printf ("%u", edit->sockets);
+          g_autofree char *c = g_strdup_printf ("%u", edit->cores);
+          g_autofree char *t = g_strdup_printf ("%u", edit->threads);
+
+          if ((guint64) edit->sockets * edit->cores * edit->threads != edit->max_vcpus)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("%u sockets × %u cores × %u threads is not the maximum of %u processors."),
+                           edit->sockets, edit->cores, edit->threads, edit->max_vcpus);
+              return FALSE;
+            }
+          if (cpu == NULL)
+            cpu = xmlNewChild (root, NULL, (const xmlChar *) "cpu", NULL);
+          topology = find_child (cpu, "topology");
+          if (topology == NULL)
+            topology = xmlNewChild (cpu, NULL, (const xmlChar *) "topology", NULL);
+          xmlUnsetProp (topology, (const xmlChar *) "dies");
+          xmlSetProp (topology, (const xmlChar *) "sockets", (const xmlChar *) s);
+          xmlSetProp (topology, (const xmlChar *) "cores", (const xmlChar *) c);
+          xmlSetProp (topology, (const xmlChar *) "threads", (const xmlChar *) t);
+        }
       /* A <topology> must multiply out to the maximum; one socket per vCPU
        * is what libvirt assumes without one, so that is what a changed
        * maximum gets. */
+      else
       {
         xmlNodePtr cpu = find_child (root, "cpu");
         xmlNodePtr topology = find_child (cpu, "topology");
@@ -1084,6 +1113,9 @@ load_thread (GTask        *task,
   state->vcpus = xpath_u64 (ctx, "number(/domain/vcpu/@current)");
   if (state->vcpus == 0)
     state->vcpus = state->max_vcpus;
+  state->sockets = xpath_u64 (ctx, "number(/domain/cpu/topology/@sockets)");
+  state->cores = xpath_u64 (ctx, "number(/domain/cpu/topology/@cores)");
+  state->threads = xpath_u64 (ctx, "number(/domain/cpu/topology/@threads)");
   state->max_memory_kib = gvir_config_domain_get_memory (domain);
   state->memory_kib = gvir_config_domain_get_current_memory (domain);
   if (state->memory_kib == 0)

@@ -21,6 +21,9 @@ typedef struct {
   guint            vcpus;          /* <vcpu current=…> (= max without it) */
   guint            max_vcpus;      /* <vcpu> */
   guint            live_vcpus;     /* running: vCPUs online now */
+  guint            sockets;        /* <cpu><topology>; 0 without one */
+  guint            cores;
+  guint            threads;
   guint64          memory_kib;     /* <currentMemory> */
   guint64          max_memory_kib; /* <memory> */
   char            *title;
@@ -102,6 +105,11 @@ typedef struct {
   GbEditFields  fields;
   guint         vcpus;
   guint         max_vcpus;
+  /* With GB_EDIT_VCPUS: all three > 0 sets <cpu><topology> (their product
+   * must be max_vcpus); 0 keeps a topology consistent with max_vcpus. */
+  guint         sockets;
+  guint         cores;
+  guint         threads;
   guint64       memory_kib;
   guint64       max_memory_kib;
   char         *title;

@@ -53,6 +53,9 @@ struct _GbMachineEditor
   GtkTextView         *description_view;
   GtkSpinButton       *vcpus_spin;
   GtkSpinButton       *max_vcpus_spin;
+  GtkSpinButton       *sockets_spin;
+  GtkSpinButton       *cores_spin;
+  GtkSpinButton       *threads_spin;
   GtkSpinButton       *memory_spin;
   GtkSpinButton       *max_memory_spin;
   AdwPreferencesGroup *disks_group;
@@ -677,6 +680,10 @@ fill_tab (GbMachineEditor *self,
     {
       gtk_spin_button_set_value (self->max_vcpus_spin, st->max_vcpus);
       gtk_spin_button_set_value (self->vcpus_spin, st->vcpus);
+      /* Without a <topology>, libvirt gives each vCPU its own socket. */
+      gtk_spin_button_set_value (self->sockets_spin, st->sockets ? st->sockets : st->max_vcpus);
+      gtk_spin_button_set_value (self->cores_spin, st->cores ? st->cores : 1);
+      gtk_spin_button_set_value (self->threads_spin, st->threads ? st->threads : 1);
       gtk_spin_button_set_value (self->max_memory_spin, st->max_memory_kib / 1024);
       gtk_spin_button_set_value (self->memory_spin, st->memory_kib / 1024);
     }
@@ -873,11 +880,26 @@ collect_edit (GbMachineEditor *self,
       guint64 memory = (guint64) gtk_spin_button_get_value (self->memory_spin) * 1024;
       guint64 max_memory = (guint64) gtk_spin_button_get_value (self->max_memory_spin) * 1024;
 
-      if (vcpus != st->vcpus || max_vcpus != st->max_vcpus)
+      guint sockets = gtk_spin_button_get_value_as_int (self->sockets_spin);
+      guint cores = gtk_spin_button_get_value_as_int (self->cores_spin);
+      guint threads = gtk_spin_button_get_value_as_int (self->threads_spin);
+      gboolean topology_changed = sockets != (st->sockets ? st->sockets : max_vcpus) ||
+                                  cores != (st->cores ? st->cores : 1) ||
+                                  threads != (st->threads ? st->threads : 1);
+
+      if (vcpus != st->vcpus || max_vcpus != st->max_vcpus || topology_changed)
         {
           edit->fields |= GB_EDIT_VCPUS;
           edit->vcpus = vcpus;
           edit->max_vcpus = max_vcpus;
+          /* Only a topology typed here is written; otherwise one that
+           * fits the new maximum is kept or made. */
+          if (topology_changed)
+            {
+              edit->sockets = sockets;
+              edit->cores = cores;
+              edit->threads = threads;
+            }
         }
       /* MiB in the spin buttons: a KiB remainder is not a change. */
       if (memory / 1024 != st->memory_kib / 1024 || max_memory / 1024 != st->max_memory_kib / 1024)
@@ -1258,6 +1280,17 @@ on_vcpus_changed (GbMachineEditor *self)
     gtk_spin_button_set_value (self->max_vcpus_spin, gtk_spin_button_get_value (self->vcpus_spin));
 }
 
+/* Without a topology of its own, one socket per vCPU follows the maximum. */
+static void
+on_max_vcpus_changed (GbMachineEditor *self)
+{
+  if (self->state == NULL || self->state->sockets != 0 ||
+      gtk_spin_button_get_value_as_int (self->cores_spin) != 1 ||
+      gtk_spin_button_get_value_as_int (self->threads_spin) != 1)
+    return;
+  gtk_spin_button_set_value (self->sockets_spin, gtk_spin_button_get_value (self->max_vcpus_spin));
+}
+
 static void
 on_memory_changed (GbMachineEditor *self)
 {
@@ -1428,6 +1461,9 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, description_view);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, vcpus_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, max_vcpus_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, sockets_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, cores_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, threads_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, max_memory_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disks_group);
@@ -1507,6 +1543,7 @@ gb_machine_editor_init (GbMachineEditor *self)
                             G_CALLBACK (on_changed), self);
   g_signal_connect_swapped (self->vcpus_spin, "value-changed", G_CALLBACK (on_vcpus_changed), self);
   g_signal_connect_swapped (self->memory_spin, "value-changed", G_CALLBACK (on_memory_changed), self);
+  g_signal_connect_swapped (self->max_vcpus_spin, "value-changed", G_CALLBACK (on_max_vcpus_changed), self);
   g_signal_connect_swapped (self->cpu_mode_row, "notify::selected", G_CALLBACK (on_cpu_mode_changed), self);
   update_xml_hint (self);
 }

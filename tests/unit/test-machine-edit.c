@@ -238,6 +238,37 @@ test_vcpus (void)
 }
 
 static void
+test_topology (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) wrong = gb_machine_edit_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) notes = NULL;
+
+  edit->fields = GB_EDIT_VCPUS;
+  edit->vcpus = 4;
+  edit->max_vcpus = 4;
+  edit->sockets = 1;
+  edit->cores = 2;
+  edit->threads = 2;
+  check_change (edit,
+                "<vcpu placement='static'>2</vcpu>\n|\n"
+                "<vcpu placement='static'>4</vcpu>\n"
+                "<cpu>\n"
+                "<topology sockets='1' dies='1' cores='2' threads='2'/>\n"
+                "</cpu>");
+
+  /* 1 × 2 × 2 is not 6. */
+  wrong->fields = GB_EDIT_VCPUS;
+  wrong->vcpus = wrong->max_vcpus = 6;
+  wrong->sockets = 1;
+  wrong->cores = 2;
+  wrong->threads = 2;
+  notes = apply (machine ("edit-me"), wrong, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+static void
 test_memory (void)
 {
   g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
@@ -726,6 +757,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/setup", test_setup);
   g_test_add_func ("/machine-edit/load", test_load);
   g_test_add_func ("/machine-edit/vcpus", test_vcpus);
+  g_test_add_func ("/machine-edit/topology", test_topology);
   g_test_add_func ("/machine-edit/memory", test_memory);
   g_test_add_func ("/machine-edit/title-description", test_title_description);
   g_test_add_func ("/machine-edit/add-disk", test_add_disk);
