@@ -59,6 +59,7 @@ gb_edit_state_free (GbEditState *state)
   g_free (state->sound_model);
   g_clear_pointer (&state->shares, g_ptr_array_unref);
   g_clear_pointer (&state->usb, g_ptr_array_unref);
+  g_clear_pointer (&state->disk_cache, g_hash_table_unref);
   g_free (state);
 }
 
@@ -138,6 +139,7 @@ gb_machine_edit_new (void)
   edit->add_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->remove_disks = g_ptr_array_new_with_free_func (g_free);
   edit->media = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
+  edit->modify_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->add_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   edit->remove_nics = g_ptr_array_new_with_free_func (g_free);
   edit->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
@@ -158,6 +160,7 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_ptr_array_unref (edit->add_disks);
   g_ptr_array_unref (edit->remove_disks);
   g_ptr_array_unref (edit->media);
+  g_ptr_array_unref (edit->modify_disks);
   g_ptr_array_unref (edit->add_nics);
   g_ptr_array_unref (edit->remove_nics);
   g_ptr_array_unref (edit->add_shares);
@@ -178,6 +181,7 @@ gb_machine_edit_is_empty (const GbMachineEdit *edit)
 {
   return edit->fields == 0 && edit->add_disks->len == 0 && edit->remove_disks->len == 0 &&
          edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0 &&
+         edit->modify_disks->len == 0 &&
          edit->add_shares->len == 0 && edit->remove_shares->len == 0 &&
          edit->add_usb->len == 0 && edit->remove_usb->len == 0;
 }
@@ -227,6 +231,17 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
       c->target = g_strdup (d->target);
       c->path = g_strdup (d->path);
       g_ptr_array_add (copy->media, c);
+    }
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *d = g_ptr_array_index (edit->modify_disks, i);
+      GbEditDisk *c = g_new0 (GbEditDisk, 1);
+
+      c->target = g_strdup (d->target);
+      c->bus = g_strdup (d->bus);
+      c->cache = g_strdup (d->cache);
+      c->read_only = d->read_only;
+      g_ptr_array_add (copy->modify_disks, c);
     }
   for (guint i = 0; i < edit->add_nics->len; i++)
     {
@@ -950,6 +965,50 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
         }
     }
 
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *mod = g_ptr_array_index (edit->modify_disks, i);
+      xmlNodePtr node = find_device (root, "disk", "target", "dev", mod->target);
+      xmlNodePtr target, driver;
+      g_autofree char *bus = NULL;
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no disk %s."), mod->target);
+          return FALSE;
+        }
+      driver = find_child (node, "driver");
+      if (mod->cache != NULL && g_strcmp0 (mod->cache, "default") != 0)
+        {
+          if (driver == NULL)
+            driver = new_child (node, "driver", "name", "qemu");
+          xmlSetProp (driver, (const xmlChar *) "cache", (const xmlChar *) mod->cache);
+        }
+      else if (driver != NULL)
+        xmlUnsetProp (driver, (const xmlChar *) "cache");
+      remove_children (node, "readonly");
+      if (mod->read_only)
+        xmlNewChild (node, NULL, (const xmlChar *) "readonly", NULL);
+
+      target = find_child (node, "target");
+      bus = node_attr (target, "bus");
+      if (mod->bus != NULL && g_strcmp0 (bus, mod->bus) != 0)
+        {
+          g_autofree char *dev = next_target (root, mod->bus);
+
+          if (dev == NULL)
+            {
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                   _("There is no free place for another disk on this bus."));
+              return FALSE;
+            }
+          xmlSetProp (target, (const xmlChar *) "bus", (const xmlChar *) mod->bus);
+          xmlSetProp (target, (const xmlChar *) "dev", (const xmlChar *) dev);
+          /* The old bus's address means nothing on the new one. */
+          remove_children (node, "address");
+        }
+    }
+
   for (guint i = 0; i < edit->add_disks->len; i++)
     {
       const GbEditDisk *disk = g_ptr_array_index (edit->add_disks, i);
@@ -1150,6 +1209,25 @@ load_thread (GTask        *task,
     state->rng = xpath_u64 (ctx, "count(/domain/devices/rng)") > 0;
     state->tpm = xpath_u64 (ctx, "count(/domain/devices/tpm)") > 0;
     state->serial = xpath_u64 (ctx, "count(/domain/devices/serial)") > 0;
+  }
+  state->disk_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  {
+    xmlNodePtr devices = find_child (root, "devices");
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      if (n->type == XML_ELEMENT_NODE && xmlStrcmp (n->name, (const xmlChar *) "disk") == 0)
+        {
+          char *dev = child_attr (n, "target", "dev");
+          char *cache = child_attr (n, "driver", "cache");
+
+          if (dev != NULL && cache != NULL)
+            g_hash_table_insert (state->disk_cache, dev, cache);
+          else
+            {
+              g_free (dev);
+              g_free (cache);
+            }
+        }
   }
   state->shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
   state->usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
@@ -1625,6 +1703,14 @@ apply_live (virDomainPtr         dom,
         add_note (notes, what);
     }
 
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *mod = g_ptr_array_index (edit->modify_disks, i);
+
+      g_ptr_array_add (notes, g_strdup_printf (_("Disk %s's bus, cache and read-only setting change when the machine next starts."),
+                                               mod->target));
+    }
+
   for (guint i = 0; i < edit->media->len; i++)
     {
       const GbEditDisk *media = g_ptr_array_index (edit->media, i);
@@ -1875,6 +1961,7 @@ apply_thread (GTask        *task,
 
   has_definition_changes = (edit->fields & ~(GB_EDIT_NAME | GB_EDIT_AUTOSTART)) != 0 ||
                            edit->add_disks->len || edit->remove_disks->len || edit->media->len ||
+                           edit->modify_disks->len ||
                            edit->add_nics->len || edit->remove_nics->len ||
                            edit->add_shares->len || edit->remove_shares->len ||
                            edit->add_usb->len || edit->remove_usb->len;

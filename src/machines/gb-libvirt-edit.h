@@ -41,6 +41,7 @@ typedef struct {
   gboolean         serial;         /* a serial port with a console on it */
   GPtrArray       *shares;         /* GbEditShare */
   GPtrArray       *usb;            /* GbEditUsb passed through */
+  GHashTable      *disk_cache;     /* target → <driver cache=…> ("none", …) */
 } GbEditState;
 
 void gb_edit_state_free (GbEditState *state);
@@ -119,6 +120,9 @@ typedef struct {
   GPtrArray    *add_disks;      /* GbEditDisk */
   GPtrArray    *remove_disks;   /* target names ("vdb") */
   GPtrArray    *media;          /* GbEditDisk: target + path (NULL: eject) */
+  GPtrArray    *modify_disks;   /* GbEditDisk: target + bus, cache ("default":
+                                   none set) and read_only as they should be;
+                                   a new bus gives a new target name */
   GPtrArray    *add_nics;       /* GbEditNic */
   GPtrArray    *remove_nics;    /* MAC addresses */
   /* As GbEditState's fields of the same names */

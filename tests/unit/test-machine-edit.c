@@ -371,6 +371,29 @@ test_new_image (void)
   virResetLastError ();
 }
 
+/* An existing disk's bus (a new name on it), cache and read-only. */
+static void
+test_modify_disk (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditDisk *mod = g_new0 (GbEditDisk, 1);
+
+  mod->target = g_strdup ("vda");
+  mod->bus = g_strdup ("sata");
+  mod->cache = g_strdup ("writeback");
+  mod->read_only = TRUE;
+  g_ptr_array_add (edit->modify_disks, mod);
+  /* sda is the CD/DVD's: the disk becomes sdb, and libvirt gives it its
+   * place on the SATA controller. */
+  check_change (edit,
+                "<driver name='qemu' type='qcow2'/>\n"
+                "<target dev='vda' bus='virtio'/>\n|\n"
+                "<driver name='qemu' type='qcow2' cache='writeback'/>\n"
+                "<target dev='sdb' bus='sata'/>\n"
+                "<readonly/>\n"
+                "<address type='drive' controller='0' bus='0' target='0' unit='1'/>");
+}
+
 static void
 test_remove_disk (void)
 {
@@ -762,6 +785,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/title-description", test_title_description);
   g_test_add_func ("/machine-edit/add-disk", test_add_disk);
   g_test_add_func ("/machine-edit/new-image", test_new_image);
+  g_test_add_func ("/machine-edit/modify-disk", test_modify_disk);
   g_test_add_func ("/machine-edit/remove-disk", test_remove_disk);
   g_test_add_func ("/machine-edit/eject-insert", test_eject_insert);
   g_test_add_func ("/machine-edit/nics", test_nics);
