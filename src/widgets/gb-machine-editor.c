@@ -289,7 +289,7 @@ clear_group_rows (AdwPreferencesGroup *group,
   g_ptr_array_set_size (rows, 0);
 }
 
-static void fill_disks (GbMachineEditor *self);
+static void fill_disks (GbMachineEditor *self, gboolean keep);
 static void fill_nics (GbMachineEditor *self);
 
 static void
@@ -337,7 +337,7 @@ on_undo_add_clicked (GtkButton       *button,
 
   if (!g_ptr_array_remove (self->add_disks, item))
     g_ptr_array_remove (self->add_nics, item);
-  fill_disks (self);
+  fill_disks (self, TRUE);
   fill_nics (self);
 }
 
@@ -377,11 +377,48 @@ undo_button (GbMachineEditor *self,
   return button;
 }
 
+typedef struct {
+  guint    bus;
+  guint    cache;
+  gboolean read_only;
+  gboolean expanded;
+} DiskChoice;
+
+/* @keep: the rows are made again for a disk added or taken back; what was
+ * chosen in them stays. */
 static void
-fill_disks (GbMachineEditor *self)
+fill_disks (GbMachineEditor *self,
+            gboolean         keep)
 {
   GPtrArray *disks = self->state ? gb_machine_config_get_disks (self->state->config) : NULL;
   g_autoptr(GHashTable) old_media = g_steal_pointer (&self->media_rows);
+  g_autoptr(GHashTable) choices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) typed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; keep && i < self->disk_rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->disk_rows, i);
+      AdwComboRow *bus_row = g_object_get_data (row, "bus-row");
+      DiskChoice *choice;
+
+      if (bus_row == NULL)
+        continue;
+      choice = g_new0 (DiskChoice, 1);
+      choice->bus = adw_combo_row_get_selected (bus_row);
+      choice->cache = adw_combo_row_get_selected (g_object_get_data (row, "cache-row"));
+      choice->read_only = gtk_switch_get_active (g_object_get_data (row, "ro-switch"));
+      choice->expanded = adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row));
+      g_hash_table_insert (choices, g_strdup (g_object_get_data (row, "target")), choice);
+    }
+  if (keep && old_media != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, old_media);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (typed, g_strdup (key), g_strdup (gtk_editable_get_text (GTK_EDITABLE (value))));
+    }
 
   self->media_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   clear_group_rows (self->disks_group, self->disk_rows);
@@ -413,6 +450,71 @@ fill_disks (GbMachineEditor *self)
                                     remove_toggle (self, row, "target", disk->target, removed,
                                                    G_CALLBACK (on_remove_disk_toggled)));
           g_hash_table_insert (self->media_rows, g_strdup (disk->target), row);
+          /* A medium typed before the rows were made again stays. */
+          if (g_hash_table_contains (typed, disk->target))
+            gtk_editable_set_text (GTK_EDITABLE (row), g_hash_table_lookup (typed, disk->target));
+        }
+      else if (disk->target != NULL)
+        {
+          /* A disk: its bus, cache mode and read-only inside the row. */
+          static const char *const bus_labels[] = { N_("VirtIO"), N_("SATA"), N_("SCSI"), N_("USB"), N_("IDE") };
+          static const char *const cache_labels[] = { N_("Default"), N_("None"), N_("Write-back"),
+                                                      N_("Write-through"), N_("Direct sync"), N_("Unsafe") };
+          g_autoptr(GtkStringList) bus_list = gtk_string_list_new (NULL);
+          g_autoptr(GtkStringList) cache_list = gtk_string_list_new (NULL);
+          GtkWidget *bus_row = adw_combo_row_new ();
+          GtkWidget *cache_row = adw_combo_row_new ();
+          GtkWidget *ro_row = adw_action_row_new ();
+          GtkWidget *ro_switch = gtk_switch_new ();
+          const char *cache = g_hash_table_lookup (self->state->disk_cache, disk->target);
+
+          for (guint b = 0; b < G_N_ELEMENTS (bus_labels); b++)
+            gtk_string_list_append (bus_list, _(bus_labels[b]));
+          for (guint c = 0; c < G_N_ELEMENTS (cache_labels); c++)
+            gtk_string_list_append (cache_list, _(cache_labels[c]));
+
+          row = adw_expander_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
+          adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                       remove_toggle (self, row, "target", disk->target, removed,
+                                                      G_CALLBACK (on_remove_disk_toggled)));
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (bus_row), _("Bus"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (bus_row), G_LIST_MODEL (bus_list));
+          fill_combo (ADW_COMBO_ROW (bus_row), index_of (buses, G_N_ELEMENTS (buses), disk->bus, 0));
+          g_signal_connect_swapped (bus_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (cache_row), _("Cache"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (cache_row), G_LIST_MODEL (cache_list));
+          fill_combo (ADW_COMBO_ROW (cache_row), index_of (caches, G_N_ELEMENTS (caches), cache ? cache : "default", 0));
+          g_signal_connect_swapped (cache_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (ro_row), _("Read-Only"));
+          gtk_widget_set_valign (ro_switch, GTK_ALIGN_CENTER);
+          gtk_switch_set_active (GTK_SWITCH (ro_switch), disk->read_only);
+          g_signal_connect_swapped (ro_switch, "notify::active", G_CALLBACK (on_changed), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (ro_row), ro_switch);
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (ro_row), ro_switch);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), bus_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), cache_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), ro_row);
+
+          g_object_set_data_full (G_OBJECT (row), "target", g_strdup (disk->target), g_free);
+          g_object_set_data (G_OBJECT (row), "bus-row", bus_row);
+          g_object_set_data (G_OBJECT (row), "cache-row", cache_row);
+          g_object_set_data (G_OBJECT (row), "ro-switch", ro_switch);
+          g_object_set_data (G_OBJECT (row), "ro-initial", GINT_TO_POINTER (disk->read_only));
+          {
+            DiskChoice *choice = g_hash_table_lookup (choices, disk->target);
+
+            if (choice != NULL)
+              {
+                adw_combo_row_set_selected (ADW_COMBO_ROW (bus_row), choice->bus);
+                adw_combo_row_set_selected (ADW_COMBO_ROW (cache_row), choice->cache);
+                gtk_switch_set_active (GTK_SWITCH (ro_switch), choice->read_only);
+                adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), choice->expanded);
+              }
+          }
         }
       else
         {
@@ -420,10 +522,6 @@ fill_disks (GbMachineEditor *self)
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-          if (disk->target != NULL)
-            adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                       remove_toggle (self, row, "target", disk->target, removed,
-                                                      G_CALLBACK (on_remove_disk_toggled)));
         }
       adw_preferences_group_add (self->disks_group, row);
       g_ptr_array_add (self->disk_rows, row);
@@ -692,7 +790,7 @@ fill_tab (GbMachineEditor *self,
       g_ptr_array_set_size (self->add_disks, 0);
       g_hash_table_remove_all (self->remove_disks);
       gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row), "");
-      fill_disks (self);
+      fill_disks (self, FALSE);
     }
   else if (g_strcmp0 (tab, "network") == 0)
     {
@@ -931,6 +1029,27 @@ collect_edit (GbMachineEditor *self,
               media->path = *now ? g_strdup (now) : NULL;
               g_ptr_array_add (edit->media, media);
             }
+        }
+      for (guint i = 0; i < self->disk_rows->len; i++)
+        {
+          GObject *row = g_ptr_array_index (self->disk_rows, i);
+          AdwComboRow *bus_row = g_object_get_data (row, "bus-row");
+          AdwComboRow *cache_row = g_object_get_data (row, "cache-row");
+          GtkSwitch *ro = g_object_get_data (row, "ro-switch");
+          const char *target = g_object_get_data (row, "target");
+          GbEditDisk *mod;
+
+          if (bus_row == NULL || g_hash_table_contains (self->remove_disks, target))
+            continue;
+          if (!combo_changed (bus_row) && !combo_changed (cache_row) &&
+              gtk_switch_get_active (ro) == GPOINTER_TO_INT (g_object_get_data (row, "ro-initial")))
+            continue;
+          mod = g_new0 (GbEditDisk, 1);
+          mod->target = g_strdup (target);
+          mod->bus = g_strdup (buses[MIN (adw_combo_row_get_selected (bus_row), G_N_ELEMENTS (buses) - 1)]);
+          mod->cache = g_strdup (caches[MIN (adw_combo_row_get_selected (cache_row), G_N_ELEMENTS (caches) - 1)]);
+          mod->read_only = gtk_switch_get_active (ro);
+          g_ptr_array_add (edit->modify_disks, mod);
         }
       for (guint i = 0; i < self->add_disks->len; i++)
         {
@@ -1190,7 +1309,7 @@ add_disk_action (GtkWidget  *widget,
   g_ptr_array_add (self->add_disks, disk);
   gtk_spin_button_set_value (self->disk_size_spin, 0);
   gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row), "");
-  fill_disks (self);
+  fill_disks (self, TRUE);
   on_changed (self);
 }
 

@@ -362,6 +362,20 @@ test_edit (void)
   png = png_name ("disks");
   gb_test_save_png (window, png);
   refocus (window);
+  /* vda made read-only in its row: expanded, its switch, the space bar. */
+  {
+    GtkWidget *expander = gb_test_find_widget (editor, ADW_TYPE_EXPANDER_ROW, NULL, NULL);
+    GtkWidget *ro;
+
+    g_assert_nonnull (expander);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+    gtk_test_widget_wait_for_draw (window);
+    ro = gb_test_find_widget (expander, GTK_TYPE_SWITCH, NULL, NULL);
+    g_assert_nonnull (ro);
+    gtk_widget_grab_focus (ro);
+    press (window, 0, XK_space);
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (ro)));
+  }
   gtk_widget_grab_focus (find_id (editor, "disk_path_row"));
   press (window, GDK_CONTROL_MASK, XK_s);
   {
@@ -371,6 +385,8 @@ test_edit (void)
     g_assert_true (gb_test_wait_until_ms (xml_has, target, TIMEOUT_MS));
     const char *created[] = { "edit-ui", "<source file='/default-pool/edit-ui-new.qcow2'/>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, created, TIMEOUT_MS));
+    const char *ro[] = { "edit-ui", "<target dev='vda' bus='virtio'/>\n      <readonly/>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, ro, TIMEOUT_MS));
   }
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
 
