@@ -142,6 +142,7 @@ gb_machine_edit_new (void)
   edit->modify_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->add_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   edit->remove_nics = g_ptr_array_new_with_free_func (g_free);
+  edit->modify_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   edit->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
   edit->remove_shares = g_ptr_array_new_with_free_func (g_free);
   edit->add_usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
@@ -163,6 +164,7 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_ptr_array_unref (edit->modify_disks);
   g_ptr_array_unref (edit->add_nics);
   g_ptr_array_unref (edit->remove_nics);
+  g_ptr_array_unref (edit->modify_nics);
   g_ptr_array_unref (edit->add_shares);
   g_ptr_array_unref (edit->remove_shares);
   g_ptr_array_unref (edit->add_usb);
@@ -181,7 +183,7 @@ gb_machine_edit_is_empty (const GbMachineEdit *edit)
 {
   return edit->fields == 0 && edit->add_disks->len == 0 && edit->remove_disks->len == 0 &&
          edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0 &&
-         edit->modify_disks->len == 0 &&
+         edit->modify_disks->len == 0 && edit->modify_nics->len == 0 &&
          edit->add_shares->len == 0 && edit->remove_shares->len == 0 &&
          edit->add_usb->len == 0 && edit->remove_usb->len == 0;
 }
@@ -250,6 +252,14 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
 
       *c = (GbEditNic) { g_strdup (n->type), g_strdup (n->source), g_strdup (n->model), g_strdup (n->mac) };
       g_ptr_array_add (copy->add_nics, c);
+    }
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *n = g_ptr_array_index (edit->modify_nics, i);
+      GbEditNic *c = g_new0 (GbEditNic, 1);
+
+      *c = (GbEditNic) { g_strdup (n->type), g_strdup (n->source), g_strdup (n->model), g_strdup (n->mac) };
+      g_ptr_array_add (copy->modify_nics, c);
     }
   for (guint i = 0; i < edit->remove_disks->len; i++)
     g_ptr_array_add (copy->remove_disks, g_strdup (g_ptr_array_index (edit->remove_disks, i)));
@@ -1044,6 +1054,45 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
       xmlFreeNode (node);
     }
 
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *mod = g_ptr_array_index (edit->modify_nics, i);
+      xmlNodePtr node = find_device (root, "interface", "mac", "address", mod->mac);
+      gboolean bridge = g_strcmp0 (mod->type, "bridge") == 0;
+      xmlNodePtr source, target;
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       _("The machine has no network interface %s."), mod->mac);
+          return FALSE;
+        }
+      if (mod->source == NULL || *mod->source == '\0')
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("Name the network or bridge to connect to."));
+          return FALSE;
+        }
+      xmlSetProp (node, (const xmlChar *) "type", (const xmlChar *) (bridge ? "bridge" : "network"));
+      /* The old connection's own elements go with it (libvirt fills the
+       * new one's tap name in). */
+      remove_children (node, "source");
+      remove_children (node, "target");
+      remove_children (node, "virtualport");
+      source = xmlNewChild (node, NULL, (const xmlChar *) "source", NULL);
+      xmlSetProp (source, (const xmlChar *) (bridge ? "bridge" : "network"), (const xmlChar *) mod->source);
+      /* <source> first after <mac>, where libvirt writes it. */
+      target = find_child (node, "mac");
+      if (target != NULL)
+        {
+          xmlUnlinkNode (source);
+          xmlAddNextSibling (target, source);
+        }
+      remove_children (node, "model");
+      if (mod->model != NULL && *mod->model != '\0')
+        new_child (node, "model", "type", mod->model);
+    }
+
   for (guint i = 0; i < edit->add_nics->len; i++)
     {
       g_autoptr(GVirConfigDomainInterface) config = gb_edit_nic_to_config (g_ptr_array_index (edit->add_nics, i));
@@ -1762,6 +1811,25 @@ apply_live (virDomainPtr         dom,
       xmlBufferFree (buf);
     }
 
+  /* A changed interface: libvirt can move a running one to another
+   * network or bridge (virDomainUpdateDeviceFlags), not change its model. */
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *mod = g_ptr_array_index (edit->modify_nics, i);
+      xmlNodePtr node = find_device (after_root, "interface", "mac", "address", mod->mac);
+      g_autofree char *what = g_strdup_printf (_("Network interface %s changes when the machine next starts."),
+                                               mod->mac);
+      xmlBufferPtr buf;
+
+      if (node == NULL)
+        continue;
+      buf = xmlBufferCreate ();
+      xmlNodeDump (buf, node->doc, node, 0, 0);
+      if (virDomainUpdateDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+        add_note (notes, what);
+      xmlBufferFree (buf);
+    }
+
   for (guint i = 0; i < edit->remove_nics->len; i++)
     {
       const char *mac = g_ptr_array_index (edit->remove_nics, i);
@@ -1961,7 +2029,7 @@ apply_thread (GTask        *task,
 
   has_definition_changes = (edit->fields & ~(GB_EDIT_NAME | GB_EDIT_AUTOSTART)) != 0 ||
                            edit->add_disks->len || edit->remove_disks->len || edit->media->len ||
-                           edit->modify_disks->len ||
+                           edit->modify_disks->len || edit->modify_nics->len ||
                            edit->add_nics->len || edit->remove_nics->len ||
                            edit->add_shares->len || edit->remove_shares->len ||
                            edit->add_usb->len || edit->remove_usb->len;

@@ -125,6 +125,8 @@ typedef struct {
                                    a new bus gives a new target name */
   GPtrArray    *add_nics;       /* GbEditNic */
   GPtrArray    *remove_nics;    /* MAC addresses */
+  GPtrArray    *modify_nics;    /* GbEditNic: the MAC says which; type,
+                                   source and model as they should be */
   /* As GbEditState's fields of the same names */
   GStrv         boot_order;
   gboolean      boot_menu;

@@ -290,7 +290,7 @@ clear_group_rows (AdwPreferencesGroup *group,
 }
 
 static void fill_disks (GbMachineEditor *self, gboolean keep);
-static void fill_nics (GbMachineEditor *self);
+static void fill_nics (GbMachineEditor *self, gboolean keep);
 
 static void
 on_remove_disk_toggled (GtkToggleButton *button,
@@ -338,7 +338,7 @@ on_undo_add_clicked (GtkButton       *button,
   if (!g_ptr_array_remove (self->add_disks, item))
     g_ptr_array_remove (self->add_nics, item);
   fill_disks (self, TRUE);
-  fill_nics (self);
+  fill_nics (self, TRUE);
 }
 
 static GtkWidget *
@@ -546,28 +546,107 @@ fill_disks (GbMachineEditor *self,
 }
 
 static void
-fill_nics (GbMachineEditor *self)
+fill_nics (GbMachineEditor *self,
+           gboolean         keep)
 {
   GPtrArray *nics = self->state ? gb_machine_config_get_nics (self->state->config) : NULL;
+  g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  /* What was chosen in the rows stays when they are made again for an
+   * interface added or taken back: "type|model|expanded|source". */
+  for (guint i = 0; keep && i < self->nic_rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->nic_rows, i);
+      AdwComboRow *type_row = g_object_get_data (row, "type-row");
+
+      if (type_row == NULL)
+        continue;
+      g_hash_table_insert (kept, g_strdup (g_object_get_data (row, "mac")),
+                           g_strdup_printf ("%u|%u|%d|%s", adw_combo_row_get_selected (type_row),
+                                            adw_combo_row_get_selected (g_object_get_data (row, "model-row")),
+                                            adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row)),
+                                            gtk_editable_get_text (g_object_get_data (row, "source-row"))));
+    }
 
   clear_group_rows (self->nics_group, self->nic_rows);
 
   for (guint i = 0; nics && i < nics->len; i++)
     {
       const GbConfigNic *nic = g_ptr_array_index (nics, i);
-      GtkWidget *row = adw_action_row_new ();
       g_autofree char *subtitle = g_strdup_printf ("%s %s · %s", nic->type ? nic->type : "",
                                                    nic->source ? nic->source : "",
                                                    nic->model ? nic->model : _("default model"));
+      gboolean editable_kind = g_strcmp0 (nic->type, "network") == 0 || g_strcmp0 (nic->type, "bridge") == 0;
+      GtkWidget *row;
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac ? nic->mac : _("Automatic address"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      if (nic->mac != NULL)
-        adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                   remove_toggle (self, row, "mac", nic->mac,
-                                                  g_hash_table_contains (self->remove_nics, nic->mac),
-                                                  G_CALLBACK (on_remove_nic_toggled)));
+      if (nic->mac != NULL && editable_kind)
+        {
+          /* Where it connects and its model, inside its row. */
+          static const char *const type_labels[] = { N_("Virtual network"), N_("Host bridge") };
+          static const char *const model_labels[] = { N_("VirtIO"), N_("e1000e"), N_("rtl8139") };
+          g_autoptr(GtkStringList) type_list = gtk_string_list_new (NULL);
+          g_autoptr(GtkStringList) model_list = gtk_string_list_new (NULL);
+          GtkWidget *type_row = adw_combo_row_new ();
+          GtkWidget *source_row = adw_entry_row_new ();
+          GtkWidget *model_row = adw_combo_row_new ();
+
+          for (guint t = 0; t < G_N_ELEMENTS (type_labels); t++)
+            gtk_string_list_append (type_list, _(type_labels[t]));
+          for (guint m = 0; m < G_N_ELEMENTS (model_labels); m++)
+            gtk_string_list_append (model_list, _(model_labels[m]));
+
+          row = adw_expander_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac);
+          adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                       remove_toggle (self, row, "mac", nic->mac,
+                                                      g_hash_table_contains (self->remove_nics, nic->mac),
+                                                      G_CALLBACK (on_remove_nic_toggled)));
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (type_row), _("Connect To"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (type_row), G_LIST_MODEL (type_list));
+          fill_combo (ADW_COMBO_ROW (type_row), g_strcmp0 (nic->type, "bridge") == 0 ? 1 : 0);
+          g_signal_connect_swapped (type_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (source_row), _("Network or Bridge Name"));
+          gtk_editable_set_text (GTK_EDITABLE (source_row), nic->source ? nic->source : "");
+          g_signal_connect_swapped (source_row, "changed", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (model_row), _("Model"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (model_row), G_LIST_MODEL (model_list));
+          /* An unknown model (ne2k_pci) shows as VirtIO and stays unless
+           * another is picked (fill_combo). */
+          fill_combo (ADW_COMBO_ROW (model_row), index_of (models, G_N_ELEMENTS (models), nic->model, 0));
+          g_signal_connect_swapped (model_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), type_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), source_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), model_row);
+          g_object_set_data_full (G_OBJECT (row), "mac", g_strdup (nic->mac), g_free);
+          g_object_set_data_full (G_OBJECT (row), "source", g_strdup (nic->source ? nic->source : ""), g_free);
+          g_object_set_data_full (G_OBJECT (row), "model", g_strdup (nic->model), g_free);
+          g_object_set_data (G_OBJECT (row), "type-row", type_row);
+          g_object_set_data (G_OBJECT (row), "source-row", source_row);
+          g_object_set_data (G_OBJECT (row), "model-row", model_row);
+          if (g_hash_table_contains (kept, nic->mac))
+            {
+              g_auto(GStrv) parts = g_strsplit (g_hash_table_lookup (kept, nic->mac), "|", 4);
+
+              adw_combo_row_set_selected (ADW_COMBO_ROW (type_row), (guint) g_ascii_strtoull (parts[0], NULL, 10));
+              adw_combo_row_set_selected (ADW_COMBO_ROW (model_row), (guint) g_ascii_strtoull (parts[1], NULL, 10));
+              adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), g_str_equal (parts[2], "1"));
+              gtk_editable_set_text (GTK_EDITABLE (source_row), parts[3] ? parts[3] : "");
+            }
+        }
+      else
+        {
+          row = adw_action_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac ? nic->mac : _("Automatic address"));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+          if (nic->mac != NULL)
+            adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                       remove_toggle (self, row, "mac", nic->mac,
+                                                      g_hash_table_contains (self->remove_nics, nic->mac),
+                                                      G_CALLBACK (on_remove_nic_toggled)));
+        }
       adw_preferences_group_add (self->nics_group, row);
       g_ptr_array_add (self->nic_rows, row);
     }
@@ -798,7 +877,7 @@ fill_tab (GbMachineEditor *self,
       g_hash_table_remove_all (self->remove_nics);
       gtk_editable_set_text (GTK_EDITABLE (self->nic_source_row), "");
       gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
-      fill_nics (self);
+      fill_nics (self, FALSE);
     }
   else if (g_strcmp0 (tab, "devices") == 0 && st != NULL)
     {
@@ -1148,6 +1227,29 @@ collect_edit (GbMachineEditor *self,
       g_hash_table_iter_init (&iter, self->remove_nics);
       while (g_hash_table_iter_next (&iter, &key, NULL))
         g_ptr_array_add (edit->remove_nics, g_strdup (key));
+      for (guint i = 0; i < self->nic_rows->len; i++)
+        {
+          GObject *row = g_ptr_array_index (self->nic_rows, i);
+          AdwComboRow *type_row = g_object_get_data (row, "type-row");
+          AdwComboRow *model_row = g_object_get_data (row, "model-row");
+          GtkEditable *source_row = g_object_get_data (row, "source-row");
+          const char *mac = g_object_get_data (row, "mac");
+          GbEditNic *mod;
+
+          if (type_row == NULL || g_hash_table_contains (self->remove_nics, mac))
+            continue;
+          if (!combo_changed (type_row) && !combo_changed (model_row) &&
+              g_strcmp0 (gtk_editable_get_text (source_row), g_object_get_data (row, "source")) == 0)
+            continue;
+          mod = g_new0 (GbEditNic, 1);
+          mod->mac = g_strdup (mac);
+          mod->type = g_strdup (adw_combo_row_get_selected (type_row) == 1 ? "bridge" : "network");
+          mod->source = g_strdup (gtk_editable_get_text (source_row));
+          mod->model = combo_changed (model_row)
+                       ? g_strdup (models[MIN (adw_combo_row_get_selected (model_row), G_N_ELEMENTS (models) - 1)])
+                       : g_strdup (g_object_get_data (row, "model"));
+          g_ptr_array_add (edit->modify_nics, mod);
+        }
       for (guint i = 0; i < self->add_nics->len; i++)
         {
           const GbEditNic *n = g_ptr_array_index (self->add_nics, i);
@@ -1340,7 +1442,7 @@ add_nic_action (GtkWidget  *widget,
   g_ptr_array_add (self->add_nics, nic);
   gtk_editable_set_text (GTK_EDITABLE (self->nic_source_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
-  fill_nics (self);
+  fill_nics (self, TRUE);
   on_changed (self);
 }
 

@@ -152,6 +152,23 @@ editor_idle (gpointer data)
 }
 
 static gboolean
+name_focused (gpointer data)
+{
+  Ctx *ctx = data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (ctx->window));
+  GtkWidget *name = find_id (GTK_WIDGET (ctx->editor), "name_row");
+
+  return focus != NULL && (focus == name || gtk_widget_is_ancestor (focus, name));
+}
+
+static gboolean
+tab_is_xml (gpointer data)
+{
+  Ctx *ctx = data;
+  return g_strcmp0 (gb_machine_editor_get_tab (ctx->editor), "xml") == 0;
+}
+
+static gboolean
 xml_has (gpointer data)
 {
   const char *const *args = data;
@@ -432,15 +449,37 @@ test_edit (void)
   gtk_widget_grab_focus (find_id (editor, "nic_source_row"));
   press (window, GDK_CONTROL_MASK, XK_s);
   g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, _("Nothing to apply."));
-  gtk_test_widget_wait_for_draw (window);
-  g_free (png);
-  png = png_name ("network");
-  gb_test_save_png (window, png);
+
+  /* The interface moved to another network: its row expanded, the name
+   * typed, Ctrl+S. */
+  {
+    GtkWidget *nics = find_id (editor, "nics_group");
+    GtkWidget *expander = gb_test_find_widget (nics, ADW_TYPE_EXPANDER_ROW, NULL, NULL);
+    GtkWidget *source;
+    const char *args[] = { "edit-ui", "<source network='othernet'/>" };
+
+    g_assert_nonnull (expander);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+    gtk_test_widget_wait_for_draw (window);
+    source = gb_test_find_widget (expander, ADW_TYPE_ENTRY_ROW, NULL, NULL);
+    g_assert_nonnull (source);
+    focus_and_clear (window, source);
+    type_text (window, "othernet");
+    gtk_test_widget_wait_for_draw (window);
+    g_free (png);
+    png = png_name ("network");
+    gb_test_save_png (window, png);
+    press (window, GDK_CONTROL_MASK, XK_s);
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  }
 
   /* Ctrl+Shift+X: the XML, read-only by default. */
   refocus (window);
+  /* Out of the text field first, as a user tabbing away would. */
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
   press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_x);
-  g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "xml");
+  g_assert_true (gb_test_wait_until_ms (tab_is_xml, &ctx, TIMEOUT_MS));
   g_assert_false (gtk_text_view_get_editable (GTK_TEXT_VIEW (find_id (editor, "xml_view"))));
   g_assert_false (gtk_widget_is_sensitive (find_id (editor, "apply_button")));
   gtk_test_widget_wait_for_draw (window);
@@ -451,7 +490,9 @@ test_edit (void)
   /* A refused Apply: renamed to the name of the driver's other machine,
    * libvirt says why, and the typed name stays in its row. */
   refocus (window);
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
   press (window, 0, XK_F2);
+  g_assert_true (gb_test_wait_until_ms (name_focused, &ctx, TIMEOUT_MS));
   press (window, GDK_CONTROL_MASK, XK_a);
   press (window, 0, XK_BackSpace);
   type_text (window, "test");
@@ -544,7 +585,9 @@ test_edit (void)
 
   /* F2: rename (off), a typed name, Ctrl+S. */
   refocus (window);
+  gtk_window_set_focus (GTK_WINDOW (window), NULL);
   press (window, 0, XK_F2);
+  g_assert_true (gb_test_wait_until_ms (name_focused, &ctx, TIMEOUT_MS));
   g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "general");
   press (window, GDK_CONTROL_MASK, XK_a);
   press (window, 0, XK_BackSpace);

@@ -606,6 +606,27 @@ test_share_and_usb (void)
   }
 }
 
+static void
+test_modify_nic (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditNic *mod = g_new0 (GbEditNic, 1);
+
+  mod->mac = g_strdup ("52:54:00:aa:bb:01");
+  mod->type = g_strdup ("bridge");
+  mod->source = g_strdup ("br0");
+  mod->model = g_strdup ("e1000e");
+  g_ptr_array_add (edit->modify_nics, mod);
+  /* The test driver names the tap again (testnet0). */
+  check_change (edit,
+                "<interface type='network'>\n"
+                "<source network='default'/>\n"
+                "<model type='virtio'/>\n|\n"
+                "<interface type='bridge'>\n"
+                "<source bridge='br0'/>\n"
+                "<model type='e1000e'/>");
+}
+
 /* A definition libvirt refuses changes nothing, and says libvirt's reason. */
 static void
 test_refused (void)
@@ -789,6 +810,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/remove-disk", test_remove_disk);
   g_test_add_func ("/machine-edit/eject-insert", test_eject_insert);
   g_test_add_func ("/machine-edit/nics", test_nics);
+  g_test_add_func ("/machine-edit/modify-nic", test_modify_nic);
   g_test_add_func ("/machine-edit/boot", test_boot);
   g_test_add_func ("/machine-edit/firmware", test_firmware);
   g_test_add_func ("/machine-edit/cpu-model", test_cpu_model);
