@@ -1728,7 +1728,7 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.add-nic", NULL, add_nic_action);
   gtk_widget_class_install_action (widget_class, "editor.add-share", NULL, add_share_action);
   gtk_widget_class_install_action (widget_class, "editor.add-usb", NULL, add_usb_action);
-  /* Ctrl+S applies the tab, F5 reads it again from libvirt (docs/editing.md). */
+  /* Ctrl+S applies the tab, F5 reads it again from libvirt (ui/help-overlay.ui). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.apply", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "editor.revert", NULL);
 
