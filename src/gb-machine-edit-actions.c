@@ -54,8 +54,9 @@ gb_machine_edit_actions_install_for_class (GtkWidgetClass             *widget_cl
     gtk_widget_class_install_action (widget_class, edit_actions[i].name, NULL, edit_action_activated);
 }
 
-/* Documented in ui/help-overlay.ui (section "settings").  Ctrl+Shift+D and Ctrl+Shift+I are
- * GTK's inspector; S/D/F/P/C/R/O/E/N with Ctrl+Shift are taken. */
+/* Documented in ui/help-overlay.ui (section "settings").  Ctrl+Shift+D
+ * and Ctrl+Shift+I are GTK's inspector; S/D/F/P/C/R/O/E/N with
+ * Ctrl+Shift are taken. */
 void
 gb_machine_edit_actions_add_shortcuts (GtkWidgetClass *widget_class)
 {
