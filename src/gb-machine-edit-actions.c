@@ -8,8 +8,8 @@
  */
 #include "config.h"
 
-#include "gb-libvirt-edit.h"
 #include "gb-machine-edit-actions.h"
+#include "gb-machine-editor.h"
 #include "gb-window.h"
 
 static const struct {
@@ -36,7 +36,7 @@ edit_action_activated (GtkWidget  *widget,
   GbMachine *machine = get_machine ? get_machine (widget) : NULL;
   GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (machine == NULL || !GB_IS_WINDOW (root) || !gb_libvirt_edit_supported (machine))
+  if (machine == NULL || !GB_IS_WINDOW (root) || !gb_machine_editor_can_edit (machine))
     return;
 
   for (guint i = 0; i < G_N_ELEMENTS (edit_actions); i++)
@@ -71,11 +71,13 @@ void
 gb_machine_edit_actions_update (GtkWidget *widget,
                                 GbMachine *machine)
 {
-  gboolean supported = machine != NULL && gb_libvirt_edit_supported (machine);
+  gboolean supported = machine != NULL && gb_machine_editor_can_edit (machine);
 
   for (guint i = 0; i < G_N_ELEMENTS (edit_actions); i++)
     gtk_widget_action_set_enabled (widget, edit_actions[i].name, supported);
-  /* libvirt renames only a machine that is off. */
+  /* libvirt renames only a machine that is off; a machine file changes
+   * only then too. */
   gtk_widget_action_set_enabled (widget, "machine.rename",
-                                 supported && gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF);
+                                 supported && (gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF ||
+                                               gb_machine_get_state (machine) == GB_MACHINE_STATE_CRASHED));
 }

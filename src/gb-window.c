@@ -9,6 +9,7 @@
 
 #include "gb-console-view.h"
 #include "gb-inside-page.h"
+#include "gb-quit.h"
 #include "gb-lab-window.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
@@ -27,6 +28,8 @@ struct _GbWindow
   GbMachine            *machine;   /* the selected one, observed */
 
   AdwToastOverlay      *toast_overlay;
+  GtkWidget            *pause_button;
+  GtkWidget            *resume_button;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar;
   GtkWidget            *sidebar_separator;
@@ -211,8 +214,13 @@ static void
 update_machine (GbWindow *self)
 {
   GbMachine *machine = self->machine;
+  gboolean paused;
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
+  /* Paused, the header offers Resume where Pause was. */
+  paused = machine != NULL && gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED;
+  gtk_widget_set_visible (self->resume_button, paused);
+  gtk_widget_set_visible (self->pause_button, !paused);
   gb_machine_edit_actions_update (GTK_WIDGET (self), machine);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.inside", machine != NULL);
@@ -521,6 +529,30 @@ gb_window_dispose (GObject *object)
   G_OBJECT_CLASS (gb_window_parent_class)->dispose (object);
 }
 
+/* Closing the last main window quits: with embedded machines running,
+ * app.quit asks first (gb-quit.c), and the window stays until it may go. */
+static gboolean
+gb_window_close_request (GtkWindow *window)
+{
+  GtkApplication *app = gtk_window_get_application (window);
+  guint main_windows = 0;
+
+  if (GB_IS_APPLICATION (app))
+    {
+      g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (GB_APPLICATION (app));
+
+      for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+        main_windows += GB_IS_WINDOW (l->data);
+      if (main_windows == 1 && running->len > 0)
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+          return TRUE;
+        }
+    }
+
+  return GTK_WINDOW_CLASS (gb_window_parent_class)->close_request (window);
+}
+
 static void
 gb_window_get_property (GObject    *object,
                         guint       prop_id,
@@ -552,6 +584,7 @@ gb_window_class_init (GbWindowClass *klass)
 
   object_class->dispose = gb_window_dispose;
   object_class->get_property = gb_window_get_property;
+  GTK_WINDOW_CLASS (klass)->close_request = gb_window_close_request;
 
   properties[PROP_SELECTED_MACHINE] =
     g_param_spec_object ("selected-machine", NULL, NULL,
@@ -578,6 +611,8 @@ gb_window_class_init (GbWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, resume_button);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar_separator);

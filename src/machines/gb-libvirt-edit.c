@@ -60,6 +60,9 @@ gb_edit_state_free (GbEditState *state)
   g_clear_pointer (&state->shares, g_ptr_array_unref);
   g_clear_pointer (&state->usb, g_ptr_array_unref);
   g_clear_pointer (&state->disk_cache, g_hash_table_unref);
+  g_free (state->kernel);
+  g_free (state->initrd);
+  g_free (state->cmdline);
   g_free (state);
 }
 
@@ -175,6 +178,9 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_free (edit->cpu_model);
   g_free (edit->video_model);
   g_free (edit->sound_model);
+  g_free (edit->kernel);
+  g_free (edit->initrd);
+  g_free (edit->cmdline);
   g_free (edit);
 }
 
@@ -215,6 +221,9 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
   copy->rng = edit->rng;
   copy->tpm = edit->tpm;
   copy->serial = edit->serial;
+  copy->kernel = g_strdup (edit->kernel);
+  copy->initrd = g_strdup (edit->initrd);
+  copy->cmdline = g_strdup (edit->cmdline);
   for (guint i = 0; i < edit->add_disks->len; i++)
     {
       const GbEditDisk *d = g_ptr_array_index (edit->add_disks, i);

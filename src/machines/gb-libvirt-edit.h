@@ -42,6 +42,10 @@ typedef struct {
   GPtrArray       *shares;         /* GbEditShare */
   GPtrArray       *usb;            /* GbEditUsb passed through */
   GHashTable      *disk_cache;     /* target → <driver cache=…> ("none", …) */
+  /* Direct kernel boot (Glassbox's own machines) */
+  char            *kernel;
+  char            *initrd;
+  char            *cmdline;
 } GbEditState;
 
 void gb_edit_state_free (GbEditState *state);
@@ -99,6 +103,7 @@ typedef enum {
   GB_EDIT_RNG         = 1 << 11,
   GB_EDIT_TPM         = 1 << 12,
   GB_EDIT_SERIAL      = 1 << 13,
+  GB_EDIT_KERNEL      = 1 << 14,
 } GbEditFields;
 
 /* One Apply: every part is optional. */
@@ -142,6 +147,9 @@ typedef struct {
   GPtrArray    *remove_shares;  /* tags */
   GPtrArray    *add_usb;        /* GbEditUsb */
   GPtrArray    *remove_usb;     /* "vendor:product" ("0x046d:0xc52b") */
+  char         *kernel;         /* GB_EDIT_KERNEL: the three below */
+  char         *initrd;         /* "" or NULL: none */
+  char         *cmdline;        /* "" or NULL: none */
 } GbMachineEdit;
 
 GbMachineEdit *gb_machine_edit_new      (void);

@@ -30,6 +30,10 @@ typedef struct
   GbMachineConfig *config;
   GCancellable    *osinfo_cancellable;
   GbMachineState   state;
+  /* A shut-down request was accepted: until the machine leaves "running",
+   * it reads "Shutting down" (libvirt and the bundled VMM still say
+   * running while the guest decides what to do with the power button). */
+  gboolean         shutdown_pending;
 
   /* A ring of the last GB_MACHINE_MAX_SAMPLES samples; samples_linear is
    * the same, oldest first, rebuilt on demand for gb_machine_get_samples(). */
@@ -81,7 +85,7 @@ gb_machine_state_to_string (GbMachineState state)
     case GB_MACHINE_STATE_PAUSED:
       return C_("machine state", "Paused");
     case GB_MACHINE_STATE_SHUTTING_DOWN:
-      return C_("machine state", "Shutting down");
+      return C_("machine state", "Shutting down…");
     case GB_MACHINE_STATE_CRASHED:
       return C_("machine state", "Crashed");
     case GB_MACHINE_STATE_SUSPENDED:
@@ -560,13 +564,52 @@ gb_machine_##action##_finish (GbMachine     *self,                              
 }
 
 DEFINE_ACTION (start)
-DEFINE_ACTION (shutdown)
 DEFINE_ACTION (force_off)
 DEFINE_ACTION (pause)
 DEFINE_ACTION (resume)
 DEFINE_ACTION (reboot)
 
 #undef DEFINE_ACTION
+
+void
+gb_machine_shutdown_async (GbMachine           *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_MACHINE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  if (GB_MACHINE_GET_CLASS (self)->shutdown_async == NULL)
+    report_not_supported (self, gb_machine_shutdown_async, callback, user_data);
+  else
+    GB_MACHINE_GET_CLASS (self)->shutdown_async (self, cancellable, callback, user_data);
+}
+
+/* Once the request is accepted the machine reads "Shutting down" until it
+ * stops (or anything else than running is reported). */
+gboolean
+gb_machine_shutdown_finish (GbMachine     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+  gboolean ok;
+
+  g_return_val_if_fail (GB_IS_MACHINE (self), FALSE);
+
+  if (g_async_result_is_tagged (result, gb_machine_shutdown_async))
+    ok = g_task_propagate_boolean (G_TASK (result), error);
+  else
+    ok = GB_MACHINE_GET_CLASS (self)->action_finish (self, result, error);
+
+  if (ok && priv->state == GB_MACHINE_STATE_RUNNING)
+    {
+      priv->shutdown_pending = TRUE;
+      _gb_machine_set_state (self, GB_MACHINE_STATE_RUNNING);
+    }
+  return ok;
+}
 
 /**
  * gb_machine_delete_async:
@@ -626,6 +669,11 @@ _gb_machine_set_state (GbMachine      *self,
 {
   GbMachinePrivate *priv = gb_machine_get_instance_private (self);
   gboolean was_active;
+
+  if (priv->shutdown_pending && state == GB_MACHINE_STATE_RUNNING)
+    state = GB_MACHINE_STATE_SHUTTING_DOWN;
+  else if (state != GB_MACHINE_STATE_SHUTTING_DOWN)
+    priv->shutdown_pending = FALSE;
 
   if (priv->state == state)
     return;

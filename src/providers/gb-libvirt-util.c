@@ -9,22 +9,6 @@
 
 #include "gb-libvirt-private.h"
 
-G_DEFINE_QUARK (gb-libvirt-error-quark, gb_libvirt_error)
-
-void
-gb_libvirt_set_error (GError     **error,
-                      const char  *fallback)
-{
-  virErrorPtr err = virGetLastError ();
-
-  if (err != NULL && err->message != NULL)
-    g_set_error_literal (error, GB_LIBVIRT_ERROR, err->code, err->message);
-  else
-    g_set_error_literal (error, GB_LIBVIRT_ERROR, VIR_ERR_INTERNAL_ERROR,
-                         fallback ? fallback : _("Unknown libvirt error"));
-  virResetLastError ();
-}
-
 GbMachineState
 gb_libvirt_state_from_virt (int state)
 {

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "gb-bundled-edit.h"
 #include "gb-libvirt-edit.h"
 #include "gb-machine-editor.h"
 
@@ -28,6 +29,7 @@ struct _GbMachineEditor
   char          *status;
   guint          busy;
   gboolean       filling;
+  gboolean       bundled;       /* one of Glassbox's own: its machine file */
 
   /* Disk and NIC changes waiting for Apply */
   GPtrArray     *add_disks;     /* GbEditDisk */
@@ -49,6 +51,10 @@ struct _GbMachineEditor
   GtkLabel            *status_label;
   AdwEntryRow         *name_row;
   AdwEntryRow         *title_row;
+  AdwPreferencesGroup *boot_group;
+  AdwEntryRow         *kernel_row;
+  AdwEntryRow         *initrd_row;
+  AdwEntryRow         *cmdline_row;
   GtkSwitch           *autostart_switch;
   GtkTextView         *description_view;
   GtkSpinButton       *vcpus_spin;
@@ -145,6 +151,14 @@ combo_changed (AdwComboRow *row)
 static void load (GbMachineEditor *self);
 static void fill_tab (GbMachineEditor *self, const char *tab);
 
+gboolean
+gb_machine_editor_can_edit (GbMachine *machine)
+{
+  g_return_val_if_fail (GB_IS_MACHINE (machine), FALSE);
+
+  return GB_IS_BUNDLED_MACHINE (machine) || gb_libvirt_edit_supported (machine);
+}
+
 GtkWidget *
 gb_machine_editor_new (void)
 {
@@ -230,7 +244,7 @@ update_buttons (GbMachineEditor *self)
   gboolean can = editable (self);
 
   if (g_strcmp0 (tab, "xml") == 0)
-    can = can && g_settings_get_boolean (self->settings, "xml-editing");
+    can = can && g_settings_get_boolean (self->settings, "xml-editing") && !self->bundled;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.apply", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.revert", self->state != NULL && self->busy == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-disk", can);
@@ -454,7 +468,7 @@ fill_disks (GbMachineEditor *self,
           if (g_hash_table_contains (typed, disk->target))
             gtk_editable_set_text (GTK_EDITABLE (row), g_hash_table_lookup (typed, disk->target));
         }
-      else if (disk->target != NULL)
+      else if (disk->target != NULL && !self->bundled)
         {
           /* A disk: its bus, cache mode and read-only inside the row. */
           static const char *const bus_labels[] = { N_("VirtIO"), N_("SATA"), N_("SCSI"), N_("USB"), N_("IDE") };
@@ -466,7 +480,7 @@ fill_disks (GbMachineEditor *self,
           GtkWidget *cache_row = adw_combo_row_new ();
           GtkWidget *ro_row = adw_action_row_new ();
           GtkWidget *ro_switch = gtk_switch_new ();
-          const char *cache = g_hash_table_lookup (self->state->disk_cache, disk->target);
+          const char *cache = self->state->disk_cache ? g_hash_table_lookup (self->state->disk_cache, disk->target) : NULL;
 
           for (guint b = 0; b < G_N_ELEMENTS (bus_labels); b++)
             gtk_string_list_append (bus_list, _(bus_labels[b]));
@@ -518,10 +532,15 @@ fill_disks (GbMachineEditor *self,
         }
       else
         {
+          /* A machine file's disk: removed, not changed, here. */
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+          if (disk->target != NULL)
+            adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                       remove_toggle (self, row, "target", disk->target, removed,
+                                                      G_CALLBACK (on_remove_disk_toggled)));
         }
       adw_preferences_group_add (self->disks_group, row);
       g_ptr_array_add (self->disk_rows, row);
@@ -579,7 +598,7 @@ fill_nics (GbMachineEditor *self,
       gboolean editable_kind = g_strcmp0 (nic->type, "network") == 0 || g_strcmp0 (nic->type, "bridge") == 0;
       GtkWidget *row;
 
-      if (nic->mac != NULL && editable_kind)
+      if (nic->mac != NULL && editable_kind && !self->bundled)
         {
           /* Where it connects and its model, inside its row. */
           static const char *const type_labels[] = { N_("Virtual network"), N_("Host bridge") };
@@ -637,14 +656,19 @@ fill_nics (GbMachineEditor *self,
         }
       else
         {
+          g_autofree char *key = NULL;
+
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac ? nic->mac : _("Automatic address"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-          if (nic->mac != NULL)
+          /* Removed by its MAC, or (a machine file's NIC without one) by
+           * its place: "#0". */
+          key = nic->mac ? g_strdup (nic->mac) : self->bundled ? g_strdup_printf ("#%u", i) : NULL;
+          if (key != NULL)
             adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                       remove_toggle (self, row, "mac", nic->mac,
-                                                      g_hash_table_contains (self->remove_nics, nic->mac),
+                                       remove_toggle (self, row, "mac", key,
+                                                      g_hash_table_contains (self->remove_nics, key),
                                                       G_CALLBACK (on_remove_nic_toggled)));
         }
       adw_preferences_group_add (self->nics_group, row);
@@ -827,13 +851,17 @@ list_usb_done (GObject      *object,
 static void
 update_xml_hint (GbMachineEditor *self)
 {
-  gboolean editing = g_settings_get_boolean (self->settings, "xml-editing");
+  gboolean editing = g_settings_get_boolean (self->settings, "xml-editing") && !self->bundled;
 
   gtk_text_view_set_editable (self->xml_view, editing);
   gtk_text_view_set_cursor_visible (self->xml_view, editing);
-  gtk_label_set_label (self->xml_hint,
-                       editing ? _("The definition libvirt keeps for the next start. Apply checks it against libvirt's schema before defining it.")
-                               : _("The definition libvirt keeps for the next start. Editing it can be turned on in Preferences."));
+  if (self->bundled)
+    gtk_label_set_label (self->xml_hint,
+                         _("The machine file glassbox-vmm reads when the machine starts. The other tabs change it while the machine is off."));
+  else
+    gtk_label_set_label (self->xml_hint,
+                         editing ? _("The definition libvirt keeps for the next start. Apply checks it against libvirt's schema before defining it.")
+                                 : _("The definition libvirt keeps for the next start. Editing it can be turned on in Preferences."));
   update_buttons (self);
 }
 
@@ -852,6 +880,9 @@ fill_tab (GbMachineEditor *self,
       gtk_switch_set_active (self->autostart_switch, st && st->autostart);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->description_view),
                                 st && st->description ? st->description : "", -1);
+      gtk_editable_set_text (GTK_EDITABLE (self->kernel_row), st && st->kernel ? st->kernel : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->initrd_row), st && st->initrd ? st->initrd : "");
+      gtk_editable_set_text (GTK_EDITABLE (self->cmdline_row), st && st->cmdline ? st->cmdline : "");
     }
   else if (g_strcmp0 (tab, "cpu") == 0 && st != NULL)
     {
@@ -879,7 +910,7 @@ fill_tab (GbMachineEditor *self,
       gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
       fill_nics (self, FALSE);
     }
-  else if (g_strcmp0 (tab, "devices") == 0 && st != NULL)
+  else if (g_strcmp0 (tab, "devices") == 0 && st != NULL && !self->bundled)
     {
       g_autofree char *order = g_strjoinv (",", st->boot_order);
       guint boot = index_of (boot_orders, G_N_ELEMENTS (boot_orders), order,
@@ -933,6 +964,8 @@ fill_all (GbMachineEditor *self)
   update_buttons (self);
 }
 
+static void take_state (GbMachineEditor *self, GbEditState *state, const char *tab, GError *error);
+
 typedef struct {
   GbMachineEditor *self;
   char            *tab;     /* NULL: all tabs */
@@ -949,7 +982,7 @@ load_done (GObject      *object,
   GbEditState *state;
   GbMachineEditor *self;
 
-  state = gb_libvirt_edit_load_finish (GB_MACHINE (object), result, &error);
+  state = GB_IS_BUNDLED_MACHINE (object) ? NULL : gb_libvirt_edit_load_finish (GB_MACHINE (object), result, &error);
   if (state == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = ld->self;
@@ -959,7 +992,16 @@ load_done (GObject      *object,
       gb_edit_state_free (state);
       return;
     }
+  take_state (self, state, tab, error);
+}
 
+/* Shows @state (taken), or @error when there is none. */
+static void
+take_state (GbMachineEditor *self,
+            GbEditState     *state,
+            const char      *tab,
+            GError          *error)
+{
   if (state == NULL)
     {
       set_status (self, error->message, TRUE);
@@ -987,7 +1029,18 @@ load_tab (GbMachineEditor *self,
 {
   LoadData *ld;
 
-  if (self->machine == NULL || !gb_libvirt_edit_supported (self->machine))
+  if (self->machine == NULL)
+    return;
+  /* A machine file is in memory already: no waiting. */
+  if (self->bundled)
+    {
+      g_autoptr(GError) error = NULL;
+      GbEditState *state = gb_bundled_edit_load (GB_BUNDLED_MACHINE (self->machine), &error);
+
+      take_state (self, state, tab, error);
+      return;
+    }
+  if (!gb_libvirt_edit_supported (self->machine))
     return;
 
   ld = g_new0 (LoadData, 1);
@@ -1043,6 +1096,22 @@ collect_edit (GbMachineEditor *self,
         {
           edit->fields |= GB_EDIT_DESCRIPTION;
           edit->description = g_strdup (description);
+        }
+      if (self->bundled)
+        {
+          const char *kernel = gtk_editable_get_text (GTK_EDITABLE (self->kernel_row));
+          const char *initrd = gtk_editable_get_text (GTK_EDITABLE (self->initrd_row));
+          const char *cmdline = gtk_editable_get_text (GTK_EDITABLE (self->cmdline_row));
+
+          if (g_strcmp0 (kernel, st->kernel ? st->kernel : "") != 0 ||
+              g_strcmp0 (initrd, st->initrd ? st->initrd : "") != 0 ||
+              g_strcmp0 (cmdline, st->cmdline ? st->cmdline : "") != 0)
+            {
+              edit->fields |= GB_EDIT_KERNEL;
+              edit->kernel = g_strdup (kernel);
+              edit->initrd = g_strdup (initrd);
+              edit->cmdline = g_strdup (cmdline);
+            }
         }
       if (gtk_switch_get_active (self->autostart_switch) != st->autostart)
         {
@@ -1281,7 +1350,9 @@ apply_done (GObject      *object,
   gboolean ok;
 
   g_free (ad);
-  if (g_strcmp0 (tab, "xml") == 0)
+  if (GB_IS_BUNDLED_MACHINE (object))
+    ok = (notes = gb_bundled_edit_apply_finish (GB_BUNDLED_MACHINE (object), result, &error)) != NULL;
+  else if (g_strcmp0 (tab, "xml") == 0)
     ok = gb_libvirt_edit_define_xml_finish (GB_MACHINE (object), result, &error);
   else
     ok = (notes = gb_libvirt_edit_apply_finish (GB_MACHINE (object), result, &error)) != NULL;
@@ -1360,7 +1431,10 @@ apply_action (GtkWidget  *widget,
         }
       set_busy (self, TRUE);
       update_buttons (self);
-      gb_libvirt_edit_apply_async (self->machine, edit, NULL, apply_done, ad);
+      if (self->bundled)
+        gb_bundled_edit_apply_async (GB_BUNDLED_MACHINE (self->machine), edit, NULL, apply_done, ad);
+      else
+        gb_libvirt_edit_apply_async (self->machine, edit, NULL, apply_done, ad);
     }
 }
 
@@ -1533,6 +1607,56 @@ on_machine_state (GbMachineEditor *self)
   load_tab (self, "xml");
 }
 
+/* Glassbox's own machines boot a kernel directly, on virtio devices, with
+ * no autostart, description, hot-plug or firmware: their rows go, the
+ * kernel's come, and the XML tab shows the machine file. */
+static void
+show_rows_for_kind (GbMachineEditor *self)
+{
+  gboolean libvirt = !self->bundled;
+  GtkStackPage *devices = gtk_stack_get_page (self->stack, gtk_stack_get_child_by_name (self->stack, "devices"));
+  GtkStackPage *xml = gtk_stack_get_page (self->stack, gtk_stack_get_child_by_name (self->stack, "xml"));
+  GtkWidget *hide[] = {
+    gtk_widget_get_ancestor (GTK_WIDGET (self->autostart_switch), ADW_TYPE_ACTION_ROW),
+    gtk_widget_get_ancestor (GTK_WIDGET (self->description_view), ADW_TYPE_PREFERENCES_GROUP),
+    gtk_widget_get_ancestor (GTK_WIDGET (self->max_vcpus_spin), ADW_TYPE_ACTION_ROW),
+    gtk_widget_get_ancestor (GTK_WIDGET (self->max_memory_spin), ADW_TYPE_ACTION_ROW),
+    GTK_WIDGET (self->disk_device_row),
+    GTK_WIDGET (self->disk_bus_row),
+    GTK_WIDGET (self->disk_cache_row),
+    GTK_WIDGET (self->nic_model_row),
+    /* The edit branch's libvirt-only rows: topology, new images. */
+    gtk_widget_get_ancestor (GTK_WIDGET (self->sockets_spin), ADW_TYPE_PREFERENCES_GROUP),
+    gtk_widget_get_ancestor (GTK_WIDGET (self->disk_size_spin), ADW_TYPE_ACTION_ROW),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (hide); i++)
+    if (hide[i] != NULL)
+      gtk_widget_set_visible (hide[i], libvirt);
+  gtk_widget_set_visible (GTK_WIDGET (self->boot_group), !libvirt);
+  if (devices != NULL)
+    gtk_stack_page_set_visible (devices, libvirt);
+  if (xml != NULL)
+    gtk_stack_page_set_title (xml, libvirt ? _("XML") : _("Machine File"));
+  if (!libvirt)
+    {
+      /* A NIC here is user-mode NAT or a host bridge. */
+      g_autoptr(GtkStringList) kinds = gtk_string_list_new ((const char *[]) { _("User-mode NAT"), _("Host bridge"), NULL });
+
+      adw_combo_row_set_model (self->nic_type_row, G_LIST_MODEL (kinds));
+    }
+  else
+    {
+      g_autoptr(GtkStringList) kinds = gtk_string_list_new ((const char *[]) { _("Virtual network"), _("Host bridge"), NULL });
+
+      adw_combo_row_set_model (self->nic_type_row, G_LIST_MODEL (kinds));
+    }
+  if (gtk_stack_get_visible_child_name (self->stack) != NULL &&
+      g_str_equal (gtk_stack_get_visible_child_name (self->stack), "devices") && !libvirt)
+    gtk_stack_set_visible_child_name (self->stack, "general");
+  update_xml_hint (self);
+}
+
 void
 gb_machine_editor_set_machine (GbMachineEditor *self,
                                GbMachine       *machine)
@@ -1562,8 +1686,10 @@ gb_machine_editor_set_machine (GbMachineEditor *self,
   set_status (self, NULL, FALSE);
   fill_all (self);
 
-  if (machine != NULL && !gb_libvirt_edit_supported (machine))
-    set_status (self, _("The settings of this machine cannot be changed here yet: edit its machine file while it is off."), FALSE);
+  self->bundled = machine != NULL && GB_IS_BUNDLED_MACHINE (machine);
+  show_rows_for_kind (self);
+  if (machine != NULL && !self->bundled && !gb_libvirt_edit_supported (machine))
+    set_status (self, _("The settings of this machine cannot be changed here."), FALSE);
   else if (machine != NULL)
     {
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (on_machine_state), self);
@@ -1678,6 +1804,10 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, status_label);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, title_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, boot_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, kernel_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, initrd_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, cmdline_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, description_view);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, vcpus_spin);

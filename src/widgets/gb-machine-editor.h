@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define GB_TYPE_MACHINE_EDITOR (gb_machine_editor_get_type ())
 G_DECLARE_FINAL_TYPE (GbMachineEditor, gb_machine_editor, GB, MACHINE_EDITOR, GtkWidget)
 
+/* Whether the page can change @machine: a libvirt machine, or one of
+ * Glassbox's own (its machine file). */
+gboolean    gb_machine_editor_can_edit    (GbMachine       *machine);
 GtkWidget  *gb_machine_editor_new         (void);
 GbMachine  *gb_machine_editor_get_machine (GbMachineEditor *self);
 void        gb_machine_editor_set_machine (GbMachineEditor *self,
