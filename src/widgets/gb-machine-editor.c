@@ -1858,8 +1858,9 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.add-nic", NULL, add_nic_action);
   gtk_widget_class_install_action (widget_class, "editor.add-share", NULL, add_share_action);
   gtk_widget_class_install_action (widget_class, "editor.add-usb", NULL, add_usb_action);
-  /* Ctrl+S applies the tab, F5 reads it again from libvirt (ui/help-overlay.ui). */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.apply", NULL);
+  /* F5 reads the tab again from libvirt; Ctrl+Return (Ctrl+S is
+   * AdwAboutWindow's) applies it, see init (ui/help-overlay.ui). */
+
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "editor.revert", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -1886,6 +1887,18 @@ gb_machine_editor_init (GbMachineEditor *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
+
+  /* Ctrl+Return applies, caught before the focused child sees it: the
+   * description's and the XML's text views would insert a new line. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("editor.apply")));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
 
   self->settings = g_settings_new ("org.glassbox.Glassbox");
   g_signal_connect_object (self->settings, "changed::xml-editing",

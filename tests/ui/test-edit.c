@@ -1,10 +1,10 @@
 /* test-edit.c — the Settings page driven with keys (XTEST on Xvfb)
  *
  * A stopped machine on test:///default: Ctrl+Shift+H opens its Settings,
- * the maximum processors typed and Ctrl+S applied reach the persistent
- * XML; an image path typed and added, Ctrl+S, is a new disk; F2 and a
+ * the maximum processors typed and Ctrl+Return applied reach the persistent
+ * XML; an image path typed and added, Ctrl+Return, is a new disk; F2 and a
  * typed name rename it; the space bar on the random number generator's
- * switch and Ctrl+S add one; Ctrl+Shift+X shows the XML, read-only.  The
+ * switch and Ctrl+Return add one; Ctrl+Shift+X shows the XML, read-only.  The
  * actions are in the row menu and the header menu.  PNGs of each tab are
  * saved (edit-*.png, with the language in the name).
  *
@@ -345,12 +345,12 @@ test_edit (void)
   png = png_name ("general");
   gb_test_save_png (window, png);
 
-  /* Processors: maximum 4 typed, Ctrl+S. */
+  /* Processors: maximum 4 typed, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "cpu");
   focus_and_clear (window, find_id (editor, "max_vcpus_spin"));
   type_text (window, "4");
   press (window, 0, XK_Tab);
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "current='2'>4</vcpu>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -362,7 +362,7 @@ test_edit (void)
   png = png_name ("cpu");
   gb_test_save_png (window, png);
 
-  /* Disks: a path typed, added, Ctrl+S. */
+  /* Disks: a path typed, added, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "disks");
   focus_and_clear (window, find_id (editor, "disk_path_row"));
   type_text (window, "/var/lib/glassbox-test/data.raw");
@@ -394,7 +394,7 @@ test_edit (void)
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (ro)));
   }
   gtk_widget_grab_focus (find_id (editor, "disk_path_row"));
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "<source file='/var/lib/glassbox-test/data.raw'/>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -408,19 +408,19 @@ test_edit (void)
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
 
   /* Boot and Devices: the random number generator switched on with the
-   * space bar, Ctrl+S. */
+   * space bar, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "devices");
   gtk_widget_grab_focus (find_id (editor, "rng_switch"));
   press (window, 0, XK_space);
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_id (editor, "rng_switch"))));
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "<rng model='virtio'>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
   }
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
 
-  /* A shared folder: host folder and tag typed, added, Ctrl+S (where
+  /* A shared folder: host folder and tag typed, added, Ctrl+Return (where
    * virtiofsd is installed). */
   if (gb_libvirt_edit_have_virtiofsd ())
     {
@@ -433,7 +433,7 @@ test_edit (void)
       gtk_widget_activate_action (editor, "editor.add-share", NULL);
       refocus (window);
       gtk_widget_grab_focus (find_id (editor, "share_tag_row"));
-      press (window, GDK_CONTROL_MASK, XK_s);
+      press (window, GDK_CONTROL_MASK, XK_Return);
       g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
       g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
     }
@@ -444,14 +444,14 @@ test_edit (void)
   png = png_name ("devices");
   gb_test_save_png (window, png);
 
-  /* Network: Ctrl+S with nothing changed says so and changes nothing. */
+  /* Network: Ctrl+Return with nothing changed says so and changes nothing. */
   gb_machine_editor_set_tab (ctx.editor, "network");
   gtk_widget_grab_focus (find_id (editor, "nic_source_row"));
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, _("Nothing to apply."));
 
   /* The interface moved to another network: its row expanded, the name
-   * typed, Ctrl+S. */
+   * typed, Ctrl+Return. */
   {
     GtkWidget *nics = find_id (editor, "nics_group");
     GtkWidget *expander = gb_test_find_widget (nics, ADW_TYPE_EXPANDER_ROW, NULL, NULL);
@@ -469,7 +469,7 @@ test_edit (void)
     g_free (png);
     png = png_name ("network");
     gb_test_save_png (window, png);
-    press (window, GDK_CONTROL_MASK, XK_s);
+    press (window, GDK_CONTROL_MASK, XK_Return);
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   }
@@ -496,7 +496,7 @@ test_edit (void)
   press (window, GDK_CONTROL_MASK, XK_a);
   press (window, 0, XK_BackSpace);
   type_text (window, "test");
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
   g_assert_nonnull (strstr (gb_machine_editor_get_status (ctx.editor), "test"));
@@ -540,7 +540,7 @@ test_edit (void)
     }
     settle (window);
     type_text (window, "<frob/>");
-    press (window, GDK_CONTROL_MASK, XK_s);
+    press (window, GDK_CONTROL_MASK, XK_Return);
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
     g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
     g_assert_true (gtk_widget_has_css_class (find_id (editor, "status_label"), "error"));
@@ -574,7 +574,7 @@ test_edit (void)
     }
     settle (window);
     type_text (window, "<title>typed</title>");
-    press (window, GDK_CONTROL_MASK, XK_s);
+    press (window, GDK_CONTROL_MASK, XK_Return);
     {
       const char *args[] = { "edit-ui", "<title>typed</title>" };
       g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -583,7 +583,7 @@ test_edit (void)
     g_settings_set_boolean (settings, "xml-editing", FALSE);
   }
 
-  /* F2: rename (off), a typed name, Ctrl+S. */
+  /* F2: rename (off), a typed name, Ctrl+Return. */
   refocus (window);
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
   press (window, 0, XK_F2);
@@ -592,7 +592,7 @@ test_edit (void)
   press (window, GDK_CONTROL_MASK, XK_a);
   press (window, 0, XK_BackSpace);
   type_text (window, "edit-ui-renamed");
-  press (window, GDK_CONTROL_MASK, XK_s);
+  press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui-renamed", "<name>edit-ui-renamed</name>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
