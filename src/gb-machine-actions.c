@@ -11,6 +11,7 @@
 #include "gb-libvirt-machine.h"
 #include "gb-migrate-dialog.h"
 #include "gb-machine-actions.h"
+#include "gb-snapshot-actions.h"
 #include "gb-window.h"
 
 typedef void     (*ActionAsync)  (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer);
@@ -443,6 +444,13 @@ gb_machine_actions_activate (GtkWidget  *widget,
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (action_name != NULL);
 
+  /* Save, snapshots and clone (src/snapshots/) */
+  if (gb_snapshot_actions_handles (action_name))
+    {
+      gb_snapshot_actions_activate (widget, machine, action_name);
+      return;
+    }
+
   if (machine == NULL || !(action = find_action (action_name)))
     return;
 
@@ -487,6 +495,10 @@ gb_machine_actions_install_for_class (GtkWidgetClass             *widget_class,
   for (guint i = 0; i < G_N_ELEMENTS (machine_actions); i++)
     gtk_widget_class_install_action (widget_class, machine_actions[i].name, NULL,
                                      machine_action_activated);
+  /* Save, snapshots and clone (src/snapshots/) */
+  for (guint i = 0; gb_snapshot_action_names[i] != NULL; i++)
+    gtk_widget_class_install_action (widget_class, gb_snapshot_action_names[i], NULL,
+                                     machine_action_activated);
 }
 
 /* The shortcuts, documented in ui/help-overlay.ui. GTK 4.8 itself binds
@@ -507,6 +519,8 @@ gb_machine_actions_add_shortcuts (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, mods, "machine.resume", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_R, mods, "machine.reboot", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "machine.delete", NULL);
+  /* Save, snapshots and clone (src/snapshots/) */
+  gb_snapshot_actions_add_shortcuts (widget_class);
 }
 
 void
@@ -527,4 +541,8 @@ gb_machine_actions_update (GtkWidget *widget,
 
       gtk_widget_action_set_enabled (widget, machine_actions[i].name, enabled);
     }
+  /* Save, snapshots and clone (src/snapshots/) */
+  for (guint i = 0; gb_snapshot_action_names[i] != NULL; i++)
+    gtk_widget_action_set_enabled (widget, gb_snapshot_action_names[i],
+                                   gb_snapshot_actions_enabled (machine, gb_snapshot_action_names[i]));
 }

@@ -884,6 +884,7 @@ _gb_libvirt_machine_apply_info (GbLibvirtMachine          *self,
   _gb_machine_set_name (machine, info->name);
   _gb_machine_set_state (machine, info->state);
   _gb_machine_set_config (machine, info->config);
+  _gb_machine_set_saved_at (machine, info->saved_at);
   self->persistent = info->persistent;
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -928,6 +929,7 @@ refresh_done (GObject      *object,
       g_object_freeze_notify (G_OBJECT (self));
       _gb_machine_set_name (GB_MACHINE (self), info->name);
       _gb_machine_set_config (GB_MACHINE (self), info->config);
+      _gb_machine_set_saved_at (GB_MACHINE (self), info->saved_at);
       self->persistent = info->persistent;
       /* An event that arrived meanwhile knows better than this answer. */
       if (serial == self->event_serial)

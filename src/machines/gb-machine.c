@@ -34,6 +34,7 @@ typedef struct
    * it reads "Shutting down" (libvirt and the bundled VMM still say
    * running while the guest decides what to do with the power button). */
   gboolean         shutdown_pending;
+  gint64           saved_at;
 
   /* A ring of the last GB_MACHINE_MAX_SAMPLES samples; samples_linear is
    * the same, oldest first, rebuilt on demand for gb_machine_get_samples(). */
@@ -57,6 +58,7 @@ enum {
   PROP_CPU_USAGE,
   PROP_MEMORY_USED,
   PROP_TRANSIENT,
+  PROP_SAVED_AT,
   N_PROPS
 };
 
@@ -164,6 +166,9 @@ gb_machine_get_property (GObject    *object,
       break;
     case PROP_TRANSIENT:
       g_value_set_boolean (value, gb_machine_get_transient (self));
+      break;
+    case PROP_SAVED_AT:
+      g_value_set_int64 (value, priv->saved_at);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -324,6 +329,11 @@ gb_machine_class_init (GbMachineClass *klass)
   properties[PROP_TRANSIENT] =
     g_param_spec_boolean ("transient", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* A saved state (managed save) waits for the next start: when it was
+   * saved, seconds since the epoch; -1 saved at an unknown time; 0 none. */
+  properties[PROP_SAVED_AT] =
+    g_param_spec_int64 ("saved-at", NULL, NULL, -1, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -648,6 +658,27 @@ gb_machine_delete_finish (GbMachine     *self,
 }
 
 /* Private API */
+
+gint64
+gb_machine_get_saved_at (GbMachine *self)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+
+  g_return_val_if_fail (GB_IS_MACHINE (self), 0);
+  return priv->saved_at;
+}
+
+void
+_gb_machine_set_saved_at (GbMachine *self,
+                          gint64     saved_at)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+
+  if (priv->saved_at == saved_at)
+    return;
+  priv->saved_at = saved_at;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVED_AT]);
+}
 
 void
 _gb_machine_set_name (GbMachine  *self,

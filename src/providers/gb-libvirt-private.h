@@ -27,6 +27,7 @@ typedef struct {
   GbMachineConfig *config;
   GbMachineState   state;
   gboolean         persistent;
+  gint64           saved_at;    /* see gb_machine_get_saved_at() */
 } GbLibvirtDomainInfo;
 
 GbLibvirtDomainInfo *gb_libvirt_domain_info_fetch (virDomainPtr          dom,

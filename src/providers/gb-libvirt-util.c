@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 
 #include "gb-libvirt-private.h"
+#include "gb-libvirt-snapshots.h"
 
 GbMachineState
 gb_libvirt_state_from_virt (int state)
@@ -99,6 +100,9 @@ gb_libvirt_domain_info_fetch (virDomainPtr   dom,
       return NULL;
     }
   info->persistent = persistent == 1;
+  /* A saved state matters only while off; libvirt drops its image only
+   * after the STARTED event of the restore. */
+  info->saved_at = state == VIR_DOMAIN_SHUTOFF ? gb_libvirt_saved_at (dom) : 0;
 
   /* The live definition while it runs (ports of automatic displays), else the stored one. */
   xml = virDomainGetXMLDesc (dom, 0);
