@@ -54,9 +54,9 @@ gb_machine_edit_actions_install_for_class (GtkWidgetClass             *widget_cl
     gtk_widget_class_install_action (widget_class, edit_actions[i].name, NULL, edit_action_activated);
 }
 
-/* Listed in docs/editing.md (GTK 4.8's shortcuts window warned of a negative
- * label width with them added to ui/help-overlay.ui).  Ctrl+Shift+D and Ctrl+Shift+I are
- * GTK's inspector; S/D/F/P/C/R/O/E/N with Ctrl+Shift are taken. */
+/* Documented in ui/help-overlay.ui (section "settings").  Ctrl+Shift+D
+ * and Ctrl+Shift+I are GTK's inspector; S/D/F/P/C/R/O/E/N with
+ * Ctrl+Shift are taken. */
 void
 gb_machine_edit_actions_add_shortcuts (GtkWidgetClass *widget_class)
 {

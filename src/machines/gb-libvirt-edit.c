@@ -57,6 +57,9 @@ gb_edit_state_free (GbEditState *state)
   g_free (state->cpu_model);
   g_free (state->video_model);
   g_free (state->sound_model);
+  g_clear_pointer (&state->shares, g_ptr_array_unref);
+  g_clear_pointer (&state->usb, g_ptr_array_unref);
+  g_clear_pointer (&state->disk_cache, g_hash_table_unref);
   g_free (state->kernel);
   g_free (state->initrd);
   g_free (state->cmdline);
@@ -89,6 +92,48 @@ gb_edit_nic_free (GbEditNic *nic)
   g_free (nic);
 }
 
+void
+gb_edit_share_free (GbEditShare *share)
+{
+  if (share == NULL)
+    return;
+  g_free (share->source);
+  g_free (share->tag);
+  g_free (share);
+}
+
+void
+gb_edit_usb_free (GbEditUsb *usb)
+{
+  if (usb == NULL)
+    return;
+  g_free (usb->vendor);
+  g_free (usb->product);
+  g_free (usb->description);
+  g_free (usb);
+}
+
+static GbEditShare *
+share_copy (const GbEditShare *s)
+{
+  GbEditShare *c = g_new0 (GbEditShare, 1);
+
+  c->source = g_strdup (s->source);
+  c->tag = g_strdup (s->tag);
+  return c;
+}
+
+static GbEditUsb *
+usb_copy (const GbEditUsb *u)
+{
+  GbEditUsb *c = g_new0 (GbEditUsb, 1);
+
+  c->vendor = g_strdup (u->vendor);
+  c->product = g_strdup (u->product);
+  c->description = g_strdup (u->description);
+  return c;
+}
+
 GbMachineEdit *
 gb_machine_edit_new (void)
 {
@@ -97,8 +142,14 @@ gb_machine_edit_new (void)
   edit->add_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->remove_disks = g_ptr_array_new_with_free_func (g_free);
   edit->media = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
+  edit->modify_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   edit->add_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   edit->remove_nics = g_ptr_array_new_with_free_func (g_free);
+  edit->modify_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
+  edit->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  edit->remove_shares = g_ptr_array_new_with_free_func (g_free);
+  edit->add_usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  edit->remove_usb = g_ptr_array_new_with_free_func (g_free);
   return edit;
 }
 
@@ -113,8 +164,14 @@ gb_machine_edit_free (GbMachineEdit *edit)
   g_ptr_array_unref (edit->add_disks);
   g_ptr_array_unref (edit->remove_disks);
   g_ptr_array_unref (edit->media);
+  g_ptr_array_unref (edit->modify_disks);
   g_ptr_array_unref (edit->add_nics);
   g_ptr_array_unref (edit->remove_nics);
+  g_ptr_array_unref (edit->modify_nics);
+  g_ptr_array_unref (edit->add_shares);
+  g_ptr_array_unref (edit->remove_shares);
+  g_ptr_array_unref (edit->add_usb);
+  g_ptr_array_unref (edit->remove_usb);
   g_strfreev (edit->boot_order);
   g_free (edit->firmware);
   g_free (edit->cpu_mode);
@@ -131,7 +188,10 @@ gboolean
 gb_machine_edit_is_empty (const GbMachineEdit *edit)
 {
   return edit->fields == 0 && edit->add_disks->len == 0 && edit->remove_disks->len == 0 &&
-         edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0;
+         edit->media->len == 0 && edit->add_nics->len == 0 && edit->remove_nics->len == 0 &&
+         edit->modify_disks->len == 0 && edit->modify_nics->len == 0 &&
+         edit->add_shares->len == 0 && edit->remove_shares->len == 0 &&
+         edit->add_usb->len == 0 && edit->remove_usb->len == 0;
 }
 
 static GbMachineEdit *
@@ -142,6 +202,9 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
   copy->fields = edit->fields;
   copy->vcpus = edit->vcpus;
   copy->max_vcpus = edit->max_vcpus;
+  copy->sockets = edit->sockets;
+  copy->cores = edit->cores;
+  copy->threads = edit->threads;
   copy->memory_kib = edit->memory_kib;
   copy->max_memory_kib = edit->max_memory_kib;
   copy->title = g_strdup (edit->title);
@@ -168,7 +231,7 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
 
       *c = (GbEditDisk) { g_strdup (d->path), g_strdup (d->device), g_strdup (d->bus),
                           g_strdup (d->format), g_strdup (d->cache), g_strdup (d->target),
-                          d->read_only };
+                          d->read_only, d->new_size };
       g_ptr_array_add (copy->add_disks, c);
     }
   for (guint i = 0; i < edit->media->len; i++)
@@ -180,6 +243,17 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
       c->path = g_strdup (d->path);
       g_ptr_array_add (copy->media, c);
     }
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *d = g_ptr_array_index (edit->modify_disks, i);
+      GbEditDisk *c = g_new0 (GbEditDisk, 1);
+
+      c->target = g_strdup (d->target);
+      c->bus = g_strdup (d->bus);
+      c->cache = g_strdup (d->cache);
+      c->read_only = d->read_only;
+      g_ptr_array_add (copy->modify_disks, c);
+    }
   for (guint i = 0; i < edit->add_nics->len; i++)
     {
       const GbEditNic *n = g_ptr_array_index (edit->add_nics, i);
@@ -188,10 +262,26 @@ gb_machine_edit_copy (const GbMachineEdit *edit)
       *c = (GbEditNic) { g_strdup (n->type), g_strdup (n->source), g_strdup (n->model), g_strdup (n->mac) };
       g_ptr_array_add (copy->add_nics, c);
     }
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *n = g_ptr_array_index (edit->modify_nics, i);
+      GbEditNic *c = g_new0 (GbEditNic, 1);
+
+      *c = (GbEditNic) { g_strdup (n->type), g_strdup (n->source), g_strdup (n->model), g_strdup (n->mac) };
+      g_ptr_array_add (copy->modify_nics, c);
+    }
   for (guint i = 0; i < edit->remove_disks->len; i++)
     g_ptr_array_add (copy->remove_disks, g_strdup (g_ptr_array_index (edit->remove_disks, i)));
   for (guint i = 0; i < edit->remove_nics->len; i++)
     g_ptr_array_add (copy->remove_nics, g_strdup (g_ptr_array_index (edit->remove_nics, i)));
+  for (guint i = 0; i < edit->add_shares->len; i++)
+    g_ptr_array_add (copy->add_shares, share_copy (g_ptr_array_index (edit->add_shares, i)));
+  for (guint i = 0; i < edit->remove_shares->len; i++)
+    g_ptr_array_add (copy->remove_shares, g_strdup (g_ptr_array_index (edit->remove_shares, i)));
+  for (guint i = 0; i < edit->add_usb->len; i++)
+    g_ptr_array_add (copy->add_usb, usb_copy (g_ptr_array_index (edit->add_usb, i)));
+  for (guint i = 0; i < edit->remove_usb->len; i++)
+    g_ptr_array_add (copy->remove_usb, g_strdup (g_ptr_array_index (edit->remove_usb, i)));
   return copy;
 }
 
@@ -632,6 +722,102 @@ apply_devices (const GbMachineEdit *edit,
         }
     }
 
+  for (guint i = 0; i < edit->remove_shares->len; i++)
+    {
+      const char *tag = g_ptr_array_index (edit->remove_shares, i);
+      xmlNodePtr node = find_device (root, "filesystem", "target", "dir", tag);
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no shared folder “%s”."), tag);
+          return FALSE;
+        }
+      xmlUnlinkNode (node);
+      xmlFreeNode (node);
+    }
+
+  for (guint i = 0; i < edit->add_shares->len; i++)
+    {
+      const GbEditShare *share = g_ptr_array_index (edit->add_shares, i);
+      GVirConfigDomainFilesys *fs;
+      xmlNodePtr driver;
+
+      if (share->source == NULL || share->tag == NULL || *share->tag == '\0' || !g_path_is_absolute (share->source))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("A shared folder needs a full host path and a tag."));
+          return FALSE;
+        }
+      fs = gvir_config_domain_filesys_new ();
+      gvir_config_domain_filesys_set_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_MOUNT);
+      gvir_config_domain_filesys_set_access_type (fs, GVIR_CONFIG_DOMAIN_FILESYS_ACCESS_PASSTHROUGH);
+      /* libvirt-gconfig 4.0's driver types stop before virtiofs. */
+      driver = new_child (config_node (fs), "driver", "type", "virtiofs");
+      (void) driver;
+      gvir_config_domain_filesys_set_source (fs, share->source);
+      gvir_config_domain_filesys_set_target (fs, share->tag);
+      gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (fs));
+      g_object_unref (fs);
+    }
+
+  /* virtiofsd maps guest memory: it must be shared (virtiofs in libvirt's
+   * domain format, "memoryBacking"). */
+  if (edit->add_shares->len > 0 && find_child (root, "memoryBacking") == NULL)
+    {
+      xmlNodePtr backing = xmlNewChild (root, NULL, (const xmlChar *) "memoryBacking", NULL);
+
+      new_child (backing, "source", "type", "memfd");
+      new_child (backing, "access", "mode", "shared");
+    }
+
+  for (guint i = 0; i < edit->remove_usb->len; i++)
+    {
+      const char *id = g_ptr_array_index (edit->remove_usb, i);
+      xmlNodePtr devices = find_child (root, "devices");
+      xmlNodePtr found = NULL;
+
+      for (xmlNodePtr n = devices ? devices->children : NULL; n && !found; n = n->next)
+        {
+          g_autofree char *type = NULL;
+          g_autofree char *vendor = NULL;
+          g_autofree char *product = NULL;
+          g_autofree char *key = NULL;
+          xmlNodePtr source;
+
+          if (n->type != XML_ELEMENT_NODE || xmlStrcmp (n->name, (const xmlChar *) "hostdev") != 0)
+            continue;
+          type = node_attr (n, "type");
+          source = find_child (n, "source");
+          vendor = child_attr (source, "vendor", "id");
+          product = child_attr (source, "product", "id");
+          key = g_strdup_printf ("%s:%s", vendor ? vendor : "", product ? product : "");
+          if (g_strcmp0 (type, "usb") == 0 && g_ascii_strcasecmp (key, id) == 0)
+            found = n;
+        }
+      if (found == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no USB device %s."), id);
+          return FALSE;
+        }
+      xmlUnlinkNode (found);
+      xmlFreeNode (found);
+    }
+
+  for (guint i = 0; i < edit->add_usb->len; i++)
+    {
+      const GbEditUsb *usb = g_ptr_array_index (edit->add_usb, i);
+      xmlNodePtr devices = ensure_devices (domain, root);
+      /* libvirt-gconfig 4.0 models only PCI host devices. */
+      xmlNodePtr hostdev = new_child (devices, "hostdev", "mode", "subsystem");
+      xmlNodePtr source;
+
+      xmlSetProp (hostdev, (const xmlChar *) "type", (const xmlChar *) "usb");
+      xmlSetProp (hostdev, (const xmlChar *) "managed", (const xmlChar *) "yes");
+      source = xmlNewChild (hostdev, NULL, (const xmlChar *) "source", NULL);
+      new_child (source, "vendor", "id", usb->vendor);
+      new_child (source, "product", "id", usb->product);
+    }
+
   return TRUE;
 }
 
@@ -666,9 +852,35 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
       else if (vcpu != NULL)
         xmlUnsetProp (vcpu, (const xmlChar *) "current");
 
+      if (edit->sockets > 0 && edit->cores > 0 && edit->threads > 0)
+        {
+          xmlNodePtr cpu = find_child (root, "cpu");
+          xmlNodePtr topology;
+          g_autofree char *s = g_strdup_printf ("%u", edit->sockets);
+          g_autofree char *c = g_strdup_printf ("%u", edit->cores);
+          g_autofree char *t = g_strdup_printf ("%u", edit->threads);
+
+          if ((guint64) edit->sockets * edit->cores * edit->threads != edit->max_vcpus)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("%u sockets × %u cores × %u threads is not the maximum of %u processors."),
+                           edit->sockets, edit->cores, edit->threads, edit->max_vcpus);
+              return FALSE;
+            }
+          if (cpu == NULL)
+            cpu = xmlNewChild (root, NULL, (const xmlChar *) "cpu", NULL);
+          topology = find_child (cpu, "topology");
+          if (topology == NULL)
+            topology = xmlNewChild (cpu, NULL, (const xmlChar *) "topology", NULL);
+          xmlUnsetProp (topology, (const xmlChar *) "dies");
+          xmlSetProp (topology, (const xmlChar *) "sockets", (const xmlChar *) s);
+          xmlSetProp (topology, (const xmlChar *) "cores", (const xmlChar *) c);
+          xmlSetProp (topology, (const xmlChar *) "threads", (const xmlChar *) t);
+        }
       /* A <topology> must multiply out to the maximum; one socket per vCPU
        * is what libvirt assumes without one, so that is what a changed
        * maximum gets. */
+      else
       {
         xmlNodePtr cpu = find_child (root, "cpu");
         xmlNodePtr topology = find_child (cpu, "topology");
@@ -772,6 +984,50 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
         }
     }
 
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *mod = g_ptr_array_index (edit->modify_disks, i);
+      xmlNodePtr node = find_device (root, "disk", "target", "dev", mod->target);
+      xmlNodePtr target, driver;
+      g_autofree char *bus = NULL;
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine has no disk %s."), mod->target);
+          return FALSE;
+        }
+      driver = find_child (node, "driver");
+      if (mod->cache != NULL && g_strcmp0 (mod->cache, "default") != 0)
+        {
+          if (driver == NULL)
+            driver = new_child (node, "driver", "name", "qemu");
+          xmlSetProp (driver, (const xmlChar *) "cache", (const xmlChar *) mod->cache);
+        }
+      else if (driver != NULL)
+        xmlUnsetProp (driver, (const xmlChar *) "cache");
+      remove_children (node, "readonly");
+      if (mod->read_only)
+        xmlNewChild (node, NULL, (const xmlChar *) "readonly", NULL);
+
+      target = find_child (node, "target");
+      bus = node_attr (target, "bus");
+      if (mod->bus != NULL && g_strcmp0 (bus, mod->bus) != 0)
+        {
+          g_autofree char *dev = next_target (root, mod->bus);
+
+          if (dev == NULL)
+            {
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                                   _("There is no free place for another disk on this bus."));
+              return FALSE;
+            }
+          xmlSetProp (target, (const xmlChar *) "bus", (const xmlChar *) mod->bus);
+          xmlSetProp (target, (const xmlChar *) "dev", (const xmlChar *) dev);
+          /* The old bus's address means nothing on the new one. */
+          remove_children (node, "address");
+        }
+    }
+
   for (guint i = 0; i < edit->add_disks->len; i++)
     {
       const GbEditDisk *disk = g_ptr_array_index (edit->add_disks, i);
@@ -805,6 +1061,45 @@ gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
         }
       xmlUnlinkNode (node);
       xmlFreeNode (node);
+    }
+
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *mod = g_ptr_array_index (edit->modify_nics, i);
+      xmlNodePtr node = find_device (root, "interface", "mac", "address", mod->mac);
+      gboolean bridge = g_strcmp0 (mod->type, "bridge") == 0;
+      xmlNodePtr source, target;
+
+      if (node == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                       _("The machine has no network interface %s."), mod->mac);
+          return FALSE;
+        }
+      if (mod->source == NULL || *mod->source == '\0')
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("Name the network or bridge to connect to."));
+          return FALSE;
+        }
+      xmlSetProp (node, (const xmlChar *) "type", (const xmlChar *) (bridge ? "bridge" : "network"));
+      /* The old connection's own elements go with it (libvirt fills the
+       * new one's tap name in). */
+      remove_children (node, "source");
+      remove_children (node, "target");
+      remove_children (node, "virtualport");
+      source = xmlNewChild (node, NULL, (const xmlChar *) "source", NULL);
+      xmlSetProp (source, (const xmlChar *) (bridge ? "bridge" : "network"), (const xmlChar *) mod->source);
+      /* <source> first after <mac>, where libvirt writes it. */
+      target = find_child (node, "mac");
+      if (target != NULL)
+        {
+          xmlUnlinkNode (source);
+          xmlAddNextSibling (target, source);
+        }
+      remove_children (node, "model");
+      if (mod->model != NULL && *mod->model != '\0')
+        new_child (node, "model", "type", mod->model);
     }
 
   for (guint i = 0; i < edit->add_nics->len; i++)
@@ -935,6 +1230,9 @@ load_thread (GTask        *task,
   state->vcpus = xpath_u64 (ctx, "number(/domain/vcpu/@current)");
   if (state->vcpus == 0)
     state->vcpus = state->max_vcpus;
+  state->sockets = xpath_u64 (ctx, "number(/domain/cpu/topology/@sockets)");
+  state->cores = xpath_u64 (ctx, "number(/domain/cpu/topology/@cores)");
+  state->threads = xpath_u64 (ctx, "number(/domain/cpu/topology/@threads)");
   state->max_memory_kib = gvir_config_domain_get_memory (domain);
   state->memory_kib = gvir_config_domain_get_current_memory (domain);
   if (state->memory_kib == 0)
@@ -969,6 +1267,57 @@ load_thread (GTask        *task,
     state->rng = xpath_u64 (ctx, "count(/domain/devices/rng)") > 0;
     state->tpm = xpath_u64 (ctx, "count(/domain/devices/tpm)") > 0;
     state->serial = xpath_u64 (ctx, "count(/domain/devices/serial)") > 0;
+  }
+  state->disk_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  {
+    xmlNodePtr devices = find_child (root, "devices");
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      if (n->type == XML_ELEMENT_NODE && xmlStrcmp (n->name, (const xmlChar *) "disk") == 0)
+        {
+          char *dev = child_attr (n, "target", "dev");
+          char *cache = child_attr (n, "driver", "cache");
+
+          if (dev != NULL && cache != NULL)
+            g_hash_table_insert (state->disk_cache, dev, cache);
+          else
+            {
+              g_free (dev);
+              g_free (cache);
+            }
+        }
+  }
+  state->shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  state->usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  {
+    xmlNodePtr devices = find_child (root, "devices");
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      {
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            GbEditShare *share = g_new0 (GbEditShare, 1);
+
+            share->source = child_attr (n, "source", "dir");
+            share->tag = child_attr (n, "target", "dir");
+            g_ptr_array_add (state->shares, share);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            g_autofree char *type = node_attr (n, "type");
+            xmlNodePtr source = find_child (n, "source");
+            GbEditUsb *usb;
+
+            if (g_strcmp0 (type, "usb") != 0)
+              continue;
+            usb = g_new0 (GbEditUsb, 1);
+            usb->vendor = child_attr (source, "vendor", "id");
+            usb->product = child_attr (source, "product", "id");
+            g_ptr_array_add (state->usb, usb);
+          }
+      }
   }
   xmlXPathFreeContext (ctx);
   state->title = g_strdup (gvir_config_domain_get_title (domain));
@@ -1014,6 +1363,101 @@ gb_libvirt_edit_load_finish (GbMachine     *machine,
 {
   g_return_val_if_fail (g_task_is_valid (result, machine), NULL);
 
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+gb_libvirt_edit_have_virtiofsd (void)
+{
+  /* Debian's qemu-system-common puts it in /usr/lib/qemu; the Rust
+   * virtiofsd package in /usr/libexec. */
+  static const char *const places[] = { "/usr/libexec/virtiofsd", "/usr/lib/qemu/virtiofsd" };
+  g_autofree char *path = g_find_program_in_path ("virtiofsd");
+
+  if (path != NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (places); i++)
+    if (g_file_test (places[i], G_FILE_TEST_IS_EXECUTABLE))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+list_usb_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  virConnectPtr conn = virDomainGetConnect (task_data);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  virNodeDevicePtr *devs = NULL;
+  GError *error = NULL;
+  int n;
+
+  n = virConnectListAllNodeDevices (conn, &devs, VIR_CONNECT_LIST_NODE_DEVICES_CAP_USB_DEV);
+  if (n < 0)
+    {
+      gb_libvirt_set_error (&error, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *xml = virNodeDeviceGetXMLDesc (devs[i], 0);
+      xmlDocPtr doc = xml ? xmlReadMemory (xml, strlen (xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+
+      if (doc != NULL)
+        {
+          xmlXPathContext *ctx = xmlXPathNewContext (doc);
+          GbEditUsb *usb = g_new0 (GbEditUsb, 1);
+          g_autofree char *vendor_name = xpath_text (ctx, "string(/device/capability/vendor)");
+          g_autofree char *product_name = xpath_text (ctx, "string(/device/capability/product)");
+
+          usb->vendor = xpath_text (ctx, "string(/device/capability/vendor/@id)");
+          usb->product = xpath_text (ctx, "string(/device/capability/product/@id)");
+          usb->description = g_strdup_printf ("%s %s", vendor_name ? vendor_name : "",
+                                              product_name ? product_name : "");
+          g_strstrip (usb->description);
+          if (usb->vendor && usb->product)
+            g_ptr_array_add (list, usb);
+          else
+            gb_edit_usb_free (usb);
+          xmlXPathFreeContext (ctx);
+          xmlFreeDoc (doc);
+        }
+      virNodeDeviceFree (devs[i]);
+    }
+  g_free (devs);
+  g_task_return_pointer (task, g_steal_pointer (&list), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+gb_libvirt_edit_list_usb_async (GbMachine           *machine,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+  GError *error = NULL;
+  virDomainPtr dom;
+
+  g_task_set_source_tag (task, gb_libvirt_edit_list_usb_async);
+  dom = ref_domain (machine, &error);
+  if (dom == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, dom, domain_free);
+  g_task_run_in_thread (task, list_usb_thread);
+}
+
+GPtrArray *
+gb_libvirt_edit_list_usb_finish (GbMachine     *machine,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, machine), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -1199,6 +1643,102 @@ apply_live (virDomainPtr         dom,
         }
     }
 
+  /* Shared folders and USB devices: plugged where libvirt and QEMU can. */
+  {
+    xmlNodePtr devices = find_child (after_root, "devices");
+    g_autofree char *running_xml = NULL;
+    g_autoptr(GVirConfigDomain) running = NULL;
+    xmlNodePtr running_devices = NULL;
+
+    if (edit->remove_shares->len > 0 || edit->remove_usb->len > 0)
+      {
+        running_xml = virDomainGetXMLDesc (dom, 0);
+        running = running_xml ? gvir_config_domain_new_from_xml (running_xml, NULL) : NULL;
+        running_devices = running ? find_child (config_node (running), "devices") : NULL;
+        virResetLastError ();
+      }
+
+    for (xmlNodePtr n = devices ? devices->children : NULL; n; n = n->next)
+      {
+        gboolean plug = FALSE;
+        g_autofree char *what = NULL;
+
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            g_autofree char *tag = child_attr (n, "target", "dir");
+
+            for (guint i = 0; i < edit->add_shares->len; i++)
+              if (g_strcmp0 (((GbEditShare *) g_ptr_array_index (edit->add_shares, i))->tag, tag) == 0)
+                plug = TRUE;
+            what = g_strdup_printf (_("Shared folder “%s” is added when the machine next starts."), tag);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            xmlNodePtr source = find_child (n, "source");
+            g_autofree char *vendor = child_attr (source, "vendor", "id");
+            g_autofree char *product = child_attr (source, "product", "id");
+
+            for (guint i = 0; i < edit->add_usb->len; i++)
+              {
+                GbEditUsb *usb = g_ptr_array_index (edit->add_usb, i);
+                if (g_strcmp0 (usb->vendor, vendor) == 0 && g_strcmp0 (usb->product, product) == 0)
+                  plug = TRUE;
+              }
+            what = g_strdup_printf (_("USB device %s:%s is added when the machine next starts."), vendor, product);
+          }
+        if (plug)
+          {
+            xmlBufferPtr buf = xmlBufferCreate ();
+
+            xmlNodeDump (buf, n->doc, n, 0, 0);
+            if (virDomainAttachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+              add_note (notes, what);
+            xmlBufferFree (buf);
+          }
+      }
+
+    for (xmlNodePtr n = running_devices ? running_devices->children : NULL; n; n = n->next)
+      {
+        gboolean unplug = FALSE;
+        g_autofree char *what = NULL;
+
+        if (n->type != XML_ELEMENT_NODE)
+          continue;
+        if (xmlStrcmp (n->name, (const xmlChar *) "filesystem") == 0)
+          {
+            g_autofree char *tag = child_attr (n, "target", "dir");
+
+            for (guint i = 0; i < edit->remove_shares->len; i++)
+              if (g_strcmp0 (g_ptr_array_index (edit->remove_shares, i), tag) == 0)
+                unplug = TRUE;
+            what = g_strdup_printf (_("Shared folder “%s” is removed when the machine next starts."), tag);
+          }
+        else if (xmlStrcmp (n->name, (const xmlChar *) "hostdev") == 0)
+          {
+            xmlNodePtr source = find_child (n, "source");
+            g_autofree char *vendor = child_attr (source, "vendor", "id");
+            g_autofree char *product = child_attr (source, "product", "id");
+            g_autofree char *key = g_strdup_printf ("%s:%s", vendor, product);
+
+            for (guint i = 0; i < edit->remove_usb->len; i++)
+              if (g_ascii_strcasecmp (g_ptr_array_index (edit->remove_usb, i), key) == 0)
+                unplug = TRUE;
+            what = g_strdup_printf (_("USB device %s is removed when the machine next starts."), key);
+          }
+        if (unplug)
+          {
+            xmlBufferPtr buf = xmlBufferCreate ();
+
+            xmlNodeDump (buf, n->doc, n, 0, 0);
+            if (virDomainDetachDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+              add_note (notes, what);
+            xmlBufferFree (buf);
+          }
+      }
+  }
+
   if (edit->fields & GB_EDIT_TITLE)
     if (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_TITLE, edit->title && *edit->title ? edit->title : NULL,
                               NULL, NULL, live) < 0)
@@ -1219,6 +1759,14 @@ apply_live (virDomainPtr         dom,
         continue;
       if (virDomainDetachDeviceFlags (dom, xml, live) < 0)
         add_note (notes, what);
+    }
+
+  for (guint i = 0; i < edit->modify_disks->len; i++)
+    {
+      const GbEditDisk *mod = g_ptr_array_index (edit->modify_disks, i);
+
+      g_ptr_array_add (notes, g_strdup_printf (_("Disk %s's bus, cache and read-only setting change when the machine next starts."),
+                                               mod->target));
     }
 
   for (guint i = 0; i < edit->media->len; i++)
@@ -1272,6 +1820,25 @@ apply_live (virDomainPtr         dom,
       xmlBufferFree (buf);
     }
 
+  /* A changed interface: libvirt can move a running one to another
+   * network or bridge (virDomainUpdateDeviceFlags), not change its model. */
+  for (guint i = 0; i < edit->modify_nics->len; i++)
+    {
+      const GbEditNic *mod = g_ptr_array_index (edit->modify_nics, i);
+      xmlNodePtr node = find_device (after_root, "interface", "mac", "address", mod->mac);
+      g_autofree char *what = g_strdup_printf (_("Network interface %s changes when the machine next starts."),
+                                               mod->mac);
+      xmlBufferPtr buf;
+
+      if (node == NULL)
+        continue;
+      buf = xmlBufferCreate ();
+      xmlNodeDump (buf, node->doc, node, 0, 0);
+      if (virDomainUpdateDeviceFlags (dom, (const char *) xmlBufferContent (buf), live) < 0)
+        add_note (notes, what);
+      xmlBufferFree (buf);
+    }
+
   for (guint i = 0; i < edit->remove_nics->len; i++)
     {
       const char *mac = g_ptr_array_index (edit->remove_nics, i);
@@ -1311,6 +1878,148 @@ apply_live (virDomainPtr         dom,
     }
 }
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigStorageVol, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVirConfigStorageVolTarget, g_object_unref)
+
+/* The pool whose target is @dir: virStoragePoolLookupByTargetPath, or,
+ * where the driver lacks it (the test driver), each pool's <target><path>. */
+static virStoragePoolPtr
+pool_for_folder (virConnectPtr  conn,
+                 const char    *dir)
+{
+  virStoragePoolPtr pool = virStoragePoolLookupByTargetPath (conn, dir);
+  virStoragePoolPtr *pools = NULL;
+  int n;
+
+  if (pool != NULL)
+    return pool;
+  virResetLastError ();
+  n = virConnectListAllStoragePools (conn, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+  for (int i = 0; i < n; i++)
+    {
+      g_autofree char *xml = virStoragePoolGetXMLDesc (pools[i], 0);
+      xmlDocPtr doc = xml ? xmlReadMemory (xml, strlen (xml), NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+
+      if (doc != NULL && pool == NULL)
+        {
+          xmlXPathContext *ctx = xmlXPathNewContext (doc);
+          g_autofree char *path = xpath_text (ctx, "string(/pool/target/path)");
+
+          if (path != NULL && g_strcmp0 (path, dir) == 0)
+            pool = g_steal_pointer (&pools[i]);
+          xmlXPathFreeContext (ctx);
+        }
+      if (doc != NULL)
+        xmlFreeDoc (doc);
+      if (pools[i] != NULL)
+        virStoragePoolFree (pools[i]);
+    }
+  g_free (pools);
+  virResetLastError ();
+  return pool;
+}
+
+/* Makes the new images of @edit's disks (new_size > 0) as storage volumes,
+ * through the pool that holds the folder (virt-manager's way: libvirt owns
+ * the file, with the pool's permissions and labels), and sets each disk's
+ * path.  Made volumes are added to @made (to delete again on failure). */
+static gboolean
+create_volumes (virDomainPtr    dom,
+                GbMachineEdit  *edit,
+                GPtrArray      *made,
+                GError        **error)
+{
+  virConnectPtr conn = virDomainGetConnect (dom);
+
+  for (guint i = 0; i < edit->add_disks->len; i++)
+    {
+      GbEditDisk *disk = g_ptr_array_index (edit->add_disks, i);
+      g_autoptr(GVirConfigStorageVol) vol = NULL;
+      g_autoptr(GVirConfigStorageVolTarget) target = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *xml = NULL;
+      virStoragePoolPtr pool;
+      virStorageVolPtr created;
+
+      if (disk->new_size == 0)
+        continue;
+
+      if (disk->path != NULL && *disk->path != '\0')
+        {
+          g_autofree char *dir = g_path_get_dirname (disk->path);
+
+          pool = pool_for_folder (conn, dir);
+          name = g_path_get_basename (disk->path);
+        }
+      else
+        {
+          pool = virStoragePoolLookupByName (conn, "default");
+          for (guint n = 1; pool != NULL && name == NULL; n++)
+            {
+              g_autofree char *candidate = g_strdup_printf ("%s-%u.qcow2", virDomainGetName (dom), n);
+              virStorageVolPtr existing = virStorageVolLookupByName (pool, candidate);
+
+              if (existing == NULL)
+                name = g_steal_pointer (&candidate);
+              else
+                virStorageVolFree (existing);
+            }
+          virResetLastError ();
+        }
+      if (pool == NULL)
+        {
+          virResetLastError ();
+          if (disk->path != NULL && *disk->path != '\0')
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("No storage pool of this connection holds the folder of %s."), disk->path);
+          else
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                 _("This connection has no storage pool named “default” for new images."));
+          return FALSE;
+        }
+
+      vol = gvir_config_storage_vol_new ();
+      gvir_config_storage_vol_set_name (vol, name);
+      gvir_config_storage_vol_set_capacity (vol, disk->new_size);
+      gvir_config_storage_vol_set_allocation (vol, 0);
+      target = gvir_config_storage_vol_target_new ();
+      gvir_config_storage_vol_target_set_format (target, "qcow2");
+      gvir_config_storage_vol_set_target (vol, target);
+      xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (vol));
+      created = virStorageVolCreateXML (pool, xml, 0);
+      virStoragePoolFree (pool);
+      if (created == NULL)
+        {
+          gb_libvirt_set_error (error, NULL);
+          return FALSE;
+        }
+      g_free (disk->path);
+      disk->path = virStorageVolGetPath (created);
+      g_free (disk->format);
+      disk->format = g_strdup ("qcow2");
+      g_ptr_array_add (made, created);
+    }
+  return TRUE;
+}
+
+static void
+delete_volumes (GPtrArray *made)
+{
+  for (guint i = 0; i < made->len; i++)
+    {
+      virStorageVolPtr vol = g_ptr_array_index (made, i);
+
+      if (virStorageVolDelete (vol, 0) < 0)
+        virResetLastError ();
+    }
+}
+
+static void
+vol_free (gpointer vol)
+{
+  virStorageVolFree (vol);
+}
+
 static void
 apply_thread (GTask        *task,
               gpointer      source_object,
@@ -1329,7 +2038,10 @@ apply_thread (GTask        *task,
 
   has_definition_changes = (edit->fields & ~(GB_EDIT_NAME | GB_EDIT_AUTOSTART)) != 0 ||
                            edit->add_disks->len || edit->remove_disks->len || edit->media->len ||
-                           edit->add_nics->len || edit->remove_nics->len;
+                           edit->modify_disks->len || edit->modify_nics->len ||
+                           edit->add_nics->len || edit->remove_nics->len ||
+                           edit->add_shares->len || edit->remove_shares->len ||
+                           edit->add_usb->len || edit->remove_usb->len;
 
   if ((edit->fields & GB_EDIT_NAME) && active)
     {
@@ -1342,18 +2054,23 @@ apply_thread (GTask        *task,
   if (has_definition_changes)
     {
       g_autofree char *old = inactive_xml (ad->dom, &error);
+      g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func (vol_free);
 
       if (old == NULL ||
           !(before = gvir_config_domain_new_from_xml (old, &error)) ||
           !(domain = gvir_config_domain_new_from_xml (old, &error)) ||
+          !create_volumes (ad->dom, ad->edit, made, &error) ||
           !gb_machine_edit_apply_to_config (edit, domain, &error))
         {
+          delete_volumes (made);
           g_task_return_error (task, error);
           return;
         }
       xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
       if (!define (ad->dom, xml, &error))
         {
+          /* Nothing is left behind: the new images go again. */
+          delete_volumes (made);
           g_task_return_error (task, error);
           return;
         }

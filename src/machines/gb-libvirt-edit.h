@@ -21,6 +21,9 @@ typedef struct {
   guint            vcpus;          /* <vcpu current=…> (= max without it) */
   guint            max_vcpus;      /* <vcpu> */
   guint            live_vcpus;     /* running: vCPUs online now */
+  guint            sockets;        /* <cpu><topology>; 0 without one */
+  guint            cores;
+  guint            threads;
   guint64          memory_kib;     /* <currentMemory> */
   guint64          max_memory_kib; /* <memory> */
   char            *title;
@@ -36,6 +39,9 @@ typedef struct {
   gboolean         rng;            /* a virtio-rng fed by /dev/urandom */
   gboolean         tpm;            /* an emulated TPM (swtpm) */
   gboolean         serial;         /* a serial port with a console on it */
+  GPtrArray       *shares;         /* GbEditShare */
+  GPtrArray       *usb;            /* GbEditUsb passed through */
+  GHashTable      *disk_cache;     /* target → <driver cache=…> ("none", …) */
   /* Direct kernel boot (Glassbox's own machines) */
   char            *kernel;
   char            *initrd;
@@ -44,6 +50,20 @@ typedef struct {
 
 void gb_edit_state_free (GbEditState *state);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditState, gb_edit_state_free)
+
+/* A shared folder (virtiofs): a host folder the guest mounts by its tag
+ * ("mount -t virtiofs TAG /mnt"). */
+typedef struct {
+  char *source;          /* host folder */
+  char *tag;             /* what the guest mounts */
+} GbEditShare;
+
+/* A USB device of the host, passed to the guest. */
+typedef struct {
+  char *vendor;          /* "0x046d" */
+  char *product;         /* "0xc52b" */
+  char *description;     /* "Logitech, Inc. Unifying Receiver" (listing only) */
+} GbEditUsb;
 
 /* A disk to add. */
 typedef struct {
@@ -54,6 +74,10 @@ typedef struct {
   char     *cache;       /* "none", "writeback", …; NULL: the hypervisor's default */
   char     *target;      /* NULL: the next free name on the bus ("vdb") */
   gboolean  read_only;
+  /* > 0: a new qcow2 image of this many bytes, made as a volume of the
+   * storage pool that holds @path's folder, or (no @path) of the pool
+   * "default"; removed again if the definition is refused. */
+  guint64   new_size;
 } GbEditDisk;
 
 /* A network interface to add. */
@@ -87,6 +111,11 @@ typedef struct {
   GbEditFields  fields;
   guint         vcpus;
   guint         max_vcpus;
+  /* With GB_EDIT_VCPUS: all three > 0 sets <cpu><topology> (their product
+   * must be max_vcpus); 0 keeps a topology consistent with max_vcpus. */
+  guint         sockets;
+  guint         cores;
+  guint         threads;
   guint64       memory_kib;
   guint64       max_memory_kib;
   char         *title;
@@ -96,8 +125,13 @@ typedef struct {
   GPtrArray    *add_disks;      /* GbEditDisk */
   GPtrArray    *remove_disks;   /* target names ("vdb") */
   GPtrArray    *media;          /* GbEditDisk: target + path (NULL: eject) */
+  GPtrArray    *modify_disks;   /* GbEditDisk: target + bus, cache ("default":
+                                   none set) and read_only as they should be;
+                                   a new bus gives a new target name */
   GPtrArray    *add_nics;       /* GbEditNic */
   GPtrArray    *remove_nics;    /* MAC addresses */
+  GPtrArray    *modify_nics;    /* GbEditNic: the MAC says which; type,
+                                   source and model as they should be */
   /* As GbEditState's fields of the same names */
   GStrv         boot_order;
   gboolean      boot_menu;
@@ -109,6 +143,10 @@ typedef struct {
   gboolean      rng;
   gboolean      tpm;
   gboolean      serial;
+  GPtrArray    *add_shares;     /* GbEditShare */
+  GPtrArray    *remove_shares;  /* tags */
+  GPtrArray    *add_usb;        /* GbEditUsb */
+  GPtrArray    *remove_usb;     /* "vendor:product" ("0x046d:0xc52b") */
   char         *kernel;         /* GB_EDIT_KERNEL: the three below */
   char         *initrd;         /* "" or NULL: none */
   char         *cmdline;        /* "" or NULL: none */
@@ -119,6 +157,8 @@ void           gb_machine_edit_free     (GbMachineEdit *edit);
 gboolean       gb_machine_edit_is_empty (const GbMachineEdit *edit);
 void           gb_edit_disk_free        (GbEditDisk *disk);
 void           gb_edit_nic_free         (GbEditNic  *nic);
+void           gb_edit_share_free       (GbEditShare *share);
+void           gb_edit_usb_free         (GbEditUsb  *usb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbMachineEdit, gb_machine_edit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditDisk, gb_edit_disk_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditNic, gb_edit_nic_free)
@@ -132,6 +172,19 @@ GVirConfigDomainInterface *gb_edit_nic_to_config  (const GbEditNic  *nic);
 gboolean gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
                                           GVirConfigDomain    *domain,
                                           GError             **error);
+
+/* Whether virtiofsd, which a shared folder needs, is installed here. */
+gboolean gb_libvirt_edit_have_virtiofsd (void);
+
+/* The host's USB devices as the machine's connection sees them
+ * (virConnectListAllNodeDevices); finish: (transfer full) GbEditUsb array. */
+void       gb_libvirt_edit_list_usb_async  (GbMachine            *machine,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GPtrArray *gb_libvirt_edit_list_usb_finish (GbMachine            *machine,
+                                            GAsyncResult         *result,
+                                            GError              **error);
 
 /* Whether swtpm, which an emulated TPM needs, is installed here. */
 gboolean gb_libvirt_edit_have_swtpm (void);

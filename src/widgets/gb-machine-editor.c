@@ -39,6 +39,13 @@ struct _GbMachineEditor
   GHashTable    *media_rows;    /* target → AdwEntryRow of a CD/DVD drive */
   GPtrArray     *disk_rows;
   GPtrArray     *nic_rows;
+  GPtrArray     *add_shares;    /* GbEditShare */
+  GPtrArray     *add_usb;       /* GbEditUsb */
+  GHashTable    *remove_shares; /* tag → TRUE */
+  GHashTable    *remove_usb;    /* "vendor:product" → TRUE */
+  GPtrArray     *share_rows;
+  GPtrArray     *usb_rows;
+  GPtrArray     *host_usb;      /* GbEditUsb, the choices of usb_choice_row */
 
   GtkStack            *stack;
   GtkLabel            *status_label;
@@ -52,10 +59,14 @@ struct _GbMachineEditor
   GtkTextView         *description_view;
   GtkSpinButton       *vcpus_spin;
   GtkSpinButton       *max_vcpus_spin;
+  GtkSpinButton       *sockets_spin;
+  GtkSpinButton       *cores_spin;
+  GtkSpinButton       *threads_spin;
   GtkSpinButton       *memory_spin;
   GtkSpinButton       *max_memory_spin;
   AdwPreferencesGroup *disks_group;
   AdwEntryRow         *disk_path_row;
+  GtkSpinButton       *disk_size_spin;
   AdwComboRow         *disk_device_row;
   AdwComboRow         *disk_bus_row;
   AdwComboRow         *disk_cache_row;
@@ -76,6 +87,13 @@ struct _GbMachineEditor
   GtkSwitch           *serial_switch;
   GtkSwitch           *tpm_switch;
   AdwActionRow        *tpm_row;
+  AdwPreferencesGroup *shares_group;
+  AdwPreferencesGroup *share_add_group;
+  AdwEntryRow         *share_source_row;
+  AdwEntryRow         *share_tag_row;
+  AdwPreferencesGroup *usb_group;
+  AdwComboRow         *usb_choice_row;
+  GtkStringList       *usb_choices;
   GtkLabel            *xml_hint;
   GtkTextView         *xml_view;
 };
@@ -231,6 +249,9 @@ update_buttons (GbMachineEditor *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.revert", self->state != NULL && self->busy == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-disk", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-nic", can);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-share", can && gb_libvirt_edit_have_virtiofsd ());
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-usb",
+                                 can && self->host_usb != NULL && self->host_usb->len > 0);
   /* Renaming is for a machine that is off (libvirt's rule). */
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_row), self->state != NULL && !self->state->running);
 }
@@ -282,8 +303,8 @@ clear_group_rows (AdwPreferencesGroup *group,
   g_ptr_array_set_size (rows, 0);
 }
 
-static void fill_disks (GbMachineEditor *self);
-static void fill_nics (GbMachineEditor *self);
+static void fill_disks (GbMachineEditor *self, gboolean keep);
+static void fill_nics (GbMachineEditor *self, gboolean keep);
 
 static void
 on_remove_disk_toggled (GtkToggleButton *button,
@@ -330,8 +351,8 @@ on_undo_add_clicked (GtkButton       *button,
 
   if (!g_ptr_array_remove (self->add_disks, item))
     g_ptr_array_remove (self->add_nics, item);
-  fill_disks (self);
-  fill_nics (self);
+  fill_disks (self, TRUE);
+  fill_nics (self, TRUE);
 }
 
 static GtkWidget *
@@ -370,11 +391,48 @@ undo_button (GbMachineEditor *self,
   return button;
 }
 
+typedef struct {
+  guint    bus;
+  guint    cache;
+  gboolean read_only;
+  gboolean expanded;
+} DiskChoice;
+
+/* @keep: the rows are made again for a disk added or taken back; what was
+ * chosen in them stays. */
 static void
-fill_disks (GbMachineEditor *self)
+fill_disks (GbMachineEditor *self,
+            gboolean         keep)
 {
   GPtrArray *disks = self->state ? gb_machine_config_get_disks (self->state->config) : NULL;
   g_autoptr(GHashTable) old_media = g_steal_pointer (&self->media_rows);
+  g_autoptr(GHashTable) choices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) typed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; keep && i < self->disk_rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->disk_rows, i);
+      AdwComboRow *bus_row = g_object_get_data (row, "bus-row");
+      DiskChoice *choice;
+
+      if (bus_row == NULL)
+        continue;
+      choice = g_new0 (DiskChoice, 1);
+      choice->bus = adw_combo_row_get_selected (bus_row);
+      choice->cache = adw_combo_row_get_selected (g_object_get_data (row, "cache-row"));
+      choice->read_only = gtk_switch_get_active (g_object_get_data (row, "ro-switch"));
+      choice->expanded = adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row));
+      g_hash_table_insert (choices, g_strdup (g_object_get_data (row, "target")), choice);
+    }
+  if (keep && old_media != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, old_media);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (typed, g_strdup (key), g_strdup (gtk_editable_get_text (GTK_EDITABLE (value))));
+    }
 
   self->media_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   clear_group_rows (self->disks_group, self->disk_rows);
@@ -406,9 +464,75 @@ fill_disks (GbMachineEditor *self)
                                     remove_toggle (self, row, "target", disk->target, removed,
                                                    G_CALLBACK (on_remove_disk_toggled)));
           g_hash_table_insert (self->media_rows, g_strdup (disk->target), row);
+          /* A medium typed before the rows were made again stays. */
+          if (g_hash_table_contains (typed, disk->target))
+            gtk_editable_set_text (GTK_EDITABLE (row), g_hash_table_lookup (typed, disk->target));
+        }
+      else if (disk->target != NULL && !self->bundled)
+        {
+          /* A disk: its bus, cache mode and read-only inside the row. */
+          static const char *const bus_labels[] = { N_("VirtIO"), N_("SATA"), N_("SCSI"), N_("USB"), N_("IDE") };
+          static const char *const cache_labels[] = { N_("Default"), N_("None"), N_("Write-back"),
+                                                      N_("Write-through"), N_("Direct sync"), N_("Unsafe") };
+          g_autoptr(GtkStringList) bus_list = gtk_string_list_new (NULL);
+          g_autoptr(GtkStringList) cache_list = gtk_string_list_new (NULL);
+          GtkWidget *bus_row = adw_combo_row_new ();
+          GtkWidget *cache_row = adw_combo_row_new ();
+          GtkWidget *ro_row = adw_action_row_new ();
+          GtkWidget *ro_switch = gtk_switch_new ();
+          const char *cache = self->state->disk_cache ? g_hash_table_lookup (self->state->disk_cache, disk->target) : NULL;
+
+          for (guint b = 0; b < G_N_ELEMENTS (bus_labels); b++)
+            gtk_string_list_append (bus_list, _(bus_labels[b]));
+          for (guint c = 0; c < G_N_ELEMENTS (cache_labels); c++)
+            gtk_string_list_append (cache_list, _(cache_labels[c]));
+
+          row = adw_expander_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
+          adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                       remove_toggle (self, row, "target", disk->target, removed,
+                                                      G_CALLBACK (on_remove_disk_toggled)));
+
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (bus_row), _("Bus"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (bus_row), G_LIST_MODEL (bus_list));
+          fill_combo (ADW_COMBO_ROW (bus_row), index_of (buses, G_N_ELEMENTS (buses), disk->bus, 0));
+          g_signal_connect_swapped (bus_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (cache_row), _("Cache"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (cache_row), G_LIST_MODEL (cache_list));
+          fill_combo (ADW_COMBO_ROW (cache_row), index_of (caches, G_N_ELEMENTS (caches), cache ? cache : "default", 0));
+          g_signal_connect_swapped (cache_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (ro_row), _("Read-Only"));
+          gtk_widget_set_valign (ro_switch, GTK_ALIGN_CENTER);
+          gtk_switch_set_active (GTK_SWITCH (ro_switch), disk->read_only);
+          g_signal_connect_swapped (ro_switch, "notify::active", G_CALLBACK (on_changed), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (ro_row), ro_switch);
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (ro_row), ro_switch);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), bus_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), cache_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), ro_row);
+
+          g_object_set_data_full (G_OBJECT (row), "target", g_strdup (disk->target), g_free);
+          g_object_set_data (G_OBJECT (row), "bus-row", bus_row);
+          g_object_set_data (G_OBJECT (row), "cache-row", cache_row);
+          g_object_set_data (G_OBJECT (row), "ro-switch", ro_switch);
+          g_object_set_data (G_OBJECT (row), "ro-initial", GINT_TO_POINTER (disk->read_only));
+          {
+            DiskChoice *choice = g_hash_table_lookup (choices, disk->target);
+
+            if (choice != NULL)
+              {
+                adw_combo_row_set_selected (ADW_COMBO_ROW (bus_row), choice->bus);
+                adw_combo_row_set_selected (ADW_COMBO_ROW (cache_row), choice->cache);
+                gtk_switch_set_active (GTK_SWITCH (ro_switch), choice->read_only);
+                adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), choice->expanded);
+              }
+          }
         }
       else
         {
+          /* A machine file's disk: removed, not changed, here. */
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
@@ -426,10 +550,13 @@ fill_disks (GbMachineEditor *self)
     {
       GbEditDisk *disk = g_ptr_array_index (self->add_disks, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), disk->bus);
+      g_autofree char *size = disk->new_size ? g_format_size_full (disk->new_size, G_FORMAT_SIZE_IEC_UNITS) : NULL;
+      g_autofree char *subtitle = size ? g_strdup_printf (_("New %s image, made when applied · %s"), size, disk->bus)
+                                       : g_strdup_printf (_("Added when applied · %s"), disk->bus);
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     disk->path ? disk->path : disk->new_size ? _("In the pool “default”") : _("Empty drive"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), undo_button (self, disk));
       adw_preferences_group_add (self->disks_group, row);
@@ -438,34 +565,112 @@ fill_disks (GbMachineEditor *self)
 }
 
 static void
-fill_nics (GbMachineEditor *self)
+fill_nics (GbMachineEditor *self,
+           gboolean         keep)
 {
   GPtrArray *nics = self->state ? gb_machine_config_get_nics (self->state->config) : NULL;
+  g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  /* What was chosen in the rows stays when they are made again for an
+   * interface added or taken back: "type|model|expanded|source". */
+  for (guint i = 0; keep && i < self->nic_rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->nic_rows, i);
+      AdwComboRow *type_row = g_object_get_data (row, "type-row");
+
+      if (type_row == NULL)
+        continue;
+      g_hash_table_insert (kept, g_strdup (g_object_get_data (row, "mac")),
+                           g_strdup_printf ("%u|%u|%d|%s", adw_combo_row_get_selected (type_row),
+                                            adw_combo_row_get_selected (g_object_get_data (row, "model-row")),
+                                            adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row)),
+                                            gtk_editable_get_text (g_object_get_data (row, "source-row"))));
+    }
 
   clear_group_rows (self->nics_group, self->nic_rows);
 
   for (guint i = 0; nics && i < nics->len; i++)
     {
       const GbConfigNic *nic = g_ptr_array_index (nics, i);
-      GtkWidget *row = adw_action_row_new ();
       g_autofree char *subtitle = g_strdup_printf ("%s %s · %s", nic->type ? nic->type : "",
                                                    nic->source ? nic->source : "",
                                                    nic->model ? nic->model : _("default model"));
+      gboolean editable_kind = g_strcmp0 (nic->type, "network") == 0 || g_strcmp0 (nic->type, "bridge") == 0;
+      GtkWidget *row;
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac ? nic->mac : _("Automatic address"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      /* Removed by its MAC, or (a machine file's NIC without one) by its
-       * place: "#0". */
-      {
-        g_autofree char *key = nic->mac ? g_strdup (nic->mac) : self->bundled ? g_strdup_printf ("#%u", i) : NULL;
+      if (nic->mac != NULL && editable_kind && !self->bundled)
+        {
+          /* Where it connects and its model, inside its row. */
+          static const char *const type_labels[] = { N_("Virtual network"), N_("Host bridge") };
+          static const char *const model_labels[] = { N_("VirtIO"), N_("e1000e"), N_("rtl8139") };
+          g_autoptr(GtkStringList) type_list = gtk_string_list_new (NULL);
+          g_autoptr(GtkStringList) model_list = gtk_string_list_new (NULL);
+          GtkWidget *type_row = adw_combo_row_new ();
+          GtkWidget *source_row = adw_entry_row_new ();
+          GtkWidget *model_row = adw_combo_row_new ();
 
-        if (key != NULL)
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                     remove_toggle (self, row, "mac", key,
-                                                    g_hash_table_contains (self->remove_nics, key),
-                                                    G_CALLBACK (on_remove_nic_toggled)));
-      }
+          for (guint t = 0; t < G_N_ELEMENTS (type_labels); t++)
+            gtk_string_list_append (type_list, _(type_labels[t]));
+          for (guint m = 0; m < G_N_ELEMENTS (model_labels); m++)
+            gtk_string_list_append (model_list, _(model_labels[m]));
+
+          row = adw_expander_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac);
+          adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
+                                       remove_toggle (self, row, "mac", nic->mac,
+                                                      g_hash_table_contains (self->remove_nics, nic->mac),
+                                                      G_CALLBACK (on_remove_nic_toggled)));
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (type_row), _("Connect To"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (type_row), G_LIST_MODEL (type_list));
+          fill_combo (ADW_COMBO_ROW (type_row), g_strcmp0 (nic->type, "bridge") == 0 ? 1 : 0);
+          g_signal_connect_swapped (type_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (source_row), _("Network or Bridge Name"));
+          gtk_editable_set_text (GTK_EDITABLE (source_row), nic->source ? nic->source : "");
+          g_signal_connect_swapped (source_row, "changed", G_CALLBACK (on_changed), self);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (model_row), _("Model"));
+          adw_combo_row_set_model (ADW_COMBO_ROW (model_row), G_LIST_MODEL (model_list));
+          /* An unknown model (ne2k_pci) shows as VirtIO and stays unless
+           * another is picked (fill_combo). */
+          fill_combo (ADW_COMBO_ROW (model_row), index_of (models, G_N_ELEMENTS (models), nic->model, 0));
+          g_signal_connect_swapped (model_row, "notify::selected", G_CALLBACK (on_changed), self);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), type_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), source_row);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), model_row);
+          g_object_set_data_full (G_OBJECT (row), "mac", g_strdup (nic->mac), g_free);
+          g_object_set_data_full (G_OBJECT (row), "source", g_strdup (nic->source ? nic->source : ""), g_free);
+          g_object_set_data_full (G_OBJECT (row), "model", g_strdup (nic->model), g_free);
+          g_object_set_data (G_OBJECT (row), "type-row", type_row);
+          g_object_set_data (G_OBJECT (row), "source-row", source_row);
+          g_object_set_data (G_OBJECT (row), "model-row", model_row);
+          if (g_hash_table_contains (kept, nic->mac))
+            {
+              g_auto(GStrv) parts = g_strsplit (g_hash_table_lookup (kept, nic->mac), "|", 4);
+
+              adw_combo_row_set_selected (ADW_COMBO_ROW (type_row), (guint) g_ascii_strtoull (parts[0], NULL, 10));
+              adw_combo_row_set_selected (ADW_COMBO_ROW (model_row), (guint) g_ascii_strtoull (parts[1], NULL, 10));
+              adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), g_str_equal (parts[2], "1"));
+              gtk_editable_set_text (GTK_EDITABLE (source_row), parts[3] ? parts[3] : "");
+            }
+        }
+      else
+        {
+          g_autofree char *key = NULL;
+
+          row = adw_action_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac ? nic->mac : _("Automatic address"));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+          /* Removed by its MAC, or (a machine file's NIC without one) by
+           * its place: "#0". */
+          key = nic->mac ? g_strdup (nic->mac) : self->bundled ? g_strdup_printf ("#%u", i) : NULL;
+          if (key != NULL)
+            adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                       remove_toggle (self, row, "mac", key,
+                                                      g_hash_table_contains (self->remove_nics, key),
+                                                      G_CALLBACK (on_remove_nic_toggled)));
+        }
       adw_preferences_group_add (self->nics_group, row);
       g_ptr_array_add (self->nic_rows, row);
     }
@@ -484,6 +689,163 @@ fill_nics (GbMachineEditor *self)
       adw_preferences_group_add (self->nics_group, row);
       g_ptr_array_add (self->nic_rows, row);
     }
+}
+
+static void
+on_remove_keyed_toggled (GtkToggleButton *button,
+                         GbMachineEditor *self)
+{
+  GHashTable *set = g_object_get_data (G_OBJECT (button), "set");
+  const char *key = g_object_get_data (G_OBJECT (button), "key");
+  GtkWidget *row = g_object_get_data (G_OBJECT (button), "row");
+
+  if (gtk_toggle_button_get_active (button))
+    g_hash_table_add (set, g_strdup (key));
+  else
+    g_hash_table_remove (set, key);
+  gtk_widget_set_opacity (row, gtk_toggle_button_get_active (button) ? 0.5 : 1.0);
+  on_changed (self);
+}
+
+static void fill_shares_usb (GbMachineEditor *self);
+
+static void
+on_undo_device_clicked (GtkButton       *button,
+                        GbMachineEditor *self)
+{
+  gpointer item = g_object_get_data (G_OBJECT (button), "item");
+
+  if (!g_ptr_array_remove (self->add_shares, item))
+    g_ptr_array_remove (self->add_usb, item);
+  fill_shares_usb (self);
+}
+
+static void
+add_device_row (GbMachineEditor     *self,
+                AdwPreferencesGroup *group,
+                GPtrArray           *rows,
+                const char          *title,
+                const char          *subtitle,
+                GHashTable          *remove_set,
+                const char          *key,
+                gpointer             pending)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button;
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title ? title : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle ? subtitle : "");
+  if (pending != NULL)
+    {
+      button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Do not add"));
+      g_object_set_data (G_OBJECT (button), "item", pending);
+      g_signal_connect (button, "clicked", G_CALLBACK (on_undo_device_clicked), self);
+    }
+  else
+    {
+      gboolean active = g_hash_table_contains (remove_set, key);
+
+      button = gtk_toggle_button_new ();
+      gtk_button_set_icon_name (GTK_BUTTON (button), "user-trash-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Remove when applied"));
+      g_object_set_data (G_OBJECT (button), "set", remove_set);
+      g_object_set_data_full (G_OBJECT (button), "key", g_strdup (key), g_free);
+      g_object_set_data (G_OBJECT (button), "row", row);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), active);
+      gtk_widget_set_opacity (row, active ? 0.5 : 1.0);
+      g_signal_connect (button, "toggled", G_CALLBACK (on_remove_keyed_toggled), self);
+    }
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (rows, row);
+}
+
+static void
+fill_shares_usb (GbMachineEditor *self)
+{
+  GPtrArray *shares = self->state ? self->state->shares : NULL;
+  GPtrArray *usb = self->state ? self->state->usb : NULL;
+
+  clear_group_rows (self->shares_group, self->share_rows);
+  clear_group_rows (self->usb_group, self->usb_rows);
+
+  for (guint i = 0; shares && i < shares->len; i++)
+    {
+      GbEditShare *share = g_ptr_array_index (shares, i);
+      add_device_row (self, self->shares_group, self->share_rows, share->tag, share->source,
+                      self->remove_shares, share->tag, NULL);
+    }
+  for (guint i = 0; i < self->add_shares->len; i++)
+    {
+      GbEditShare *share = g_ptr_array_index (self->add_shares, i);
+      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), share->source);
+
+      add_device_row (self, self->shares_group, self->share_rows, share->tag, subtitle, NULL, NULL, share);
+    }
+  for (guint i = 0; usb && i < usb->len; i++)
+    {
+      GbEditUsb *dev = g_ptr_array_index (usb, i);
+      g_autofree char *key = g_strdup_printf ("%s:%s", dev->vendor, dev->product);
+      const char *name = NULL;
+
+      for (guint j = 0; self->host_usb && j < self->host_usb->len; j++)
+        {
+          GbEditUsb *host = g_ptr_array_index (self->host_usb, j);
+          if (g_strcmp0 (host->vendor, dev->vendor) == 0 && g_strcmp0 (host->product, dev->product) == 0)
+            name = host->description;
+        }
+      add_device_row (self, self->usb_group, self->usb_rows, key, name, self->remove_usb, key, NULL);
+    }
+  for (guint i = 0; i < self->add_usb->len; i++)
+    {
+      GbEditUsb *dev = g_ptr_array_index (self->add_usb, i);
+      g_autofree char *key = g_strdup_printf ("%s:%s", dev->vendor, dev->product);
+      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s"), dev->description ? dev->description : "");
+
+      add_device_row (self, self->usb_group, self->usb_rows, key, subtitle, NULL, NULL, dev);
+    }
+
+  /* virtiofsd on this host: the connection may be remote, but a folder
+   * shared from this computer needs it here. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->share_add_group), gb_libvirt_edit_have_virtiofsd ());
+  if (!gb_libvirt_edit_have_virtiofsd ())
+    adw_preferences_group_set_description (self->share_add_group, _("Needs virtiofsd, which is not installed here"));
+}
+
+static void
+list_usb_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GbMachineEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = gb_libvirt_edit_list_usb_finish (GB_MACHINE (object), result, &error);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->usb_choices));
+
+  g_clear_pointer (&self->host_usb, g_ptr_array_unref);
+  self->host_usb = list;
+  gtk_string_list_splice (self->usb_choices, 0, n_items, NULL);
+  for (guint i = 0; list && i < list->len; i++)
+    {
+      GbEditUsb *usb = g_ptr_array_index (list, i);
+      g_autofree char *label = g_strdup_printf ("%s:%s %s", usb->vendor, usb->product, usb->description);
+
+      gtk_string_list_append (self->usb_choices, label);
+    }
+  if (list == NULL || list->len == 0)
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->usb_choice_row),
+                                  error ? error->message : _("The host has no USB devices to pass on"));
+      gtk_widget_set_sensitive (GTK_WIDGET (self->usb_choice_row), FALSE);
+    }
+  else
+    gtk_widget_set_sensitive (GTK_WIDGET (self->usb_choice_row), TRUE);
+  update_buttons (self);
+  fill_shares_usb (self);
 }
 
 static void
@@ -526,6 +888,10 @@ fill_tab (GbMachineEditor *self,
     {
       gtk_spin_button_set_value (self->max_vcpus_spin, st->max_vcpus);
       gtk_spin_button_set_value (self->vcpus_spin, st->vcpus);
+      /* Without a <topology>, libvirt gives each vCPU its own socket. */
+      gtk_spin_button_set_value (self->sockets_spin, st->sockets ? st->sockets : st->max_vcpus);
+      gtk_spin_button_set_value (self->cores_spin, st->cores ? st->cores : 1);
+      gtk_spin_button_set_value (self->threads_spin, st->threads ? st->threads : 1);
       gtk_spin_button_set_value (self->max_memory_spin, st->max_memory_kib / 1024);
       gtk_spin_button_set_value (self->memory_spin, st->memory_kib / 1024);
     }
@@ -534,7 +900,7 @@ fill_tab (GbMachineEditor *self,
       g_ptr_array_set_size (self->add_disks, 0);
       g_hash_table_remove_all (self->remove_disks);
       gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row), "");
-      fill_disks (self);
+      fill_disks (self, FALSE);
     }
   else if (g_strcmp0 (tab, "network") == 0)
     {
@@ -542,7 +908,7 @@ fill_tab (GbMachineEditor *self,
       g_hash_table_remove_all (self->remove_nics);
       gtk_editable_set_text (GTK_EDITABLE (self->nic_source_row), "");
       gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
-      fill_nics (self);
+      fill_nics (self, FALSE);
     }
   else if (g_strcmp0 (tab, "devices") == 0 && st != NULL && !self->bundled)
     {
@@ -569,6 +935,15 @@ fill_tab (GbMachineEditor *self,
         adw_action_row_set_subtitle (self->tpm_row, _("Needs swtpm, which is not installed here"));
       gtk_widget_set_visible (GTK_WIDGET (self->cpu_model_row),
                               adw_combo_row_get_selected (self->cpu_mode_row) == 3);
+      g_ptr_array_set_size (self->add_shares, 0);
+      g_ptr_array_set_size (self->add_usb, 0);
+      g_hash_table_remove_all (self->remove_shares);
+      g_hash_table_remove_all (self->remove_usb);
+      gtk_editable_set_text (GTK_EDITABLE (self->share_source_row), "");
+      gtk_editable_set_text (GTK_EDITABLE (self->share_tag_row), "");
+      fill_shares_usb (self);
+      if (self->machine != NULL)
+        gb_libvirt_edit_list_usb_async (self->machine, self->cancellable, list_usb_done, g_object_ref (self));
     }
   else if (g_strcmp0 (tab, "xml") == 0)
     {
@@ -751,11 +1126,26 @@ collect_edit (GbMachineEditor *self,
       guint64 memory = (guint64) gtk_spin_button_get_value (self->memory_spin) * 1024;
       guint64 max_memory = (guint64) gtk_spin_button_get_value (self->max_memory_spin) * 1024;
 
-      if (vcpus != st->vcpus || max_vcpus != st->max_vcpus)
+      guint sockets = gtk_spin_button_get_value_as_int (self->sockets_spin);
+      guint cores = gtk_spin_button_get_value_as_int (self->cores_spin);
+      guint threads = gtk_spin_button_get_value_as_int (self->threads_spin);
+      gboolean topology_changed = sockets != (st->sockets ? st->sockets : max_vcpus) ||
+                                  cores != (st->cores ? st->cores : 1) ||
+                                  threads != (st->threads ? st->threads : 1);
+
+      if (vcpus != st->vcpus || max_vcpus != st->max_vcpus || topology_changed)
         {
           edit->fields |= GB_EDIT_VCPUS;
           edit->vcpus = vcpus;
           edit->max_vcpus = max_vcpus;
+          /* Only a topology typed here is written; otherwise one that
+           * fits the new maximum is kept or made. */
+          if (topology_changed)
+            {
+              edit->sockets = sockets;
+              edit->cores = cores;
+              edit->threads = threads;
+            }
         }
       /* MiB in the spin buttons: a KiB remainder is not a change. */
       if (memory / 1024 != st->memory_kib / 1024 || max_memory / 1024 != st->max_memory_kib / 1024)
@@ -788,13 +1178,34 @@ collect_edit (GbMachineEditor *self,
               g_ptr_array_add (edit->media, media);
             }
         }
+      for (guint i = 0; i < self->disk_rows->len; i++)
+        {
+          GObject *row = g_ptr_array_index (self->disk_rows, i);
+          AdwComboRow *bus_row = g_object_get_data (row, "bus-row");
+          AdwComboRow *cache_row = g_object_get_data (row, "cache-row");
+          GtkSwitch *ro = g_object_get_data (row, "ro-switch");
+          const char *target = g_object_get_data (row, "target");
+          GbEditDisk *mod;
+
+          if (bus_row == NULL || g_hash_table_contains (self->remove_disks, target))
+            continue;
+          if (!combo_changed (bus_row) && !combo_changed (cache_row) &&
+              gtk_switch_get_active (ro) == GPOINTER_TO_INT (g_object_get_data (row, "ro-initial")))
+            continue;
+          mod = g_new0 (GbEditDisk, 1);
+          mod->target = g_strdup (target);
+          mod->bus = g_strdup (buses[MIN (adw_combo_row_get_selected (bus_row), G_N_ELEMENTS (buses) - 1)]);
+          mod->cache = g_strdup (caches[MIN (adw_combo_row_get_selected (cache_row), G_N_ELEMENTS (caches) - 1)]);
+          mod->read_only = gtk_switch_get_active (ro);
+          g_ptr_array_add (edit->modify_disks, mod);
+        }
       for (guint i = 0; i < self->add_disks->len; i++)
         {
           const GbEditDisk *d = g_ptr_array_index (self->add_disks, i);
           GbEditDisk *c = g_new0 (GbEditDisk, 1);
 
           *c = (GbEditDisk) { g_strdup (d->path), g_strdup (d->device), g_strdup (d->bus), g_strdup (d->format),
-                              g_strdup (d->cache), g_strdup (d->target), d->read_only };
+                              g_strdup (d->cache), g_strdup (d->target), d->read_only, d->new_size };
           g_ptr_array_add (edit->add_disks, c);
         }
     }
@@ -847,6 +1258,35 @@ collect_edit (GbMachineEditor *self,
           edit->fields |= GB_EDIT_TPM;
           edit->tpm = gtk_switch_get_active (self->tpm_switch);
         }
+      {
+        GHashTableIter iter;
+        gpointer key;
+
+        for (guint i = 0; i < self->add_shares->len; i++)
+          {
+            GbEditShare *share = g_ptr_array_index (self->add_shares, i);
+            GbEditShare *c = g_new0 (GbEditShare, 1);
+
+            c->source = g_strdup (share->source);
+            c->tag = g_strdup (share->tag);
+            g_ptr_array_add (edit->add_shares, c);
+          }
+        for (guint i = 0; i < self->add_usb->len; i++)
+          {
+            GbEditUsb *usb = g_ptr_array_index (self->add_usb, i);
+            GbEditUsb *c = g_new0 (GbEditUsb, 1);
+
+            c->vendor = g_strdup (usb->vendor);
+            c->product = g_strdup (usb->product);
+            g_ptr_array_add (edit->add_usb, c);
+          }
+        g_hash_table_iter_init (&iter, self->remove_shares);
+        while (g_hash_table_iter_next (&iter, &key, NULL))
+          g_ptr_array_add (edit->remove_shares, g_strdup (key));
+        g_hash_table_iter_init (&iter, self->remove_usb);
+        while (g_hash_table_iter_next (&iter, &key, NULL))
+          g_ptr_array_add (edit->remove_usb, g_strdup (key));
+      }
     }
   else if (g_strcmp0 (tab, "network") == 0)
     {
@@ -856,6 +1296,29 @@ collect_edit (GbMachineEditor *self,
       g_hash_table_iter_init (&iter, self->remove_nics);
       while (g_hash_table_iter_next (&iter, &key, NULL))
         g_ptr_array_add (edit->remove_nics, g_strdup (key));
+      for (guint i = 0; i < self->nic_rows->len; i++)
+        {
+          GObject *row = g_ptr_array_index (self->nic_rows, i);
+          AdwComboRow *type_row = g_object_get_data (row, "type-row");
+          AdwComboRow *model_row = g_object_get_data (row, "model-row");
+          GtkEditable *source_row = g_object_get_data (row, "source-row");
+          const char *mac = g_object_get_data (row, "mac");
+          GbEditNic *mod;
+
+          if (type_row == NULL || g_hash_table_contains (self->remove_nics, mac))
+            continue;
+          if (!combo_changed (type_row) && !combo_changed (model_row) &&
+              g_strcmp0 (gtk_editable_get_text (source_row), g_object_get_data (row, "source")) == 0)
+            continue;
+          mod = g_new0 (GbEditNic, 1);
+          mod->mac = g_strdup (mac);
+          mod->type = g_strdup (adw_combo_row_get_selected (type_row) == 1 ? "bridge" : "network");
+          mod->source = g_strdup (gtk_editable_get_text (source_row));
+          mod->model = combo_changed (model_row)
+                       ? g_strdup (models[MIN (adw_combo_row_get_selected (model_row), G_N_ELEMENTS (models) - 1)])
+                       : g_strdup (g_object_get_data (row, "model"));
+          g_ptr_array_add (edit->modify_nics, mod);
+        }
       for (guint i = 0; i < self->add_nics->len; i++)
         {
           const GbEditNic *n = g_ptr_array_index (self->add_nics, i);
@@ -996,9 +1459,10 @@ add_disk_action (GtkWidget  *widget,
   gboolean cdrom = adw_combo_row_get_selected (self->disk_device_row) == 1;
   guint bus = adw_combo_row_get_selected (self->disk_bus_row);
   guint cache = adw_combo_row_get_selected (self->disk_cache_row);
+  guint64 size = (guint64) gtk_spin_button_get_value (self->disk_size_spin) * 1024 * 1024 * 1024;
   GbEditDisk *disk;
 
-  if (*path == '\0' && !cdrom)
+  if (*path == '\0' && !cdrom && size == 0)
     {
       set_status (self, _("Type the path of the image file to add."), TRUE);
       gtk_widget_grab_focus (GTK_WIDGET (self->disk_path_row));
@@ -1017,9 +1481,11 @@ add_disk_action (GtkWidget  *widget,
     }
   disk->cache = g_strdup (caches[MIN (cache, G_N_ELEMENTS (caches) - 1)]);
   disk->read_only = gtk_switch_get_active (self->disk_readonly_switch);
+  disk->new_size = cdrom ? 0 : size;
   g_ptr_array_add (self->add_disks, disk);
+  gtk_spin_button_set_value (self->disk_size_spin, 0);
   gtk_editable_set_text (GTK_EDITABLE (self->disk_path_row), "");
-  fill_disks (self);
+  fill_disks (self, TRUE);
   on_changed (self);
 }
 
@@ -1050,7 +1516,54 @@ add_nic_action (GtkWidget  *widget,
   g_ptr_array_add (self->add_nics, nic);
   gtk_editable_set_text (GTK_EDITABLE (self->nic_source_row), "");
   gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
-  fill_nics (self);
+  fill_nics (self, TRUE);
+  on_changed (self);
+}
+
+static void
+add_share_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  GbMachineEditor *self = GB_MACHINE_EDITOR (widget);
+  const char *source = gtk_editable_get_text (GTK_EDITABLE (self->share_source_row));
+  const char *tag = gtk_editable_get_text (GTK_EDITABLE (self->share_tag_row));
+  GbEditShare *share;
+
+  if (!g_path_is_absolute (source) || *tag == '\0')
+    {
+      set_status (self, _("A shared folder needs a full host path and a tag."), TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (g_path_is_absolute (source) ? self->share_tag_row : self->share_source_row));
+      return;
+    }
+  share = g_new0 (GbEditShare, 1);
+  share->source = g_strdup (source);
+  share->tag = g_strdup (tag);
+  g_ptr_array_add (self->add_shares, share);
+  gtk_editable_set_text (GTK_EDITABLE (self->share_source_row), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->share_tag_row), "");
+  fill_shares_usb (self);
+  on_changed (self);
+}
+
+static void
+add_usb_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GbMachineEditor *self = GB_MACHINE_EDITOR (widget);
+  guint i = adw_combo_row_get_selected (self->usb_choice_row);
+  GbEditUsb *host, *usb;
+
+  if (self->host_usb == NULL || i >= self->host_usb->len)
+    return;
+  host = g_ptr_array_index (self->host_usb, i);
+  usb = g_new0 (GbEditUsb, 1);
+  usb->vendor = g_strdup (host->vendor);
+  usb->product = g_strdup (host->product);
+  usb->description = g_strdup (host->description);
+  g_ptr_array_add (self->add_usb, usb);
+  fill_shares_usb (self);
   on_changed (self);
 }
 
@@ -1060,6 +1573,17 @@ on_vcpus_changed (GbMachineEditor *self)
 {
   if (gtk_spin_button_get_value (self->vcpus_spin) > gtk_spin_button_get_value (self->max_vcpus_spin))
     gtk_spin_button_set_value (self->max_vcpus_spin, gtk_spin_button_get_value (self->vcpus_spin));
+}
+
+/* Without a topology of its own, one socket per vCPU follows the maximum. */
+static void
+on_max_vcpus_changed (GbMachineEditor *self)
+{
+  if (self->state == NULL || self->state->sockets != 0 ||
+      gtk_spin_button_get_value_as_int (self->cores_spin) != 1 ||
+      gtk_spin_button_get_value_as_int (self->threads_spin) != 1)
+    return;
+  gtk_spin_button_set_value (self->sockets_spin, gtk_spin_button_get_value (self->max_vcpus_spin));
 }
 
 static void
@@ -1101,6 +1625,9 @@ show_rows_for_kind (GbMachineEditor *self)
     GTK_WIDGET (self->disk_bus_row),
     GTK_WIDGET (self->disk_cache_row),
     GTK_WIDGET (self->nic_model_row),
+    /* The edit branch's libvirt-only rows: topology, new images. */
+    gtk_widget_get_ancestor (GTK_WIDGET (self->sockets_spin), ADW_TYPE_PREFERENCES_GROUP),
+    gtk_widget_get_ancestor (GTK_WIDGET (self->disk_size_spin), ADW_TYPE_ACTION_ROW),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (hide); i++)
@@ -1151,6 +1678,10 @@ gb_machine_editor_set_machine (GbMachineEditor *self,
   g_ptr_array_set_size (self->add_nics, 0);
   g_hash_table_remove_all (self->remove_disks);
   g_hash_table_remove_all (self->remove_nics);
+  g_ptr_array_set_size (self->add_shares, 0);
+  g_ptr_array_set_size (self->add_usb, 0);
+  g_hash_table_remove_all (self->remove_shares);
+  g_hash_table_remove_all (self->remove_usb);
   self->busy = 0;
   set_status (self, NULL, FALSE);
   fill_all (self);
@@ -1196,6 +1727,13 @@ gb_machine_editor_finalize (GObject *object)
   g_ptr_array_unref (self->add_nics);
   g_ptr_array_unref (self->disk_rows);
   g_ptr_array_unref (self->nic_rows);
+  g_ptr_array_unref (self->share_rows);
+  g_ptr_array_unref (self->usb_rows);
+  g_ptr_array_unref (self->add_shares);
+  g_ptr_array_unref (self->add_usb);
+  g_hash_table_unref (self->remove_shares);
+  g_hash_table_unref (self->remove_usb);
+  g_clear_pointer (&self->host_usb, g_ptr_array_unref);
   g_hash_table_unref (self->remove_disks);
   g_hash_table_unref (self->remove_nics);
   g_clear_pointer (&self->media_rows, g_hash_table_unref);
@@ -1274,10 +1812,14 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, description_view);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, vcpus_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, max_vcpus_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, sockets_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, cores_spin);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, threads_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, max_memory_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disks_group);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_path_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_size_spin);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_device_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_bus_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, disk_cache_row);
@@ -1298,6 +1840,13 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, serial_switch);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_switch);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, tpm_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, shares_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_add_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_source_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, share_tag_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_group);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_choice_row);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, usb_choices);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_hint);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, xml_view);
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
@@ -1307,8 +1856,11 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.revert", NULL, revert_action);
   gtk_widget_class_install_action (widget_class, "editor.add-disk", NULL, add_disk_action);
   gtk_widget_class_install_action (widget_class, "editor.add-nic", NULL, add_nic_action);
-  /* Ctrl+S applies the tab, F5 reads it again from libvirt (docs/editing.md). */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.apply", NULL);
+  gtk_widget_class_install_action (widget_class, "editor.add-share", NULL, add_share_action);
+  gtk_widget_class_install_action (widget_class, "editor.add-usb", NULL, add_usb_action);
+  /* F5 reads the tab again from libvirt; Ctrl+Return (Ctrl+S is
+   * AdwAboutWindow's) applies it, see init (ui/help-overlay.ui). */
+
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "editor.revert", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
@@ -1324,11 +1876,29 @@ gb_machine_editor_init (GbMachineEditor *self)
   self->media_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->disk_rows = g_ptr_array_new ();
   self->nic_rows = g_ptr_array_new ();
+  self->share_rows = g_ptr_array_new ();
+  self->usb_rows = g_ptr_array_new ();
+  self->add_shares = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_share_free);
+  self->add_usb = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_usb_free);
+  self->remove_shares = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->remove_usb = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
+
+  /* Ctrl+Return applies, caught before the focused child sees it: the
+   * description's and the XML's text views would insert a new line. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_CONTROL_MASK),
+                                                            gtk_named_action_new ("editor.apply")));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
 
   self->settings = g_settings_new ("org.glassbox.Glassbox");
   g_signal_connect_object (self->settings, "changed::xml-editing",
@@ -1337,6 +1907,7 @@ gb_machine_editor_init (GbMachineEditor *self)
                             G_CALLBACK (on_changed), self);
   g_signal_connect_swapped (self->vcpus_spin, "value-changed", G_CALLBACK (on_vcpus_changed), self);
   g_signal_connect_swapped (self->memory_spin, "value-changed", G_CALLBACK (on_memory_changed), self);
+  g_signal_connect_swapped (self->max_vcpus_spin, "value-changed", G_CALLBACK (on_max_vcpus_changed), self);
   g_signal_connect_swapped (self->cpu_mode_row, "notify::selected", G_CALLBACK (on_cpu_mode_changed), self);
   update_xml_hint (self);
 }

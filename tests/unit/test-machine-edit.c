@@ -238,6 +238,37 @@ test_vcpus (void)
 }
 
 static void
+test_topology (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) wrong = gb_machine_edit_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) notes = NULL;
+
+  edit->fields = GB_EDIT_VCPUS;
+  edit->vcpus = 4;
+  edit->max_vcpus = 4;
+  edit->sockets = 1;
+  edit->cores = 2;
+  edit->threads = 2;
+  check_change (edit,
+                "<vcpu placement='static'>2</vcpu>\n|\n"
+                "<vcpu placement='static'>4</vcpu>\n"
+                "<cpu>\n"
+                "<topology sockets='1' dies='1' cores='2' threads='2'/>\n"
+                "</cpu>");
+
+  /* 1 × 2 × 2 is not 6. */
+  wrong->fields = GB_EDIT_VCPUS;
+  wrong->vcpus = wrong->max_vcpus = 6;
+  wrong->sockets = 1;
+  wrong->cores = 2;
+  wrong->threads = 2;
+  notes = apply (machine ("edit-me"), wrong, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+static void
 test_memory (void)
 {
   g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
@@ -286,6 +317,81 @@ test_add_disk (void)
                 "<target dev='vdb' bus='virtio'/>\n"
                 "<readonly/>\n"
                 "</disk>");
+}
+
+/* A new image: a qcow2 volume of the pool that holds its folder (the test
+ * driver's "default-pool" at /default-pool); gone again when the
+ * definition is refused. */
+static void
+test_new_image (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) clash = gb_machine_edit_new ();
+  GbEditDisk *disk = g_new0 (GbEditDisk, 1);
+  virStorageVolPtr vol;
+
+  disk->path = g_strdup ("/default-pool/edit-new.qcow2");
+  disk->device = g_strdup ("disk");
+  disk->bus = g_strdup ("virtio");
+  disk->new_size = 1024 * 1024 * 1024;
+  g_ptr_array_add (edit->add_disks, disk);
+  check_change (edit,
+                "|\n"
+                "<disk type='file' device='disk'>\n"
+                "<driver name='qemu' type='qcow2'/>\n"
+                "<source file='/default-pool/edit-new.qcow2'/>\n"
+                "<target dev='vdb' bus='virtio'/>\n"
+                "</disk>");
+  vol = virStorageVolLookupByPath (raw, "/default-pool/edit-new.qcow2");
+  g_assert_nonnull (vol);
+  {
+    virStorageVolInfo info;
+
+    g_assert_cmpint (virStorageVolGetInfo (vol, &info), ==, 0);
+    g_assert_cmpuint (info.capacity, ==, 1024 * 1024 * 1024);
+  }
+  g_assert_cmpint (virStorageVolDelete (vol, 0), ==, 0);
+  virStorageVolFree (vol);
+
+  /* Refused (two disks on vda): the image made for it is deleted. */
+  disk = g_new0 (GbEditDisk, 1);
+  disk->path = g_strdup ("/default-pool/edit-clash.qcow2");
+  disk->target = g_strdup ("vda");
+  disk->new_size = 1024 * 1024;
+  g_ptr_array_add (clash->add_disks, disk);
+  {
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) notes = apply (machine ("edit-me"), clash, &error);
+
+    g_assert_null (notes);
+    g_assert_nonnull (error);
+  }
+  vol = virStorageVolLookupByPath (raw, "/default-pool/edit-clash.qcow2");
+  g_assert_null (vol);
+  virResetLastError ();
+}
+
+/* An existing disk's bus (a new name on it), cache and read-only. */
+static void
+test_modify_disk (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditDisk *mod = g_new0 (GbEditDisk, 1);
+
+  mod->target = g_strdup ("vda");
+  mod->bus = g_strdup ("sata");
+  mod->cache = g_strdup ("writeback");
+  mod->read_only = TRUE;
+  g_ptr_array_add (edit->modify_disks, mod);
+  /* sda is the CD/DVD's: the disk becomes sdb, and libvirt gives it its
+   * place on the SATA controller. */
+  check_change (edit,
+                "<driver name='qemu' type='qcow2'/>\n"
+                "<target dev='vda' bus='virtio'/>\n|\n"
+                "<driver name='qemu' type='qcow2' cache='writeback'/>\n"
+                "<target dev='sdb' bus='sata'/>\n"
+                "<readonly/>\n"
+                "<address type='drive' controller='0' bus='0' target='0' unit='1'/>");
 }
 
 static void
@@ -436,6 +542,89 @@ test_devices (void)
     after = inactive_xml ("edit-me");
     g_assert_cmpstr (after, ==, before);
   }
+}
+
+static void
+test_share_and_usb (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditShare *share = g_new0 (GbEditShare, 1);
+  GbEditUsb *usb = g_new0 (GbEditUsb, 1);
+
+  share->source = g_strdup ("/srv/shared");
+  share->tag = g_strdup ("shared");
+  g_ptr_array_add (edit->add_shares, share);
+  usb->vendor = g_strdup ("0x046d");
+  usb->product = g_strdup ("0xc52b");
+  g_ptr_array_add (edit->add_usb, usb);
+  /* virtiofs needs shared guest memory: <memoryBacking> comes with it. */
+  check_change (edit,
+                "|\n<memoryBacking>\n<source type='memfd'/>\n<access mode='shared'/>\n</memoryBacking>\n"
+                "<filesystem type='mount' accessmode='passthrough'>\n<driver type='virtiofs'/>\n"
+                "<source dir='/srv/shared'/>\n<target dir='shared'/>\n</filesystem>\n"
+                "<hostdev mode='subsystem' type='usb' managed='yes'>\n<source>\n"
+                "<vendor id='0x046d'/>\n<product id='0xc52b'/>\n</source>\n</hostdev>");
+
+  /* Added and removed again: only <memoryBacking> stays (other shares
+   * may need it; libvirt keeps what it was given). */
+  {
+    GbMachine *m = machine ("edit-me");
+    g_autofree char *before = inactive_xml ("edit-me");
+    g_autofree char *after = NULL;
+    g_autofree char *diff = NULL;
+    g_autoptr(GbMachineEdit) remove = gb_machine_edit_new ();
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GbEditState) state = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) n1 = NULL;
+    g_auto(GStrv) n2 = NULL;
+    virDomainPtr dom;
+
+    n1 = apply (m, edit, &error);
+    g_assert_no_error (error);
+
+    /* What the page reads back. */
+    gb_libvirt_edit_load_async (m, NULL, gb_test_store_result, &result);
+    WAIT_FOR (result != NULL);
+    state = gb_libvirt_edit_load_finish (m, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (state->shares->len, ==, 1);
+    g_assert_cmpstr (((GbEditShare *) g_ptr_array_index (state->shares, 0))->tag, ==, "shared");
+    g_assert_cmpuint (state->usb->len, ==, 1);
+    g_assert_cmpstr (((GbEditUsb *) g_ptr_array_index (state->usb, 0))->product, ==, "0xc52b");
+
+    g_ptr_array_add (remove->remove_shares, g_strdup ("shared"));
+    g_ptr_array_add (remove->remove_usb, g_strdup ("0x046D:0xC52B"));
+    n2 = apply (m, remove, &error);
+    g_assert_no_error (error);
+    after = inactive_xml ("edit-me");
+    diff = line_diff (before, after);
+    g_assert_cmpstr (diff, ==, "|\n<memoryBacking>\n<source type='memfd'/>\n<access mode='shared'/>\n</memoryBacking>");
+    dom = virDomainDefineXML (raw, before);
+    g_assert_nonnull (dom);
+    virDomainFree (dom);
+  }
+}
+
+static void
+test_modify_nic (void)
+{
+  g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+  GbEditNic *mod = g_new0 (GbEditNic, 1);
+
+  mod->mac = g_strdup ("52:54:00:aa:bb:01");
+  mod->type = g_strdup ("bridge");
+  mod->source = g_strdup ("br0");
+  mod->model = g_strdup ("e1000e");
+  g_ptr_array_add (edit->modify_nics, mod);
+  /* The test driver names the tap again (testnet0). */
+  check_change (edit,
+                "<interface type='network'>\n"
+                "<source network='default'/>\n"
+                "<model type='virtio'/>\n|\n"
+                "<interface type='bridge'>\n"
+                "<source bridge='br0'/>\n"
+                "<model type='e1000e'/>");
 }
 
 /* A definition libvirt refuses changes nothing, and says libvirt's reason. */
@@ -612,16 +801,21 @@ main (int   argc,
   g_test_add_func ("/machine-edit/setup", test_setup);
   g_test_add_func ("/machine-edit/load", test_load);
   g_test_add_func ("/machine-edit/vcpus", test_vcpus);
+  g_test_add_func ("/machine-edit/topology", test_topology);
   g_test_add_func ("/machine-edit/memory", test_memory);
   g_test_add_func ("/machine-edit/title-description", test_title_description);
   g_test_add_func ("/machine-edit/add-disk", test_add_disk);
+  g_test_add_func ("/machine-edit/new-image", test_new_image);
+  g_test_add_func ("/machine-edit/modify-disk", test_modify_disk);
   g_test_add_func ("/machine-edit/remove-disk", test_remove_disk);
   g_test_add_func ("/machine-edit/eject-insert", test_eject_insert);
   g_test_add_func ("/machine-edit/nics", test_nics);
+  g_test_add_func ("/machine-edit/modify-nic", test_modify_nic);
   g_test_add_func ("/machine-edit/boot", test_boot);
   g_test_add_func ("/machine-edit/firmware", test_firmware);
   g_test_add_func ("/machine-edit/cpu-model", test_cpu_model);
   g_test_add_func ("/machine-edit/devices", test_devices);
+  g_test_add_func ("/machine-edit/share-and-usb", test_share_and_usb);
   g_test_add_func ("/machine-edit/refused", test_refused);
   g_test_add_func ("/machine-edit/autostart-rename", test_autostart_rename);
   g_test_add_func ("/machine-edit/live", test_live);
