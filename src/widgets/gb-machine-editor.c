@@ -48,6 +48,7 @@ struct _GbMachineEditor
   GPtrArray     *host_usb;      /* GbEditUsb, the choices of usb_choice_row */
 
   GtkStack            *stack;
+  GtkWidget           *switcher;
   GtkLabel            *status_label;
   AdwEntryRow         *name_row;
   AdwEntryRow         *title_row;
@@ -355,6 +356,16 @@ on_undo_add_clicked (GtkButton       *button,
   fill_nics (self, TRUE);
 }
 
+/* An icon button's tooltip is not its name: a screen reader reads the
+ * same words as its name. */
+static void
+set_tip_and_name (GtkWidget  *widget,
+                  const char *text)
+{
+  gtk_widget_set_tooltip_text (widget, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
 static GtkWidget *
 remove_toggle (GbMachineEditor *self,
                GtkWidget       *row,
@@ -367,7 +378,7 @@ remove_toggle (GbMachineEditor *self,
 
   gtk_button_set_icon_name (GTK_BUTTON (toggle), "user-trash-symbolic");
   gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (toggle, _("Remove when applied"));
+  set_tip_and_name (toggle, _("Remove when applied"));
   gtk_widget_add_css_class (toggle, "flat");
   g_object_set_data_full (G_OBJECT (toggle), key, g_strdup (value), g_free);
   g_object_set_data (G_OBJECT (toggle), "row", row);
@@ -384,7 +395,7 @@ undo_button (GbMachineEditor *self,
   GtkWidget *button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, _("Do not add"));
+  set_tip_and_name (button, _("Do not add"));
   gtk_widget_add_css_class (button, "flat");
   g_object_set_data (G_OBJECT (button), "item", item);
   g_signal_connect (button, "clicked", G_CALLBACK (on_undo_add_clicked), self);
@@ -455,7 +466,7 @@ fill_disks (GbMachineEditor *self,
           gtk_editable_set_text (GTK_EDITABLE (row), disk->path ? disk->path : "");
           g_object_set_data_full (G_OBJECT (row), "medium", g_strdup (disk->path ? disk->path : ""), g_free);
           gtk_widget_set_valign (eject, GTK_ALIGN_CENTER);
-          gtk_widget_set_tooltip_text (eject, _("Eject"));
+          set_tip_and_name (eject, _("Eject"));
           gtk_widget_add_css_class (eject, "flat");
           g_signal_connect (eject, "clicked", G_CALLBACK (on_eject_clicked), row);
           g_signal_connect_swapped (row, "changed", G_CALLBACK (on_changed), self);
@@ -491,6 +502,8 @@ fill_disks (GbMachineEditor *self,
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disk->path ? disk->path : _("Empty drive"));
           adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          disk->path ? disk->path : _("Empty drive"), -1);
           adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                        remove_toggle (self, row, "target", disk->target, removed,
                                                       G_CALLBACK (on_remove_disk_toggled)));
@@ -618,6 +631,7 @@ fill_nics (GbMachineEditor *self,
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), nic->mac);
           adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, nic->mac, -1);
           adw_expander_row_add_action (ADW_EXPANDER_ROW (row),
                                        remove_toggle (self, row, "mac", nic->mac,
                                                       g_hash_table_contains (self->remove_nics, nic->mac),
@@ -739,7 +753,7 @@ add_device_row (GbMachineEditor     *self,
   if (pending != NULL)
     {
       button = gtk_button_new_from_icon_name ("edit-undo-symbolic");
-      gtk_widget_set_tooltip_text (button, _("Do not add"));
+      set_tip_and_name (button, _("Do not add"));
       g_object_set_data (G_OBJECT (button), "item", pending);
       g_signal_connect (button, "clicked", G_CALLBACK (on_undo_device_clicked), self);
     }
@@ -749,7 +763,7 @@ add_device_row (GbMachineEditor     *self,
 
       button = gtk_toggle_button_new ();
       gtk_button_set_icon_name (GTK_BUTTON (button), "user-trash-symbolic");
-      gtk_widget_set_tooltip_text (button, _("Remove when applied"));
+      set_tip_and_name (button, _("Remove when applied"));
       g_object_set_data (G_OBJECT (button), "set", remove_set);
       g_object_set_data_full (G_OBJECT (button), "key", g_strdup (key), g_free);
       g_object_set_data (G_OBJECT (button), "row", row);
@@ -1607,6 +1621,27 @@ on_machine_state (GbMachineEditor *self)
   load_tab (self, "xml");
 }
 
+/* GTK 4.8's GtkStackSidebar rows carry their title in a label a screen
+ * reader does not read as the row's name: name each row after it. */
+static void
+name_sidebar_rows (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LIST_BOX_ROW (child))
+        {
+          GtkWidget *label = gtk_widget_get_first_child (child);
+
+          while (label != NULL && !GTK_IS_LABEL (label))
+            label = gtk_widget_get_first_child (label);
+          if (label != NULL)
+            gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                            gtk_label_get_text (GTK_LABEL (label)), -1);
+        }
+      name_sidebar_rows (child);
+    }
+}
+
 /* Glassbox's own machines boot a kernel directly, on virtio devices, with
  * no autostart, description, hot-plug or firmware: their rows go, the
  * kernel's come, and the XML tab shows the machine file. */
@@ -1654,6 +1689,7 @@ show_rows_for_kind (GbMachineEditor *self)
   if (gtk_stack_get_visible_child_name (self->stack) != NULL &&
       g_str_equal (gtk_stack_get_visible_child_name (self->stack), "devices") && !libvirt)
     gtk_stack_set_visible_child_name (self->stack, "general");
+  name_sidebar_rows (GTK_WIDGET (self->switcher));
   update_xml_hint (self);
 }
 
@@ -1801,6 +1837,7 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-machine-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, stack);
+  gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, switcher);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, status_label);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, GbMachineEditor, title_row);
@@ -1885,6 +1922,7 @@ gb_machine_editor_init (GbMachineEditor *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_sidebar_rows (self->switcher);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
 

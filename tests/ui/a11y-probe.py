@@ -6,7 +6,7 @@ on stdin and answers with lines on stdout, ending each answer with ".":
 
   names            every visible control that can take focus or be
                    activated, and has no accessible name: "<role>\t<path>"
-  roles ROLE...    "<role>\t<name>" of every visible object of those roles
+  roles ROLE...    "<role>\t<name>\t<window>" of every visible object of those roles
   focus            "<role>\t<name>" of the object with the focused state
   dump             the whole tree, on stderr (for debugging a test)
   quit
@@ -162,9 +162,10 @@ def cmd_names():
 
 
 def cmd_roles(wanted):
+    # The window each object is in comes last: several windows may be open.
     for obj, role, ss, path in all_objects():
         if obj.get_role_name() in wanted:
-            say(f"{obj.get_role_name()}\t{name_of(obj)}")
+            say(f"{obj.get_role_name()}\t{name_of(obj)}\t{path.split('/')[0]}")
 
 
 def cmd_focus():
