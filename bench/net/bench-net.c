@@ -31,7 +31,7 @@
 
 #include "vhost-user-test-util.h"
 
-#define RUNS 3
+#define RUNS 5
 #define MIB 64.0
 #define TIMEOUT_MS (300 * 1000)
 
