@@ -48,9 +48,15 @@
  * inconsistent metadata at run time we set the corrupt bit ourselves and
  * refuse further writes, so damage does not spread.
  *
+ * One exception, which keeps the rule's meaning: a cluster past the old end
+ * of the file (never written) that replaces a guest cluster reading as zero
+ * already holds that cluster's contents, zeroes, so it is linked first and
+ * its data written afterwards (allocating_write()).
+ *
  * LOCKING: one mutex guards all metadata (caches, tables, allocator).  Guest
- * data I/O to clusters that are already allocated runs outside it; writes
- * that allocate (or copy-on-write from a backing file) run under it.
+ * data I/O to clusters that are already allocated, or fresh as above, runs
+ * outside it; writes that copy (from a backing file, a compressed cluster,
+ * or into a reused cluster) run under it.
  */
 #include "block-private.h"
 #include "qcow2.h"
