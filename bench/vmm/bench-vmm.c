@@ -270,7 +270,10 @@ main(int argc, char **argv)
 	printf("glassbox-vmm vs qemu-system-x86_64 -M microvm -accel kvm, %s MiB guest,\n"
 	       "median (min-max) of %d interleaved runs each, ratio of the medians (ours/QEMU)\n",
 	       GUEST_MIB, RUNS);
-	printf("load average at start: %s", load ? load : "?\n");
+	{
+		g_auto(GStrv) f = g_strsplit(load ? load : "? ? ?", " ", 4);
+		printf("load average at start: %s %s %s\n", f[0], f[1] ? f[1] : "", f[1] && f[2] ? f[2] : "");
+	}
 	line("exec -> first KVM_RUN", ours_run, n_ours, q_run, n_q, "ms ");
 	line("exec -> first serial byte", ours_byte, n_ours, q_byte, n_q, "ms ");
 	line("RSS beyond guest memory", ours_over, n_ours_rss, q_over, n_q_rss, "MiB");
