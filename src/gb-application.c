@@ -13,10 +13,13 @@
 #include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-creator-backend.h"
+#include "gb-install-dirs.h"
 #include "gb-machine-creator-window.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
+#include "gb-host-window.h"
 #include "gb-preferences-window.h"
+#include "gb-quit.h"
 #include "gb-window.h"
 
 struct _GbApplication
@@ -57,34 +60,26 @@ static const GOptionEntry main_entries[] = {
   { NULL }
 };
 
-/* TRUE when this program is one built in the build tree, not installed. */
-static gboolean
-running_uninstalled (void)
-{
-  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
-  gsize len = strlen (build_root);
-
-  return exe != NULL && strncmp (exe, build_root, len) == 0 && exe[len] == '/';
-}
-
 /* Run from the build tree, the program finds its translations in
  * <build>/po (where meson's i18n module puts them) and, unless told
- * otherwise, its compiled GSettings schema in <build>/data. */
+ * otherwise, its compiled GSettings schema in <build>/data.  Installed, it
+ * finds them through the prefix it runs from (gb-install-dirs.c); the
+ * schema is GSettings' business (XDG_DATA_DIRS). */
 void
 gb_application_init_i18n (void)
 {
-  const char *localedir = LOCALEDIR;
+  g_autofree char *localedir = NULL;
   const char *locale;
 
-  if (running_uninstalled ())
+  if (gb_install_dirs_running_uninstalled ())
     {
-      g_autofree char *build_root = g_path_get_dirname (BUILD_LOCALEDIR);
-      g_autofree char *schema_dir = g_build_filename (build_root, "data", NULL);
+      g_autofree char *schema_dir = g_build_filename (BUILD_ROOT, "data", NULL);
 
-      localedir = BUILD_LOCALEDIR;
+      localedir = g_strdup (BUILD_LOCALEDIR);
       g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, FALSE);
     }
+  else
+    localedir = gb_install_dirs_get (LOCALEDIR);
 
   /* gettext ignores LANGUAGE under the plain C locale (no LANG set, as
    * for root on a fresh machine); C.UTF-8 behaves the same otherwise and
@@ -692,6 +687,35 @@ open_machine_creator (GbApplication  *self,
   gtk_window_present (GTK_WINDOW (creator));
 }
 
+/* Says what New Disk made, and remembers its folder for next time. */
+static void
+new_disk_created_cb (GbNewDiskDialog *dialog,
+                     const char      *path,
+                     GbApplication   *self)
+{
+  GbWindow *window = find_main_window (self);
+  g_autofree char *size = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *escaped = NULL;
+  const char *folder = NULL;
+  GbDiskFormat format;
+  guint64 capacity;
+
+  gb_new_disk_dialog_get_created (dialog, &format, &capacity, &folder);
+  if (folder != NULL && !GB_IS_BUNDLED_PROVIDER (gb_new_disk_dialog_get_provider (dialog)))
+    g_settings_set_string (self->settings, "new-disk-folder", folder);
+
+  if (window == NULL)
+    return;
+  size = g_format_size_full (capacity, G_FORMAT_SIZE_IEC_UNITS);
+  /* Translators: a toast: the new disk's path, its format (qcow2 or raw) and size, e.g. "20.0 GiB" */
+  text = g_strdup_printf (_("Created %s (%s, %s)"), path,
+                          format == GB_DISK_FORMAT_RAW ? "raw" : "qcow2", size);
+  /* libadwaita 1.2 reads a toast's title as markup. */
+  escaped = g_markup_escape_text (text, -1);
+  gb_window_add_toast (window, adw_toast_new (escaped));
+}
+
 static void
 open_new_disk_dialog (GbApplication  *self,
                       GbProvider     *provider,
@@ -700,7 +724,12 @@ open_new_disk_dialog (GbApplication  *self,
 {
   GtkWindow *parent = GTK_WINDOW (find_main_window (self));
   GbNewDiskDialog *dialog = gb_new_disk_dialog_new (parent, provider);
+  g_autofree char *folder = g_settings_get_string (self->settings, "new-disk-folder");
 
+  /* The folder chosen last time (Glassbox's own machines have theirs). */
+  if (*folder != '\0' && !GB_IS_BUNDLED_PROVIDER (provider) && g_file_test (folder, G_FILE_TEST_IS_DIR))
+    gb_new_disk_dialog_set_folder (dialog, folder);
+  g_signal_connect_object (dialog, "disk-created", G_CALLBACK (new_disk_created_cb), self, 0);
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -772,11 +801,8 @@ new_disk_action (GSimpleAction *action,
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *parameter,
-             gpointer       user_data)
+really_quit (GbApplication *self)
 {
-  GbApplication *self = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
 
   /* Destroying the windows lets them save their size; the application
@@ -788,6 +814,27 @@ quit_action (GSimpleAction *action,
     }
 
   g_application_quit (G_APPLICATION (self));
+}
+
+/* app.quit: embedded connections' machines stop with the app (their row
+ * says so), so with any running, ask how first (gb-quit.c). */
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (self);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (running->len == 0)
+    {
+      really_quit (self);
+      return;
+    }
+  if (parent == NULL)
+    parent = GTK_WINDOW (find_main_window (self));
+  gb_quit_ask_and_stop (self, parent, G_CALLBACK (really_quit), self);
 }
 
 static void
@@ -878,6 +925,22 @@ networks_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* app.host(uri): the connection's Host Details (overview, storage, networks). */
+static void
+host_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GbApplication *self = user_data;
+  GbProvider *provider = gb_application_find_provider (self, g_variant_get_string (parameter, NULL));
+  GbHostWindow *window;
+
+  if (!GB_IS_LIBVIRT_PROVIDER (provider))
+    return;
+  window = gb_host_window_new (GTK_WINDOW (find_main_window (self)), GB_LIBVIRT_PROVIDER (provider));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "preferences", preferences_action },
@@ -888,6 +951,7 @@ static const GActionEntry app_actions[] = {
   { "remove-connection", remove_connection_action, "s" },
   { "reconnect", reconnect_action, "s" },
   { "networks", networks_action, "s" },
+  { "host", host_action, "s" },
 };
 
 static void

@@ -8,7 +8,10 @@
 #include <adwaita.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-machine.h"
+#include "gb-migrate-dialog.h"
 #include "gb-machine-actions.h"
+#include "gb-snapshot-actions.h"
 #include "gb-window.h"
 
 typedef void     (*ActionAsync)  (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer);
@@ -38,6 +41,9 @@ static const MachineAction machine_actions[] = {
     STATE (RUNNING) },
   { "machine.delete", NULL, gb_machine_delete_finish,
     STATE (SHUTOFF) | STATE (CRASHED) },
+  /* Opens the Migrate dialog (libvirt machines only). */
+  { "machine.migrate", NULL, NULL,
+    STATE (RUNNING) | STATE (PAUSED) },
 };
 
 #undef STATE
@@ -111,6 +117,9 @@ action_data_free (ActionData *data)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ActionData, action_data_free)
 
+static void watch_shutdown (GtkRoot   *window,
+                            GbMachine *machine);
+
 static void
 action_done_cb (GObject      *object,
                 GAsyncResult *result,
@@ -122,7 +131,12 @@ action_done_cb (GObject      *object,
   g_autofree char *title = NULL;
 
   if (data->action->finish (GB_MACHINE (object), result, &error))
-    return;
+    {
+      window = g_weak_ref_get (&data->window);
+      if (window != NULL && g_str_equal (data->action->name, "machine.shutdown"))
+        watch_shutdown (window, GB_MACHINE (object));
+      return;
+    }
 
   window = g_weak_ref_get (&data->window);
   title = error_title (data->action->name, data->machine_name);
@@ -231,6 +245,91 @@ ask_force_off (GtkWidget *widget,
 
 /* Delete */
 
+/* Shut down, and the guest did not stop: say so after "shutdown-timeout"
+ * seconds and offer Force Off (the guest may ignore the power button). */
+
+#define SHUTDOWN_WATCH_KEY "gb-machine-actions-shutdown-watch"
+
+typedef struct {
+  GWeakRef   window;
+  GbMachine *machine;  /* weak: the watch lives on the machine */
+  guint      timeout;
+  guint      source_id;
+} ShutdownWatch;
+
+static void
+shutdown_watch_free (gpointer user_data)
+{
+  ShutdownWatch *watch = user_data;
+
+  g_clear_handle_id (&watch->source_id, g_source_remove);
+  g_weak_ref_clear (&watch->window);
+  g_free (watch);
+}
+
+static void
+ask_overdue (GtkWidget *widget,
+             GbMachine *machine,
+             guint      timeout)
+{
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  /* Translators: %s is the machine's name */
+  heading = g_strdup_printf (_("“%s” Has Not Shut Down"), gb_machine_get_name (machine));
+  body = g_strdup_printf (ngettext ("It was asked to shut down %u second ago and is still running: its system may "
+                                    "ignore the power button, or still be busy. Forcing it off is like pulling "
+                                    "the power plug: unsaved data in the machine is lost.",
+                                    "It was asked to shut down %u seconds ago and is still running: its system may "
+                                    "ignore the power button, or still be busy. Forcing it off is like pulling "
+                                    "the power plug: unsaved data in the machine is lost.",
+                                    timeout), timeout);
+  dialog = adw_message_dialog_new (parent_window (widget), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "wait", _("_Keep Waiting"),
+                                    "force-off", _("_Force Off"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "force-off",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "wait");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "wait");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (force_off_response_cb),
+                         confirm_data_new (widget, machine),
+                         confirm_data_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static gboolean
+shutdown_overdue_cb (gpointer user_data)
+{
+  ShutdownWatch *watch = user_data;
+  g_autoptr(GtkRoot) window = g_weak_ref_get (&watch->window);
+  GbMachine *machine = watch->machine;
+
+  watch->source_id = 0;
+  if (window != NULL && gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTTING_DOWN)
+    ask_overdue (GTK_WIDGET (window), machine, watch->timeout);
+  /* Frees the watch. */
+  g_object_set_data (G_OBJECT (machine), SHUTDOWN_WATCH_KEY, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_shutdown (GtkRoot   *window,
+                GbMachine *machine)
+{
+  GSettings *settings = app_settings (GTK_WIDGET (window));
+  ShutdownWatch *watch = g_new0 (ShutdownWatch, 1);
+
+  g_weak_ref_init (&watch->window, window);
+  watch->machine = machine;
+  watch->timeout = settings != NULL ? g_settings_get_uint (settings, "shutdown-timeout") : 60;
+  watch->source_id = g_timeout_add_seconds (watch->timeout, shutdown_overdue_cb, watch);
+  /* A newer request replaces an older one's watch. */
+  g_object_set_data_full (G_OBJECT (machine), SHUTDOWN_WATCH_KEY, watch, shutdown_watch_free);
+}
+
 static void
 delete_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
@@ -319,6 +418,22 @@ ask_delete (GtkWidget *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The destinations are the application's other connections. */
+static void
+open_migrate (GtkWidget *widget,
+              GbMachine *machine)
+{
+  GApplication *app = g_application_get_default ();
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GbMigrateDialog *dialog;
+
+  if (!GB_IS_LIBVIRT_MACHINE (machine))
+    return;
+  dialog = gb_migrate_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, machine,
+                                  GB_IS_APPLICATION (app) ? gb_application_get_providers (GB_APPLICATION (app)) : NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 void
 gb_machine_actions_activate (GtkWidget  *widget,
                              GbMachine  *machine,
@@ -329,12 +444,24 @@ gb_machine_actions_activate (GtkWidget  *widget,
   g_return_if_fail (GTK_IS_WIDGET (widget));
   g_return_if_fail (action_name != NULL);
 
+  /* Save, snapshots and clone (src/snapshots/) */
+  if (gb_snapshot_actions_handles (action_name))
+    {
+      gb_snapshot_actions_activate (widget, machine, action_name);
+      return;
+    }
+
   if (machine == NULL || !(action = find_action (action_name)))
     return;
 
   /* A shortcut may race a state change: check again. */
   if (!(action->enabled_states & (1u << gb_machine_get_state (machine))))
     return;
+  if (g_str_equal (action_name, "machine.migrate"))
+    {
+      open_migrate (widget, machine);
+      return;
+    }
   if (action->async == NULL && gb_machine_get_config (machine) == NULL)
     return;
 
@@ -368,21 +495,32 @@ gb_machine_actions_install_for_class (GtkWidgetClass             *widget_class,
   for (guint i = 0; i < G_N_ELEMENTS (machine_actions); i++)
     gtk_widget_class_install_action (widget_class, machine_actions[i].name, NULL,
                                      machine_action_activated);
+  /* Save, snapshots and clone (src/snapshots/) */
+  for (guint i = 0; gb_snapshot_action_names[i] != NULL; i++)
+    gtk_widget_class_install_action (widget_class, gb_snapshot_action_names[i], NULL,
+                                     machine_action_activated);
 }
 
-/* The shortcuts, documented in ui/help-overlay.ui. */
+/* The shortcuts, documented in ui/help-overlay.ui. GTK 4.8 itself binds
+ * Ctrl+Shift+A, B, D, F, G, I and Z (the inspector on D and I, text and list
+ * widgets on the others), and Ctrl+Shift+H and X open a machine's settings
+ * and XML (gb-machine-edit-actions.c): shut down is Ctrl+Shift+T ("turn
+ * off") and force off Ctrl+Shift+K ("kill"); tests/ui/test-shortcuts.c checks every entry of the
+ * shortcuts window against every GTK and libadwaita widget's bindings. */
 void
 gb_machine_actions_add_shortcuts (GtkWidgetClass *widget_class)
 {
   GdkModifierType mods = GDK_CONTROL_MASK | GDK_SHIFT_MASK;
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_S, mods, "machine.start", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_D, mods, "machine.shutdown", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F, mods, "machine.force-off", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_T, mods, "machine.shutdown", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_K, mods, "machine.force-off", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_P, mods, "machine.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, mods, "machine.resume", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_R, mods, "machine.reboot", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "machine.delete", NULL);
+  /* Save, snapshots and clone (src/snapshots/) */
+  gb_snapshot_actions_add_shortcuts (widget_class);
 }
 
 void
@@ -398,7 +536,13 @@ gb_machine_actions_update (GtkWidget *widget,
       /* Deleting offers the machine's disks: wait until they are known. */
       if (g_str_equal (machine_actions[i].name, "machine.delete"))
         enabled = enabled && gb_machine_get_config (machine) != NULL;
+      if (g_str_equal (machine_actions[i].name, "machine.migrate"))
+        enabled = enabled && GB_IS_LIBVIRT_MACHINE (machine);
 
       gtk_widget_action_set_enabled (widget, machine_actions[i].name, enabled);
     }
+  /* Save, snapshots and clone (src/snapshots/) */
+  for (guint i = 0; gb_snapshot_action_names[i] != NULL; i++)
+    gtk_widget_action_set_enabled (widget, gb_snapshot_action_names[i],
+                                   gb_snapshot_actions_enabled (machine, gb_snapshot_action_names[i]));
 }

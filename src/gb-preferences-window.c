@@ -17,6 +17,7 @@ struct _GbPreferencesWindow
 
   AdwPreferencesGroup  *connections_group;
   GtkSwitch            *confirm_force_off_switch;
+  GtkSwitch            *xml_editing_switch;
   GtkSpinButton        *stats_interval_spin;
   AdwComboRow          *console_scale_row;
 };
@@ -106,6 +107,8 @@ bind_settings (GbPreferencesWindow *self,
 
   g_settings_bind (self->settings, "confirm-force-off",
                    self->confirm_force_off_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "xml-editing",
+                   self->xml_editing_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "stats-interval",
                    self->stats_interval_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "console-scale-mode",
@@ -150,6 +153,7 @@ gb_preferences_window_class_init (GbPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, connections_group);
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, confirm_force_off_switch);
+  gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, xml_editing_switch);
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, stats_interval_spin);
   gtk_widget_class_bind_template_child (widget_class, GbPreferencesWindow, console_scale_row);
 

@@ -9,9 +9,12 @@
 
 #include "gb-console-view.h"
 #include "gb-inside-page.h"
+#include "gb-quit.h"
 #include "gb-lab-window.h"
 #include "gb-machine-actions.h"
 #include "gb-machine-details.h"
+#include "gb-machine-edit-actions.h"
+#include "gb-machine-editor.h"
 #include "gb-machine-list.h"
 #include "gb-window.h"
 
@@ -25,6 +28,8 @@ struct _GbWindow
   GbMachine            *machine;   /* the selected one, observed */
 
   AdwToastOverlay      *toast_overlay;
+  GtkWidget            *pause_button;
+  GtkWidget            *resume_button;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar;
   GtkWidget            *sidebar_separator;
@@ -38,6 +43,7 @@ struct _GbWindow
   AdwViewStack         *view_stack;
   GbConsoleView        *console;
   GbInsidePage         *inside;
+  GbMachineEditor      *editor;
 
   /* What the console view shows: this machine's domain, opened while the
    * machine was (not) running. Reopened when either changes. */
@@ -86,6 +92,29 @@ gb_window_select_machine (GbWindow  *self,
   g_return_if_fail (GB_IS_WINDOW (self));
 
   gb_machine_list_select_machine (self->machine_list, machine);
+}
+
+/* The Settings page of @machine at @tab ("general", "cpu", "disks",
+ * "network", "xml"; "name": general, with the name to type). */
+void
+gb_window_edit_machine (GbWindow   *self,
+                        GbMachine  *machine,
+                        const char *tab)
+{
+  g_return_if_fail (GB_IS_WINDOW (self));
+  g_return_if_fail (GB_IS_MACHINE (machine));
+
+  if (self->machine != machine)
+    gb_machine_list_select_machine (self->machine_list, machine);
+  adw_view_stack_set_visible_child_name (self->view_stack, "settings");
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+  if (g_strcmp0 (tab, "name") == 0)
+    {
+      gb_machine_editor_set_tab (self->editor, "general");
+      gb_machine_editor_focus_name (self->editor);
+    }
+  else
+    gb_machine_editor_set_tab (self->editor, tab);
 }
 
 void
@@ -185,8 +214,14 @@ static void
 update_machine (GbWindow *self)
 {
   GbMachine *machine = self->machine;
+  gboolean paused;
 
   gb_machine_actions_update (GTK_WIDGET (self), machine);
+  /* Paused, the header offers Resume where Pause was. */
+  paused = machine != NULL && gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED;
+  gtk_widget_set_visible (self->resume_button, paused);
+  gtk_widget_set_visible (self->pause_button, !paused);
+  gb_machine_edit_actions_update (GTK_WIDGET (self), machine);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.console", machine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "machine.inside", machine != NULL);
   adw_view_switcher_title_set_view_switcher_enabled (self->content_title, machine != NULL);
@@ -241,7 +276,7 @@ gb_window_set_page (GbWindow   *self,
 {
   g_return_if_fail (GB_IS_WINDOW (self));
   g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
-                    g_strcmp0 (page, "inside") == 0);
+                    g_strcmp0 (page, "inside") == 0 || g_strcmp0 (page, "settings") == 0);
 
   adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
@@ -329,7 +364,7 @@ gb_window_show_machine (GbWindow   *self,
   g_return_if_fail (!provider || GB_IS_PROVIDER (provider));
   g_return_if_fail (name_or_uuid != NULL);
   g_return_if_fail (g_strcmp0 (page, "details") == 0 || g_strcmp0 (page, "console") == 0 ||
-                    g_strcmp0 (page, "inside") == 0);
+                    g_strcmp0 (page, "inside") == 0 || g_strcmp0 (page, "settings") == 0);
 
   g_set_object (&self->pending_provider, provider);
   g_free (self->pending_name);
@@ -378,6 +413,7 @@ on_selected_machine_changed (GbWindow      *self,
 
   gb_machine_details_set_machine (self->details, machine);
   gb_inside_page_set_machine (self->inside, machine);
+  gb_machine_editor_set_machine (self->editor, machine);
   update_machine (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MACHINE]);
@@ -493,6 +529,30 @@ gb_window_dispose (GObject *object)
   G_OBJECT_CLASS (gb_window_parent_class)->dispose (object);
 }
 
+/* Closing the last main window quits: with embedded machines running,
+ * app.quit asks first (gb-quit.c), and the window stays until it may go. */
+static gboolean
+gb_window_close_request (GtkWindow *window)
+{
+  GtkApplication *app = gtk_window_get_application (window);
+  guint main_windows = 0;
+
+  if (GB_IS_APPLICATION (app))
+    {
+      g_autoptr(GPtrArray) running = gb_quit_find_embedded_machines (GB_APPLICATION (app));
+
+      for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+        main_windows += GB_IS_WINDOW (l->data);
+      if (main_windows == 1 && running->len > 0)
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+          return TRUE;
+        }
+    }
+
+  return GTK_WINDOW_CLASS (gb_window_parent_class)->close_request (window);
+}
+
 static void
 gb_window_get_property (GObject    *object,
                         guint       prop_id,
@@ -524,6 +584,7 @@ gb_window_class_init (GbWindowClass *klass)
 
   object_class->dispose = gb_window_dispose;
   object_class->get_property = gb_window_get_property;
+  GTK_WINDOW_CLASS (klass)->close_request = gb_window_close_request;
 
   properties[PROP_SELECTED_MACHINE] =
     g_param_spec_object ("selected-machine", NULL, NULL,
@@ -546,9 +607,12 @@ gb_window_class_init (GbWindowClass *klass)
   g_type_ensure (GB_TYPE_MACHINE_DETAILS);
   g_type_ensure (GB_TYPE_CONSOLE_VIEW);
   g_type_ensure (GB_TYPE_INSIDE_PAGE);
+  g_type_ensure (GB_TYPE_MACHINE_EDITOR);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/glassbox/Glassbox/gb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, resume_button);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, sidebar_separator);
@@ -562,6 +626,7 @@ gb_window_class_init (GbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, console);
   gtk_widget_class_bind_template_child (widget_class, GbWindow, inside);
+  gtk_widget_class_bind_template_child (widget_class, GbWindow, editor);
   gtk_widget_class_bind_template_callback (widget_class, on_selected_machine_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_page_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_console_fullscreen);
@@ -571,6 +636,8 @@ gb_window_class_init (GbWindowClass *klass)
   /* "machine.*" act on the selected machine; the rows have their own. */
   gb_machine_actions_install_for_class (widget_class, get_machine);
   gb_machine_actions_add_shortcuts (widget_class);
+  gb_machine_edit_actions_install_for_class (widget_class, get_machine);
+  gb_machine_edit_actions_add_shortcuts (widget_class);
 
   /* Documented in ui/help-overlay.ui and README.md. */
   gtk_widget_class_install_action (widget_class, "machine.console", NULL, console_action);

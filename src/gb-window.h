@@ -19,6 +19,9 @@ GbWindow  *gb_window_new                  (GbApplication *application);
 GbMachine *gb_window_get_selected_machine (GbWindow      *self);
 void       gb_window_select_machine       (GbWindow      *self,
                                            GbMachine     *machine);
+void       gb_window_edit_machine         (GbWindow      *self,
+                                           GbMachine     *machine,
+                                           const char    *tab);
 void       gb_window_add_toast            (GbWindow      *self,
                                            AdwToast      *toast);
 void       gb_window_show_error           (GbWindow      *self,

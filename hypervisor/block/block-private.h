@@ -73,4 +73,8 @@ int  qcow2_resize(BlockImage *img, uint64_t new_size, char **error);
 int  qcow2_create(int fd, const char *path, const BlockCreateOptions *opts, char **error);
 int  qcow2_get_info(BlockImage *img, BlockInfo *info);
 int  qcow2_check(BlockImage *img, unsigned fix, BlockCheckResult *res, char **error);
+int  qcow2_snapshot_list(BlockImage *img, BlockSnapshot **out, int *count, char **error);
+int  qcow2_snapshot_create(BlockImage *img, const char *name, char **error);
+int  qcow2_snapshot_apply(BlockImage *img, const char *id_or_name, char **error);
+int  qcow2_snapshot_delete(BlockImage *img, const char *name, char **error);
 int  qcow2_status(BlockImage *img, uint64_t offset, uint64_t len, uint64_t *pnum, bool *allocated, bool *zero);

@@ -678,3 +678,58 @@ block_create(const char *path, const BlockCreateOptions *opts_in, char **error)
   }
   return ret;
 }
+
+/* ---- internal snapshots (qcow2-snapshot.c) ------------------------------ */
+
+int
+block_snapshot_list(BlockImage *img, BlockSnapshot **out, int *count, char **error)
+{
+  *out = NULL;
+  *count = 0;
+  if (img->format != BLOCK_FORMAT_QCOW2)
+    return 0;
+  return qcow2_snapshot_list(img, out, count, error);
+}
+
+void
+block_snapshot_list_free(BlockSnapshot *list, int count)
+{
+  for (int i = 0; i < count; i++) {
+    free(list[i].id);
+    free(list[i].name);
+  }
+  free(list);
+}
+
+static int
+snapshot_check(BlockImage *img, char **error)
+{
+  if (img->format != BLOCK_FORMAT_QCOW2) {
+    block_set_error(error, "'%s': %s images have no internal snapshots", img->filename, block_format_name(img->format));
+    return -ENOTSUP;
+  }
+  if (img->read_only)
+    return -EROFS;
+  return 0;
+}
+
+int
+block_snapshot_create(BlockImage *img, const char *name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_create(img, name, error);
+}
+
+int
+block_snapshot_apply(BlockImage *img, const char *id_or_name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_apply(img, id_or_name, error);
+}
+
+int
+block_snapshot_delete(BlockImage *img, const char *name, char **error)
+{
+  int ret = snapshot_check(img, error);
+  return ret < 0 ? ret : qcow2_snapshot_delete(img, name, error);
+}

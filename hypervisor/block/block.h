@@ -91,3 +91,25 @@ int block_check(BlockImage *img, unsigned fix, BlockCheckResult *result, char **
  * (≤ len) that is all allocated-in-this-layer (*allocated) and, when it
  * reads as zeroes without I/O, *zero. */
 int block_status(BlockImage *img, uint64_t offset, uint64_t len, uint64_t *pnum, bool *allocated, bool *zero);
+
+/* Internal snapshots (qcow2 "Snapshots" section): what `qemu-img snapshot`
+ * does, on an image opened read-write (list: any open).  Writes to an image
+ * with snapshots copy the clusters they share on write.  Raw images have
+ * none: list returns 0 entries, the others -ENOTSUP. */
+typedef struct {
+  char *id, *name;
+  uint32_t date_sec, date_nsec;
+  uint64_t vm_clock_nsec;
+  uint64_t vm_state_size;
+  uint64_t disk_size;            /* 0 when not recorded */
+  uint64_t icount;               /* UINT64_MAX when not recorded */
+} BlockSnapshot;
+int  block_snapshot_list(BlockImage *img, BlockSnapshot **out, int *count, char **error);
+void block_snapshot_list_free(BlockSnapshot *list, int count);
+/* A new snapshot of the current disk state, id = highest numeric id + 1. */
+int  block_snapshot_create(BlockImage *img, const char *name, char **error);
+/* The disk state of the snapshot whose id, or else name, is id_or_name
+ * becomes the current one (-ENOENT when there is none). */
+int  block_snapshot_apply(BlockImage *img, const char *id_or_name, char **error);
+/* Deletes the first snapshot named name (-ENOENT when there is none). */
+int  block_snapshot_delete(BlockImage *img, const char *name, char **error);

@@ -7,6 +7,8 @@
 
 #include <pthread.h>
 
+#define TABLE_CHUNK 4096   /* dirty tracking granularity of L1 / refcount table */
+
 /* ---- metadata caches ----------------------------------------------------- */
 
 typedef struct {
@@ -83,6 +85,8 @@ int qcow2_get_refcount(BlockImage *img, uint64_t cluster, uint64_t *value);
 int qcow2_update_refcount(BlockImage *img, uint64_t cluster, int64_t delta, bool set);
 int qcow2_read_table(int fd, uint64_t off, uint64_t entries, uint64_t **out);
 int qcow2_write_header_fields(BlockImage *img, uint64_t offset, const uint8_t *buf, size_t len);
+int qcow2_alloc_clusters(BlockImage *img, uint64_t n, uint64_t *out_off);
+int qcow2_cache_get_l2(BlockImage *img, uint64_t off, CacheSlot **out);
 
 /* qcow2-check.c */
 int qcow2_repair_refcounts(BlockImage *img, char **error);

@@ -76,7 +76,6 @@
 #define L2_CACHE_BYTES     (32u << 20)
 #define RB_CACHE_BYTES     (4u << 20)
 #define MIN_CACHE_SLOTS    4
-#define TABLE_CHUNK        4096       /* dirty tracking granularity of L1 / refcount table */
 #define MAX_PENDING_FREES  4096
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -583,6 +582,21 @@ alloc_cluster(BlockImage *img, uint64_t *out_off)
   return ret;
 }
 
+/* For qcow2-snapshot.c: n clusters (one may come from a hole, several come
+ * from the end of the file), refcounts raised in the cache; an L2 table or a
+ * refcount block through its cache.  Lock held. */
+int
+qcow2_alloc_clusters(BlockImage *img, uint64_t n, uint64_t *out_off)
+{
+  return n == 1 ? alloc_cluster(img, out_off) : alloc_end_area(img, n, out_off);
+}
+
+int
+qcow2_cache_get_l2(BlockImage *img, uint64_t off, CacheSlot **out)
+{
+  return cache_get(img, &img->qcow2->l2_cache, off, false, out);
+}
+
 /* ---- L1 / L2 --------------------------------------------------------------- */
 
 static int
@@ -616,6 +630,48 @@ l2_table(BlockImage *img, uint64_t l1_index, bool alloc, CacheSlot **out)
 
 static inline uint64_t l2_get(const CacheSlot *sl, uint64_t i) { return qcow2_be64(sl->data + 8 * i); }
 static inline void l2_set(CacheSlot *sl, uint64_t i, uint64_t e) { qcow2_put64(sl->data + 8 * i, e); sl->dirty = true; }
+
+/* The L2 table for a change.  A table whose L1 entry lacks COPIED is
+ * shared with a snapshot ("Cluster mapping": COPIED means refcount 1): the
+ * active L1 gets its own copy first, and the shared one loses this
+ * reference once the new L1 entry is on disk.  The data clusters keep their
+ * refcounts: each counts the L1 tables that reach it, and that has not
+ * changed.  Lock held. */
+static int
+l2_table_for_write(BlockImage *img, uint64_t l1_index, bool alloc, CacheSlot **out)
+{
+  Qcow2State *s = img->qcow2;
+  uint64_t old_off, new_off;
+  uint8_t *copy;
+  CacheSlot *sl;
+  int ret;
+
+  ret = l2_table(img, l1_index, alloc, out);
+  if (ret < 0 || *out == NULL || (s->l1[l1_index] & QCOW2_OFLAG_COPIED))
+    return ret;
+  old_off = s->l1[l1_index] & QCOW2_OFFSET_MASK;
+  /* Getting the new slot may evict the old one: keep its contents. */
+  copy = malloc(s->cluster_size);
+  if (copy == NULL)
+    return -ENOMEM;
+  memcpy(copy, (*out)->data, s->cluster_size);
+  *out = NULL;
+  ret = alloc_cluster(img, &new_off);
+  if (ret == 0)
+    ret = cache_get(img, &s->l2_cache, new_off, true, &sl);
+  if (ret < 0) {
+    free(copy);
+    return ret;
+  }
+  memcpy(sl->data, copy, s->cluster_size);
+  free(copy);
+  sl->dirty = true;
+  s->l1[l1_index] = new_off | QCOW2_OFLAG_COPIED;
+  s->l1_dirty[l1_index * 8 / TABLE_CHUNK] = true;
+  *out = sl;
+  return queue_free(img, old_off, cs64(s));
+}
+
 
 typedef enum { EXT_UNALLOC, EXT_ZERO, EXT_DATA, EXT_COMPRESSED } ExtType;
 
@@ -889,7 +945,8 @@ allocating_write(BlockImage *img, CacheSlot *l2, uint64_t l2_index, uint64_t gue
   if (ret < 0)
     return ret;
 
-  bool reuse = type == EXT_ZERO && old_host != 0;
+  /* A preallocated zero cluster is reused only when it is ours alone. */
+  bool reuse = type == EXT_ZERO && old_host != 0 && (entry & QCOW2_OFLAG_COPIED);
   if (reuse) {
     new_off = old_host;
   } else {
@@ -943,6 +1000,10 @@ allocating_write(BlockImage *img, CacheSlot *l2, uint64_t l2_index, uint64_t gue
   if (ret < 0)
     return ret;
   l2_set(sl, l2_index, new_off | QCOW2_OFLAG_COPIED);
+  /* Copy-on-write of a cluster shared with a snapshot (or a zero cluster's
+   * shared preallocation): the old one loses this reference. */
+  if ((type == EXT_DATA || type == EXT_ZERO) && old_host != 0 && !reuse)
+    return queue_free(img, old_host, cs64(s));
   if (type == EXT_COMPRESSED) {
     uint64_t coff, cbytes;
     qcow2_compressed_range(entry, s->cluster_bits, &coff, &cbytes);
@@ -972,18 +1033,21 @@ qcow2_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t off
       pthread_mutex_unlock(&s->lock);
       return -EIO;
     }
-    ret = l2_table(img, l1_index, true, &sl);
+    ret = l2_table_for_write(img, l1_index, true, &sl);
     if (ret == 0) {
       ExtType type;
-      ret = classify(img, l2_get(sl, l2_index), &type, &host);
-      if (ret == 0 && type == EXT_DATA) {
+      uint64_t entry = l2_get(sl, l2_index);
+      ret = classify(img, entry, &type, &host);
+      /* In place only where the cluster is ours alone (COPIED). */
+      if (ret == 0 && type == EXT_DATA && (entry & QCOW2_OFLAG_COPIED)) {
         /* Plain overwrite: extend over following contiguous clusters, then
          * write outside the lock. */
         run = n;
         for (uint64_t i = l2_index + 1; i < (1ull << s->l2_bits) && done + run < len; i++) {
           ExtType t;
           uint64_t h = 0;
-          if (classify(img, l2_get(sl, i), &t, &h) < 0 || t != EXT_DATA || h != host + (i - l2_index) * cs64(s))
+          if (classify(img, l2_get(sl, i), &t, &h) < 0 || t != EXT_DATA || h != host + (i - l2_index) * cs64(s) ||
+              !(l2_get(sl, i) & QCOW2_OFLAG_COPIED))
             break;
           uint64_t more = len - done - run;
           run += more < cs64(s) ? more : cs64(s);
@@ -1035,7 +1099,7 @@ set_clusters(BlockImage *img, uint64_t offset, uint64_t len, bool zero, bool kee
     CacheSlot *sl;
     ExtType type;
     uint64_t host = 0;
-    int ret = l2_table(img, l1_index, zero, &sl);
+    int ret = l2_table_for_write(img, l1_index, zero, &sl);
     if (ret < 0)
       return ret;
     if (sl == NULL)
@@ -1046,7 +1110,9 @@ set_clusters(BlockImage *img, uint64_t offset, uint64_t len, bool zero, bool kee
       return ret;
     uint64_t ne;
     if (zero)
-      ne = (keep_alloc && host != 0 && type != EXT_COMPRESSED) ? host | QCOW2_OFLAG_COPIED | QCOW2_OFLAG_ZERO : QCOW2_OFLAG_ZERO;
+      /* A cluster shared with a snapshot is not kept as our preallocation. */
+      ne = (keep_alloc && host != 0 && type != EXT_COMPRESSED && (e & QCOW2_OFLAG_COPIED))
+           ? host | QCOW2_OFLAG_COPIED | QCOW2_OFLAG_ZERO : QCOW2_OFLAG_ZERO;
     else
       ne = 0;
     if (ne == e)
@@ -1539,10 +1605,6 @@ qcow2_open(BlockImage *img, char **error)
       block_set_error(error, "'%s' is marked corrupt; it can only be opened read-only (repair it with 'check -r all')", img->filename);
       return -EROFS;
     }
-  }
-  if (s->nb_snapshots > 0) {
-    block_set_error(error, "'%s' has internal snapshots, which are supported read-only", img->filename);
-    return -ENOTSUP;
   }
   if (s->autoclear != 0) {
     /* We maintain none of the autoclear features (e.g. bitmaps): clearing

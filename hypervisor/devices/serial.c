@@ -64,6 +64,7 @@ struct serial {
 	bool thr_ipending;     /* THR-empty interrupt armed, cleared by IIR read */
 	uint8_t rx[UART_RX_FIFO];
 	unsigned int rx_head, rx_len;
+	uint64_t bytes;        /* sent and received: query-stats "bytes" */
 };
 
 static uint8_t
@@ -127,6 +128,7 @@ serial_access(void *opaque, uint64_t offset, void *data, unsigned int size, bool
 			} else {
 				serial_emit(s, *v);
 				s->thr_ipending = true;   /* sent at once: empty again */
+				__atomic_fetch_add(&s->bytes, 1, __ATOMIC_RELAXED);
 			}
 			break;
 		case UART_IER:
@@ -165,6 +167,7 @@ serial_access(void *opaque, uint64_t offset, void *data, unsigned int size, bool
 				*v = s->rx[s->rx_head];
 				s->rx_head = (s->rx_head + 1) % UART_RX_FIFO;
 				s->rx_len--;
+				__atomic_fetch_add(&s->bytes, 1, __ATOMIC_RELAXED);
 			} else {
 				*v = 0;
 			}
@@ -244,13 +247,17 @@ struct serial *
 serial_create(struct vm *vm, uint16_t base, unsigned int irq, int out_fd)
 {
 	struct serial *s = g_new0(struct serial, 1);
+	struct bus_device *dev;
 
 	s->vm = vm;
 	s->irq = irq;
 	s->out_fd = out_fd;
 	s->dll = 12;
 	pthread_mutex_init(&s->lock, NULL);
-	bus_register(&vm->pio, "serial", base, 8, serial_access, s);
+	dev = bus_register(&vm->pio, "serial", base, 8, serial_access, s);
+
+	if (dev)
+		dev->bytes = &s->bytes;
 	return s;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static gboolean quiet;
@@ -624,6 +625,99 @@ cmd_resize(int argc, char **argv)
   return 0;
 }
 
+/* ---- snapshot ----------------------------------------------------------- */
+
+/* The list as QEMU's bdrv_snapshot_dump() prints it, column for column. */
+static void
+print_snapshots(const BlockSnapshot *list, int n)
+{
+  printf("Snapshot list:\n");
+  printf("%-10s%-17s%8s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK", "ICOUNT");
+  for (int i = 0; i < n; i++) {
+    const BlockSnapshot *sn = &list[i];
+    char date[32] = "", clock_buf[32], icount[24] = "";
+    time_t t = sn->date_sec;
+    struct tm tm;
+    g_autofree char *size = human_size(sn->vm_state_size);
+    uint64_t secs = sn->vm_clock_nsec / 1000000000u;
+
+    if (localtime_r(&t, &tm) != NULL)
+      strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(clock_buf, sizeof(clock_buf), "%02u:%02u:%02u.%03u",
+             (unsigned) (secs / 3600), (unsigned) (secs / 60 % 60), (unsigned) (secs % 60),
+             (unsigned) (sn->vm_clock_nsec / 1000000u % 1000));
+    if (sn->icount != UINT64_MAX)
+      snprintf(icount, sizeof(icount), "%" PRId64, (int64_t) sn->icount);
+    printf("%-9s %-17s %7s%20s%13s%11s\n", sn->id, sn->name, size, date, clock_buf, icount);
+  }
+}
+
+static int
+cmd_snapshot(int argc, char **argv)
+{
+  g_autofree char *fmt = NULL, *apply = NULL, *create = NULL, *delete = NULL;
+  gboolean list = FALSE;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &fmt, "Image format (probed if omitted)", "FMT" },
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List the snapshots", NULL },
+    { "apply", 'a', 0, G_OPTION_ARG_STRING, &apply, "Revert the disk to the snapshot (ID or name)", "SNAPSHOT" },
+    { "create", 'c', 0, G_OPTION_ARG_STRING, &create, "Create a snapshot of the disk", "SNAPSHOT" },
+    { "delete", 'd', 0, G_OPTION_ARG_STRING, &delete, "Delete the snapshot with this name", "SNAPSHOT" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing", NULL },
+    { NULL }
+  };
+  BlockFormat format;
+
+  if (!parse_options("snapshot", "[-l | -a SNAPSHOT | -c SNAPSHOT | -d SNAPSHOT] FILE",
+                     "List, create, apply or delete internal snapshots of a stopped machine's disk.", entries, &argc, &argv))
+    return 1;
+  if ((list ? 1 : 0) + (apply ? 1 : 0) + (create ? 1 : 0) + (delete ? 1 : 0) > 1) {
+    fail("Cannot mix '-l', '-a', '-c', '-d'");
+    return 1;
+  }
+  if (argc != 2)
+    return fail("snapshot: expected one FILE");
+  if (!format_arg(fmt, &format))
+    return fail("Unknown file format '%s'", fmt);
+
+  bool write = apply || create || delete;
+  unsigned flags = BLOCK_OPEN_NO_BACKING | (write ? 0 : BLOCK_OPEN_READ_ONLY);
+  char *error = NULL;
+  BlockImage *img = block_open_flags(argv[1], format, flags, &error);
+  if (img == NULL) {
+    int r = fail("%s", error ? error : "could not open the image");
+    free(error);
+    return r;
+  }
+
+  int ret = 0;
+  if (list) {
+    BlockSnapshot *sns = NULL;
+    int n = 0;
+    ret = block_snapshot_list(img, &sns, &n, &error);
+    if (ret == 0 && n > 0)
+      print_snapshots(sns, n);
+    block_snapshot_list_free(sns, n);
+  } else if (create) {
+    ret = block_snapshot_create(img, create, NULL);
+    if (ret < 0)
+      fail("Could not create snapshot '%s': %d (%s)", create, ret, strerror(-ret));
+  } else if (apply) {
+    ret = block_snapshot_apply(img, apply, NULL);
+    if (ret < 0)
+      fail("Could not apply snapshot '%s': Failed to load snapshot: %s", apply, strerror(-ret));
+  } else if (delete) {
+    ret = block_snapshot_delete(img, delete, NULL);
+    if (ret < 0)
+      fail("Could not delete snapshot '%s': %s", delete, ret == -ENOENT ? "snapshot not found" : strerror(-ret));
+  }
+  if (ret < 0 && list)
+    fail("%s", error ? error : strerror(-ret));
+  free(error);
+  block_close(img);
+  return ret < 0 ? 1 : 0;
+}
+
 /* ---- bench -------------------------------------------------------------- */
 
 typedef struct {
@@ -779,6 +873,7 @@ static const char usage[] =
   "  check [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
   "  convert [-f FMT] [-O FMT] [-o OPTIONS] [-p] SRC DST\n"
   "  resize [-f FMT] FILE [+]SIZE\n"
+  "  snapshot [-f FMT] [-q] [-l | -a SNAPSHOT | -c SNAPSHOT | -d SNAPSHOT] FILE\n"
   "  bench [-c COUNT] [-d DEPTH] [-f FMT] [-o OFFSET] [-s SIZE] [-S STEP] [-t none|writeback] [-w] FILE\n"
   "\n"
   "SIZE takes the suffixes k, M, G, T, P, E (powers of 1024).\n"
@@ -809,5 +904,6 @@ main(int argc, char **argv)
   if (strcmp(cmd, "convert") == 0) return cmd_convert(argc, argv);
   if (strcmp(cmd, "resize") == 0)  return cmd_resize(argc, argv);
   if (strcmp(cmd, "bench") == 0)   return cmd_bench(argc, argv);
+  if (strcmp(cmd, "snapshot") == 0) return cmd_snapshot(argc, argv);
   return fail("Command not found: %s (try --help)", cmd);
 }

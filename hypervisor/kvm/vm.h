@@ -45,6 +45,10 @@ struct bus_device {
 	bus_access_fn access;
 	void *opaque;
 	uint64_t exits;       /* accesses that reached us */
+	/* Data bytes the device moved, where it counts them (the UART: one
+	 * per THR write or RBR read), else NULL.  With exits, it tells the
+	 * cost of an emulated device: exits per byte. */
+	const uint64_t *bytes;
 };
 
 #define BUS_MAX_DEVICES 32

@@ -27,6 +27,8 @@ add_bus(JsonBuilder *b, struct bus *bus, const char *kind)
 		add_int(b, "base", d->base);
 		add_int(b, "length", d->len);
 		add_int(b, "exits", __atomic_load_n(&d->exits, __ATOMIC_RELAXED));
+		if (d->bytes)
+			add_int(b, "bytes", __atomic_load_n(d->bytes, __ATOMIC_RELAXED));
 		json_builder_end_object(b);
 	}
 	pthread_rwlock_unlock(&bus->lock);

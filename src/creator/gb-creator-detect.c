@@ -9,7 +9,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "gb-creator-osinfo.h"
 #include "gb-machine-creator-private.h"
@@ -155,9 +157,14 @@ tiny_linux_cb (GObject      *object,
       return;
     }
 
-  gb_machine_creator_set_kernel_path (self, kernel);
-  gb_machine_creator_set_initrd_path (self, initrd);
-  gb_machine_creator_set_kernel_cmdline (self, GB_TINY_LINUX_CMDLINE);
+  /* The user may have chosen another source meanwhile (say, a kernel of
+   * their own): a finished job must not overwrite that choice. */
+  if (gb_machine_creator_get_source_kind (self) == GB_CREATOR_SOURCE_TINY_LINUX)
+    {
+      gb_machine_creator_set_kernel_path (self, kernel);
+      gb_machine_creator_set_initrd_path (self, initrd);
+      gb_machine_creator_set_kernel_cmdline (self, GB_TINY_LINUX_CMDLINE);
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -181,4 +188,62 @@ gb_machine_creator_assemble_tiny_linux_finish (GbMachineCreator  *self,
                                                GError           **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * gb_machine_creator_check_source_path:
+ *
+ * For installation media and disk images on this computer: is the path
+ * there and readable? (A remote connection's files are on its host: only
+ * an empty path is refused there.) Sets @error to a sentence for the user.
+ */
+gboolean
+gb_machine_creator_check_source_path (GbMachineCreator  *self,
+                                      GError           **error)
+{
+  GbCreatorSource kind = gb_machine_creator_get_source_kind (self);
+  const char *path = gb_machine_creator_get_source_path (self);
+  g_autofree char *trimmed = g_strstrip (g_strdup (path ? path : ""));
+  GStatBuf st;
+
+  if (kind != GB_CREATOR_SOURCE_INSTALL_MEDIA && kind != GB_CREATOR_SOURCE_IMPORT_DISK)
+    return TRUE;
+
+  if (*trimmed == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                           kind == GB_CREATOR_SOURCE_INSTALL_MEDIA
+                           ? _("Type the path of an ISO file or CD device, or choose one.")
+                           : _("Type the path of a disk image, or choose one."));
+      return FALSE;
+    }
+  if (!gb_machine_creator_get_local (self))
+    return TRUE;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+
+      if (saved == ENOENT || saved == ENOTDIR)
+        /* Translators: %s is a file's path */
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no file “%s”."), path);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                     /* Translators: %s is a file's path, then the system's reason */
+                     _("“%s” cannot be opened: %s."), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                   _("“%s” is a folder: choose a file in it."), path);
+      return FALSE;
+    }
+  if (g_access (path, R_OK) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("“%s” cannot be read: permission denied."), path);
+      return FALSE;
+    }
+  return TRUE;
 }

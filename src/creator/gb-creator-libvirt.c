@@ -20,6 +20,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "gb-libvirt-error.h"
 #include "gb-creator-libvirt.h"
 #include "gb-creator-osinfo.h"
 #include "gb-disk-creator.h"
@@ -49,10 +50,9 @@ static void
 set_libvirt_error (GError     **error,
                    const char  *what)
 {
-  virErrorPtr e = virGetLastError ();
-
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what,
-               e && e->message ? e->message : _("unknown libvirt error"));
+  /* libvirt's error as a sentence (gb-libvirt-error.c), after what failed. */
+  gb_libvirt_set_error (error, NULL);
+  g_prefix_error (error, "%s: ", what);
 }
 
 /**
@@ -326,7 +326,23 @@ prepare_thread (GTask        *task,
   host->nat_available = gvir_connection_fetch_networks (conn, cancellable, NULL);
   host->networks = GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_USER);
   if (host->nat_available)
-    host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_NAT);
+    {
+      virConnectPtr handle = NULL;
+      virNetworkPtr net;
+
+      host->networks |= GB_CREATOR_NETWORK_BIT (GB_CREATOR_NETWORK_NAT);
+      /* Looked at, not touched: only Create starts it (the summary says so). */
+      g_object_get (conn, "handle", &handle, NULL);
+      net = handle ? virNetworkLookupByName (handle, "default") : NULL;
+      host->default_network_defined = net != NULL;
+      host->default_network_active = net != NULL && virNetworkIsActive (net) == 1;
+      if (net != NULL)
+        virNetworkFree (net);
+      else
+        virResetLastError ();
+      if (handle != NULL)
+        g_boxed_free (GVIR_TYPE_CONNECTION_HANDLE, handle);
+    }
   if (pd->local)
     {
       g_strfreev (host->bridges);

@@ -62,6 +62,10 @@ typedef struct
   gboolean        local;             /* machines run on this computer */
   gboolean        storage_available; /* it has storage pools */
   gboolean        nat_available;     /* libvirt networks (NAT) */
+  /* libvirt's "default" network, which NAT needs: Create defines and/or
+   * starts it, and the summary says so first. */
+  gboolean        default_network_defined;
+  gboolean        default_network_active;
   char           *image_folder;      /* where a new disk goes without pools */
   GHashTable     *pool_paths;        /* active pools: name → directory ("" unknown) */
   GStrv           volumes;           /* existing disks in them, sorted */

@@ -22,6 +22,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "gb-libvirt-error.h"
 #include "gb-bundled-provider.h"
 #include "gb-creator-libvirt.h"
 #include "gb-disk-creator.h"
@@ -208,10 +209,9 @@ static void
 set_error_from_libvirt (GError     **error,
                         const char  *what)
 {
-  virErrorPtr e = virGetLastError ();
-
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what,
-               e && e->message ? e->message : _("unknown libvirt error"));
+  /* libvirt's error as a sentence (gb-libvirt-error.c), after what failed. */
+  gb_libvirt_set_error (error, NULL);
+  g_prefix_error (error, "%s: ", what);
 }
 
 /* The pool's target directory, from its XML; blocking. */

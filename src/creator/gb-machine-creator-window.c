@@ -69,6 +69,8 @@ struct _GbMachineCreatorWindow
   GtkCheckButton    *source_url_check;
   GtkCheckButton    *source_tiny_check;
   AdwEntryRow       *path_row;
+  GtkLabel          *path_error_label;  /* under the source options */
+  AdwActionRow      *sum_changes_row;   /* what Create also starts on the host */
   AdwEntryRow       *kernel_row;
   AdwEntryRow       *initrd_row;
   AdwEntryRow       *cmdline_row;
@@ -254,10 +256,11 @@ current_page_complete (GbMachineCreatorWindow *self)
         {
         case GB_CREATOR_SOURCE_IMPORT_DISK:
           /* Without firmware the disk boots through a kernel given with it. */
-          return text_set (gb_machine_creator_get_source_path (c)) &&
+          return gb_machine_creator_check_source_path (c, NULL) &&
                  (gb_machine_creator_get_firmware_choice (c) ||
                   text_set (gb_machine_creator_get_kernel_path (c)));
         case GB_CREATOR_SOURCE_INSTALL_MEDIA:
+          return gb_machine_creator_check_source_path (c, NULL);
         case GB_CREATOR_SOURCE_NETWORK_INSTALL:
           return text_set (gb_machine_creator_get_source_path (c));
         case GB_CREATOR_SOURCE_DIRECT_KERNEL:
@@ -359,6 +362,8 @@ show_source_details (GbMachineCreatorWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->tiny_row), kind == GB_CREATOR_SOURCE_TINY_LINUX);
 }
 
+static void show_path_error (GbMachineCreatorWindow *self);
+
 static void
 source_toggled_cb (GbMachineCreatorWindow *self,
                    GtkCheckButton         *button)
@@ -367,10 +372,34 @@ source_toggled_cb (GbMachineCreatorWindow *self,
     return;
 
   gb_machine_creator_set_source_kind (self->creator, checked_source (self));
+  /* The kernel fields may now be someone else's: put the tiny Linux
+   * together (from its cache) again when it is chosen again. */
+  if (checked_source (self) != GB_CREATOR_SOURCE_TINY_LINUX)
+    self->tiny_ready = FALSE;
   /* The path field is shared between the kinds that have one. */
   gb_machine_creator_set_source_path (self->creator, gtk_editable_get_text (GTK_EDITABLE (self->path_row)));
   show_source_details (self);
+  show_path_error (self);
   update_page (self);
+}
+
+/* The path is checked where it is typed or chosen: a missing or unreadable
+ * file says so under the field (not only later, as "not recognised"). An
+ * empty field just keeps Next off until something is typed. */
+static void
+show_path_error (GbMachineCreatorWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->path_row));
+  gboolean bad = gtk_widget_get_visible (GTK_WIDGET (self->path_row)) && text[0] != '\0' &&
+                 !gb_machine_creator_check_source_path (self->creator, &error);
+
+  gtk_label_set_text (self->path_error_label, bad ? error->message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->path_error_label), bad);
+  if (bad)
+    gtk_widget_add_css_class (GTK_WIDGET (self->path_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->path_row), "error");
 }
 
 static void
@@ -379,6 +408,7 @@ path_changed_cb (GbMachineCreatorWindow *self)
   if (self->updating)
     return;
   gb_machine_creator_set_source_path (self->creator, gtk_editable_get_text (GTK_EDITABLE (self->path_row)));
+  show_path_error (self);
   update_page (self);
 }
 
@@ -1026,6 +1056,7 @@ enter_summary_page (GbMachineCreatorWindow *self)
   g_autofree char *resources = NULL;
   g_autofree char *storage = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *changes = NULL;
   const char *detail = NULL;
   const char *network = NULL;
 
@@ -1094,6 +1125,11 @@ enter_summary_page (GbMachineCreatorWindow *self)
 
   host = gb_machine_creator_describe_host (c);
   adw_action_row_set_subtitle (self->sum_host_row, host);
+
+  /* Said before Create, which alone changes anything on the host. */
+  changes = gb_machine_creator_dup_host_changes (c);
+  adw_action_row_set_subtitle (self->sum_changes_row, changes ? changes : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sum_changes_row), changes != NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1150,9 +1186,18 @@ tiny_cb (GObject      *object,
       set_busy (self, FALSE);
       return;
     }
+  set_busy (self, FALSE);
+  /* Another source was chosen while it was being put together (or the
+   * page changed): the result is no reason to move on. */
+  if (gb_machine_creator_get_source_kind (self->creator) != GB_CREATOR_SOURCE_TINY_LINUX ||
+      !g_str_equal (pages[page_index (self)], "source"))
+    {
+      adw_action_row_set_subtitle (self->tiny_row, "");
+      update_page (self);
+      return;
+    }
   self->tiny_ready = TRUE;
   adw_action_row_set_subtitle (self->tiny_row, _("Ready."));
-  set_busy (self, FALSE);
   go_to_page (self, neighbour_page (self, page_index (self), 1));
 }
 
@@ -1615,6 +1660,28 @@ gb_machine_creator_window_init (GbMachineCreatorWindow *self)
   g_signal_connect_swapped (self->bridge_row, "notify::selected", G_CALLBACK (bridge_selected_cb), self);
   g_signal_connect_swapped (self->volume_row, "notify::selected", G_CALLBACK (volume_selected_cb), self);
   g_signal_connect_swapped (self->place_row, "notify::selected", G_CALLBACK (place_selected_cb), self);
+
+  /* On the summary, after the network: what Create also starts. */
+  self->sum_changes_row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->sum_changes_row), _("Changes to this computer"));
+  adw_action_row_set_subtitle_lines (self->sum_changes_row, 0);
+  adw_action_row_set_icon_name (self->sum_changes_row, "dialog-information-symbolic");
+  gtk_widget_set_visible (GTK_WIDGET (self->sum_changes_row), FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (gtk_widget_get_ancestor (GTK_WIDGET (self->sum_network_row),
+                                                                             ADW_TYPE_PREFERENCES_GROUP)),
+                             GTK_WIDGET (self->sum_changes_row));
+
+  /* Under the source options' list, as the name's error is under its. */
+  self->path_error_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->path_error_label, 0);
+  gtk_label_set_wrap (self->path_error_label, TRUE);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->path_error_label), 6);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->path_error_label), 12);
+  gtk_widget_add_css_class (GTK_WIDGET (self->path_error_label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->path_error_label), FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (gtk_widget_get_ancestor (GTK_WIDGET (self->path_row),
+                                                                             ADW_TYPE_PREFERENCES_GROUP)),
+                             GTK_WIDGET (self->path_error_label));
 }
 
 /**

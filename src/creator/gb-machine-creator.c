@@ -998,6 +998,45 @@ gb_machine_creator_describe_host (GbMachineCreator *self)
   return gb_creator_backend_describe (self->backend);
 }
 
+/**
+ * gb_machine_creator_dup_host_changes:
+ *
+ * What Create will change on the host besides defining the machine and its
+ * disk (libvirt's "default" network and storage pool), in plain words, for
+ * the summary; %NULL when nothing. Nothing is changed before Create.
+ */
+char *
+gb_machine_creator_dup_host_changes (GbMachineCreator *self)
+{
+  const GbCreatorHost *host = gb_creator_backend_get_host (self->backend);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (host == NULL)
+    return NULL;
+
+  if (self->network_kind == GB_CREATOR_NETWORK_NAT && host->nat_available)
+    {
+      if (!host->default_network_defined)
+        g_string_append (text, _("libvirt’s “default” network (NAT, 192.168.122.0/24) will be defined, "
+                                 "started, and set to start with the computer."));
+      else if (!host->default_network_active)
+        g_string_append (text, _("libvirt’s “default” network will be started; it keeps running after "
+                                 "the machine stops."));
+    }
+
+  if (self->disk_mode == GB_CREATOR_DISK_NEW && host->storage_available && self->pool_name != NULL &&
+      !g_hash_table_contains (host->pool_paths, self->pool_name))
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      /* Translators: %s is a storage pool's name, e.g. "default" */
+      g_string_append_printf (text, _("The storage pool “%s” will be created or started, and set to start "
+                                      "with the computer."), self->pool_name);
+    }
+
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
 /* A problem of the place to run, in plain words; NULL if there is none. */
 char *
 gb_machine_creator_dup_host_warning (GbMachineCreator *self)

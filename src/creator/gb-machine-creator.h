@@ -61,6 +61,8 @@ void               gb_machine_creator_assemble_tiny_linux_async  (GbMachineCreat
                                                                   GCancellable       *cancellable,
                                                                   GAsyncReadyCallback callback,
                                                                   gpointer            user_data);
+gboolean           gb_machine_creator_check_source_path   (GbMachineCreator     *self,
+                                                           GError              **error);
 gboolean           gb_machine_creator_assemble_tiny_linux_finish (GbMachineCreator   *self,
                                                                   GAsyncResult       *result,
                                                                   GError            **error);
@@ -131,6 +133,7 @@ GbCreatorAccel     gb_machine_creator_get_accel           (GbMachineCreator     
 const char        *gb_machine_creator_get_arch            (GbMachineCreator     *self);
 char              *gb_machine_creator_describe_host       (GbMachineCreator     *self);
 char              *gb_machine_creator_dup_host_warning    (GbMachineCreator     *self);
+char              *gb_machine_creator_dup_host_changes    (GbMachineCreator     *self);
 
 gboolean           gb_machine_creator_uses_kernel_boot    (GbMachineCreator     *self);
 gboolean           gb_machine_creator_check_source        (GbMachineCreator     *self,

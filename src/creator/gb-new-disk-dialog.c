@@ -35,6 +35,10 @@ struct _GbNewDiskDialog
   gboolean         valid;
   gboolean         prefer_folder;  /* set_folder() was called */
   gboolean         folder_offered; /* the machines run on this computer */
+  /* What the last Create made, for gb_new_disk_dialog_get_created(). */
+  GbDiskFormat     created_format;
+  guint64          created_capacity;
+  char            *created_folder;
 
   AdwEntryRow     *name_row;
   AdwComboRow     *location_row;
@@ -154,6 +158,22 @@ read_form (GbNewDiskDialog  *self,
         }
     }
 
+  /* A raw file named .qcow2 (or a qcow2 named .raw) would be opened in the
+   * wrong format by whoever trusts the name, the next dialog included. */
+  if (ok && spec->format == GB_DISK_FORMAT_RAW && g_str_has_suffix (name, ".qcow2"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                           _("A raw disk must not be named “.qcow2”: other programs would take it for a qcow2 "
+                             "image. Name it “.img” or “.raw”, or choose the qcow2 format."));
+      ok = FALSE, bad_name = TRUE;
+    }
+  else if (ok && spec->format == GB_DISK_FORMAT_QCOW2 && g_str_has_suffix (name, ".raw"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_FILENAME,
+                           _("A qcow2 disk must not be named “.raw”: name it “.qcow2”, or choose the raw format."));
+      ok = FALSE, bad_name = TRUE;
+    }
+
   if (ok && !gb_disk_parse_size (gtk_editable_get_text (GTK_EDITABLE (self->size_entry)),
                                  units[MIN (unit, G_N_ELEMENTS (units) - 1)], &spec->capacity, error))
     ok = FALSE, bad_size = TRUE;
@@ -248,6 +268,26 @@ revalidate (GbNewDiskDialog *self)
 static void
 revalidate_cb (GbNewDiskDialog *self)
 {
+  revalidate (self);
+}
+
+/* Switching the format renames a name that still has the other format's
+ * extension: "disk.qcow2" becomes "disk.img" for raw, and back. */
+static void
+format_changed_cb (GbNewDiskDialog *self)
+{
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
+  gboolean raw = adw_combo_row_get_selected (self->format_row) == 1;
+  const char *from = raw ? ".qcow2" : ".img";
+  const char *to = raw ? ".img" : ".qcow2";
+
+  if (g_str_has_suffix (name, from))
+    {
+      g_autofree char *stem = g_strndup (name, strlen (name) - strlen (from));
+      g_autofree char *renamed = g_strconcat (stem, to, NULL);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->name_row), renamed);
+    }
   revalidate (self);
 }
 
@@ -445,6 +485,10 @@ create_action (GtkWidget  *widget,
   if (self->creating || !read_form (self, spec, &folder, &error))
     return;
 
+  self->created_format = spec->format;
+  self->created_capacity = spec->capacity;
+  g_free (self->created_folder);
+  self->created_folder = folder_selected (self) ? g_strdup (folder) : NULL;
   slow = spec->prealloc >= GB_DISK_PREALLOC_FALLOC;
   self->create_cancellable = g_cancellable_new ();
   set_creating (self, TRUE, slow);
@@ -567,6 +611,8 @@ gb_new_disk_dialog_finalize (GObject *object)
   g_clear_object (&self->create_cancellable);
   g_clear_pointer (&self->pools, g_ptr_array_unref);
 
+  g_free (self->created_folder);
+
   G_OBJECT_CLASS (gb_new_disk_dialog_parent_class)->finalize (object);
 }
 
@@ -677,10 +723,13 @@ gb_new_disk_dialog_init (GbNewDiskDialog *self)
 
   g_signal_connect_swapped (self->location_row, "notify::selected", G_CALLBACK (location_changed_cb), self);
   g_signal_connect_swapped (self->unit_dropdown, "notify::selected", G_CALLBACK (revalidate_cb), self);
-  g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (revalidate_cb), self);
+  g_signal_connect_swapped (self->format_row, "notify::selected", G_CALLBACK (format_changed_cb), self);
   g_signal_connect_swapped (self->prealloc_row, "notify::selected", G_CALLBACK (revalidate_cb), self);
   g_signal_connect_swapped (self->backing_expander, "notify::enable-expansion", G_CALLBACK (revalidate_cb), self);
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), "disk.qcow2");
+  /* 20 GiB, as the wizard. (In the template "selected" came before the
+   * drop-down's model, which reset it to the first unit: 20 MiB.) */
+  gtk_drop_down_set_selected (self->unit_dropdown, 1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "disk.stop", FALSE);
 }
 
@@ -764,4 +813,35 @@ gb_new_disk_dialog_set_prealloc (GbNewDiskDialog *self,
   g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
 
   adw_combo_row_set_selected (self->prealloc_row, (guint) prealloc);
+}
+
+/**
+ * gb_new_disk_dialog_get_created:
+ * @folder: (out) (optional) (transfer none): the folder it was made in, or
+ *   %NULL for a storage pool
+ *
+ * What the last Create made (for ::disk-created handlers, which may say so).
+ */
+void
+gb_new_disk_dialog_get_created (GbNewDiskDialog  *self,
+                                GbDiskFormat     *format,
+                                guint64          *capacity,
+                                const char      **folder)
+{
+  g_return_if_fail (GB_IS_NEW_DISK_DIALOG (self));
+
+  if (format != NULL)
+    *format = self->created_format;
+  if (capacity != NULL)
+    *capacity = self->created_capacity;
+  if (folder != NULL)
+    *folder = self->created_folder;
+}
+
+GbProvider *
+gb_new_disk_dialog_get_provider (GbNewDiskDialog *self)
+{
+  g_return_val_if_fail (GB_IS_NEW_DISK_DIALOG (self), NULL);
+
+  return self->provider;
 }

@@ -27,5 +27,10 @@ void             gb_new_disk_dialog_set_format    (GbNewDiskDialog *self,
                                                    GbDiskFormat     format);
 void             gb_new_disk_dialog_set_prealloc  (GbNewDiskDialog *self,
                                                    GbDiskPrealloc   prealloc);
+GbProvider      *gb_new_disk_dialog_get_provider  (GbNewDiskDialog  *self);
+void             gb_new_disk_dialog_get_created   (GbNewDiskDialog  *self,
+                                                   GbDiskFormat     *format,
+                                                   guint64          *capacity,
+                                                   const char      **folder);
 
 G_END_DECLS

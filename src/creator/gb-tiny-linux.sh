@@ -21,7 +21,11 @@ busybox=/bin/busybox
 ldd "$busybox" >/dev/null 2>&1 && {
   echo "/bin/busybox is not the static build (install busybox-static)" >&2; exit 77; }
 
-wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng"
+# button + evdev: the ACPI power button as an input device, so that Shut
+# Down (ACPI) powers the tiny Linux off.  The kernel's folder is named after
+# them: one assembled before they were wanted has no such modules.
+wanted="virtio_pci virtio_blk virtio_net virtio_console virtio_rng button evdev"
+flavour="+button+evdev"
 tmp=
 root=
 trap 'rm -rf ${tmp:+"$tmp"} ${root:+"$root"}' EXIT
@@ -34,12 +38,19 @@ if [ -n "$host" ] && [ -r "$host" ]; then
   kernel=$host
   kver=${host#/boot/vmlinuz-}
   [ -d "/lib/modules/$kver" ] && moddir=/lib/modules/$kver
-  kdir="$out/host-$kver"
+  kdir="$out/host-$kver$flavour"
 else
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-  [ -n "$pkg" ] || { echo "No readable kernel in /boot, and apt cannot resolve linux-image-amd64" >&2; exit 77; }
-  ver=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
-  kdir="$out/${pkg}_${ver}"
+  if [ -n "$pkg" ]; then
+    ver=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2}')
+    kdir="$out/${pkg}_${ver}$flavour"
+  else
+    # apt's lists may be being rewritten (apt-get update): a kernel
+    # assembled before will do.
+    kdir=$(ls -1d "$out"/linux-image-*"$flavour" 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$kdir" ] && [ -f "$kdir/.complete" ] || {
+      echo "No readable kernel in /boot, and apt cannot resolve linux-image-amd64" >&2; exit 77; }
+  fi
   if [ ! -f "$kdir/.complete" ]; then
     tmp=$(mktemp -d)
     (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || {
@@ -102,6 +113,14 @@ ip link set lo up 2>/dev/null
 for i in /sys/class/net/*; do
   n=${i##*/}; [ "$n" = lo ] && continue
   ip link set "$n" up 2>/dev/null && udhcpc -q -n -t 3 -i "$n" >/dev/null 2>&1 &
+done
+# The ACPI power button (Shut Down): a press powers off, as a distribution's
+# acpid or logind would.  QEMU's PC has two "Power Button" devices (the
+# fixed-feature one and LNXPWRBN); a read of one input event from either.
+for d in /sys/class/input/event*; do
+  grep -q "Power Button" "$d/device/name" 2>/dev/null || continue
+  ( dd if="/dev/input/${d##*/}" bs=24 count=1 of=/dev/null 2>/dev/null &&
+    { echo "GLASSBOX-TINY-LINUX-POWER-BUTTON" > /dev/ttyS0 2>/dev/null; poweroff -f; } ) &
 done
 msg="GLASSBOX-TINY-LINUX-UP $(cut -d' ' -f1 /proc/uptime)"
 echo "$msg" > /dev/ttyS0 2>/dev/null

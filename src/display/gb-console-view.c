@@ -90,6 +90,9 @@ update_status (GbConsoleView *self)
       break;
     }
   gtk_label_set_text (GTK_LABEL (self->status_label), text);
+  /* It speaks of the screen: the serial page says its own state. */
+  gtk_widget_set_visible (self->status_label,
+                          g_strcmp0 (gb_console_view_get_page (self), "screen") == 0);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "console.screenshot",
                                  gb_display_get_state (self->display) == GB_DISPLAY_STATE_CONNECTED);
@@ -114,7 +117,10 @@ on_password_response (AdwMessageDialog *dialog,
 {
   GtkWidget *entry = adw_message_dialog_get_extra_child (dialog);
 
-  /* The dialog closes itself after this. */
+  /* The dialog closes itself after this, and closing emits "response" once
+   * more (its close response): by then the answer is given, and this view
+   * may be gone. */
+  g_signal_handlers_disconnect_by_data (dialog, self);
   self->password_dialog = NULL;
   gb_display_answer_password (self->display,
                               g_strcmp0 (response, "connect") == 0
@@ -347,7 +353,7 @@ gb_console_view_open_serial (GbConsoleView *self)
   else
     {
       gb_serial_console_set_status (self->serial,
-                                    _("The machine is off. Start it to use its serial console."));
+                                    _("The machine is off. Start it to see its console."));
     }
 }
 
@@ -465,6 +471,7 @@ on_page_changed (GtkStack      *stack,
                  GbConsoleView *self)
 {
   update_console_chooser_visible (self);
+  update_status (self);
 }
 
 /* Machine ------------------------------------------------------------------ */
@@ -753,12 +760,13 @@ gb_console_view_init (GbConsoleView *self)
   g_signal_connect (self->console_chooser, "notify::selected", G_CALLBACK (on_console_chosen), self);
   update_status (self);
 
-  /* In the capture phase, so these win over the guest getting the keys. */
+  /* In the capture phase, so these win over the guest getting the keys.
+   * Not Shift+F10: GTK's labels and text widgets open their menu with it. */
   controller = gtk_shortcut_controller_new ();
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F11", "console.fullscreen", NULL);
   add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F12", "console.screenshot", NULL);
-  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F10", "console.toggle-scale", NULL);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Shift>F9", "console.toggle-scale", NULL);
   add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), "<Control><Alt>End", "console.send-keys",
                 g_variant_new_string ("ctrl-alt-del"));
   gtk_widget_add_controller (GTK_WIDGET (self), controller);

@@ -15,6 +15,9 @@ guint64          _gb_display_get_frame_count    (GbDisplay *self);
 /* Tile uploads since the widget was made. */
 guint64          _gb_display_get_tile_uploads   (GbDisplay *self);
 GbDisplaySource *_gb_display_get_source         (GbDisplay *self);
+/* Shows a source the caller made (a test's own), as if a URI was opened. */
+void             _gb_display_open_source        (GbDisplay       *self,
+                                                 GbDisplaySource *source);
 /* Where the guest screen sits in the widget: offset, and widget pixels per
  * guest pixel. */
 void             _gb_display_get_placement      (GbDisplay *self,

@@ -1326,6 +1326,19 @@ _gb_display_get_tile_uploads (GbDisplay *self)
   return gb_display_paintable_get_tile_uploads (self->paintable);
 }
 
+/* Shows @source (the display takes a reference), as if a URI had been
+ * opened: the tests drive the widget with a source of their own. */
+void
+_gb_display_open_source (GbDisplay       *self,
+                         GbDisplaySource *source)
+{
+  g_return_if_fail (GB_IS_DISPLAY (self));
+  g_return_if_fail (GB_IS_DISPLAY_SOURCE (source));
+
+  gb_display_close (self);
+  gb_display_attach (self, g_object_ref (source));
+}
+
 GbDisplaySource *
 _gb_display_get_source (GbDisplay *self)
 {

@@ -404,6 +404,16 @@ gb_spice_source_drop_session (GbSpiceSource *self)
     return;
 
   g_signal_handlers_disconnect_by_data (self->session, self);
+  /* Every channel, not only the ones kept: each has "open-fd" for a
+   * machine's socket, and channels outlive the session while they wind
+   * down, after this source is gone. */
+  {
+    GList *channels = spice_session_get_channels (self->session);
+
+    for (GList *l = channels; l != NULL; l = l->next)
+      g_signal_handlers_disconnect_by_data (l->data, self);
+    g_list_free (channels);
+  }
   if (self->main != NULL)
     g_signal_handlers_disconnect_by_data (self->main, self);
   if (self->display != NULL)

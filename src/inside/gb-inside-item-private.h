@@ -15,6 +15,9 @@ typedef struct {
   double      halted;
   guint64     kicks, interrupts, requests;
   double      kicks_rate, interrupts_rate, requests_rate;
+  gboolean    has_bytes;   /* the queue counts the data it moves */
+  guint64     bytes;
+  double      bytes_rate;
 } GbInsideItemValues;
 
 GbInsideItem *_gb_inside_item_new    (GbInsideItemKind          kind,

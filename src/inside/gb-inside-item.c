@@ -37,6 +37,8 @@ enum {
   PROP_KICKS_RATE,
   PROP_INTERRUPTS_RATE,
   PROP_REQUESTS_RATE,
+  PROP_BYTES,
+  PROP_BYTES_RATE,
   N_PROPS
 };
 
@@ -82,6 +84,9 @@ _gb_inside_item_update (GbInsideItem             *self,
   UPDATE (kicks_rate, PROP_KICKS_RATE);
   UPDATE (interrupts_rate, PROP_INTERRUPTS_RATE);
   UPDATE (requests_rate, PROP_REQUESTS_RATE);
+  self->v.has_bytes = values->has_bytes;
+  UPDATE (bytes, PROP_BYTES);
+  UPDATE (bytes_rate, PROP_BYTES_RATE);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -97,6 +102,9 @@ double gb_inside_item_get_kicks_rate (GbInsideItem *self) { return self->v.kicks
 double gb_inside_item_get_interrupts_rate (GbInsideItem *self) { return self->v.interrupts_rate; }
 double gb_inside_item_get_requests_rate (GbInsideItem *self) { return self->v.requests_rate; }
 guint64 gb_inside_item_get_kicks (GbInsideItem *self) { return self->v.kicks; }
+gboolean gb_inside_item_get_has_bytes (GbInsideItem *self) { return self->v.has_bytes; }
+guint64 gb_inside_item_get_bytes (GbInsideItem *self) { return self->v.bytes; }
+double gb_inside_item_get_bytes_rate (GbInsideItem *self) { return self->v.bytes_rate; }
 guint64 gb_inside_item_get_interrupts (GbInsideItem *self) { return self->v.interrupts; }
 guint64 gb_inside_item_get_requests (GbInsideItem *self) { return self->v.requests; }
 
@@ -133,6 +141,8 @@ gb_inside_item_get_property (GObject    *object,
     case PROP_KICKS_RATE: g_value_set_double (value, self->v.kicks_rate); break;
     case PROP_INTERRUPTS_RATE: g_value_set_double (value, self->v.interrupts_rate); break;
     case PROP_REQUESTS_RATE: g_value_set_double (value, self->v.requests_rate); break;
+    case PROP_BYTES: g_value_set_uint64 (value, self->v.bytes); break;
+    case PROP_BYTES_RATE: g_value_set_double (value, self->v.bytes_rate); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -159,6 +169,8 @@ gb_inside_item_class_init (GbInsideItemClass *klass)
   properties[PROP_KICKS_RATE] = g_param_spec_double ("kicks-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   properties[PROP_INTERRUPTS_RATE] = g_param_spec_double ("interrupts-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   properties[PROP_REQUESTS_RATE] = g_param_spec_double ("requests-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_BYTES] = g_param_spec_uint64 ("bytes", NULL, NULL, 0, G_MAXUINT64, 0, ro);
+  properties[PROP_BYTES_RATE] = g_param_spec_double ("bytes-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

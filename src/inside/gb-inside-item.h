@@ -38,5 +38,11 @@ double           gb_inside_item_get_requests_rate   (GbInsideItem *self);
 guint64          gb_inside_item_get_kicks           (GbInsideItem *self);
 guint64          gb_inside_item_get_interrupts      (GbInsideItem *self);
 guint64          gb_inside_item_get_requests        (GbInsideItem *self);
+/* The data a virtio-blk/-net queue, or a device (the UART, a virtio disk
+ * or NIC), moved — disk data, frames without their virtio-net header,
+ * characters — in all and per second; FALSE where nothing counts it. */
+gboolean         gb_inside_item_get_has_bytes       (GbInsideItem *self);
+guint64          gb_inside_item_get_bytes           (GbInsideItem *self);
+double           gb_inside_item_get_bytes_rate      (GbInsideItem *self);
 
 G_END_DECLS

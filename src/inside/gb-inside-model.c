@@ -298,6 +298,37 @@ gb_inside_count_queue (JsonObject *stats,
   return FALSE;
 }
 
+gboolean
+gb_inside_queue_bytes (JsonObject *stats,
+                       const char *device,
+                       guint       queue,
+                       guint64    *bytes)
+{
+  JsonArray *virtio = _gb_inside_json_array (stats, "virtio");
+
+  for (guint i = 0; virtio != NULL && i < json_array_get_length (virtio); i++)
+    {
+      JsonObject *d = json_array_get_object_element (virtio, i);
+      JsonArray *queues;
+
+      if (d == NULL || g_strcmp0 (json_object_get_string_member_with_default (d, "device", NULL), device) != 0)
+        continue;
+      queues = _gb_inside_json_array (d, "queues");
+      for (guint q = 0; queues != NULL && q < json_array_get_length (queues); q++)
+        {
+          JsonObject *qo = json_array_get_object_element (queues, q);
+
+          if (qo == NULL || _gb_inside_json_uint (qo, "index") != queue)
+            continue;
+          if (!json_object_has_member (qo, "bytes"))
+            return FALSE;
+          *bytes = _gb_inside_json_uint (qo, "bytes");
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* ---- rates --------------------------------------------------------------- */
 
 static double
@@ -329,6 +360,46 @@ find_by (JsonArray  *array,
       return o;
     }
   return NULL;
+}
+
+/* The data bytes device @name moved: the UART counts its own, a virtio
+ * device's queues count theirs (virtio-blk, virtio-net).  FALSE where the
+ * device counts none. */
+static gboolean
+device_bytes (JsonObject *stats,
+              const char *name,
+              guint64    *bytes)
+{
+  JsonArray *devices = _gb_inside_json_array (stats, "devices");
+  JsonObject *vd = find_by (_gb_inside_json_array (stats, "virtio"), "device", name, 0);
+  gboolean has = FALSE;
+
+  *bytes = 0;
+  for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
+    {
+      JsonObject *d = json_array_get_object_element (devices, i);
+
+      if (d == NULL || g_strcmp0 (json_object_get_string_member_with_default (d, "name", NULL), name) != 0 ||
+          !json_object_has_member (d, "bytes"))
+        continue;
+      *bytes += _gb_inside_json_uint (d, "bytes");
+      has = TRUE;
+    }
+  if (vd != NULL)
+    {
+      JsonArray *queues = _gb_inside_json_array (vd, "queues");
+
+      for (guint q = 0; queues != NULL && q < json_array_get_length (queues); q++)
+        {
+          JsonObject *qo = json_array_get_object_element (queues, q);
+
+          if (qo == NULL || !json_object_has_member (qo, "bytes"))
+            continue;
+          *bytes += _gb_inside_json_uint (qo, "bytes");
+          has = TRUE;
+        }
+    }
+  return has;
 }
 
 /* Keeps the rows of @store when the new names are the same; otherwise
@@ -442,7 +513,7 @@ update_devices (GbInsideModel *self,
       const char *name = d ? json_object_get_string_member_with_default (d, "name", NULL) : NULL;
       GbInsideItemValues v = { 0 };
       JsonObject *vd;
-      guint64 exits;
+      guint64 exits, old_bytes = 0;
       gboolean seen = FALSE;
 
       if (name == NULL)
@@ -458,6 +529,9 @@ update_devices (GbInsideModel *self,
                     : json_object_get_string_member_with_default (d, "bus", NULL);
       v.exits = exits;
       v.exits_rate = before ? rate (exits, gb_inside_count_device_exits (before, name), seconds) : 0;
+      v.has_bytes = device_bytes (now, name, &v.bytes);
+      if (v.has_bytes && before != NULL && device_bytes (before, name, &old_bytes))
+        v.bytes_rate = rate (v.bytes, old_bytes, seconds);
       g_ptr_array_add (names, g_strdup (name));
       g_array_append_val (values, v);
     }
@@ -471,7 +545,7 @@ update_devices (GbInsideModel *self,
       for (guint q = 0; name != NULL && queues != NULL && q < json_array_get_length (queues); q++)
         {
           guint64 index = _gb_inside_json_uint (json_array_get_object_element (queues, q), "index");
-          guint64 k0 = 0, i0 = 0, r0 = 0;
+          guint64 k0 = 0, i0 = 0, r0 = 0, b0 = 0;
           GbInsideItemValues v = { 0 };
           gboolean had;
 
@@ -481,6 +555,9 @@ update_devices (GbInsideModel *self,
           v.kicks_rate = had ? rate (v.kicks, k0, seconds) : 0;
           v.interrupts_rate = had ? rate (v.interrupts, i0, seconds) : 0;
           v.requests_rate = had ? rate (v.requests, r0, seconds) : 0;
+          v.has_bytes = gb_inside_queue_bytes (now, name, index, &v.bytes);
+          if (v.has_bytes && had && gb_inside_queue_bytes (before, name, index, &b0))
+            v.bytes_rate = rate (v.bytes, b0, seconds);
           g_ptr_array_add (qnames, g_strdup_printf ("%s/%" G_GUINT64_FORMAT, name, index));
           g_array_append_val (qvalues, v);
         }

@@ -104,6 +104,12 @@ guint64         gb_inside_count_exits             (JsonObject     *stats,
 guint64         gb_inside_count_device_exits      (JsonObject     *stats,
                                                    const char     *device);
 /* Notifications, interrupts and requests of one virtqueue. */
+/* The data a virtio-blk/-net queue moved ("bytes"); FALSE where the queue
+ * does not count it. */
+gboolean        gb_inside_queue_bytes             (JsonObject     *stats,
+                                                   const char     *device,
+                                                   guint           queue,
+                                                   guint64        *bytes);
 gboolean        gb_inside_count_queue             (JsonObject     *stats,
                                                    const char     *device,
                                                    guint           queue,

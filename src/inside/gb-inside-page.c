@@ -135,6 +135,29 @@ update_item_row (AdwActionRow *row)
         g_autofree char *total = format_count (gb_inside_item_get_exits (item));
 
         subtitle = g_strdup (interrupt_path_to_string (gb_inside_item_get_detail (item)));
+        /* What an exit buys: an emulated UART moves one byte for one or
+         * two of them, a virtqueue kilobytes. */
+        if (gb_inside_item_get_has_bytes (item) && gb_inside_item_get_bytes (item) > 0)
+          {
+            guint64 exits = gb_inside_item_get_exits (item);
+            guint64 bytes = gb_inside_item_get_bytes (item);
+            g_autofree char *cost = NULL;
+            g_autofree char *with_cost = NULL;
+
+            if (exits >= bytes)
+              /* Translators: VM exits per byte the device moved, e.g. "2.0 exits per byte" */
+              cost = g_strdup_printf (_("%.1f exits per byte"), (double) exits / (double) bytes);
+            else
+              {
+                g_autofree char *size = g_format_size_full (bytes / MAX (exits, 1), G_FORMAT_SIZE_IEC_UNITS);
+
+                /* Translators: the data a device moved per VM exit, e.g. "one exit per 4.0 KiB" */
+                cost = g_strdup_printf (_("one exit per %s"), size);
+              }
+            with_cost = g_strdup_printf ("%s · %s", subtitle, cost);
+            g_free (subtitle);
+            subtitle = g_steal_pointer (&with_cost);
+          }
         /* Translators: a device's exits per second and in all */
         text = g_strdup_printf (_("%s exits · %s in all"), rate, total);
       }
@@ -150,6 +173,18 @@ update_item_row (AdwActionRow *row)
 
         /* Translators: per second: notifications (kicks), interrupts, requests */
         subtitle = g_strdup_printf (_("Kicks %s · interrupts %s · requests %s"), kicks, irqs, reqs);
+        if (gb_inside_item_get_has_bytes (item))
+          {
+            g_autofree char *size = g_format_size_full ((guint64) gb_inside_item_get_bytes_rate (item),
+                                                        G_FORMAT_SIZE_IEC_UNITS);
+            g_autofree char *with_bytes = NULL;
+
+            /* Translators: the kicks/interrupts/requests line, then the
+             * data the queue moved per second, e.g. "… · 1.2 MiB/s" */
+            with_bytes = g_strdup_printf (_("%s · %s/s"), subtitle, size);
+            g_free (subtitle);
+            subtitle = g_steal_pointer (&with_bytes);
+          }
         /* Translators: totals since start */
         text = g_strdup_printf (_("%s kicks · %s requests"), kicks_total, reqs_total);
       }

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "gb-install-dirs.h"
 #include "gb-lab-machine.h"
 #include "gb-machine-private.h"
 #include "gb-vmm-locate.h"
@@ -32,14 +33,6 @@ struct _GbLabMachine
 
 G_DEFINE_FINAL_TYPE (GbLabMachine, gb_lab_machine, GB_TYPE_MACHINE)
 
-static gboolean
-running_from_build_tree (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-
-  return self != NULL && g_str_has_prefix (self, BUILD_ROOT "/");
-}
-
 char *
 gb_lab_find_guest (const char  *name,
                    GError     **error)
@@ -50,10 +43,22 @@ gb_lab_find_guest (const char  *name,
 
   if (env != NULL && *env != '\0')
     path = g_build_filename (env, file, NULL);
-  else if (running_from_build_tree ())
+  else if (gb_install_dirs_running_uninstalled ())
     path = g_build_filename (BUILD_ROOT, "lab", "guests", file, NULL);
   else
-    path = g_build_filename (LAB_DIR, file, NULL);
+    {
+      g_autofree char *dir = gb_install_dirs_get (LAB_DIR);
+      g_autofree char *configured = g_build_filename (LAB_DIR, file, NULL);
+
+      /* The prefix this program runs from first, then the configured one. */
+      path = g_build_filename (dir, file, NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)
+          && g_file_test (configured, G_FILE_TEST_IS_REGULAR))
+        {
+          g_free (path);
+          path = g_steal_pointer (&configured);
+        }
+    }
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbLabMachine, gb_lab_machine, GB, LAB_MACHINE, GbMachine)
 
 /* The folder of the Lab's guests: $GLASSBOX_LAB_DIR, the build tree's
- * when this program runs from it, else the installed one. */
+ * when this program runs from it, else the installed one (in the prefix
+ * this program runs from, then as configured: gb-install-dirs.c). */
 char         *gb_lab_find_guest          (const char           *name,
                                           GError              **error);
 

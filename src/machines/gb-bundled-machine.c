@@ -1245,6 +1245,14 @@ gb_bundled_machine_get_crash_log (GbBundledMachine *self)
   return self->crash_log;
 }
 
+JsonObject *
+gb_bundled_machine_get_json (GbBundledMachine *self)
+{
+  g_return_val_if_fail (GB_IS_BUNDLED_MACHINE (self), NULL);
+
+  return self->json;
+}
+
 GPid
 gb_bundled_machine_get_pid (GbBundledMachine *self)
 {

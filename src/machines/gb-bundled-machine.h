@@ -21,6 +21,8 @@ const char *gb_bundled_machine_get_error     (GbBundledMachine *self);
 const char *gb_bundled_machine_get_crash_log (GbBundledMachine *self);
 /* The glassbox-vmm process while it runs, else 0. */
 GPid        gb_bundled_machine_get_pid       (GbBundledMachine *self);
+/* The machine file's object as last read or written (NULL: broken). */
+JsonObject *gb_bundled_machine_get_json      (GbBundledMachine *self);
 
 /* Changes the machine while it is off: each member of @changes replaces
  * the file's (a JSON null removes it), "uuid" cannot change, a new "name"

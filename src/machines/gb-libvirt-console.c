@@ -25,6 +25,7 @@
 #include <glib-unix.h>
 #include <libvirt/virterror.h>
 
+#include "gb-libvirt-error.h"
 #include "gb-libvirt-console.h"
 
 typedef struct {
@@ -267,8 +268,7 @@ _gb_libvirt_console_wrap (virStreamPtr   stream,
                                  VIR_STREAM_EVENT_HANGUP,
                                  on_stream_event, pump, stream_callback_free) < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", virGetLastErrorMessage ());
-      virResetLastError ();
+      gb_libvirt_set_error (error, NULL);
       pump_close (pump);
       return NULL;
     }

@@ -613,8 +613,21 @@ open_serial_thread (GTask        *task,
   if (stream == NULL ||
       virDomainOpenConsole (sd->dom, sd->device, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0)
     {
-      gb_libvirt_set_error (&error, NULL);
-      g_prefix_error (&error, _("Cannot open the serial console: "));
+      virErrorPtr err = virGetLastError ();
+
+      /* Powered off a moment ago (our state may still say running): say
+       * so as the screen does, not in libvirt's words. */
+      if (err != NULL && err->code == VIR_ERR_OPERATION_INVALID && virDomainIsActive (sd->dom) == 0)
+        {
+          virResetLastError ();
+          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("The machine is off. Start it to see its console."));
+        }
+      else
+        {
+          gb_libvirt_set_error (&error, NULL);
+          g_prefix_error (&error, _("Cannot open the serial console: "));
+        }
       if (stream != NULL)
         virStreamFree (stream);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -871,6 +884,7 @@ _gb_libvirt_machine_apply_info (GbLibvirtMachine          *self,
   _gb_machine_set_name (machine, info->name);
   _gb_machine_set_state (machine, info->state);
   _gb_machine_set_config (machine, info->config);
+  _gb_machine_set_saved_at (machine, info->saved_at);
   self->persistent = info->persistent;
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -915,6 +929,7 @@ refresh_done (GObject      *object,
       g_object_freeze_notify (G_OBJECT (self));
       _gb_machine_set_name (GB_MACHINE (self), info->name);
       _gb_machine_set_config (GB_MACHINE (self), info->config);
+      _gb_machine_set_saved_at (GB_MACHINE (self), info->saved_at);
       self->persistent = info->persistent;
       /* An event that arrived meanwhile knows better than this answer. */
       if (serial == self->event_serial)

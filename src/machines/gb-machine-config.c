@@ -590,6 +590,67 @@ parse_vmm_disk (JsonNode   *node,
   return g_steal_pointer (&disk);
 }
 
+/* One entry of "net" (docs/vmm.md): an object, or the --net string
+ * "user[,…]", "bridge=BR[,…]", "tap=IF[,…]".  Described in libvirt's words
+ * (<interface type='user'|'bridge'|'ethernet'>) so the details page says
+ * the same of both kinds of machine. */
+static GbConfigNic *
+parse_vmm_nic (JsonNode *node)
+{
+  g_autoptr(GbConfigNic) nic = g_new0 (GbConfigNic, 1);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      JsonNode *user = json_object_get_member (o, "user");
+
+      if (vmm_string (o, "bridge") != NULL)
+        {
+          nic->type = g_strdup ("bridge");
+          nic->source = g_strdup (vmm_string (o, "bridge"));
+        }
+      else if (vmm_string (o, "tap") != NULL)
+        {
+          nic->type = g_strdup ("ethernet");
+          nic->source = g_strdup (vmm_string (o, "tap"));
+        }
+      else if (user != NULL && JSON_NODE_HOLDS_VALUE (user) &&
+               json_node_get_value_type (user) == G_TYPE_BOOLEAN && json_node_get_boolean (user))
+        nic->type = g_strdup ("user");
+      nic->mac = g_strdup (vmm_string (o, "mac"));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_auto(GStrv) parts = g_strsplit (json_node_get_string (node), ",", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          if (i == 0 && g_str_equal (parts[i], "user"))
+            nic->type = g_strdup ("user");
+          else if (i == 0 && g_str_has_prefix (parts[i], "bridge="))
+            {
+              nic->type = g_strdup ("bridge");
+              nic->source = g_strdup (parts[i] + strlen ("bridge="));
+            }
+          else if (i == 0 && g_str_has_prefix (parts[i], "tap="))
+            {
+              nic->type = g_strdup ("ethernet");
+              nic->source = g_strdup (parts[i] + strlen ("tap="));
+            }
+          else if (g_str_has_prefix (parts[i], "mac="))
+            {
+              g_free (nic->mac);
+              nic->mac = g_strdup (parts[i] + strlen ("mac="));
+            }
+        }
+    }
+
+  if (nic->type == NULL)
+    return NULL;
+  nic->model = g_strdup ("virtio");
+  return g_steal_pointer (&nic);
+}
+
 /**
  * gb_machine_config_new_from_vmm_json:
  * @object: a glassbox-vmm `--config` object plus "name", "uuid", "os-id"
@@ -608,6 +669,7 @@ gb_machine_config_new_from_vmm_json (JsonObject *object,
 {
   GbMachineConfig *self;
   JsonNode *disks;
+  JsonNode *nets;
 
   g_return_val_if_fail (object != NULL, NULL);
 
@@ -631,6 +693,20 @@ gb_machine_config_new_from_vmm_json (JsonObject *object,
 
           if (disk != NULL)
             g_ptr_array_add (self->disks, disk);
+        }
+    }
+
+  nets = json_object_get_member (object, "net");
+  if (nets != NULL && JSON_NODE_HOLDS_ARRAY (nets))
+    {
+      JsonArray *array = json_node_get_array (nets);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          GbConfigNic *nic = parse_vmm_nic (json_array_get_element (array, i));
+
+          if (nic != NULL)
+            g_ptr_array_add (self->nics, nic);
         }
     }
 

@@ -12,6 +12,8 @@ void _gb_machine_set_name    (GbMachine             *self,
                               const char            *name);
 void _gb_machine_set_state   (GbMachine             *self,
                               GbMachineState         state);
+void _gb_machine_set_saved_at (GbMachine            *self,
+                               gint64                saved_at);
 /* Takes the OS id from @config and resolves its name with libosinfo, off the main thread. */
 void _gb_machine_set_config  (GbMachine             *self,
                               GbMachineConfig       *config);

@@ -30,6 +30,11 @@ typedef struct
   GbMachineConfig *config;
   GCancellable    *osinfo_cancellable;
   GbMachineState   state;
+  /* A shut-down request was accepted: until the machine leaves "running",
+   * it reads "Shutting down" (libvirt and the bundled VMM still say
+   * running while the guest decides what to do with the power button). */
+  gboolean         shutdown_pending;
+  gint64           saved_at;
 
   /* A ring of the last GB_MACHINE_MAX_SAMPLES samples; samples_linear is
    * the same, oldest first, rebuilt on demand for gb_machine_get_samples(). */
@@ -53,6 +58,7 @@ enum {
   PROP_CPU_USAGE,
   PROP_MEMORY_USED,
   PROP_TRANSIENT,
+  PROP_SAVED_AT,
   N_PROPS
 };
 
@@ -81,7 +87,7 @@ gb_machine_state_to_string (GbMachineState state)
     case GB_MACHINE_STATE_PAUSED:
       return C_("machine state", "Paused");
     case GB_MACHINE_STATE_SHUTTING_DOWN:
-      return C_("machine state", "Shutting down");
+      return C_("machine state", "Shutting down…");
     case GB_MACHINE_STATE_CRASHED:
       return C_("machine state", "Crashed");
     case GB_MACHINE_STATE_SUSPENDED:
@@ -160,6 +166,9 @@ gb_machine_get_property (GObject    *object,
       break;
     case PROP_TRANSIENT:
       g_value_set_boolean (value, gb_machine_get_transient (self));
+      break;
+    case PROP_SAVED_AT:
+      g_value_set_int64 (value, priv->saved_at);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -320,6 +329,11 @@ gb_machine_class_init (GbMachineClass *klass)
   properties[PROP_TRANSIENT] =
     g_param_spec_boolean ("transient", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* A saved state (managed save) waits for the next start: when it was
+   * saved, seconds since the epoch; -1 saved at an unknown time; 0 none. */
+  properties[PROP_SAVED_AT] =
+    g_param_spec_int64 ("saved-at", NULL, NULL, -1, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -560,13 +574,52 @@ gb_machine_##action##_finish (GbMachine     *self,                              
 }
 
 DEFINE_ACTION (start)
-DEFINE_ACTION (shutdown)
 DEFINE_ACTION (force_off)
 DEFINE_ACTION (pause)
 DEFINE_ACTION (resume)
 DEFINE_ACTION (reboot)
 
 #undef DEFINE_ACTION
+
+void
+gb_machine_shutdown_async (GbMachine           *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_MACHINE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  if (GB_MACHINE_GET_CLASS (self)->shutdown_async == NULL)
+    report_not_supported (self, gb_machine_shutdown_async, callback, user_data);
+  else
+    GB_MACHINE_GET_CLASS (self)->shutdown_async (self, cancellable, callback, user_data);
+}
+
+/* Once the request is accepted the machine reads "Shutting down" until it
+ * stops (or anything else than running is reported). */
+gboolean
+gb_machine_shutdown_finish (GbMachine     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+  gboolean ok;
+
+  g_return_val_if_fail (GB_IS_MACHINE (self), FALSE);
+
+  if (g_async_result_is_tagged (result, gb_machine_shutdown_async))
+    ok = g_task_propagate_boolean (G_TASK (result), error);
+  else
+    ok = GB_MACHINE_GET_CLASS (self)->action_finish (self, result, error);
+
+  if (ok && priv->state == GB_MACHINE_STATE_RUNNING)
+    {
+      priv->shutdown_pending = TRUE;
+      _gb_machine_set_state (self, GB_MACHINE_STATE_RUNNING);
+    }
+  return ok;
+}
 
 /**
  * gb_machine_delete_async:
@@ -606,6 +659,27 @@ gb_machine_delete_finish (GbMachine     *self,
 
 /* Private API */
 
+gint64
+gb_machine_get_saved_at (GbMachine *self)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+
+  g_return_val_if_fail (GB_IS_MACHINE (self), 0);
+  return priv->saved_at;
+}
+
+void
+_gb_machine_set_saved_at (GbMachine *self,
+                          gint64     saved_at)
+{
+  GbMachinePrivate *priv = gb_machine_get_instance_private (self);
+
+  if (priv->saved_at == saved_at)
+    return;
+  priv->saved_at = saved_at;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVED_AT]);
+}
+
 void
 _gb_machine_set_name (GbMachine  *self,
                       const char *name)
@@ -626,6 +700,11 @@ _gb_machine_set_state (GbMachine      *self,
 {
   GbMachinePrivate *priv = gb_machine_get_instance_private (self);
   gboolean was_active;
+
+  if (priv->shutdown_pending && state == GB_MACHINE_STATE_RUNNING)
+    state = GB_MACHINE_STATE_SHUTTING_DOWN;
+  else if (state != GB_MACHINE_STATE_SHUTTING_DOWN)
+    priv->shutdown_pending = FALSE;
 
   if (priv->state == state)
     return;

@@ -123,6 +123,8 @@ GbMachineConfig        *gb_machine_get_config      (GbMachine     *self);
 double                  gb_machine_get_cpu_usage   (GbMachine     *self);
 guint64                 gb_machine_get_memory_used (GbMachine     *self);
 gboolean                gb_machine_get_transient   (GbMachine     *self);
+/* When a saved state (managed save) was written: seconds since the epoch, -1 unknown, 0 none. */
+gint64                  gb_machine_get_saved_at    (GbMachine     *self);
 const GbMachineSample  *gb_machine_get_samples     (GbMachine     *self,
                                                     guint         *n_samples);
 

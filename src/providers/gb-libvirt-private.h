@@ -6,14 +6,12 @@
 
 #include <libvirt/libvirt.h>
 
+#include "gb-libvirt-error.h"
 #include "gb-libvirt-provider.h"
 #include "gb-machine.h"
 
 G_BEGIN_DECLS
 
-/* Sets @error from libvirt's last error in this thread, keeping libvirt's own message. */
-void            gb_libvirt_set_error       (GError        **error,
-                                            const char     *fallback);
 GbMachineState  gb_libvirt_state_from_virt (int             state);
 GWeakRef       *gb_libvirt_weak_ref_new    (gpointer        object);
 void            gb_libvirt_weak_ref_free   (void           *data);
@@ -29,6 +27,7 @@ typedef struct {
   GbMachineConfig *config;
   GbMachineState   state;
   gboolean         persistent;
+  gint64           saved_at;    /* see gb_machine_get_saved_at() */
 } GbLibvirtDomainInfo;
 
 GbLibvirtDomainInfo *gb_libvirt_domain_info_fetch (virDomainPtr          dom,

@@ -253,6 +253,74 @@ add_machine_for_event (GbLibvirtProvider *self,
   return machine;
 }
 
+/* The source host of a migration with VIR_MIGRATE_UNDEFINE_SOURCE forgets
+ * the domain without an UNDEFINED event (libvirt 9.0): after a STOPPED
+ * (MIGRATED) event, ask whether it is still there, and drop it if not. */
+typedef struct {
+  GWeakRef     *provider;
+  virDomainPtr  dom;
+  char         *uuid;
+} GoneCheck;
+
+static void
+gone_check_free (gpointer data)
+{
+  GoneCheck *check = data;
+
+  gb_libvirt_weak_ref_free (check->provider);
+  virDomainFree (check->dom);
+  g_free (check->uuid);
+  g_free (check);
+}
+
+static void
+gone_check_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GoneCheck *check = task_data;
+  gboolean gone = virDomainIsPersistent (check->dom) < 0 &&
+                  virGetLastErrorCode () == VIR_ERR_NO_DOMAIN;
+
+  virResetLastError ();
+  g_task_return_boolean (task, gone);
+}
+
+static void
+gone_check_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GoneCheck *check = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GbLibvirtProvider) self = g_weak_ref_get (check->provider);
+  GbLibvirtMachine *machine;
+
+  if (self == NULL || !g_task_propagate_boolean (G_TASK (result), NULL))
+    return;
+  machine = g_hash_table_lookup (self->by_uuid, check->uuid);
+  if (machine != NULL && gb_machine_get_state (GB_MACHINE (machine)) == GB_MACHINE_STATE_SHUTOFF)
+    remove_machine (self, machine);
+}
+
+static void
+check_gone_after_migration (GbLibvirtProvider *self,
+                            virDomainPtr       dom)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, gone_check_done, NULL);
+  GoneCheck *check = g_new0 (GoneCheck, 1);
+  char uuid[VIR_UUID_STRING_BUFLEN];
+
+  if (virDomainGetUUIDString (dom, uuid) < 0)
+    uuid[0] = '\0';
+  check->provider = gb_libvirt_weak_ref_new (self);
+  virDomainRef (dom);
+  check->dom = dom;
+  check->uuid = g_strdup (uuid);
+  g_task_set_task_data (task, check, gone_check_free);
+  g_task_run_in_thread (task, gone_check_thread);
+}
+
 static void
 handle_lifecycle (GbLibvirtProvider *self,
                   virDomainPtr       dom,
@@ -288,7 +356,11 @@ handle_lifecycle (GbLibvirtProvider *self,
       if (!_gb_libvirt_machine_get_persistent (machine))
         remove_machine (self, machine);
       else
-        _gb_libvirt_machine_lifecycle (machine, event, detail);
+        {
+          _gb_libvirt_machine_lifecycle (machine, event, detail);
+          if (detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED)
+            check_gone_after_migration (self, dom);
+        }
       break;
 
     default:
@@ -463,7 +535,7 @@ connect_thread (GTask        *task,
   GWeakRef *ref;
   int n;
 
-  if (!prepare_embed_root (cd->uri, &error))
+  if (!gb_libvirt_check_uri_scheme (cd->uri, &error) || !prepare_embed_root (cd->uri, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

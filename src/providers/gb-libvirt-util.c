@@ -8,22 +8,7 @@
 #include <libvirt/virterror.h>
 
 #include "gb-libvirt-private.h"
-
-G_DEFINE_QUARK (gb-libvirt-error-quark, gb_libvirt_error)
-
-void
-gb_libvirt_set_error (GError     **error,
-                      const char  *fallback)
-{
-  virErrorPtr err = virGetLastError ();
-
-  if (err != NULL && err->message != NULL)
-    g_set_error_literal (error, GB_LIBVIRT_ERROR, err->code, err->message);
-  else
-    g_set_error_literal (error, GB_LIBVIRT_ERROR, VIR_ERR_INTERNAL_ERROR,
-                         fallback ? fallback : _("Unknown libvirt error"));
-  virResetLastError ();
-}
+#include "gb-libvirt-snapshots.h"
 
 GbMachineState
 gb_libvirt_state_from_virt (int state)
@@ -115,6 +100,9 @@ gb_libvirt_domain_info_fetch (virDomainPtr   dom,
       return NULL;
     }
   info->persistent = persistent == 1;
+  /* A saved state matters only while off; libvirt drops its image only
+   * after the STARTED event of the restore. */
+  info->saved_at = state == VIR_DOMAIN_SHUTOFF ? gb_libvirt_saved_at (dom) : 0;
 
   /* The live definition while it runs (ports of automatic displays), else the stored one. */
   xml = virDomainGetXMLDesc (dom, 0);

@@ -28,6 +28,7 @@ struct _GbVmmClient
   GHashTable        *pending;       /* id (gint64 as pointer) → GTask */
   GQueue             writes;        /* GBytes waiting for the one write in flight */
   gboolean           writing;
+  gboolean           write_failed;
   gint64             next_id;
   gboolean           connected;
 };
@@ -400,7 +401,12 @@ gb_vmm_client_write_cb (GObject      *source,
   self->writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
     {
-      gb_vmm_client_set_disconnected (self);
+      /* The VMM has closed its end, but what it said before (a reply, the
+       * STOP event saying why it ended) may still wait in our receive
+       * buffer: the read loop reaches end of stream after those lines and
+       * only then calls it disconnected.  Deciding here would lose them. */
+      self->write_failed = TRUE;
+      g_queue_clear_full (&self->writes, (GDestroyNotify) g_bytes_unref);
       return;
     }
   gb_vmm_client_write_next (self);
@@ -413,7 +419,7 @@ gb_vmm_client_write_next (GbVmmClient *self)
   GBytes *bytes;
   GOutputStream *output;
 
-  if (self->writing || !self->connected || (bytes = g_queue_peek_head (&self->writes)) == NULL)
+  if (self->writing || self->write_failed || !self->connected || (bytes = g_queue_peek_head (&self->writes)) == NULL)
     return;
 
   g_queue_pop_head (&self->writes);

@@ -7,21 +7,14 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
+#include "gb-install-dirs.h"
 #include "gb-vmm-locate.h"
-
-static gboolean
-running_from_build_tree (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-
-  return self != NULL && g_str_has_prefix (self, BUILD_ROOT "/");
-}
 
 char *
 gb_vmm_find_binary (GError **error)
 {
   const char *env = g_getenv ("GLASSBOX_VMM");
-  const char *installed[] = { LIBEXECDIR "/glassbox-vmm", BINDIR "/glassbox-vmm" };
+  const char *configured[] = { LIBEXECDIR, BINDIR };
   char *found;
 
   if (env != NULL && *env != '\0')
@@ -33,13 +26,21 @@ gb_vmm_find_binary (GError **error)
       return NULL;
     }
 
-  if (running_from_build_tree ()
+  if (gb_install_dirs_running_uninstalled ()
       && g_file_test (BUILD_ROOT "/hypervisor/vmm/glassbox-vmm", G_FILE_TEST_IS_EXECUTABLE))
     return g_strdup (BUILD_ROOT "/hypervisor/vmm/glassbox-vmm");
 
-  for (guint i = 0; i < G_N_ELEMENTS (installed); i++)
-    if (g_file_test (installed[i], G_FILE_TEST_IS_EXECUTABLE))
-      return g_strdup (installed[i]);
+  /* The prefix this program runs from first, then the configured one. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < G_N_ELEMENTS (configured); i++)
+      {
+        g_autofree char *dir = pass == 0 ? gb_install_dirs_get (configured[i])
+                                         : g_strdup (configured[i]);
+        g_autofree char *path = g_build_filename (dir, "glassbox-vmm", NULL);
+
+        if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+          return g_steal_pointer (&path);
+      }
 
   if ((found = g_find_program_in_path ("glassbox-vmm")) != NULL)
     return found;

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "gb-machine-actions.h"
+#include "gb-machine-edit-actions.h"
 #include "gb-bundled-machine.h"
 #include "gb-machine-row.h"
 #include "gb-sparkline.h"
@@ -77,6 +78,21 @@ update_state (GbMachineRow *self)
   GbMachineState state = gb_machine_get_state (self->machine);
 
   gtk_label_set_label (self->state_label, gb_machine_state_to_string (state));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), NULL);
+  /* A saved state (managed save) waits for the next start: say so, and when. */
+  if (state == GB_MACHINE_STATE_SHUTOFF && gb_machine_get_saved_at (self->machine) != 0)
+    {
+      gint64 saved_at = gb_machine_get_saved_at (self->machine);
+      g_autoptr(GDateTime) when = saved_at > 0 ? g_date_time_new_from_unix_local (saved_at) : NULL;
+      g_autofree char *time = when ? g_date_time_format (when, "%x %H:%M") : NULL;
+      g_autofree char *label = NULL;
+
+      /* Translators: the state of a machine whose memory is saved, and when, e.g. "Saved 02/12/26 14:05" */
+      label = time ? g_strdup_printf (_("Saved %s"), time) : g_strdup (_("Saved"));
+      gtk_label_set_label (self->state_label, label);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label),
+                                   _("Its memory is saved; starting it resumes where it was."));
+    }
   for (guint i = 0; state_classes[i]; i++)
     gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), state_classes[i]);
   gtk_widget_add_css_class (GTK_WIDGET (self->state_label), state_class (state));
@@ -88,6 +104,7 @@ update_state (GbMachineRow *self)
   gtk_widget_set_opacity (GTK_WIDGET (self->sparkline), state == GB_MACHINE_STATE_RUNNING ? 1.0 : 0.0);
 
   gb_machine_actions_update (GTK_WIDGET (self), self->machine);
+  gb_machine_edit_actions_update (GTK_WIDGET (self), self->machine);
 }
 
 static void
@@ -151,6 +168,7 @@ gb_machine_row_set_machine (GbMachineRow *self,
   if (machine != NULL)
     {
       g_signal_connect_swapped (machine, "notify::state", G_CALLBACK (update_state), self);
+      g_signal_connect_swapped (machine, "notify::saved-at", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::config", G_CALLBACK (update_state), self);
       g_signal_connect_swapped (machine, "notify::name", G_CALLBACK (update_labels), self);
       g_signal_connect_swapped (machine, "notify::os-name", G_CALLBACK (update_labels), self);
@@ -162,7 +180,10 @@ gb_machine_row_set_machine (GbMachineRow *self,
       update_stats (self);
     }
   else
-    gb_machine_actions_update (GTK_WIDGET (self), NULL);
+    {
+      gb_machine_actions_update (GTK_WIDGET (self), NULL);
+      gb_machine_edit_actions_update (GTK_WIDGET (self), NULL);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MACHINE]);
 }
@@ -258,6 +279,7 @@ gb_machine_row_class_init (GbMachineRowClass *klass)
 
   /* The row menu acts on this row's machine, whatever is selected. */
   gb_machine_actions_install_for_class (widget_class, get_machine);
+  gb_machine_edit_actions_install_for_class (widget_class, get_machine);
 }
 
 static void
@@ -265,4 +287,5 @@ gb_machine_row_init (GbMachineRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gb_machine_actions_update (GTK_WIDGET (self), NULL);
+  gb_machine_edit_actions_update (GTK_WIDGET (self), NULL);
 }

@@ -128,6 +128,12 @@ update (GbProviderRow *self)
       g_menu_item_set_action_and_target (item, "app.networks", "s", gb_provider_get_uri (provider));
       g_menu_append_item (menu, item);
     }
+  if (state == GB_PROVIDER_STATE_CONNECTED && GB_IS_LIBVIRT_PROVIDER (provider))
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("_Host Details"), NULL);
+      g_menu_item_set_action_and_target (item, "app.host", "s", gb_provider_get_uri (provider));
+      g_menu_append_item (menu, item);
+    }
   /* This computer's own machines are not a connection one removes. */
   if (!GB_IS_BUNDLED_PROVIDER (provider))
     {

@@ -249,6 +249,27 @@ not_busy (gpointer data)
   return action_enabled (data);
 }
 
+/* What libosinfo itself recommends for @os on x86_64 (or arch "all"):
+ * "ram" or "storage", in bytes; -1 when it says nothing. */
+static gint64
+libosinfo_recommended (OsinfoOs   *os,
+                       const char *what)
+{
+  g_autoptr(OsinfoResourcesList) list = osinfo_os_get_recommended_resources (os);
+
+  for (int i = 0; i < osinfo_list_get_length (OSINFO_LIST (list)); i++)
+    {
+      OsinfoResources *r = OSINFO_RESOURCES (osinfo_list_get_nth (OSINFO_LIST (list), i));
+      const char *arch = osinfo_resources_get_architecture (r);
+
+      if (g_strcmp0 (arch, "x86_64") != 0 && g_strcmp0 (arch, "all") != 0)
+        continue;
+      return g_str_equal (what, "ram") ? osinfo_resources_get_ram (r)
+                                       : osinfo_resources_get_storage (r);
+    }
+  return -1;
+}
+
 static void
 test_wizard_keyboard (void)
 {
@@ -303,14 +324,19 @@ test_wizard_keyboard (void)
   /* 3. Memory and CPUs: libosinfo's recommendation for Debian 11. */
   press (XK_Right, Mod1Mask);
   assert_page (win, "resources");
-  g_assert_cmpuint (gb_machine_creator_get_memory_mib (creator), ==, 1024);
+  g_assert_cmpint (libosinfo_recommended (gb_machine_creator_get_os (creator), "ram"), >, 0);
+  g_assert_cmpuint ((guint64) gb_machine_creator_get_memory_mib (creator) << 20, ==,
+                    (guint64) libosinfo_recommended (gb_machine_creator_get_os (creator), "ram"));
   save_png (GTK_WIDGET (win), "creator-3-resources.png");
 
-  /* 4. Storage: a new 20 GiB disk; the New Disk dialog opens from here. */
+  /* 4. Storage: a new disk of libosinfo's recommended size; the New Disk
+   *    dialog opens from here. */
   press (XK_Right, Mod1Mask);
   assert_page (win, "storage");
   g_assert_cmpint (gb_machine_creator_get_disk_mode (creator), ==, GB_CREATOR_DISK_NEW);
-  g_assert_cmpuint (gb_machine_creator_get_disk_size (creator), ==, (guint64) 20 << 30);
+  g_assert_cmpint (libosinfo_recommended (gb_machine_creator_get_os (creator), "storage"), >, 0);
+  g_assert_cmpuint (gb_machine_creator_get_disk_size (creator), ==,
+                    (guint64) libosinfo_recommended (gb_machine_creator_get_os (creator), "storage"));
   save_png (GTK_WIDGET (win), "creator-4-storage.png");
 
   press (XK_n, ControlMask | ShiftMask);
@@ -617,6 +643,8 @@ combo_offers (GtkWidget  *root,
   return FALSE;
 }
 
+#ifdef GB_TEST_GUEST_ELF
+/* Only the bundled wizard test uses these (built with the hypervisor). */
 static GtkWidget *
 find_switch (GtkWidget *root)
 {
@@ -643,13 +671,14 @@ run_config (const char *path)
 
   if (vmm == NULL)
     {
-      g_test_message ("not run: %s", error->message);
+      g_test_skip_printf ("glassbox-vmm cannot run the machine file here: %s", error->message);
       return;
     }
   g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
   g_test_message ("glassbox-vmm run --config: %s", out);
   g_assert_nonnull (strstr (out, "hello from a glassbox guest"));
 }
+#endif
 
 /* "This computer (Glassbox)": the wizard offers only what glassbox-vmm
  * boots, says what /dev/kvm is like here, skips the network and firmware
@@ -983,7 +1012,10 @@ test_close_while_busy (void)
   pump (500);     /* the detection finishes into a closed window */
 
   if (!gb_disk_can_create_in_folder (provider))
-    return;
+    {
+      g_test_skip ("the New Disk dialog cannot create disks here (no block engine, no local QEMU)");
+      return;
+    }
   g_mkdir_with_parents (folder, 0755);
   g_unlink (target);
   gone = FALSE;

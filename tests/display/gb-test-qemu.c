@@ -496,16 +496,28 @@ char *
 gb_test_save_window_png (GtkWidget  *window,
                          const char *name)
 {
-  GdkPaintable *paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  int width = gtk_widget_get_width (window);
-  int height = gtk_widget_get_height (window);
+  GdkPaintable *paintable;
+  GtkSnapshot *snapshot;
+  int width, height;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   char *path = g_strdup_printf ("%s/%s.png", gb_test_tmpdir (), name);
 
+  /* On a loaded machine the window may not have had its first frame yet:
+   * nothing to render then. */
+  gtk_test_widget_wait_for_draw (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    {
+      g_test_message ("%s: the window drew nothing, no PNG", name);
+      g_object_unref (paintable);
+      return path;
+    }
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   gdk_texture_save_to_png (texture, path);

@@ -116,11 +116,20 @@ assert_pixels_match (void)
   g_assert_cmpuint (gb_test_texture_lit (shown), >, 500);
 }
 
+/* 128×128 tiles (gb-display-paintable.c) over the guest's screen. */
+static guint
+screen_tiles (void)
+{
+  return ((gb_display_get_guest_width (display) + 127) / 128) *
+         ((gb_display_get_guest_height (display) + 127) / 128);
+}
+
 static void
 test_pixels (void)
 {
   const char *args[] = { "-vnc", vnc_args (), NULL };
   g_autoptr(GError) error = NULL;
+  guint64 frames, uploads;
 
   if (skip_reason != NULL)
     {
@@ -144,14 +153,31 @@ test_pixels (void)
   g_assert_true (gb_test_wait_until (framebuffer_console_up, NULL, 90000));
 
   assert_pixels_match ();
-  /* Only damaged tiles are uploaded: far fewer uploads than frames × tiles. */
-  g_test_message ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " tile uploads",
-                  _gb_display_get_frame_count (display), _gb_display_get_tile_uploads (display));
+  /* Only damaged tiles are uploaded: fewer uploads than frames × tiles. */
+  frames = _gb_display_get_frame_count (display);
+  uploads = _gb_display_get_tile_uploads (display);
+  g_test_message ("%" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " tile uploads, %u tiles a screen",
+                  frames, uploads, screen_tiles ());
+  g_assert_cmpuint (frames, >, 0);
+  g_assert_cmpuint (uploads, >=, screen_tiles ());
+  g_assert_cmpuint (uploads, <, frames * screen_tiles ());
+
+  /* A still screen (the guest's cursor is off) uploads nothing, however
+   * often GTK draws it. */
+  for (guint i = 0; i < 10; i++)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (display));
+      gb_test_spin (150);
+    }
+  g_assert_cmpuint (_gb_display_get_tile_uploads (display), ==, uploads);
+  g_assert_cmpuint (_gb_display_get_frame_count (display), ==, frames);
 }
 
 static void
 test_keys (void)
 {
+  guint64 uploads, frames;
+
   if (qemu == NULL)
     {
       g_test_skip (skip_reason ? skip_reason : "no guest");
@@ -171,6 +197,8 @@ test_keys (void)
 
   /* Shifted characters ($ ( ) * >) included; the guest computes the marker,
    * so only a command that really ran can print it. */
+  uploads = _gb_display_get_tile_uploads (display);
+  frames = _gb_display_get_frame_count (display);
   gb_test_xtest_type ("echo GB-VNC-$((6*7)) > /dev/ttyS0\n");
   if (!gb_test_qemu_wait_serial (qemu, "GB-VNC-42", 30000))
     {
@@ -180,7 +208,20 @@ test_keys (void)
       gdk_texture_save_to_png (screen, path);
       g_test_message ("the guest screen after typing: %s", path);
       g_test_fail ();
+      return;
     }
+
+  /* The typed line shows, and only the tiles it touched were uploaded
+   * again: each frame re-uploads fewer than a whole screen's tiles. */
+  assert_pixels_match ();
+  uploads = _gb_display_get_tile_uploads (display) - uploads;
+  frames = _gb_display_get_frame_count (display) - frames;
+  g_test_message ("typing a line: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " tile uploads",
+                  frames, uploads);
+  g_assert_cmpuint (frames, >, 0);
+  g_assert_cmpuint (uploads, >=, frames);
+  /* A character or a line of text is a few tiles of a screen. */
+  g_assert_cmpuint (uploads, <=, frames * screen_tiles () / 4);
 }
 
 static void

@@ -286,7 +286,9 @@ test_qemu_machine (void)
     GB_TEST_WAIT_FOR (again != NULL, 30);
     g_assert_false (gb_machine_start_finish (machine, again, &start_error));
     g_assert_error (start_error, GB_LIBVIRT_ERROR, VIR_ERR_OPERATION_INVALID);
-    g_assert_cmpstr (start_error->message, ==, "Requested operation is not valid: domain is already running");
+    /* A plain sentence first (gb-libvirt-error.c), libvirt's words kept after it. */
+    g_assert_true (g_str_has_prefix (start_error->message, gb_libvirt_error_sentence (VIR_ERR_OPERATION_INVALID)));
+    g_assert_true (g_str_has_suffix (start_error->message, "Requested operation is not valid: domain is already running"));
   }
 
   /* Real statistics: a booting TCG guest uses CPU, and QEMU holds memory. */
@@ -314,7 +316,9 @@ test_qemu_machine (void)
   pair[0] = machine;
   pair[1] = GINT_TO_POINTER (GB_MACHINE_STATE_SHUTOFF);
   g_assert_false (gb_test_wait_until (machine_state_is, pair, ACPI_GRACE_SEC));
-  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  /* Still running in libvirt's eyes; ours says the request is pending
+   * ("Shutting down…") until the machine stops. */
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTTING_DOWN);
 
   /* The guest powers itself off when told so on its console: SHUTOFF by event. */
   before = states->len;
@@ -325,10 +329,10 @@ test_qemu_machine (void)
              gb_machine_state_to_string (gb_machine_get_state (machine)), console.text->str);
   g_assert_nonnull (strstr (console.text->str, "GLASSBOX-GUEST-DONE 0"));
   console_close (&console);
-  /* libvirt says SHUTDOWN (the guest finished), then STOPPED. */
-  g_assert_cmpuint (states->len, ==, before + 2);
-  g_assert_cmpint (g_array_index (states, GbMachineState, before), ==, GB_MACHINE_STATE_SHUTTING_DOWN);
-  g_assert_cmpint (g_array_index (states, GbMachineState, before + 1), ==, GB_MACHINE_STATE_SHUTOFF);
+  /* libvirt says SHUTDOWN (the guest finished: we read "Shutting down"
+   * already since the request), then STOPPED. */
+  g_assert_cmpuint (states->len, ==, before + 1);
+  g_assert_cmpint (g_array_index (states, GbMachineState, before), ==, GB_MACHINE_STATE_SHUTOFF);
   /* No samples for a machine that is off. */
   gb_machine_get_samples (machine, &n_samples);
   g_assert_cmpuint (n_samples, ==, 0);

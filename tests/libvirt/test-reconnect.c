@@ -72,6 +72,21 @@ on_items_changed (GListModel *model,
 }
 
 static void
+on_state_changed (GbProvider *provider,
+                  GParamSpec *pspec,
+                  guint      *changes)
+{
+  (*changes)++;
+}
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
 test_reconnect (void)
 {
   g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
@@ -86,7 +101,8 @@ test_reconnect (void)
   g_autoptr(GAsyncResult) result2 = NULL;
   g_autoptr(GError) error = NULL;
   GbMachine *machine;
-  guint changes = 0;
+  guint changes = 0, state_changes = 0;
+  gboolean watched = FALSE;
   gint64 t0;
 
   if (libvirtd == NULL)
@@ -160,9 +176,17 @@ test_reconnect (void)
   g_assert_no_error (error);
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_PAUSED, 10);
 
-  /* Disconnecting on purpose is not a drop: no reconnecting after it. */
+  /* Disconnecting on purpose is not a drop: no reconnecting after it.  The
+   * daemon is still there, so a reconnect would succeed: watch for longer
+   * than the first back-off (1 s after a good connection) — twice over. */
   gb_provider_disconnect (provider);
   g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_DISCONNECTED);
+  g_signal_connect (provider, "notify::state", G_CALLBACK (on_state_changed), &state_changes);
+  g_timeout_add_seconds (3, set_flag, &watched);
+  GB_TEST_WAIT_FOR (watched, 30);
+  g_assert_cmpuint (state_changes, ==, 0);
+  g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_DISCONNECTED);
+  g_signal_handlers_disconnect_by_func (provider, on_state_changed, &state_changes);
   g_clear_object (&provider);
 
   stop_daemon (daemon2);

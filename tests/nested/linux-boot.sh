@@ -72,6 +72,47 @@ presser=$!
 boot smp4 150 --cpus 4 --memory 256 --no-rng --api-socket /tmp/smp4.sock --cmdline "$CMD gb.end=button"
 wait $presser
 
+# A machine of the bundled provider: the file the wizard writes for a
+# kernel + initrd, started the way gb-vmm-launch.c starts it (--config, the
+# control socket, the serial socket, --paused), resumed over the socket. A
+# line typed into the serial socket reaches the guest's shell; pause and
+# resume; the ACPI power button ends it.
+d=$GB_OUT/bundled
+mkdir -p $d
+cat > $d/machine.json <<JSON
+{
+  "name" : "debian",
+  "uuid" : "6f1c2a8e-3d4b-4c5a-9e7f-1a2b3c4d5e6f",
+  "kernel" : "$K",
+  "initrd" : "$I",
+  "cmdline" : "$CMD gb.type=1 gb.end=button",
+  "os-id" : "http://debian.org/debian/12",
+  "title" : "Debian 12",
+  "memory" : 256,
+  "cpus" : 2,
+  "net" : [ { "user" : true } ]
+}
+JSON
+(
+  gb-api-call $d/api.sock resume > $d/api.log 2>&1
+  gb-serial-io $d/serial.sock GB-TYPE-NOW "typed-over-the-socket 42" > $d/serial.log 2>&1 &
+  wait_for $d/serial.log GB-BUTTON-WAIT 200 &&
+    gb-api-call $d/api.sock pause query-status >> $d/api.log 2>&1 &&
+    sleep 1 &&
+    gb-api-call $d/api.sock query-status resume query-status powerdown >> $d/api.log 2>&1
+  wait
+) &
+helper=$!
+echo "== bundled: glassbox-vmm run --config $d/machine.json (as the app starts it)"
+t0=$(uptime_s)
+GLASSBOX_VMM_VERBOSE=1 timeout 200 glassbox-vmm run --config $d/machine.json --api-socket $d/api.sock \
+    --serial socket=$d/serial.sock --paused 2> $d/stderr.log < /dev/null
+echo $? > $d/status
+echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
+wait $helper
+echo "== bundled: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
+tail -4 $d/serial.log | sed "s/^/   bundled| /"
+
 # Every other way a guest ends itself, all at once (1 vCPU each).
 boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
 boot sysrq-o 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &

@@ -94,6 +94,7 @@ run_bed(void)
 	g_autofree char *qcow2 = build_path(dir, "disk.qcow2", NULL);
 	g_autofree char *vmm = vmm_binary();
 	g_autofree char *api = build_path(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-api-call", NULL);
+	g_autofree char *serial_io = build_path(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-serial-io", NULL);
 	g_autofree char *cmd = NULL, *err = NULL;
 	gboolean ok;
 
@@ -133,7 +134,7 @@ run_bed(void)
 	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2,
 	                                                 have_vmlinux ? vmlinux : NULL,
 	                                                 NULL },
-	                 (const char *const[]) { vmm, api, NULL }, 1000, &skip_reason);
+	                 (const char *const[]) { vmm, api, serial_io, NULL }, 1000, &skip_reason);
 	if (bed) {
 		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
 		               bed->nested ? "nested test bed" : "directly on the host");
@@ -295,6 +296,34 @@ test_smp4_power_button(void)
 	assert_line(serial, "GB-BUTTON-PRESSED");
 }
 
+/* A machine as the bundled provider keeps and starts it: its JSON file
+ * (kernel, initrd, command line, 2 vCPUs, user-mode NAT), --paused with
+ * the control and serial sockets, then resumed.  A line typed into the
+ * serial socket reaches the guest's shell; pause and resume answer; the
+ * power button ends it. */
+static void
+test_bundled_machine(void)
+{
+	g_autofree char *serial = NULL;
+	g_autofree char *api = NULL;
+	const char *paused;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario("bundled", "guest powered off through ACPI");
+	api = nested_read(bed, "bundled/api.log");
+	g_assert_nonnull(api);
+	assert_line(serial, "GB-CPUS 2");
+	assert_line(serial, "GB-TYPED <typed-over-the-socket 42>");
+	assert_line(serial, "GB-BUTTON-PRESSED");
+	/* Paused in between, then running again, then pressed. */
+	paused = strstr(api, "\"status\":\"paused\"");
+	if (paused == NULL || strstr(paused, "\"status\":\"running\"") == NULL)
+		g_printerr("control socket log:\n%s\n", api);
+	g_assert_nonnull(paused);
+	g_assert_nonnull(strstr(paused, "\"status\":\"running\""));
+}
+
 /* Every way a guest ends itself ends the VMM, with status 0 and the
  * right reason. */
 static void
@@ -336,6 +365,7 @@ main(int argc, char **argv)
 	g_test_add_func("/linux/raw-1cpu", test_raw_1cpu);
 	g_test_add_func("/linux/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
 	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
+	g_test_add_func("/linux/bundled-machine", test_bundled_machine);
 	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
 	g_test_add_func("/linux/pvh-vmlinux", test_pvh);
 	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);

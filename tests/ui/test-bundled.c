@@ -20,6 +20,7 @@
 #include "gb-bundled-machine.h"
 #include "gb-bundled-provider.h"
 #include "gb-machine-creator-window.h"
+#include "gb-machine-editor.h"
 #include "gb-machine-row.h"
 #include "gb-inside-page.h"
 #include "gb-stacked-graph.h"
@@ -263,6 +264,17 @@ expected_machine_selected (gpointer data)
   return gb_window_get_selected_machine (data) == g_object_get_data (G_OBJECT (data), "gb-expected");
 }
 
+/* The row's second line says the system the wizard chose (as libosinfo
+ * names it), once the osinfo database has answered. */
+static gboolean
+os_label_is (gpointer data)
+{
+  Search *search = data;
+
+  return search->row != NULL &&
+         gb_test_find_label_with_text (search->row, search->text) != NULL;
+}
+
 static AdwComboRow *
 find_combo_row (GtkWidget *root)
 {
@@ -276,6 +288,81 @@ find_combo_row (GtkWidget *root)
         return found;
     }
   return NULL;
+}
+
+static gboolean
+settings_shown (gpointer data)
+{
+  return g_strcmp0 (gb_window_get_page (GB_WINDOW (data)), "settings") == 0;
+}
+
+static gboolean
+editor_idle (gpointer data)
+{
+  return !gb_machine_editor_get_busy (data);
+}
+
+static gboolean
+machine_has_one_cpu (gpointer data)
+{
+  GbMachineConfig *config = gb_machine_get_config (data);
+
+  return config != NULL && gb_machine_config_get_n_vcpus (config) == 1;
+}
+
+static GtkWidget *
+editor_child (GtkWidget  *editor,
+              const char *id)
+{
+  return GTK_WIDGET (gtk_widget_get_template_child (editor, GB_TYPE_MACHINE_EDITOR, id));
+}
+
+/* The Settings page of a machine that is off shows its machine file's
+ * kernel and command line, no libvirt-only tab, and writes a change of
+ * CPUs and command line into the file. */
+static void
+settings (GtkWindow  *window,
+          GbMachine  *machine,
+          const char *kernel)
+{
+  GtkWidget *editor;
+  GtkStack *stack;
+  g_autofree char *contents = NULL;
+
+  gb_window_select_machine (GB_WINDOW (window), machine);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "machine.settings", NULL));
+  g_assert_true (gb_test_wait_until_ms (settings_shown, window, TIMEOUT_MS));
+  editor = gb_test_find_widget (GTK_WIDGET (window), GB_TYPE_MACHINE_EDITOR, NULL, NULL);
+  g_assert_nonnull (editor);
+  g_assert_true (gb_test_wait_until_ms (editor_idle, editor, TIMEOUT_MS));
+
+  g_assert_true (gtk_widget_get_visible (editor_child (editor, "boot_group")));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (editor_child (editor, "kernel_row"))), ==, kernel);
+  stack = GTK_STACK (editor_child (editor, "stack"));
+  g_assert_false (gtk_stack_page_get_visible (gtk_stack_get_page (stack, gtk_stack_get_child_by_name (stack, "devices"))));
+  g_assert_cmpstr (gtk_stack_page_get_title (gtk_stack_get_page (stack, gtk_stack_get_child_by_name (stack, "xml"))),
+                   ==, "Machine File");
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  gb_test_save_png (GTK_WIDGET (window), "bundled-settings.png");
+
+  gtk_editable_set_text (GTK_EDITABLE (editor_child (editor, "cmdline_row")), "console=ttyS0 quiet");
+  g_assert_true (gtk_widget_activate_action (editor, "editor.apply", NULL));
+  g_assert_true (gb_test_wait_until_ms (editor_idle, editor, TIMEOUT_MS));
+  g_assert_cmpstr (gb_machine_editor_get_status (GB_MACHINE_EDITOR (editor)), ==, "Applied.");
+
+  gb_machine_editor_set_tab (GB_MACHINE_EDITOR (editor), "cpu");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (editor_child (editor, "vcpus_spin")), 1);
+  g_assert_true (gtk_widget_activate_action (editor, "editor.apply", NULL));
+  g_assert_true (gb_test_wait_until_ms (machine_has_one_cpu, machine, TIMEOUT_MS));
+  g_assert_true (gb_test_wait_until_ms (editor_idle, editor, TIMEOUT_MS));
+
+  g_assert_true (g_file_get_contents (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)), &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"cmdline\" : \"console=ttyS0 quiet\""));
+  g_assert_nonnull (strstr (contents, "\"cpus\" : 1"));
+  gb_machine_editor_set_tab (GB_MACHINE_EDITOR (editor), "xml");
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  gb_test_save_png (GTK_WIDGET (window), "bundled-settings-file.png");
+  gb_window_set_page (GB_WINDOW (window), "details");
 }
 
 /* New Virtual Machine… on "This computer (Glassbox)": chosen as the place
@@ -292,6 +379,7 @@ new_machine (GbApplication *app,
   GbProvider *bundled;
   GbMachine *machine;
   GtkWindow *dialog;
+  g_autofree char *os_name = NULL;
   Search search;
   GPid pid;
 
@@ -318,6 +406,8 @@ new_machine (GbApplication *app,
   g_assert_cmpstr (gb_machine_creator_window_get_page (creator), ==, "summary");
   gb_machine_creator_set_name (model, "echo");
   gb_machine_creator_set_memory_mib (model, gb_machine_creator_get_min_memory_mib (model));
+  g_assert_nonnull (gb_machine_creator_get_os (model));
+  os_name = g_strdup (osinfo_product_get_name (OSINFO_PRODUCT (gb_machine_creator_get_os (model))));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (creator));
   gb_test_save_png (GTK_WIDGET (creator), "bundled-new-machine.png");
 
@@ -334,6 +424,9 @@ new_machine (GbApplication *app,
   g_assert_cmpint (pid, >, 0);
   g_object_set_data (G_OBJECT (window), "gb-expected", machine);
   g_assert_true (gb_test_wait_until_ms (expected_machine_selected, window, TIMEOUT_MS));
+  search.text = os_name;
+  g_assert_true (gb_test_wait_until_ms (os_label_is, &search, TIMEOUT_MS));
+  search.text = "Running";
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   gb_test_save_png (GTK_WIDGET (window), "bundled-created.png");
 
@@ -348,6 +441,7 @@ new_machine (GbApplication *app,
       kill (pid, SIGKILL);   /* ours: leave nothing running */
       g_error ("the machine did not shut off");
     }
+  settings (window, machine, kernel);
   gb_window_select_machine (GB_WINDOW (window), NULL);
 }
 

@@ -21,6 +21,8 @@
 #include <glib/gstdio.h>
 #include <adwaita.h>
 #include <vte/vte.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "gb-application.h"
 #include "gb-console-view.h"
@@ -142,6 +144,15 @@ serial_shows_marker (gpointer data)
 }
 
 static gboolean
+serial_says_off (gpointer data)
+{
+  GtkWidget *label = gb_test_find_label_with_text (data, _("The machine is off. Start it to see its console."));
+
+  return label != NULL && gtk_widget_is_drawable (label) &&
+         gb_test_find_label_with_text (data, _("Cannot open the serial console: ")) == NULL;
+}
+
+static gboolean
 creator_ready (gpointer data)
 {
   GbMachineCreatorWindow *creator =
@@ -208,7 +219,16 @@ test_console_qemu (void)
   g_assert_true (gb_test_wait_until_ms (provider_settled, provider, 180000));
   if (gb_provider_get_state (provider) != GB_PROVIDER_STATE_CONNECTED)
     {
-      g_test_skip_printf ("cannot open %s: %s", uri, gb_provider_get_error (provider));
+      /* Only a missing QEMU driver is "cannot run here" (libvirt says
+       * VIR_ERR_NO_CONNECT); any other failure to open it is a failure. */
+      virConnectPtr probe = virConnectOpen (uri);
+      virErrorPtr why = probe == NULL ? virGetLastError () : NULL;
+
+      if (probe != NULL)
+        virConnectClose (probe);
+      if (why == NULL || why->code != VIR_ERR_NO_CONNECT)
+        g_error ("Connecting to %s: %s", uri, gb_provider_get_error (provider));
+      g_test_skip_printf ("libvirt's QEMU driver is not available: %s", gb_provider_get_error (provider));
       return;
     }
   g_test_message ("connected to %s in %.1f s", uri, (g_get_monotonic_time () - t0) / 1e6);
@@ -277,6 +297,11 @@ test_console_qemu (void)
   g_assert_true (gb_test_wait_until_ms (machine_off, machine, 60000));
   g_assert_true (gb_test_wait_until_ms (screen_says, &search, 20000));
   gb_test_save_png (window, "console-qemu-off.png");
+  /* The serial tab says it as plainly (not libvirt's "domain is not running"). */
+  gb_console_view_set_page (console, "serial");
+  g_assert_true (gb_test_wait_until_ms (serial_says_off, console, 20000));
+  gb_test_save_png (window, "console-qemu-serial-off.png");
+  gb_console_view_set_page (console, "screen");
 
   gb_window_select_machine (GB_WINDOW (window), NULL);
   gtk_window_destroy (GTK_WINDOW (window));

@@ -15,7 +15,11 @@
 #include <libvirt/libvirt.h>
 
 #include "gb-application.h"
+#include "gb-libvirt-machine.h"
+#include "gb-libvirt-private.h"
+#include "gb-machine-config.h"
 #include "gb-machine-row.h"
+#include "gb-sparkline.h"
 #include "gb-test-gtk-utils.h"
 #include "gb-window.h"
 
@@ -151,11 +155,73 @@ test_window_lifecycle (void)
     g_assert_true (gb_test_wait_until_ms (label_is_shown, &disks, TIMEOUT_MS));
   }
 
+  /* …and those are this machine's values, as libvirt defines it (see
+   * `virsh -c test:///default dumpxml test`), not just the page's titles. */
+  {
+    GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
+    GbMachineConfig *config = gb_machine_get_config (machine);
+    g_autofree char *memory = NULL;
+    const GbConfigDisk *disk;
+    const GbConfigNic *nic;
+    LabelSearch value = { details, NULL };
+
+    g_assert_nonnull (config);
+    g_assert_cmpuint (gb_machine_config_get_memory (config), ==, G_GUINT64_CONSTANT (8388608) * 1024);
+    memory = g_format_size_full (gb_machine_config_get_memory (config), G_FORMAT_SIZE_IEC_UNITS);
+    disk = g_ptr_array_index (gb_machine_config_get_disks (config), 0);
+    nic = g_ptr_array_index (gb_machine_config_get_nics (config), 0);
+
+    /* "8.0 GiB", with GLib's no-break space */
+    g_assert_true (g_str_has_prefix (memory, "8.0"));
+    value.text = memory;
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "6695eb01-f6a4-8304-79aa-97f2502e193f";
+    g_assert_cmpstr (gb_machine_get_uuid (machine), ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "/guest/diskimage1";
+    g_assert_cmpstr (disk->path, ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = "aa:bb:cc:dd:ee:ff";
+    g_assert_cmpstr (nic->mac, ==, value.text);
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+  }
+
   /* The graphs follow the machine's samples: the processor figure
    * changes from "Waiting for data…" to a percentage. */
   {
     LabelSearch cpu = { details, NULL };
     g_assert_true (gb_test_wait_until_ms (cpu_figure_shown, &cpu, TIMEOUT_MS));
+  }
+
+  /* The disk and network figures are this machine's rates: two records of
+   * its counters, two seconds apart (as the provider's poll would give). */
+  {
+    GbMachine *machine = gb_machine_row_get_machine (GB_MACHINE_ROW (row.row));
+    GbLibvirtRawStats raw = { 0 };
+    gint64 t0 = g_get_monotonic_time () + 1000 * G_USEC_PER_SEC;
+    g_autofree char *rd = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 3 << 20);
+    g_autofree char *wr = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 40 << 10);
+    g_autofree char *rx = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 1500);
+    g_autofree char *tx = gb_sparkline_format_value (GB_SPARKLINE_FORMAT_RATE, 250);
+    g_autofree char *disk = g_strdup_printf ("read %s, write %s", rd, wr);
+    g_autofree char *net = g_strdup_printf ("in %s, out %s", rx, tx);
+    LabelSearch value = { details, NULL };
+
+    gb_provider_set_stats_interval (gb_machine_get_provider (machine), 0);
+    g_strlcpy (raw.uuid, gb_machine_get_uuid (machine), sizeof raw.uuid);
+    raw.time_us = t0;
+    _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+    raw.time_us = t0 + 2 * G_USEC_PER_SEC;
+    raw.rd_bytes = 6 << 20;
+    raw.wr_bytes = 80 << 10;
+    raw.rx_bytes = 3000;
+    raw.tx_bytes = 500;
+    _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+
+    value.text = disk;
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
+    value.text = net;
+    g_assert_true (gb_test_wait_until_ms (label_is_shown, &value, TIMEOUT_MS));
   }
 
   gtk_test_widget_wait_for_draw (window);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "gb-bundled-edit.h"
 #include "gb-bundled-machine.h"
 #include "gb-bundled-provider.h"
 #include "gb-machine.h"
@@ -203,6 +204,10 @@ on_stats_updated (GbMachine *machine,
 
 /* create, start, stats, pause, resume, reset, a second provider finds it,
  * force off, delete with exactly one of its two disks */
+static void       read_until  (GIOStream  *stream,
+                               const char *needle);
+static GIOStream *open_serial (GbMachine  *machine);
+
 static void
 test_lifecycle (Fixture       *f,
                 gconstpointer  data)
@@ -267,8 +272,15 @@ test_lifecycle (Fixture       *f,
   WAIT_STATE (machine, GB_MACHINE_STATE_PAUSED);
   run_action (machine, gb_machine_resume_async, gb_machine_resume_finish);
   WAIT_STATE (machine, GB_MACHINE_STATE_RUNNING);
-  run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish);
-  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  /* Reboot: the guest really starts again (its first words, once more, on
+   * a serial console opened before), and the machine stays running. */
+  {
+    g_autoptr(GIOStream) serial = open_serial (machine);
+
+    run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish);
+    read_until (serial, "hlt loop starting\n");
+    g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  }
 
   /* The app restarted: a second provider finds the machine running. */
   second = connect_provider (f);
@@ -649,6 +661,147 @@ test_update (Fixture       *f,
   WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
 }
 
+static GStrv
+apply_edit (GbMachine           *machine,
+            const GbMachineEdit *edit,
+            GError             **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  gb_bundled_edit_apply_async (GB_BUNDLED_MACHINE (machine), edit, NULL, gb_test_store_result, &result);
+  return gb_bundled_edit_apply_finish (GB_BUNDLED_MACHINE (machine), gb_test_wait_result (&result), error);
+}
+
+/* The Settings page's changes in the machine file: CPUs, memory, kernel
+ * and command line, a disk added and one removed, a NIC without a MAC
+ * removed by its place and a bridge added; a kernel that is not there and
+ * a running machine are refused with words, and the file stays as it was. */
+static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *disk_a = g_build_filename (f->dir ? f->dir : "/nonexistent", "a.raw", NULL);
+  g_autofree char *disk_b = g_build_filename (f->dir ? f->dir : "/nonexistent", "b.raw", NULL);
+  g_autofree char *kernel = guest ("serial-echo");
+  g_autofree char *before = NULL, *after = NULL;
+  g_autofree char *spec = NULL;
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GbEditState) st = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) notes = NULL;
+  JsonObject *json;
+  JsonArray *disks, *net;
+
+  if (skip_without_vmm (f))
+    return;
+  make_file (disk_a, 'a');
+  make_file (disk_b, 'b');
+  spec = g_strconcat ("path=", disk_a, ",format=raw", NULL);
+  machine = create (f, f->provider, "edited", "hlt-loop", (const char *[]) { spec, NULL }, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GbMachineEdit) nat = gb_machine_edit_new ();
+    GbEditNic *nic = g_new0 (GbEditNic, 1);
+
+    nic->type = g_strdup ("network");
+    g_ptr_array_add (nat->add_nics, nic);
+    notes = apply_edit (machine, nat, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&notes, g_strfreev);
+  }
+
+  st = gb_bundled_edit_load (GB_BUNDLED_MACHINE (machine), &error);
+  g_assert_no_error (error);
+  g_assert_false (st->running);
+  g_assert_cmpuint (st->vcpus, ==, 1);
+  g_assert_cmpuint (st->memory_kib, ==, 32 * 1024);
+  g_assert_nonnull (strstr (st->xml, "\"edited\""));
+  {
+    g_autofree char *hlt = guest ("hlt-loop");
+
+    g_assert_cmpstr (st->kernel, ==, hlt);
+  }
+  g_assert_cmpuint (gb_machine_config_get_nics (st->config)->len, ==, 1);
+
+  /* One Apply of the page's tabs. */
+  {
+    g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+    GbEditDisk *disk = g_new0 (GbEditDisk, 1);
+    GbEditNic *nic = g_new0 (GbEditNic, 1);
+
+    edit->fields = GB_EDIT_VCPUS | GB_EDIT_MEMORY | GB_EDIT_KERNEL | GB_EDIT_TITLE;
+    edit->vcpus = edit->max_vcpus = 2;
+    edit->memory_kib = edit->max_memory_kib = 48 * 1024;
+    edit->kernel = g_strdup (kernel);
+    edit->initrd = g_strdup ("");
+    edit->cmdline = g_strdup ("console=ttyS0");
+    edit->title = g_strdup ("Echo");
+    disk->path = g_strdup (disk_b);
+    disk->device = g_strdup ("disk");
+    disk->read_only = TRUE;
+    g_ptr_array_add (edit->add_disks, disk);
+    g_ptr_array_add (edit->remove_disks, g_strdup ("vda"));
+    g_ptr_array_add (edit->remove_nics, g_strdup ("#0"));
+    nic->type = g_strdup ("bridge");
+    nic->source = g_strdup ("br7");
+    nic->mac = g_strdup ("52:54:00:aa:bb:cc");
+    g_ptr_array_add (edit->add_nics, nic);
+    notes = apply_edit (machine, edit, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (notes);
+    g_assert_cmpuint (g_strv_length (notes), ==, 0);
+  }
+  json = gb_bundled_machine_get_json (GB_BUNDLED_MACHINE (machine));
+  g_assert_cmpint (json_object_get_int_member (json, "cpus"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json, "memory"), ==, 48);
+  g_assert_cmpstr (json_object_get_string_member (json, "kernel"), ==, kernel);
+  g_assert_false (json_object_has_member (json, "initrd"));
+  g_assert_cmpstr (json_object_get_string_member (json, "cmdline"), ==, "console=ttyS0");
+  g_assert_cmpstr (json_object_get_string_member (json, "title"), ==, "Echo");
+  disks = json_object_get_array_member (json, "disks");
+  g_assert_cmpuint (json_array_get_length (disks), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (disks, 0), "path"), ==, disk_b);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (disks, 0), "format"), ==, "raw");
+  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (disks, 0), "readonly"));
+  net = json_object_get_array_member (json, "net");
+  g_assert_cmpuint (json_array_get_length (net), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (net, 0), "bridge"), ==, "br7");
+  /* The description follows the file. */
+  g_assert_cmpuint (gb_machine_config_get_n_vcpus (gb_machine_get_config (machine)), ==, 2);
+
+  /* Refused, with the file as it was. */
+  g_assert_true (g_file_get_contents (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)), &before, NULL, NULL));
+  {
+    g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+
+    edit->fields = GB_EDIT_KERNEL | GB_EDIT_VCPUS;
+    edit->vcpus = edit->max_vcpus = 1;
+    edit->kernel = g_strdup ("/nonexistent/vmlinuz");
+    g_assert_null (apply_edit (machine, edit, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, "/nonexistent/vmlinuz"));
+    g_clear_error (&error);
+  }
+  g_assert_true (g_file_get_contents (gb_bundled_machine_get_file (GB_BUNDLED_MACHINE (machine)), &after, NULL, NULL));
+  g_assert_cmpstr (before, ==, after);
+
+  /* Running: the file waits. */
+  {
+    g_autoptr(GbMachineEdit) edit = gb_machine_edit_new ();
+
+    g_assert_true (update (machine, "{\"net\": null}", &error));
+    g_assert_no_error (error);
+    start (f, machine);
+    edit->fields = GB_EDIT_VCPUS;
+    edit->vcpus = edit->max_vcpus = 1;
+    g_assert_null (apply_edit (machine, edit, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_clear_error (&error);
+    run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
+    WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
+  }
+}
+
 /* Files that appear in the folder while connected (another Glassbox, a
  * script) show up; a mended broken file is read again; a removed one goes. */
 static void
@@ -758,6 +911,7 @@ main (int argc, char *argv[])
   ADD ("/bundled/bad-kernel", test_bad_kernel);
   ADD ("/bundled/folder-watch", test_folder_watch);
   ADD ("/bundled/update", test_update);
+  ADD ("/bundled/settings", test_settings);
   ADD ("/bundled/kvm-status", test_kvm_status);
 #undef ADD
 

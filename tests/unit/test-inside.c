@@ -105,6 +105,9 @@ test_port_writes (void)
   g_assert_nonnull (serial);
   g_test_message ("serial: %" G_GUINT64_FORMAT " exits for 4096 bytes", gb_inside_item_get_exits (serial));
   g_assert_cmpuint (gb_inside_item_get_exits (serial), ==, 2 * 4096);
+  /* Two exits for every byte the UART moved. */
+  g_assert_true (gb_inside_item_get_has_bytes (serial));
+  g_assert_cmpuint (gb_inside_item_get_bytes (serial), ==, 4096);
   g_assert_cmpuint (gb_inside_model_get_reason_total (model, GB_INSIDE_REASON_IO), >=, 2 * 4096);
   g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
@@ -496,6 +499,72 @@ test_tcg (void)
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 128 * 1024 * 1024);
 }
 
+/* A machine whose disk queue moves 1 MiB between two samples, beside a
+ * console queue that does not count bytes. */
+#define TEST_TYPE_BYTES_MACHINE (test_bytes_machine_get_type ())
+G_DECLARE_FINAL_TYPE (TestBytesMachine, test_bytes_machine, TEST, BYTES_MACHINE, GbMachine)
+
+struct _TestBytesMachine { GbMachine parent_instance; guint queries; };
+G_DEFINE_FINAL_TYPE (TestBytesMachine, test_bytes_machine, GB_TYPE_MACHINE)
+
+static void
+bytes_query_async (GbMachine *machine, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  TestBytesMachine *self = TEST_BYTES_MACHINE (machine);
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+  g_autofree char *json = NULL;
+  guint64 moved = (guint64) self->queries++ << 20;
+
+  json = g_strdup_printf ("{ \"vcpus\": [], \"virtio\": ["
+                          "  { \"device\": \"virtio-blk\", \"interrupts-via\": \"msix\", \"queues\": ["
+                          "    { \"index\": 0, \"notifications\": 1, \"interrupts\": 1, \"requests\": 1,"
+                          "      \"bytes-read\": %" G_GUINT64_FORMAT ", \"bytes-written\": 0, \"bytes\": %" G_GUINT64_FORMAT " } ] },"
+                          "  { \"device\": \"virtio-console\", \"interrupts-via\": \"msix\", \"queues\": ["
+                          "    { \"index\": 0, \"notifications\": 1, \"interrupts\": 1, \"requests\": 1 } ] } ] }",
+                          moved, moved);
+  g_task_return_pointer (task, json_from_string (json, NULL), (GDestroyNotify) json_node_unref);
+}
+
+static void
+test_bytes_machine_class_init (TestBytesMachineClass *klass)
+{
+  GB_MACHINE_CLASS (klass)->query_internals_async = bytes_query_async;
+  GB_MACHINE_CLASS (klass)->query_internals_finish = fixture_query_finish;
+}
+
+static void
+test_bytes_machine_init (TestBytesMachine *self)
+{
+}
+
+static void
+test_queue_bytes (void)
+{
+  g_autoptr(GbMachine) machine = g_object_new (TEST_TYPE_BYTES_MACHINE, "name", "disk", NULL);
+  g_autoptr(GbInsideModel) model = gb_inside_model_new (machine);
+  GListModel *queues;
+  g_autoptr(GbInsideItem) blk = NULL;
+  g_autoptr(GbInsideItem) console = NULL;
+
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 1, 10);
+  g_usleep (100 * 1000);
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 2, 10);
+
+  queues = gb_inside_model_get_queues (model);
+  g_assert_cmpuint (g_list_model_get_n_items (queues), ==, 2);
+  blk = g_list_model_get_item (queues, 0);
+  console = g_list_model_get_item (queues, 1);
+  g_assert_cmpstr (gb_inside_item_get_name (blk), ==, "virtio-blk/0");
+  g_assert_true (gb_inside_item_get_has_bytes (blk));
+  g_assert_cmpuint (gb_inside_item_get_bytes (blk), ==, 1 << 20);
+  /* 1 MiB in a little over 0.1 s. */
+  g_assert_cmpfloat (gb_inside_item_get_bytes_rate (blk), >, 1024 * 1024);
+  g_assert_cmpfloat (gb_inside_item_get_bytes_rate (blk), <, 10.5 * 1024 * 1024);
+  g_assert_false (gb_inside_item_get_has_bytes (console));
+}
+
 /* A real libvirt machine (the test driver's running "test" domain) goes
  * through virDomainListGetStats into the model without an error, and a
  * <domain type='test'> is not TCG. */
@@ -538,6 +607,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/inside/hlt", test_hlt);
   g_test_add_func ("/inside/libvirt-mapping", test_libvirt_mapping);
   g_test_add_func ("/inside/tcg", test_tcg);
+  g_test_add_func ("/inside/queue-bytes", test_queue_bytes);
   g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);

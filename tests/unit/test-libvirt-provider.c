@@ -276,12 +276,102 @@ test_lifecycle (void)
   /* Exactly one notification per change, nothing spurious in between. */
   g_assert_cmpuint (log.states->len, ==, 6);
 
-  /* Reboot: accepted, and the machine is running again afterwards. */
+  /* Reboot: accepted, and the machine is running afterwards. */
   g_assert_true (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
   g_assert_no_error (error);
-  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
 
   state_log_stop (&log);
+}
+
+/* The test driver restarts a domain in place on reboot, without an event:
+ * "running before, running after" would pass if Reboot did nothing.  A
+ * domain whose <on_reboot> is "destroy" shows that the reboot reached
+ * libvirt: it stops, by event.  A stopped machine cannot be rebooted. */
+static void
+test_reboot (void)
+{
+  const char *xml = "<domain type='test'><name>reboots</name><memory>65536</memory>"
+                    "<os><type>hvm</type></os><on_reboot>destroy</on_reboot></domain>";
+  g_autoptr(GError) error = NULL;
+  GbMachine *machine;
+  virDomainPtr dom;
+  StateLog log;
+
+  dom = virDomainDefineXML (raw, xml);
+  g_assert_nonnull (dom);
+  g_assert_cmpint (virDomainCreate (dom), ==, 0);
+  WAIT_FOR (find_machine ("reboots") != NULL);
+  machine = find_machine ("reboots");
+  WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
+
+  state_log_start (&log, machine);
+  g_assert_true (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (log.states->len > 0 && state_log_last (&log) == GB_MACHINE_STATE_SHUTOFF);
+  g_assert_cmpint (virDomainIsActive (dom), ==, 0);
+  state_log_stop (&log);
+
+  /* Off: libvirt refuses, and the machine says why. */
+  g_assert_false (run_action (machine, gb_machine_reboot_async, gb_machine_reboot_finish, &error));
+  g_assert_nonnull (error);
+  g_test_message ("reboot while off: %s", error->message);
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_SHUTOFF);
+
+  g_assert_cmpint (virDomainUndefine (dom), ==, 0);
+  virDomainFree (dom);
+  WAIT_FOR (find_machine ("reboots") == NULL);
+}
+
+/* Machines libvirt reports crashed (VIR_DOMAIN_CRASHED) and suspended to
+ * memory by the guest (VIR_DOMAIN_PMSUSPENDED): the test driver starts
+ * domains of a node file in the state its <test:runstate> says. */
+static void
+test_crashed_and_suspended (void)
+{
+  g_autofree char *dir = gb_test_tmpdir_new ("gb-provider-states-XXXXXX");
+  g_autofree char *node = g_build_filename (dir, "node.xml", NULL);
+  g_autofree char *uri = g_strdup_printf ("test://%s", node);
+  g_autofree char *xml = NULL;
+  g_autoptr(GbProvider) p = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  GbMachine *crashed, *suspended;
+
+  xml = g_strdup_printf (
+    "<node>"
+    "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+    "<name>crashed</name><memory>65536</memory><os><type>hvm</type></os>"
+    "<test:runstate>%d</test:runstate></domain>"
+    "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+    "<name>suspended</name><memory>65536</memory><os><type>hvm</type></os>"
+    "<test:runstate>%d</test:runstate></domain>"
+    "</node>", VIR_DOMAIN_CRASHED, VIR_DOMAIN_PMSUSPENDED);
+  g_assert_true (g_file_set_contents (node, xml, -1, NULL));
+
+  p = gb_libvirt_provider_new (uri);
+  gb_provider_connect_async (p, NULL, gb_test_store_result, &result);
+  WAIT_FOR (result != NULL);
+  g_assert_true (gb_provider_connect_finish (p, result, &error));
+  g_assert_no_error (error);
+
+  crashed = gb_provider_find_machine (p, "crashed");
+  suspended = gb_provider_find_machine (p, "suspended");
+  g_assert_nonnull (crashed);
+  g_assert_nonnull (suspended);
+  g_assert_cmpint (gb_machine_get_state (crashed), ==, GB_MACHINE_STATE_CRASHED);
+  g_assert_cmpint (gb_machine_get_state (suspended), ==, GB_MACHINE_STATE_SUSPENDED);
+
+  /* A crashed machine can be forced off, and then it is off. */
+  gb_machine_force_off_async (crashed, NULL, gb_test_store_result, &result2);
+  WAIT_FOR (result2 != NULL);
+  g_assert_true (gb_machine_force_off_finish (crashed, result2, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (gb_machine_get_state (crashed) == GB_MACHINE_STATE_SHUTOFF);
+
+  gb_provider_disconnect (p);
+  gb_test_tmpdir_remove (dir);
 }
 
 /* Someone else (virsh, virt-manager) changes the domain: the machine
@@ -616,6 +706,67 @@ test_stats (void)
   WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING);
 }
 
+/* The figures behind the details page's graphs: rates from two records of
+ * libvirt's counters, the time between them measured by the records. */
+static void
+test_graph_values (void)
+{
+  GbMachine *machine = find_machine ("test");
+  GbLibvirtRawStats raw = { 0 };
+  const GbMachineSample *samples;
+  const GbMachineSample *last;
+  guint n_samples = 0, before;
+  gint64 t0 = g_get_monotonic_time () + 1000 * G_USEC_PER_SEC;
+
+  g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
+  g_strlcpy (raw.uuid, gb_machine_get_uuid (machine), sizeof raw.uuid);
+  raw.has_cpu = raw.has_memory = TRUE;
+  raw.n_vcpus = 2;
+  raw.memory_bytes = 512 << 20;
+  raw.cpu_time_ns = G_GUINT64_CONSTANT (5000000000);
+  raw.rd_bytes = 1000;
+  raw.wr_bytes = 2000;
+  raw.rx_bytes = 3000;
+  raw.tx_bytes = 4000;
+  raw.time_us = t0;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+  gb_machine_get_samples (machine, &before);
+
+  /* Two seconds later: 4 MiB read, 1 MiB written, 2000 bytes in, 500 out;
+   * one second of CPU over two vCPUs in two seconds is 25 %. */
+  raw.time_us = t0 + 2 * G_USEC_PER_SEC;
+  raw.cpu_time_ns += G_GUINT64_CONSTANT (1000000000);
+  raw.rd_bytes += 4 << 20;
+  raw.wr_bytes += 1 << 20;
+  raw.rx_bytes += 2000;
+  raw.tx_bytes += 500;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+
+  samples = gb_machine_get_samples (machine, &n_samples);
+  g_assert_cmpuint (n_samples, ==, before + 1);
+  last = &samples[n_samples - 1];
+  g_assert_cmpint (last->time_us, ==, t0 + 2 * G_USEC_PER_SEC);
+  g_assert_cmpfloat_with_epsilon (last->cpu_percent, 25.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (last->memory_bytes, 512 << 20, 0.5);
+  g_assert_cmpfloat_with_epsilon (last->disk_read_bps, 2 << 20, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->disk_write_bps, 512 << 10, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->net_rx_bps, 1000, 1e-6);
+  g_assert_cmpfloat_with_epsilon (last->net_tx_bps, 250, 1e-6);
+  g_assert_cmpfloat (gb_machine_get_cpu_usage (machine), ==, last->cpu_percent);
+
+  /* Counters that went back (the guest's device was reset) are no
+   * negative rate: zero until they grow again. */
+  raw.time_us += G_USEC_PER_SEC;
+  raw.rd_bytes = 0;
+  raw.rx_bytes = 0;
+  _gb_libvirt_machine_update_stats (GB_LIBVIRT_MACHINE (machine), &raw);
+  samples = gb_machine_get_samples (machine, &n_samples);
+  last = &samples[n_samples - 1];
+  g_assert_cmpfloat (last->disk_read_bps, ==, 0.0);
+  g_assert_cmpfloat (last->net_rx_bps, ==, 0.0);
+  g_assert_cmpfloat (last->disk_write_bps, ==, 0.0);   /* unchanged: nothing written */
+}
+
 static void
 test_disconnect (void)
 {
@@ -662,12 +813,15 @@ main (int   argc,
   g_test_add_func ("/libvirt-provider/connect-error", test_connect_error);
   g_test_add_func ("/libvirt-provider/connect-and-list", test_connect_and_list);
   g_test_add_func ("/libvirt-provider/lifecycle", test_lifecycle);
+  g_test_add_func ("/libvirt-provider/reboot", test_reboot);
+  g_test_add_func ("/libvirt-provider/crashed-and-suspended", test_crashed_and_suspended);
   g_test_add_func ("/libvirt-provider/events-from-outside", test_events_from_outside);
   g_test_add_func ("/libvirt-provider/errors", test_errors);
   g_test_add_func ("/libvirt-provider/define-and-delete", test_define_and_delete);
   g_test_add_func ("/libvirt-provider/delete-volume", test_delete_volume);
   g_test_add_func ("/libvirt-provider/transient-domain", test_transient_domain);
   g_test_add_func ("/libvirt-provider/stats", test_stats);
+  g_test_add_func ("/libvirt-provider/graph-values", test_graph_values);
   g_test_add_func ("/libvirt-provider/disconnect", test_disconnect);
 
   ret = g_test_run ();

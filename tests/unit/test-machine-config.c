@@ -175,13 +175,17 @@ test_vmm_json (void)
     "{ \"name\": \"tiny\", \"uuid\": \"5b0e5a44-5d3c-4a57-9d3e-0d6a1c1f2b01\","
     "  \"os-id\": \"http://debian.org/debian/12\", \"kernel\": \"vmlinuz\", \"cpus\": 2, \"memory\": 512,"
     "  \"disks\": [ { \"path\": \"root.qcow2\", \"format\": \"qcow2\" },"
-    "              \"path=/srv/seed.raw,format=raw,readonly=on\", 42 ] }";
+    "              \"path=/srv/seed.raw,format=raw,readonly=on\", 42 ],"
+    "  \"net\": [ { \"user\": true, \"mac\": \"52:54:00:12:34:56\" }, { \"bridge\": \"br0\" },"
+    "           \"tap=tap0,mac=52:54:00:12:34:57\", { \"user\": false } ] }";
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GbMachineConfig) config = NULL;
   g_autoptr(GbMachineConfig) bare = NULL;
   g_autoptr(JsonObject) empty = json_object_new ();
   GPtrArray *disks;
+  GPtrArray *nics;
   const GbConfigDisk *d;
+  const GbConfigNic *n;
 
   g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
   config = gb_machine_config_new_from_vmm_json (json_node_get_object (json_parser_get_root (parser)), "/home/u/machines");
@@ -206,7 +210,23 @@ test_vmm_json (void)
   g_assert_cmpstr (d->format, ==, "raw");
   g_assert_cmpstr (d->target, ==, "vdb");
   g_assert_true (d->read_only);
-  g_assert_cmpuint (gb_machine_config_get_nics (config)->len, ==, 0);
+
+  /* Its NICs in libvirt's words; "user": false is no NIC. */
+  nics = gb_machine_config_get_nics (config);
+  g_assert_cmpuint (nics->len, ==, 3);
+  n = g_ptr_array_index (nics, 0);
+  g_assert_cmpstr (n->type, ==, "user");
+  g_assert_null (n->source);
+  g_assert_cmpstr (n->mac, ==, "52:54:00:12:34:56");
+  g_assert_cmpstr (n->model, ==, "virtio");
+  n = g_ptr_array_index (nics, 1);
+  g_assert_cmpstr (n->type, ==, "bridge");
+  g_assert_cmpstr (n->source, ==, "br0");
+  g_assert_null (n->mac);
+  n = g_ptr_array_index (nics, 2);
+  g_assert_cmpstr (n->type, ==, "ethernet");
+  g_assert_cmpstr (n->source, ==, "tap0");
+  g_assert_cmpstr (n->mac, ==, "52:54:00:12:34:57");
   g_assert_cmpuint (gb_machine_config_get_graphics (config)->len, ==, 0);
 
   /* glassbox-vmm's defaults: 1 CPU, 256 MiB. */
@@ -214,6 +234,7 @@ test_vmm_json (void)
   g_assert_cmpuint (gb_machine_config_get_n_vcpus (bare), ==, 1);
   g_assert_cmpuint (gb_machine_config_get_memory (bare), ==, (guint64) 256 << 20);
   g_assert_cmpuint (gb_machine_config_get_disks (bare)->len, ==, 0);
+  g_assert_cmpuint (gb_machine_config_get_nics (bare)->len, ==, 0);
 }
 
 int

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <glib/gstdio.h>
 
 #include "gb-test-utils.h"
@@ -125,6 +126,60 @@ test_lifecycle (void)
   gb_test_tmpdir_remove (dir);
 }
 
+/* The VMM says why it stops (STOP), then exits.  A command the app sends in
+ * that moment cannot be written any more; the lines already sent must still
+ * be read: a machine that was asked to stop is not taken for one that was
+ * killed. */
+static void
+test_write_after_exit (void)
+{
+  g_autofree char *dir = gb_test_tmpdir_new ("glassbox-vmm-client-XXXXXX");
+  g_autofree char *socket_path = g_build_filename (dir, "api.sock", NULL);
+  g_autofree char *vmm = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "..", "hypervisor", "vmm", "glassbox-vmm", NULL);
+  g_autofree char *guest = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "guests", "hlt-loop.elf", NULL);
+  g_autofree char *socket_arg = g_strconcat ("--api-socket=", socket_path, NULL);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GbVmmClient) client = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  if (!g_file_test (vmm, G_FILE_TEST_IS_EXECUTABLE) || !g_file_test (guest, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("glassbox-vmm or the hlt-loop guest is not built (-Dhypervisor=false)");
+      return;
+    }
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                           vmm, "run", "--kernel", guest, "--memory", "32", "--serial", "none",
+                           socket_arg, "--paused", NULL);
+  g_assert_no_error (error);
+  g_assert_true (gb_test_wait_until (socket_exists, socket_path, 20));
+
+  gb_vmm_client_new_async (socket_path, NULL, gb_test_store_result, &result);
+  client = gb_vmm_client_new_finish (gb_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_signal_connect (client, "event", G_CALLBACK (on_event), events);
+  g_clear_object (&result);
+
+  /* Stopped by a signal (ours), and gone, while this side looked away. */
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_no_error (error);
+
+  gb_vmm_client_execute_async (client, "query-status", NULL, NULL, gb_test_store_result, &result);
+  reply = gb_vmm_client_execute_finish (client, gb_test_wait_result (&result), &error);
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  GB_TEST_WAIT_FOR (!gb_vmm_client_get_connected (client), 20);
+  g_assert_cmpuint (events->len, >, 0);
+  g_assert_cmpstr (g_ptr_array_index (events, events->len - 1), ==, "STOP");
+
+  g_clear_object (&result);
+  gb_test_tmpdir_remove (dir);
+}
+
 static void
 test_not_a_vmm (void)
 {
@@ -148,6 +203,7 @@ main (int argc, char *argv[])
   gb_test_add_ticker ();
 
   g_test_add_func ("/vmm-client/lifecycle", test_lifecycle);
+  g_test_add_func ("/vmm-client/write-after-exit", test_write_after_exit);
   g_test_add_func ("/vmm-client/no-socket", test_not_a_vmm);
 
   return g_test_run ();

@@ -333,6 +333,49 @@ test_virtio_blk_qcow2(void)
 	gb_test_tmpdir_remove(dir);
 }
 
+/* query-stats counts the data a virtio-blk queue moved, exactly: the
+ * guest reads one sector and writes two 4 KiB blocks; its flush, GET_ID,
+ * failed read past the end, write-zeroes and discard move no disk data. */
+static void
+test_virtio_blk_stats(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
+	g_autofree char *disk = make_disk(dir, "s.raw", "GLASSBOX-SECTOR0 marker", 16 << 20);
+	g_autofree char *disk_arg = g_strconcat("--disk=path=", disk, ",format=raw", NULL);
+	const char *extra[] = { disk_arg, "--cmdline", "stay", NULL };
+	g_autoptr(VmmRun) run = vmm_spawn("virtio-blk", extra, TRUE);
+	g_autoptr(ApiClient) api = api_connect(run->socket_path);
+	g_autoptr(JsonObject) r1 = NULL, r2 = NULL, r3 = NULL;
+	JsonArray *devices;
+	JsonObject *blk = NULL, *q0;
+	int status = -1;
+
+	r1 = api_call(api, "resume");
+	g_assert_true(json_object_has_member(r1, "return"));
+	g_assert_true(vmm_wait_serial(run, "virtio-blk done\n", 30000));
+
+	r2 = api_call(api, "query-stats");
+	devices = json_object_get_array_member(json_object_get_object_member(r2, "return"), "virtio");
+	for (guint i = 0; i < json_array_get_length(devices); i++) {
+		JsonObject *d = json_array_get_object_element(devices, i);
+
+		if (!g_strcmp0(json_object_get_string_member(d, "device"), "virtio-blk"))
+			blk = d;
+	}
+	g_assert_nonnull(blk);
+	q0 = json_array_get_object_element(json_object_get_array_member(blk, "queues"), 0);
+	g_assert_cmpint(json_object_get_int_member(q0, "requests"), ==, 8);
+	g_assert_cmpint(json_object_get_int_member(q0, "bytes-read"), ==, 512);
+	g_assert_cmpint(json_object_get_int_member(q0, "bytes-written"), ==, 2 * 4096);
+	g_assert_cmpint(json_object_get_int_member(q0, "bytes"), ==, 512 + 2 * 4096);
+
+	r3 = api_call(api, "stop");
+	g_assert_true(json_object_has_member(r3, "return"));
+	g_assert_true(vmm_wait(run, 10000, &status));
+	g_assert_cmpint(status, ==, 0);
+	gb_test_tmpdir_remove(dir);
+}
+
 static void
 test_virtio_blk_readonly(void)
 {
@@ -1019,6 +1062,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/pci-bar-move", test_bar_move);
 	g_test_add_func("/vmm/virtio-blk-qcow2", test_virtio_blk_qcow2);
 	g_test_add_func("/vmm/virtio-blk-readonly", test_virtio_blk_readonly);
+	g_test_add_func("/vmm/virtio-blk-stats", test_virtio_blk_stats);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
 	g_test_add_func("/vmm/virtio-console-input", test_console_input);
 	g_test_add_func("/vmm/msix", test_msix);

@@ -1,0 +1,175 @@
+/* gb-libvirt-edit.h — changing a libvirt machine's definition: hardware,
+ * name, title, description, autostart, and its XML
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libvirt-gconfig/libvirt-gconfig.h>
+
+#include "gb-machine.h"
+
+G_BEGIN_DECLS
+
+/* What gb_libvirt_edit_load_async() reads: the persistent definition
+ * (what the next boot uses) and, for a running machine, what runs now. */
+typedef struct {
+  char            *xml;            /* VIR_DOMAIN_XML_INACTIVE */
+  GbMachineConfig *config;         /* parsed from @xml */
+  gboolean         running;        /* active: live changes are possible */
+  gboolean         autostart;
+  guint            vcpus;          /* <vcpu current=…> (= max without it) */
+  guint            max_vcpus;      /* <vcpu> */
+  guint            live_vcpus;     /* running: vCPUs online now */
+  guint64          memory_kib;     /* <currentMemory> */
+  guint64          max_memory_kib; /* <memory> */
+  char            *title;
+  char            *description;
+  /* Boot, firmware, CPU model and devices (the Devices tab) */
+  GStrv            boot_order;     /* "hd", "cdrom", "network", "fd" */
+  gboolean         boot_menu;
+  char            *firmware;       /* "bios" or "efi" */
+  char            *cpu_mode;       /* NULL (hypervisor default), "host-passthrough", "host-model", "custom" */
+  char            *cpu_model;      /* the named model of "custom" */
+  char            *video_model;    /* NULL: none */
+  char            *sound_model;    /* NULL: none */
+  gboolean         rng;            /* a virtio-rng fed by /dev/urandom */
+  gboolean         tpm;            /* an emulated TPM (swtpm) */
+  gboolean         serial;         /* a serial port with a console on it */
+  /* Direct kernel boot (Glassbox's own machines) */
+  char            *kernel;
+  char            *initrd;
+  char            *cmdline;
+} GbEditState;
+
+void gb_edit_state_free (GbEditState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditState, gb_edit_state_free)
+
+/* A disk to add. */
+typedef struct {
+  char     *path;        /* image file; NULL for an empty CD/DVD drive */
+  char     *device;      /* "disk" or "cdrom" */
+  char     *bus;         /* "virtio", "sata", "scsi", "usb", "ide" */
+  char     *format;      /* "qcow2", "raw"; NULL: read from the file name */
+  char     *cache;       /* "none", "writeback", …; NULL: the hypervisor's default */
+  char     *target;      /* NULL: the next free name on the bus ("vdb") */
+  gboolean  read_only;
+} GbEditDisk;
+
+/* A network interface to add. */
+typedef struct {
+  char *type;            /* "network" or "bridge" */
+  char *source;          /* network or bridge name */
+  char *model;           /* "virtio", "e1000e", "rtl8139"; NULL: the default */
+  char *mac;             /* NULL: libvirt picks one */
+} GbEditNic;
+
+typedef enum {
+  GB_EDIT_VCPUS       = 1 << 0,
+  GB_EDIT_MEMORY      = 1 << 1,
+  GB_EDIT_TITLE       = 1 << 2,
+  GB_EDIT_DESCRIPTION = 1 << 3,
+  GB_EDIT_AUTOSTART   = 1 << 4,
+  GB_EDIT_NAME        = 1 << 5,
+  GB_EDIT_BOOT        = 1 << 6,
+  GB_EDIT_FIRMWARE    = 1 << 7,
+  GB_EDIT_CPU_MODEL   = 1 << 8,
+  GB_EDIT_VIDEO       = 1 << 9,
+  GB_EDIT_SOUND       = 1 << 10,
+  GB_EDIT_RNG         = 1 << 11,
+  GB_EDIT_TPM         = 1 << 12,
+  GB_EDIT_SERIAL      = 1 << 13,
+  GB_EDIT_KERNEL      = 1 << 14,
+} GbEditFields;
+
+/* One Apply: every part is optional. */
+typedef struct {
+  GbEditFields  fields;
+  guint         vcpus;
+  guint         max_vcpus;
+  guint64       memory_kib;
+  guint64       max_memory_kib;
+  char         *title;
+  char         *description;
+  char         *name;
+  gboolean      autostart;
+  GPtrArray    *add_disks;      /* GbEditDisk */
+  GPtrArray    *remove_disks;   /* target names ("vdb") */
+  GPtrArray    *media;          /* GbEditDisk: target + path (NULL: eject) */
+  GPtrArray    *add_nics;       /* GbEditNic */
+  GPtrArray    *remove_nics;    /* MAC addresses */
+  /* As GbEditState's fields of the same names */
+  GStrv         boot_order;
+  gboolean      boot_menu;
+  char         *firmware;
+  char         *cpu_mode;
+  char         *cpu_model;
+  char         *video_model;    /* NULL or "none": removed */
+  char         *sound_model;    /* NULL or "none": removed */
+  gboolean      rng;
+  gboolean      tpm;
+  gboolean      serial;
+  char         *kernel;         /* GB_EDIT_KERNEL: the three below */
+  char         *initrd;         /* "" or NULL: none */
+  char         *cmdline;        /* "" or NULL: none */
+} GbMachineEdit;
+
+GbMachineEdit *gb_machine_edit_new      (void);
+void           gb_machine_edit_free     (GbMachineEdit *edit);
+gboolean       gb_machine_edit_is_empty (const GbMachineEdit *edit);
+void           gb_edit_disk_free        (GbEditDisk *disk);
+void           gb_edit_nic_free         (GbEditNic  *nic);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbMachineEdit, gb_machine_edit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditDisk, gb_edit_disk_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbEditNic, gb_edit_nic_free)
+
+/* The device libvirt-gconfig builds for a disk or NIC to add. */
+GVirConfigDomainDisk      *gb_edit_disk_to_config (const GbEditDisk *disk);
+GVirConfigDomainInterface *gb_edit_nic_to_config  (const GbEditNic  *nic);
+
+/* Applies the definition parts of @edit (not name or autostart) to
+ * @domain; FALSE with @error when a disk or NIC to remove is not there. */
+gboolean gb_machine_edit_apply_to_config (const GbMachineEdit *edit,
+                                          GVirConfigDomain    *domain,
+                                          GError             **error);
+
+/* Whether swtpm, which an emulated TPM needs, is installed here. */
+gboolean gb_libvirt_edit_have_swtpm (void);
+
+/* Which libvirt machines can be edited here (libvirt ones). */
+gboolean gb_libvirt_edit_supported (GbMachine *machine);
+
+void         gb_libvirt_edit_load_async  (GbMachine            *machine,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+GbEditState *gb_libvirt_edit_load_finish (GbMachine            *machine,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+
+/* Defines the changed definition (validated by libvirt against its schema),
+ * then, on a running machine, applies what libvirt can change live.  A
+ * failed definition changes nothing.  Returns (finish): the changes that
+ * wait for the next boot, as translated sentences (an empty array when all
+ * applied now), or NULL with @error set to libvirt's message. */
+void     gb_libvirt_edit_apply_async  (GbMachine            *machine,
+                                       const GbMachineEdit  *edit,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+GStrv    gb_libvirt_edit_apply_finish (GbMachine            *machine,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+
+/* Defines @xml as the machine's new definition (VIR_DOMAIN_DEFINE_VALIDATE);
+ * it must keep the machine's UUID. */
+void     gb_libvirt_edit_define_xml_async  (GbMachine            *machine,
+                                            const char           *xml,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean gb_libvirt_edit_define_xml_finish (GbMachine            *machine,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+G_END_DECLS

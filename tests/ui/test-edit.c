@@ -1,0 +1,417 @@
+/* test-edit.c — the Settings page driven with keys (XTEST on Xvfb)
+ *
+ * A stopped machine on test:///default: Ctrl+Shift+H opens its Settings,
+ * the maximum processors typed and Ctrl+S applied reach the persistent
+ * XML; an image path typed and added, Ctrl+S, is a new disk; F2 and a
+ * typed name rename it; the space bar on the random number generator's
+ * switch and Ctrl+S add one; Ctrl+Shift+X shows the XML, read-only.  The
+ * actions are in the row menu and the header menu.  PNGs of each tab are
+ * saved (edit-*.png, with the language in the name).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+#include <libvirt/libvirt.h>
+
+#ifdef HAVE_XTEST
+# include <gdk/x11/gdkx.h>
+# include <X11/extensions/XTest.h>
+# include <X11/keysym.h>
+#endif
+
+#include "gb-application.h"
+#include "gb-machine-editor.h"
+#include "gb-machine-row.h"
+#include "gb-test-gtk-utils.h"
+#include "gb-window.h"
+
+#define TIMEOUT_MS 30000
+
+static const char *machine_xml =
+  "<domain type='test'>"
+  "<name>edit-ui</name>"
+  "<uuid>6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d</uuid>"
+  "<memory unit='KiB'>524288</memory>"
+  "<vcpu placement='static'>2</vcpu>"
+  "<os><type arch='x86_64'>hvm</type></os>"
+  "<devices>"
+  "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+  "<source file='/var/lib/glassbox-test/root.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+  "<interface type='network'><mac address='52:54:00:aa:cc:01'/><source network='default'/>"
+  "<model type='virtio'/></interface>"
+  "</devices></domain>";
+
+static virConnectPtr raw;
+
+static char *
+png_name (const char *what)
+{
+  const char *lang = g_getenv ("LANGUAGE");
+
+  return g_strdup_printf ("edit-%s-%s.png", what, lang && *lang ? lang : "en");
+}
+
+static char *
+xml_of (const char *name)
+{
+  virDomainPtr dom = virDomainLookupByName (raw, name);
+  char *xml;
+
+  if (dom == NULL)
+    return NULL;
+  xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+  virDomainFree (dom);
+  return xml;
+}
+
+static gboolean
+menu_has_action (GMenuModel *model,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      GMenuModel *section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+
+      if (section != NULL)
+        {
+          gboolean found = menu_has_action (section, action);
+          g_object_unref (section);
+          if (found)
+            return TRUE;
+        }
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_strcmp0 (name, action) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_menu_with (GtkWidget *widget,
+              gpointer   data)
+{
+  GMenuModel *model = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+
+  return model != NULL && menu_has_action (model, data);
+}
+
+static gboolean
+has_id (GtkWidget *widget,
+        gpointer   data)
+{
+  return g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), data) == 0;
+}
+
+static GtkWidget *
+find_id (GtkWidget  *root,
+         const char *id)
+{
+  GtkWidget *w = gb_test_find_widget (root, GTK_TYPE_WIDGET, has_id, (gpointer) id);
+
+  g_assert_nonnull (w);
+  return w;
+}
+
+#ifdef HAVE_XTEST
+
+typedef struct {
+  GtkWidget       *window;
+  GbMachineEditor *editor;
+} Ctx;
+
+static gboolean
+window_is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+static gboolean
+row_is_shown (gpointer data)
+{
+  return gb_test_find_machine_row (data, "edit-ui") != NULL;
+}
+
+static gboolean
+settings_shown (gpointer data)
+{
+  Ctx *ctx = data;
+  return g_strcmp0 (gb_window_get_page (GB_WINDOW (ctx->window)), "settings") == 0;
+}
+
+static gboolean
+editor_idle (gpointer data)
+{
+  Ctx *ctx = data;
+  return !gb_machine_editor_get_busy (ctx->editor);
+}
+
+static gboolean
+xml_has (gpointer data)
+{
+  const char *const *args = data;
+  g_autofree char *xml = xml_of (args[0]);
+
+  return xml != NULL && strstr (xml, args[1]) != NULL;
+}
+
+static void
+refocus (GtkWidget *window)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
+                  RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
+}
+
+static void
+press (GtkWidget *window,
+       guint      modifiers,
+       KeySym     keysym)
+{
+  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
+  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
+  KeyCode key = XKeysymToKeycode (dpy, keysym);
+
+  g_assert_cmpuint (key, !=, 0);
+  if (modifiers & GDK_CONTROL_MASK)
+    XTestFakeKeyEvent (dpy, control, True, CurrentTime);
+  if (modifiers & GDK_SHIFT_MASK)
+    XTestFakeKeyEvent (dpy, shift, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
+  if (modifiers & GDK_SHIFT_MASK)
+    XTestFakeKeyEvent (dpy, shift, False, CurrentTime);
+  if (modifiers & GDK_CONTROL_MASK)
+    XTestFakeKeyEvent (dpy, control, False, CurrentTime);
+  XFlush (dpy);
+  /* Let GTK see each key before the next. */
+  for (int i = 0; i < 20; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+/* Types ASCII letters, digits, '/', '.', '-'. */
+static void
+type_text (GtkWidget  *window,
+           const char *text)
+{
+  for (const char *p = text; *p; p++)
+    {
+      KeySym sym;
+
+      switch (*p)
+        {
+        case '/': sym = XK_slash; break;
+        case '.': sym = XK_period; break;
+        case '-': sym = XK_minus; break;
+        default:
+          {
+            char s[2] = { *p, 0 };
+            sym = XStringToKeysym (s);
+          }
+        }
+      press (window, 0, sym);
+    }
+}
+
+static void
+focus_and_clear (GtkWidget *window,
+                 GtkWidget *widget)
+{
+  gtk_widget_grab_focus (widget);
+  press (window, GDK_CONTROL_MASK, XK_a);
+  press (window, 0, XK_BackSpace);
+}
+
+static void
+test_edit (void)
+{
+  g_autoptr(GbApplication) app = gb_test_application_new ();
+  GtkWidget *window, *row, *editor;
+  g_autofree char *png = NULL;
+  Display *dpy;
+  int event_base, error_base, major, minor;
+  virDomainPtr dom;
+  Ctx ctx;
+
+  window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gb_application_open_connection (app, "test:///default");
+  gtk_window_present (GTK_WINDOW (window));
+
+  dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
+  if (!XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor))
+    {
+      g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_object_unref (window);
+      return;
+    }
+
+  /* The same test driver state as the app's connection (one per process). */
+  raw = virConnectOpen ("test:///default");
+  g_assert_nonnull (raw);
+  dom = virDomainDefineXML (raw, machine_xml);
+  g_assert_nonnull (dom);
+  virDomainFree (dom);
+
+  g_assert_true (gb_test_wait_until_ms (row_is_shown, window, TIMEOUT_MS));
+  row = gb_test_find_machine_row (window, "edit-ui");
+  gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
+
+  /* The new actions are in the row menu and the header menu. */
+  {
+    const char *actions[] = { "machine.settings", "machine.xml", "machine.rename" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+      {
+        g_assert_nonnull (gb_test_find_widget (row, GTK_TYPE_MENU_BUTTON, is_menu_with, (gpointer) actions[i]));
+        g_assert_nonnull (gb_test_find_widget (window, GTK_TYPE_MENU_BUTTON, is_menu_with, (gpointer) actions[i]));
+      }
+  }
+
+  gtk_test_widget_wait_for_draw (window);
+  refocus (window);
+
+  /* Ctrl+Shift+H: Settings. */
+  ctx.window = window;
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
+  g_assert_true (gb_test_wait_until_ms (settings_shown, &ctx, TIMEOUT_MS));
+  editor = gb_test_find_widget (window, GB_TYPE_MACHINE_EDITOR, NULL, NULL);
+  g_assert_nonnull (editor);
+  ctx.editor = GB_MACHINE_EDITOR (editor);
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "general");
+  gtk_test_widget_wait_for_draw (window);
+  png = png_name ("general");
+  gb_test_save_png (window, png);
+
+  /* Processors: maximum 4 typed, Ctrl+S. */
+  gb_machine_editor_set_tab (ctx.editor, "cpu");
+  focus_and_clear (window, find_id (editor, "max_vcpus_spin"));
+  type_text (window, "4");
+  press (window, 0, XK_Tab);
+  press (window, GDK_CONTROL_MASK, XK_s);
+  {
+    const char *args[] = { "edit-ui", "current='2'>4</vcpu>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+  }
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, _("Applied."));
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("cpu");
+  gb_test_save_png (window, png);
+
+  /* Disks: a path typed, added, Ctrl+S. */
+  gb_machine_editor_set_tab (ctx.editor, "disks");
+  focus_and_clear (window, find_id (editor, "disk_path_row"));
+  type_text (window, "/var/lib/glassbox-test/data.raw");
+  gtk_widget_activate_action (editor, "editor.add-disk", NULL);
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("disks");
+  gb_test_save_png (window, png);
+  refocus (window);
+  gtk_widget_grab_focus (find_id (editor, "disk_path_row"));
+  press (window, GDK_CONTROL_MASK, XK_s);
+  {
+    const char *args[] = { "edit-ui", "<source file='/var/lib/glassbox-test/data.raw'/>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+    const char *target[] = { "edit-ui", "<target dev='vdb' bus='virtio'/>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, target, TIMEOUT_MS));
+  }
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+
+  /* Boot and Devices: the random number generator switched on with the
+   * space bar, Ctrl+S. */
+  gb_machine_editor_set_tab (ctx.editor, "devices");
+  gtk_widget_grab_focus (find_id (editor, "rng_switch"));
+  press (window, 0, XK_space);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_id (editor, "rng_switch"))));
+  press (window, GDK_CONTROL_MASK, XK_s);
+  {
+    const char *args[] = { "edit-ui", "<rng model='virtio'>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+  }
+  g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("devices");
+  gb_test_save_png (window, png);
+
+  /* Network: Ctrl+S with nothing changed says so and changes nothing. */
+  gb_machine_editor_set_tab (ctx.editor, "network");
+  gtk_widget_grab_focus (find_id (editor, "nic_source_row"));
+  press (window, GDK_CONTROL_MASK, XK_s);
+  g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, _("Nothing to apply."));
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("network");
+  gb_test_save_png (window, png);
+
+  /* Ctrl+Shift+X: the XML, read-only by default. */
+  refocus (window);
+  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_x);
+  g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "xml");
+  g_assert_false (gtk_text_view_get_editable (GTK_TEXT_VIEW (find_id (editor, "xml_view"))));
+  g_assert_false (gtk_widget_is_sensitive (find_id (editor, "apply_button")));
+  gtk_test_widget_wait_for_draw (window);
+  g_free (png);
+  png = png_name ("xml");
+  gb_test_save_png (window, png);
+
+  /* F2: rename (off), a typed name, Ctrl+S. */
+  refocus (window);
+  press (window, 0, XK_F2);
+  g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "general");
+  press (window, GDK_CONTROL_MASK, XK_a);
+  press (window, 0, XK_BackSpace);
+  type_text (window, "edit-ui-renamed");
+  press (window, GDK_CONTROL_MASK, XK_s);
+  {
+    const char *args[] = { "edit-ui-renamed", "<name>edit-ui-renamed</name>" };
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+  }
+
+  gb_window_select_machine (GB_WINDOW (window), NULL);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (window);
+  virConnectClose (raw);
+}
+
+#else
+
+static void
+test_edit (void)
+{
+  g_test_skip ("built without libXtst (libxtst-dev): keys cannot be pressed");
+}
+
+#endif
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gb_application_init_i18n ();
+  gtk_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ui/edit", test_edit);
+
+  return g_test_run ();
+}
