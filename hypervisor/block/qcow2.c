@@ -968,6 +968,10 @@ allocating_write(BlockImage *img, CacheSlot *l2, uint64_t l2_index, uint64_t gue
       (void) fallocate(img->fd, 0, (off_t) new_off, (off_t) s->cluster_size);
     l2_set(l2, l2_index, new_off | QCOW2_OFLAG_COPIED);
     *defer = new_off;
+    /* A zero cluster's preallocation shared with a snapshot loses this
+     * reference, as below. */
+    if (type == EXT_ZERO && old_host != 0)
+      return queue_free(img, old_host, cs64(s));
     return 0;
   }
   if (whole) {
