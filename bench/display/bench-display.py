@@ -9,7 +9,8 @@ too) plus the X server's over the same interval; frames are counted from
 outside by gb-damage-count (X DAMAGE on the viewer's windows, bursts closer
 than 3 ms are one frame), the same way for both.  GbDisplay also prints its
 own count of frames with new tiles, shown beside the X count as a check.
-Both viewers show the guest at 1:1.
+Both viewers show the guest at 1:1.  GB_BENCH_RUNS rounds (default 5), the
+viewer order rotating; medians with min-max and the ratio of the medians.
 
 GbDisplay runs twice: with GTK's cairo renderer (like for like with
 remote-viewer, whose GTK 3 draws with cairo on X11) and with its GL renderer,
@@ -191,37 +192,52 @@ def main():
                 ("GbDisplay-gl", wrap + [viewer, uri], "gl"),
                 ("remote-viewer", ["remote-viewer", uri], None))
         only = os.environ.get("GB_BENCH_ONLY", "").split(",")  # e.g. to profile one
-        for name, argv, renderer in runs:
-            if only != [""] and name not in only:
-                continue
-            env = dict(os.environ)
-            if renderer:
-                env["GSK_RENDERER"] = renderer
-            results[name] = measure(name, argv, counter, seconds, warmup,
-                                    wrapped=bool(wrap) and renderer is not None, env=env)
+        rounds = int(os.environ.get("GB_BENCH_RUNS", "5"))
+        with open("/proc/loadavg") as f:
+            load = " ".join(f.read().split()[:3])
+        print("display benchmark: 1920x1080 scrolling text console over VNC, %.0f s per viewer, "
+              "%d rounds (viewer order rotates); load average at start %s" % (seconds, rounds, load))
+        print("  CPU = the viewer process + the X server while it runs; frames counted by X DAMAGE")
+        labels = {"GbDisplay": "GbDisplay (GSK cairo)", "GbDisplay-gl": "GbDisplay (GSK gl, llvmpipe)",
+                  "remote-viewer": "remote-viewer"}
+        for rnd in range(rounds):
+            order = runs[rnd % len(runs):] + runs[:rnd % len(runs)]
+            for name, argv, renderer in order:
+                if only != [""] and name not in only:
+                    continue
+                env = dict(os.environ)
+                if renderer:
+                    env["GSK_RENDERER"] = renderer
+                cpu, xcpu, frames, own, tiles = measure(name, argv, counter, seconds, warmup,
+                                                        wrapped=bool(wrap) and renderer is not None,
+                                                        env=env)
+                total = cpu + xcpu
+                per = total / frames if frames else float("inf")
+                results.setdefault(name, []).append(per)
+                extra = "" if own is None else ", own count %d" % own
+                if tiles is not None and own:
+                    extra += " (%.0f tiles of 128x128 each)" % (tiles / own)
+                print("  %-30s %5.2f CPU s (viewer %.2f + X %.2f), %5d frames%s: %.2f ms CPU per frame"
+                      % (labels[name], total, cpu, xcpu, frames, extra, per * 1000), flush=True)
     finally:
         qemu.kill()  # the QEMU this script started, by its PID
         qemu.wait()
 
-    print("display benchmark: 1920x1080 scrolling text console over VNC, %.0f s per viewer" % seconds)
-    print("  CPU = the viewer process + the X server while it runs; frames counted by X DAMAGE")
-    per_frame = {}
-    labels = {"GbDisplay": "GbDisplay (GSK cairo)", "GbDisplay-gl": "GbDisplay (GSK gl, llvmpipe)",
-              "remote-viewer": "remote-viewer"}
-    for name, (cpu, xcpu, frames, own, tiles) in results.items():
-        total = cpu + xcpu
-        per_frame[name] = total / frames if frames else float("inf")
-        extra = "" if own is None else ", own count %d" % own
-        if tiles is not None and own:
-            extra += " (%.0f tiles of 128x128 each)" % (tiles / own)
-        print("  %-30s %5.2f CPU s (viewer %.2f + X %.2f), %5d frames%s: %.2f ms CPU per frame"
-              % (labels[name], total, cpu, xcpu, frames, extra, per_frame[name] * 1000))
-    if len(per_frame) < 3:
+    med = {}
+    for name, values in results.items():
+        v = sorted(values)
+        n = len(v)
+        med[name] = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+        print("  %-30s median %.2f ms CPU per frame (%.2f-%.2f) over %d rounds"
+              % (labels[name], med[name] * 1000, v[0] * 1000, v[-1] * 1000, n))
+    with open("/proc/loadavg") as f:
+        print("  load average at end %s" % " ".join(f.read().split()[:3]))
+    if len(med) < 3:
         return 0
-    ratio = per_frame["GbDisplay"] / per_frame["remote-viewer"]
-    ratio_gl = per_frame["GbDisplay-gl"] / per_frame["remote-viewer"]
-    print("  ratio GbDisplay (cairo) / remote-viewer: %.2fx (goal <= 0.5x); with GL on llvmpipe: %.2fx"
-          % (ratio, ratio_gl))
+    ratio = med["GbDisplay"] / med["remote-viewer"]
+    ratio_gl = med["GbDisplay-gl"] / med["remote-viewer"]
+    print("  ratio of medians GbDisplay (cairo) / remote-viewer: %.2fx (goal <= 0.5x); "
+          "with GL on llvmpipe: %.2fx" % (ratio, ratio_gl))
     return 0
 
 

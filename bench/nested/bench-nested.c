@@ -13,7 +13,7 @@
  *                      that can be told apart; code pages are not in it.
  *   total RSS          VmRSS (guest pages touched + code + private)
  *
- * Medians with min–max of GB_BENCH_RUNS runs (default 3), and ours/QEMU.
+ * Medians with min–max of GB_BENCH_RUNS runs (default 5), and ours/QEMU.
  * Nested KVM under TCG makes every VM exit expensive, and both VMMs boot
  * through different firmware paths (QEMU microvm: qboot + fw_cfg; ours:
  * direct load): the figures compare the two here, not real hardware.
@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	}
 
 	run = nested_run(script, (const char *const[]) { kernel, initrd, bios, NULL },
-	                 (const char *const[]) { vmm, qemu, NULL }, 1200, &why);
+	                 (const char *const[]) { vmm, qemu, NULL }, 2000, &why);
 	if (run == NULL) {
 		printf("SKIP: %s\n", why);
 		return 0;

@@ -9,7 +9,7 @@
 K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
 CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check gb.end=poweroff"
-RUNS=${GB_BENCH_RUNS:-3}
+RUNS=${GB_BENCH_RUNS:-5}
 
 now() { cut -d' ' -f1 /proc/uptime; }
 

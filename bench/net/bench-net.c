@@ -31,7 +31,7 @@
 
 #include "vhost-user-test-util.h"
 
-#define RUNS 3
+#define RUNS 5
 #define MIB 64.0
 #define TIMEOUT_MS (300 * 1000)
 
@@ -237,6 +237,18 @@ out:
 	return ok;
 }
 
+/* The machine's load average, printed with the figures it affected. */
+static void
+print_load(void)
+{
+	g_autofree char *load = NULL;
+	double a, b, c;
+
+	if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL) &&
+	    sscanf(load, "%lf %lf %lf", &a, &b, &c) == 3)
+		printf("load average at the end: %.2f %.2f %.2f\n", a, b, c);
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -386,6 +398,7 @@ main(int argc, char **argv)
 			printf("%-22s %26s %26s %6.2fx\n", rows[i].label, o, p, peer > 0 ? ours / peer : 0);
 		}
 		printf("(median, range in brackets; ratio = glassbox / QEMU; CPU = QEMU + back-end process)\n");
+		print_load();
 		printf("of which our back-end process: host→guest %.2f, guest→host %.2f CPU s/GiB\n",
 		       median(s[OURS], G_STRUCT_OFFSET(Sample, down_be_cpu), &lo, &hi),
 		       median(s[OURS], G_STRUCT_OFFSET(Sample, up_be_cpu), &lo, &hi));

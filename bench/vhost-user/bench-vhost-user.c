@@ -165,6 +165,18 @@ timeout:
 	return FALSE;
 }
 
+/* The machine's load average, printed with the figures it affected. */
+static void
+print_load(void)
+{
+	g_autofree char *load = NULL;
+	double a, b, c;
+
+	if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL) &&
+	    sscanf(load, "%lf %lf %lf", &a, &b, &c) == 3)
+		printf("load average at the end: %.2f %.2f %.2f\n", a, b, c);
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -274,6 +286,7 @@ main(int argc, char **argv)
 			printf("%-16s %24s %24s %6.2fx\n", rows[i].label, o, p, peer > 0 ? ours / peer : 0);
 		}
 		printf("(median, range in brackets; ratio = glassbox-vmm / qemu-storage-daemon)\n");
+		print_load();
 	}
 
 	cmd = g_strdup_printf("rm -rf '%s'", work_dir);

@@ -13,7 +13,8 @@
  *                          guest sleeps in HLT.  The private (RssAnon) part
  *                          is shown too: the rest is shared-library pages.
  *
- * Medians of RUNS runs each.  Prints both figures and ours/QEMU.
+ * RUNS interleaved runs of each (start-up and memory alike); prints medians
+ * with min-max, and the ratio of the medians (ours/QEMU).
  */
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
@@ -166,21 +167,29 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts v; the median, and the range through *lo / *hi. */
 static double
-median(double *v, int n)
+median(double *v, int n, double *lo, double *hi)
 {
+	if (n == 0)
+		return *lo = *hi = -1;
 	qsort(v, n, sizeof(double), cmp_double);
-	return n ? v[n / 2] : -1;
+	*lo = v[0];
+	*hi = v[n - 1];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void
-line(const char *what, double ours, double qemu, const char *unit)
+line(const char *what, double *ours, int n_ours, double *qemu, int n_q, const char *unit)
 {
-	if (qemu > 0)
-		printf("%-28s glassbox-vmm %8.2f %s   qemu microvm %8.2f %s   ratio %.3fx\n",
-		       what, ours, unit, qemu, unit, ours / qemu);
+	double olo, ohi, qlo, qhi;
+	double o = median(ours, n_ours, &olo, &ohi), q = median(qemu, n_q, &qlo, &qhi);
+
+	if (n_q > 0 && q > 0)
+		printf("%-28s glassbox-vmm %7.2f (%.2f-%.2f) %s   qemu microvm %7.2f (%.2f-%.2f) %s   ratio %.3fx\n",
+		       what, o, olo, ohi, unit, q, qlo, qhi, unit, o / q);
 	else
-		printf("%-28s glassbox-vmm %8.2f %s   qemu microvm      n/a\n", what, ours, unit);
+		printf("%-28s glassbox-vmm %7.2f (%.2f-%.2f) %s   qemu microvm      n/a\n", what, o, olo, ohi, unit);
 }
 
 int
@@ -189,9 +198,10 @@ main(int argc, char **argv)
 	const char *vmm, *guests;
 	g_autofree char *hello = NULL, *hlt = NULL;
 	double ours_run[RUNS], ours_byte[RUNS], q_run[RUNS], q_byte[RUNS];
-	int n_ours = 0, n_q = 0;
-	Sample ours_rss, q_rss;
+	double ours_over[RUNS], ours_anon[RUNS], ours_rss[RUNS], q_over[RUNS], q_anon[RUNS], q_rss[RUNS];
+	int n_ours = 0, n_q = 0, n_ours_rss = 0, n_q_rss = 0;
 	g_autofree char *qemu_error = NULL;
+	g_autofree char *load = NULL;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s GLASSBOX-VMM GUESTS-DIR\n", argv[0]);
@@ -216,6 +226,7 @@ main(int argc, char **argv)
 	                             "-machine", "memory-backend=mem", "-kernel", hlt,
 	                             "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", NULL };
 
+	g_file_get_contents("/proc/loadavg", &load, NULL, NULL);
 	/* Interleave the two so that machine noise hits both alike. */
 	for (int i = 0; i < RUNS; i++) {
 		Sample s = measure(ours_argv, TRUE, FALSE);
@@ -235,18 +246,39 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	ours_rss = measure(ours_rss_argv, TRUE, TRUE);
-	q_rss = qemu_error ? (Sample) { -1, -1, -1, -1, -1, NULL } : measure(q_rss_argv, FALSE, TRUE);
-	if (q_rss.error && !qemu_error)
-		qemu_error = q_rss.error;
+	for (int i = 0; i < RUNS; i++) {
+		Sample s = measure(ours_rss_argv, TRUE, TRUE);
+		if (s.error) {
+			fprintf(stderr, "glassbox-vmm failed: %s\n", s.error);
+			return 1;
+		}
+		ours_over[n_ours_rss] = s.overhead_mib;
+		ours_anon[n_ours_rss] = s.anon_mib;
+		ours_rss[n_ours_rss++] = s.rss_mib;
+		if (!qemu_error) {
+			Sample q = measure(q_rss_argv, FALSE, TRUE);
+			if (q.error)
+				qemu_error = q.error;
+			else {
+				q_over[n_q_rss] = q.overhead_mib;
+				q_anon[n_q_rss] = q.anon_mib;
+				q_rss[n_q_rss++] = q.rss_mib;
+			}
+		}
+	}
 
-	printf("glassbox-vmm vs qemu-system-x86_64 -M microvm -accel kvm, %s MiB guest, median of %d runs\n",
+	printf("glassbox-vmm vs qemu-system-x86_64 -M microvm -accel kvm, %s MiB guest,\n"
+	       "median (min-max) of %d interleaved runs each, ratio of the medians (ours/QEMU)\n",
 	       GUEST_MIB, RUNS);
-	line("exec -> first KVM_RUN", median(ours_run, n_ours), n_q ? median(q_run, n_q) : -1, "ms ");
-	line("exec -> first serial byte", median(ours_byte, n_ours), n_q ? median(q_byte, n_q) : -1, "ms ");
-	line("RSS beyond guest memory", ours_rss.overhead_mib, q_rss.overhead_mib, "MiB");
-	line("  of which private (anon)", ours_rss.anon_mib, q_rss.anon_mib, "MiB");
-	line("RSS total", ours_rss.rss_mib, q_rss.rss_mib, "MiB");
+	{
+		g_auto(GStrv) f = g_strsplit(load ? load : "? ? ?", " ", 4);
+		printf("load average at start: %s %s %s\n", f[0], f[1] ? f[1] : "", f[1] && f[2] ? f[2] : "");
+	}
+	line("exec -> first KVM_RUN", ours_run, n_ours, q_run, n_q, "ms ");
+	line("exec -> first serial byte", ours_byte, n_ours, q_byte, n_q, "ms ");
+	line("RSS beyond guest memory", ours_over, n_ours_rss, q_over, n_q_rss, "MiB");
+	line("  of which private (anon)", ours_anon, n_ours_rss, q_anon, n_q_rss, "MiB");
+	line("RSS total", ours_rss, n_ours_rss, q_rss, n_q_rss, "MiB");
 	if (qemu_error)
 		printf("qemu: %s\n", qemu_error);
 	return 0;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""VNC server cost: glassbox-vmm's vs QEMU's, side by side, one run.
+"""VNC server cost: glassbox-vmm's vs QEMU's, side by side, GB_BENCH_RUNS runs
+(default 5) each, alternating; medians with min-max and their ratio.
 
 The same tiny guest (tests/guests/scroll.c) scrolls a 1024x768x32 console as
 fast as it can: on glassbox-vmm's display device (KVM dirty log, libvncserver)
@@ -104,67 +105,100 @@ def measure(name, proc, pid, threads, vnc, serial, client, seconds):
     return r
 
 
+def run_ours(vmm, client, guest, work, seconds):
+    serial = os.path.join(work, "gb-serial.txt")
+    apisock = os.path.join(work, "gb.sock")
+    for f in (serial, apisock, apisock + ".vnc"):
+        if os.path.exists(f):
+            os.unlink(f)
+    p = subprocess.Popen([vmm, "run", "--kernel", guest, "--memory", "32",
+                          "--serial", "file=" + serial, "--api-socket", apisock,
+                          "--display", "vnc"])
+    try:
+        r = measure("glassbox-vmm", p, p.pid, {"display"}, apisock + ".vnc", serial,
+                    client, seconds)
+        stats = api(apisock, "query-display")
+        r["server-bytes"] = stats["bytes-sent"]
+        r["dirty-pages"] = stats["dirty-pages"]
+        return r
+    finally:
+        p.terminate()
+        p.wait()
+
+
+def run_qemu(qemu, client, guest, work, seconds):
+    """The same guest on QEMU's bochs-display."""
+    serial = os.path.join(work, "qemu-serial.txt")
+    vnc = os.path.join(work, "qemu.vnc")
+    if os.path.exists(vnc):
+        os.unlink(vnc)
+    with open(serial, "w") as out:
+        q = subprocess.Popen([qemu, "-accel", "tcg", "-M", "pc", "-m", "64", "-nodefaults",
+                              "-no-user-config", "-display", "none",
+                              "-device", "bochs-display,xres=1024,yres=768",
+                              "-kernel", guest, "-serial", "stdio", "-vnc", "unix:" + vnc],
+                             stdout=out, stdin=subprocess.DEVNULL)
+    try:
+        return measure("qemu", q, q.pid, {"qemu-system-x86", "vnc_worker"}, vnc,
+                       serial, client, seconds)
+    finally:
+        q.terminate()
+        q.wait()
+
+
+def median_range(values):
+    v = sorted(values)
+    n = len(v)
+    mid = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    return mid, v[0], v[-1]
+
+
 def main():
     vmm, client, guest = sys.argv[1:4]
     seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 15
+    runs = int(os.environ.get("GB_BENCH_RUNS", "5"))
     qemu = shutil.which("qemu-system-x86_64")
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         print("SKIP: /dev/kvm cannot be opened: glassbox-vmm cannot run")
         return
+    if qemu is None:
+        print("qemu-system-x86_64 not installed: no peer to compare with")
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    print("VNC server CPU per full screen (1024x768) delivered, %.0f s per run, %d runs each, "
+          "alternating; load average at start %s" % (seconds, runs, load))
+    print("%-14s %8s %10s %10s %9s %8s %14s" % ("server", "rects", "screens", "MB (Raw)", "guest-steps",
+                                                "CPU s", "CPU ms/screen"))
     work = tempfile.mkdtemp(prefix="gb-bench-vnc-")
-    results = []
+    results = {"glassbox-vmm": [], "qemu": []}
     try:
-        # glassbox-vmm
-        serial = os.path.join(work, "gb-serial.txt")
-        apisock = os.path.join(work, "gb.sock")
-        p = subprocess.Popen([vmm, "run", "--kernel", guest, "--memory", "32",
-                              "--serial", "file=" + serial, "--api-socket", apisock,
-                              "--display", "vnc"])
-        try:
-            r = measure("glassbox-vmm", p, p.pid, {"display"}, apisock + ".vnc", serial,
-                        client, seconds)
-            stats = api(apisock, "query-display")
-            r["server-bytes"] = stats["bytes-sent"]
-            r["dirty-pages"] = stats["dirty-pages"]
-            results.append(r)
-        finally:
-            p.terminate()
-            p.wait()
-
-        # QEMU, same guest on bochs-display
-        if qemu is None:
-            print("qemu-system-x86_64 not installed: no peer to compare with")
-        else:
-            serial = os.path.join(work, "qemu-serial.txt")
-            vnc = os.path.join(work, "qemu.vnc")
-            with open(serial, "w") as out:
-                q = subprocess.Popen([qemu, "-accel", "tcg", "-M", "pc", "-m", "64", "-nodefaults",
-                                      "-no-user-config", "-display", "none",
-                                      "-device", "bochs-display,xres=1024,yres=768",
-                                      "-kernel", guest, "-serial", "stdio", "-vnc", "unix:" + vnc],
-                                     stdout=out, stdin=subprocess.DEVNULL)
-            try:
-                results.append(measure("qemu", q, q.pid, {"qemu-system-x86", "vnc_worker"}, vnc,
-                                       serial, client, seconds))
-            finally:
-                q.terminate()
-                q.wait()
+        for i in range(runs):
+            order = [("glassbox-vmm", lambda: run_ours(vmm, client, guest, work, seconds))]
+            if qemu is not None:
+                order.append(("qemu", lambda: run_qemu(qemu, client, guest, work, seconds)))
+            if i % 2:
+                order.reverse()
+            for name, fn in order:
+                r = fn()
+                per = 1000 * r["cpu"] / r["screens"] if r["screens"] else float("nan")
+                r["cpu-ms-per-screen"] = per
+                results[name].append(r)
+                print("%-14s %8d %10.1f %10.1f %9d %8.2f %14.2f" % (r["name"], r["rects"], r["screens"],
+                      r["bytes"] / 1e6, r["guest-steps"], r["cpu"], per), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print("%-14s %8s %10s %10s %9s %8s %14s" % ("server", "rects", "screens", "MB (Raw)", "guest-steps",
-                                                "CPU s", "CPU ms/screen"))
-    for r in results:
-        per = 1000 * r["cpu"] / r["screens"] if r["screens"] else float("nan")
-        r["cpu-ms-per-screen"] = per
-        print("%-14s %8d %10.1f %10.1f %9d %8.2f %14.2f" % (r["name"], r["rects"], r["screens"],
-                                                         r["bytes"] / 1e6, r["guest-steps"], r["cpu"], per))
-    if len(results) == 2 and results[0]["screens"] and results[1]["screens"]:
-        print("glassbox-vmm / qemu CPU per screen: %.2f" %
-              (results[0]["cpu-ms-per-screen"] / results[1]["cpu-ms-per-screen"]))
-    if results:
-        print("glassbox-vmm: %d dirty pages, %.1f MB sent (server's count)" %
-              (results[0]["dirty-pages"], results[0]["server-bytes"] / 1e6))
+    ours = [r["cpu-ms-per-screen"] for r in results["glassbox-vmm"]]
+    peer = [r["cpu-ms-per-screen"] for r in results["qemu"]]
+    o = median_range(ours)
+    print("CPU ms per screen, median (min-max): glassbox-vmm %.2f (%.2f-%.2f)" % o, end="")
+    if peer:
+        q = median_range(peer)
+        print("   qemu %.2f (%.2f-%.2f)   ratio %.2fx" % (q + (o[0] / q[0],)))
+    else:
+        print()
+    with open("/proc/loadavg") as f:
+        print("load average at end %s" % " ".join(f.read().split()[:3]))
 
 
 if __name__ == "__main__":

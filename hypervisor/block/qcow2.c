@@ -48,9 +48,15 @@
  * inconsistent metadata at run time we set the corrupt bit ourselves and
  * refuse further writes, so damage does not spread.
  *
+ * One exception, which keeps the rule's meaning: a cluster past the old end
+ * of the file (never written) that replaces a guest cluster reading as zero
+ * already holds that cluster's contents, zeroes, so it is linked first and
+ * its data written afterwards (allocating_write()).
+ *
  * LOCKING: one mutex guards all metadata (caches, tables, allocator).  Guest
- * data I/O to clusters that are already allocated runs outside it; writes
- * that allocate (or copy-on-write from a backing file) run under it.
+ * data I/O to clusters that are already allocated, or fresh as above, runs
+ * outside it; writes that copy (from a backing file, a compressed cluster,
+ * or into a reused cluster) run under it.
  */
 #include "block-private.h"
 #include "qcow2.h"
@@ -912,10 +918,22 @@ reads_as_zero(const BlockImage *img, ExtType type)
 
 /* Writes [in, in+n) of the guest cluster at guest_off, which is not yet a
  * plain allocated cluster: allocate one (or reuse a preallocated zero
- * cluster), fill the rest of it, then point the L2 entry at it.  Lock held. */
+ * cluster), fill the rest of it, then point the L2 entry at it.  Lock held.
+ *
+ * The common case — a cluster that reads as zero today, given a cluster at
+ * the end of the file that was never written — needs neither a copy nor an
+ * ordering between data and reference: the new cluster already holds what
+ * the guest cluster reads as (zeroes) before the data arrives.  Then the L2
+ * entry is set at once and *defer is set to the host cluster: the caller
+ * writes the data outside the lock like a plain overwrite, so the other
+ * requests into the same cluster (a sequential writer has a cluster's worth
+ * in flight) and allocations elsewhere go on in parallel instead of queueing
+ * behind this one's I/O.  (QEMU gets the same effect by tracking in-flight
+ * allocations per cluster, block/qcow2-cluster.c handle_dependencies().) */
 static int
 allocating_write(BlockImage *img, CacheSlot *l2, uint64_t l2_index, uint64_t guest_off,
-                 const struct iovec *iov, int iovcnt, size_t skip, size_t in, size_t n)
+                 const struct iovec *iov, int iovcnt, size_t skip, size_t in, size_t n,
+                 uint64_t *defer)
 {
   Qcow2State *s = img->qcow2;
   uint64_t entry = l2_get(l2, l2_index), old_host = 0, new_off;
@@ -939,7 +957,24 @@ allocating_write(BlockImage *img, CacheSlot *l2, uint64_t l2_index, uint64_t gue
 
   bool whole = in == 0 && n == s->cluster_size;
   bool fresh = !reuse && (new_off >> s->cluster_bits) >= s->fresh_from;
-  if (whole || (fresh && reads_as_zero(img, type))) {
+  if (fresh && reads_as_zero(img, type)) {
+    /* Give the file system the whole cluster now, as zeroes (unwritten
+     * extents): the data writes into it are then overwrites inside the
+     * file, which ext4 and XFS run in parallel even with O_DIRECT, where
+     * writes into a hole or past the end of the file take the inode lock
+     * exclusively and allocate 4 KiB at a time.  Only an optimisation: a
+     * hole reads as zeroes too, so a failure here changes nothing. */
+    if (!whole)
+      (void) fallocate(img->fd, 0, (off_t) new_off, (off_t) s->cluster_size);
+    l2_set(l2, l2_index, new_off | QCOW2_OFLAG_COPIED);
+    *defer = new_off;
+    /* A zero cluster's preallocation shared with a snapshot loses this
+     * reference, as below. */
+    if (type == EXT_ZERO && old_host != 0)
+      return queue_free(img, old_host, cs64(s));
+    return 0;
+  }
+  if (whole) {
     struct iovec local[16], *v = local;
     int max = iovcnt > 16 ? iovcnt : 16;
     if (iovcnt > 16 && (v = malloc(sizeof(*v) * (size_t) iovcnt)) == NULL)
@@ -1022,7 +1057,12 @@ qcow2_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t off
           run += more < cs64(s) ? more : cs64(s);
         }
       } else if (ret == 0) {
-        ret = allocating_write(img, sl, l2_index, pos, iov, iovcnt, done, in, n);
+        uint64_t defer = 0;
+        ret = allocating_write(img, sl, l2_index, pos, iov, iovcnt, done, in, n, &defer);
+        if (ret == 0 && defer != 0) {
+          host = defer;   /* the data goes outside the lock, see allocating_write() */
+          run = n;
+        }
       }
     }
     pthread_mutex_unlock(&s->lock);

@@ -831,13 +831,17 @@ cmd_bench(int argc, char **argv)
            "(starting at offset %" PRIu64 ", step size %" PRIu64 ")\n",
            b.count, write ? "write" : "read", b.size, depth, b.offset, b.step);
 
-  /* Depth is served by threads doing synchronous I/O (qemu-img keeps up to
-   * 64 in its thread pool).  Past 8, allocating writes only queue on the
-   * metadata lock, so cap there. */
-  int nthreads = (int) MIN(depth, 8);
+  /* The depth is served by as many threads, each with one synchronous
+   * request in flight, so -d means what it means to qemu-img bench (one
+   * thread issuing the requests, the system calls done by a pool of up to
+   * 64 threads with aio=threads): that many requests in flight, no more.
+   * GLASSBOX_BENCH_THREADS overrides the number of threads. */
+  int nthreads = (int) MIN(depth, 64);
   const char *env = g_getenv("GLASSBOX_BENCH_THREADS");
   if (env != NULL && atoi(env) > 0)
     nthreads = atoi(env);
+  if (!quiet)
+    printf("Requests served by %d threads, one synchronous request each\n", nthreads);
   GThread **threads = g_new0(GThread *, nthreads);
   gint64 t0 = g_get_monotonic_time();
   for (int i = 0; i < nthreads; i++)

@@ -10,6 +10,7 @@
 #include "block-test-util.h"
 
 #include <glib/gstdio.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +22,73 @@
 
 static int rounds = 5;
 
+typedef struct {
+  BlockImage *img;
+  guint32 seed;
+  guint64 stable_bytes;
+  guint64 align;           /* offsets and lengths: multiples of this */
+  int failed;
+} WriterJob;
+
+/* Writes, zeroes, discards and flushes at random for a minute. */
+static void *
+writer_loop(void *data)
+{
+  WriterJob *j = data;
+  guint8 *buf;
+  if (posix_memalign((void **) &buf, 4096, 256 * 1024) != 0)
+    return NULL;
+  GRand *rand = g_rand_new_with_seed(j->seed);
+  guint64 size = block_size(j->img);
+  guint64 slots = (size - j->stable_bytes) / j->align;
+  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time() < deadline) {
+    guint64 off = j->stable_bytes + (guint64) g_rand_int_range(rand, 0, (gint32) slots) * j->align;
+    guint64 len = (guint64) g_rand_int_range(rand, 1, (gint32) (256 * 1024 / j->align)) * j->align;
+    if (off + len > size)
+      len = size - off;
+    int kind = g_rand_int_range(rand, 0, 20);
+    int ret;
+    if (kind < 15) {
+      memset(buf, g_rand_int_range(rand, 0, 256), len);
+      ret = block_pwrite(j->img, buf, len, off);
+    } else if (kind < 17) {
+      ret = block_write_zeroes(j->img, off, len, kind == 16);
+    } else if (kind < 19) {
+      ret = block_discard(j->img, off, len);
+    } else {
+      ret = block_flush(j->img);
+    }
+    if (ret != 0) {
+      fprintf(stderr, "writer: request failed: %d\n", ret);
+      j->failed = 1;
+      break;
+    }
+  }
+  g_rand_free(rand);
+  free(buf);
+  return NULL;
+}
+
 /* The writer: fill the stable region, flush, tell the parent, then write,
  * zero, discard and flush at random until killed (or until the engine's
- * fault injection stops it). */
+ * fault injection stops it).  With GB_TEST_WRITER_THREADS=N it opens the
+ * image with O_DIRECT and N threads send 4 KiB-aligned requests at once, so
+ * that concurrent allocations into the same new clusters are killed too. */
 static int
 run_writer(const char *path, guint32 seed, guint64 stable_bytes)
 {
   char *error = NULL;
-  BlockImage *img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
+  const char *env = g_getenv("GB_TEST_WRITER_THREADS");
+  int nthreads = env ? CLAMP(atoi(env), 1, 16) : 1;
+  BlockImage *img = block_open_flags(path, BLOCK_FORMAT_QCOW2, env ? BLOCK_OPEN_DIRECT : 0, &error);
   if (img == NULL) {
     fprintf(stderr, "writer: %s\n", error);
     return 1;
   }
-  guint8 *buf = g_malloc(256 * 1024);
+  guint8 *buf;
+  if (posix_memalign((void **) &buf, 4096, 256 * 1024) != 0)
+    return 1;
   memset(buf, STABLE_BYTE, 256 * 1024);
   for (guint64 off = 0; off < stable_bytes; off += 256 * 1024)
     if (block_pwrite(img, buf, MIN(256 * 1024, stable_bytes - off), off) != 0)
@@ -43,32 +98,22 @@ run_writer(const char *path, guint32 seed, guint64 stable_bytes)
   if (write(STDOUT_FILENO, "R", 1) != 1)
     return 1;
 
-  GRand *rand = g_rand_new_with_seed(seed);
-  guint64 size = block_size(img);
-  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time() < deadline) {
-    guint64 off = stable_bytes + (guint64) g_rand_int_range(rand, 0, (gint32) ((size - stable_bytes) / 512)) * 512;
-    guint64 len = (guint64) g_rand_int_range(rand, 1, 512) * 512;
-    if (off + len > size)
-      len = size - off;
-    int kind = g_rand_int_range(rand, 0, 20);
-    int ret;
-    if (kind < 15) {
-      memset(buf, g_rand_int_range(rand, 0, 256), len);
-      ret = block_pwrite(img, buf, len, off);
-    } else if (kind < 17) {
-      ret = block_write_zeroes(img, off, len, kind == 16);
-    } else if (kind < 19) {
-      ret = block_discard(img, off, len);
-    } else {
-      ret = block_flush(img);
-    }
-    if (ret != 0) {
-      fprintf(stderr, "writer: request failed: %d\n", ret);
-      return 1;
-    }
+  WriterJob jobs[16];
+  pthread_t th[16];
+  for (int i = 0; i < nthreads; i++) {
+    jobs[i] = (WriterJob) { img, seed + (guint32) i, stable_bytes, env ? 4096 : 512, 0 };
+    if (nthreads == 1)
+      writer_loop(&jobs[i]);
+    else
+      pthread_create(&th[i], NULL, writer_loop, &jobs[i]);
   }
-  return 0;   /* never reached in a test: the parent kills us first */
+  int failed = 0;
+  for (int i = 0; i < nthreads; i++) {
+    if (nthreads > 1)
+      pthread_join(th[i], NULL);
+    failed |= jobs[i].failed;
+  }
+  return failed;   /* not reached in a test: the parent kills us first */
 }
 
 static void
@@ -97,12 +142,16 @@ test_crash_rounds(void)
      * writer with tiny caches, so evictions force metadata flushes in the
      * middle of requests too. */
     gboolean tiny = (r / 3) % 2 == 1;
+    /* Odd rounds: four threads with O_DIRECT (see run_writer()). */
+    gboolean threads = r % 2 == 1;
     g_autofree char *stable = g_strdup_printf("%u", STABLE_BYTES);
     const char *argv[] = { self, "--writer", path, seed, stable, NULL };
     GPid pid;
     int out_fd;
     g_autoptr(GError) gerr = NULL;
     g_auto(GStrv) envp = tiny ? g_environ_setenv(g_get_environ(), "GBBLOCK_CACHE_BYTES", "4096", TRUE) : g_get_environ();
+    if (threads)
+      envp = g_environ_setenv(envp, "GB_TEST_WRITER_THREADS", "4", TRUE);
     g_assert_true(g_spawn_async_with_pipes(NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                            &pid, NULL, &out_fd, NULL, &gerr));
     char ready = 0;
@@ -119,7 +168,8 @@ test_crash_rounds(void)
 
     g_autofree char *out = NULL, *err = NULL;
     int st = bt_runv(&out, &err, qi, "check", path, NULL);
-    g_test_message("round %d (cluster %u%s): qemu-img check exit %d", r, cs, tiny ? ", tiny caches" : "", st);
+    g_test_message("round %d (cluster %u%s%s): qemu-img check exit %d", r, cs, tiny ? ", tiny caches" : "",
+                   threads ? ", 4 threads, O_DIRECT" : "", st);
     if (st != 0 && st != 3)
       g_error("round %d: qemu-img check found corruption (exit %d):\n%s%s", r, st, out, err);
     if (st == 3)

@@ -737,7 +737,10 @@ static void *
 thread_writer(void *data)
 {
   ThreadJob *j = data;
-  guint8 *buf = g_malloc(j->chunk);
+  guint8 *buf;
+  /* Page-aligned, so that a direct-I/O image takes its O_DIRECT path. */
+  if (posix_memalign((void **) &buf, 4096, j->chunk) != 0)
+    g_error("out of memory");
   GRand *rand = g_rand_new_with_seed(SEED + (guint32) j->id);
 
   /* Chunk k belongs to thread k % nthreads: the ranges are disjoint but
@@ -757,7 +760,7 @@ thread_writer(void *data)
     }
   }
   g_rand_free(rand);
-  g_free(buf);
+  free(buf);
   return NULL;
 }
 
@@ -775,20 +778,24 @@ test_threads(void)
 
   /* Round 2: 512-byte clusters and caches of a few tables, so L2 tables
    * and refcount blocks are evicted (and metadata flushed) all the time
-   * while other threads allocate. */
-  for (int round = 0; round < 3; round++) {
-    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = round == 2 ? 512 : round ? 4096 : 65536 };
+   * while other threads allocate.  Round 3: 4 KiB writes with O_DIRECT
+   * (cache=none), several of them in flight into each new 64 KiB cluster,
+   * whose data is written outside the metadata lock. */
+  static const guint64 cluster[] = { 65536, 4096, 512, 65536 };
+  static const guint64 chunk[] = { 12288, 1536, 2560, 4096 };
+  for (int round = 0; round < 4; round++) {
+    BlockCreateOptions o = { .format = BLOCK_FORMAT_QCOW2, .size = size, .cluster_size = (uint32_t) cluster[round] };
     if (round == 2)
       g_setenv("GBBLOCK_CACHE_BYTES", "4096", TRUE);
     g_unlink(path);
     g_assert_cmpint(block_create(path, &o, &error), ==, 0);
-    BlockImage *img = block_open(path, BLOCK_FORMAT_QCOW2, false, &error);
+    BlockImage *img = block_open_flags(path, BLOCK_FORMAT_QCOW2, round == 3 ? BLOCK_OPEN_DIRECT : 0, &error);
     g_assert_nonnull(img);
     guint8 *mirror = g_malloc0(size);
     pthread_t th[6];
     ThreadJob jobs[6];
     for (int i = 0; i < nthreads; i++) {
-      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, round == 2 ? 2560 : round ? 1536 : 12288 };
+      jobs[i] = (ThreadJob) { img, mirror, i, nthreads, size, chunk[round] };
       pthread_create(&th[i], NULL, thread_writer, &jobs[i]);
     }
     for (int i = 0; i < nthreads; i++)
