@@ -149,6 +149,43 @@ vcpus_create(struct vm *vm, GError **error)
 	return true;
 }
 
+/* KVM's paravirtual MSRs (Documentation/virt/kvm/x86/msr.rst) give it
+ * guest-physical addresses it keeps writing to: kvmclock's time page,
+ * steal time, async page faults, the PV EOI flag.  A reset restarts the
+ * guest with those pages now belonging to anything, so they go back to
+ * their power-on values (0; poll control 1), as QEMU's reset does; a new
+ * kernel would otherwise be overwritten by KVM on its way up. */
+static const struct {
+	uint32_t index;
+	uint64_t value;
+} pv_msr_reset[] = {
+	{ 0x11, 0 },           /* MSR_KVM_WALL_CLOCK */
+	{ 0x12, 0 },           /* MSR_KVM_SYSTEM_TIME */
+	{ 0x4b564d00, 0 },     /* MSR_KVM_WALL_CLOCK_NEW */
+	{ 0x4b564d01, 0 },     /* MSR_KVM_SYSTEM_TIME_NEW */
+	{ 0x4b564d02, 0 },     /* MSR_KVM_ASYNC_PF_EN */
+	{ 0x4b564d03, 0 },     /* MSR_KVM_STEAL_TIME */
+	{ 0x4b564d04, 0 },     /* MSR_KVM_PV_EOI_EN */
+	{ 0x4b564d05, 1 },     /* MSR_KVM_POLL_CONTROL */
+	{ 0x4b564d06, 0 },     /* MSR_KVM_ASYNC_PF_INT */
+};
+
+/* One at a time: KVM_SET_MSRS stops at the first MSR this KVM lacks. */
+static void
+reset_pv_msrs(struct vcpu *v)
+{
+	for (unsigned int i = 0; i < G_N_ELEMENTS(pv_msr_reset); i++) {
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry entry;
+		} msrs = { .hdr.nmsrs = 1 };
+
+		msrs.entry.index = pv_msr_reset[i].index;
+		msrs.entry.data = pv_msr_reset[i].value;
+		ioctl(v->fd, KVM_SET_MSRS, &msrs);
+	}
+}
+
 bool
 vcpus_reset(struct vm *vm)
 {
@@ -179,6 +216,7 @@ vcpus_reset(struct vm *vm)
 		ok &= ioctl(v->fd, KVM_SET_FPU, &v->init_fpu) == 0;
 		ok &= ioctl(v->fd, KVM_SET_LAPIC, &v->init_lapic) == 0;
 		ok &= ioctl(v->fd, KVM_SET_MP_STATE, &v->init_mp_state) == 0;
+		reset_pv_msrs(v);
 	}
 	return ok;
 }

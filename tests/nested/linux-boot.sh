@@ -28,6 +28,16 @@ boot() {
   tail -4 $d/serial.log | sed "s/^/   $name| /"
 }
 
+# wait_for_count FILE TEXT N SECONDS: TEXT on N lines
+wait_for_count() {
+  i=0
+  while [ "$(grep -c "$2" $1 2>/dev/null)" -lt $3 ]; do
+    i=$((i + 1))
+    [ $i -gt $(($4 * 5)) ] && return 1
+    sleep 0.2
+  done
+}
+
 # wait_for FILE TEXT SECONDS
 wait_for() {
   i=0
@@ -38,9 +48,12 @@ wait_for() {
   done
 }
 
-# 1 vCPU, raw disk; the guest ends with poweroff -f (ACPI S5).
+# 1 vCPU, raw disk, guest RAM on 2 MiB huge pages (reserved here first);
+# the guest ends with poweroff -f (ACPI S5).
+echo 160 > /proc/sys/vm/nr_hugepages
+echo "== huge pages: $(cat /proc/sys/vm/nr_hugepages) of 2 MiB reserved"
 mkdir -p $GB_OUT/raw && cp $GB_IN/disk.raw $GB_OUT/raw/disk.raw
-boot raw 150 --cpus 1 --memory 256 --no-rng --disk path=$GB_OUT/raw/disk.raw,format=raw \
+boot raw 150 --cpus 1 --memory 256 --no-rng --hugepages --disk path=$GB_OUT/raw/disk.raw,format=raw \
     --cmdline "$CMD gb.end=poweroff"
 
 # 2 vCPUs, qcow2 disk, virtio-console, virtio-rng, the control socket:
@@ -69,7 +82,7 @@ mkdir -p $d
     gb-api-call /tmp/smp4.sock powerdown > $d/api.log 2>&1
 ) &
 presser=$!
-boot smp4 150 --cpus 4 --memory 256 --no-rng --api-socket /tmp/smp4.sock --cmdline "$CMD gb.end=button"
+boot smp4 150 --cpus 4 --memory 256 --no-rng --ksm --api-socket /tmp/smp4.sock --cmdline "$CMD gb.end=button"
 wait $presser
 
 # A machine of the bundled provider: the file the wizard writes for a
@@ -112,6 +125,62 @@ echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
 wait $helper
 echo "== bundled: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
 tail -4 $d/serial.log | sed "s/^/   bundled| /"
+
+# Two guests on one bridge, Linux's virtio_net on our PCI transport: each
+# glassbox-vmm runs as nobody and gets its tap from qemu-bridge-helper
+# (setuid root, allow-list "allow br0"), as a user's would. Guest A
+# (10.0.0.1) receives 64 MiB that guest B (10.0.0.2) sends; both print
+# the checksum.
+# Only inside the outer guest: directly on a host it would make a bridge in
+# the host's own network.
+helper=$(command -v qemu-bridge-helper)
+if [ "$GB_NESTED" = 1 ] && [ -n "$helper" ]; then
+  brctl addbr br0 && ip link set br0 up
+  mkdir -p /etc/qemu && echo "allow br0" > /etc/qemu/bridge.conf
+  chmod 4755 $helper
+  chmod 666 /dev/kvm
+  chmod 755 /    # the initramfs' root comes from mktemp -d: 0700
+  chmod 666 /dev/net/tun    # as Debian's udev rules leave it
+  grep -q '^nobody:' /etc/passwd 2>/dev/null || {
+    echo "root:x:0:0:root:/:/bin/sh" >> /etc/passwd
+    echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> /etc/passwd
+    echo "root:x:0:" >> /etc/group
+    echo "nogroup:x:65534:" >> /etc/group
+  }
+  for g in A B; do
+    d=$GB_OUT/bridge-$g
+    mkdir -p $d && chmod 777 $d
+    mac=52:54:00:00:00:0$( [ $g = A ] && echo a || echo b )
+    echo "== bridge-$g: glassbox-vmm as nobody, --net bridge=br0 ($mac)"
+    (
+      t0=$(uptime_s)
+      su -s /bin/sh nobody -c "GLASSBOX_VMM_VERBOSE=1 timeout 300 glassbox-vmm run --kernel $K --initrd $I \
+          --cpus 1 --memory 384 --no-rng --serial file=$d/serial.log \
+          --net bridge=br0,helper=$helper,mac=$mac --cmdline '$CMD gb.net=$g gb.end=poweroff' \
+          2> $d/stderr.log < /dev/null; echo \$? > $d/status"
+      echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
+      echo "== bridge-$g: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
+      tail -4 $d/serial.log | sed "s/^/   bridge-$g| /"
+    ) &
+  done
+  wait
+else
+  echo "== bridge: left out (not in the nested test bed, or no qemu-bridge-helper)"
+fi
+
+# The control socket against real Linux: reset (the guest boots again),
+# then stop (the VMM ends at once, status 0).
+d=$GB_OUT/control
+mkdir -p $d
+(
+  wait_for $d/serial.log GB-CHECK-DONE 200 && sleep 1 &&
+    gb-api-call /tmp/control.sock reset > $d/api.log 2>&1 &&
+    wait_for_count $d/serial.log GB-CHECK-DONE 2 200 && sleep 1 &&
+    gb-api-call /tmp/control.sock stop >> $d/api.log 2>&1
+) &
+presser=$!
+boot control 300 --cpus 1 --memory 128 --no-rng --api-socket /tmp/control.sock --cmdline "$CMD gb.end=wait"
+wait $presser
 
 # Every other way a guest ends itself, all at once (1 vCPU each).
 boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &

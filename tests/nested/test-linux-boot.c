@@ -77,6 +77,9 @@ extract_vmlinux(const char *bzimage, const char *out)
 }
 
 /* Builds the inner guest and the disks, runs linux-boot.sh once. */
+/* Debian's qemu-system-common; the outer guest runs it setuid root. */
+#define BRIDGE_HELPER "/usr/lib/qemu/qemu-bridge-helper"
+
 static void
 run_bed(void)
 {
@@ -134,7 +137,10 @@ run_bed(void)
 	bed = nested_run(script, (const char *const[]) { kernel, initrd, raw, qcow2,
 	                                                 have_vmlinux ? vmlinux : NULL,
 	                                                 NULL },
-	                 (const char *const[]) { vmm, api, serial_io, NULL }, 1000, &skip_reason);
+	                 (const char *const[]) { vmm, api, serial_io,
+	                                         g_file_test(BRIDGE_HELPER, G_FILE_TEST_IS_EXECUTABLE) ?
+	                                         BRIDGE_HELPER : NULL, NULL },
+	                 1000, &skip_reason);
 	if (bed) {
 		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
 		               bed->nested ? "nested test bed" : "directly on the host");
@@ -183,7 +189,8 @@ scenario(const char *name, const char *ended)
 	               stderr_text ? g_strstrip(stderr_text) : "");
 	g_assert_cmpint(atoi(status), ==, 0);
 	if (ended && (stderr_text == NULL || strstr(stderr_text, ended) == NULL)) {
-		g_printerr("scenario %s: expected the VM to end with \"%s\"; serial:\n%s\n", name, ended, serial);
+		g_printerr("scenario %s: expected the VM to end with \"%s\"; stderr:\n%s\nserial:\n%s\n", name, ended,
+		           stderr_text ? stderr_text : "", serial);
 		g_assert_nonnull(stderr_text);
 		g_assert_nonnull(strstr(stderr_text, ended));
 	}
@@ -215,6 +222,7 @@ test_raw_1cpu(void)
 
 	if (skip_if_no_bed())
 		return;
+	/* On 2 MiB huge pages: glassbox-vmm refuses to start without them. */
 	serial = scenario("raw", "guest powered off through ACPI");
 	assert_line(serial, "GB-CPUS 1");
 	assert_disk_written(serial);
@@ -324,6 +332,72 @@ test_bundled_machine(void)
 	g_assert_nonnull(strstr(paused, "\"status\":\"running\""));
 }
 
+/* The line of @serial that starts with @prefix, without it; NULL if none. */
+static char *
+line_after(const char *serial, const char *prefix)
+{
+	const char *p = strstr(serial, prefix);
+	const char *end;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(prefix);
+	end = strchr(p, '\n');
+	return g_strstrip(g_strndup(p, end ? (gsize) (end - p) : strlen(p)));
+}
+
+/* Two guests on one bridge in the outer guest, each VMM unprivileged with
+ * a tap from qemu-bridge-helper: they ping, and 64 MiB sent by B arrive
+ * at A with the same checksum. */
+static void
+test_bridge(void)
+{
+	g_autofree char *a = NULL, *b = NULL, *sent = NULL, *received = NULL;
+
+	if (skip_if_no_bed())
+		return;
+	if (!bed->nested) {
+		g_test_skip("the bridge scenario runs only inside the nested test bed's outer guest, "
+		            "never on this host's own network");
+		return;
+	}
+	if (!g_file_test(BRIDGE_HELPER, G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_skip(BRIDGE_HELPER " (qemu-system-common) is not installed");
+		return;
+	}
+	a = scenario("bridge-A", "guest powered off through ACPI");
+	b = scenario("bridge-B", "guest powered off through ACPI");
+	assert_line(a, "GB-NET-UP 52:54:00:00:00:0a");
+	assert_line(b, "GB-NET-UP 52:54:00:00:00:0b");
+	assert_line(b, "GB-NET-PING ok");
+	assert_line(b, "GB-NET-SENT");
+	sent = line_after(b, "GB-NET-DATA ");
+	received = line_after(a, "GB-NET-DATA ");
+	g_assert_nonnull(sent);
+	g_assert_true(g_str_has_prefix(sent, "67108864 "));
+	g_assert_cmpstr(received, ==, sent);
+}
+
+/* The control socket against real Linux: reset boots it again (its check
+ * runs twice), stop ends the VMM at once with status 0. */
+static void
+test_control(void)
+{
+	g_autofree char *serial = NULL;
+	g_autofree char *api = NULL;
+	const char *first;
+
+	if (skip_if_no_bed())
+		return;
+	serial = scenario("control", "stopped through the control socket");
+	first = strstr(serial, "GB-CHECK-DONE");
+	g_assert_nonnull(first);
+	g_assert_nonnull(strstr(first + 1, "GB-CHECK-DONE"));
+	api = nested_read(bed, "control/api.log");
+	g_assert_nonnull(api);
+	g_assert_null(strstr(api, "\"error\""));
+}
+
 /* Every way a guest ends itself ends the VMM, with status 0 and the
  * right reason. */
 static void
@@ -366,6 +440,8 @@ main(int argc, char **argv)
 	g_test_add_func("/linux/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
 	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
 	g_test_add_func("/linux/bundled-machine", test_bundled_machine);
+	g_test_add_func("/linux/bridge-two-guests", test_bridge);
+	g_test_add_func("/linux/control-reset-stop", test_control);
 	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
 	g_test_add_func("/linux/pvh-vmlinux", test_pvh);
 	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);
