@@ -568,7 +568,7 @@ test_not_supported (void)
   _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
   g_assert_cmpint (gb_display_get_state (display), ==, GB_DISPLAY_STATE_DISCONNECTED);
   g_object_set_data (G_OBJECT (serial), "wanted",
-                     (gpointer) ("The machine is off. Start it to use its serial console."));
+                     (gpointer) ("The machine is off. Start it to see its console."));
   g_assert_true (serial_says (serial));
   _gb_machine_set_state (machine, GB_MACHINE_STATE_RUNNING);
   g_assert_true (gb_test_wait_until (display_says_why, display, 20000));
