@@ -5,10 +5,22 @@
 #pragma once
 
 #include <libvirt-gobject/libvirt-gobject.h>
+#include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
 
+/* A domain's serial console, read through virDomainOpenConsole() on the
+ * main loop into @text until the stream ends (@eof). */
+typedef struct {
+  virStreamPtr stream;
+  GString     *text;
+  gboolean     eof;
+} GbTestConsole;
+
 void            gb_test_libvirt_init          (void);
 GVirConnection *gb_test_libvirt_open          (const char *uri);
+void            gb_test_console_open          (GbTestConsole *console,
+                                               virDomainPtr   dom);
+void            gb_test_console_close         (GbTestConsole *console);
 
 G_END_DECLS

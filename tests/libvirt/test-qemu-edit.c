@@ -29,66 +29,16 @@
 #define DOMAIN_NAME "glassbox-edit-guest"
 #define MARKER "GLASSBOX-MARKER guest-is-up"
 
-typedef struct {
-  virStreamPtr stream;
-  GString     *text;
-  gboolean     eof;
-} Console;
-
-static void
-console_event (virStreamPtr  stream,
-               int           events,
-               void         *opaque)
-{
-  Console *console = opaque;
-  char buf[1024];
-  int n;
-
-  while ((n = virStreamRecv (stream, buf, sizeof buf)) > 0)
-    g_string_append_len (console->text, buf, n);
-  if (n == 0 || (n < 0 && n != -2) || (events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
-    {
-      console->eof = TRUE;
-      virStreamEventRemoveCallback (stream);
-    }
-}
-
-static void
-console_open (Console      *console,
-              virDomainPtr  dom)
-{
-  console->text = g_string_new (NULL);
-  console->stream = virStreamNew (virDomainGetConnect (dom), VIR_STREAM_NONBLOCK);
-  g_assert_nonnull (console->stream);
-  g_assert_cmpint (virDomainOpenConsole (dom, NULL, console->stream, VIR_DOMAIN_CONSOLE_FORCE), ==, 0);
-  g_assert_cmpint (virStreamEventAddCallback (console->stream,
-                                              VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
-                                              VIR_STREAM_EVENT_ERROR,
-                                              console_event, console, NULL), ==, 0);
-}
-
-static void
-console_close (Console *console)
-{
-  if (!console->eof)
-    {
-      virStreamEventRemoveCallback (console->stream);
-      virStreamAbort (console->stream);
-    }
-  virStreamFree (console->stream);
-  g_string_free (console->text, TRUE);
-}
-
 static gboolean
 console_has_marker (gpointer data)
 {
-  Console *console = data;
+  GbTestConsole *console = data;
   return strstr (console->text->str, MARKER) != NULL;
 }
 
 /* Sends @command and returns the guest's answer line (from @prefix to "END"). */
 static char *
-ask (Console    *console,
+ask (GbTestConsole *console,
      const char *command,
      const char *prefix)
 {
@@ -187,7 +137,7 @@ test_qemu_edit (void)
   g_autoptr(GbProvider) provider = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  Console console = { 0 };
+  GbTestConsole console = { 0 };
   GbMachine *machine;
   virDomainPtr dom;
 
@@ -258,7 +208,7 @@ test_qemu_edit (void)
     g_assert_true (gb_machine_start_finish (machine, started, &error));
     g_assert_no_error (error);
   }
-  console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   if (!gb_test_wait_until (console_has_marker, &console, 90))
     g_error ("No marker on the console after 90 s; it said:\n%s", console.text->str);
   {
@@ -330,7 +280,7 @@ test_qemu_edit (void)
     if (gb_machine_get_state (machine) != GB_MACHINE_STATE_SHUTOFF)
       virDomainDestroy (_gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   }
-  console_close (&console);
+  gb_test_console_close (&console);
   {
     g_autoptr(GAsyncResult) deleted = NULL;
 

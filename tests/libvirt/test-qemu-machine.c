@@ -69,62 +69,11 @@ last_state (void)
   return states->len ? g_array_index (states, GbMachineState, states->len - 1) : GB_MACHINE_STATE_UNKNOWN;
 }
 
-/* The serial console, read through virDomainOpenConsole() on the main loop. */
-typedef struct {
-  virStreamPtr stream;
-  GString     *text;
-  gboolean     eof;
-} Console;
-
-static void
-console_event (virStreamPtr  stream,
-               int           events,
-               void         *opaque)
-{
-  Console *console = opaque;
-  char buf[1024];
-  int n;
-
-  while ((n = virStreamRecv (stream, buf, sizeof buf)) > 0)
-    g_string_append_len (console->text, buf, n);
-
-  if (n == 0 || (n < 0 && n != -2) || (events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
-    {
-      console->eof = TRUE;
-      virStreamEventRemoveCallback (stream);
-    }
-}
-
-static void
-console_open (Console      *console,
-              virDomainPtr  dom)
-{
-  console->text = g_string_new (NULL);
-  console->stream = virStreamNew (virDomainGetConnect (dom), VIR_STREAM_NONBLOCK);
-  g_assert_nonnull (console->stream);
-  g_assert_cmpint (virDomainOpenConsole (dom, NULL, console->stream, VIR_DOMAIN_CONSOLE_FORCE), ==, 0);
-  g_assert_cmpint (virStreamEventAddCallback (console->stream,
-                                              VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
-                                              VIR_STREAM_EVENT_ERROR,
-                                              console_event, console, NULL), ==, 0);
-}
-
-static void
-console_close (Console *console)
-{
-  if (!console->eof)
-    {
-      virStreamEventRemoveCallback (console->stream);
-      virStreamAbort (console->stream);
-    }
-  virStreamFree (console->stream);
-  g_string_free (console->text, TRUE);
-}
-
+/* The serial console (gb_test_console_open) has shown the marker. */
 static gboolean
 console_has_marker (gpointer data)
 {
-  Console *console = data;
+  GbTestConsole *console = data;
 
   return strstr (console->text->str, MARKER) != NULL;
 }
@@ -209,7 +158,7 @@ test_qemu_machine (void)
   g_autoptr(GError) error = NULL;
   const GbMachineSample *samples;
   gpointer pair[2];
-  Console console = { 0 };
+  GbTestConsole console = { 0 };
   GbMachine *machine;
   virDomainPtr dom;
   guint updates = 0, n_samples, before;
@@ -269,7 +218,7 @@ test_qemu_machine (void)
   GB_TEST_WAIT_FOR (last_state () == GB_MACHINE_STATE_RUNNING, 30);
 
   /* The guest's serial console says it is up. */
-  console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   if (!gb_test_wait_until (console_has_marker, &console, 60))
     g_error ("No marker on the console after 60 s; it said:\n%s", console.text->str);
   g_test_message ("marker read from the serial console %.1f s after start",
@@ -328,7 +277,7 @@ test_qemu_machine (void)
     g_error ("Still %s 60 s after \"off\" on the console; it said:\n%s",
              gb_machine_state_to_string (gb_machine_get_state (machine)), console.text->str);
   g_assert_nonnull (strstr (console.text->str, "GLASSBOX-GUEST-DONE 0"));
-  console_close (&console);
+  gb_test_console_close (&console);
   /* libvirt says SHUTDOWN (the guest finished: we read "Shutting down"
    * already since the request), then STOPPED. */
   g_assert_cmpuint (states->len, ==, before + 1);

@@ -32,62 +32,8 @@
 
 #define DOMAIN_NAME "glassbox-snap-guest"
 
-typedef struct {
-  virStreamPtr stream;
-  GString     *text;
-  gboolean     eof;
-} Console;
-
 static void
-console_event (virStreamPtr  stream,
-               int           events,
-               void         *opaque)
-{
-  Console *console = opaque;
-  char buf[1024];
-  int n;
-
-  while ((n = virStreamRecv (stream, buf, sizeof buf)) > 0)
-    g_string_append_len (console->text, buf, n);
-  if (n == 0 || (n < 0 && n != -2) || (events & (VIR_STREAM_EVENT_HANGUP | VIR_STREAM_EVENT_ERROR)))
-    {
-      console->eof = TRUE;
-      virStreamEventRemoveCallback (stream);
-    }
-}
-
-static void
-console_open (Console   *console,
-              GbMachine *machine)
-{
-  virDomainPtr dom = _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine));
-
-  console->text = g_string_new (NULL);
-  console->eof = FALSE;
-  console->stream = virStreamNew (virDomainGetConnect (dom), VIR_STREAM_NONBLOCK);
-  g_assert_nonnull (console->stream);
-  g_assert_cmpint (virDomainOpenConsole (dom, NULL, console->stream, VIR_DOMAIN_CONSOLE_FORCE), ==, 0);
-  g_assert_cmpint (virStreamEventAddCallback (console->stream,
-                                              VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
-                                              VIR_STREAM_EVENT_ERROR,
-                                              console_event, console, NULL), ==, 0);
-}
-
-static void
-console_close (Console *console)
-{
-  if (!console->eof)
-    {
-      virStreamEventRemoveCallback (console->stream);
-      virStreamAbort (console->stream);
-    }
-  virStreamFree (console->stream);
-  g_string_free (console->text, TRUE);
-  console->text = NULL;
-}
-
-static void
-console_send (Console    *console,
+console_send (GbTestConsole *console,
               const char *line)
 {
   g_autofree char *l = g_strdup_printf ("%s\n", line);
@@ -97,7 +43,7 @@ console_send (Console    *console,
 /* The last complete "GLASSBOX-COUNT n" line the console showed, or 0 (a
  * line still arriving could show "1" of "12"). */
 static guint
-last_count (Console *console)
+last_count (GbTestConsole *console)
 {
   const char *p = console->text->str, *last = NULL;
 
@@ -111,7 +57,7 @@ last_count (Console *console)
 }
 
 typedef struct {
-  Console    *console;
+  GbTestConsole *console;
   const char *text;
   guint       min_count;
 } Wait;
@@ -127,7 +73,7 @@ console_shows (gpointer data)
 }
 
 static void
-wait_console (Console    *console,
+wait_console (GbTestConsole *console,
               const char *text,
               guint       min_count,
               guint       seconds)
@@ -144,14 +90,14 @@ wait_console (Console    *console,
 static gboolean
 disk_line_complete (gpointer data)
 {
-  Console *console = data;
+  GbTestConsole *console = data;
   const char *p = g_strrstr (console->text->str, "GLASSBOX-DISK:");
 
   return p != NULL && strchr (p, '\n') != NULL;
 }
 
 static char *
-check_disk (Console *console)
+check_disk (GbTestConsole *console)
 {
   const char *p;
 
@@ -294,7 +240,7 @@ test_snapshots_qemu (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) snaps = NULL;
-  Console console = { 0 };
+  GbTestConsole console = { 0 };
   GbMachine *machine, *clone;
   virDomainPtr dom;
   guint before_save, after_restore;
@@ -336,7 +282,7 @@ test_snapshots_qemu (void)
   /* Boot; the counter runs. */
   run_action (machine, gb_machine_start_async, gb_machine_start_finish);
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING, 60);
-  console_open (&console, machine);
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   wait_console (&console, NULL, 3, 120);
   {
     g_autofree char *d = check_disk (&console);
@@ -359,8 +305,8 @@ test_snapshots_qemu (void)
 
   snap (machine, 1, "before");
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING, 60);
-  console_close (&console);
-  console_open (&console, machine);
+  gb_test_console_close (&console);
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   {
     g_autofree char *d = check_disk (&console);
     g_test_message ("the disk after the revert: %s", d);
@@ -384,7 +330,7 @@ test_snapshots_qemu (void)
   }
   GB_TEST_WAIT_FOR (console.eof || gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF, 60);
   before_save = last_count (&console);
-  console_close (&console);
+  gb_test_console_close (&console);
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF, 60);
   GB_TEST_WAIT_FOR (gb_machine_get_saved_at (machine) != 0, 30);
   g_assert_true (gb_libvirt_machine_has_saved_state (GB_LIBVIRT_MACHINE (machine), &saved_at));
@@ -393,7 +339,7 @@ test_snapshots_qemu (void)
 
   run_action (machine, gb_machine_start_async, gb_machine_start_finish);
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING, 60);
-  console_open (&console, machine);
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
   wait_console (&console, NULL, 1, 60);
   after_restore = last_count (&console);
   g_test_message ("first count after restore: %u", after_restore);
@@ -405,7 +351,7 @@ test_snapshots_qemu (void)
   /* Off, then cloned: the copy is the same disk, and it boots. */
   console_send (&console, "off");
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF, 60);
-  console_close (&console);
+  gb_test_console_close (&console);
   {
     g_autoptr(GAsyncResult) cloned = NULL;
     const char *cmp[] = { "qemu-img", "compare", "-q", disk, clone_disk, NULL };
@@ -422,7 +368,7 @@ test_snapshots_qemu (void)
   g_assert_cmpstr (gb_machine_get_name (clone), ==, DOMAIN_NAME "-clone");
   run_action (clone, gb_machine_start_async, gb_machine_start_finish);
   GB_TEST_WAIT_FOR (gb_machine_get_state (clone) == GB_MACHINE_STATE_RUNNING, 60);
-  console_open (&console, clone);
+  gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (clone)));
   wait_console (&console, NULL, 2, 120);
   /* The marker written before the revert is not on the clone's disk either. */
   {
@@ -458,7 +404,7 @@ test_snapshots_qemu (void)
   }
   console_send (&console, "off");
   GB_TEST_WAIT_FOR (gb_machine_get_state (clone) == GB_MACHINE_STATE_SHUTOFF, 60);
-  console_close (&console);
+  gb_test_console_close (&console);
 
   gb_provider_disconnect (provider);
   g_clear_object (&provider);
