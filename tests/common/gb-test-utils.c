@@ -211,7 +211,7 @@ gb_test_build_linux_guest (const char         *outdir,
                            const char         *extra_binaries,
                            char              **reason)
 {
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "linux-guest", "build-guest.sh", NULL);
+  g_autofree char *script = g_build_filename (GB_TESTS_SRCDIR, "linux-guest", "build-guest.sh", NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_auto(GStrv) env = g_get_environ ();
   g_autofree char *out = NULL;

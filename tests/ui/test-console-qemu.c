@@ -50,24 +50,9 @@ static gboolean
 build_guest (const char  *outdir,
              char       **reason)
 {
-  g_autofree char *script = g_build_filename (GB_TESTS_DIR, "linux-guest", "build-guest.sh", NULL);
   g_autofree char *marker = g_build_filename (GB_TESTS_DIR, "libvirt", "guest-marker.sh", NULL);
-  const char *argv[] = { "/bin/bash", script, outdir, marker, NULL };
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                     NULL, &err, &status, &error))
-    g_error ("Could not run %s: %s", script, error->message);
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
-    {
-      *reason = g_strdup_printf ("cannot build the test guest: %s", g_strstrip (err));
-      return FALSE;
-    }
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("build-guest.sh failed: %s\n%s", error->message, err);
-  return TRUE;
+  return gb_test_build_linux_guest (outdir, (const char *[]) { marker, NULL }, NULL, reason);
 }
 
 static gboolean
