@@ -33,7 +33,7 @@ PACKAGES=(
   libx11-dev libxtst-dev libxdamage-dev virt-viewer
   # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-ssh-askpass.c:
   # an sshd the test starts on loopback in a network namespace of its own)
-  openssh-server
+  openssh-server netcat-openbsd
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,277 @@
+/* test-ssh-askpass.c — a qemu+ssh-style connection whose key has a passphrase
+ *
+ * The test runs in a network and mount namespace of its own (unshare() in
+ * main(), root only): an sshd it starts listens on 127.0.0.1:2222 there,
+ * with a host key, a client key protected by a passphrase and an
+ * authorized_keys file made for this run (nothing of the host's ssh is read
+ * or written: a tmpfs hides root's home in the test's mount namespace). A
+ * private libvirtd (run as "nobody", session mode, like test-reconnect)
+ * serves the test driver on a UNIX socket; the app connects to
+ * test+ssh://root@127.0.0.1:2222/default?socket=…&keyfile=…, so libvirt
+ * runs ssh, ssh needs the key's passphrase and has no terminal: it asks
+ * through SSH_ASKPASS = glassbox-askpass, which brings the prompt to the
+ * app. The test sees the app's dialog with ssh's prompt, types the
+ * passphrase, and the connection comes up with the test driver's machine.
+ * A second connection whose prompt is cancelled fails and does not hang.
+ * PNG: ssh-askpass.png.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "gb-application.h"
+#include "gb-libvirt-provider.h"
+#include "gb-test-gtk-utils.h"
+#include "gb-test-utils.h"
+#include "gb-window.h"
+
+#define PASSPHRASE "gb-correct-horse"
+#define NOBODY 65534
+
+static gboolean own_namespaces;
+
+static GSubprocess *
+start_daemon (const char *dir,
+              const char *libvirtd,
+              const char *setpriv)
+{
+  g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
+  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s/run", dir);
+  g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
+  g_autofree char *sock = g_build_filename (dir, "run", "libvirt", "libvirt-sock", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *daemon;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                        setpriv, "--pdeathsig=TERM",
+                                        "--reuid=65534", "--regid=65534", "--clear-groups",
+                                        "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
+                                        libvirtd, NULL);
+  g_assert_no_error (error);
+  GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
+  return daemon;
+}
+
+static void
+run_or_die (const char *cmd)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (gb_test_run_shell (cmd, &out, &err) != 0)
+    g_error ("%s failed:\n%s%s", cmd, out ? out : "", err ? err : "");
+}
+
+static gboolean
+sshd_listening (gpointer data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1:2222", 2222, NULL, NULL);
+
+  return conn != NULL;
+}
+
+static GtkWidget *
+find_askpass_dialog (void)
+{
+  GtkWidget *dialog = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
+
+  if (dialog && gb_test_find_widget (dialog, ADW_TYPE_PASSWORD_ENTRY_ROW, NULL, NULL))
+    return dialog;
+  return NULL;
+}
+
+static gboolean
+askpass_shown (gpointer data)
+{
+  return find_askpass_dialog () != NULL;
+}
+
+static gboolean
+provider_settled (gpointer data)
+{
+  GbProviderState state = gb_provider_get_state (data);
+
+  return state == GB_PROVIDER_STATE_CONNECTED || state == GB_PROVIDER_STATE_DISCONNECTED;
+}
+
+static gboolean
+has_machine (gpointer data)
+{
+  return gb_provider_find_machine (data, "test") != NULL;
+}
+
+static void
+answer (const char *response,
+        const char *secret,
+        const char *png)
+{
+  GtkWidget *dialog = find_askpass_dialog ();
+  GtkWidget *entry = gb_test_find_widget (dialog, ADW_TYPE_PASSWORD_ENTRY_ROW, NULL, NULL);
+  const char *body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+
+  g_test_message ("the app asks: %s", body);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Authentication Needed");
+  /* ssh's own words, with the key it wants the passphrase of. */
+  g_assert_nonnull (strstr (body, "passphrase"));
+  g_assert_nonnull (strstr (body, "/id_ed25519"));
+  if (secret)
+    gtk_editable_set_text (GTK_EDITABLE (entry), secret);
+  if (png)
+    {
+      gtk_test_widget_wait_for_draw (dialog);
+      gb_test_save_png (dialog, png);
+    }
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_ssh_askpass (void)
+{
+  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  g_autofree char *ssh_keygen = g_find_program_in_path ("ssh-keygen");
+  g_autofree char *nc = g_find_program_in_path ("nc");
+  g_autofree char *dir = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *cmd = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *sshd_log = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GSubprocess) sshd = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GbApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window;
+  GbProvider *provider;
+
+  if (!own_namespaces)
+    {
+      g_test_skip ("needs root, for a network and mount namespace of its own (sshd on its loopback)");
+      return;
+    }
+  if (libvirtd == NULL)
+    libvirtd = g_strdup ("/usr/sbin/libvirtd");
+  if (!g_file_test ("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE) || ssh_keygen == NULL)
+    {
+      g_test_skip ("needs sshd and ssh-keygen (openssh-server)");
+      return;
+    }
+  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL || nc == NULL)
+    {
+      g_test_skip ("needs libvirtd (libvirt-daemon-system), setpriv (util-linux) and nc (netcat-openbsd)");
+      return;
+    }
+
+  run_or_die ("ip link set lo up");
+  dir = gb_test_tmpdir_new ("gb-askpass-XXXXXX");
+  run = g_build_filename (dir, "run", NULL);
+  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
+  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
+  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
+  daemon = start_daemon (dir, libvirtd, setpriv);
+
+  /* Keys of this run: the client's has a passphrase. */
+  cmd = g_strdup_printf ("ssh-keygen -q -t ed25519 -N '" PASSPHRASE "' -C glassbox-test -f '%s/id_ed25519' && "
+                         "ssh-keygen -q -t ed25519 -N '' -C glassbox-test-host -f '%s/host_ed25519' && "
+                         "cp '%s/id_ed25519.pub' '%s/authorized_keys' && mkdir -p /run/sshd",
+                         dir, dir, dir, dir);
+  run_or_die (cmd);
+  config = g_strdup_printf ("ListenAddress 127.0.0.1:2222\n"
+                            "HostKey %s/host_ed25519\n"
+                            "AuthorizedKeysFile %s/authorized_keys\n"
+                            "PidFile %s/sshd.pid\n"
+                            "PermitRootLogin prohibit-password\n"
+                            "PasswordAuthentication no\n"
+                            "KbdInteractiveAuthentication no\n"
+                            "UsePAM no\n"
+                            "StrictModes no\n",
+                            dir, dir, dir);
+  config_path = g_build_filename (dir, "sshd_config", NULL);
+  g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
+  sshd_log = g_build_filename (dir, "sshd.log", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, sshd_log);
+  sshd = g_subprocess_launcher_spawn (launcher, &error, "/usr/sbin/sshd", "-D", "-e", "-f", config_path, NULL);
+  g_assert_no_error (error);
+  g_assert_true (gb_test_wait_until (sshd_listening, NULL, 30));
+
+  uri = g_strdup_printf ("test+ssh://root@127.0.0.1:2222/default?socket=%s/libvirt/libvirt-sock"
+                         "&keyfile=%s/id_ed25519&no_verify=1&proxy=netcat", run, dir);
+  g_test_message ("connecting to %s", uri);
+
+  app = gb_test_application_new ();
+  window = g_object_ref (GTK_WIDGET (gb_window_new (app)));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Cancelled: the connection fails (ssh gives up), nothing hangs. */
+  provider = gb_application_open_connection (app, uri);
+  if (!gb_test_wait_until (askpass_shown, NULL, 60))
+    {
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (sshd_log, &log, NULL, NULL);
+      g_error ("ssh's prompt did not reach the app in 60 s; sshd says:\n%s", log ? log : "");
+    }
+  answer ("cancel", NULL, NULL);
+  g_assert_true (gb_test_wait_until (provider_settled, provider, 60));
+  g_assert_cmpint (gb_provider_get_state (provider), !=, GB_PROVIDER_STATE_CONNECTED);
+  gb_application_remove_connection (app, uri);
+
+  /* The passphrase typed into the app's dialog: connected. */
+  provider = gb_application_open_connection (app, uri);
+  g_assert_true (gb_test_wait_until (askpass_shown, NULL, 60));
+  answer ("connect", PASSPHRASE, "ssh-askpass.png");
+  g_assert_true (gb_test_wait_until (provider_settled, provider, 60));
+  g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_CONNECTED);
+  g_assert_true (gb_test_wait_until (has_machine, provider, 30));
+  g_test_message ("connected over ssh; the test driver's machine \"test\" is listed");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (window);
+  g_clear_object (&app);
+
+  g_subprocess_send_signal (sshd, SIGTERM);
+  g_subprocess_wait (sshd, NULL, NULL);
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, NULL);
+  gb_test_tmpdir_remove (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Before any thread: a network namespace for sshd's loopback, and a
+   * mount namespace whose root's home is an empty tmpfs, so that ssh reads
+   * no config and writes no known_hosts of the real user. */
+  if (getuid () == 0 && unshare (CLONE_NEWNET | CLONE_NEWNS) == 0)
+    {
+      const char *home = g_get_home_dir ();
+
+      own_namespaces = mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+                       mount ("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") == 0;
+    }
+  gb_application_init_i18n ();
+  gtk_test_init (&argc, &argv, NULL);
+  gb_test_add_ticker ();
+  gb_test_drop_debug_messages ();
+
+  g_test_add_func ("/ui/ssh-askpass", test_ssh_askpass);
+  return g_test_run ();
+}
