@@ -134,3 +134,37 @@ gb_libvirt_check_uri_scheme (const char  *uri,
                scheme);
   return FALSE;
 }
+
+static gboolean
+uses_tls (const char *uri)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (uri ? uri : "");
+  const char *plus = scheme ? strchr (scheme, '+') : NULL;
+
+  return plus != NULL && g_ascii_strcasecmp (plus + 1, "tls") == 0;
+}
+
+void
+gb_libvirt_set_connect_error (GError     **error,
+                              const char  *uri)
+{
+  virErrorPtr err = virGetLastError ();
+
+  /* libvirt says "Cannot read CA certificate '…'", "Our own certificate …
+   * failed validation against …", "The server certificate … is not
+   * trusted": right, but not what to do about it. */
+  if (err != NULL && err->message != NULL && uses_tls (uri) && strstr (err->message, "certificate") != NULL)
+    {
+      g_set_error (error, GB_LIBVIRT_ERROR, err->code,
+                   /* Translators: a plain sentence, then libvirt's own message */
+                   _("%s\nDetails: %s"),
+                   _("The TLS certificates for this connection are missing or do not match. Glassbox needs the "
+                     "certificate authority’s certificate (cacert.pem) and this computer’s certificate and key "
+                     "(clientcert.pem, clientkey.pem) signed by it: in ~/.pki/libvirt/ (as root: /etc/pki/), or in "
+                     "the folder the address names with pkipath=…"),
+                   err->message);
+      virResetLastError ();
+      return;
+    }
+  gb_libvirt_set_error (error, NULL);
+}
