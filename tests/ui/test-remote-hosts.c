@@ -13,7 +13,8 @@
  * app. The test sees the app's dialog with ssh's prompt, types the
  * passphrase, and the connection comes up with the test driver's machine.
  * A second connection whose prompt is cancelled fails and does not hang.
- * PNG: ssh-askpass.png.
+ * PNG: ssh-askpass.png (-zh_CN.png with LANGUAGE=zh_CN, whose strings are
+ * checked then).
  *
  * /ui/tls: a CA, a server certificate for 127.0.0.1 and a client
  * certificate made by the test with certtool (GnuTLS); a private libvirtd
@@ -43,6 +44,12 @@
 #define NOBODY 65534
 
 static gboolean own_namespaces;
+
+static gboolean
+is_chinese (void)
+{
+  return g_strcmp0 (g_getenv ("LANGUAGE"), "zh_CN") == 0;
+}
 /* One application for both tests: a second could not register its D-Bus
  * object while the first one's is still exported. */
 static GbApplication *app;
@@ -140,7 +147,8 @@ answer (const char *response,
   const char *body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
 
   g_test_message ("the app asks: %s", body);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Authentication Needed");
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   is_chinese () ? "需要身份验证" : "Authentication Needed");
   /* ssh's own words, with the key it wants the passphrase of. */
   g_assert_nonnull (strstr (body, "passphrase"));
   g_assert_nonnull (strstr (body, "/id_ed25519"));
@@ -148,8 +156,10 @@ answer (const char *response,
     gtk_editable_set_text (GTK_EDITABLE (entry), secret);
   if (png)
     {
+      g_autofree char *name = g_strdup_printf ("%s%s.png", png, is_chinese () ? "-zh_CN" : "");
+
       gtk_test_widget_wait_for_draw (dialog);
-      gb_test_save_png (dialog, png);
+      gb_test_save_png (dialog, name);
     }
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -251,7 +261,7 @@ test_ssh_askpass (void)
   /* The passphrase typed into the app's dialog: connected. */
   provider = gb_application_open_connection (app, uri);
   g_assert_true (gb_test_wait_until (askpass_shown, NULL, 60));
-  answer ("connect", PASSPHRASE, "ssh-askpass.png");
+  answer ("connect", PASSPHRASE, "ssh-askpass");
   g_assert_true (gb_test_wait_until (provider_settled, provider, 60));
   g_assert_cmpint (gb_provider_get_state (provider), ==, GB_PROVIDER_STATE_CONNECTED);
   g_assert_true (gb_test_wait_until (has_machine, provider, 30));
@@ -365,9 +375,12 @@ test_tls (void)
   message = gb_provider_get_error (provider);
   g_test_message ("wrong certificates: %s", message);
   g_assert_nonnull (message);
-  g_assert_true (g_str_has_prefix (message, "The TLS certificates for this connection are missing or do not match."));
-  g_assert_nonnull (strstr (message, "Details: "));
-  g_assert_nonnull (strstr (message, "certificate"));
+  g_assert_true (g_str_has_prefix (message, is_chinese () ? "此连接的 TLS 证书缺失或不匹配。"
+                                                        : "The TLS certificates for this connection are missing or do not match."));
+  g_assert_nonnull (strstr (message, is_chinese () ? "详细信息：" : "Details: "));
+  /* libvirt's own words after it (translated by libvirt, as zh_CN shows:
+   * the sentence is found in either language). */
+  g_assert_nonnull (strstr (message, is_chinese () ? "对等证书验证失败" : "Failed to verify peer's certificate"));
   gb_application_remove_connection (app, uri_wrong);
 
   /* The right ones: connected, the test driver's machine listed. */
