@@ -47,7 +47,11 @@ gb_snapshot_actions_enabled (GbMachine  *machine,
   state = gb_machine_get_state (machine);
   /* Machines on This computer: snapshots of their qcow2 disks (block engine). */
   if (GB_IS_BUNDLED_MACHINE (machine))
-    return g_str_equal (action_name, "machine.snapshots") && state != GB_MACHINE_STATE_UNKNOWN;
+    {
+      if (g_str_equal (action_name, "machine.clone"))
+        return state == GB_MACHINE_STATE_SHUTOFF;
+      return g_str_equal (action_name, "machine.snapshots") && state != GB_MACHINE_STATE_UNKNOWN;
+    }
   if (!GB_IS_LIBVIRT_MACHINE (machine))
     return FALSE;
   if (g_str_equal (action_name, "machine.save"))
@@ -109,7 +113,7 @@ gb_snapshot_actions_activate (GtkWidget  *widget,
   else if (g_str_equal (action_name, "machine.snapshots"))
     gtk_window_present (GTK_WINDOW (gb_snapshots_window_new (parent, machine)));
   else if (g_str_equal (action_name, "machine.clone"))
-    gtk_window_present (GTK_WINDOW (gb_clone_dialog_new (parent, GB_LIBVIRT_MACHINE (machine))));
+    gtk_window_present (GTK_WINDOW (gb_clone_dialog_new (parent, machine)));
 }
 
 void
