@@ -434,7 +434,7 @@ start_launched_cb (GObject      *object,
   if (client == NULL)
     {
       if (discard_failed_state (self))
-        g_prefix_error (&error, "%s ", _("The saved state could not be restored and was discarded; start the machine again to boot it afresh."));
+        g_prefix_error (&error, "%s: ", _("The saved state could not be restored and was discarded; start the machine again to boot it afresh"));
       self->restoring = FALSE;
       g_task_return_error (task, error);
       return;
