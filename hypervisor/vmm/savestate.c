@@ -357,7 +357,7 @@ savestate_read(struct vm *vm, struct serial *serial, const char *path, GError **
 	}
 	if (h.n_vcpus != vm->n_vcpus || h.ram_size != vm->ram.size) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "--restore %s: saved with %u vCPUs and %" G_GUINT64_FORMAT " MiB; this machine has %u and %" G_GUINT64_FORMAT,
+		            "--restore %s: saved with %u vCPUs and %" G_GUINT64_FORMAT " MiB; this machine has %u vCPUs and %" G_GUINT64_FORMAT " MiB",
 		            path, h.n_vcpus, h.ram_size >> 20, vm->n_vcpus, vm->ram.size >> 20);
 		goto out;
 	}
