@@ -343,6 +343,14 @@ gb_bundled_machine_clone_async (GbBundledMachine     *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, _("Shut the machine down before cloning it"));
       return;
     }
+  /* Its disks belong with the saved RAM: a clone booting from them would
+   * find file systems in the middle of writes (virt-clone refuses too). */
+  if (gb_machine_get_saved_at (GB_MACHINE (self)) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("The machine has a saved state: start it and shut it down before cloning it"));
+      return;
+    }
   if (new_name == NULL || strspn (new_name, " \t\n") == strlen (new_name))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("The clone needs a name"));

@@ -9,7 +9,8 @@
  * identical yet independent (a write to the clone leaves the source as it
  * was) and still sparse; the seed is shared.  A linked clone's disks are
  * qcow2 overlays backed by the sources.  A taken name, an empty name, a
- * running machine and a cancel are refused, leaving no file behind.
+ * running machine, one with a saved state and a cancel are refused,
+ * leaving no file behind.
  */
 #include "config.h"
 
@@ -202,6 +203,12 @@ test_bundled_clone (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_clear_error (&error);
   _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
+  _gb_machine_set_saved_at (machine, 1700000000);   /* a saved state (Save State) */
+  g_assert_null (do_clone (machine, "orig-saved", FALSE, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "saved state"));
+  g_clear_error (&error);
+  _gb_machine_set_saved_at (machine, 0);
   /* Cancelled: what was copied is removed, no machine appears. */
   cancellable = g_cancellable_new ();
   g_cancellable_cancel (cancellable);
