@@ -5,7 +5,6 @@
 #pragma once
 
 #include <adwaita.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-disk-creator.h"
 #include "gb-provider.h"
