@@ -34,6 +34,7 @@ struct _GbNewDiskDialog
   gboolean         valid;
   gboolean         prefer_folder;  /* set_folder() was called */
   gboolean         folder_offered; /* the machines run on this computer */
+  gboolean         own_folder;     /* the provider has its own disk folder */
   /* What the last Create made, for gb_new_disk_dialog_get_created(). */
   GbDiskFormat     created_format;
   guint64          created_capacity;
@@ -568,6 +569,7 @@ gb_new_disk_dialog_constructed (GObject *object)
       /* Glassbox's own machines folder, for one. */
       g_autofree char *folder = gb_creator_backend_dup_disk_folder (self->backend);
 
+      self->own_folder = folder != NULL;
       if (folder != NULL)
         gb_new_disk_dialog_set_folder (self, folder);
       gb_creator_backend_list_pools_async (self->backend, self->cancellable,
@@ -878,4 +880,14 @@ gb_new_disk_dialog_get_provider (GbNewDiskDialog *self)
   g_return_val_if_fail (GB_IS_NEW_DISK_DIALOG (self), NULL);
 
   return self->provider;
+}
+
+/* Whether the provider keeps its disks in a folder of its own (Glassbox's
+ * machines folder), which the dialog offers first. */
+gboolean
+gb_new_disk_dialog_has_own_folder (GbNewDiskDialog *self)
+{
+  g_return_val_if_fail (GB_IS_NEW_DISK_DIALOG (self), FALSE);
+
+  return self->own_folder;
 }
