@@ -705,7 +705,7 @@ new_disk_created_cb (GbNewDiskDialog *dialog,
   guint64 capacity;
 
   gb_new_disk_dialog_get_created (dialog, &format, &capacity, &folder);
-  if (folder != NULL && !GB_IS_BUNDLED_PROVIDER (gb_new_disk_dialog_get_provider (dialog)))
+  if (folder != NULL && !gb_new_disk_dialog_has_own_folder (dialog))
     g_settings_set_string (self->settings, "new-disk-folder", folder);
 
   if (window == NULL)
@@ -730,7 +730,7 @@ open_new_disk_dialog (GbApplication  *self,
   g_autofree char *folder = g_settings_get_string (self->settings, "new-disk-folder");
 
   /* The folder chosen last time (Glassbox's own machines have theirs). */
-  if (*folder != '\0' && !GB_IS_BUNDLED_PROVIDER (provider) && g_file_test (folder, G_FILE_TEST_IS_DIR))
+  if (*folder != '\0' && !gb_new_disk_dialog_has_own_folder (dialog) && g_file_test (folder, G_FILE_TEST_IS_DIR))
     gb_new_disk_dialog_set_folder (dialog, folder);
   g_signal_connect_object (dialog, "disk-created", G_CALLBACK (new_disk_created_cb), self, 0);
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
