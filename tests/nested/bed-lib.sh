@@ -63,7 +63,9 @@ boot() {
       --serial file=$d/serial.log "$@" 2> $d/stderr.log < /dev/null &
   vmm=$!
   # A VMM still running 5 s before its time is up: what its threads do.
-  ( sleep $((t - 5)) && dump_threads $vmm > $d/threads.log ) &
+  # Its output goes nowhere: a `sleep` left behind when the watcher is
+  # killed must not hold the script's output pipe open.
+  ( sleep $((t - 5)) && dump_threads $vmm > $d/threads.log ) > /dev/null 2>&1 &
   watcher=$!
   wait $vmm
   echo $? > $d/status

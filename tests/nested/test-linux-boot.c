@@ -14,10 +14,11 @@
  * each test case below checks what one scenario left behind.
  *
  * Built a second time with LINUX_CORE=1 as test-linux-core (suite `vmm`,
- * the default test command): tests/nested/linux-core.sh, two guests in one
- * outer boot — 2 vCPUs on qcow2 with Linux's virtio-blk, virtio-console
- * and virtio-rng drivers ended by poweroff, and one reset over the control
- * socket then ended by the ACPI power button. */
+ * the default test command): tests/nested/linux-core.sh, one inner machine
+ * in one outer boot — 2 vCPUs on qcow2 with Linux's virtio-blk,
+ * virtio-console and virtio-rng drivers, reset over the control socket,
+ * booted again, then ended by the ACPI power button and the guest's
+ * poweroff. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -169,9 +170,9 @@ run_bed(void)
 		}
 	}
 	if (bed) {
-		g_test_message("linux-boot.sh finished with %d after %.1f s (%s)", bed->status, bed->seconds,
-		               bed->nested ? "nested test bed" : "directly on the host");
-		g_printerr("# linux-boot scenarios: %.1f s in all (%s)\n", bed->seconds,
+		g_test_message("%s finished with %d after %.1f s (%s)", LINUX_CORE ? "linux-core.sh" : "linux-boot.sh",
+		               bed->status, bed->seconds, bed->nested ? "nested test bed" : "directly on the host");
+		g_printerr("# %s scenarios: %.1f s in all (%s)\n", LINUX_CORE ? "linux-core" : "linux-boot", bed->seconds,
 		           bed->nested ? "nested test bed, outer boot included" : "host KVM");
 		if (bed->status != 0)
 			g_printerr("%s\n", bed->log ? bed->log : "(no log)");
@@ -272,7 +273,7 @@ test_qcow2_2cpu_devices(void)
 	if (skip_if_no_bed())
 		return;
 	/* linux-boot.sh ends it with reboot -f (reboot=k), linux-core.sh
-	 * with poweroff -f. */
+	 * with the power button and poweroff -f. */
 	serial = scenario("qcow2", LINUX_CORE ? "guest powered off through ACPI" : "i8042");
 	assert_line(serial, "GB-CPUS 2");
 	assert_disk_written(serial);
@@ -427,10 +428,11 @@ test_control(void)
 	g_assert_null(strstr(api, "\"error\""));
 }
 
-/* linux-core.sh's second guest: reset over the control socket boots
- * Linux again (KVM's paravirtual MSRs put back: the new kernel is not
- * overwritten by the old one's kvmclock), and the ACPI power button then
- * ends the VM. */
+/* linux-core.sh: reset over the control socket boots Linux again on both
+ * vCPUs (KVM's paravirtual MSRs put back: the new kernel is not overwritten
+ * through the old one's kvmclock page), and the ACPI power button then
+ * ends the VM: button.ko sees the press, the guest's poweroff -f writes
+ * S5. */
 static void
 test_reset_power_button(void)
 {
@@ -440,12 +442,15 @@ test_reset_power_button(void)
 
 	if (skip_if_no_bed())
 		return;
-	serial = scenario("control", "guest powered off through ACPI");
+	serial = scenario("qcow2", "guest powered off through ACPI");
 	first = strstr(serial, "GB-BUTTON-WAIT");
 	g_assert_nonnull(first);
 	g_assert_nonnull(strstr(first + 1, "GB-BUTTON-WAIT"));
+	first = strstr(serial, "GB-CPUS 2");
+	g_assert_nonnull(first);
+	g_assert_nonnull(strstr(first + 1, "GB-CPUS 2"));
 	assert_line(serial, "GB-BUTTON-PRESSED");
-	api = nested_read(bed, "control/api.log");
+	api = nested_read(bed, "qcow2/api.log");
 	g_assert_nonnull(api);
 	if (strstr(api, "\"error\"") != NULL)
 		g_printerr("control socket log:\n%s\n", api);
@@ -491,7 +496,7 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	if (LINUX_CORE) {
-		g_test_add_func("/linux/core/qcow2-2cpu-devices-poweroff", test_qcow2_2cpu_devices);
+		g_test_add_func("/linux/core/qcow2-2cpu-devices", test_qcow2_2cpu_devices);
 		g_test_add_func("/linux/core/reset-power-button", test_reset_power_button);
 		goto run;
 	}
