@@ -22,13 +22,13 @@ mkdir -p $d && cp $GB_IN/disk.qcow2 $d/disk.qcow2
 ) &
 poller=$!
 (
-  wait_for $d/serial.log GB-BUTTON-WAIT 270 && sleep 1 &&
+  wait_for $d/serial.log GB-BUTTON-WAIT 360 && sleep 1 &&
     gb-api-call /tmp/qcow2.sock reset > $d/api.log 2>&1 &&
-    wait_for_count $d/serial.log GB-BUTTON-WAIT 2 270 && sleep 1 &&
+    wait_for_count $d/serial.log GB-BUTTON-WAIT 2 360 && sleep 1 &&
     gb-api-call /tmp/qcow2.sock powerdown >> $d/api.log 2>&1
 ) &
 presser=$!
-boot qcow2 280 --cpus 2 --memory 256 --disk path=$d/disk.qcow2,format=qcow2 \
+boot qcow2 380 --cpus 2 --memory 256 --disk path=$d/disk.qcow2,format=qcow2 \
     --console file=$d/hvc0.log --api-socket /tmp/qcow2.sock --cmdline "$CMD gb.end=button"
 touch $d/done
 kill $presser 2>/dev/null
