@@ -16,7 +16,6 @@ require_kvm() {
   exit 0
 }
 
-
 # Inside the outer guest only (its kernel, never the host's): trace what
 # KVM does when an inner guest triple-faults (kvm_exit with SVM's SHUTDOWN
 # exit code 0x7f: the rIP it faulted at; AMD's KVM re-initialises the vCPU
