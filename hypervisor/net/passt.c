@@ -18,10 +18,17 @@
  *  - `socket=PATH` connects to a passt the user (or libvirt) already runs
  *    with `--socket PATH`.
  *
- * Receive: bytes are read into one buffer and cut into frames; a frame the
- * guest has no room for is held and we stop reading, so passt's own
- * socket buffer pushes back on it (TCP flows then slow down in passt, not
- * lost here).  Transmit: a frame is written with its length in one
+ * Receive: bytes are read into one buffer and cut into frames.  While the
+ * guest has no room we keep reading into that buffer (up to RX_BUFFER,
+ * some 2800 full-size frames) and only then stop: passt has no congestion
+ * control of its own towards the guest — it sends whatever the guest's TCP
+ * window allows and drops frames its socket will not take, then
+ * retransmits on a timer — so a guest that drains its ring slowly (a busy
+ * or emulated one) would otherwise lose most of a burst.  Measured with a
+ * QEMU TCG guest behind vhost-user-net: with a 128 KiB buffer passt sent
+ * every segment of a 64 MiB download two to three times and the transfer
+ * ran at a fraction of libslirp's rate (libslirp queues in the VMM too).
+ * Transmit: a frame is written with its length in one
  * sendmsg(); what the socket does not take at once waits in an output
  * buffer (bounded: past TX_BUFFER_MAX frames are dropped and counted, as a
  * full NIC FIFO would) and goes when the socket is writable.  passt going
@@ -42,7 +49,8 @@
 
 #define LEN_BYTES     4
 #define MIN_FRAME     14              /* an Ethernet header */
-#define READ_BUFFER   (2 * (LEN_BYTES + NET_MAX_FRAME))
+#define RX_BUFFER     (4u << 20)      /* bytes read ahead while the guest is full */
+#define FRAME_SPACE   (LEN_BYTES + NET_MAX_FRAME)
 #define TX_BUFFER_MAX (1u << 20)      /* bytes waiting for passt before we drop */
 #define BURST         64              /* frames per dispatch */
 
@@ -127,12 +135,20 @@ deliver_frames(struct passt *p, int *budget)
 		p->rlen -= LEN_BYTES + len;
 		(*budget)--;
 	}
-	/* The partial frame left to the front, so the next read completes it. */
-	if (p->rstart) {
+	return true;
+}
+
+/* Room at the buffer's end for at least one more whole frame?  What is
+ * left is moved to the front only when the end runs short, so a full
+ * buffer is not moved on every frame. */
+static size_t
+read_space(struct passt *p)
+{
+	if (RX_BUFFER - p->rstart - p->rlen < FRAME_SPACE && p->rstart) {
 		memmove(p->rbuf, p->rbuf + p->rstart, p->rlen);
 		p->rstart = 0;
 	}
-	return true;
+	return RX_BUFFER - p->rstart - p->rlen;
 }
 
 static gboolean
@@ -156,8 +172,15 @@ passt_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 	}
 	/* Frames already read first: the guest may have made room. */
 	room = deliver_frames(p, &budget);
-	while (room && !p->gone && budget > 0) {
-		ssize_t n = recv(p->fd, p->rbuf + p->rlen, READ_BUFFER - p->rlen, MSG_DONTWAIT);
+	/* With the guest full, read on (into the buffer) until it is full or
+	 * the socket is empty; with room, a burst at a time. */
+	while (!p->gone && (!room || budget > 0)) {
+		size_t space = read_space(p);
+		ssize_t n;
+
+		if (space < FRAME_SPACE)
+			break;
+		n = recv(p->fd, p->rbuf + p->rstart + p->rlen, space, MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -171,13 +194,14 @@ passt_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 			break;
 		}
 		p->rlen += n;
-		room = deliver_frames(p, &budget);
+		if (room)
+			room = deliver_frames(p, &budget);
 	}
 	if (p->gone)
 		return G_SOURCE_CONTINUE;
-	/* Held frame: stop reading until rx_ready.  Output waiting: wake when
-	 * the socket drains. */
-	set_events(p, (room ? G_IO_IN : 0) | (p->wbuf->len ? G_IO_OUT : 0));
+	/* Buffer full: stop reading until rx_ready (passt's socket then
+	 * pushes back).  Output waiting: wake when the socket drains. */
+	set_events(p, (read_space(p) >= FRAME_SPACE ? G_IO_IN : 0) | (p->wbuf->len ? G_IO_OUT : 0));
 	if (room && budget == 0)
 		g_source_set_ready_time(source, 0);
 	return G_SOURCE_CONTINUE;
@@ -437,7 +461,7 @@ net_passt_new(const char *socket_path, const char *program, GPtrArray *hostfwd, 
 	net_backend_init(&p->be, &passt_ops, description);
 	p->fd = fd;
 	p->pid = pid;
-	p->rbuf = g_malloc(READ_BUFFER);
+	p->rbuf = g_malloc(RX_BUFFER);
 	p->wbuf = g_byte_array_new();
 	return &p->be;
 }
