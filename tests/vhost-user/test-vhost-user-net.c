@@ -394,7 +394,10 @@ test_user(Fixture *f, gconstpointer data)
 {
 	const char *kind = data;   /* "user" or "passt" */
 	gboolean passt = !g_strcmp0(kind, "passt");
-	g_autofree char *net = g_strdup_printf("%s,hostfwd=tcp:127.0.0.1:2222-:7777", kind);
+	/* Each its own host port: the other's listener may linger a moment. */
+	int host_port = passt ? 2223 : 2222;
+	g_autofree char *net = g_strdup_printf("%s,hostfwd=tcp:127.0.0.1:%d-:7777", kind, host_port);
+	g_autofree char *host_addr = g_strdup_printf("127.0.0.1:%d", host_port);
 	g_autofree char *lease = NULL;
 	static const char hello[] = "hello from the host\n";
 	g_autofree char *serial_path = g_build_filename(f->dir, "serial-user.txt", NULL);
@@ -431,11 +434,18 @@ test_user(Fixture *f, gconstpointer data)
 	start_backend(f, net);
 	qemu = start_qemu(f, "net-user.sh", serial_path);
 
-	g_assert_true(file_wait_for(serial_path, "GB: listening", GUEST_TIMEOUT_MS));
+	if (!file_wait_for(serial_path, "GB: listening", GUEST_TIMEOUT_MS)) {
+		g_autofree char *so_far = NULL, *berr = NULL;
+
+		g_file_get_contents(serial_path, &so_far, NULL, NULL);
+		g_file_get_contents(f->backend_err, &berr, NULL, NULL);
+		g_error("the guest did not get to \"GB: listening\"; its console:\n%s\nthe back-end said:\n%s",
+		        so_far ? so_far : "", berr ? berr : "");
+	}
 	/* passt binds its forward a moment after it starts. */
 	for (int i = 0; i < 50; i++) {
 		g_clear_error(&error);
-		conn = g_socket_client_connect_to_host(client, "127.0.0.1:2222", 0, NULL, &error);
+		conn = g_socket_client_connect_to_host(client, host_addr, 0, NULL, &error);
 		if (conn)
 			break;
 		g_usleep(100000);
