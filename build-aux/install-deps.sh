@@ -31,6 +31,8 @@ PACKAGES=(
   iproute2 procps valgrind
   # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer
   libx11-dev libxtst-dev libxdamage-dev virt-viewer
+  # the first window's start-up time and memory beside its peers (bench/startup)
+  virt-manager gnome-boxes
 )
 
 export DEBIAN_FRONTEND=noninteractive
