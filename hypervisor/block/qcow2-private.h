@@ -63,6 +63,10 @@ struct Qcow2State {
 
 	PendingFree *frees;
 	size_t nfrees, frees_cap;
+	/* Data I/O in flight outside the lock (host ranges; bytes 0 = unused
+	 * slot): a pending free that overlaps one is not applied yet. */
+	PendingFree *io;
+	size_t nio, io_cap;
 
 	bool broken;                  /* metadata inconsistency found: no more writes */
 };

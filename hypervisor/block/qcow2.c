@@ -400,6 +400,57 @@ qcow2_update_refcount(BlockImage *img, uint64_t cluster, int64_t delta, bool set
 
 /* Queues clusters to be freed at the next flush, after the references to
  * them have left the disk (step E at the top of this file). */
+/* Data moves between the guest and the file outside s->lock.  While it
+ * does, the clusters it touches must not become free: a discard may drop
+ * them from their L2 table meanwhile, and a free applied then lets the next
+ * allocation hand them to another guest offset before the late write lands
+ * there (or a late read returns that offset's data).  So each such I/O is
+ * registered under the lock, and a deferred free that overlaps one stays
+ * queued for a later flush (QEMU's qcow2 likewise keeps a discarded
+ * cluster until the requests on it have finished).  Lock held. */
+static int
+io_begin(Qcow2State *s, uint64_t offset, uint64_t bytes, size_t *slot)
+{
+	for (size_t i = 0; i < s->nio; i++) {
+		if (s->io[i].bytes == 0) {
+			s->io[i] = (PendingFree) { offset, bytes };
+			*slot = i;
+			return 0;
+		}
+	}
+	if (s->nio == s->io_cap) {
+		size_t cap = s->io_cap ? s->io_cap * 2 : 16;
+		PendingFree *n = realloc(s->io, cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		s->io = n;
+		s->io_cap = cap;
+	}
+	s->io[s->nio] = (PendingFree) { offset, bytes };
+	*slot = s->nio++;
+	return 0;
+}
+
+/* Takes the lock itself: called when the I/O is done. */
+static void
+io_end(Qcow2State *s, size_t slot)
+{
+	pthread_mutex_lock(&s->lock);
+	s->io[slot].bytes = 0;
+	while (s->nio > 0 && s->io[s->nio - 1].bytes == 0)
+		s->nio--;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool
+io_in_flight(const Qcow2State *s, uint64_t offset, uint64_t bytes)
+{
+	for (size_t i = 0; i < s->nio; i++)
+		if (s->io[i].bytes != 0 && s->io[i].offset < offset + bytes && offset < s->io[i].offset + s->io[i].bytes)
+			return true;
+	return false;
+}
+
 static int
 queue_free(BlockImage *img, uint64_t offset, uint64_t bytes)
 {
@@ -826,8 +877,20 @@ qcow2_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
 
 	while (done < len) {
 		Extent ext;
+		size_t slot = 0;
+		bool in_flight = false;
 		pthread_mutex_lock(&s->lock);
 		ret = map_range(img, offset + done, len - done, &ext);
+		/* The clusters read stay ours until the read is done (io_begin()). */
+		if (ret == 0 && ext.type == EXT_DATA) {
+			ret = io_begin(s, ext.host, ext.bytes, &slot);
+			in_flight = ret == 0;
+		} else if (ret == 0 && ext.type == EXT_COMPRESSED) {
+			uint64_t coff, cbytes;
+			qcow2_compressed_range(ext.entry, s->cluster_bits, &coff, &cbytes);
+			ret = io_begin(s, coff, cbytes, &slot);
+			in_flight = ret == 0;
+		}
 		pthread_mutex_unlock(&s->lock);
 		if (ret < 0)
 			break;
@@ -866,6 +929,8 @@ qcow2_preadv(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t offs
 				block_iov_from_buf(iov, iovcnt, done, cbuf + ((offset + done) & (cs64(s) - 1)), n);
 			break;
 		}
+		if (in_flight)
+			io_end(s, slot);
 		if (ret < 0)
 			break;
 		done += n;
@@ -1065,6 +1130,9 @@ qcow2_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t off
 				}
 			}
 		}
+		size_t slot = 0;
+		if (ret == 0 && run > 0)
+			ret = io_begin(s, host + in, run, &slot);
 		pthread_mutex_unlock(&s->lock);
 		if (ret < 0)
 			return ret;
@@ -1072,10 +1140,13 @@ qcow2_pwritev(BlockImage *img, const struct iovec *iov, int iovcnt, uint64_t off
 		if (run > 0) {
 			struct iovec local[16], *v = local;
 			int max = iovcnt > 16 ? iovcnt : 16;
-			if (iovcnt > 16 && (v = malloc(sizeof(*v) * (size_t) iovcnt)) == NULL)
+			if (iovcnt > 16 && (v = malloc(sizeof(*v) * (size_t) iovcnt)) == NULL) {
+				io_end(s, slot);
 				return -ENOMEM;
+			}
 			int cnt = block_iov_slice(iov, iovcnt, done, (size_t) run, v, max);
 			ret = block_file_pwritev(img, v, cnt, host + in, (size_t) run);
+			io_end(s, slot);
 			if (v != local)
 				free(v);
 			if (ret < 0)
@@ -1252,17 +1323,27 @@ qcow2_flush_metadata(BlockImage *img, bool apply_frees)
 	}
 	/* E. deferred frees: the references are gone from the disk now */
 	if (apply_frees && s->nfrees > 0) {
-		size_t n = s->nfrees;
-		s->nfrees = 0;
+		/* Those with data I/O still in flight on them wait (see io_begin()). */
+		size_t n = s->nfrees, kept = 0;
 		for (size_t i = 0; i < n; i++) {
-			uint64_t first = s->frees[i].offset >> s->cluster_bits;
-			uint64_t last = (s->frees[i].offset + s->frees[i].bytes - 1) >> s->cluster_bits;
+			PendingFree f = s->frees[i];
+			if (io_in_flight(s, f.offset, f.bytes)) {
+				s->frees[kept++] = f;
+				continue;
+			}
+			uint64_t first = f.offset >> s->cluster_bits;
+			uint64_t last = (f.offset + f.bytes - 1) >> s->cluster_bits;
 			for (uint64_t c = first; c <= last; c++) {
 				ret = qcow2_update_refcount(img, c, -1, false);
-				if (ret < 0)
+				if (ret < 0) {
+					/* Keep what was not applied; the cluster in hand leaks at worst. */
+					memmove(s->frees + kept, s->frees + i + 1, (n - i - 1) * sizeof(*s->frees));
+					s->nfrees = kept + (n - i - 1);
 					return ret;
+				}
 			}
 		}
+		s->nfrees = kept;
 		ret = cache_write_dirty(img, &s->rb_cache);
 		if (ret < 0)
 			return ret;
@@ -1644,6 +1725,7 @@ qcow2_close(BlockImage *img)
 	free(s->reftable);
 	free(s->reftable_dirty);
 	free(s->frees);
+	free(s->io);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	img->qcow2 = NULL;
