@@ -31,6 +31,9 @@ PACKAGES=(
   iproute2 procps valgrind
   # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer
   libx11-dev libxtst-dev libxdamage-dev virt-viewer
+  # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-ssh-askpass.c:
+  # an sshd the test starts on loopback in a network namespace of its own)
+  openssh-server netcat-openbsd
   # the first window's start-up time and memory beside its peers (bench/startup)
   virt-manager gnome-boxes
 )

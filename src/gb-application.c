@@ -10,6 +10,7 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-askpass.h"
 #include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-creator-backend.h"
@@ -30,6 +31,8 @@ struct _GbApplication
   GSettings      *settings;
   GListStore     *providers;
   GCancellable   *cancellable;
+  /* ssh's prompts of qemu+ssh:// connections, asked in a dialog. */
+  GbAskpass      *askpass;
 
   /* The connections were chosen (command line, settings or the default). */
   guint           opened : 1;
@@ -1095,6 +1098,14 @@ gb_application_startup (GApplication *app)
 
   gtk_window_set_default_icon_name (APP_ID);
   install_tooltip_width_hook ();
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    self->askpass = gb_askpass_new (GTK_APPLICATION (self));
+    if (!gb_askpass_start (self->askpass, &error))
+      g_debug ("ssh will not ask through the app: %s", error->message);
+  }
 }
 
 static void
@@ -1122,6 +1133,7 @@ gb_application_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->providers);
+  g_clear_object (&self->askpass);
 
   G_OBJECT_CLASS (gb_application_parent_class)->dispose (object);
 }

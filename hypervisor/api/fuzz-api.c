@@ -25,7 +25,7 @@ handler(const char *cmd, JsonObject *args, void *data, GError **error)
 	JsonNode *ret = json_node_new(JSON_NODE_OBJECT);
 
 	json_node_take_object(ret, json_object_new());
-	if (!strcmp(cmd, "screendump")) {
+	if (!strcmp(cmd, "screendump") || !strcmp(cmd, "save-state")) {
 		const char *file = args && json_object_has_member(args, "filename") ?
 		                   json_object_get_string_member_with_default(args, "filename", NULL) : NULL;
 

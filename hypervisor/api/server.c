@@ -16,7 +16,7 @@
 
 const char *const api_commands[] = {
 	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop",
-	"query-display", "screendump", NULL,
+	"query-display", "screendump", "save-state", NULL,
 };
 
 /* The arguments that are strings (docs/vmm-api.md): their type is checked
@@ -26,6 +26,7 @@ static const struct {
 	const char *command, *name;
 } string_arguments[] = {
 	{ "screendump", "filename" },
+	{ "save-state", "filename" },
 };
 
 struct client {

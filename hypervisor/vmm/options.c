@@ -44,6 +44,7 @@ vmm_options_clear(struct vmm_options *o)
 	g_free(o->api_socket);
 	g_free(o->vnc_socket);
 	g_free(o->vnc_password_file);
+	g_free(o->restore);
 	memset(o, 0, sizeof(*o));
 }
 

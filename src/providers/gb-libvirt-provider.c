@@ -592,7 +592,7 @@ connect_thread (GTask        *task,
   return;
 
 fail:
-  gb_libvirt_set_error (&error, NULL);
+  gb_libvirt_set_connect_error (&error, cd->uri);
   g_task_return_error (task, g_steal_pointer (&error));
 }
 

@@ -16,7 +16,7 @@ handler(const char *cmd, JsonObject *args, void *data, GError **error)
 
 	handler_calls++;
 	json_node_take_object(ret, json_object_new());
-	if (!strcmp(cmd, "screendump"))
+	if (!strcmp(cmd, "screendump") || !strcmp(cmd, "save-state"))
 		json_object_set_string_member(json_node_get_object(ret), "filename",
 		                              json_object_get_string_member(args, "filename"));
 	return ret;
@@ -82,13 +82,15 @@ test_lone_surrogate(void)
 static void
 test_string_argument(void)
 {
-	g_autoptr(JsonObject) bad = NULL, nul = NULL, good = NULL;
+	g_autoptr(JsonObject) bad = NULL, nul = NULL, save = NULL, good = NULL;
 
 	handler_calls = 0;
 	bad = ask("{\"execute\": \"screendump\", \"arguments\": {\"filename\": [null, true, 1.5e3]}}");
 	nul = ask("{\"execute\": \"screendump\", \"arguments\": {\"filename\": null}}");
 	assert_error(bad, "GenericError", "\"filename\" must be a string");
+	save = ask("{\"execute\": \"save-state\", \"arguments\": {\"filename\": {}}}");
 	assert_error(nul, "GenericError", "\"filename\" must be a string");
+	assert_error(save, "GenericError", "\"filename\" must be a string");
 	g_assert_cmpint(handler_calls, ==, 0);
 
 	good = ask("{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"/tmp/s.ppm\"}, \"id\": \"x\"}");
