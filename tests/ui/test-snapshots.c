@@ -491,12 +491,12 @@ test_bundled_clone (void)
   g_assert_true (gb_test_wait_until_ms (clone_dialog_shown, NULL, TIMEOUT_MS));
   entry = gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "tiny-clone");
-  focus (dialog);
+  gb_test_focus_window (dialog);
   gtk_widget_grab_focus (entry);
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "tiny-copy");
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "tiny-copy");
   save_png (dialog, "clone-dialog-bundled");
-  press (dialog, 0, XK_Return);
+  gb_test_press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (clone_dialog_gone, NULL, TIMEOUT_MS));
   g_assert_nonnull (gb_provider_find_machine (provider, "tiny-copy"));
   g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));
