@@ -36,6 +36,8 @@ PACKAGES=(
   # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-ssh-askpass.c:
   # an sshd the test starts on loopback in a network namespace of its own)
   openssh-server netcat-openbsd
+  # the first window's start-up time and memory beside its peers (bench/startup)
+  virt-manager gnome-boxes
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -16,6 +16,7 @@
 #include "gb-creator-backend.h"
 #include "gb-install-dirs.h"
 #include "gb-machine-creator-window.h"
+#include "gb-renderer.h"
 #include "gb-new-disk-dialog.h"
 #include "gb-networks-window.h"
 #include "gb-host-window.h"
@@ -1087,6 +1088,7 @@ gb_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (gb_application_parent_class)->startup (app);
+  gb_renderer_choose ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

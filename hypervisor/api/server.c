@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <math.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <stdbool.h>
@@ -16,6 +17,16 @@
 const char *const api_commands[] = {
 	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop",
 	"query-display", "screendump", "save-state", NULL,
+};
+
+/* The arguments that are strings (docs/vmm-api.md): their type is checked
+ * here, so that a handler reads them with json_object_get_string_member()
+ * and friends, which do not check (json-glib logs a critical instead). */
+static const struct {
+	const char *command, *name;
+} string_arguments[] = {
+	{ "screendump", "filename" },
+	{ "save-state", "filename" },
 };
 
 struct client {
@@ -97,8 +108,47 @@ error_reply(const char *klass, const char *desc, JsonNode *id)
 	return json_builder_get_root(b);
 }
 
-static JsonNode *
-handle_line(struct api_server *api, const char *line)
+/* What json-glib parses it cannot always write back as JSON: it reads
+ * 1e999 as infinity and writes "inf", and it decodes a lone surrogate
+ * ("\ud800") into bytes that are not UTF-8 and writes those.  Such a value
+ * must never reach a reply (the id is echoed, the command name quoted in
+ * errors) nor a handler (a file name). */
+static bool
+is_writable_json(JsonNode *node)
+{
+	switch (JSON_NODE_TYPE(node)) {
+	case JSON_NODE_VALUE:
+		if (json_node_get_value_type(node) == G_TYPE_DOUBLE)
+			return isfinite(json_node_get_double(node));
+		if (json_node_get_value_type(node) == G_TYPE_STRING)
+			return g_utf8_validate(json_node_get_string(node), -1, NULL);
+		return true;
+	case JSON_NODE_ARRAY: {
+		JsonArray *a = json_node_get_array(node);
+
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			if (!is_writable_json(json_array_get_element(a, i)))
+				return false;
+		return true;
+	}
+	case JSON_NODE_OBJECT: {
+		JsonObjectIter iter;
+		const char *name;
+		JsonNode *member;
+
+		json_object_iter_init(&iter, json_node_get_object(node));
+		while (json_object_iter_next(&iter, &name, &member))
+			if (!g_utf8_validate(name, -1, NULL) || !is_writable_json(member))
+				return false;
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+JsonNode *
+api_handle_line(const char *line, api_command_fn handler, void *data)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
@@ -109,10 +159,15 @@ handle_line(struct api_server *api, const char *line)
 	if (!json_parser_load_from_data(parser, line, -1, &error))
 		return error_reply("GenericError", "not valid JSON", NULL);
 	root = json_parser_get_root(parser);
-	if (!JSON_NODE_HOLDS_OBJECT(root))
+	/* A line holding only a comment parses, to no root at all. */
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
 		return error_reply("GenericError", "expected a JSON object", NULL);
 	req = json_node_get_object(root);
 	id = json_object_get_member(req, "id");
+	if (id && !is_writable_json(id))
+		return error_reply("GenericError", "\"id\" holds a value JSON cannot write back", NULL);
+	if (!is_writable_json(root))
+		return error_reply("GenericError", "a string that is not Unicode or a number out of range", id);
 	if (!json_object_has_member(req, "execute") ||
 	    json_node_get_value_type(json_object_get_member(req, "execute")) != G_TYPE_STRING)
 		return error_reply("GenericError", "missing \"execute\"", id);
@@ -127,8 +182,19 @@ handle_line(struct api_server *api, const char *line)
 		g_autofree char *desc = g_strdup_printf("unknown command \"%s\"", cmd);
 		return error_reply("CommandNotFound", desc, id);
 	}
+	for (size_t i = 0; args && i < G_N_ELEMENTS(string_arguments); i++) {
+		JsonNode *a;
 
-	ret = api->handler(cmd, args, api->data, &error);
+		if (strcmp(cmd, string_arguments[i].command) ||
+		    !(a = json_object_get_member(args, string_arguments[i].name)))
+			continue;
+		if (!JSON_NODE_HOLDS_VALUE(a) || json_node_get_value_type(a) != G_TYPE_STRING) {
+			g_autofree char *desc = g_strdup_printf("\"%s\" must be a string", string_arguments[i].name);
+			return error_reply("GenericError", desc, id);
+		}
+	}
+
+	ret = handler(cmd, args, data, &error);
 	if (ret == NULL)
 		return error_reply("GenericError", error ? error->message : "failed", id);
 
@@ -163,7 +229,7 @@ line_read(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	g_strstrip(line);
 	if (*line) {
-		JsonNode *reply = handle_line(c->api, line);
+		JsonNode *reply = api_handle_line(line, c->api->handler, c->api->data);
 		client_send(c, reply);
 		json_node_unref(reply);
 	}

@@ -8,21 +8,21 @@
 typedef struct Qcow2State Qcow2State;
 
 struct BlockImage {
-  BlockFormat format;
-  unsigned flags;
-  bool read_only;
-  int fd;           /* buffered I/O, always valid */
-  int dfd;          /* O_DIRECT descriptor for aligned data I/O, or -1 */
-  char *filename;
-  uint64_t size;    /* virtual size */
+	BlockFormat format;
+	unsigned flags;
+	bool read_only;
+	int fd;           /* buffered I/O, always valid */
+	int dfd;          /* O_DIRECT descriptor for aligned data I/O, or -1 */
+	char *filename;
+	uint64_t size;    /* virtual size */
 
-  /* Backing chain (qcow2 only). */
-  BlockImage *backing;
-  char *backing_filename;   /* as stored */
-  char *backing_full_path;  /* resolved */
-  BlockFormat backing_format;
+	/* Backing chain (qcow2 only). */
+	BlockImage *backing;
+	char *backing_filename;   /* as stored */
+	char *backing_full_path;  /* resolved */
+	BlockFormat backing_format;
 
-  Qcow2State *qcow2;
+	Qcow2State *qcow2;
 };
 
 /* Errors: one English line, malloc'd. */

@@ -31,10 +31,10 @@ int block_discard(BlockImage *img, uint64_t offset, uint64_t len);
 int block_write_zeroes(BlockImage *img, uint64_t offset, uint64_t len, bool may_unmap);
 
 typedef struct {
-  BlockFormat format; uint64_t size; uint32_t cluster_size; /* 0 = 64 KiB */
-  BlockPrealloc prealloc; const char *backing_file; BlockFormat backing_format;
-  /* progress: called with done/total bytes; return false to cancel (then the file is removed) */
-  bool (*progress)(uint64_t done, uint64_t total, void *user_data); void *user_data;
+	BlockFormat format; uint64_t size; uint32_t cluster_size; /* 0 = 64 KiB */
+	BlockPrealloc prealloc; const char *backing_file; BlockFormat backing_format;
+	/* progress: called with done/total bytes; return false to cancel (then the file is removed) */
+	bool (*progress)(uint64_t done, uint64_t total, void *user_data); void *user_data;
 } BlockCreateOptions;
 /* Never overwrites an existing file: -EEXIST.  A cancelled create returns -ECANCELED. */
 int block_create(const char *path, const BlockCreateOptions *opts, char **error);
@@ -42,10 +42,10 @@ int block_create(const char *path, const BlockCreateOptions *opts, char **error)
 /* ---- Additions beyond the core API ---------------------------------- */
 
 typedef enum {
-  BLOCK_OPEN_READ_ONLY  = 1 << 0,
-  BLOCK_OPEN_DIRECT     = 1 << 1, /* O_DIRECT for aligned data I/O (cache=none) */
-  BLOCK_OPEN_NO_BACKING = 1 << 2, /* do not open the backing file (info, fuzzing) */
-  BLOCK_OPEN_CHECK      = 1 << 3, /* allow read-write open of a corrupt image, to repair it */
+	BLOCK_OPEN_READ_ONLY  = 1 << 0,
+	BLOCK_OPEN_DIRECT     = 1 << 1, /* O_DIRECT for aligned data I/O (cache=none) */
+	BLOCK_OPEN_NO_BACKING = 1 << 2, /* do not open the backing file (info, fuzzing) */
+	BLOCK_OPEN_CHECK      = 1 << 3, /* allow read-write open of a corrupt image, to repair it */
 } BlockOpenFlags;
 
 BlockImage *block_open_flags(const char *path, BlockFormat format, unsigned flags, char **error);
@@ -62,25 +62,25 @@ BlockImage *block_backing(const BlockImage *img);
 const char *block_filename(const BlockImage *img);
 
 typedef struct {
-  BlockFormat format;
-  uint64_t virtual_size;
-  uint64_t actual_size;          /* bytes the file occupies on disk */
-  uint32_t cluster_size;         /* 0 for raw */
-  const char *backing_filename;  /* as stored in the image, or NULL */
-  const char *backing_full_path; /* resolved like QEMU does, or NULL */
-  BlockFormat backing_format;    /* AUTO when not recorded */
-  bool dirty, corrupt, lazy_refcounts;
-  int qcow2_version;             /* 2 or 3 */
-  int refcount_bits;
-  int nb_snapshots;
+	BlockFormat format;
+	uint64_t virtual_size;
+	uint64_t actual_size;          /* bytes the file occupies on disk */
+	uint32_t cluster_size;         /* 0 for raw */
+	const char *backing_filename;  /* as stored in the image, or NULL */
+	const char *backing_full_path; /* resolved like QEMU does, or NULL */
+	BlockFormat backing_format;    /* AUTO when not recorded */
+	bool dirty, corrupt, lazy_refcounts;
+	int qcow2_version;             /* 2 or 3 */
+	int refcount_bits;
+	int nb_snapshots;
 } BlockInfo;
 int block_get_info(BlockImage *img, BlockInfo *info);
 
 typedef struct {
-  uint64_t corruptions, leaks, check_errors;
-  uint64_t corruptions_fixed, leaks_fixed;
-  uint64_t allocated_clusters, total_clusters, compressed_clusters, fragmented_clusters;
-  uint64_t image_end_offset;
+	uint64_t corruptions, leaks, check_errors;
+	uint64_t corruptions_fixed, leaks_fixed;
+	uint64_t allocated_clusters, total_clusters, compressed_clusters, fragmented_clusters;
+	uint64_t image_end_offset;
 } BlockCheckResult;
 enum { BLOCK_CHECK_FIX_LEAKS = 1 << 0, BLOCK_CHECK_FIX_ERRORS = 1 << 1 };
 /* Checks metadata consistency; with fix flags (image opened read-write)
@@ -97,12 +97,12 @@ int block_status(BlockImage *img, uint64_t offset, uint64_t len, uint64_t *pnum,
  * with snapshots copy the clusters they share on write.  Raw images have
  * none: list returns 0 entries, the others -ENOTSUP. */
 typedef struct {
-  char *id, *name;
-  uint32_t date_sec, date_nsec;
-  uint64_t vm_clock_nsec;
-  uint64_t vm_state_size;
-  uint64_t disk_size;            /* 0 when not recorded */
-  uint64_t icount;               /* UINT64_MAX when not recorded */
+	char *id, *name;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	uint64_t vm_state_size;
+	uint64_t disk_size;            /* 0 when not recorded */
+	uint64_t icount;               /* UINT64_MAX when not recorded */
 } BlockSnapshot;
 int  block_snapshot_list(BlockImage *img, BlockSnapshot **out, int *count, char **error);
 void block_snapshot_list_free(BlockSnapshot *list, int count);

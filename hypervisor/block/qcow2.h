@@ -11,14 +11,14 @@
 
 /* Header field offsets ("Header" section). */
 enum {
-  QCOW2_HDR_MAGIC = 0, QCOW2_HDR_VERSION = 4, QCOW2_HDR_BACKING_OFFSET = 8,
-  QCOW2_HDR_BACKING_SIZE = 16, QCOW2_HDR_CLUSTER_BITS = 20, QCOW2_HDR_SIZE = 24,
-  QCOW2_HDR_CRYPT = 32, QCOW2_HDR_L1_SIZE = 36, QCOW2_HDR_L1_OFFSET = 40,
-  QCOW2_HDR_REFTABLE_OFFSET = 48, QCOW2_HDR_REFTABLE_CLUSTERS = 56,
-  QCOW2_HDR_NB_SNAPSHOTS = 60, QCOW2_HDR_SNAPSHOTS_OFFSET = 64,
-  QCOW2_HDR_INCOMPAT = 72, QCOW2_HDR_COMPAT = 80, QCOW2_HDR_AUTOCLEAR = 88,
-  QCOW2_HDR_REFCOUNT_ORDER = 96, QCOW2_HDR_LENGTH = 100, QCOW2_HDR_COMPRESSION = 104,
-  QCOW2_V2_HEADER_LENGTH = 72, QCOW2_V3_HEADER_LENGTH = 104, QCOW2_OUR_HEADER_LENGTH = 112,
+	QCOW2_HDR_MAGIC = 0, QCOW2_HDR_VERSION = 4, QCOW2_HDR_BACKING_OFFSET = 8,
+	QCOW2_HDR_BACKING_SIZE = 16, QCOW2_HDR_CLUSTER_BITS = 20, QCOW2_HDR_SIZE = 24,
+	QCOW2_HDR_CRYPT = 32, QCOW2_HDR_L1_SIZE = 36, QCOW2_HDR_L1_OFFSET = 40,
+	QCOW2_HDR_REFTABLE_OFFSET = 48, QCOW2_HDR_REFTABLE_CLUSTERS = 56,
+	QCOW2_HDR_NB_SNAPSHOTS = 60, QCOW2_HDR_SNAPSHOTS_OFFSET = 64,
+	QCOW2_HDR_INCOMPAT = 72, QCOW2_HDR_COMPAT = 80, QCOW2_HDR_AUTOCLEAR = 88,
+	QCOW2_HDR_REFCOUNT_ORDER = 96, QCOW2_HDR_LENGTH = 100, QCOW2_HDR_COMPRESSION = 104,
+	QCOW2_V2_HEADER_LENGTH = 72, QCOW2_V3_HEADER_LENGTH = 104, QCOW2_OUR_HEADER_LENGTH = 112,
 };
 
 /* Incompatible features (bits of header byte 72). */
@@ -60,8 +60,8 @@ static inline void qcow2_put64(uint8_t *p, uint64_t v) { qcow2_put32(p, (uint32_
 static inline uint64_t
 qcow2_l1_entries_for(uint64_t size, unsigned cluster_bits)
 {
-  unsigned shift = cluster_bits + (cluster_bits - 3);
-  return (size + (1ull << shift) - 1) >> shift;
+	unsigned shift = cluster_bits + (cluster_bits - 3);
+	return (size + (1ull << shift) - 1) >> shift;
 }
 
 /* Compressed cluster descriptor ("Compressed Clusters Descriptor"):
@@ -70,11 +70,11 @@ qcow2_l1_entries_for(uint64_t size, unsigned cluster_bits)
 static inline void
 qcow2_compressed_range(uint64_t entry, unsigned cluster_bits, uint64_t *offset, uint64_t *bytes)
 {
-  unsigned x = 62 - (cluster_bits - 8);
-  uint64_t off = entry & ((1ull << x) - 1);
-  uint64_t nb_sectors = ((entry & ~QCOW2_OFLAG_COPIED & ~QCOW2_OFLAG_COMPRESSED) >> x) + 1;
-  *offset = off;
-  *bytes = nb_sectors * 512 - (off & 511);
+	unsigned x = 62 - (cluster_bits - 8);
+	uint64_t off = entry & ((1ull << x) - 1);
+	uint64_t nb_sectors = ((entry & ~QCOW2_OFLAG_COPIED & ~QCOW2_OFLAG_COMPRESSED) >> x) + 1;
+	*offset = off;
+	*bytes = nb_sectors * 512 - (off & 511);
 }
 
 /* Refcount entries are 1 << order bits wide; sub-byte widths are packed
@@ -82,37 +82,37 @@ qcow2_compressed_range(uint64_t entry, unsigned cluster_bits, uint64_t *offset, 
 static inline uint64_t
 qcow2_refcount_get(const uint8_t *block, unsigned order, uint64_t index)
 {
-  switch (order) {
-  case 0: return (block[index / 8] >> (index % 8)) & 1;
-  case 1: return (block[index / 4] >> (2 * (index % 4))) & 3;
-  case 2: return (block[index / 2] >> (4 * (index % 2))) & 15;
-  case 3: return block[index];
-  case 4: return qcow2_be16(block + 2 * index);
-  case 5: return qcow2_be32(block + 4 * index);
-  default: return qcow2_be64(block + 8 * index);
-  }
+	switch (order) {
+	case 0: return (block[index / 8] >> (index % 8)) & 1;
+	case 1: return (block[index / 4] >> (2 * (index % 4))) & 3;
+	case 2: return (block[index / 2] >> (4 * (index % 2))) & 15;
+	case 3: return block[index];
+	case 4: return qcow2_be16(block + 2 * index);
+	case 5: return qcow2_be32(block + 4 * index);
+	default: return qcow2_be64(block + 8 * index);
+	}
 }
 
 static inline void
 qcow2_refcount_set(uint8_t *block, unsigned order, uint64_t index, uint64_t value)
 {
-  unsigned shift;
-  uint8_t mask;
+	unsigned shift;
+	uint8_t mask;
 
-  switch (order) {
-  case 0: shift = index % 8; mask = 1; block += index / 8; break;
-  case 1: shift = 2 * (index % 4); mask = 3; block += index / 4; break;
-  case 2: shift = 4 * (index % 2); mask = 15; block += index / 2; break;
-  case 3: block[index] = (uint8_t) value; return;
-  case 4: qcow2_put16(block + 2 * index, (uint16_t) value); return;
-  case 5: qcow2_put32(block + 4 * index, (uint32_t) value); return;
-  default: qcow2_put64(block + 8 * index, value); return;
-  }
-  *block = (uint8_t) ((*block & ~(mask << shift)) | ((value & mask) << shift));
+	switch (order) {
+	case 0: shift = index % 8; mask = 1; block += index / 8; break;
+	case 1: shift = 2 * (index % 4); mask = 3; block += index / 4; break;
+	case 2: shift = 4 * (index % 2); mask = 15; block += index / 2; break;
+	case 3: block[index] = (uint8_t) value; return;
+	case 4: qcow2_put16(block + 2 * index, (uint16_t) value); return;
+	case 5: qcow2_put32(block + 4 * index, (uint32_t) value); return;
+	default: qcow2_put64(block + 8 * index, value); return;
+	}
+	*block = (uint8_t) ((*block & ~(mask << shift)) | ((value & mask) << shift));
 }
 
 static inline uint64_t
 qcow2_refcount_max(unsigned order)
 {
-  return order >= 6 ? UINT64_MAX : (1ull << (1u << order)) - 1;
+	return order >= 6 ? UINT64_MAX : (1ull << (1u << order)) - 1;
 }

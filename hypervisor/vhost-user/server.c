@@ -197,11 +197,21 @@ typedef enum {
 static void
 log_msg(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+static bool log_quiet;   /* vhost_user_set_quiet() */
+
+void
+vhost_user_set_quiet(bool quiet)
+{
+	log_quiet = quiet;
+}
+
 static void
 log_msg(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_quiet)
+		return;
 	va_start(ap, fmt);
 	fputs("vhost-user: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -1154,6 +1164,36 @@ vhost_user_server_run(struct vhost_user_server *s)
 	if (s->context)
 		g_main_context_release(s->context);
 	return 0;
+}
+
+/* The loop above, minus the sockets it waits on: the front-end is already
+ * connected at `fd` and has queued its requests.  Each is read and
+ * dispatched, and the kicks of the rings that started are run, until the
+ * socket has nothing more to read; then the session ends as a disconnect
+ * ends it (fd closed, device reset, memory unmapped).  The fuzzer and the
+ * unit tests drive the protocol through this, in one thread. */
+void
+vhost_user_server_serve_fd(struct vhost_user_server *s, int fd)
+{
+	static struct vhost_user_msg msg;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+
+	g_assert(s->conn_fd < 0);
+	s->conn_fd = fd;
+	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
+		if (!msg_read(fd, &msg) || !dispatch(s, &msg))
+			break;
+		for (unsigned int i = 0; i < s->dev->ops->num_queues; i++) {
+			struct pollfd kick = { s->rings[i].kick_fd, POLLIN, 0 };
+			uint64_t count;
+
+			if (s->rings[i].running && poll(&kick, 1, 0) == 1 &&
+			    read(kick.fd, &count, sizeof(count)) == sizeof(count))
+				virtio_device_kick(s->dev, i);
+		}
+		report_device_error(s);
+	}
+	disconnect(s);
 }
 
 void

@@ -37,5 +37,15 @@ void vhost_user_server_set_context(struct vhost_user_server *server, GMainContex
  * socket. */
 int vhost_user_server_run(struct vhost_user_server *server);
 
+/* Serves the requests already waiting on `fd`, a connected front-end's
+ * socket, without blocking, then disconnects it (closing `fd`).  For the
+ * fuzzer (hypervisor/vhost-user/fuzz-vhost-user.c) and tests; the server
+ * must have no front-end connected. */
+void vhost_user_server_serve_fd(struct vhost_user_server *server, int fd);
+
+/* Stop (or resume) logging what the front-end got wrong to stderr: the
+ * fuzzer sends millions of wrong requests. */
+void vhost_user_set_quiet(bool quiet);
+
 /* Closes every fd, unmaps memory and removes the socket file. */
 void vhost_user_server_free(struct vhost_user_server *server);

@@ -1,12 +1,24 @@
-/* gb-osinfo.h — libosinfo look-ups, off the main thread
+/* gb-osinfo.h — the process's one libosinfo database, loaded off the main thread
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include <gio/gio.h>
+#include <osinfo/osinfo.h>
 
 G_BEGIN_DECLS
+
+/* Loads the database once per process, in a worker thread, the first time
+ * it is asked for; the result is shared (callers get a new reference).
+ * Call from the main thread. */
+void      gb_osinfo_load_db_async       (GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+OsinfoDb *gb_osinfo_load_db_finish      (GAsyncResult        *result,
+                                         GError             **error);
+/* The database if it is loaded already, else NULL.  No reference. */
+OsinfoDb *gb_osinfo_peek_db             (void);
 
 /* Loads the osinfo database once per process (in a worker thread, the first
  * time it is needed) and finds the human name of @os_id, e.g.

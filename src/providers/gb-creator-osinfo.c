@@ -1,9 +1,6 @@
-/* gb-creator-osinfo.c — the shared libosinfo database and what the creator asks of it
+/* gb-creator-osinfo.c — what the creator asks of the libosinfo database
  *
- * Loading the database parses a few thousand XML files (~0.2 s, ~50 MB), so
- * it happens once, lazily, in a worker thread; every caller that asks while
- * it loads waits for the same result.  After that the database is only read,
- * from the main thread.
+ * The database itself, one per process, is src/machines/gb-osinfo.c's.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,108 +10,6 @@
 #include <string.h>
 
 #include "gb-creator-osinfo.h"
-
-static OsinfoDb  *shared_db;
-static GPtrArray *waiting;   /* GTask*, callers waiting for the load */
-
-static void
-load_db_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  g_autoptr(OsinfoLoader) loader = osinfo_loader_new ();
-  g_autoptr(GError) error = NULL;
-  OsinfoDb *db;
-
-  osinfo_loader_process_default_path (loader, &error);
-  db = osinfo_loader_get_db (loader);
-
-  /* A broken user override file makes process_default_path report an error
-   * after it has loaded everything else: only fail when nothing loaded. */
-  if (error != NULL && osinfo_list_get_length (OSINFO_LIST (osinfo_db_get_os_list (db))) == 0)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (error != NULL)
-    g_debug ("osinfo: %s", error->message);
-
-  g_task_return_pointer (task, g_object_ref (db), g_object_unref);
-}
-
-static void
-load_db_done (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&waiting);
-  g_autoptr(GError) error = NULL;
-  OsinfoDb *db;
-
-  db = g_task_propagate_pointer (G_TASK (result), &error);
-  if (db != NULL && shared_db == NULL)
-    shared_db = db;
-  else
-    g_clear_object (&db);
-
-  for (guint i = 0; i < tasks->len; i++)
-    {
-      GTask *task = g_ptr_array_index (tasks, i);
-
-      if (shared_db != NULL)
-        g_task_return_pointer (task, g_object_ref (shared_db), g_object_unref);
-      else
-        g_task_return_error (task, g_error_copy (error));
-    }
-}
-
-/**
- * gb_osinfo_load_db_async:
- *
- * Loads the osinfo database once per process, off the main thread.  The
- * result is shared; callers get a new reference.
- */
-void
-gb_osinfo_load_db_async (GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, gb_osinfo_load_db_async);
-
-  if (shared_db != NULL)
-    {
-      g_task_return_pointer (task, g_object_ref (shared_db), g_object_unref);
-      return;
-    }
-
-  if (waiting == NULL)
-    {
-      g_autoptr(GTask) load = g_task_new (NULL, NULL, load_db_done, NULL);
-
-      waiting = g_ptr_array_new_with_free_func (g_object_unref);
-      g_task_set_source_tag (load, load_db_thread);
-      g_task_run_in_thread (load, load_db_thread);
-    }
-
-  g_ptr_array_add (waiting, g_steal_pointer (&task));
-}
-
-OsinfoDb *
-gb_osinfo_load_db_finish (GAsyncResult  *result,
-                          GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* The database if it is loaded already, else NULL.  No reference. */
-OsinfoDb *
-gb_osinfo_peek_db (void)
-{
-  return shared_db;
-}
 
 static int
 compare_versions (OsinfoOs *a,

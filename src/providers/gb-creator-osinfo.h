@@ -1,4 +1,5 @@
-/* gb-creator-osinfo.h — the shared libosinfo database and what the creator asks of it
+/* gb-creator-osinfo.h — what the creator asks of the libosinfo database
+ * (gb-osinfo.h: the database, one per process)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,6 +7,8 @@
 
 #include <gio/gio.h>
 #include <osinfo/osinfo.h>
+
+#include "gb-osinfo.h"
 
 G_BEGIN_DECLS
 
@@ -16,12 +19,6 @@ typedef struct
   gint64 storage;  /* bytes, 0 when libosinfo does not say */
 } GbOsResources;
 
-void      gb_osinfo_load_db_async          (GCancellable         *cancellable,
-                                            GAsyncReadyCallback   callback,
-                                            gpointer              user_data);
-OsinfoDb *gb_osinfo_load_db_finish         (GAsyncResult         *result,
-                                            GError              **error);
-OsinfoDb *gb_osinfo_peek_db                (void);
 
 OsinfoOs *gb_osinfo_find_fallback_os       (OsinfoDb             *db,
                                             const char           *volume_id);

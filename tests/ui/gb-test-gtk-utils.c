@@ -7,6 +7,13 @@
 #include "gb-machine-row.h"
 #include "gb-test-gtk-utils.h"
 
+#ifdef HAVE_XTEST
+# include <gdk/x11/gdkx.h>
+# include <X11/XKBlib.h>
+# include <X11/extensions/XTest.h>
+# include <X11/keysym.h>
+#endif
+
 /* The application as the program would run it, registered (so "startup"
  * ran: actions, accelerators, style.css) but without a main loop of its
  * own: the tests iterate the default context themselves. */
@@ -203,3 +210,107 @@ gb_test_save_png (GtkWidget  *widget,
   g_test_message ("saved %s (%d×%d)", path,
                   gdk_texture_get_width (texture), gdk_texture_get_height (texture));
 }
+
+#ifdef HAVE_XTEST
+
+#define FOCUS_TIMEOUT_MS 30000
+
+static Display *
+xdisplay_of (GtkWidget *widget)
+{
+  return gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+}
+
+gboolean
+gb_test_xtest_available (GtkWidget *widget)
+{
+  int event_base, error_base, major, minor;
+
+  return GDK_IS_X11_DISPLAY (gtk_widget_get_display (widget)) &&
+         XTestQueryExtension (xdisplay_of (widget), &event_base, &error_base, &major, &minor);
+}
+
+static gboolean
+window_is_active (gpointer data)
+{
+  return gtk_window_is_active (data);
+}
+
+void
+gb_test_focus_window (GtkWidget *window)
+{
+  Display *dpy = xdisplay_of (window);
+
+  gtk_test_widget_wait_for_draw (window);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
+                  RevertToParent, CurrentTime);
+  XSync (dpy, False);
+  g_assert_true (gb_test_wait_until_ms (window_is_active, window, FOCUS_TIMEOUT_MS));
+}
+
+void
+gb_test_press (GtkWidget       *window,
+               GdkModifierType  modifiers,
+               KeySym           keysym)
+{
+  Display *dpy = xdisplay_of (window);
+  static const struct { GdkModifierType mask; KeySym sym; } mods[] = {
+    { GDK_CONTROL_MASK, XK_Control_L }, { GDK_SHIFT_MASK, XK_Shift_L }, { GDK_ALT_MASK, XK_Alt_L },
+  };
+  KeyCode key = XKeysymToKeycode (dpy, keysym);
+
+  g_assert_cmpuint (key, !=, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (mods); i++)
+    if (modifiers & mods[i].mask)
+      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i].sym), True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
+  for (guint i = G_N_ELEMENTS (mods); i > 0; i--)
+    if (modifiers & mods[i - 1].mask)
+      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i - 1].sym), False, CurrentTime);
+  XSync (dpy, False);
+  /* Let GTK take the key (and move its focus) before the next one. */
+  for (int i = 0; i < 20; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+void
+gb_test_type_text (GtkWidget  *window,
+                   const char *text)
+{
+  Display *dpy = xdisplay_of (window);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      /* Printable ASCII keysyms are the characters themselves. */
+      KeySym sym = (KeySym) (guchar) *p;
+      KeyCode code;
+      gboolean shifted;
+
+      g_assert_true (g_ascii_isprint (*p));
+      code = XKeysymToKeycode (dpy, sym);
+      shifted = code != 0 && XkbKeycodeToKeysym (dpy, code, 0, 0) != sym &&
+                XkbKeycodeToKeysym (dpy, code, 0, 1) == sym;
+      gb_test_press (window, shifted ? GDK_SHIFT_MASK : 0, sym);
+    }
+}
+
+void
+gb_test_settle (GtkWidget *window)
+{
+  XSync (xdisplay_of (window), False);
+  for (int i = 0; i < 5; i++)
+    {
+      g_usleep (60000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+#endif

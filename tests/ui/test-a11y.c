@@ -462,42 +462,12 @@ test_wizard_roles (void)
 /* Keyboard                                                           */
 
 #ifdef HAVE_XTEST
-static gboolean
-window_is_active (gpointer data)
-{
-  return gtk_window_is_active (GTK_WINDOW (data));
-}
-
 /* Xvfb has no window manager: give the window the keyboard ourselves. */
 static void
 give_keyboard (GtkWidget *window)
 {
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-
   settle (window);
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-}
-
-static void
-press (GtkWidget *window,
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  XFlush (dpy);
-  /* Let GTK handle it and move its focus before the probe looks. */
-  for (int i = 0; i < 10; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (5000);
-    }
+  gb_test_focus_window (window);
 }
 
 static gboolean
@@ -519,14 +489,6 @@ popover_menu_gone (gpointer data)
   return !popover_menu_shown (data);
 }
 
-static gboolean
-have_xtest (GtkWidget *window)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  int event_base, error_base, major, minor;
-
-  return XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor);
-}
 #endif
 
 /* Whether @focus ("<role>\t<name>") is the list item of machine @name:
@@ -557,7 +519,7 @@ test_keyboard_list (void)
       close_window (window);
       return;
     }
-  if (!have_xtest (window))
+  if (!gb_test_xtest_available (window))
     {
       g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
       close_window (window);
@@ -572,26 +534,26 @@ test_keyboard_list (void)
       g_test_message ("after %u Tab: %s", tabs, focus);
       if (g_str_has_prefix (focus, "list item\t"))
         break;
-      press (window, XK_Tab);
+      gb_test_press (window, 0, XK_Tab);
     }
   g_assert_true (g_str_has_prefix (focus, "list item\t"));
   /* The first machine of the connection, by name: "test", then vm1…vm3. */
   g_assert_true (focus_on_machine (focus, "test"));
 
-  press (window, XK_Down);
+  gb_test_press (window, 0, XK_Down);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Down: %s", focus);
   g_assert_true (focus_on_machine (focus, "vm1"));
 
-  press (window, XK_Down);
-  press (window, XK_Down);
+  gb_test_press (window, 0, XK_Down);
+  gb_test_press (window, 0, XK_Down);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Down Down: %s", focus);
   g_assert_true (focus_on_machine (focus, "vm3"));
 
-  press (window, XK_Up);
+  gb_test_press (window, 0, XK_Up);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Up: %s", focus);
@@ -599,13 +561,13 @@ test_keyboard_list (void)
 
   /* The Menu key opens the row's menu; Escape closes it, the row keeps
    * the focus. */
-  press (window, XK_Menu);
+  gb_test_press (window, 0, XK_Menu);
   g_assert_true (gb_test_wait_until_ms (popover_menu_shown, window, TIMEOUT_MS));
   {
     g_autofree char *png = png_name ("row-menu");
     gb_test_save_png (window, png);
   }
-  press (window, XK_Escape);
+  gb_test_press (window, 0, XK_Escape);
   g_assert_true (gb_test_wait_until_ms (popover_menu_gone, window, TIMEOUT_MS));
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
@@ -614,9 +576,9 @@ test_keyboard_list (void)
 
   /* Up past the first machine: the connection's header (its menu
    * button), then nowhere. */
-  press (window, XK_Up);
-  press (window, XK_Up);
-  press (window, XK_Up);
+  gb_test_press (window, 0, XK_Up);
+  gb_test_press (window, 0, XK_Up);
+  gb_test_press (window, 0, XK_Up);
   g_clear_pointer (&focus, g_free);
   focus = probe_focus ();
   g_test_message ("after Up Up Up: %s", focus);
@@ -626,7 +588,7 @@ test_keyboard_list (void)
   {
     g_autofree char *header = g_steal_pointer (&focus);
 
-    press (window, XK_Up);
+    gb_test_press (window, 0, XK_Up);
     focus = probe_focus ();
     g_assert_cmpstr (focus, ==, header);
   }
@@ -665,7 +627,7 @@ test_keyboard_wizard (void)
       close_window (window);
       return;
     }
-  if (!have_xtest (window))
+  if (!gb_test_xtest_available (window))
     {
       g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
       close_window (window);
@@ -688,7 +650,7 @@ test_keyboard_wizard (void)
       g_test_message ("after %u Tab: %s", tabs, focus);
       if (g_strv_contains ((const char * const *) radios, focus))
         break;
-      press (GTK_WIDGET (creator), XK_Tab);
+      gb_test_press (GTK_WIDGET (creator), 0, XK_Tab);
     }
   g_assert_true (g_strv_contains ((const char * const *) radios, focus));
   gb_test_save_png (GTK_WIDGET (creator), "a11y-wizard-keyboard.png");
@@ -699,7 +661,7 @@ test_keyboard_wizard (void)
     {
       const char *name;
 
-      press (GTK_WIDGET (creator), XK_Down);
+      gb_test_press (GTK_WIDGET (creator), 0, XK_Down);
       g_clear_pointer (&focus, g_free);
       focus = probe_focus ();
       {

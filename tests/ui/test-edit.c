@@ -126,12 +126,6 @@ typedef struct {
 } Ctx;
 
 static gboolean
-window_is_active (gpointer data)
-{
-  return gtk_window_is_active (data);
-}
-
-static gboolean
 row_is_shown (gpointer data)
 {
   return gb_test_find_machine_row (data, "edit-ui") != NULL;
@@ -177,85 +171,6 @@ xml_has (gpointer data)
   return xml != NULL && strstr (xml, args[1]) != NULL;
 }
 
-static void
-refocus (GtkWidget *window)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-}
-
-static void
-press (GtkWidget *window,
-       guint      modifiers,
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
-  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, True, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, False, CurrentTime);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, False, CurrentTime);
-  XFlush (dpy);
-  /* Let GTK see each key before the next. */
-  for (int i = 0; i < 20; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-}
-
-/* Types ASCII letters, digits, '/', '.', '-'. */
-static void
-type_text (GtkWidget  *window,
-           const char *text)
-{
-  for (const char *p = text; *p; p++)
-    {
-      KeySym sym;
-
-      switch (*p)
-        {
-        case '/': sym = XK_slash; break;
-        case '.': sym = XK_period; break;
-        case '-': sym = XK_minus; break;
-        case '<': sym = XK_less; break;
-        case '>': sym = XK_greater; break;
-        case ' ': sym = XK_space; break;
-        default:
-          {
-            char s[2] = { *p, 0 };
-            sym = XStringToKeysym (s);
-          }
-        }
-      /* Shifted characters ('>' and, on some keymaps, '<') need Shift. */
-      {
-        Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-        KeyCode code = XKeysymToKeycode (dpy, sym);
-        gboolean shifted = code != 0 && XkbKeycodeToKeysym (dpy, code, 0, 0) != sym &&
-                           XkbKeycodeToKeysym (dpy, code, 0, 1) == sym;
-
-        press (window, shifted ? GDK_SHIFT_MASK : 0, sym);
-      }
-    }
-}
-
 /* Lets a text view finish its layout (validated in idles) and draw: keys
  * that scroll a view GTK has not laid out yet make GTK 4.8 warn of
  * snapshotting its scrollbar's slider without an allocation. */
@@ -278,8 +193,8 @@ focus_and_clear (GtkWidget *window,
                  GtkWidget *widget)
 {
   gtk_widget_grab_focus (widget);
-  press (window, GDK_CONTROL_MASK, XK_a);
-  press (window, 0, XK_BackSpace);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_a);
+  gb_test_press (window, 0, XK_BackSpace);
 }
 
 static void
@@ -330,11 +245,11 @@ test_edit (void)
   }
 
   gtk_test_widget_wait_for_draw (window);
-  refocus (window);
+  gb_test_focus_window (window);
 
   /* Ctrl+Shift+H: Settings. */
   ctx.window = window;
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
   g_assert_true (gb_test_wait_until_ms (settings_shown, &ctx, TIMEOUT_MS));
   editor = gb_test_find_widget (window, GB_TYPE_MACHINE_EDITOR, NULL, NULL);
   g_assert_nonnull (editor);
@@ -348,9 +263,9 @@ test_edit (void)
   /* Processors: maximum 4 typed, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "cpu");
   focus_and_clear (window, find_id (editor, "max_vcpus_spin"));
-  type_text (window, "4");
-  press (window, 0, XK_Tab);
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_type_text (window, "4");
+  gb_test_press (window, 0, XK_Tab);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "current='2'>4</vcpu>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -365,20 +280,20 @@ test_edit (void)
   /* Disks: a path typed, added, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "disks");
   focus_and_clear (window, find_id (editor, "disk_path_row"));
-  type_text (window, "/var/lib/glassbox-test/data.raw");
+  gb_test_type_text (window, "/var/lib/glassbox-test/data.raw");
   gtk_widget_activate_action (editor, "editor.add-disk", NULL);
   /* And a new 1 GiB image in the test driver's pool folder. */
   focus_and_clear (window, find_id (editor, "disk_path_row"));
-  type_text (window, "/default-pool/edit-ui-new.qcow2");
+  gb_test_type_text (window, "/default-pool/edit-ui-new.qcow2");
   focus_and_clear (window, find_id (editor, "disk_size_spin"));
-  type_text (window, "1");
-  press (window, 0, XK_Tab);
+  gb_test_type_text (window, "1");
+  gb_test_press (window, 0, XK_Tab);
   gtk_widget_activate_action (editor, "editor.add-disk", NULL);
   gtk_test_widget_wait_for_draw (window);
   g_free (png);
   png = png_name ("disks");
   gb_test_save_png (window, png);
-  refocus (window);
+  gb_test_focus_window (window);
   /* vda made read-only in its row: expanded, its switch, the space bar. */
   {
     GtkWidget *expander = gb_test_find_widget (editor, ADW_TYPE_EXPANDER_ROW, NULL, NULL);
@@ -390,11 +305,11 @@ test_edit (void)
     ro = gb_test_find_widget (expander, GTK_TYPE_SWITCH, NULL, NULL);
     g_assert_nonnull (ro);
     gtk_widget_grab_focus (ro);
-    press (window, 0, XK_space);
+    gb_test_press (window, 0, XK_space);
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (ro)));
   }
   gtk_widget_grab_focus (find_id (editor, "disk_path_row"));
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "<source file='/var/lib/glassbox-test/data.raw'/>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -411,9 +326,9 @@ test_edit (void)
    * space bar, Ctrl+Return. */
   gb_machine_editor_set_tab (ctx.editor, "devices");
   gtk_widget_grab_focus (find_id (editor, "rng_switch"));
-  press (window, 0, XK_space);
+  gb_test_press (window, 0, XK_space);
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (find_id (editor, "rng_switch"))));
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui", "<rng model='virtio'>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -427,13 +342,13 @@ test_edit (void)
       const char *args[] = { "edit-ui", "<target dir='hostshare'/>" };
 
       focus_and_clear (window, find_id (editor, "share_source_row"));
-      type_text (window, "/srv");
+      gb_test_type_text (window, "/srv");
       focus_and_clear (window, find_id (editor, "share_tag_row"));
-      type_text (window, "hostshare");
+      gb_test_type_text (window, "hostshare");
       gtk_widget_activate_action (editor, "editor.add-share", NULL);
-      refocus (window);
+      gb_test_focus_window (window);
       gtk_widget_grab_focus (find_id (editor, "share_tag_row"));
-      press (window, GDK_CONTROL_MASK, XK_Return);
+      gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
       g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
       g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
     }
@@ -447,7 +362,7 @@ test_edit (void)
   /* Network: Ctrl+Return with nothing changed says so and changes nothing. */
   gb_machine_editor_set_tab (ctx.editor, "network");
   gtk_widget_grab_focus (find_id (editor, "nic_source_row"));
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, _("Nothing to apply."));
 
   /* The interface moved to another network: its row expanded, the name
@@ -464,21 +379,21 @@ test_edit (void)
     source = gb_test_find_widget (expander, ADW_TYPE_ENTRY_ROW, NULL, NULL);
     g_assert_nonnull (source);
     focus_and_clear (window, source);
-    type_text (window, "othernet");
+    gb_test_type_text (window, "othernet");
     gtk_test_widget_wait_for_draw (window);
     g_free (png);
     png = png_name ("network");
     gb_test_save_png (window, png);
-    press (window, GDK_CONTROL_MASK, XK_Return);
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   }
 
   /* Ctrl+Shift+X: the XML, read-only by default. */
-  refocus (window);
+  gb_test_focus_window (window);
   /* Out of the text field first, as a user tabbing away would. */
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_x);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_x);
   g_assert_true (gb_test_wait_until_ms (tab_is_xml, &ctx, TIMEOUT_MS));
   g_assert_false (gtk_text_view_get_editable (GTK_TEXT_VIEW (find_id (editor, "xml_view"))));
   g_assert_false (gtk_widget_is_sensitive (find_id (editor, "apply_button")));
@@ -489,14 +404,14 @@ test_edit (void)
 
   /* A refused Apply: renamed to the name of the driver's other machine,
    * libvirt says why, and the typed name stays in its row. */
-  refocus (window);
+  gb_test_focus_window (window);
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
-  press (window, 0, XK_F2);
+  gb_test_press (window, 0, XK_F2);
   g_assert_true (gb_test_wait_until_ms (name_focused, &ctx, TIMEOUT_MS));
-  press (window, GDK_CONTROL_MASK, XK_a);
-  press (window, 0, XK_BackSpace);
-  type_text (window, "test");
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_a);
+  gb_test_press (window, 0, XK_BackSpace);
+  gb_test_type_text (window, "test");
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
   g_assert_nonnull (strstr (gb_machine_editor_get_status (ctx.editor), "test"));
@@ -539,8 +454,8 @@ test_edit (void)
       gtk_text_buffer_place_cursor (buffer, &at);
     }
     settle (window);
-    type_text (window, "<frob/>");
-    press (window, GDK_CONTROL_MASK, XK_Return);
+    gb_test_type_text (window, "<frob/>");
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
     g_test_message ("status: %s", gb_machine_editor_get_status (ctx.editor));
     g_assert_true (gtk_widget_has_css_class (find_id (editor, "status_label"), "error"));
@@ -559,7 +474,7 @@ test_edit (void)
     gb_test_save_png (window, png);
 
     /* F5 reads it again; a title typed into it is defined. */
-    press (window, 0, XK_F5);
+    gb_test_press (window, 0, XK_F5);
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
     settle (window);
     gtk_widget_grab_focus (GTK_WIDGET (view));
@@ -573,8 +488,8 @@ test_edit (void)
       gtk_text_buffer_place_cursor (buffer, &at);
     }
     settle (window);
-    type_text (window, "<title>typed</title>");
-    press (window, GDK_CONTROL_MASK, XK_Return);
+    gb_test_type_text (window, "<title>typed</title>");
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
     {
       const char *args[] = { "edit-ui", "<title>typed</title>" };
       g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
@@ -584,15 +499,15 @@ test_edit (void)
   }
 
   /* F2: rename (off), a typed name, Ctrl+Return. */
-  refocus (window);
+  gb_test_focus_window (window);
   gtk_window_set_focus (GTK_WINDOW (window), NULL);
-  press (window, 0, XK_F2);
+  gb_test_press (window, 0, XK_F2);
   g_assert_true (gb_test_wait_until_ms (name_focused, &ctx, TIMEOUT_MS));
   g_assert_cmpstr (gb_machine_editor_get_tab (ctx.editor), ==, "general");
-  press (window, GDK_CONTROL_MASK, XK_a);
-  press (window, 0, XK_BackSpace);
-  type_text (window, "edit-ui-renamed");
-  press (window, GDK_CONTROL_MASK, XK_Return);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_a);
+  gb_test_press (window, 0, XK_BackSpace);
+  gb_test_type_text (window, "edit-ui-renamed");
+  gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
   {
     const char *args[] = { "edit-ui-renamed", "<name>edit-ui-renamed</name>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));

@@ -142,96 +142,6 @@ close_wizard (GtkWidget *creator)
 
 #ifdef HAVE_XTEST
 
-static gboolean
-window_is_active (gpointer data)
-{
-  return gtk_window_is_active (data);
-}
-
-static gboolean
-have_xtest (GtkWidget *widget)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  int event_base, error_base, major, minor;
-
-  return XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor);
-}
-
-/* Xvfb has no window manager: give the window the keyboard ourselves. */
-static void
-focus_window (GtkWidget *window)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-
-  gtk_test_widget_wait_for_draw (window);
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-}
-
-/* Presses @keysym with @modifiers (Control, Shift, Alt) held. */
-static void
-press (GtkWidget *window,
-       guint      modifiers,
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  struct { guint mask; KeySym sym; } mods[] = {
-    { GDK_CONTROL_MASK, XK_Control_L }, { GDK_SHIFT_MASK, XK_Shift_L }, { GDK_ALT_MASK, XK_Alt_L },
-  };
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (mods); i++)
-    if (modifiers & mods[i].mask)
-      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i].sym), True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  for (guint i = G_N_ELEMENTS (mods); i > 0; i--)
-    if (modifiers & mods[i - 1].mask)
-      XTestFakeKeyEvent (dpy, XKeysymToKeycode (dpy, mods[i - 1].sym), False, CurrentTime);
-  XFlush (dpy);
-}
-
-/* Lets GTK read every key the X server has for it. */
-static void
-settle (GtkWidget *window)
-{
-  XSync (gdk_x11_display_get_xdisplay (gtk_widget_get_display (window)), False);
-  for (int i = 0; i < 5; i++)
-    {
-      g_usleep (60000);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
-}
-
-/* Types plain ASCII text: letters, digits, space, '/', '.', '-', '_'. */
-static void
-type_text (GtkWidget  *window,
-           const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case ' ': press (window, 0, XK_space); break;
-        case '/': press (window, 0, XK_slash); break;
-        case '.': press (window, 0, XK_period); break;
-        case '-': press (window, 0, XK_minus); break;
-        case '_': press (window, GDK_SHIFT_MASK, XK_underscore); break;
-        default:
-          {
-            char name[2] = { *p, '\0' };
-
-            press (window, g_ascii_isupper (*p) ? GDK_SHIFT_MASK : 0, XStringToKeysym (name));
-          }
-        }
-    }
-  settle (window);
-}
-
 typedef struct {
   GtkWidget       *creator;
   GbCreatorSource  kind;
@@ -264,7 +174,7 @@ test_wizard_race (void)
   GbMachineCreator *model;
   KindWait wait;
 
-  if (!have_xtest (main_window))
+  if (!gb_test_xtest_available (main_window))
     {
       g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
       return;
@@ -273,17 +183,17 @@ test_wizard_race (void)
   creator = open_wizard ();
   model = gb_machine_creator_window_get_creator (GB_MACHINE_CREATOR_WINDOW (creator));
   wait.creator = creator;
-  focus_window (creator);
+  gb_test_focus_window (creator);
 
   /* Alt+T: "Try a _tiny Linux"; Alt+Right: Next. */
-  press (creator, GDK_ALT_MASK, XK_t);
+  gb_test_press (creator, GDK_ALT_MASK, XK_t);
   wait.kind = GB_CREATOR_SOURCE_TINY_LINUX;
   g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
-  press (creator, GDK_ALT_MASK, XK_Right);
+  gb_test_press (creator, GDK_ALT_MASK, XK_Right);
   g_assert_true (gb_test_wait_until_ms (tiny_is_being_assembled, creator, TIMEOUT_MS));
 
   /* Meanwhile, Alt+I: "_Installation media", with no path. */
-  press (creator, GDK_ALT_MASK, XK_i);
+  gb_test_press (creator, GDK_ALT_MASK, XK_i);
   wait.kind = GB_CREATOR_SOURCE_INSTALL_MEDIA;
   g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
   if (nothing_spins (creator))
@@ -304,10 +214,10 @@ test_wizard_race (void)
   gb_test_save_png (creator, png_name ("wizard-race"));
 
   /* Back to the tiny Linux: Next puts it together again and moves on. */
-  press (creator, GDK_ALT_MASK, XK_t);
+  gb_test_press (creator, GDK_ALT_MASK, XK_t);
   wait.kind = GB_CREATOR_SOURCE_TINY_LINUX;
   g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
-  press (creator, GDK_ALT_MASK, XK_Right);
+  gb_test_press (creator, GDK_ALT_MASK, XK_Right);
   g_assert_true (gb_test_wait_until_ms (page_left_source, creator, 180000));
   g_assert_cmpstr (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), !=, "source");
   g_assert_nonnull (gb_machine_creator_get_kernel_path (model));
@@ -324,19 +234,19 @@ test_iso_path (void)
   GtkLabel *error;
   KindWait wait;
 
-  if (!have_xtest (main_window))
+  if (!gb_test_xtest_available (main_window))
     {
       g_test_skip ("the X server has no XTEST extension: keys cannot be pressed");
       return;
     }
 
   creator = open_wizard ();
-  focus_window (creator);
-  press (creator, GDK_ALT_MASK, XK_i);
+  gb_test_focus_window (creator);
+  gb_test_press (creator, GDK_ALT_MASK, XK_i);
   wait.creator = creator;
   wait.kind = GB_CREATOR_SOURCE_INSTALL_MEDIA;
   g_assert_true (gb_test_wait_until_ms (source_kind_is, &wait, TIMEOUT_MS));
-  settle (creator);
+  gb_test_settle (creator);
 
   path_row = gb_test_find_widget (creator, ADW_TYPE_ENTRY_ROW, has_title, (gpointer) _("ISO file or CD device"));
   g_assert_nonnull (path_row);
@@ -344,13 +254,13 @@ test_iso_path (void)
   g_assert_true (gtk_widget_grab_focus (gb_test_find_widget (path_row, GTK_TYPE_TEXT, NULL, NULL)));
 
   /* A space: not a path. */
-  type_text (creator, " ");
+  gb_test_type_text (creator, " ");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (path_row)), ==, " ");
   g_assert_false (next_enabled (creator));
 
   /* No such file: Next stays off and the field says why. */
   gtk_editable_set_text (GTK_EDITABLE (path_row), "");
-  type_text (creator, "/nonexistent.iso");
+  gb_test_type_text (creator, "/nonexistent.iso");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (path_row)), ==, "/nonexistent.iso");
   g_assert_false (next_enabled (creator));
   error = shown_error (creator);
@@ -359,7 +269,7 @@ test_iso_path (void)
   g_assert_true (gtk_widget_has_css_class (path_row, "error"));
   gb_test_save_png (creator, png_name ("wizard-iso-missing"));
   /* Alt+Right does not pass the step either. */
-  press (creator, GDK_ALT_MASK, XK_Right);
+  gb_test_press (creator, GDK_ALT_MASK, XK_Right);
   for (int i = 0; i < 20; i++)
     g_main_context_iteration (NULL, FALSE);
   g_assert_cmpstr (gb_machine_creator_window_get_page (GB_MACHINE_CREATOR_WINDOW (creator)), ==, "source");
@@ -367,7 +277,7 @@ test_iso_path (void)
   /* A file that is there passes. */
   g_assert_true (g_file_set_contents (iso, "not really an ISO", -1, NULL));
   gtk_editable_set_text (GTK_EDITABLE (path_row), "");
-  type_text (creator, iso);
+  gb_test_type_text (creator, iso);
   g_assert_null (shown_error (creator));
   g_assert_false (gtk_widget_has_css_class (path_row, "error"));
   g_assert_true (next_enabled (creator));

@@ -43,75 +43,6 @@ png_name (const char *stem)
 
 #ifdef HAVE_XTEST
 
-static gboolean
-window_is_active (gpointer data)
-{
-  return gtk_window_is_active (data);
-}
-
-static void
-refocus (GtkWidget *window)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-
-  gtk_test_widget_wait_for_draw (window);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-}
-
-static void
-press (GtkWidget *window,
-       guint      modifiers,
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, False, CurrentTime);
-  XFlush (dpy);
-  /* Let GTK take each key before the next. */
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-  g_usleep (5000);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Lower-case letters, digits, '-', '.', '/': no Shift needed. */
-static void
-type_text (GtkWidget  *window,
-           const char *text)
-{
-  for (const char *p = text; *p; p++)
-    {
-      KeySym sym;
-
-      switch (*p)
-        {
-        case '-': sym = XK_minus; break;
-        case '.': sym = XK_period; break;
-        case '/': sym = XK_slash; break;
-        default:
-          {
-            char s[2] = { *p, 0 };
-            sym = XStringToKeysym (s);
-          }
-        }
-      press (window, 0, sym);
-    }
-}
-
 typedef struct {
   const char *title;
 } TitleMatch;
@@ -268,11 +199,11 @@ test_networks_window (void)
   g_clear_pointer (&png, g_free);
 
   /* Ctrl+N: Add Network. */
-  refocus (window);
-  press (window, GDK_CONTROL_MASK, XK_n);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_n);
   g_assert_true (gb_test_wait_until_ms (add_dialog_shown, NULL, TIMEOUT_MS));
   dialog = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_ADD_NETWORK_DIALOG));
-  refocus (dialog);
+  gb_test_focus_window (dialog);
 
   /* The name, typed over the suggestion. */
   row = find_row (dialog, ADW_TYPE_ENTRY_ROW, is_chinese () ? "名称" : "Name");
@@ -281,9 +212,9 @@ test_networks_window (void)
   gtk_widget_grab_focus (row);
 
   /* A name libvirt already has: its own words, and the dialog stays. */
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "default");
-  press (dialog, 0, XK_Return);
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "default");
+  gb_test_press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (error_shown, dialog, TIMEOUT_MS));
   g_test_message ("libvirt says: %s", gtk_label_get_text (GTK_LABEL (gb_test_find_label_with_class (dialog, "error"))));
   /* libvirt's message, in libvirt's own translation under zh_CN. */
@@ -295,8 +226,8 @@ test_networks_window (void)
   g_clear_pointer (&png, g_free);
   g_assert_true (gb_test_find_dialog (GB_TYPE_ADD_NETWORK_DIALOG) == GTK_WINDOW (dialog));
 
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "lab-isolated");
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "lab-isolated");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "lab-isolated");
   /* Typing hides the error again. */
   g_assert_null (gb_test_find_label_with_class (dialog, "error"));
@@ -310,8 +241,8 @@ test_networks_window (void)
   row = find_row (dialog, ADW_TYPE_ENTRY_ROW, is_chinese () ? "网络（地址/前缀）" : "Network (address/prefix)");
   g_assert_nonnull (row);
   gtk_widget_grab_focus (row);
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "10.20.30.0/24");
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "10.20.30.0/24");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "10.20.30.0/24");
   /* The DHCP range followed. */
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_row (dialog, ADW_TYPE_ENTRY_ROW,
@@ -326,7 +257,7 @@ test_networks_window (void)
   g_clear_pointer (&png, g_free);
 
   /* Return in the entry creates it; the dialog closes and the new network is selected. */
-  press (dialog, 0, XK_Return);
+  gb_test_press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (add_dialog_gone, NULL, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (network_selected, (gpointer) "lab-isolated", TIMEOUT_MS));
   net = gb_networks_window_get_selected (GB_NETWORKS_WINDOW (window));
@@ -345,8 +276,8 @@ test_networks_window (void)
   g_clear_pointer (&png, g_free);
 
   /* Delete asks first; confirming deletes it. */
-  refocus (window);
-  press (window, 0, XK_Delete);
+  gb_test_focus_window (window);
+  gb_test_press (window, 0, XK_Delete);
   g_assert_true (gb_test_wait_until_ms (message_dialog_shown, NULL, TIMEOUT_MS));
   message = GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (message)), ==,

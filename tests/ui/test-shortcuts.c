@@ -343,20 +343,6 @@ new_disk_shown (gpointer data)
   return gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG) != NULL;
 }
 
-/* Xvfb has no window manager: give the window the keyboard ourselves. */
-static void
-refocus (GtkWidget *window)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-}
-
 /* No key is bound twice in the window's own class bindings (two branches
  * once both took Ctrl+Shift+H). */
 static void
@@ -396,32 +382,6 @@ assert_no_duplicate_bindings (GtkWidget *window)
   g_assert_cmpuint (g_hash_table_size (seen), >=, 8);
 }
 
-/* Presses the modifiers, then the key, and lets everything go. */
-static void
-press (GtkWidget *window,
-       guint      modifiers,   /* GDK_CONTROL_MASK | GDK_SHIFT_MASK */
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (window));
-  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
-  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, True, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, False, CurrentTime);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, False, CurrentTime);
-  XFlush (dpy);
-}
-
 /* Presses a machine shortcut and waits for the machine's state label to
  * read @expected; GTK's inspector must not have answered instead. */
 static void
@@ -431,7 +391,7 @@ press_for_state (GtkWidget   *window,
                  const char  *expected)
 {
   g_test_message ("Ctrl+Shift+%s: waiting for “%s”", XKeysymToString (keysym), expected);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, keysym);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, keysym);
   state->text = expected;
   g_assert_true (gb_test_wait_until_ms (state_label_is, state, TIMEOUT_MS));
   g_assert_false (inspector_shown ());
@@ -501,29 +461,29 @@ test_shortcuts (void)
   /* Reboot: the test driver reboots at once; the machine runs on. */
   press_for_state (window, &state, XK_r, "Running");
   /* Force Off asks first. */
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_k);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_k);
   answer_message_dialog ("force-off");
   g_assert_false (inspector_shown ());
   state.text = "Shut off";
   g_assert_true (gb_test_wait_until_ms (state_label_is, &state, TIMEOUT_MS));
-  refocus (window);
+  gb_test_focus_window (window);
   /* Delete asks too; keep the machine. */
-  press (window, 0, XK_Delete);
+  gb_test_press (window, 0, XK_Delete);
   answer_message_dialog ("cancel");
   g_assert_nonnull (gb_test_find_machine_row (window, "test"));
-  refocus (window);
+  gb_test_focus_window (window);
   press_for_state (window, &state, XK_s, "Running");
 
   /* Ctrl+Shift+E: the Inside page. */
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_e);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_e);
   g_assert_true (gb_test_wait_until_ms (inside_page_shown, window, TIMEOUT_MS));
   gb_window_set_page (GB_WINDOW (window), "details");
-  refocus (window);
+  gb_test_focus_window (window);
 
   /* Ctrl+Shift+O opens the selected machine's console, as the
    * "machine.console" action does. */
   g_assert_cmpstr (gb_window_get_page (GB_WINDOW (window)), ==, "details");
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_o);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_o);
   g_assert_true (gb_test_wait_until_ms (console_page_shown, window, TIMEOUT_MS));
 
   /* In the console: Shift+F9 fit / original size (Shift+F10 opens GTK's
@@ -537,35 +497,35 @@ test_shortcuts (void)
     /* The test machine has no screen: the serial terminal has the keys. */
     gtk_test_widget_wait_for_draw (window);
     g_assert_true (gtk_widget_grab_focus (terminal));
-    press (window, GDK_SHIFT_MASK, XK_F9);
+    gb_test_press (window, GDK_SHIFT_MASK, XK_F9);
     g_assert_true (gb_test_wait_until_ms (scale_mode_changed, &(ScaleWait) { display, mode }, TIMEOUT_MS));
-    press (window, GDK_SHIFT_MASK, XK_F9);
+    gb_test_press (window, GDK_SHIFT_MASK, XK_F9);
     g_assert_true (gb_test_wait_until_ms (scale_mode_back, &(ScaleWait) { display, mode }, TIMEOUT_MS));
-    press (window, GDK_SHIFT_MASK, XK_F11);
+    gb_test_press (window, GDK_SHIFT_MASK, XK_F11);
     g_assert_true (gb_test_wait_until_ms (console_fullscreen, console, TIMEOUT_MS));
-    press (window, GDK_SHIFT_MASK, XK_F11);
+    gb_test_press (window, GDK_SHIFT_MASK, XK_F11);
     g_assert_true (gb_test_wait_until_ms (console_windowed, console, TIMEOUT_MS));
     g_assert_false (inspector_shown ());
   }
   gb_window_set_page (GB_WINDOW (window), "details");
-  refocus (window);
+  gb_test_focus_window (window);
 
   /* Ctrl+N: the New Virtual Machine wizard; Ctrl+Shift+N: New Disk. */
-  press (window, GDK_CONTROL_MASK, XK_n);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_n);
   g_assert_true (gb_test_wait_until_ms (creator_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_MACHINE_CREATOR_WINDOW));
-  refocus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_n);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_n);
   g_assert_true (gb_test_wait_until_ms (new_disk_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_NEW_DISK_DIALOG));
-  refocus (window);
-  press (window, GDK_CONTROL_MASK, XK_o);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_o);
   g_assert_true (gb_test_wait_until_ms (add_connection_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_ADD_CONNECTION_DIALOG));
-  refocus (window);
+  gb_test_focus_window (window);
 
   /* An application accelerator: Ctrl+comma. */
-  press (window, GDK_CONTROL_MASK, XK_comma);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_comma);
   g_assert_true (gb_test_wait_until_ms (preferences_shown, NULL, TIMEOUT_MS));
   gtk_window_destroy (gb_test_find_dialog (GB_TYPE_PREFERENCES_WINDOW));
 
@@ -574,15 +534,15 @@ test_shortcuts (void)
                   RevertToParent, CurrentTime);
   XSync (dpy, False);
   g_assert_true (gb_test_wait_until_ms (window_is_active, window, TIMEOUT_MS));
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_slash);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_slash);
   g_assert_true (gb_test_wait_until_ms (shortcuts_shown, NULL, TIMEOUT_MS));
   gb_test_save_png (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), "shortcuts-window.png");
   gtk_widget_set_visible (GTK_WIDGET (gb_test_find_dialog (GTK_TYPE_SHORTCUTS_WINDOW)), FALSE);
 
   /* Ctrl+Q: no embedded machine runs, so the windows just close. */
   gb_window_select_machine (GB_WINDOW (window), NULL);
-  refocus (window);
-  press (window, GDK_CONTROL_MASK, XK_q);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK, XK_q);
   g_assert_true (gb_test_wait_until_ms (window_closed, window, TIMEOUT_MS));
   g_assert_false (inspector_shown ());
   while (g_main_context_iteration (NULL, FALSE))

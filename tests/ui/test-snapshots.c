@@ -54,65 +54,6 @@ save_png (GtkWidget  *widget,
 }
 
 static gboolean
-window_is_active (gpointer data)
-{
-  return gtk_window_is_active (data);
-}
-
-static void
-focus (GtkWidget *w)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (w));
-
-  gtk_test_widget_wait_for_draw (w);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  XSetInputFocus (dpy, gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (w))),
-                  RevertToParent, CurrentTime);
-  XSync (dpy, False);
-  g_assert_true (gb_test_wait_until_ms (window_is_active, w, TIMEOUT_MS));
-}
-
-static void
-press (GtkWidget *w,
-       guint      modifiers,
-       KeySym     keysym)
-{
-  Display *dpy = gdk_x11_display_get_xdisplay (gtk_widget_get_display (w));
-  KeyCode control = XKeysymToKeycode (dpy, XK_Control_L);
-  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
-  KeyCode key = XKeysymToKeycode (dpy, keysym);
-
-  g_assert_cmpuint (key, !=, 0);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, True, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, True, CurrentTime);
-  XTestFakeKeyEvent (dpy, key, False, CurrentTime);
-  if (modifiers & GDK_SHIFT_MASK)
-    XTestFakeKeyEvent (dpy, shift, False, CurrentTime);
-  if (modifiers & GDK_CONTROL_MASK)
-    XTestFakeKeyEvent (dpy, control, False, CurrentTime);
-  XFlush (dpy);
-  /* Let GTK see it before the next one. */
-  for (int i = 0; i < 20; i++)
-    {
-      g_usleep (5000);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
-}
-
-static void
-type_text (GtkWidget  *w,
-           const char *text)
-{
-  for (const char *p = text; *p; p++)
-    press (w, 0, *p == '-' ? XK_minus : (KeySym) *p);
-}
-
-static gboolean
 row_is_shown (gpointer name)
 {
   return gb_test_find_machine_row (window, name) != NULL;
@@ -209,14 +150,14 @@ take_snapshot (GtkWidget  *snapshots,
   RowCount rc = { snapshots, rows_after };
   GtkWindow *dialog;
 
-  focus (snapshots);
-  press (snapshots, GDK_CONTROL_MASK, XK_n);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, GDK_CONTROL_MASK, XK_n);
   g_assert_true (gb_test_wait_until_ms (message_shown, NULL, TIMEOUT_MS));
   dialog = gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG);
   /* The name field has the focus: replace its default. */
-  press (GTK_WIDGET (dialog), GDK_CONTROL_MASK, XK_a);
-  type_text (GTK_WIDGET (dialog), name);
-  press (GTK_WIDGET (dialog), 0, XK_Return);
+  gb_test_press (GTK_WIDGET (dialog), GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (GTK_WIDGET (dialog), name);
+  gb_test_press (GTK_WIDGET (dialog), 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (message_gone, NULL, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (has_rows, &rc, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
@@ -226,7 +167,7 @@ static void
 confirm_with_enter (void)
 {
   g_assert_true (gb_test_wait_until_ms (message_shown, NULL, TIMEOUT_MS));
-  press (GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG)), 0, XK_Return);
+  gb_test_press (GTK_WIDGET (gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG)), 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (message_gone, NULL, TIMEOUT_MS));
 }
 
@@ -245,8 +186,8 @@ test_snapshots_tree (void)
   g_autoptr(GPtrArray) list = NULL;
   RowCount rc;
 
-  focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_m);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_m);
   g_assert_true (gb_test_wait_until_ms (snapshots_shown, NULL, TIMEOUT_MS));
   snapshots = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_SNAPSHOTS_WINDOW));
   g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
@@ -263,8 +204,8 @@ test_snapshots_tree (void)
   /* Revert to "first": Ctrl+R on the selected row, Enter. */
   gtk_list_box_select_row (GTK_LIST_BOX (gb_test_find_widget (snapshots, GTK_TYPE_LIST_BOX, NULL, NULL)),
                            GTK_LIST_BOX_ROW (gb_test_find_widget (snapshots, ADW_TYPE_ACTION_ROW, is_named, (gpointer) "first")));
-  focus (snapshots);
-  press (snapshots, GDK_CONTROL_MASK, XK_r);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, GDK_CONTROL_MASK, XK_r);
   confirm_with_enter ();
   g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
   gb_libvirt_snapshots_list_async (GB_LIBVIRT_MACHINE (machine), NULL, gb_test_store_result, &result);
@@ -278,15 +219,15 @@ test_snapshots_tree (void)
     }
 
   /* Delete the selected one: Delete, Enter. */
-  focus (snapshots);
-  press (snapshots, 0, XK_Delete);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, 0, XK_Delete);
   confirm_with_enter ();
   rc = (RowCount) { snapshots, 1 };
   g_assert_true (gb_test_wait_until_ms (has_rows, &rc, TIMEOUT_MS));
   g_assert_nonnull (gb_test_find_widget (snapshots, ADW_TYPE_ACTION_ROW, is_named, (gpointer) "second"));
 
-  focus (snapshots);
-  press (snapshots, 0, XK_Escape);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, 0, XK_Escape);
   g_assert_true (gb_test_wait_until_ms (snapshots_gone, NULL, TIMEOUT_MS));
 }
 
@@ -324,23 +265,23 @@ test_snapshots_refused (void)
   g_assert_nonnull (dom);
   g_assert_cmpint (virDomainCreate (dom), ==, 0);
   select_machine ("uefi");
-  focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_m);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_m);
   g_assert_true (gb_test_wait_until_ms (snapshots_shown, NULL, TIMEOUT_MS));
   snapshots = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_SNAPSHOTS_WINDOW));
   g_assert_true (gb_test_wait_until_ms (reason_shown, snapshots, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (not_busy, snapshots, TIMEOUT_MS));
   save_png (snapshots, "snapshots-refused");
 
-  focus (snapshots);
-  press (snapshots, GDK_CONTROL_MASK, XK_n);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, GDK_CONTROL_MASK, XK_n);
   g_assert_true (gb_test_wait_until_ms (message_shown, NULL, TIMEOUT_MS));
   dialog = gb_test_find_dialog (ADW_TYPE_MESSAGE_DIALOG);
   check = gb_test_find_widget (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON, NULL, NULL);
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
   g_assert_false (gtk_widget_get_sensitive (check));
   save_png (GTK_WIDGET (dialog), "snapshot-new-refused");
-  press (GTK_WIDGET (dialog), 0, XK_Escape);
+  gb_test_press (GTK_WIDGET (dialog), 0, XK_Escape);
   g_assert_true (gb_test_wait_until_ms (message_gone, NULL, TIMEOUT_MS));
   gtk_window_destroy (GTK_WINDOW (snapshots));
 
@@ -393,18 +334,18 @@ test_clone (void)
   g_assert_nonnull (dom);
   select_machine ("orig");
 
-  focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_l);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_l);
   g_assert_true (gb_test_wait_until_ms (clone_dialog_shown, NULL, TIMEOUT_MS));
   dialog = GTK_WIDGET (gb_test_find_dialog (GB_TYPE_CLONE_DIALOG));
   g_assert_nonnull (gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL))), ==, "orig-clone");
-  focus (dialog);
+  gb_test_focus_window (dialog);
   gtk_widget_grab_focus (gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL));
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "copy");
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "copy");
   save_png (dialog, "clone-dialog");
-  press (dialog, 0, XK_Return);
+  gb_test_press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (clone_dialog_gone, NULL, TIMEOUT_MS));
   g_assert_true (gb_test_wait_until_ms (row_is_shown, (gpointer) "copy", TIMEOUT_MS));
   g_assert_true (g_file_test (c1, G_FILE_TEST_EXISTS));
@@ -437,15 +378,15 @@ test_save (void)
   GbMachine *machine = select_machine ("test");
 
   g_assert_cmpint (gb_machine_get_state (machine), ==, GB_MACHINE_STATE_RUNNING);
-  focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_v);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_v);
   g_assert_true (gb_test_wait_until_ms (saved_label_shown, NULL, TIMEOUT_MS));
   g_assert_cmpint (gb_machine_get_saved_at (machine), >, 0);
   save_png (window, "saved-state");
 
   /* Starting it takes the saved state and the label goes. */
-  focus (window);
-  press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_s);
+  gb_test_focus_window (window);
+  gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_s);
   g_assert_true (gb_test_wait_until_ms (resumed_from_save, machine, TIMEOUT_MS));
 }
 
@@ -499,8 +440,8 @@ test_bundled (void)
     g_assert_nonnull (strstr (out, "installed"));
     g_assert_nonnull (strstr (out, "configured"));
   }
-  focus (snapshots);
-  press (snapshots, 0, XK_Escape);
+  gb_test_focus_window (snapshots);
+  gb_test_press (snapshots, 0, XK_Escape);
   g_assert_true (gb_test_wait_until_ms (snapshots_gone, NULL, TIMEOUT_MS));
   gb_provider_disconnect (provider);
   gb_test_tmpdir_remove (dir);
@@ -550,12 +491,12 @@ test_bundled_clone (void)
   g_assert_true (gb_test_wait_until_ms (clone_dialog_shown, NULL, TIMEOUT_MS));
   entry = gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "tiny-clone");
-  focus (dialog);
+  gb_test_focus_window (dialog);
   gtk_widget_grab_focus (entry);
-  press (dialog, GDK_CONTROL_MASK, XK_a);
-  type_text (dialog, "tiny-copy");
+  gb_test_press (dialog, GDK_CONTROL_MASK, XK_a);
+  gb_test_type_text (dialog, "tiny-copy");
   save_png (dialog, "clone-dialog-bundled");
-  press (dialog, 0, XK_Return);
+  gb_test_press (dialog, 0, XK_Return);
   g_assert_true (gb_test_wait_until_ms (clone_dialog_gone, NULL, TIMEOUT_MS));
   g_assert_nonnull (gb_provider_find_machine (provider, "tiny-copy"));
   g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));

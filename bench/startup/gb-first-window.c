@@ -1,0 +1,170 @@
+/* gb-first-window.c: how long a GUI program takes to show its first window,
+ * and how much memory it holds once it has
+ *
+ * usage: gb-first-window SETTLE_SECONDS PROGRAM [ARGS…]
+ * Starts PROGRAM and watches the X server (no window manager: Xvfb) for the
+ * first top-level window mapped whose _NET_WM_PID is the program's, then
+ * waits until no window of it has been drawn (X DAMAGE) for SETTLE_SECONDS,
+ * so that whatever the window loads on its own after the first frame is
+ * counted.  Prints one line
+ *   window SECONDS settled SECONDS rss KIB anon KIB
+ * (seconds from fork to the map, and to the end of drawing; VmRSS and
+ * RssAnon of the program's process at that moment), then kills it.  The
+ * same for any client, GTK 3 or GTK 4, so programs compare fairly.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <X11/Xlib.h>
+#include <X11/Xatom.h>
+#include <X11/extensions/Xdamage.h>
+
+static double
+now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+window_pid (Display *dpy, Window w, Atom pid_atom)
+{
+  Atom type;
+  int format;
+  unsigned long n, after;
+  unsigned char *data = NULL;
+  int pid = -1;
+
+  if (XGetWindowProperty (dpy, w, pid_atom, 0, 1, False, XA_CARDINAL, &type, &format,
+                          &n, &after, &data) == Success && data != NULL && n == 1)
+    pid = (int) *(unsigned long *) data;
+  if (data)
+    XFree (data);
+  return pid;
+}
+
+static long
+status_kib (pid_t pid, const char *field)
+{
+  char path[64], line[256];
+  long v = -1;
+  FILE *f;
+
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  if ((f = fopen (path, "r")) == NULL)
+    return -1;
+  while (fgets (line, sizeof line, f))
+    if (!strncmp (line, field, strlen (field)) && line[strlen (field)] == ':')
+      v = strtol (line + strlen (field) + 1, NULL, 10);
+  fclose (f);
+  return v;
+}
+
+/* Waits for X events up to @until (monotonic seconds); false on timeout. */
+static int
+wait_event (Display *dpy, XEvent *ev, double until)
+{
+  while (!XPending (dpy))
+    {
+      struct pollfd p = { ConnectionNumber (dpy), POLLIN, 0 };
+      int ms = (int) ((until - now ()) * 1000);
+
+      if (ms <= 0)
+        return 0;
+      poll (&p, 1, ms);
+    }
+  XNextEvent (dpy, ev);
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  Display *dpy = XOpenDisplay (NULL);
+  Atom pid_atom;
+  int damage_event, damage_error;
+  double settle, t0, t_window = -1, last_damage, deadline;
+  pid_t child;
+  XEvent ev;
+
+  if (argc < 3 || dpy == NULL)
+    {
+      fprintf (stderr, "usage: gb-first-window SETTLE_SECONDS PROGRAM [ARGS…] (under X)\n");
+      return 2;
+    }
+  settle = atof (argv[1]);
+  pid_atom = XInternAtom (dpy, "_NET_WM_PID", False);
+  if (!XDamageQueryExtension (dpy, &damage_event, &damage_error))
+    {
+      fprintf (stderr, "gb-first-window: no DAMAGE extension\n");
+      return 2;
+    }
+  XSelectInput (dpy, DefaultRootWindow (dpy), SubstructureNotifyMask);
+  XSync (dpy, False);
+
+  t0 = now ();
+  child = fork ();
+  if (child == 0)
+    {
+      execvp (argv[2], argv + 2);
+      perror (argv[2]);
+      _exit (127);
+    }
+
+  /* The first mapped top-level window of the child. */
+  deadline = t0 + 120;
+  while (t_window < 0)
+    {
+      if (!wait_event (dpy, &ev, deadline))
+        {
+          fprintf (stderr, "gb-first-window: %s showed no window in 120 s\n", argv[2]);
+          kill (child, SIGKILL);
+          waitpid (child, NULL, 0);
+          return 1;
+        }
+      if (ev.type == MapNotify && window_pid (dpy, ev.xmap.window, pid_atom) == child)
+        {
+          t_window = now () - t0;
+          XDamageCreate (dpy, ev.xmap.window, XDamageReportNonEmpty);
+        }
+    }
+
+  /* Then until it stops drawing (new windows of it are watched too). */
+  last_damage = now ();
+  deadline = last_damage + 60;
+  for (;;)
+    {
+      double until = last_damage + settle < deadline ? last_damage + settle : deadline;
+
+      if (!wait_event (dpy, &ev, until))
+        break;
+      if (ev.type == damage_event + XDamageNotify)
+        {
+          XDamageSubtract (dpy, ((XDamageNotifyEvent *) &ev)->damage, None, None);
+          last_damage = now ();
+        }
+      else if (ev.type == MapNotify && window_pid (dpy, ev.xmap.window, pid_atom) == child)
+        XDamageCreate (dpy, ev.xmap.window, XDamageReportNonEmpty);
+    }
+
+  printf ("window %.3f settled %.3f rss %ld anon %ld\n", t_window, last_damage - t0,
+          status_kib (child, "VmRSS"), status_kib (child, "RssAnon"));
+  fflush (stdout);
+  kill (child, SIGTERM);
+  for (int i = 0; i < 50 && waitpid (child, NULL, WNOHANG) == 0; i++)
+    usleep (100000);
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  XCloseDisplay (dpy);
+  return 0;
+}
