@@ -33,7 +33,7 @@ PACKAGES=(
   passt
   # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer
   libx11-dev libxtst-dev libxdamage-dev virt-viewer
-  # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-ssh-askpass.c:
+  # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-remote-hosts.c:
   # an sshd the test starts on loopback in a network namespace of its own)
   openssh-server netcat-openbsd
   # the first window's start-up time and memory beside its peers (bench/startup)
@@ -49,4 +49,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
   apt-get update -q
   apt-get install -y -q "${missing[@]}"
+  # The tests run their own sshd on loopback inside a namespace; the
+  # package would also enable and start the system's ssh server on port 22
+  # of every address.  Nobody asked for that: turn off what we just installed.
+  if [[ " ${missing[*]} " == *" openssh-server "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now ssh.service ssh.socket 2>/dev/null || true
+  fi
 fi
