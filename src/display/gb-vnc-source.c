@@ -11,8 +11,8 @@
  * them: QEMU sends a scrolled text screen as a rectangle or two per row,
  * bottom row first, so a frame drawn in the middle of an update showed new
  * rows under old ones, lines twice (issue 18, item 14).  The rectangles are
- * collected and copied to the shown screen together, once gvnc has nothing
- * more to hand us (an idle of lower priority than gvnc's own).  A main loop
+ * collected and copied to the shown screen together, once gvnc has had
+ * nothing more to hand us for a moment (see on_framebuffer_update()).  A main loop
  * too busy to ever get there (a loaded machine, a guest that never stops
  * drawing) still shows what came, at most FLUSH_MAX_DELAY_US late.
  *
@@ -106,6 +106,7 @@ gb_vnc_source_make_framebuffer (GbVncSource          *self,
   g_free (old_shown);
 }
 
+#define FLUSH_QUIET_MS 10
 #define FLUSH_MAX_DELAY_US (100 * 1000)
 
 /* Shows what gvnc decoded since the last time: copies it to the shown
@@ -311,9 +312,13 @@ on_framebuffer_update (VncConnection *conn,
 
   /* gvnc hands over each rectangle in an idle of G_PRIORITY_DEFAULT_IDLE
    * and reads the socket at G_PRIORITY_DEFAULT: a lower priority runs
-   * once it has nothing more for us. */
-  if (self->flush_source == 0)
-    self->flush_source = g_idle_add_full (G_PRIORITY_LOW, flush_cb, self, NULL);
+   * once it has nothing more for us.  It may also have nothing because the
+   * rest of the update is not in the socket yet (a big Raw update is
+   * written as the socket drains): the update is taken as whole when no
+   * rectangle came for FLUSH_QUIET_MS, shorter than QEMU's 30 ms between
+   * two updates. */
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  self->flush_source = g_timeout_add_full (G_PRIORITY_LOW, FLUSH_QUIET_MS, flush_cb, self, NULL);
 
   /* One incremental request per batch of rectangles: the idle runs once the
    * connection has drained what the socket had for us. */
