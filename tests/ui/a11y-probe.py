@@ -19,10 +19,14 @@ traceback goes to stderr, which the test shows when it fails.
 
 SPDX-License-Identifier: GPL-3.0-or-later
 """
+import faulthandler
 import re
 import sys
 import time
 import traceback
+
+# A crash in libatspi prints the Python stack on stderr.
+faulthandler.enable()
 
 
 def say(line):
