@@ -86,14 +86,17 @@ probe_show_stderr (void)
       g_test_message ("  %s", lines[i]);
 }
 
-/* The probe failed: the test fails (it does not skip) with its stderr. */
-/* "exit status N" or "signal N" of a probe that ended. */
+/* "exit status N" or "signal N" of a probe that closed its stdout (one
+ * that did so and lives on is ended here: "signal 9"). */
 static const char *
 probe_how_it_ended (void)
 {
   static char how[64];
 
-  if (probe == NULL || !g_subprocess_wait (probe, NULL, NULL))
+  if (probe == NULL)
+    return "unknown";
+  g_subprocess_force_exit (probe);
+  if (!g_subprocess_wait (probe, NULL, NULL))
     return "unknown";
   if (g_subprocess_get_if_signaled (probe))
     g_snprintf (how, sizeof how, "signal %d", g_subprocess_get_term_sig (probe));
@@ -102,6 +105,7 @@ probe_how_it_ended (void)
   return how;
 }
 
+/* The probe failed: the test fails (it does not skip) with its stderr. */
 G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN static void
 probe_fail (const char *format,
             ...)
