@@ -29,8 +29,13 @@ PACKAGES=(
   at-spi2-core gir1.2-atspi-2.0 python3-gi
   # tools the tests compare against / use
   iproute2 procps valgrind
+  # --net passt (user-mode networking in a separate process) and its tests and benchmark
+  passt
   # console widget: XTest typing in tests, X DAMAGE frame counts, the peer viewer
   libx11-dev libxtst-dev libxdamage-dev virt-viewer
+  # qemu+ssh:// with a passphrase asked through the app (tests/ui/test-ssh-askpass.c:
+  # an sshd the test starts on loopback in a network namespace of its own)
+  openssh-server netcat-openbsd
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -30,7 +30,7 @@ setup build-asan-app -Dhypervisor=false -Db_sanitize=address,undefined -Db_lunde
 
 # The test programs of the app's own libraries: core (unit), display, creator.
 asan_app_tests=(machine-config libvirt-provider libvirt-networks creator-model disk-creator
-                display-vnc display-spice display-auth display-libvirt display-serial display-input
+                display-vnc display-spice display-auth display-libvirt display-serial display-input display-teardown
                 creator-ui)
 
 rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \

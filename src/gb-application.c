@@ -10,6 +10,7 @@
 
 #include "gb-add-connection-dialog.h"
 #include "gb-application.h"
+#include "gb-askpass.h"
 #include "gb-bundled-provider.h"
 #include "gb-libvirt-provider.h"
 #include "gb-creator-backend.h"
@@ -29,6 +30,8 @@ struct _GbApplication
   GSettings      *settings;
   GListStore     *providers;
   GCancellable   *cancellable;
+  /* ssh's prompts of qemu+ssh:// connections, asked in a dialog. */
+  GbAskpass      *askpass;
 
   /* The connections were chosen (command line, settings or the default). */
   guint           opened : 1;
@@ -702,7 +705,7 @@ new_disk_created_cb (GbNewDiskDialog *dialog,
   guint64 capacity;
 
   gb_new_disk_dialog_get_created (dialog, &format, &capacity, &folder);
-  if (folder != NULL && !GB_IS_BUNDLED_PROVIDER (gb_new_disk_dialog_get_provider (dialog)))
+  if (folder != NULL && !gb_new_disk_dialog_has_own_folder (dialog))
     g_settings_set_string (self->settings, "new-disk-folder", folder);
 
   if (window == NULL)
@@ -727,7 +730,7 @@ open_new_disk_dialog (GbApplication  *self,
   g_autofree char *folder = g_settings_get_string (self->settings, "new-disk-folder");
 
   /* The folder chosen last time (Glassbox's own machines have theirs). */
-  if (*folder != '\0' && !GB_IS_BUNDLED_PROVIDER (provider) && g_file_test (folder, G_FILE_TEST_IS_DIR))
+  if (*folder != '\0' && !gb_new_disk_dialog_has_own_folder (dialog) && g_file_test (folder, G_FILE_TEST_IS_DIR))
     gb_new_disk_dialog_set_folder (dialog, folder);
   g_signal_connect_object (dialog, "disk-created", G_CALLBACK (new_disk_created_cb), self, 0);
   gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
@@ -1093,6 +1096,14 @@ gb_application_startup (GApplication *app)
 
   gtk_window_set_default_icon_name (APP_ID);
   install_tooltip_width_hook ();
+
+  {
+    g_autoptr(GError) error = NULL;
+
+    self->askpass = gb_askpass_new (GTK_APPLICATION (self));
+    if (!gb_askpass_start (self->askpass, &error))
+      g_debug ("ssh will not ask through the app: %s", error->message);
+  }
 }
 
 static void
@@ -1120,6 +1131,7 @@ gb_application_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->providers);
+  g_clear_object (&self->askpass);
 
   G_OBJECT_CLASS (gb_application_parent_class)->dispose (object);
 }

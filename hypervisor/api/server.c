@@ -15,7 +15,7 @@
 
 const char *const api_commands[] = {
 	"query-status", "query-stats", "pause", "resume", "powerdown", "reset", "stop",
-	"query-display", "screendump", NULL,
+	"query-display", "screendump", "save-state", NULL,
 };
 
 struct client {

@@ -16,6 +16,15 @@ void serial_input(struct serial *s, const uint8_t *buf, size_t len);
 int serial_set_output(struct serial *s, int out_fd);
 void serial_reset(struct serial *s);
 void serial_destroy(struct serial *s);
+/* The guest-visible registers, for save/restore (hypervisor/vmm/savestate.c).
+ * Bytes typed and not yet read are not kept: a restored guest finds an
+ * empty receive FIFO, as after a line that dropped them. */
+struct serial_state {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	uint8_t thr_ipending;
+};
+void serial_get_state(struct serial *s, struct serial_state *st);
+void serial_set_state(struct serial *s, const struct serial_state *st);
 
 /* i8042.c — PS/2 keyboard controller: reset line, keyboard, PS/2 mouse. */
 struct i8042;

@@ -243,6 +243,37 @@ serial_reset(struct serial *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void
+serial_get_state(struct serial *s, struct serial_state *st)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = (struct serial_state) {
+		.ier = s->ier, .lcr = s->lcr, .mcr = s->mcr, .scr = s->scr,
+		.fcr = s->fcr, .dll = s->dll, .dlm = s->dlm, .thr_ipending = s->thr_ipending,
+	};
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+serial_set_state(struct serial *s, const struct serial_state *st)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ier = st->ier;
+	s->lcr = st->lcr;
+	s->mcr = st->mcr;
+	s->scr = st->scr;
+	s->fcr = st->fcr;
+	s->dll = st->dll;
+	s->dlm = st->dlm;
+	s->thr_ipending = st->thr_ipending != 0;
+	s->rx_len = 0;
+	/* KVM keeps each line's level per source outside KVM_SET_IRQCHIP's
+	 * state: drive the line again, whichever way it is. */
+	s->irq_level = -1;
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
 struct serial *
 serial_create(struct vm *vm, uint16_t base, unsigned int irq, int out_fd)
 {

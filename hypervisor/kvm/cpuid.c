@@ -2,7 +2,8 @@
  *
  * We start from KVM_GET_SUPPORTED_CPUID (what this host and KVM can
  * virtualise) and adjust per vCPU: its APIC ID, the "running under a
- * hypervisor" bit, and no performance-monitoring leaf (we emulate no PMU).
+ * hypervisor" bit, the TSC-deadline timer of the in-kernel local APIC, and
+ * no performance-monitoring leaf (we emulate no PMU).
  */
 #include "vm.h"
 
@@ -14,6 +15,16 @@ vcpu_setup_cpuid(struct vcpu *vcpu, GError **error)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	unsigned int nent = 64;
+	/* The local APIC's TSC-deadline mode is KVM's own (the in-kernel
+	 * LAPIC), so KVM_GET_SUPPORTED_CPUID leaves CPUID.1:ECX[24] clear and
+	 * says it through KVM_CAP_TSC_DEADLINE_TIMER instead (api.rst,
+	 * KVM_GET_SUPPORTED_CPUID).  Without it Linux calibrates its APIC
+	 * timer against the PIT, and where exits are slow (nested KVM) the
+	 * check fails: "APIC timer disabled due to verification failure",
+	 * every CPU's timer then hangs on PIT ticks broadcast by IPI.  With it
+	 * Linux arms each CPU's timer by TSC deadline and needs no
+	 * calibration (arch/x86/kernel/apic/apic.c, setup_APIC_timer). */
+	bool tsc_deadline = ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 
 	for (;;) {
 		cpuid = g_malloc0(sizeof(*cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
@@ -38,6 +49,8 @@ vcpu_setup_cpuid(struct vcpu *vcpu, GError **error)
 			e->ebx = (e->ebx & 0x0000ffff) | (vcpu->id << 24) |
 			         (MIN(vcpu->vm->n_vcpus, 255u) << 16);
 			e->ecx |= 1u << 31;                 /* hypervisor present */
+			if (tsc_deadline)
+				e->ecx |= 1u << 24;             /* TSC-deadline timer */
 			if (vcpu->vm->n_vcpus > 1)
 				e->edx |= 1u << 28;             /* HTT: the count above is valid */
 			break;

@@ -60,6 +60,7 @@ net_spec_clear(struct net_spec *spec)
 	g_free(spec->kind);
 	g_free(spec->name);
 	g_free(spec->helper);
+	g_free(spec->socket);
 	if (spec->hostfwd)
 		g_ptr_array_unref(spec->hostfwd);
 	memset(spec, 0, sizeof(*spec));
@@ -90,12 +91,12 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 				spec->name = g_strdup(value);
 				continue;
 			}
-			if (!strcmp(key, "user") && value == NULL) {
+			if ((!strcmp(key, "user") || !strcmp(key, "passt")) && value == NULL) {
 				spec->kind = g_strdup(key);
 				continue;
 			}
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			            "--net %s: expected tap=IFNAME, bridge=BRIDGE or user first", text);
+			            "--net %s: expected tap=IFNAME, bridge=BRIDGE, user or passt first", text);
 			goto fail;
 		}
 		if (!strcmp(key, "mac") && value && parse_mac(value, spec->mac)) {
@@ -103,16 +104,21 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 		} else if (!strcmp(key, "restrict") && value && !strcmp(spec->kind, "user") &&
 		           (!strcmp(value, "on") || !strcmp(value, "off"))) {
 			spec->restricted = !strcmp(value, "on");
-		} else if (!strcmp(key, "hostfwd") && value && !strcmp(spec->kind, "user")) {
+		} else if (!strcmp(key, "hostfwd") && value &&
+		           (!strcmp(spec->kind, "user") || !strcmp(spec->kind, "passt"))) {
 			g_ptr_array_add(spec->hostfwd, g_strdup(value));
-		} else if (!strcmp(key, "helper") && value && *value && !strcmp(spec->kind, "bridge")) {
+		} else if (!strcmp(key, "helper") && value && *value &&
+		           (!strcmp(spec->kind, "bridge") || !strcmp(spec->kind, "passt"))) {
 			g_free(spec->helper);
 			spec->helper = g_strdup(value);
+		} else if (!strcmp(key, "socket") && value && *value && !strcmp(spec->kind, "passt")) {
+			g_free(spec->socket);
+			spec->socket = g_strdup(value);
 		} else {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			            "--net %s: cannot understand \"%s\" (expected mac=XX:XX:XX:XX:XX:XX, "
 			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT and restrict=on|off with user, "
-			            "helper=PATH with bridge)",
+			            "helper=PATH with bridge, hostfwd=, helper=PATH or socket=PATH with passt)",
 			            text, p);
 			goto fail;
 		}
@@ -137,6 +143,8 @@ net_backend_new(const struct net_spec *spec, GError **error)
 		return net_bridge_open(spec->name, spec->helper, error);
 	if (!strcmp(spec->kind, "user"))
 		return net_slirp_new(spec->hostfwd, spec->restricted, error);
+	if (!strcmp(spec->kind, "passt"))
+		return net_passt_new(spec->socket, spec->helper, spec->hostfwd, error);
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unknown network backend \"%s\"", spec->kind);
 	return NULL;
 }

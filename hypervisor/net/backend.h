@@ -2,8 +2,8 @@
  *
  * A backend moves whole Ethernet frames between a device (virtio-net,
  * hypervisor/virtio/net.c) and the host: a tap device (tap.c), a tap that a
- * privileged helper made on a bridge (bridge.c), or libslirp's user-mode
- * network stack (slirp.c).  The device knows nothing of which one it has.
+ * privileged helper made on a bridge (bridge.c), libslirp's user-mode
+ * network stack (slirp.c), or a passt process (passt.c).  The device knows nothing of which one it has.
  *
  * Frames in both directions may begin with a struct virtio_net_hdr_v1
  * (virtio 1.2 §5.1.6, 12 bytes): when be->vnet_hdr_len is 12 the backend
@@ -46,7 +46,7 @@ struct net_backend_client {
 };
 
 struct net_backend_ops {
-	const char *kind;   /* "tap", "bridge", "user" */
+	const char *kind;   /* "tap", "bridge", "user", "passt" */
 	/* Attach sources to `context`; frames start flowing. */
 	bool (*start)(struct net_backend *be, GMainContext *context, GError **error);
 	/* One frame from the guest.  False: dropped (the host end refused it). */
@@ -70,13 +70,16 @@ struct net_backend {
 };
 
 /* What --net says, parsed.  "tap=IFNAME", "bridge=BR[,helper=PATH]",
- * "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]…[,restrict=on]", each optionally
- * with ",mac=52:54:00:12:34:56". */
+ * "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]…[,restrict=on]",
+ * "passt[,hostfwd=tcp:[HOSTADDR]:PORT-:PORT]…[,helper=PATH|,socket=PATH]",
+ * each optionally with ",mac=52:54:00:12:34:56". */
 struct net_spec {
-	char *kind;                  /* "tap", "bridge", "user" */
+	char *kind;                  /* "tap", "bridge", "user", "passt" */
 	char *name;                  /* tap or bridge name */
-	char *helper;                /* bridge helper; NULL: qemu-bridge-helper */
-	GPtrArray *hostfwd;          /* char * rules, user only */
+	char *helper;                /* bridge helper (NULL: qemu-bridge-helper) or passt
+	                              * program (NULL: passt from PATH) */
+	char *socket;                /* passt: connect to a running passt's socket */
+	GPtrArray *hostfwd;          /* char * rules, user and passt */
 	bool restricted;             /* user: restrict=on, no way out but hostfwd */
 	uint8_t mac[6];
 	bool has_mac;
@@ -101,3 +104,7 @@ struct net_backend *net_tap_open(const char *ifname, GError **error);
 struct net_backend *net_tap_from_fd(int fd, const char *kind, const char *description, GError **error);
 struct net_backend *net_bridge_open(const char *bridge, const char *helper, GError **error);
 struct net_backend *net_slirp_new(GPtrArray *hostfwd, bool restricted, GError **error);
+/* socket_path: connect to a running passt; NULL: start `program` (NULL:
+ * passt from PATH) with the forwards in hostfwd. */
+struct net_backend *net_passt_new(const char *socket_path, const char *program, GPtrArray *hostfwd,
+                                  GError **error);

@@ -801,6 +801,12 @@ virtio_pci_get_pci(struct virtio_pci *vp)
 	return &vp->pci;
 }
 
+uint8_t
+virtio_pci_get_status(struct virtio_pci *vp)
+{
+	return __atomic_load_n(&vp->status, __ATOMIC_ACQUIRE);
+}
+
 uint64_t
 virtio_pci_get_mmio_exits(struct virtio_pci *vp)
 {

@@ -20,6 +20,8 @@ void virtio_pci_reset(struct virtio_pci *vp);
 
 struct virtio_device *virtio_pci_get_device(struct virtio_pci *vp);
 struct pci_device *virtio_pci_get_pci(struct virtio_pci *vp);
+/* The device status byte the driver wrote (virtio 1.2 §2.1); 0: no driver. */
+uint8_t virtio_pci_get_status(struct virtio_pci *vp);
 /* MMIO exits that reached the transport (i.e. not absorbed by ioeventfd). */
 uint64_t virtio_pci_get_mmio_exits(struct virtio_pci *vp);
 /* "msix", "intx" or "none": how interrupts are delivered right now. */

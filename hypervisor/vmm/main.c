@@ -54,7 +54,7 @@ cmd_run(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *config = NULL, *kernel = NULL, *initrd = NULL, *cmdline = NULL;
 	g_autofree char *serial = NULL, *console = NULL, *api_socket = NULL;
-	g_autofree char *display = NULL, *vnc_socket = NULL, *vnc = NULL;
+	g_autofree char *display = NULL, *vnc_socket = NULL, *vnc = NULL, *restore = NULL;
 	gint64 memory = -1;
 	int cpus = -1;
 	gboolean hugepages = FALSE, ksm = FALSE, no_rng = FALSE, paused = FALSE;
@@ -86,6 +86,8 @@ cmd_run(int argc, char **argv)
 		{ "hugepages", 0, 0, G_OPTION_ARG_NONE, &hugepages, "Back guest memory with 2 MiB pages", NULL },
 		{ "ksm", 0, 0, G_OPTION_ARG_NONE, &ksm, "Let KSM merge identical guest pages", NULL },
 		{ "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "Start paused; \"resume\" on the control socket starts it", NULL },
+		{ "restore", 0, 0, G_OPTION_ARG_FILENAME, &restore,
+		  "Go on from a state \"save-state\" wrote (same --cpus and --memory)", "FILE" },
 		{ NULL },
 	};
 	GOptionGroup *group = g_option_group_new("run", "run", "run", &opts, NULL);
@@ -124,6 +126,7 @@ cmd_run(int argc, char **argv)
 	override(&opts.cmdline, &cmdline);
 	override(&opts.api_socket, &api_socket);
 	override(&opts.vnc_socket, &vnc_socket);
+	override(&opts.restore, &restore);
 	if (display && !vmm_options_parse_display(&opts, display, &error)) {
 		g_prefix_error(&error, "--");
 		goto fail;

@@ -44,6 +44,7 @@ vmm_options_clear(struct vmm_options *o)
 	g_free(o->api_socket);
 	g_free(o->vnc_socket);
 	g_free(o->vnc_password_file);
+	g_free(o->restore);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -307,7 +308,7 @@ load_disk(struct vmm_options *o, JsonNode *node, GError **error)
 	return true;
 }
 
-/* "net": ["user,hostfwd=tcp::2222-:22", {"tap": "tap0", "mac": "…"}, …]:
+/* "net": ["user,hostfwd=tcp::2222-:22", {"tap": "tap0", "mac": "…"}, {"passt": true}, …]:
  * an object is turned into the same text --net takes. */
 static bool
 load_net(struct vmm_options *o, JsonNode *node, GError **error)
@@ -330,15 +331,19 @@ load_net(struct vmm_options *o, JsonNode *node, GError **error)
 		g_string_append_printf(spec, "bridge=%s", s);
 	else if (json_object_has_member(obj, "user"))
 		g_string_append(spec, "user");
+	else if (json_object_has_member(obj, "passt"))
+		g_string_append(spec, "passt");
 	if (error && *error)
 		return false;
 	if (spec->len == 0) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		            "a network needs \"tap\", \"bridge\" or \"user\"");
+		            "a network needs \"tap\", \"bridge\", \"user\" or \"passt\"");
 		return false;
 	}
 	if ((s = get_string(obj, "helper", error)))
 		g_string_append_printf(spec, ",helper=%s", s);
+	if ((s = get_string(obj, "socket", error)))
+		g_string_append_printf(spec, ",socket=%s", s);
 	{
 		bool restricted = false;
 

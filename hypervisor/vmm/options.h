@@ -37,6 +37,7 @@ struct vmm_options {
 	char *vnc_socket;    /* NULL: <api-socket>.vnc */
 	unsigned int vnc_tcp_port;   /* --vnc tcp=127.0.0.1:N; 0: no TCP */
 	char *vnc_password_file;
+	char *restore;       /* --restore FILE: a "save-state" file to go on from */
 };
 
 void vmm_options_init(struct vmm_options *o);

@@ -2,10 +2,10 @@
  *
  * The wizard's pages only set properties on this object.  It holds the
  * user's choices and asks libosinfo about the guest; where the machine will
- * run is the provider's business: a GbCreatorBackend chosen by the
- * provider's kind learns that host (what it boots, how fast, its storage and
- * networks), turns the choices into that place's machine and creates it
- * (gb-creator-libvirt.c, gb-creator-bundled.c).
+ * run is the provider's business: the GbCreatorBackend the provider hands
+ * out (gb_provider_new_creator(), in the core) learns that host (what it
+ * boots, how fast, its storage and networks), turns the choices — as a
+ * plain GbMachineSpec — into that place's machine and creates it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -117,45 +117,6 @@ set_string (char       **field,
 /* ------------------------------------------------------------------ */
 /* Pure decisions                                                     */
 
-/**
- * gb_machine_name_is_valid:
- *
- * A machine name becomes file names on the host, so: 1–64 characters,
- * ASCII letters, digits, and "-", "_", ".", "+", starting with a letter or
- * a digit.
- */
-gboolean
-gb_machine_name_is_valid (const char  *name,
-                          GError     **error)
-{
-  if (name == NULL || *name == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Give the machine a name"));
-      return FALSE;
-    }
-  if (strlen (name) > 64)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("The name can be at most 64 characters long"));
-      return FALSE;
-    }
-  if (!g_ascii_isalnum (name[0]))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("The name must start with a letter or a digit"));
-      return FALSE;
-    }
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("-_.+", *p) == NULL)
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                     _("Use only letters, digits, “-”, “_”, “.” and “+” (not “%c”)"),
-                     g_ascii_isprint (*p) ? *p : '?');
-        return FALSE;
-      }
-  return TRUE;
-}
 
 gboolean
 gb_machine_creator_validate_name (GbMachineCreator  *self,
@@ -1136,6 +1097,37 @@ gb_machine_creator_uses_kernel_boot (GbMachineCreator *self)
 }
 
 /**
+ * gb_machine_creator_dup_spec:
+ *
+ * Returns: (transfer full): the choices as they are now, as plain data for
+ *   the provider's creation half
+ */
+GbMachineSpec *
+gb_machine_creator_dup_spec (GbMachineCreator *self)
+{
+  GbMachineSpec *spec = gb_machine_spec_new ();
+
+  spec->name = g_strdup (self->name);
+  spec->os = self->os ? g_object_ref (self->os) : NULL;
+  spec->source_kind = self->source_kind;
+  spec->source_path = g_strdup (self->source_path);
+  spec->kernel_path = g_strdup (self->kernel_path);
+  spec->initrd_path = g_strdup (self->initrd_path);
+  spec->kernel_cmdline = g_strdup (self->kernel_cmdline);
+  spec->memory_mib = self->memory_mib;
+  spec->vcpus = self->vcpus;
+  spec->disk_mode = self->disk_mode;
+  spec->disk_size = self->disk_size;
+  spec->disk_path = g_strdup (self->disk_path);
+  spec->disk_virtio = gb_machine_creator_get_disk_virtio (self);
+  spec->pool_name = g_strdup (self->pool_name);
+  spec->network_kind = self->network_kind;
+  spec->bridge_name = g_strdup (self->bridge_name);
+  spec->firmware = self->firmware;
+  return spec;
+}
+
+/**
  * gb_machine_creator_dup_image_folder:
  *
  * Where a new disk goes when the place to run has no storage pools (the
@@ -1172,47 +1164,12 @@ gboolean
 gb_machine_creator_check_source (GbMachineCreator  *self,
                                  GError           **error)
 {
+  g_autoptr(GbMachineSpec) spec = NULL;
+
   g_return_val_if_fail (GB_IS_MACHINE_CREATOR (self), FALSE);
 
-  if (!gb_machine_name_is_valid (self->name, error))
-    return FALSE;
-
-  switch (self->source_kind)
-    {
-    case GB_CREATOR_SOURCE_INSTALL_MEDIA:
-    case GB_CREATOR_SOURCE_IMPORT_DISK:
-      if (self->source_path == NULL || *self->source_path == '\0')
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               self->source_kind == GB_CREATOR_SOURCE_IMPORT_DISK
-                               ? _("Choose the disk image to import")
-                               : _("Choose the installation media"));
-          return FALSE;
-        }
-      break;
-    case GB_CREATOR_SOURCE_DIRECT_KERNEL:
-    case GB_CREATOR_SOURCE_NETWORK_INSTALL:
-    case GB_CREATOR_SOURCE_TINY_LINUX:
-      if (self->kernel_path == NULL || *self->kernel_path == '\0')
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               self->source_kind == GB_CREATOR_SOURCE_NETWORK_INSTALL
-                               ? _("No installer kernel was found at that address")
-                               : _("Choose the kernel to boot"));
-          return FALSE;
-        }
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (self->disk_mode == GB_CREATOR_DISK_EXISTING && (self->disk_path == NULL || *self->disk_path == '\0'))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Choose the disk image to use"));
-      return FALSE;
-    }
-  return TRUE;
+  spec = gb_machine_creator_dup_spec (self);
+  return gb_machine_spec_check_source (spec, error);
 }
 
 /**
@@ -1225,10 +1182,13 @@ gboolean
 gb_machine_creator_check (GbMachineCreator  *self,
                           GError           **error)
 {
+  g_autoptr(GbMachineSpec) spec = NULL;
+
   g_return_val_if_fail (GB_IS_MACHINE_CREATOR (self), FALSE);
 
-  return gb_machine_creator_check_source (self, error) &&
-         gb_creator_backend_check (self->backend, self, error);
+  spec = gb_machine_creator_dup_spec (self);
+  return gb_machine_spec_check_source (spec, error) &&
+         gb_creator_backend_check (self->backend, spec, error);
 }
 
 static void
@@ -1262,6 +1222,7 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GbMachineSpec) spec = NULL;
   g_autoptr(GError) error = NULL;
 
   g_task_set_source_tag (task, gb_machine_creator_create_async);
@@ -1279,7 +1240,8 @@ gb_machine_creator_create_async (GbMachineCreator    *self,
       return;
     }
 
-  gb_creator_backend_create_async (self->backend, self, start, cancellable, create_cb,
+  spec = gb_machine_creator_dup_spec (self);
+  gb_creator_backend_create_async (self->backend, spec, start, cancellable, create_cb,
                                    g_steal_pointer (&task));
 }
 

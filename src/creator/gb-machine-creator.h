@@ -9,6 +9,7 @@
 
 #include "gb-creator-backend.h"
 #include "gb-creator-types.h"
+#include "gb-machine-spec.h"
 #include "gb-provider.h"
 
 G_BEGIN_DECLS
@@ -136,6 +137,7 @@ char              *gb_machine_creator_dup_host_warning    (GbMachineCreator     
 char              *gb_machine_creator_dup_host_changes    (GbMachineCreator     *self);
 
 gboolean           gb_machine_creator_uses_kernel_boot    (GbMachineCreator     *self);
+GbMachineSpec     *gb_machine_creator_dup_spec            (GbMachineCreator     *self);
 gboolean           gb_machine_creator_check_source        (GbMachineCreator     *self,
                                                            GError              **error);
 gboolean           gb_machine_creator_check               (GbMachineCreator     *self,
@@ -147,9 +149,6 @@ void               gb_machine_creator_create_async        (GbMachineCreator     
                                                            gpointer              user_data);
 char              *gb_machine_creator_create_finish       (GbMachineCreator     *self,
                                                            GAsyncResult         *result,
-                                                           GError              **error);
-
-gboolean           gb_machine_name_is_valid               (const char           *name,
                                                            GError              **error);
 
 G_END_DECLS

@@ -16,10 +16,8 @@
 
 #include <glib/gi18n.h>
 
-#include "gb-bundled-provider.h"
+#include "gb-creator-backend.h"
 #include "gb-disk-creator.h"
-#include "gb-libvirt-autoptr.h"
-#include "gb-libvirt-provider.h"
 #include "gb-new-disk-dialog.h"
 
 struct _GbNewDiskDialog
@@ -27,14 +25,16 @@ struct _GbNewDiskDialog
   AdwWindow        parent_instance;
 
   GbProvider      *provider;
-  GVirConnection  *connection;     /* a libvirt provider's; else NULL */
-  GPtrArray       *pools;          /* GVirStoragePool*, same order as the combo */
+  GbCreatorBackend *backend;      /* the provider's creation half; nullable */
+  GPtrArray       *pools;          /* pool names, same order as the combo */
+  GHashTable      *volumes;        /* pool name → GHashTable of its volume names, once read */
   GCancellable    *cancellable;    /* the dialog's life */
   GCancellable    *create_cancellable;
   gboolean         creating;
   gboolean         valid;
   gboolean         prefer_folder;  /* set_folder() was called */
   gboolean         folder_offered; /* the machines run on this computer */
+  gboolean         own_folder;     /* the provider has its own disk folder */
   /* What the last Create made, for gb_new_disk_dialog_get_created(). */
   GbDiskFormat     created_format;
   guint64          created_capacity;
@@ -81,7 +81,7 @@ folder_selected (GbNewDiskDialog *self)
   return self->folder_offered && adw_combo_row_get_selected (self->location_row) == self->pools->len;
 }
 
-static GVirStoragePool *
+static const char *
 selected_pool (GbNewDiskDialog *self)
 {
   guint i = adw_combo_row_get_selected (self->location_row);
@@ -122,7 +122,7 @@ read_form (GbNewDiskDialog  *self,
     {
       g_autofree char *path = NULL;
 
-      if (!gb_disk_can_create_in_folder (self->provider))
+      if (self->backend == NULL || !gb_creator_backend_disks_in_folder (self->backend))
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                _("Disks in folders need a connection to this computer."));
@@ -146,11 +146,11 @@ read_form (GbNewDiskDialog  *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Choose where to put the disk."));
       ok = FALSE;
     }
-  else if (g_object_get_data (G_OBJECT (selected_pool (self)), "gb-refreshed") != NULL)
+  else if (g_hash_table_lookup (self->volumes, selected_pool (self)) != NULL)
     {
-      g_autoptr(GVirStorageVol) existing = gvir_storage_pool_get_volume (selected_pool (self), name);
+      GHashTable *existing = g_hash_table_lookup (self->volumes, selected_pool (self));
 
-      if (existing != NULL)
+      if (g_hash_table_contains (existing, name))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                        _("The pool has a disk called “%s” already."), name);
@@ -299,17 +299,33 @@ entry_activated_cb (GbNewDiskDialog *self)
 
 /* ------------------------------------------------------------------ */
 
+typedef struct
+{
+  GbNewDiskDialog *self;
+  char            *pool;
+} VolumesData;
+
 static void
-pool_refreshed_cb (GObject      *object,
+volumes_listed_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(GbNewDiskDialog) self = user_data;
+  VolumesData *vd = user_data;
+  g_autoptr(GbNewDiskDialog) self = vd->self;
+  g_autofree char *pool = vd->pool;
+  g_auto(GStrv) names = gb_creator_backend_list_volumes_finish (GB_CREATOR_BACKEND (object), result, NULL);
 
-  /* Until a pool is refreshed its volume list is unknown (and libvirt-gobject
-   * complains when asked); creating refreshes again anyway. */
-  if (gvir_storage_pool_refresh_finish (GVIR_STORAGE_POOL (object), result, NULL))
-    g_object_set_data (object, "gb-refreshed", GINT_TO_POINTER (TRUE));
+  g_free (vd);
+  /* Until a pool is read again its volume list is unknown; creating
+   * checks again anyway. */
+  if (names != NULL)
+    {
+      GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      for (guint i = 0; names[i]; i++)
+        g_hash_table_add (set, g_strdup (names[i]));
+      g_hash_table_replace (self->volumes, g_strdup (pool), set);
+    }
   if (g_cancellable_is_cancelled (self->cancellable))
     return;     /* the dialog is closing */
   revalidate (self);
@@ -318,43 +334,44 @@ pool_refreshed_cb (GObject      *object,
 static void
 location_changed_cb (GbNewDiskDialog *self)
 {
-  GVirStoragePool *pool = selected_pool (self);
+  const char *pool = selected_pool (self);
 
-  /* The volume list is only as fresh as the last refresh. */
+  /* The volume list is only as fresh as the last time it was read. */
   if (pool != NULL)
-    gvir_storage_pool_refresh_async (pool, self->cancellable, pool_refreshed_cb, g_object_ref (self));
+    {
+      VolumesData *vd = g_new0 (VolumesData, 1);
+
+      vd->self = g_object_ref (self);
+      vd->pool = g_strdup (pool);
+      gb_creator_backend_list_volumes_async (self->backend, pool, self->cancellable, volumes_listed_cb, vd);
+    }
   revalidate (self);
 }
 
 static void
-pools_fetched_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+pools_listed_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(GbNewDiskDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  GList *pools;
+  g_auto(GStrv) pools = gb_creator_backend_list_pools_finish (GB_CREATOR_BACKEND (object), result, &error);
   guint preferred = 0;
 
-  if (!gvir_connection_fetch_storage_pools_finish (self->connection, result, &error))
+  if (pools == NULL)
     g_debug ("no storage pools: %s", error->message);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;     /* the dialog is closing */
 
-  pools = gvir_connection_get_storage_pools (self->connection);
-  for (GList *l = pools; l; l = l->next)
-    if (gvir_storage_pool_get_active (l->data))
-      {
-        const char *name = gvir_storage_pool_get_name (l->data);
-        g_autofree char *label = g_strdup_printf (_("Pool “%s”"), name);
+  /* The default pool comes first. */
+  for (guint i = 0; pools != NULL && pools[i]; i++)
+    {
+      g_autofree char *label = g_strdup_printf (_("Pool “%s”"), pools[i]);
 
-        if (g_strcmp0 (name, "default") == 0)
-          preferred = self->pools->len;
-        g_ptr_array_add (self->pools, g_object_ref (l->data));
-        gtk_string_list_splice (self->location_model, self->pools->len - 1, 0,
-                                (const char * const[]) { label, NULL });
-      }
-  g_list_free_full (pools, g_object_unref);
+      g_ptr_array_add (self->pools, g_strdup (pools[i]));
+      gtk_string_list_splice (self->location_model, self->pools->len - 1, 0,
+                              (const char * const[]) { label, NULL });
+    }
 
   /* The pools arrive after the caller may have asked for a folder. */
   if (self->prefer_folder)
@@ -451,7 +468,7 @@ created_cb (GObject      *object,
 {
   g_autoptr(GbNewDiskDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = gb_disk_create_finish (result, &error);
+  g_autofree char *path = gb_creator_backend_create_disk_finish (GB_CREATOR_BACKEND (object), result, &error);
 
   g_clear_object (&self->create_cancellable);
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -493,14 +510,10 @@ create_action (GtkWidget  *widget,
   self->create_cancellable = g_cancellable_new ();
   set_creating (self, TRUE, slow);
 
-  if (folder_selected (self))
-    gb_disk_create_in_folder_async (self->connection, folder, spec,
-                                    progress_cb, self, self->create_cancellable,
-                                    created_cb, g_object_ref (self));
-  else
-    gb_disk_create_in_pool_async (selected_pool (self), spec,
-                                  progress_cb, self, self->create_cancellable,
-                                  created_cb, g_object_ref (self));
+  gb_creator_backend_create_disk_async (self->backend,
+                                        folder_selected (self) ? NULL : selected_pool (self),
+                                        folder, spec, progress_cb, self, self->create_cancellable,
+                                        created_cb, g_object_ref (self));
 }
 
 static void
@@ -539,29 +552,29 @@ gb_new_disk_dialog_constructed (GObject *object)
 
   G_OBJECT_CLASS (gb_new_disk_dialog_parent_class)->constructed (object);
 
-  if (GB_IS_LIBVIRT_PROVIDER (self->provider))
-    g_set_object (&self->connection, gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (self->provider)));
+  /* Everything about where the disk goes is the provider's creation half. */
+  if (self->provider != NULL)
+    self->backend = gb_provider_new_creator (self->provider);
   /* A file on this computer's disk is of use only to machines that run
    * here (not to a qemu+ssh:// host). */
-  self->folder_offered = gb_disk_can_create_in_folder (self->provider);
+  self->folder_offered = self->backend != NULL && gb_creator_backend_disks_in_folder (self->backend);
   if (self->folder_offered)
     gtk_string_list_append (self->location_model, _("A folder…"));
   else
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->location_row),
                                  _("A storage pool of this connection: its machines run on another computer, "
                                    "so a folder here would be no use to them."));
-  if (GB_IS_BUNDLED_PROVIDER (self->provider))
+  if (self->backend != NULL)
     {
-      const char *machines = gb_bundled_provider_get_machines_dir (GB_BUNDLED_PROVIDER (self->provider));
+      /* Glassbox's own machines folder, for one. */
+      g_autofree char *folder = gb_creator_backend_dup_disk_folder (self->backend);
 
-      /* Glassbox's own folder: there before its first machine is. */
-      g_mkdir_with_parents (machines, 0700);
-      gb_new_disk_dialog_set_folder (self, machines);
+      self->own_folder = folder != NULL;
+      if (folder != NULL)
+        gb_new_disk_dialog_set_folder (self, folder);
+      gb_creator_backend_list_pools_async (self->backend, self->cancellable,
+                                           pools_listed_cb, g_object_ref (self));
     }
-
-  if (self->connection != NULL && gvir_connection_is_open (self->connection))
-    gvir_connection_fetch_storage_pools_async (self->connection, self->cancellable,
-                                               pools_fetched_cb, g_object_ref (self));
   revalidate (self);
 }
 
@@ -606,7 +619,8 @@ gb_new_disk_dialog_finalize (GObject *object)
   GbNewDiskDialog *self = (GbNewDiskDialog *) object;
 
   g_clear_object (&self->provider);
-  g_clear_object (&self->connection);
+  g_clear_object (&self->backend);
+  g_clear_pointer (&self->volumes, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->create_cancellable);
   g_clear_pointer (&self->pools, g_ptr_array_unref);
@@ -734,7 +748,8 @@ name_inner (GtkWidget  *root,
 static void
 gb_new_disk_dialog_init (GbNewDiskDialog *self)
 {
-  self->pools = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pools = g_ptr_array_new_with_free_func (g_free);
+  self->volumes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -865,4 +880,14 @@ gb_new_disk_dialog_get_provider (GbNewDiskDialog *self)
   g_return_val_if_fail (GB_IS_NEW_DISK_DIALOG (self), NULL);
 
   return self->provider;
+}
+
+/* Whether the provider keeps its disks in a folder of its own (Glassbox's
+ * machines folder), which the dialog offers first. */
+gboolean
+gb_new_disk_dialog_has_own_folder (GbNewDiskDialog *self)
+{
+  g_return_val_if_fail (GB_IS_NEW_DISK_DIALOG (self), FALSE);
+
+  return self->own_folder;
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <adwaita.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-disk-creator.h"
 #include "gb-provider.h"
@@ -28,6 +27,7 @@ void             gb_new_disk_dialog_set_format    (GbNewDiskDialog *self,
 void             gb_new_disk_dialog_set_prealloc  (GbNewDiskDialog *self,
                                                    GbDiskPrealloc   prealloc);
 GbProvider      *gb_new_disk_dialog_get_provider  (GbNewDiskDialog  *self);
+gboolean         gb_new_disk_dialog_has_own_folder (GbNewDiskDialog *self);
 void             gb_new_disk_dialog_get_created   (GbNewDiskDialog  *self,
                                                    GbDiskFormat     *format,
                                                    guint64          *capacity,

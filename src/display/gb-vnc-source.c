@@ -45,7 +45,7 @@ struct _GbVncSource
   gboolean            auth_failed;
   char               *last_error;
 
-  guint8             *pixels;   /* gvnc decodes here */
+  guint8             *pixels;   /* gvnc decodes here; owned by fb (its "gb-pixels" data) */
   guint8             *shown;    /* GbDisplay shows this */
   VncBaseFramebuffer *fb;
   cairo_region_t     *pending;  /* decoded, not yet shown */
@@ -79,7 +79,6 @@ gb_vnc_source_make_framebuffer (GbVncSource          *self,
   int width = vnc_connection_get_width (self->conn);
   int height = vnc_connection_get_height (self->conn);
   VncBaseFramebuffer *old_fb = self->fb;
-  guint8 *old_pixels = self->pixels;
   guint8 *old_shown = self->shown;
 
   /* QEMU announces the size again on every console switch; keeping the
@@ -94,12 +93,17 @@ gb_vnc_source_make_framebuffer (GbVncSource          *self,
   self->shown = g_malloc0 ((gsize) width * height * 4);
   self->fb = vnc_base_framebuffer_new (self->pixels, width, height, width * 4,
                                        &local_format, remote);
+  /* The pixels live exactly as long as the framebuffer object.  A
+   * connection holds its own reference to it, and after
+   * vnc_connection_shutdown() its coroutine may still finish the update it
+   * was decoding into them: freeing them with this source (or on the next
+   * connection's first resize) let that update write into freed memory. */
+  g_object_set_data_full (G_OBJECT (self->fb), "gb-pixels", self->pixels, g_free);
   vnc_connection_set_framebuffer (self->conn, VNC_FRAMEBUFFER (self->fb));
   g_clear_pointer (&self->pending, cairo_region_destroy);
   g_clear_handle_id (&self->flush_source, g_source_remove);
 
   g_clear_object (&old_fb);
-  g_free (old_pixels);
 
   gb_display_source_set_framebuffer (GB_DISPLAY_SOURCE (self), self->shown,
                                      width, height, (gsize) width * 4);
@@ -695,7 +699,10 @@ gb_vnc_source_dispose (GObject *object)
       vnc_connection_shutdown (self->conn);
       g_clear_object (&self->conn);
     }
+  if (self->fb != NULL)
+    gb_display_source_set_framebuffer (GB_DISPLAY_SOURCE (self), NULL, 0, 0, 0);
   g_clear_object (&self->fb);
+  self->pixels = NULL;
 
   G_OBJECT_CLASS (gb_vnc_source_parent_class)->dispose (object);
 }
@@ -705,7 +712,6 @@ gb_vnc_source_finalize (GObject *object)
 {
   GbVncSource *self = GB_VNC_SOURCE (object);
 
-  g_clear_pointer (&self->pixels, g_free);
   g_clear_pointer (&self->shown, g_free);
   g_clear_pointer (&self->pending, cairo_region_destroy);
   g_clear_pointer (&self->host, g_free);

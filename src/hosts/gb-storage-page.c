@@ -7,6 +7,12 @@
  * the page reads the pools and volumes again, so what it shows is what
  * libvirt has. Results come back through the page's cancellable: a closed
  * window never waits for libvirt and is never touched after it went.
+ *
+ * Changes made elsewhere (virsh, another client, autostart) arrive as
+ * libvirt's storage pool events: lifecycle (defined, started, stopped,
+ * undefined) and refresh. Either reloads the page, a burst of them once.
+ * libvirt has no volume events; a volume made by someone else shows up
+ * when its pool is refreshed (by them, or with the page's Refresh button).
  */
 #include "config.h"
 
@@ -45,6 +51,12 @@ struct _GbStoragePage
   char               *error;
   guint               busy;
   gboolean            updating;
+
+  /* Pool events of the connection: ids on watch_conn, -1 when none. */
+  virConnectPtr       watch_conn;
+  int                 watch_lifecycle;
+  int                 watch_refresh;
+  guint               event_reload;
 
   /* The running upload or download. */
   GCancellable       *transfer_cancellable;
@@ -487,6 +499,8 @@ pool_types_cb (GObject      *object,
   self->pool_types = types;
 }
 
+static void watch (GbStoragePage *self);
+
 void
 gb_storage_page_reload (GbStoragePage *self)
 {
@@ -501,6 +515,9 @@ gb_storage_page_reload (GbStoragePage *self)
       update_actions (self);
       return;
     }
+  /* The first time, or the provider connected again with a new handle. */
+  if (self->watch_conn != conn)
+    watch (self);
   if (self->pool_types == NULL)
     gb_storage_run_async (conn, pool_types_run, NULL, NULL, (GDestroyNotify) g_strfreev,
                           self->cancellable, pool_types_cb, self);
@@ -508,6 +525,195 @@ gb_storage_page_reload (GbStoragePage *self)
   update_actions (self);
   gb_storage_run_async (conn, list_pools_run, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
                         self->cancellable, pools_cb, self);
+}
+
+/* Pool events */
+
+typedef struct {
+  int lifecycle;
+  int refresh;
+} WatchIds;
+
+static gboolean
+event_reload_cb (gpointer data)
+{
+  GbStoragePage *self = data;
+
+  self->event_reload = 0;
+  gb_storage_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pool_changed (virConnectPtr     conn,
+              virStoragePoolPtr pool,
+              void             *opaque)
+{
+  g_autoptr(GbStoragePage) self = g_weak_ref_get (opaque);
+
+  if (self == NULL || conn != self->watch_conn || conn != get_conn (self))
+    return;
+  g_debug ("storage pool %s changed", virStoragePoolGetName (pool));
+  /* A pool started by virsh comes with "defined" and "started" at once:
+   * one reload for both. */
+  if (self->event_reload == 0)
+    self->event_reload = g_timeout_add (100, event_reload_cb, self);
+}
+
+static void
+pool_lifecycle_cb (virConnectPtr     conn,
+                   virStoragePoolPtr pool,
+                   int               event,
+                   int               detail,
+                   void             *opaque)
+{
+  pool_changed (conn, pool, opaque);
+}
+
+static void
+pool_refresh_cb (virConnectPtr     conn,
+                 virStoragePoolPtr pool,
+                 void             *opaque)
+{
+  pool_changed (conn, pool, opaque);
+}
+
+/* Registering is a round trip to the daemon on a remote connection: in a
+ * worker thread, like every other call. Each weak reference belongs to
+ * libvirt once its callback is registered; libvirt frees it with the
+ * callback. */
+typedef struct {
+  GWeakRef *lifecycle_ref;
+  GWeakRef *refresh_ref;
+} WatchRefs;
+
+static void
+watch_refs_free (gpointer data)
+{
+  WatchRefs *refs = data;
+
+  g_clear_pointer (&refs->lifecycle_ref, gb_libvirt_weak_ref_free);
+  g_clear_pointer (&refs->refresh_ref, gb_libvirt_weak_ref_free);
+  g_free (refs);
+}
+
+static gpointer
+watch_run (virConnectPtr   conn,
+           gpointer        data,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  WatchRefs *refs = data;
+  WatchIds *ids = g_new (WatchIds, 1);
+
+  ids->lifecycle = virConnectStoragePoolEventRegisterAny (conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+                                                          VIR_STORAGE_POOL_EVENT_CALLBACK (pool_lifecycle_cb),
+                                                          refs->lifecycle_ref, gb_libvirt_weak_ref_free);
+  if (ids->lifecycle >= 0)
+    refs->lifecycle_ref = NULL;
+  ids->refresh = virConnectStoragePoolEventRegisterAny (conn, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+                                                        VIR_STORAGE_POOL_EVENT_CALLBACK (pool_refresh_cb),
+                                                        refs->refresh_ref, gb_libvirt_weak_ref_free);
+  if (ids->refresh >= 0)
+    refs->refresh_ref = NULL;
+  if (ids->lifecycle < 0 && ids->refresh < 0)
+    {
+      g_free (ids);
+      gb_libvirt_set_error (error, NULL);
+      return NULL;
+    }
+  return ids;
+}
+
+static gpointer
+unwatch_run (virConnectPtr   conn,
+             gpointer        data,
+             GCancellable   *cancellable,
+             GError        **error)
+{
+  WatchIds *ids = data;
+
+  if (ids->lifecycle >= 0)
+    virConnectStoragePoolEventDeregisterAny (conn, ids->lifecycle);
+  if (ids->refresh >= 0)
+    virConnectStoragePoolEventDeregisterAny (conn, ids->refresh);
+  return GINT_TO_POINTER (TRUE);
+}
+
+static void
+unwatch_later (virConnectPtr conn,
+               WatchIds     *ids)
+{
+  gb_storage_run_async (conn, unwatch_run, ids, g_free, NULL, NULL, NULL, NULL);
+}
+
+static void
+unwatch (GbStoragePage *self)
+{
+  WatchIds ids = { self->watch_lifecycle, self->watch_refresh };
+
+  g_clear_handle_id (&self->event_reload, g_source_remove);
+  if (self->watch_conn == NULL)
+    return;
+  if (ids.lifecycle >= 0 || ids.refresh >= 0)
+    unwatch_later (self->watch_conn, g_memdup2 (&ids, sizeof ids));
+  self->watch_lifecycle = self->watch_refresh = -1;
+  g_clear_pointer (&self->watch_conn, virConnectClose);
+}
+
+typedef struct {
+  GWeakRef      *page;
+  virConnectPtr  conn;
+} WatchContext;
+
+/* Not through the page's cancellable: a registration that finishes after
+ * the page went (or moved to another connection) must still be undone. */
+static void
+watch_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  WatchContext *ctx = user_data;
+  g_autoptr(GbStoragePage) self = g_weak_ref_get (ctx->page);
+  g_autoptr(GError) error = NULL;
+  WatchIds *ids = gb_storage_run_finish (result, &error);
+
+  if (ids == NULL)
+    g_debug ("No storage pool events: %s", error->message);
+  else if (self == NULL || self->watch_conn != ctx->conn ||
+           self->watch_lifecycle >= 0 || self->watch_refresh >= 0)
+    unwatch_later (ctx->conn, ids);
+  else
+    {
+      self->watch_lifecycle = ids->lifecycle;
+      self->watch_refresh = ids->refresh;
+      g_free (ids);
+    }
+  gb_libvirt_weak_ref_free (ctx->page);
+  virConnectClose (ctx->conn);
+  g_free (ctx);
+}
+
+static void
+watch (GbStoragePage *self)
+{
+  virConnectPtr conn = get_conn (self);
+  WatchRefs *refs;
+  WatchContext *ctx;
+
+  unwatch (self);
+  if (conn == NULL)
+    return;
+  virConnectRef (conn);
+  self->watch_conn = conn;
+  refs = g_new0 (WatchRefs, 1);
+  refs->lifecycle_ref = gb_libvirt_weak_ref_new (self);
+  refs->refresh_ref = gb_libvirt_weak_ref_new (self);
+  ctx = g_new0 (WatchContext, 1);
+  ctx->page = gb_libvirt_weak_ref_new (self);
+  virConnectRef (conn);
+  ctx->conn = conn;
+  gb_storage_run_async (conn, watch_run, refs, watch_refs_free, g_free, NULL, watch_cb, ctx);
 }
 
 /* Changes */
@@ -1136,6 +1342,7 @@ gb_storage_page_set_provider (GbStoragePage     *self,
   g_clear_pointer (&self->selected_pool, g_free);
   g_clear_pointer (&self->selected_volume, g_free);
   g_clear_pointer (&self->pool_types, g_strfreev);
+  unwatch (self);
   if (provider)
     gb_storage_page_reload (self);
 }
@@ -1208,6 +1415,7 @@ gb_storage_page_dispose (GObject *object)
     g_cancellable_cancel (self->transfer_cancellable);
   g_clear_handle_id (&self->transfer_timer, g_source_remove);
   self->transfer_op = NULL;
+  unwatch (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), GB_TYPE_STORAGE_PAGE);
 
   G_OBJECT_CLASS (gb_storage_page_parent_class)->dispose (object);
@@ -1275,6 +1483,7 @@ gb_storage_page_init (GbStoragePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->watch_lifecycle = self->watch_refresh = -1;
   update_actions (self);
   show_pool_details (self);
 }

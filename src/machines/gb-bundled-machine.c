@@ -41,6 +41,7 @@ struct _GbBundledMachine
 
   GbVmmClient *client;         /* while it runs */
   gboolean     starting;       /* gb_vmm_launch_async() under way */
+  gboolean     restoring;      /* ... with --restore of the saved state */
   GPid         pid;
   char        *stop_reason;    /* from the STOP event */
   GCancellable *cancellable;
@@ -81,6 +82,41 @@ run_path (GbBundledMachine *self,
           const char       *name)
 {
   return g_build_filename (self->run_dir, name, NULL);
+}
+
+/* The saved state ("save-state", Save State): MACHINES/UUID.state. */
+static char *
+state_path (GbBundledMachine *self)
+{
+  g_autofree char *name = g_strconcat (gb_machine_get_uuid (GB_MACHINE (self)), ".state", NULL);
+
+  return g_build_filename (self->machines_dir, name, NULL);
+}
+
+static void
+update_saved_at (GbBundledMachine *self)
+{
+  g_autofree char *path = state_path (self);
+  GStatBuf st;
+
+  _gb_machine_set_saved_at (GB_MACHINE (self), g_stat (path, &st) == 0 ? (gint64) st.st_mtime : 0);
+}
+
+/* A state the VMM could not take back (another vCPU count or memory size
+ * since, a damaged file) would fail every start: it goes, and the error
+ * says so.  Only when the VMM's own words name --restore. */
+static gboolean
+discard_failed_state (GbBundledMachine *self)
+{
+  g_autofree char *tail = gb_vmm_log_read_tail (self->run_dir, 5);
+  g_autofree char *path = NULL;
+
+  if (!self->restoring || tail == NULL || strstr (tail, "--restore") == NULL)
+    return FALSE;
+  path = state_path (self);
+  g_unlink (path);
+  update_saved_at (self);
+  return TRUE;
 }
 
 static void
@@ -356,9 +392,25 @@ start_status_cb (GObject      *object,
   if (self->client == NULL)
     {
       /* Gone between connecting and now: the socket's close said "crashed". */
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("The virtual machine monitor ended at once"));
+      if (discard_failed_state (self))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                 _("The saved state could not be restored and was discarded; start the machine again to boot it afresh"));
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                 _("The virtual machine monitor ended at once"));
+      self->restoring = FALSE;
       return;
+    }
+
+  /* The saved state is in the VMM now; like libvirt's managed save, the
+   * file goes once the machine runs from it. */
+  if (self->restoring)
+    {
+      g_autofree char *path = state_path (self);
+
+      g_unlink (path);
+      update_saved_at (self);
+      self->restoring = FALSE;
     }
 
   /* Started --paused so that we were listening before the first guest
@@ -381,6 +433,9 @@ start_launched_cb (GObject      *object,
   client = gb_vmm_launch_finish (result, &error);
   if (client == NULL)
     {
+      if (discard_failed_state (self))
+        g_prefix_error (&error, "%s: ", _("The saved state could not be restored and was discarded; start the machine again to boot it afresh"));
+      self->restoring = FALSE;
       g_task_return_error (task, error);
       return;
     }
@@ -397,6 +452,7 @@ gb_bundled_machine_start_async (GbMachine           *machine,
 {
   GbBundledMachine *self = GB_BUNDLED_MACHINE (machine);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *state = NULL;
   GError *error = NULL;
 
   g_task_set_source_tag (task, gb_bundled_machine_start_async);
@@ -419,8 +475,11 @@ gb_bundled_machine_start_async (GbMachine           *machine,
     _gb_machine_set_state (machine, GB_MACHINE_STATE_SHUTOFF);
 
   self->starting = TRUE;
+  state = state_path (self);
+  self->restoring = g_file_test (state, G_FILE_TEST_IS_REGULAR);
   /* Relative disk paths in the file are relative to the machines folder. */
-  gb_vmm_launch_async (self->file, self->machines_dir, self->run_dir, cancellable,
+  gb_vmm_launch_async (self->file, self->machines_dir, self->run_dir,
+                       self->restoring ? state : NULL, cancellable,
                        start_launched_cb, g_steal_pointer (&task));
 }
 
@@ -466,6 +525,85 @@ DEFINE_COMMAND_ACTION (resume, "resume")
 DEFINE_COMMAND_ACTION (reboot, "reset")
 
 #undef DEFINE_COMMAND_ACTION
+
+/* ---- save state ----------------------------------------------------------- */
+
+static void
+save_stop_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GbBundledMachine *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) reply = NULL;
+  GError *error = NULL;
+
+  update_saved_at (self);
+  reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+save_state_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GbBundledMachine *self = g_task_get_source_object (task);
+  g_autoptr(JsonNode) reply = NULL;
+  GError *error = NULL;
+
+  reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!check_running (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Written and paused: ending it now makes it a managed save. */
+  gb_vmm_client_execute_async (self->client, "stop", NULL, NULL, save_stop_cb, g_steal_pointer (&task));
+}
+
+void
+gb_bundled_machine_save_async (GbBundledMachine    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (GB_IS_BUNDLED_MACHINE (self));
+  g_task_set_source_tag (task, gb_bundled_machine_save_async);
+  if (!check_running (self, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  path = state_path (self);
+  json_object_set_string_member (args, "filename", path);
+  gb_vmm_client_execute_async (self->client, "save-state", args, cancellable,
+                               save_state_cb, g_steal_pointer (&task));
+}
+
+gboolean
+gb_bundled_machine_save_finish (GbBundledMachine  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
 
 /* ---- delete ------------------------------------------------------------- */
 
@@ -514,6 +652,10 @@ delete_files (GTask *task)
       g_unlink (path);
     }
   g_rmdir (self->run_dir);
+  {
+    g_autofree char *state = state_path (self);
+    g_unlink (state);
+  }
 
   g_set_object (&provider, gb_machine_get_provider (GB_MACHINE (self)));
   if (provider != NULL)
@@ -1192,6 +1334,7 @@ _gb_bundled_machine_new (GbProvider   *provider,
       config = gb_machine_config_new_from_vmm_json (object, self->machines_dir);
       _gb_machine_set_config (GB_MACHINE (self), config);
       _gb_machine_set_state (GB_MACHINE (self), GB_MACHINE_STATE_SHUTOFF);
+      update_saved_at (self);
     }
   else
     {

@@ -3,37 +3,24 @@
  * The inactive domain XML is edited as a parsed tree (libxml2): new name,
  * no UUID (libvirt makes one), new MACs (52:54:00 prefix, as QEMU's own),
  * graphics ports automatic, the NVRAM file copied, disk sources replaced.
- * Disks are copied in a GTask thread: FICLONE first (a reflink costs
- * nothing on Btrfs/XFS), else only the data extents (SEEK_DATA/SEEK_HOLE)
- * so the copy stays sparse; with "linked", a qcow2 overlay whose backing
- * file is the source, made by our block engine.
+ * Disks are copied in a GTask thread by gb-disk-copy.c: sparse copies or
+ * reflinks, or with "linked" qcow2 overlays whose backing file is the
+ * source.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <string.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
-#ifdef HAVE_BLOCK_CREATE
-#include "block.h"
-#endif
-
 #include "gb-libvirt-clone.h"
 #include "gb-libvirt-private.h"
-
-#define COPY_CHUNK (4u << 20)
 
 char *
 gb_libvirt_clone_default_name (GbLibvirtMachine *self)
@@ -42,15 +29,10 @@ gb_libvirt_clone_default_name (GbLibvirtMachine *self)
 }
 
 typedef struct {
-  virDomainPtr         dom;
-  char                *new_name;
-  gboolean             linked;
-  GbCloneProgressFunc  progress;
-  gpointer             progress_data;
-  GMainContext        *context;
-  GPtrArray           *created;   /* files to remove if anything fails */
-  guint64              done, total;
-  gint64               last_report;
+  virDomainPtr  dom;
+  char         *new_name;
+  gboolean      linked;
+  GbDiskCopy   *copy;
 } CloneData;
 
 static void
@@ -60,193 +42,8 @@ clone_data_free (gpointer data)
 
   virDomainFree (cd->dom);
   g_free (cd->new_name);
-  g_clear_pointer (&cd->context, g_main_context_unref);
-  g_ptr_array_unref (cd->created);
+  gb_disk_copy_free (cd->copy);
   g_free (cd);
-}
-
-typedef struct {
-  GbCloneProgressFunc func;
-  gpointer            data;
-  guint64             done, total;
-} ProgressReport;
-
-static gboolean
-report_progress_cb (gpointer user_data)
-{
-  ProgressReport *r = user_data;
-
-  r->func (r->done, r->total, r->data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-report_progress (CloneData *cd,
-                 gboolean   force)
-{
-  gint64 now = g_get_monotonic_time ();
-  ProgressReport *r;
-
-  if (cd->progress == NULL || (!force && now - cd->last_report < G_USEC_PER_SEC / 10))
-    return;
-  cd->last_report = now;
-  r = g_new (ProgressReport, 1);
-  *r = (ProgressReport) { cd->progress, cd->progress_data, cd->done, cd->total };
-  g_main_context_invoke_full (cd->context, G_PRIORITY_DEFAULT, report_progress_cb, r, g_free);
-}
-
-static gboolean
-str_equal0 (gconstpointer a,
-            gconstpointer b)
-{
-  return g_strcmp0 (a, b) == 0;
-}
-
-/* A file name next to @path for the clone: NEWNAME.ext, or NEWNAME-N.ext
- * when taken (virt-clone's pattern). */
-static char *
-clone_path (GPtrArray  *reserved,
-            const char *path,
-            const char *new_name,
-            const char *ext_override)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  const char *dot = strrchr (base, '.');
-  const char *ext = ext_override ? ext_override : dot ? dot : "";
-
-  for (guint i = 0; i < 1000; i++)
-    {
-      g_autofree char *name = i == 0 ? g_strdup_printf ("%s%s", new_name, ext)
-                                     : g_strdup_printf ("%s-%u%s", new_name, i, ext);
-      char *candidate = g_build_filename (dir, name, NULL);
-
-      /* Names chosen for earlier disks of this clone count as taken. */
-      if (!g_file_test (candidate, G_FILE_TEST_EXISTS) &&
-          !g_ptr_array_find_with_equal_func (reserved, candidate, str_equal0, NULL))
-        return candidate;
-      g_free (candidate);
-    }
-  return NULL;
-}
-
-/* Copies @src to @dst (which must not exist): a reflink, else the data
- * extents only, in chunks, with progress and cancellation. */
-static gboolean
-copy_file (CloneData     *cd,
-           const char    *src,
-           const char    *dst,
-           GCancellable  *cancellable,
-           GError       **error)
-{
-  int in = -1, out = -1, saved;
-  struct stat st;
-  gboolean ok = FALSE;
-  off_t pos = 0;
-
-  in = open (src, O_RDONLY | O_CLOEXEC);
-  if (in < 0 || fstat (in, &st) < 0)
-    goto fail;
-  out = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0777);
-  if (out < 0)
-    goto fail;
-  g_ptr_array_add (cd->created, g_strdup (dst));
-
-  if (ioctl (out, FICLONE, in) == 0)
-    {
-      cd->done += st.st_size;
-      report_progress (cd, TRUE);
-      ok = TRUE;
-      goto out;
-    }
-  if (ftruncate (out, st.st_size) < 0)
-    goto fail;
-  while (pos < st.st_size)
-    {
-      off_t data = lseek (in, pos, SEEK_DATA), hole;
-
-      if (data < 0 && errno == ENXIO)
-        break;                  /* only a hole is left */
-      if (data < 0)
-        data = pos;             /* no SEEK_DATA here: copy everything */
-      hole = lseek (in, data, SEEK_HOLE);
-      if (hole < 0)
-        hole = st.st_size;
-      cd->done += data - pos;
-      pos = data;
-      while (pos < hole)
-        {
-          size_t len = MIN ((off_t) COPY_CHUNK, hole - pos);
-          loff_t off_in = pos, off_out = pos;
-          ssize_t n;
-
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            goto out;
-          n = copy_file_range (in, &off_in, out, &off_out, len, 0);
-          if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
-            {
-              g_autofree char *buf = g_malloc (len);
-              n = pread (in, buf, len, pos);
-              if (n > 0 && pwrite (out, buf, n, pos) != n)
-                n = -1;
-            }
-          if (n <= 0)
-            goto fail;
-          pos += n;
-          cd->done += n;
-          report_progress (cd, FALSE);
-        }
-    }
-  cd->done += st.st_size - pos;
-  report_progress (cd, TRUE);
-  ok = fsync (out) == 0;
-  if (!ok)
-    goto fail;
-  goto out;
-
-fail:
-  saved = errno;
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-               _("Could not copy %s to %s: %s"), src, dst, g_strerror (saved));
-out:
-  if (in >= 0)
-    close (in);
-  if (out >= 0)
-    close (out);
-  return ok;
-}
-
-static gboolean
-make_overlay (CloneData   *cd,
-              const char  *src,
-              const char  *format,
-              const char  *dst,
-              GError     **error)
-{
-#ifdef HAVE_BLOCK_CREATE
-  BlockCreateOptions opts = { 0 };
-  char *err = NULL;
-  int ret;
-
-  opts.format = BLOCK_FORMAT_QCOW2;
-  opts.backing_file = src;
-  if (!block_format_from_name (format ? format : "raw", &opts.backing_format))
-    opts.backing_format = BLOCK_FORMAT_AUTO;
-  ret = block_create (dst, &opts, &err);
-  if (ret < 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-ret),
-                   _("Could not create %s: %s"), dst, err ? err : g_strerror (-ret));
-      free (err);
-      return FALSE;
-    }
-  g_ptr_array_add (cd->created, g_strdup (dst));
-  return TRUE;
-#else
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-               _("Linked clones need Glassbox’s disk engine, which this build lacks"));
-  return FALSE;
-#endif
 }
 
 static xmlNodePtr
@@ -265,13 +62,6 @@ first_node (xmlXPathContextPtr  ctx,
   return node;
 }
 
-static char *
-random_mac (void)
-{
-  return g_strdup_printf ("52:54:00:%02x:%02x:%02x", g_random_int_range (0, 256),
-                          g_random_int_range (0, 256), g_random_int_range (0, 256));
-}
-
 static gboolean
 rewrite_and_copy (CloneData     *cd,
                   xmlDocPtr      doc,
@@ -282,6 +72,7 @@ rewrite_and_copy (CloneData     *cd,
   xmlNodePtr root = xmlDocGetRootElement (doc), node;
   xmlXPathObjectPtr disks = NULL, nics = NULL, graphics = NULL;
   g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func (g_free);   /* src, dst, fmt triples */
+  GbDiskCopy *copy = cd->copy;
   gboolean ok = FALSE;
 
   /* Name and UUID. */
@@ -298,7 +89,7 @@ rewrite_and_copy (CloneData     *cd,
   nics = xmlXPathEvalExpression ((const xmlChar *) "/domain/devices/interface/mac", ctx);
   for (int i = 0; nics && nics->nodesetval && i < nics->nodesetval->nodeNr; i++)
     {
-      g_autofree char *mac = random_mac ();
+      g_autofree char *mac = gb_disk_copy_random_mac ();
       xmlSetProp (nics->nodesetval->nodeTab[i], (const xmlChar *) "address", (const xmlChar *) mac);
     }
 
@@ -320,11 +111,9 @@ rewrite_and_copy (CloneData     *cd,
       if (src != NULL && *src != '\0' && g_file_test (src, G_FILE_TEST_EXISTS))
         {
           g_autofree char *vars = g_strdup_printf ("%s_VARS", cd->new_name);
-          g_autofree char *dst = clone_path (copies, src, vars, ".fd");
-          struct stat st;
+          g_autofree char *dst = gb_disk_copy_free_path (copy, src, vars, ".fd");
 
-          if (stat (src, &st) == 0)
-            cd->total += st.st_size;
+          gb_disk_copy_count (copy, src);
           g_ptr_array_add (copies, g_strdup (src));
           g_ptr_array_add (copies, g_strdup (dst));
           g_ptr_array_add (copies, g_strdup ("nvram"));   /* always a plain copy */
@@ -360,18 +149,14 @@ rewrite_and_copy (CloneData     *cd,
       src = (char *) xmlGetProp (source, (const xmlChar *) "file");
       driver = first_node (ctx, "driver", disk);
       fmt = driver ? (char *) xmlGetProp (driver, (const xmlChar *) "type") : NULL;
-      dst = clone_path (copies, src, cd->new_name, cd->linked ? ".qcow2" : NULL);
+      dst = gb_disk_copy_free_path (copy, src, cd->new_name, cd->linked ? ".qcow2" : NULL);
       if (dst == NULL)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("No free file name for the copy of %s"), src);
           goto out;
         }
       if (!cd->linked)
-        {
-          struct stat st;
-          if (stat (src, &st) == 0)
-            cd->total += st.st_size;
-        }
+        gb_disk_copy_count (copy, src);
       xmlSetProp (source, (const xmlChar *) "file", (const xmlChar *) dst);
       if (cd->linked && driver != NULL)
         xmlSetProp (driver, (const xmlChar *) "type", (const xmlChar *) "qcow2");
@@ -381,7 +166,7 @@ rewrite_and_copy (CloneData     *cd,
     }
 
   /* The files, in order; the NVRAM is always copied, disks as asked. */
-  report_progress (cd, TRUE);
+  gb_disk_copy_report (copy, TRUE);
   for (guint i = 0; i < copies->len; i += 3)
     {
       const char *src = copies->pdata[i], *dst = copies->pdata[i + 1], *fmt = copies->pdata[i + 2];
@@ -392,10 +177,10 @@ rewrite_and_copy (CloneData     *cd,
 
       if (cd->linked && !nvram)
         {
-          if (!make_overlay (cd, src, fmt, dst, error))
+          if (!gb_disk_copy_overlay (copy, src, fmt, dst, error))
             goto out;
         }
-      else if (!copy_file (cd, src, dst, cancellable, error))
+      else if (!gb_disk_copy_file (copy, src, dst, cancellable, error))
         goto out;
     }
   ok = TRUE;
@@ -457,15 +242,14 @@ clone_thread (GTask        *task,
   clone = virDomainDefineXML (virDomainGetConnect (cd->dom), (const char *) out_xml);
   if (clone == NULL || virDomainGetUUIDString (clone, uuid) < 0)
     goto libvirt_error;
-  g_ptr_array_set_size (cd->created, 0);   /* they belong to the clone now */
+  gb_disk_copy_keep (cd->copy);   /* they belong to the clone now */
   g_task_return_pointer (task, g_strdup (uuid), g_free);
   goto cleanup;
 
 libvirt_error:
   gb_libvirt_set_error (&error, NULL);
 out:
-  for (guint i = 0; i < cd->created->len; i++)
-    g_unlink (cd->created->pdata[i]);
+  gb_disk_copy_undo (cd->copy);
   g_task_return_error (task, error);
 cleanup:
   if (clone != NULL)
@@ -514,10 +298,7 @@ gb_libvirt_machine_clone_async (GbLibvirtMachine     *self,
   cd->dom = dom;
   cd->new_name = g_strdup (new_name);
   cd->linked = linked;
-  cd->progress = progress;
-  cd->progress_data = progress_data;
-  cd->context = g_main_context_ref_thread_default ();
-  cd->created = g_ptr_array_new_with_free_func (g_free);
+  cd->copy = gb_disk_copy_new (progress, progress_data);
   g_task_set_task_data (task, cd, clone_data_free);
   /* The answer says what happened: a clone defined before the cancel
    * arrived is reported, not hidden behind "cancelled". */

@@ -4,14 +4,10 @@
  */
 #pragma once
 
+#include "gb-disk-copy.h"
 #include "gb-libvirt-machine.h"
 
 G_BEGIN_DECLS
-
-/* Called in the caller's main context: bytes copied so far of all disks. */
-typedef void (*GbCloneProgressFunc) (guint64  done,
-                                     guint64  total,
-                                     gpointer user_data);
 
 /* "NAME-clone" (virt-clone's default). */
 char *gb_libvirt_clone_default_name (GbLibvirtMachine *self);

@@ -1190,6 +1190,19 @@ xpath_text (xmlXPathContext *ctx,
   return ret;
 }
 
+/* Started once (from an inactive definition): by us (the mark
+ * gb-libvirt-machine.c leaves), or by anyone with UEFI (libvirt made the
+ * NVRAM file on that start).  The firmware is then fixed: the installed
+ * system boots only with the firmware it was installed with. */
+static gboolean
+started_before (xmlXPathContext *ctx)
+{
+  g_autofree char *nvram = xpath_text (ctx, "string(/domain/os/nvram)");
+
+  return xpath_u64 (ctx, "count(/domain/metadata/*[namespace-uri()='" GB_LIBVIRT_STARTED_NS_URI "'])") > 0 ||
+         (nvram != NULL && g_file_test (nvram, G_FILE_TEST_EXISTS));
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
@@ -1255,6 +1268,7 @@ load_thread (GTask        *task,
     state->firmware = xpath_text (ctx, "string(/domain/os/@firmware)");
     if (state->firmware == NULL)
       state->firmware = g_strdup (xpath_u64 (ctx, "count(/domain/os/loader[@type='pflash'])") > 0 ? "efi" : "bios");
+    state->ever_started = state->running || started_before (ctx);
     state->cpu_mode = xpath_text (ctx, "string(/domain/cpu/@mode)");
     state->cpu_model = xpath_text (ctx, "string(/domain/cpu/model)");
     /* <cpu> with only a topology is the hypervisor's default model. */
@@ -2020,6 +2034,30 @@ vol_free (gpointer vol)
   virStorageVolFree (vol);
 }
 
+/* The firmware is chosen before the first start, as virt-manager does. */
+static gboolean
+firmware_may_change (const GbMachineEdit  *edit,
+                     gboolean              active,
+                     GVirConfigDomain     *before,
+                     GError              **error)
+{
+  xmlNodePtr root;
+  xmlXPathContext *ctx;
+  gboolean started;
+
+  if (!(edit->fields & GB_EDIT_FIRMWARE))
+    return TRUE;
+  root = config_node (before);
+  ctx = xmlXPathNewContext (root->doc);
+  started = active || started_before (ctx);
+  xmlXPathFreeContext (ctx);
+  if (!started)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("The firmware is chosen before the machine first starts: the system installed on it boots only with the firmware it was installed with."));
+  return FALSE;
+}
+
 static void
 apply_thread (GTask        *task,
               gpointer      source_object,
@@ -2059,6 +2097,7 @@ apply_thread (GTask        *task,
       if (old == NULL ||
           !(before = gvir_config_domain_new_from_xml (old, &error)) ||
           !(domain = gvir_config_domain_new_from_xml (old, &error)) ||
+          !firmware_may_change (edit, active, before, &error) ||
           !create_volumes (ad->dom, ad->edit, made, &error) ||
           !gb_machine_edit_apply_to_config (edit, domain, &error))
         {

@@ -32,6 +32,7 @@ typedef struct {
   GStrv            boot_order;     /* "hd", "cdrom", "network", "fd" */
   gboolean         boot_menu;
   char            *firmware;       /* "bios" or "efi" */
+  gboolean         ever_started;   /* running, started by Glassbox, or NVRAM made: firmware fixed */
   char            *cpu_mode;       /* NULL (hypervisor default), "host-passthrough", "host-model", "custom" */
   char            *cpu_model;      /* the named model of "custom" */
   char            *video_model;    /* NULL: none */

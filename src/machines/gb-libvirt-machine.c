@@ -102,6 +102,13 @@ action_thread (GTask        *task,
     {
     case ACTION_START:
       ret = virDomainCreate (ad->dom);
+      /* Remembered in the definition: the firmware is chosen before the
+       * first start only.  Transient machines have no definition to keep it. */
+      if (ret == 0 &&
+          virDomainSetMetadata (ad->dom, VIR_DOMAIN_METADATA_ELEMENT, "<started/>",
+                                GB_LIBVIRT_STARTED_NS_KEY, GB_LIBVIRT_STARTED_NS_URI,
+                                VIR_DOMAIN_AFFECT_CONFIG) < 0)
+        virResetLastError ();
       break;
     case ACTION_SHUTDOWN:
       /* The ACPI power button, as a user would press it. Drivers without

@@ -345,6 +345,9 @@ parse_interface (xmlXPathContext *ctx)
   ret->mac = xpath_string (ctx, "string(mac/@address)");
   ret->type = xpath_string (ctx, "string(@type)");
   ret->source = xpath_string (ctx, "string(source/@network | source/@bridge | source/@dev)");
+  /* <interface type='user'><backend type='passt'/>: libvirt's passt. */
+  if (g_strcmp0 (ret->type, "user") == 0 && ret->source == NULL)
+    ret->source = xpath_string (ctx, "string(backend/@type)");
   ret->model = xpath_string (ctx, "string(model/@type)");
 
   return ret;
@@ -603,6 +606,7 @@ parse_vmm_nic (JsonNode *node)
     {
       JsonObject *o = json_node_get_object (node);
       JsonNode *user = json_object_get_member (o, "user");
+      JsonNode *passt = json_object_get_member (o, "passt");
 
       if (vmm_string (o, "bridge") != NULL)
         {
@@ -617,6 +621,13 @@ parse_vmm_nic (JsonNode *node)
       else if (user != NULL && JSON_NODE_HOLDS_VALUE (user) &&
                json_node_get_value_type (user) == G_TYPE_BOOLEAN && json_node_get_boolean (user))
         nic->type = g_strdup ("user");
+      else if (passt != NULL && JSON_NODE_HOLDS_VALUE (passt) &&
+               json_node_get_value_type (passt) == G_TYPE_BOOLEAN && json_node_get_boolean (passt))
+        {
+          /* In libvirt's words: a user-mode NIC with the passt backend. */
+          nic->type = g_strdup ("user");
+          nic->source = g_strdup ("passt");
+        }
       nic->mac = g_strdup (vmm_string (o, "mac"));
     }
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
@@ -627,6 +638,11 @@ parse_vmm_nic (JsonNode *node)
         {
           if (i == 0 && g_str_equal (parts[i], "user"))
             nic->type = g_strdup ("user");
+          else if (i == 0 && g_str_equal (parts[i], "passt"))
+            {
+              nic->type = g_strdup ("user");
+              nic->source = g_strdup ("passt");
+            }
           else if (i == 0 && g_str_has_prefix (parts[i], "bridge="))
             {
               nic->type = g_strdup ("bridge");

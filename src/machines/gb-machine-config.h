@@ -22,7 +22,8 @@ typedef struct {
 typedef struct {
   char *mac;
   char *type;          /* "network", "bridge", "user", "direct", … */
-  char *source;        /* network or bridge name, or NULL */
+  char *source;        /* network or bridge name, a user-mode NIC's backend
+                        * ("passt", libvirt's <backend type=…>), or NULL */
   char *model;         /* "virtio", "e1000", … or NULL */
 } GbConfigNic;
 

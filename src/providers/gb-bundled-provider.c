@@ -22,6 +22,7 @@
 #include "gb-bundled-machine-private.h"
 #include "gb-bundled-provider.h"
 #include "gb-machine-private.h"
+#include "gb-creator-bundled.h"
 #include "gb-provider-private.h"
 
 G_DEFINE_ENUM_TYPE (GbKvmStatus, gb_kvm_status,
@@ -835,6 +836,13 @@ gb_bundled_provider_set_property (GObject      *object,
     }
 }
 
+/* The wizard's and New Disk's half for this provider (gb-creator-bundled.c). */
+static GbCreatorBackend *
+gb_bundled_provider_new_creator (GbProvider *provider)
+{
+  return g_object_new (GB_TYPE_CREATOR_BUNDLED, "provider", provider, NULL);
+}
+
 static void
 gb_bundled_provider_class_init (GbBundledProviderClass *klass)
 {
@@ -851,6 +859,7 @@ gb_bundled_provider_class_init (GbBundledProviderClass *klass)
   provider_class->connect_finish = gb_bundled_provider_connect_finish;
   provider_class->disconnect = gb_bundled_provider_disconnect;
   provider_class->stats_interval_changed = gb_bundled_provider_stats_interval_changed;
+  provider_class->new_creator = gb_bundled_provider_new_creator;
 
   properties[PROP_MACHINES_DIR] =
     g_param_spec_string ("machines-dir", NULL, NULL, NULL,

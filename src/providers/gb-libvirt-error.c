@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <libintl.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <libvirt/virterror.h>
@@ -133,4 +134,89 @@ gb_libvirt_check_uri_scheme (const char  *uri,
                  "few more (qemu:///system, qemu:///session, qemu+ssh://host/system …)."),
                scheme);
   return FALSE;
+}
+
+static gboolean
+uses_tls (const char *uri)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (uri ? uri : "");
+  const char *plus = scheme ? strchr (scheme, '+') : NULL;
+
+  return plus != NULL && g_ascii_strcasecmp (plus + 1, "tls") == 0;
+}
+
+/* libvirt's messages about TLS certificates (libvirt 9.0's msgids). */
+static const char * const certificate_msgids[] = {
+  "Cannot read CA certificate '%s'",
+  "Cannot read certificate '%s'",
+  "Failed to verify peer's certificate",
+  "Our own certificate %s failed validation against %s: %s",
+  "Unable to verify server certificate %s against CA certificate %s",
+  "Certificate %s owner does not match the hostname %s",
+  "The server certificate %s has expired",
+  "The CA certificate %s has expired",
+  "The client certificate %s has expired",
+  "Unable to import client certificate %s",
+  "Unable to import CA certificate list %s",
+  "The certificate hasn't got a known issuer.",
+  "The certificate is not trusted.",
+};
+
+/* The longest stretch of @text without a conversion ("%s"). */
+static char *
+longest_literal (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "%s", -1);
+  const char *best = "";
+
+  for (guint i = 0; parts[i]; i++)
+    if (strlen (parts[i]) > strlen (best))
+      best = parts[i];
+  return g_strstrip (g_strdup (best));
+}
+
+/* libvirt translates its messages: look for its own words in English and
+ * in the user's language. */
+static gboolean
+mentions_certificate (const char *message)
+{
+  if (strstr (message, "certificate") != NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (certificate_msgids); i++)
+    {
+      const char *translated = dgettext ("libvirt", certificate_msgids[i]);
+      g_autofree char *literal = NULL;
+
+      if (translated == certificate_msgids[i])
+        continue;
+      literal = longest_literal (translated);
+      if (strlen (literal) >= 6 && strstr (message, literal) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+void
+gb_libvirt_set_connect_error (GError     **error,
+                              const char  *uri)
+{
+  virErrorPtr err = virGetLastError ();
+
+  /* libvirt says "Cannot read CA certificate '…'", "Our own certificate …
+   * failed validation against …", "The server certificate … is not
+   * trusted": right, but not what to do about it. */
+  if (err != NULL && err->message != NULL && uses_tls (uri) && mentions_certificate (err->message))
+    {
+      g_set_error (error, GB_LIBVIRT_ERROR, err->code,
+                   /* Translators: a plain sentence, then libvirt's own message */
+                   _("%s\nDetails: %s"),
+                   _("The TLS certificates for this connection are missing or do not match. Glassbox needs the "
+                     "certificate authority’s certificate (cacert.pem) and this computer’s certificate and key "
+                     "(clientcert.pem, clientkey.pem) signed by it: in ~/.pki/libvirt/ (as root: /etc/pki/), or in "
+                     "the folder the address names with pkipath=…"),
+                   err->message);
+      virResetLastError ();
+      return;
+    }
+  gb_libvirt_set_error (error, NULL);
 }

@@ -19,5 +19,10 @@ void        gb_libvirt_set_error_full     (GError     **error,
 const char *gb_libvirt_error_sentence     (int          code);
 gboolean    gb_libvirt_check_uri_scheme   (const char  *uri,
                                            GError     **error);
+/* Like gb_libvirt_set_error() after opening @uri failed: TLS certificate
+ * trouble of a "+tls" connection gets a sentence that says where the
+ * certificates go. */
+void        gb_libvirt_set_connect_error  (GError     **error,
+                                           const char  *uri);
 
 G_END_DECLS

@@ -87,4 +87,10 @@ gboolean          _gb_libvirt_provider_is_local     (GbProvider                *
 /* The open connection, or NULL (for in-tree tests that define domains). */
 virConnectPtr     _gb_libvirt_provider_get_handle   (GbProvider                *provider);
 
+/* <metadata><gbstarted:started/></metadata>: the machine has been started
+ * at least once (gb-libvirt-machine.c sets it); its firmware is then no
+ * longer offered for change (gb-libvirt-edit.c), as in virt-manager. */
+#define GB_LIBVIRT_STARTED_NS_KEY "gbstarted"
+#define GB_LIBVIRT_STARTED_NS_URI "https://glassbox.invalid/xmlns/started/1"
+
 G_END_DECLS

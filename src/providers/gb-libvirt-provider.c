@@ -22,6 +22,7 @@
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
 #include "gb-machine-private.h"
+#include "gb-creator-libvirt.h"
 #include "gb-provider-private.h"
 
 /* Reconnecting after a drop waits 1, 2, 4 … seconds, at most this long. */
@@ -592,7 +593,7 @@ connect_thread (GTask        *task,
   return;
 
 fail:
-  gb_libvirt_set_error (&error, NULL);
+  gb_libvirt_set_connect_error (&error, cd->uri);
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
@@ -1027,6 +1028,13 @@ gb_libvirt_provider_finalize (GObject *object)
   G_OBJECT_CLASS (gb_libvirt_provider_parent_class)->finalize (object);
 }
 
+/* The wizard's and New Disk's half for this provider (gb-creator-libvirt.c). */
+static GbCreatorBackend *
+gb_libvirt_provider_new_creator (GbProvider *provider)
+{
+  return g_object_new (GB_TYPE_CREATOR_LIBVIRT, "provider", provider, NULL);
+}
+
 static void
 gb_libvirt_provider_class_init (GbLibvirtProviderClass *klass)
 {
@@ -1040,6 +1048,7 @@ gb_libvirt_provider_class_init (GbLibvirtProviderClass *klass)
   provider_class->connect_finish = gb_libvirt_provider_connect_finish;
   provider_class->disconnect = gb_libvirt_provider_disconnect;
   provider_class->stats_interval_changed = gb_libvirt_provider_stats_interval_changed;
+  provider_class->new_creator = gb_libvirt_provider_new_creator;
 }
 
 static void

@@ -287,6 +287,36 @@ gb_provider_find_machine (GbProvider *self,
   return NULL;
 }
 
+/* Whether the New Machine wizard and New Disk can make things here. */
+gboolean
+gb_provider_can_create (GbProvider *self)
+{
+  g_return_val_if_fail (GB_IS_PROVIDER (self), FALSE);
+
+  return GB_PROVIDER_GET_CLASS (self)->new_creator != NULL;
+}
+
+/**
+ * gb_provider_new_creator:
+ *
+ * The creation half of this provider: what its host offers (boot sources,
+ * KVM or emulation, firmware, memory, CPUs, storage, networks), defining a
+ * machine from a #GbMachineSpec and making disks.  The wizard and the New
+ * Disk dialog work only through it, whatever the kind of provider.
+ *
+ * Returns: (transfer full) (nullable): a new backend, or %NULL where
+ *   machines cannot be made
+ */
+GbCreatorBackend *
+gb_provider_new_creator (GbProvider *self)
+{
+  g_return_val_if_fail (GB_IS_PROVIDER (self), NULL);
+
+  if (GB_PROVIDER_GET_CLASS (self)->new_creator == NULL)
+    return NULL;
+  return GB_PROVIDER_GET_CLASS (self)->new_creator (self);
+}
+
 guint
 gb_provider_get_stats_interval (GbProvider *self)
 {

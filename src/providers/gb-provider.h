@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 typedef struct _GbMachine GbMachine;
+typedef struct _GbCreatorBackend GbCreatorBackend;
 
 typedef enum {
   GB_PROVIDER_STATE_DISCONNECTED,
@@ -36,9 +37,14 @@ struct _GbProviderClass
   void       (*disconnect)         (GbProvider          *self);
   /* Called when the stats interval changes (0 = off). */
   void       (*stats_interval_changed) (GbProvider      *self);
+  /* What the New Machine wizard and the New Disk dialog need of this kind
+   * of provider (its host's capabilities, storage, networks; defining
+   * machines and making disks): a new GbCreatorBackend, or NULL (the
+   * default) where machines cannot be made. */
+  GbCreatorBackend *(*new_creator) (GbProvider          *self);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 const char      *gb_provider_get_title          (GbProvider          *self);
@@ -59,6 +65,9 @@ void             gb_provider_disconnect         (GbProvider          *self);
 
 GbMachine       *gb_provider_find_machine       (GbProvider          *self,
                                                  const char          *name_or_uuid);
+
+gboolean         gb_provider_can_create         (GbProvider          *self);
+GbCreatorBackend *gb_provider_new_creator       (GbProvider          *self);
 
 guint            gb_provider_get_stats_interval (GbProvider          *self);
 void             gb_provider_set_stats_interval (GbProvider          *self,

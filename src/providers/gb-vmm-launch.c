@@ -216,6 +216,7 @@ void
 gb_vmm_launch_async (const char          *config_file,
                      const char          *work_dir,
                      const char          *run_dir,
+                     const char          *restore_file,
                      GCancellable        *cancellable,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
@@ -253,7 +254,8 @@ gb_vmm_launch_async (const char          *config_file,
 
   {
     const char *argv[] = { vmm, "run", "--config", config_file, "--api-socket", api,
-                           "--serial", serial_arg, "--paused", NULL };
+                           "--serial", serial_arg, "--paused",
+                           restore_file ? "--restore" : NULL, restore_file, NULL };
 
     command_line = g_strjoinv (" ", (char **) argv);
     header = g_strdup_printf ("glassbox: %s\n", command_line);

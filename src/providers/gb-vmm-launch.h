@@ -20,10 +20,12 @@ G_BEGIN_DECLS
  * its own so that it outlives the caller, with stdout and stderr in
  * RUN/vmm.log after a first line "glassbox: COMMAND"; waits for the control
  * socket and connects to it.  The guest has not run yet: send "resume".
- * A VMM that ends first fails the call with what it said in its log. */
+ * A VMM that ends first fails the call with what it said in its log.
+ * @restore_file (nullable): adds `--restore FILE`, a "save-state" file. */
 void         gb_vmm_launch_async        (const char           *config_file,
                                          const char           *work_dir,
                                          const char           *run_dir,
+                                         const char           *restore_file,
                                          GCancellable         *cancellable,
                                          GAsyncReadyCallback   callback,
                                          gpointer              user_data);

@@ -1,9 +1,11 @@
-/* gb-clone-dialog.c — clone a stopped libvirt machine: name, linked or full, progress, cancel
+/* gb-clone-dialog.c — clone a stopped machine: name, linked or full, progress, cancel
  *
- * The copy runs in a worker thread (gb_libvirt_machine_clone_async); the
+ * The copy runs in a worker thread (gb_libvirt_machine_clone_async, or
+ * gb_bundled_machine_clone_async for a machine on This computer); the
  * bar shows the bytes copied; Cancel during the copy stops it and the
  * copies made so far are removed.  Once the clone is defined the dialog
- * closes and the new machine appears in the list by libvirt's event.
+ * closes and the new machine appears in the list (libvirt's event, or the
+ * bundled provider adding it).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gb-bundled-clone.h"
 #include "gb-clone-dialog.h"
 #include "gb-libvirt-clone.h"
 
@@ -18,7 +21,7 @@ struct _GbCloneDialog
 {
   AdwWindow         parent_instance;
 
-  GbLibvirtMachine *machine;
+  GbMachine        *machine;   /* a GbLibvirtMachine or a GbBundledMachine */
   GCancellable     *cancellable;  /* set while cloning */
   gboolean          disposed;
 
@@ -39,8 +42,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 GbCloneDialog *
-gb_clone_dialog_new (GtkWindow        *parent,
-                     GbLibvirtMachine *machine)
+gb_clone_dialog_new (GtkWindow *parent,
+                     GbMachine *machine)
 {
   return g_object_new (GB_TYPE_CLONE_DIALOG,
                        "transient-for", parent,
@@ -117,7 +120,14 @@ clone_done (GObject      *object,
 {
   g_autoptr(GbCloneDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = gb_libvirt_machine_clone_finish (GB_LIBVIRT_MACHINE (object), result, &error);
+  g_autofree char *uuid = NULL;
+  g_autoptr(GbMachine) clone = NULL;
+  gboolean done;
+
+  if (GB_IS_BUNDLED_MACHINE (object))
+    done = (clone = gb_bundled_machine_clone_finish (GB_BUNDLED_MACHINE (object), result, &error)) != NULL;
+  else
+    done = (uuid = gb_libvirt_machine_clone_finish (GB_LIBVIRT_MACHINE (object), result, &error)) != NULL;
 
   g_clear_object (&self->cancellable);
   if (self->disposed)
@@ -126,7 +136,7 @@ clone_done (GObject      *object,
   gtk_editable_set_editable (GTK_EDITABLE (self->name_row), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->linked_switch), TRUE);
   update_actions (self);
-  if (uuid != NULL)
+  if (done)
     {
       gtk_window_destroy (GTK_WINDOW (self));
       return;
@@ -155,11 +165,18 @@ clone_action (GtkWidget  *widget,
   gtk_editable_set_editable (GTK_EDITABLE (self->name_row), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->linked_switch), FALSE);
   update_actions (self);
-  gb_libvirt_machine_clone_async (self->machine,
-                                  gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
-                                  gtk_switch_get_active (self->linked_switch),
-                                  progress_cb, self, self->cancellable,
-                                  clone_done, g_object_ref (self));
+  if (GB_IS_BUNDLED_MACHINE (self->machine))
+    gb_bundled_machine_clone_async (GB_BUNDLED_MACHINE (self->machine),
+                                    gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+                                    gtk_switch_get_active (self->linked_switch),
+                                    progress_cb, self, self->cancellable,
+                                    clone_done, g_object_ref (self));
+  else
+    gb_libvirt_machine_clone_async (GB_LIBVIRT_MACHINE (self->machine),
+                                    gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+                                    gtk_switch_get_active (self->linked_switch),
+                                    progress_cb, self, self->cancellable,
+                                    clone_done, g_object_ref (self));
 }
 
 /* Cancel stops a running copy, else closes. */
@@ -192,10 +209,15 @@ static void
 gb_clone_dialog_constructed (GObject *object)
 {
   GbCloneDialog *self = GB_CLONE_DIALOG (object);
-  g_autofree char *name = gb_libvirt_clone_default_name (self->machine);
+  g_autofree char *name = NULL;
   g_autofree char *title = NULL;
 
   G_OBJECT_CLASS (gb_clone_dialog_parent_class)->constructed (object);
+
+  if (GB_IS_BUNDLED_MACHINE (self->machine))
+    name = gb_bundled_clone_default_name (GB_BUNDLED_MACHINE (self->machine));
+  else
+    name = gb_libvirt_clone_default_name (GB_LIBVIRT_MACHINE (self->machine));
 
   /* Translators: the Clone dialog's title; %s is the machine's name */
   title = g_strdup_printf (_("Clone “%s”"), gb_machine_get_name (GB_MACHINE (self->machine)));
@@ -279,7 +301,7 @@ gb_clone_dialog_class_init (GbCloneDialogClass *klass)
   object_class->set_property = gb_clone_dialog_set_property;
 
   properties[PROP_MACHINE] =
-    g_param_spec_object ("machine", NULL, NULL, GB_TYPE_LIBVIRT_MACHINE,
+    g_param_spec_object ("machine", NULL, NULL, GB_TYPE_MACHINE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

@@ -1,4 +1,4 @@
-/* gb-clone-dialog.h — clone a stopped libvirt machine: name, linked or full, progress, cancel
+/* gb-clone-dialog.h — clone a stopped machine (libvirt or This computer): name, linked or full, progress, cancel
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,14 +6,15 @@
 
 #include <adwaita.h>
 
-#include "gb-libvirt-machine.h"
+#include "gb-machine.h"
 
 G_BEGIN_DECLS
 
 #define GB_TYPE_CLONE_DIALOG (gb_clone_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (GbCloneDialog, gb_clone_dialog, GB, CLONE_DIALOG, AdwWindow)
 
-GbCloneDialog *gb_clone_dialog_new (GtkWindow        *parent,
-                                    GbLibvirtMachine *machine);
+/* @machine: a GbLibvirtMachine or a GbBundledMachine */
+GbCloneDialog *gb_clone_dialog_new (GtkWindow *parent,
+                                    GbMachine *machine);
 
 G_END_DECLS

@@ -47,7 +47,13 @@ gb_snapshot_actions_enabled (GbMachine  *machine,
   state = gb_machine_get_state (machine);
   /* Machines on This computer: snapshots of their qcow2 disks (block engine). */
   if (GB_IS_BUNDLED_MACHINE (machine))
-    return g_str_equal (action_name, "machine.snapshots") && state != GB_MACHINE_STATE_UNKNOWN;
+    {
+      if (g_str_equal (action_name, "machine.clone"))
+        return state == GB_MACHINE_STATE_SHUTOFF;
+      if (g_str_equal (action_name, "machine.save"))
+        return state == GB_MACHINE_STATE_RUNNING || state == GB_MACHINE_STATE_PAUSED;
+      return g_str_equal (action_name, "machine.snapshots") && state != GB_MACHINE_STATE_UNKNOWN;
+    }
   if (!GB_IS_LIBVIRT_MACHINE (machine))
     return FALSE;
   if (g_str_equal (action_name, "machine.save"))
@@ -70,8 +76,13 @@ save_done (GObject      *object,
   SaveData *data = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GtkRoot) window = g_weak_ref_get (&data->window);
+  gboolean ok;
 
-  if (!gb_libvirt_machine_save_finish (GB_LIBVIRT_MACHINE (object), result, &error))
+  if (GB_IS_BUNDLED_MACHINE (object))
+    ok = gb_bundled_machine_save_finish (GB_BUNDLED_MACHINE (object), result, &error);
+  else
+    ok = gb_libvirt_machine_save_finish (GB_LIBVIRT_MACHINE (object), result, &error);
+  if (!ok)
     {
       /* Translators: %s is the machine's name */
       g_autofree char *title = g_strdup_printf (_("Could not save “%s”"), data->machine_name);
@@ -104,12 +115,15 @@ gb_snapshot_actions_activate (GtkWidget  *widget,
 
       g_weak_ref_init (&data->window, root);
       data->machine_name = g_strdup (gb_machine_get_name (machine));
-      gb_libvirt_machine_save_async (GB_LIBVIRT_MACHINE (machine), NULL, save_done, data);
+      if (GB_IS_BUNDLED_MACHINE (machine))
+        gb_bundled_machine_save_async (GB_BUNDLED_MACHINE (machine), NULL, save_done, data);
+      else
+        gb_libvirt_machine_save_async (GB_LIBVIRT_MACHINE (machine), NULL, save_done, data);
     }
   else if (g_str_equal (action_name, "machine.snapshots"))
     gtk_window_present (GTK_WINDOW (gb_snapshots_window_new (parent, machine)));
   else if (g_str_equal (action_name, "machine.clone"))
-    gtk_window_present (GTK_WINDOW (gb_clone_dialog_new (parent, GB_LIBVIRT_MACHINE (machine))));
+    gtk_window_present (GTK_WINDOW (gb_clone_dialog_new (parent, machine)));
 }
 
 void

@@ -135,6 +135,8 @@ describe_nic (const GbConfigNic *nic)
   else if (g_strcmp0 (nic->type, "bridge") == 0 && nic->source)
     /* Translators: a network card joined to a host bridge, e.g. Bridge br0 */
     g_ptr_array_add (parts, g_strdup_printf (_("Bridge %s"), nic->source));
+  else if (g_strcmp0 (nic->type, "user") == 0 && g_strcmp0 (nic->source, "passt") == 0)
+    g_ptr_array_add (parts, g_strdup (_("User-mode networking (passt)")));
   else if (g_strcmp0 (nic->type, "user") == 0)
     g_ptr_array_add (parts, g_strdup (_("User-mode networking")));
   else if (g_strcmp0 (nic->type, "direct") == 0 && nic->source)

@@ -943,7 +943,10 @@ fill_tab (GbMachineEditor *self,
       gtk_switch_set_active (self->tpm_switch, st->tpm);
       /* Firmware is chosen while the machine is off (as virt-manager, before
        * a system is installed); a TPM needs swtpm on this host. */
-      gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_row), !st->running);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->firmware_row), !st->running && !st->ever_started);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->firmware_row),
+                                   st->ever_started ? _("Chosen before the first start: the installed system needs it")
+                                                     : _("Choose it before installing a system"));
       gtk_widget_set_sensitive (GTK_WIDGET (self->tpm_switch), st->tpm || gb_libvirt_edit_have_swtpm ());
       if (!gb_libvirt_edit_have_swtpm ())
         adw_action_row_set_subtitle (self->tpm_row, _("Needs swtpm, which is not installed here"));

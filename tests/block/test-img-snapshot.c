@@ -1,7 +1,8 @@
 /* test-img-snapshot.c — `glassbox-img snapshot -l/-c/-a/-d` against
  * `qemu-img snapshot` on the same images: the same list, the same exit
  * codes and messages, images `qemu-img check` finds clean, and the disk
- * content each snapshot held coming back byte for byte. */
+ * content each snapshot held coming back byte for byte — also on an
+ * overlay whose backing file must stay as it is. */
 #include "block-test-util.h"
 
 #include <errno.h>
@@ -191,6 +192,62 @@ test_interchange(void)
   bt_tmpdir_free(dir);
 }
 
+/* An overlay with a backing file (a linked clone's disk): snapshots live in
+ * the overlay only; reverting brings back what the overlay held and,
+ * where it held nothing, the backing file's data again; the backing file
+ * never changes and keeps no snapshot; QEMU agrees at each step. */
+static void
+test_backing_file(void)
+{
+  if (!need_qemu())
+    return;
+  char *dir = bt_tmpdir_new();
+  g_autofree char *base = g_build_filename(dir, "base.qcow2", NULL);
+  g_autofree char *top = g_build_filename(dir, "top.qcow2", NULL);
+  g_autofree char *info = NULL, *base_list = NULL;
+  gsize len, l2, lb;
+
+  g_assert_cmpint(bt_runv(NULL, NULL, bt_need_tool("qemu-img"), "create", "-q", "-f", "qcow2", base, "8M", NULL), ==, 0);
+  qemu_io(base, "write -P 0x11 0 4M");
+  g_assert_cmpint(bt_runv(NULL, NULL, bt_need_tool("qemu-img"), "create", "-q", "-f", "qcow2",
+                          "-b", base, "-F", "qcow2", top, NULL), ==, 0);
+  qemu_io(top, "write -P 0x22 1M 1M");
+  g_autofree guint8 *base_before = content(dir, base, &lb);
+  g_autofree guint8 *at_s1 = content(dir, top, &len);
+
+  g_assert_cmpint(gb_snapshot("-c", "s1", top, NULL, NULL), ==, 0);
+  assert_checks_clean(top);
+  assert_lists_equal(top, 1);
+  /* The whole chain changes: clusters from the backing file get copied
+   * up, fresh ones are written. */
+  qemu_io(top, "write -P 0x33 0 3M");
+  qemu_io(top, "write -P 0x44 6M 64k");
+
+  g_assert_cmpint(gb_snapshot("-a", "s1", top, NULL, NULL), ==, 0);
+  assert_checks_clean(top);
+  g_autofree guint8 *back = content(dir, top, &l2);
+  g_assert_cmpuint(l2, ==, len);
+  bt_assert_same(at_s1, back, len);
+
+  /* The backing file: untouched, no snapshot, still the overlay's base. */
+  g_autofree guint8 *base_after = content(dir, base, &l2);
+  bt_assert_same(base_before, base_after, lb);
+  g_assert_cmpint(qemu_snapshot("-l", NULL, base, &base_list, NULL), ==, 0);
+  g_assert_cmpstr(base_list, ==, "");
+  g_assert_cmpint(bt_runv(&info, NULL, bt_need_tool("qemu-img"), "info", top, NULL), ==, 0);
+  g_assert_nonnull(strstr(info, base));
+
+  /* QEMU reverts ours as well, and we delete it. */
+  qemu_io(top, "write -P 0x55 1M 64k");
+  g_assert_cmpint(qemu_snapshot("-a", "s1", top, NULL, NULL), ==, 0);
+  g_autofree guint8 *back2 = content(dir, top, &l2);
+  bt_assert_same(at_s1, back2, len);
+  g_assert_cmpint(gb_snapshot("-d", "s1", top, NULL, NULL), ==, 0);
+  assert_checks_clean(top);
+  assert_lists_equal(top, 0);
+  bt_tmpdir_free(dir);
+}
+
 /* Strips "qemu-img: " / "glassbox-img: " from each line. */
 static char *
 unprefixed(const char *err)
@@ -348,6 +405,7 @@ main(int argc, char **argv)
   g_test_add_func("/block/snapshot/create-apply-delete", test_create_apply_delete);
   g_test_add_func("/block/snapshot/interchange-with-qemu", test_interchange);
   g_test_add_func("/block/snapshot/errors", test_errors);
+  g_test_add_func("/block/snapshot/backing-file", test_backing_file);
   g_test_add_func("/block/snapshot/engine-copy-on-write", test_engine_copy_on_write);
   return g_test_run();
 }

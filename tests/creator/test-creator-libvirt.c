@@ -310,8 +310,10 @@ test_xml_every_kind (void)
             continue;
           }
 
+        g_autoptr(GbMachineSpec) spec = gb_machine_creator_dup_spec (creator);
+
         conf = gb_creator_libvirt_build_domain (GB_CREATOR_LIBVIRT (gb_machine_creator_get_backend (creator)),
-                                                creator, NULL, &error);
+                                                spec, NULL, &error);
         g_assert_no_error (error);
         xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (conf));
         g_assert_true (g_file_set_contents (xml_file, xml, -1, NULL));

@@ -269,8 +269,10 @@ static GVirConfigDomain *
 build_domain (GbMachineCreator  *creator,
               GError           **error)
 {
+  g_autoptr(GbMachineSpec) spec = gb_machine_creator_dup_spec (creator);
+
   return gb_creator_libvirt_build_domain (GB_CREATOR_LIBVIRT (gb_machine_creator_get_backend (creator)),
-                                          creator, NULL, error);
+                                          spec, NULL, error);
 }
 
 static void
@@ -641,6 +643,17 @@ bundled_provider (const char *label)
 /* Glassbox's own machines: a kernel + initrd machine with two CPUs, 256
  * MiB and a new qcow2 disk in the machines folder becomes exactly that
  * glassbox-vmm --config object; install media are not offered there. */
+/* The bundled backend's JSON for the creator's choices as they are now. */
+static JsonObject *
+bundled_config (GbCreatorBundled  *backend,
+                GbMachineCreator  *creator,
+                GError           **error)
+{
+  g_autoptr(GbMachineSpec) spec = gb_machine_creator_dup_spec (creator);
+
+  return gb_creator_bundled_build_config (backend, spec, NULL, error);
+}
+
 static void
 test_bundled_json (void)
 {
@@ -690,7 +703,7 @@ test_bundled_json (void)
   gb_machine_creator_set_disk_size (creator, (guint64) 64 << 20);
   gb_machine_creator_set_name (creator, "bundled-json");
 
-  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  config = bundled_config (backend, creator, &error);
   g_assert_no_error (error);
   g_assert_nonnull (config);
   g_assert_cmpstr (json_object_get_string_member (config, "name"), ==, "bundled-json");
@@ -735,7 +748,7 @@ test_bundled_json (void)
   /* No disk, no initrd: neither is written. */
   gb_machine_creator_set_disk_mode (creator, GB_CREATOR_DISK_NONE);
   gb_machine_creator_set_initrd_path (creator, NULL);
-  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  config = bundled_config (backend, creator, &error);
   g_assert_no_error (error);
   g_assert_false (json_object_has_member (config, "disks"));
   g_assert_false (json_object_has_member (config, "initrd"));
@@ -749,7 +762,7 @@ test_bundled_json (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   gb_machine_creator_set_kernel_path (creator, kernel);
-  config = gb_creator_bundled_build_config (backend, creator, NULL, &error);
+  config = bundled_config (backend, creator, &error);
   g_assert_no_error (error);
   d = json_array_get_object_element (json_object_get_array_member (config, "disks"), 0);
   g_assert_cmpstr (json_object_get_string_member (d, "path"), ==, initrd);

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "creator-test-util.h"
-#include "gb-disk-creator.h"
+#include "gb-disk-creator-libvirt.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-test-libvirt.h"
 #include "gb-test-utils.h"

@@ -6,47 +6,9 @@
 # GLASSBOX_VMM_VERBOSE=1 its last line says why the VM ended), status (the
 # VMM's exit status; timeout's 124/143 when it hung), seconds, and whatever
 # the scenario adds.  The guest side is guest-check, in the inner initramfs.
-K=$GB_IN/inner-vmlinuz
-I=$GB_IN/inner-initramfs.img
-CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check"
-
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-
-# boot NAME TIMEOUT_S VMM-OPTIONS...
-boot() {
-  name=$1 t=$2
-  shift 2
-  d=$GB_OUT/$name
-  mkdir -p $d
-  echo "== $name: glassbox-vmm run $*"
-  t0=$(uptime_s)
-  GLASSBOX_VMM_VERBOSE=1 timeout $t glassbox-vmm run --kernel $K --initrd $I \
-      --serial file=$d/serial.log "$@" 2> $d/stderr.log < /dev/null
-  echo $? > $d/status
-  echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
-  echo "== $name: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
-  tail -4 $d/serial.log | sed "s/^/   $name| /"
-}
-
-# wait_for_count FILE TEXT N SECONDS: TEXT on N lines
-wait_for_count() {
-  i=0
-  while [ "$(grep -c "$2" $1 2>/dev/null)" -lt $3 ]; do
-    i=$((i + 1))
-    [ $i -gt $(($4 * 5)) ] && return 1
-    sleep 0.2
-  done
-}
-
-# wait_for FILE TEXT SECONDS
-wait_for() {
-  i=0
-  while ! grep -q "$2" $1 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -gt $(($3 * 5)) ] && return 1
-    sleep 0.2
-  done
-}
+. $GB_IN/bed-lib.sh
+require_kvm
+trace_start
 
 # 1 vCPU, raw disk, guest RAM on 2 MiB huge pages (reserved here first);
 # the guest ends with poweroff -f (ACPI S5).
@@ -201,4 +163,5 @@ mkdir -p $d
 boot noacpi 360 --no-rng --memory 128 --api-socket /tmp/noacpi.sock \
     --cmdline "$CMD gb.end=wait acpi=off reboot=k" &
 wait
+trace_save
 exit 0

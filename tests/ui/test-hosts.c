@@ -3,7 +3,9 @@
  * The connection's row menu offers "Host Details" (app.host); the window
  * shows what the test driver says of its host and draws its CPU graph from
  * samples taken each second. The Storage page lists the driver's pool, makes
- * a volume through the New Volume dialog and deletes it, confirming. The
+ * a volume through the New Volume dialog and deletes it, confirming; pools
+ * and volumes changed by another client appear and go without a reload
+ * (libvirt's pool lifecycle and refresh events). The
  * Migrate dialog of the running "test" machine offers the second connection
  * as destination, draws a series of job-stats readings (three pre-copy
  * rounds, as GbMigration hands them over), and shows libvirt's own words
@@ -152,6 +154,42 @@ new_pool_gone (gpointer data)
 {
   return !gb_storage_page_get_busy (data) && gb_storage_page_get_pools (data) &&
          find_pool (data, "gb-ui-pool") == NULL;
+}
+
+static gboolean
+elsewhere_pool_active (gpointer data)
+{
+  GbStoragePoolInfo *pool = gb_storage_page_get_busy (data) ? NULL : find_pool (data, "gb-elsewhere");
+
+  return pool && pool->active;
+}
+
+static gboolean
+elsewhere_pool_stopped (gpointer data)
+{
+  GbStoragePoolInfo *pool = gb_storage_page_get_busy (data) ? NULL : find_pool (data, "gb-elsewhere");
+
+  return pool && !pool->active;
+}
+
+static gboolean
+elsewhere_pool_gone (gpointer data)
+{
+  return !gb_storage_page_get_busy (data) && gb_storage_page_get_pools (data) &&
+         find_pool (data, "gb-elsewhere") == NULL;
+}
+
+static gboolean
+elsewhere_volume_listed (gpointer data)
+{
+  return !gb_storage_page_get_busy (data) && find_volume (data, "gb-elsewhere.img") != NULL;
+}
+
+static gboolean
+elsewhere_volume_gone (gpointer data)
+{
+  return !gb_storage_page_get_busy (data) && gb_storage_page_get_volumes (data) &&
+         find_volume (data, "gb-elsewhere.img") == NULL;
 }
 
 static gboolean
@@ -313,6 +351,46 @@ test_hosts (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (message), "delete");
   gtk_window_destroy (GTK_WINDOW (message));
   g_assert_true (gb_test_wait_until_ms (new_pool_gone, page, TIMEOUT_MS));
+
+  /* Changes made elsewhere (another client on the same host) show up
+   * without a reload: a pool defined and started, a volume that appears
+   * when its pool is refreshed, the pool stopped and undefined. */
+  {
+    virConnectPtr conn = _gb_libvirt_provider_get_handle (gb_application_find_provider (app, TEST_URI));
+    GbStoragePoolSpec spec = { .name = "gb-elsewhere", .type = "dir", .target = "/gb-elsewhere" };
+    g_autoptr(GError) error = NULL;
+    virStoragePoolPtr pool;
+    virStorageVolPtr vol;
+
+    g_assert_true (gb_test_wait_until_ms (pools_listed, page, TIMEOUT_MS));
+    gb_storage_page_select_pool (page, "default-pool");
+    g_assert_true (gb_test_wait_until_ms (pools_listed, page, TIMEOUT_MS));
+    g_assert_true (gb_storage_pool_create (conn, &spec, &error));
+    g_assert_no_error (error);
+    g_assert_true (gb_test_wait_until_ms (elsewhere_pool_active, page, TIMEOUT_MS));
+
+    pool = virStoragePoolLookupByName (conn, "default-pool");
+    g_assert_nonnull (pool);
+    vol = virStorageVolCreateXML (pool, "<volume><name>gb-elsewhere.img</name>"
+                                        "<capacity unit='MiB'>16</capacity></volume>", 0);
+    g_assert_nonnull (vol);
+    g_assert_cmpint (virStoragePoolRefresh (pool, 0), ==, 0);
+    g_assert_true (gb_test_wait_until_ms (elsewhere_volume_listed, page, TIMEOUT_MS));
+    save_png (window, "storage-page-events");
+    g_assert_cmpint (virStorageVolDelete (vol, 0), ==, 0);
+    virStorageVolFree (vol);
+    g_assert_cmpint (virStoragePoolRefresh (pool, 0), ==, 0);
+    virStoragePoolFree (pool);
+    g_assert_true (gb_test_wait_until_ms (elsewhere_volume_gone, page, TIMEOUT_MS));
+
+    pool = virStoragePoolLookupByName (conn, "gb-elsewhere");
+    g_assert_nonnull (pool);
+    g_assert_cmpint (virStoragePoolDestroy (pool), ==, 0);
+    g_assert_true (gb_test_wait_until_ms (elsewhere_pool_stopped, page, TIMEOUT_MS));
+    g_assert_cmpint (virStoragePoolUndefine (pool), ==, 0);
+    virStoragePoolFree (pool);
+    g_assert_true (gb_test_wait_until_ms (elsewhere_pool_gone, page, TIMEOUT_MS));
+  }
 
   g_object_ref (window);
   gtk_window_destroy (GTK_WINDOW (window));

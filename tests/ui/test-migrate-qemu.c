@@ -15,7 +15,11 @@
  * and gone from host a, that host b's console goes on counting from where
  * host a's stopped, and saves a PNG of the dialog. A move back, slowed
  * down, is cancelled from the dialog: the machine stays on b, still
- * counting. Before all that, host a's Host Details and Storage page are
+ * counting. Then a second, diskless counter guest moves from b to a
+ * tunnelled (VIR_MIGRATE_TUNNELLED | VIR_MIGRATE_PEER2PEER) with the veth
+ * between the hosts down, so only the libvirt connection can carry it; a's
+ * console counts on.
+ * Before all that, host a's Host Details and Storage page are
  * checked on the real daemon (upload and download). Namespaces and daemons
  * are removed at the end (and by a watcher if the test dies). Root only.
  *
@@ -37,6 +41,7 @@
 #include "gb-window.h"
 
 #define DOMAIN_NAME "gbmig"
+#define TUNNEL_NAME "gbtun"
 #define MiB (1024 * 1024)
 
 typedef struct {
@@ -106,6 +111,20 @@ machine_gone (gpointer data)
 }
 
 static gboolean
+tunnel_running_on (gpointer data)
+{
+  GbMachine *machine = gb_provider_find_machine (data, TUNNEL_NAME);
+
+  return machine && gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING;
+}
+
+static gboolean
+tunnel_gone_from (gpointer data)
+{
+  return gb_provider_find_machine (data, TUNNEL_NAME) == NULL;
+}
+
+static gboolean
 host_sampled (gpointer data)
 {
   return gb_host_window_get_loaded (data) && gb_host_window_get_n_samples (data) >= 3;
@@ -163,24 +182,28 @@ two_hosts (const char *how,
 }
 
 static char *
-domain_xml (const char *kernel,
-            const char *initrd)
+domain_xml (const char *name,
+            const char *kernel,
+            const char *initrd,
+            gboolean    with_disk)
 {
+  g_autofree char *disk = g_strdup_printf (
+    "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+    "      <source file='/var/lib/libvirt/images/%s.qcow2'/><target dev='vda' bus='virtio'/></disk>", name);
+
   return g_strdup_printf (
     "<domain type='qemu'>"
-    "  <name>" DOMAIN_NAME "</name>"
+    "  <name>%s</name>"
     "  <memory unit='MiB'>256</memory>"
     "  <vcpu>1</vcpu>"
     "  <os><type arch='x86_64' machine='pc'>hvm</type>"
     "    <kernel>%s</kernel><initrd>%s</initrd>"
     "    <cmdline>console=ttyS0 quiet gb.run=guest-counter.sh</cmdline></os>"
-    "  <devices>"
-    "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-    "      <source file='/var/lib/libvirt/images/gbmig.qcow2'/><target dev='vda' bus='virtio'/></disk>"
-    "    <serial type='file'><source path='/var/log/libvirt/gbmig-serial.log'/></serial>"
+    "  <devices>%s"
+    "    <serial type='file'><source path='/var/log/libvirt/%s-serial.log'/></serial>"
     "    <memballoon model='none'/>"
     "  </devices>"
-    "</domain>", kernel, initrd);
+    "</domain>", name, kernel, initrd, with_disk ? disk : "", name);
 }
 
 static gboolean
@@ -373,7 +396,7 @@ test_migrate (void)
     gtk_window_destroy (GTK_WINDOW (host));
   }
 
-  xml = domain_xml (kernel, initrd);
+  xml = domain_xml (DOMAIN_NAME, kernel, initrd, TRUE);
   dom = virDomainDefineXML (conn_a, xml);
   g_assert_nonnull (dom);
   g_assert_cmpint (virDomainCreate (dom), ==, 0);
@@ -499,6 +522,78 @@ test_migrate (void)
     dom = virDomainLookupByName (conn_a, DOMAIN_NAME);
     g_assert_null (dom);
     virResetLastError ();
+  }
+
+  /* Tunnelled (peer to peer: QEMU's stream inside host b's libvirt
+   * connection to host a), with the veth between the hosts down, so that
+   * a direct migration could not reach a's QEMU and only libvirtd to
+   * libvirtd (over a's UNIX socket) remains. A second, diskless counter
+   * guest: libvirt 9.0 cannot copy disks in a tunnelled migration (NBD
+   * wants the destination's host name) and calls a disk on local storage
+   * unsafe to move without a copy. */
+  {
+    g_autofree char *veth_down = g_strdup_printf ("ip -n %s-b link set %s-vb down", prefix, prefix);
+    g_autofree char *tun_xml = domain_xml (TUNNEL_NAME, kernel, initrd, FALSE);
+    g_autofree char *tun_log_a = g_build_filename (dir, "a", "log", TUNNEL_NAME "-serial.log", NULL);
+    g_autofree char *tun_log_b = g_build_filename (dir, "b", "log", TUNNEL_NAME "-serial.log", NULL);
+    GbMigrateDialog *tunnel;
+    GbMigration *tunnelled;
+    CountWait wait = { tun_log_b, 10 };
+    guint last_b;
+    GbMigrationOptions options = {
+      .live = TRUE, .tunnelled = TRUE, .persistent = TRUE, .undefine_source = TRUE,
+      .max_downtime_ms = 300, .bandwidth_mib = 64,
+    };
+
+    dom = virDomainDefineXML (conn_b, tun_xml);
+    g_assert_nonnull (dom);
+    g_assert_cmpint (virDomainCreate (dom), ==, 0);
+    virDomainFree (dom);
+    g_assert_true (gb_test_wait_until (tunnel_running_on, providers[1], 30));
+    if (!gb_test_wait_until (count_reached, &wait, 120))
+      g_error ("the second guest did not count to 10 on host b in 120 s");
+    g_assert_cmpint (gb_test_run_shell (veth_down, NULL, NULL), ==, 0);
+
+    tunnel = gb_migrate_dialog_new (GTK_WINDOW (main_window), gb_provider_find_machine (providers[1], TUNNEL_NAME),
+                                    gb_application_get_providers (app));
+    gb_migrate_dialog_set_destination (tunnel, uri_a);
+    gb_migrate_dialog_set_options (tunnel, &options);
+    gtk_window_present (GTK_WINDOW (tunnel));
+    t0 = g_get_monotonic_time ();
+    gtk_widget_activate_action (GTK_WIDGET (tunnel), "migrate.start", NULL);
+    tunnelled = gb_migrate_dialog_get_migration (tunnel);
+    g_assert_nonnull (tunnelled);
+    if (!gb_test_wait_until (migration_over, tunnel, 150))
+      g_error ("the tunnelled migration did not end in 150 s");
+    g_test_message ("tunnelled migration %s after %.1f s: %llu rounds, %s",
+                    gb_migration_get_state (tunnelled) == GB_MIGRATION_STATE_COMPLETED ? "completed" : "ended",
+                    (g_get_monotonic_time () - t0) / 1e6,
+                    (unsigned long long) gb_migration_get_max_iteration (tunnelled),
+                    gb_migration_get_error (tunnelled) ? gb_migration_get_error (tunnelled) : "no error");
+    gtk_test_widget_wait_for_draw (GTK_WIDGET (tunnel));
+    gb_test_save_png (GTK_WIDGET (tunnel), "migrate-tunnelled.png");
+    g_assert_cmpint (gb_migration_get_state (tunnelled), ==, GB_MIGRATION_STATE_COMPLETED);
+    gtk_window_destroy (GTK_WINDOW (tunnel));
+
+    g_assert_true (gb_test_wait_until (tunnel_running_on, providers[0], 30));
+    g_assert_true (gb_test_wait_until (tunnel_gone_from, providers[1], 30));
+    last_b = last_count (tun_log_b);
+    wait.path = tun_log_a;
+    wait.at_least = last_b + 5;
+    g_assert_true (gb_test_wait_until (count_reached, &wait, 60));
+    g_test_message ("tunnelled: host b stopped at %u, host a counts on: %u", last_b, last_count (tun_log_a));
+    /* Went on, not booted again: a's first number is past b's tenth. */
+    {
+      g_autoptr(GArray) counts_a = read_counts (tun_log_a);
+
+      g_assert_cmpuint (g_array_index (counts_a, guint, 0), >, 10);
+    }
+
+    dom = virDomainLookupByName (conn_a, TUNNEL_NAME);
+    g_assert_nonnull (dom);
+    virDomainDestroy (dom);
+    virDomainUndefine (dom);
+    virDomainFree (dom);
   }
 
   /* Clean up: the guest, the app, the hosts. */

@@ -6,7 +6,8 @@
  * reverts, Delete deletes (Enter confirms).  A running UEFI machine shows
  * why libvirt 9.0 takes no internal snapshot of it.  Ctrl+Shift+L clones a
  * stopped machine with two disk files; Ctrl+Shift+V saves a running one and
- * the list says "Saved" with the time.  PNGs of each in the build tree.
+ * the list says "Saved" with the time.  A machine on This computer is
+ * cloned from the same dialog.  PNGs of each in the build tree.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -505,6 +506,63 @@ test_bundled (void)
   gb_test_tmpdir_remove (dir);
 }
 
+/* A machine on This computer (never started) cloned from the Clone dialog
+ * by keys: a new name typed, Enter; the copy of its disk is next to it and
+ * the provider lists the clone. */
+static void
+test_bundled_clone (void)
+{
+  g_autofree char *dir = gb_test_tmpdir_new ("gb-ui-bclone-XXXXXX");
+  g_autofree char *machines = g_build_filename (dir, "machines", NULL);
+  g_autofree char *runtime = g_build_filename (dir, "run", NULL);
+  g_autofree char *disk = g_build_filename (dir, "disk.qcow2", NULL);
+  g_autofree char *copy = g_build_filename (dir, "tiny-copy.qcow2", NULL);
+  g_autofree char *spec = g_strdup_printf ("path=%s,format=qcow2", disk);
+  g_autoptr(GbProvider) provider = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) config = json_object_new ();
+  g_autoptr(GbMachine) machine = NULL;
+  JsonArray *disks = json_array_new ();
+  GtkWidget *dialog, *entry;
+
+  if (!gb_test_skip_without_program ("qemu-img", "qemu-utils"))
+    return;
+  {
+    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "8M", NULL };
+    g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
+  }
+  provider = gb_bundled_provider_new_for_dirs (machines, runtime);
+  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), NULL));
+  json_object_set_string_member (config, "name", "tiny");
+  json_object_set_string_member (config, "kernel", "/nonexistent/kernel");
+  json_object_set_int_member (config, "memory", 32);
+  json_array_add_string_element (disks, spec);
+  json_object_set_array_member (config, "disks", disks);
+  g_clear_object (&result);
+  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (provider), config, NULL, gb_test_store_result, &result);
+  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (provider), gb_test_wait_result (&result), NULL);
+  g_assert_nonnull (machine);
+  g_assert_true (gb_test_wait_until_ms (has_config, machine, TIMEOUT_MS));
+
+  dialog = GTK_WIDGET (gb_clone_dialog_new (GTK_WINDOW (window), machine));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (gb_test_wait_until_ms (clone_dialog_shown, NULL, TIMEOUT_MS));
+  entry = gb_test_find_widget (dialog, ADW_TYPE_ENTRY_ROW, NULL, NULL);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "tiny-clone");
+  focus (dialog);
+  gtk_widget_grab_focus (entry);
+  press (dialog, GDK_CONTROL_MASK, XK_a);
+  type_text (dialog, "tiny-copy");
+  save_png (dialog, "clone-dialog-bundled");
+  press (dialog, 0, XK_Return);
+  g_assert_true (gb_test_wait_until_ms (clone_dialog_gone, NULL, TIMEOUT_MS));
+  g_assert_nonnull (gb_provider_find_machine (provider, "tiny-copy"));
+  g_assert_true (g_file_test (copy, G_FILE_TEST_EXISTS));
+  gb_provider_disconnect (provider);
+  gb_test_tmpdir_remove (dir);
+}
+
 #else
 
 static void
@@ -548,6 +606,7 @@ main (int   argc,
   g_test_add_func ("/ui/snapshots/clone", test_clone);
   g_test_add_func ("/ui/snapshots/save", test_save);
   g_test_add_func ("/ui/snapshots/bundled", test_bundled);
+  g_test_add_func ("/ui/snapshots/bundled-clone", test_bundled_clone);
 #else
   g_test_add_func ("/ui/snapshots/no-xtest", test_no_xtest);
 #endif

@@ -892,6 +892,147 @@ test_kvm_status (Fixture       *f,
     g_assert_cmpint (status, ==, GB_KVM_STATUS_OK);
 }
 
+/* The first whole "count N" line at least @min, read off the console. */
+static int
+read_count (GIOStream *stream,
+            int        min)
+{
+  g_autoptr(GString) got = g_string_new (NULL);
+  GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+
+  g_socket_set_timeout (socket, 30);
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *p = got->str;
+      char buf[64];
+      gssize n;
+
+      /* Whole lines only: the stream may start in the middle of one. */
+      while ((p = strstr (p, "\ncount ")) != NULL && strchr (p + 1, '\n') != NULL)
+        {
+          int v = atoi (p + 7);
+
+          if (v >= min)
+            return v;
+          p++;
+        }
+      n = g_input_stream_read (g_io_stream_get_input_stream (stream), buf, sizeof buf, NULL, &error);
+      if (n <= 0)
+        g_error ("serial console: no count >= %d (%s); got \"%s\"", min,
+                 error ? error->message : "end of stream", got->str);
+      if (got->len == 0)
+        g_string_append_c (got, '\n');
+      g_string_append_len (got, buf, n);
+    }
+}
+
+/* Save State: the counting guest's whole state goes to MACHINES/UUID.state,
+ * the machine stops and shows when it was saved; Start goes on from it
+ * (the count continues, it does not boot again) and the file goes.  A
+ * guest that drives virtio is refused with the VMM's reason. */
+static void
+test_save_state (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GbMachine) machine = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *state = NULL;
+  int before, after;
+
+  if (skip_without_vmm (f))
+    return;
+  machine = create (f, f->provider, "counter", "counter", NULL, &error);
+  g_assert_no_error (error);
+  state = g_build_filename (f->machines_dir, gb_machine_get_uuid (machine), NULL);
+  {
+    char *s = g_strconcat (state, ".state", NULL);
+    g_free (state);
+    state = s;
+  }
+  g_assert_cmpint (gb_machine_get_saved_at (machine), ==, 0);
+  start (f, machine);
+  {
+    g_autoptr(GIOStream) serial = open_serial (machine);
+    before = read_count (serial, 30);
+  }
+
+  gb_bundled_machine_save_async (GB_BUNDLED_MACHINE (machine), NULL, gb_test_store_result, &result);
+  g_assert_true (gb_bundled_machine_save_finish (GB_BUNDLED_MACHINE (machine), gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
+  g_assert_true (g_file_test (state, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (gb_machine_get_saved_at (machine), >, g_get_real_time () / G_USEC_PER_SEC - 600);
+
+  /* A second provider (the app started again) sees the saved state too. */
+  {
+    g_autoptr(GbProvider) other = connect_provider (f);
+    GbMachine *seen = gb_provider_find_machine (other, "counter");
+
+    g_assert_nonnull (seen);
+    g_assert_cmpint (gb_machine_get_saved_at (seen), ==, gb_machine_get_saved_at (machine));
+    gb_provider_disconnect (other);
+  }
+
+  start (f, machine);
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (gb_machine_get_saved_at (machine), ==, 0);
+  {
+    g_autoptr(GIOStream) serial = open_serial (machine);
+    after = read_count (serial, 0);
+  }
+  g_test_message ("counted to %d before Save State, %d after Start", before, after);
+  g_assert_cmpint (after, >, before);
+  run_action (machine, gb_machine_force_off_async, gb_machine_force_off_finish);
+  WAIT_STATE (machine, GB_MACHINE_STATE_SHUTOFF);
+
+  /* A guest that drives a virtio device: refused, still running. */
+  {
+    g_autoptr(GbMachine) blk = NULL;
+    g_autofree char *disk = g_build_filename (f->dir, "blk.raw", NULL);
+    g_autofree char *spec = g_strdup_printf ("path=%s,format=raw", disk);
+    const char *disks[] = { spec, NULL };
+
+    make_file (disk, 0);
+    g_assert_cmpint (truncate (disk, 16 << 20), ==, 0);
+    blk = create (f, f->provider, "blk", "virtio-blk", disks, &error);
+    g_assert_no_error (error);
+    {
+      /* "stay": the guest keeps its device set up (tests/guests/virtio-blk.c). */
+      g_autoptr(JsonObject) changes = json_object_new ();
+
+      json_object_set_string_member (changes, "cmdline", "stay");
+      gb_bundled_machine_update_async (GB_BUNDLED_MACHINE (blk), changes, NULL, gb_test_store_result, &result);
+      g_assert_true (gb_bundled_machine_update_finish (GB_BUNDLED_MACHINE (blk), gb_test_wait_result (&result), &error));
+      g_clear_object (&result);
+    }
+    start (f, blk);
+    /* Give the guest's driver time to set the device up (it takes
+     * microseconds; a save that came first would stop the machine and
+     * fail the test, never pass it wrongly). */
+    {
+      gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+      while (g_get_monotonic_time () < end)
+        {
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          g_usleep (10000);
+        }
+    }
+    gb_bundled_machine_save_async (GB_BUNDLED_MACHINE (blk), NULL, gb_test_store_result, &result);
+    g_assert_false (gb_bundled_machine_save_finish (GB_BUNDLED_MACHINE (blk), gb_test_wait_result (&result), &error));
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "virtio"));
+    g_assert_cmpint (gb_machine_get_state (blk), ==, GB_MACHINE_STATE_RUNNING);
+    g_assert_cmpint (gb_machine_get_saved_at (blk), ==, 0);
+    run_action (blk, gb_machine_force_off_async, gb_machine_force_off_finish);
+    WAIT_STATE (blk, GB_MACHINE_STATE_SHUTOFF);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -913,6 +1054,7 @@ main (int argc, char *argv[])
   ADD ("/bundled/update", test_update);
   ADD ("/bundled/settings", test_settings);
   ADD ("/bundled/kvm-status", test_kvm_status);
+  ADD ("/bundled/save-state", test_save_state);
 #undef ADD
 
   return g_test_run ();

@@ -53,6 +53,10 @@ static const char domain_xml[] =
   "      <mac address='52:54:00:aa:bb:02'/>\n"
   "      <model type='virtio'/>\n"
   "    </interface>\n"
+  "    <interface type='user'>\n"
+  "      <backend type='passt'/>\n"
+  "      <model type='virtio'/>\n"
+  "    </interface>\n"
   "    <graphics type='spice' autoport='yes'>\n"
   "      <listen type='address' address='127.0.0.1'/>\n"
   "    </graphics>\n"
@@ -110,7 +114,7 @@ test_parse (void)
   g_assert_cmpstr (disk->device, ==, "cdrom");
 
   nics = gb_machine_config_get_nics (config);
-  g_assert_cmpuint (nics->len, ==, 2);
+  g_assert_cmpuint (nics->len, ==, 3);
   nic = nics->pdata[0];
   g_assert_cmpstr (nic->mac, ==, "52:54:00:aa:bb:01");
   g_assert_cmpstr (nic->type, ==, "bridge");
@@ -119,6 +123,9 @@ test_parse (void)
   nic = nics->pdata[1];
   g_assert_cmpstr (nic->type, ==, "user");
   g_assert_null (nic->source);
+  nic = nics->pdata[2];
+  g_assert_cmpstr (nic->type, ==, "user");
+  g_assert_cmpstr (nic->source, ==, "passt");
 
   graphics = gb_machine_config_get_graphics (config);
   g_assert_cmpuint (graphics->len, ==, 2);
@@ -228,6 +235,25 @@ test_vmm_json (void)
   g_assert_cmpstr (n->source, ==, "tap0");
   g_assert_cmpstr (n->mac, ==, "52:54:00:12:34:57");
   g_assert_cmpuint (gb_machine_config_get_graphics (config)->len, ==, 0);
+
+  /* passt, as an object and as --net text: a user-mode NIC whose backend
+   * is passt, as libvirt's <interface type='user'><backend type='passt'/>. */
+  {
+    static const char passt_json[] = "{ \"net\": [ { \"passt\": true }, \"passt,hostfwd=tcp::2222-:22\" ] }";
+    g_autoptr(JsonParser) p = json_parser_new ();
+    g_autoptr(GbMachineConfig) c = NULL;
+
+    g_assert_true (json_parser_load_from_data (p, passt_json, -1, NULL));
+    c = gb_machine_config_new_from_vmm_json (json_node_get_object (json_parser_get_root (p)), NULL);
+    nics = gb_machine_config_get_nics (c);
+    g_assert_cmpuint (nics->len, ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        n = g_ptr_array_index (nics, i);
+        g_assert_cmpstr (n->type, ==, "user");
+        g_assert_cmpstr (n->source, ==, "passt");
+      }
+  }
 
   /* glassbox-vmm's defaults: 1 CPU, 256 MiB. */
   bare = gb_machine_config_new_from_vmm_json (empty, NULL);

@@ -484,6 +484,86 @@ test_firmware (void)
   check_change (edit, "<os>\n|\n<os firmware='efi'>");
 }
 
+static GbEditState *
+load (GbMachine *m)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GbEditState *state;
+
+  gb_libvirt_edit_load_async (m, NULL, gb_test_store_result, &result);
+  WAIT_FOR (result != NULL);
+  state = gb_libvirt_edit_load_finish (m, result, &error);
+  g_assert_no_error (error);
+  return state;
+}
+
+static gboolean
+run_action (GbMachine   *m,
+            void       (*action) (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer),
+            gboolean   (*finish) (GbMachine *, GAsyncResult *, GError **))
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  action (m, NULL, gb_test_store_result, &result);
+  WAIT_FOR (result != NULL);
+  ok = finish (m, result, &error);
+  g_assert_no_error (error);
+  return ok;
+}
+
+/* The firmware is chosen before the first start (virt-manager's rule): a
+ * machine never started may change it; once Glassbox started it, the
+ * editor says why not and Apply refuses, leaving the definition alone. */
+static void
+test_firmware_first_start (void)
+{
+  static const char xml[] =
+    "<domain type='test'><name>fw-first</name><memory>65536</memory>"
+    "<os><type arch='x86_64'>hvm</type></os></domain>";
+  g_autoptr(GbMachineEdit) efi = gb_machine_edit_new ();
+  g_autoptr(GbMachineEdit) bios = gb_machine_edit_new ();
+  g_autoptr(GbEditState) fresh = NULL, started = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) notes = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  virDomainPtr dom = virDomainDefineXML (raw, xml);
+  GbMachine *m;
+
+  g_assert_nonnull (dom);
+  virDomainFree (dom);
+  m = machine ("fw-first");
+  fresh = load (m);
+  g_assert_false (fresh->ever_started);
+
+  efi->fields = GB_EDIT_FIRMWARE;
+  efi->firmware = g_strdup ("efi");
+  bios->fields = GB_EDIT_FIRMWARE;
+  bios->firmware = g_strdup ("bios");
+  notes = apply (m, efi, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&notes, g_strfreev);
+  notes = apply (m, bios, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&notes, g_strfreev);
+
+  g_assert_true (run_action (m, gb_machine_start_async, gb_machine_start_finish));
+  WAIT_FOR (gb_machine_get_state (m) == GB_MACHINE_STATE_RUNNING);
+  g_assert_true (run_action (m, gb_machine_force_off_async, gb_machine_force_off_finish));
+  WAIT_FOR (gb_machine_get_state (m) == GB_MACHINE_STATE_SHUTOFF);
+
+  started = load (m);
+  g_assert_true (started->ever_started);
+  before = inactive_xml ("fw-first");
+  notes = apply (m, efi, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "first starts"));
+  after = inactive_xml ("fw-first");
+  g_assert_cmpstr (before, ==, after);
+}
+
 static void
 test_cpu_model (void)
 {
@@ -813,6 +893,7 @@ main (int   argc,
   g_test_add_func ("/machine-edit/modify-nic", test_modify_nic);
   g_test_add_func ("/machine-edit/boot", test_boot);
   g_test_add_func ("/machine-edit/firmware", test_firmware);
+  g_test_add_func ("/machine-edit/firmware-first-start", test_firmware_first_start);
   g_test_add_func ("/machine-edit/cpu-model", test_cpu_model);
   g_test_add_func ("/machine-edit/devices", test_devices);
   g_test_add_func ("/machine-edit/share-and-usb", test_share_and_usb);

@@ -1,11 +1,13 @@
 /* test-vmm-net.c — virtio-net end to end with tiny guests: frames through a
  * tap both ways, a tap deleted under the VMM (link down), a hostile guest's
- * frames dropped and counted, and libslirp's DHCP and host port forward.
+ * frames dropped and counted, libslirp's DHCP and host port forward, and
+ * the same through passt (a process the VMM starts).
  *
  * Everything happens inside a network namespace this program makes
  * (`ip netns add gbtest-net-PID`) and enters with setns() before it starts
  * anything: the tap, the VMM (a child, so it inherits the namespace), the
- * raw socket that plays the host, and libslirp's loopback listener.  The
+ * raw socket that plays the host, libslirp's and passt's loopback
+ * listeners, and the veth pair passt takes its addresses from.  The
  * namespace is deleted at the end.  Nothing leaves this machine. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +18,8 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -453,6 +457,139 @@ test_user(void)
 	g_assert_cmpint(status, ==, 0);
 }
 
+/* --net passt: the VMM starts passt on a socketpair; passt copies the
+ * addresses of the namespace's default-route interface (a veth pair that
+ * lives and ends inside the namespace: 10.0.2.15/24, gateway 10.0.2.2), so
+ * its DHCP offers the guest 10.0.2.15; hostfwd= becomes passt's -t and a
+ * connection to loopback reaches the guest's port 22.  When passt dies
+ * under the VMM the link goes down and the VMM says so. */
+static void
+test_passt(void)
+{
+	const char *extra[] = { "--no-rng", "--net", "passt,hostfwd=tcp:127.0.0.1:2224-:22", NULL };
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL, after = NULL;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *pids = NULL, *cmd = NULL, *err = NULL;
+	JsonObject *dev;
+	int status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	if (!gb_test_have_program("passt")) {
+		g_test_skip("passt is not installed (Debian package passt)");
+		return;
+	}
+	run_cmd("ip link del gbveth0", NULL);
+	g_assert_cmpint(run_cmd("ip link add gbveth0 type veth peer name gbveth1 && "
+	                        "ip addr add 10.0.2.15/24 dev gbveth0 && ip link set gbveth0 up && "
+	                        "ip link set gbveth1 up && ip route add default via 10.0.2.2", &err), ==, 0);
+	run = vmm_spawn("virtio-net-dhcp", extra, TRUE);
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+
+	g_assert_true(vmm_wait_serial(run, "offer 10.0.2.15 from", 30000));
+	/* passt binds its forward a moment after it starts: try for a while. */
+	for (int i = 0; i < 100 && conn == NULL; i++) {
+		g_clear_error(&error);
+		conn = g_socket_client_connect_to_host(client, "127.0.0.1:2224", 0, NULL, &error);
+		if (conn == NULL)
+			g_usleep(100000);
+	}
+	g_assert_no_error(error);
+	g_assert_true(vmm_wait_serial(run, "syn to port 22\n", 30000));
+
+	dev = net_stats(api, &stats);
+	g_assert_cmpstr(json_object_get_string_member(dev, "backend"), ==, "passt");
+	g_assert_cmpstr(json_object_get_string_member(dev, "link"), ==, "up");
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, 2);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), >=, 1);
+
+	/* passt is the VMM's only child: kill it, by the PID the kernel
+	 * lists among the VMM's children. */
+	cmd = g_strdup_printf("/proc/%s/task/%s/children", g_subprocess_get_identifier(run->proc),
+	                      g_subprocess_get_identifier(run->proc));
+	g_assert_true(g_file_get_contents(cmd, &pids, NULL, NULL));
+	g_assert_cmpint(atoi(pids), >, 1);
+	g_assert_cmpint(kill(atoi(pids), SIGKILL), ==, 0);
+	for (int i = 0; i < 200; i++) {
+		g_clear_pointer(&after, json_object_unref);
+		if (!g_strcmp0(json_object_get_string_member(net_stats(api, &after), "link"), "down"))
+			break;
+		g_usleep(50000);
+	}
+	g_assert_cmpstr(json_object_get_string_member(net_stats(api, &after), "link"), ==, "down");
+	g_clear_pointer(&r, json_object_unref);
+	r = api_call(api, "stop");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	g_free(err);
+	err = vmm_stderr(run);
+	assert_contains(err, "passt: passt closed the connection; link down");
+	run_cmd("ip route del default; ip link del gbveth0", NULL);
+}
+
+/* --net passt,socket=PATH: a passt the user started (`passt --socket
+ * PATH`), which the VMM only connects to; its DHCP reaches the guest. */
+static void
+test_passt_socket(void)
+{
+	g_autofree char *dir = NULL, *sock = NULL, *net = NULL, *err = NULL;
+	g_autoptr(GSubprocess) passt = NULL;
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	if (!gb_test_have_program("passt")) {
+		g_test_skip("passt is not installed (Debian package passt)");
+		return;
+	}
+	run_cmd("ip link del gbveth0", NULL);
+	g_assert_cmpint(run_cmd("ip link add gbveth0 type veth peer name gbveth1 && "
+	                        "ip addr add 10.0.2.15/24 dev gbveth0 && ip link set gbveth0 up && "
+	                        "ip link set gbveth1 up && ip route add default via 10.0.2.2", &err), ==, 0);
+	dir = gb_test_tmpdir_new("vmm-net-passt-XXXXXX");
+	/* passt drops root for nobody: it must be able to make its socket. */
+	g_assert_cmpint(g_chmod(dir, 0777), ==, 0);
+	sock = g_build_filename(dir, "passt.socket", NULL);
+	passt = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_SILENCE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+	                         "passt", "--foreground", "--one-off", "--quiet", "--socket", sock, NULL);
+	g_assert_no_error(error);
+	for (int i = 0; i < 200 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
+		g_usleep(50000);
+	g_assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+
+	net = g_strdup_printf("passt,socket=%s", sock);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net-dhcp", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	g_assert_true(vmm_wait_serial(run, "offer 10.0.2.15 from", 30000));
+	{
+		g_autofree char *want = g_strdup_printf("passt (%s)", sock);
+
+		g_assert_cmpstr(json_object_get_string_member(net_stats(api, &stats), "backend"), ==, want);
+	}
+	g_clear_pointer(&r, json_object_unref);
+	r = api_call(api, "stop");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	/* --one-off: passt leaves when its one client has gone. */
+	g_assert_true(g_subprocess_wait(passt, NULL, &error));
+	g_assert_no_error(error);
+	run_cmd("ip route del default; ip link del gbveth0", NULL);
+	gb_test_tmpdir_remove(dir);
+}
+
 /* Bad --net text is refused before anything starts, saying why; a JSON
  * "net" entry works like --net. */
 static void
@@ -467,6 +604,9 @@ test_options(void)
 		{ "tap=gbnosuchtap0", "tap gbnosuchtap0 does not exist" },
 		{ "user,restrict=maybe", "cannot understand \"restrict=maybe\"" },
 		{ "tap=x,restrict=on", "cannot understand \"restrict=on\"" },
+		{ "passt,restrict=on", "cannot understand \"restrict=on\"" },
+		{ "passt,hostfwd=tcp::1-10.0.2.15:2", "(passt forwards to its one guest)" },
+		{ "passt,socket=/nonexistent/passt.socket", "passt socket /nonexistent/passt.socket: " },
 	};
 	g_autofree char *dir = gb_test_tmpdir_new("vmm-net-XXXXXX");
 	g_autofree char *config = g_build_filename(dir, "m.json", NULL);
@@ -534,6 +674,8 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm-net/hostile", test_hostile);
 	g_test_add_func("/vmm-net/bridge", test_bridge);
 	g_test_add_func("/vmm-net/user", test_user);
+	g_test_add_func("/vmm-net/passt", test_passt);
+	g_test_add_func("/vmm-net/passt-socket", test_passt_socket);
 	ret = g_test_run();
 	leave_netns();
 	return ret;

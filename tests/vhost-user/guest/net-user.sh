@@ -1,5 +1,5 @@
 #!/bin/sh
-# Linux's virtio_net on our virtio-net (vhost-user-net, libslirp backend):
+# Linux's virtio_net on our virtio-net (vhost-user-net, libslirp or passt):
 # a DHCP lease, a TCP server on the host's loopback reached through the
 # gateway 10.0.2.2 (port 8082), and a server in the guest (port 7777) that a
 # host port forward reaches.

@@ -23,10 +23,10 @@
 #include "gb-libvirt-error.h"
 #include "gb-creator-libvirt.h"
 #include "gb-creator-osinfo.h"
-#include "gb-disk-creator.h"
+#include "gb-disk-creator-libvirt.h"
 #include "gb-libvirt-autoptr.h"
 #include "gb-libvirt-provider.h"
-#include "gb-machine-creator.h"
+#include "gb-machine-spec.h"
 
 struct _GbCreatorLibvirt
 {
@@ -499,12 +499,12 @@ gb_creator_libvirt_describe (GbCreatorBackend *backend)
 /* Where a new volume will land: <pool dir>/<name>.qcow2. */
 static char *
 planned_disk_path (GbCreatorLibvirt *self,
-                   GbMachineCreator *c)
+                   const GbMachineSpec *c)
 {
   const GbCreatorHost *host = gb_creator_backend_get_host (GB_CREATOR_BACKEND (self));
-  const char *pool = gb_machine_creator_get_pool_name (c);
+  const char *pool = c->pool_name;
   const char *dir = pool ? g_hash_table_lookup (host->pool_paths, pool) : NULL;
-  g_autofree char *file = g_strdup_printf ("%s.qcow2", gb_machine_creator_get_name (c));
+  g_autofree char *file = g_strdup_printf ("%s.qcow2", c->name);
 
   if (dir == NULL || *dir == '\0')
     return g_build_filename (host->image_folder, file, NULL);
@@ -569,7 +569,7 @@ add_device (GVirConfigDomain *domain,
  */
 GVirConfigDomain *
 gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
-                                 GbMachineCreator  *c,
+                                 const GbMachineSpec  *c,
                                  const char        *new_disk_path,
                                  GError           **error)
 {
@@ -591,25 +591,25 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
   const char *features[] = { "acpi", "apic", NULL };
   const char *disk_path = NULL;
   GList *boot = NULL;
-  gboolean virtio_disk = gb_machine_creator_get_disk_virtio (c);
+  gboolean virtio_disk = c->disk_virtio;
   char next_sd = 'a';
 
-  if (!gb_machine_creator_check_source (c, error))
+  if (!gb_machine_spec_check_source (c, error))
     return NULL;
 
   domain = gvir_config_domain_new ();
   gvir_config_domain_set_virt_type (domain, self->virt_type);
-  gvir_config_domain_set_name (domain, gb_machine_creator_get_name (c));
-  if (gb_machine_creator_get_os (c) != NULL)
-    gvir_config_domain_set_title (domain, osinfo_product_get_name (OSINFO_PRODUCT (gb_machine_creator_get_os (c))));
-  gvir_config_domain_set_memory (domain, (guint64) gb_machine_creator_get_memory_mib (c) * 1024);
-  gvir_config_domain_set_current_memory (domain, (guint64) gb_machine_creator_get_memory_mib (c) * 1024);
-  gvir_config_domain_set_vcpus (domain, gb_machine_creator_get_vcpus (c));
+  gvir_config_domain_set_name (domain, c->name);
+  if (c->os != NULL)
+    gvir_config_domain_set_title (domain, osinfo_product_get_name (OSINFO_PRODUCT (c->os)));
+  gvir_config_domain_set_memory (domain, (guint64) c->memory_mib * 1024);
+  gvir_config_domain_set_current_memory (domain, (guint64) c->memory_mib * 1024);
+  gvir_config_domain_set_vcpus (domain, c->vcpus);
   gvir_config_domain_set_features (domain, (const GStrv) features);
 
   clock = gvir_config_domain_clock_new ();
   gvir_config_domain_clock_set_offset (clock,
-                                       gb_machine_creator_get_os (c) && g_strcmp0 (osinfo_os_get_family (gb_machine_creator_get_os (c)), "winnt") == 0
+                                       c->os && g_strcmp0 (osinfo_os_get_family (c->os), "winnt") == 0
                                        ? GVIR_CONFIG_DOMAIN_CLOCK_LOCALTIME
                                        : GVIR_CONFIG_DOMAIN_CLOCK_UTC);
   gvir_config_domain_set_clock (domain, clock);
@@ -617,20 +617,20 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
   os = gvir_config_domain_os_new ();
   gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
   gvir_config_domain_os_set_arch (os, host->arch);
-  if (gb_machine_creator_get_firmware (c) == GB_CREATOR_FIRMWARE_UEFI)
+  if (c->firmware == GB_CREATOR_FIRMWARE_UEFI)
     gvir_config_domain_os_set_firmware (os, GVIR_CONFIG_DOMAIN_OS_FIRMWARE_EFI);
-  if (gb_machine_creator_uses_kernel_boot (c))
+  if (gb_machine_spec_uses_kernel_boot (c))
     {
-      gvir_config_domain_os_set_kernel (os, gb_machine_creator_get_kernel_path (c));
-      if (gb_machine_creator_get_initrd_path (c) && *gb_machine_creator_get_initrd_path (c))
-        gvir_config_domain_os_set_ramdisk (os, gb_machine_creator_get_initrd_path (c));
-      if (gb_machine_creator_get_kernel_cmdline (c) && *gb_machine_creator_get_kernel_cmdline (c))
-        gvir_config_domain_os_set_cmdline (os, gb_machine_creator_get_kernel_cmdline (c));
+      gvir_config_domain_os_set_kernel (os, c->kernel_path);
+      if (c->initrd_path && *c->initrd_path)
+        gvir_config_domain_os_set_ramdisk (os, c->initrd_path);
+      if (c->kernel_cmdline && *c->kernel_cmdline)
+        gvir_config_domain_os_set_cmdline (os, c->kernel_cmdline);
     }
-  if (gb_machine_creator_get_source_kind (c) == GB_CREATOR_SOURCE_INSTALL_MEDIA)
+  if (c->source_kind == GB_CREATOR_SOURCE_INSTALL_MEDIA)
     boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_CDROM));
   boot = g_list_append (boot, GINT_TO_POINTER (GVIR_CONFIG_DOMAIN_OS_BOOT_DEVICE_HD));
-  if (!gb_machine_creator_uses_kernel_boot (c))
+  if (!gb_machine_spec_uses_kernel_boot (c))
     gvir_config_domain_os_set_boot_devices (os, boot);
   g_list_free (boot);
   gvir_config_domain_set_os (domain, os);
@@ -644,7 +644,7 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
     }
 
   /* Disks */
-  switch (gb_machine_creator_get_disk_mode (c))
+  switch (c->disk_mode)
     {
     case GB_CREATOR_DISK_NEW:
       /* The volume create_async() made, else where it will be made. */
@@ -653,7 +653,7 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
         disk_path = planned = planned_disk_path (self, c);
       break;
     case GB_CREATOR_DISK_EXISTING:
-      disk_path = gb_machine_creator_get_disk_path (c);
+      disk_path = c->disk_path;
       if (disk_path == NULL || *disk_path == '\0')
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -670,36 +670,36 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
                 new_file_disk (disk_path, GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_DISK,
                                virtio_disk ? GVIR_CONFIG_DOMAIN_DISK_BUS_VIRTIO : GVIR_CONFIG_DOMAIN_DISK_BUS_SATA,
                                virtio_disk ? "vda" : (next_sd++ == 'a' ? "sda" : "sdb"),
-                               gb_machine_creator_get_disk_mode (c) == GB_CREATOR_DISK_NEW
+                               c->disk_mode == GB_CREATOR_DISK_NEW
                                ? GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2 : sniff_format (disk_path)));
 
-  if (gb_machine_creator_get_source_kind (c) == GB_CREATOR_SOURCE_INSTALL_MEDIA)
+  if (c->source_kind == GB_CREATOR_SOURCE_INSTALL_MEDIA)
     {
       char target[] = "sdX";
 
       target[2] = next_sd++;
       add_device (domain,
-                  new_file_disk (gb_machine_creator_get_source_path (c), GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM,
+                  new_file_disk (c->source_path, GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_CDROM,
                                  GVIR_CONFIG_DOMAIN_DISK_BUS_SATA, target,
                                  GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW));
     }
 
   /* Network */
-  switch (gb_machine_creator_get_network_kind (c))
+  switch (c->network_kind)
     {
     case GB_CREATOR_NETWORK_NAT:
       nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_network_new ());
       gvir_config_domain_interface_network_set_source (GVIR_CONFIG_DOMAIN_INTERFACE_NETWORK (nic), "default");
       break;
     case GB_CREATOR_NETWORK_BRIDGE:
-      if (gb_machine_creator_get_bridge_name (c) == NULL || *gb_machine_creator_get_bridge_name (c) == '\0')
+      if (c->bridge_name == NULL || *c->bridge_name == '\0')
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                _("Choose the host bridge to connect to"));
           return NULL;
         }
       nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_bridge_new ());
-      gvir_config_domain_interface_bridge_set_source (GVIR_CONFIG_DOMAIN_INTERFACE_BRIDGE (nic), gb_machine_creator_get_bridge_name (c));
+      gvir_config_domain_interface_bridge_set_source (GVIR_CONFIG_DOMAIN_INTERFACE_BRIDGE (nic), c->bridge_name);
       break;
     case GB_CREATOR_NETWORK_NONE:
       break;
@@ -711,8 +711,8 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
   if (nic != NULL)
     {
       gvir_config_domain_interface_set_model (nic,
-                                              gb_machine_creator_get_source_kind (c) == GB_CREATOR_SOURCE_TINY_LINUX ||
-                                              gb_osinfo_supports_virtio_net (gb_machine_creator_get_os (c))
+                                              c->source_kind == GB_CREATOR_SOURCE_TINY_LINUX ||
+                                              gb_osinfo_supports_virtio_net (c->os)
                                               ? "virtio" : "e1000e");
       gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (nic));
     }
@@ -737,7 +737,7 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
 
   video = gvir_config_domain_video_new ();
   gvir_config_domain_video_set_model (video,
-                                      gb_osinfo_supports_device (gb_machine_creator_get_os (c), "virtio1.0-gpu", NULL)
+                                      gb_osinfo_supports_device (c->os, "virtio1.0-gpu", NULL)
                                       ? GVIR_CONFIG_DOMAIN_VIDEO_MODEL_VIRTIO
                                       : GVIR_CONFIG_DOMAIN_VIDEO_MODEL_VGA);
   gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (video));
@@ -753,10 +753,10 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
   gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (balloon));
 
   /* <metadata><libosinfo:libosinfo><libosinfo:os id="…"/></…></metadata> */
-  if (gb_machine_creator_get_os (c) != NULL)
+  if (c->os != NULL)
     {
       metadata = g_markup_printf_escaped ("<libosinfo><os id=\"%s\"/></libosinfo>",
-                                          osinfo_entity_get_id (OSINFO_ENTITY (gb_machine_creator_get_os (c))));
+                                          osinfo_entity_get_id (OSINFO_ENTITY (c->os)));
       if (!gvir_config_domain_set_custom_xml_ns_children (domain, metadata, "libosinfo",
                                               GB_LIBOSINFO_NS_URI, error))
         return NULL;
@@ -767,7 +767,7 @@ gb_creator_libvirt_build_domain (GbCreatorLibvirt  *self,
 
 static gboolean
 gb_creator_libvirt_check (GbCreatorBackend  *backend,
-                          GbMachineCreator  *choices,
+                          const GbMachineSpec  *choices,
                           GError           **error)
 {
   g_autoptr(GVirConfigDomain) domain = gb_creator_libvirt_build_domain (GB_CREATOR_LIBVIRT (backend),
@@ -782,7 +782,7 @@ gb_creator_libvirt_check (GbCreatorBackend  *backend,
 typedef struct
 {
   GVirConnection   *connection;
-  GbMachineCreator *choices;
+  GbMachineSpec       *choices;
   GbCreatorSource   source_kind;
   gboolean          new_disk;
   gboolean          nat;
@@ -806,7 +806,7 @@ create_data_free (gpointer data)
   CreateData *cd = data;
 
   g_clear_object (&cd->connection);
-  g_clear_object (&cd->choices);
+  g_clear_pointer (&cd->choices, gb_machine_spec_free);
   gb_disk_spec_free (cd->disk);
   g_free (cd->pool_name);
   g_free (cd->pool_dir);
@@ -1107,8 +1107,10 @@ create_prepared_cb (GObject      *object,
 
   if (cd->boot_dir != NULL)
     {
-      gb_machine_creator_set_kernel_path (cd->choices, cd->kernel);
-      gb_machine_creator_set_initrd_path (cd->choices, cd->initrd);
+      g_free (cd->choices->kernel_path);
+      cd->choices->kernel_path = g_strdup (cd->kernel);
+      g_free (cd->choices->initrd_path);
+      cd->choices->initrd_path = g_strdup (cd->initrd);
     }
 
   cd->config = gb_creator_libvirt_build_domain (self, cd->choices, cd->made_disk, &cd->build_error);
@@ -1126,7 +1128,7 @@ create_prepared_cb (GObject      *object,
  * volume made here is deleted again if the domain cannot be defined. */
 static void
 gb_creator_libvirt_create_async (GbCreatorBackend    *backend,
-                                 GbMachineCreator    *c,
+                                 const GbMachineSpec    *c,
                                  gboolean             start,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
@@ -1135,7 +1137,7 @@ gb_creator_libvirt_create_async (GbCreatorBackend    *backend,
   GbCreatorLibvirt *self = GB_CREATOR_LIBVIRT (backend);
   const GbCreatorHost *host = gb_creator_backend_get_host (backend);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  const char *pool_name = gb_machine_creator_get_pool_name (c);
+  const char *pool_name = c->pool_name;
   CreateData *cd;
   GTask *prepare;
 
@@ -1143,18 +1145,18 @@ gb_creator_libvirt_create_async (GbCreatorBackend    *backend,
 
   cd = g_new0 (CreateData, 1);
   cd->connection = g_object_ref (self->connection);
-  cd->choices = g_object_ref (c);
-  cd->source_kind = gb_machine_creator_get_source_kind (c);
-  cd->new_disk = gb_machine_creator_get_disk_mode (c) == GB_CREATOR_DISK_NEW;
-  cd->nat = gb_machine_creator_get_network_kind (c) == GB_CREATOR_NETWORK_NAT;
+  cd->choices = gb_machine_spec_copy (c);
+  cd->source_kind = c->source_kind;
+  cd->new_disk = c->disk_mode == GB_CREATOR_DISK_NEW;
+  cd->nat = c->network_kind == GB_CREATOR_NETWORK_NAT;
   cd->start = start;
   cd->pool_name = g_strdup (pool_name ? pool_name : "default");
   cd->storage_api = host->storage_available;
-  cd->name = g_strdup (gb_machine_creator_get_name (c));
-  if (gb_machine_creator_uses_kernel_boot (c))
+  cd->name = g_strdup (c->name);
+  if (gb_machine_spec_uses_kernel_boot (c))
     {
-      const char *kernel = gb_machine_creator_get_kernel_path (c);
-      const char *initrd = gb_machine_creator_get_initrd_path (c);
+      const char *kernel = c->kernel_path;
+      const char *initrd = c->initrd_path;
       gboolean system = g_strcmp0 (gvir_connection_get_uri (self->connection), "qemu:///system") == 0;
       gboolean remote = strstr (kernel, "://") != NULL || (initrd && strstr (initrd, "://") != NULL);
 
@@ -1168,7 +1170,7 @@ gb_creator_libvirt_create_async (GbCreatorBackend    *backend,
   cd->pool_dir = g_strdup (host->image_folder);
   cd->disk = gb_disk_spec_new ();
   cd->disk->name = g_strdup_printf ("%s.qcow2", cd->name);
-  cd->disk->capacity = gb_machine_creator_get_disk_size (c);
+  cd->disk->capacity = c->disk_size;
   cd->disk->format = GB_DISK_FORMAT_QCOW2;
   g_task_set_task_data (task, cd, create_data_free);
 
@@ -1218,6 +1220,163 @@ gb_creator_libvirt_finalize (GObject *object)
   G_OBJECT_CLASS (gb_creator_libvirt_parent_class)->finalize (object);
 }
 
+/* ------------------------------------------------------------------ */
+/* New disks: the connection's pools, or a folder when it is local    */
+
+static GVirConnection *
+provider_connection (GbCreatorBackend *backend)
+{
+  GbProvider *provider = gb_creator_backend_get_provider (backend);
+
+  return gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider));
+}
+
+static gboolean
+gb_creator_libvirt_disks_in_folder (GbCreatorBackend *backend)
+{
+  GbProvider *provider = gb_creator_backend_get_provider (backend);
+
+  return gb_creator_libvirt_uri_is_local (gb_provider_get_uri (provider)) &&
+         gb_disk_folder_possible (provider_connection (backend));
+}
+
+static void
+pools_fetched_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GList *pools;
+
+  if (!gvir_connection_fetch_storage_pools_finish (GVIR_CONNECTION (object), result, &error))
+    g_debug ("no storage pools: %s", error->message);
+
+  pools = gvir_connection_get_storage_pools (GVIR_CONNECTION (object));
+  for (GList *l = pools; l; l = l->next)
+    if (gvir_storage_pool_get_active (l->data))
+      {
+        char *name = g_strdup (gvir_storage_pool_get_name (l->data));
+
+        if (g_strcmp0 (name, "default") == 0)
+          g_ptr_array_insert (names, 0, name);
+        else
+          g_ptr_array_add (names, name);
+      }
+  g_list_free_full (pools, g_object_unref);
+  g_ptr_array_add (names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+static void
+gb_creator_libvirt_list_pools_async (GbCreatorBackend    *backend,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GVirConnection *connection = provider_connection (backend);
+  g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, gb_creator_libvirt_list_pools_async);
+  if (connection == NULL || !gvir_connection_is_open (connection))
+    {
+      g_task_return_pointer (task, g_new0 (char *, 1), (GDestroyNotify) g_strfreev);
+      return;
+    }
+  gvir_connection_fetch_storage_pools_async (connection, cancellable, pools_fetched_cb, g_steal_pointer (&task));
+}
+
+static GVirStoragePool *
+find_pool (GbCreatorBackend  *backend,
+           const char        *name,
+           GError           **error)
+{
+  GVirConnection *connection = provider_connection (backend);
+  GVirStoragePool *pool = NULL;
+
+  if (connection != NULL && gvir_connection_is_open (connection))
+    pool = gvir_connection_find_storage_pool_by_name (connection, name);
+  if (pool == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 _("The storage pool “%s” is gone."), name);
+  return pool;
+}
+
+static void
+pool_refreshed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GList *volumes;
+
+  /* Until a pool is refreshed its volume list is unknown (and
+   * libvirt-gobject complains when asked). */
+  if (!gvir_storage_pool_refresh_finish (GVIR_STORAGE_POOL (object), result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  volumes = gvir_storage_pool_get_volumes (GVIR_STORAGE_POOL (object));
+  for (GList *l = volumes; l; l = l->next)
+    g_ptr_array_add (names, g_strdup (gvir_storage_vol_get_name (l->data)));
+  g_list_free_full (volumes, g_object_unref);
+  g_ptr_array_add (names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+static void
+gb_creator_libvirt_list_volumes_async (GbCreatorBackend    *backend,
+                                       const char          *pool_name,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVirStoragePool) pool = find_pool (backend, pool_name, &error);
+
+  g_task_set_source_tag (task, gb_creator_libvirt_list_volumes_async);
+  if (pool == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  gvir_storage_pool_refresh_async (pool, cancellable, pool_refreshed_cb, g_steal_pointer (&task));
+}
+
+static void
+gb_creator_libvirt_create_disk_async (GbCreatorBackend    *backend,
+                                      const char          *pool_name,
+                                      const char          *folder,
+                                      const GbDiskSpec    *spec,
+                                      GbDiskProgress       progress,
+                                      gpointer             progress_data,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVirStoragePool) pool = NULL;
+
+  if (pool_name == NULL)
+    {
+      gb_disk_create_in_folder_async (provider_connection (backend), folder, spec, progress, progress_data,
+                                      cancellable, callback, user_data);
+      return;
+    }
+  if ((pool = find_pool (backend, pool_name, &error)) == NULL)
+    {
+      g_task_report_error (backend, callback, user_data, gb_creator_libvirt_create_disk_async,
+                           g_steal_pointer (&error));
+      return;
+    }
+  gb_disk_create_in_pool_async (pool, spec, progress, progress_data, cancellable, callback, user_data);
+}
+
 static void
 gb_creator_libvirt_class_init (GbCreatorLibvirtClass *klass)
 {
@@ -1231,6 +1390,10 @@ gb_creator_libvirt_class_init (GbCreatorLibvirtClass *klass)
   backend_class->create_async = gb_creator_libvirt_create_async;
   backend_class->create_finish = gb_creator_libvirt_create_finish;
   backend_class->describe = gb_creator_libvirt_describe;
+  backend_class->disks_in_folder = gb_creator_libvirt_disks_in_folder;
+  backend_class->list_pools_async = gb_creator_libvirt_list_pools_async;
+  backend_class->list_volumes_async = gb_creator_libvirt_list_volumes_async;
+  backend_class->create_disk_async = gb_creator_libvirt_create_disk_async;
 }
 
 static void

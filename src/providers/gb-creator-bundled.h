@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GbCreatorBundled, gb_creator_bundled, GB, CREATOR_BUNDLED, GbCreatorBackend)
 
 JsonObject *gb_creator_bundled_build_config (GbCreatorBundled  *self,
-                                             GbMachineCreator  *choices,
+                                             const GbMachineSpec  *choices,
                                              const char        *new_disk_path,
                                              GError           **error);
 

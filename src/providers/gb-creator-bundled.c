@@ -25,9 +25,9 @@
 #include "gb-bundled-provider.h"
 #include "gb-creator-bundled.h"
 #include "gb-creator-libvirt.h"
-#include "gb-disk-creator.h"
+#include "gb-disk-creator-libvirt.h"
 #include "gb-machine.h"
-#include "gb-machine-creator.h"
+#include "gb-machine-spec.h"
 
 struct _GbCreatorBundled
 {
@@ -173,9 +173,9 @@ sniff_format (const char *path)
 
 static char *
 planned_disk_path (GbCreatorBundled *self,
-                   GbMachineCreator *c)
+                   const GbMachineSpec *c)
 {
-  g_autofree char *file = g_strdup_printf ("%s.qcow2", gb_machine_creator_get_name (c));
+  g_autofree char *file = g_strdup_printf ("%s.qcow2", c->name);
 
   return g_build_filename (gb_bundled_provider_get_machines_dir (get_provider (self)), file, NULL);
 }
@@ -203,21 +203,21 @@ disk_object (const char *path,
  */
 JsonObject *
 gb_creator_bundled_build_config (GbCreatorBundled  *self,
-                                 GbMachineCreator  *c,
+                                 const GbMachineSpec  *c,
                                  const char        *new_disk_path,
                                  GError           **error)
 {
   g_autoptr(JsonObject) config = NULL;
   g_autoptr(JsonArray) disks = json_array_new ();
   g_autofree char *planned = NULL;
-  GbCreatorSource kind = gb_machine_creator_get_source_kind (c);
-  const char *initrd = gb_machine_creator_get_initrd_path (c);
-  const char *cmdline = gb_machine_creator_get_kernel_cmdline (c);
+  GbCreatorSource kind = c->source_kind;
+  const char *initrd = c->initrd_path;
+  const char *cmdline = c->kernel_cmdline;
 
-  if (!gb_machine_creator_check_source (c, error))
+  if (!gb_machine_spec_check_source (c, error))
     return NULL;
 
-  if (!gb_machine_creator_offers_source (c, kind))
+  if (!(gb_creator_backend_get_host (GB_CREATOR_BACKEND (self))->sources & GB_CREATOR_SOURCE_BIT (kind)))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("Glassbox’s own machines start a Linux kernel directly: they cannot "
@@ -226,7 +226,7 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
     }
   /* An imported disk boots through a kernel given with it. */
   if (kind == GB_CREATOR_SOURCE_IMPORT_DISK &&
-      (gb_machine_creator_get_kernel_path (c) == NULL || *gb_machine_creator_get_kernel_path (c) == '\0'))
+      (c->kernel_path == NULL || *c->kernel_path == '\0'))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                            _("Choose the kernel to boot with this disk"));
@@ -234,25 +234,25 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
     }
 
   config = json_object_new ();
-  json_object_set_string_member (config, "name", gb_machine_creator_get_name (c));
-  json_object_set_string_member (config, "kernel", gb_machine_creator_get_kernel_path (c));
+  json_object_set_string_member (config, "name", c->name);
+  json_object_set_string_member (config, "kernel", c->kernel_path);
   if (initrd != NULL && *initrd != '\0')
     json_object_set_string_member (config, "initrd", initrd);
   if (cmdline != NULL && *cmdline != '\0')
     json_object_set_string_member (config, "cmdline", cmdline);
   /* The OS as libosinfo names it, as the libvirt side keeps it in the
    * domain's metadata. */
-  if (gb_machine_creator_get_os (c) != NULL)
+  if (c->os != NULL)
     {
-      OsinfoOs *os = gb_machine_creator_get_os (c);
+      OsinfoOs *os = c->os;
 
       json_object_set_string_member (config, "os-id", osinfo_entity_get_id (OSINFO_ENTITY (os)));
       json_object_set_string_member (config, "title", osinfo_product_get_name (OSINFO_PRODUCT (os)));
     }
-  json_object_set_int_member (config, "memory", gb_machine_creator_get_memory_mib (c));
-  json_object_set_int_member (config, "cpus", gb_machine_creator_get_vcpus (c));
+  json_object_set_int_member (config, "memory", c->memory_mib);
+  json_object_set_int_member (config, "cpus", c->vcpus);
 
-  switch (gb_machine_creator_get_disk_mode (c))
+  switch (c->disk_mode)
     {
     case GB_CREATOR_DISK_NEW:
       if (new_disk_path == NULL)
@@ -260,8 +260,8 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
       json_array_add_object_element (disks, disk_object (new_disk_path, "qcow2"));
       break;
     case GB_CREATOR_DISK_EXISTING:
-      json_array_add_object_element (disks, disk_object (gb_machine_creator_get_disk_path (c),
-                                                         sniff_format (gb_machine_creator_get_disk_path (c))));
+      json_array_add_object_element (disks, disk_object (c->disk_path,
+                                                         sniff_format (c->disk_path)));
       break;
     case GB_CREATOR_DISK_NONE:
     default:
@@ -275,13 +275,13 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
     g_autoptr(JsonArray) nics = json_array_new ();
     g_autoptr(JsonObject) nic = json_object_new ();
 
-    switch (gb_machine_creator_get_network_kind (c))
+    switch (c->network_kind)
       {
       case GB_CREATOR_NETWORK_USER:
         json_object_set_boolean_member (nic, "user", TRUE);
         break;
       case GB_CREATOR_NETWORK_BRIDGE:
-        json_object_set_string_member (nic, "bridge", gb_machine_creator_get_bridge_name (c));
+        json_object_set_string_member (nic, "bridge", c->bridge_name);
         break;
       case GB_CREATOR_NETWORK_NAT:
       case GB_CREATOR_NETWORK_NONE:
@@ -301,7 +301,7 @@ gb_creator_bundled_build_config (GbCreatorBundled  *self,
 
 static gboolean
 gb_creator_bundled_check (GbCreatorBackend  *backend,
-                          GbMachineCreator  *choices,
+                          const GbMachineSpec  *choices,
                           GError           **error)
 {
   GbCreatorBundled *self = GB_CREATOR_BUNDLED (backend);
@@ -310,7 +310,7 @@ gb_creator_bundled_check (GbCreatorBackend  *backend,
   if (config == NULL)
     return FALSE;
   /* Never overwrite: a disk of that name is someone's data. */
-  if (gb_machine_creator_get_disk_mode (choices) == GB_CREATOR_DISK_NEW)
+  if (choices->disk_mode == GB_CREATOR_DISK_NEW)
     {
       g_autofree char *planned = planned_disk_path (self, choices);
 
@@ -329,7 +329,7 @@ gb_creator_bundled_check (GbCreatorBackend  *backend,
 
 typedef struct
 {
-  GbMachineCreator *choices;
+  GbMachineSpec       *choices;
   GbDiskSpec       *disk;        /* NULL: no new disk */
   char             *folder;
   char             *made_disk;
@@ -342,7 +342,7 @@ create_data_free (gpointer data)
 {
   CreateData *cd = data;
 
-  g_clear_object (&cd->choices);
+  g_clear_pointer (&cd->choices, gb_machine_spec_free);
   gb_disk_spec_free (cd->disk);
   g_free (cd->folder);
   g_free (cd->made_disk);
@@ -457,7 +457,7 @@ disk_made_cb (GObject      *object,
  * machine through the provider; the disk goes again if that fails. */
 static void
 gb_creator_bundled_create_async (GbCreatorBackend    *backend,
-                                 GbMachineCreator    *c,
+                                 const GbMachineSpec    *c,
                                  gboolean             start,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
@@ -468,18 +468,18 @@ gb_creator_bundled_create_async (GbCreatorBackend    *backend,
   CreateData *cd = g_new0 (CreateData, 1);
 
   g_task_set_source_tag (task, gb_creator_bundled_create_async);
-  cd->choices = g_object_ref (c);
+  cd->choices = gb_machine_spec_copy (c);
   cd->start = start;
   cd->folder = g_strdup (gb_bundled_provider_get_machines_dir (get_provider (self)));
   g_task_set_task_data (task, cd, create_data_free);
 
-  if (gb_machine_creator_get_disk_mode (c) == GB_CREATOR_DISK_NEW)
+  if (c->disk_mode == GB_CREATOR_DISK_NEW)
     {
       g_autoptr(GTask) disk = g_task_new (self, cancellable, disk_made_cb, task);
 
       cd->disk = gb_disk_spec_new ();
-      cd->disk->name = g_strdup_printf ("%s.qcow2", gb_machine_creator_get_name (c));
-      cd->disk->capacity = gb_machine_creator_get_disk_size (c);
+      cd->disk->name = g_strdup_printf ("%s.qcow2", c->name);
+      cd->disk->capacity = c->disk_size;
       cd->disk->format = GB_DISK_FORMAT_QCOW2;
       g_task_set_task_data (disk, cd, NULL);
       g_task_run_in_thread (disk, make_disk_thread);
@@ -498,6 +498,46 @@ gb_creator_bundled_create_finish (GbCreatorBackend  *backend,
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* New disks: files on this computer, next to the machines            */
+
+static gboolean
+gb_creator_bundled_disks_in_folder (GbCreatorBackend *backend)
+{
+  return gb_disk_folder_possible (NULL);
+}
+
+static char *
+gb_creator_bundled_dup_disk_folder (GbCreatorBackend *backend)
+{
+  const char *machines = gb_bundled_provider_get_machines_dir (get_provider (GB_CREATOR_BUNDLED (backend)));
+
+  /* Glassbox's own folder: there before its first machine is. */
+  g_mkdir_with_parents (machines, 0700);
+  return g_strdup (machines);
+}
+
+static void
+gb_creator_bundled_create_disk_async (GbCreatorBackend    *backend,
+                                      const char          *pool,
+                                      const char          *folder,
+                                      const GbDiskSpec    *spec,
+                                      GbDiskProgress       progress,
+                                      gpointer             progress_data,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  if (pool != NULL)
+    {
+      g_task_report_new_error (backend, callback, user_data, gb_creator_bundled_create_disk_async,
+                               G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("There is no storage pool here."));
+      return;
+    }
+  gb_disk_create_in_folder_async (NULL, folder, spec, progress, progress_data, cancellable, callback, user_data);
+}
+
 static void
 gb_creator_bundled_class_init (GbCreatorBundledClass *klass)
 {
@@ -511,6 +551,9 @@ gb_creator_bundled_class_init (GbCreatorBundledClass *klass)
   backend_class->create_finish = gb_creator_bundled_create_finish;
   backend_class->describe = gb_creator_bundled_describe;
   backend_class->dup_warning = gb_creator_bundled_dup_warning;
+  backend_class->disks_in_folder = gb_creator_bundled_disks_in_folder;
+  backend_class->dup_disk_folder = gb_creator_bundled_dup_disk_folder;
+  backend_class->create_disk_async = gb_creator_bundled_create_disk_async;
 }
 
 static void

@@ -4,19 +4,19 @@
  * nothing of where machines run.  A backend does: it learns the host (what
  * it can boot, how fast, its storage and networks), turns the choices into
  * that place's machine description and creates disk and machine.  One
- * subclass per kind of provider, chosen here by the provider's type:
- * gb-creator-libvirt.c (domain XML, pools, networks) and
- * gb-creator-bundled.c (glassbox-vmm's JSON, disks in its folder).
+ * subclass per kind of provider, which the provider itself hands out
+ * (GbProviderClass.new_creator, gb_provider_new_creator()): no caller
+ * looks at the provider's type.  gb-creator-libvirt.c (domain XML, pools,
+ * networks) and gb-creator-bundled.c (glassbox-vmm's JSON, disks in its
+ * folder).  The choices arrive as a plain GbMachineSpec.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
-#include "gb-bundled-provider.h"
+#include <glib/gi18n.h>
+
 #include "gb-creator-backend.h"
-#include "gb-creator-bundled.h"
-#include "gb-creator-libvirt.h"
-#include "gb-libvirt-provider.h"
 
 typedef struct
 {
@@ -108,10 +108,43 @@ gb_creator_backend_set_property (GObject      *object,
 
 static gboolean
 gb_creator_backend_real_check (GbCreatorBackend  *self,
-                               GbMachineCreator  *choices,
+                               const GbMachineSpec  *choices,
                                GError           **error)
 {
   return TRUE;
+}
+
+static gboolean
+gb_creator_backend_real_disks_in_folder (GbCreatorBackend *self)
+{
+  return FALSE;
+}
+
+/* No storage pools. */
+static void
+gb_creator_backend_real_list_pools_async (GbCreatorBackend    *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, gb_creator_backend_real_list_pools_async);
+  g_task_return_pointer (task, g_new0 (char *, 1), (GDestroyNotify) g_strfreev);
+}
+
+static void
+gb_creator_backend_real_list_volumes_async (GbCreatorBackend    *self,
+                                            const char          *pool,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, gb_creator_backend_real_list_volumes_async);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There is no storage pool here."));
 }
 
 static void
@@ -123,6 +156,9 @@ gb_creator_backend_class_init (GbCreatorBackendClass *klass)
   object_class->get_property = gb_creator_backend_get_property;
   object_class->set_property = gb_creator_backend_set_property;
   klass->check = gb_creator_backend_real_check;
+  klass->disks_in_folder = gb_creator_backend_real_disks_in_folder;
+  klass->list_pools_async = gb_creator_backend_real_list_pools_async;
+  klass->list_volumes_async = gb_creator_backend_real_list_volumes_async;
 
   properties[PROP_PROVIDER] =
     g_param_spec_object ("provider", NULL, NULL, GB_TYPE_PROVIDER,
@@ -138,11 +174,12 @@ gb_creator_backend_init (GbCreatorBackend *self)
   priv->host = gb_creator_host_new ();
 }
 
-/* Whether the wizard can make machines on @provider. */
+/* Whether the wizard can make machines on @provider (it says so through
+ * its new_creator vfunc). */
 gboolean
 gb_creator_backend_supports (GbProvider *provider)
 {
-  return GB_IS_LIBVIRT_PROVIDER (provider) || GB_IS_BUNDLED_PROVIDER (provider);
+  return gb_provider_can_create (provider);
 }
 
 /**
@@ -154,15 +191,7 @@ gb_creator_backend_supports (GbProvider *provider)
 GbCreatorBackend *
 gb_creator_backend_new_for_provider (GbProvider *provider)
 {
-  GType type = G_TYPE_INVALID;
-
-  if (GB_IS_LIBVIRT_PROVIDER (provider))
-    type = GB_TYPE_CREATOR_LIBVIRT;
-  else if (GB_IS_BUNDLED_PROVIDER (provider))
-    type = GB_TYPE_CREATOR_BUNDLED;
-  else
-    return NULL;
-  return g_object_new (type, "provider", provider, NULL);
+  return gb_provider_new_creator (provider);
 }
 
 GbProvider *
@@ -215,7 +244,7 @@ gb_creator_backend_name_taken (GbCreatorBackend *self,
 
 gboolean
 gb_creator_backend_check (GbCreatorBackend  *self,
-                          GbMachineCreator  *choices,
+                          const GbMachineSpec  *choices,
                           GError           **error)
 {
   return GB_CREATOR_BACKEND_GET_CLASS (self)->check (self, choices, error);
@@ -223,7 +252,7 @@ gb_creator_backend_check (GbCreatorBackend  *self,
 
 void
 gb_creator_backend_create_async (GbCreatorBackend    *self,
-                                 GbMachineCreator    *choices,
+                                 const GbMachineSpec    *choices,
                                  gboolean             start,
                                  GCancellable        *cancellable,
                                  GAsyncReadyCallback  callback,
@@ -252,4 +281,111 @@ gb_creator_backend_dup_warning (GbCreatorBackend *self)
   if (GB_CREATOR_BACKEND_GET_CLASS (self)->dup_warning == NULL)
     return NULL;
   return GB_CREATOR_BACKEND_GET_CLASS (self)->dup_warning (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* New disks                                                          */
+
+/* Whether a new disk may be a file in a folder of this computer: only
+ * where the machines run here (never for qemu+ssh://). */
+gboolean
+gb_creator_backend_disks_in_folder (GbCreatorBackend *self)
+{
+  g_return_val_if_fail (GB_IS_CREATOR_BACKEND (self), FALSE);
+
+  return GB_CREATOR_BACKEND_GET_CLASS (self)->disks_in_folder (self);
+}
+
+/* Returns: (transfer full) (nullable): the folder to offer first */
+char *
+gb_creator_backend_dup_disk_folder (GbCreatorBackend *self)
+{
+  g_return_val_if_fail (GB_IS_CREATOR_BACKEND (self), NULL);
+
+  if (GB_CREATOR_BACKEND_GET_CLASS (self)->dup_disk_folder == NULL)
+    return NULL;
+  return GB_CREATOR_BACKEND_GET_CLASS (self)->dup_disk_folder (self);
+}
+
+void
+gb_creator_backend_list_pools_async (GbCreatorBackend    *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_CREATOR_BACKEND (self));
+
+  GB_CREATOR_BACKEND_GET_CLASS (self)->list_pools_async (self, cancellable, callback, user_data);
+}
+
+/* Returns: (transfer full): active pool names, the default first */
+GStrv
+gb_creator_backend_list_pools_finish (GbCreatorBackend  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+gb_creator_backend_list_volumes_async (GbCreatorBackend    *self,
+                                       const char          *pool,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_CREATOR_BACKEND (self));
+  g_return_if_fail (pool != NULL);
+
+  GB_CREATOR_BACKEND_GET_CLASS (self)->list_volumes_async (self, pool, cancellable, callback, user_data);
+}
+
+/* Returns: (transfer full): the volume names in the pool */
+GStrv
+gb_creator_backend_list_volumes_finish (GbCreatorBackend  *self,
+                                        GAsyncResult      *result,
+                                        GError           **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * gb_creator_backend_create_disk_async:
+ * @pool: (nullable): a storage pool's name, or %NULL for a file in @folder
+ * @folder: (nullable): the folder, when @pool is %NULL
+ *
+ * Makes a disk image where this place's machines can use it.
+ */
+void
+gb_creator_backend_create_disk_async (GbCreatorBackend    *self,
+                                      const char          *pool,
+                                      const char          *folder,
+                                      const GbDiskSpec    *spec,
+                                      GbDiskProgress       progress,
+                                      gpointer             progress_data,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (GB_IS_CREATOR_BACKEND (self));
+  g_return_if_fail (pool != NULL || folder != NULL);
+
+  if (pool == NULL && !gb_creator_backend_disks_in_folder (self))
+    {
+      g_task_report_new_error (self, callback, user_data, gb_creator_backend_create_disk_async,
+                               G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Disks in folders need a connection to this computer."));
+      return;
+    }
+  GB_CREATOR_BACKEND_GET_CLASS (self)->create_disk_async (self, pool, folder, spec, progress, progress_data,
+                                                          cancellable, callback, user_data);
+}
+
+/* Returns: (transfer full): the new disk's path */
+char *
+gb_creator_backend_create_disk_finish (GbCreatorBackend  *self,
+                                       GAsyncResult      *result,
+                                       GError           **error)
+{
+  return gb_disk_create_finish (result, error);
 }

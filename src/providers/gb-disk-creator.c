@@ -23,11 +23,9 @@
 #include <libvirt/virterror.h>
 
 #include "gb-libvirt-error.h"
-#include "gb-bundled-provider.h"
-#include "gb-creator-libvirt.h"
-#include "gb-disk-creator.h"
+#include "gb-creator-backend.h"
+#include "gb-disk-creator-libvirt.h"
 #include "gb-libvirt-autoptr.h"
-#include "gb-libvirt-provider.h"
 
 #ifdef HAVE_BLOCK_CREATE
 # include "block.h"
@@ -170,8 +168,8 @@ gb_disk_parse_size (const char  *text,
 
 /* Whether a file can be made in a folder: with the block engine always,
  * else through a local QEMU driver's transient "dir" pool. */
-static gboolean
-folder_possible (GVirConnection *connection)
+gboolean
+gb_disk_folder_possible (GVirConnection *connection)
 {
 #ifdef HAVE_BLOCK_CREATE
   return TRUE;
@@ -197,12 +195,9 @@ folder_possible (GVirConnection *connection)
 gboolean
 gb_disk_can_create_in_folder (GbProvider *provider)
 {
-  if (GB_IS_BUNDLED_PROVIDER (provider))
-    return folder_possible (NULL);
-  if (GB_IS_LIBVIRT_PROVIDER (provider))
-    return gb_creator_libvirt_uri_is_local (gb_provider_get_uri (provider)) &&
-           folder_possible (gb_libvirt_provider_get_connection (GB_LIBVIRT_PROVIDER (provider)));
-  return FALSE;
+  g_autoptr(GbCreatorBackend) backend = provider ? gb_provider_new_creator (provider) : NULL;
+
+  return backend != NULL && gb_creator_backend_disks_in_folder (backend);
 }
 
 static void
@@ -670,7 +665,7 @@ gb_disk_create_in_folder_async (GVirConnection      *connection,
   g_task_set_task_data (task, cd, create_data_free);
   g_task_set_return_on_cancel (task, FALSE);
 
-  if (!folder_possible (connection))
+  if (!gb_disk_folder_possible (connection))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                _("Disks in folders need a local connection"));

@@ -19,7 +19,7 @@ G_DECLARE_FINAL_TYPE (GbCreatorLibvirt, gb_creator_libvirt, GB, CREATOR_LIBVIRT,
 GVirConnection          *gb_creator_libvirt_get_connection (GbCreatorLibvirt *self);
 GVirConfigDomainVirtType gb_creator_libvirt_get_virt_type  (GbCreatorLibvirt *self);
 GVirConfigDomain        *gb_creator_libvirt_build_domain   (GbCreatorLibvirt *self,
-                                                            GbMachineCreator *choices,
+                                                            const GbMachineSpec *choices,
                                                             const char       *new_disk_path,
                                                             GError          **error);
 

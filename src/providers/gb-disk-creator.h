@@ -1,11 +1,12 @@
-/* gb-disk-creator.h — creating a disk image: in a libvirt pool or a folder
+/* gb-disk-creator.h — a disk image to create: its description and checks
+ *
+ * Where it is made is the provider's business (gb_creator_backend_create_disk_async()).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
 
 #include <gio/gio.h>
-#include <libvirt-gobject/libvirt-gobject.h>
 
 #include "gb-provider.h"
 
@@ -54,34 +55,9 @@ gboolean     gb_disk_parse_size            (const char        *text,
                                             GError           **error);
 gboolean     gb_disk_can_create_in_folder  (GbProvider        *provider);
 
-void         gb_disk_create_in_pool_async  (GVirStoragePool   *pool,
-                                            const GbDiskSpec  *spec,
-                                            GbDiskProgress     progress,
-                                            gpointer           progress_data,
-                                            GCancellable      *cancellable,
-                                            GAsyncReadyCallback callback,
-                                            gpointer           user_data);
-void         gb_disk_create_in_folder_async (GVirConnection   *connection,
-                                             const char       *folder,
-                                             const GbDiskSpec *spec,
-                                             GbDiskProgress    progress,
-                                             gpointer          progress_data,
-                                             GCancellable     *cancellable,
-                                             GAsyncReadyCallback callback,
-                                             gpointer          user_data);
-char        *gb_disk_create_in_pool_sync   (GVirStoragePool   *pool,
-                                            const GbDiskSpec  *spec,
-                                            GCancellable      *cancellable,
-                                            GError           **error);
-char        *gb_disk_create_in_folder_sync (GVirConnection   *connection,
-                                            const char        *folder,
-                                            const GbDiskSpec  *spec,
-                                            GCancellable      *cancellable,
-                                            GError           **error);
 char        *gb_disk_create_finish         (GAsyncResult      *result,
                                             GError           **error);
 
-char        *gb_storage_pool_get_path      (GVirStoragePool   *pool);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GbDiskSpec, gb_disk_spec_free)
 
