@@ -11,15 +11,22 @@ on stdin and answers with lines on stdout, ending each answer with ".":
   dump             the whole tree, on stderr (for debugging a test)
   quit
 
-The first line it prints is "ready", or "skip <reason>" when AT-SPI cannot
-be used here (no GObject introspection for Atspi, no accessibility bus,
-the app is not on it) — then it exits.
+The first line it prints is "ready"; "skip <reason>" when AT-SPI cannot be
+used here (no GObject introspection for Atspi), or "fail <reason>" when the
+app did not appear on the accessibility bus within two minutes — then it
+exits.  A command that raises answers "error <what>" before its "."; the
+traceback goes to stderr, which the test shows when it fails.
 
 SPDX-License-Identifier: GPL-3.0-or-later
 """
+import faulthandler
 import re
 import sys
 import time
+import traceback
+
+# A crash in libatspi prints the Python stack on stderr.
+faulthandler.enable()
 
 
 def say(line):
@@ -36,6 +43,15 @@ except (ImportError, ValueError) as e:
     sys.exit(0)
 
 APP_PID = int(sys.argv[1])
+
+# libatspi gives up on a D-Bus call after 0.8 s (15 s while an app starts)
+# and raises: on a loaded machine the registry, activated by the first call,
+# or the app, busy drawing, can take longer than that.
+Atspi.set_timeout(30000, 60000)
+
+# How long the app may take to appear on the accessibility bus: the bus
+# launcher, the accessibility bus and the registry are started on demand.
+START_DEADLINE_S = 120
 
 # GTK 4.8 names an icon-only button after the type of its child when
 # nothing else names it: that is no name to a screen reader user.
@@ -174,13 +190,33 @@ def cmd_focus():
             say(f"{obj.get_role_name()}\t{name_of(obj)}")
 
 
-def main():
-    deadline = time.monotonic() + 30
-    while find_app() is None:
+def wait_for_app():
+    """Polls the registry until the app is listed; tolerates the registry
+    not being up yet (its calls raise then)."""
+    deadline = time.monotonic() + START_DEADLINE_S
+    last_error = None
+    while True:
+        try:
+            if find_app() is not None:
+                return None
+        except Exception as e:
+            last_error = e
         if time.monotonic() > deadline:
-            say(f"skip the app (pid {APP_PID}) is not on the accessibility bus")
-            return
+            why = f"the app (pid {APP_PID}) did not appear on the accessibility bus within {START_DEADLINE_S} s"
+            if last_error is not None:
+                why += f" (last error: {last_error})"
+            return why
         time.sleep(0.2)
+
+
+def main():
+    sys.stderr.write(f"a11y-probe: waiting for pid {APP_PID} on the accessibility bus\n")
+    why = wait_for_app()
+    if why is not None:
+        sys.stderr.write(f"a11y-probe: {why}\n")
+        say(f"fail {why}")
+        sys.exit(1)
+    sys.stderr.write("a11y-probe: ready\n")
     say("ready")
     for line in sys.stdin:
         words = line.split()
@@ -188,14 +224,18 @@ def main():
             continue
         if words[0] == "quit":
             break
-        if words[0] == "names":
-            cmd_names()
-        elif words[0] == "roles":
-            cmd_roles([w.replace("_", " ") for w in words[1:]])
-        elif words[0] == "dump":
-            cmd_dump()
-        elif words[0] == "focus":
-            cmd_focus()
+        try:
+            if words[0] == "names":
+                cmd_names()
+            elif words[0] == "roles":
+                cmd_roles([w.replace("_", " ") for w in words[1:]])
+            elif words[0] == "dump":
+                cmd_dump()
+            elif words[0] == "focus":
+                cmd_focus()
+        except Exception as e:
+            traceback.print_exc()
+            say(f"error {words[0]}: {e}")
         say(".")
 
 

@@ -15,13 +15,19 @@
  *    (not into row menus); in the wizard, Down stays in the option list.
  *    Keys are real key presses (XTEST); focus is read back through AT-SPI.
  *
- * When AT-SPI cannot run here the tests say why and skip.
+ * When AT-SPI cannot run here (no Python bindings for it, GTK_A11Y set to
+ * test or none) the tests say why and skip.  A probe that does not start,
+ * dies or raises is a failure, shown with the probe's stderr.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <adwaita.h>
 #include <libvirt/libvirt.h>
 
@@ -46,6 +52,8 @@ static GbApplication *app;
 static GSubprocess *probe;
 static GDataInputStream *probe_out;
 static char *probe_skip;   /* why AT-SPI cannot be used, or NULL */
+static char *probe_failure;   /* why the probe did not work, or NULL */
+static char *probe_stderr;   /* the file the probe's stderr goes to */
 
 static gboolean
 is_chinese (void)
@@ -62,6 +70,56 @@ png_name (const char *stem)
 /* ------------------------------------------------------------------ */
 /* The probe                                                          */
 
+/* What the probe wrote on stderr so far, as "# " lines of the TAP output. */
+static void
+probe_show_stderr (void)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (probe_stderr == NULL || !g_file_get_contents (probe_stderr, &text, NULL, NULL))
+    return;
+  g_test_message ("the AT-SPI probe's stderr:");
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      g_test_message ("  %s", lines[i]);
+}
+
+/* "exit status N" or "signal N" of a probe that closed its stdout (one
+ * that did so and lives on is ended here: "signal 9"). */
+static const char *
+probe_how_it_ended (void)
+{
+  static char how[64];
+
+  if (probe == NULL)
+    return "unknown";
+  g_subprocess_force_exit (probe);
+  if (!g_subprocess_wait (probe, NULL, NULL))
+    return "unknown";
+  if (g_subprocess_get_if_signaled (probe))
+    g_snprintf (how, sizeof how, "signal %d", g_subprocess_get_term_sig (probe));
+  else
+    g_snprintf (how, sizeof how, "exit status %d", g_subprocess_get_exit_status (probe));
+  return how;
+}
+
+/* The probe failed: the test fails (it does not skip) with its stderr. */
+G_GNUC_PRINTF (1, 2) G_GNUC_NORETURN static void
+probe_fail (const char *format,
+            ...)
+{
+  g_autofree char *why = NULL;
+  va_list args;
+
+  va_start (args, format);
+  why = g_strdup_vprintf (format, args);
+  va_end (args);
+  probe_show_stderr ();
+  g_error ("the AT-SPI probe failed: %s", why);
+}
+
 static char *
 probe_read_line (void)
 {
@@ -69,9 +127,11 @@ probe_read_line (void)
   g_autoptr(GError) error = NULL;
   char *line;
 
+  /* The probe gives the app 120 s to appear on the bus; every other answer
+   * takes a few seconds at most. */
   g_data_input_stream_read_line_async (probe_out, G_PRIORITY_DEFAULT, NULL,
                                        gb_test_store_result, &result);
-  GB_TEST_WAIT_FOR (result != NULL, 120);
+  GB_TEST_WAIT_FOR (result != NULL, 150);
   line = g_data_input_stream_read_line_finish_utf8 (probe_out, result, NULL, &error);
   g_assert_no_error (error);
   g_object_unref (result);
@@ -85,9 +145,11 @@ probe_start (void)
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "a11y-probe.py", NULL);
   g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *first = NULL;
+  int fd;
 
-  if (probe != NULL || probe_skip != NULL)
+  if (probe != NULL || probe_skip != NULL || probe_failure != NULL)
     return;
 
   if (g_strcmp0 (g_getenv ("GTK_A11Y"), "test") == 0 || g_strcmp0 (g_getenv ("GTK_A11Y"), "none") == 0)
@@ -96,8 +158,21 @@ probe_start (void)
       return;
     }
 
-  probe = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                            &error, python, script, pid, NULL);
+  /* Its stderr goes to a file: shown when it fails, and at the end. */
+  if (probe_stderr == NULL)
+    {
+      fd = g_file_open_tmp ("gb-a11y-probe-XXXXXX.log", &probe_stderr, &error);
+      g_assert_no_error (error);
+      close (fd);
+    }
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, probe_stderr);
+  /* The tests run with G_DEBUG=fatal-warnings, for the app.  libatspi in
+   * the probe warns when an object goes away while it reads the tree
+   * ("dbind-WARNING: AT-SPI: Error in GetItems"), which happens on a
+   * loaded machine and is no fault of the app: it must not kill the probe. */
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  probe = g_subprocess_launcher_spawn (launcher, &error, python, script, pid, NULL);
   if (probe == NULL)
     {
       probe_skip = g_strdup_printf ("cannot run %s: %s", python, error->message);
@@ -106,10 +181,16 @@ probe_start (void)
   probe_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (probe));
 
   first = probe_read_line ();
-  if (first == NULL || !g_str_equal (first, "ready"))
+  if (first != NULL && g_str_has_prefix (first, "skip "))
+    probe_skip = g_strdup (first + 5);
+  else if (first == NULL)
+    probe_failure = g_strdup_printf ("it ended without an answer (%s)", probe_how_it_ended ());
+  else if (g_str_has_prefix (first, "fail "))
+    probe_failure = g_strdup (first + 5);
+  else if (!g_str_equal (first, "ready"))
+    probe_failure = g_strdup_printf ("it answered “%s” instead of “ready”", first);
+  if (probe_skip != NULL || probe_failure != NULL)
     {
-      probe_skip = g_strdup (first && g_str_has_prefix (first, "skip ") ? first + 5
-                             : "the AT-SPI probe ended without an answer");
       g_clear_object (&probe_out);
       g_clear_object (&probe);
     }
@@ -119,6 +200,8 @@ static gboolean
 probe_usable (void)
 {
   probe_start ();
+  if (probe_failure != NULL)
+    probe_fail ("%s", probe_failure);
   if (probe_skip != NULL)
     {
       g_test_skip (probe_skip);
@@ -140,13 +223,17 @@ probe_ask (const char *command)
     g_main_context_iteration (NULL, FALSE);
 
   g_output_stream_write_all (g_subprocess_get_stdin_pipe (probe), line, strlen (line), NULL, NULL, &error);
-  g_assert_no_error (error);
+  if (error != NULL)
+    probe_fail ("cannot send it “%s”: %s (%s)", command, error->message, probe_how_it_ended ());
 
   for (;;)
     {
       g_autofree char *answer = probe_read_line ();
 
-      g_assert_nonnull (answer);
+      if (answer == NULL)
+        probe_fail ("it ended while answering “%s” (%s)", command, probe_how_it_ended ());
+      if (g_str_has_prefix (answer, "error "))
+        probe_fail ("%s", answer + 6);
       if (g_str_equal (answer, "."))
         break;
       g_strv_builder_add (builder, answer);
@@ -689,6 +776,9 @@ main (int   argc,
 
   gb_application_init_i18n ();
   gtk_test_init (&argc, &argv, NULL);
+  /* A probe that died must not take us with it when we write to it: we
+   * fail with its stderr instead. */
+  signal (SIGPIPE, SIG_IGN);
 
   app = gb_test_application_new ();
 
@@ -708,5 +798,16 @@ main (int   argc,
   g_clear_object (&probe_out);
   g_clear_object (&probe);
   g_clear_object (&app);
+
+  /* Whatever the probe said (a "dump", warnings) goes to our stderr. */
+  if (probe_stderr != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (probe_stderr, &text, NULL, NULL))
+        fputs (text, stderr);
+      g_unlink (probe_stderr);
+      g_free (probe_stderr);
+    }
   return ret;
 }

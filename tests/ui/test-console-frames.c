@@ -1,25 +1,28 @@
 /* test-console-frames.c — the console shows what QEMU shows, while it scrolls
  *
- * A TCG guest (tests/linux-guest, gb.run=guest-scroll.sh) prints lines on
- * its VGA text console without pause; the app shows its screen through
- * QEMU's VNC server, as a user sees it.  Several times, at an arbitrary
- * moment of the scrolling, the machine is paused, the app's frame is given
- * a moment to take in what the VNC server still sends, and then compared
- * pixel by pixel with QEMU's own screendump (virDomainScreenshot) of the
- * same, now still, screen.  A frame with duplicated or garbled lines (a
- * scroll applied twice, a lost update) differs from the screendump.  PNGs
- * of both are saved for every frame that differs.  Before that, every frame
- * the app shows during 10 s of scrolling is checked for a text row shown
- * twice (each line the guest prints has its own number).  Suite 'libvirt'.
+ * A TCG guest (tests/linux-guest, gb.run=guest-scroll.sh) prints numbered
+ * lines on its VGA text console without pause; the app shows its screen
+ * through QEMU's VNC server, as a user sees it.
  *
- * It found the bug of issue 18 item 14: after the guest is paused and the
- * VNC stream has settled, the app's framebuffer (gb_display_get_screenshot(),
- * the VNC client's pixels, before any tile) can still hold an old frame, or
- * a band of rows from thousands of lines earlier above current ones with a
- * line of mixed digits between, where QEMU's screendump is whole.  The
- * update request is now repeated on a timer (gb-vnc-source.c), which made
- * whole stale frames go; the stale band remains.  Until it is fixed, such
- * a run ends "not ok # TODO" (g_test_incomplete) with the PNG pairs.
+ *  - While it scrolls (10 s), every frame the app shows: each row above the
+ *    last is "line N: … 0123456789 N" with both N equal (read with the
+ *    row's own digits as the font) and N one more than the row above's.
+ *    A frame put together from two updates (new rows under old ones), or a
+ *    row half drawn, is wrong; more than MAX_WRONG_PERCENT of them fail.
+ *  - Then 8 times, at an arbitrary moment, the machine is paused, the app
+ *    given 1.5 s to take in what the VNC server still sends, and its frame
+ *    compared pixel by pixel with QEMU's own screendump
+ *    (virDomainScreenshot) of the same, now still, screen.
+ *
+ * PNGs of wrong frames are saved.  Between two looks the main loop turns
+ * as the app's does (everything ready is dispatched).  Suite 'libvirt'.
+ *
+ * It found issue 18 item 14: gvnc reports each decoded rectangle in its own
+ * main-loop turn and QEMU sends a scrolled screen as one or two rectangles
+ * per row, bottom row first; the app showed (and drew) the framebuffer
+ * between two of them: about half of the frames had new rows under old
+ * ones, a row mixing two lines, and when the main loop was slow the client
+ * fell seconds behind.  gb-vnc-source.c now shows only whole updates.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -95,6 +98,18 @@ machine_is (gpointer data)
   GbMachineState state = GPOINTER_TO_INT (((gpointer *) data)[1]);
 
   return gb_machine_get_state (machine) == state;
+}
+
+/* Turns the main loop for @ms as the app's own does: dispatching whatever
+ * is ready, sleeping only when nothing is. */
+static void
+run_main_loop_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
 }
 
 /* ------------------------------------------------------------------ */
@@ -215,96 +230,173 @@ count_differences (GdkTexture *app_frame,
   return differ;
 }
 
-/* Text rows (16 pixels high, VGA text mode) of @frame that are not blank
- * and equal another row.  Every line the guest prints carries its own
- * number, so two equal rows are a line shown twice: a scroll applied twice
- * or an update drawn at the wrong place. */
-static guint
-count_duplicate_rows (GdkTexture *frame)
+/* VGA text mode here: 80×25 cells of 9×16 pixels. */
+#define CELL_W 9
+#define CELL_H 16
+
+static gboolean
+cell_equal (const guint8 *pixels,
+            gsize         stride,
+            int           row,
+            int           col_a,
+            int           col_b)
 {
-  int width = gdk_texture_get_width (frame), height = gdk_texture_get_height (frame);
-  gsize stride = (gsize) width * 4, row_bytes = stride * 16;
-  int rows = height / 16;
-  g_autofree guint8 *pixels = g_malloc (stride * height);
-  g_autofree guint64 *hashes = g_new0 (guint64, rows);
-  g_autofree gboolean *blank = g_new0 (gboolean, rows);
-  guint duplicates = 0;
-
-  gdk_texture_download (frame, pixels, stride);
-  for (int r = 0; r < rows; r++)
-    {
-      const guint8 *row = pixels + r * row_bytes;
-      guint64 h = 14695981039346656037ull;   /* FNV-1a */
-
-      blank[r] = TRUE;
-      for (gsize i = 0; i < row_bytes; i++)
-        {
-          h = (h ^ row[i]) * 1099511628211ull;
-          if (row[i] != row[i % 4])
-            blank[r] = FALSE;
-        }
-      hashes[r] = h;
-    }
-  for (int r = 0; r < rows; r++)
-    for (int q = r + 1; q < rows; q++)
-      if (!blank[r] && hashes[r] == hashes[q] &&
-          memcmp (pixels + r * row_bytes, pixels + q * row_bytes, row_bytes) == 0)
-        duplicates++;
-  return duplicates;
+  for (int y = row * CELL_H; y < (row + 1) * CELL_H; y++)
+    if (memcmp (pixels + y * stride + (gsize) col_a * CELL_W * 4,
+                pixels + y * stride + (gsize) col_b * CELL_W * 4, CELL_W * 4) != 0)
+      return FALSE;
+  return TRUE;
 }
 
-/* Whether the screen is full of the guest's lines (past the BIOS's three
- * and the kernel's boot, which goes to the serial port). */
+static gboolean
+cell_blank (const guint8 *pixels,
+            gsize         stride,
+            int           row,
+            int           col)
+{
+  for (int y = row * CELL_H; y < (row + 1) * CELL_H; y++)
+    for (int x = col * CELL_W; x < (col + 1) * CELL_W; x++)
+      {
+        const guint8 *p = pixels + y * stride + (gsize) x * 4;
+
+        if (p[0] > 64 || p[1] > 64 || p[2] > 64)
+          return FALSE;
+      }
+  return TRUE;
+}
+
+/* Reads @ndigits digits from column @col, with the digit glyphs at
+ * @font_col … @font_col + 9; -1 if a cell is no digit. */
+static gint64
+read_number (const guint8 *pixels,
+             gsize         stride,
+             int           row,
+             int           col,
+             int           ndigits,
+             int           font_col)
+{
+  gint64 n = 0;
+
+  for (int i = 0; i < ndigits; i++)
+    {
+      int digit = -1;
+
+      for (int k = 0; k < 10 && digit < 0; k++)
+        if (cell_equal (pixels, stride, row, col + i, font_col + k))
+          digit = k;
+      if (digit < 0)
+        return -1;
+      n = n * 10 + digit;
+    }
+  return n;
+}
+
+/* The number N of a text row showing the guest's "line N: the quick brown
+ * fox jumps over the lazy dog 0123456789 N", read with the row's own
+ * "0123456789" as the font; -1 if the row is not such a line, or if its
+ * two numbers differ (a row drawn partly from one update, partly from
+ * another: RFB rectangles are 16 pixels wide, not a character). */
+static gint64
+row_number (const guint8 *pixels,
+            gsize         stride,
+            int           row)
+{
+  for (int d = 1; d <= 8; d++)
+    {
+      int font_col = 5 + d + 2 + 44;       /* "line " N ": " + the sentence + " " */
+      int right_col = font_col + 11;       /* after "0123456789 " */
+      gint64 left, right;
+
+      if (right_col + d >= 80 || !cell_blank (pixels, stride, row, font_col - 1) ||
+          !cell_blank (pixels, stride, row, font_col + 10) ||
+          !cell_blank (pixels, stride, row, right_col + d))
+        continue;
+      left = read_number (pixels, stride, row, 5, d, font_col);
+      right = read_number (pixels, stride, row, right_col, d, font_col);
+      if (left >= 0 && left == right)
+        return left;
+    }
+  return -1;
+}
+
+/* Rows of @frame above the one being written that are not the line after
+ * the row above: a frame put together from two updates (the top of one,
+ * the bottom of another) or a half-drawn row. */
+static guint
+count_torn_rows (GdkTexture *frame)
+{
+  int width = gdk_texture_get_width (frame), height = gdk_texture_get_height (frame);
+  gsize stride = (gsize) width * 4;
+  int rows = height / CELL_H;
+  g_autofree guint8 *pixels = g_malloc (stride * height);
+  gint64 previous = -1;
+  guint torn = 0;
+
+  if (width != 80 * CELL_W)
+    return 0;
+  gdk_texture_download (frame, pixels, stride);
+  /* The last row holds the line being printed. */
+  for (int r = 0; r < rows - 1; r++)
+    {
+      gint64 n = row_number (pixels, stride, r);
+
+      if (n < 0 || (r > 0 && previous >= 0 && n != previous + 1))
+        torn++;
+      previous = n;
+    }
+  return torn;
+}
+
+/* Whether the screen is full of the guest's lines: they have pushed the
+ * BIOS's three off the top (the kernel's boot goes to the serial port). */
 static gboolean
 screen_full (gpointer data)
 {
   g_autoptr(GdkTexture) frame = gb_display_get_screenshot (data);
-  int width, height, rows, full = 0;
   gsize stride;
   g_autofree guint8 *pixels = NULL;
 
-  if (frame == NULL)
+  if (frame == NULL || gdk_texture_get_width (frame) != 80 * CELL_W)
     return FALSE;
-  width = gdk_texture_get_width (frame);
-  height = gdk_texture_get_height (frame);
-  stride = (gsize) width * 4;
-  rows = height / 16;
-  pixels = g_malloc (stride * height);
+  stride = (gsize) gdk_texture_get_width (frame) * 4;
+  pixels = g_malloc (stride * gdk_texture_get_height (frame));
   gdk_texture_download (frame, pixels, stride);
-  for (int r = 0; r < rows; r++)
-    {
-      const guint8 *row = pixels + r * stride * 16;
-
-      for (gsize i = 0; i < stride * 16; i++)
-        if (i % 4 != 3 && row[i] > 128)   /* not alpha */
-          {
-            full++;
-            break;
-          }
-    }
-  return full >= rows - 2;
+  return row_number (pixels, stride, 0) >= 0;
 }
 
+/* Frames the app shows while a QEMU guest scrolls may be wrong now and
+ * then without a fault of ours: QEMU's VNC worker encodes the rectangles
+ * it found changed from the screen as it is when it encodes them, and
+ * sends what changed in the meantime elsewhere with the next update
+ * (ui/vnc-jobs.c), so one update can mix two moments.  The next one puts
+ * it right.  Before the app showed whole updates only, half of the frames
+ * were wrong; here, a few in a hundred. */
+#define MAX_WRONG_PERCENT 15
+
 /* Every frame the app shows while the guest scrolls, for @seconds: no line
- * twice.  Returns how many differing frames were looked at. */
+ * twice, every row the line after the one above.  Returns how many
+ * different frames were looked at; @wrong says how many were wrong (the
+ * first few are saved as PNGs). */
 static guint
 watch_scrolling (GbDisplay  *display,
                  guint       seconds,
-                 GPtrArray  *failures)
+                 guint      *wrong)
 {
   gint64 until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
   g_autoptr(GBytes) previous = NULL;
   guint frames = 0;
 
+  *wrong = 0;
   while (g_get_monotonic_time () < until)
     {
       g_autoptr(GdkTexture) frame = NULL;
       g_autoptr(GBytes) bytes = NULL;
       gsize size;
       guint8 *copy;
-      guint duplicates;
+      guint torn;
 
-      g_main_context_iteration (NULL, FALSE);
+      /* The app's main loop between two looks, as a paint would leave it. */
+      run_main_loop_for (5);
       frame = gb_display_get_screenshot (display);
       if (frame == NULL)
         continue;
@@ -313,25 +405,22 @@ watch_scrolling (GbDisplay  *display,
       gdk_texture_download (frame, copy, (gsize) gdk_texture_get_width (frame) * 4);
       bytes = g_bytes_new_take (copy, size);
       if (previous != NULL && g_bytes_equal (previous, bytes))
-        {
-          g_usleep (2000);
-          continue;
-        }
+        continue;
       g_clear_pointer (&previous, g_bytes_unref);
       previous = g_bytes_ref (bytes);
       frames++;
 
-      duplicates = count_duplicate_rows (frame);
-      if (duplicates > 0 && failures->len < 5)
+      torn = count_torn_rows (frame);
+      if (torn > 0 && ++*wrong <= 5)
         {
-          g_autofree char *png = g_strdup_printf ("console-frames-scrolling-%u.png", frames);
+          g_autofree char *png = g_strdup_printf ("console-frames-torn-%u.png", frames);
           g_autofree char *path = g_test_build_filename (G_TEST_BUILT, png, NULL);
 
           gdk_texture_save_to_png (frame, path);
-          g_ptr_array_add (failures, g_strdup_printf ("while scrolling, frame %u shows %u rows twice (%s)",
-                                                      frames, duplicates, png));
+          g_test_message ("while scrolling, frame %u has %u rows out of sequence (%s)", frames, torn, png);
         }
     }
+  g_test_message ("%u frames while scrolling, %u of them wrong", frames, *wrong);
   return frames;
 }
 
@@ -411,15 +500,25 @@ test_console_frames (void)
   g_assert_true (gtk_widget_activate_action (window, "machine.start", NULL));
   g_assert_true (gb_test_wait_until_ms (screen_connected, console, 120000));
   g_assert_true (gb_test_wait_until_ms (screen_has_text, console, 180000));
-  g_assert_true (gb_test_wait_until_ms (screen_full, display, 240000));
+  if (!gb_test_wait_until_ms (screen_full, display, 240000))
+    {
+      g_autoptr(GdkTexture) frame = gb_display_get_screenshot (display);
+
+      if (frame != NULL)
+        gdk_texture_save_to_png (frame, g_test_get_filename (G_TEST_BUILT, "console-frames-not-full.png", NULL));
+      g_error ("the guest's lines did not fill the screen in 240 s (console-frames-not-full.png)");
+    }
   gb_test_save_png (window, "console-frames-window.png");
 
-  /* While it scrolls: every new frame, no line twice. */
+  /* While it scrolls: every new frame, its rows in sequence. */
   {
-    guint frames = watch_scrolling (display, 10, failures);
+    guint wrong;
+    guint frames = watch_scrolling (display, 10, &wrong);
 
-    g_test_message ("%u frames while scrolling, %u with a line twice", frames, failures->len);
     g_assert_cmpuint (frames, >, 10);
+    if (wrong * 100 > frames * MAX_WRONG_PERCENT)
+      g_ptr_array_add (failures, g_strdup_printf ("while scrolling, %u of %u frames had rows out of sequence",
+                                                  wrong, frames));
   }
 
   for (guint k = 0; k < N_FRAMES; k++)
@@ -430,40 +529,51 @@ test_console_frames (void)
       guint differ;
 
       /* Scroll a while (a different moment each time), then stop. */
-      {
-        gint64 until = g_get_monotonic_time () + (200 + g_test_rand_int_range (0, 600)) * 1000;
-
-        while (g_get_monotonic_time () < until)
-          {
-            g_main_context_iteration (NULL, FALSE);
-            g_usleep (2000);
-          }
-      }
+      run_main_loop_for (200 + g_test_rand_int_range (0, 600));
       g_assert_cmpint (virDomainSuspend (dom), ==, 0);
       wait[0] = machine;
       wait[1] = GINT_TO_POINTER (GB_MACHINE_STATE_PAUSED);
       g_assert_true (gb_test_wait_until_ms (machine_is, wait, 30000));
 
       /* What the VNC server still had to send arrives; then nothing moves. */
-      {
-        gint64 until = g_get_monotonic_time () + 1500 * 1000;
-
-        while (g_get_monotonic_time () < until)
-          {
-            g_main_context_iteration (NULL, FALSE);
-            g_usleep (2000);
-          }
-      }
+      run_main_loop_for (1500);
 
       qemu = qemu_screenshot (dom);
       width = gdk_texture_get_width (qemu);
       height = gdk_texture_get_height (qemu);
+      /* QEMU's own picture is the guest's lines in sequence: else the row
+       * reader is broken, or the guest no longer scrolls (restarted). */
+      if (count_torn_rows (qemu) != 0)
+        {
+          gdk_texture_save_to_png (qemu, g_test_get_filename (G_TEST_BUILT, "console-frames-guest.png", NULL));
+          g_error ("QEMU's own screen does not show the guest's numbered lines in sequence "
+                   "(console-frames-guest.png)");
+        }
       frame = gb_display_get_screenshot (display);
       g_assert_nonnull (frame);
       g_assert_cmpint (gdk_texture_get_width (frame), ==, width);
       g_assert_cmpint (gdk_texture_get_height (frame), ==, height);
       differ = count_differences (frame, qemu);
       g_test_message ("frame %u: %d×%d, %u pixels differ", k, width, height, differ);
+      if (differ > 0)
+        {
+          /* Late or lost: whether the right frame comes at all. */
+          gint64 start = g_get_monotonic_time ();
+          guint late = differ;
+
+          while (late > 0 && g_get_monotonic_time () - start < 8 * G_USEC_PER_SEC)
+            {
+              g_autoptr(GdkTexture) again = NULL;
+
+              run_main_loop_for (100);
+              again = gb_display_get_screenshot (display);
+              late = count_differences (again, qemu);
+            }
+          if (late == 0)
+            g_test_message ("frame %u: right %d ms later", k, (int) ((g_get_monotonic_time () - start) / 1000));
+          else
+            g_test_message ("frame %u: still wrong 8 s later", k);
+        }
       if (differ > 0)
         {
           g_autofree char *app_png = g_strdup_printf ("console-frames-%u-app.png", k);
@@ -496,16 +606,10 @@ test_console_frames (void)
 
   if (failures->len > 0)
     {
-      g_autoptr(GString) all = g_string_new (NULL);
-
-      /* One line: TAP reads a second line of the reason as output of its own. */
+      /* One TAP line each; the PNG pairs are in the build folder. */
       for (guint i = 0; i < failures->len; i++)
-        g_string_append_printf (all, "%s %s", i ? ";" : "", (char *) failures->pdata[i]);
-      /* A known, not yet fixed bug (issue 18, item 14): the frames are
-       * saved for whoever fixes it; TAP reports it as "not ok # TODO". */
-      g_test_incomplete_printf ("known bug: the app's screen was wrong %u times "
-                                "(its framebuffer, not only its tiles, misses updates):%s",
-                                failures->len, all->str);
+        g_test_message ("%s", (char *) failures->pdata[i]);
+      g_test_fail_printf ("the app's screen differed from the guest's %u times", failures->len);
     }
 }
 
