@@ -21,7 +21,9 @@
  * fds by their hash (tun's automq).  Queues the driver does not use are
  * detached (TUNSETQUEUE IFF_DETACH_QUEUE) so no flow lands where nobody
  * reads; a detached fd reports POLLERR and EBADFD, so it leaves the poll
- * set while detached.
+ * set while detached.  The device may detach from a vCPU thread (a reset):
+ * set_queue_enabled only does the ioctl and flips `detached`, the poll set
+ * changes in dispatch, in the I/O thread.
  */
 #include "backend.h"
 
@@ -42,7 +44,7 @@ struct tap {
 	gpointer tag;
 	bool reading;             /* polling for G_IO_IN */
 	bool gone;                /* a write found the tap gone */
-	bool detached;            /* multiqueue: out of the device's queue set */
+	bool detached;            /* multiqueue: out of the device's queue set (atomic) */
 	size_t pending_len;       /* a frame in buf the guest had no room for */
 	uint8_t buf[NET_VNET_HDR_LEN + NET_MAX_FRAME];
 };
@@ -90,13 +92,34 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 	int i;
 
 	g_source_set_ready_time(source, -1);
+	if (__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
+		/* Out of the tap's queue set: its fd says POLLERR now. */
+		if (t->tag)
+			g_source_remove_unix_fd(source, t->tag);
+		t->tag = NULL;
+		t->reading = false;
+		t->pending_len = 0;   /* the old queue's frame: gone with it */
+		return G_SOURCE_CONTINUE;
+	}
 	if (!t->be.link_up)
 		return G_SOURCE_CONTINUE;
+	if (t->tag == NULL) {
+		/* Attached again (link up: tap_gone() was not the reason). */
+		t->tag = g_source_add_unix_fd(source, t->fd, G_IO_IN);
+		t->reading = true;
+		cond = 0;
+	}
 	if (t->pending_len && !deliver(t)) {
 		pause_reading(t);
 		return G_SOURCE_CONTINUE;
 	}
 	if (t->gone || (cond & (G_IO_ERR | G_IO_HUP | G_IO_NVAL))) {
+		struct ifreq ifr;
+
+		/* A multiqueue fd detached and attached again since the poll
+		 * looks the same; a tap that is gone answers no ioctl. */
+		if (!t->gone && ioctl(t->fd, TUNGETIFF, &ifr) == 0)
+			return G_SOURCE_CONTINUE;
 		tap_gone(t, "the tap device went away");
 		return G_SOURCE_CONTINUE;
 	}
@@ -105,6 +128,8 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
+		if (n < 0 && __atomic_load_n(&t->detached, __ATOMIC_ACQUIRE))
+			break;   /* detached under us: EBADFD, not a dead tap */
 		if (n < 0) {
 			tap_gone(t, g_strerror(errno));
 			break;
@@ -135,7 +160,7 @@ tap_start(struct net_backend *be, GMainContext *context, GError **error)
 	t->source = g_source_new(&tap_source_funcs, sizeof(GSource) + sizeof(struct tap *));
 	*(struct tap **) (t->source + 1) = t;
 	g_source_set_name(t->source, be->description);
-	if (!t->detached) {
+	if (!__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
 		t->tag = g_source_add_unix_fd(t->source, t->fd, G_IO_IN);
 		t->reading = true;
 	}
@@ -149,7 +174,7 @@ tap_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 	struct tap *t = (struct tap *) be;
 	ssize_t r;
 
-	if (!be->link_up || t->detached)
+	if (!be->link_up || __atomic_load_n(&t->detached, __ATOMIC_ACQUIRE))
 		return false;
 	do
 		r = writev(t->fd, iov, n);
@@ -158,7 +183,7 @@ tap_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 		/* EAGAIN: the tap's queue is full; EIO: the interface is down;
 		 * EINVAL: the kernel refused the header.  The frame is lost, as
 		 * on a wire.  EBADFD: the tap is gone. */
-		if (errno == EBADFD && t->source) {
+		if (errno == EBADFD && t->source && !__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
 			/* Not from here (the device holds its lock): dispatch
 			 * takes the link down. */
 			t->gone = true;
@@ -200,14 +225,12 @@ tap_set_queue_enabled(struct net_backend *be, bool enabled)
 	struct tap *t = (struct tap *) be;
 	struct ifreq ifr = { 0 };
 
-	if (t->detached == !enabled)
+	if (__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE) == !enabled)
 		return true;
-	if (!enabled && t->tag) {
-		/* Before the detach: from then on poll() says POLLERR. */
-		g_source_remove_unix_fd(t->source, t->tag);
-		t->tag = NULL;
-		t->reading = false;
-	}
+	/* Detaching: flag first, so a read failing from here on is not taken
+	 * for a dead tap.  Attaching: flag after, once the fd works. */
+	if (!enabled)
+		__atomic_store_n(&t->detached, true, __ATOMIC_RELEASE);
 	ifr.ifr_flags = enabled ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
 	if (ioctl(t->fd, TUNSETQUEUE, &ifr) < 0) {
 		g_printerr("glassbox-vmm: %s: TUNSETQUEUE %s: %s\n", be->description,
@@ -215,13 +238,11 @@ tap_set_queue_enabled(struct net_backend *be, bool enabled)
 		if (enabled)
 			return false;
 	}
-	t->detached = !enabled;
-	/* A frame held for this queue is the old queue's: let it go. */
-	t->pending_len = 0;
-	if (enabled && t->source && be->link_up) {
-		t->tag = g_source_add_unix_fd(t->source, t->fd, G_IO_IN);
-		t->reading = true;
-	}
+	if (enabled)
+		__atomic_store_n(&t->detached, false, __ATOMIC_RELEASE);
+	/* The poll set follows in dispatch, in the I/O thread. */
+	if (t->source)
+		g_source_set_ready_time(t->source, 0);
 	return true;
 }
 
