@@ -5,7 +5,9 @@
  * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (§5.1.6.5.5), sends one 0x88b5 frame on
  * each transmit queue, then counts the IPv4 frames arriving on each
  * receive queue until a 0x88b5 frame says "quit":
- * "rx pair0 A pair1 B". */
+ * "rx pair0 A pair1 B".  Then it resets the device and comes back without
+ * MQ, one pair, and counts again until the next "quit": "rx single N" —
+ * every flow must now arrive on the one queue left. */
 #include "vnet.h"
 
 void guest_main(void *start_info);
@@ -23,6 +25,51 @@ static volatile uint8_t ack;
 static uint8_t mac[6];
 
 /* VIRTIO_NET_CTRL_MQ (4), VQ_PAIRS_SET (0), le16 pairs; the device's ack. */
+static int
+is_quit(const uint8_t *f, uint32_t len)
+{
+	return len >= VNET_HDR_LEN + 18 && f[12] == 0x88 && f[13] == 0xb5 &&
+	       f[14] == 'q' && f[15] == 'u' && f[16] == 'i' && f[17] == 't';
+}
+
+/* Count IPv4 frames on the first `pairs` receive queues until "quit". */
+static void
+count_until_quit(int pairs, uint32_t *count)
+{
+	for (;;) {
+		for (int p = 0; p < pairs; p++) {
+			struct vq *q = &rx[p];
+			uint16_t head;
+			uint32_t len;
+			uint8_t *f;
+
+			barrier();
+			if (*(volatile uint16_t *) &q->used.idx == q->last_used)
+				continue;
+			head = q->used.ring[q->last_used % VQ_SIZE].id;
+			len = q->used.ring[q->last_used % VQ_SIZE].len;
+			q->last_used++;
+			if (head >= VQ_SIZE)
+				continue;
+			f = rxbuf[p][head] + VNET_HDR_LEN;
+			if (len >= VNET_HDR_LEN + 14 && f[12] == 0x08 && f[13] == 0x00)
+				count[p]++;
+			if (is_quit(f, len))
+				return;
+			vq_submit(q, head);
+		}
+	}
+}
+
+static void
+post_rx(int p)
+{
+	for (uint16_t i = 0; i < VQ_SIZE; i++) {
+		rx[p].desc[i] = (struct vq_desc) { (uint32_t) rxbuf[p][i], VNET_BUF, VIRTQ_DESC_F_WRITE, 0 };
+		vq_submit(&rx[p], i);
+	}
+}
+
 static int
 set_pairs(uint16_t pairs)
 {
@@ -60,7 +107,7 @@ send_on(unsigned int pair, const char *text)
 void
 guest_main(void *start_info)
 {
-	uint32_t features, count[PAIRS] = { 0 };
+	uint32_t features, count[PAIRS] = { 0 }, single[1] = { 0 };
 	uint16_t max_pairs;
 	int a;
 
@@ -90,10 +137,7 @@ guest_main(void *start_info)
 	virtio_setup_queue(&d, &ctrl, 2 * max_pairs);
 	virtio_driver_ok(&d);
 	for (int p = 0; p < PAIRS; p++)
-		for (uint16_t i = 0; i < VQ_SIZE; i++) {
-			rx[p].desc[i] = (struct vq_desc) { (uint32_t) rxbuf[p][i], VNET_BUF, VIRTQ_DESC_F_WRITE, 0 };
-			vq_submit(&rx[p], i);
-		}
+		post_rx(p);
 
 	a = set_pairs(PAIRS + 1);
 	puts("set 3 pairs: ack ");
@@ -106,34 +150,25 @@ guest_main(void *start_info)
 	send_on(1, "hello from pair 1");
 	puts("sent hellos\n");
 
-	for (;;) {
-		for (int p = 0; p < PAIRS; p++) {
-			struct vq *q = &rx[p];
-			uint16_t head;
-			uint32_t len;
-			uint8_t *f;
+	count_until_quit(PAIRS, count);
+	puts("rx pair0 ");
+	put_dec(count[0]);
+	puts(" pair1 ");
+	put_dec(count[1]);
+	puts("\nquit\n");
 
-			barrier();
-			if (*(volatile uint16_t *) &q->used.idx == q->last_used)
-				continue;
-			head = q->used.ring[q->last_used % VQ_SIZE].id;
-			len = q->used.ring[q->last_used % VQ_SIZE].len;
-			q->last_used++;
-			if (head >= VQ_SIZE)
-				continue;
-			f = rxbuf[p][head] + VNET_HDR_LEN;
-			if (len >= VNET_HDR_LEN + 14 && f[12] == 0x08 && f[13] == 0x00)
-				count[p]++;
-			if (len >= VNET_HDR_LEN + 18 && f[12] == 0x88 && f[13] == 0xb5 &&
-			    f[14] == 'q' && f[15] == 'u' && f[16] == 'i' && f[17] == 't') {
-				puts("rx pair0 ");
-				put_dec(count[0]);
-				puts(" pair1 ");
-				put_dec(count[1]);
-				puts("\nquit\n");
-				return;
-			}
-			vq_submit(q, head);
-		}
+	/* Reset (§2.4) and start again without MQ: one pair only. */
+	if (virtio_negotiate(&d, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) < 0) {
+		puts("renegotiation failed\n");
+		return;
 	}
+	virtio_setup_queue(&d, &rx[0], 0);
+	virtio_setup_queue(&d, &tx[0], 1);
+	virtio_driver_ok(&d);
+	post_rx(0);
+	puts("single queue\n");
+	count_until_quit(1, single);
+	puts("rx single ");
+	put_dec(single[0]);
+	puts("\ndone\n");
 }
