@@ -444,7 +444,7 @@ ctrl_queue(struct virtio_net *n)
 static void
 set_active_pairs(struct virtio_net *n, unsigned int count_)
 {
-	n->active_pairs = count_;
+	__atomic_store_n(&n->active_pairs, count_, __ATOMIC_RELAXED);   /* read by get_stats without the lock */
 	for (unsigned int i = 1; i < n->n_pairs; i++) {
 		struct net_backend *be = n->pairs[i].be;
 
