@@ -2,6 +2,7 @@
 #include "backend.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -72,6 +73,7 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 	g_auto(GStrv) parts = g_strsplit(text, ",", -1);
 
 	memset(spec, 0, sizeof(*spec));
+	spec->queues = 1;
 	spec->hostfwd = g_ptr_array_new_with_free_func(g_free);
 	for (unsigned int i = 0; parts[i]; i++) {
 		const char *p = parts[i];
@@ -101,6 +103,25 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 		}
 		if (!strcmp(key, "mac") && value && parse_mac(value, spec->mac)) {
 			spec->has_mac = true;
+		} else if (!strcmp(key, "queues") && value) {
+			char *end;
+			unsigned long q = strtoul(value, &end, 10);
+
+			if (*value < '0' || *value > '9' || *end || q < 1 || q > NET_MAX_QUEUE_PAIRS) {
+				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				            "--net %s: queues=%s: expected a number of queue pairs from 1 to %d",
+				            text, value, NET_MAX_QUEUE_PAIRS);
+				goto fail;
+			}
+			/* Only a tap has more than one queue: libslirp and passt are
+			 * one stream of frames, the bridge helper passes one fd. */
+			if (q > 1 && strcmp(spec->kind, "tap")) {
+				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				            "--net %s: queues=%lu needs tap=IFNAME (a tap made with multi_queue); "
+				            "%s has a single queue", text, q, spec->kind);
+				goto fail;
+			}
+			spec->queues = q;
 		} else if (!strcmp(key, "restrict") && value && !strcmp(spec->kind, "user") &&
 		           (!strcmp(value, "on") || !strcmp(value, "off"))) {
 			spec->restricted = !strcmp(value, "on");
@@ -118,7 +139,7 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			            "--net %s: cannot understand \"%s\" (expected mac=XX:XX:XX:XX:XX:XX, "
 			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT and restrict=on|off with user, "
-			            "helper=PATH with bridge, hostfwd=, helper=PATH or socket=PATH with passt)",
+			            "queues=N with tap, helper=PATH with bridge, hostfwd=, helper=PATH or socket=PATH with passt)",
 			            text, p);
 			goto fail;
 		}
@@ -147,4 +168,23 @@ net_backend_new(const struct net_spec *spec, GError **error)
 		return net_passt_new(spec->socket, spec->helper, spec->hostfwd, error);
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unknown network backend \"%s\"", spec->kind);
 	return NULL;
+}
+
+bool
+net_backend_new_queues(const struct net_spec *spec, struct net_backend **bes, GError **error)
+{
+	if (spec->queues <= 1) {
+		bes[0] = net_backend_new(spec, error);
+		return bes[0] != NULL;
+	}
+	/* net_spec_parse() lets queues > 1 through only with a tap. */
+	for (unsigned int i = 0; i < spec->queues; i++) {
+		bes[i] = net_tap_open_queue(spec->name, i, error);
+		if (bes[i] == NULL) {
+			while (i > 0)
+				net_backend_free(bes[--i]);
+			return false;
+		}
+	}
+	return true;
 }

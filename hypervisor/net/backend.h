@@ -55,6 +55,10 @@ struct net_backend_ops {
 	void (*rx_ready)(struct net_backend *be);
 	/* Which offloads the guest accepts in frames it receives (TUNSETOFFLOAD). */
 	bool (*set_offloads)(struct net_backend *be, unsigned int offloads);
+	/* Optional (multiqueue taps): take this queue in or out of the
+	 * device's set (TUNSETQUEUE), so the kernel steers flows only to the
+	 * queue pairs the driver uses.  Never calls the client. */
+	bool (*set_queue_enabled)(struct net_backend *be, bool enabled);
 	void (*free)(struct net_backend *be);
 };
 
@@ -83,7 +87,10 @@ struct net_spec {
 	bool restricted;             /* user: restrict=on, no way out but hostfwd */
 	uint8_t mac[6];
 	bool has_mac;
+	unsigned int queues;         /* tap: queue pairs, one tap fd each (1: no multiqueue) */
 };
+
+#define NET_MAX_QUEUE_PAIRS 8    /* VIRTIO_DEVICE_MAX_QUEUES = 2 × 8 + the control queue */
 
 bool net_spec_parse(const char *text, struct net_spec *spec, GError **error);
 void net_spec_clear(struct net_spec *spec);
@@ -91,6 +98,9 @@ void net_spec_clear(struct net_spec *spec);
 /* Open the backend a spec names (the tap is opened, the helper run, the
  * slirp instance made) — frames flow after net_backend_start(). */
 struct net_backend *net_backend_new(const struct net_spec *spec, GError **error);
+/* All spec->queues backends (one per queue pair) into bes[]; false with
+ * every one already opened freed. */
+bool net_backend_new_queues(const struct net_spec *spec, struct net_backend **bes, GError **error);
 bool net_backend_start(struct net_backend *be, GMainContext *context, GError **error);
 void net_backend_free(struct net_backend *be);
 
@@ -100,6 +110,9 @@ void net_backend_set_link(struct net_backend *be, bool up);
 
 /* The backends' constructors. */
 struct net_backend *net_tap_open(const char *ifname, GError **error);
+/* Queue `index` of a tap made with `multi_queue` (IFF_MULTI_QUEUE): open
+ * once per queue pair, each its own fd. */
+struct net_backend *net_tap_open_queue(const char *ifname, unsigned int index, GError **error);
 /* Takes ownership of an open tap fd (from the bridge helper). */
 struct net_backend *net_tap_from_fd(int fd, const char *kind, const char *description, GError **error);
 struct net_backend *net_bridge_open(const char *bridge, const char *helper, GError **error);

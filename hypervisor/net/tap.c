@@ -14,6 +14,16 @@
  * kernel queues (and eventually drops) them, like a real NIC's FIFO.  A tap
  * deleted under us makes poll() report an error and read() fail with
  * EBADFD: the link goes down.
+ *
+ * Multiqueue (`--net tap=IFNAME,queues=N`, a tap made with `ip tuntap add
+ * … multi_queue`): the tap is opened N times with IFF_MULTI_QUEUE, one fd
+ * per virtio-net queue pair; the kernel spreads flows over the attached
+ * fds by their hash (tun's automq).  Queues the driver does not use are
+ * detached (TUNSETQUEUE IFF_DETACH_QUEUE) so no flow lands where nobody
+ * reads; a detached fd reports POLLERR and EBADFD, so it leaves the poll
+ * set while detached.  The device may detach from a vCPU thread (a reset):
+ * set_queue_enabled only does the ioctl and flips `detached`, the poll set
+ * changes in dispatch, in the I/O thread.
  */
 #include "backend.h"
 
@@ -34,6 +44,7 @@ struct tap {
 	gpointer tag;
 	bool reading;             /* polling for G_IO_IN */
 	bool gone;                /* a write found the tap gone */
+	bool detached;            /* multiqueue: out of the device's queue set (atomic) */
 	size_t pending_len;       /* a frame in buf the guest had no room for */
 	uint8_t buf[NET_VNET_HDR_LEN + NET_MAX_FRAME];
 };
@@ -81,13 +92,34 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 	int i;
 
 	g_source_set_ready_time(source, -1);
+	if (__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
+		/* Out of the tap's queue set: its fd says POLLERR now. */
+		if (t->tag)
+			g_source_remove_unix_fd(source, t->tag);
+		t->tag = NULL;
+		t->reading = false;
+		t->pending_len = 0;   /* the old queue's frame: gone with it */
+		return G_SOURCE_CONTINUE;
+	}
 	if (!t->be.link_up)
 		return G_SOURCE_CONTINUE;
+	if (t->tag == NULL) {
+		/* Attached again (link up: tap_gone() was not the reason). */
+		t->tag = g_source_add_unix_fd(source, t->fd, G_IO_IN);
+		t->reading = true;
+		cond = 0;
+	}
 	if (t->pending_len && !deliver(t)) {
 		pause_reading(t);
 		return G_SOURCE_CONTINUE;
 	}
 	if (t->gone || (cond & (G_IO_ERR | G_IO_HUP | G_IO_NVAL))) {
+		struct ifreq ifr;
+
+		/* A multiqueue fd detached and attached again since the poll
+		 * looks the same; a tap that is gone answers no ioctl. */
+		if (!t->gone && ioctl(t->fd, TUNGETIFF, &ifr) == 0)
+			return G_SOURCE_CONTINUE;
 		tap_gone(t, "the tap device went away");
 		return G_SOURCE_CONTINUE;
 	}
@@ -96,6 +128,8 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
+		if (n < 0 && __atomic_load_n(&t->detached, __ATOMIC_ACQUIRE))
+			break;   /* detached under us: EBADFD, not a dead tap */
 		if (n < 0) {
 			tap_gone(t, g_strerror(errno));
 			break;
@@ -126,8 +160,10 @@ tap_start(struct net_backend *be, GMainContext *context, GError **error)
 	t->source = g_source_new(&tap_source_funcs, sizeof(GSource) + sizeof(struct tap *));
 	*(struct tap **) (t->source + 1) = t;
 	g_source_set_name(t->source, be->description);
-	t->tag = g_source_add_unix_fd(t->source, t->fd, G_IO_IN);
-	t->reading = true;
+	if (!__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
+		t->tag = g_source_add_unix_fd(t->source, t->fd, G_IO_IN);
+		t->reading = true;
+	}
 	g_source_attach(t->source, context);
 	return true;
 }
@@ -138,7 +174,7 @@ tap_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 	struct tap *t = (struct tap *) be;
 	ssize_t r;
 
-	if (!be->link_up)
+	if (!be->link_up || __atomic_load_n(&t->detached, __ATOMIC_ACQUIRE))
 		return false;
 	do
 		r = writev(t->fd, iov, n);
@@ -147,7 +183,7 @@ tap_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
 		/* EAGAIN: the tap's queue is full; EIO: the interface is down;
 		 * EINVAL: the kernel refused the header.  The frame is lost, as
 		 * on a wire.  EBADFD: the tap is gone. */
-		if (errno == EBADFD && t->source) {
+		if (errno == EBADFD && t->source && !__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE)) {
 			/* Not from here (the device holds its lock): dispatch
 			 * takes the link down. */
 			t->gone = true;
@@ -183,6 +219,33 @@ tap_set_offloads(struct net_backend *be, unsigned int offloads)
 	return ioctl(t->fd, TUNSETOFFLOAD, (unsigned long) offloads) == 0;
 }
 
+static bool
+tap_set_queue_enabled(struct net_backend *be, bool enabled)
+{
+	struct tap *t = (struct tap *) be;
+	struct ifreq ifr = { 0 };
+
+	if (__atomic_load_n(&t->detached, __ATOMIC_ACQUIRE) == !enabled)
+		return true;
+	/* Detaching: flag first, so a read failing from here on is not taken
+	 * for a dead tap.  Attaching: flag after, once the fd works. */
+	if (!enabled)
+		__atomic_store_n(&t->detached, true, __ATOMIC_RELEASE);
+	ifr.ifr_flags = enabled ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	if (ioctl(t->fd, TUNSETQUEUE, &ifr) < 0) {
+		g_printerr("glassbox-vmm: %s: TUNSETQUEUE %s: %s\n", be->description,
+		           enabled ? "attach" : "detach", g_strerror(errno));
+		if (enabled)
+			return false;
+	}
+	if (enabled)
+		__atomic_store_n(&t->detached, false, __ATOMIC_RELEASE);
+	/* The poll set follows in dispatch, in the I/O thread. */
+	if (t->source)
+		g_source_set_ready_time(t->source, 0);
+	return true;
+}
+
 static void
 tap_free(struct net_backend *be)
 {
@@ -203,6 +266,7 @@ static const struct net_backend_ops tap_ops = {
 	.send = tap_send,
 	.rx_ready = tap_rx_ready,
 	.set_offloads = tap_set_offloads,
+	.set_queue_enabled = tap_set_queue_enabled,
 	.free = tap_free,
 };
 
@@ -248,10 +312,11 @@ net_tap_from_fd(int fd, const char *kind, const char *description, GError **erro
 	return &t->be;
 }
 
-struct net_backend *
-net_tap_open(const char *ifname, GError **error)
+static struct net_backend *
+tap_open(const char *ifname, bool multi_queue, unsigned int index, GError **error)
 {
-	g_autofree char *description = g_strdup_printf("tap %s", ifname);
+	g_autofree char *description = multi_queue ? g_strdup_printf("tap %s queue %u", ifname, index)
+	                                            : g_strdup_printf("tap %s", ifname);
 	struct ifreq ifr = { 0 };
 	int fd;
 
@@ -259,8 +324,8 @@ net_tap_open(const char *ifname, GError **error)
 	 * (given CAP_NET_ADMIN): --net tap= means one that is there. */
 	if (if_nametoindex(ifname) == 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-		            "tap %s does not exist (create it with `ip tuntap add %s mode tap user $USER`)",
-		            ifname, ifname);
+		            "tap %s does not exist (create it with `ip tuntap add %s mode tap%s user $USER`)",
+		            ifname, ifname, multi_queue ? " multi_queue" : "");
 		return NULL;
 	}
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -270,12 +335,34 @@ net_tap_open(const char *ifname, GError **error)
 		return NULL;
 	}
 	g_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (multi_queue ? IFF_MULTI_QUEUE : 0);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-		            "tap %s: %s (is it a tap, and may this user open it?)", ifname, g_strerror(errno));
+		/* The kernel says EINVAL when the flag does not match how the
+		 * tap was made: say which way round. */
+		if (errno == EINVAL && multi_queue)
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "tap %s: cannot open queue %u (queues= needs a tap made with "
+			            "`ip tuntap add %s mode tap multi_queue user $USER`)", ifname, index, ifname);
+		else if (errno == EINVAL)
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "tap %s: %s (a multi_queue tap needs queues=N)", ifname, g_strerror(errno));
+		else
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+			            "tap %s: %s (is it a tap, and may this user open it?)", ifname, g_strerror(errno));
 		close(fd);
 		return NULL;
 	}
 	return net_tap_from_fd(fd, "tap", description, error);
+}
+
+struct net_backend *
+net_tap_open(const char *ifname, GError **error)
+{
+	return tap_open(ifname, false, 0, error);
+}
+
+struct net_backend *
+net_tap_open_queue(const char *ifname, unsigned int index, GError **error)
+{
+	return tap_open(ifname, true, index, error);
 }

@@ -230,7 +230,7 @@ call_ready(gint fd, GIOCondition cond, gpointer data)
 static void
 update_interrupts(struct virtio_pci *vp)
 {
-	for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++) {
+	for (unsigned int q = 0; q < vp->vdev->num_queues; q++) {
 		struct queue_irq *qi = &vp->qirq[q];
 		int call_fd = vp->vdev->vqs[q].call_fd;
 		int want_gsi = -1;
@@ -294,13 +294,13 @@ static void
 set_ioeventfds(struct virtio_pci *vp, bool on, uint64_t bar)
 {
 	if (vp->ioeventfds_on)
-		for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++)
+		for (unsigned int q = 0; q < vp->vdev->num_queues; q++)
 			vm_ioeventfd(vp->vm, vp->ioeventfd_base + NOTIFY_OFF + q * NOTIFY_MULT, 2,
 			             vp->vdev->vqs[q].kick_fd, false);
 	vp->ioeventfds_on = false;
 	if (!on)
 		return;
-	for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++)
+	for (unsigned int q = 0; q < vp->vdev->num_queues; q++)
 		vm_ioeventfd(vp->vm, bar + NOTIFY_OFF + q * NOTIFY_MULT, 2, vp->vdev->vqs[q].kick_fd, true);
 	vp->ioeventfds_on = true;
 	vp->ioeventfd_base = bar;
@@ -318,7 +318,7 @@ reset_transport(struct virtio_pci *vp)
 	vp->driver_features = 0;
 	vp->queue_select = 0;
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
-	for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++) {
+	for (unsigned int q = 0; q < vp->vdev->num_queues; q++) {
 		vp->qirq[q].vector = VIRTIO_MSI_NO_VECTOR;
 		vp->vdev->vqs[q].size = vp->vdev->ops->queue_max_size;  /* §4.1.4.3.2 */
 	}
@@ -329,7 +329,7 @@ reset_transport(struct virtio_pci *vp)
 static struct virtq *
 selected_queue(struct virtio_pci *vp)
 {
-	if (vp->queue_select >= vp->vdev->ops->num_queues)
+	if (vp->queue_select >= vp->vdev->num_queues)
 		return NULL;
 	return &vp->vdev->vqs[vp->queue_select];
 }
@@ -348,7 +348,7 @@ common_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
 	case 0x0c:
 		return vp->driver_feature_select < 2 ? (uint32_t) (vp->driver_features >> (32 * vp->driver_feature_select)) : 0;
 	case 0x10: return vp->config_vector;
-	case 0x12: return vp->vdev->ops->num_queues;
+	case 0x12: return vp->vdev->num_queues;
 	case 0x14: return vp->status | (__atomic_load_n(&vp->vdev->broken, __ATOMIC_ACQUIRE) ? STATUS_DEVICE_NEEDS_RESET : 0);
 	case 0x15: return vp->config_generation;
 	case 0x16: return vp->queue_select;
@@ -493,7 +493,7 @@ bar_access_locked(struct virtio_pci *vp, uint64_t off, void *data, unsigned int 
 			virtio_device_write_config(vp->vdev, off - DEVICE_OFF, data, size);
 		else
 			virtio_device_read_config(vp->vdev, off - DEVICE_OFF, &v, MIN(size, 8u));
-	} else if (off >= NOTIFY_OFF && off < NOTIFY_OFF + NOTIFY_MULT * (uint64_t) vp->vdev->ops->num_queues) {
+	} else if (off >= NOTIFY_OFF && off < NOTIFY_OFF + NOTIFY_MULT * (uint64_t) vp->vdev->num_queues) {
 		/* Only if the write did not match the ioeventfd (other width). */
 		if (is_write) {
 			uint64_t one = 1;
@@ -658,7 +658,7 @@ virtio_pci_create(struct vm *vm, struct pci_bus *bus, struct virtio_device *vdev
                   GMainContext *context, GError **error)
 {
 	struct virtio_pci *vp = g_new0(struct virtio_pci, 1);
-	unsigned int nq = vdev->ops->num_queues;
+	unsigned int nq = vdev->num_queues;
 
 	vp->vm = vm;
 	vp->vdev = vdev;

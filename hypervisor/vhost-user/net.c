@@ -75,6 +75,13 @@ vhost_user_net_main(int argc, char **argv)
 		g_printerr("glassbox-vmm vhost-user-net: %s\n", gerror->message);
 		return 2;
 	}
+	if (spec.queues > 1) {
+		/* vhost-user multiqueue (VHOST_USER_PROTOCOL_F_MQ) is not served. */
+		g_printerr("glassbox-vmm vhost-user-net: --net %s: queues= is for `glassbox-vmm run`; "
+		           "vhost-user-net serves one queue pair\n", net);
+		net_spec_clear(&spec);
+		return 2;
+	}
 	if (!spec.has_mac) {
 		/* Only config space sees it; QEMU's own config is what the guest reads. */
 		memcpy(spec.mac, (uint8_t[]) { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }, 6);

@@ -392,7 +392,7 @@ ring_try_start(struct vhost_user_server *s, unsigned int index)
 static bool
 any_ring_running(const struct vhost_user_server *s)
 {
-	for (unsigned int i = 0; i < s->dev->ops->num_queues; i++)
+	for (unsigned int i = 0; i < s->dev->num_queues; i++)
 		if (s->rings[i].running)
 			return true;
 	return false;
@@ -575,9 +575,9 @@ payload_is(const struct vhost_user_msg *msg, size_t size)
 static struct vring *
 ring_of(struct vhost_user_server *s, const struct vhost_user_msg *msg, uint32_t index, unsigned int *out)
 {
-	if (index >= s->dev->ops->num_queues) {
+	if (index >= s->dev->num_queues) {
 		log_msg("%s: ring %u does not exist (the device has %u)", request_name(msg->hdr.request),
-		        index, s->dev->ops->num_queues);
+		        index, s->dev->num_queues);
 		return NULL;
 	}
 	*out = index;
@@ -926,7 +926,7 @@ dispatch(struct vhost_user_server *s, struct vhost_user_msg *msg)
 	}
 	case VHOST_USER_GET_QUEUE_NUM:
 		replied = true;
-		h = send_u64(s, request, s->dev->ops->num_queues) ? HANDLED_OK : HANDLED_DROP;
+		h = send_u64(s, request, s->dev->num_queues) ? HANDLED_OK : HANDLED_DROP;
 		break;
 	case VHOST_USER_SET_MEM_TABLE:
 		h = handle_set_mem_table(s, msg);
@@ -1005,7 +1005,7 @@ report_device_error(struct vhost_user_server *s)
 	s->device_error_reported = true;
 	log_msg("%s: the driver broke the device (%s); it stays stopped until reset",
 	        s->dev->ops->name, s->dev->broken_reason);
-	for (unsigned int i = 0; i < s->dev->ops->num_queues; i++)
+	for (unsigned int i = 0; i < s->dev->num_queues; i++)
 		if (s->rings[i].err_fd >= 0 && write(s->rings[i].err_fd, &one, sizeof(one)) < 0)
 			log_msg("cannot signal the error fd of ring %u: %s", i, g_strerror(errno));
 }
@@ -1092,7 +1092,7 @@ vhost_user_server_run(struct vhost_user_server *s)
 		fds[n++] = (struct pollfd) { s->signal_fd, POLLIN, 0 };
 		/* One front-end at a time: the next waits in the backlog. */
 		fds[n++] = (struct pollfd) { s->conn_fd >= 0 ? s->conn_fd : s->listen_fd, POLLIN, 0 };
-		for (unsigned int i = 0; i < s->dev->ops->num_queues; i++) {
+		for (unsigned int i = 0; i < s->dev->num_queues; i++) {
 			if (s->rings[i].running) {
 				ring_of_fd[n] = i;
 				fds[n++] = (struct pollfd) { s->rings[i].kick_fd, POLLIN, 0 };
@@ -1183,7 +1183,7 @@ vhost_user_server_serve_fd(struct vhost_user_server *s, int fd)
 	while (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN)) {
 		if (!msg_read(fd, &msg) || !dispatch(s, &msg))
 			break;
-		for (unsigned int i = 0; i < s->dev->ops->num_queues; i++) {
+		for (unsigned int i = 0; i < s->dev->num_queues; i++) {
 			struct pollfd kick = { s->rings[i].kick_fd, POLLIN, 0 };
 			uint64_t count;
 

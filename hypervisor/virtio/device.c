@@ -9,6 +9,7 @@ virtio_device_init(struct virtio_device *dev, const struct virtio_device_ops *op
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->ops = ops;
+	dev->num_queues = ops->num_queues;
 	pthread_mutex_init(&dev->lock, NULL);
 	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++) {
 		dev->vqs[i].kick_fd = -1;
@@ -48,7 +49,7 @@ virtio_device_kick(struct virtio_device *dev, unsigned int index)
 {
 	struct virtq *vq;
 
-	if (index >= dev->ops->num_queues)
+	if (index >= dev->num_queues)
 		return;
 	vq = &dev->vqs[index];
 
@@ -70,7 +71,7 @@ virtio_device_start(struct virtio_device *dev)
 			dev->ops->start(dev);
 		/* Buffers made available before DRIVER_OK were not processed
 		 * (their kicks were ignored): look at them now. */
-		for (unsigned int i = 0; i < dev->ops->num_queues && !dev->broken; i++) {
+		for (unsigned int i = 0; i < dev->num_queues && !dev->broken; i++) {
 			if (dev->vqs[i].enabled && virtq_has_work(&dev->vqs[i]))
 				dev->ops->queue_kick(dev, i);
 			propagate_queue_error(dev, i);

@@ -7,7 +7,10 @@
  *      of regions {guest-physical address, size, host pointer}.  Never a single
  *      base pointer: our VMM has two RAM slots, a vhost-user server has
  *      whatever regions QEMU sends.
- *   2. its queues: dev->vqs[0 .. ops->num_queues), struct virtq (queue.h).
+ *   2. its queues: dev->vqs[0 .. dev->num_queues), struct virtq (queue.h);
+ *      dev->num_queues starts as ops->num_queues, a device whose count
+ *      depends on its options (virtio-net multiqueue) sets it before the
+ *      front door sees the device.
  *      Descriptor chains come out of virtq_pop() already validated; a device
  *      never reads a descriptor table itself.
  *   3. a kick eventfd per queue (vq->kick_fd): the driver's "buffers are
@@ -68,7 +71,8 @@
 #define VIRTIO_F_INDIRECT_DESC 28
 #define VIRTIO_F_VERSION_1     32
 
-#define VIRTIO_DEVICE_MAX_QUEUES 8
+/* 8 virtio-net queue pairs and the control queue (net.c, §5.1.2). */
+#define VIRTIO_DEVICE_MAX_QUEUES 17
 
 struct virtio_device;
 
@@ -113,6 +117,7 @@ struct virtio_device_ops {
 struct virtio_device {
 	const struct virtio_device_ops *ops;
 	void *priv;                     /* the device's own state */
+	uint16_t num_queues;            /* ops->num_queues unless the device changed it */
 
 	/* Device feature bits offered (VIRTIO_F_VERSION_1 is always added). */
 	uint64_t features;
@@ -205,3 +210,6 @@ struct net_backend;
 /* Takes ownership of `be` (hypervisor/net/backend.h); `mac` is the NIC's
  * address.  The front door then starts the backend in its I/O context. */
 struct virtio_device *virtio_net_new(struct net_backend *be, const uint8_t mac[6]);
+/* Multiqueue: one backend per queue pair (n_pairs ≤ NET_MAX_QUEUE_PAIRS,
+ * all taken); more than one offers VIRTIO_NET_F_MQ and the control queue. */
+struct virtio_device *virtio_net_new_mq(struct net_backend **bes, unsigned int n_pairs, const uint8_t mac[6]);

@@ -1,6 +1,7 @@
-/* net.c — virtio-net (virtio 1.2 §5.1): one receive and one transmit
- * queue (§5.1.2: queue 0 receiveq1, queue 1 transmitq1; no control queue,
- * no multiqueue), in front of a host backend (hypervisor/net/backend.h).
+/* net.c — virtio-net (virtio 1.2 §5.1): one or more queue pairs in front
+ * of host backends (hypervisor/net/backend.h), one backend per pair.
+ * §5.1.2: queue 2k is receiveq(k+1), 2k+1 transmitq(k+1); with more than
+ * one pair (a multiqueue tap) the control queue follows the last pair.
  *
  * Features (§5.1.3) offered:
  *   - VIRTIO_NET_F_MAC: the address is in config space (§5.1.4).
@@ -15,6 +16,13 @@
  *     kernel finishes them) and GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN (the
  *     host may hand us such frames: TUNSETOFFLOAD with what the driver
  *     accepted).  With libslirp every frame is complete: no offloads.
+ *   - only with more than one queue pair: VIRTIO_NET_F_CTRL_VQ and
+ *     VIRTIO_NET_F_MQ (§5.1.6.5.5): max_virtqueue_pairs in config space,
+ *     the driver picks how many it uses with VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET
+ *     on the control queue.  Until then (and without MQ) only the first
+ *     pair works; each pair has its own tap fd, and the backends of unused
+ *     pairs are taken out of the tap's queue set so the kernel steers no
+ *     flow there (the "automatic receive steering" is the tap's flow hash).
  *
  * Every frame carries the 12-byte struct virtio_net_hdr first (§5.1.6:
  * with VIRTIO_F_VERSION_1 num_buffers is always there).
@@ -33,9 +41,9 @@
 
 #include "backend.h"
 
-#define NET_RX 0
-#define NET_TX 1
 #define QUEUE_SIZE 256
+#define RXQ(pair) (2 * (pair))
+#define TXQ(pair) (2 * (pair) + 1)
 
 /* §5.1.3 feature bits */
 #define VIRTIO_NET_F_CSUM       0
@@ -49,6 +57,15 @@
 #define VIRTIO_NET_F_HOST_ECN   13
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
+#define VIRTIO_NET_F_CTRL_VQ    17
+#define VIRTIO_NET_F_MQ         22
+
+/* §5.1.6.5 control queue */
+#define VIRTIO_NET_OK  0
+#define VIRTIO_NET_ERR 1
+#define VIRTIO_NET_CTRL_MQ 4
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN 1
 
 #define VIRTIO_NET_S_LINK_UP 1   /* §5.1.4 */
 
@@ -85,11 +102,13 @@ struct net_counters {
 	uint64_t packets, bytes, drops;
 };
 
-struct virtio_net {
-	struct virtio_device dev;
-	struct virtio_net_config config;
+struct virtio_net;
+
+/* One receive/transmit pair and the backend (tap fd) behind it. */
+struct net_pair {
+	struct virtio_net *n;
+	unsigned int index;
 	struct net_backend *be;
-	char mac_text[18];
 
 	/* Receive chains taken off the ring but not yet used: with
 	 * MRG_RXBUF a frame waits until they add up to its size, and queue.c
@@ -99,6 +118,19 @@ struct virtio_net {
 	uint64_t stash_bytes;
 
 	struct net_counters rx, tx;
+};
+
+struct virtio_net {
+	struct virtio_device dev;
+	struct virtio_net_config config;
+	struct net_backend *be;        /* pairs[0].be: offloads, link, stats */
+	char mac_text[18];
+
+	unsigned int n_pairs;          /* max_virtqueue_pairs */
+	unsigned int active_pairs;     /* what the driver set (§5.1.6.5.5), 1 until then */
+	struct net_pair pairs[NET_MAX_QUEUE_PAIRS];
+	struct net_counters ctrl;      /* packets: commands, drops: refused ones */
+
 	/* Linear copy for a frame spread over more pieces than writev takes. */
 	uint8_t tx_buf[NET_MAX_FRAME];
 };
@@ -149,7 +181,7 @@ iov_length(const struct iovec *iov, unsigned int n)
 }
 
 static void
-stash_clear(struct virtio_net *n)
+stash_clear(struct net_pair *n)
 {
 	for (unsigned int i = 0; i < n->n_stash; i++)
 		virtq_chain_free(n->stash[i]);
@@ -158,7 +190,7 @@ stash_clear(struct virtio_net *n)
 }
 
 static void
-stash_take(struct virtio_net *n, unsigned int count_)
+stash_take(struct net_pair *n, unsigned int count_)
 {
 	memmove(n->stash, n->stash + count_, (n->n_stash - count_) * sizeof(n->stash[0]));
 	n->n_stash -= count_;
@@ -170,10 +202,10 @@ stash_take(struct virtio_net *n, unsigned int count_)
 /* Take receive chains off the ring until `need` bytes fit (or one chain,
  * without MRG_RXBUF, where a frame must fit one buffer: §5.1.6.3.1). */
 static void
-stash_fill(struct virtio_net *n, uint64_t need, bool mergeable)
+stash_fill(struct net_pair *n, uint64_t need, bool mergeable)
 {
-	struct virtio_device *dev = &n->dev;
-	struct virtq *vq = &dev->vqs[NET_RX];
+	struct virtio_device *dev = &n->n->dev;
+	struct virtq *vq = &dev->vqs[RXQ(n->index)];
 	struct virtq_chain *chain;
 
 	while (n->n_stash < QUEUE_SIZE && (n->n_stash == 0 || (mergeable && n->stash_bytes < need))) {
@@ -192,7 +224,7 @@ stash_fill(struct virtio_net *n, uint64_t need, bool mergeable)
 	if (vq->broken) {
 		char reason[128];
 
-		g_snprintf(reason, sizeof(reason), "queue %u: %s", NET_RX, vq->broken_reason);
+		g_snprintf(reason, sizeof(reason), "queue %u: %s", RXQ(n->index), vq->broken_reason);
 		virtio_device_set_broken(dev, reason);
 	}
 }
@@ -204,16 +236,17 @@ stash_fill(struct virtio_net *n, uint64_t need, bool mergeable)
 static bool
 net_receive(void *opaque, const struct iovec *iov, unsigned int niov)
 {
-	struct virtio_net *n = opaque;
-	struct virtio_device *dev = &n->dev;
-	struct virtq *vq = &dev->vqs[NET_RX];
+	struct net_pair *n = opaque;
+	struct virtio_device *dev = &n->n->dev;
+	struct virtq *vq = &dev->vqs[RXQ(n->index)];
 	struct virtio_net_hdr h = { 0 };
 	size_t total = iov_length(iov, niov), off = n->be->vnet_hdr_len, frame_len, need;
 	bool mergeable, accepted = true;
 	unsigned int used = 0;
 
 	pthread_mutex_lock(&dev->lock);
-	if (!dev->started || dev->broken || !vq->enabled || vq->broken) {
+	/* §5.1.6.5.5: nothing on a pair the driver does not use. */
+	if (!dev->started || dev->broken || !vq->enabled || vq->broken || n->index >= n->n->active_pairs) {
 		accepted = false;
 		goto out;
 	}
@@ -306,7 +339,7 @@ out:
 static void
 net_link_changed(void *opaque, bool up)
 {
-	struct virtio_net *n = opaque;
+	struct virtio_net *n = ((struct net_pair *) opaque)->n;
 
 	pthread_mutex_lock(&n->dev.lock);
 	n->config.status = up ? VIRTIO_NET_S_LINK_UP : 0;
@@ -349,7 +382,7 @@ tx_header_ok(struct virtio_net *n, const struct virtio_net_hdr *h, size_t frame_
 }
 
 static void
-net_transmit(struct virtio_net *n, struct virtq_chain *chain)
+net_transmit(struct virtio_net *vn, struct net_pair *n, struct virtq_chain *chain)
 {
 	struct virtio_net_hdr h;
 	struct iovec out[64];
@@ -364,7 +397,7 @@ net_transmit(struct virtio_net *n, struct virtq_chain *chain)
 	frame_len = chain->out_len - sizeof(h);
 	/* Our copy of the header: what we check is what the host gets. */
 	iov_to_buf(chain->iov, chain->n_out, 0, &h, sizeof(h));
-	if (!tx_header_ok(n, &h, frame_len)) {
+	if (!tx_header_ok(vn, &h, frame_len)) {
 		count(&n->tx.drops, 1);
 		return;
 	}
@@ -384,9 +417,9 @@ net_transmit(struct virtio_net *n, struct virtq_chain *chain)
 		skip = 0;
 		if (k == G_N_ELEMENTS(out)) {
 			/* Scattered into many pieces: send one linear copy. */
-			iov_to_buf(chain->iov, chain->n_out, sizeof(h), n->tx_buf, frame_len);
+			iov_to_buf(chain->iov, chain->n_out, sizeof(h), vn->tx_buf, frame_len);
 			k = n->be->vnet_hdr_len ? 1 : 0;
-			out[k++] = (struct iovec) { n->tx_buf, frame_len };
+			out[k++] = (struct iovec) { vn->tx_buf, frame_len };
 			break;
 		}
 		out[k++] = v;
@@ -399,21 +432,107 @@ net_transmit(struct virtio_net *n, struct virtq_chain *chain)
 	count(&n->tx.bytes, frame_len);
 }
 
-static void
-net_queue_kick(struct virtio_device *dev, unsigned int index)
+/* §5.1.2: the control queue is queue 2N with MQ (N = max_virtqueue_pairs),
+ * else queue 2. */
+static unsigned int
+ctrl_queue(struct virtio_net *n)
 {
-	struct virtio_net *n = dev->priv;
-	struct virtq *vq = &dev->vqs[index];
+	return has(&n->dev, VIRTIO_NET_F_MQ) ? 2 * n->n_pairs : 2;
+}
+
+/* Pairs [0, count) take frames, the rest are out of the tap's set. */
+static void
+set_active_pairs(struct virtio_net *n, unsigned int count_)
+{
+	__atomic_store_n(&n->active_pairs, count_, __ATOMIC_RELAXED);   /* read by get_stats without the lock */
+	for (unsigned int i = 1; i < n->n_pairs; i++) {
+		struct net_backend *be = n->pairs[i].be;
+
+		if (i >= count_)
+			stash_clear(&n->pairs[i]);   /* §5.1.6.5.5: the driver takes them back */
+		if (be->ops->set_queue_enabled)
+			be->ops->set_queue_enabled(be, i < count_);
+	}
+}
+
+/* One command (§5.1.6.5): struct virtio_net_ctrl { u8 class, command; }
+ * and its data readable, one ack byte writable at the end. */
+static uint8_t
+net_ctrl_command(struct virtio_net *n, struct virtq_chain *chain)
+{
+	uint8_t hdr[2];
+	uint16_t pairs;
+
+	if (chain->out_len < sizeof(hdr) || chain->in_len < 1)
+		return VIRTIO_NET_ERR;
+	iov_to_buf(chain->iov, chain->n_out, 0, hdr, sizeof(hdr));
+	if (hdr[0] != VIRTIO_NET_CTRL_MQ || hdr[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET ||
+	    !has(&n->dev, VIRTIO_NET_F_MQ) || chain->out_len < sizeof(hdr) + sizeof(pairs))
+		return VIRTIO_NET_ERR;   /* nothing else offered (no CTRL_RX, VLAN, …) */
+	iov_to_buf(chain->iov, chain->n_out, sizeof(hdr), &pairs, sizeof(pairs));
+	/* §5.1.6.5.5.2: MIN ≤ pairs ≤ max_virtqueue_pairs, else an error. */
+	if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || pairs > n->n_pairs)
+		return VIRTIO_NET_ERR;
+	set_active_pairs(n, pairs);
+	/* The pairs now in use may have buffers and frames waiting. */
+	for (unsigned int i = 0; i < pairs; i++)
+		n->pairs[i].be->ops->rx_ready(n->pairs[i].be);
+	return VIRTIO_NET_OK;
+}
+
+static void
+net_ctrl_kick(struct virtio_net *n, struct virtq *vq)
+{
 	struct virtq_chain *chain;
 	bool pushed = false;
 
-	if (index == NET_RX) {
+	while ((chain = virtq_pop(vq, n->dev.mem)) != NULL) {
+		uint8_t ack = net_ctrl_command(n, chain);
+
+		count(ack == VIRTIO_NET_OK ? &n->ctrl.packets : &n->ctrl.drops, 1);
+		if (chain->in_len >= 1) {
+			/* The ack is the last writable byte. */
+			iov_from_buf(chain->iov + chain->n_out, chain->n_in, chain->in_len - 1, &ack, 1);
+			virtq_push(vq, chain, 1);
+		} else {
+			virtq_push(vq, chain, 0);
+		}
+		pushed = true;
+	}
+	if (vq->broken)
+		count(&n->ctrl.drops, 1);
+	if (pushed)
+		virtq_notify(vq);
+}
+
+static void
+net_queue_kick(struct virtio_device *dev, unsigned int index)
+{
+	struct virtio_net *vn = dev->priv;
+	struct virtq *vq = &dev->vqs[index];
+	struct virtq_chain *chain;
+	struct net_pair *n;
+	bool pushed = false;
+
+	if (has(dev, VIRTIO_NET_F_CTRL_VQ) && index == ctrl_queue(vn)) {
+		net_ctrl_kick(vn, vq);
+		return;
+	}
+	if (index / 2 >= vn->n_pairs)
+		return;
+	n = &vn->pairs[index / 2];
+	if (index % 2 == 0) {
 		/* New receive buffers: frames the backend held back may come. */
-		n->be->ops->rx_ready(n->be);
+		if (n->index < vn->active_pairs)
+			n->be->ops->rx_ready(n->be);
 		return;
 	}
 	while ((chain = virtq_pop(vq, dev->mem)) != NULL) {
-		net_transmit(n, chain);
+		/* A pair the driver did not enable has no fd in the tap. */
+		if (n->index < vn->active_pairs)
+			net_transmit(vn, n, chain);
+		else
+			count(&n->tx.drops, 1);
 		virtq_push(vq, chain, 0);
 		pushed = true;
 	}
@@ -442,7 +561,8 @@ net_start(struct virtio_device *dev)
 		offloads |= NET_OFFLOAD_ECN;
 	if (n->be->ops->set_offloads && !n->be->ops->set_offloads(n->be, offloads))
 		g_printerr("glassbox-vmm: %s: TUNSETOFFLOAD %#x refused\n", n->be->description, offloads);
-	n->be->ops->rx_ready(n->be);
+	for (unsigned int i = 0; i < n->active_pairs; i++)
+		n->pairs[i].be->ops->rx_ready(n->pairs[i].be);
 }
 
 static void
@@ -450,7 +570,10 @@ net_reset(struct virtio_device *dev)
 {
 	struct virtio_net *n = dev->priv;
 
-	stash_clear(n);
+	for (unsigned int i = 0; i < n->n_pairs; i++)
+		stash_clear(&n->pairs[i]);
+	/* §5.1.6.5.5: after reset only the first pair, until the driver says. */
+	set_active_pairs(n, 1);
 	if (n->be->ops->set_offloads)
 		n->be->ops->set_offloads(n->be, 0);
 }
@@ -460,20 +583,27 @@ net_get_stats(struct virtio_device *dev, int queue, const struct virtio_stats_si
 {
 	struct virtio_net *n = dev->priv;
 	const struct net_counters *c;
+	char name[16];
 
 	if (queue < 0) {
 		sink->add_string(sink->data, "mac", n->mac_text);
 		sink->add_string(sink->data, "backend", n->be->description);
 		sink->add_string(sink->data, "link", n->be->link_up ? "up" : "down");
+		sink->add_int(sink->data, "queue-pairs", n->n_pairs);
+		sink->add_int(sink->data, "active-pairs", __atomic_load_n(&n->active_pairs, __ATOMIC_RELAXED));
 		return;
 	}
-	if (queue == NET_RX) {
-		sink->add_string(sink->data, "name", "rx");
-		c = &n->rx;
+	/* One pair: "rx", "tx" (as always); more: "rx0", "tx0", … "ctrl". */
+	if ((unsigned int) queue >= 2 * n->n_pairs) {
+		g_strlcpy(name, "ctrl", sizeof(name));
+		c = &n->ctrl;
 	} else {
-		sink->add_string(sink->data, "name", "tx");
-		c = &n->tx;
+		g_snprintf(name, sizeof(name), "%s", queue % 2 ? "tx" : "rx");
+		if (n->n_pairs > 1)
+			g_snprintf(name + 2, sizeof(name) - 2, "%u", queue / 2);
+		c = queue % 2 ? &n->pairs[queue / 2].tx : &n->pairs[queue / 2].rx;
 	}
+	sink->add_string(sink->data, "name", name);
 	sink->add_int(sink->data, "packets", __atomic_load_n(&c->packets, __ATOMIC_RELAXED));
 	sink->add_int(sink->data, "bytes", __atomic_load_n(&c->bytes, __ATOMIC_RELAXED));
 	sink->add_int(sink->data, "drops", __atomic_load_n(&c->drops, __ATOMIC_RELAXED));
@@ -484,8 +614,10 @@ net_destroy(struct virtio_device *dev)
 {
 	struct virtio_net *n = dev->priv;
 
-	stash_clear(n);
-	net_backend_free(n->be);
+	for (unsigned int i = 0; i < n->n_pairs; i++) {
+		stash_clear(&n->pairs[i]);
+		net_backend_free(n->pairs[i].be);
+	}
 	g_free(n);
 }
 
@@ -504,26 +636,46 @@ static const struct virtio_device_ops net_ops = {
 struct virtio_device *
 virtio_net_new(struct net_backend *be, const uint8_t mac[6])
 {
-	struct virtio_net *n = g_new0(struct virtio_net, 1);
+	return virtio_net_new_mq(&be, 1, mac);
+}
 
+struct virtio_device *
+virtio_net_new_mq(struct net_backend **bes, unsigned int n_pairs, const uint8_t mac[6])
+{
+	struct virtio_net *n = g_new0(struct virtio_net, 1);
+	struct net_backend *be = bes[0];
+
+	g_assert(n_pairs >= 1 && n_pairs <= NET_MAX_QUEUE_PAIRS);
 	virtio_device_init(&n->dev, &net_ops);
 	n->dev.priv = n;
 	n->be = be;
+	n->n_pairs = n_pairs;
+	for (unsigned int i = 0; i < n_pairs; i++) {
+		n->pairs[i].n = n;
+		n->pairs[i].index = i;
+		n->pairs[i].be = bes[i];
+		bes[i]->client.receive = net_receive;
+		bes[i]->client.link_changed = net_link_changed;
+		bes[i]->client.opaque = &n->pairs[i];
+	}
+	if (n_pairs > 1) {
+		/* 2N queues and the control queue (§5.1.2). */
+		n->dev.num_queues = 2 * n_pairs + 1;
+		n->dev.features |= F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_MQ);
+	}
+	set_active_pairs(n, 1);
 	memcpy(n->config.mac, mac, 6);
 	g_snprintf(n->mac_text, sizeof(n->mac_text), "%02x:%02x:%02x:%02x:%02x:%02x",
 	           mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	n->config.status = be->link_up ? VIRTIO_NET_S_LINK_UP : 0;
-	n->config.max_virtqueue_pairs = 1;
+	n->config.max_virtqueue_pairs = n_pairs;
 	n->dev.config = &n->config;
 	n->dev.config_size = sizeof(n->config);
-	n->dev.features = F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF);
+	n->dev.features |= F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF);
 	if (be->vnet_hdr_len == NET_VNET_HDR_LEN)
 		n->dev.features |= F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) |
 		                   F(VIRTIO_NET_F_HOST_ECN) | F(VIRTIO_NET_F_GUEST_CSUM) |
 		                   F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
 		                   F(VIRTIO_NET_F_GUEST_ECN);
-	be->client.receive = net_receive;
-	be->client.link_changed = net_link_changed;
-	be->client.opaque = n;
 	return &n->dev;
 }

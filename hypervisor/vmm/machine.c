@@ -481,12 +481,22 @@ static bool
 add_nic(struct machine *m, const char *text, GError **error)
 {
 	struct net_spec spec;
-	struct net_backend *be;
+	struct net_backend *bes[NET_MAX_QUEUE_PAIRS];
 	struct virtio_device *vdev;
 	struct virtio_pci *vp;
+	unsigned int n_pairs;
 
 	if (!net_spec_parse(text, &spec, error))
 		return false;
+	/* A queue pair is worth having per vCPU that can run its driver's
+	 * interrupt and transmit path; more only costs fds and vectors. */
+	if (spec.queues > m->opts.cpus) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "--net %s: queues=%u is more than the machine's %u vCPUs (--cpus)",
+		            text, spec.queues, (unsigned int) m->opts.cpus);
+		net_spec_clear(&spec);
+		return false;
+	}
 	if (!spec.has_mac) {
 		/* QEMU's OUI with a random tail: two machines on one bridge
 		 * should not share an address. */
@@ -495,19 +505,22 @@ add_nic(struct machine *m, const char *text, GError **error)
 		spec.mac[0] = 0x52, spec.mac[1] = 0x54, spec.mac[2] = 0x00;
 		spec.mac[3] = r >> 16, spec.mac[4] = r >> 8, spec.mac[5] = r;
 	}
-	be = net_backend_new(&spec, error);
-	if (be == NULL) {
+	if (!net_backend_new_queues(&spec, bes, error)) {
 		g_prefix_error(error, "--net %s: ", text);
 		net_spec_clear(&spec);
 		return false;
 	}
-	vdev = virtio_net_new(be, spec.mac);
+	n_pairs = spec.queues;
+	vdev = virtio_net_new_mq(bes, n_pairs, spec.mac);
 	net_spec_clear(&spec);
 	vp = virtio_pci_create(m->vm, m->pci, vdev, m->io_context, error);
 	if (vp == NULL)
 		return false;
 	g_ptr_array_add(m->virtio, vp);
-	return net_backend_start(be, m->io_context, error);
+	for (unsigned int i = 0; i < n_pairs; i++)
+		if (!net_backend_start(bes[i], m->io_context, error))
+			return false;
+	return true;
 }
 
 struct machine *

@@ -356,6 +356,13 @@ load_net(struct vmm_options *o, JsonNode *node, GError **error)
 		g_string_append_printf(spec, ",mac=%s", s);
 	if (error && *error)
 		return false;
+	if (json_object_has_member(obj, "queues")) {
+		gint64 q = 0;
+
+		if (!get_int(obj, "queues", &q, error))
+			return false;
+		g_string_append_printf(spec, ",queues=%" G_GINT64_FORMAT, q);
+	}
 	fwd = json_object_get_member(obj, "hostfwd");
 	if (fwd && JSON_NODE_HOLDS_ARRAY(fwd)) {
 		JsonArray *a = json_node_get_array(fwd);

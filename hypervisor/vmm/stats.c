@@ -134,7 +134,7 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 			dev->ops->get_stats(dev, -1, &sink);
 		json_builder_set_member_name(b, "queues");
 		json_builder_begin_array(b);
-		for (unsigned int q = 0; q < dev->ops->num_queues; q++) {
+		for (unsigned int q = 0; q < dev->num_queues; q++) {
 			struct virtq *vq = &dev->vqs[q];
 
 			json_builder_begin_object(b);

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "gb-bundled-machine.h"
-#include "gb-libvirt-edit.h"
+#include "gb-machine-edit.h"
 
 G_BEGIN_DECLS
 

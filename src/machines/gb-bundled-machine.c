@@ -20,6 +20,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <unistd.h>
 
+#include "gb-bundled-edit.h"
 #include "gb-bundled-machine-private.h"
 #include "gb-machine-private.h"
 #include "gb-provider-private.h"
@@ -1232,6 +1233,38 @@ gb_bundled_machine_get_property (GObject    *object,
     }
 }
 
+/* Editing is gb-bundled-edit.c's: the machine file, in memory. */
+static guint
+gb_bundled_machine_edit_get_caps (GbMachine *machine)
+{
+  return GB_EDIT_CAP_SUPPORTED | GB_EDIT_CAP_LOAD_NOW | GB_EDIT_CAP_KERNEL | GB_EDIT_CAP_NIC_BY_PLACE;
+}
+
+static GbEditState *
+gb_bundled_machine_edit_load (GbMachine  *machine,
+                              GError    **error)
+{
+  return gb_bundled_edit_load (GB_BUNDLED_MACHINE (machine), error);
+}
+
+static void
+gb_bundled_machine_edit_apply_async (GbMachine           *machine,
+                                     const GbMachineEdit *edit,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  gb_bundled_edit_apply_async (GB_BUNDLED_MACHINE (machine), edit, cancellable, callback, user_data);
+}
+
+static GStrv
+gb_bundled_machine_edit_apply_finish (GbMachine     *machine,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return gb_bundled_edit_apply_finish (GB_BUNDLED_MACHINE (machine), result, error);
+}
+
 static void
 gb_bundled_machine_class_init (GbBundledMachineClass *klass)
 {
@@ -1253,6 +1286,10 @@ gb_bundled_machine_class_init (GbBundledMachineClass *klass)
   machine_class->query_internals_async = gb_bundled_machine_query_internals_async;
   machine_class->open_graphics_async = gb_bundled_machine_open_graphics_async;
   machine_class->open_graphics_finish = gb_bundled_machine_open_graphics_finish;
+  machine_class->edit_get_caps = gb_bundled_machine_edit_get_caps;
+  machine_class->edit_load = gb_bundled_machine_edit_load;
+  machine_class->edit_apply_async = gb_bundled_machine_edit_apply_async;
+  machine_class->edit_apply_finish = gb_bundled_machine_edit_apply_finish;
 
   properties[PROP_FILE] =
     g_param_spec_string ("file", NULL, NULL, NULL,

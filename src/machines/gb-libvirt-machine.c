@@ -13,6 +13,7 @@
 #include <libvirt-glib/libvirt-glib.h>
 
 #include "gb-libvirt-console.h"
+#include "gb-libvirt-edit.h"
 #include "gb-libvirt-internals.h"
 #include "gb-libvirt-machine.h"
 #include "gb-libvirt-private.h"
@@ -775,6 +776,20 @@ gb_libvirt_machine_query_internals_finish (GbMachine     *machine,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Editing is gb-libvirt-edit.c's; shared folders and a TPM need
+ * virtiofsd and swtpm on this computer. */
+static guint
+gb_libvirt_machine_edit_get_caps (GbMachine *machine)
+{
+  guint caps = GB_EDIT_CAP_SUPPORTED | GB_EDIT_CAP_DEFINE_XML | GB_EDIT_CAP_DEVICES | GB_EDIT_CAP_USB;
+
+  if (gb_libvirt_edit_have_virtiofsd ())
+    caps |= GB_EDIT_CAP_SHARES;
+  if (gb_libvirt_edit_have_swtpm ())
+    caps |= GB_EDIT_CAP_TPM;
+  return caps;
+}
+
 static void
 gb_libvirt_machine_class_init (GbLibvirtMachineClass *klass)
 {
@@ -795,6 +810,15 @@ gb_libvirt_machine_class_init (GbLibvirtMachineClass *klass)
   machine_class->open_serial_async = gb_libvirt_machine_open_serial_async;
   machine_class->query_internals_async = gb_libvirt_machine_query_internals_async;
   machine_class->query_internals_finish = gb_libvirt_machine_query_internals_finish;
+  machine_class->edit_get_caps = gb_libvirt_machine_edit_get_caps;
+  machine_class->edit_load_async = gb_libvirt_edit_load_async;
+  machine_class->edit_load_finish = gb_libvirt_edit_load_finish;
+  machine_class->edit_apply_async = gb_libvirt_edit_apply_async;
+  machine_class->edit_apply_finish = gb_libvirt_edit_apply_finish;
+  machine_class->edit_define_xml_async = gb_libvirt_edit_define_xml_async;
+  machine_class->edit_define_xml_finish = gb_libvirt_edit_define_xml_finish;
+  machine_class->edit_list_usb_async = gb_libvirt_edit_list_usb_async;
+  machine_class->edit_list_usb_finish = gb_libvirt_edit_list_usb_finish;
 }
 
 static void

@@ -12,6 +12,9 @@
 G_BEGIN_DECLS
 
 typedef struct _GbProvider GbProvider;
+/* gb-machine-edit.h */
+typedef struct _GbEditState GbEditState;
+typedef struct _GbMachineEdit GbMachineEdit;
 
 typedef enum {
   GB_MACHINE_STATE_SHUTOFF,
@@ -108,6 +111,46 @@ struct _GbMachineClass
   JsonNode  *(*query_internals_finish) (GbMachine           *self,
                                         GAsyncResult        *result,
                                         GError             **error);
+
+  /* Changing the definition, for the Settings page; see gb-machine-edit.h
+   * (the dispatchers gb_machine_edit_*).  edit_get_caps returns
+   * GbEditCaps; the default 0: not editable.  edit_load is for a provider
+   * whose definition is in memory (GB_EDIT_CAP_LOAD_NOW); without an
+   * edit_load_async the default runs it.  The other defaults fail with
+   * G_IO_ERROR_NOT_SUPPORTED. */
+  guint        (*edit_get_caps)          (GbMachine            *self);
+  GbEditState *(*edit_load)              (GbMachine            *self,
+                                          GError              **error);
+  void         (*edit_load_async)        (GbMachine            *self,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+  GbEditState *(*edit_load_finish)       (GbMachine            *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+  void         (*edit_apply_async)       (GbMachine            *self,
+                                          const GbMachineEdit  *edit,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+  GStrv        (*edit_apply_finish)      (GbMachine            *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+  void         (*edit_define_xml_async)  (GbMachine            *self,
+                                          const char           *xml,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+  gboolean     (*edit_define_xml_finish) (GbMachine            *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+  void         (*edit_list_usb_async)    (GbMachine            *self,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+  GPtrArray   *(*edit_list_usb_finish)   (GbMachine            *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
 
   /*< private >*/
   gpointer padding[8];

@@ -1028,6 +1028,12 @@ gb_libvirt_provider_finalize (GObject *object)
   G_OBJECT_CLASS (gb_libvirt_provider_parent_class)->finalize (object);
 }
 
+static gboolean
+gb_libvirt_provider_has_host_details (GbProvider *provider)
+{
+  return TRUE;
+}
+
 /* The wizard's and New Disk's half for this provider (gb-creator-libvirt.c). */
 static GbCreatorBackend *
 gb_libvirt_provider_new_creator (GbProvider *provider)
@@ -1049,6 +1055,7 @@ gb_libvirt_provider_class_init (GbLibvirtProviderClass *klass)
   provider_class->disconnect = gb_libvirt_provider_disconnect;
   provider_class->stats_interval_changed = gb_libvirt_provider_stats_interval_changed;
   provider_class->new_creator = gb_libvirt_provider_new_creator;
+  provider_class->has_host_details = gb_libvirt_provider_has_host_details;
 }
 
 static void

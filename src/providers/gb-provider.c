@@ -317,6 +317,17 @@ gb_provider_new_creator (GbProvider *self)
   return GB_PROVIDER_GET_CLASS (self)->new_creator (self);
 }
 
+/* Whether the connection's menu offers Host Details and Virtual Networks. */
+gboolean
+gb_provider_has_host_details (GbProvider *self)
+{
+  g_return_val_if_fail (GB_IS_PROVIDER (self), FALSE);
+
+  if (GB_PROVIDER_GET_CLASS (self)->has_host_details == NULL)
+    return FALSE;
+  return GB_PROVIDER_GET_CLASS (self)->has_host_details (self);
+}
+
 guint
 gb_provider_get_stats_interval (GbProvider *self)
 {

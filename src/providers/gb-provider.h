@@ -42,9 +42,12 @@ struct _GbProviderClass
    * machines and making disks): a new GbCreatorBackend, or NULL (the
    * default) where machines cannot be made. */
   GbCreatorBackend *(*new_creator) (GbProvider          *self);
+  /* Whether the Host Details and Virtual Networks windows apply to this
+   * provider (a libvirt connection); the default: no. */
+  gboolean   (*has_host_details)   (GbProvider          *self);
 
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 const char      *gb_provider_get_title          (GbProvider          *self);
@@ -68,6 +71,7 @@ GbMachine       *gb_provider_find_machine       (GbProvider          *self,
 
 gboolean         gb_provider_can_create         (GbProvider          *self);
 GbCreatorBackend *gb_provider_new_creator       (GbProvider          *self);
+gboolean         gb_provider_has_host_details   (GbProvider          *self);
 
 guint            gb_provider_get_stats_interval (GbProvider          *self);
 void             gb_provider_set_stats_interval (GbProvider          *self,

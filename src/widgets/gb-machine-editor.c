@@ -1,11 +1,13 @@
-/* gb-machine-editor.c — the Settings page of a libvirt machine
+/* gb-machine-editor.c — the Settings page of a machine
  *
- * The page reads the persistent definition (gb_libvirt_edit_load_async)
- * and fills five tabs from it.  Apply sends only the visible tab's changes
- * (gb_libvirt_edit_apply_async, or the XML through
- * gb_libvirt_edit_define_xml_async); Revert fills that tab again from the
- * definition.  A refused Apply leaves what was typed in place and shows
- * libvirt's message; changes that wait for the next boot are listed.
+ * The page reads the persistent definition (gb_machine_edit_load_async,
+ * through the machine's provider) and fills five tabs from it.  Apply sends
+ * only the visible tab's changes (gb_machine_edit_apply_async, or the XML
+ * through gb_machine_edit_define_xml_async); Revert fills that tab again
+ * from the definition.  A refused Apply leaves what was typed in place and
+ * shows the provider's message; changes that wait for the next boot are
+ * listed.  What the page offers follows the machine's GbEditCaps; no
+ * libvirt here.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,8 +16,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "gb-bundled-edit.h"
-#include "gb-libvirt-edit.h"
+#include "gb-machine-edit.h"
 #include "gb-machine-editor.h"
 
 struct _GbMachineEditor
@@ -29,7 +30,7 @@ struct _GbMachineEditor
   char          *status;
   guint          busy;
   gboolean       filling;
-  gboolean       bundled;       /* one of Glassbox's own: its machine file */
+  GbEditCaps     caps;          /* what the machine's provider can change */
 
   /* Disk and NIC changes waiting for Apply */
   GPtrArray     *add_disks;     /* GbEditDisk */
@@ -150,6 +151,9 @@ combo_changed (AdwComboRow *row)
 }
 
 static void load (GbMachineEditor *self);
+/* The layout without a machine (or with one that cannot be edited): every
+ * row, nothing loaded. */
+#define NO_MACHINE_CAPS (GB_EDIT_CAP_DEFINE_XML | GB_EDIT_CAP_DEVICES)
 static void fill_tab (GbMachineEditor *self, const char *tab);
 
 gboolean
@@ -157,7 +161,7 @@ gb_machine_editor_can_edit (GbMachine *machine)
 {
   g_return_val_if_fail (GB_IS_MACHINE (machine), FALSE);
 
-  return GB_IS_BUNDLED_MACHINE (machine) || gb_libvirt_edit_supported (machine);
+  return gb_machine_edit_supported (machine);
 }
 
 GtkWidget *
@@ -245,12 +249,12 @@ update_buttons (GbMachineEditor *self)
   gboolean can = editable (self);
 
   if (g_strcmp0 (tab, "xml") == 0)
-    can = can && g_settings_get_boolean (self->settings, "xml-editing") && !self->bundled;
+    can = can && g_settings_get_boolean (self->settings, "xml-editing") && (self->caps & GB_EDIT_CAP_DEFINE_XML);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.apply", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.revert", self->state != NULL && self->busy == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-disk", can);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-nic", can);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-share", can && gb_libvirt_edit_have_virtiofsd ());
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-share", can && (self->caps & GB_EDIT_CAP_SHARES));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.add-usb",
                                  can && self->host_usb != NULL && self->host_usb->len > 0);
   /* Renaming is for a machine that is off (libvirt's rule). */
@@ -479,7 +483,7 @@ fill_disks (GbMachineEditor *self,
           if (g_hash_table_contains (typed, disk->target))
             gtk_editable_set_text (GTK_EDITABLE (row), g_hash_table_lookup (typed, disk->target));
         }
-      else if (disk->target != NULL && !self->bundled)
+      else if (disk->target != NULL && (self->caps & GB_EDIT_CAP_DEVICES))
         {
           /* A disk: its bus, cache mode and read-only inside the row. */
           static const char *const bus_labels[] = { N_("VirtIO"), N_("SATA"), N_("SCSI"), N_("USB"), N_("IDE") };
@@ -611,7 +615,7 @@ fill_nics (GbMachineEditor *self,
       gboolean editable_kind = g_strcmp0 (nic->type, "network") == 0 || g_strcmp0 (nic->type, "bridge") == 0;
       GtkWidget *row;
 
-      if (nic->mac != NULL && editable_kind && !self->bundled)
+      if (nic->mac != NULL && editable_kind && (self->caps & GB_EDIT_CAP_DEVICES))
         {
           /* Where it connects and its model, inside its row. */
           static const char *const type_labels[] = { N_("Virtual network"), N_("Host bridge") };
@@ -678,7 +682,7 @@ fill_nics (GbMachineEditor *self,
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
           /* Removed by its MAC, or (a machine file's NIC without one) by
            * its place: "#0". */
-          key = nic->mac ? g_strdup (nic->mac) : self->bundled ? g_strdup_printf ("#%u", i) : NULL;
+          key = nic->mac ? g_strdup (nic->mac) : (self->caps & GB_EDIT_CAP_NIC_BY_PLACE) ? g_strdup_printf ("#%u", i) : NULL;
           if (key != NULL)
             adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                        remove_toggle (self, row, "mac", key,
@@ -825,8 +829,8 @@ fill_shares_usb (GbMachineEditor *self)
 
   /* virtiofsd on this host: the connection may be remote, but a folder
    * shared from this computer needs it here. */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->share_add_group), gb_libvirt_edit_have_virtiofsd ());
-  if (!gb_libvirt_edit_have_virtiofsd ())
+  gtk_widget_set_sensitive (GTK_WIDGET (self->share_add_group), (self->caps & GB_EDIT_CAP_SHARES) != 0);
+  if (!(self->caps & GB_EDIT_CAP_SHARES))
     adw_preferences_group_set_description (self->share_add_group, _("Needs virtiofsd, which is not installed here"));
 }
 
@@ -837,7 +841,7 @@ list_usb_done (GObject      *object,
 {
   g_autoptr(GbMachineEditor) self = user_data;
   g_autoptr(GError) error = NULL;
-  GPtrArray *list = gb_libvirt_edit_list_usb_finish (GB_MACHINE (object), result, &error);
+  GPtrArray *list = gb_machine_edit_list_usb_finish (GB_MACHINE (object), result, &error);
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->usb_choices));
 
   g_clear_pointer (&self->host_usb, g_ptr_array_unref);
@@ -865,11 +869,12 @@ list_usb_done (GObject      *object,
 static void
 update_xml_hint (GbMachineEditor *self)
 {
-  gboolean editing = g_settings_get_boolean (self->settings, "xml-editing") && !self->bundled;
+  gboolean definition = (self->caps & GB_EDIT_CAP_DEFINE_XML) != 0;
+  gboolean editing = g_settings_get_boolean (self->settings, "xml-editing") && definition;
 
   gtk_text_view_set_editable (self->xml_view, editing);
   gtk_text_view_set_cursor_visible (self->xml_view, editing);
-  if (self->bundled)
+  if (!definition)
     gtk_label_set_label (self->xml_hint,
                          _("The machine file glassbox-vmm reads when the machine starts. The other tabs change it while the machine is off."));
   else
@@ -924,7 +929,7 @@ fill_tab (GbMachineEditor *self,
       gtk_editable_set_text (GTK_EDITABLE (self->nic_mac_row), "");
       fill_nics (self, FALSE);
     }
-  else if (g_strcmp0 (tab, "devices") == 0 && st != NULL && !self->bundled)
+  else if (g_strcmp0 (tab, "devices") == 0 && st != NULL && (self->caps & GB_EDIT_CAP_DEVICES))
     {
       g_autofree char *order = g_strjoinv (",", st->boot_order);
       guint boot = index_of (boot_orders, G_N_ELEMENTS (boot_orders), order,
@@ -947,8 +952,8 @@ fill_tab (GbMachineEditor *self,
       adw_action_row_set_subtitle (ADW_ACTION_ROW (self->firmware_row),
                                    st->ever_started ? _("Chosen before the first start: the installed system needs it")
                                                      : _("Choose it before installing a system"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->tpm_switch), st->tpm || gb_libvirt_edit_have_swtpm ());
-      if (!gb_libvirt_edit_have_swtpm ())
+      gtk_widget_set_sensitive (GTK_WIDGET (self->tpm_switch), st->tpm || (self->caps & GB_EDIT_CAP_TPM));
+      if (!(self->caps & GB_EDIT_CAP_TPM))
         adw_action_row_set_subtitle (self->tpm_row, _("Needs swtpm, which is not installed here"));
       gtk_widget_set_visible (GTK_WIDGET (self->cpu_model_row),
                               adw_combo_row_get_selected (self->cpu_mode_row) == 3);
@@ -959,8 +964,8 @@ fill_tab (GbMachineEditor *self,
       gtk_editable_set_text (GTK_EDITABLE (self->share_source_row), "");
       gtk_editable_set_text (GTK_EDITABLE (self->share_tag_row), "");
       fill_shares_usb (self);
-      if (self->machine != NULL)
-        gb_libvirt_edit_list_usb_async (self->machine, self->cancellable, list_usb_done, g_object_ref (self));
+      if (self->machine != NULL && (self->caps & GB_EDIT_CAP_USB))
+        gb_machine_edit_list_usb_async (self->machine, self->cancellable, list_usb_done, g_object_ref (self));
     }
   else if (g_strcmp0 (tab, "xml") == 0)
     {
@@ -999,7 +1004,7 @@ load_done (GObject      *object,
   GbEditState *state;
   GbMachineEditor *self;
 
-  state = GB_IS_BUNDLED_MACHINE (object) ? NULL : gb_libvirt_edit_load_finish (GB_MACHINE (object), result, &error);
+  state = gb_machine_edit_load_finish (GB_MACHINE (object), result, &error);
   if (state == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = ld->self;
@@ -1049,15 +1054,15 @@ load_tab (GbMachineEditor *self,
   if (self->machine == NULL)
     return;
   /* A machine file is in memory already: no waiting. */
-  if (self->bundled)
+  if (self->caps & GB_EDIT_CAP_LOAD_NOW)
     {
       g_autoptr(GError) error = NULL;
-      GbEditState *state = gb_bundled_edit_load (GB_BUNDLED_MACHINE (self->machine), &error);
+      GbEditState *state = gb_machine_edit_load_now (self->machine, &error);
 
       take_state (self, state, tab, error);
       return;
     }
-  if (!gb_libvirt_edit_supported (self->machine))
+  if (!(self->caps & GB_EDIT_CAP_SUPPORTED))
     return;
 
   ld = g_new0 (LoadData, 1);
@@ -1065,7 +1070,7 @@ load_tab (GbMachineEditor *self,
   ld->tab = g_strdup (tab);
   set_busy (self, TRUE);
   update_buttons (self);
-  gb_libvirt_edit_load_async (self->machine, self->cancellable, load_done, ld);
+  gb_machine_edit_load_async (self->machine, self->cancellable, load_done, ld);
 }
 
 static void
@@ -1114,7 +1119,7 @@ collect_edit (GbMachineEditor *self,
           edit->fields |= GB_EDIT_DESCRIPTION;
           edit->description = g_strdup (description);
         }
-      if (self->bundled)
+      if (self->caps & GB_EDIT_CAP_KERNEL)
         {
           const char *kernel = gtk_editable_get_text (GTK_EDITABLE (self->kernel_row));
           const char *initrd = gtk_editable_get_text (GTK_EDITABLE (self->initrd_row));
@@ -1352,6 +1357,7 @@ collect_edit (GbMachineEditor *self,
 typedef struct {
   GbMachineEditor *self;
   char            *tab;
+  gboolean         define_xml;  /* the XML tab: define_xml, not apply */
 } ApplyData;
 
 static void
@@ -1367,12 +1373,10 @@ apply_done (GObject      *object,
   gboolean ok;
 
   g_free (ad);
-  if (GB_IS_BUNDLED_MACHINE (object))
-    ok = (notes = gb_bundled_edit_apply_finish (GB_BUNDLED_MACHINE (object), result, &error)) != NULL;
-  else if (g_strcmp0 (tab, "xml") == 0)
-    ok = gb_libvirt_edit_define_xml_finish (GB_MACHINE (object), result, &error);
+  if (ad->define_xml)
+    ok = gb_machine_edit_define_xml_finish (GB_MACHINE (object), result, &error);
   else
-    ok = (notes = gb_libvirt_edit_apply_finish (GB_MACHINE (object), result, &error)) != NULL;
+    ok = (notes = gb_machine_edit_apply_finish (GB_MACHINE (object), result, &error)) != NULL;
 
   set_busy (self, FALSE);
   if (self->machine != GB_MACHINE (object))
@@ -1432,7 +1436,8 @@ apply_action (GtkWidget  *widget,
         }
       set_busy (self, TRUE);
       update_buttons (self);
-      gb_libvirt_edit_define_xml_async (self->machine, xml, NULL, apply_done, ad);
+      ad->define_xml = TRUE;
+      gb_machine_edit_define_xml_async (self->machine, xml, NULL, apply_done, ad);
     }
   else
     {
@@ -1448,10 +1453,7 @@ apply_action (GtkWidget  *widget,
         }
       set_busy (self, TRUE);
       update_buttons (self);
-      if (self->bundled)
-        gb_bundled_edit_apply_async (GB_BUNDLED_MACHINE (self->machine), edit, NULL, apply_done, ad);
-      else
-        gb_libvirt_edit_apply_async (self->machine, edit, NULL, apply_done, ad);
+      gb_machine_edit_apply_async (self->machine, edit, NULL, apply_done, ad);
     }
 }
 
@@ -1651,7 +1653,7 @@ name_sidebar_rows (GtkWidget *widget)
 static void
 show_rows_for_kind (GbMachineEditor *self)
 {
-  gboolean libvirt = !self->bundled;
+  gboolean libvirt = (self->caps & GB_EDIT_CAP_DEVICES) != 0;
   GtkStackPage *devices = gtk_stack_get_page (self->stack, gtk_stack_get_child_by_name (self->stack, "devices"));
   GtkStackPage *xml = gtk_stack_get_page (self->stack, gtk_stack_get_child_by_name (self->stack, "xml"));
   GtkWidget *hide[] = {
@@ -1725,9 +1727,12 @@ gb_machine_editor_set_machine (GbMachineEditor *self,
   set_status (self, NULL, FALSE);
   fill_all (self);
 
-  self->bundled = machine != NULL && GB_IS_BUNDLED_MACHINE (machine);
+  self->caps = machine != NULL ? gb_machine_edit_get_caps (machine) : 0;
+  /* Nothing to edit: the full layout, empty. */
+  if (!(self->caps & GB_EDIT_CAP_SUPPORTED))
+    self->caps = NO_MACHINE_CAPS;
   show_rows_for_kind (self);
-  if (machine != NULL && !self->bundled && !gb_libvirt_edit_supported (machine))
+  if (machine != NULL && !(self->caps & GB_EDIT_CAP_SUPPORTED))
     set_status (self, _("The settings of this machine cannot be changed here."), FALSE);
   else if (machine != NULL)
     {
@@ -1909,6 +1914,7 @@ gb_machine_editor_class_init (GbMachineEditorClass *klass)
 static void
 gb_machine_editor_init (GbMachineEditor *self)
 {
+  self->caps = NO_MACHINE_CAPS;
   self->add_disks = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_disk_free);
   self->add_nics = g_ptr_array_new_with_free_func ((GDestroyNotify) gb_edit_nic_free);
   self->remove_disks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

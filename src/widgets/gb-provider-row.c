@@ -11,7 +11,6 @@
 #include <glib/gi18n.h>
 
 #include "gb-bundled-provider.h"
-#include "gb-libvirt-provider.h"
 #include "gb-provider-row.h"
 
 struct _GbProviderRow
@@ -133,13 +132,13 @@ update (GbProviderRow *self)
       g_menu_item_set_action_and_target (item, "app.reconnect", "s", gb_provider_get_uri (provider));
       g_menu_append_item (menu, item);
     }
-  if (state == GB_PROVIDER_STATE_CONNECTED && GB_IS_LIBVIRT_PROVIDER (provider))
+  if (state == GB_PROVIDER_STATE_CONNECTED && gb_provider_has_host_details (provider))
     {
       g_autoptr(GMenuItem) item = g_menu_item_new (_("Virtual _Networks"), NULL);
       g_menu_item_set_action_and_target (item, "app.networks", "s", gb_provider_get_uri (provider));
       g_menu_append_item (menu, item);
     }
-  if (state == GB_PROVIDER_STATE_CONNECTED && GB_IS_LIBVIRT_PROVIDER (provider))
+  if (state == GB_PROVIDER_STATE_CONNECTED && gb_provider_has_host_details (provider))
     {
       g_autoptr(GMenuItem) item = g_menu_item_new (_("_Host Details"), NULL);
       g_menu_item_set_action_and_target (item, "app.host", "s", gb_provider_get_uri (provider));

@@ -224,6 +224,39 @@ test_load (void)
   g_assert_cmpuint (gb_machine_config_get_nics (state->config)->len, ==, 1);
 }
 
+/* The Settings page goes through GbMachine (gb-machine-edit.h): a libvirt
+ * machine offers the XML definition and the Devices tab, and loads the same
+ * definition through the dispatcher as through gb-libvirt-edit.c. */
+static void
+test_through_machine (void)
+{
+  GbMachine *m = machine ("edit-me");
+  GbEditCaps caps = gb_machine_edit_get_caps (m);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GbEditState) state = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gb_machine_edit_supported (m));
+  g_assert_cmpuint (caps & GB_EDIT_CAP_DEFINE_XML, !=, 0);
+  g_assert_cmpuint (caps & GB_EDIT_CAP_DEVICES, !=, 0);
+  g_assert_cmpuint (caps & GB_EDIT_CAP_USB, !=, 0);
+  g_assert_cmpuint (caps & (GB_EDIT_CAP_LOAD_NOW | GB_EDIT_CAP_KERNEL | GB_EDIT_CAP_NIC_BY_PLACE), ==, 0);
+  g_assert_cmpint (!!(caps & GB_EDIT_CAP_SHARES), ==, gb_libvirt_edit_have_virtiofsd ());
+  g_assert_cmpint (!!(caps & GB_EDIT_CAP_TPM), ==, gb_libvirt_edit_have_swtpm ());
+  g_assert_null (gb_machine_edit_load_now (m, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  gb_machine_edit_load_async (m, NULL, gb_test_store_result, &result);
+  WAIT_FOR (result != NULL);
+  state = gb_machine_edit_load_finish (m, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (state);
+  g_assert_cmpuint (state->max_vcpus, ==, 2);
+  g_assert_cmpuint (state->memory_kib, ==, 1048576);
+  g_assert_nonnull (strstr (state->xml, "<name>edit-me</name>"));
+}
+
 static void
 test_vcpus (void)
 {
@@ -880,6 +913,7 @@ main (int   argc,
 
   g_test_add_func ("/machine-edit/setup", test_setup);
   g_test_add_func ("/machine-edit/load", test_load);
+  g_test_add_func ("/machine-edit/through-machine", test_through_machine);
   g_test_add_func ("/machine-edit/vcpus", test_vcpus);
   g_test_add_func ("/machine-edit/topology", test_topology);
   g_test_add_func ("/machine-edit/memory", test_memory);

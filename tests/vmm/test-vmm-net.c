@@ -263,6 +263,169 @@ test_tap(void)
 	close(s);
 }
 
+/* One IPv4/UDP frame from 10.9.0.1:sport to the guest's MAC: only the
+ * addresses and ports matter (the tap's flow hash picks the queue). */
+static void
+host_send_udp(int s, uint16_t sport)
+{
+	uint8_t f[14 + 20 + 8 + 4] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00 };
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint32_t sum = 0;
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = if_nametoindex(TAP),
+		.sll_halen = 6,
+		.sll_addr = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
+	};
+
+	ip[0] = 0x45;
+	ip[3] = sizeof(f) - 14;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, (uint8_t[]) { 10, 9, 0, 1, 10, 9, 0, 2 }, 8);
+	for (int i = 0; i < 20; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = ~sum >> 8;
+	ip[11] = ~sum & 0xff;
+	udp[0] = sport >> 8;
+	udp[1] = sport & 0xff;
+	udp[3] = 9;   /* discard */
+	udp[5] = 8 + 4;
+	/* skb->protocol is what the socket says (it is bound to our test
+	 * EtherType): IPv4 here, or the flow dissector sees no ports. */
+	g_assert_cmpint(sendto(s, f, sizeof(f), 0, (struct sockaddr *) &sll, sizeof(sll)), ==, (ssize_t) sizeof(f));
+}
+
+/* Multiqueue (--net tap=…,queues=2 on a multi_queue tap): the guest
+ * negotiates VIRTIO_NET_F_MQ, a bad VQ_PAIRS_SET is refused and a good one
+ * accepted on the control queue, a frame goes out on each transmit queue,
+ * and 64 flows from the host arrive spread over both receive queues (the
+ * tap's flow hash): counted by the guest and by query-stats per queue.
+ * After a reset without MQ every flow arrives on the one queue left (the
+ * second tap queue is detached again). */
+static void
+test_mq(void)
+{
+	const char *extra[] = { "--no-rng", "--cpus", "2", "--net", "tap=" TAP ",mac=" GUEST_MAC ",queues=2", NULL };
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	g_autofree char *serial = NULL, *err = NULL;
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("virtio-net-mq");
+	JsonObject *dev;
+	const char *line;
+	unsigned int pair0 = 0, pair1 = 0;
+	int s, status = -1;
+	int64_t rx0 = 0, rx1 = 0;
+
+	if (skip_if_no_netns())
+		return;
+	/* A tap made without multi_queue cannot give two queues. */
+	make_tap();
+	{
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--no-rng", "--cpus", "2",
+		                       "--net", "tap=" TAP ",queues=2", NULL };
+
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), !=, 0);
+		assert_contains(err, "queues= needs a tap made with `ip tuntap add " TAP " mode tap multi_queue");
+		g_clear_pointer(&err, g_free);
+	}
+	run_cmd("ip link del " TAP, NULL);
+	g_assert_cmpint(run_cmd("ip tuntap add " TAP " mode tap multi_queue && ip link set " TAP " up", &err), ==, 0);
+	g_clear_pointer(&err, g_free);
+	run_cmd("sysctl -qw net.ipv6.conf." TAP ".disable_ipv6=1", NULL);
+	/* More pairs than vCPUs is refused. */
+	{
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--no-rng", "--cpus", "1",
+		                       "--net", "tap=" TAP ",queues=2", NULL };
+
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), !=, 0);
+		assert_contains(err, "queues=2 is more than the machine's 1 vCPUs");
+		g_clear_pointer(&err, g_free);
+	}
+
+	s = host_socket();
+	run = vmm_spawn("virtio-net-mq", extra, TRUE);
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+
+	g_assert_true(host_wait_frame(s, "hello from pair 0", NULL, 30000));
+	g_assert_true(host_wait_frame(s, "hello from pair 1", NULL, 30000));
+	g_assert_true(vmm_wait_serial(run, "sent hellos\n", 10000));
+	serial = vmm_serial(run);
+	assert_contains(serial, "max pairs 2\n");
+	assert_contains(serial, "set 3 pairs: ack 1\n");   /* VIRTIO_NET_ERR: more than max_virtqueue_pairs */
+	assert_contains(serial, "set 2 pairs: ack 0\n");   /* VIRTIO_NET_OK */
+	g_clear_pointer(&serial, g_free);
+
+	for (unsigned int i = 0; i < 64; i++) {
+		host_send_udp(s, 20000 + 7 * i);
+		g_usleep(2000);
+	}
+	for (int i = 0; i < 250; i++) {
+		g_clear_pointer(&stats, json_object_unref);
+		dev = net_stats(api, &stats);
+		rx0 = json_object_get_int_member(queue(dev, 0), "packets");
+		rx1 = json_object_get_int_member(queue(dev, 2), "packets");
+		if (rx0 + rx1 >= 64)
+			break;
+		g_usleep(20000);
+	}
+	g_test_message("rx0 %" G_GINT64_FORMAT " rx1 %" G_GINT64_FORMAT, rx0, rx1);
+	g_assert_cmpint(json_object_get_int_member(dev, "queue-pairs"), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(dev, "active-pairs"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(queue(dev, 0), "name"), ==, "rx0");
+	g_assert_cmpstr(json_object_get_string_member(queue(dev, 3), "name"), ==, "tx1");
+	g_assert_cmpstr(json_object_get_string_member(queue(dev, 4), "name"), ==, "ctrl");
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 4), "packets"), ==, 1);   /* commands done */
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 4), "drops"), ==, 1);     /* refused */
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 3), "packets"), ==, 1);
+	g_assert_cmpint(rx0 + rx1, ==, 64);
+	/* Spread: with 64 flows hashed over two queues, both get some. */
+	g_assert_cmpint(rx0, >, 0);
+	g_assert_cmpint(rx1, >, 0);
+
+	host_send(s, "quit");
+	g_assert_true(vmm_wait_serial(run, "quit\n", 20000));
+	serial = vmm_serial(run);
+	line = strstr(serial, "rx pair0 ");
+	g_assert_nonnull(line);
+	g_assert_cmpint(sscanf(line, "rx pair0 %u pair1 %u", &pair0, &pair1), ==, 2);
+	g_assert_cmpuint(pair0, ==, rx0);
+	g_assert_cmpuint(pair1, ==, rx1);
+
+	/* Reset, one pair: all 64 flows on queue 0, none lost to queue 1. */
+	g_assert_true(vmm_wait_serial(run, "single queue\n", 20000));
+	for (unsigned int i = 0; i < 64; i++) {
+		host_send_udp(s, 20000 + 7 * i);
+		g_usleep(2000);
+	}
+	for (int i = 0; i < 250; i++) {
+		g_clear_pointer(&stats, json_object_unref);
+		dev = net_stats(api, &stats);
+		if (json_object_get_int_member(queue(dev, 0), "packets") >= rx0 + 1 + 64)
+			break;
+		g_usleep(20000);
+	}
+	g_assert_cmpint(json_object_get_int_member(dev, "active-pairs"), ==, 1);
+	/* +1: the "quit" frame that ended the first round came on queue 0 or 1. */
+	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets") +
+	                json_object_get_int_member(queue(dev, 2), "packets"), ==, rx0 + rx1 + 1 + 64);
+	host_send(s, "quit");
+	g_assert_true(vmm_wait_serial(run, "done\n", 20000));
+	g_clear_pointer(&serial, g_free);
+	serial = vmm_serial(run);
+	assert_contains(serial, "rx single 64\n");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s);
+	run_cmd("ip link del " TAP, NULL);
+}
+
 /* Frames no NIC should send are dropped and counted; good frames before
  * and after still go out; a ring the guest breaks needs a reset, and after
  * it the device works again.  The VMM lives through it all. */
@@ -607,6 +770,11 @@ test_options(void)
 		{ "passt,restrict=on", "cannot understand \"restrict=on\"" },
 		{ "passt,hostfwd=tcp::1-10.0.2.15:2", "(passt forwards to its one guest)" },
 		{ "passt,socket=/nonexistent/passt.socket", "passt socket /nonexistent/passt.socket: " },
+		{ "user,queues=2", "queues=2 needs tap=IFNAME (a tap made with multi_queue); user has a single queue" },
+		{ "passt,queues=2", "passt has a single queue" },
+		{ "bridge=br0,queues=2", "bridge has a single queue" },
+		{ "tap=x,queues=0", "queues=0: expected a number of queue pairs from 1 to 8" },
+		{ "tap=x,queues=9", "queues=9: expected a number of queue pairs from 1 to 8" },
 	};
 	g_autofree char *dir = gb_test_tmpdir_new("vmm-net-XXXXXX");
 	g_autofree char *config = g_build_filename(dir, "m.json", NULL);
@@ -672,6 +840,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm-net/options", test_options);
 	g_test_add_func("/vmm-net/tap", test_tap);
 	g_test_add_func("/vmm-net/hostile", test_hostile);
+	g_test_add_func("/vmm-net/mq", test_mq);
 	g_test_add_func("/vmm-net/bridge", test_bridge);
 	g_test_add_func("/vmm-net/user", test_user);
 	g_test_add_func("/vmm-net/passt", test_passt);
