@@ -230,11 +230,19 @@ test_blk_continues(void)
 		}
 		after = vmm_serial(run);
 		g_assert_null(strstr(after, "blk-loop starting"));
-		g_assert_true(g_str_has_prefix(after, "round "));
-		first_after = atoi(after + 6);
-		g_test_message("saved after round %d; the restored guest went on with round %d", saved_at, first_after);
-		/* A round the save cut in two finishes after the restore. */
-		g_assert_cmpint(first_after, ==, saved_at + 1);
+		/* The first whole line: a line the save cut in two ends first. */
+		{
+			const char *first = g_str_has_prefix(after, "round ") ? after : strstr(after, "\nround ");
+			gboolean cut = serial[0] && serial[strlen(serial) - 1] != '\n';
+
+			g_assert_nonnull(first);
+			if (first[0] == '\n')
+				first++;
+			first_after = atoi(first + 6);
+			g_test_message("saved after round %d%s; the restored guest went on with round %d", saved_at,
+			               cut ? " (and part of the next line)" : "", first_after);
+			g_assert_cmpint(first_after, ==, saved_at + (cut ? 2 : 1));
+		}
 		g_assert_cmpint(last_round(after), >=, saved_at + 5);
 		g_clear_pointer(&r, json_object_unref);
 		r = api_call(api, "stop");
