@@ -213,3 +213,10 @@ pci_device_enable(struct pci_device *dev)
 	pci_set16(dev, PCI_COMMAND, pci_get16(dev, PCI_COMMAND) | PCI_COMMAND_MEMORY);
 	update_bars(dev);
 }
+
+void
+pci_device_restore_config(struct pci_device *dev, const uint8_t config[256])
+{
+	memcpy(dev->config, config, sizeof(dev->config));
+	update_bars(dev);
+}

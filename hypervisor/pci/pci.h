@@ -86,6 +86,10 @@ uint8_t pci_device_add_cap(struct pci_device *dev, const void *cap, uint8_t len)
  * (our tiny test payloads, Linux with pci=… left alone) finds them live. */
 void pci_device_enable(struct pci_device *dev);
 
+/* --restore: the configuration space a saved machine's device had; BARs
+ * are mapped (or not) where it says, with the device told as usual. */
+void pci_device_restore_config(struct pci_device *dev, const uint8_t config[256]);
+
 static inline uint16_t pci_get16(const struct pci_device *d, unsigned int off)
 {
 	return d->config[off] | (d->config[off + 1] << 8);

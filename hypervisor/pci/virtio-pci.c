@@ -789,6 +789,145 @@ virtio_pci_destroy(struct virtio_pci *vp)
 	g_free(vp);
 }
 
+/* ---- save-state ----------------------------------------------------------- */
+
+/* The transport's section, version 1 (savestate.c frames it with the PCI
+ * slot and the version).  When the driver had started on the device
+ * (status ≠ 0) the device's own part (virtio/device.c) follows. */
+struct transport_saved {
+	uint8_t config[256];         /* PCI configuration space: BARs, command, MSI-X control */
+	uint64_t driver_features, pba;
+	uint32_t device_feature_select, driver_feature_select;
+	uint32_t n_vectors, has_device;
+	uint16_t queue_select, config_vector;
+	uint8_t status, isr, config_generation, pad;
+	uint16_t vectors[VIRTIO_DEVICE_MAX_QUEUES];
+	struct msix_entry msix[MAX_VECTORS];
+};
+
+bool
+virtio_pci_can_save(struct virtio_pci *vp, GError **error)
+{
+	char why[256];
+
+	/* A device no driver has touched is at its reset state: only the
+	 * PCI side (BARs the firmware or kernel placed) needs keeping. */
+	if (virtio_pci_get_status(vp) == 0)
+		return true;
+	if (virtio_device_can_save(vp->vdev, why, sizeof(why)))
+		return true;
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "the guest drives %s (PCI 00:%02x.0): %s",
+	            vp->vdev->ops->name, vp->pci.slot, why);
+	return false;
+}
+
+bool
+virtio_pci_save(struct virtio_pci *vp, GByteArray *out, GError **error)
+{
+	struct transport_saved t;
+	size_t at = out->len;
+
+	if (!virtio_pci_can_save(vp, error))
+		return false;
+	memset(&t, 0, sizeof(t));
+	pthread_mutex_lock(&vp->lock);
+	memcpy(t.config, vp->pci.config, sizeof(t.config));
+	t.driver_features = vp->driver_features;
+	t.pba = vp->pba;
+	t.device_feature_select = vp->device_feature_select;
+	t.driver_feature_select = vp->driver_feature_select;
+	t.n_vectors = vp->n_vectors;
+	t.has_device = vp->status != 0;
+	t.queue_select = vp->queue_select;
+	t.config_vector = vp->config_vector;
+	t.status = vp->status;
+	t.isr = vp->isr;
+	t.config_generation = vp->config_generation;
+	for (unsigned int q = 0; q < VIRTIO_DEVICE_MAX_QUEUES; q++)
+		t.vectors[q] = vp->qirq[q].vector;
+	memcpy(t.msix, vp->msix, sizeof(t.msix));
+	g_byte_array_append(out, (const guint8 *) &t, sizeof(t));
+	if (t.has_device) {
+		g_byte_array_set_size(out, out->len + virtio_device_save_size(vp->vdev));
+		virtio_device_save(vp->vdev, out->data + at + sizeof(t));
+	}
+	pthread_mutex_unlock(&vp->lock);
+	return true;
+}
+
+bool
+virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, GError **error)
+{
+	struct transport_saved t;
+	char why[256];
+	bool ok = true;
+
+	if (len < sizeof(t)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: the saved state is cut short",
+		            vp->vdev->ops->name);
+		return false;
+	}
+	memcpy(&t, buf, sizeof(t));
+	if (t.n_vectors != vp->n_vectors || memcmp(t.config, vp->pci.config, 4) != 0 ||
+	    (!t.has_device && len != sizeof(t))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "PCI 00:%02x.0 was another device when the state was saved (now %s)",
+		            vp->pci.slot, vp->vdev->ops->name);
+		return false;
+	}
+	/* BARs first, without vp->lock (bar_update takes it): the MMIO
+	 * region and the notify ioeventfds move to where the guest had them. */
+	pci_device_restore_config(&vp->pci, t.config);
+
+	pthread_mutex_lock(&vp->lock);
+	vp->driver_features = t.driver_features;
+	vp->pba = t.pba;
+	vp->device_feature_select = t.device_feature_select;
+	vp->driver_feature_select = t.driver_feature_select;
+	vp->queue_select = t.queue_select;
+	vp->config_vector = t.config_vector < vp->n_vectors ? t.config_vector : VIRTIO_MSI_NO_VECTOR;
+	vp->status = t.status;
+	vp->isr = t.isr;
+	vp->config_generation = t.config_generation;
+	for (unsigned int q = 0; q < VIRTIO_DEVICE_MAX_QUEUES; q++)
+		vp->qirq[q].vector = t.vectors[q] < vp->n_vectors ? t.vectors[q] : VIRTIO_MSI_NO_VECTOR;
+	memcpy(vp->msix, t.msix, sizeof(vp->msix));
+	if (t.has_device && !virtio_device_load(vp->vdev, (const uint8_t *) buf + sizeof(t), len - sizeof(t),
+	                                         why, sizeof(why))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "PCI 00:%02x.0: %s", vp->pci.slot, why);
+		ok = false;
+	}
+	/* The routes are ours to make again: each vector's MSI message into
+	 * its GSI, then per queue an irqfd or the fallback watch, and the
+	 * INTx line as the ISR says (the IOAPIC itself came back with
+	 * KVM_SET_IRQCHIP). */
+	for (unsigned int v = 0; v < vp->n_vectors; v++)
+		update_route(vp, v);
+	vp->intx_level = false;
+	set_intx(vp, vp->isr != 0);
+	update_interrupts(vp);
+	pthread_mutex_unlock(&vp->lock);
+	if (!ok)
+		return false;
+
+	/* A kick still in its eventfd, or an interrupt on its way through
+	 * the I/O thread, when the state was taken is not in the file: look
+	 * at every live queue once more, and interrupt the driver once (a
+	 * spurious interrupt is harmless, §2.7.14; a lost one hangs it). */
+	if (t.has_device && vp->vdev->started) {
+		for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++) {
+			uint64_t one = 1;
+
+			if (!vp->vdev->vqs[q].enabled)
+				continue;
+			if (write(vp->vdev->vqs[q].kick_fd, &one, sizeof(one)) < 0 ||
+			    write(vp->vdev->vqs[q].call_fd, &one, sizeof(one)) < 0)
+				g_warning("virtio-pci: eventfd: %s", g_strerror(errno));
+		}
+	}
+	return true;
+}
+
 struct virtio_device *
 virtio_pci_get_device(struct virtio_pci *vp)
 {

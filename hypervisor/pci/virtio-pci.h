@@ -18,6 +18,15 @@ void virtio_pci_destroy(struct virtio_pci *vp);
 /* Back to power-on state (machine reset). */
 void virtio_pci_reset(struct virtio_pci *vp);
 
+/* save-state: whether this device's state can be saved (its driver has
+ * not started, or the device is ops->savable and not broken); its section
+ * appended to @out (waits for requests in progress); and --restore, before
+ * the vCPUs run: registers, BARs, MSI-X table, queues, then the irqfd,
+ * ioeventfd and MSI routes made again. */
+bool virtio_pci_can_save(struct virtio_pci *vp, GError **error);
+bool virtio_pci_save(struct virtio_pci *vp, GByteArray *out, GError **error);
+bool virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, GError **error);
+
 struct virtio_device *virtio_pci_get_device(struct virtio_pci *vp);
 struct pci_device *virtio_pci_get_pci(struct virtio_pci *vp);
 /* The device status byte the driver wrote (virtio 1.2 §2.1); 0: no driver. */

@@ -122,6 +122,32 @@ console_destroy(struct virtio_device *dev)
 	g_free(dev->priv);
 }
 
+/* save-state: input still waiting for receive buffers. */
+struct console_saved {
+	uint32_t pending_len;
+	uint8_t pending[PENDING_MAX];
+};
+
+static void
+console_save(struct virtio_device *dev, void *state)
+{
+	struct virtio_console *con = dev->priv;
+	struct console_saved *s = state;
+
+	s->pending_len = con->pending_len;
+	memcpy(s->pending, con->pending, con->pending_len);
+}
+
+static void
+console_load(struct virtio_device *dev, const void *state)
+{
+	struct virtio_console *con = dev->priv;
+	const struct console_saved *s = state;
+
+	con->pending_len = MIN(s->pending_len, PENDING_MAX);
+	memcpy(con->pending, s->pending, con->pending_len);
+}
+
 static const struct virtio_device_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = VIRTIO_ID_CONSOLE,
@@ -130,6 +156,10 @@ static const struct virtio_device_ops console_ops = {
 	.queue_kick = console_queue_kick,
 	.reset = console_reset,
 	.destroy = console_destroy,
+	.savable = true,
+	.state_size = sizeof(struct console_saved),
+	.save = console_save,
+	.load = console_load,
 };
 
 struct virtio_device *

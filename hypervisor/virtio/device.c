@@ -121,6 +121,113 @@ virtio_device_config_changed(struct virtio_device *dev)
 		dev->on_config_change(dev, dev->on_config_change_data);
 }
 
+/* ---- save-state ------------------------------------------------------ */
+
+/* Version 1.  Followed by config_size bytes of config space and
+ * ops->state_size bytes of the device's own state. */
+struct device_saved {
+	uint64_t driver_features;
+	uint32_t started, n_queues;
+	uint32_t config_size, state_size;
+	struct virtq_saved vqs[VIRTIO_DEVICE_MAX_QUEUES];
+};
+
+bool
+virtio_device_can_save(struct virtio_device *dev, char *why, size_t why_len)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->ops->savable) {
+		g_snprintf(why, why_len, "saving the state of %s is not supported yet", dev->ops->name);
+		ok = false;
+	} else if (dev->broken) {
+		g_snprintf(why, why_len, "%s needs a reset by its driver (%s)", dev->ops->name, dev->broken_reason);
+		ok = false;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return ok;
+}
+
+size_t
+virtio_device_save_size(const struct virtio_device *dev)
+{
+	return sizeof(struct device_saved) + dev->config_size + dev->ops->state_size;
+}
+
+void
+virtio_device_save(struct virtio_device *dev, void *buf)
+{
+	struct device_saved s;
+	uint8_t *p = buf;
+
+	/* The lock is what quiesces: a queue_kick running in the I/O thread
+	 * finishes its requests (pushing them to the used ring) first. */
+	pthread_mutex_lock(&dev->lock);
+	memset(&s, 0, sizeof(s));
+	s.driver_features = dev->driver_features;
+	s.started = dev->started;
+	s.n_queues = dev->ops->num_queues;
+	s.config_size = dev->config_size;
+	s.state_size = dev->ops->state_size;
+	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++)
+		virtq_save(&dev->vqs[i], &s.vqs[i]);
+	memcpy(p, &s, sizeof(s));
+	p += sizeof(s);
+	if (dev->config_size)
+		memcpy(p, dev->config, dev->config_size);
+	p += dev->config_size;
+	memset(p, 0, dev->ops->state_size);
+	if (dev->ops->save)
+		dev->ops->save(dev, p);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+bool
+virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char *why, size_t why_len)
+{
+	const uint8_t *p = buf;
+	struct device_saved s;
+	bool ok = false;
+
+	if (len != virtio_device_save_size(dev)) {
+		g_snprintf(why, why_len, "%s: the saved state has another size", dev->ops->name);
+		return false;
+	}
+	memcpy(&s, p, sizeof(s));
+	p += sizeof(s);
+	if (s.n_queues != dev->ops->num_queues || s.config_size != dev->config_size ||
+	    s.state_size != dev->ops->state_size) {
+		g_snprintf(why, why_len, "%s: the saved state is for another kind of device", dev->ops->name);
+		return false;
+	}
+	pthread_mutex_lock(&dev->lock);
+	/* Config space follows from the device's options (a disk's size):
+	 * a guest that saw other values would be misled. */
+	if (dev->config_size && memcmp(p, dev->config, dev->config_size) != 0) {
+		g_snprintf(why, why_len, "%s: its configuration differs from the saved one (another disk size?)",
+		           dev->ops->name);
+		goto out;
+	}
+	p += dev->config_size;
+	dev->driver_features = s.driver_features;
+	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++) {
+		if (!virtq_load(&dev->vqs[i], &s.vqs[i], dev->mem)) {
+			g_snprintf(why, why_len, "%s: queue %u: %s", dev->ops->name, i, dev->vqs[i].broken_reason);
+			goto out;
+		}
+	}
+	if (dev->ops->load)
+		dev->ops->load(dev, p);
+	/* Not through ops->start: a device that starts something on
+	 * DRIVER_OK does it again from its loaded state in load(). */
+	dev->started = s.started;
+	ok = true;
+out:
+	pthread_mutex_unlock(&dev->lock);
+	return ok;
+}
+
 void
 virtio_device_destroy(struct virtio_device *dev)
 {

@@ -100,6 +100,18 @@ struct virtio_device_ops {
 	/* Optional: the device's own counters, for the whole device (queue
 	 * -1) or one queue.  Called without dev->lock (counters only grow). */
 	void (*get_stats)(struct virtio_device *dev, int queue, const struct virtio_stats_sink *sink);
+
+	/* "save-state" (hypervisor/vmm/savestate.c).  A device that sets
+	 * savable has no state beyond its queues, its config space (which
+	 * must come out the same on the restoring side: it depends only on
+	 * the device's options) and the state_size bytes save()/load() carry;
+	 * it handles every request to the end inside queue_kick, so holding
+	 * dev->lock quiesces it.  Others are refused once a driver runs them.
+	 * save/load are called with dev->lock held; either may be NULL. */
+	bool savable;
+	uint32_t state_size;
+	void (*save)(struct virtio_device *dev, void *state);
+	void (*load)(struct virtio_device *dev, const void *state);
 };
 
 struct virtio_device {
@@ -164,6 +176,16 @@ void virtio_device_set_broken(struct virtio_device *dev, const char *reason);
 /* The device changed its config space: tell the front door.  The caller
  * must not hold dev->lock. */
 void virtio_device_config_changed(struct virtio_device *dev);
+
+/* save-state.  virtio_device_save_size() bytes go out through
+ * virtio_device_save() (taking dev->lock waits for a request being handled
+ * to finish); virtio_device_load() puts them back before the vCPUs run,
+ * mapping enabled queues again.  A device that is broken or not savable
+ * (ops->savable) is refused: *why says which, for the user. */
+bool virtio_device_can_save(struct virtio_device *dev, char *why, size_t why_len);
+size_t virtio_device_save_size(const struct virtio_device *dev);
+void virtio_device_save(struct virtio_device *dev, void *buf);
+bool virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char *why, size_t why_len);
 
 /* Run ops->destroy.  The front door closes the fds it created. */
 void virtio_device_destroy(struct virtio_device *dev);

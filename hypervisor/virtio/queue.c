@@ -37,6 +37,45 @@ virtq_reset(struct virtq *vq)
 	vq->stats = stats;   /* counters survive a reset: they are history */
 }
 
+void
+virtq_save(const struct virtq *vq, struct virtq_saved *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->desc_gpa = vq->desc_gpa;
+	s->avail_gpa = vq->avail_gpa;
+	s->used_gpa = vq->used_gpa;
+	s->size = vq->size;
+	s->last_avail = vq->last_avail;
+	s->used_idx = vq->used_idx;
+	s->signalled_used = vq->signalled_used;
+	s->enabled = vq->enabled;
+	s->indirect = vq->indirect;
+	s->event_idx = vq->event_idx;
+	s->signalled_used_valid = vq->signalled_used_valid;
+}
+
+bool
+virtq_load(struct virtq *vq, const struct virtq_saved *s, const struct guest_mem *mem)
+{
+	virtq_reset(vq);
+	vq->desc_gpa = s->desc_gpa;
+	vq->avail_gpa = s->avail_gpa;
+	vq->used_gpa = s->used_gpa;
+	vq->size = s->size;
+	vq->last_avail = s->last_avail;
+	vq->used_idx = s->used_idx;
+	vq->signalled_used = s->signalled_used;
+	vq->indirect = s->indirect;
+	vq->event_idx = s->event_idx;
+	vq->signalled_used_valid = s->signalled_used_valid;
+	if (!s->enabled)
+		return true;
+	if (!virtq_map(vq, mem))
+		return false;
+	vq->enabled = true;
+	return true;
+}
+
 bool
 virtq_map(struct virtq *vq, const struct guest_mem *mem)
 {

@@ -101,6 +101,22 @@ struct virtq_chain {
 	struct iovec iov[];
 };
 
+/* What "save-state" keeps of a queue: the transport's registers and our
+ * position in the rings (the rings themselves are in guest RAM, saved
+ * with it).  Fixed layout: it goes into the state file as is. */
+struct virtq_saved {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t size, last_avail, used_idx, signalled_used;
+	uint8_t enabled, indirect, event_idx, signalled_used_valid;
+	uint32_t pad;
+};
+
+/* Copy out / put back a queue's state (fds and counters stay as they
+ * are).  virtq_load() maps an enabled queue again: false, queue marked
+ * broken, if the rings are no longer where guest RAM is. */
+void virtq_save(const struct virtq *vq, struct virtq_saved *s);
+bool virtq_load(struct virtq *vq, const struct virtq_saved *s, const struct guest_mem *mem);
+
 /* Reset to the state after device reset (virtio 1.2 §2.4): fds are kept. */
 void virtq_reset(struct virtq *vq);
 

@@ -48,6 +48,7 @@ static const struct virtio_device_ops rng_ops = {
 	.queue_max_size = 256,
 	.queue_kick = rng_queue_kick,
 	.destroy = rng_destroy,
+	.savable = true,   /* no state of its own */
 };
 
 struct virtio_device *

@@ -17,10 +17,18 @@
  *
  * The file holds the kernel's structs as this build sees them: a file from
  * a build with other struct sizes, or for another vCPU count or memory
- * size, is refused rather than misread.  Virtio devices keep state (queue
- * addresses and indices, negotiated features, PCI BARs) this format does
- * not hold yet, so a machine whose guest has set up a virtio device is
- * refused by the caller (machine.c) before anything is written.
+ * size, is refused rather than misread.
+ *
+ * After RAM, one section per virtio-pci device, named by its PCI slot and
+ * versioned on its own: the transport's registers, PCI config space and
+ * MSI-X table (pci/virtio-pci.c), and once a driver has started on the
+ * device, the negotiated features, each queue's addresses and ring
+ * positions (virtio/device.c, queue.c) and the device's own state (each
+ * device file).  Requests are not in flight while it is taken: the vCPUs
+ * are paused, and a device's lock is held by its request handler until
+ * the requests it took are on the used ring.  Devices that cannot be
+ * saved (virtio-net, -input, a broken one) are refused by the caller
+ * (machine.c) before anything is written.
  */
 #include "config.h"
 #include "savestate.h"
@@ -33,7 +41,9 @@
 #include <unistd.h>
 
 #define SAVE_MAGIC   "GBSTATE1"
-#define SAVE_VERSION 1
+#define SAVE_VERSION 2
+#define SECTION_MAGIC "GBVIRTIO"
+#define SECTION_VERSION 1
 #define PAGE         4096u
 #define MAX_MSRS     32
 
@@ -72,6 +82,16 @@ struct save_header {
 	uint32_t vcpu_record_size;   /* the structs' layout, as a check */
 	uint32_t vm_record_size;
 	uint64_t ram_offset;
+	uint32_t n_devices;          /* virtio sections after RAM */
+	uint32_t pad;
+};
+
+struct section_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t slot;               /* PCI 00:slot.0 */
+	uint32_t device_id;          /* VIRTIO_ID_*, as a check */
+	uint32_t len;                /* bytes that follow */
 };
 
 struct vcpu_record {
@@ -250,9 +270,89 @@ ram_offset(unsigned int n_vcpus)
 	return (end + PAGE - 1) & ~(uint64_t) (PAGE - 1);
 }
 
-bool
-savestate_write(struct vm *vm, struct serial *serial, const char *path, GError **error)
+/* Every device's section, framed, into one buffer. */
+static GByteArray *
+save_devices(GPtrArray *virtio, GError **error)
 {
+	GByteArray *out = g_byte_array_new();
+
+	for (unsigned int i = 0; virtio && i < virtio->len; i++) {
+		struct virtio_pci *vp = g_ptr_array_index(virtio, i);
+		struct section_header sh = { .version = SECTION_VERSION };
+		size_t at = out->len;
+
+		memcpy(sh.magic, SECTION_MAGIC, sizeof(sh.magic));
+		sh.slot = virtio_pci_get_pci(vp)->slot;
+		sh.device_id = virtio_pci_get_device(vp)->ops->device_id;
+		g_byte_array_append(out, (const guint8 *) &sh, sizeof(sh));
+		if (!virtio_pci_save(vp, out, error)) {
+			g_byte_array_unref(out);
+			return NULL;
+		}
+		sh.len = out->len - at - sizeof(sh);
+		memcpy(out->data + at, &sh, sizeof(sh));
+	}
+	return out;
+}
+
+static struct virtio_pci *
+find_slot(GPtrArray *virtio, uint32_t slot)
+{
+	for (unsigned int i = 0; virtio && i < virtio->len; i++) {
+		struct virtio_pci *vp = g_ptr_array_index(virtio, i);
+
+		if (virtio_pci_get_pci(vp)->slot == slot)
+			return vp;
+	}
+	return NULL;
+}
+
+static bool
+load_devices(int fd, off_t off, unsigned int n, GPtrArray *virtio, const char *path, GError **error)
+{
+	if (n != (virtio ? virtio->len : 0)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "--restore %s: saved with %u virtio devices; this machine has %u", path, n,
+		            virtio ? virtio->len : 0);
+		return false;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct section_header sh;
+		g_autofree uint8_t *buf = NULL;
+		struct virtio_pci *vp;
+
+		if (!read_all(fd, &sh, sizeof(sh), off) || memcmp(sh.magic, SECTION_MAGIC, sizeof(sh.magic)) != 0 ||
+		    sh.len > (64u << 20)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: the file is cut short", path);
+			return false;
+		}
+		off += sizeof(sh);
+		vp = find_slot(virtio, sh.slot);
+		if (sh.version != SECTION_VERSION || vp == NULL ||
+		    virtio_pci_get_device(vp)->ops->device_id != sh.device_id) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--restore %s: PCI 00:%02x.0 holds another device than when the state was saved "
+			            "(same --disk, --net, --console, --rng options needed)", path, sh.slot);
+			return false;
+		}
+		buf = g_malloc(sh.len ? sh.len : 1);
+		if (!read_all(fd, buf, sh.len, off)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: the file is cut short", path);
+			return false;
+		}
+		off += sh.len;
+		if (!virtio_pci_load(vp, buf, sh.len, error)) {
+			g_prefix_error(error, "--restore %s: ", path);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const char *path, GError **error)
+{
+	g_autoptr(GByteArray) devices = NULL;
 	g_autofree char *tmp = g_strconcat(path, ".part", NULL);
 	g_autofree struct vcpu_record *records = g_new0(struct vcpu_record, vm->n_vcpus);
 	struct save_header h = { .version = SAVE_VERSION };
@@ -281,6 +381,10 @@ savestate_write(struct vm *vm, struct serial *serial, const char *path, GError *
 	    !ioctl_ok(ioctl(vm->vm_fd, KVM_GET_CLOCK, &vr.clock), "KVM_GET_CLOCK", 0, error))
 		return false;
 	serial_get_state(serial, &vr.serial);
+	devices = save_devices(virtio, error);
+	if (devices == NULL)
+		return false;
+	h.n_devices = virtio ? virtio->len : 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -308,7 +412,8 @@ savestate_write(struct vm *vm, struct serial *serial, const char *path, GError *
 			goto fail;
 		p = q;
 	}
-	if (ftruncate(fd, h.ram_offset + vm->ram.size) < 0 || fsync(fd) < 0)
+	if (ftruncate(fd, h.ram_offset + vm->ram.size) < 0 ||
+	    !write_all(fd, devices->data, devices->len, h.ram_offset + vm->ram.size) || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -330,7 +435,7 @@ fail:
 }
 
 bool
-savestate_read(struct vm *vm, struct serial *serial, const char *path, GError **error)
+savestate_read(struct vm *vm, struct serial *serial, GPtrArray *virtio, const char *path, GError **error)
 {
 	g_autofree struct vcpu_record *records = NULL;
 	struct save_header h;
@@ -344,9 +449,14 @@ savestate_read(struct vm *vm, struct serial *serial, const char *path, GError **
 		            "--restore %s: %s", path, g_strerror(errsv));
 		return false;
 	}
-	if (!read_all(fd, &h, sizeof(h), 0) || memcmp(h.magic, SAVE_MAGIC, sizeof(h.magic)) != 0 ||
-	    h.version != SAVE_VERSION) {
+	if (!read_all(fd, &h, sizeof(h), 0) || memcmp(h.magic, SAVE_MAGIC, sizeof(h.magic)) != 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: not a glassbox-vmm saved state", path);
+		goto out;
+	}
+	if (h.version != SAVE_VERSION) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "--restore %s: saved state version %u; this glassbox-vmm reads version %u", path,
+		            h.version, SAVE_VERSION);
 		goto out;
 	}
 	if (h.vcpu_record_size != sizeof(struct vcpu_record) || h.vm_record_size != sizeof(struct vm_record) ||
@@ -383,6 +493,10 @@ savestate_read(struct vm *vm, struct serial *serial, const char *path, GError **
 		if (!set_vcpu(&vm->vcpus[i], &records[i], error))
 			goto out;
 	serial_set_state(serial, &vr.serial);
+	/* Devices after the interrupt controllers: an INTx line they raise
+	 * again lands in the restored IOAPIC. */
+	if (!load_devices(fd, h.ram_offset + h.ram_size, h.n_devices, virtio, path, error))
+		goto out;
 	ok = true;
 out:
 	close(fd);

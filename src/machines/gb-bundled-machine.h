@@ -39,8 +39,8 @@ gboolean    gb_bundled_machine_update_finish (GbBundledMachine    *self,
 /* Save State: the running machine's whole state (glassbox-vmm "save-state")
  * to MACHINES/UUID.state, then the machine stops; the next start goes on
  * from it (--restore) and removes the file, as libvirt's managed save.
- * glassbox-vmm refuses guests that drive a virtio device or have a display,
- * with its reason (docs/vmm-api.md). */
+ * glassbox-vmm refuses guests that drive virtio-net or the tablet, or have a
+ * display, with its reason (docs/vmm-api.md). */
 void        gb_bundled_machine_save_async    (GbBundledMachine    *self,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,

@@ -144,6 +144,32 @@ presser=$!
 boot control 300 --cpus 1 --memory 128 --no-rng --api-socket /tmp/control.sock --cmdline "$CMD gb.end=wait"
 wait $presser
 
+# save-state mid-I/O and --restore: Linux's virtio-blk (MSI-X through
+# irqfds), virtio-rng and hvc0 go on where they were, every block read
+# back as written.
+d=$GB_OUT/saved
+mkdir -p $d
+dd if=/dev/zero of=/tmp/save-disk.raw bs=1M count=64 2>/dev/null
+(
+  wait_for $d/serial.log "GB-LOOP 60 " 300 && sleep 1 &&
+    gb-api-call /tmp/saved.sock save-state='{"filename":"/tmp/saved.state"}' > $d/api.log 2>&1 &&
+    gb-api-call /tmp/saved.sock stop >> $d/api.log 2>&1
+) &
+presser=$!
+boot saved 330 --cpus 2 --memory 256 --disk path=/tmp/save-disk.raw,format=raw --console file=$d/hvc0.log \
+    --api-socket /tmp/saved.sock --cmdline "$CMD gb.loop=1"
+wait $presser
+d=$GB_OUT/restored
+mkdir -p $d
+(
+  sleep 25 && gb-api-call /tmp/restored.sock stop > $d/api.log 2>&1
+) &
+presser=$!
+boot restored 120 --cpus 2 --memory 256 --disk path=/tmp/save-disk.raw,format=raw --console file=$d/hvc0.log \
+    --api-socket /tmp/restored.sock --restore /tmp/saved.state
+wait $presser
+rm -f /tmp/saved.state /tmp/save-disk.raw
+
 # Every other way a guest ends itself, all at once (1 vCPU each).
 boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
 boot sysrq-o 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &

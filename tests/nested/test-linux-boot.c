@@ -21,6 +21,7 @@
  * poweroff. */
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -428,6 +429,60 @@ test_control(void)
 	g_assert_null(strstr(api, "\"error\""));
 }
 
+/* The number on the last whole "GB-LOOP N" line of @serial (first: of the
+ * first one), or -1. */
+static int
+loop_line(const char *serial, bool first)
+{
+	const char *p = serial;
+	int n = -1;
+
+	while ((p = strstr(p, "GB-LOOP ")) != NULL) {
+		if (strchr(p, '\n') == NULL)
+			break;
+		if ((p == serial || p[-1] == '\n')) {
+			n = atoi(p + 8);
+			if (first)
+				break;
+		}
+		p += 8;
+	}
+	return n;
+}
+
+/* save-state while Linux writes and reads back its virtio-blk disk, then
+ * --restore: the restored guest goes on with the next block (no new boot),
+ * reads every block back as written, and its hvc0 and the rng still work. */
+static void
+test_save_restore(void)
+{
+	g_autofree char *saved = NULL, *restored = NULL, *api = NULL, *hvc = NULL;
+	int saved_at, first_after, last;
+
+	if (skip_if_no_bed())
+		return;
+	saved = scenario("saved", "stopped through the control socket");
+	api = nested_read(bed, "saved/api.log");
+	g_assert_nonnull(api);
+	g_assert_null(strstr(api, "\"error\""));
+	g_assert_null(strstr(saved, "BAD"));
+	saved_at = loop_line(saved, false);
+	g_assert_cmpint(saved_at, >=, 60);
+	restored = scenario("restored", "stopped through the control socket");
+	g_assert_null(strstr(restored, "GLASSBOX-GUEST-UP"));
+	g_assert_null(strstr(restored, "BAD"));
+	first_after = loop_line(restored, true);
+	last = loop_line(restored, false);
+	g_test_message("saved after block %d; restored went on with %d to %d", saved_at, first_after, last);
+	/* A line cut in two by the save ends after the restore. */
+	g_assert_cmpint(first_after, >=, saved_at + 1);
+	g_assert_cmpint(first_after, <=, saved_at + 2);
+	g_assert_cmpint(last, >=, first_after + 10);
+	hvc = nested_read(bed, "restored/hvc0.log");
+	g_assert_nonnull(hvc);
+	g_assert_nonnull(strstr(hvc, "tick "));
+}
+
 /* linux-core.sh: reset over the control socket boots Linux again on both
  * vCPUs (KVM's paravirtual MSRs put back: the new kernel is not overwritten
  * through the old one's kvmclock page), and the ACPI power button then
@@ -506,6 +561,7 @@ main(int argc, char **argv)
 	g_test_add_func("/linux/bundled-machine", test_bundled_machine);
 	g_test_add_func("/linux/bridge-two-guests", test_bridge);
 	g_test_add_func("/linux/control-reset-stop", test_control);
+	g_test_add_func("/linux/save-restore", test_save_restore);
 	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
 	g_test_add_func("/linux/pvh-vmlinux", test_pvh);
 	g_test_add_data_func("/linux/end/sysrq-b", (const char *const[]) { "sysrq-b", "reset" }, test_end);

@@ -2,8 +2,10 @@
  * its serial port is saved, the VMM stops, a new VMM restores the file and
  * the guest goes on from the next number (not from a fresh boot).  Files
  * for another memory size, files that are no saved state and requests
- * without a file name are refused; a guest that drives a virtio device is
- * refused with the reason and nothing is written. */
+ * without a file name are refused.  A guest doing virtio-blk I/O is saved
+ * mid-run and goes on reading back what it wrote before the save; a guest
+ * driving a device whose state is not saved (virtio-input) is refused
+ * with the reason and nothing is written. */
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -143,16 +145,147 @@ test_counter_continues(void)
 	gb_test_tmpdir_remove(dir);
 }
 
-/* A guest with a live virtio device: its queues are not in the format yet,
- * so the VMM says so, writes nothing and the guest runs on. */
+/* The last "round N ok" line's N, or -1; fails the test on any round
+ * that went wrong. */
+static int
+last_round(const char *serial)
+{
+	const char *p = serial, *last = NULL;
+
+	g_assert_null(strstr(serial, "MISMATCH"));
+	g_assert_null(strstr(serial, "failed"));
+	while ((p = strstr(p, "round ")) != NULL) {
+		const char *eol = strchr(p, '\n');
+
+		if (eol == NULL)
+			break;
+		if (g_str_has_prefix(eol - 3, " ok"))
+			last = p;
+		p = eol;
+	}
+	return last ? atoi(last + 6) : -1;
+}
+
 static void
-test_virtio_refused(void)
+make_disk(const char *disk)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_set_contents(disk, "", 0, &error));
+	g_assert_cmpint(truncate(disk, 16 << 20), ==, 0);
+}
+
+/* virtio-blk saved while the guest does I/O ten times a second: after
+ * --restore (same --disk) the next round writes, reads back, and reads
+ * back the block written just before the save: the queue's addresses and
+ * ring positions, the transport's registers and the disk all came back. */
+static void
+test_blk_continues(void)
 {
 	g_autofree char *dir = gb_test_tmpdir_new("gb-savestate-XXXXXX");
 	g_autofree char *state = g_build_filename(dir, "blk.state", NULL);
 	g_autofree char *disk = g_build_filename(dir, "disk.raw", NULL);
 	g_autofree char *disk_arg = g_strconcat("--disk=path=", disk, ",format=raw", NULL);
-	const char *extra[] = { disk_arg, "--cmdline", "stay", NULL };
+	g_autofree char *serial = NULL, *after = NULL;
+	g_autoptr(JsonObject) r = NULL, r2 = NULL;
+	int status = -1, saved_at, first_after;
+
+	make_disk(disk);
+	{
+		const char *extra[] = { disk_arg, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("blk-loop", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+
+		r = api_call(api, "resume");
+		g_assert_true(json_object_has_member(r, "return"));
+		if (!vmm_wait_serial(run, "round 5 ok\n", 60000)) {
+			g_autofree char *out = vmm_serial(run);
+			g_error("blk-loop did not get to round 5; serial:\n%s", out);
+		}
+		r2 = save_state(api, state);
+		if (!json_object_has_member(r2, "return"))
+			g_error("save-state: %s", json_to_string(json_node_init_object(json_node_alloc(), r2), FALSE));
+		g_assert_nonnull(api_wait_event(api, "STATE_CHANGE", 10000));
+		serial = vmm_serial(run);
+		saved_at = last_round(serial);
+		g_assert_cmpint(saved_at, >=, 5);
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
+	{
+		const char *extra[] = { disk_arg, "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("blk-loop", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+		g_autofree char *want = g_strdup_printf("round %d ok\n", saved_at + 5);
+
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "resume");
+		g_assert_true(json_object_has_member(r, "return"));
+		if (!vmm_wait_serial(run, want, 60000)) {
+			g_autofree char *err = vmm_stderr(run);
+			g_autofree char *out = vmm_serial(run);
+			g_error("after --restore, no \"%s\"; serial:\n%s\nstderr:\n%s", want, out, err);
+		}
+		after = vmm_serial(run);
+		g_assert_null(strstr(after, "blk-loop starting"));
+		/* The first whole line: a line the save cut in two ends first. */
+		{
+			const char *first = g_str_has_prefix(after, "round ") ? after : strstr(after, "\nround ");
+			gboolean cut = serial[0] && serial[strlen(serial) - 1] != '\n';
+
+			g_assert_nonnull(first);
+			if (first[0] == '\n')
+				first++;
+			first_after = atoi(first + 6);
+			g_test_message("saved after round %d%s; the restored guest went on with round %d", saved_at,
+			               cut ? " (and part of the next line)" : "", first_after);
+			g_assert_cmpint(first_after, ==, saved_at + (cut ? 2 : 1));
+		}
+		g_assert_cmpint(last_round(after), >=, saved_at + 5);
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
+	/* Another disk size: refused, the guest would see another capacity. */
+	{
+		const char *extra[] = { disk_arg, "--restore", state, NULL };
+		g_autoptr(VmmRun) run = NULL;
+		g_autofree char *err = NULL;
+
+		g_assert_cmpint(truncate(disk, 32 << 20), ==, 0);
+		run = vmm_spawn("blk-loop", extra, FALSE);
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, !=, 0);
+		err = vmm_stderr(run);
+		g_assert_nonnull(strstr(err, "virtio-blk"));
+		g_assert_null(strstr(err, "Sanitizer"));
+	}
+	/* Without the disk: the devices do not match. */
+	{
+		const char *extra[] = { "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("blk-loop", extra, FALSE);
+		g_autofree char *err = NULL;
+
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, !=, 0);
+		err = vmm_stderr(run);
+		g_assert_nonnull(strstr(err, "virtio devices"));
+		g_assert_null(strstr(err, "Sanitizer"));
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
+/* A guest driving a device whose state the format does not hold (the
+ * virtio-input tablet): the VMM says so, writes nothing, the guest runs on. */
+static void
+test_virtio_refused(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-savestate-XXXXXX");
+	g_autofree char *state = g_build_filename(dir, "tablet.state", NULL);
+	const char *extra[] = { "--display", "vnc,width=256,height=192", NULL };
 	g_autoptr(VmmRun) run = NULL;
 	g_autoptr(ApiClient) api = NULL;
 	g_autoptr(JsonObject) r = NULL, r2 = NULL, r3 = NULL;
@@ -160,20 +293,17 @@ test_virtio_refused(void)
 	const char *message;
 	int status = -1;
 
-	{
-		g_autoptr(GError) error = NULL;
-		g_assert_true(g_file_set_contents(disk, "", 0, &error));
-		g_assert_cmpint(truncate(disk, 16 << 20), ==, 0);
-	}
-	run = vmm_spawn("virtio-blk", extra, TRUE);
+	run = vmm_spawn("tablet", extra, TRUE);
 	api = api_connect(run->socket_path);
 	r = api_call(api, "resume");
 	g_assert_true(json_object_has_member(r, "return"));
-	g_assert_true(vmm_wait_serial(run, "virtio-blk done\n", 30000));
+	g_assert_true(vmm_wait_serial(run, "tablet ready\n", 60000));
 	r2 = save_state(api, state);
 	g_assert_true(json_object_has_member(r2, "error"));
 	message = json_object_get_string_member(json_object_get_object_member(r2, "error"), "desc");
-	g_assert_nonnull(strstr(message, "virtio-blk"));
+	g_test_message("refused: %s", message);
+	g_assert_nonnull(strstr(message, "virtio-tablet"));
+	g_assert_nonnull(strstr(message, "not supported"));
 	g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
 	r3 = api_call(api, "query-status");
@@ -199,6 +329,7 @@ main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/savestate/counter-continues", test_counter_continues);
+	g_test_add_func("/savestate/blk-continues", test_blk_continues);
 	g_test_add_func("/savestate/virtio-refused", test_virtio_refused);
 	return g_test_run();
 }
