@@ -390,6 +390,40 @@ test_save (void)
   g_assert_true (gb_test_wait_until_ms (resumed_from_save, machine, TIMEOUT_MS));
 }
 
+/* A machine named "tiny" on This computer, never started, with one new
+ * 8 MiB qcow2 disk at @disk; *provider is its connected provider. */
+static GbMachine *
+new_tiny_machine (const char  *machines,
+                  const char  *runtime,
+                  const char  *disk,
+                  GbProvider **provider)
+{
+  g_autofree char *spec = g_strdup_printf ("path=%s,format=qcow2", disk);
+  const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "8M", NULL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(JsonObject) config = json_object_new ();
+  JsonArray *disks = json_array_new ();
+  GbMachine *machine;
+
+  g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
+  *provider = gb_bundled_provider_new_for_dirs (machines, runtime);
+  gb_provider_connect_async (*provider, NULL, gb_test_store_result, &result);
+  g_assert_true (gb_provider_connect_finish (*provider, gb_test_wait_result (&result), NULL));
+  json_object_set_string_member (config, "name", "tiny");
+  json_object_set_string_member (config, "kernel", "/nonexistent/kernel");
+  json_object_set_int_member (config, "memory", 32);
+  json_array_add_string_element (disks, spec);
+  json_object_set_array_member (config, "disks", disks);
+  g_clear_object (&result);
+  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (*provider), config, NULL,
+                                            gb_test_store_result, &result);
+  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (*provider),
+                                                       gb_test_wait_result (&result), NULL);
+  g_assert_nonnull (machine);
+  g_assert_true (gb_test_wait_until_ms (has_config, machine, TIMEOUT_MS));
+  return machine;
+}
+
 /* A machine on This computer (never started): its Snapshots window takes
  * qcow2 snapshots of its disk through the block engine, by keys. */
 static void
@@ -399,34 +433,14 @@ test_bundled (void)
   g_autofree char *machines = g_build_filename (dir, "machines", NULL);
   g_autofree char *runtime = g_build_filename (dir, "run", NULL);
   g_autofree char *disk = g_build_filename (dir, "disk.qcow2", NULL);
-  g_autofree char *spec = g_strdup_printf ("path=%s,format=qcow2", disk);
   g_autoptr(GbProvider) provider = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonObject) config = json_object_new ();
   g_autoptr(GbMachine) machine = NULL;
-  JsonArray *disks = json_array_new ();
   GtkWidget *snapshots;
   g_autofree char *out = NULL;
 
   if (!gb_test_skip_without_program ("qemu-img", "qemu-utils"))
     return;
-  {
-    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "8M", NULL };
-    g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
-  }
-  provider = gb_bundled_provider_new_for_dirs (machines, runtime);
-  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
-  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), NULL));
-  json_object_set_string_member (config, "name", "tiny");
-  json_object_set_string_member (config, "kernel", "/nonexistent/kernel");
-  json_object_set_int_member (config, "memory", 32);
-  json_array_add_string_element (disks, spec);
-  json_object_set_array_member (config, "disks", disks);
-  g_clear_object (&result);
-  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (provider), config, NULL, gb_test_store_result, &result);
-  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (provider), gb_test_wait_result (&result), NULL);
-  g_assert_nonnull (machine);
-  g_assert_true (gb_test_wait_until_ms (has_config, machine, TIMEOUT_MS));
+  machine = new_tiny_machine (machines, runtime, disk, &provider);
 
   snapshots = GTK_WIDGET (gb_snapshots_window_new (GTK_WINDOW (window), machine));
   gtk_window_present (GTK_WINDOW (snapshots));
@@ -458,33 +472,13 @@ test_bundled_clone (void)
   g_autofree char *runtime = g_build_filename (dir, "run", NULL);
   g_autofree char *disk = g_build_filename (dir, "disk.qcow2", NULL);
   g_autofree char *copy = g_build_filename (dir, "tiny-copy.qcow2", NULL);
-  g_autofree char *spec = g_strdup_printf ("path=%s,format=qcow2", disk);
   g_autoptr(GbProvider) provider = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(JsonObject) config = json_object_new ();
   g_autoptr(GbMachine) machine = NULL;
-  JsonArray *disks = json_array_new ();
   GtkWidget *dialog, *entry;
 
   if (!gb_test_skip_without_program ("qemu-img", "qemu-utils"))
     return;
-  {
-    const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "8M", NULL };
-    g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
-  }
-  provider = gb_bundled_provider_new_for_dirs (machines, runtime);
-  gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
-  g_assert_true (gb_provider_connect_finish (provider, gb_test_wait_result (&result), NULL));
-  json_object_set_string_member (config, "name", "tiny");
-  json_object_set_string_member (config, "kernel", "/nonexistent/kernel");
-  json_object_set_int_member (config, "memory", 32);
-  json_array_add_string_element (disks, spec);
-  json_object_set_array_member (config, "disks", disks);
-  g_clear_object (&result);
-  gb_bundled_provider_create_machine_async (GB_BUNDLED_PROVIDER (provider), config, NULL, gb_test_store_result, &result);
-  machine = gb_bundled_provider_create_machine_finish (GB_BUNDLED_PROVIDER (provider), gb_test_wait_result (&result), NULL);
-  g_assert_nonnull (machine);
-  g_assert_true (gb_test_wait_until_ms (has_config, machine, TIMEOUT_MS));
+  machine = new_tiny_machine (machines, runtime, disk, &provider);
 
   dialog = GTK_WIDGET (gb_clone_dialog_new (GTK_WINDOW (window), machine));
   gtk_window_present (GTK_WINDOW (dialog));
