@@ -3,12 +3,14 @@
  * frames dropped and counted, libslirp's DHCP and host port forward, and
  * the same through passt (a process the VMM starts).
  *
- * Everything happens inside a network namespace this program makes
- * (`ip netns add gbtest-net-PID`) and enters with setns() before it starts
- * anything: the tap, the VMM (a child, so it inherits the namespace), the
- * raw socket that plays the host, libslirp's and passt's loopback
- * listeners, and the veth pair passt takes its addresses from.  The
- * namespace is deleted at the end.  Nothing leaves this machine. */
+ * Every case runs in a child process inside a fresh network namespace
+ * (`ip netns add gbtest-net-PID`) that the child enters with setns() before
+ * it starts anything: the tap, the VMM (its child, so it inherits the
+ * namespace), the raw socket that plays the host, libslirp's and passt's
+ * loopback listeners, and the veth pair passt takes its addresses from.
+ * The parent deletes the namespace and kills whatever the case left
+ * running, however the case ended (run_case()).  Nothing leaves this
+ * machine. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -21,7 +23,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gb-test-utils.h"
@@ -32,8 +36,19 @@
 #define GUEST_MAC "52:54:00:12:34:56"
 
 static char *netns_name;
-static int orig_netns = -1;
-static char *skip_reason;
+static char *skip_reason;       /* why no case can have a namespace here */
+static char *case_skip;         /* in a case's child: why it skipped */
+
+/* Every case runs in a child process of its own (run_case()), inside a
+ * fresh namespace; this process stays outside, waits, and cleans up after
+ * it whatever way it ended.  A failed g_assert() aborts only the child: its
+ * VMM, passt or helper become ours (PR_SET_CHILD_SUBREAPER), are killed by
+ * PID, and the namespace is deleted, so nothing is left behind and meson
+ * does not wait for its timeout on a VMM that still holds our stdout. */
+#define CASE_TIMEOUT_S 120
+
+static pid_t case_pid;
+static volatile sig_atomic_t terminated;
 
 static void
 assert_contains(const char *haystack, const char *needle)
@@ -48,12 +63,65 @@ run_cmd(const char *cmd, char **err)
 	return gb_test_run_shell(cmd, NULL, err);
 }
 
-/* Makes the namespace and moves this thread (and so every child) into it. */
+/* g_test_skip() in a case's child: the parent reports it (the child's own
+ * GTest state dies with it). */
 static void
-enter_netns(void)
+skip(const char *why)
 {
-	g_autofree char *cmd = NULL, *err = NULL, *path = NULL;
-	int fd;
+	g_test_skip(why);
+	if (case_skip == NULL)
+		case_skip = g_strdup(why);
+}
+
+static gboolean
+skip_if_no_netns(void)
+{
+	if (skip_reason) {
+		skip(skip_reason);
+		return TRUE;
+	}
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		skip("/dev/kvm cannot be opened here");
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* Namespaces gbtest-net-PID left by an earlier run that died before it
+ * could delete them (SIGKILL, a power cut): their PID no longer runs.
+ * One whose owner is alive belongs to a run going on now, and stays. */
+static void
+remove_stale_netns(void)
+{
+	g_autoptr(GDir) d = g_dir_open("/run/netns", 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *cmd = NULL, *pids = NULL;
+		char *end;
+		long owner;
+
+		if (!g_str_has_prefix(name, "gbtest-net-"))
+			continue;
+		owner = strtol(name + strlen("gbtest-net-"), &end, 10);
+		if (*end != '\0' || owner <= 1 || kill(owner, 0) == 0 || errno != ESRCH)
+			continue;
+		cmd = g_strdup_printf("ip netns pids %s", name);
+		gb_test_run_shell(cmd, &pids, NULL);
+		if (pids && *g_strstrip(pids))
+			g_printerr("stale namespace %s still holds processes %s (not ours to kill)\n", name, pids);
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns del %s", name);
+		if (run_cmd(cmd, NULL) == 0)
+			g_printerr("removed stale namespace %s (its test, PID %ld, is gone)\n", name, owner);
+	}
+}
+
+/* Checks once that this machine can make a namespace and a tap at all. */
+static void
+check_netns(void)
+{
+	g_autofree char *cmd = NULL, *err = NULL;
 
 	if (getuid() != 0) {
 		skip_reason = g_strdup("needs root to make a network namespace and a tap");
@@ -63,54 +131,190 @@ enter_netns(void)
 		skip_reason = g_strdup("needs ip (iproute2) and /dev/net/tun");
 		return;
 	}
+	remove_stale_netns();
 	netns_name = g_strdup_printf("gbtest-net-%d", (int) getpid());
-	cmd = g_strdup_printf("ip netns add %s", netns_name);
+	cmd = g_strdup_printf("ip netns add %s && ip netns del %s", netns_name, netns_name);
 	if (run_cmd(cmd, &err) != 0) {
 		skip_reason = g_strdup_printf("ip netns add failed: %s", err);
 		g_clear_pointer(&netns_name, g_free);
-		return;
 	}
-	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	path = g_strdup_printf("/run/netns/%s", netns_name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		skip_reason = g_strdup_printf("cannot enter %s: %s", path, g_strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
+}
+
+/* Kills (SIGKILL, by PID) and reaps every process left to us: what a
+ * failed case started — the VMM, passt, a bridge helper — and, as
+ * orphans, whatever they started.  Repeats until none is left, since a
+ * killed process's own children come to us next. */
+static void
+kill_leftovers(void)
+{
+	for (int round = 0; round < 100; round++) {
+		g_autofree char *path = g_strdup_printf("/proc/self/task/%d/children", (int) getpid());
+		g_autofree char *text = NULL;
+		g_auto(GStrv) pids = NULL;
+		int n = 0;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			return;
+		pids = g_strsplit(g_strstrip(text), " ", -1);
+		for (int i = 0; pids[i]; i++) {
+			pid_t pid = atoi(pids[i]);
+			g_autofree char *comm_path = g_strdup_printf("/proc/%d/comm", (int) pid);
+			g_autofree char *comm = NULL;
+
+			if (pid <= 1)
+				continue;
+			g_file_get_contents(comm_path, &comm, NULL, NULL);
+			g_printerr("killing leftover process %d (%s)\n", (int) pid, comm ? g_strstrip(comm) : "?");
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (n == 0)
+			return;
+		for (int i = 0; pids[i]; i++)
+			if (atoi(pids[i]) > 1)
+				waitpid(atoi(pids[i]), NULL, 0);
 	}
-	close(fd);
-	run_cmd("ip link set lo up", NULL);
+}
+
+/* SIGTERM (meson's timeout) or SIGINT: end the case now; run_case() then
+ * cleans up and the program exits. */
+static void
+on_terminate(int sig)
+{
+	(void) sig;
+	terminated = 1;
+	if (case_pid > 0)
+		kill(case_pid, SIGKILL);
 }
 
 static void
-leave_netns(void)
+remove_tree(const char *dir)
 {
-	g_autofree char *cmd = NULL;
+	const char *argv[] = { "rm", "-rf", "--one-file-system", dir, NULL };
 
-	if (orig_netns >= 0) {
-		if (setns(orig_netns, CLONE_NEWNET) != 0)
-			g_printerr("could not leave the test namespace: %s\n", g_strerror(errno));
-		close(orig_netns);
-	}
-	if (netns_name) {
-		cmd = g_strdup_printf("ip netns del %s", netns_name);
-		run_cmd(cmd, NULL);
-	}
+	gb_test_run(argv, NULL, NULL);
 }
 
-static gboolean
-skip_if_no_netns(void)
+/* The child's part: enter the namespace, run the case, say how it ended
+ * (0 passed, 77 skipped with the reason on `report`, anything else or a
+ * signal: failed).  TAP is the parent's: the child's standard output —
+ * g_test_message(), GLib's "Bail out!" — goes to the log (stderr). */
+static void G_GNUC_NORETURN
+case_child(void (*body)(void), int ns_fd, const char *tmp, int report)
 {
-	if (skip_reason) {
-		g_test_skip(skip_reason);
-		return TRUE;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	/* Temporary files go below the case's folder, removed by the parent. */
+	g_setenv("TMPDIR", tmp, TRUE);
+	if (ns_fd >= 0) {
+		if (setns(ns_fd, CLONE_NEWNET) != 0) {
+			g_free(skip_reason);
+			skip_reason = g_strdup_printf("cannot enter %s: %s", netns_name, g_strerror(errno));
+		} else {
+			run_cmd("ip link set lo up", NULL);
+		}
+		close(ns_fd);
 	}
-	if (access("/dev/kvm", R_OK | W_OK) != 0) {
-		g_test_skip("/dev/kvm cannot be opened here");
-		return TRUE;
+	body();
+	fflush(stdout);
+	fflush(stderr);
+	if (case_skip) {
+		if (write(report, case_skip, strlen(case_skip)) < 0)
+			_exit(1);
+		_exit(77);
 	}
-	return FALSE;
+	_exit(g_test_failed() ? 1 : 0);
+}
+
+static void
+run_case(gconstpointer data)
+{
+	void (*body)(void) = (void (*)(void)) data;
+	g_autofree char *tmpl = g_build_filename(g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/tmp",
+	                                         "gbtest-net-XXXXXX", NULL);
+	g_autofree char *cmd = NULL, *reason = NULL;
+	gint64 deadline = g_get_monotonic_time() + CASE_TIMEOUT_S * G_USEC_PER_SEC;
+	gboolean timed_out = FALSE;
+	char buf[512];
+	ssize_t n;
+	int report[2], ns_fd = -1, status = 0;
+	pid_t pid;
+
+	g_assert_nonnull(g_mkdtemp(tmpl));
+	/* Others may pass through (passt, which drops root for nobody, makes
+	 * its socket in a folder below), not list it. */
+	g_assert_cmpint(g_chmod(tmpl, 0711), ==, 0);
+	if (netns_name) {
+		g_autofree char *path = g_strdup_printf("/run/netns/%s", netns_name);
+
+		cmd = g_strdup_printf("ip netns add %s", netns_name);
+		g_assert_cmpint(run_cmd(cmd, NULL), ==, 0);
+		ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+		g_assert_cmpint(ns_fd, >=, 0);
+	}
+	g_assert_cmpint(pipe2(report, O_CLOEXEC), ==, 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		close(report[0]);
+		case_child(body, ns_fd, tmpl, report[1]);
+	}
+	case_pid = pid;
+	close(report[1]);
+	if (ns_fd >= 0)
+		close(ns_fd);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (g_get_monotonic_time() > deadline && !timed_out) {
+			timed_out = TRUE;
+			kill(pid, SIGKILL);
+		}
+		g_usleep(10000);
+	}
+	case_pid = 0;
+	n = read(report[0], buf, sizeof(buf) - 1);
+	close(report[0]);
+	reason = n > 0 ? g_strndup(buf, n) : NULL;
+
+	kill_leftovers();
+	if (netns_name) {
+		g_autofree char *pids = NULL;
+
+		/* Nothing else should live there, but the namespace is ours. */
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns pids %s", netns_name);
+		if (gb_test_run_shell(cmd, &pids, NULL) == 0 && *g_strstrip(pids)) {
+			g_auto(GStrv) list = g_strsplit_set(pids, " \n", -1);
+
+			for (int i = 0; list[i]; i++)
+				if (atoi(list[i]) > 1) {
+					g_printerr("killing process %s left in %s\n", list[i], netns_name);
+					kill(atoi(list[i]), SIGKILL);
+				}
+		}
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns del %s", netns_name);
+		if (run_cmd(cmd, NULL) != 0)
+			g_printerr("could not delete the namespace %s\n", netns_name);
+	}
+	remove_tree(tmpl);
+
+	if (terminated) {
+		g_printerr("terminated; cleaned up\n");
+		_exit(1);
+	}
+	if (timed_out)
+		g_test_fail_printf("the case took longer than %d s; killed", CASE_TIMEOUT_S);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		g_test_skip(reason ? reason : "skipped");
+	else if (WIFSIGNALED(status))
+		g_test_fail_printf("the case died of signal %d (%s): its log is above", WTERMSIG(status),
+		                   g_strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		g_test_fail_printf("the case exited with %d: its log is above", WEXITSTATUS(status));
 }
 
 static void
@@ -498,7 +702,7 @@ test_bridge(void)
 	if (skip_if_no_netns())
 		return;
 	if (access(helper_path, X_OK) != 0) {
-		g_test_skip("qemu-bridge-helper (qemu-system-common) is not installed");
+		skip("qemu-bridge-helper (qemu-system-common) is not installed");
 		return;
 	}
 	dir = gb_test_tmpdir_new("vmm-net-bridge-XXXXXX");
@@ -524,7 +728,7 @@ test_bridge(void)
 	                        "&& grep -q gbbr0 /etc/qemu/bridge.conf'", dir, dir);
 	if (run_cmd(probe, &err) != 0) {
 		g_autofree char *why = g_strdup_printf("cannot overlay /etc in a private mount namespace: %s", err);
-		g_test_skip(why);
+		skip(why);
 		gb_test_tmpdir_remove(dir);
 		return;
 	}
@@ -643,7 +847,7 @@ test_passt(void)
 	if (skip_if_no_netns())
 		return;
 	if (!gb_test_have_program("passt")) {
-		g_test_skip("passt is not installed (Debian package passt)");
+		skip("passt is not installed (Debian package passt)");
 		return;
 	}
 	run_cmd("ip link del gbveth0", NULL);
@@ -711,7 +915,7 @@ test_passt_socket(void)
 	if (skip_if_no_netns())
 		return;
 	if (!gb_test_have_program("passt")) {
-		g_test_skip("passt is not installed (Debian package passt)");
+		skip("passt is not installed (Debian package passt)");
 		return;
 	}
 	run_cmd("ip link del gbveth0", NULL);
@@ -833,19 +1037,28 @@ test_options(void)
 int
 main(int argc, char **argv)
 {
-	int ret;
+	static const struct {
+		const char *path;
+		void (*body)(void);
+	} cases[] = {
+		{ "/vmm-net/options", test_options },
+		{ "/vmm-net/tap", test_tap },
+		{ "/vmm-net/hostile", test_hostile },
+		{ "/vmm-net/mq", test_mq },
+		{ "/vmm-net/bridge", test_bridge },
+		{ "/vmm-net/user", test_user },
+		{ "/vmm-net/passt", test_passt },
+		{ "/vmm-net/passt-socket", test_passt_socket },
+	};
+	struct sigaction sa = { .sa_handler = on_terminate };
 
 	g_test_init(&argc, &argv, NULL);
-	enter_netns();
-	g_test_add_func("/vmm-net/options", test_options);
-	g_test_add_func("/vmm-net/tap", test_tap);
-	g_test_add_func("/vmm-net/hostile", test_hostile);
-	g_test_add_func("/vmm-net/mq", test_mq);
-	g_test_add_func("/vmm-net/bridge", test_bridge);
-	g_test_add_func("/vmm-net/user", test_user);
-	g_test_add_func("/vmm-net/passt", test_passt);
-	g_test_add_func("/vmm-net/passt-socket", test_passt_socket);
-	ret = g_test_run();
-	leave_netns();
-	return ret;
+	/* Orphans of a case's child (its VMM, passt) become ours to kill. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	check_netns();
+	for (unsigned int i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_test_add_data_func(cases[i].path, (gconstpointer) cases[i].body, run_case);
+	return g_test_run();
 }
