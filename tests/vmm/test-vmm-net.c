@@ -328,14 +328,14 @@ make_tap(void)
 	run_cmd("sysctl -qw net.ipv6.conf." TAP ".disable_ipv6=1", NULL);
 }
 
-/* The host's end: a raw socket on the tap for our EtherType only. */
+/* The host's end: a raw socket on an interface for our EtherType only. */
 static int
-host_socket(void)
+host_socket_on(const char *ifname)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETHERTYPE_TEST),
-		.sll_ifindex = if_nametoindex(TAP),
+		.sll_ifindex = if_nametoindex(ifname),
 	};
 	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE_TEST));
 
@@ -343,6 +343,12 @@ host_socket(void)
 	g_assert_cmpint(sll.sll_ifindex, >, 0);
 	g_assert_cmpint(bind(s, (struct sockaddr *) &sll, sizeof(sll)), ==, 0);
 	return s;
+}
+
+static int
+host_socket(void)
+{
+	return host_socket_on(TAP);
 }
 
 /* Waits for a frame whose payload starts with `text`; fills src MAC. */
@@ -787,6 +793,203 @@ test_bridge(void)
 	gb_test_tmpdir_remove(dir);
 }
 
+/* The build's glassbox-bridge-helper, with an allow-list naming `allow`:
+ * the helper reads GLASSBOX_BRIDGE_CONF when it runs with its caller's own
+ * credentials (root here, no setuid), and the VMM passes the environment
+ * on.  We are a case's child: the variable dies with it. */
+static char *
+own_helper(const char *dir, const char *allow)
+{
+	g_autofree char *conf = g_build_filename(dir, "bridge.conf", NULL);
+	g_autofree char *text = g_strdup_printf("# bridges for test-vmm-net\nallow %s\n", allow);
+
+	g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+	g_setenv("GLASSBOX_BRIDGE_CONF", conf, TRUE);
+	return g_build_filename(g_getenv("G_TEST_BUILDDIR"), "..", "hypervisor", "net",
+	                        "glassbox-bridge-helper", NULL);
+}
+
+/* The tap the helper put on `bridge`: "tapN", from the VMM's backend text
+ * "bridge BR[ vlan N] (tapN)". */
+static char *
+helper_tap(JsonObject *dev)
+{
+	const char *backend = json_object_get_string_member(dev, "backend");
+	const char *open = strrchr(backend, '(');
+
+	g_assert_nonnull(open);
+	return g_strndup(open + 1, strcspn(open + 1, ")"));
+}
+
+/* --net bridge=BR,helper=glassbox-bridge-helper without a VLAN: our helper
+ * does what qemu-bridge-helper does (frames both ways through the bridge);
+ * a bridge its allow-list does not name is refused with its reason, and
+ * vlan= on a bridge without VLAN filtering is refused, saying how to turn
+ * it on. */
+static void
+test_bridge_helper(void)
+{
+	g_autofree char *dir = NULL, *helper = NULL, *net = NULL, *err = NULL, *links = NULL;
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("virtio-net");
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	JsonObject *dev;
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	dir = gb_test_tmpdir_new("vmm-net-helper-XXXXXX");
+	helper = own_helper(dir, "gbbr0");
+	g_assert_true(g_file_test(helper, G_FILE_TEST_IS_EXECUTABLE));
+	g_assert_cmpint(run_cmd("ip link add gbbr0 type bridge && ip link set gbbr0 up && "
+	                        "ip link add gbbr9 type bridge", NULL), ==, 0);
+	run_cmd("sysctl -qw net.ipv6.conf.gbbr0.disable_ipv6=1", NULL);
+
+	{
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--net", NULL, NULL };
+		g_autofree char *bad = g_strdup_printf("bridge=gbbr9,helper=%s", helper);
+		g_autofree char *want = g_strdup_printf("bridge gbbr9 is not allowed by %s/bridge.conf "
+		                                        "(it needs a line \"allow gbbr9\")", dir);
+
+		argv[5] = bad;
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), ==, 2);
+		assert_contains(err, want);
+		g_clear_pointer(&err, g_free);
+
+		g_free(bad);
+		bad = g_strdup_printf("bridge=gbbr0,vlan=10,helper=%s", helper);
+		argv[5] = bad;
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), ==, 2);
+		assert_contains(err, "bridge gbbr0 has VLAN filtering off, so vlan=10 cannot be kept apart "
+		                     "(turn it on: ip link set gbbr0 type bridge vlan_filtering 1)");
+		g_clear_pointer(&err, g_free);
+		/* Nothing was left on the bridges. */
+		g_assert_cmpint(gb_test_run_shell("ip -o link show master gbbr0; ip -o link show master gbbr9",
+		                                  &links, NULL), ==, 0);
+		g_assert_cmpstr(links, ==, "");
+		g_clear_pointer(&links, g_free);
+	}
+
+	s = host_socket_on("gbbr0");
+	net = g_strdup_printf("bridge=gbbr0,helper=%s,mac=" GUEST_MAC, helper);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	g_assert_true(host_wait_frame(s, "hello from guest", NULL, 30000));
+	host_send(s, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s, "echo: hello guest", NULL, 20000));
+	dev = net_stats(api, &stats);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(dev, "backend"), "bridge gbbr0 (tap"));
+	{
+		g_autofree char *tap = helper_tap(dev);
+		g_autofree char *cmd = g_strdup_printf("ip -o link show %s", tap);
+
+		g_assert_cmpint(gb_test_run_shell(cmd, &links, NULL), ==, 0);
+		assert_contains(links, "master gbbr0");
+		assert_contains(links, ",UP,");
+	}
+	host_send(s, "quit");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* An access port: veth pairs gbv10a-gbv10b and gbv20a-gbv20b, the a ends
+ * on the bridge as untagged members of VLAN 10 and VLAN 20 (PVID), the b
+ * ends the host's sockets. */
+static void
+make_vlan_port(const char *port, const char *peer, int vid)
+{
+	g_autofree char *cmd = g_strdup_printf(
+		"ip link add %s type veth peer name %s && ip link set %s master gbvbr0 && "
+		"bridge vlan add dev %s vid %d pvid untagged && bridge vlan del dev %s vid 1 && "
+		"sysctl -qw net.ipv6.conf.%s.disable_ipv6=1 net.ipv6.conf.%s.disable_ipv6=1 && "
+		"ip link set %s up && ip link set %s up",
+		port, peer, port, port, vid, port, port, peer, port, peer);
+
+	g_assert_cmpint(run_cmd(cmd, NULL), ==, 0);
+}
+
+/* --net bridge=BR,vlan=10 (issue 13): glassbox-bridge-helper makes the tap
+ * an untagged member of VLAN 10 on a bridge with vlan_filtering.  The
+ * guest's frames reach a port of VLAN 10 and not one of VLAN 20; frames
+ * from VLAN 10 reach the guest, those from VLAN 20 do not; `bridge vlan`
+ * shows the tap in VLAN 10 (PVID, untagged) and nothing else. */
+static void
+test_bridge_vlan(void)
+{
+	g_autofree char *dir = NULL, *helper = NULL, *net = NULL, *serial = NULL, *vlans = NULL, *cmd = NULL;
+	g_autofree char *tap = NULL, *err = NULL;
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	JsonObject *dev;
+	int s10, s20, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	if (run_cmd("ip link add gbvbr0 type bridge vlan_filtering 1", &err) != 0) {
+		g_autofree char *why = g_strdup_printf(
+			"this kernel's bridges cannot filter VLANs (CONFIG_BRIDGE_VLAN_FILTERING; "
+			"ip link: %s); tests/nested/bridge-vlan.sh proves it in a Debian kernel", g_strstrip(err));
+		skip(why);
+		return;
+	}
+	g_assert_cmpint(run_cmd("ip link set gbvbr0 up && sysctl -qw net.ipv6.conf.gbvbr0.disable_ipv6=1",
+	                        NULL), ==, 0);
+	make_vlan_port("gbv10a", "gbv10b", 10);
+	make_vlan_port("gbv20a", "gbv20b", 20);
+	dir = gb_test_tmpdir_new("vmm-net-vlan-XXXXXX");
+	helper = own_helper(dir, "gbvbr0");
+	s10 = host_socket_on("gbv10b");
+	s20 = host_socket_on("gbv20b");
+
+	net = g_strdup_printf("bridge=gbvbr0,vlan=10,helper=%s,mac=" GUEST_MAC, helper);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	/* The guest's broadcast: on VLAN 10, not on VLAN 20 (the socket was
+	 * bound before the guest ran, so a leaked frame would be waiting). */
+	g_assert_true(host_wait_frame(s10, "hello from guest", NULL, 30000));
+	g_assert_false(host_wait_frame(s20, "hello from guest", NULL, 1000));
+
+	/* VLAN 20 first: if it leaked, the guest would print it before the
+	 * VLAN 10 frame it does receive. */
+	host_send(s20, "from vlan 20");
+	g_usleep(200000);
+	host_send(s10, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s10, "echo: hello guest", NULL, 20000));
+	g_assert_false(host_wait_frame(s20, "echo:", NULL, 1000));
+	serial = vmm_serial(run);
+	g_assert_null(strstr(serial, "from vlan 20"));
+
+	dev = net_stats(api, &stats);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(dev, "backend"), "bridge gbvbr0 vlan 10 (tap"));
+	tap = helper_tap(dev);
+	cmd = g_strdup_printf("bridge -j vlan show dev %s", tap);
+	g_assert_cmpint(gb_test_run_shell(cmd, &vlans, NULL), ==, 0);
+	g_test_message("%s", vlans);
+	/* [{"ifname":"tap0","vlans":[{"vlan":10,"flags":["PVID","Egress Untagged"]}]}] */
+	assert_contains(vlans, "\"vlans\":[{\"vlan\":10,\"flags\":[\"PVID\",\"Egress Untagged\"]}]");
+
+	host_send(s10, "quit");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s10);
+	close(s20);
+	gb_test_tmpdir_remove(dir);
+}
+
 /* --net user,restrict=on: libslirp answers the guest's DHCPDISCOVER with
  * 10.0.2.15, and a host port forward on loopback reaches the guest's port
  * 22 (forwards still work when the guest may reach nothing outside). */
@@ -977,6 +1180,10 @@ test_options(void)
 		{ "user,queues=2", "queues=2 needs tap=IFNAME (a tap made with multi_queue); user has a single queue" },
 		{ "passt,queues=2", "passt has a single queue" },
 		{ "bridge=br0,queues=2", "bridge has a single queue" },
+		{ "bridge=br0,vlan=0", "vlan=0: expected a VLAN id from 1 to 4094" },
+		{ "bridge=br0,vlan=4095", "vlan=4095: expected a VLAN id from 1 to 4094" },
+		{ "bridge=br0,vlan=ten", "vlan=ten: expected a VLAN id" },
+		{ "tap=x,vlan=10", "cannot understand \"vlan=10\"" },
 		{ "tap=x,queues=0", "queues=0: expected a number of queue pairs from 1 to 8" },
 		{ "tap=x,queues=9", "queues=9: expected a number of queue pairs from 1 to 8" },
 	};
@@ -1046,6 +1253,8 @@ main(int argc, char **argv)
 		{ "/vmm-net/hostile", test_hostile },
 		{ "/vmm-net/mq", test_mq },
 		{ "/vmm-net/bridge", test_bridge },
+		{ "/vmm-net/bridge-helper", test_bridge_helper },
+		{ "/vmm-net/bridge-vlan", test_bridge_vlan },
 		{ "/vmm-net/user", test_user },
 		{ "/vmm-net/passt", test_passt },
 		{ "/vmm-net/passt-socket", test_passt_socket },
