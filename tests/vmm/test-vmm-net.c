@@ -864,6 +864,19 @@ test_bridge_helper(void)
 		assert_contains(err, "bridge gbbr0 has VLAN filtering off, so vlan=10 cannot be kept apart "
 		                     "(turn it on: ip link set gbbr0 type bridge vlan_filtering 1)");
 		g_clear_pointer(&err, g_free);
+		/* The JSON form says the same ("vlan": a number). */
+		{
+			g_autofree char *config = g_build_filename(dir, "m.json", NULL);
+			g_autofree char *json = g_strdup_printf(
+				"{\"kernel\": \"%s\", \"memory\": 32, \"net\": [{\"bridge\": \"gbbr0\", "
+				"\"vlan\": 10, \"helper\": \"%s\"}]}", guest, helper);
+			const char *cargv[] = { vmm, "run", "--config", config, NULL };
+
+			g_assert_true(g_file_set_contents(config, json, -1, NULL));
+			g_assert_cmpint(gb_test_run(cargv, NULL, &err), ==, 2);
+			assert_contains(err, "bridge gbbr0 has VLAN filtering off, so vlan=10 cannot be kept apart");
+			g_clear_pointer(&err, g_free);
+		}
 		/* Nothing was left on the bridges. */
 		g_assert_cmpint(gb_test_run_shell("ip -o link show master gbbr0; ip -o link show master gbbr9",
 		                                  &links, NULL), ==, 0);
