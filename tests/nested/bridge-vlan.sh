@@ -36,7 +36,8 @@ l10=$!
 gb-frame gbv20b listen 100 > $GB_OUT/vlan20.txt &
 l20=$!
 sleep 1
-glassbox-vmm run --kernel $GB_IN/virtio-net.elf --memory 32 --no-rng --serial file=$GB_OUT/serial.txt \
+# timeout: should the guest never hear its "quit", the script still ends.
+timeout 120 glassbox-vmm run --kernel $GB_IN/virtio-net.elf --memory 32 --no-rng --serial file=$GB_OUT/serial.txt \
     --net bridge=gbvbr0,vlan=10,helper=$(command -v glassbox-bridge-helper),mac=52:54:00:12:34:56 \
     2> $GB_OUT/vmm.stderr &
 vmm=$!
@@ -47,7 +48,7 @@ ip -o link show master gbvbr0 > $GB_OUT/ports.txt
 gb-frame gbv20b send "from vlan 20"
 sleep 1
 gb-frame gbv10b send "hello guest"
-wait_for $GB_OUT/serial.txt "rx 25 bytes: hello guest" 60
+wait_for $GB_OUT/serial.txt "rx 25 bytes: hello guest" 30
 sleep 1
 gb-frame gbv10b send quit
 wait $vmm
