@@ -43,15 +43,26 @@ status_kib (pid_t pid, const char *field)
 int
 main (int argc, char **argv)
 {
-  Display *dpy = XOpenDisplay (NULL);
+  Display *dpy = NULL;
   GbXDamage xd;
   double settle, t0, t_window = -1, last_damage, deadline;
   pid_t child;
   XEvent ev;
 
-  if (argc < 3 || dpy == NULL)
+  if (argc < 3)
     {
       fprintf (stderr, "usage: gb-first-window SETTLE_SECONDS PROGRAM [ARGS…] (under X)\n");
+      return 2;
+    }
+  /* Xvfb resets when its last client has gone (the program measured
+   * before): a connection during the reset is refused, so try for 10 s.
+   * The clock starts after this. */
+  for (int i = 0; i < 100 && (dpy = XOpenDisplay (NULL)) == NULL; i++)
+    usleep (100000);
+  if (dpy == NULL)
+    {
+      fprintf (stderr, "gb-first-window: cannot open the X display %s\n",
+               getenv ("DISPLAY") ? getenv ("DISPLAY") : "(DISPLAY is not set)");
       return 2;
     }
   settle = atof (argv[1]);
