@@ -480,7 +480,9 @@ update_vcpus (GbInsideModel *self,
       successes += _gb_inside_json_uint (kernel, "halt_successful_poll");
       old_successes += _gb_inside_json_uint (old_kernel, "halt_successful_poll");
 
-      if (state == NULL)
+      /* libvirt's QEMU driver says "running" for every online vCPU,
+       * sleeping or not: KVM's halt time tells them apart. */
+      if (state == NULL || g_str_equal (state, "running"))
         state = paused ? "paused" : halted >= 0.5 ? "halted" : "running";
       g_ptr_array_add (names, g_strdup_printf ("%" G_GUINT64_FORMAT, id));
       values[i].detail = state;
