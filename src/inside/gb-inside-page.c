@@ -24,6 +24,8 @@ struct _GbInsidePage
   GtkStack       *stack;
   AdwStatusPage  *status_page;
   GtkWidget      *tcg_group;
+  AdwPreferencesGroup *libvirt_group;
+  AdwActionRow   *memory_row;
   GtkWidget      *devices_group;
   GtkWidget      *queues_group;
   GtkWidget      *pages_group;
@@ -342,6 +344,21 @@ update_page (GbInsidePage *self)
 
   libvirt = last && g_strcmp0 (json_object_get_string_member_with_default (last, "source", NULL), "libvirt") == 0;
   gtk_widget_set_visible (self->tcg_group, tcg);
+  gtk_widget_set_visible (GTK_WIDGET (self->libvirt_group), libvirt && !tcg);
+  if (libvirt && !tcg)
+    {
+      const char *what = _("QEMU runs this machine on KVM, and libvirt passes on the counters KVM keeps for each vCPU. QEMU does not count its devices’ register accesses, so there are no device or virtqueue panels here.");
+      /* Measured on PVM: emulated IN/OUT reach QEMU without io_exits. */
+      const char *pvm = _("On this PVM host KVM emulates the guest’s port I/O instructions and does not count them as port I/O exits: they are in “Other”.");
+      /* Translators: two sentences one after the other (no space in Chinese) */
+      g_autofree char *description = gb_inside_host_paging () == GB_INSIDE_PAGING_SHADOW_PVM
+                                     ? g_strdup_printf (C_("sentences", "%s %s"), what, pvm) : g_strdup (what);
+
+      adw_preferences_group_set_description (self->libvirt_group, description);
+    }
+  adw_action_row_set_subtitle (self->memory_row,
+                               libvirt ? _("QEMU’s resident memory, its own code and data included (libvirt’s balloon.rss)")
+                                       : _("Guest pages the host has backed with memory so far"));
   /* libvirt does not count QEMU's device accesses. */
   gtk_widget_set_visible (self->devices_group, !libvirt);
   gtk_widget_set_visible (self->queues_group, !libvirt);
@@ -554,6 +571,8 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, stack);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, status_page);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, tcg_group);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, libvirt_group);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, memory_row);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, devices_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, queues_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, pages_group);

@@ -23,7 +23,6 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
-#include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -35,50 +34,9 @@
 #include "gb-test-libvirt.h"
 #include "gb-test-utils.h"
 
-#define MEMORY_KIB (64 * 1024)
-
 static char *tmp;
 static GbProvider *provider;
 static char *skip_reason;
-
-static char *
-domain_xml (const char               *name,
-            GVirConfigDomainVirtType  type,
-            const char               *machine,
-            guint                     vcpus,
-            const char               *kernel)
-{
-  /* (libvirt-gconfig 4.0 declares no g_autoptr() cleanups.) */
-  GVirConfigDomain *domain = gvir_config_domain_new ();
-  GVirConfigDomainOs *os = gvir_config_domain_os_new ();
-  GVirConfigDomainSerial *serial = gvir_config_domain_serial_new ();
-  GVirConfigDomainChardevSourcePty *pty = gvir_config_domain_chardev_source_pty_new ();
-  char *features[] = { (char *) "acpi", (char *) "apic", NULL };
-  char *xml;
-
-  gvir_config_domain_set_virt_type (domain, type);
-  gvir_config_domain_set_name (domain, name);
-  gvir_config_domain_set_memory (domain, MEMORY_KIB);
-  gvir_config_domain_set_vcpus (domain, vcpus);
-  gvir_config_domain_set_features (domain, features);
-  gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
-  gvir_config_domain_os_set_arch (os, "x86_64");
-  if (machine != NULL)
-    gvir_config_domain_os_set_machine (os, machine);
-  gvir_config_domain_os_set_kernel (os, kernel);
-  gvir_config_domain_set_os (domain, os);
-  /* COM1 on a pty: the test reads what the guest prints. */
-  gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
-                                         GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
-  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (serial));
-  xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
-
-  g_object_unref (pty);
-  g_object_unref (serial);
-  g_object_unref (os);
-  g_object_unref (domain);
-  return xml;
-}
 
 typedef void (*AsyncFunc) (GbMachine *, GCancellable *, GAsyncReadyCallback, gpointer);
 typedef gboolean (*FinishFunc) (GbMachine *, GAsyncResult *, GError **);
@@ -97,13 +55,13 @@ run_action (GbMachine  *machine,
 }
 
 static GbMachine *
-define (const char               *name,
-        GVirConfigDomainVirtType  type,
-        const char               *machine,
-        guint                     vcpus,
-        const char               *kernel)
+define (const char *name,
+        gboolean    kvm,
+        const char *machine,
+        guint       vcpus,
+        const char *kernel)
 {
-  g_autofree char *xml = domain_xml (name, type, machine, vcpus, kernel);
+  g_autofree char *xml = gb_test_tiny_domain_xml (name, kvm, machine, vcpus, kernel);
   virDomainPtr dom = virDomainDefineXML (_gb_libvirt_provider_get_handle (provider), xml);
 
   if (dom == NULL)
@@ -199,7 +157,7 @@ test_kvm (void)
   if (!have_provider ())
     return;
 
-  kvm = define ("gb-kvm-guest", GVIR_CONFIG_DOMAIN_VIRT_KVM, "q35", 2, kernel);
+  kvm = define ("gb-kvm-guest", TRUE, "q35", 2, kernel);
   if (!run_action (kvm, gb_machine_start_async, gb_machine_start_finish, &error))
     g_error ("Starting the type='kvm' domain: %s", error->message);
   GB_TEST_WAIT_FOR (gb_machine_get_state (kvm) == GB_MACHINE_STATE_RUNNING, 30);
@@ -284,7 +242,7 @@ test_kvm (void)
   resident = gb_inside_model_get_memory_resident (model);
   g_test_message ("memory: %" G_GUINT64_FORMAT " configured, %" G_GUINT64_FORMAT " resident (QEMU's RSS)",
                   gb_inside_model_get_memory_configured (model), resident);
-  g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, (guint64) MEMORY_KIB * 1024);
+  g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 64 * 1024 * 1024);
   g_assert_cmpuint (resident, >, 1024 * 1024);
   g_assert_cmpuint (resident, <, 2ull * 1024 * 1024 * 1024);
 
@@ -317,7 +275,7 @@ test_tcg (void)
     return;
 
   /* TCG: no exits to count; the model says which accelerator runs it. */
-  tcg = define ("gb-tcg-guest", GVIR_CONFIG_DOMAIN_VIRT_QEMU, NULL, 1, kernel);
+  tcg = define ("gb-tcg-guest", FALSE, NULL, 1, kernel);
   if (!run_action (tcg, gb_machine_start_async, gb_machine_start_finish, &error))
     g_error ("Starting the type='qemu' domain: %s", error->message);
   GB_TEST_WAIT_FOR (gb_machine_get_state (tcg) == GB_MACHINE_STATE_RUNNING, 30);
