@@ -26,6 +26,8 @@ struct _GbInsidePage
   GtkWidget      *tcg_group;
   AdwPreferencesGroup *libvirt_group;
   AdwActionRow   *memory_row;
+  AdwActionRow   *layout_row;
+  GtkLabel       *layout_value;
   GtkWidget      *devices_group;
   GtkWidget      *queues_group;
   GtkWidget      *pages_group;
@@ -306,6 +308,48 @@ update_paging (GbInsidePage *self)
   adw_action_row_set_subtitle (self->paging_row, how);
 }
 
+/* The VMM's KVM memory slots: which guest-physical range is which part of
+ * its own address space, and what the memory is made of.  libvirt says
+ * nothing of QEMU's, so the row hides. */
+static void
+update_layout (GbInsidePage *self,
+               JsonObject   *last)
+{
+  JsonObject *memory = last && json_object_has_member (last, "memory") ? json_object_get_object_member (last, "memory") : NULL;
+  JsonArray *slots = memory && json_object_has_member (memory, "slots") ? json_object_get_array_member (memory, "slots") : NULL;
+  const char *backing = memory ? json_object_get_string_member_with_default (memory, "backing", NULL) : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->layout_row), slots != NULL && json_array_get_length (slots) > 0);
+  if (slots == NULL)
+    return;
+
+  for (guint i = 0; i < json_array_get_length (slots); i++)
+    {
+      JsonObject *slot = json_array_get_object_element (slots, i);
+      guint64 gpa = (guint64) json_object_get_int_member_with_default (slot, "guest-address", 0);
+      guint64 size = (guint64) json_object_get_int_member_with_default (slot, "size", 0);
+      guint64 hva = (guint64) json_object_get_int_member_with_default (slot, "host-address", 0);
+      g_autofree char *first = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", gpa);
+      g_autofree char *last_byte = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", gpa + MAX (size, 1) - 1);
+      g_autofree char *host = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", hva);
+
+      if (text->len)
+        g_string_append_c (text, '\n');
+      /* Translators: a guest-physical range and the VMM's address it is
+       * mapped at, e.g. "guest 0x0–0x1ffffff → VMM 0x7f3a12000000" */
+      g_string_append_printf (text, _("guest %s–%s → VMM %s"), first, last_byte, host);
+    }
+  gtk_label_set_text (self->layout_value, text->str);
+
+  if (g_strcmp0 (backing, "anonymous") == 0)
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is private anonymous memory, which KSM may merge with identical pages elsewhere."));
+  else if (g_strcmp0 (backing, "memfd-hugetlb") == 0)
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is a memfd in 2 MiB huge pages, which another process could map too."));
+  else
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is a memfd, shared memory another process (a vhost-user back end) could map too."));
+}
+
 static void
 update_page (GbInsidePage *self)
 {
@@ -413,6 +457,7 @@ update_page (GbInsidePage *self)
   else
     memory_text = g_strdup (resident);
   gtk_label_set_text (self->memory_value, memory_text);
+  update_layout (self, last);
 
   gtk_label_set_text (self->hugepages_value,
                       gb_inside_model_get_hugepages (model) ? _("2 MiB pages") : _("No, 4 KiB pages"));
@@ -573,6 +618,8 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, tcg_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, libvirt_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, memory_row);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, layout_row);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, layout_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, devices_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, queues_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, pages_group);

@@ -138,6 +138,12 @@ test_kvm_page (void)
   queues = gb_test_find_label_with_text (page, _("Virtqueues"));
   g_assert_true (queues == NULL || !gtk_widget_is_visible (queues));
   g_assert_true (gtk_widget_is_visible (gb_test_find_label_with_text (page, _("Counted by KVM, Read through libvirt"))));
+  /* libvirt says nothing of QEMU's memory slots. */
+  {
+    GtkWidget *layout = gb_test_find_label_with_text (page, _("Where guest memory lives"));
+
+    g_assert_true (layout == NULL || !gtk_widget_is_visible (layout));
+  }
 
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, png_name ("inside-kvm"));

@@ -112,6 +112,18 @@ test_port_writes (void)
   g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
   g_assert_cmpuint (gb_inside_model_get_memory_resident (model), >, 0);
+  /* Where that memory lives: one KVM slot, guest 0–32 MiB, in a memfd. */
+  {
+    JsonObject *memory = json_object_get_object_member (gb_inside_model_get_last (model), "memory");
+    JsonArray *slots = json_object_get_array_member (memory, "slots");
+    JsonObject *slot = json_array_get_object_element (slots, 0);
+
+    g_assert_cmpstr (json_object_get_string_member (memory, "backing"), ==, "memfd");
+    g_assert_cmpuint (json_array_get_length (slots), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (slot, "guest-address"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (slot, "size"), ==, 32 * 1024 * 1024);
+    g_assert_cmpint (json_object_get_int_member (slot, "host-address"), !=, 0);
+  }
   gb_inside_model_set_enabled (model, FALSE);
 }
 
