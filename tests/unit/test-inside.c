@@ -462,6 +462,10 @@ static virTypedParameter kvm_params[] = {
   P_INT ("block.count", 1),
   { .field = "block.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vda" },
   P_ULL ("block.0.rd.bytes", 4096),
+  P_ULL ("block.0.wr.reqs", 3),
+  P_INT ("net.count", 1),
+  { .field = "net.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vnet0" },
+  P_ULL ("net.0.rx.bytes", 1500),
 };
 
 static void
@@ -486,7 +490,16 @@ test_libvirt_mapping (void)
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "vm"), "remote_tlb_flush"), ==, 42);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "guest-bytes"), ==, 64 * 1024 * 1024);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "resident-bytes"), ==, 20 * 1024 * 1024);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (root, "block"), 0), "name"), ==, "vda");
+  {
+    JsonObject *vda = json_array_get_object_element (json_object_get_array_member (root, "block"), 0);
+    JsonObject *vnet0 = json_array_get_object_element (json_object_get_array_member (root, "net"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (vda, "name"), ==, "vda");
+    g_assert_cmpint (json_object_get_int_member (vda, "rd-bytes"), ==, 4096);
+    g_assert_cmpint (json_object_get_int_member (vda, "wr-reqs"), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (vnet0, "name"), ==, "vnet0");
+    g_assert_cmpint (json_object_get_int_member (vnet0, "rx-bytes"), ==, 1500);
+  }
 
   /* The model reads it like glassbox-vmm's own. */
   g_assert_cmpuint (gb_inside_count_exits (root, reasons), ==, 5100);
