@@ -66,6 +66,7 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 		json_builder_begin_object(b);
 		add_int(b, "id", i);
 		add_int(b, "kvm-run-calls", v->run_calls);
+		add_int(b, "vmm-ns", (gint64) __atomic_load_n(&v->vmm_ns, __ATOMIC_RELAXED));
 		/* Exits that reached user space, by KVM_EXIT_* reason. */
 		json_builder_set_member_name(b, "exits");
 		json_builder_begin_object(b);

@@ -90,6 +90,8 @@ vcpu_state_to_string (const char *state)
     return C_("vcpu state", "Paused");
   if (g_strcmp0 (state, "offline") == 0)
     return C_("vcpu state", "Offline");
+  if (g_strcmp0 (state, "in-vmm") == 0)
+    return C_("vcpu state", "In the VMM (handling exits)");
   return C_("vcpu state", "Running");
 }
 
@@ -124,10 +126,18 @@ update_item_row (AdwActionRow *row)
         g_autofree char *rate = format_rate (gb_inside_item_get_exits_rate (item));
         g_autofree char *total = format_count (gb_inside_item_get_exits (item));
 
-        /* Translators: a vCPU's state and how much of the last second it slept */
-        subtitle = g_strdup_printf (_("%s · halted %.0f %% of the last second"),
-                                    vcpu_state_to_string (gb_inside_item_get_detail (item)),
-                                    gb_inside_item_get_halted (item) * 100);
+        if (gb_inside_item_get_in_vmm (item) > 0)
+          /* Translators: a vCPU's state, how much of the last second it
+           * slept and how much its thread spent in the VMM handling exits */
+          subtitle = g_strdup_printf (_("%s · halted %.0f %%, in the VMM %.0f %% of the last second"),
+                                      vcpu_state_to_string (gb_inside_item_get_detail (item)),
+                                      gb_inside_item_get_halted (item) * 100,
+                                      gb_inside_item_get_in_vmm (item) * 100);
+        else
+          /* Translators: a vCPU's state and how much of the last second it slept */
+          subtitle = g_strdup_printf (_("%s · halted %.0f %% of the last second"),
+                                      vcpu_state_to_string (gb_inside_item_get_detail (item)),
+                                      gb_inside_item_get_halted (item) * 100);
         /* Translators: exits per second and in all, e.g. "1,000/s · 52,311 in all" */
         text = g_strdup_printf (_("%s · %s in all"), rate, total);
       }

@@ -112,6 +112,14 @@ test_port_writes (void)
   g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
   g_assert_cmpuint (gb_inside_model_get_memory_resident (model), >, 0);
+  /* 8192 exits went up to the VMM: its vCPU thread spent time there. */
+  {
+    JsonArray *vcpus = json_object_get_array_member (gb_inside_model_get_last (model), "vcpus");
+    gint64 vmm_ns = json_object_get_int_member (json_array_get_object_element (vcpus, 0), "vmm-ns");
+
+    g_test_message ("vCPU 0 in the VMM: %.1f ms for 8192 exits", vmm_ns / 1e6);
+    g_assert_cmpint (vmm_ns, >, 0);
+  }
   /* Where that memory lives: one KVM slot, guest 0–32 MiB, in a memfd. */
   {
     JsonObject *memory = json_object_get_object_member (gb_inside_model_get_last (model), "memory");
