@@ -299,8 +299,9 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 			            "save-state needs \"arguments\": {\"filename\": absolute path}");
 			return NULL;
 		}
-		/* Devices whose state the format does not hold (virtio-net,
-		 * -input), once a driver runs them: refuse, write nothing. */
+		/* Devices whose state the format does not hold (a NIC on
+		 * passt, a broken device), once a driver runs them: refuse,
+		 * write nothing. */
 		for (unsigned int i = 0; i < m->virtio->len; i++)
 			if (!virtio_pci_can_save(g_ptr_array_index(m->virtio, i), error))
 				return NULL;
@@ -512,6 +513,8 @@ add_nic(struct machine *m, const char *text, GError **error)
 	}
 	n_pairs = spec.queues;
 	vdev = virtio_net_new_mq(bes, n_pairs, spec.mac);
+	if (!spec.has_mac)
+		virtio_net_set_mac_made_up(vdev);
 	net_spec_clear(&spec);
 	vp = virtio_pci_create(m->vm, m->pci, vdev, m->io_context, error);
 	if (vp == NULL)

@@ -359,6 +359,7 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 	struct vm_record vr;
 	off_t off;
 	int fd = -1, errsv;
+	bool frozen = false, ok = false;
 
 	memcpy(h.magic, SAVE_MAGIC, sizeof(h.magic));
 	h.n_vcpus = vm->n_vcpus;
@@ -381,9 +382,16 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 	    !ioctl_ok(ioctl(vm->vm_fd, KVM_GET_CLOCK, &vr.clock), "KVM_GET_CLOCK", 0, error))
 		return false;
 	serial_get_state(serial, &vr.serial);
+	/* Devices held still until RAM is in the file: a frame the I/O
+	 * thread wrote into a receive buffer after the device's section was
+	 * taken would be in RAM but not in the ring positions (and taken
+	 * again after the restore). */
+	for (unsigned int i = 0; virtio && i < virtio->len; i++)
+		virtio_pci_freeze(g_ptr_array_index(virtio, i));
+	frozen = true;
 	devices = save_devices(virtio, error);
 	if (devices == NULL)
-		return false;
+		goto out;
 	h.n_devices = virtio ? virtio->len : 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -422,7 +430,8 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	return true;
+	ok = true;
+	goto out;
 
 fail:
 	errsv = errno ? errno : EIO;
@@ -431,7 +440,10 @@ fail:
 	unlink(tmp);
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
 	            "cannot write the saved state %s: %s", path, g_strerror(errsv));
-	return false;
+out:
+	for (unsigned int i = 0; frozen && virtio && i < virtio->len; i++)
+		virtio_pci_thaw(g_ptr_array_index(virtio, i));
+	return ok;
 }
 
 bool
