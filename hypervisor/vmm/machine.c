@@ -305,17 +305,12 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 		for (unsigned int i = 0; i < m->virtio->len; i++)
 			if (!virtio_pci_can_save(g_ptr_array_index(m->virtio, i), error))
 				return NULL;
-		if (m->fb) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
-			            "saving the state of a machine with a display is not supported yet");
-			return NULL;
-		}
 		vcpus_pause(vm);
 		if (vm->stop_requested) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the machine is shutting down");
 			return NULL;
 		}
-		if (!savestate_write(vm, m->serial, m->virtio, file, error)) {
+		if (!savestate_write(vm, m->serial, m->virtio, m->fb, file, error)) {
 			if (was_running)
 				vcpus_resume(vm);
 			return NULL;
@@ -632,7 +627,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 		goto fail;
 	/* --restore: RAM, vCPUs and chips as "save-state" left them, on top
 	 * of the freshly loaded kernel. */
-	if (opts->restore && !savestate_read(m->vm, m->serial, m->virtio, opts->restore, error))
+	if (opts->restore && !savestate_read(m->vm, m->serial, m->virtio, m->fb, opts->restore, error))
 		goto fail;
 
 	if (opts->api_socket) {
