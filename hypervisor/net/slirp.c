@@ -16,6 +16,24 @@
  * holds its lock there); when the guest has no room they wait, up to
  * QUEUE_MAX frames, then are dropped (TCP retransmits, as libslirp's
  * send_packet contract allows).
+ *
+ * save-state / --restore (hypervisor/vmm/savestate.c): the restored VMM
+ * makes a new libslirp from the same --net option; libslirp's own state
+ * is not in the file.  libslirp has slirp_state_save/load, but what they
+ * keep cannot be used here: a restore is a new process, so the host-side
+ * sockets of the guest's flows — the client of a host port forward, the
+ * outbound connections — are gone with the old one, and slirp_state_load
+ * would open outbound flows afresh mid-stream to peers that know nothing
+ * of them.  (It would also have to run in the I/O thread while the save
+ * holds the device locks that thread may be waiting for.)  So: the guest's
+ * TCP connections through libslirp end (it gets a reset), frames queued
+ * here are dropped like any in flight, and the rest needs no state — the
+ * guest keeps its address (10.0.2.15 onwards from the DHCP lease in its
+ * own memory), libslirp learns its MAC again by ARP, and a DHCP renewal
+ * asks for the address it has, which a new libslirp hands out as it is
+ * free (bootp.c, request_addr).  tests/vmm/test-vmm-net.c
+ * (/vmm-net/save-restore-user) checks a port forward reaches the restored
+ * guest.
  */
 #include "backend.h"
 
