@@ -195,6 +195,7 @@ unsigned int framebuffer_height(struct framebuffer *fb) { return fb->height; }
 unsigned int framebuffer_stride(struct framebuffer *fb) { return fb->stride; }
 uint64_t framebuffer_base(struct framebuffer *fb) { return FB_DEFAULT_ADDR; }
 uint64_t framebuffer_size(struct framebuffer *fb) { return fb->size; }
+unsigned int framebuffer_pci_slot(struct framebuffer *fb) { return fb->pci.slot; }
 
 unsigned int
 framebuffer_collect_dirty(struct framebuffer *fb, framebuffer_rows_fn rows, void *data)
@@ -257,6 +258,55 @@ framebuffer_get_stats(struct framebuffer *fb, struct framebuffer_stats *out)
 	out->dirty_pages = __atomic_load_n(&fb->stats.dirty_pages, __ATOMIC_RELAXED);
 	out->dirty_frames = __atomic_load_n(&fb->stats.dirty_frames, __ATOMIC_RELAXED);
 	out->refreshes = __atomic_load_n(&fb->stats.refreshes, __ATOMIC_RELAXED);
+}
+
+/* ---- save-state ------------------------------------------------------------ */
+
+/* The screen's section (savestate.c frames it): the mode, which follows
+ * from --display and must be the same on --restore, PCI configuration
+ * space (where the guest placed BAR 0, the command register), then the
+ * pixels — the whole BAR: they live outside guest RAM, in our own slot. */
+struct fb_saved {
+	uint32_t width, height, stride, pad;
+	uint64_t size;
+	uint8_t config[256];
+};
+
+void
+framebuffer_save(struct framebuffer *fb, GByteArray *out)
+{
+	struct fb_saved h = { .width = fb->width, .height = fb->height, .stride = fb->stride, .size = fb->size };
+
+	memcpy(h.config, fb->pci.config, sizeof(h.config));
+	g_byte_array_append(out, (const guint8 *) &h, sizeof(h));
+	g_byte_array_append(out, fb->pixels, fb->size);
+}
+
+bool
+framebuffer_load(struct framebuffer *fb, const void *buf, size_t len, GError **error)
+{
+	struct fb_saved h;
+
+	if (len < sizeof(h)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "display: the saved state is cut short");
+		return false;
+	}
+	memcpy(&h, buf, sizeof(h));
+	if (h.width != fb->width || h.height != fb->height || h.stride != fb->stride || h.size != fb->size ||
+	    len != sizeof(h) + fb->size) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "the display was %ux%u when the state was saved, now %ux%u (--display vnc,width=W,height=H)",
+		            h.width, h.height, fb->width, fb->height);
+		return false;
+	}
+	memcpy(fb->pixels, (const uint8_t *) buf + sizeof(h), fb->size);
+	/* BAR 0 where the guest had it (fb_bar_update moves the slot and
+	 * restarts the dirty log: the first refresh sends the whole frame). */
+	pci_device_restore_config(&fb->pci, h.config);
+	pthread_mutex_lock(&fb->lock);
+	fb->remapped = true;
+	pthread_mutex_unlock(&fb->lock);
+	return true;
 }
 
 bool

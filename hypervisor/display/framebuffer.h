@@ -48,6 +48,7 @@ unsigned int framebuffer_stride(struct framebuffer *fb);
 uint64_t framebuffer_base(struct framebuffer *fb);
 /* The BAR size: what screen_info's lfb_size describes. */
 uint64_t framebuffer_size(struct framebuffer *fb);
+unsigned int framebuffer_pci_slot(struct framebuffer *fb);
 
 /* Reads and clears KVM's dirty log; calls `rows(y, h)` for each run of
  * dirty scanlines.  Returns the number of dirty pages.  Right after the
@@ -56,6 +57,11 @@ uint64_t framebuffer_size(struct framebuffer *fb);
 typedef void (*framebuffer_rows_fn)(unsigned int y, unsigned int h, void *data);
 unsigned int framebuffer_collect_dirty(struct framebuffer *fb, framebuffer_rows_fn rows, void *data);
 void framebuffer_get_stats(struct framebuffer *fb, struct framebuffer_stats *out);
+
+/* save-state: the mode, PCI config space and the pixels appended to @out;
+ * --restore puts them back (false if --display gives another mode). */
+void framebuffer_save(struct framebuffer *fb, GByteArray *out);
+bool framebuffer_load(struct framebuffer *fb, const void *buf, size_t len, GError **error);
 
 /* The current frame as a binary PPM (P6). */
 bool framebuffer_screendump(struct framebuffer *fb, const char *path, GError **error);

@@ -60,6 +60,10 @@ struct net_backend_ops {
 	 * queue pairs the driver uses.  Never calls the client. */
 	bool (*set_queue_enabled)(struct net_backend *be, bool enabled);
 	void (*free)(struct net_backend *be);
+	/* save-state: NULL when the backend can be opened again from the same
+	 * --net option on --restore (its queued frames may be lost: see
+	 * virtio/net.c); else why not, for the user. */
+	const char *save_refused;
 };
 
 struct net_backend {

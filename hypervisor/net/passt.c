@@ -333,6 +333,11 @@ static const struct net_backend_ops passt_ops = {
 	.send = passt_send,
 	.rx_ready = passt_rx_ready,
 	.free = passt_free,
+	/* passt is another process holding the guest's flows, its address
+	 * and its frames in flight; the restored VMM would meet a new passt
+	 * that knows none of them. */
+	.save_refused = "saving the state of a machine on passt is not supported (passt's own state is in "
+	                "another process); use --net user",
 };
 
 /* "tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT" (QEMU's hostfwd, as for --net user)

@@ -16,6 +16,24 @@
  * holds its lock there); when the guest has no room they wait, up to
  * QUEUE_MAX frames, then are dropped (TCP retransmits, as libslirp's
  * send_packet contract allows).
+ *
+ * save-state / --restore (hypervisor/vmm/savestate.c): the restored VMM
+ * makes a new libslirp from the same --net option; libslirp's own state
+ * is not in the file.  libslirp has slirp_state_save/load, but what they
+ * keep cannot be used here: a restore is a new process, so the host-side
+ * sockets of the guest's flows — the client of a host port forward, the
+ * outbound connections — are gone with the old one, and slirp_state_load
+ * would open outbound flows afresh mid-stream to peers that know nothing
+ * of them.  (It would also have to run in the I/O thread while the save
+ * holds the device locks that thread may be waiting for.)  So: the guest's
+ * TCP connections through libslirp end (it gets a reset), frames queued
+ * here are dropped like any in flight, and the rest needs no state — the
+ * guest keeps its address (10.0.2.15 onwards from the DHCP lease in its
+ * own memory), libslirp learns its MAC again by ARP, and a DHCP renewal
+ * asks for the address it has, which a new libslirp hands out as it is
+ * free (bootp.c, request_addr).  tests/vmm/test-vmm-net.c
+ * (/vmm-net/save-restore-user) checks a port forward reaches the restored
+ * guest.
  */
 #include "backend.h"
 
@@ -38,9 +56,16 @@ struct slirp_backend {
 	Slirp *slirp;
 	GSource *source;
 	GArray *polls;          /* gpointer tags from g_source_add_unix_fd */
+	GArray *have, *want;    /* struct slirp_poll: the source's fds, libslirp's wish */
 	GPtrArray *timers;      /* struct slirp_timer * */
 	GQueue queue;           /* GBytes * frames for the guest */
+	int64_t poll_deadline_ms;   /* when libslirp wants polling again, -1: never */
 	uint64_t queue_drops;
+};
+
+struct slirp_poll {
+	int fd;
+	GIOCondition cond;
 };
 
 struct slirp_source {
@@ -145,7 +170,6 @@ add_poll(int fd, int events, void *opaque)
 {
 	struct slirp_backend *s = opaque;
 	GIOCondition cond = 0;
-	gpointer tag;
 
 	if (events & SLIRP_POLL_IN)
 		cond |= G_IO_IN;
@@ -157,9 +181,10 @@ add_poll(int fd, int events, void *opaque)
 		cond |= G_IO_ERR;
 	if (events & SLIRP_POLL_HUP)
 		cond |= G_IO_HUP;
-	tag = g_source_add_unix_fd(s->source, fd, cond);
-	g_array_append_val(s->polls, tag);
-	return s->polls->len - 1;
+	/* Only noted here: slirp_source_prepare changes the source's fds
+	 * when the set differs (see there). */
+	g_array_append_val(s->want, ((struct slirp_poll) { fd, cond }));
+	return s->want->len - 1;
 }
 
 static int
@@ -191,6 +216,27 @@ drop_polls(struct slirp_backend *s)
 	for (guint i = 0; i < s->polls->len; i++)
 		g_source_remove_unix_fd(s->source, g_array_index(s->polls, gpointer, i));
 	g_array_set_size(s->polls, 0);
+	g_array_set_size(s->have, 0);
+}
+
+/* The fds libslirp asked for this time (s->want) become the source's, if
+ * they are not already: adding or removing a source's fd wakes its
+ * context up (g_main_context_add_poll), so doing it on every prepare
+ * made the I/O thread spin. */
+static void
+sync_polls(struct slirp_backend *s)
+{
+	if (s->want->len == s->have->len &&
+	    memcmp(s->want->data, s->have->data, s->want->len * sizeof(struct slirp_poll)) == 0)
+		return;
+	drop_polls(s);
+	for (guint i = 0; i < s->want->len; i++) {
+		struct slirp_poll *p = &g_array_index(s->want, struct slirp_poll, i);
+		gpointer tag = g_source_add_unix_fd(s->source, p->fd, p->cond);
+
+		g_array_append_val(s->polls, tag);
+	}
+	g_array_append_vals(s->have, s->want->data, s->want->len);
 }
 
 static gboolean
@@ -202,8 +248,16 @@ slirp_source_prepare(GSource *source, gint *timeout)
 
 	/* The set of sockets changes as the guest opens and closes flows:
 	 * ask libslirp afresh before every poll, as QEMU's main loop does. */
-	drop_polls(s);
+	g_array_set_size(s->want, 0);
 	slirp_pollfds_fill(s->slirp, &t, add_poll, s);
+	sync_polls(s);
+	/* libslirp's own timeout (its TCP timers, a frame waiting for an
+	 * ARP reply: if_start) counts even when no socket becomes ready —
+	 * QEMU calls slirp_pollfds_poll after every poll, timed out or not. */
+	if (t != UINT32_MAX && (s->poll_deadline_ms < 0 || now_ms + t < s->poll_deadline_ms))
+		s->poll_deadline_ms = now_ms + t;
+	if (s->poll_deadline_ms >= 0)
+		t = (uint32_t) MAX(s->poll_deadline_ms - now_ms, 0);
 	for (guint i = 0; i < s->timers->len; i++) {
 		struct slirp_timer *tm = g_ptr_array_index(s->timers, i);
 
@@ -222,6 +276,7 @@ slirp_source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 	GBytes *frame;
 
 	g_source_set_ready_time(source, -1);
+	s->poll_deadline_ms = -1;
 	slirp_pollfds_poll(s->slirp, 0, get_revents, s);
 	for (guint i = 0; i < s->timers->len; i++) {
 		struct slirp_timer *tm = g_ptr_array_index(s->timers, i);
@@ -246,14 +301,16 @@ slirp_source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* Sockets that became ready are seen by GLib itself; a timer that ran out
- * is ours to report. */
+/* Sockets that became ready are seen by GLib itself; a timer that ran out,
+ * or libslirp's poll timeout, is ours to report. */
 static gboolean
 slirp_source_check(GSource *source)
 {
 	struct slirp_backend *s = ((struct slirp_source *) source)->s;
 	int64_t now_ms = g_get_monotonic_time() / 1000;
 
+	if (s->poll_deadline_ms >= 0 && s->poll_deadline_ms <= now_ms)
+		return TRUE;
 	for (guint i = 0; i < s->timers->len; i++) {
 		struct slirp_timer *tm = g_ptr_array_index(s->timers, i);
 
@@ -328,6 +385,8 @@ user_free(struct net_backend *be)
 	g_queue_clear_full(&s->queue, (GDestroyNotify) g_bytes_unref);
 	g_ptr_array_unref(s->timers);
 	g_array_unref(s->polls);
+	g_array_unref(s->have);
+	g_array_unref(s->want);
 	g_free(s);
 }
 
@@ -398,8 +457,11 @@ net_slirp_new(GPtrArray *hostfwd, bool restricted, GError **error)
 
 	net_backend_init(&s->be, &user_ops, restricted ? "user (restricted)" : "user");
 	s->polls = g_array_new(FALSE, FALSE, sizeof(gpointer));
+	s->have = g_array_new(FALSE, FALSE, sizeof(struct slirp_poll));
+	s->want = g_array_new(FALSE, FALSE, sizeof(struct slirp_poll));
 	s->timers = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&s->queue);
+	s->poll_deadline_ms = -1;
 	/* QEMU's defaults, which guides and guests expect (virtio 1.2 has
 	 * nothing to say here: this is the host's side). */
 	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);

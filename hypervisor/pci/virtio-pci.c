@@ -805,20 +805,44 @@ struct transport_saved {
 	struct msix_entry msix[MAX_VECTORS];
 };
 
-bool
-virtio_pci_can_save(struct virtio_pci *vp, GError **error)
+static bool
+can_save(struct virtio_pci *vp, bool locked, GError **error)
 {
 	char why[256];
+	bool ok;
 
 	/* A device no driver has touched is at its reset state: only the
 	 * PCI side (BARs the firmware or kernel placed) needs keeping. */
 	if (virtio_pci_get_status(vp) == 0)
 		return true;
-	if (virtio_device_can_save(vp->vdev, why, sizeof(why)))
+	ok = locked ? virtio_device_can_save_locked(vp->vdev, why, sizeof(why))
+	            : virtio_device_can_save(vp->vdev, why, sizeof(why));
+	if (ok)
 		return true;
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSYS, "the guest drives %s (PCI 00:%02x.0): %s",
 	            vp->vdev->ops->name, vp->pci.slot, why);
 	return false;
+}
+
+bool
+virtio_pci_can_save(struct virtio_pci *vp, GError **error)
+{
+	return can_save(vp, false, error);
+}
+
+/* vp->lock before dev->lock, the order config reads take them in. */
+void
+virtio_pci_freeze(struct virtio_pci *vp)
+{
+	pthread_mutex_lock(&vp->lock);
+	pthread_mutex_lock(&vp->vdev->lock);
+}
+
+void
+virtio_pci_thaw(struct virtio_pci *vp)
+{
+	pthread_mutex_unlock(&vp->vdev->lock);
+	pthread_mutex_unlock(&vp->lock);
 }
 
 bool
@@ -827,10 +851,10 @@ virtio_pci_save(struct virtio_pci *vp, GByteArray *out, GError **error)
 	struct transport_saved t;
 	size_t at = out->len;
 
-	if (!virtio_pci_can_save(vp, error))
+	/* Again, frozen: the device may have broken since the caller asked. */
+	if (!can_save(vp, true, error))
 		return false;
 	memset(&t, 0, sizeof(t));
-	pthread_mutex_lock(&vp->lock);
 	memcpy(t.config, vp->pci.config, sizeof(t.config));
 	t.driver_features = vp->driver_features;
 	t.pba = vp->pba;
@@ -851,7 +875,6 @@ virtio_pci_save(struct virtio_pci *vp, GByteArray *out, GError **error)
 		g_byte_array_set_size(out, out->len + virtio_device_save_size(vp->vdev));
 		virtio_device_save(vp->vdev, out->data + at + sizeof(t));
 	}
-	pthread_mutex_unlock(&vp->lock);
 	return true;
 }
 
@@ -915,7 +938,7 @@ virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, GError **err
 	 * at every live queue once more, and interrupt the driver once (a
 	 * spurious interrupt is harmless, §2.7.14; a lost one hangs it). */
 	if (t.has_device && vp->vdev->started) {
-		for (unsigned int q = 0; q < vp->vdev->ops->num_queues; q++) {
+		for (unsigned int q = 0; q < vp->vdev->num_queues; q++) {
 			uint64_t one = 1;
 
 			if (!vp->vdev->vqs[q].enabled)
@@ -924,6 +947,11 @@ virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, GError **err
 			    write(vp->vdev->vqs[q].call_fd, &one, sizeof(one)) < 0)
 				g_warning("virtio-pci: eventfd: %s", g_strerror(errno));
 		}
+		/* What the driver read from config space changed while the
+		 * machine was saved (virtio-net's link: the tap is gone now):
+		 * a configuration change, as if it had happened live (§2.5.1). */
+		if (virtio_device_config_differs(vp->vdev, (const uint8_t *) buf + sizeof(t), len - sizeof(t)))
+			on_config_change(vp->vdev, vp);
 	}
 	return true;
 }

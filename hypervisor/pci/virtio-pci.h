@@ -24,6 +24,12 @@ void virtio_pci_reset(struct virtio_pci *vp);
  * the vCPUs run: registers, BARs, MSI-X table, queues, then the irqfd,
  * ioeventfd and MSI routes made again. */
 bool virtio_pci_can_save(struct virtio_pci *vp, GError **error);
+/* Hold the device still from before guest RAM is written until its section
+ * is taken (virtio_pci_save is called frozen): waits for requests in
+ * progress, and the I/O thread puts no frame or console byte into the
+ * guest's rings meanwhile — RAM and the ring positions in the file agree. */
+void virtio_pci_freeze(struct virtio_pci *vp);
+void virtio_pci_thaw(struct virtio_pci *vp);
 bool virtio_pci_save(struct virtio_pci *vp, GByteArray *out, GError **error);
 bool virtio_pci_load(struct virtio_pci *vp, const void *buf, size_t len, GError **error);
 

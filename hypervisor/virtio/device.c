@@ -135,17 +135,28 @@ struct device_saved {
 bool
 virtio_device_can_save(struct virtio_device *dev, char *why, size_t why_len)
 {
-	bool ok = true;
+	bool ok;
 
 	pthread_mutex_lock(&dev->lock);
+	ok = virtio_device_can_save_locked(dev, why, why_len);
+	pthread_mutex_unlock(&dev->lock);
+	return ok;
+}
+
+bool
+virtio_device_can_save_locked(struct virtio_device *dev, char *why, size_t why_len)
+{
+	bool ok = true;
+
 	if (!dev->ops->savable) {
 		g_snprintf(why, why_len, "saving the state of %s is not supported yet", dev->ops->name);
 		ok = false;
 	} else if (dev->broken) {
 		g_snprintf(why, why_len, "%s needs a reset by its driver (%s)", dev->ops->name, dev->broken_reason);
 		ok = false;
+	} else if (dev->ops->can_save) {
+		ok = dev->ops->can_save(dev, why, why_len);
 	}
-	pthread_mutex_unlock(&dev->lock);
 	return ok;
 }
 
@@ -161,17 +172,23 @@ virtio_device_save(struct virtio_device *dev, void *buf)
 	struct device_saved s;
 	uint8_t *p = buf;
 
-	/* The lock is what quiesces: a queue_kick running in the I/O thread
-	 * finishes its requests (pushing them to the used ring) first. */
-	pthread_mutex_lock(&dev->lock);
+	/* The caller holds the lock, and has since before guest RAM was
+	 * saved: a queue_kick running in the I/O thread finished its
+	 * requests (pushing them to the used ring) first, and no frame or
+	 * byte of input went into the rings since. */
 	memset(&s, 0, sizeof(s));
 	s.driver_features = dev->driver_features;
 	s.started = dev->started;
-	s.n_queues = dev->ops->num_queues;
+	s.n_queues = dev->num_queues;
 	s.config_size = dev->config_size;
 	s.state_size = dev->ops->state_size;
-	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++)
+	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++) {
 		virtq_save(&dev->vqs[i], &s.vqs[i]);
+		/* Chains in the device's hands are handed back in the file
+		 * (the live queue is left as it is: a checkpoint goes on). */
+		if (dev->ops->unconsumed && i < dev->num_queues)
+			s.vqs[i].last_avail -= dev->ops->unconsumed(dev, i);
+	}
 	memcpy(p, &s, sizeof(s));
 	p += sizeof(s);
 	if (dev->config_size)
@@ -180,7 +197,6 @@ virtio_device_save(struct virtio_device *dev, void *buf)
 	memset(p, 0, dev->ops->state_size);
 	if (dev->ops->save)
 		dev->ops->save(dev, p);
-	pthread_mutex_unlock(&dev->lock);
 }
 
 bool
@@ -196,7 +212,7 @@ virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char 
 	}
 	memcpy(&s, p, sizeof(s));
 	p += sizeof(s);
-	if (s.n_queues != dev->ops->num_queues || s.config_size != dev->config_size ||
+	if (s.n_queues != dev->num_queues || s.config_size != dev->config_size ||
 	    s.state_size != dev->ops->state_size) {
 		g_snprintf(why, why_len, "%s: the saved state is for another kind of device", dev->ops->name);
 		return false;
@@ -204,7 +220,10 @@ virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char 
 	pthread_mutex_lock(&dev->lock);
 	/* Config space follows from the device's options (a disk's size):
 	 * a guest that saw other values would be misled. */
-	if (dev->config_size && memcmp(p, dev->config, dev->config_size) != 0) {
+	if (dev->config_size && dev->ops->load_config) {
+		if (!dev->ops->load_config(dev, p, why, why_len))
+			goto out;
+	} else if (dev->config_size && memcmp(p, dev->config, dev->config_size) != 0) {
 		g_snprintf(why, why_len, "%s: its configuration differs from the saved one (another disk size?)",
 		           dev->ops->name);
 		goto out;
@@ -226,6 +245,19 @@ virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char 
 out:
 	pthread_mutex_unlock(&dev->lock);
 	return ok;
+}
+
+bool
+virtio_device_config_differs(struct virtio_device *dev, const void *buf, size_t len)
+{
+	bool differs;
+
+	if (len != virtio_device_save_size(dev) || dev->config_size == 0)
+		return false;
+	pthread_mutex_lock(&dev->lock);
+	differs = memcmp((const uint8_t *) buf + sizeof(struct device_saved), dev->config, dev->config_size) != 0;
+	pthread_mutex_unlock(&dev->lock);
+	return differs;
 }
 
 void

@@ -112,6 +112,21 @@ struct virtio_device_ops {
 	uint32_t state_size;
 	void (*save)(struct virtio_device *dev, void *state);
 	void (*load)(struct virtio_device *dev, const void *state);
+	/* Optional.  A device may still refuse (*why says why) when its state
+	 * at this moment is one the file cannot hold. */
+	bool (*can_save)(struct virtio_device *dev, char *why, size_t why_len);
+	/* Optional: how many chains the device took off queue `index` and
+	 * still holds unused (virtio-net's receive buffers waiting for a
+	 * frame).  They go into the file as still available — last_avail
+	 * moved back by that many — so the restored device takes them again;
+	 * they must be the last ones taken, in order. */
+	uint16_t (*unconsumed)(struct virtio_device *dev, unsigned int index);
+	/* Optional: take the config space saved in the file.  Without it the
+	 * bytes must be equal (config space follows from the options).  A
+	 * device whose config the driver writes (virtio-input's select)
+	 * copies it; one with live fields (virtio-net's link status) checks
+	 * the rest.  False with *why set: it cannot be this device's. */
+	bool (*load_config)(struct virtio_device *dev, const void *saved, char *why, size_t why_len);
 };
 
 struct virtio_device {
@@ -178,14 +193,21 @@ void virtio_device_set_broken(struct virtio_device *dev, const char *reason);
 void virtio_device_config_changed(struct virtio_device *dev);
 
 /* save-state.  virtio_device_save_size() bytes go out through
- * virtio_device_save() (taking dev->lock waits for a request being handled
- * to finish); virtio_device_load() puts them back before the vCPUs run,
- * mapping enabled queues again.  A device that is broken or not savable
- * (ops->savable) is refused: *why says which, for the user. */
+ * virtio_device_save(), called with dev->lock held — taken before guest
+ * RAM was saved, which waits for a request being handled to finish and
+ * keeps the I/O thread out of the rings; virtio_device_load() puts them
+ * back before the vCPUs run, mapping enabled queues again.  A device that
+ * is broken or not savable (ops->savable, ops->can_save) is refused: *why
+ * says which, for the user. */
 bool virtio_device_can_save(struct virtio_device *dev, char *why, size_t why_len);
+bool virtio_device_can_save_locked(struct virtio_device *dev, char *why, size_t why_len);
 size_t virtio_device_save_size(const struct virtio_device *dev);
 void virtio_device_save(struct virtio_device *dev, void *buf);
 bool virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char *why, size_t why_len);
+/* After virtio_device_load(): does the config space now differ from what
+ * the driver saw when the state was saved (a link that went down in
+ * between)?  The front door then tells the driver (§2.5.1). */
+bool virtio_device_config_differs(struct virtio_device *dev, const void *buf, size_t len);
 
 /* Run ops->destroy.  The front door closes the fds it created. */
 void virtio_device_destroy(struct virtio_device *dev);
@@ -213,3 +235,6 @@ struct virtio_device *virtio_net_new(struct net_backend *be, const uint8_t mac[6
 /* Multiqueue: one backend per queue pair (n_pairs ≤ NET_MAX_QUEUE_PAIRS,
  * all taken); more than one offers VIRTIO_NET_F_MQ and the control queue. */
 struct virtio_device *virtio_net_new_mq(struct net_backend **bes, unsigned int n_pairs, const uint8_t mac[6]);
+/* The MAC was made up (no mac= option): --restore replaces it with the
+ * saved one, which the guest's driver has read, instead of refusing. */
+void virtio_net_set_mac_made_up(struct virtio_device *dev);

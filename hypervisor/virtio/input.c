@@ -235,6 +235,57 @@ input_reset(struct virtio_device *dev)
 	input_update_config(in);
 }
 
+/* save-state: events still waiting for the driver's buffers and the
+ * buttons held, so that the next report says only what changed.  Every
+ * event is on the used ring the moment it fits a buffer (input_fill), so
+ * nothing else is in flight. */
+struct input_saved {
+	struct virtio_input_event pending[PENDING_MAX];
+	uint32_t head, len, buttons, pad;
+};
+
+static void
+input_save(struct virtio_device *dev, void *state)
+{
+	struct virtio_input *in = dev->priv;
+	struct input_saved *s = state;
+
+	memcpy(s->pending, in->pending, sizeof(s->pending));
+	s->head = in->head;
+	s->len = in->len;
+	s->buttons = in->buttons;
+}
+
+static void
+input_load(struct virtio_device *dev, const void *state)
+{
+	struct virtio_input *in = dev->priv;
+	const struct input_saved *s = state;
+
+	memcpy(in->pending, s->pending, sizeof(in->pending));
+	in->head = s->head % PENDING_MAX;
+	in->len = MIN(s->len, (uint32_t) PENDING_MAX);
+	in->buttons = s->buttons & 7;
+}
+
+/* Config space is what the driver last selected (§5.8.4): select and
+ * subsel come from the file, the rest follows from them. */
+static bool
+input_load_config(struct virtio_device *dev, const void *saved, char *why, size_t why_len)
+{
+	struct virtio_input *in = dev->priv;
+	const struct virtio_input_config *c = saved;
+
+	in->config.select = c->select;
+	in->config.subsel = c->subsel;
+	input_update_config(in);
+	if (memcmp(&in->config, c, sizeof(in->config)) != 0) {
+		g_snprintf(why, why_len, "virtio-tablet: saved by a glassbox-vmm with another tablet");
+		return false;
+	}
+	return true;
+}
+
 static void
 input_destroy(struct virtio_device *dev)
 {
@@ -250,6 +301,11 @@ static const struct virtio_device_ops input_ops = {
 	.reset = input_reset,
 	.write_config = input_write_config,
 	.destroy = input_destroy,
+	.savable = true,
+	.state_size = sizeof(struct input_saved),
+	.save = input_save,
+	.load = input_load,
+	.load_config = input_load_config,
 };
 
 struct virtio_device *

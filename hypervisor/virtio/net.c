@@ -116,6 +116,10 @@ struct net_pair {
 	struct virtq_chain *stash[QUEUE_SIZE];
 	unsigned int n_stash;
 	uint64_t stash_bytes;
+	/* A chain too short for a header was used while others sat in the
+	 * stash: the stash is then not the last chains taken, and save-state
+	 * cannot hand it back by moving last_avail (net_can_save). */
+	bool stash_gap;
 
 	struct net_counters rx, tx;
 };
@@ -125,6 +129,8 @@ struct virtio_net {
 	struct virtio_net_config config;
 	struct net_backend *be;        /* pairs[0].be: offloads, link, stats */
 	char mac_text[18];
+
+	bool mac_made_up;              /* no mac= given: --restore takes the saved one */
 
 	unsigned int n_pairs;          /* max_virtqueue_pairs */
 	unsigned int active_pairs;     /* what the driver set (§5.1.6.5.5), 1 until then */
@@ -187,6 +193,7 @@ stash_clear(struct net_pair *n)
 		virtq_chain_free(n->stash[i]);
 	n->n_stash = 0;
 	n->stash_bytes = 0;
+	n->stash_gap = false;
 }
 
 static void
@@ -197,6 +204,8 @@ stash_take(struct net_pair *n, unsigned int count_)
 	n->stash_bytes = 0;
 	for (unsigned int i = 0; i < n->n_stash; i++)
 		n->stash_bytes += n->stash[i]->in_len;
+	if (n->n_stash == 0)
+		n->stash_gap = false;
 }
 
 /* Take receive chains off the ring until `need` bytes fit (or one chain,
@@ -214,6 +223,8 @@ stash_fill(struct net_pair *n, uint64_t need, bool mergeable)
 			break;
 		if (chain->in_len < NET_VNET_HDR_LEN) {
 			/* No room even for the header: hand it back empty. */
+			if (n->n_stash > 0)
+				n->stash_gap = true;
 			virtq_push(vq, chain, 0);
 			count(&n->rx.drops, 1);
 			continue;
@@ -609,6 +620,142 @@ net_get_stats(struct virtio_device *dev, int queue, const struct virtio_stats_si
 	sink->add_int(sink->data, "drops", __atomic_load_n(&c->drops, __ATOMIC_RELAXED));
 }
 
+/* ---- save-state -------------------------------------------------------- */
+
+/* What the device keeps beyond its queues and config space (fixed
+ * layout, in the file as is): the pairs the driver enabled with
+ * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET and the counters, so that query-stats
+ * goes on counting.  The negotiated features, each queue's addresses and
+ * positions are virtio/device.c's; the MAC and max_virtqueue_pairs are in
+ * config space and must match (net_load_config).
+ *
+ * Not kept: frames in the backend that the guest has not been given yet
+ * (the tap's queue, libslirp's output queue) and those the host had not
+ * taken yet.  A network is allowed to lose frames — TCP retransmits, and
+ * QEMU's virtio-net does not save its backend's queues either (it flushes
+ * or drops them at stop) — but what is in the rings is exact: every
+ * transmit chain is on the used ring before queue_kick returns, and the
+ * receive chains held in the stash go into the file as still available
+ * (net_unconsumed), to be taken again after the restore. */
+struct net_saved {
+	uint32_t active_pairs, pad;
+	struct net_counters rx[NET_MAX_QUEUE_PAIRS], tx[NET_MAX_QUEUE_PAIRS], ctrl;
+};
+
+static bool
+net_can_save(struct virtio_device *dev, char *why, size_t why_len)
+{
+	struct virtio_net *n = dev->priv;
+
+	for (unsigned int i = 0; i < n->n_pairs; i++) {
+		const char *refused = n->pairs[i].be->ops->save_refused;
+
+		if (refused) {
+			g_snprintf(why, why_len, "%s: %s", n->pairs[i].be->description, refused);
+			return false;
+		}
+		if (n->pairs[i].stash_gap) {
+			g_snprintf(why, why_len, "virtio-net: receive queue %u holds buffers out of order "
+			           "(the driver posted one too short for a header); try again", RXQ(i));
+			return false;
+		}
+	}
+	return true;
+}
+
+static uint16_t
+net_unconsumed(struct virtio_device *dev, unsigned int index)
+{
+	struct virtio_net *n = dev->priv;
+
+	if (index % 2 != 0 || index / 2 >= n->n_pairs)
+		return 0;   /* transmit and control queues hold nothing */
+	return n->pairs[index / 2].n_stash;
+}
+
+/* The MAC and the pair count must be what the driver saw; the link status
+ * is as the backend is now (a tap gone in between: the driver is told,
+ * virtio_device_config_differs). */
+static bool
+net_load_config(struct virtio_device *dev, const void *saved, char *why, size_t why_len)
+{
+	struct virtio_net *n = dev->priv;
+	struct virtio_net_config c;
+
+	memcpy(&c, saved, sizeof(c));
+	if (memcmp(c.mac, n->config.mac, 6) != 0 && n->mac_made_up) {
+		/* The address was random: the one the guest knows wins. */
+		memcpy(n->config.mac, c.mac, 6);
+		g_snprintf(n->mac_text, sizeof(n->mac_text), "%02x:%02x:%02x:%02x:%02x:%02x",
+		           c.mac[0], c.mac[1], c.mac[2], c.mac[3], c.mac[4], c.mac[5]);
+	}
+	if (memcmp(c.mac, n->config.mac, 6) != 0) {
+		g_snprintf(why, why_len, "virtio-net: saved with MAC %02x:%02x:%02x:%02x:%02x:%02x, this one has %s "
+		           "(--net needs mac= with the saved address)",
+		           c.mac[0], c.mac[1], c.mac[2], c.mac[3], c.mac[4], c.mac[5], n->mac_text);
+		return false;
+	}
+	if (c.max_virtqueue_pairs != n->config.max_virtqueue_pairs) {
+		g_snprintf(why, why_len, "virtio-net %s: saved with %u queue pairs, this one has %u (queues=)",
+		           n->mac_text, c.max_virtqueue_pairs, n->config.max_virtqueue_pairs);
+		return false;
+	}
+	return true;
+}
+
+static void
+net_save(struct virtio_device *dev, void *state)
+{
+	struct virtio_net *n = dev->priv;
+	struct net_saved *s = state;
+
+	s->active_pairs = n->active_pairs;
+	for (unsigned int i = 0; i < n->n_pairs; i++) {
+		s->rx[i] = n->pairs[i].rx;
+		s->tx[i] = n->pairs[i].tx;
+	}
+	s->ctrl = n->ctrl;
+}
+
+static void
+net_load(struct virtio_device *dev, const void *state)
+{
+	struct virtio_net *n = dev->priv;
+	const struct net_saved *s = state;
+	unsigned int offloads = 0;
+
+	for (unsigned int i = 0; i < n->n_pairs; i++) {
+		stash_clear(&n->pairs[i]);
+		n->pairs[i].rx = s->rx[i];
+		n->pairs[i].tx = s->tx[i];
+	}
+	n->ctrl = s->ctrl;
+	/* The tap's queue set as the driver left it (a bad value from the
+	 * file: the state after reset). */
+	set_active_pairs(n, s->active_pairs >= 1 && s->active_pairs <= n->n_pairs ? s->active_pairs : 1);
+	/* As net_start (driver_features are loaded: none before the driver
+	 * negotiated), but the frames wait: the backends' sources run once
+	 * the I/O thread does, and the restore kicks every live queue. */
+	if (has(dev, VIRTIO_NET_F_GUEST_CSUM))
+		offloads |= NET_OFFLOAD_CSUM;
+	if (has(dev, VIRTIO_NET_F_GUEST_TSO4))
+		offloads |= NET_OFFLOAD_TSO4;
+	if (has(dev, VIRTIO_NET_F_GUEST_TSO6))
+		offloads |= NET_OFFLOAD_TSO6;
+	if (has(dev, VIRTIO_NET_F_GUEST_ECN))
+		offloads |= NET_OFFLOAD_ECN;
+	if (n->be->ops->set_offloads && !n->be->ops->set_offloads(n->be, offloads))
+		g_printerr("glassbox-vmm: %s: TUNSETOFFLOAD %#x refused\n", n->be->description, offloads);
+}
+
+void
+virtio_net_set_mac_made_up(struct virtio_device *dev)
+{
+	struct virtio_net *n = dev->priv;
+
+	n->mac_made_up = true;
+}
+
 static void
 net_destroy(struct virtio_device *dev)
 {
@@ -631,6 +778,13 @@ static const struct virtio_device_ops net_ops = {
 	.reset = net_reset,
 	.get_stats = net_get_stats,
 	.destroy = net_destroy,
+	.savable = true,
+	.state_size = sizeof(struct net_saved),
+	.save = net_save,
+	.load = net_load,
+	.can_save = net_can_save,
+	.unconsumed = net_unconsumed,
+	.load_config = net_load_config,
 };
 
 struct virtio_device *

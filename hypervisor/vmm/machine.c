@@ -299,22 +299,18 @@ handle_command(const char *cmd, JsonObject *args, void *data, GError **error)
 			            "save-state needs \"arguments\": {\"filename\": absolute path}");
 			return NULL;
 		}
-		/* Devices whose state the format does not hold (virtio-net,
-		 * -input), once a driver runs them: refuse, write nothing. */
+		/* Devices whose state the format does not hold (a NIC on
+		 * passt, a broken device), once a driver runs them: refuse,
+		 * write nothing. */
 		for (unsigned int i = 0; i < m->virtio->len; i++)
 			if (!virtio_pci_can_save(g_ptr_array_index(m->virtio, i), error))
 				return NULL;
-		if (m->fb) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
-			            "saving the state of a machine with a display is not supported yet");
-			return NULL;
-		}
 		vcpus_pause(vm);
 		if (vm->stop_requested) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the machine is shutting down");
 			return NULL;
 		}
-		if (!savestate_write(vm, m->serial, m->virtio, file, error)) {
+		if (!savestate_write(vm, m->serial, m->virtio, m->fb, file, error)) {
 			if (was_running)
 				vcpus_resume(vm);
 			return NULL;
@@ -512,6 +508,8 @@ add_nic(struct machine *m, const char *text, GError **error)
 	}
 	n_pairs = spec.queues;
 	vdev = virtio_net_new_mq(bes, n_pairs, spec.mac);
+	if (!spec.has_mac)
+		virtio_net_set_mac_made_up(vdev);
 	net_spec_clear(&spec);
 	vp = virtio_pci_create(m->vm, m->pci, vdev, m->io_context, error);
 	if (vp == NULL)
@@ -629,7 +627,7 @@ machine_new(const struct vmm_options *opts, GError **error)
 		goto fail;
 	/* --restore: RAM, vCPUs and chips as "save-state" left them, on top
 	 * of the freshly loaded kernel. */
-	if (opts->restore && !savestate_read(m->vm, m->serial, m->virtio, opts->restore, error))
+	if (opts->restore && !savestate_read(m->vm, m->serial, m->virtio, m->fb, opts->restore, error))
 		goto fail;
 
 	if (opts->api_socket) {

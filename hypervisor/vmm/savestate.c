@@ -41,8 +41,13 @@
 #include <unistd.h>
 
 #define SAVE_MAGIC   "GBSTATE1"
-#define SAVE_VERSION 2
+/* 3: a driven virtio-net and virtio-tablet have sections, and the screen
+ * (header.display) follows the virtio sections.  A version 2 file has
+ * neither and is read as it is. */
+#define SAVE_VERSION 3
+#define SAVE_VERSION_OLDEST 2
 #define SECTION_MAGIC "GBVIRTIO"
+#define SCREEN_MAGIC  "GBSCREEN"
 #define SECTION_VERSION 1
 #define PAGE         4096u
 #define MAX_MSRS     32
@@ -83,7 +88,7 @@ struct save_header {
 	uint32_t vm_record_size;
 	uint64_t ram_offset;
 	uint32_t n_devices;          /* virtio sections after RAM */
-	uint32_t pad;
+	uint32_t display;            /* 1: the screen's section follows them (version 3) */
 };
 
 struct section_header {
@@ -295,6 +300,19 @@ save_devices(GPtrArray *virtio, GError **error)
 	return out;
 }
 
+static const char *
+device_name(uint32_t device_id)
+{
+	switch (device_id) {
+	case VIRTIO_ID_NET: return "virtio-net (--net)";
+	case VIRTIO_ID_BLOCK: return "virtio-blk (--disk)";
+	case VIRTIO_ID_CONSOLE: return "virtio-console (--console)";
+	case VIRTIO_ID_RNG: return "virtio-rng (--rng)";
+	case VIRTIO_ID_INPUT: return "virtio-tablet (--display)";
+	default: return "an unknown device";
+	}
+}
+
 static struct virtio_pci *
 find_slot(GPtrArray *virtio, uint32_t slot)
 {
@@ -308,12 +326,13 @@ find_slot(GPtrArray *virtio, uint32_t slot)
 }
 
 static bool
-load_devices(int fd, off_t off, unsigned int n, GPtrArray *virtio, const char *path, GError **error)
+load_devices(int fd, off_t off, unsigned int n, GPtrArray *virtio, const char *path, off_t *end,
+             GError **error)
 {
-	if (n != (virtio ? virtio->len : 0)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "--restore %s: saved with %u virtio devices; this machine has %u", path, n,
-		            virtio ? virtio->len : 0);
+	g_autofree bool *seen = g_new0(bool, virtio ? virtio->len + 1 : 1);
+
+	if (n > 64) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: the file is damaged", path);
 		return false;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -327,12 +346,22 @@ load_devices(int fd, off_t off, unsigned int n, GPtrArray *virtio, const char *p
 			return false;
 		}
 		off += sizeof(sh);
-		vp = find_slot(virtio, sh.slot);
-		if (sh.version != SECTION_VERSION || vp == NULL ||
-		    virtio_pci_get_device(vp)->ops->device_id != sh.device_id) {
+		if (sh.version != SECTION_VERSION) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			            "--restore %s: PCI 00:%02x.0 holds another device than when the state was saved "
-			            "(same --disk, --net, --console, --rng options needed)", path, sh.slot);
+			            "--restore %s: PCI 00:%02x.0: device section version %u; this glassbox-vmm reads %u",
+			            path, sh.slot, sh.version, SECTION_VERSION);
+			return false;
+		}
+		/* Matched by slot and type, as the file names them: the guest
+		 * found each device at its slot, so another one there (or
+		 * none) would be driven with the wrong driver. */
+		vp = find_slot(virtio, sh.slot);
+		if (vp == NULL || virtio_pci_get_device(vp)->ops->device_id != sh.device_id) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--restore %s: PCI 00:%02x.0 held %s when the state was saved, now %s "
+			            "(the same --disk, --net, --console, --rng and --display options are needed, in the same order)",
+			            path, sh.slot, device_name(sh.device_id),
+			            vp ? device_name(virtio_pci_get_device(vp)->ops->device_id) : "nothing");
 			return false;
 		}
 		buf = g_malloc(sh.len ? sh.len : 1);
@@ -345,20 +374,85 @@ load_devices(int fd, off_t off, unsigned int n, GPtrArray *virtio, const char *p
 			g_prefix_error(error, "--restore %s: ", path);
 			return false;
 		}
+		for (unsigned int j = 0; j < virtio->len; j++)
+			if (g_ptr_array_index(virtio, j) == vp)
+				seen[j] = true;
+	}
+	/* A device the file does not have: its driver would be missing. */
+	for (unsigned int j = 0; virtio && j < virtio->len; j++) {
+		struct virtio_pci *vp = g_ptr_array_index(virtio, j);
+
+		if (!seen[j]) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			            "--restore %s: PCI 00:%02x.0 holds %s, which the machine did not have when the "
+			            "state was saved (the same --disk, --net, --console, --rng and --display options "
+			            "are needed, in the same order)",
+			            path, virtio_pci_get_pci(vp)->slot, device_name(virtio_pci_get_device(vp)->ops->device_id));
+			return false;
+		}
+	}
+	*end = off;
+	return true;
+}
+
+static GByteArray *
+save_screen(struct framebuffer *fb)
+{
+	GByteArray *out = g_byte_array_new();
+	struct section_header sh = { .version = SECTION_VERSION };
+
+	memcpy(sh.magic, SCREEN_MAGIC, sizeof(sh.magic));
+	sh.slot = fb ? framebuffer_pci_slot(fb) : 0;
+	g_byte_array_append(out, (const guint8 *) &sh, sizeof(sh));
+	if (fb)
+		framebuffer_save(fb, out);
+	sh.len = out->len - sizeof(sh);
+	memcpy(out->data, &sh, sizeof(sh));
+	return out;
+}
+
+static bool
+load_screen(int fd, off_t off, bool saved, struct framebuffer *fb, const char *path, GError **error)
+{
+	struct section_header sh;
+	g_autofree uint8_t *buf = NULL;
+
+	if (!saved && fb == NULL)
+		return true;
+	if (!saved || fb == NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: saved %s a display; this machine has %s",
+		            path, saved ? "with" : "without", fb ? "one (--display)" : "none");
+		return false;
+	}
+	if (!read_all(fd, &sh, sizeof(sh), off) || memcmp(sh.magic, SCREEN_MAGIC, sizeof(sh.magic)) != 0 ||
+	    sh.version != SECTION_VERSION || sh.len > FB_MAX_BYTES + 4096u) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: the display's state is cut short", path);
+		return false;
+	}
+	buf = g_malloc(sh.len ? sh.len : 1);
+	if (!read_all(fd, buf, sh.len, off + sizeof(sh))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: the display's state is cut short", path);
+		return false;
+	}
+	if (!framebuffer_load(fb, buf, sh.len, error)) {
+		g_prefix_error(error, "--restore %s: ", path);
+		return false;
 	}
 	return true;
 }
 
 bool
-savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const char *path, GError **error)
+savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, struct framebuffer *fb,
+                const char *path, GError **error)
 {
-	g_autoptr(GByteArray) devices = NULL;
+	g_autoptr(GByteArray) devices = NULL, screen = NULL;
 	g_autofree char *tmp = g_strconcat(path, ".part", NULL);
 	g_autofree struct vcpu_record *records = g_new0(struct vcpu_record, vm->n_vcpus);
 	struct save_header h = { .version = SAVE_VERSION };
 	struct vm_record vr;
 	off_t off;
 	int fd = -1, errsv;
+	bool frozen = false, ok = false;
 
 	memcpy(h.magic, SAVE_MAGIC, sizeof(h.magic));
 	h.n_vcpus = vm->n_vcpus;
@@ -381,10 +475,21 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 	    !ioctl_ok(ioctl(vm->vm_fd, KVM_GET_CLOCK, &vr.clock), "KVM_GET_CLOCK", 0, error))
 		return false;
 	serial_get_state(serial, &vr.serial);
+	/* Devices held still until RAM is in the file: a frame the I/O
+	 * thread wrote into a receive buffer after the device's section was
+	 * taken would be in RAM but not in the ring positions (and taken
+	 * again after the restore). */
+	for (unsigned int i = 0; virtio && i < virtio->len; i++)
+		virtio_pci_freeze(g_ptr_array_index(virtio, i));
+	frozen = true;
 	devices = save_devices(virtio, error);
 	if (devices == NULL)
-		return false;
+		goto out;
 	h.n_devices = virtio ? virtio->len : 0;
+	/* The pixels too: the vCPUs are paused, nothing else draws. */
+	h.display = fb != NULL;
+	if (fb)
+		screen = save_screen(fb);
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -413,7 +518,9 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 		p = q;
 	}
 	if (ftruncate(fd, h.ram_offset + vm->ram.size) < 0 ||
-	    !write_all(fd, devices->data, devices->len, h.ram_offset + vm->ram.size) || fsync(fd) < 0)
+	    !write_all(fd, devices->data, devices->len, h.ram_offset + vm->ram.size) ||
+	    (screen && !write_all(fd, screen->data, screen->len, h.ram_offset + vm->ram.size + devices->len)) ||
+	    fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -422,7 +529,8 @@ savestate_write(struct vm *vm, struct serial *serial, GPtrArray *virtio, const c
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto fail;
-	return true;
+	ok = true;
+	goto out;
 
 fail:
 	errsv = errno ? errno : EIO;
@@ -431,12 +539,17 @@ fail:
 	unlink(tmp);
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errsv),
 	            "cannot write the saved state %s: %s", path, g_strerror(errsv));
-	return false;
+out:
+	for (unsigned int i = 0; frozen && virtio && i < virtio->len; i++)
+		virtio_pci_thaw(g_ptr_array_index(virtio, i));
+	return ok;
 }
 
 bool
-savestate_read(struct vm *vm, struct serial *serial, GPtrArray *virtio, const char *path, GError **error)
+savestate_read(struct vm *vm, struct serial *serial, GPtrArray *virtio, struct framebuffer *fb,
+               const char *path, GError **error)
 {
+	off_t end;
 	g_autofree struct vcpu_record *records = NULL;
 	struct save_header h;
 	struct vm_record vr;
@@ -453,12 +566,14 @@ savestate_read(struct vm *vm, struct serial *serial, GPtrArray *virtio, const ch
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "--restore %s: not a glassbox-vmm saved state", path);
 		goto out;
 	}
-	if (h.version != SAVE_VERSION) {
+	if (h.version < SAVE_VERSION_OLDEST || h.version > SAVE_VERSION) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "--restore %s: saved state version %u; this glassbox-vmm reads version %u", path,
-		            h.version, SAVE_VERSION);
+		            "--restore %s: saved state version %u; this glassbox-vmm reads versions %u to %u", path,
+		            h.version, SAVE_VERSION_OLDEST, SAVE_VERSION);
 		goto out;
 	}
+	if (h.version < 3)
+		h.display = 0;   /* was padding */
 	if (h.vcpu_record_size != sizeof(struct vcpu_record) || h.vm_record_size != sizeof(struct vm_record) ||
 	    h.ram_offset != ram_offset(h.n_vcpus)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -495,7 +610,8 @@ savestate_read(struct vm *vm, struct serial *serial, GPtrArray *virtio, const ch
 	serial_set_state(serial, &vr.serial);
 	/* Devices after the interrupt controllers: an INTx line they raise
 	 * again lands in the restored IOAPIC. */
-	if (!load_devices(fd, h.ram_offset + h.ram_size, h.n_devices, virtio, path, error))
+	if (!load_devices(fd, h.ram_offset + h.ram_size, h.n_devices, virtio, path, &end, error) ||
+	    !load_screen(fd, end, h.display, fb, path, error))
 		goto out;
 	ok = true;
 out:

@@ -560,6 +560,19 @@ save_state_cb (GObject      *object,
   reply = gb_vmm_client_execute_finish (GB_VMM_CLIENT (object), result, &error);
   if (reply == NULL)
     {
+      /* What glassbox-vmm still refuses, in the app's words: a NIC on
+       * passt (its connections live in the passt process; docs/vmm-api.md,
+       * save-state).  Screens and NICs on User, Bridge or a tap are saved. */
+      if (error->domain == G_IO_ERROR && strstr (error->message, "passt") != NULL)
+        {
+          g_autofree char *why = g_steal_pointer (&error->message);
+
+          error->message = g_strdup_printf ("%s (%s)",
+                                            _("A machine whose network runs through passt cannot be saved: "
+                                              "passt keeps its connections in a process of its own. "
+                                              "Shut the machine down instead, or change its network to User-mode NAT"),
+                                            why);
+        }
       g_task_return_error (task, error);
       return;
     }

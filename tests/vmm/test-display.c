@@ -709,6 +709,177 @@ test_tablet(void)
 	stop_screen_guest(run, api);
 }
 
+/* ---- save-state with a screen ------------------------------------------- */
+
+static JsonObject *
+save_state(ApiClient *api, const char *file)
+{
+	g_autofree char *text = g_strdup_printf("{\"execute\": \"save-state\", \"arguments\": {\"filename\": \"%s\"}}", file);
+
+	return api_raw(api, text);
+}
+
+static char *
+screendump(ApiClient *api, const char *file)
+{
+	g_autofree char *cmd = g_strdup_printf("{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"%s\"}}", file);
+	g_autoptr(JsonObject) reply = api_raw(api, cmd);
+	char *ppm = NULL;
+
+	g_assert_true(json_object_has_member(reply, "return"));
+	g_assert_true(g_file_get_contents(file, &ppm, NULL, NULL));
+	return ppm;
+}
+
+/* Saved and stopped, then a new VMM with --restore: a screen guest that
+ * had moved its framebuffer's BAR shows the same picture (screendump and a
+ * VNC client), and what it draws next through the moved BAR shows too. */
+static void
+test_save_restore_screen(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-display-save-XXXXXX");
+	g_autofree char *state = g_build_filename(dir, "screen.state", NULL);
+	g_autofree char *dump_before = g_build_filename(dir, "before.ppm", NULL);
+	g_autofree char *dump_after = g_build_filename(dir, "after.ppm", NULL);
+	g_autofree char *before = NULL, *after = NULL;
+	const char *hdr = "P6\n256 192\n255\n";
+	int status = -1;
+
+	{
+		ApiClient *api = NULL;
+		VmmRun *run = start_screen_guest(&api);
+		g_autofree char *vnc = vnc_path(run);
+		g_autoptr(JsonObject) r = NULL, r2 = NULL;
+		Client *c = client_connect(vnc);
+
+		GB_TEST_WAIT_FOR(client_shows_pattern(c), 20);
+		send_key(c, 'm', 0x32);
+		GB_TEST_WAIT_FOR(serial_has(run, "moved to d8000000\n"), 20);
+		before = screendump(api, dump_before);
+		g_assert_cmpmem(before + strlen(hdr), 3, "\xff\x00\x00", 3);
+		r = save_state(api, state);
+		if (!json_object_has_member(r, "return")) {
+			g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), r);
+			g_autofree char *text = json_to_string(node, FALSE);
+			g_error("save-state: %s", text);
+		}
+		client_free(c);
+		r2 = api_call(api, "stop");
+		stop_screen_guest(run, api);
+	}
+	{
+		const char *extra[] = { "--display", "vnc,width=256,height=192", "--restore", state, NULL };
+		VmmRun *run = vmm_spawn("screen", extra, TRUE);
+		ApiClient *api = api_connect(run->socket_path);
+		g_autofree char *vnc = vnc_path(run);
+		g_autoptr(JsonObject) r = api_call(api, "resume");
+		g_autofree char *serial = NULL;
+		Client *c;
+
+		g_assert_true(json_object_has_member(r, "return"));
+		after = screendump(api, dump_after);
+		/* Byte for byte the picture at the save: row 0 red, the rest
+		 * the pattern. */
+		g_assert_true(memcmp(before, after, strlen(hdr) + W * H * 3) == 0);
+		c = client_connect(vnc);
+		GB_TEST_WAIT_FOR((c->pixels[0] & 0xffffff) == 0xff0000 && (c->pixels[W * H - 1] & 0xffffff) ==
+		                 pattern(W - 1, H - 1), 20);
+		g_assert_cmphex(c->pixels[W] & 0xffffff, ==, pattern(0, 1));
+		/* The guest draws through the BAR where it had moved it. */
+		send_key(c, 'f', 0x21);
+		GB_TEST_WAIT_FOR(serial_has(run, "filled rows 64-79"), 20);
+		GB_TEST_WAIT_FOR((c->pixels[79 * W] & 0xffffff) == 0xffffff, 20);
+		serial = vmm_serial(run);
+		g_assert_null(strstr(serial, "pattern drawn"));   /* not booted again */
+		send_key(c, 'q', 0x10);
+		GB_TEST_WAIT_FOR(serial_has(run, "bye\n"), 20);
+		client_free(c);
+		stop_screen_guest(run, api);
+	}
+	/* Another screen size: refused, naming both. */
+	{
+		const char *extra[] = { "--display", "vnc,width=320,height=200", "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("screen", extra, TRUE);
+		g_autofree char *err = NULL;
+
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, !=, 0);
+		err = vmm_stderr(run);
+		g_test_message("refused: %s", err);
+		g_assert_nonnull(strstr(err, "256x192"));
+		g_assert_nonnull(strstr(err, "320x200"));
+	}
+	/* No screen at all: the tablet's slot is empty, named as such. */
+	{
+		const char *extra[] = { "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("screen", extra, FALSE);
+		g_autofree char *err = NULL;
+
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, !=, 0);
+		err = vmm_stderr(run);
+		g_test_message("refused: %s", err);
+		g_assert_nonnull(strstr(err, "display"));
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
+/* The tablet saved with the left button held: after --restore the next
+ * report releases it (the device kept what it had sent), and events keep
+ * reaching the driver's buffers. */
+static void
+test_save_restore_tablet(void)
+{
+	g_autofree char *dir = gb_test_tmpdir_new("gb-display-save-XXXXXX");
+	g_autofree char *state = g_build_filename(dir, "tablet.state", NULL);
+	g_autofree char *expect = NULL;
+
+	{
+		ApiClient *api = NULL;
+		VmmRun *run = start_guest("tablet", "tablet ready", &api);
+		g_autofree char *vnc = vnc_path(run);
+		g_autoptr(JsonObject) r = NULL, r2 = NULL;
+		Client *c = client_connect(vnc);
+
+		vnc_connection_pointer_event(c->conn, 1, 128, 96);
+		expect = g_strdup_printf("ev 3 000 %04x\nev 3 001 %04x\nev 1 110 0001\nev 0 000 0000\n",
+		                         128 * 32767 / (W - 1), 96 * 32767 / (H - 1));
+		GB_TEST_WAIT_FOR(serial_has(run, expect), 20);
+		r = save_state(api, state);
+		if (!json_object_has_member(r, "return")) {
+			g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), r);
+			g_autofree char *text = json_to_string(node, FALSE);
+			g_error("save-state: %s", text);
+		}
+		client_free(c);
+		r2 = api_call(api, "stop");
+		stop_screen_guest(run, api);
+	}
+	{
+		const char *extra[] = { "--display", "vnc,width=256,height=192", "--restore", state, NULL };
+		VmmRun *run = vmm_spawn("tablet", extra, TRUE);
+		ApiClient *api = api_connect(run->socket_path);
+		g_autofree char *vnc = NULL;
+		g_autoptr(JsonObject) r = api_call(api, "resume");
+		g_autofree char *serial = NULL;
+		Client *c;
+
+		g_assert_true(json_object_has_member(r, "return"));
+		vnc = vnc_path(run);
+		c = client_connect(vnc);
+		vnc_connection_pointer_event(c->conn, 0, 0, 0);
+		GB_TEST_WAIT_FOR(serial_has(run, "ev 3 000 0000\nev 3 001 0000\nev 1 110 0000\nev 0 000 0000\n"), 20);
+		serial = vmm_serial(run);
+		g_assert_null(strstr(serial, "tablet ready"));   /* not booted again */
+		/* RFB button 3 is the right button: the guest ends on it. */
+		vnc_connection_pointer_event(c->conn, 4, 0, 0);
+		GB_TEST_WAIT_FOR(serial_has(run, "ev 1 111 0001\nbye\n"), 20);
+		client_free(c);
+		stop_screen_guest(run, api);
+	}
+	gb_test_tmpdir_remove(dir);
+}
+
 /* A bzImage kernel learns about the screen from boot_params.screen_info,
  * as a VESA linear framebuffer: what Debian's built-in vesafb binds to. */
 static void
@@ -815,5 +986,7 @@ main(int argc, char **argv)
 	g_test_add_func("/display/none", test_no_display);
 	g_test_add_func("/display/bzimage-screen-info", test_bzimage_screen_info);
 	g_test_add_func("/display/options", test_options);
+	g_test_add_func("/display/save-restore-screen", test_save_restore_screen);
+	g_test_add_func("/display/save-restore-tablet", test_save_restore_tablet);
 	return g_test_run();
 }

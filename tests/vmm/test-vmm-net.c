@@ -409,6 +409,8 @@ queue(JsonObject *dev, unsigned int q)
 	return json_array_get_object_element(json_object_get_array_member(dev, "queues"), q);
 }
 
+static JsonObject *save_state(ApiClient *api, const char *file);
+
 /* A frame from the guest reaches the host, one from the host reaches the
  * guest (and comes back), then the tap is deleted: the guest sees its
  * link go down (VIRTIO_NET_F_STATUS, a configuration change). */
@@ -1091,6 +1093,23 @@ test_passt(void)
 	g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, 2);
 	g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), >=, 1);
 
+	/* Save State is refused on passt (its state is in passt), with
+	 * the reason and nothing written; the machine runs on. */
+	{
+		g_autofree char *dir = gb_test_tmpdir_new("gb-net-save-XXXXXX");
+		g_autofree char *state = g_build_filename(dir, "passt.state", NULL);
+		g_autoptr(JsonObject) refused = save_state(api, state);
+		const char *desc;
+
+		g_assert_true(json_object_has_member(refused, "error"));
+		desc = json_object_get_string_member(json_object_get_object_member(refused, "error"), "desc");
+		g_test_message("refused: %s", desc);
+		assert_contains(desc, "passt");
+		assert_contains(desc, "not supported");
+		g_assert_false(g_file_test(state, G_FILE_TEST_EXISTS));
+		gb_test_tmpdir_remove(dir);
+	}
+
 	/* passt is the VMM's only child: kill it, by the PID the kernel
 	 * lists among the VMM's children. */
 	cmd = g_strdup_printf("/proc/%s/task/%s/children", g_subprocess_get_identifier(run->proc),
@@ -1170,6 +1189,214 @@ test_passt_socket(void)
 	g_assert_true(g_subprocess_wait(passt, NULL, &error));
 	g_assert_no_error(error);
 	run_cmd("ip route del default; ip link del gbveth0", NULL);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* ---- save-state with a NIC --------------------------------------------- */
+
+static JsonObject *
+save_state(ApiClient *api, const char *file)
+{
+	g_autofree char *text = g_strdup_printf("{\"execute\": \"save-state\", \"arguments\": {\"filename\": \"%s\"}, \"id\": \"s\"}", file);
+
+	return api_raw(api, text);
+}
+
+static void
+assert_saved(ApiClient *api, JsonObject *reply)
+{
+	if (!json_object_has_member(reply, "return")) {
+		g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), reply);
+		g_autofree char *text = json_to_string(node, FALSE);
+
+		g_error("save-state: %s", text);
+	}
+	g_assert_nonnull(api_wait_event(api, "STATE_CHANGE", 10000));
+}
+
+static unsigned int
+count_lines(const char *text, const char *prefix)
+{
+	unsigned int n = 0;
+
+	for (const char *p = text; (p = strstr(p, prefix)) != NULL; p += strlen(prefix))
+		n++;
+	return n;
+}
+
+/* A frame from the host, its "rx" line on the guest's serial port and the
+ * guest's echo back on the wire. */
+static void
+ping(VmmRun *run, int s, unsigned int i)
+{
+	g_autofree char *text = g_strdup_printf("ping %u", i);
+	g_autofree char *line = g_strdup_printf("rx %zu bytes: %s\n", 14 + strlen(text), text);
+	g_autofree char *echo = g_strdup_printf("echo: %s", text);
+
+	host_send(s, text);
+	if (!vmm_wait_serial(run, line, 20000)) {
+		g_autofree char *out = vmm_serial(run), *err = vmm_stderr(run);
+		g_error("no \"%s\" from the guest; serial:\n%s\nstderr:\n%s", text, out, err);
+	}
+	g_assert_true(host_wait_frame(s, echo, NULL, 20000));
+}
+
+/* A guest echoing frames on a tap is saved mid-run (its rings hold posted
+ * receive buffers), the VMM stops, a new one restores it on the same tap
+ * (re-opened from --net): frames flow both ways again, each echoed once,
+ * the guest does not boot again, and query-stats counts on from where it
+ * was.  A restore with another MAC is refused, naming both. */
+static void
+test_save_restore_tap(void)
+{
+	const char *net = "tap=" TAP ",mac=" GUEST_MAC;
+	g_autofree char *dir = NULL, *state = NULL, *after = NULL;
+	g_autoptr(JsonObject) r = NULL, r2 = NULL, stats = NULL;
+	gint64 tx_before, rx_before;
+	JsonObject *dev;
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	dir = gb_test_tmpdir_new("gb-net-save-XXXXXX");
+	state = g_build_filename(dir, "net.state", NULL);
+	make_tap();
+	s = host_socket();
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("virtio-net", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+
+		r = api_call(api, "resume");
+		g_assert_true(host_wait_frame(s, "hello from guest", NULL, 30000));
+		g_assert_true(vmm_wait_serial(run, "sent hello", 10000));
+		for (unsigned int i = 1; i <= 3; i++)
+			ping(run, s, i);
+		r2 = save_state(api, state);
+		assert_saved(api, r2);
+		dev = net_stats(api, &stats);
+		tx_before = json_object_get_int_member(queue(dev, 1), "packets");
+		rx_before = json_object_get_int_member(queue(dev, 0), "packets");
+		g_assert_cmpint(tx_before, ==, 4);   /* hello and three echoes */
+		g_assert_cmpint(rx_before, >=, 3);
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
+	{
+		const char *extra[] = { "--no-rng", "--net", net, "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("virtio-net", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "resume");
+		g_assert_true(json_object_has_member(r, "return"));
+		for (unsigned int i = 4; i <= 6; i++)
+			ping(run, s, i);
+		after = vmm_serial(run);
+		/* Not booted again; each frame reached the guest once. */
+		g_assert_null(strstr(after, "sent hello"));
+		g_assert_null(strstr(after, "ping 1"));
+		g_assert_cmpuint(count_lines(after, "rx "), ==, 3);
+		g_clear_pointer(&stats, json_object_unref);
+		for (int i = 0; i < 100; i++) {
+			g_clear_pointer(&stats, json_object_unref);
+			dev = net_stats(api, &stats);
+			if (json_object_get_int_member(queue(dev, 1), "packets") >= tx_before + 3)
+				break;
+			g_usleep(20000);
+		}
+		g_test_message("tx packets %" G_GINT64_FORMAT " at the save, %" G_GINT64_FORMAT " after three more",
+		               tx_before, json_object_get_int_member(queue(dev, 1), "packets"));
+		g_assert_cmpint(json_object_get_int_member(queue(dev, 1), "packets"), ==, tx_before + 3);
+		g_assert_cmpint(json_object_get_int_member(queue(dev, 0), "packets"), >=, rx_before + 3);
+		g_assert_cmpstr(json_object_get_string_member(dev, "link"), ==, "up");
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
+	/* Another MAC: the guest's driver knows the saved one. */
+	{
+		const char *extra[] = { "--no-rng", "--net", "tap=" TAP ",mac=52:54:00:ab:cd:ef", "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("virtio-net", extra, FALSE);
+		g_autofree char *err = NULL;
+
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, !=, 0);
+		err = vmm_stderr(run);
+		g_test_message("refused: %s", err);
+		assert_contains(err, GUEST_MAC);
+		assert_contains(err, "52:54:00:ab:cd:ef");
+		g_assert_null(strstr(err, "Sanitizer"));
+	}
+	close(s);
+	run_cmd("ip link del " TAP, NULL);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* --net user: saved after the guest's DHCP, restored on a new libslirp
+ * (its connections are not kept, see hypervisor/net/slirp.c): the guest
+ * keeps its address, and a host port forward reaches it again — libslirp
+ * asks for its MAC by ARP and the guest answers, so frames flow both
+ * ways. */
+static void
+test_save_restore_user(void)
+{
+	const char *net = "user,restrict=on,hostfwd=tcp:127.0.0.1:2223-:22";
+	g_autofree char *dir = NULL, *state = NULL, *after = NULL;
+	g_autoptr(JsonObject) r = NULL, r2 = NULL;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	dir = gb_test_tmpdir_new("gb-net-save-XXXXXX");
+	state = g_build_filename(dir, "user.state", NULL);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("virtio-net-dhcp", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+
+		r = api_call(api, "resume");
+		g_assert_true(vmm_wait_serial(run, "offer 10.0.2.15 from 10.0.2.2\n", 30000));
+		r2 = save_state(api, state);
+		assert_saved(api, r2);
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
+	{
+		const char *extra[] = { "--no-rng", "--net", net, "--restore", state, NULL };
+		g_autoptr(VmmRun) run = vmm_spawn("virtio-net-dhcp", extra, TRUE);
+		g_autoptr(ApiClient) api = api_connect(run->socket_path);
+
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "resume");
+		g_assert_true(json_object_has_member(r, "return"));
+		conn = g_socket_client_connect_to_host(client, "127.0.0.1:2223", 0, NULL, &error);
+		g_assert_no_error(error);
+		if (!vmm_wait_serial(run, "syn to port 22\n", 30000)) {
+			g_autofree char *out = vmm_serial(run), *err = vmm_stderr(run);
+			g_autoptr(JsonObject) st = api_call(api, "query-stats");
+			g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), st);
+			g_autofree char *text = json_to_string(node, FALSE);
+
+			g_error("no SYN reached the restored guest; serial:\n%s\nstderr:\n%s\nstats: %s", out, err, text);
+		}
+		after = vmm_serial(run);
+		g_assert_null(strstr(after, "sent discover"));
+		assert_contains(after, "arp reply\n");
+		g_clear_object(&conn);
+		g_clear_pointer(&r, json_object_unref);
+		r = api_call(api, "stop");
+		g_assert_true(vmm_wait(run, 30000, &status));
+		g_assert_cmpint(status, ==, 0);
+	}
 	gb_test_tmpdir_remove(dir);
 }
 
@@ -1271,6 +1498,8 @@ main(int argc, char **argv)
 		{ "/vmm-net/user", test_user },
 		{ "/vmm-net/passt", test_passt },
 		{ "/vmm-net/passt-socket", test_passt_socket },
+		{ "/vmm-net/save-restore-tap", test_save_restore_tap },
+		{ "/vmm-net/save-restore-user", test_save_restore_user },
 	};
 	struct sigaction sa = { .sa_handler = on_terminate };
 
