@@ -241,6 +241,10 @@ gb_edit_nic_to_config (const GbEditNic *nic)
       gvir_config_domain_interface_bridge_set_source (bridge, nic->source);
       config = GVIR_CONFIG_DOMAIN_INTERFACE (bridge);
     }
+  else if (g_strcmp0 (nic->type, "user") == 0)
+    /* virt-manager's "Usermode networking": QEMU's own NAT, the one kind a
+     * qemu:///session machine gets without a helper. */
+    config = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_user_new ());
   else
     {
       GVirConfigDomainInterfaceNetwork *network = gvir_config_domain_interface_network_new ();
