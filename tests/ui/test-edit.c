@@ -391,6 +391,24 @@ test_edit (void)
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   }
 
+  /* A user-mode NIC (QEMU's own NAT): nothing to name, so the name row is
+   * insensitive; added, Ctrl+Return. */
+  {
+    const char *args[] = { "edit-ui", "<interface type='user'>" };
+    GtkWidget *source = find_id (editor, "nic_source_row");
+
+    g_assert_true (gtk_widget_is_sensitive (source));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (find_id (editor, "nic_type_row")), 2);
+    g_assert_false (gtk_widget_is_sensitive (source));
+    gtk_widget_activate_action (editor, "editor.add-nic", NULL);
+    gb_test_focus_window (window);
+    gtk_widget_grab_focus (find_id (editor, "nic_mac_row"));
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (find_id (editor, "nic_type_row")), 0);
+  }
+
   /* Ctrl+Shift+X: the XML, read-only by default. */
   gb_test_focus_window (window);
   /* Out of the text field first, as a user tabbing away would. */
