@@ -241,6 +241,10 @@ gb_edit_nic_to_config (const GbEditNic *nic)
       gvir_config_domain_interface_bridge_set_source (bridge, nic->source);
       config = GVIR_CONFIG_DOMAIN_INTERFACE (bridge);
     }
+  else if (g_strcmp0 (nic->type, "user") == 0)
+    /* virt-manager's "Usermode networking": QEMU's own NAT, the one kind a
+     * qemu:///session machine gets without a helper. */
+    config = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_user_new ());
   else
     {
       GVirConfigDomainInterfaceNetwork *network = gvir_config_domain_interface_network_new ();
@@ -1436,6 +1440,21 @@ live_device_xml (virDomainPtr  dom,
   return ret;
 }
 
+/* Whether the running machine still has the device (live_device_xml's
+ * words).  A PCI device leaves only when the guest lets it go (ACPI);
+ * libvirt waits 5 s for that, then reports success anyway. */
+static gboolean
+live_device_still (virDomainPtr  dom,
+                   const char   *kind,
+                   const char   *child,
+                   const char   *attr,
+                   const char   *value)
+{
+  g_autofree char *xml = live_device_xml (dom, kind, child, attr, value);
+
+  return xml != NULL;
+}
+
 static void
 apply_live (virDomainPtr         dom,
             const GbMachineEdit *edit,
@@ -1642,6 +1661,9 @@ apply_live (virDomainPtr         dom,
         continue;
       if (virDomainDetachDeviceFlags (dom, xml, live) < 0)
         add_note (notes, what);
+      else if (live_device_still (dom, "disk", "target", "dev", target))
+        g_ptr_array_add (notes, g_strdup_printf (_("Disk %s: the guest has been asked to let it go and has not yet. It goes when the guest does, or when the machine next starts."),
+                                                 target));
     }
 
   for (guint i = 0; i < edit->modify_disks->len; i++)
@@ -1732,6 +1754,9 @@ apply_live (virDomainPtr         dom,
         continue;
       if (virDomainDetachDeviceFlags (dom, xml, live) < 0)
         add_note (notes, what);
+      else if (live_device_still (dom, "interface", "mac", "address", mac))
+        g_ptr_array_add (notes, g_strdup_printf (_("Network interface %s: the guest has been asked to let it go and has not yet. It goes when the guest does, or when the machine next starts."),
+                                                 mac));
     }
 
   if (edit->add_nics->len > 0)

@@ -84,8 +84,8 @@ typedef struct {
 
 /* A network interface to add. */
 typedef struct {
-  char *type;            /* "network" or "bridge" */
-  char *source;          /* network or bridge name */
+  char *type;            /* "network", "bridge" or "user" (user-mode NAT) */
+  char *source;          /* network or bridge name; none for "user" */
   char *model;           /* "virtio", "e1000e", "rtl8139"; NULL: the default */
   char *mac;             /* NULL: libvirt picks one */
 } GbEditNic;

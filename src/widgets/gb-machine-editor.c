@@ -697,7 +697,8 @@ fill_nics (GbMachineEditor *self,
     {
       GbEditNic *nic = g_ptr_array_index (self->add_nics, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s %s"), nic->type, nic->source);
+      g_autofree char *subtitle = g_strdup_printf (_("Added when applied · %s %s"), nic->type,
+                                                   nic->source ? nic->source : "");
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
@@ -1508,6 +1509,17 @@ add_disk_action (GtkWidget  *widget,
   on_changed (self);
 }
 
+/* A name is typed for a virtual network or a host bridge; user-mode
+ * networking (libvirt's third kind, a machine file's first) has none. */
+static void
+on_nic_type_changed (GbMachineEditor *self)
+{
+  gboolean libvirt = (self->caps & GB_EDIT_CAP_DEVICES) != 0;
+  guint kind = adw_combo_row_get_selected (self->nic_type_row);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->nic_source_row), libvirt ? kind < 2 : kind == 1);
+}
+
 static void
 add_nic_action (GtkWidget  *widget,
                 const char *action_name,
@@ -1516,7 +1528,9 @@ add_nic_action (GtkWidget  *widget,
   GbMachineEditor *self = GB_MACHINE_EDITOR (widget);
   const char *source = gtk_editable_get_text (GTK_EDITABLE (self->nic_source_row));
   const char *mac = gtk_editable_get_text (GTK_EDITABLE (self->nic_mac_row));
-  gboolean bridge = adw_combo_row_get_selected (self->nic_type_row) == 1;
+  guint kind = adw_combo_row_get_selected (self->nic_type_row);
+  gboolean bridge = kind == 1;
+  gboolean user = kind == 2;
   guint model = adw_combo_row_get_selected (self->nic_model_row);
   GbEditNic *nic;
 
@@ -1528,8 +1542,8 @@ add_nic_action (GtkWidget  *widget,
     }
 
   nic = g_new0 (GbEditNic, 1);
-  nic->type = g_strdup (bridge ? "bridge" : "network");
-  nic->source = g_strdup (*source ? source : "default");
+  nic->type = g_strdup (bridge ? "bridge" : user ? "user" : "network");
+  nic->source = user ? NULL : g_strdup (*source ? source : "default");
   nic->model = g_strdup (models[MIN (model, G_N_ELEMENTS (models) - 1)]);
   nic->mac = *mac ? g_strdup (mac) : NULL;
   g_ptr_array_add (self->add_nics, nic);
@@ -1687,10 +1701,13 @@ show_rows_for_kind (GbMachineEditor *self)
     }
   else
     {
-      g_autoptr(GtkStringList) kinds = gtk_string_list_new ((const char *[]) { _("Virtual network"), _("Host bridge"), NULL });
+      /* The third: QEMU's own NAT, the one a qemu:///session machine gets. */
+      g_autoptr(GtkStringList) kinds = gtk_string_list_new ((const char *[]) { _("Virtual network"), _("Host bridge"),
+                                                                               _("User-mode networking"), NULL });
 
       adw_combo_row_set_model (self->nic_type_row, G_LIST_MODEL (kinds));
     }
+  on_nic_type_changed (self);
   if (gtk_stack_get_visible_child_name (self->stack) != NULL &&
       g_str_equal (gtk_stack_get_visible_child_name (self->stack), "devices") && !libvirt)
     gtk_stack_set_visible_child_name (self->stack, "general");
@@ -1956,5 +1973,6 @@ gb_machine_editor_init (GbMachineEditor *self)
   g_signal_connect_swapped (self->memory_spin, "value-changed", G_CALLBACK (on_memory_changed), self);
   g_signal_connect_swapped (self->max_vcpus_spin, "value-changed", G_CALLBACK (on_max_vcpus_changed), self);
   g_signal_connect_swapped (self->cpu_mode_row, "notify::selected", G_CALLBACK (on_cpu_mode_changed), self);
+  g_signal_connect_swapped (self->nic_type_row, "notify::selected", G_CALLBACK (on_nic_type_changed), self);
   update_xml_hint (self);
 }

@@ -5,8 +5,10 @@
  * XML; an image path typed and added, Ctrl+Return, is a new disk; F2 and a
  * typed name rename it; the space bar on the random number generator's
  * switch and Ctrl+Return add one; Ctrl+Shift+X shows the XML, read-only.  The
- * actions are in the row menu and the header menu.  PNGs of each tab are
- * saved (edit-*.png, with the language in the name).
+ * actions are in the row menu and the header menu.  On the driver's running
+ * machine, F5 reverts only the tab shown, and a new maximum of processors is
+ * applied with "Applied. Waiting for the next start:" and the reason.  PNGs
+ * of each tab are saved (edit-*.png, with the language in the name).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -390,6 +392,24 @@ test_edit (void)
     g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
   }
 
+  /* A user-mode NIC (QEMU's own NAT): nothing to name, so the name row is
+   * insensitive; added, Ctrl+Return. */
+  {
+    const char *args[] = { "edit-ui", "<interface type='user'>" };
+    GtkWidget *source = find_id (editor, "nic_source_row");
+
+    g_assert_true (gtk_widget_is_sensitive (source));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (find_id (editor, "nic_type_row")), 2);
+    g_assert_false (gtk_widget_is_sensitive (source));
+    gtk_widget_activate_action (editor, "editor.add-nic", NULL);
+    gb_test_focus_window (window);
+    gtk_widget_grab_focus (find_id (editor, "nic_mac_row"));
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
+    g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    adw_combo_row_set_selected (ADW_COMBO_ROW (find_id (editor, "nic_type_row")), 0);
+  }
+
   /* Ctrl+Shift+X: the XML, read-only by default. */
   gb_test_focus_window (window);
   /* Out of the text field first, as a user tabbing away would. */
@@ -512,6 +532,54 @@ test_edit (void)
   {
     const char *args[] = { "edit-ui-renamed", "<name>edit-ui-renamed</name>" };
     g_assert_true (gb_test_wait_until_ms (xml_has, args, TIMEOUT_MS));
+  }
+
+  /* The driver's running machine "test": F5 reads the tab shown again and
+   * leaves what was typed in another; Ctrl+Return then applies that other
+   * tab, and what cannot change while the machine runs is said. */
+  {
+    const char *args[] = { "test", "current='2'>4</vcpu>" };
+    g_autofree char *waits = NULL;
+
+    row = gb_test_find_machine_row (window, "test");
+    g_assert_nonnull (row);
+    gb_window_select_machine (GB_WINDOW (window), gb_machine_row_get_machine (GB_MACHINE_ROW (row)));
+    gb_test_focus_window (window);
+    gtk_window_set_focus (GTK_WINDOW (window), NULL);
+    gb_test_press (window, GDK_CONTROL_MASK | GDK_SHIFT_MASK, XK_h);
+    g_assert_true (gb_test_wait_until_ms (settings_shown, &ctx, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_id (editor, "name_row"))), ==, "test");
+
+    gb_machine_editor_set_tab (ctx.editor, "cpu");
+    focus_and_clear (window, find_id (editor, "max_vcpus_spin"));
+    gb_test_type_text (window, "4");
+    gb_test_press (window, 0, XK_Tab);
+    gb_machine_editor_set_tab (ctx.editor, "general");
+    focus_and_clear (window, find_id (editor, "title_row"));
+    gb_test_type_text (window, "typed");
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_id (editor, "title_row"))), ==, "typed");
+    gb_test_press (window, 0, XK_F5);
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find_id (editor, "title_row"))), ==, "");
+
+    gb_machine_editor_set_tab (ctx.editor, "cpu");
+    g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (find_id (editor, "max_vcpus_spin"))), ==, 4);
+    gtk_widget_grab_focus (find_id (editor, "max_vcpus_spin"));
+    gb_test_press (window, GDK_CONTROL_MASK, XK_Return);
+    g_assert_true (gb_test_wait_until_ms (xml_has, (gpointer) args, TIMEOUT_MS));
+    g_assert_true (gb_test_wait_until_ms (editor_idle, &ctx, TIMEOUT_MS));
+    waits = g_strdup_printf (_("Applied. Waiting for the next start:\n%s"),
+                             _("The maximum number of processors changes when the machine next starts."));
+    g_assert_cmpstr (gb_machine_editor_get_status (ctx.editor), ==, waits);
+    {
+      g_autofree char *defined = xml_of ("test");
+      g_assert_null (strstr (defined, "<title>"));
+    }
+    gtk_test_widget_wait_for_draw (window);
+    g_free (png);
+    png = png_name ("next-start");
+    gb_test_save_png (window, png);
   }
 
   gb_window_select_machine (GB_WINDOW (window), NULL);

@@ -484,6 +484,24 @@ test_nics (void)
                 "<model type='e1000e'/>\n"
                 "</interface>");
 
+  /* User-mode networking (QEMU's own NAT), no source to name. */
+  {
+    g_autoptr(GbMachineEdit) user = gb_machine_edit_new ();
+    GbEditNic *u = g_new0 (GbEditNic, 1);
+
+    u->type = g_strdup ("user");
+    u->model = g_strdup ("virtio");
+    u->mac = g_strdup ("52:54:00:aa:bb:03");
+    g_ptr_array_add (user->add_nics, u);
+    check_change (user,
+                  "|\n"
+                  "<interface type='user'>\n"
+                  "<mac address='52:54:00:aa:bb:03'/>\n"
+                  "<target dev='testnet1'/>\n"
+                  "<model type='virtio'/>\n"
+                  "</interface>");
+  }
+
   g_ptr_array_add (remove->remove_nics, g_strdup ("52:54:00:AA:BB:01"));
   check_change (remove,
                 "<interface type='network'>\n"
