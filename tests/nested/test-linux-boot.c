@@ -147,7 +147,7 @@ run_bed(void)
 		/* One inner machine booted twice: 2-4 min by load; the hard
 		 * limit stays inside meson's timeout for the program (480 s). */
 		bed = nested_run(script, (const char *const[]) { lib, kernel, initrd, qcow2, NULL },
-		                 (const char *const[]) { vmm, api, NULL }, 420, &skip_reason);
+		                 (const char *const[]) { vmm, api, NULL }, 480, &skip_reason);
 	} else {
 		have_vmlinux = extract_vmlinux(kernel, vmlinux);
 		if (!have_vmlinux)
