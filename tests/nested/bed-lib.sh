@@ -36,12 +36,15 @@ trace_save() {
     grep -v '^#' /sys/kernel/tracing/trace > $GB_OUT/kvm-trace.log
 }
 
-# What each thread of the VMM under `timeout` pid $1 is doing: its state,
-# where it sleeps in the kernel, its system call (a vCPU inside KVM_RUN, or
-# one blocked on a lock in the VMM).
+# What each thread of the VMM started as `timeout … glassbox-vmm` (pid
+# $1) is doing: its state, where it sleeps in the kernel, its system call
+# (a vCPU inside KVM_RUN, or one blocked on a lock in the VMM).  GNU
+# timeout (a host) runs the VMM as its child; busybox's (the outer guest)
+# forks its watcher and execs the VMM in its own pid.
 dump_threads() {
   for p in /proc/[0-9]*; do
-    grep -q "^PPid:[[:space:]]*$1\$" $p/status 2>/dev/null || continue
+    [ $p = /proc/$1 ] || grep -q "^PPid:[[:space:]]*$1\$" $p/status 2>/dev/null || continue
+    [ "$(cat $p/comm 2>/dev/null)" = glassbox-vmm ] || continue
     for task in $p/task/*; do
       echo "--- $(cat $task/comm) state $(cut -d' ' -f3 $task/stat) wchan $(cat $task/wchan 2>/dev/null)" \
            "syscall $(cut -d' ' -f1-3 $task/syscall 2>/dev/null)"
@@ -77,10 +80,10 @@ heartbeat() {
   done
 }
 
-# What a scenario that did not end left behind, on the script's output
+# What a scenario that did not end in time left behind, on the script's output
 # (the test prints it): the VMM's threads, the inner console, KVM's trace.
 print_hang() {
-  echo "== $name: did not end in time; what it left:"
+  echo "== $name: TIMED OUT (timeout $t s); what it left:"
   echo "-- threads.log (each VMM thread 5 s before its time was up):"
   cat $d/threads.log 2>/dev/null
   echo "-- stderr.log (last 20 lines):"
@@ -120,10 +123,14 @@ boot() {
   kill $watcher 2>/dev/null
   echo "$t0 $(uptime_s)" | awk '{ printf "%.1f\n", $2 - $1 }' > $d/seconds
   echo "== $name: status $(cat $d/status) after $(cat $d/seconds) s: $(tail -1 $d/stderr.log)"
-  case $(cat $d/status) in
-    124|137) print_hang ;;
-    *) tail -4 $d/serial.log | sed "s/^/   $name| /" ;;
-  esac
+  # threads.log is there when the VMM still ran 5 s before its time was
+  # up: it timed out.  (Not the status: busybox's timeout passes on the
+  # VMM's, and the VMM ends with 0 on SIGTERM.)
+  if [ -e $d/threads.log ]; then
+    print_hang
+  else
+    tail -4 $d/serial.log | sed "s/^/   $name| /"
+  fi
 }
 
 # wait_for_count FILE TEXT N SECONDS: TEXT on N lines
