@@ -16,6 +16,16 @@ require_kvm() {
   exit 0
 }
 
+# Inside the outer guest only (never the host's settings): transparent
+# huge pages for shmem on madvise, so that glassbox-vmm's guest RAM (a
+# memfd it advises with MADV_HUGEPAGE) is mapped with 2 MiB pages and the
+# inner Linux's boot takes a few hundred nested page faults, not ~22,000.
+thp_advise() {
+  [ "$GB_NESTED" = 1 ] || return 0
+  echo advise > /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null
+  echo "== shmem THP: $(cat /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null)"
+}
+
 # Inside the outer guest only (its kernel, never the host's): trace what
 # KVM does when an inner guest triple-faults (kvm_exit with SVM's SHUTDOWN
 # exit code 0x7f: the rIP it faulted at; AMD's KVM re-initialises the vCPU

@@ -6,6 +6,7 @@
 . $GB_IN/bed-lib.sh
 require_kvm
 trace_start
+thp_advise
 
 # Not `quiet`: every kernel message on the inner serial log (printk.time
 # stamps them), so that a boot that stops shows where.
