@@ -119,10 +119,10 @@ main(int argc, char **argv)
 		 * through -L: under the names QEMU looks for. */
 		g_assert_true(g_file_get_contents("/usr/share/qemu/qboot.rom", &rom, &len, NULL));
 		g_assert_true(g_file_set_contents(bios, rom, len, NULL));
-		g_free(rom);
+		g_clear_pointer(&rom, g_free);
 		g_assert_true(g_file_get_contents("/usr/share/seabios/bios-256k.bin", &rom, &len, NULL));
 		g_assert_true(g_file_set_contents(seabios, rom, len, NULL));
-		g_free(rom);
+		g_clear_pointer(&rom, g_free);
 	}
 
 	/* q35's option ROMs: the kernel loader over fw_cfg DMA, and the
