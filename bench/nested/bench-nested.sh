@@ -10,7 +10,7 @@
 K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
 CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check gb.end=poweroff"
-RUNS=${GB_BENCH_RUNS:-5}
+RUNS=$(cat $GB_IN/bench-runs 2>/dev/null || echo 5)   # GB_BENCH_RUNS on the host
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
