@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs in the nested test bed's outer guest (bench-nested.c): glassbox-vmm
-# and qemu-system-x86_64 -M microvm -accel kvm, alternately, booting the same
-# stock Debian kernel + busybox initramfs on the same nested KVM.  For each
+# Runs in the nested test bed's outer guest (bench-nested.c): glassbox-vmm,
+# qemu-system-x86_64 -M microvm and -M q35 (both -accel kvm), in turn,
+# booting the same stock Debian kernel + busybox initramfs on the same
+# nested KVM.  For each
 # run one line in $GB_OUT/results:
 #   VMM  seconds-from-exec-to-/init  VmRSS-KiB  RssShmem-KiB  RssAnon-KiB
 # (memory read when the guest's /init has printed its marker; guest RAM is a
@@ -9,7 +10,7 @@
 K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
 CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check gb.end=poweroff"
-RUNS=${GB_BENCH_RUNS:-5}
+RUNS=$(cat $GB_IN/bench-runs 2>/dev/null || echo 5)   # GB_BENCH_RUNS on the host
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
@@ -43,5 +44,12 @@ while [ $i -lt $RUNS ]; do
       -m 256 -smp 1 -nodefaults -no-user-config -display none -L $GB_IN \
       -object memory-backend-memfd,id=mem,size=256M -M memory-backend=mem \
       -serial file:/tmp/qemu.log -kernel $K -initrd $I -append "$CMD"
+  # q35: SeaBIOS (bios-256k.bin) and its linuxboot_dma.bin option ROM load
+  # the kernel over fw_cfg, as QEMU does for a PC; no devices but the
+  # chipset's (-nodefaults), the same serial port and memfd RAM.
+  measure qemu-q35 /tmp/q35.log timeout 240 qemu-system-x86_64 -M q35 -accel kvm -cpu host \
+      -m 256 -smp 1 -nodefaults -no-user-config -display none -L $GB_IN \
+      -object memory-backend-memfd,id=mem,size=256M -M memory-backend=mem \
+      -serial file:/tmp/q35.log -kernel $K -initrd $I -append "$CMD"
 done
 exit 0
