@@ -31,6 +31,8 @@
 #include "gb-test-utils.h"
 
 #define DOMAIN_NAME "glassbox-snap-guest"
+#define SOURCE_MAC  "52:54:00:12:34:56"
+#define DATA_MARK   "GLASSBOX-DATA-DISK"   /* 18 bytes, as "check2" shows them */
 
 static void
 console_send (GbTestConsole *console,
@@ -85,34 +87,77 @@ wait_console (GbTestConsole *console,
              seconds, text ? text : "", min_count, console->text->str);
 }
 
-/* The guest's answer to "check": the 18 bytes after the last
- * "GLASSBOX-DISK:", once its whole line has arrived. */
+/* The guest's answer to a command: the rest of the last line that starts
+ * with PREFIX, once that whole line has arrived. */
+typedef struct {
+  GbTestConsole *console;
+  const char    *prefix;
+} Answer;
+
 static gboolean
-disk_line_complete (gpointer data)
+answer_complete (gpointer data)
 {
-  GbTestConsole *console = data;
-  const char *p = g_strrstr (console->text->str, "GLASSBOX-DISK:");
+  Answer *a = data;
+  const char *p = g_strrstr (a->console->text->str, a->prefix);
 
   return p != NULL && strchr (p, '\n') != NULL;
 }
 
 static char *
-check_disk (GbTestConsole *console)
+ask (GbTestConsole *console,
+     const char    *command,
+     const char    *prefix)
 {
+  Answer a = { console, prefix };
   const char *p;
 
   g_string_truncate (console->text, 0);
-  console_send (console, "check");
-  if (!gb_test_wait_until (disk_line_complete, console, 60))
-    g_error ("No answer to \"check\"; the console said:\n%s", console->text->str);
-  p = g_strrstr (console->text->str, "GLASSBOX-DISK:") + strlen ("GLASSBOX-DISK:");
+  console_send (console, command);
+  if (!gb_test_wait_until (answer_complete, &a, 60))
+    g_error ("No answer to \"%s\"; the console said:\n%s", command, console->text->str);
+  p = g_strrstr (console->text->str, prefix) + strlen (prefix);
   return g_strndup (p, strcspn (p, "\r\n"));
+}
+
+/* "check": the 18 bytes at the start of /dev/vda; "check2": of /dev/vdb. */
+static char *
+check_disk (GbTestConsole *console)
+{
+  return ask (console, "check", "GLASSBOX-DISK:");
+}
+
+static char *
+check_data_disk (GbTestConsole *console)
+{
+  return ask (console, "check2", "GLASSBOX-DISK2:");
+}
+
+static void
+add_disk (GVirConfigDomain *domain,
+          const char       *path,
+          const char       *target)
+{
+  GVirConfigDomainDisk *disk = gvir_config_domain_disk_new ();
+  GVirConfigDomainDiskDriver *driver = gvir_config_domain_disk_driver_new ();
+
+  gvir_config_domain_disk_set_type (disk, GVIR_CONFIG_DOMAIN_DISK_FILE);
+  gvir_config_domain_disk_set_guest_device_type (disk, GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_DISK);
+  gvir_config_domain_disk_set_source (disk, path);
+  gvir_config_domain_disk_driver_set_name (driver, "qemu");
+  gvir_config_domain_disk_driver_set_format (driver, GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+  gvir_config_domain_disk_set_driver (disk, driver);
+  gvir_config_domain_disk_set_target_bus (disk, GVIR_CONFIG_DOMAIN_DISK_BUS_VIRTIO);
+  gvir_config_domain_disk_set_target_dev (disk, target);
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (disk));
+  g_object_unref (driver);
+  g_object_unref (disk);
 }
 
 static char *
 domain_xml (const char *kernel,
             const char *initrd,
-            const char *disk_path)
+            const char *disk_path,
+            const char *data_path)
 {
   GVirConfigDomain *domain = gvir_config_domain_new ();
   GVirConfigDomainOs *os = gvir_config_domain_os_new ();
@@ -120,8 +165,6 @@ domain_xml (const char *kernel,
   GVirConfigDomainConsole *console = gvir_config_domain_console_new ();
   GVirConfigDomainChardevSourcePty *pty = gvir_config_domain_chardev_source_pty_new ();
   GVirConfigDomainChardevSourcePty *pty2 = gvir_config_domain_chardev_source_pty_new ();
-  GVirConfigDomainDisk *disk = gvir_config_domain_disk_new ();
-  GVirConfigDomainDiskDriver *driver = gvir_config_domain_disk_driver_new ();
   GVirConfigDomainInterface *nic = GVIR_CONFIG_DOMAIN_INTERFACE (gvir_config_domain_interface_user_new ());
   char *features[] = { (char *) "acpi", (char *) "apic", NULL };
   char *xml;
@@ -139,17 +182,10 @@ domain_xml (const char *kernel,
   gvir_config_domain_os_set_cmdline (os, "console=ttyS0 quiet gb.run=guest-snapshots.sh");
   gvir_config_domain_set_os (domain, os);
 
-  gvir_config_domain_disk_set_type (disk, GVIR_CONFIG_DOMAIN_DISK_FILE);
-  gvir_config_domain_disk_set_guest_device_type (disk, GVIR_CONFIG_DOMAIN_DISK_GUEST_DEVICE_DISK);
-  gvir_config_domain_disk_set_source (disk, disk_path);
-  gvir_config_domain_disk_driver_set_name (driver, "qemu");
-  gvir_config_domain_disk_driver_set_format (driver, GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
-  gvir_config_domain_disk_set_driver (disk, driver);
-  gvir_config_domain_disk_set_target_bus (disk, GVIR_CONFIG_DOMAIN_DISK_BUS_VIRTIO);
-  gvir_config_domain_disk_set_target_dev (disk, "vda");
-  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (disk));
+  add_disk (domain, disk_path, "vda");
+  add_disk (domain, data_path, "vdb");
 
-  gvir_config_domain_interface_set_mac (nic, "52:54:00:12:34:56");
+  gvir_config_domain_interface_set_mac (nic, SOURCE_MAC);
   gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (nic));
 
   gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
@@ -162,8 +198,6 @@ domain_xml (const char *kernel,
 
   xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
   g_object_unref (nic);
-  g_object_unref (disk);
-  g_object_unref (driver);
   g_object_unref (pty2);
   g_object_unref (pty);
   g_object_unref (console);
@@ -234,13 +268,17 @@ test_snapshots_qemu (void)
   g_autofree char *kernel = g_build_filename (guest_dir, "vmlinuz", NULL);
   g_autofree char *initrd = g_build_filename (guest_dir, "initramfs.img", NULL);
   g_autofree char *disk = g_build_filename (tmp, DOMAIN_NAME ".qcow2", NULL);
+  g_autofree char *data = g_build_filename (tmp, DOMAIN_NAME "-data.qcow2", NULL);
+  g_autofree char *data_raw = g_build_filename (tmp, "data.raw", NULL);
   g_autofree char *clone_disk = g_build_filename (tmp, DOMAIN_NAME "-clone.qcow2", NULL);
+  /* The clone names its second copy after itself too (gb_disk_copy_free_path). */
+  g_autofree char *clone_data = g_build_filename (tmp, DOMAIN_NAME "-clone-1.qcow2", NULL);
   g_autofree char *reason = NULL, *xml = NULL, *clone_uuid = NULL;
   g_autoptr(GbProvider) provider = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) snaps = NULL;
-  GbTestConsole console = { 0 };
+  GbTestConsole console = { 0 }, source_console = { 0 };
   GbMachine *machine, *clone;
   virDomainPtr dom;
   guint before_save, after_restore;
@@ -256,7 +294,14 @@ test_snapshots_qemu (void)
     }
   {
     const char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "16M", NULL };
+    /* The data disk starts with a marker the host wrote. */
+    const char *conv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", data_raw, data, NULL };
+    g_autofree char *block = g_malloc0 (1 << 20);
+
+    memcpy (block, DATA_MARK, strlen (DATA_MARK));
+    g_assert_true (g_file_set_contents (data_raw, block, 1 << 20, NULL));
     g_assert_cmpint (gb_test_run (mk, NULL, NULL), ==, 0);
+    g_assert_cmpint (gb_test_run (conv, NULL, NULL), ==, 0);
   }
 
   provider = gb_libvirt_provider_new (uri);
@@ -269,7 +314,7 @@ test_snapshots_qemu (void)
       return;
     }
 
-  xml = domain_xml (kernel, initrd, disk);
+  xml = domain_xml (kernel, initrd, disk, data);
   dom = virDomainDefineXML (_gb_libvirt_provider_get_handle (provider), xml);
   if (dom == NULL)
     g_error ("Defining the domain: %s", virGetLastErrorMessage ());
@@ -286,7 +331,9 @@ test_snapshots_qemu (void)
   wait_console (&console, NULL, 3, 120);
   {
     g_autofree char *d = check_disk (&console);
+    g_autofree char *d2 = check_data_disk (&console);
     g_assert_cmpstr (d, ==, "..................");
+    g_assert_cmpstr (d2, ==, DATA_MARK);
   }
 
   /* Snapshot, marker, revert: the marker is gone. */
@@ -348,20 +395,39 @@ test_snapshots_qemu (void)
   g_assert_cmpuint (after_restore, <, before_save + 100);
   GB_TEST_WAIT_FOR (gb_machine_get_saved_at (machine) == 0, 30);
 
-  /* Off, then cloned: the copy is the same disk, and it boots. */
+  /* Off, then cloned (full copies): a new UUID and MAC, both disks are
+   * copies, and it boots seeing both. */
   console_send (&console, "off");
   GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF, 60);
   gb_test_console_close (&console);
   {
     g_autoptr(GAsyncResult) cloned = NULL;
+    g_autofree char *clone_xml = NULL;
     const char *cmp[] = { "qemu-img", "compare", "-q", disk, clone_disk, NULL };
+    const char *cmp_data[] = { "qemu-img", "compare", "-q", data, clone_data, NULL };
+    gint64 t0 = g_get_monotonic_time ();
 
     gb_libvirt_machine_clone_async (GB_LIBVIRT_MACHINE (machine), DOMAIN_NAME "-clone", FALSE, NULL, NULL,
                                     NULL, gb_test_store_result, &cloned);
     GB_TEST_WAIT_FOR (cloned != NULL, 120);
     clone_uuid = gb_libvirt_machine_clone_finish (GB_LIBVIRT_MACHINE (machine), cloned, &error);
     g_assert_no_error (error);
+    g_test_message ("clone: %.1f s", (g_get_monotonic_time () - t0) / 1e6);
+    g_assert_cmpstr (clone_uuid, !=, gb_machine_get_uuid (machine));
+
+    dom = virDomainLookupByUUIDString (_gb_libvirt_provider_get_handle (provider), clone_uuid);
+    g_assert_nonnull (dom);
+    clone_xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+    virDomainFree (dom);
+    g_assert_nonnull (clone_xml);
+    g_assert_null (strstr (clone_xml, SOURCE_MAC));
+    g_assert_nonnull (strstr (clone_xml, "<mac address='52:54:00:"));
+    g_assert_nonnull (strstr (clone_xml, clone_disk));
+    g_assert_nonnull (strstr (clone_xml, clone_data));
+    g_assert_null (strstr (clone_xml, "'" DOMAIN_NAME ".qcow2'"));
+    g_assert_null (strstr (clone_xml, data));
     g_assert_cmpint (gb_test_run (cmp, NULL, NULL), ==, 0);
+    g_assert_cmpint (gb_test_run (cmp_data, NULL, NULL), ==, 0);
   }
   GB_TEST_WAIT_FOR ((clone = gb_provider_find_machine (provider, clone_uuid)) != NULL, 30);
   GB_TEST_WAIT_FOR (gb_machine_get_config (clone) != NULL, 30);
@@ -370,10 +436,47 @@ test_snapshots_qemu (void)
   GB_TEST_WAIT_FOR (gb_machine_get_state (clone) == GB_MACHINE_STATE_RUNNING, 60);
   gb_test_console_open (&console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (clone)));
   wait_console (&console, NULL, 2, 120);
-  /* The marker written before the revert is not on the clone's disk either. */
   {
+    g_autofree char *disks = ask (&console, "disks", "GLASSBOX-DISKS ");
     g_autofree char *d = check_disk (&console);
+    g_autofree char *d2 = check_data_disk (&console);
+
+    g_assert_cmpstr (disks, ==, "vda vdb END");
+    /* The marker written before the revert is not on the clone's disk either. */
     g_assert_cmpstr (d, ==, "..................");
+    g_assert_cmpstr (d2, ==, DATA_MARK);
+  }
+  /* The clone writes over its data disk's marker... */
+  console_send (&console, "mark2");
+  wait_console (&console, "GLASSBOX-MARKED2", 0, 60);
+  {
+    g_autofree char *d2 = check_data_disk (&console);
+    g_assert_cmpstr (d2, ==, "GLASSBOX-DISK-MARK");
+  }
+  /* ...and the source, started beside it, boots, sees both its disks and
+   * still reads the host's marker on its own. */
+  run_action (machine, gb_machine_start_async, gb_machine_start_finish);
+  GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_RUNNING, 60);
+  gb_test_console_open (&source_console, _gb_libvirt_machine_get_handle (GB_LIBVIRT_MACHINE (machine)));
+  wait_console (&source_console, NULL, 2, 120);
+  {
+    g_autofree char *disks = ask (&source_console, "disks", "GLASSBOX-DISKS ");
+    g_autofree char *d2 = check_data_disk (&source_console);
+
+    g_assert_cmpstr (disks, ==, "vda vdb END");
+    g_assert_cmpstr (d2, ==, DATA_MARK);
+  }
+  console_send (&source_console, "off");
+  GB_TEST_WAIT_FOR (gb_machine_get_state (machine) == GB_MACHINE_STATE_SHUTOFF, 60);
+  gb_test_console_close (&source_console);
+  /* The images say the same: the data disks differ now, the system disks
+   * do not (-U: the clone still runs). */
+  {
+    const char *cmp[] = { "qemu-img", "compare", "-q", "-U", disk, clone_disk, NULL };
+    const char *cmp_data[] = { "qemu-img", "compare", "-q", "-U", data, clone_data, NULL };
+
+    g_assert_cmpint (gb_test_run (cmp, NULL, NULL), ==, 0);
+    g_assert_cmpint (gb_test_run (cmp_data, NULL, NULL), ==, 1);
   }
   /* A disk-only external snapshot of the running clone: an overlay file;
    * reverting to it is refused before asking on libvirt < 9.9. */
