@@ -5,15 +5,19 @@
  *
  * The guest (tests/linux-guest/build-guest.sh + guest-snapshots.sh) counts
  * on its serial console and writes or reads a marker at the start of its
- * qcow2 disk when told to on the console.  In order, on one connection:
+ * qcow2 disks (vda, and the data disk vdb, which starts with a marker the
+ * host wrote) when told to on the console.  In order, on one connection:
  *
  *   snapshot "before" of the running guest (internal: disks + memory) →
  *   the guest writes the marker → revert → the guest reads no marker and
  *   counts on from the snapshot's moment → delete → no snapshots;
  *   managed save → "Saved" with a time → start → the counter continues
  *   from where it was (a fresh boot would count from 1);
- *   stopped, cloned → the clone's disk is a copy (qemu-img compare), the
- *   clone boots and counts on its own console.
+ *   stopped, cloned (full copy) → new UUID and MAC, both disks are copies
+ *   (qemu-img compare) → the clone boots, sees vda and vdb and the host's
+ *   marker, writes its own on vdb → the source boots beside it, sees both
+ *   disks and still the host's marker; the data disks now differ (qemu-img
+ *   compare); a disk-only snapshot of the running clone.
  */
 #include "config.h"
 
