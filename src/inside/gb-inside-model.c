@@ -55,6 +55,8 @@ struct _GbInsideModel
   gint64         ksm_shared;
   gint64         ksm_sharing;
   gboolean       ksm_running;
+  gint64         huge_bytes;    /* this machine's, -1: not reported */
+  gint64         ksm_merging;   /* this machine's, -1: not reported */
 };
 
 G_DEFINE_FINAL_TYPE (GbInsideModel, gb_inside_model, G_TYPE_OBJECT)
@@ -76,6 +78,8 @@ enum {
   PROP_SHAREABLE,
   PROP_KSM_PAGES_SHARED,
   PROP_KSM_PAGES_SHARING,
+  PROP_HUGE_BYTES,
+  PROP_KSM_MERGING_PAGES,
   N_PROPS
 };
 
@@ -585,6 +589,17 @@ read_ksm (const char *name)
   return text ? g_ascii_strtoll (text, NULL, 10) : -1;
 }
 
+/* The machine's own memory in huge pages: hugetlb (--hugepages) and
+ * transparent ones; -1 where its VMM reports neither (libvirt). */
+static gint64
+machine_huge_bytes (JsonObject *memory)
+{
+  if (memory == NULL || (!json_object_has_member (memory, "hugetlb-bytes") &&
+                         !json_object_has_member (memory, "thp-bytes")))
+    return -1;
+  return (gint64) (_gb_inside_json_uint (memory, "hugetlb-bytes") + _gb_inside_json_uint (memory, "thp-bytes"));
+}
+
 #define SET(field, value, prop) \
   G_STMT_START { \
     __typeof__ (self->field) v_ = (value); \
@@ -653,6 +668,10 @@ take_sample (GbInsideModel *self,
   SET (ksm_shared, read_ksm ("pages_shared"), PROP_KSM_PAGES_SHARED);
   SET (ksm_sharing, read_ksm ("pages_sharing"), PROP_KSM_PAGES_SHARING);
   self->ksm_running = read_ksm ("run") == 1;
+  SET (huge_bytes, machine_huge_bytes (memory), PROP_HUGE_BYTES);
+  SET (ksm_merging, memory && json_object_has_member (memory, "ksm-merging-pages")
+                    ? (gint64) _gb_inside_json_uint (memory, "ksm-merging-pages") : -1,
+       PROP_KSM_MERGING_PAGES);
 
   if (g_strcmp0 (self->accelerator, accelerator) != 0)
     {
@@ -910,6 +929,8 @@ gboolean gb_inside_model_get_shareable (GbInsideModel *self) { return self->shar
 gint64 gb_inside_model_get_ksm_pages_shared (GbInsideModel *self) { return self->ksm_shared; }
 gint64 gb_inside_model_get_ksm_pages_sharing (GbInsideModel *self) { return self->ksm_sharing; }
 gboolean gb_inside_model_get_ksm_running (GbInsideModel *self) { return self->ksm_running; }
+gint64 gb_inside_model_get_huge_bytes (GbInsideModel *self) { return self->huge_bytes; }
+gint64 gb_inside_model_get_ksm_merging_pages (GbInsideModel *self) { return self->ksm_merging; }
 
 double
 gb_inside_model_get_reason_rate (GbInsideModel  *self,
@@ -998,6 +1019,8 @@ gb_inside_model_get_property (GObject    *object,
     case PROP_SHAREABLE: g_value_set_boolean (value, self->shareable); break;
     case PROP_KSM_PAGES_SHARED: g_value_set_int64 (value, self->ksm_shared); break;
     case PROP_KSM_PAGES_SHARING: g_value_set_int64 (value, self->ksm_sharing); break;
+    case PROP_HUGE_BYTES: g_value_set_int64 (value, self->huge_bytes); break;
+    case PROP_KSM_MERGING_PAGES: g_value_set_int64 (value, self->ksm_merging); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1048,6 +1071,8 @@ gb_inside_model_class_init (GbInsideModelClass *klass)
   properties[PROP_SHAREABLE] = g_param_spec_boolean ("shareable", NULL, NULL, FALSE, ro);
   properties[PROP_KSM_PAGES_SHARED] = g_param_spec_int64 ("ksm-pages-shared", NULL, NULL, -1, G_MAXINT64, -1, ro);
   properties[PROP_KSM_PAGES_SHARING] = g_param_spec_int64 ("ksm-pages-sharing", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_HUGE_BYTES] = g_param_spec_int64 ("huge-bytes", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_KSM_MERGING_PAGES] = g_param_spec_int64 ("ksm-merging-pages", NULL, NULL, -1, G_MAXINT64, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1065,6 +1090,8 @@ gb_inside_model_init (GbInsideModel *self)
   self->interval_ms = 1000;
   self->ksm_shared = -1;
   self->ksm_sharing = -1;
+  self->huge_bytes = -1;
+  self->ksm_merging = -1;
   self->shareable = TRUE;
   self->vcpus = g_list_store_new (GB_TYPE_INSIDE_ITEM);
   self->devices = g_list_store_new (GB_TYPE_INSIDE_ITEM);

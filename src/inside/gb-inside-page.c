@@ -46,6 +46,8 @@ struct _GbInsidePage
   GtkLabel       *paging_value;
   GtkLabel       *hugepages_value;
   GtkLabel       *ksm_value;
+  GtkLabel       *huge_machine_value;
+  GtkLabel       *ksm_machine_value;
 
   GPtrArray      *vcpu_rows;   /* rows added after the two fixed ones */
 };
@@ -471,6 +473,25 @@ update_page (GbInsidePage *self)
 
   gtk_label_set_text (self->hugepages_value,
                       gb_inside_model_get_hugepages (model) ? _("2 MiB pages") : _("No, 4 KiB pages"));
+  if (gb_inside_model_get_huge_bytes (model) < 0)
+    gtk_label_set_text (self->huge_machine_value, _("Not available"));
+  else
+    {
+      g_autofree char *huge = g_format_size_full (gb_inside_model_get_huge_bytes (model), G_FORMAT_SIZE_IEC_UNITS);
+
+      gtk_label_set_text (self->huge_machine_value, huge);
+    }
+  if (gb_inside_model_get_ksm_merging_pages (model) < 0)
+    gtk_label_set_text (self->ksm_machine_value, _("Not available"));
+  else
+    {
+      g_autofree char *count = format_count (gb_inside_model_get_ksm_merging_pages (model));
+      g_autofree char *merged = NULL;
+
+      /* Translators: pages of this machine that KSM merged, e.g. "3,870 pages" */
+      merged = g_strdup_printf (ngettext ("%s page", "%s pages", (gulong) MIN (gb_inside_model_get_ksm_merging_pages (model), G_MAXINT)), count);
+      gtk_label_set_text (self->ksm_machine_value, merged);
+    }
   if (gb_inside_model_get_ksm_pages_shared (model) < 0)
     gtk_label_set_text (self->ksm_value, _("Not in this kernel"));
   else
@@ -648,6 +669,8 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, paging_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, hugepages_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, ksm_value);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, huge_machine_value);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, ksm_machine_value);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
