@@ -767,6 +767,113 @@ test_queue_bytes (void)
   g_assert_false (gb_inside_item_get_has_bytes (console));
 }
 
+/* A libvirt machine whose disk reads 1 MiB in 8 requests and writes
+ * 256 KiB in 2, and whose NIC receives 150,000 bytes in 100 packets and
+ * sends 15,000 in 10, between each two samples. */
+#define TEST_TYPE_IO_MACHINE (test_io_machine_get_type ())
+G_DECLARE_FINAL_TYPE (TestIoMachine, test_io_machine, TEST, IO_MACHINE, GbMachine)
+
+struct _TestIoMachine { GbMachine parent_instance; guint queries; };
+G_DEFINE_FINAL_TYPE (TestIoMachine, test_io_machine, GB_TYPE_MACHINE)
+
+static void
+io_query_async (GbMachine *machine, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  TestIoMachine *self = TEST_IO_MACHINE (machine);
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+  guint64 n = self->queries++;
+  virTypedParameter params[] = {
+    P_INT ("vcpu.current", 1),
+    P_INT ("vcpu.0.state", 1),
+    P_ULL ("vcpu.0.exits.sum", 1000 + 100 * n),
+    P_INT ("block.count", 1),
+    { .field = "block.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vda" },
+    P_ULL ("block.0.rd.reqs", 8 * n),
+    P_ULL ("block.0.rd.bytes", n << 20),
+    P_ULL ("block.0.wr.reqs", 2 * n),
+    P_ULL ("block.0.wr.bytes", n << 18),
+    P_INT ("net.count", 1),
+    { .field = "net.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vnet0" },
+    P_ULL ("net.0.rx.bytes", 150000 * n),
+    P_ULL ("net.0.rx.pkts", 100 * n),
+    P_ULL ("net.0.tx.bytes", 15000 * n),
+    P_ULL ("net.0.tx.pkts", 10 * n),
+  };
+
+  g_task_return_pointer (task, gb_libvirt_internals_to_json (params, G_N_ELEMENTS (params), "kvm"),
+                         (GDestroyNotify) json_node_unref);
+}
+
+static void
+test_io_machine_class_init (TestIoMachineClass *klass)
+{
+  GB_MACHINE_CLASS (klass)->query_internals_async = io_query_async;
+  GB_MACHINE_CLASS (klass)->query_internals_finish = fixture_query_finish;
+}
+
+static void
+test_io_machine_init (TestIoMachine *self)
+{
+}
+
+/* The rates of a libvirt machine's disk and NIC after two samples: what
+ * moved between them divided by the time between them (the model's own
+ * clock, measured here from outside as an upper and lower bound). */
+static void
+test_libvirt_io (void)
+{
+  g_autoptr(GbMachine) machine = g_object_new (TEST_TYPE_IO_MACHINE, "name", "io", NULL);
+  g_autoptr(GbInsideModel) model = gb_inside_model_new (machine);
+  GListModel *devices;
+  g_autoptr(GbInsideItem) vda = NULL;
+  g_autoptr(GbInsideItem) vnet0 = NULL;
+  gint64 start, end;
+  double s_min, s_max;
+
+  start = g_get_monotonic_time ();
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 1, 10);
+  g_usleep (200 * 1000);
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 2, 10);
+  end = g_get_monotonic_time ();
+  s_min = 0.2;
+  s_max = (end - start) / 1e6;
+
+  devices = gb_inside_model_get_devices (model);
+  g_assert_cmpuint (g_list_model_get_n_items (devices), ==, 2);
+  vda = g_list_model_get_item (devices, 0);
+  vnet0 = g_list_model_get_item (devices, 1);
+  g_assert_cmpint (gb_inside_item_get_kind (vda), ==, GB_INSIDE_ITEM_DISK);
+  g_assert_cmpstr (gb_inside_item_get_name (vda), ==, "vda");
+  g_assert_cmpint (gb_inside_item_get_kind (vnet0), ==, GB_INSIDE_ITEM_NIC);
+  g_assert_cmpstr (gb_inside_item_get_name (vnet0), ==, "vnet0");
+  g_test_message ("vda: read %.0f B/s (%.1f req/s), write %.0f B/s; vnet0: rx %.0f B/s (%.1f pkt/s), tx %.0f B/s (%.1f pkt/s)",
+                  gb_inside_item_get_read_bytes_rate (vda), gb_inside_item_get_read_ops_rate (vda),
+                  gb_inside_item_get_write_bytes_rate (vda),
+                  gb_inside_item_get_read_bytes_rate (vnet0), gb_inside_item_get_read_ops_rate (vnet0),
+                  gb_inside_item_get_write_bytes_rate (vnet0), gb_inside_item_get_write_ops_rate (vnet0));
+
+#define ASSERT_RATE(value, per_sample) \
+  G_STMT_START { \
+    g_assert_cmpfloat ((value), >=, (per_sample) / s_max); \
+    g_assert_cmpfloat ((value), <=, (per_sample) / s_min); \
+  } G_STMT_END
+  ASSERT_RATE (gb_inside_item_get_read_bytes_rate (vda), 1 << 20);
+  ASSERT_RATE (gb_inside_item_get_write_bytes_rate (vda), 1 << 18);
+  ASSERT_RATE (gb_inside_item_get_read_ops_rate (vda), 8);
+  ASSERT_RATE (gb_inside_item_get_write_ops_rate (vda), 2);
+  ASSERT_RATE (gb_inside_item_get_read_bytes_rate (vnet0), 150000);
+  ASSERT_RATE (gb_inside_item_get_write_bytes_rate (vnet0), 15000);
+  ASSERT_RATE (gb_inside_item_get_read_ops_rate (vnet0), 100);
+  ASSERT_RATE (gb_inside_item_get_write_ops_rate (vnet0), 10);
+#undef ASSERT_RATE
+  /* Read and written in the same second, in the same proportion. */
+  g_assert_cmpfloat_with_epsilon (gb_inside_item_get_read_bytes_rate (vda) / gb_inside_item_get_write_bytes_rate (vda), 4.0, 1e-9);
+  g_assert_cmpuint (gb_inside_item_get_bytes (vda), ==, (1 << 20) + (1 << 18));
+  g_assert_cmpuint (gb_inside_item_get_bytes (vnet0), ==, 165000);
+}
+
 /* A real libvirt machine (the test driver's running "test" domain) goes
  * through virDomainListGetStats into the model without an error, and a
  * <domain type='test'> is not TCG. */
@@ -812,6 +919,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/inside/queue-bytes", test_queue_bytes);
   g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
   g_test_add_func ("/inside/machine-memory", test_machine_memory);
+  g_test_add_func ("/inside/libvirt-io", test_libvirt_io);
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
   g_test_add_func ("/lab/access-cost", test_lab_access_cost);
