@@ -2,6 +2,8 @@
  * docs/vmm-api.md explains each member; the inside view shows them. */
 #include "stats.h"
 
+#include <string.h>
+
 #include "pci.h"
 #include "virtio-pci.h"
 
@@ -10,6 +12,48 @@ add_int(JsonBuilder *b, const char *name, gint64 v)
 {
 	json_builder_set_member_name(b, name);
 	json_builder_add_int_value(b, v);
+}
+
+/* One "Key:   N kB" line of a /proc file of this process, in bytes; -1
+ * where the file or the line is missing (an older kernel). */
+static gint64
+proc_kib(const char *path, const char *key)
+{
+	g_autofree char *text = NULL;
+	size_t len = strlen(key);
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	for (char *line = text; line != NULL; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, key, len) == 0 && line[len] == ':')
+			return g_ascii_strtoll(line + len + 1, NULL, 10) * 1024;
+	}
+	return -1;
+}
+
+/* Huge pages and KSM for this one machine, which host-wide figures
+ * (/sys/kernel/mm) cannot tell apart from every other process: hugetlb
+ * pages (--hugepages) from /proc/self/status, transparent huge pages
+ * from /proc/self/smaps_rollup (Linux ≥ 4.14; AnonHugePages for private
+ * memory, ShmemPmdMapped for a memfd mapped by 2 MiB entries), and the
+ * pages KSM merged from /proc/self/ksm_merging_pages (Linux ≥ 5.19).
+ * A member is left out where the kernel does not give it. */
+static void
+add_process_memory(JsonBuilder *b)
+{
+	gint64 hugetlb = proc_kib("/proc/self/status", "HugetlbPages");
+	gint64 anon = proc_kib("/proc/self/smaps_rollup", "AnonHugePages");
+	gint64 shmem = proc_kib("/proc/self/smaps_rollup", "ShmemPmdMapped");
+	g_autofree char *ksm = NULL;
+
+	if (hugetlb >= 0)
+		add_int(b, "hugetlb-bytes", hugetlb);
+	if (anon >= 0 || shmem >= 0)
+		add_int(b, "thp-bytes", MAX(anon, 0) + MAX(shmem, 0));
+	if (g_file_get_contents("/proc/self/ksm_merging_pages", &ksm, NULL, NULL))
+		add_int(b, "ksm-merging-pages", g_ascii_strtoll(ksm, NULL, 10));
 }
 
 static void
@@ -163,6 +207,7 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 	json_builder_add_boolean_value(b, vm->ram.hugepages);
 	json_builder_set_member_name(b, "shareable");
 	json_builder_add_boolean_value(b, vm->ram.memfd >= 0);
+	add_process_memory(b);
 	/* How guest RAM sits in this process: what it is made of, and each
 	 * KVM memory slot (KVM_SET_USER_MEMORY_REGION) as guest-physical
 	 * range → our virtual address.  The Inside page shows it. */

@@ -19,6 +19,8 @@ typedef struct {
   gboolean    has_bytes;   /* the queue counts the data it moves */
   guint64     bytes;
   double      bytes_rate;
+  double      read_bytes_rate, write_bytes_rate;   /* disk / NIC (rx, tx) */
+  double      read_ops_rate, write_ops_rate;       /* requests / packets */
 } GbInsideItemValues;
 
 GbInsideItem *_gb_inside_item_new    (GbInsideItemKind          kind,

@@ -9,7 +9,9 @@
 G_DEFINE_ENUM_TYPE (GbInsideItemKind, gb_inside_item_kind,
   G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_VCPU, "vcpu"),
   G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_DEVICE, "device"),
-  G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_QUEUE, "queue"))
+  G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_QUEUE, "queue"),
+  G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_DISK, "disk"),
+  G_DEFINE_ENUM_VALUE (GB_INSIDE_ITEM_NIC, "nic"))
 
 struct _GbInsideItem
 {
@@ -40,6 +42,10 @@ enum {
   PROP_REQUESTS_RATE,
   PROP_BYTES,
   PROP_BYTES_RATE,
+  PROP_READ_BYTES_RATE,
+  PROP_WRITE_BYTES_RATE,
+  PROP_READ_OPS_RATE,
+  PROP_WRITE_OPS_RATE,
   N_PROPS
 };
 
@@ -89,6 +95,10 @@ _gb_inside_item_update (GbInsideItem             *self,
   self->v.has_bytes = values->has_bytes;
   UPDATE (bytes, PROP_BYTES);
   UPDATE (bytes_rate, PROP_BYTES_RATE);
+  UPDATE (read_bytes_rate, PROP_READ_BYTES_RATE);
+  UPDATE (write_bytes_rate, PROP_WRITE_BYTES_RATE);
+  UPDATE (read_ops_rate, PROP_READ_OPS_RATE);
+  UPDATE (write_ops_rate, PROP_WRITE_OPS_RATE);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -108,6 +118,10 @@ guint64 gb_inside_item_get_kicks (GbInsideItem *self) { return self->v.kicks; }
 gboolean gb_inside_item_get_has_bytes (GbInsideItem *self) { return self->v.has_bytes; }
 guint64 gb_inside_item_get_bytes (GbInsideItem *self) { return self->v.bytes; }
 double gb_inside_item_get_bytes_rate (GbInsideItem *self) { return self->v.bytes_rate; }
+double gb_inside_item_get_read_bytes_rate (GbInsideItem *self) { return self->v.read_bytes_rate; }
+double gb_inside_item_get_write_bytes_rate (GbInsideItem *self) { return self->v.write_bytes_rate; }
+double gb_inside_item_get_read_ops_rate (GbInsideItem *self) { return self->v.read_ops_rate; }
+double gb_inside_item_get_write_ops_rate (GbInsideItem *self) { return self->v.write_ops_rate; }
 guint64 gb_inside_item_get_interrupts (GbInsideItem *self) { return self->v.interrupts; }
 guint64 gb_inside_item_get_requests (GbInsideItem *self) { return self->v.requests; }
 
@@ -147,6 +161,10 @@ gb_inside_item_get_property (GObject    *object,
     case PROP_REQUESTS_RATE: g_value_set_double (value, self->v.requests_rate); break;
     case PROP_BYTES: g_value_set_uint64 (value, self->v.bytes); break;
     case PROP_BYTES_RATE: g_value_set_double (value, self->v.bytes_rate); break;
+    case PROP_READ_BYTES_RATE: g_value_set_double (value, self->v.read_bytes_rate); break;
+    case PROP_WRITE_BYTES_RATE: g_value_set_double (value, self->v.write_bytes_rate); break;
+    case PROP_READ_OPS_RATE: g_value_set_double (value, self->v.read_ops_rate); break;
+    case PROP_WRITE_OPS_RATE: g_value_set_double (value, self->v.write_ops_rate); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -176,6 +194,10 @@ gb_inside_item_class_init (GbInsideItemClass *klass)
   properties[PROP_REQUESTS_RATE] = g_param_spec_double ("requests-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   properties[PROP_BYTES] = g_param_spec_uint64 ("bytes", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_BYTES_RATE] = g_param_spec_double ("bytes-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_READ_BYTES_RATE] = g_param_spec_double ("read-bytes-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_WRITE_BYTES_RATE] = g_param_spec_double ("write-bytes-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_READ_OPS_RATE] = g_param_spec_double ("read-ops-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
+  properties[PROP_WRITE_OPS_RATE] = g_param_spec_double ("write-ops-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

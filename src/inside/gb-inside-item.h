@@ -12,6 +12,8 @@ typedef enum {
   GB_INSIDE_ITEM_VCPU,
   GB_INSIDE_ITEM_DEVICE,
   GB_INSIDE_ITEM_QUEUE,
+  GB_INSIDE_ITEM_DISK,   /* a libvirt domain's disk (block counters) */
+  GB_INSIDE_ITEM_NIC,    /* a libvirt domain's network interface */
 } GbInsideItemKind;
 
 #define GB_TYPE_INSIDE_ITEM_KIND (gb_inside_item_kind_get_type ())
@@ -47,5 +49,12 @@ guint64          gb_inside_item_get_requests        (GbInsideItem *self);
 gboolean         gb_inside_item_get_has_bytes       (GbInsideItem *self);
 guint64          gb_inside_item_get_bytes           (GbInsideItem *self);
 double           gb_inside_item_get_bytes_rate      (GbInsideItem *self);
+/* Disks and NICs of libvirt machines, per second: bytes and requests read
+ * and written (disk), or bytes and packets received and sent (NIC: "read"
+ * is what the guest received). */
+double           gb_inside_item_get_read_bytes_rate  (GbInsideItem *self);
+double           gb_inside_item_get_write_bytes_rate (GbInsideItem *self);
+double           gb_inside_item_get_read_ops_rate    (GbInsideItem *self);
+double           gb_inside_item_get_write_ops_rate   (GbInsideItem *self);
 
 G_END_DECLS

@@ -55,6 +55,8 @@ struct _GbInsideModel
   gint64         ksm_shared;
   gint64         ksm_sharing;
   gboolean       ksm_running;
+  gint64         huge_bytes;    /* this machine's, -1: not reported */
+  gint64         ksm_merging;   /* this machine's, -1: not reported */
 };
 
 G_DEFINE_FINAL_TYPE (GbInsideModel, gb_inside_model, G_TYPE_OBJECT)
@@ -76,6 +78,8 @@ enum {
   PROP_SHAREABLE,
   PROP_KSM_PAGES_SHARED,
   PROP_KSM_PAGES_SHARING,
+  PROP_HUGE_BYTES,
+  PROP_KSM_MERGING_PAGES,
   N_PROPS
 };
 
@@ -405,10 +409,10 @@ device_bytes (JsonObject *stats,
 /* Keeps the rows of @store when the new names are the same; otherwise
  * replaces them all.  @names and @values have @n entries. */
 static void
-update_store (GListStore               *store,
-              GbInsideItemKind          kind,
-              GPtrArray                *names,
-              const GbInsideItemValues *values)
+update_store_kinds (GListStore               *store,
+                    const GbInsideItemKind   *kinds,
+                    GPtrArray                *names,
+                    const GbInsideItemValues *values)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
   gboolean same = n == names->len;
@@ -417,7 +421,8 @@ update_store (GListStore               *store,
     {
       g_autoptr(GbInsideItem) item = g_list_model_get_item (G_LIST_MODEL (store), i);
 
-      same = g_str_equal (gb_inside_item_get_name (item), g_ptr_array_index (names, i));
+      same = g_str_equal (gb_inside_item_get_name (item), g_ptr_array_index (names, i)) &&
+             gb_inside_item_get_kind (item) == kinds[i];
     }
 
   if (!same)
@@ -426,7 +431,7 @@ update_store (GListStore               *store,
 
       for (guint i = 0; i < names->len; i++)
         {
-          GbInsideItem *item = _gb_inside_item_new (kind, g_ptr_array_index (names, i));
+          GbInsideItem *item = _gb_inside_item_new (kinds[i], g_ptr_array_index (names, i));
 
           _gb_inside_item_update (item, &values[i]);
           g_ptr_array_add (items, item);
@@ -441,6 +446,19 @@ update_store (GListStore               *store,
 
       _gb_inside_item_update (item, &values[i]);
     }
+}
+
+static void
+update_store (GListStore               *store,
+              GbInsideItemKind          kind,
+              GPtrArray                *names,
+              const GbInsideItemValues *values)
+{
+  g_autofree GbInsideItemKind *kinds = g_new (GbInsideItemKind, MAX (names->len, 1));
+
+  for (guint i = 0; i < names->len; i++)
+    kinds[i] = kind;
+  update_store_kinds (store, kinds, names, values);
 }
 
 static void
@@ -502,6 +520,63 @@ update_vcpus (GbInsideModel *self,
   update_store (self->vcpus, GB_INSIDE_ITEM_VCPU, names, values);
 }
 
+/* One rate of a libvirt disk or NIC counter ("rd-bytes", "rx-pkts"…);
+ * 0 without an earlier sample of the same device. */
+static double
+io_rate (JsonObject *now,
+         JsonObject *before,
+         const char *member,
+         double      seconds)
+{
+  if (before == NULL || !json_object_has_member (before, member))
+    return 0;
+  return rate (_gb_inside_json_uint (now, member), _gb_inside_json_uint (before, member), seconds);
+}
+
+/* libvirt's block and interface counters (gb-libvirt-internals.c maps
+ * "block.N.rd.bytes" to block[N]["rd-bytes"]) as rows: a disk's bytes and
+ * requests read and written, a NIC's bytes and packets received and sent
+ * — per second, from this sample and the one before. */
+static void
+add_io_rows (GPtrArray        *names,
+             GArray           *values,
+             GArray           *kinds,
+             JsonObject       *now,
+             JsonObject       *before,
+             double            seconds,
+             const char       *array,
+             GbInsideItemKind  kind)
+{
+  JsonArray *list = _gb_inside_json_array (now, array);
+  JsonArray *old_list = _gb_inside_json_array (before, array);
+  gboolean disk = kind == GB_INSIDE_ITEM_DISK;
+  const char *rd = disk ? "rd-bytes" : "rx-bytes", *wr = disk ? "wr-bytes" : "tx-bytes";
+  const char *rd_ops = disk ? "rd-reqs" : "rx-pkts", *wr_ops = disk ? "wr-reqs" : "tx-pkts";
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      const char *name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+      JsonObject *old;
+      GbInsideItemValues v = { 0 };
+
+      if (name == NULL)
+        continue;
+      old = find_by (old_list, "name", name, 0);
+      v.detail = disk ? "disk" : "nic";
+      v.has_bytes = TRUE;
+      v.bytes = _gb_inside_json_uint (o, rd) + _gb_inside_json_uint (o, wr);
+      v.read_bytes_rate = io_rate (o, old, rd, seconds);
+      v.write_bytes_rate = io_rate (o, old, wr, seconds);
+      v.read_ops_rate = io_rate (o, old, rd_ops, seconds);
+      v.write_ops_rate = io_rate (o, old, wr_ops, seconds);
+      v.bytes_rate = v.read_bytes_rate + v.write_bytes_rate;
+      g_ptr_array_add (names, g_strdup (name));
+      g_array_append_val (values, v);
+      g_array_append_val (kinds, kind);
+    }
+}
+
 static void
 update_devices (GbInsideModel *self,
                 JsonObject    *now,
@@ -514,6 +589,7 @@ update_devices (GbInsideModel *self,
   g_autoptr(GArray) values = g_array_new (FALSE, TRUE, sizeof (GbInsideItemValues));
   g_autoptr(GPtrArray) qnames = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) qvalues = g_array_new (FALSE, TRUE, sizeof (GbInsideItemValues));
+  g_autoptr(GArray) kinds = g_array_new (FALSE, TRUE, sizeof (GbInsideItemKind));
 
   /* A device may own several ranges (i8042's two ports): one row. */
   for (guint i = 0; devices != NULL && i < json_array_get_length (devices); i++)
@@ -572,7 +648,14 @@ update_devices (GbInsideModel *self,
         }
     }
 
-  update_store (self->devices, GB_INSIDE_ITEM_DEVICE, names, (GbInsideItemValues *) values->data);
+  /* libvirt's disks and NICs: what it counts of QEMU's devices. */
+  g_array_set_size (kinds, names->len);
+  for (guint i = 0; i < kinds->len; i++)
+    g_array_index (kinds, GbInsideItemKind, i) = GB_INSIDE_ITEM_DEVICE;
+  add_io_rows (names, values, kinds, now, before, seconds, "block", GB_INSIDE_ITEM_DISK);
+  add_io_rows (names, values, kinds, now, before, seconds, "net", GB_INSIDE_ITEM_NIC);
+
+  update_store_kinds (self->devices, (GbInsideItemKind *) kinds->data, names, (GbInsideItemValues *) values->data);
   update_store (self->queues, GB_INSIDE_ITEM_QUEUE, qnames, (GbInsideItemValues *) qvalues->data);
 }
 
@@ -583,6 +666,17 @@ read_ksm (const char *name)
   g_autofree char *text = read_sys (path);
 
   return text ? g_ascii_strtoll (text, NULL, 10) : -1;
+}
+
+/* The machine's own memory in huge pages: hugetlb (--hugepages) and
+ * transparent ones; -1 where its VMM reports neither (libvirt). */
+static gint64
+machine_huge_bytes (JsonObject *memory)
+{
+  if (memory == NULL || (!json_object_has_member (memory, "hugetlb-bytes") &&
+                         !json_object_has_member (memory, "thp-bytes")))
+    return -1;
+  return (gint64) (_gb_inside_json_uint (memory, "hugetlb-bytes") + _gb_inside_json_uint (memory, "thp-bytes"));
 }
 
 #define SET(field, value, prop) \
@@ -653,6 +747,10 @@ take_sample (GbInsideModel *self,
   SET (ksm_shared, read_ksm ("pages_shared"), PROP_KSM_PAGES_SHARED);
   SET (ksm_sharing, read_ksm ("pages_sharing"), PROP_KSM_PAGES_SHARING);
   self->ksm_running = read_ksm ("run") == 1;
+  SET (huge_bytes, machine_huge_bytes (memory), PROP_HUGE_BYTES);
+  SET (ksm_merging, memory && json_object_has_member (memory, "ksm-merging-pages")
+                    ? (gint64) _gb_inside_json_uint (memory, "ksm-merging-pages") : -1,
+       PROP_KSM_MERGING_PAGES);
 
   if (g_strcmp0 (self->accelerator, accelerator) != 0)
     {
@@ -910,6 +1008,8 @@ gboolean gb_inside_model_get_shareable (GbInsideModel *self) { return self->shar
 gint64 gb_inside_model_get_ksm_pages_shared (GbInsideModel *self) { return self->ksm_shared; }
 gint64 gb_inside_model_get_ksm_pages_sharing (GbInsideModel *self) { return self->ksm_sharing; }
 gboolean gb_inside_model_get_ksm_running (GbInsideModel *self) { return self->ksm_running; }
+gint64 gb_inside_model_get_huge_bytes (GbInsideModel *self) { return self->huge_bytes; }
+gint64 gb_inside_model_get_ksm_merging_pages (GbInsideModel *self) { return self->ksm_merging; }
 
 double
 gb_inside_model_get_reason_rate (GbInsideModel  *self,
@@ -998,6 +1098,8 @@ gb_inside_model_get_property (GObject    *object,
     case PROP_SHAREABLE: g_value_set_boolean (value, self->shareable); break;
     case PROP_KSM_PAGES_SHARED: g_value_set_int64 (value, self->ksm_shared); break;
     case PROP_KSM_PAGES_SHARING: g_value_set_int64 (value, self->ksm_sharing); break;
+    case PROP_HUGE_BYTES: g_value_set_int64 (value, self->huge_bytes); break;
+    case PROP_KSM_MERGING_PAGES: g_value_set_int64 (value, self->ksm_merging); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1048,6 +1150,8 @@ gb_inside_model_class_init (GbInsideModelClass *klass)
   properties[PROP_SHAREABLE] = g_param_spec_boolean ("shareable", NULL, NULL, FALSE, ro);
   properties[PROP_KSM_PAGES_SHARED] = g_param_spec_int64 ("ksm-pages-shared", NULL, NULL, -1, G_MAXINT64, -1, ro);
   properties[PROP_KSM_PAGES_SHARING] = g_param_spec_int64 ("ksm-pages-sharing", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_HUGE_BYTES] = g_param_spec_int64 ("huge-bytes", NULL, NULL, -1, G_MAXINT64, -1, ro);
+  properties[PROP_KSM_MERGING_PAGES] = g_param_spec_int64 ("ksm-merging-pages", NULL, NULL, -1, G_MAXINT64, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1065,6 +1169,8 @@ gb_inside_model_init (GbInsideModel *self)
   self->interval_ms = 1000;
   self->ksm_shared = -1;
   self->ksm_sharing = -1;
+  self->huge_bytes = -1;
+  self->ksm_merging = -1;
   self->shareable = TRUE;
   self->vcpus = g_list_store_new (GB_TYPE_INSIDE_ITEM);
   self->devices = g_list_store_new (GB_TYPE_INSIDE_ITEM);

@@ -94,6 +94,10 @@ gboolean        gb_inside_model_get_shareable         (GbInsideModel *self);
 gint64          gb_inside_model_get_ksm_pages_shared  (GbInsideModel *self);
 gint64          gb_inside_model_get_ksm_pages_sharing (GbInsideModel *self);
 gboolean        gb_inside_model_get_ksm_running       (GbInsideModel *self);
+/* This machine's own: bytes in huge pages (hugetlb and transparent) and
+ * pages KSM merged, from its VMM process; -1 where it does not say. */
+gint64          gb_inside_model_get_huge_bytes        (GbInsideModel *self);
+gint64          gb_inside_model_get_ksm_merging_pages (GbInsideModel *self);
 
 /* For tests and the Lab: the counters of one JSON sample, whatever the
  * provider.  Fills @totals[GB_INSIDE_N_REASONS] summed over the vCPUs and

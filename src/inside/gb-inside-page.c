@@ -46,6 +46,8 @@ struct _GbInsidePage
   GtkLabel       *paging_value;
   GtkLabel       *hugepages_value;
   GtkLabel       *ksm_value;
+  GtkLabel       *huge_machine_value;
+  GtkLabel       *ksm_machine_value;
 
   GPtrArray      *vcpu_rows;   /* rows added after the two fixed ones */
 };
@@ -204,6 +206,36 @@ update_item_row (AdwActionRow *row)
       }
       break;
 
+    case GB_INSIDE_ITEM_DISK:
+      {
+        g_autofree char *rd = g_format_size_full ((guint64) gb_inside_item_get_read_bytes_rate (item), G_FORMAT_SIZE_IEC_UNITS);
+        g_autofree char *wr = g_format_size_full ((guint64) gb_inside_item_get_write_bytes_rate (item), G_FORMAT_SIZE_IEC_UNITS);
+        g_autofree char *rd_ops = format_rate (gb_inside_item_get_read_ops_rate (item));
+        g_autofree char *wr_ops = format_rate (gb_inside_item_get_write_ops_rate (item));
+        g_autofree char *total = g_format_size_full (gb_inside_item_get_bytes (item), G_FORMAT_SIZE_IEC_UNITS);
+
+        /* Translators: a disk's requests per second, read and written */
+        subtitle = g_strdup_printf (_("Requests: %s read · %s written"), rd_ops, wr_ops);
+        /* Translators: a disk's data per second, then all of it since start,
+         * e.g. "read 1.0 MiB/s · write 0 bytes/s · 12.0 MiB in all" */
+        text = g_strdup_printf (_("read %s/s · write %s/s · %s in all"), rd, wr, total);
+      }
+      break;
+
+    case GB_INSIDE_ITEM_NIC:
+      {
+        g_autofree char *rx = g_format_size_full ((guint64) gb_inside_item_get_read_bytes_rate (item), G_FORMAT_SIZE_IEC_UNITS);
+        g_autofree char *tx = g_format_size_full ((guint64) gb_inside_item_get_write_bytes_rate (item), G_FORMAT_SIZE_IEC_UNITS);
+        g_autofree char *rx_pkts = format_rate (gb_inside_item_get_read_ops_rate (item));
+        g_autofree char *tx_pkts = format_rate (gb_inside_item_get_write_ops_rate (item));
+
+        /* Translators: a network interface's packets per second */
+        subtitle = g_strdup_printf (_("Packets: %s received · %s sent"), rx_pkts, tx_pkts);
+        /* Translators: a network interface's data per second, e.g. "received 1.5 kB/s · sent 0 bytes/s" */
+        text = g_strdup_printf (_("received %s/s · sent %s/s"), rx, tx);
+      }
+      break;
+
     default:
       g_return_if_reached ();
     }
@@ -230,6 +262,12 @@ item_title (GbInsideItem *item)
         /* Translators: a device's virtqueue, e.g. "virtio-blk, queue 0" */
         return g_strdup_printf (_("%s, queue %s"), device, slash ? slash + 1 : "0");
       }
+    case GB_INSIDE_ITEM_DISK:
+      /* Translators: a libvirt machine's disk, e.g. "Disk vda" */
+      return g_strdup_printf (_("Disk %s"), name);
+    case GB_INSIDE_ITEM_NIC:
+      /* Translators: a libvirt machine's network interface, e.g. "Network interface vnet0" */
+      return g_strdup_printf (_("Network interface %s"), name);
     case GB_INSIDE_ITEM_DEVICE:
     default:
       return g_strdup (name);
@@ -401,7 +439,7 @@ update_page (GbInsidePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->libvirt_group), libvirt && !tcg);
   if (libvirt && !tcg)
     {
-      const char *what = _("QEMU runs this machine on KVM, and libvirt passes on the counters KVM keeps for each vCPU. QEMU does not count its devices’ register accesses, so there are no device or virtqueue panels here.");
+      const char *what = _("QEMU runs this machine on KVM, and libvirt passes on the counters KVM keeps for each vCPU. QEMU does not count its devices’ register accesses, so there is no virtqueue panel here, and the devices panel shows only what libvirt counts of disks and network interfaces.");
       /* Measured on PVM: emulated IN/OUT reach QEMU without io_exits. */
       const char *pvm = _("On this PVM host KVM emulates the guest’s port I/O instructions and does not count them as port I/O exits: they are in “Other”.");
       /* Translators: two sentences one after the other (no space in Chinese) */
@@ -413,8 +451,10 @@ update_page (GbInsidePage *self)
   adw_action_row_set_subtitle (self->memory_row,
                                libvirt ? _("QEMU’s resident memory, its own code and data included (libvirt’s balloon.rss)")
                                        : _("Guest pages the host has backed with memory so far"));
-  /* libvirt does not count QEMU's device accesses. */
-  gtk_widget_set_visible (self->devices_group, !libvirt);
+  /* libvirt does not count QEMU's device accesses, only the data of its
+   * disks and NICs. */
+  gtk_widget_set_visible (self->devices_group,
+                          !libvirt || g_list_model_get_n_items (gb_inside_model_get_devices (self->model)) > 0);
   gtk_widget_set_visible (self->queues_group, !libvirt);
   gtk_widget_set_visible (self->pages_group, !tcg);
   /* No exits under TCG: no graph, no totals, no halt polling. */
@@ -471,6 +511,25 @@ update_page (GbInsidePage *self)
 
   gtk_label_set_text (self->hugepages_value,
                       gb_inside_model_get_hugepages (model) ? _("2 MiB pages") : _("No, 4 KiB pages"));
+  if (gb_inside_model_get_huge_bytes (model) < 0)
+    gtk_label_set_text (self->huge_machine_value, _("Not available"));
+  else
+    {
+      g_autofree char *huge = g_format_size_full (gb_inside_model_get_huge_bytes (model), G_FORMAT_SIZE_IEC_UNITS);
+
+      gtk_label_set_text (self->huge_machine_value, huge);
+    }
+  if (gb_inside_model_get_ksm_merging_pages (model) < 0)
+    gtk_label_set_text (self->ksm_machine_value, _("Not available"));
+  else
+    {
+      g_autofree char *count = format_count (gb_inside_model_get_ksm_merging_pages (model));
+      g_autofree char *merged = NULL;
+
+      /* Translators: pages of this machine that KSM merged, e.g. "3,870 pages" */
+      merged = g_strdup_printf (ngettext ("%s page", "%s pages", (gulong) MIN (gb_inside_model_get_ksm_merging_pages (model), G_MAXINT)), count);
+      gtk_label_set_text (self->ksm_machine_value, merged);
+    }
   if (gb_inside_model_get_ksm_pages_shared (model) < 0)
     gtk_label_set_text (self->ksm_value, _("Not in this kernel"));
   else
@@ -648,6 +707,8 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, paging_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, hugepages_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, ksm_value);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, huge_machine_value);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, ksm_machine_value);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

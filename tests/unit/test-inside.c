@@ -445,6 +445,133 @@ test_lab_ksm (void)
   printf ("# KSM: %.0f pages of the two guests merged after 15 s\n", gb_lab_experiment_get_ratio (experiment));
 }
 
+/* ---- this machine's huge pages and KSM ---------------------------------- */
+
+#define HUGEPAGES_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+static gint64
+read_int_file (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return -1;
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+/* "Key:   N kB" of a /proc file, in bytes; -1 when missing. */
+static gint64
+proc_kib (const char *path,
+          const char *key)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *needle = g_strdup_printf ("\n%s:", key);
+  const char *line;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (line = strstr (text, needle)) == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen (needle), NULL, 10) * 1024;
+}
+
+/* lab-touch "touch" in 64 MiB on 2 MiB pages (--hugepages) writes to every
+ * page of 32 MiB: the machine's own huge-page figure is at least those
+ * 32 MiB and is what /proc/PID/status says of its VMM; its KSM figure is
+ * /proc/PID/ksm_merging_pages (0: its RAM is not offered to KSM). */
+static void
+test_machine_memory (void)
+{
+  static const char *extra[] = { "--memory=64", "--hugepages", NULL };
+  g_autoptr(GbLabMachine) machine = NULL;
+  g_autoptr(GbInsideModel) model = NULL;
+  g_autofree char *guest = NULL;
+  g_autofree char *status_path = NULL;
+  g_autofree char *ksm_path = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  gint64 nr, free_pages, old_nr = -1, hugetlb, merging;
+  JsonObject *memory;
+
+  if (!can_run_guests ())
+    return;
+  nr = read_int_file (HUGEPAGES_DIR "/nr_hugepages");
+  free_pages = read_int_file (HUGEPAGES_DIR "/free_hugepages");
+  if (nr < 0)
+    {
+      g_test_skip ("this kernel has no 2 MiB huge pages");
+      return;
+    }
+  if (free_pages < 32)
+    {
+      g_autofree char *more = g_strdup_printf ("%" G_GINT64_FORMAT, nr + 32 - free_pages);
+
+      if (!write_sysfs (HUGEPAGES_DIR "/nr_hugepages", more) ||
+          read_int_file (HUGEPAGES_DIR "/free_hugepages") < 32)
+        {
+          g_autofree char *old = g_strdup_printf ("%" G_GINT64_FORMAT, nr);
+
+          write_sysfs (HUGEPAGES_DIR "/nr_hugepages", old);
+          g_test_skip ("fewer than 32 free 2 MiB huge pages and none can be reserved (needs root and free memory)");
+          return;
+        }
+      old_nr = nr;
+    }
+
+  guest = gb_lab_find_guest ("lab-touch", NULL);
+  gb_lab_machine_launch_async ("touch", guest, "touch", extra, NULL, gb_test_store_result, &result);
+  machine = gb_lab_machine_launch_finish (gb_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  gb_machine_resume_async (GB_MACHINE (machine), NULL, gb_test_store_result, &result);
+  g_assert_true (gb_machine_resume_finish (GB_MACHINE (machine), gb_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  model = gb_inside_model_new (GB_MACHINE (machine));
+  gb_inside_model_set_interval (model, 50);
+  gb_inside_model_set_enabled (model, TRUE);
+  GB_TEST_WAIT_FOR (guest_done (model), 60);
+  /* One more sample, taken after the guest stopped touching memory. */
+  {
+    guint n = gb_inside_model_get_n_samples (model);
+
+    GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) > n + 1, 30);
+  }
+  gb_inside_model_set_enabled (model, FALSE);
+
+  status_path = g_strdup_printf ("/proc/%d/status", (int) gb_lab_machine_get_pid (machine));
+  ksm_path = g_strdup_printf ("/proc/%d/ksm_merging_pages", (int) gb_lab_machine_get_pid (machine));
+  hugetlb = proc_kib (status_path, "HugetlbPages");
+  merging = read_int_file (ksm_path);
+  memory = json_object_get_object_member (gb_inside_model_get_last (model), "memory");
+  g_test_message ("this machine: %" G_GINT64_FORMAT " bytes in huge pages (/proc: hugetlb %" G_GINT64_FORMAT
+                  "), KSM merged %" G_GINT64_FORMAT " (/proc: %" G_GINT64_FORMAT ")",
+                  gb_inside_model_get_huge_bytes (model), hugetlb,
+                  gb_inside_model_get_ksm_merging_pages (model), merging);
+  printf ("# huge pages of this machine: %.1f MiB\n", gb_inside_model_get_huge_bytes (model) / 1048576.0);
+
+  g_assert_true (json_object_has_member (memory, "hugetlb-bytes"));
+  g_assert_cmpint (json_object_get_int_member (memory, "hugetlb-bytes"), ==, hugetlb);
+  g_assert_cmpint (gb_inside_model_get_huge_bytes (model), >=, 32 * 1024 * 1024);
+  g_assert_cmpint (gb_inside_model_get_huge_bytes (model), >=, hugetlb);
+  if (merging >= 0)
+    {
+      g_assert_true (json_object_has_member (memory, "ksm-merging-pages"));
+      g_assert_cmpint (gb_inside_model_get_ksm_merging_pages (model), ==, merging);
+    }
+  else
+    g_assert_cmpint (gb_inside_model_get_ksm_merging_pages (model), ==, -1);
+
+  gb_lab_machine_terminate (machine);
+  if (old_nr >= 0)
+    {
+      g_autofree char *old = g_strdup_printf ("%" G_GINT64_FORMAT, old_nr);
+
+      /* The pages come back once the VMM has gone. */
+      GB_TEST_WAIT_FOR (gb_lab_machine_get_pid (machine) == 0, 30);
+      write_sysfs (HUGEPAGES_DIR "/nr_hugepages", old);
+    }
+}
+
 /* ---- libvirt ------------------------------------------------------------ */
 
 #define P_ULL(f, v) { .field = f, .type = VIR_TYPED_PARAM_ULLONG, .value.ul = (v) }
@@ -640,6 +767,113 @@ test_queue_bytes (void)
   g_assert_false (gb_inside_item_get_has_bytes (console));
 }
 
+/* A libvirt machine whose disk reads 1 MiB in 8 requests and writes
+ * 256 KiB in 2, and whose NIC receives 150,000 bytes in 100 packets and
+ * sends 15,000 in 10, between each two samples. */
+#define TEST_TYPE_IO_MACHINE (test_io_machine_get_type ())
+G_DECLARE_FINAL_TYPE (TestIoMachine, test_io_machine, TEST, IO_MACHINE, GbMachine)
+
+struct _TestIoMachine { GbMachine parent_instance; guint queries; };
+G_DEFINE_FINAL_TYPE (TestIoMachine, test_io_machine, GB_TYPE_MACHINE)
+
+static void
+io_query_async (GbMachine *machine, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  TestIoMachine *self = TEST_IO_MACHINE (machine);
+  g_autoptr(GTask) task = g_task_new (machine, cancellable, callback, user_data);
+  guint64 n = self->queries++;
+  virTypedParameter params[] = {
+    P_INT ("vcpu.current", 1),
+    P_INT ("vcpu.0.state", 1),
+    P_ULL ("vcpu.0.exits.sum", 1000 + 100 * n),
+    P_INT ("block.count", 1),
+    { .field = "block.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vda" },
+    P_ULL ("block.0.rd.reqs", 8 * n),
+    P_ULL ("block.0.rd.bytes", n << 20),
+    P_ULL ("block.0.wr.reqs", 2 * n),
+    P_ULL ("block.0.wr.bytes", n << 18),
+    P_INT ("net.count", 1),
+    { .field = "net.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vnet0" },
+    P_ULL ("net.0.rx.bytes", 150000 * n),
+    P_ULL ("net.0.rx.pkts", 100 * n),
+    P_ULL ("net.0.tx.bytes", 15000 * n),
+    P_ULL ("net.0.tx.pkts", 10 * n),
+  };
+
+  g_task_return_pointer (task, gb_libvirt_internals_to_json (params, G_N_ELEMENTS (params), "kvm"),
+                         (GDestroyNotify) json_node_unref);
+}
+
+static void
+test_io_machine_class_init (TestIoMachineClass *klass)
+{
+  GB_MACHINE_CLASS (klass)->query_internals_async = io_query_async;
+  GB_MACHINE_CLASS (klass)->query_internals_finish = fixture_query_finish;
+}
+
+static void
+test_io_machine_init (TestIoMachine *self)
+{
+}
+
+/* The rates of a libvirt machine's disk and NIC after two samples: what
+ * moved between them divided by the time between them (the model's own
+ * clock, measured here from outside as an upper and lower bound). */
+static void
+test_libvirt_io (void)
+{
+  g_autoptr(GbMachine) machine = g_object_new (TEST_TYPE_IO_MACHINE, "name", "io", NULL);
+  g_autoptr(GbInsideModel) model = gb_inside_model_new (machine);
+  GListModel *devices;
+  g_autoptr(GbInsideItem) vda = NULL;
+  g_autoptr(GbInsideItem) vnet0 = NULL;
+  gint64 start, end;
+  double s_min, s_max;
+
+  start = g_get_monotonic_time ();
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 1, 10);
+  g_usleep (200 * 1000);
+  gb_inside_model_sample (model);
+  GB_TEST_WAIT_FOR (gb_inside_model_get_n_samples (model) == 2, 10);
+  end = g_get_monotonic_time ();
+  s_min = 0.2;
+  s_max = (end - start) / 1e6;
+
+  devices = gb_inside_model_get_devices (model);
+  g_assert_cmpuint (g_list_model_get_n_items (devices), ==, 2);
+  vda = g_list_model_get_item (devices, 0);
+  vnet0 = g_list_model_get_item (devices, 1);
+  g_assert_cmpint (gb_inside_item_get_kind (vda), ==, GB_INSIDE_ITEM_DISK);
+  g_assert_cmpstr (gb_inside_item_get_name (vda), ==, "vda");
+  g_assert_cmpint (gb_inside_item_get_kind (vnet0), ==, GB_INSIDE_ITEM_NIC);
+  g_assert_cmpstr (gb_inside_item_get_name (vnet0), ==, "vnet0");
+  g_test_message ("vda: read %.0f B/s (%.1f req/s), write %.0f B/s; vnet0: rx %.0f B/s (%.1f pkt/s), tx %.0f B/s (%.1f pkt/s)",
+                  gb_inside_item_get_read_bytes_rate (vda), gb_inside_item_get_read_ops_rate (vda),
+                  gb_inside_item_get_write_bytes_rate (vda),
+                  gb_inside_item_get_read_bytes_rate (vnet0), gb_inside_item_get_read_ops_rate (vnet0),
+                  gb_inside_item_get_write_bytes_rate (vnet0), gb_inside_item_get_write_ops_rate (vnet0));
+
+#define ASSERT_RATE(value, per_sample) \
+  G_STMT_START { \
+    g_assert_cmpfloat ((value), >=, (per_sample) / s_max); \
+    g_assert_cmpfloat ((value), <=, (per_sample) / s_min); \
+  } G_STMT_END
+  ASSERT_RATE (gb_inside_item_get_read_bytes_rate (vda), 1 << 20);
+  ASSERT_RATE (gb_inside_item_get_write_bytes_rate (vda), 1 << 18);
+  ASSERT_RATE (gb_inside_item_get_read_ops_rate (vda), 8);
+  ASSERT_RATE (gb_inside_item_get_write_ops_rate (vda), 2);
+  ASSERT_RATE (gb_inside_item_get_read_bytes_rate (vnet0), 150000);
+  ASSERT_RATE (gb_inside_item_get_write_bytes_rate (vnet0), 15000);
+  ASSERT_RATE (gb_inside_item_get_read_ops_rate (vnet0), 100);
+  ASSERT_RATE (gb_inside_item_get_write_ops_rate (vnet0), 10);
+#undef ASSERT_RATE
+  /* Read and written in the same second, in the same proportion. */
+  g_assert_cmpfloat_with_epsilon (gb_inside_item_get_read_bytes_rate (vda) / gb_inside_item_get_write_bytes_rate (vda), 4.0, 1e-9);
+  g_assert_cmpuint (gb_inside_item_get_bytes (vda), ==, (1 << 20) + (1 << 18));
+  g_assert_cmpuint (gb_inside_item_get_bytes (vnet0), ==, 165000);
+}
+
 /* A real libvirt machine (the test driver's running "test" domain) goes
  * through virDomainListGetStats into the model without an error, and a
  * <domain type='test'> is not TCG. */
@@ -684,6 +918,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/inside/tcg", test_tcg);
   g_test_add_func ("/inside/queue-bytes", test_queue_bytes);
   g_test_add_func ("/inside/libvirt-machine", test_libvirt_machine);
+  g_test_add_func ("/inside/machine-memory", test_machine_memory);
+  g_test_add_func ("/inside/libvirt-io", test_libvirt_io);
   g_test_add_func ("/lab/serial-vs-virtio", test_lab_serial_vs_virtio);
   g_test_add_func ("/lab/hlt-vs-spin", test_lab_hlt_vs_spin);
   g_test_add_func ("/lab/access-cost", test_lab_access_cost);
