@@ -149,10 +149,12 @@ fi
 # must find two queue pairs again.  Only inside the outer guest: directly
 # on a host it would make a tap in the host's own network.
 if want mq; then
-  if [ "$GB_NESTED" = 1 ] && ip tuntap help 2>&1 | grep -q multi_queue; then
+  # /sbin/ip is the test's iproute2: busybox's sh runs its own applets
+  # ahead of PATH.
+  if [ "$GB_NESTED" = 1 ] && /sbin/ip tuntap help 2>&1 | grep -q multi_queue; then
     d=$GB_OUT/mq
     mkdir -p $d
-    ip tuntap add mq0 mode tap multi_queue && ip addr add 10.0.9.1/24 dev mq0 && ip link set mq0 up
+    /sbin/ip tuntap add mq0 mode tap multi_queue && ip addr add 10.0.9.1/24 dev mq0 && ip link set mq0 up
     # A receiving nc must not see EOF on its stdin (it would end the
     # connection): a FIFO this shell holds open.
     mkfifo /tmp/mq-hold
