@@ -189,7 +189,7 @@ if want mq; then
         --api-socket /tmp/mq.sock --cmdline "$CMD gb.net=mq gb.end=wait"
     wait $helper
     exec 3<&-
-    ip link del mq0
+    /sbin/ip link del mq0
     rm -f /tmp/mq-hold /tmp/mq-in* /tmp/mq-out*
   else
     echo "== mq: left out (not in the nested test bed, or no ip tuntap with multi_queue)"
