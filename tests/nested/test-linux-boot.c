@@ -4,7 +4,8 @@
  * and qcow2, ext4 written and checked), virtio_console and virtio-rng
  * drivers, 1, 2 and 4 vCPUs, query-stats on the control socket while it
  * runs, ACPI (power button, S5 power-off, reset register), and every way a
- * guest ends itself.
+ * guest ends itself; virtio_net on a bridge and with two queue pairs on a
+ * multi_queue tap.  GLASSBOX_BED_ONLY=NAME,… runs only some scenarios.
  *
  * Where the host's /dev/kvm emulates guest instructions (PVM here), the
  * scenarios run in the nested test bed: one boot of a Debian guest under
