@@ -60,11 +60,14 @@ median(GArray *a)
 static void
 print_cell(GArray *a)
 {
+	double m;
+
 	if (a->len == 0) {
 		printf(" %-22s", "-");
 		return;
 	}
-	printf(" %7.2f (%.2f-%.2f)", median(a), g_array_index(a, double, 0), g_array_index(a, double, a->len - 1));
+	m = median(a);   /* sorts: before the minimum and maximum are read */
+	printf(" %7.2f (%.2f-%.2f)", m, g_array_index(a, double, 0), g_array_index(a, double, a->len - 1));
 }
 
 /* GB_BENCH_VMMS (bench-nested-net.sh): the VMMs to run, all by default. */
