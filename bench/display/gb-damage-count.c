@@ -12,38 +12,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <poll.h>
-#include <time.h>
 
-#include <X11/Xlib.h>
-#include <X11/Xatom.h>
-#include <X11/extensions/Xdamage.h>
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-window_pid (Display *dpy, Window w, Atom pid_atom)
-{
-  Atom type;
-  int format;
-  unsigned long n, after;
-  unsigned char *data = NULL;
-  int pid = -1;
-
-  if (XGetWindowProperty (dpy, w, pid_atom, 0, 1, False, XA_CARDINAL, &type, &format,
-                          &n, &after, &data) == Success && data != NULL && n == 1)
-    pid = (int) *(unsigned long *) data;
-  if (data)
-    XFree (data);
-  return pid;
-}
+#include "gb-x-damage.h"
 
 int
 main (int argc, char *argv[])
@@ -51,10 +21,10 @@ main (int argc, char *argv[])
   Display *dpy;
   Window root, parent, *children = NULL;
   unsigned int n_children = 0;
-  int pid, damage_event, damage_error, watched = 0;
+  int pid, watched = 0;
   double seconds, end, last = 0;
   long frames = 0;
-  Atom pid_atom;
+  GbXDamage xd;
 
   if (argc != 3)
     {
@@ -65,23 +35,22 @@ main (int argc, char *argv[])
   seconds = atof (argv[2]);
 
   dpy = XOpenDisplay (NULL);
-  if (dpy == NULL || !XDamageQueryExtension (dpy, &damage_event, &damage_error))
+  if (dpy == NULL || !gb_x_damage_init (&xd, dpy))
     {
       fprintf (stderr, "no X display with DAMAGE\n");
       return 1;
     }
-  pid_atom = XInternAtom (dpy, "_NET_WM_PID", False);
 
   XQueryTree (dpy, DefaultRootWindow (dpy), &root, &parent, &children, &n_children);
   for (unsigned int i = 0; i < n_children; i++)
     {
       XWindowAttributes attrs;
 
-      if (window_pid (dpy, children[i], pid_atom) != pid)
+      if (gb_x_window_pid (&xd, children[i]) != pid)
         continue;
       if (!XGetWindowAttributes (dpy, children[i], &attrs) || attrs.map_state != IsViewable)
         continue;
-      XDamageCreate (dpy, children[i], XDamageReportNonEmpty);
+      gb_x_damage_watch (&xd, children[i]);
       watched++;
     }
   if (children)
@@ -93,33 +62,21 @@ main (int argc, char *argv[])
     }
   XSync (dpy, False);
 
-  end = now () + seconds;
-  while (now () < end)
+  end = gb_x_now () + seconds;
+  for (;;)
     {
-      struct pollfd pfd = { ConnectionNumber (dpy), POLLIN, 0 };
+      XEvent ev;
+      double t;
 
-      if (XPending (dpy) == 0)
-        {
-          poll (&pfd, 1, 50);
-          continue;
-        }
-      while (XPending (dpy) > 0)
-        {
-          XEvent ev;
-
-          XNextEvent (dpy, &ev);
-          if (ev.type == damage_event + XDamageNotify)
-            {
-              XDamageNotifyEvent *dev = (XDamageNotifyEvent *) &ev;
-              double t = now ();
-
-              /* Re-arm: the next drawing reports again. */
-              XDamageSubtract (dpy, dev->damage, None, None);
-              if (t - last > 0.003)
-                frames++;
-              last = t;
-            }
-        }
+      if (!gb_x_wait_event (dpy, &ev, end))
+        break;
+      /* A burst of notifications closer than 3 ms is one frame. */
+      if (!gb_x_damage_take (&xd, &ev))
+        continue;
+      t = gb_x_now ();
+      if (t - last > 0.003)
+        frames++;
+      last = t;
     }
 
   printf ("frames %ld\n", frames);

@@ -14,44 +14,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <X11/Xlib.h>
-#include <X11/Xatom.h>
-#include <X11/extensions/Xdamage.h>
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-window_pid (Display *dpy, Window w, Atom pid_atom)
-{
-  Atom type;
-  int format;
-  unsigned long n, after;
-  unsigned char *data = NULL;
-  int pid = -1;
-
-  if (XGetWindowProperty (dpy, w, pid_atom, 0, 1, False, XA_CARDINAL, &type, &format,
-                          &n, &after, &data) == Success && data != NULL && n == 1)
-    pid = (int) *(unsigned long *) data;
-  if (data)
-    XFree (data);
-  return pid;
-}
+#include "gb-x-damage.h"
 
 static long
 status_kib (pid_t pid, const char *field)
@@ -70,41 +40,33 @@ status_kib (pid_t pid, const char *field)
   return v;
 }
 
-/* Waits for X events up to @until (monotonic seconds); false on timeout. */
-static int
-wait_event (Display *dpy, XEvent *ev, double until)
-{
-  while (!XPending (dpy))
-    {
-      struct pollfd p = { ConnectionNumber (dpy), POLLIN, 0 };
-      int ms = (int) ((until - now ()) * 1000);
-
-      if (ms <= 0)
-        return 0;
-      poll (&p, 1, ms);
-    }
-  XNextEvent (dpy, ev);
-  return 1;
-}
-
 int
 main (int argc, char **argv)
 {
-  Display *dpy = XOpenDisplay (NULL);
-  Atom pid_atom;
-  int damage_event, damage_error;
+  Display *dpy = NULL;
+  GbXDamage xd;
   double settle, t0, t_window = -1, last_damage, deadline;
   pid_t child;
   XEvent ev;
 
-  if (argc < 3 || dpy == NULL)
+  if (argc < 3)
     {
       fprintf (stderr, "usage: gb-first-window SETTLE_SECONDS PROGRAM [ARGS…] (under X)\n");
       return 2;
     }
+  /* Xvfb resets when its last client has gone (the program measured
+   * before): a connection during the reset is refused, so try for 10 s.
+   * The clock starts after this. */
+  for (int i = 0; i < 100 && (dpy = XOpenDisplay (NULL)) == NULL; i++)
+    usleep (100000);
+  if (dpy == NULL)
+    {
+      fprintf (stderr, "gb-first-window: cannot open the X display %s\n",
+               getenv ("DISPLAY") ? getenv ("DISPLAY") : "(DISPLAY is not set)");
+      return 2;
+    }
   settle = atof (argv[1]);
-  pid_atom = XInternAtom (dpy, "_NET_WM_PID", False);
-  if (!XDamageQueryExtension (dpy, &damage_event, &damage_error))
+  if (!gb_x_damage_init (&xd, dpy))
     {
       fprintf (stderr, "gb-first-window: no DAMAGE extension\n");
       return 2;
@@ -112,7 +74,7 @@ main (int argc, char **argv)
   XSelectInput (dpy, DefaultRootWindow (dpy), SubstructureNotifyMask);
   XSync (dpy, False);
 
-  t0 = now ();
+  t0 = gb_x_now ();
   child = fork ();
   if (child == 0)
     {
@@ -125,36 +87,33 @@ main (int argc, char **argv)
   deadline = t0 + 120;
   while (t_window < 0)
     {
-      if (!wait_event (dpy, &ev, deadline))
+      if (!gb_x_wait_event (dpy, &ev, deadline))
         {
           fprintf (stderr, "gb-first-window: %s showed no window in 120 s\n", argv[2]);
           kill (child, SIGKILL);
           waitpid (child, NULL, 0);
           return 1;
         }
-      if (ev.type == MapNotify && window_pid (dpy, ev.xmap.window, pid_atom) == child)
+      if (ev.type == MapNotify && gb_x_window_pid (&xd, ev.xmap.window) == child)
         {
-          t_window = now () - t0;
-          XDamageCreate (dpy, ev.xmap.window, XDamageReportNonEmpty);
+          t_window = gb_x_now () - t0;
+          gb_x_damage_watch (&xd, ev.xmap.window);
         }
     }
 
   /* Then until it stops drawing (new windows of it are watched too). */
-  last_damage = now ();
+  last_damage = gb_x_now ();
   deadline = last_damage + 60;
   for (;;)
     {
       double until = last_damage + settle < deadline ? last_damage + settle : deadline;
 
-      if (!wait_event (dpy, &ev, until))
+      if (!gb_x_wait_event (dpy, &ev, until))
         break;
-      if (ev.type == damage_event + XDamageNotify)
-        {
-          XDamageSubtract (dpy, ((XDamageNotifyEvent *) &ev)->damage, None, None);
-          last_damage = now ();
-        }
-      else if (ev.type == MapNotify && window_pid (dpy, ev.xmap.window, pid_atom) == child)
-        XDamageCreate (dpy, ev.xmap.window, XDamageReportNonEmpty);
+      if (gb_x_damage_take (&xd, &ev))
+        last_damage = gb_x_now ();
+      else if (ev.type == MapNotify && gb_x_window_pid (&xd, ev.xmap.window) == child)
+        gb_x_damage_watch (&xd, ev.xmap.window);
     }
 
   printf ("window %.3f settled %.3f rss %ld anon %ld\n", t_window, last_damage - t0,

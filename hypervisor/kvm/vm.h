@@ -75,6 +75,9 @@ struct vcpu {
 	bool thread_started;
 	uint64_t exits[VCPU_EXIT_REASONS];   /* KVM_EXIT_* seen in user space */
 	uint64_t run_calls;
+	/* Nanoseconds this thread spent handling exits in user space, between
+	 * KVM_RUN returning and the next one: the vCPU "in the VMM". */
+	uint64_t vmm_ns;
 	/* Register state right after creation, for reset. */
 	struct kvm_regs init_regs;
 	struct kvm_sregs init_sregs;

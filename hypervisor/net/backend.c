@@ -122,6 +122,17 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 				goto fail;
 			}
 			spec->queues = q;
+		} else if (!strcmp(key, "vlan") && value && !strcmp(spec->kind, "bridge")) {
+			char *end;
+			unsigned long v = strtoul(value, &end, 10);
+
+			/* IEEE 802.1Q: VIDs 0 (priority tag) and 4095 are reserved. */
+			if (*value < '0' || *value > '9' || *end || v < 1 || v > 4094) {
+				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				            "--net %s: vlan=%s: expected a VLAN id from 1 to 4094", text, value);
+				goto fail;
+			}
+			spec->vlan = v;
 		} else if (!strcmp(key, "restrict") && value && !strcmp(spec->kind, "user") &&
 		           (!strcmp(value, "on") || !strcmp(value, "off"))) {
 			spec->restricted = !strcmp(value, "on");
@@ -139,7 +150,7 @@ net_spec_parse(const char *text, struct net_spec *spec, GError **error)
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			            "--net %s: cannot understand \"%s\" (expected mac=XX:XX:XX:XX:XX:XX, "
 			            "hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT and restrict=on|off with user, "
-			            "queues=N with tap, helper=PATH with bridge, hostfwd=, helper=PATH or socket=PATH with passt)",
+			            "queues=N with tap, vlan=N and helper=PATH with bridge, hostfwd=, helper=PATH or socket=PATH with passt)",
 			            text, p);
 			goto fail;
 		}
@@ -161,7 +172,7 @@ net_backend_new(const struct net_spec *spec, GError **error)
 	if (!strcmp(spec->kind, "tap"))
 		return net_tap_open(spec->name, error);
 	if (!strcmp(spec->kind, "bridge"))
-		return net_bridge_open(spec->name, spec->helper, error);
+		return net_bridge_open(spec->name, spec->helper, spec->vlan, error);
 	if (!strcmp(spec->kind, "user"))
 		return net_slirp_new(spec->hostfwd, spec->restricted, error);
 	if (!strcmp(spec->kind, "passt"))

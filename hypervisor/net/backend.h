@@ -73,15 +73,17 @@ struct net_backend {
 	uint64_t tx_errors;
 };
 
-/* What --net says, parsed.  "tap=IFNAME", "bridge=BR[,helper=PATH]",
+/* What --net says, parsed.  "tap=IFNAME", "bridge=BR[,vlan=VID][,helper=PATH]",
  * "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]…[,restrict=on]",
  * "passt[,hostfwd=tcp:[HOSTADDR]:PORT-:PORT]…[,helper=PATH|,socket=PATH]",
  * each optionally with ",mac=52:54:00:12:34:56". */
 struct net_spec {
 	char *kind;                  /* "tap", "bridge", "user", "passt" */
 	char *name;                  /* tap or bridge name */
-	char *helper;                /* bridge helper (NULL: qemu-bridge-helper) or passt
+	char *helper;                /* bridge helper (NULL: qemu-bridge-helper, or
+	                              * glassbox-bridge-helper with a vlan) or passt
 	                              * program (NULL: passt from PATH) */
+	unsigned int vlan;           /* bridge: the port's VLAN id, 1-4094 (0: none) */
 	char *socket;                /* passt: connect to a running passt's socket */
 	GPtrArray *hostfwd;          /* char * rules, user and passt */
 	bool restricted;             /* user: restrict=on, no way out but hostfwd */
@@ -115,7 +117,10 @@ struct net_backend *net_tap_open(const char *ifname, GError **error);
 struct net_backend *net_tap_open_queue(const char *ifname, unsigned int index, GError **error);
 /* Takes ownership of an open tap fd (from the bridge helper). */
 struct net_backend *net_tap_from_fd(int fd, const char *kind, const char *description, GError **error);
-struct net_backend *net_bridge_open(const char *bridge, const char *helper, GError **error);
+/* vlan 0: no VLAN; otherwise the helper (glassbox-bridge-helper unless
+ * `helper` names another that takes --vlan) makes the tap an access port
+ * of that VLAN. */
+struct net_backend *net_bridge_open(const char *bridge, const char *helper, unsigned int vlan, GError **error);
 struct net_backend *net_slirp_new(GPtrArray *hostfwd, bool restricted, GError **error);
 /* socket_path: connect to a running passt; NULL: start `program` (NULL:
  * passt from PATH) with the forwards in hostfwd. */

@@ -34,7 +34,7 @@ static const char description[] =
 	"      -netdev vhost-user,id=n0,chardev=n -device virtio-net-pci,netdev=n0 ...\n"
 	"\n"
 	"--net takes what `glassbox-vmm run --net` takes (tap=IFNAME,\n"
-	"bridge=BR[,helper=PATH], user[,hostfwd=…]); the MAC address is QEMU's\n"
+	"bridge=BR[,vlan=N][,helper=PATH], user[,hostfwd=…]); the MAC address is QEMU's\n"
 	"(-device virtio-net-pci,mac=…).  Guest memory must be shared (share=on).\n"
 	"See docs/networking.md.";
 

@@ -25,6 +25,10 @@ struct virtio_console {
 	/* Input that arrived before the driver posted receive buffers. */
 	uint8_t pending[PENDING_MAX];
 	size_t pending_len;
+	/* Data bytes moved through each queue (query-stats "bytes"): what
+	 * the device wrote into receive buffers, what it read from transmit
+	 * buffers.  Written under dev->lock, read without it. */
+	uint64_t bytes[2];
 };
 
 #define CONSOLE_RX 0
@@ -62,6 +66,7 @@ console_fill_rx(struct virtio_console *con)
 
 		memmove(con->pending, con->pending + n, con->pending_len - n);
 		con->pending_len -= n;
+		__atomic_fetch_add(&con->bytes[CONSOLE_RX], n, __ATOMIC_RELAXED);
 		virtq_push(vq, chain, n);
 		pushed = true;
 	}
@@ -87,6 +92,9 @@ console_queue_kick(struct virtio_device *dev, unsigned int index)
 		for (unsigned int i = 0; i < chain->n_out; i++)
 			if (con->out_fd >= 0)
 				write_all(con->out_fd, chain->iov[i].iov_base, chain->iov[i].iov_len);
+		/* Counted whether or not anyone reads the output: the guest
+		 * handed over these bytes either way. */
+		__atomic_fetch_add(&con->bytes[CONSOLE_TX], chain->out_len, __ATOMIC_RELAXED);
 		virtq_push(vq, chain, 0);
 		pushed = true;
 	}
@@ -114,6 +122,16 @@ console_reset(struct virtio_device *dev)
 	struct virtio_console *con = dev->priv;
 
 	con->pending_len = 0;
+}
+
+static void
+console_get_stats(struct virtio_device *dev, int queue, const struct virtio_stats_sink *sink)
+{
+	struct virtio_console *con = dev->priv;
+
+	if (queue == CONSOLE_RX || queue == CONSOLE_TX)
+		sink->add_int(sink->data, "bytes",
+		              (int64_t) __atomic_load_n(&con->bytes[queue], __ATOMIC_RELAXED));
 }
 
 static void
@@ -155,6 +173,7 @@ static const struct virtio_device_ops console_ops = {
 	.queue_max_size = 256,
 	.queue_kick = console_queue_kick,
 	.reset = console_reset,
+	.get_stats = console_get_stats,
 	.destroy = console_destroy,
 	.savable = true,
 	.state_size = sizeof(struct console_saved),

@@ -72,7 +72,7 @@ cmd_run(int argc, char **argv)
 		{ "disk", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_disk_cb,
 		  "A virtio-blk disk; repeat for more", "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" },
 		{ "net", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer) add_net_cb,
-		  "A virtio-net NIC; repeat for more", "tap=IFNAME[,queues=N]|bridge=BR|user[,hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT][,restrict=on][,mac=MAC]" },
+		  "A virtio-net NIC; repeat for more", "tap=IFNAME[,queues=N]|bridge=BR[,vlan=N]|user[,hostfwd=tcp:[ADDR]:PORT-[ADDR]:PORT][,restrict=on][,mac=MAC]" },
 		{ "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes (default stdio)", "stdio|pty|file=PATH|socket=PATH|none" },
 		{ "console", 0, 0, G_OPTION_ARG_STRING, &console, "Add a virtio-console (hvc0) connected there", "stdio|pty|file=PATH" },
 		{ "no-rng", 0, 0, G_OPTION_ARG_NONE, &no_rng, "Leave out virtio-rng", NULL },

@@ -356,6 +356,13 @@ load_net(struct vmm_options *o, JsonNode *node, GError **error)
 		g_string_append_printf(spec, ",mac=%s", s);
 	if (error && *error)
 		return false;
+	if (json_object_has_member(obj, "vlan")) {
+		gint64 v = 0;
+
+		if (!get_int(obj, "vlan", &v, error))
+			return false;
+		g_string_append_printf(spec, ",vlan=%" G_GINT64_FORMAT, v);
+	}
 	if (json_object_has_member(obj, "queues")) {
 		gint64 q = 0;
 

@@ -44,7 +44,7 @@ void vmm_options_init(struct vmm_options *o);
 void vmm_options_clear(struct vmm_options *o);
 /* "path=FILE[,format=raw|qcow2][,readonly=on][,serial=ID]" */
 bool vmm_options_add_disk(struct vmm_options *o, const char *spec, GError **error);
-/* "tap=IFNAME|bridge=BR[,helper=PATH]|user[,hostfwd=…][,mac=…]" (docs/networking.md) */
+/* "tap=IFNAME|bridge=BR[,vlan=N][,helper=PATH]|user[,hostfwd=…][,mac=…]" (docs/networking.md) */
 bool vmm_options_add_net(struct vmm_options *o, const char *spec, GError **error);
 /* "stdio", "pty", "none", "file=PATH", "socket=PATH" (--serial only) */
 bool vmm_options_parse_output(const char *spec, bool allow_pty, OutputKind *kind, char **path, GError **error);

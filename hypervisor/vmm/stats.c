@@ -66,6 +66,7 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 		json_builder_begin_object(b);
 		add_int(b, "id", i);
 		add_int(b, "kvm-run-calls", v->run_calls);
+		add_int(b, "vmm-ns", (gint64) __atomic_load_n(&v->vmm_ns, __ATOMIC_RELAXED));
 		/* Exits that reached user space, by KVM_EXIT_* reason. */
 		json_builder_set_member_name(b, "exits");
 		json_builder_begin_object(b);
@@ -162,6 +163,24 @@ vmm_stats(struct vm *vm, GPtrArray *virtio)
 	json_builder_add_boolean_value(b, vm->ram.hugepages);
 	json_builder_set_member_name(b, "shareable");
 	json_builder_add_boolean_value(b, vm->ram.memfd >= 0);
+	/* How guest RAM sits in this process: what it is made of, and each
+	 * KVM memory slot (KVM_SET_USER_MEMORY_REGION) as guest-physical
+	 * range → our virtual address.  The Inside page shows it. */
+	json_builder_set_member_name(b, "backing");
+	json_builder_add_string_value(b, vm->ram.memfd < 0 ? "anonymous" :
+	                                 vm->ram.hugepages ? "memfd-hugetlb" : "memfd");
+	json_builder_set_member_name(b, "slots");
+	json_builder_begin_array(b);
+	for (unsigned int i = 0; i < vm->mem.n_regions; i++) {
+		const struct guest_mem_region *r = &vm->mem.regions[i];
+
+		json_builder_begin_object(b);
+		add_int(b, "guest-address", (gint64) r->gpa);
+		add_int(b, "size", (gint64) r->size);
+		add_int(b, "host-address", (gint64) (uintptr_t) r->hva);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 
 	json_builder_end_object(b);

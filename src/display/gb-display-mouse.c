@@ -102,6 +102,28 @@ on_legacy_event (GtkEventControllerLegacy *controller,
   if (!is_connected (self))
     return FALSE;
 
+  /* A wheel step goes where the pointer already is: no position needed.
+   * (gdk_event_get_position() fails on X11 wheel events with GTK 4.8;
+   * asking for one here dropped every step.) */
+  if (type == GDK_SCROLL)
+    {
+      GdkScrollDirection direction = gdk_scroll_event_get_direction (event);
+      double dx = 0, dy = 0;
+      int steps = 0;
+
+      if (direction == GDK_SCROLL_UP)
+        steps = -1;
+      else if (direction == GDK_SCROLL_DOWN)
+        steps = 1;
+      else if (direction == GDK_SCROLL_SMOOTH)
+        {
+          gdk_scroll_event_get_deltas (event, &dx, &dy);
+          steps = dy > 0.5 ? 1 : dy < -0.5 ? -1 : 0;
+        }
+      gb_display_source_scroll (self->source, steps, self->buttons);
+      return TRUE;
+    }
+
   /* Event positions are in surface coordinates. */
   native = gtk_widget_get_native (widget);
   if (!gdk_event_get_position (event, &sx, &sy))
@@ -137,25 +159,6 @@ on_legacy_event (GtkEventControllerLegacy *controller,
     case GDK_MOTION_NOTIFY:
       gb_display_mouse_send_pointer (self, wx, wy);
       return TRUE;
-
-    case GDK_SCROLL:
-      {
-        GdkScrollDirection direction = gdk_scroll_event_get_direction (event);
-        double dx = 0, dy = 0;
-        int steps = 0;
-
-        if (direction == GDK_SCROLL_UP)
-          steps = -1;
-        else if (direction == GDK_SCROLL_DOWN)
-          steps = 1;
-        else if (direction == GDK_SCROLL_SMOOTH)
-          {
-            gdk_scroll_event_get_deltas (event, &dx, &dy);
-            steps = dy > 0.5 ? 1 : dy < -0.5 ? -1 : 0;
-          }
-        gb_display_source_scroll (self->source, steps, self->buttons);
-        return TRUE;
-      }
 
     default:
       return FALSE;

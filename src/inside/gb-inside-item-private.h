@@ -13,6 +13,7 @@ typedef struct {
   guint64     exits;
   double      exits_rate;
   double      halted;
+  double      in_vmm;      /* vCPU: share of the last second in the VMM */
   guint64     kicks, interrupts, requests;
   double      kicks_rate, interrupts_rate, requests_rate;
   gboolean    has_bytes;   /* the queue counts the data it moves */

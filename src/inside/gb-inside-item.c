@@ -31,6 +31,7 @@ enum {
   PROP_EXITS,
   PROP_EXITS_RATE,
   PROP_HALTED,
+  PROP_IN_VMM,
   PROP_KICKS,
   PROP_INTERRUPTS,
   PROP_REQUESTS,
@@ -78,6 +79,7 @@ _gb_inside_item_update (GbInsideItem             *self,
   UPDATE (exits, PROP_EXITS);
   UPDATE (exits_rate, PROP_EXITS_RATE);
   UPDATE (halted, PROP_HALTED);
+  UPDATE (in_vmm, PROP_IN_VMM);
   UPDATE (kicks, PROP_KICKS);
   UPDATE (interrupts, PROP_INTERRUPTS);
   UPDATE (requests, PROP_REQUESTS);
@@ -98,6 +100,7 @@ const char *gb_inside_item_get_detail (GbInsideItem *self) { return self->detail
 double gb_inside_item_get_exits_rate (GbInsideItem *self) { return self->v.exits_rate; }
 guint64 gb_inside_item_get_exits (GbInsideItem *self) { return self->v.exits; }
 double gb_inside_item_get_halted (GbInsideItem *self) { return self->v.halted; }
+double gb_inside_item_get_in_vmm (GbInsideItem *self) { return self->v.in_vmm; }
 double gb_inside_item_get_kicks_rate (GbInsideItem *self) { return self->v.kicks_rate; }
 double gb_inside_item_get_interrupts_rate (GbInsideItem *self) { return self->v.interrupts_rate; }
 double gb_inside_item_get_requests_rate (GbInsideItem *self) { return self->v.requests_rate; }
@@ -135,6 +138,7 @@ gb_inside_item_get_property (GObject    *object,
     case PROP_EXITS: g_value_set_uint64 (value, self->v.exits); break;
     case PROP_EXITS_RATE: g_value_set_double (value, self->v.exits_rate); break;
     case PROP_HALTED: g_value_set_double (value, self->v.halted); break;
+    case PROP_IN_VMM: g_value_set_double (value, self->v.in_vmm); break;
     case PROP_KICKS: g_value_set_uint64 (value, self->v.kicks); break;
     case PROP_INTERRUPTS: g_value_set_uint64 (value, self->v.interrupts); break;
     case PROP_REQUESTS: g_value_set_uint64 (value, self->v.requests); break;
@@ -163,6 +167,7 @@ gb_inside_item_class_init (GbInsideItemClass *klass)
   properties[PROP_EXITS] = g_param_spec_uint64 ("exits", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_EXITS_RATE] = g_param_spec_double ("exits-rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   properties[PROP_HALTED] = g_param_spec_double ("halted", NULL, NULL, 0, 1, 0, ro);
+  properties[PROP_IN_VMM] = g_param_spec_double ("in-vmm", NULL, NULL, 0, 1, 0, ro);
   properties[PROP_KICKS] = g_param_spec_uint64 ("kicks", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_INTERRUPTS] = g_param_spec_uint64 ("interrupts", NULL, NULL, 0, G_MAXUINT64, 0, ro);
   properties[PROP_REQUESTS] = g_param_spec_uint64 ("requests", NULL, NULL, 0, G_MAXUINT64, 0, ro);

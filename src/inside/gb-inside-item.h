@@ -26,12 +26,15 @@ G_DECLARE_FINAL_TYPE (GbInsideItem, gb_inside_item, GB, INSIDE_ITEM, GObject)
  * notifications (kicks), interrupts and requests. */
 GbInsideItemKind gb_inside_item_get_kind            (GbInsideItem *self);
 const char      *gb_inside_item_get_name            (GbInsideItem *self);
-/* vCPU: "running", "halted", "paused" or "offline"; device: "pio" or
+/* vCPU: "running", "halted", "in-vmm", "paused" or "offline"; device: "pio" or
  * "mmio"; virtio device queue: "msix", "intx" or "none" (interrupt path). */
 const char      *gb_inside_item_get_detail          (GbInsideItem *self);
 double           gb_inside_item_get_exits_rate      (GbInsideItem *self);
 guint64          gb_inside_item_get_exits           (GbInsideItem *self);
 double           gb_inside_item_get_halted          (GbInsideItem *self);
+/* vCPU: the share of the last second its thread spent in the VMM handling
+ * exits (glassbox-vmm's vmm-ns); 0 where nothing counts it. */
+double           gb_inside_item_get_in_vmm          (GbInsideItem *self);
 double           gb_inside_item_get_kicks_rate      (GbInsideItem *self);
 double           gb_inside_item_get_interrupts_rate (GbInsideItem *self);
 double           gb_inside_item_get_requests_rate   (GbInsideItem *self);

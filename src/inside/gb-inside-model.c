@@ -468,25 +468,34 @@ update_vcpus (GbInsideModel *self,
       guint64 total = vcpu_exits (v, reasons);
       guint64 old_total = old ? vcpu_exits (old, old_reasons) : total;
       const char *state = json_object_get_string_member_with_default (v, "state", NULL);
-      double halted = 0;
+      double halted = 0, in_vmm = 0;
 
       /* KVM's halt_wait_ns grows while the vCPU sleeps in HLT: the share
        * of the last second it grew by is the share the vCPU slept. */
       if (old_kernel != NULL && json_object_has_member (kernel, "halt_wait_ns"))
         halted = CLAMP (rate (_gb_inside_json_uint (kernel, "halt_wait_ns"),
                               _gb_inside_json_uint (old_kernel, "halt_wait_ns"), seconds) / 1e9, 0, 1);
+      /* glassbox-vmm's vmm-ns grows while the vCPU thread handles an
+       * exit in user space: the share of the second the guest waited on
+       * the VMM. */
+      if (old != NULL && json_object_has_member (v, "vmm-ns"))
+        in_vmm = CLAMP (rate (_gb_inside_json_uint (v, "vmm-ns"),
+                              _gb_inside_json_uint (old, "vmm-ns"), seconds) / 1e9, 0, 1);
       polls += _gb_inside_json_uint (kernel, "halt_attempted_poll");
       old_polls += _gb_inside_json_uint (old_kernel, "halt_attempted_poll");
       successes += _gb_inside_json_uint (kernel, "halt_successful_poll");
       old_successes += _gb_inside_json_uint (old_kernel, "halt_successful_poll");
 
-      if (state == NULL)
-        state = paused ? "paused" : halted >= 0.5 ? "halted" : "running";
+      /* libvirt's QEMU driver says "running" for every online vCPU,
+       * sleeping or not: KVM's halt time tells them apart. */
+      if (state == NULL || g_str_equal (state, "running"))
+        state = paused ? "paused" : halted >= 0.5 ? "halted" : in_vmm >= 0.5 ? "in-vmm" : "running";
       g_ptr_array_add (names, g_strdup_printf ("%" G_GUINT64_FORMAT, id));
       values[i].detail = state;
       values[i].exits = total;
       values[i].exits_rate = old ? rate (total, old_total, seconds) : 0;
       values[i].halted = halted;
+      values[i].in_vmm = in_vmm;
     }
   self->halt_poll_rate = before ? rate (polls, old_polls, seconds) : 0;
   self->halt_poll_success_rate = before ? rate (successes, old_successes, seconds) : 0;

@@ -24,6 +24,10 @@ struct _GbInsidePage
   GtkStack       *stack;
   AdwStatusPage  *status_page;
   GtkWidget      *tcg_group;
+  AdwPreferencesGroup *libvirt_group;
+  AdwActionRow   *memory_row;
+  AdwActionRow   *layout_row;
+  GtkLabel       *layout_value;
   GtkWidget      *devices_group;
   GtkWidget      *queues_group;
   GtkWidget      *pages_group;
@@ -86,6 +90,8 @@ vcpu_state_to_string (const char *state)
     return C_("vcpu state", "Paused");
   if (g_strcmp0 (state, "offline") == 0)
     return C_("vcpu state", "Offline");
+  if (g_strcmp0 (state, "in-vmm") == 0)
+    return C_("vcpu state", "In the VMM (handling exits)");
   return C_("vcpu state", "Running");
 }
 
@@ -120,10 +126,18 @@ update_item_row (AdwActionRow *row)
         g_autofree char *rate = format_rate (gb_inside_item_get_exits_rate (item));
         g_autofree char *total = format_count (gb_inside_item_get_exits (item));
 
-        /* Translators: a vCPU's state and how much of the last second it slept */
-        subtitle = g_strdup_printf (_("%s · halted %.0f %% of the last second"),
-                                    vcpu_state_to_string (gb_inside_item_get_detail (item)),
-                                    gb_inside_item_get_halted (item) * 100);
+        if (gb_inside_item_get_in_vmm (item) > 0)
+          /* Translators: a vCPU's state, how much of the last second it
+           * slept and how much its thread spent in the VMM handling exits */
+          subtitle = g_strdup_printf (_("%s · halted %.0f %%, in the VMM %.0f %% of the last second"),
+                                      vcpu_state_to_string (gb_inside_item_get_detail (item)),
+                                      gb_inside_item_get_halted (item) * 100,
+                                      gb_inside_item_get_in_vmm (item) * 100);
+        else
+          /* Translators: a vCPU's state and how much of the last second it slept */
+          subtitle = g_strdup_printf (_("%s · halted %.0f %% of the last second"),
+                                      vcpu_state_to_string (gb_inside_item_get_detail (item)),
+                                      gb_inside_item_get_halted (item) * 100);
         /* Translators: exits per second and in all, e.g. "1,000/s · 52,311 in all" */
         text = g_strdup_printf (_("%s · %s in all"), rate, total);
       }
@@ -304,6 +318,48 @@ update_paging (GbInsidePage *self)
   adw_action_row_set_subtitle (self->paging_row, how);
 }
 
+/* The VMM's KVM memory slots: which guest-physical range is which part of
+ * its own address space, and what the memory is made of.  libvirt says
+ * nothing of QEMU's, so the row hides. */
+static void
+update_layout (GbInsidePage *self,
+               JsonObject   *last)
+{
+  JsonObject *memory = last && json_object_has_member (last, "memory") ? json_object_get_object_member (last, "memory") : NULL;
+  JsonArray *slots = memory && json_object_has_member (memory, "slots") ? json_object_get_array_member (memory, "slots") : NULL;
+  const char *backing = memory ? json_object_get_string_member_with_default (memory, "backing", NULL) : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->layout_row), slots != NULL && json_array_get_length (slots) > 0);
+  if (slots == NULL)
+    return;
+
+  for (guint i = 0; i < json_array_get_length (slots); i++)
+    {
+      JsonObject *slot = json_array_get_object_element (slots, i);
+      guint64 gpa = (guint64) json_object_get_int_member_with_default (slot, "guest-address", 0);
+      guint64 size = (guint64) json_object_get_int_member_with_default (slot, "size", 0);
+      guint64 hva = (guint64) json_object_get_int_member_with_default (slot, "host-address", 0);
+      g_autofree char *first = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", gpa);
+      g_autofree char *last_byte = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", gpa + MAX (size, 1) - 1);
+      g_autofree char *host = g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", hva);
+
+      if (text->len)
+        g_string_append_c (text, '\n');
+      /* Translators: a guest-physical range and the VMM's address it is
+       * mapped at, e.g. "guest 0x0–0x1ffffff → VMM 0x7f3a12000000" */
+      g_string_append_printf (text, _("guest %s–%s → VMM %s"), first, last_byte, host);
+    }
+  gtk_label_set_text (self->layout_value, text->str);
+
+  if (g_strcmp0 (backing, "anonymous") == 0)
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is private anonymous memory, which KSM may merge with identical pages elsewhere."));
+  else if (g_strcmp0 (backing, "memfd-hugetlb") == 0)
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is a memfd in 2 MiB huge pages, which another process could map too."));
+  else
+    adw_action_row_set_subtitle (self->layout_row, _("Each KVM memory slot is a range of the VMM process’s own memory. Here it is a memfd, shared memory another process (a vhost-user back end) could map too."));
+}
+
 static void
 update_page (GbInsidePage *self)
 {
@@ -342,6 +398,21 @@ update_page (GbInsidePage *self)
 
   libvirt = last && g_strcmp0 (json_object_get_string_member_with_default (last, "source", NULL), "libvirt") == 0;
   gtk_widget_set_visible (self->tcg_group, tcg);
+  gtk_widget_set_visible (GTK_WIDGET (self->libvirt_group), libvirt && !tcg);
+  if (libvirt && !tcg)
+    {
+      const char *what = _("QEMU runs this machine on KVM, and libvirt passes on the counters KVM keeps for each vCPU. QEMU does not count its devices’ register accesses, so there are no device or virtqueue panels here.");
+      /* Measured on PVM: emulated IN/OUT reach QEMU without io_exits. */
+      const char *pvm = _("On this PVM host KVM emulates the guest’s port I/O instructions and does not count them as port I/O exits: they are in “Other”.");
+      /* Translators: two sentences one after the other (no space in Chinese) */
+      g_autofree char *description = gb_inside_host_paging () == GB_INSIDE_PAGING_SHADOW_PVM
+                                     ? g_strdup_printf (C_("sentences", "%s %s"), what, pvm) : g_strdup (what);
+
+      adw_preferences_group_set_description (self->libvirt_group, description);
+    }
+  adw_action_row_set_subtitle (self->memory_row,
+                               libvirt ? _("QEMU’s resident memory, its own code and data included (libvirt’s balloon.rss)")
+                                       : _("Guest pages the host has backed with memory so far"));
   /* libvirt does not count QEMU's device accesses. */
   gtk_widget_set_visible (self->devices_group, !libvirt);
   gtk_widget_set_visible (self->queues_group, !libvirt);
@@ -396,6 +467,7 @@ update_page (GbInsidePage *self)
   else
     memory_text = g_strdup (resident);
   gtk_label_set_text (self->memory_value, memory_text);
+  update_layout (self, last);
 
   gtk_label_set_text (self->hugepages_value,
                       gb_inside_model_get_hugepages (model) ? _("2 MiB pages") : _("No, 4 KiB pages"));
@@ -554,6 +626,10 @@ gb_inside_page_class_init (GbInsidePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, stack);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, status_page);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, tcg_group);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, libvirt_group);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, memory_row);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, layout_row);
+  gtk_widget_class_bind_template_child (widget_class, GbInsidePage, layout_value);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, devices_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, queues_group);
   gtk_widget_class_bind_template_child (widget_class, GbInsidePage, pages_group);

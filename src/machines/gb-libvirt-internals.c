@@ -165,9 +165,10 @@ gb_libvirt_internals_to_json (const virTypedParameter *params,
           o = object_in (block ? blocks : nets, index);
           if (g_str_equal (rest, "name") && p->type == VIR_TYPED_PARAM_STRING)
             json_object_set_string_member (o, "name", p->value.s);
-          else if (is_number && strchr (rest, '.') == NULL)
+          else if (is_number)
             {
-              g_autofree char *member = g_strdelimit (g_strdup (rest), "_", '-');
+              /* "rd.bytes" → "rd-bytes", "rx.pkts" → "rx-pkts" */
+              g_autofree char *member = g_strdelimit (g_strdup (rest), "._", '-');
 
               json_object_set_int_member (o, member, value);
             }

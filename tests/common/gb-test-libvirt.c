@@ -4,6 +4,7 @@
  */
 #include "gb-test-libvirt.h"
 
+#include <libvirt-gconfig/libvirt-gconfig.h>
 #include <libvirt/virterror.h>
 
 #include "gb-test-utils.h"
@@ -37,6 +38,44 @@ gb_test_libvirt_open (const char *uri)
   if (!gvir_connection_open (conn, NULL, &error))
     g_error ("%s: %s", uri, error->message);
   return conn;
+}
+
+char *
+gb_test_tiny_domain_xml (const char *name,
+                         gboolean    kvm,
+                         const char *machine,
+                         guint       vcpus,
+                         const char *kernel)
+{
+  /* (libvirt-gconfig 4.0 declares no g_autoptr() cleanups.) */
+  GVirConfigDomain *domain = gvir_config_domain_new ();
+  GVirConfigDomainOs *os = gvir_config_domain_os_new ();
+  GVirConfigDomainSerial *serial = gvir_config_domain_serial_new ();
+  GVirConfigDomainChardevSourcePty *pty = gvir_config_domain_chardev_source_pty_new ();
+  char *features[] = { (char *) "acpi", (char *) "apic", NULL };
+  char *xml;
+
+  gvir_config_domain_set_virt_type (domain, kvm ? GVIR_CONFIG_DOMAIN_VIRT_KVM : GVIR_CONFIG_DOMAIN_VIRT_QEMU);
+  gvir_config_domain_set_name (domain, name);
+  gvir_config_domain_set_memory (domain, 64 * 1024);  /* KiB */
+  gvir_config_domain_set_vcpus (domain, vcpus);
+  gvir_config_domain_set_features (domain, features);
+  gvir_config_domain_os_set_os_type (os, GVIR_CONFIG_DOMAIN_OS_TYPE_HVM);
+  gvir_config_domain_os_set_arch (os, "x86_64");
+  if (machine != NULL)
+    gvir_config_domain_os_set_machine (os, machine);
+  gvir_config_domain_os_set_kernel (os, kernel);
+  gvir_config_domain_set_os (domain, os);
+  gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),
+                                         GVIR_CONFIG_DOMAIN_CHARDEV_SOURCE (pty));
+  gvir_config_domain_add_device (domain, GVIR_CONFIG_DOMAIN_DEVICE (serial));
+  xml = gvir_config_object_to_xml (GVIR_CONFIG_OBJECT (domain));
+
+  g_object_unref (pty);
+  g_object_unref (serial);
+  g_object_unref (os);
+  g_object_unref (domain);
+  return xml;
 }
 
 static void

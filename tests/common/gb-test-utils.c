@@ -4,7 +4,11 @@
  */
 #include "gb-test-utils.h"
 
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -186,6 +190,24 @@ gb_test_run (const char *const  *argv,
   return code;
 }
 
+/* gb_test_run() of @program and the arguments after it, NULL-terminated. */
+int
+gb_test_run_args (const char *program,
+                  ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) program);
+  va_start (ap, program);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  return gb_test_run ((const char *const *) argv->pdata, NULL, NULL);
+}
+
 /* gb_test_run() of `bash -c @cmd`. */
 int
 gb_test_run_shell (const char  *cmd,
@@ -271,4 +293,129 @@ gb_test_drop_debug_messages (void)
 {
   if (g_getenv ("G_MESSAGES_DEBUG") == NULL)
     default_log_handler = g_log_set_default_handler (drop_debug, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* QEMU's image tools                                                 */
+
+void
+gb_test_qemu_img_create (const char *path,
+                         const char *format,
+                         const char *size)
+{
+  g_assert_cmpint (gb_test_run_args ("qemu-img", "create", "-q", "-f", format, path, size, NULL), ==, 0);
+}
+
+void
+gb_test_qemu_io (const char *path,
+                 const char *format,
+                 const char *command)
+{
+  g_assert_cmpint (gb_test_run_args ("qemu-io", "-f", format, "-c", command, path, NULL), ==, 0);
+}
+
+/* qemu-io reads the pattern back (it exits 0 either way: read what it says). */
+void
+gb_test_qemu_io_assert_pattern (const char *path,
+                                const char *format,
+                                const char *command)
+{
+  const char *argv[] = { "qemu-io", "-f", format, "-c", command, path, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
+  if (strstr (out, "Pattern verification failed") != NULL || strstr (out, "read ") == NULL)
+    g_error ("%s on %s: %s", command, path, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* A private libvirtd                                                 */
+
+#define NOBODY 65534
+
+static char *
+find_libvirtd (void)
+{
+  char *libvirtd = g_find_program_in_path ("libvirtd");
+
+  return libvirtd != NULL ? libvirtd : g_strdup ("/usr/sbin/libvirtd");
+}
+
+/* TRUE when it can run here; otherwise the test is skipped, with why. */
+gboolean
+gb_test_skip_without_private_libvirtd (void)
+{
+  g_autofree char *libvirtd = find_libvirtd ();
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+
+  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL)
+    {
+      g_test_skip ("needs libvirtd (libvirt-daemon-system) and setpriv (util-linux)");
+      return FALSE;
+    }
+  if (getuid () != 0)
+    {
+      g_test_skip ("runs the private libvirtd as another user, which needs root");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+gb_test_private_libvirtd_dir (const char *tmpl)
+{
+  char *dir = gb_test_tmpdir_new (tmpl);
+  g_autofree char *run = g_build_filename (dir, "run", NULL);
+
+  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
+  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
+  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
+  return dir;
+}
+
+char *
+gb_test_private_libvirtd_socket (const char *dir)
+{
+  return g_build_filename (dir, "run", "libvirt", "libvirt-sock", NULL);
+}
+
+/* @config: a libvirtd.conf to listen with (--listen -f), or NULL. */
+GSubprocess *
+gb_test_private_libvirtd_start (const char *dir,
+                                const char *config)
+{
+  g_autofree char *libvirtd = find_libvirtd ();
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
+  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s/run", dir);
+  g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
+  g_autofree char *sock = gb_test_private_libvirtd_socket (dir);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *daemon;
+
+  g_assert_nonnull (setpriv);
+  /* Started again in the same folder: wait for the new socket. */
+  g_unlink (sock);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                        /* The daemon ends with the test, even if the test fails. */
+                                        setpriv, "--pdeathsig=TERM",
+                                        "--reuid=65534", "--regid=65534", "--clear-groups",
+                                        "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
+                                        libvirtd, config ? "--listen" : NULL, "-f", config, NULL);
+  g_assert_no_error (error);
+  GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
+  return daemon;
+}
+
+void
+gb_test_private_libvirtd_stop (GSubprocess *daemon)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, &error);
+  g_assert_no_error (error);
 }

@@ -1,6 +1,6 @@
 /* gb-test-utils.h — what the test programs share: waiting on the
- * main loop, async results, temporary folders, host programs, the Linux
- * test guest
+ * main loop, async results, temporary folders, host programs, QEMU's
+ * image tools, a private libvirtd, the Linux test guest
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -54,6 +54,32 @@ int           gb_test_run                    (const char *const *argv,
 int           gb_test_run_shell              (const char       *cmd,
                                               char            **out,
                                               char            **err);
+
+/* QEMU's image tools (qemu-utils): each asserts that the tool exited 0.
+ * gb_test_run_args() is gb_test_run() with the arguments in a list. */
+int           gb_test_run_args               (const char       *program,
+                                              ...) G_GNUC_NULL_TERMINATED;
+void          gb_test_qemu_img_create        (const char       *path,
+                                              const char       *format,
+                                              const char       *size);
+void          gb_test_qemu_io                (const char       *path,
+                                              const char       *format,
+                                              const char       *command);
+void          gb_test_qemu_io_assert_pattern (const char       *path,
+                                              const char       *format,
+                                              const char       *command);
+
+/* A private libvirtd: session mode, run as "nobody" (setpriv), with
+ * HOME=@dir and XDG_RUNTIME_DIR=@dir/run, its output in @dir/libvirtd.log,
+ * ended (SIGTERM) when the test program ends.  _dir() makes @dir from
+ * @tmpl with run/ in it, both owned by nobody; _socket() is where the
+ * daemon listens; _start() returns once it does. */
+gboolean      gb_test_skip_without_private_libvirtd (void);
+char         *gb_test_private_libvirtd_dir    (const char      *tmpl);
+char         *gb_test_private_libvirtd_socket (const char      *dir);
+GSubprocess  *gb_test_private_libvirtd_start  (const char      *dir,
+                                               const char      *config);
+void          gb_test_private_libvirtd_stop   (GSubprocess     *daemon);
 
 /* The Linux test guest (tests/linux-guest/build-guest.sh) */
 gboolean      gb_test_build_linux_guest      (const char       *outdir,

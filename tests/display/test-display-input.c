@@ -6,6 +6,8 @@
  *
  *   mouse       the pointer over the widget reaches the guest at the guest
  *               pixel under it; a click presses and releases the left button
+ *   scroll      the wheel turned up, then down, over the widget reaches the
+ *               guest as scroll steps that way, with the buttons held
  *   resize      the guest is asked for the widget's size once it settles,
  *               and again when the window changes size; never when
  *               "resize-guest" is off
@@ -50,6 +52,9 @@ struct _GbTestSource
   double           x, y;
   GbDisplayButtons buttons;
   GbDisplayButtons buttons_seen;   /* every button held at some point */
+  int              scroll_up;      /* steps, each way */
+  int              scroll_down;
+  GbDisplayButtons scroll_buttons; /* held at the last step */
   GArray          *size_requests;  /* int pairs */
   char            *clipboard;
 };
@@ -115,6 +120,20 @@ gb_test_source_pointer (GbDisplaySource  *source,
   self->buttons_seen |= buttons;
 }
 
+static void
+gb_test_source_scroll (GbDisplaySource  *source,
+                       int               steps,
+                       GbDisplayButtons  buttons)
+{
+  GbTestSource *self = GB_TEST_SOURCE (source);
+
+  if (steps < 0)
+    self->scroll_up += -steps;
+  else
+    self->scroll_down += steps;
+  self->scroll_buttons = buttons;
+}
+
 static gboolean
 gb_test_source_request_size (GbDisplaySource *source,
                              int              width,
@@ -158,6 +177,7 @@ gb_test_source_class_init (GbTestSourceClass *klass)
   source_class->connect = gb_test_source_connect;
   source_class->disconnect = gb_test_source_disconnect;
   source_class->pointer = gb_test_source_pointer;
+  source_class->scroll = gb_test_source_scroll;
   source_class->request_size = gb_test_source_request_size;
   source_class->send_clipboard = gb_test_source_send_clipboard;
 }
@@ -288,6 +308,67 @@ test_mouse (void)
   button (3, FALSE);
   gb_test_spin (200);
   g_assert_cmpint (source->buttons_seen, ==, GB_DISPLAY_BUTTON_LEFT | GB_DISPLAY_BUTTON_RIGHT);
+
+  teardown ();
+}
+
+static gboolean
+scrolled_up (gpointer data)
+{
+  return source->scroll_up >= GPOINTER_TO_INT (data);
+}
+
+static gboolean
+scrolled_down (gpointer data)
+{
+  return source->scroll_down >= GPOINTER_TO_INT (data);
+}
+
+/* X buttons 4 and 5 are the wheel's clicks up and down (XTest). */
+static void
+wheel (guint number,
+       guint clicks)
+{
+  for (guint i = 0; i < clicks; i++)
+    {
+      button (number, TRUE);
+      button (number, FALSE);
+      gb_test_spin (100);
+    }
+}
+
+static void
+test_scroll (void)
+{
+  double ox, oy, scale;
+  Point middle = { GUEST_WIDTH / 2, GUEST_HEIGHT / 2 };
+
+  setup ();
+  _gb_display_get_placement (display, &ox, &oy, &scale);
+  move_to (ox + (middle.x + 0.5) * scale, oy + (middle.y + 0.5) * scale);
+  g_assert_true (gb_test_wait_until (pointer_at, &middle, 5000));
+
+  /* Up: one step up a click, none down. */
+  wheel (4, 3);
+  g_assert_true (gb_test_wait_until (scrolled_up, GINT_TO_POINTER (3), 5000));
+  gb_test_spin (300);
+  g_test_message ("3 clicks up: %d steps up, %d down", source->scroll_up, source->scroll_down);
+  g_assert_cmpint (source->scroll_up, ==, 3);
+  g_assert_cmpint (source->scroll_down, ==, 0);
+  g_assert_cmpint (source->scroll_buttons, ==, 0);
+
+  /* Down, with the right button held: steps down, the button with them. */
+  button (3, TRUE);
+  gb_test_spin (200);
+  wheel (5, 3);
+  g_assert_true (gb_test_wait_until (scrolled_down, GINT_TO_POINTER (3), 5000));
+  gb_test_spin (300);
+  g_test_message ("3 clicks down: %d steps down, %d up", source->scroll_down, source->scroll_up);
+  g_assert_cmpint (source->scroll_down, ==, 3);
+  g_assert_cmpint (source->scroll_up, ==, 3);
+  g_assert_cmpint (source->scroll_buttons, ==, GB_DISPLAY_BUTTON_RIGHT);
+  button (3, FALSE);
+  gb_test_spin (200);
 
   teardown ();
 }
@@ -485,6 +566,7 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   g_test_add_func ("/display/input/mouse", test_mouse);
+  g_test_add_func ("/display/input/scroll", test_scroll);
   g_test_add_func ("/display/input/resize-guest", test_resize_guest);
   g_test_add_func ("/display/input/clipboard", test_clipboard);
   g_test_add_func ("/display/input/screenshot-action", test_screenshot_action);

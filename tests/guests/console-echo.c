@@ -1,5 +1,7 @@
 /* console-echo.c — virtio-console input: post a receive buffer on queue 0
- * and report on COM1 what the host typed into it. */
+ * and report on COM1 what the host typed into it.  With "stay" on the
+ * command line the machine then stays (halted) for the host to read its
+ * counters, instead of resetting. */
 #include "virtio.h"
 
 void guest_main(void *start_info);
@@ -37,4 +39,7 @@ guest_main(void *start_info)
 	in[len] = 0;
 	puts("console got: ");
 	puts(in);
+	if (cmdline_has(start_info, "stay"))
+		for (;;)
+			__asm__ volatile("cli; hlt");
 }

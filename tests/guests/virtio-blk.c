@@ -15,24 +15,6 @@ static struct blk_req req;
 static uint8_t data[4096] __attribute__((aligned(512)));
 static volatile uint8_t status;
 
-/* Whether the PVH command line (struct hvm_start_info, cmdline_paddr at
- * offset 24) contains `word`. */
-static int
-cmdline_has(void *start_info, const char *word)
-{
-	const char *p = (const char *) (uint32_t) *(uint64_t *) ((uint8_t *) start_info + 24);
-
-	for (; p && *p; p++) {
-		int i = 0;
-
-		while (word[i] && p[i] == word[i])
-			i++;
-		if (!word[i])
-			return 1;
-	}
-	return 0;
-}
-
 /* One request: header, optional data (device-writable for reads), status. */
 static int
 blk_request(uint32_t type, uint64_t sector, uint32_t len, int device_writes)

@@ -157,6 +157,7 @@ test_layout (void)
   assert_file (BINDIR, "glassbox", G_FILE_TEST_IS_EXECUTABLE);
   assert_file (BINDIR, "glassbox-vmm", G_FILE_TEST_IS_EXECUTABLE);
   assert_file (BINDIR, "glassbox-img", G_FILE_TEST_IS_EXECUTABLE);
+  assert_file (LIBEXECDIR, "glassbox-bridge-helper", G_FILE_TEST_IS_EXECUTABLE);
   assert_file (LOCALEDIR, "zh_CN/LC_MESSAGES/" GETTEXT_PACKAGE ".mo", G_FILE_TEST_IS_REGULAR);
   assert_file (DATADIR, "applications/" APP_ID ".desktop", G_FILE_TEST_IS_REGULAR);
   assert_file (DATADIR, "metainfo/" APP_ID ".metainfo.xml", G_FILE_TEST_IS_REGULAR);

@@ -21,46 +21,6 @@
 #include "gb-test-libvirt.h"
 #include "gb-test-utils.h"
 
-#define NOBODY 65534
-
-static GSubprocess *
-start_daemon (const char *dir,
-              const char *libvirtd,
-              const char *setpriv)
-{
-  g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
-  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s/run", dir);
-  g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
-  g_autofree char *sock = g_build_filename (dir, "run", "libvirt", "libvirt-sock", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *daemon;
-
-  g_unlink (sock);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  daemon = g_subprocess_launcher_spawn (launcher, &error,
-                                        /* The daemon ends with this test, even if the test fails. */
-                                        setpriv, "--pdeathsig=TERM",
-                                        "--reuid=65534", "--regid=65534", "--clear-groups",
-                                        "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
-                                        libvirtd, NULL);
-  g_assert_no_error (error);
-
-  GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
-  return daemon;
-}
-
-static void
-stop_daemon (GSubprocess *daemon)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (daemon, SIGTERM);
-  g_subprocess_wait (daemon, NULL, &error);
-  g_assert_no_error (error);
-}
-
 static void
 on_items_changed (GListModel *model,
                   guint       position,
@@ -89,10 +49,8 @@ set_flag (gpointer data)
 static void
 test_reconnect (void)
 {
-  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
-  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
   g_autofree char *dir = NULL;
-  g_autofree char *run = NULL;
+  g_autofree char *sock = NULL;
   g_autofree char *uri = NULL;
   g_autoptr(GSubprocess) daemon = NULL;
   g_autoptr(GSubprocess) daemon2 = NULL;
@@ -105,27 +63,14 @@ test_reconnect (void)
   gboolean watched = FALSE;
   gint64 t0;
 
-  if (libvirtd == NULL)
-    libvirtd = g_strdup ("/usr/sbin/libvirtd");
-  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL)
-    {
-      g_test_skip ("needs libvirtd (libvirt-daemon-system) and setpriv (util-linux)");
-      return;
-    }
-  if (getuid () != 0)
-    {
-      g_test_skip ("runs the private libvirtd as another user, which needs root");
-      return;
-    }
+  if (!gb_test_skip_without_private_libvirtd ())
+    return;
 
-  dir = gb_test_tmpdir_new ("gb-reconnect-XXXXXX");
-  run = g_build_filename (dir, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
-  uri = g_strdup_printf ("test+unix:///default?socket=%s/libvirt/libvirt-sock", run);
+  dir = gb_test_private_libvirtd_dir ("gb-reconnect-XXXXXX");
+  sock = gb_test_private_libvirtd_socket (dir);
+  uri = g_strdup_printf ("test+unix:///default?socket=%s", sock);
 
-  daemon = start_daemon (dir, libvirtd, setpriv);
+  daemon = gb_test_private_libvirtd_start (dir, NULL);
 
   provider = gb_libvirt_provider_new (uri);
   gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
@@ -141,7 +86,7 @@ test_reconnect (void)
 
   /* The daemon goes away: the provider says so, the machines stay listed
    * in an unknown state, and acting on them says why it cannot. */
-  stop_daemon (daemon);
+  gb_test_private_libvirtd_stop (daemon);
   t0 = g_get_monotonic_time ();
   GB_TEST_WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_DISCONNECTED, 30);
   g_test_message ("drop noticed after %.2f s", (g_get_monotonic_time () - t0) / 1e6);
@@ -158,7 +103,7 @@ test_reconnect (void)
   g_clear_error (&error);
 
   /* Back: the provider reconnects by itself, with the same machine objects. */
-  daemon2 = start_daemon (dir, libvirtd, setpriv);
+  daemon2 = gb_test_private_libvirtd_start (dir, NULL);
   t0 = g_get_monotonic_time ();
   GB_TEST_WAIT_FOR (gb_provider_get_state (provider) == GB_PROVIDER_STATE_CONNECTED, 60);
   g_test_message ("reconnected %.2f s after the daemon was back", (g_get_monotonic_time () - t0) / 1e6);
@@ -189,7 +134,7 @@ test_reconnect (void)
   g_signal_handlers_disconnect_by_func (provider, on_state_changed, &state_changes);
   g_clear_object (&provider);
 
-  stop_daemon (daemon2);
+  gb_test_private_libvirtd_stop (daemon2);
   gb_test_tmpdir_remove (dir);
 }
 

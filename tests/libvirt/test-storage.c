@@ -18,7 +18,6 @@
 #include "gb-storage.h"
 #include "gb-test-utils.h"
 
-#define NOBODY 65534
 #define MiB (1024 * 1024)
 
 static GbStorageVolumeInfo *
@@ -62,10 +61,7 @@ checksum_file (const char *path)
 static void
 test_storage_daemon (void)
 {
-  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
-  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
   g_autofree char *dir = NULL;
-  g_autofree char *run = NULL;
   g_autofree char *pool_dir = NULL;
   g_autofree char *sock = NULL;
   g_autofree char *uri = NULL;
@@ -85,46 +81,16 @@ test_storage_daemon (void)
   guint64 total = 0;
   gsize done = 0;
 
-  if (libvirtd == NULL)
-    libvirtd = g_strdup ("/usr/sbin/libvirtd");
-  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL)
-    {
-      g_test_skip ("needs libvirtd (libvirt-daemon-system) and setpriv (util-linux)");
-      return;
-    }
-  if (getuid () != 0)
-    {
-      g_test_skip ("runs the private libvirtd as another user, which needs root");
-      return;
-    }
+  if (!gb_test_skip_without_private_libvirtd ())
+    return;
 
-  dir = gb_test_tmpdir_new ("gb-storage-XXXXXX");
-  run = g_build_filename (dir, "run", NULL);
+  dir = gb_test_private_libvirtd_dir ("gb-storage-XXXXXX");
   pool_dir = g_build_filename (dir, "pool", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
   g_assert_cmpint (chmod (dir, 0755), ==, 0);
-  sock = g_build_filename (run, "libvirt", "libvirt-sock", NULL);
+  sock = gb_test_private_libvirtd_socket (dir);
   /* The storage driver alone: no QEMU capability probe. */
   uri = g_strdup_printf ("storage+unix:///session?socket=%s", sock);
-
-  {
-    g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
-    g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s", run);
-    g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
-    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-
-    g_subprocess_launcher_set_stdout_file_path (launcher, log);
-    g_subprocess_launcher_set_stderr_file_path (launcher, log);
-    daemon = g_subprocess_launcher_spawn (launcher, &error,
-                                          setpriv, "--pdeathsig=TERM",
-                                          "--reuid=65534", "--regid=65534", "--clear-groups",
-                                          "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
-                                          libvirtd, NULL);
-    g_assert_no_error (error);
-    GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
-  }
+  daemon = gb_test_private_libvirtd_start (dir, NULL);
 
   conn = virConnectOpen (uri);
   g_assert_nonnull (conn);
@@ -245,8 +211,7 @@ test_storage_daemon (void)
   g_assert_false (g_file_test (pool_dir, G_FILE_TEST_EXISTS));
 
   virConnectClose (conn);
-  g_subprocess_send_signal (daemon, SIGTERM);
-  g_subprocess_wait (daemon, NULL, NULL);
+  gb_test_private_libvirtd_stop (daemon);
   gb_test_tmpdir_remove (dir);
 }
 

@@ -103,9 +103,15 @@ test_inside_page (void)
   g_assert_nonnull (gb_test_find_label_with_text (page, vcpu_title));
   g_assert_nonnull (gb_test_find_label_with_text (page, "serial"));
   g_assert_nonnull (gb_test_find_label_with_text (page, _("Paging on this host")));
+  g_assert_true (gtk_widget_is_visible (gb_test_find_label_with_text (page, _("Where guest memory lives"))));
 
   gtk_test_widget_wait_for_draw (window);
   gb_test_save_png (window, png_name ("inside-page"));
+  /* The memory panel (where guest memory lives) is below the screen's
+   * edge: its own picture. */
+  gb_test_save_png (gtk_widget_get_ancestor (gb_test_find_label_with_text (page, _("Where guest memory lives")),
+                                             ADW_TYPE_PREFERENCES_GROUP),
+                    png_name ("inside-memory"));
 
   /* Unmapped: no more sampling. */
   gtk_widget_set_visible (window, FALSE);

@@ -41,7 +41,6 @@
 #include "gb-window.h"
 
 #define PASSPHRASE "gb-correct-horse"
-#define NOBODY 65534
 
 static gboolean own_namespaces;
 
@@ -60,32 +59,6 @@ get_app (void)
   if (app == NULL)
     app = gb_test_application_new ();
   return app;
-}
-
-static GSubprocess *
-start_daemon (const char *dir,
-              const char *libvirtd,
-              const char *setpriv,
-              const char *config)
-{
-  g_autofree char *home = g_strdup_printf ("HOME=%s", dir);
-  g_autofree char *runtime = g_strdup_printf ("XDG_RUNTIME_DIR=%s/run", dir);
-  g_autofree char *log = g_build_filename (dir, "libvirtd.log", NULL);
-  g_autofree char *sock = g_build_filename (dir, "run", "libvirt", "libvirt-sock", NULL);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *daemon;
-
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  daemon = g_subprocess_launcher_spawn (launcher, &error,
-                                        setpriv, "--pdeathsig=TERM",
-                                        "--reuid=65534", "--regid=65534", "--clear-groups",
-                                        "env", "-i", home, runtime, "PATH=/usr/sbin:/usr/bin:/bin",
-                                        libvirtd, config ? "--listen" : NULL, "-f", config, NULL);
-  g_assert_no_error (error);
-  GB_TEST_WAIT_FOR (g_file_test (sock, G_FILE_TEST_EXISTS), 30);
-  return daemon;
 }
 
 static void
@@ -168,12 +141,10 @@ answer (const char *response,
 static void
 test_ssh_askpass (void)
 {
-  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
-  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
   g_autofree char *ssh_keygen = g_find_program_in_path ("ssh-keygen");
   g_autofree char *nc = g_find_program_in_path ("nc");
   g_autofree char *dir = NULL;
-  g_autofree char *run = NULL;
+  g_autofree char *sock = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *cmd = NULL;
   g_autofree char *config = NULL;
@@ -191,26 +162,23 @@ test_ssh_askpass (void)
       g_test_skip ("needs root, for a network and mount namespace of its own (sshd on its loopback)");
       return;
     }
-  if (libvirtd == NULL)
-    libvirtd = g_strdup ("/usr/sbin/libvirtd");
   if (!g_file_test ("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE) || ssh_keygen == NULL)
     {
       g_test_skip ("needs sshd and ssh-keygen (openssh-server)");
       return;
     }
-  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL || nc == NULL)
+  if (nc == NULL)
     {
-      g_test_skip ("needs libvirtd (libvirt-daemon-system), setpriv (util-linux) and nc (netcat-openbsd)");
+      g_test_skip ("needs nc (netcat-openbsd)");
       return;
     }
+  if (!gb_test_skip_without_private_libvirtd ())
+    return;
 
   run_or_die ("ip link set lo up");
-  dir = gb_test_tmpdir_new ("gb-askpass-XXXXXX");
-  run = g_build_filename (dir, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  g_assert_cmpint (chown (dir, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
-  daemon = start_daemon (dir, libvirtd, setpriv, NULL);
+  dir = gb_test_private_libvirtd_dir ("gb-askpass-XXXXXX");
+  sock = gb_test_private_libvirtd_socket (dir);
+  daemon = gb_test_private_libvirtd_start (dir, NULL);
 
   /* Keys of this run: the client's has a passphrase. */
   cmd = g_strdup_printf ("ssh-keygen -q -t ed25519 -N '" PASSPHRASE "' -C glassbox-test -f '%s/id_ed25519' && "
@@ -237,8 +205,8 @@ test_ssh_askpass (void)
   g_assert_no_error (error);
   g_assert_true (gb_test_wait_until (sshd_listening, NULL, 30));
 
-  uri = g_strdup_printf ("test+ssh://root@127.0.0.1:2222/default?socket=%s/libvirt/libvirt-sock"
-                         "&keyfile=%s/id_ed25519&no_verify=1&proxy=netcat", run, dir);
+  uri = g_strdup_printf ("test+ssh://root@127.0.0.1:2222/default?socket=%s"
+                         "&keyfile=%s/id_ed25519&no_verify=1&proxy=netcat", sock, dir);
   g_test_message ("connecting to %s", uri);
 
   window = g_object_ref (GTK_WIDGET (gb_window_new (get_app ())));
@@ -274,8 +242,7 @@ test_ssh_askpass (void)
 
   g_subprocess_send_signal (sshd, SIGTERM);
   g_subprocess_wait (sshd, NULL, NULL);
-  g_subprocess_send_signal (daemon, SIGTERM);
-  g_subprocess_wait (daemon, NULL, NULL);
+  gb_test_private_libvirtd_stop (daemon);
   gb_test_tmpdir_remove (dir);
 }
 
@@ -321,11 +288,8 @@ make_certificates (const char *dir)
 static void
 test_tls (void)
 {
-  g_autofree char *libvirtd = g_find_program_in_path ("libvirtd");
-  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
   g_autofree char *certtool = g_find_program_in_path ("certtool");
   g_autofree char *dir = NULL;
-  g_autofree char *run = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *conf_path = NULL;
   g_autofree char *uri_good = NULL;
@@ -340,26 +304,23 @@ test_tls (void)
       g_test_skip ("needs root, for a network namespace of its own (libvirtd's TLS port on its loopback)");
       return;
     }
-  if (libvirtd == NULL)
-    libvirtd = g_strdup ("/usr/sbin/libvirtd");
-  if (!g_file_test (libvirtd, G_FILE_TEST_IS_EXECUTABLE) || setpriv == NULL || certtool == NULL)
+  if (certtool == NULL)
     {
-      g_test_skip ("needs libvirtd (libvirt-daemon-system), setpriv (util-linux) and certtool (gnutls-bin)");
+      g_test_skip ("needs certtool (gnutls-bin)");
       return;
     }
+  if (!gb_test_skip_without_private_libvirtd ())
+    return;
 
   run_or_die ("ip link set lo up");
-  dir = gb_test_tmpdir_new ("gb-tls-XXXXXX");
+  dir = gb_test_private_libvirtd_dir ("gb-tls-XXXXXX");
   make_certificates (dir);
-  run = g_build_filename (dir, "run", NULL);
-  g_assert_cmpint (g_mkdir (run, 0700), ==, 0);
-  g_assert_cmpint (chown (run, NOBODY, NOBODY), ==, 0);
   conf = g_strdup_printf ("listen_tls = 1\nlisten_tcp = 0\nlisten_addr = \"127.0.0.1\"\ntls_port = \"16514\"\n"
                           "key_file = \"%s/serverkey.pem\"\ncert_file = \"%s/servercert.pem\"\n"
                           "ca_file = \"%s/good/cacert.pem\"\nauth_tls = \"none\"\n", dir, dir, dir);
   conf_path = g_build_filename (dir, "libvirtd.conf", NULL);
   g_assert_true (g_file_set_contents (conf_path, conf, -1, NULL));
-  daemon = start_daemon (dir, libvirtd, setpriv, conf_path);
+  daemon = gb_test_private_libvirtd_start (dir, conf_path);
   g_assert_true (gb_test_wait_until (tls_listening, NULL, 30));
 
   uri_good = g_strdup_printf ("test+tls://127.0.0.1/default?pkipath=%s/good", dir);
@@ -396,8 +357,7 @@ test_tls (void)
     ;
   g_object_unref (window);
 
-  g_subprocess_send_signal (daemon, SIGTERM);
-  g_subprocess_wait (daemon, NULL, NULL);
+  gb_test_private_libvirtd_stop (daemon);
   gb_test_tmpdir_remove (dir);
 }
 

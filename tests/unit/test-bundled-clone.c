@@ -24,27 +24,6 @@
 
 #define MIB (1024 * 1024)
 
-static int
-run (const char *a, const char *b, const char *c, const char *d, const char *e, const char *f)
-{
-  const char *argv[] = { a, b, c, d, e, f, NULL };
-  return gb_test_run (argv, NULL, NULL);
-}
-
-/* qemu-io reads the pattern back (it exits 0 either way: read what it says). */
-static void
-assert_pattern (const char *path,
-                const char *format,
-                const char *cmd)
-{
-  const char *argv[] = { "qemu-io", "-f", format, "-c", cmd, path, NULL };
-  g_autofree char *out = NULL;
-
-  g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
-  if (strstr (out, "Pattern verification failed") != NULL || strstr (out, "read ") == NULL)
-    g_error ("%s on %s: %s", cmd, path, out);
-}
-
 typedef struct {
   guint   calls;
   guint64 done, total;
@@ -148,16 +127,11 @@ test_bundled_clone (void)
       !gb_test_skip_without_program ("qemu-io", "qemu-utils"))
     return;
   g_assert_cmpint (g_mkdir_with_parents (machines, 0700), ==, 0);
-  {
-    const char *a[] = { "qemu-img", "create", "-q", "-f", "qcow2", d1, "16M", NULL };
-    const char *b[] = { "qemu-img", "create", "-q", "-f", "raw", d2, "64M", NULL };
-    const char *c[] = { "qemu-img", "create", "-q", "-f", "raw", seed, "1M", NULL };
-    g_assert_cmpint (gb_test_run (a, NULL, NULL), ==, 0);
-    g_assert_cmpint (gb_test_run (b, NULL, NULL), ==, 0);
-    g_assert_cmpint (gb_test_run (c, NULL, NULL), ==, 0);
-  }
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 1M", d1), ==, 0);
-  g_assert_cmpint (run ("qemu-io", "-f", "raw", "-c", "write -P 0x22 8M 1M", d2), ==, 0);
+  gb_test_qemu_img_create (d1, "qcow2", "16M");
+  gb_test_qemu_img_create (d2, "raw", "64M");
+  gb_test_qemu_img_create (seed, "raw", "1M");
+  gb_test_qemu_io (d1, "qcow2", "write -P 0x11 0 1M");
+  gb_test_qemu_io (d2, "raw", "write -P 0x22 8M 1M");
 
   provider = gb_bundled_provider_new_for_dirs (machines, runtime);
   gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
@@ -252,7 +226,7 @@ test_bundled_clone (void)
   g_assert_nonnull (strstr (json_node_get_string (json_array_get_element (json_object_get_array_member (json, "net"), 1)), "tap=tap0,"));
 
   /* The copies hold the same data, the raw one is still sparse, and they are independent. */
-  g_assert_cmpint (run ("qemu-img", "compare", "-q", d1, c1, NULL), ==, 0);
+  g_assert_cmpint (gb_test_run_args ("qemu-img", "compare", "-q", d1, c1, NULL), ==, 0);
   {
     const char *argv[] = { "qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", d2, c2, NULL };
     g_assert_cmpint (gb_test_run (argv, NULL, NULL), ==, 0);
@@ -260,17 +234,17 @@ test_bundled_clone (void)
   g_assert_cmpint (stat (c2, &st), ==, 0);
   g_assert_cmpint (st.st_size, ==, 64 * MIB);
   g_assert_cmpint ((gint64) st.st_blocks * 512, <, 16 * MIB);
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x33 0 64k", c1), ==, 0);
-  g_assert_cmpint (run ("qemu-io", "-f", "raw", "-c", "write -P 0x44 8M 64k", c2), ==, 0);
-  assert_pattern (d1, "qcow2", "read -P 0x11 0 1M");
-  assert_pattern (d2, "raw", "read -P 0x22 8M 1M");
-  assert_pattern (c1, "qcow2", "read -P 0x33 0 64k");
+  gb_test_qemu_io (c1, "qcow2", "write -P 0x33 0 64k");
+  gb_test_qemu_io (c2, "raw", "write -P 0x44 8M 64k");
+  gb_test_qemu_io_assert_pattern (d1, "qcow2", "read -P 0x11 0 1M");
+  gb_test_qemu_io_assert_pattern (d2, "raw", "read -P 0x22 8M 1M");
+  gb_test_qemu_io_assert_pattern (c1, "qcow2", "read -P 0x33 0 64k");
 
   /* Again with the same name: refused, nothing overwritten. */
   g_assert_null (do_clone (machine, "orig-clone", FALSE, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
   g_clear_error (&error);
-  assert_pattern (c1, "qcow2", "read -P 0x33 0 64k");
+  gb_test_qemu_io_assert_pattern (c1, "qcow2", "read -P 0x33 0 64k");
 
   /* A linked clone: overlays backed by the sources; the raw disk's name
    * NEW.qcow2 is taken in that folder by nothing, the first disk's too. */
@@ -294,11 +268,11 @@ test_bundled_clone (void)
   }
   g_assert_cmpint (stat (l1, &st), ==, 0);
   g_assert_cmpint (st.st_size, <, 4 * MIB);
-  assert_pattern (l1, "qcow2", "read -P 0x11 0 1M");
-  assert_pattern (l2, "qcow2", "read -P 0x22 8M 1M");
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x55 0 64k", l1), ==, 0);
-  assert_pattern (d1, "qcow2", "read -P 0x11 0 1M");
-  g_assert_cmpint (run ("qemu-img", "check", "-q", l1, NULL, NULL), ==, 0);
+  gb_test_qemu_io_assert_pattern (l1, "qcow2", "read -P 0x11 0 1M");
+  gb_test_qemu_io_assert_pattern (l2, "qcow2", "read -P 0x22 8M 1M");
+  gb_test_qemu_io (l1, "qcow2", "write -P 0x55 0 64k");
+  gb_test_qemu_io_assert_pattern (d1, "qcow2", "read -P 0x11 0 1M");
+  g_assert_cmpint (gb_test_run_args ("qemu-img", "check", "-q", l1, NULL), ==, 0);
 
   /* Both clones are machines the provider reads back from their files. */
   g_assert_cmpuint (count_files (machines), ==, n_machines_files + 4);

@@ -16,26 +16,6 @@
 #include "gb-bundled-snapshots.h"
 #include "gb-test-utils.h"
 
-static int
-run (const char *a, const char *b, const char *c, const char *d, const char *e, const char *f)
-{
-  const char *argv[] = { a, b, c, d, e, f, NULL };
-  return gb_test_run (argv, NULL, NULL);
-}
-
-/* qemu-io reads the pattern back (it exits 0 either way: read what it says). */
-static void
-assert_pattern (const char *path,
-                const char *cmd)
-{
-  const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", cmd, path, NULL };
-  g_autofree char *out = NULL;
-
-  g_assert_cmpint (gb_test_run (argv, &out, NULL), ==, 0);
-  if (strstr (out, "Pattern verification failed") != NULL || strstr (out, "read ") == NULL)
-    g_error ("%s on %s: %s", cmd, path, out);
-}
-
 static GbMachine *
 create (GbProvider *provider,
         const char *name,
@@ -117,16 +97,11 @@ test_bundled_snapshots (void)
 
   if (!gb_test_skip_without_program ("qemu-img", "qemu-utils"))
     return;
-  {
-    const char *a[] = { "qemu-img", "create", "-q", "-f", "qcow2", d1, "8M", NULL };
-    const char *b[] = { "qemu-img", "create", "-q", "-f", "qcow2", d2, "8M", NULL };
-    const char *c[] = { "qemu-img", "create", "-q", "-f", "raw", raw, "1M", NULL };
-    g_assert_cmpint (gb_test_run (a, NULL, NULL), ==, 0);
-    g_assert_cmpint (gb_test_run (b, NULL, NULL), ==, 0);
-    g_assert_cmpint (gb_test_run (c, NULL, NULL), ==, 0);
-  }
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 1M", d1), ==, 0);
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x22 0 1M", d2), ==, 0);
+  gb_test_qemu_img_create (d1, "qcow2", "8M");
+  gb_test_qemu_img_create (d2, "qcow2", "8M");
+  gb_test_qemu_img_create (raw, "raw", "1M");
+  gb_test_qemu_io (d1, "qcow2", "write -P 0x11 0 1M");
+  gb_test_qemu_io (d2, "qcow2", "write -P 0x22 0 1M");
 
   provider = gb_bundled_provider_new_for_dirs (machines, runtime);
   gb_provider_connect_async (provider, NULL, gb_test_store_result, &result);
@@ -167,15 +142,15 @@ test_bundled_snapshots (void)
   }
 
   /* The disks change; revert brings both back. */
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x99 0 64k", d1), ==, 0);
-  g_assert_cmpint (run ("qemu-io", "-f", "qcow2", "-c", "write -P 0x98 512k 4k", d2), ==, 0);
-  assert_pattern (d1, "read -P 0x99 0 64k");
+  gb_test_qemu_io (d1, "qcow2", "write -P 0x99 0 64k");
+  gb_test_qemu_io (d2, "qcow2", "write -P 0x98 512k 4k");
+  gb_test_qemu_io_assert_pattern (d1, "qcow2", "read -P 0x99 0 64k");
   g_assert_true (op (machine, 1, "clean", &error));
   g_assert_no_error (error);
-  assert_pattern (d1, "read -P 0x11 0 1M");
-  assert_pattern (d2, "read -P 0x22 0 1M");
-  g_assert_cmpint (run ("qemu-img", "check", "-q", d1, NULL, NULL), ==, 0);
-  g_assert_cmpint (run ("qemu-img", "check", "-q", d2, NULL, NULL), ==, 0);
+  gb_test_qemu_io_assert_pattern (d1, "qcow2", "read -P 0x11 0 1M");
+  gb_test_qemu_io_assert_pattern (d2, "qcow2", "read -P 0x22 0 1M");
+  g_assert_cmpint (gb_test_run_args ("qemu-img", "check", "-q", d1, NULL), ==, 0);
+  g_assert_cmpint (gb_test_run_args ("qemu-img", "check", "-q", d2, NULL), ==, 0);
 
   g_assert_true (op (machine, 2, "clean", &error));
   snaps = list (machine);

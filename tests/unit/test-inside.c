@@ -112,6 +112,26 @@ test_port_writes (void)
   g_assert_cmpuint (g_list_model_get_n_items (gb_inside_model_get_vcpus (model)), ==, 1);
   g_assert_cmpuint (gb_inside_model_get_memory_configured (model), ==, 32 * 1024 * 1024);
   g_assert_cmpuint (gb_inside_model_get_memory_resident (model), >, 0);
+  /* 8192 exits went up to the VMM: its vCPU thread spent time there. */
+  {
+    JsonArray *vcpus = json_object_get_array_member (gb_inside_model_get_last (model), "vcpus");
+    gint64 vmm_ns = json_object_get_int_member (json_array_get_object_element (vcpus, 0), "vmm-ns");
+
+    g_test_message ("vCPU 0 in the VMM: %.1f ms for 8192 exits", vmm_ns / 1e6);
+    g_assert_cmpint (vmm_ns, >, 0);
+  }
+  /* Where that memory lives: one KVM slot, guest 0–32 MiB, in a memfd. */
+  {
+    JsonObject *memory = json_object_get_object_member (gb_inside_model_get_last (model), "memory");
+    JsonArray *slots = json_object_get_array_member (memory, "slots");
+    JsonObject *slot = json_array_get_object_element (slots, 0);
+
+    g_assert_cmpstr (json_object_get_string_member (memory, "backing"), ==, "memfd");
+    g_assert_cmpuint (json_array_get_length (slots), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (slot, "guest-address"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (slot, "size"), ==, 32 * 1024 * 1024);
+    g_assert_cmpint (json_object_get_int_member (slot, "host-address"), !=, 0);
+  }
   gb_inside_model_set_enabled (model, FALSE);
 }
 
@@ -121,7 +141,7 @@ test_kicks (void)
 {
   g_autoptr(GbLabMachine) machine = NULL;
   g_autoptr(GbInsideModel) model = NULL;
-  GbInsideItem *tx, *rx, *serial;
+  GbInsideItem *tx, *rx, *console, *serial;
 
   if (!can_run_guests ())
     return;
@@ -138,6 +158,16 @@ test_kicks (void)
   g_assert_nonnull (rx);
   g_assert_cmpuint (gb_inside_item_get_kicks (tx), ==, 1);
   g_assert_cmpuint (gb_inside_item_get_requests (tx), ==, 1);
+  /* The 4096 bytes the device read from the guest's one buffer, exactly;
+   * nothing went the other way. */
+  g_assert_true (gb_inside_item_get_has_bytes (tx));
+  g_assert_cmpuint (gb_inside_item_get_bytes (tx), ==, 4096);
+  g_assert_true (gb_inside_item_get_has_bytes (rx));
+  g_assert_cmpuint (gb_inside_item_get_bytes (rx), ==, 0);
+  console = find_item (gb_inside_model_get_devices (model), "virtio-console");
+  g_assert_nonnull (console);
+  g_assert_cmpuint (gb_inside_item_get_bytes (console), ==, 4096);
+  g_test_message ("virtio-console: %" G_GUINT64_FORMAT " exits for 4096 bytes", gb_inside_item_get_exits (console));
   g_assert_cmpuint (gb_inside_item_get_kicks (rx), ==, 0);
   /* Nothing went through the serial port. */
   serial = find_item (gb_inside_model_get_devices (model), "serial");
@@ -440,6 +470,10 @@ static virTypedParameter kvm_params[] = {
   P_INT ("block.count", 1),
   { .field = "block.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vda" },
   P_ULL ("block.0.rd.bytes", 4096),
+  P_ULL ("block.0.wr.reqs", 3),
+  P_INT ("net.count", 1),
+  { .field = "net.0.name", .type = VIR_TYPED_PARAM_STRING, .value.s = (char *) "vnet0" },
+  P_ULL ("net.0.rx.bytes", 1500),
 };
 
 static void
@@ -464,7 +498,16 @@ test_libvirt_mapping (void)
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "vm"), "remote_tlb_flush"), ==, 42);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "guest-bytes"), ==, 64 * 1024 * 1024);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (root, "memory"), "resident-bytes"), ==, 20 * 1024 * 1024);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (root, "block"), 0), "name"), ==, "vda");
+  {
+    JsonObject *vda = json_array_get_object_element (json_object_get_array_member (root, "block"), 0);
+    JsonObject *vnet0 = json_array_get_object_element (json_object_get_array_member (root, "net"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (vda, "name"), ==, "vda");
+    g_assert_cmpint (json_object_get_int_member (vda, "rd-bytes"), ==, 4096);
+    g_assert_cmpint (json_object_get_int_member (vda, "wr-reqs"), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (vnet0, "name"), ==, "vnet0");
+    g_assert_cmpint (json_object_get_int_member (vnet0, "rx-bytes"), ==, 1500);
+  }
 
   /* The model reads it like glassbox-vmm's own. */
   g_assert_cmpuint (gb_inside_count_exits (root, reasons), ==, 5100);
@@ -532,7 +575,7 @@ test_tcg (void)
 }
 
 /* A machine whose disk queue moves 1 MiB between two samples, beside a
- * console queue that does not count bytes. */
+ * queue that does not count bytes (an older VMM's virtio-console). */
 #define TEST_TYPE_BYTES_MACHINE (test_bytes_machine_get_type ())
 G_DECLARE_FINAL_TYPE (TestBytesMachine, test_bytes_machine, TEST, BYTES_MACHINE, GbMachine)
 

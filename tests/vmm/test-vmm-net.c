@@ -3,12 +3,14 @@
  * frames dropped and counted, libslirp's DHCP and host port forward, and
  * the same through passt (a process the VMM starts).
  *
- * Everything happens inside a network namespace this program makes
- * (`ip netns add gbtest-net-PID`) and enters with setns() before it starts
- * anything: the tap, the VMM (a child, so it inherits the namespace), the
- * raw socket that plays the host, libslirp's and passt's loopback
- * listeners, and the veth pair passt takes its addresses from.  The
- * namespace is deleted at the end.  Nothing leaves this machine. */
+ * Every case runs in a child process inside a fresh network namespace
+ * (`ip netns add gbtest-net-PID`) that the child enters with setns() before
+ * it starts anything: the tap, the VMM (its child, so it inherits the
+ * namespace), the raw socket that plays the host, libslirp's and passt's
+ * loopback listeners, and the veth pair passt takes its addresses from.
+ * The parent deletes the namespace and kills whatever the case left
+ * running, however the case ended (run_case()).  Nothing leaves this
+ * machine. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -21,7 +23,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gb-test-utils.h"
@@ -32,8 +36,19 @@
 #define GUEST_MAC "52:54:00:12:34:56"
 
 static char *netns_name;
-static int orig_netns = -1;
-static char *skip_reason;
+static char *skip_reason;       /* why no case can have a namespace here */
+static char *case_skip;         /* in a case's child: why it skipped */
+
+/* Every case runs in a child process of its own (run_case()), inside a
+ * fresh namespace; this process stays outside, waits, and cleans up after
+ * it whatever way it ended.  A failed g_assert() aborts only the child: its
+ * VMM, passt or helper become ours (PR_SET_CHILD_SUBREAPER), are killed by
+ * PID, and the namespace is deleted, so nothing is left behind and meson
+ * does not wait for its timeout on a VMM that still holds our stdout. */
+#define CASE_TIMEOUT_S 120
+
+static pid_t case_pid;
+static volatile sig_atomic_t terminated;
 
 static void
 assert_contains(const char *haystack, const char *needle)
@@ -48,12 +63,65 @@ run_cmd(const char *cmd, char **err)
 	return gb_test_run_shell(cmd, NULL, err);
 }
 
-/* Makes the namespace and moves this thread (and so every child) into it. */
+/* g_test_skip() in a case's child: the parent reports it (the child's own
+ * GTest state dies with it). */
 static void
-enter_netns(void)
+skip(const char *why)
 {
-	g_autofree char *cmd = NULL, *err = NULL, *path = NULL;
-	int fd;
+	g_test_skip(why);
+	if (case_skip == NULL)
+		case_skip = g_strdup(why);
+}
+
+static gboolean
+skip_if_no_netns(void)
+{
+	if (skip_reason) {
+		skip(skip_reason);
+		return TRUE;
+	}
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		skip("/dev/kvm cannot be opened here");
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* Namespaces gbtest-net-PID left by an earlier run that died before it
+ * could delete them (SIGKILL, a power cut): their PID no longer runs.
+ * One whose owner is alive belongs to a run going on now, and stays. */
+static void
+remove_stale_netns(void)
+{
+	g_autoptr(GDir) d = g_dir_open("/run/netns", 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *cmd = NULL, *pids = NULL;
+		char *end;
+		long owner;
+
+		if (!g_str_has_prefix(name, "gbtest-net-"))
+			continue;
+		owner = strtol(name + strlen("gbtest-net-"), &end, 10);
+		if (*end != '\0' || owner <= 1 || kill(owner, 0) == 0 || errno != ESRCH)
+			continue;
+		cmd = g_strdup_printf("ip netns pids %s", name);
+		gb_test_run_shell(cmd, &pids, NULL);
+		if (pids && *g_strstrip(pids))
+			g_printerr("stale namespace %s still holds processes %s (not ours to kill)\n", name, pids);
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns del %s", name);
+		if (run_cmd(cmd, NULL) == 0)
+			g_printerr("removed stale namespace %s (its test, PID %ld, is gone)\n", name, owner);
+	}
+}
+
+/* Checks once that this machine can make a namespace and a tap at all. */
+static void
+check_netns(void)
+{
+	g_autofree char *cmd = NULL, *err = NULL;
 
 	if (getuid() != 0) {
 		skip_reason = g_strdup("needs root to make a network namespace and a tap");
@@ -63,54 +131,190 @@ enter_netns(void)
 		skip_reason = g_strdup("needs ip (iproute2) and /dev/net/tun");
 		return;
 	}
+	remove_stale_netns();
 	netns_name = g_strdup_printf("gbtest-net-%d", (int) getpid());
-	cmd = g_strdup_printf("ip netns add %s", netns_name);
+	cmd = g_strdup_printf("ip netns add %s && ip netns del %s", netns_name, netns_name);
 	if (run_cmd(cmd, &err) != 0) {
 		skip_reason = g_strdup_printf("ip netns add failed: %s", err);
 		g_clear_pointer(&netns_name, g_free);
-		return;
 	}
-	orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	path = g_strdup_printf("/run/netns/%s", netns_name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		skip_reason = g_strdup_printf("cannot enter %s: %s", path, g_strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
+}
+
+/* Kills (SIGKILL, by PID) and reaps every process left to us: what a
+ * failed case started — the VMM, passt, a bridge helper — and, as
+ * orphans, whatever they started.  Repeats until none is left, since a
+ * killed process's own children come to us next. */
+static void
+kill_leftovers(void)
+{
+	for (int round = 0; round < 100; round++) {
+		g_autofree char *path = g_strdup_printf("/proc/self/task/%d/children", (int) getpid());
+		g_autofree char *text = NULL;
+		g_auto(GStrv) pids = NULL;
+		int n = 0;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			return;
+		pids = g_strsplit(g_strstrip(text), " ", -1);
+		for (int i = 0; pids[i]; i++) {
+			pid_t pid = atoi(pids[i]);
+			g_autofree char *comm_path = g_strdup_printf("/proc/%d/comm", (int) pid);
+			g_autofree char *comm = NULL;
+
+			if (pid <= 1)
+				continue;
+			g_file_get_contents(comm_path, &comm, NULL, NULL);
+			g_printerr("killing leftover process %d (%s)\n", (int) pid, comm ? g_strstrip(comm) : "?");
+			kill(pid, SIGKILL);
+			n++;
+		}
+		if (n == 0)
+			return;
+		for (int i = 0; pids[i]; i++)
+			if (atoi(pids[i]) > 1)
+				waitpid(atoi(pids[i]), NULL, 0);
 	}
-	close(fd);
-	run_cmd("ip link set lo up", NULL);
+}
+
+/* SIGTERM (meson's timeout) or SIGINT: end the case now; run_case() then
+ * cleans up and the program exits. */
+static void
+on_terminate(int sig)
+{
+	(void) sig;
+	terminated = 1;
+	if (case_pid > 0)
+		kill(case_pid, SIGKILL);
 }
 
 static void
-leave_netns(void)
+remove_tree(const char *dir)
 {
-	g_autofree char *cmd = NULL;
+	const char *argv[] = { "rm", "-rf", "--one-file-system", dir, NULL };
 
-	if (orig_netns >= 0) {
-		if (setns(orig_netns, CLONE_NEWNET) != 0)
-			g_printerr("could not leave the test namespace: %s\n", g_strerror(errno));
-		close(orig_netns);
-	}
-	if (netns_name) {
-		cmd = g_strdup_printf("ip netns del %s", netns_name);
-		run_cmd(cmd, NULL);
-	}
+	gb_test_run(argv, NULL, NULL);
 }
 
-static gboolean
-skip_if_no_netns(void)
+/* The child's part: enter the namespace, run the case, say how it ended
+ * (0 passed, 77 skipped with the reason on `report`, anything else or a
+ * signal: failed).  TAP is the parent's: the child's standard output —
+ * g_test_message(), GLib's "Bail out!" — goes to the log (stderr). */
+static void G_GNUC_NORETURN
+case_child(void (*body)(void), int ns_fd, const char *tmp, int report)
 {
-	if (skip_reason) {
-		g_test_skip(skip_reason);
-		return TRUE;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	/* Temporary files go below the case's folder, removed by the parent. */
+	g_setenv("TMPDIR", tmp, TRUE);
+	if (ns_fd >= 0) {
+		if (setns(ns_fd, CLONE_NEWNET) != 0) {
+			g_free(skip_reason);
+			skip_reason = g_strdup_printf("cannot enter %s: %s", netns_name, g_strerror(errno));
+		} else {
+			run_cmd("ip link set lo up", NULL);
+		}
+		close(ns_fd);
 	}
-	if (access("/dev/kvm", R_OK | W_OK) != 0) {
-		g_test_skip("/dev/kvm cannot be opened here");
-		return TRUE;
+	body();
+	fflush(stdout);
+	fflush(stderr);
+	if (case_skip) {
+		if (write(report, case_skip, strlen(case_skip)) < 0)
+			_exit(1);
+		_exit(77);
 	}
-	return FALSE;
+	_exit(g_test_failed() ? 1 : 0);
+}
+
+static void
+run_case(gconstpointer data)
+{
+	void (*body)(void) = (void (*)(void)) data;
+	g_autofree char *tmpl = g_build_filename(g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/tmp",
+	                                         "gbtest-net-XXXXXX", NULL);
+	g_autofree char *cmd = NULL, *reason = NULL;
+	gint64 deadline = g_get_monotonic_time() + CASE_TIMEOUT_S * G_USEC_PER_SEC;
+	gboolean timed_out = FALSE;
+	char buf[512];
+	ssize_t n;
+	int report[2], ns_fd = -1, status = 0;
+	pid_t pid;
+
+	g_assert_nonnull(g_mkdtemp(tmpl));
+	/* Others may pass through (passt, which drops root for nobody, makes
+	 * its socket in a folder below), not list it. */
+	g_assert_cmpint(g_chmod(tmpl, 0711), ==, 0);
+	if (netns_name) {
+		g_autofree char *path = g_strdup_printf("/run/netns/%s", netns_name);
+
+		cmd = g_strdup_printf("ip netns add %s", netns_name);
+		g_assert_cmpint(run_cmd(cmd, NULL), ==, 0);
+		ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+		g_assert_cmpint(ns_fd, >=, 0);
+	}
+	g_assert_cmpint(pipe2(report, O_CLOEXEC), ==, 0);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		close(report[0]);
+		case_child(body, ns_fd, tmpl, report[1]);
+	}
+	case_pid = pid;
+	close(report[1]);
+	if (ns_fd >= 0)
+		close(ns_fd);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (g_get_monotonic_time() > deadline && !timed_out) {
+			timed_out = TRUE;
+			kill(pid, SIGKILL);
+		}
+		g_usleep(10000);
+	}
+	case_pid = 0;
+	n = read(report[0], buf, sizeof(buf) - 1);
+	close(report[0]);
+	reason = n > 0 ? g_strndup(buf, n) : NULL;
+
+	kill_leftovers();
+	if (netns_name) {
+		g_autofree char *pids = NULL;
+
+		/* Nothing else should live there, but the namespace is ours. */
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns pids %s", netns_name);
+		if (gb_test_run_shell(cmd, &pids, NULL) == 0 && *g_strstrip(pids)) {
+			g_auto(GStrv) list = g_strsplit_set(pids, " \n", -1);
+
+			for (int i = 0; list[i]; i++)
+				if (atoi(list[i]) > 1) {
+					g_printerr("killing process %s left in %s\n", list[i], netns_name);
+					kill(atoi(list[i]), SIGKILL);
+				}
+		}
+		g_free(cmd);
+		cmd = g_strdup_printf("ip netns del %s", netns_name);
+		if (run_cmd(cmd, NULL) != 0)
+			g_printerr("could not delete the namespace %s\n", netns_name);
+	}
+	remove_tree(tmpl);
+
+	if (terminated) {
+		g_printerr("terminated; cleaned up\n");
+		_exit(1);
+	}
+	if (timed_out)
+		g_test_fail_printf("the case took longer than %d s; killed", CASE_TIMEOUT_S);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		g_test_skip(reason ? reason : "skipped");
+	else if (WIFSIGNALED(status))
+		g_test_fail_printf("the case died of signal %d (%s): its log is above", WTERMSIG(status),
+		                   g_strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		g_test_fail_printf("the case exited with %d: its log is above", WEXITSTATUS(status));
 }
 
 static void
@@ -124,14 +328,14 @@ make_tap(void)
 	run_cmd("sysctl -qw net.ipv6.conf." TAP ".disable_ipv6=1", NULL);
 }
 
-/* The host's end: a raw socket on the tap for our EtherType only. */
+/* The host's end: a raw socket on an interface for our EtherType only. */
 static int
-host_socket(void)
+host_socket_on(const char *ifname)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETHERTYPE_TEST),
-		.sll_ifindex = if_nametoindex(TAP),
+		.sll_ifindex = if_nametoindex(ifname),
 	};
 	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETHERTYPE_TEST));
 
@@ -139,6 +343,12 @@ host_socket(void)
 	g_assert_cmpint(sll.sll_ifindex, >, 0);
 	g_assert_cmpint(bind(s, (struct sockaddr *) &sll, sizeof(sll)), ==, 0);
 	return s;
+}
+
+static int
+host_socket(void)
+{
+	return host_socket_on(TAP);
 }
 
 /* Waits for a frame whose payload starts with `text`; fills src MAC. */
@@ -498,7 +708,7 @@ test_bridge(void)
 	if (skip_if_no_netns())
 		return;
 	if (access(helper_path, X_OK) != 0) {
-		g_test_skip("qemu-bridge-helper (qemu-system-common) is not installed");
+		skip("qemu-bridge-helper (qemu-system-common) is not installed");
 		return;
 	}
 	dir = gb_test_tmpdir_new("vmm-net-bridge-XXXXXX");
@@ -524,7 +734,7 @@ test_bridge(void)
 	                        "&& grep -q gbbr0 /etc/qemu/bridge.conf'", dir, dir);
 	if (run_cmd(probe, &err) != 0) {
 		g_autofree char *why = g_strdup_printf("cannot overlay /etc in a private mount namespace: %s", err);
-		g_test_skip(why);
+		skip(why);
 		gb_test_tmpdir_remove(dir);
 		return;
 	}
@@ -580,6 +790,216 @@ test_bridge(void)
 	g_assert_cmpint(status, ==, 0);
 	close(s);
 	run_cmd("ip link del gbbr0", NULL);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* The build's glassbox-bridge-helper, with an allow-list naming `allow`:
+ * the helper reads GLASSBOX_BRIDGE_CONF when it runs with its caller's own
+ * credentials (root here, no setuid), and the VMM passes the environment
+ * on.  We are a case's child: the variable dies with it. */
+static char *
+own_helper(const char *dir, const char *allow)
+{
+	g_autofree char *conf = g_build_filename(dir, "bridge.conf", NULL);
+	g_autofree char *text = g_strdup_printf("# bridges for test-vmm-net\nallow %s\n", allow);
+
+	g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+	g_setenv("GLASSBOX_BRIDGE_CONF", conf, TRUE);
+	return g_build_filename(g_getenv("G_TEST_BUILDDIR"), "..", "hypervisor", "net",
+	                        "glassbox-bridge-helper", NULL);
+}
+
+/* The tap the helper put on `bridge`: "tapN", from the VMM's backend text
+ * "bridge BR[ vlan N] (tapN)". */
+static char *
+helper_tap(JsonObject *dev)
+{
+	const char *backend = json_object_get_string_member(dev, "backend");
+	const char *open = strrchr(backend, '(');
+
+	g_assert_nonnull(open);
+	return g_strndup(open + 1, strcspn(open + 1, ")"));
+}
+
+/* --net bridge=BR,helper=glassbox-bridge-helper without a VLAN: our helper
+ * does what qemu-bridge-helper does (frames both ways through the bridge);
+ * a bridge its allow-list does not name is refused with its reason, and
+ * vlan= on a bridge without VLAN filtering is refused, saying how to turn
+ * it on. */
+static void
+test_bridge_helper(void)
+{
+	g_autofree char *dir = NULL, *helper = NULL, *net = NULL, *err = NULL, *links = NULL;
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("virtio-net");
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	JsonObject *dev;
+	int s, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	dir = gb_test_tmpdir_new("vmm-net-helper-XXXXXX");
+	helper = own_helper(dir, "gbbr0");
+	g_assert_true(g_file_test(helper, G_FILE_TEST_IS_EXECUTABLE));
+	g_assert_cmpint(run_cmd("ip link add gbbr0 type bridge && ip link set gbbr0 up && "
+	                        "ip link add gbbr9 type bridge", NULL), ==, 0);
+	run_cmd("sysctl -qw net.ipv6.conf.gbbr0.disable_ipv6=1", NULL);
+
+	{
+		const char *argv[] = { vmm, "run", "--kernel", guest, "--net", NULL, NULL };
+		g_autofree char *bad = g_strdup_printf("bridge=gbbr9,helper=%s", helper);
+		g_autofree char *want = g_strdup_printf("bridge gbbr9 is not allowed by %s/bridge.conf "
+		                                        "(it needs a line \"allow gbbr9\")", dir);
+
+		argv[5] = bad;
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), ==, 2);
+		assert_contains(err, want);
+		g_clear_pointer(&err, g_free);
+
+		g_free(bad);
+		bad = g_strdup_printf("bridge=gbbr0,vlan=10,helper=%s", helper);
+		argv[5] = bad;
+		g_assert_cmpint(gb_test_run(argv, NULL, &err), ==, 2);
+		assert_contains(err, "bridge gbbr0 has VLAN filtering off, so vlan=10 cannot be kept apart "
+		                     "(turn it on: ip link set gbbr0 type bridge vlan_filtering 1)");
+		g_clear_pointer(&err, g_free);
+		/* The JSON form says the same ("vlan": a number). */
+		{
+			g_autofree char *config = g_build_filename(dir, "m.json", NULL);
+			g_autofree char *json = g_strdup_printf(
+				"{\"kernel\": \"%s\", \"memory\": 32, \"net\": [{\"bridge\": \"gbbr0\", "
+				"\"vlan\": 10, \"helper\": \"%s\"}]}", guest, helper);
+			const char *cargv[] = { vmm, "run", "--config", config, NULL };
+
+			g_assert_true(g_file_set_contents(config, json, -1, NULL));
+			g_assert_cmpint(gb_test_run(cargv, NULL, &err), ==, 2);
+			assert_contains(err, "bridge gbbr0 has VLAN filtering off, so vlan=10 cannot be kept apart");
+			g_clear_pointer(&err, g_free);
+		}
+		/* Nothing was left on the bridges. */
+		g_assert_cmpint(gb_test_run_shell("ip -o link show master gbbr0; ip -o link show master gbbr9",
+		                                  &links, NULL), ==, 0);
+		g_assert_cmpstr(links, ==, "");
+		g_clear_pointer(&links, g_free);
+	}
+
+	s = host_socket_on("gbbr0");
+	net = g_strdup_printf("bridge=gbbr0,helper=%s,mac=" GUEST_MAC, helper);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	g_assert_true(host_wait_frame(s, "hello from guest", NULL, 30000));
+	host_send(s, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s, "echo: hello guest", NULL, 20000));
+	dev = net_stats(api, &stats);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(dev, "backend"), "bridge gbbr0 (tap"));
+	{
+		g_autofree char *tap = helper_tap(dev);
+		g_autofree char *cmd = g_strdup_printf("ip -o link show %s", tap);
+
+		g_assert_cmpint(gb_test_run_shell(cmd, &links, NULL), ==, 0);
+		assert_contains(links, "master gbbr0");
+		assert_contains(links, ",UP,");
+	}
+	host_send(s, "quit");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s);
+	gb_test_tmpdir_remove(dir);
+}
+
+/* An access port: veth pairs gbv10a-gbv10b and gbv20a-gbv20b, the a ends
+ * on the bridge as untagged members of VLAN 10 and VLAN 20 (PVID), the b
+ * ends the host's sockets. */
+static void
+make_vlan_port(const char *port, const char *peer, int vid)
+{
+	g_autofree char *cmd = g_strdup_printf(
+		"ip link add %s type veth peer name %s && ip link set %s master gbvbr0 && "
+		"bridge vlan add dev %s vid %d pvid untagged && bridge vlan del dev %s vid 1 && "
+		"sysctl -qw net.ipv6.conf.%s.disable_ipv6=1 net.ipv6.conf.%s.disable_ipv6=1 && "
+		"ip link set %s up && ip link set %s up",
+		port, peer, port, port, vid, port, port, peer, port, peer);
+
+	g_assert_cmpint(run_cmd(cmd, NULL), ==, 0);
+}
+
+/* --net bridge=BR,vlan=10 (issue 13): glassbox-bridge-helper makes the tap
+ * an untagged member of VLAN 10 on a bridge with vlan_filtering.  The
+ * guest's frames reach a port of VLAN 10 and not one of VLAN 20; frames
+ * from VLAN 10 reach the guest, those from VLAN 20 do not; `bridge vlan`
+ * shows the tap in VLAN 10 (PVID, untagged) and nothing else. */
+static void
+test_bridge_vlan(void)
+{
+	g_autofree char *dir = NULL, *helper = NULL, *net = NULL, *serial = NULL, *vlans = NULL, *cmd = NULL;
+	g_autofree char *tap = NULL, *err = NULL;
+	g_autoptr(VmmRun) run = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) r = NULL, stats = NULL;
+	JsonObject *dev;
+	int s10, s20, status = -1;
+
+	if (skip_if_no_netns())
+		return;
+	if (run_cmd("ip link add gbvbr0 type bridge vlan_filtering 1", &err) != 0) {
+		g_autofree char *why = g_strdup_printf(
+			"this kernel's bridges cannot filter VLANs (CONFIG_BRIDGE_VLAN_FILTERING; "
+			"ip link: %s); tests/nested/bridge-vlan.sh proves it in a Debian kernel", g_strstrip(err));
+		skip(why);
+		return;
+	}
+	g_assert_cmpint(run_cmd("ip link set gbvbr0 up && sysctl -qw net.ipv6.conf.gbvbr0.disable_ipv6=1",
+	                        NULL), ==, 0);
+	make_vlan_port("gbv10a", "gbv10b", 10);
+	make_vlan_port("gbv20a", "gbv20b", 20);
+	dir = gb_test_tmpdir_new("vmm-net-vlan-XXXXXX");
+	helper = own_helper(dir, "gbvbr0");
+	s10 = host_socket_on("gbv10b");
+	s20 = host_socket_on("gbv20b");
+
+	net = g_strdup_printf("bridge=gbvbr0,vlan=10,helper=%s,mac=" GUEST_MAC, helper);
+	{
+		const char *extra[] = { "--no-rng", "--net", net, NULL };
+		run = vmm_spawn("virtio-net", extra, TRUE);
+	}
+	api = api_connect(run->socket_path);
+	r = api_call(api, "resume");
+	/* The guest's broadcast: on VLAN 10, not on VLAN 20 (the socket was
+	 * bound before the guest ran, so a leaked frame would be waiting). */
+	g_assert_true(host_wait_frame(s10, "hello from guest", NULL, 30000));
+	g_assert_false(host_wait_frame(s20, "hello from guest", NULL, 1000));
+
+	/* VLAN 20 first: if it leaked, the guest would print it before the
+	 * VLAN 10 frame it does receive. */
+	host_send(s20, "from vlan 20");
+	g_usleep(200000);
+	host_send(s10, "hello guest");
+	g_assert_true(vmm_wait_serial(run, "rx 25 bytes: hello guest\n", 20000));
+	g_assert_true(host_wait_frame(s10, "echo: hello guest", NULL, 20000));
+	g_assert_false(host_wait_frame(s20, "echo:", NULL, 1000));
+	serial = vmm_serial(run);
+	g_assert_null(strstr(serial, "from vlan 20"));
+
+	dev = net_stats(api, &stats);
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(dev, "backend"), "bridge gbvbr0 vlan 10 (tap"));
+	tap = helper_tap(dev);
+	cmd = g_strdup_printf("bridge -j vlan show dev %s", tap);
+	g_assert_cmpint(gb_test_run_shell(cmd, &vlans, NULL), ==, 0);
+	g_test_message("%s", vlans);
+	/* [{"ifname":"tap0","vlans":[{"vlan":10,"flags":["PVID","Egress Untagged"]}]}] */
+	assert_contains(vlans, "\"vlans\":[{\"vlan\":10,\"flags\":[\"PVID\",\"Egress Untagged\"]}]");
+
+	host_send(s10, "quit");
+	g_assert_true(vmm_wait(run, 30000, &status));
+	g_assert_cmpint(status, ==, 0);
+	close(s10);
+	close(s20);
 	gb_test_tmpdir_remove(dir);
 }
 
@@ -643,7 +1063,7 @@ test_passt(void)
 	if (skip_if_no_netns())
 		return;
 	if (!gb_test_have_program("passt")) {
-		g_test_skip("passt is not installed (Debian package passt)");
+		skip("passt is not installed (Debian package passt)");
 		return;
 	}
 	run_cmd("ip link del gbveth0", NULL);
@@ -711,7 +1131,7 @@ test_passt_socket(void)
 	if (skip_if_no_netns())
 		return;
 	if (!gb_test_have_program("passt")) {
-		g_test_skip("passt is not installed (Debian package passt)");
+		skip("passt is not installed (Debian package passt)");
 		return;
 	}
 	run_cmd("ip link del gbveth0", NULL);
@@ -773,6 +1193,10 @@ test_options(void)
 		{ "user,queues=2", "queues=2 needs tap=IFNAME (a tap made with multi_queue); user has a single queue" },
 		{ "passt,queues=2", "passt has a single queue" },
 		{ "bridge=br0,queues=2", "bridge has a single queue" },
+		{ "bridge=br0,vlan=0", "vlan=0: expected a VLAN id from 1 to 4094" },
+		{ "bridge=br0,vlan=4095", "vlan=4095: expected a VLAN id from 1 to 4094" },
+		{ "bridge=br0,vlan=ten", "vlan=ten: expected a VLAN id" },
+		{ "tap=x,vlan=10", "cannot understand \"vlan=10\"" },
 		{ "tap=x,queues=0", "queues=0: expected a number of queue pairs from 1 to 8" },
 		{ "tap=x,queues=9", "queues=9: expected a number of queue pairs from 1 to 8" },
 	};
@@ -833,19 +1257,30 @@ test_options(void)
 int
 main(int argc, char **argv)
 {
-	int ret;
+	static const struct {
+		const char *path;
+		void (*body)(void);
+	} cases[] = {
+		{ "/vmm-net/options", test_options },
+		{ "/vmm-net/tap", test_tap },
+		{ "/vmm-net/hostile", test_hostile },
+		{ "/vmm-net/mq", test_mq },
+		{ "/vmm-net/bridge", test_bridge },
+		{ "/vmm-net/bridge-helper", test_bridge_helper },
+		{ "/vmm-net/bridge-vlan", test_bridge_vlan },
+		{ "/vmm-net/user", test_user },
+		{ "/vmm-net/passt", test_passt },
+		{ "/vmm-net/passt-socket", test_passt_socket },
+	};
+	struct sigaction sa = { .sa_handler = on_terminate };
 
 	g_test_init(&argc, &argv, NULL);
-	enter_netns();
-	g_test_add_func("/vmm-net/options", test_options);
-	g_test_add_func("/vmm-net/tap", test_tap);
-	g_test_add_func("/vmm-net/hostile", test_hostile);
-	g_test_add_func("/vmm-net/mq", test_mq);
-	g_test_add_func("/vmm-net/bridge", test_bridge);
-	g_test_add_func("/vmm-net/user", test_user);
-	g_test_add_func("/vmm-net/passt", test_passt);
-	g_test_add_func("/vmm-net/passt-socket", test_passt_socket);
-	ret = g_test_run();
-	leave_netns();
-	return ret;
+	/* Orphans of a case's child (its VMM, passt) become ours to kill. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	check_netns();
+	for (unsigned int i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_test_add_data_func(cases[i].path, (gconstpointer) cases[i].body, run_case);
+	return g_test_run();
 }

@@ -445,6 +445,60 @@ test_console_input(void)
 	gb_test_tmpdir_remove(dir);
 }
 
+/* virtio-console counts the data bytes each queue moved: the guest's
+ * "type something\n" (15 bytes) read from its transmit buffer, the host's
+ * "ping\n" (5) written into its receive buffer — exactly. */
+static void
+test_console_bytes(void)
+{
+	g_autofree char *vmm = vmm_binary(), *guest = guest_path("console-echo");
+	g_autofree char *dir = gb_test_tmpdir_new("gb-vmm-XXXXXX");
+	g_autofree char *serial_file = g_build_filename(dir, "serial.txt", NULL);
+	g_autofree char *serial_arg = g_strconcat("--serial=file=", serial_file, NULL);
+	g_autofree char *socket = g_build_filename(dir, "api.sock", NULL);
+	g_autofree char *socket_arg = g_strconcat("--api-socket=", socket, NULL);
+	g_autofree char *line = NULL, *serial = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(ApiClient) api = NULL;
+	g_autoptr(JsonObject) stats = NULL, stop = NULL;
+	const char *argv[] = { vmm, "run", "--kernel", guest, "--memory", "16", "--console", "stdio",
+	                       serial_arg, socket_arg, "--cmdline", "stay", NULL };
+	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                                   G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+	g_autoptr(GDataInputStream) out = NULL;
+	JsonArray *virtio, *queues = NULL;
+
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+	line = g_data_input_stream_read_line_utf8(out, NULL, NULL, &error);
+	g_assert_cmpstr(line, ==, "type something");
+	g_assert_true(g_output_stream_write_all(g_subprocess_get_stdin_pipe(p), "ping\n", 5, NULL, NULL, &error));
+	for (int i = 0; i < 3000 && !(serial && strstr(serial, "console got: ping\n")); i++) {
+		g_clear_pointer(&serial, g_free);
+		g_file_get_contents(serial_file, &serial, NULL, NULL);
+		g_usleep(10000);
+	}
+	g_assert_nonnull(strstr(serial, "console got: ping\n"));
+
+	api = api_connect(socket);
+	stats = api_call(api, "query-stats");
+	virtio = json_object_get_array_member(json_object_get_object_member(stats, "return"), "virtio");
+	for (guint i = 0; i < json_array_get_length(virtio); i++) {
+		JsonObject *d = json_array_get_object_element(virtio, i);
+
+		if (!g_strcmp0(json_object_get_string_member(d, "device"), "virtio-console"))
+			queues = json_object_get_array_member(d, "queues");
+	}
+	g_assert_nonnull(queues);
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(queues, 0), "bytes"), ==, 5);
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(queues, 1), "bytes"), ==, 15);
+
+	stop = api_call(api, "stop");
+	g_assert_true(json_object_has_member(stop, "return"));
+	g_assert_true(g_subprocess_wait(p, NULL, &error));
+	gb_test_tmpdir_remove(dir);
+}
+
 static void
 test_mptable(void)
 {
@@ -1065,6 +1119,7 @@ main(int argc, char **argv)
 	g_test_add_func("/vmm/virtio-blk-stats", test_virtio_blk_stats);
 	g_test_add_func("/vmm/virtio-console", test_virtio_console);
 	g_test_add_func("/vmm/virtio-console-input", test_console_input);
+	g_test_add_func("/vmm/virtio-console-bytes", test_console_bytes);
 	g_test_add_func("/vmm/msix", test_msix);
 	g_test_add_func("/vmm/intx", test_intx);
 	g_test_add_func("/vmm/i8042-reset", test_i8042_reset);

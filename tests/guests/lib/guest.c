@@ -91,3 +91,21 @@ i8042_reset(void)
 {
 	outb(0x64, 0xfe);
 }
+
+/* Whether the PVH command line (struct hvm_start_info, cmdline_paddr at
+ * offset 24) contains `word`. */
+int
+cmdline_has(void *start_info, const char *word)
+{
+	const char *p = (const char *) (uint32_t) *(uint64_t *) ((uint8_t *) start_info + 24);
+
+	for (; p && *p; p++) {
+		int i = 0;
+
+		while (word[i] && p[i] == word[i])
+			i++;
+		if (!word[i])
+			return 1;
+	}
+	return 0;
+}

@@ -33,3 +33,5 @@ uint8_t pci_read8(unsigned int slot, unsigned int off);
 void pci_write32(unsigned int slot, unsigned int off, uint32_t v);
 
 void i8042_reset(void);
+/* Whether the PVH start info's command line contains `word`. */
+int cmdline_has(void *start_info, const char *word);
