@@ -4,6 +4,13 @@ K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
 CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check"
 
+# GLASSBOX_BED_ONLY=NAME,… on the host (test-linux-boot.c writes it to
+# $GB_IN/only): the script runs only those scenarios; without it, all.
+want() {
+  [ -s $GB_IN/only ] || return 0
+  tr ',' '\n' < $GB_IN/only | grep -qx -- "$1"
+}
+
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 # No KVM in the outer guest (QEMU without SVM, kvm_amd refused to load):

@@ -194,8 +194,9 @@ run_nested(NestedRun *run, const char *script, const char *const *files, const c
 	bins = binaries ? g_strjoinv(" ", (char **) binaries) : g_strdup("");
 
 	/* tun and bridge: inner guests on a bridge through taps (linux-boot.sh);
-	 * veth: the far ends of bridge ports (bridge-vlan.sh). */
-	g_setenv("GB_GUEST_EXTRA_MODULES", "kvm_amd tun bridge veth", TRUE);
+	 * veth: the far ends of bridge ports (bridge-vlan.sh); vhost_net: QEMU's
+	 * vhost=on, the reference in bench/nested's network benchmark. */
+	g_setenv("GB_GUEST_EXTRA_MODULES", "kvm_amd tun bridge veth vhost_net", TRUE);
 	ok = gb_test_build_linux_guest(outer, (const char *const *) all->pdata, bins, why);
 	g_unsetenv("GB_GUEST_EXTRA_MODULES");
 	if (!ok)

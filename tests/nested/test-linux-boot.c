@@ -4,7 +4,8 @@
  * and qcow2, ext4 written and checked), virtio_console and virtio-rng
  * drivers, 1, 2 and 4 vCPUs, query-stats on the control socket while it
  * runs, ACPI (power button, S5 power-off, reset register), and every way a
- * guest ends itself.
+ * guest ends itself; virtio_net on a bridge and with two queue pairs on a
+ * multi_queue tap.  GLASSBOX_BED_ONLY=NAME,… runs only some scenarios.
  *
  * Where the host's /dev/kvm emulates guest instructions (PVM here), the
  * scenarios run in the nested test bed: one boot of a Debian guest under
@@ -108,6 +109,7 @@ run_bed(void)
 	g_autofree char *marker_file = build_path(fsdir, "marker", NULL);
 	g_autofree char *raw = build_path(dir, "disk.raw", NULL);
 	g_autofree char *qcow2 = build_path(dir, "disk.qcow2", NULL);
+	g_autofree char *only = build_path(dir, "only", NULL);
 	g_autofree char *vmm = vmm_binary();
 	g_autofree char *api = build_path(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-api-call", NULL);
 	g_autofree char *serial_io = build_path(g_getenv("G_TEST_BUILDDIR"), "nested", "gb-serial-io", NULL);
@@ -152,14 +154,23 @@ run_bed(void)
 		bed = nested_run(script, (const char *const[]) { lib, kernel, initrd, qcow2, NULL },
 		                 (const char *const[]) { vmm, api, NULL }, 480, &skip_reason);
 	} else {
+		const char *only_text = g_getenv("GLASSBOX_BED_ONLY");
+		g_autofree char *ip = g_find_program_in_path("ip");
+
+		/* Empty: every scenario (bed-lib.sh's `want`). */
+		g_assert_true(g_file_set_contents(only, only_text ? only_text : "", -1, NULL));
 		have_vmlinux = extract_vmlinux(kernel, vmlinux);
 		if (!have_vmlinux)
 			g_test_message("no ELF vmlinux found in %s: the PVH scenario is left out", kernel);
 
-		bed = nested_run(script, (const char *const[]) { lib, kernel, initrd, raw, qcow2,
+		/* iproute2's ip goes along for the mq scenario (`ip tuntap …
+		 * multi_queue`; busybox's ip has no tuntap); the bridge helper
+		 * for the bridge scenario. */
+		bed = nested_run(script, (const char *const[]) { lib, kernel, initrd, raw, qcow2, only,
 		                                                 have_vmlinux ? vmlinux : NULL,
 		                                                 NULL },
 		                 (const char *const[]) { vmm, api, serial_io,
+		                                         ip ? ip : serial_io,
 		                                         g_file_test(BRIDGE_HELPER, G_FILE_TEST_IS_EXECUTABLE) ?
 		                                         BRIDGE_HELPER : NULL, NULL },
 		                 1000, &skip_reason);
@@ -185,9 +196,29 @@ out:
 	gb_test_tmpdir_remove(dir);
 }
 
+/* GLASSBOX_BED_ONLY=NAME,…: only those scenarios of linux-boot.sh run
+ * (bed-lib.sh's `want`); the test cases of the others skip. */
 static gboolean
-skip_if_no_bed(void)
+scenario_selected(const char *group)
 {
+	const char *only = g_getenv("GLASSBOX_BED_ONLY");
+	g_auto(GStrv) names = NULL;
+
+	if (LINUX_CORE || only == NULL || *only == '\0')
+		return TRUE;
+	names = g_strsplit(only, ",", -1);
+	return g_strv_contains((const char *const *) names, group);
+}
+
+static gboolean
+skip_if_no_bed(const char *group)
+{
+	if (!scenario_selected(group)) {
+		g_autofree char *why = g_strdup_printf("scenario %s not in GLASSBOX_BED_ONLY=%s", group,
+		                                       g_getenv("GLASSBOX_BED_ONLY"));
+		g_test_skip(why);
+		return TRUE;
+	}
 	if (bed)
 		return FALSE;
 	g_printerr("# SKIP: %s\n", skip_reason);
@@ -252,7 +283,7 @@ test_raw_1cpu(void)
 {
 	g_autofree char *serial = NULL, *disk = NULL, *cmd = NULL, *out = NULL, *err = NULL;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("raw"))
 		return;
 	/* On 2 MiB huge pages: glassbox-vmm refuses to start without them. */
 	serial = scenario("raw", "guest powered off through ACPI");
@@ -274,7 +305,7 @@ test_qcow2_2cpu_devices(void)
 	gint64 first = -1, last = -1;
 	int replies = 0;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("qcow2"))
 		return;
 	/* linux-boot.sh ends it with reboot -f (reboot=k), linux-core.sh
 	 * with the power button and poweroff -f. */
@@ -330,7 +361,7 @@ test_smp4_power_button(void)
 {
 	g_autofree char *serial = NULL;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("smp4"))
 		return;
 	serial = scenario("smp4", "guest powered off through ACPI");
 	assert_line(serial, "GB-CPUS 4");
@@ -350,7 +381,7 @@ test_bundled_machine(void)
 	g_autofree char *api = NULL;
 	const char *paused;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("bundled"))
 		return;
 	serial = scenario("bundled", "guest powered off through ACPI");
 	api = nested_read(bed, "bundled/api.log");
@@ -388,7 +419,7 @@ test_bridge(void)
 {
 	g_autofree char *a = NULL, *b = NULL, *sent = NULL, *received = NULL;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("bridge"))
 		return;
 	if (!bed->nested) {
 		g_test_skip("the bridge scenario runs only inside the nested test bed's outer guest, "
@@ -412,6 +443,129 @@ test_bridge(void)
 	g_assert_cmpstr(received, ==, sent);
 }
 
+/* The packet count of virtio-net's queue @name ("rx1") in a query-stats
+ * reply that gb-api-call printed (mq/stats-N.json); -1 when not there.
+ * *active_pairs: the device's "active-pairs". */
+static gint64
+net_queue_packets(const char *file, const char *name, gint64 *active_pairs)
+{
+	g_autofree char *text = nested_read(bed, file);
+	g_auto(GStrv) lines = NULL;
+
+	g_assert_nonnull(text);
+	lines = g_strsplit(text, "\n", -1);
+	for (unsigned int i = 0; lines[i]; i++) {
+		g_autoptr(JsonParser) p = json_parser_new();
+		JsonObject *r;
+		JsonArray *virtio;
+
+		if (!g_str_has_prefix(lines[i], "{\"return\"") || !json_parser_load_from_data(p, lines[i], -1, NULL))
+			continue;
+		r = json_object_get_object_member(json_node_get_object(json_parser_get_root(p)), "return");
+		virtio = json_object_get_array_member(r, "virtio");
+		for (unsigned int d = 0; virtio && d < json_array_get_length(virtio); d++) {
+			JsonObject *dev = json_array_get_object_element(virtio, d);
+			JsonArray *queues;
+
+			if (g_strcmp0(json_object_get_string_member_with_default(dev, "device", ""), "virtio-net"))
+				continue;
+			if (active_pairs)
+				*active_pairs = json_object_get_int_member_with_default(dev, "active-pairs", -1);
+			queues = json_object_get_array_member(dev, "queues");
+			for (unsigned int q = 0; q < json_array_get_length(queues); q++) {
+				JsonObject *o = json_array_get_object_element(queues, q);
+
+				if (!g_strcmp0(json_object_get_string_member_with_default(o, "name", ""), name))
+					return json_object_get_int_member(o, "packets");
+			}
+		}
+	}
+	g_printerr("no virtio-net queue %s in %s:\n%s\n", name, file, text);
+	return -1;
+}
+
+/* Multiqueue with Linux's own virtio_net: 2 vCPUs, `--net
+ * tap=mq0,queues=2` on a multi_queue tap in the outer guest.  Linux
+ * takes both pairs by itself (rx-0 rx-1 tx-0 tx-1), four TCP flows each
+ * way arrive byte for byte, both queues of each direction carry packets
+ * (query-stats), and after the guest reloads its driver (a device reset)
+ * it has both pairs again and the second round arrives too, the second
+ * pair still carrying traffic. */
+static void
+test_multiqueue(void)
+{
+	g_autofree char *serial = NULL, *sent = NULL, *received = NULL;
+	const char *const q[] = { "rx0", "rx1", "tx0", "tx1" };
+	gint64 first[4], second[4], pairs1 = -1, pairs2 = -1;
+
+	if (skip_if_no_bed("mq"))
+		return;
+	if (!bed->nested) {
+		g_test_skip("the mq scenario runs only inside the nested test bed's outer guest, "
+		            "never on this host's own network");
+		return;
+	}
+	sent = nested_read(bed, "mq/sent");
+	if (sent == NULL && nested_read(bed, "mq/serial.log") == NULL) {
+		g_test_skip("the outer guest has no `ip tuntap` with multi_queue (iproute2's ip was not found here)");
+		return;
+	}
+	serial = scenario("mq", "stopped through the control socket");
+	received = nested_read(bed, "mq/received");
+	g_assert_nonnull(sent);
+	g_assert_nonnull(received);
+	assert_line(serial, "GB-MQ-QUEUES 1 rx-0 rx-1 tx-0 tx-1");
+	assert_line(serial, "GB-MQ-RELOADED");
+	assert_line(serial, "GB-MQ-QUEUES 2 rx-0 rx-1 tx-0 tx-1");
+	for (int round = 1; round <= 2; round++) {
+		for (int i = 1; i <= 4; i++) {
+			g_autofree char *prefix = g_strdup_printf("%d %d ", round, i);
+			g_autofree char *guest_sent = NULL, *guest_got = NULL, *ours_sent = NULL, *ours_got = NULL;
+			g_autofree char *k = NULL;
+
+			k = g_strdup_printf("GB-MQ-SENT %s", prefix);
+			guest_sent = line_after(serial, k);
+			g_free(k);
+			k = g_strdup_printf("GB-MQ-GOT %s", prefix);
+			guest_got = line_after(serial, k);
+			g_free(k);
+			k = g_strdup_printf("\n%s", prefix);
+			{
+				g_autofree char *s2 = g_strconcat("\n", sent, NULL), *r2 = g_strconcat("\n", received, NULL);
+				ours_sent = line_after(s2, k);
+				ours_got = line_after(r2, k);
+			}
+			/* guest -> outer guest, and back, 2 MiB each, same sha256. */
+			g_assert_nonnull(guest_sent);
+			g_assert_true(g_str_has_prefix(guest_sent, "2097152 "));
+			g_assert_cmpstr(ours_got, ==, guest_sent);
+			g_assert_nonnull(ours_sent);
+			g_assert_true(g_str_has_prefix(ours_sent, "2097152 "));
+			g_assert_cmpstr(guest_got, ==, ours_sent);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		first[i] = net_queue_packets("mq/stats-1.json", q[i], i ? NULL : &pairs1);
+		second[i] = net_queue_packets("mq/stats-2.json", q[i], i ? NULL : &pairs2);
+	}
+	g_test_message("per-queue packets after round 1: rx0 %" G_GINT64_FORMAT " rx1 %" G_GINT64_FORMAT
+	               " tx0 %" G_GINT64_FORMAT " tx1 %" G_GINT64_FORMAT "; after round 2: rx0 %" G_GINT64_FORMAT
+	               " rx1 %" G_GINT64_FORMAT " tx0 %" G_GINT64_FORMAT " tx1 %" G_GINT64_FORMAT,
+	               first[0], first[1], first[2], first[3], second[0], second[1], second[2], second[3]);
+	g_printerr("# mq: per-queue packets after round 1: rx0 %" G_GINT64_FORMAT " rx1 %" G_GINT64_FORMAT
+	           " tx0 %" G_GINT64_FORMAT " tx1 %" G_GINT64_FORMAT "; after round 2 (driver reloaded): rx0 %"
+	           G_GINT64_FORMAT " rx1 %" G_GINT64_FORMAT " tx0 %" G_GINT64_FORMAT " tx1 %" G_GINT64_FORMAT "\n",
+	           first[0], first[1], first[2], first[3], second[0], second[1], second[2], second[3]);
+	g_assert_cmpint(pairs1, ==, 2);
+	g_assert_cmpint(pairs2, ==, 2);
+	/* Both pairs moved packets each way in round 1... */
+	for (int i = 0; i < 4; i++)
+		g_assert_cmpint(first[i], >, 0);
+	/* ...and the second pair again after the reset. */
+	g_assert_cmpint(second[1], >, first[1]);
+	g_assert_cmpint(second[3], >, first[3]);
+}
+
 /* The control socket against real Linux: reset boots it again (its check
  * runs twice), stop ends the VMM at once with status 0. */
 static void
@@ -421,7 +575,7 @@ test_control(void)
 	g_autofree char *api = NULL;
 	const char *first;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("control"))
 		return;
 	serial = scenario("control", "stopped through the control socket");
 	first = strstr(serial, "GB-CHECK-DONE");
@@ -462,7 +616,7 @@ test_save_restore(void)
 	g_autofree char *saved = NULL, *restored = NULL, *api = NULL, *hvc = NULL;
 	int saved_at, first_after, last;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("saved"))
 		return;
 	saved = scenario("saved", "stopped through the control socket");
 	api = nested_read(bed, "saved/api.log");
@@ -498,7 +652,7 @@ test_reset_power_button(void)
 	g_autofree char *api = NULL;
 	const char *first;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("qcow2"))
 		return;
 	serial = scenario("qcow2", "guest powered off through ACPI");
 	first = strstr(serial, "GB-BUTTON-WAIT");
@@ -523,7 +677,7 @@ test_end(gconstpointer data)
 	const char *const *c = data;
 	g_autofree char *serial = NULL;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("end"))
 		return;
 	serial = scenario(c[0], c[1]);
 	assert_line(serial, "GB-CHECK-DONE");
@@ -536,7 +690,7 @@ test_pvh(void)
 {
 	g_autofree char *serial = NULL;
 
-	if (skip_if_no_bed())
+	if (skip_if_no_bed("end"))
 		return;
 	if (!have_vmlinux) {
 		g_test_skip("no ELF vmlinux could be extracted from the bzImage");
@@ -563,6 +717,7 @@ main(int argc, char **argv)
 	g_test_add_func("/linux/smp4-power-button", test_smp4_power_button);
 	g_test_add_func("/linux/bundled-machine", test_bundled_machine);
 	g_test_add_func("/linux/bridge-two-guests", test_bridge);
+	g_test_add_func("/linux/net-multiqueue", test_multiqueue);
 	g_test_add_func("/linux/control-reset-stop", test_control);
 	g_test_add_func("/linux/save-restore", test_save_restore);
 	/* { scenario in linux-boot.sh, how the VMM says the VM ended } */
