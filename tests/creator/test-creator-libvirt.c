@@ -189,7 +189,7 @@ test_iso_boots (void)
                          "cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 '%1$s/isolinux/'; "
                          "cp '%2$s/vmlinuz' '%1$s/vmlinuz'; cp '%2$s/initramfs.img' '%1$s/initrd.img'; "
                          "printf 'DEFAULT linux\\nTIMEOUT 1\\nLABEL linux\\n KERNEL /vmlinuz\\n"
-                         " APPEND initrd=/initrd.img console=ttyS0 gb.run=marker.sh\\n' > '%1$s/isolinux/isolinux.cfg'; "
+                         " APPEND initrd=/initrd.img console=ttyS0 no_timer_check gb.run=marker.sh\\n' > '%1$s/isolinux/isolinux.cfg'; "
                          "xorriso -as mkisofs -quiet -V GLASSBOX_TEST -b isolinux/isolinux.bin -c isolinux/boot.cat "
                          "-no-emul-boot -boot-load-size 4 -boot-info-table -o '%3$s' '%1$s'",
                          tree, guest, iso);

@@ -155,7 +155,7 @@ gb_test_qemu_start (const char         *name,
        * runs); the kernel log also goes to the serial port.  No blinking
        * cursor, so a still screen is still. */
       g_ptr_array_add (argv, g_strdup ("-append"));
-      g_ptr_array_add (argv, g_strdup ("console=ttyS0 console=tty0 vt.global_cursor_default=0 "
+      g_ptr_array_add (argv, g_strdup ("console=ttyS0 console=tty0 no_timer_check vt.global_cursor_default=0 "
                                        "loglevel=4 panic=-1"));
     }
   else

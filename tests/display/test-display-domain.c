@@ -134,7 +134,7 @@ test_domain (void)
     "<domain type='qemu'><name>gb-display-test</name><memory unit='MiB'>256</memory>"
     "<os><type arch='x86_64' machine='pc'>hvm</type>"
     "<kernel>%s/vmlinuz</kernel><initrd>%s/initramfs.img</initrd>"
-    "<cmdline>console=ttyS0 console=tty0 vt.global_cursor_default=0 loglevel=4</cmdline></os>"
+    "<cmdline>console=ttyS0 console=tty0 no_timer_check vt.global_cursor_default=0 loglevel=4</cmdline></os>"
     "<devices>"
     "<graphics type='vnc'><listen type='none'/></graphics>"
     "<video><model type='vga'/></video>"

@@ -103,7 +103,7 @@ domain_xml (const char *kernel,
   gvir_config_domain_os_set_arch (os, "x86_64");
   gvir_config_domain_os_set_kernel (os, kernel);
   gvir_config_domain_os_set_ramdisk (os, initrd);
-  gvir_config_domain_os_set_cmdline (os, "console=ttyS0 quiet gb.run=guest-marker.sh");
+  gvir_config_domain_os_set_cmdline (os, "console=ttyS0 quiet no_timer_check gb.run=guest-marker.sh");
   gvir_config_domain_set_os (domain, os);
 
   gvir_config_domain_chardev_set_source (GVIR_CONFIG_DOMAIN_CHARDEV (serial),

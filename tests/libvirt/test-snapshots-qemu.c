@@ -183,7 +183,7 @@ domain_xml (const char *kernel,
   gvir_config_domain_os_set_arch (os, "x86_64");
   gvir_config_domain_os_set_kernel (os, kernel);
   gvir_config_domain_os_set_ramdisk (os, initrd);
-  gvir_config_domain_os_set_cmdline (os, "console=ttyS0 quiet gb.run=guest-snapshots.sh");
+  gvir_config_domain_os_set_cmdline (os, "console=ttyS0 quiet no_timer_check gb.run=guest-snapshots.sh");
   gvir_config_domain_set_os (domain, os);
 
   add_disk (domain, disk_path, "vda");

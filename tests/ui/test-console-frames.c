@@ -473,7 +473,7 @@ test_console_frames (void)
     "<domain type='qemu'><name>" DOMAIN_NAME "</name><memory unit='MiB'>256</memory>"
     "<os><type arch='x86_64' machine='pc'>hvm</type>"
     "<kernel>%s/vmlinuz</kernel><initrd>%s/initramfs.img</initrd>"
-    "<cmdline>console=ttyS0 quiet gb.run=guest-scroll.sh</cmdline></os>"
+    "<cmdline>console=ttyS0 quiet no_timer_check gb.run=guest-scroll.sh</cmdline></os>"
     "<devices>"
     "<graphics type='vnc'><listen type='none'/></graphics>"
     "<video><model type='vga'/></video>"

@@ -224,7 +224,7 @@ test_console_qemu (void)
     "<domain type='qemu'><name>" DOMAIN_NAME "</name><memory unit='MiB'>256</memory>"
     "<os><type arch='x86_64' machine='pc'>hvm</type>"
     "<kernel>%s/vmlinuz</kernel><initrd>%s/initramfs.img</initrd>"
-    "<cmdline>console=tty0 console=ttyS0 gb.run=guest-marker.sh</cmdline></os>"
+    "<cmdline>console=tty0 console=ttyS0 no_timer_check gb.run=guest-marker.sh</cmdline></os>"
     "<devices>"
     "<graphics type='vnc'><listen type='none'/></graphics>"
     "<video><model type='vga'/></video>"

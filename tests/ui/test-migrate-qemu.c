@@ -198,7 +198,7 @@ domain_xml (const char *name,
     "  <vcpu>1</vcpu>"
     "  <os><type arch='x86_64' machine='pc'>hvm</type>"
     "    <kernel>%s</kernel><initrd>%s</initrd>"
-    "    <cmdline>console=ttyS0 quiet gb.run=guest-counter.sh</cmdline></os>"
+    "    <cmdline>console=ttyS0 quiet no_timer_check gb.run=guest-counter.sh</cmdline></os>"
     "  <devices>%s"
     "    <serial type='file'><source path='/var/log/libvirt/%s-serial.log'/></serial>"
     "    <memballoon model='none'/>"

@@ -235,7 +235,7 @@ define_domain (GbProvider  *provider,
   xml = g_strdup_printf (
     "<domain type='qemu'><name>%s</name><memory unit='MiB'>256</memory>"
     "<os><type arch='x86_64' machine='pc'>hvm</type>"
-    "<kernel>%s</kernel><initrd>%s</initrd><cmdline>console=ttyS0 quiet%s</cmdline></os>"
+    "<kernel>%s</kernel><initrd>%s</initrd><cmdline>console=ttyS0 quiet no_timer_check%s</cmdline></os>"
     "<features><acpi/></features>"
     "<devices><serial type='file'><source path='%s'/></serial></devices></domain>",
     name, files[0], files[1], cmdline, log);
