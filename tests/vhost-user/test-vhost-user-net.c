@@ -156,7 +156,7 @@ fixture_tear_down(Fixture *f, gconstpointer data)
 static GSubprocess *
 spawn_backend(const char *socket_path, const char *err_path, const char *net)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *vmm = vhost_test_vmm_binary(), *line = NULL;
@@ -209,7 +209,7 @@ static GSubprocess *
 spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *append_extra,
            const char *serial_path, const char *err_name)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *kernel = g_build_filename(guest_dir, "vmlinuz", NULL);
 	g_autofree char *initrd = g_build_filename(guest_dir, "initramfs.img", NULL);
 	g_autofree char *chardev = g_strdup_printf("socket,id=net,path=%s", socket_path);

@@ -3,8 +3,26 @@
  * (g_subprocess_send_signal). */
 #include "vhost-user-test-util.h"
 
+#include <sys/prctl.h>
+
 #include <signal.h>
 #include <string.h>
+
+static void
+die_with_parent(gpointer data)
+{
+	(void)data;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocessLauncher *
+vhost_test_launcher_new(GSubprocessFlags flags)
+{
+	GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+
+	g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+	return launcher;
+}
 
 char *
 vhost_test_vmm_binary(void)
@@ -43,7 +61,7 @@ proc_wait(GSubprocess *proc, int timeout_ms)
 Backend *
 backend_start(const char *dir, const char *disk_spec)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *vmm = vhost_test_vmm_binary();
@@ -113,7 +131,7 @@ GSubprocess *
 qemu_start(const char *guest_dir, const char *socket_path, const char *script,
            const char *serial_path, const char *stderr_path, gboolean reconnect, GError **error)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *kernel = g_build_filename(guest_dir, "vmlinuz", NULL);
 	g_autofree char *initrd = g_build_filename(guest_dir, "initramfs.img", NULL);
 	g_autofree char *chardev = g_strdup_printf("socket,id=blk,path=%s%s", socket_path,

@@ -13,6 +13,10 @@ typedef struct {
 /* The glassbox-vmm binary of this build. */
 char *vhost_test_vmm_binary(void);
 
+/* A launcher whose children are killed when this test program ends, however
+ * it ends (a g_error() included): no backend or QEMU outlives a failed test. */
+GSubprocessLauncher *vhost_test_launcher_new(GSubprocessFlags flags);
+
 /* Starts `glassbox-vmm vhost-user-blk --socket DIR/blk.sock --disk SPEC`
  * and waits for its "listening" line.  NULL (test failed) if it did not. */
 Backend *backend_start(const char *dir, const char *disk_spec);
