@@ -39,24 +39,6 @@ static const char *const measure_titles[N_MEASURES] = {
 	"outer -> inner MiB/s", "inner -> outer MiB/s", "outer -> inner CPU s/GiB", "inner -> outer CPU s/GiB",
 };
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(GArray *a)
-{
-	g_array_sort(a, cmp_double);
-	if (a->len == 0)
-		return 0;
-	if (a->len % 2)
-		return g_array_index(a, double, a->len / 2);
-	return (g_array_index(a, double, a->len / 2 - 1) + g_array_index(a, double, a->len / 2)) / 2;
-}
-
 static void
 print_cell(GArray *a)
 {
@@ -66,7 +48,7 @@ print_cell(GArray *a)
 		printf(" %-22s", "-");
 		return;
 	}
-	m = median(a);   /* sorts: before the minimum and maximum are read */
+	m = nested_median(a);   /* sorts: before the minimum and maximum are read */
 	printf(" %7.2f (%.2f-%.2f)", m, g_array_index(a, double, 0), g_array_index(a, double, a->len - 1));
 }
 
@@ -212,9 +194,9 @@ main(int argc, char **argv)
 		printf("%-26s", measure_titles[k]);
 		for (int v = 0; v < N_VMMS; v++)
 			print_cell(m[v][k]);
-		mo = median(m[OURS][k]);
-		moff = median(m[QEMU_OFF][k]);
-		mon = median(m[QEMU_ON][k]);
+		mo = nested_median(m[OURS][k]);
+		moff = nested_median(m[QEMU_OFF][k]);
+		mon = nested_median(m[QEMU_ON][k]);
 		printf(" %14.2f %13.2f\n", moff > 0 ? mo / moff : 0, mon > 0 ? mo / mon : 0);
 	}
 	g_free(loadavg);

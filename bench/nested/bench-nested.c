@@ -28,24 +28,6 @@
 #include "nested-test-util.h"
 #include "vmm-test-util.h"
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(GArray *a)
-{
-	g_array_sort(a, cmp_double);
-	if (a->len == 0)
-		return 0;
-	if (a->len % 2)
-		return g_array_index(a, double, a->len / 2);
-	return (g_array_index(a, double, a->len / 2 - 1) + g_array_index(a, double, a->len / 2)) / 2;
-}
-
 enum { OURS, MICROVM, Q35, N_VMMS };
 static const char *const vmm_names[N_VMMS] = { "glassbox-vmm", "qemu-microvm", "qemu-q35" };
 
@@ -53,11 +35,11 @@ static const char *const vmm_names[N_VMMS] = { "glassbox-vmm", "qemu-microvm", "
 static void
 report(const char *what, const char *unit, GArray *a[N_VMMS])
 {
-	double mo = median(a[OURS]);
+	double mo = nested_median(a[OURS]);
 
 	printf("%s:\n", what);
 	for (int v = 0; v < N_VMMS; v++) {
-		double m = median(a[v]);
+		double m = nested_median(a[v]);
 
 		printf("  %-13s %8.2f %s (%.2f-%.2f)", vmm_names[v], m, unit,
 		       a[v]->len ? g_array_index(a[v], double, 0) : 0,

@@ -555,13 +555,13 @@ net_queue_kick(struct virtio_device *dev, unsigned int index)
 
 /* ---- lifecycle --------------------------------------------------------- */
 
+/* The host may hand the guest only what its driver accepted. */
 static void
-net_start(struct virtio_device *dev)
+apply_offloads(struct virtio_device *dev)
 {
 	struct virtio_net *n = dev->priv;
 	unsigned int offloads = 0;
 
-	/* The host may hand the guest only what its driver accepted. */
 	if (has(dev, VIRTIO_NET_F_GUEST_CSUM))
 		offloads |= NET_OFFLOAD_CSUM;
 	if (has(dev, VIRTIO_NET_F_GUEST_TSO4))
@@ -572,6 +572,14 @@ net_start(struct virtio_device *dev)
 		offloads |= NET_OFFLOAD_ECN;
 	if (n->be->ops->set_offloads && !n->be->ops->set_offloads(n->be, offloads))
 		g_printerr("glassbox-vmm: %s: TUNSETOFFLOAD %#x refused\n", n->be->description, offloads);
+}
+
+static void
+net_start(struct virtio_device *dev)
+{
+	struct virtio_net *n = dev->priv;
+
+	apply_offloads(dev);
 	for (unsigned int i = 0; i < n->active_pairs; i++)
 		n->pairs[i].be->ops->rx_ready(n->pairs[i].be);
 }
@@ -722,7 +730,6 @@ net_load(struct virtio_device *dev, const void *state)
 {
 	struct virtio_net *n = dev->priv;
 	const struct net_saved *s = state;
-	unsigned int offloads = 0;
 
 	for (unsigned int i = 0; i < n->n_pairs; i++) {
 		stash_clear(&n->pairs[i]);
@@ -736,16 +743,7 @@ net_load(struct virtio_device *dev, const void *state)
 	/* As net_start (driver_features are loaded: none before the driver
 	 * negotiated), but the frames wait: the backends' sources run once
 	 * the I/O thread does, and the restore kicks every live queue. */
-	if (has(dev, VIRTIO_NET_F_GUEST_CSUM))
-		offloads |= NET_OFFLOAD_CSUM;
-	if (has(dev, VIRTIO_NET_F_GUEST_TSO4))
-		offloads |= NET_OFFLOAD_TSO4;
-	if (has(dev, VIRTIO_NET_F_GUEST_TSO6))
-		offloads |= NET_OFFLOAD_TSO6;
-	if (has(dev, VIRTIO_NET_F_GUEST_ECN))
-		offloads |= NET_OFFLOAD_ECN;
-	if (n->be->ops->set_offloads && !n->be->ops->set_offloads(n->be, offloads))
-		g_printerr("glassbox-vmm: %s: TUNSETOFFLOAD %#x refused\n", n->be->description, offloads);
+	apply_offloads(dev);
 }
 
 void

@@ -344,3 +344,22 @@ nested_run_free(NestedRun *run)
 	g_free(run->log);
 	g_free(run);
 }
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+double
+nested_median(GArray *a)
+{
+	g_array_sort(a, cmp_double);
+	if (a->len == 0)
+		return 0;
+	if (a->len % 2)
+		return g_array_index(a, double, a->len / 2);
+	return (g_array_index(a, double, a->len / 2 - 1) + g_array_index(a, double, a->len / 2)) / 2;
+}

@@ -36,4 +36,8 @@ void nested_run_free(NestedRun *run);
  * (times the `calibrate` tiny guest against `hello`). */
 char *nested_host_kvm_not_native(void);
 
+/* The median of the doubles in @a (0 when empty), for the benchmarks that
+ * run in the bed.  Sorts @a: read its minimum and maximum afterwards. */
+double nested_median(GArray *a);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NestedRun, nested_run_free)
