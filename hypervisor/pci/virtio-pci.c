@@ -284,9 +284,10 @@ static gboolean
 kick_ready(gint fd, GIOCondition cond, gpointer data)
 {
 	struct queue_watch *w = data;
+	uint64_t count;
 
-	if (eventfd_fired(fd))
-		virtio_device_kick(w->vp->vdev, w->queue);
+	if (read(fd, &count, sizeof(count)) == sizeof(count))
+		virtio_device_notified(w->vp->vdev, w->queue, count);
 	return G_SOURCE_CONTINUE;
 }
 

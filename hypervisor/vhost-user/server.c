@@ -1139,7 +1139,7 @@ vhost_user_server_run(struct vhost_user_server *s)
 			if (!(fds[i].revents & POLLIN) || !s->rings[ring_of_fd[i]].running)
 				continue;
 			if (read(fds[i].fd, &count, sizeof(count)) == sizeof(count))
-				virtio_device_kick(s->dev, ring_of_fd[i]);
+				virtio_device_notified(s->dev, ring_of_fd[i], count);
 		}
 		report_device_error(s);
 
@@ -1189,7 +1189,7 @@ vhost_user_server_serve_fd(struct vhost_user_server *s, int fd)
 
 			if (s->rings[i].running && poll(&kick, 1, 0) == 1 &&
 			    read(kick.fd, &count, sizeof(count)) == sizeof(count))
-				virtio_device_kick(s->dev, i);
+				virtio_device_notified(s->dev, i, count);
 		}
 		report_device_error(s);
 	}

@@ -47,6 +47,12 @@ propagate_queue_error(struct virtio_device *dev, unsigned int index)
 void
 virtio_device_kick(struct virtio_device *dev, unsigned int index)
 {
+	virtio_device_notified(dev, index, 1);
+}
+
+void
+virtio_device_notified(struct virtio_device *dev, unsigned int index, uint64_t count)
+{
 	struct virtq *vq;
 
 	if (index >= dev->num_queues)
@@ -54,7 +60,7 @@ virtio_device_kick(struct virtio_device *dev, unsigned int index)
 	vq = &dev->vqs[index];
 
 	pthread_mutex_lock(&dev->lock);
-	__atomic_fetch_add(&vq->stats.kicks, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&vq->stats.kicks, count, __ATOMIC_RELAXED);
 	if (dev->started && !dev->broken && vq->enabled && !vq->broken)
 		dev->ops->queue_kick(dev, index);
 	propagate_queue_error(dev, index);

@@ -175,6 +175,12 @@ void virtio_device_init(struct virtio_device *dev, const struct virtio_device_op
  * unless the queue is not enabled or the device is broken. */
 void virtio_device_kick(struct virtio_device *dev, unsigned int index);
 
+/* The same for `count` notifications read at once: an eventfd's read
+ * returns how many times it was signalled since the last read (eventfd(2)),
+ * so the statistics count every notification the driver wrote even when
+ * the device handles them in one go. */
+void virtio_device_notified(struct virtio_device *dev, unsigned int index, uint64_t count);
+
 /* Driver set DRIVER_OK / reset the device (virtio 1.2 §3.1, §2.4). */
 void virtio_device_start(struct virtio_device *dev);
 void virtio_device_reset(struct virtio_device *dev);
