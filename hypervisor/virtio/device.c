@@ -201,8 +201,18 @@ virtio_device_save(struct virtio_device *dev, void *buf)
 		memcpy(p, dev->config, dev->config_size);
 	p += dev->config_size;
 	memset(p, 0, dev->ops->state_size);
-	if (dev->ops->save)
-		dev->ops->save(dev, p);
+	if (dev->ops->save && dev->ops->state_size == 0) {
+		dev->ops->save(dev, p);   /* nothing to write: virtio-blk flushes */
+	} else if (dev->ops->save) {
+		/* The device's own state follows the config space at any byte
+		 * offset (virtio-net's config is 10 bytes): the device fills an
+		 * aligned copy, which is then placed in the file. */
+		void *state = g_malloc0(dev->ops->state_size);
+
+		dev->ops->save(dev, state);
+		memcpy(p, state, dev->ops->state_size);
+		g_free(state);
+	}
 }
 
 bool
@@ -242,8 +252,15 @@ virtio_device_load(struct virtio_device *dev, const void *buf, size_t len, char 
 			goto out;
 		}
 	}
-	if (dev->ops->load)
+	if (dev->ops->load && dev->ops->state_size == 0) {
 		dev->ops->load(dev, p);
+	} else if (dev->ops->load) {
+		/* An aligned copy, as in virtio_device_save(). */
+		void *state = g_memdup2(p, dev->ops->state_size);
+
+		dev->ops->load(dev, state);
+		g_free(state);
+	}
 	/* Not through ops->start: a device that starts something on
 	 * DRIVER_OK does it again from its loaded state in load(). */
 	dev->started = s.started;
