@@ -14,23 +14,33 @@ add_int(JsonBuilder *b, const char *name, gint64 v)
 	json_builder_add_int_value(b, v);
 }
 
-/* One "Key:   N kB" line of a /proc file of this process, in bytes; -1
- * where the file or the line is missing (an older kernel). */
+/* One "Key:   N kB" line of the text of a /proc file, in bytes; -1 where
+ * the text or the line is missing (an older kernel). */
 static gint64
-proc_kib(const char *path, const char *key)
+kib_line(const char *text, const char *key)
 {
-	g_autofree char *text = NULL;
 	size_t len = strlen(key);
 
-	if (!g_file_get_contents(path, &text, NULL, NULL))
+	if (text == NULL)
 		return -1;
-	for (char *line = text; line != NULL; line = strchr(line, '\n')) {
+	for (const char *line = text; line != NULL; line = strchr(line, '\n')) {
 		if (*line == '\n')
 			line++;
 		if (strncmp(line, key, len) == 0 && line[len] == ':')
 			return g_ascii_strtoll(line + len + 1, NULL, 10) * 1024;
 	}
 	return -1;
+}
+
+/* The text of a /proc file of this process, NULL where it is missing. */
+static char *
+proc_text(const char *path)
+{
+	char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return text;
 }
 
 /* Huge pages and KSM for this one machine, which host-wide figures
@@ -43,9 +53,13 @@ proc_kib(const char *path, const char *key)
 static void
 add_process_memory(JsonBuilder *b)
 {
-	gint64 hugetlb = proc_kib("/proc/self/status", "HugetlbPages");
-	gint64 anon = proc_kib("/proc/self/smaps_rollup", "AnonHugePages");
-	gint64 shmem = proc_kib("/proc/self/smaps_rollup", "ShmemPmdMapped");
+	g_autofree char *status = proc_text("/proc/self/status");
+	/* Read once: the kernel walks the whole address space for it, and
+	 * the app asks for these stats every second for every machine. */
+	g_autofree char *rollup = proc_text("/proc/self/smaps_rollup");
+	gint64 hugetlb = kib_line(status, "HugetlbPages");
+	gint64 anon = kib_line(rollup, "AnonHugePages");
+	gint64 shmem = kib_line(rollup, "ShmemPmdMapped");
 	g_autofree char *ksm = NULL;
 
 	if (hugetlb >= 0)
