@@ -51,9 +51,11 @@
 #define SECTION_VERSION 1
 #define PAGE         4096u
 #define MAX_MSRS     32
+#define MSR_TSC_DEADLINE 0x000006e0
 
-/* Restored in this order: the TSC first, so that the deadline and the
- * clock MSRs that follow count from the restored time. */
+/* Restored in this order: the TSC first, so that the clock MSRs that
+ * follow count from the restored time.  The TSC deadline is written last
+ * of all, after the local APIC (set_vcpu()). */
 static const uint32_t saved_msrs[] = {
 	0x00000010,   /* IA32_TSC */
 	0x0000003b,   /* IA32_TSC_ADJUST */
@@ -63,7 +65,7 @@ static const uint32_t saved_msrs[] = {
 	0x000001a0,   /* IA32_MISC_ENABLE */
 	0x00000277,   /* IA32_PAT */
 	0x000002ff,   /* IA32_MTRR_DEF_TYPE */
-	0x000006e0,   /* IA32_TSC_DEADLINE */
+	MSR_TSC_DEADLINE,
 	0xc0000081,   /* STAR */
 	0xc0000082,   /* LSTAR */
 	0xc0000083,   /* CSTAR */
@@ -181,10 +183,23 @@ get_vcpu(struct vcpu *v, struct vcpu_record *r, GError **error)
 	return true;
 }
 
+static void
+set_msr(struct vcpu *v, const struct kvm_msr_entry *e)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} one = { .h.nmsrs = 1, .e = *e };
+
+	if (ioctl(v->fd, KVM_SET_MSRS, &one) != 1)
+		g_debug("vCPU %u: MSR %#x not restored", v->id, e->index);
+}
+
 static bool
 set_vcpu(struct vcpu *v, const struct vcpu_record *r, GError **error)
 {
 	struct kvm_vcpu_events events = r->events;
+	const struct kvm_msr_entry *deadline = NULL;
 
 	/* QEMU's order (kvm_arch_put_registers): registers, then MSRs, then
 	 * the MP state, the local APIC and the pending events. */
@@ -198,13 +213,10 @@ set_vcpu(struct vcpu *v, const struct vcpu_record *r, GError **error)
 	if (r->have_xcrs && !ioctl_ok(ioctl(v->fd, KVM_SET_XCRS, &r->xcrs), "KVM_SET_XCRS", v->id, error))
 		return false;
 	for (unsigned int i = 0; i < r->n_msrs && i < MAX_MSRS; i++) {
-		struct {
-			struct kvm_msrs h;
-			struct kvm_msr_entry e;
-		} one = { .h.nmsrs = 1, .e = r->msrs[i] };
-
-		if (ioctl(v->fd, KVM_SET_MSRS, &one) != 1)
-			g_debug("vCPU %u: MSR %#x not restored", v->id, r->msrs[i].index);
+		if (r->msrs[i].index == MSR_TSC_DEADLINE)
+			deadline = &r->msrs[i];
+		else
+			set_msr(v, &r->msrs[i]);
 	}
 	/* Only the parts the file holds; the rest as KVM has them now. */
 	events.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR |
@@ -214,6 +226,13 @@ set_vcpu(struct vcpu *v, const struct vcpu_record *r, GError **error)
 	    !ioctl_ok(ioctl(v->fd, KVM_SET_VCPU_EVENTS, &events), "KVM_SET_VCPU_EVENTS", v->id, error) ||
 	    !ioctl_ok(ioctl(v->fd, KVM_SET_DEBUGREGS, &r->debugregs), "KVM_SET_DEBUGREGS", v->id, error))
 		return false;
+	/* KVM takes a TSC deadline only while the APIC timer's LVT entry is
+	 * in TSC-deadline mode (SDM 10.5.4.1), which a new vCPU's is not until
+	 * KVM_SET_LAPIC: written before it, the guest's next timer interrupt
+	 * is lost and an idle guest sleeps for ever.  (QEMU writes it last
+	 * for the same reason: kvm_put_tscdeadline_msr().) */
+	if (deadline)
+		set_msr(v, deadline);
 	return true;
 }
 

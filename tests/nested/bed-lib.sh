@@ -1,8 +1,12 @@
 # bed-lib.sh — shell helpers the nested test bed's scripts share
-# (linux-boot.sh, linux-core.sh): sourced from $GB_IN.
+# (linux-boot.sh, bridge-vlan.sh): sourced from $GB_IN.
 K=$GB_IN/inner-vmlinuz
 I=$GB_IN/inner-initramfs.img
-CMD="console=ttyS0 quiet panic=-1 gb.run=guest-check"
+# The inner kernel's command line: CMD `quiet` (a kernel message is a
+# port write per byte, each a nested exit), CMD_VERBOSE every message,
+# stamped, for the scenario whose log shows where a slow boot stopped.
+CMD_VERBOSE="console=ttyS0 printk.time=1 panic=-1 gb.run=guest-check"
+CMD="$CMD_VERBOSE quiet"
 
 # GLASSBOX_BED_ONLY=NAME,… on the host (test-linux-boot.c writes it to
 # $GB_IN/only): the script runs only those scenarios; without it, all.
@@ -113,7 +117,9 @@ print_hang() {
 
 # boot NAME TIMEOUT_S VMM-OPTIONS...
 # The timeout shrinks to what the outer guest has left, less 20 s for
-# print_hang and the results.
+# print_hang and the results.  The guest's serial port goes to
+# $GB_OUT/NAME/serial.log, or where BOOT_SERIAL says (socket=PATH: the
+# caller reads and types on it, and writes serial.log).
 boot() {
   name=$1 t=$2
   shift 2
@@ -128,7 +134,7 @@ boot() {
   echo "== $name: at $(uptime_s) s, timeout $t s: glassbox-vmm run $*"
   t0=$(uptime_s)
   GLASSBOX_VMM_VERBOSE=1 timeout -k 5 $t glassbox-vmm run --kernel $K --initrd $I \
-      --serial file=$d/serial.log "$@" 2> $d/stderr.log < /dev/null &
+      --serial ${BOOT_SERIAL:-file=$d/serial.log} "$@" 2> $d/stderr.log < /dev/null &
   vmm=$!
   # A VMM still running 5 s before its time is up: what its threads do.
   # Its output goes nowhere: a `sleep` left behind when the watcher is

@@ -6,23 +6,21 @@
 # GLASSBOX_VMM_VERBOSE=1 its last line says why the VM ended), status (the
 # VMM's exit status; timeout's 124/143 when it hung), seconds, and whatever
 # the scenario adds.  The guest side is guest-check, in the inner initramfs.
+#
+# Two test programs run it: test-linux-boot (suite `vmm`, in the default
+# test command) the scenarios qcow2, raw, bundled and ends; test-linux-io
+# (suite `slow`) bridge, mq and saved.  Each writes its list to
+# $GB_IN/only (bed-lib.sh's `want`).
 . $GB_IN/bed-lib.sh
 require_kvm
 trace_start
+thp_advise
 
-# 1 vCPU, raw disk, guest RAM on 2 MiB huge pages (reserved here first);
-# the guest ends with poweroff -f (ACPI S5).
-if want raw; then
-  echo 160 > /proc/sys/vm/nr_hugepages
-  echo "== huge pages: $(cat /proc/sys/vm/nr_hugepages) of 2 MiB reserved"
-  mkdir -p $GB_OUT/raw && cp $GB_IN/disk.raw $GB_OUT/raw/disk.raw
-  boot raw 150 --cpus 1 --memory 256 --no-rng --hugepages --disk path=$GB_OUT/raw/disk.raw,format=raw \
-      --cmdline "$CMD gb.end=poweroff"
-fi
-
-# 2 vCPUs, qcow2 disk, virtio-console, virtio-rng, the control socket:
-# query-stats every second while it runs; the guest ends with reboot -f
-# (reboot=k: the i8042 reset line).
+# 2 vCPUs, qcow2 disk, virtio-console, virtio-rng, KSM, query-stats on the
+# control socket every second.  Once Linux waits for its power button,
+# `reset` over the control socket: it boots again (both vCPUs), and the
+# second time the ACPI power button ends it — the guest's poweroff -f
+# (ACPI S5) then ends the VMM.
 if want qcow2; then
   d=$GB_OUT/qcow2
   mkdir -p $d && cp $GB_IN/disk.qcow2 $d/disk.qcow2
@@ -33,24 +31,34 @@ if want qcow2; then
     done
   ) &
   poller=$!
-  boot qcow2 150 --cpus 2 --memory 256 --disk path=$d/disk.qcow2,format=qcow2 \
-      --console file=$d/hvc0.log --api-socket /tmp/qcow2.sock --cmdline "$CMD gb.end=reboot reboot=k"
-  touch $d/done
-  wait $poller
-fi
-
-# 4 vCPUs; ended by the ACPI power button: "powerdown" on the control
-# socket once the guest waits on the button's input device.
-if want smp4; then
-  d=$GB_OUT/smp4
-  mkdir -p $d
+  heartbeat $d &
+  beat=$!
   (
-    wait_for $d/serial.log GB-BUTTON-WAIT 150 && sleep 1 &&
-      gb-api-call /tmp/smp4.sock powerdown > $d/api.log 2>&1
+    wait_for $d/serial.log GB-BUTTON-WAIT 360 && sleep 1 &&
+      gb-api-call /tmp/qcow2.sock reset > $d/api.log 2>&1 &&
+      wait_for_count $d/serial.log GB-BUTTON-WAIT 2 360 && sleep 1 &&
+      gb-api-call /tmp/qcow2.sock powerdown >> $d/api.log 2>&1
   ) &
   presser=$!
-  boot smp4 150 --cpus 4 --memory 256 --no-rng --ksm --api-socket /tmp/smp4.sock --cmdline "$CMD gb.end=button"
-  wait $presser
+  # Not `quiet`: every kernel message on the inner serial log (printk.time
+  # stamps them), so that a first boot that stops shows where.
+  boot qcow2 420 --cpus 2 --memory 256 --ksm --disk path=$d/disk.qcow2,format=qcow2 \
+      --console file=$d/hvc0.log --api-socket /tmp/qcow2.sock \
+      --cmdline "$CMD_VERBOSE gb.end=button"
+  touch $d/done
+  kill $presser 2>/dev/null
+  wait $poller $beat
+fi
+
+# 4 vCPUs, raw disk, guest RAM on 2 MiB huge pages (reserved here first);
+# the guest ends with poweroff -f (ACPI S5).
+if want raw; then
+  echo 160 > /proc/sys/vm/nr_hugepages
+  echo "== huge pages: $(cat /proc/sys/vm/nr_hugepages) of 2 MiB reserved"
+  mkdir -p $GB_OUT/raw && cp $GB_IN/disk.raw $GB_OUT/raw/disk.raw
+  boot raw 300 --cpus 4 --memory 256 --no-rng --hugepages --disk path=$GB_OUT/raw/disk.raw,format=raw \
+      --cmdline "$CMD gb.end=poweroff"
+  echo 0 > /proc/sys/vm/nr_hugepages
 fi
 
 # A machine of the bundled provider: the file the wizard writes for a
@@ -196,22 +204,6 @@ if want mq; then
   fi
 fi
 
-# The control socket against real Linux: reset (the guest boots again),
-# then stop (the VMM ends at once, status 0).
-if want control; then
-  d=$GB_OUT/control
-  mkdir -p $d
-  (
-    wait_for $d/serial.log GB-CHECK-DONE 200 && sleep 1 &&
-      gb-api-call /tmp/control.sock reset > $d/api.log 2>&1 &&
-      wait_for_count $d/serial.log GB-CHECK-DONE 2 200 && sleep 1 &&
-      gb-api-call /tmp/control.sock stop >> $d/api.log 2>&1
-  ) &
-  presser=$!
-  boot control 300 --cpus 1 --memory 128 --no-rng --api-socket /tmp/control.sock --cmdline "$CMD gb.end=wait"
-  wait $presser
-fi
-
 # save-state mid-I/O and --restore: Linux's virtio-blk (MSI-X through
 # irqfds), virtio-rng and hvc0 go on where they were, every block read
 # back as written.
@@ -240,26 +232,56 @@ if want saved; then
   rm -f /tmp/saved.state /tmp/save-disk.raw
 fi
 
-# Every other way a guest ends itself, all at once (1 vCPU each).
-if want end; then
-  boot sysrq-b 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-b" &
-  boot sysrq-o 360 --no-rng --memory 128 --cmdline "$CMD gb.end=sysrq-o" &
-  boot panic 360 --no-rng --memory 128 --cmdline "$CMD gb.end=panic" &
-  # PVH entry: the ELF vmlinux the test extracted from the same bzImage.
-  [ -f $GB_IN/inner-vmlinux ] &&
-    boot pvh 360 --no-rng --memory 256 --kernel $GB_IN/inner-vmlinux --cmdline "$CMD gb.end=poweroff" &
-  # Linux's default reboot= on x86 tries the FADT reset register first.
-  boot reboot-acpi 360 --no-rng --memory 128 --cmdline "$CMD gb.end=reboot" &
-  # No ACPI: powerdown falls back to Ctrl+Alt+Del, the guest's reboot ends it.
+# The ways a guest ends itself, each from the same running Linux: it boots
+# once through PVH (the ELF vmlinux the test extracted from the same
+# bzImage), 1 vCPU, and is saved while it asks how to end (guest-check's
+# gb.end=ask), then stopped.  That saved machine is restored once per way,
+# and the way is typed on its serial port: the guest's own reboot -f
+# through the ACPI reset register (Linux's default), the i8042 reset line
+# and a triple fault (/sys/kernel/reboot/type), poweroff -f (ACPI S5),
+# sysrq b and o, a panic with panic=-1.  One boot instead of seven.
+# Beside them a machine booted with acpi=off: powerdown falls back to
+# Ctrl+Alt+Del, and the guest's reboot (i8042) ends it.
+if want ends; then
   d=$GB_OUT/noacpi
   mkdir -p $d
   (
-    wait_for $d/serial.log GB-CHECK-DONE 200 && sleep 1 &&
+    wait_for $d/serial.log GB-CHECK-DONE 300 && sleep 1 &&
       gb-api-call /tmp/noacpi.sock powerdown > $d/api.log 2>&1
   ) &
   boot noacpi 360 --no-rng --memory 128 --api-socket /tmp/noacpi.sock \
       --cmdline "$CMD gb.end=wait acpi=off reboot=k" &
-  wait
+  noacpi=$!
+
+  d=$GB_OUT/pvh
+  mkdir -p $d
+  (
+    wait_for $d/serial.log GB-END-ASK 300 && sleep 1 &&
+      gb-api-call /tmp/pvh.sock save-state='{"filename":"/tmp/ends.state"}' > $d/api.log 2>&1 &&
+      gb-api-call /tmp/pvh.sock stop >> $d/api.log 2>&1
+  ) &
+  presser=$!
+  kernel=$K
+  [ -f $GB_IN/inner-vmlinux ] && kernel=$GB_IN/inner-vmlinux
+  boot pvh 360 --no-rng --memory 128 --kernel $kernel --api-socket /tmp/pvh.sock --cmdline "$CMD gb.end=ask"
+  wait $presser
+  if [ -s /tmp/ends.state ]; then
+    for way in reboot reboot-kbd reboot-triple poweroff sysrq-b sysrq-o panic; do
+      d=$GB_OUT/end-$way
+      mkdir -p $d
+      (
+        i=0
+        until [ -S /tmp/end-$way.sock ] || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.2; done
+        gb-serial-io /tmp/end-$way.sock GB-END-ASK $way > $d/serial.log 2>&1
+      ) &
+      typist=$!
+      BOOT_SERIAL=socket=/tmp/end-$way.sock \
+        boot end-$way 120 --no-rng --memory 128 --kernel $kernel --restore /tmp/ends.state
+      wait $typist
+    done
+    rm -f /tmp/ends.state
+  fi
+  wait $noacpi
 fi
 
 trace_save

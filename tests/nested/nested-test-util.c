@@ -213,7 +213,7 @@ run_nested(NestedRun *run, const char *script, const char *const *files, const c
 	 * through the IO-APIC counts ticks during a busy wait, which TCG's
 	 * vCPU threads on a loaded host can miss; the outer kernel then
 	 * panicked ("IO-APIC + timer doesn't work!", once in 2026-12-02's
-	 * runs of linux-core beside a second copy and a busy loop). */
+	 * runs of the bed's core beside a second copy and a busy loop). */
 	serial_arg = g_strconcat("file:", serial, NULL);
 	drive_arg = g_strconcat("file=", results, ",format=raw,if=virtio", NULL);
 	{
