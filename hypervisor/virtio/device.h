@@ -127,6 +127,12 @@ struct virtio_device_ops {
 	 * copies it; one with live fields (virtio-net's link status) checks
 	 * the rest.  False with *why set: it cannot be this device's. */
 	bool (*load_config)(struct virtio_device *dev, const void *saved, char *why, size_t why_len);
+	/* Optional, vhost-user only: the front-end enabled or disabled ring
+	 * `index` (VHOST_USER_SET_VRING_ENABLE, the spec's "Multiple queue
+	 * support"); called with dev->lock held.  virtio-net's queue pairs
+	 * follow it: QEMU runs the control queue itself and enables the
+	 * rings of pair k once the driver asks for more than k pairs. */
+	void (*ring_enable)(struct virtio_device *dev, unsigned int index, bool enabled);
 };
 
 struct virtio_device {

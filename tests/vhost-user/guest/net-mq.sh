@@ -1,0 +1,30 @@
+#!/bin/sh
+# Linux's virtio_net with two queue pairs on our virtio-net (vhost-user-net
+# on a multi_queue tap, queues=2; QEMU -smp 2, mq=on).  The host end of the
+# tap is 10.0.79.1, we are 10.0.79.2.  Four TCP flows each way at once,
+# 2 MiB each: the host sends to our ports 6001-6004, we send to its ports
+# 7001-7004, two senders pinned to each CPU so that both transmit queues
+# carry some (virtio_net maps CPU k to transmit queue k).  Every byte is
+# checked by SHA-256 on both sides.
+echo "GB: queues $(ls /sys/class/net/eth0/queues | tr '\n' ' ')"
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.79.2/24 dev eth0
+# A receiving nc must not see EOF on its stdin (it would shut its side of
+# the connection early): a FIFO this shell holds open never ends.
+mkfifo /tmp/hold
+exec 3<>/tmp/hold
+for i in 1 2 3 4; do
+  nc -l -p $((6000 + i)) < /tmp/hold > /tmp/in$i &
+  dd if=/dev/urandom of=/tmp/out$i bs=64k count=32 2> /dev/null
+  echo "GB: sent$i $(sha256sum /tmp/out$i | cut -d' ' -f1)"
+done
+echo "GB: ready"
+for i in 1 2 3 4; do
+  taskset $((1 << (i % 2))) sh -c "n=0; until nc 10.0.79.1 $((7000 + i)) < /tmp/out$i; do
+    n=\$((n + 1)); [ \$n -gt 60 ] && break; sleep 1; done" &
+done
+wait
+for i in 1 2 3 4; do
+  echo "GB: got$i $(wc -c < /tmp/in$i) $(sha256sum /tmp/in$i | cut -d' ' -f1)"
+done
