@@ -65,7 +65,7 @@ vhost_user_net_main(int argc, char **argv)
 	int status;
 	GOptionEntry entries[] = {
 		{ "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "UNIX socket to listen on", "PATH" },
-		{ "net", 0, 0, G_OPTION_ARG_STRING, &net, "Where frames go", "tap=IFNAME|bridge=BR|user[,hostfwd=…]" },
+		{ "net", 0, 0, G_OPTION_ARG_STRING, &net, "Where frames go", "tap=IFNAME[,queues=N]|bridge=BR|user[,hostfwd=…]" },
 		{ NULL },
 	};
 

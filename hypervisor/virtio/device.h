@@ -34,7 +34,8 @@
  *     SET_FEATURES in dev->driver_features (and vq->indirect from
  *     VIRTIO_F_INDIRECT_DESC, vq->event_idx from VIRTIO_F_EVENT_IDX), SET_VRING_NUM in vq->size, SET_VRING_BASE in
  *     vq->last_avail and vq->used_idx, takes kick/call fds from
- *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
+ *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE (and
+ *     tells ops->ring_enable), calls
  *     virtq_map() and virtio_device_start(), and waits on the kick fds
  *     exactly as the PCI transport does.  The device offers
  *     dev->features; VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and

@@ -23,6 +23,9 @@
  *     pair works; each pair has its own tap fd, and the backends of unused
  *     pairs are taken out of the tap's queue set so the kernel steers no
  *     flow there (the "automatic receive steering" is the tap's flow hash).
+ *     Behind vhost-user the front-end (QEMU) keeps the control queue and
+ *     enables the rings of the pairs the driver chose: the pairs in use
+ *     follow those enables instead (net_ring_enable).
  *
  * Every frame carries the 12-byte struct virtio_net_hdr first (§5.1.6:
  * with VIRTIO_F_VERSION_1 num_buffers is always there).
