@@ -17,9 +17,10 @@
  *     `-netdev vhost-user,queues=2` and `virtio-net-pci,mq=on`: the driver
  *     takes two queue pairs (QEMU enables the second pair's rings when the
  *     driver asks for two, and our device's pairs follow them), four TCP
- *     flows each way arrive intact, and the back-end's counters
- *     (SIGUSR1, and at its end) show packets on both receive and both
- *     transmit queues.
+ *     flows each way arrive intact, again after the guest reloads
+ *     virtio_net (a device reset), and the back-end's counters (SIGUSR1,
+ *     and at its end) show two pairs in use and packets on both receive
+ *     and both transmit queues.
  *   - passt: the same through a passt process the back-end starts; passt
  *     copies its addresses from a veth pair inside the namespace
  *     (10.0.2.15/24, default route via 10.0.2.2, routed nowhere), so the
@@ -474,28 +475,33 @@ queue_packets(const char *err, unsigned int queue)
 	return backend_stat(err, what, "packets");
 }
 
-/* Two queue pairs through QEMU's vhost-user multiqueue: the second pair
- * works only if its ring enables reach our device. */
-static void
-test_mq(Fixture *f, gconstpointer data)
+/* How often `needle` is in the file at `path`. */
+static unsigned int
+count_of(const char *path, const char *needle)
 {
-	g_autofree char *serial_path = g_build_filename(f->dir, "serial-mq.txt", NULL);
-	g_autofree char *serial = NULL, *queues = NULL, *err = NULL, *mid = NULL;
-	g_autoptr(GSubprocess) qemu = NULL;
+	g_autofree char *text = NULL;
+	unsigned int n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* One round of the guest's net-mq.sh: four flows each way at once, every
+ * one byte for byte.  Returns the seconds the flows took. */
+static double
+mq_round(Fixture *f, const char *serial_path, unsigned int round)
+{
+	g_autofree char *ready = g_strdup_printf("GB: ready%u", round), *done = g_strdup_printf("GB: done%u", round);
+	g_autofree char *serial = NULL, *stats = NULL;
 	guint8 *blobs[MQ_FLOWS];
 	Server in[MQ_FLOWS];
 	Sender out[MQ_FLOWS];
 	GThread *threads[2 * MQ_FLOWS];
-	gint64 t0 = g_get_monotonic_time(), t_ready, t_flows;
+	gint64 t0;
 
-	if (guest_skip) {
-		g_test_skip(guest_skip);
-		return;
-	}
-	gb_test_run_shell("ip link del gbmq0", NULL, NULL);
-	g_assert_cmpint(gb_test_run_shell("ip tuntap add gbmq0 mode tap multi_queue && "
-	                                  "ip addr add 10.0.79.1/24 dev gbmq0 && ip link set gbmq0 up",
-	                                  NULL, NULL), ==, 0);
 	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
 		blobs[i] = g_malloc(MQ_FLOW_SIZE);
 		for (gsize j = 0; j < MQ_FLOW_SIZE / 4; j++)
@@ -504,48 +510,37 @@ test_mq(Fixture *f, gconstpointer data)
 		out[i] = (Sender) { "10.0.79.2", 6001 + i, blobs[i], MQ_FLOW_SIZE, FALSE };
 		threads[i] = g_thread_new("mq-receive", server_thread, &in[i]);
 	}
-
-	start_backend(f, "tap=gbmq0,queues=2");
-	qemu = spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", "gb.run=net-mq.sh", serial_path, "qemu.err", 2);
-	if (!file_wait_for(serial_path, "GB: ready", GUEST_TIMEOUT_MS)) {
+	if (!file_wait_for(serial_path, ready, GUEST_TIMEOUT_MS)) {
 		g_autofree char *so_far = NULL, *berr = NULL;
 
 		g_file_get_contents(serial_path, &so_far, NULL, NULL);
 		g_file_get_contents(f->backend_err, &berr, NULL, NULL);
-		g_error("the guest did not get to \"GB: ready\"; its console:\n%s\nthe back-end said:\n%s",
-		        so_far ? so_far : "", berr ? berr : "");
+		g_error("the guest did not get to \"%s\"; its console:\n%s\nthe back-end said:\n%s",
+		        ready, so_far ? so_far : "", berr ? berr : "");
 	}
-	t_ready = g_get_monotonic_time();
-	/* The driver has set its pairs by now: what the device uses, live. */
+	/* The driver has chosen its pairs by now: what the device uses, live
+	 * (the round-th block of counters). */
 	g_subprocess_send_signal(f->backend, SIGUSR1);
-	g_assert_true(file_wait_for(f->backend_err, "active-pairs=", 10000));
-	g_file_get_contents(f->backend_err, &mid, NULL, NULL);
-	g_assert_cmpint(backend_stat(mid, "", "queue-pairs"), ==, 2);
-	g_assert_cmpint(backend_stat(mid, "", "active-pairs"), ==, 2);
+	for (int wait = 0; count_of(f->backend_err, "active-pairs=") < round && wait < 100; wait++)
+		g_usleep(100000);
+	g_file_get_contents(f->backend_err, &stats, NULL, NULL);
+	g_assert_cmpint(backend_stat(stats, "", "queue-pairs"), ==, 2);
+	g_assert_cmpint(backend_stat(stats, "", "active-pairs"), ==, 2);
 
+	t0 = g_get_monotonic_time();
 	for (unsigned int i = 0; i < MQ_FLOWS; i++)
 		threads[MQ_FLOWS + i] = g_thread_new("mq-send", sender_thread, &out[i]);
-	serial = wait_guest(f, qemu, serial_path);
-	t_flows = g_get_monotonic_time();
+	g_assert_true(file_wait_for(serial_path, done, GUEST_TIMEOUT_MS));
 	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
 		shutdown(in[i].listen_fd, SHUT_RDWR);
 		g_thread_join(threads[i]);
 		g_thread_join(threads[MQ_FLOWS + i]);
 		close(in[i].listen_fd);
 	}
-	stop_backend(f);
-	g_file_get_contents(f->backend_err, &err, NULL, NULL);
-	g_test_message("mq: guest ready after %.1f s, flows done %.1f s later; packets rx0 %" G_GINT64_FORMAT
-	               ", tx0 %" G_GINT64_FORMAT ", rx1 %" G_GINT64_FORMAT ", tx1 %" G_GINT64_FORMAT,
-	               (t_ready - t0) / 1e6, (t_flows - t_ready) / 1e6, queue_packets(err, 0),
-	               queue_packets(err, 1), queue_packets(err, 2), queue_packets(err, 3));
-
-	/* Linux's driver set up two pairs: rx-0, rx-1, tx-0, tx-1. */
-	queues = guest_value(serial, "queues");
-	g_assert_nonnull(queues);
-	g_assert_cmpstr(g_strstrip(queues), ==, "rx-0 rx-1 tx-0 tx-1");
+	g_file_get_contents(serial_path, &serial, NULL, NULL);
 	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
-		g_autofree char *key_sent = g_strdup_printf("sent%u", i + 1), *key_got = g_strdup_printf("got%u", i + 1);
+		g_autofree char *key_sent = g_strdup_printf("sent%u-%u", round, i + 1);
+		g_autofree char *key_got = g_strdup_printf("got%u-%u", round, i + 1);
 		g_autofree char *guest_sent = guest_value(serial, key_sent), *guest_got = guest_value(serial, key_got);
 		g_autofree char *blob_sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, blobs[i], MQ_FLOW_SIZE);
 		g_autofree char *expect_got = g_strdup_printf("%u %s", MQ_FLOW_SIZE, blob_sum);
@@ -559,6 +554,48 @@ test_mq(Fixture *f, gconstpointer data)
 		g_free(in[i].received_sum);
 		g_free(blobs[i]);
 	}
+	return (g_get_monotonic_time() - t0) / 1e6;
+}
+
+/* Two queue pairs through QEMU's vhost-user multiqueue: the second pair
+ * works only if its ring enables reach our device.  Twice: the guest
+ * reloads virtio_net in between (a device reset; QEMU then enables the
+ * second pair again when the new driver asks). */
+static void
+test_mq(Fixture *f, gconstpointer data)
+{
+	g_autofree char *serial_path = g_build_filename(f->dir, "serial-mq.txt", NULL);
+	g_autofree char *serial = NULL, *err = NULL;
+	g_autoptr(GSubprocess) qemu = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	double secs[2];
+
+	if (guest_skip) {
+		g_test_skip(guest_skip);
+		return;
+	}
+	gb_test_run_shell("ip link del gbmq0", NULL, NULL);
+	g_assert_cmpint(gb_test_run_shell("ip tuntap add gbmq0 mode tap multi_queue && "
+	                                  "ip addr add 10.0.79.1/24 dev gbmq0 && ip link set gbmq0 up",
+	                                  NULL, NULL), ==, 0);
+	start_backend(f, "tap=gbmq0,queues=2");
+	qemu = spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", "gb.run=net-mq.sh", serial_path, "qemu.err", 2);
+
+	secs[0] = mq_round(f, serial_path, 1);
+	secs[1] = mq_round(f, serial_path, 2);
+
+	serial = wait_guest(f, qemu, serial_path);
+	stop_backend(f);
+	g_file_get_contents(f->backend_err, &err, NULL, NULL);
+	g_test_message("mq: %.1f s in all; flows %.1f s, then %.1f s after the reload; packets rx0 %" G_GINT64_FORMAT
+	               ", tx0 %" G_GINT64_FORMAT ", rx1 %" G_GINT64_FORMAT ", tx1 %" G_GINT64_FORMAT,
+	               (g_get_monotonic_time() - t0) / 1e6, secs[0], secs[1], queue_packets(err, 0),
+	               queue_packets(err, 1), queue_packets(err, 2), queue_packets(err, 3));
+
+	/* Linux's driver set up two pairs, both times. */
+	assert_guest(serial, "queues1", "rx-0 rx-1 tx-0 tx-1 ");
+	assert_guest(serial, "reloaded", NULL);
+	assert_guest(serial, "queues2", "rx-0 rx-1 tx-0 tx-1 ");
 	/* Frames moved on both pairs, each way. */
 	for (unsigned int q = 0; q < 4; q++)
 		g_assert_cmpint(queue_packets(err, q), >, 0);
