@@ -98,6 +98,7 @@ vhost_user_blk_main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	server = vhost_user_server_new(socket_path, dev, &error);

@@ -7,7 +7,10 @@
  * rings and descriptors in guest memory are fuzzed too), an eventfd for
  * SET_VRING_KICK/CALL/ERR unless bit 8 (no fd) is set.  Header flag bit 7,
  * reserved by the spec, inverts that choice so that wrong fd counts are
- * tried too.  The device behind is a virtio-blk on a 1 MiB raw memfd.
+ * tried too.  Each input goes to two servers in turn: one with a
+ * virtio-blk on a 1 MiB raw memfd behind it, one with a two-pair
+ * virtio-net (multiqueue: the ring enables choose its pairs) whose
+ * backends swallow every frame and never produce one.
  *
  * Entry point LLVMFuzzerTestOneInput: built with libFuzzer under
  * -Dfuzzing=true (CC=clang), and always with tests/fuzz/fuzz-driver.c,
@@ -24,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "device.h"
 #include "server.h"
 
@@ -34,12 +38,93 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define HDR_SIZE    12
 #define FLAG_INVERT (1u << 7)
 
-static struct vhost_user_server *server;
+static struct vhost_user_server *server, *net_server;
+
+/* ---- a network backend that goes nowhere -------------------------------- */
+
+static bool
+sink_send(struct net_backend *be, const struct iovec *iov, unsigned int n)
+{
+	return true;
+}
+
+static void
+sink_rx_ready(struct net_backend *be)
+{
+}
+
+static bool
+sink_set_offloads(struct net_backend *be, unsigned int offloads)
+{
+	return true;
+}
+
+static bool
+sink_set_queue_enabled(struct net_backend *be, bool enabled)
+{
+	return true;
+}
+
+static void
+sink_free(struct net_backend *be)
+{
+	g_free(be);
+}
+
+static const struct net_backend_ops sink_ops = {
+	.kind = "sink",
+	.send = sink_send,
+	.rx_ready = sink_rx_ready,
+	.set_offloads = sink_set_offloads,
+	.set_queue_enabled = sink_set_queue_enabled,
+	.free = sink_free,
+};
+
+static struct vhost_user_server *
+serve(struct virtio_device *dev, const char *name)
+{
+	char *error = NULL, *dir, *sock;
+	struct vhost_user_server *s;
+
+	dir = g_dir_make_tmp("gb-fuzz-vhost-XXXXXX", NULL);
+	sock = g_build_filename(dir, name, NULL);
+	s = vhost_user_server_new(sock, dev, &error);
+	if (s == NULL) {
+		fprintf(stderr, "fuzz-vhost-user: %s\n", error);
+		abort();
+	}
+	/* The socket file is never connected to: only serve_fd() is used. */
+	unlink(sock);
+	rmdir(dir);
+	g_free(sock);
+	g_free(dir);
+	return s;
+}
+
+/* Two pairs, a tap's 12-byte header (so the offloads are offered too). */
+static void
+setup_net(void)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	struct net_backend *bes[2];
+	struct virtio_device *dev;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		bes[i] = g_new0(struct net_backend, 1);
+		bes[i]->ops = &sink_ops;
+		bes[i]->description = g_strdup("sink");
+		bes[i]->vnet_hdr_len = NET_VNET_HDR_LEN;
+		bes[i]->link_up = true;
+	}
+	dev = virtio_net_new_mq(bes, 2, mac);
+	net_server = serve(dev, "net.sock");
+	vhost_user_server_set_queue_num(net_server, 2);
+}
 
 static void
 setup(void)
 {
-	char *error = NULL, *dir, *sock, disk[64];
+	char *error = NULL, disk[64];
 	struct virtio_device *dev;
 	int fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 
@@ -53,18 +138,8 @@ setup(void)
 		fprintf(stderr, "fuzz-vhost-user: %s\n", error);
 		abort();
 	}
-	dir = g_dir_make_tmp("gb-fuzz-vhost-XXXXXX", NULL);
-	sock = g_build_filename(dir, "sock", NULL);
-	server = vhost_user_server_new(sock, dev, &error);
-	if (server == NULL) {
-		fprintf(stderr, "fuzz-vhost-user: %s\n", error);
-		abort();
-	}
-	/* The socket file is never connected to: only serve_fd() is used. */
-	unlink(sock);
-	rmdir(dir);
-	g_free(sock);
-	g_free(dir);
+	server = serve(dev, "blk.sock");
+	setup_net();
 	vhost_user_set_quiet(true);
 }
 
@@ -111,16 +186,13 @@ make_fd(uint32_t request, const uint8_t *data, size_t size)
 	return fd;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The whole input, request by request, to one server. */
+static void
+run_one(struct vhost_user_server *s, const uint8_t *data, size_t size)
 {
 	int sv[2];
 	size_t pos = 0;
 
-	if (server == NULL)
-		setup();
-	if (size > FUZZ_MAX_INPUT)
-		size = FUZZ_MAX_INPUT;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
 		abort();
 
@@ -162,7 +234,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* End of file after the last request, so that a request whose size
 	 * promises more than was sent fails instead of waiting. */
 	shutdown(sv[0], SHUT_WR);
-	vhost_user_server_serve_fd(server, sv[1]);
+	vhost_user_server_serve_fd(s, sv[1]);
 	close(sv[0]);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (server == NULL)
+		setup();
+	if (size > FUZZ_MAX_INPUT)
+		size = FUZZ_MAX_INPUT;
+	run_one(server, data, size);
+	run_one(net_server, data, size);
 	return 0;
 }

@@ -180,6 +180,7 @@ struct vhost_user_server {
 	struct guest_mem mem;         /* the same regions, for the device */
 
 	struct vring rings[VIRTIO_DEVICE_MAX_QUEUES];
+	unsigned int queue_num;       /* GET_QUEUE_NUM's answer */
 
 	bool device_error;            /* set by the device's on_error */
 	bool device_error_reported;
@@ -389,6 +390,18 @@ ring_try_start(struct vhost_user_server *s, unsigned int index)
 		virtio_device_kick(dev, index);
 }
 
+/* The device learns which rings the front-end enabled (virtio-net's
+ * queue pairs follow them), whether or not they run yet. */
+static void
+tell_ring_enable(struct vhost_user_server *s, unsigned int index, bool enabled)
+{
+	if (s->dev->ops->ring_enable == NULL || index >= s->dev->num_queues)
+		return;
+	pthread_mutex_lock(&s->dev->lock);
+	s->dev->ops->ring_enable(s->dev, index, enabled);
+	pthread_mutex_unlock(&s->dev->lock);
+}
+
 static bool
 any_ring_running(const struct vhost_user_server *s)
 {
@@ -405,6 +418,8 @@ session_reset(struct vhost_user_server *s)
 {
 	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++) {
 		ring_pause(s, i);
+		if (s->rings[i].enabled)
+			tell_ring_enable(s, i, false);
 		close_fd(&s->rings[i].kick_fd);
 		close_fd(&s->rings[i].call_fd);
 		close_fd(&s->rings[i].err_fd);
@@ -863,6 +878,7 @@ handle_vring_enable(struct vhost_user_server *s, struct vhost_user_msg *msg)
 	if (!(r = ring_of(s, msg, msg->payload.state.index, &index)))
 		return HANDLED_FAILED;
 	r->enabled = msg->payload.state.num != 0;
+	tell_ring_enable(s, index, r->enabled);
 	if (r->enabled)
 		ring_try_start(s, index);
 	else
@@ -926,7 +942,7 @@ dispatch(struct vhost_user_server *s, struct vhost_user_msg *msg)
 	}
 	case VHOST_USER_GET_QUEUE_NUM:
 		replied = true;
-		h = send_u64(s, request, s->dev->num_queues) ? HANDLED_OK : HANDLED_DROP;
+		h = send_u64(s, request, s->queue_num) ? HANDLED_OK : HANDLED_DROP;
 		break;
 	case VHOST_USER_SET_MEM_TABLE:
 		h = handle_set_mem_table(s, msg);
@@ -1010,6 +1026,52 @@ report_device_error(struct vhost_user_server *s)
 			log_msg("cannot signal the error fd of ring %u: %s", i, g_strerror(errno));
 }
 
+/* ---- Statistics -------------------------------------------------------- */
+
+/* The device's counters as "name=value" words on one line, the names
+ * query-stats uses for the same device inside glassbox-vmm run. */
+static void
+stats_add_int(void *data, const char *name, int64_t value)
+{
+	g_string_append_printf(data, " %s=%" G_GINT64_FORMAT, name, (gint64) value);
+}
+
+static void
+stats_add_string(void *data, const char *name, const char *value)
+{
+	g_string_append_printf(data, " %s=%s", name, value);
+}
+
+/* SIGUSR1, and once more at the end: one line for the device, one per
+ * queue, on stderr (stdout is the "listening" line a supervisor waits
+ * for).  Counters only grow; they are read without dev->lock, as
+ * query-stats does. */
+static void
+print_stats(struct vhost_user_server *s)
+{
+	struct virtio_device *dev = s->dev;
+	g_autoptr(GString) line = g_string_new(NULL);
+	const struct virtio_stats_sink sink = { stats_add_int, stats_add_string, line };
+
+	g_string_printf(line, "vhost-user: stats %s: broken=%s", dev->ops->name, dev->broken ? "yes" : "no");
+	if (dev->ops->get_stats)
+		dev->ops->get_stats(dev, -1, &sink);
+	fprintf(stderr, "%s\n", line->str);
+	for (unsigned int q = 0; q < dev->num_queues; q++) {
+		const struct virtq *vq = &dev->vqs[q];
+
+		g_string_printf(line, "vhost-user: stats %s queue %u: enabled=%s running=%s", dev->ops->name, q,
+		                s->rings[q].enabled ? "yes" : "no", s->rings[q].running ? "yes" : "no");
+		stats_add_int(line, "notifications", __atomic_load_n(&vq->stats.kicks, __ATOMIC_RELAXED));
+		stats_add_int(line, "interrupts", __atomic_load_n(&vq->stats.interrupts, __ATOMIC_RELAXED));
+		stats_add_int(line, "requests", __atomic_load_n(&vq->stats.chains, __ATOMIC_RELAXED));
+		if (dev->ops->get_stats)
+			dev->ops->get_stats(dev, (int) q, &sink);
+		fprintf(stderr, "%s\n", line->str);
+	}
+	fflush(stderr);
+}
+
 /* ---- The server -------------------------------------------------------- */
 
 struct vhost_user_server *
@@ -1047,6 +1109,7 @@ vhost_user_server_new(const char *socket_path, struct virtio_device *dev, char *
 	s->conn_fd = -1;
 	s->signal_fd = -1;
 	s->dev = dev;
+	s->queue_num = dev->num_queues;
 	for (unsigned int i = 0; i < VIRTIO_DEVICE_MAX_QUEUES; i++)
 		vring_init(&s->rings[i]);
 	dev->on_error = on_device_error;
@@ -1072,6 +1135,7 @@ vhost_user_server_run(struct vhost_user_server *s)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	s->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (s->signal_fd < 0) {
 		log_msg("signalfd: %s", g_strerror(errno));
@@ -1128,8 +1192,14 @@ vhost_user_server_run(struct vhost_user_server *s)
 			if (g_main_context_check(s->context, max_priority, gfds, n_gfds))
 				g_main_context_dispatch(s->context);
 		}
-		if (fds[0].revents)
-			break;
+		if (fds[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(s->signal_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1)
+				print_stats(s);
+			else
+				break;
+		}
 
 		/* Kicks first: a request in flight finishes before, say, a
 		 * GET_VRING_BASE that follows it is answered. */
@@ -1159,6 +1229,7 @@ vhost_user_server_run(struct vhost_user_server *s)
 		}
 	}
 
+	print_stats(s);
 	if (s->conn_fd >= 0)
 		disconnect(s);
 	if (s->context)
@@ -1194,6 +1265,12 @@ vhost_user_server_serve_fd(struct vhost_user_server *s, int fd)
 		report_device_error(s);
 	}
 	disconnect(s);
+}
+
+void
+vhost_user_server_set_queue_num(struct vhost_user_server *s, unsigned int queue_num)
+{
+	s->queue_num = queue_num;
 }
 
 void

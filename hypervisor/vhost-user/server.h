@@ -31,10 +31,18 @@ struct vhost_user_server *vhost_user_server_new(const char *socket_path,
  * thread (virtio-net's backend: the tap's fd, libslirp's sockets). */
 void vhost_user_server_set_context(struct vhost_user_server *server, GMainContext *context);
 
+/* What GET_QUEUE_NUM answers; the device's queue count unless set.  The
+ * spec says "queues", but QEMU's vhost-user-net compares the answer with
+ * its queue *pairs* (net/vhost-user.c, as DPDK's back-end answers): the
+ * virtio-net back-end sets its pair count. */
+void vhost_user_server_set_queue_num(struct vhost_user_server *server, unsigned int queue_num);
+
 /* Serves front-ends one after the other until SIGTERM or SIGINT arrives
- * (the caller must have blocked both in every thread: the server reads them
- * from a signalfd).  Returns 0, or 1 after a fatal error on the listening
- * socket. */
+ * (the caller must have blocked both, and SIGUSR1, in every thread: the
+ * server reads them from a signalfd).  SIGUSR1 prints the device's
+ * counters on stderr ("vhost-user: stats …" lines, the names of
+ * query-stats), as does the end.  Returns 0, or 1 after a fatal error on
+ * the listening socket. */
 int vhost_user_server_run(struct vhost_user_server *server);
 
 /* Serves the requests already waiting on `fd`, a connected front-end's

@@ -34,7 +34,8 @@
  *     SET_FEATURES in dev->driver_features (and vq->indirect from
  *     VIRTIO_F_INDIRECT_DESC, vq->event_idx from VIRTIO_F_EVENT_IDX), SET_VRING_NUM in vq->size, SET_VRING_BASE in
  *     vq->last_avail and vq->used_idx, takes kick/call fds from
- *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE, calls
+ *     SET_VRING_KICK/CALL, sets vq->enabled on SET_VRING_ENABLE (and
+ *     tells ops->ring_enable), calls
  *     virtq_map() and virtio_device_start(), and waits on the kick fds
  *     exactly as the PCI transport does.  The device offers
  *     dev->features; VIRTIO_F_VERSION_1, VIRTIO_F_INDIRECT_DESC and
@@ -127,6 +128,12 @@ struct virtio_device_ops {
 	 * copies it; one with live fields (virtio-net's link status) checks
 	 * the rest.  False with *why set: it cannot be this device's. */
 	bool (*load_config)(struct virtio_device *dev, const void *saved, char *why, size_t why_len);
+	/* Optional, vhost-user only: the front-end enabled or disabled ring
+	 * `index` (VHOST_USER_SET_VRING_ENABLE, the spec's "Multiple queue
+	 * support"); called with dev->lock held.  virtio-net's queue pairs
+	 * follow it: QEMU runs the control queue itself and enables the
+	 * rings of pair k once the driver asks for more than k pairs. */
+	void (*ring_enable)(struct virtio_device *dev, unsigned int index, bool enabled);
 };
 
 struct virtio_device {

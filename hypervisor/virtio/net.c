@@ -23,6 +23,9 @@
  *     pair works; each pair has its own tap fd, and the backends of unused
  *     pairs are taken out of the tap's queue set so the kernel steers no
  *     flow there (the "automatic receive steering" is the tap's flow hash).
+ *     Behind vhost-user the front-end (QEMU) keeps the control queue and
+ *     enables the rings of the pairs the driver chose: the pairs in use
+ *     follow those enables instead (net_ring_enable).
  *
  * Every frame carries the 12-byte struct virtio_net_hdr first (§5.1.6:
  * with VIRTIO_F_VERSION_1 num_buffers is always there).
@@ -134,6 +137,9 @@ struct virtio_net {
 
 	unsigned int n_pairs;          /* max_virtqueue_pairs */
 	unsigned int active_pairs;     /* what the driver set (§5.1.6.5.5), 1 until then */
+	/* vhost-user: the rings the front-end enabled (bit i: queue i);
+	 * while any is, they alone say which pairs are in use (net_ring_enable). */
+	uint32_t rings_enabled;
 	struct net_pair pairs[NET_MAX_QUEUE_PAIRS];
 	struct net_counters ctrl;      /* packets: commands, drops: refused ones */
 
@@ -491,6 +497,48 @@ net_ctrl_command(struct virtio_net *n, struct virtq_chain *chain)
 	return VIRTIO_NET_OK;
 }
 
+/* vhost-user: QEMU keeps the control queue to itself (its virtio-net
+ * answers VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET) and passes the driver's choice
+ * on as ring enables: pair k's two rings are enabled once the driver uses
+ * more than k pairs, disabled when it uses fewer.  A driver uses pairs
+ * 0 .. k-1 (§5.1.6.5.5), so the pairs in use are those, from the first,
+ * whose rings are both enabled.  No ring enabled at all (a front-end that
+ * never sends SET_VRING_ENABLE, or none connected): the state after
+ * reset, one pair. */
+static unsigned int
+pairs_of_enabled_rings(struct virtio_net *n)
+{
+	unsigned int k = 0;
+
+	if (n->rings_enabled == 0)
+		return 1;
+	while (k < n->n_pairs && (n->rings_enabled & (1u << RXQ(k))) && (n->rings_enabled & (1u << TXQ(k))))
+		k++;
+	return k;
+}
+
+static void
+net_ring_enable(struct virtio_device *dev, unsigned int index, bool enabled)
+{
+	struct virtio_net *n = dev->priv;
+	unsigned int pairs;
+
+	if (index >= 2 * n->n_pairs)
+		return;   /* the control queue is not ours to run under vhost-user */
+	if (enabled)
+		n->rings_enabled |= 1u << index;
+	else
+		n->rings_enabled &= ~(1u << index);
+	pairs = pairs_of_enabled_rings(n);
+	if (pairs == n->active_pairs)
+		return;
+	set_active_pairs(n, pairs);
+	/* As after VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET: buffers and frames may wait. */
+	if (dev->started)
+		for (unsigned int i = 0; i < pairs; i++)
+			n->pairs[i].be->ops->rx_ready(n->pairs[i].be);
+}
+
 static void
 net_ctrl_kick(struct virtio_net *n, struct virtq *vq)
 {
@@ -591,8 +639,11 @@ net_reset(struct virtio_device *dev)
 
 	for (unsigned int i = 0; i < n->n_pairs; i++)
 		stash_clear(&n->pairs[i]);
-	/* §5.1.6.5.5: after reset only the first pair, until the driver says. */
-	set_active_pairs(n, 1);
+	/* §5.1.6.5.5: after reset only the first pair, until the driver says
+	 * (under vhost-user the front-end's ring enables say it, and a reset
+	 * there does not undo them: QEMU sends them again only when they
+	 * change). */
+	set_active_pairs(n, pairs_of_enabled_rings(n));
 	if (n->be->ops->set_offloads)
 		n->be->ops->set_offloads(n->be, 0);
 }
@@ -783,6 +834,7 @@ static const struct virtio_device_ops net_ops = {
 	.can_save = net_can_save,
 	.unconsumed = net_unconsumed,
 	.load_config = net_load_config,
+	.ring_enable = net_ring_enable,
 };
 
 struct virtio_device *

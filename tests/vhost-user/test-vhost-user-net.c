@@ -13,6 +13,14 @@
  *   - user: libslirp gives the guest a DHCP lease, the guest reaches a
  *     server on the host's loopback through the gateway 10.0.2.2, and a
  *     host port forward reaches a server in the guest.
+ *   - mq: `--net tap=…,queues=2` on a multi_queue tap, QEMU with -smp 2,
+ *     `-netdev vhost-user,queues=2` and `virtio-net-pci,mq=on`: the driver
+ *     takes two queue pairs (QEMU enables the second pair's rings when the
+ *     driver asks for two, and our device's pairs follow them), four TCP
+ *     flows each way arrive intact, again after the guest reloads
+ *     virtio_net (a device reset), and the back-end's counters (SIGUSR1,
+ *     and at its end) show two pairs in use and packets on both receive
+ *     and both transmit queues.
  *   - passt: the same through a passt process the back-end starts; passt
  *     copies its addresses from a veth pair inside the namespace
  *     (10.0.2.15/24, default route via 10.0.2.2, routed nowhere), so the
@@ -109,7 +117,8 @@ build_guest(void)
 	g_autofree char *tap = g_build_filename(src, "vhost-user", "guest", "net-tap.sh", NULL);
 	g_autofree char *user = g_build_filename(src, "vhost-user", "guest", "net-user.sh", NULL);
 	g_autofree char *peer = g_build_filename(src, "vhost-user", "guest", "net-peer.sh", NULL);
-	const char *scripts[] = { tap, user, peer, NULL };
+	g_autofree char *mq = g_build_filename(src, "vhost-user", "guest", "net-mq.sh", NULL);
+	const char *scripts[] = { tap, user, peer, mq, NULL };
 
 	if (guest_skip)
 		return;
@@ -195,19 +204,21 @@ stop_backend(Fixture *f)
 
 static GSubprocess *
 spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *append_extra,
-           const char *serial_path, const char *err_name);
+           const char *serial_path, const char *err_name, unsigned int queues);
 
 static GSubprocess *
 start_qemu(Fixture *f, const char *script, const char *serial_path)
 {
 	g_autofree char *extra = g_strdup_printf("gb.run=%s", script);
 
-	return spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", extra, serial_path, "qemu.err");
+	return spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", extra, serial_path, "qemu.err", 1);
 }
 
+/* With queues > 1: that many queue pairs (mq=on) and as many vCPUs, so
+ * that Linux's virtio_net uses them all. */
 static GSubprocess *
 spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *append_extra,
-           const char *serial_path, const char *err_name)
+           const char *serial_path, const char *err_name, unsigned int queues)
 {
 	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *kernel = g_build_filename(guest_dir, "vmlinuz", NULL);
@@ -219,15 +230,18 @@ spawn_qemu(Fixture *f, const char *socket_path, const char *mac, const char *app
 	g_autofree char *append = g_strdup_printf("console=ttyS0 quiet panic=-1 no_timer_check %s", append_extra);
 	g_autofree char *serial = g_strdup_printf("file:%s", serial_path);
 	g_autofree char *err = g_build_filename(f->dir, err_name, NULL);
-	g_autofree char *device = g_strdup_printf("virtio-net-pci,netdev=n0,mac=%s,vectors=0", mac);
+	g_autofree char *device = g_strdup_printf("virtio-net-pci,netdev=n0,mac=%s,vectors=0%s", mac,
+	                                          queues > 1 ? ",mq=on" : "");
+	g_autofree char *netdev = g_strdup_printf("vhost-user,id=n0,chardev=net,queues=%u", queues);
+	g_autofree char *smp = g_strdup_printf("%u", queues);
 	g_autoptr(GError) error = NULL;
 	GSubprocess *qemu;
 
 	g_subprocess_launcher_set_stderr_file_path(launcher, err);
 	qemu = g_subprocess_launcher_spawn(launcher, &error, "qemu-system-x86_64",
-		"-accel", "tcg", "-m", "512", "-smp", "1", "-nodefaults", "-display", "none", "-no-reboot",
+		"-accel", "tcg", "-m", "512", "-smp", smp, "-nodefaults", "-display", "none", "-no-reboot",
 		"-object", "memory-backend-memfd,id=mem,size=512M,share=on", "-numa", "node,memdev=mem",
-		"-chardev", chardev, "-netdev", "vhost-user,id=n0,chardev=net",
+		"-chardev", chardev, "-netdev", netdev,
 		"-device", device,
 		"-kernel", kernel, "-initrd", initrd, "-append", append, "-serial", serial, NULL);
 	g_assert_no_error(error);
@@ -390,6 +404,203 @@ test_tap(Fixture *f, gconstpointer data)
 	g_file_get_contents(f->backend_err, &berr, NULL, NULL);
 	g_assert_null(strstr(berr, "broke the device"));
 	gb_test_run_shell("ip link del gbtap0", NULL, NULL);
+}
+
+/* ---- multiqueue ------------------------------------------------------------ */
+
+#define MQ_FLOWS 4
+#define MQ_FLOW_SIZE (2u << 20)
+
+typedef struct {
+	const char *addr;
+	int port;
+	const guint8 *data;
+	gsize len;
+	gboolean sent;
+} Sender;
+
+/* Host → guest: connect (the guest's nc may not listen yet), send it all. */
+static gpointer
+sender_thread(gpointer data)
+{
+	Sender *c = data;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(c->port) };
+
+	inet_pton(AF_INET, c->addr, &sa.sin_addr);
+	for (int attempt = 0; attempt < 120 && !c->sent; attempt++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		gsize done = 0;
+
+		if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
+			while (done < c->len) {
+				ssize_t n = send(fd, c->data + done, c->len - done, MSG_NOSIGNAL);
+				if (n <= 0)
+					break;
+				done += n;
+			}
+			c->sent = done == c->len;
+		}
+		close(fd);
+		if (!c->sent)
+			g_usleep(500000);
+	}
+	return NULL;
+}
+
+/* The value of `key=` on the last "vhost-user: stats … `what`:" line of
+ * the back-end's stderr, or -1. */
+static gint64
+backend_stat(const char *err, const char *what, const char *key)
+{
+	g_autofree char *head = g_strdup_printf("vhost-user: stats virtio-net%s:", what);
+	g_autofree char *word = g_strdup_printf(" %s=", key);
+	const char *p = err, *last = NULL;
+	g_autofree char *line = NULL;
+	const char *v;
+
+	while ((p = strstr(p, head)) != NULL)
+		last = p++;
+	if (last == NULL)
+		return -1;
+	line = g_strndup(last, strcspn(last, "\n"));
+	v = strstr(line, word);
+	return v ? g_ascii_strtoll(v + strlen(word), NULL, 10) : -1;
+}
+
+static gint64
+queue_packets(const char *err, unsigned int queue)
+{
+	g_autofree char *what = g_strdup_printf(" queue %u", queue);
+
+	return backend_stat(err, what, "packets");
+}
+
+/* How often `needle` is in the file at `path`. */
+static unsigned int
+count_of(const char *path, const char *needle)
+{
+	g_autofree char *text = NULL;
+	unsigned int n = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* One round of the guest's net-mq.sh: four flows each way at once, every
+ * one byte for byte.  Returns the seconds the flows took. */
+static double
+mq_round(Fixture *f, const char *serial_path, unsigned int round)
+{
+	g_autofree char *ready = g_strdup_printf("GB: ready%u", round), *done = g_strdup_printf("GB: done%u", round);
+	g_autofree char *serial = NULL, *stats = NULL;
+	guint8 *blobs[MQ_FLOWS];
+	Server in[MQ_FLOWS];
+	Sender out[MQ_FLOWS];
+	GThread *threads[2 * MQ_FLOWS];
+	gint64 t0;
+
+	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
+		blobs[i] = g_malloc(MQ_FLOW_SIZE);
+		for (gsize j = 0; j < MQ_FLOW_SIZE / 4; j++)
+			((guint32 *) blobs[i])[j] = g_random_int();
+		in[i] = (Server) { listen_on("10.0.79.1", 7001 + i), NULL, 0, NULL, 0 };
+		out[i] = (Sender) { "10.0.79.2", 6001 + i, blobs[i], MQ_FLOW_SIZE, FALSE };
+		threads[i] = g_thread_new("mq-receive", server_thread, &in[i]);
+	}
+	if (!file_wait_for(serial_path, ready, GUEST_TIMEOUT_MS)) {
+		g_autofree char *so_far = NULL, *berr = NULL;
+
+		g_file_get_contents(serial_path, &so_far, NULL, NULL);
+		g_file_get_contents(f->backend_err, &berr, NULL, NULL);
+		g_error("the guest did not get to \"%s\"; its console:\n%s\nthe back-end said:\n%s",
+		        ready, so_far ? so_far : "", berr ? berr : "");
+	}
+	/* The driver has chosen its pairs by now: what the device uses, live
+	 * (the round-th block of counters). */
+	g_subprocess_send_signal(f->backend, SIGUSR1);
+	for (int wait = 0; count_of(f->backend_err, "active-pairs=") < round && wait < 100; wait++)
+		g_usleep(100000);
+	g_file_get_contents(f->backend_err, &stats, NULL, NULL);
+	g_assert_cmpint(backend_stat(stats, "", "queue-pairs"), ==, 2);
+	g_assert_cmpint(backend_stat(stats, "", "active-pairs"), ==, 2);
+
+	t0 = g_get_monotonic_time();
+	for (unsigned int i = 0; i < MQ_FLOWS; i++)
+		threads[MQ_FLOWS + i] = g_thread_new("mq-send", sender_thread, &out[i]);
+	g_assert_true(file_wait_for(serial_path, done, GUEST_TIMEOUT_MS));
+	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
+		shutdown(in[i].listen_fd, SHUT_RDWR);
+		g_thread_join(threads[i]);
+		g_thread_join(threads[MQ_FLOWS + i]);
+		close(in[i].listen_fd);
+	}
+	g_file_get_contents(serial_path, &serial, NULL, NULL);
+	for (unsigned int i = 0; i < MQ_FLOWS; i++) {
+		g_autofree char *key_sent = g_strdup_printf("sent%u-%u", round, i + 1);
+		g_autofree char *key_got = g_strdup_printf("got%u-%u", round, i + 1);
+		g_autofree char *guest_sent = guest_value(serial, key_sent), *guest_got = guest_value(serial, key_got);
+		g_autofree char *blob_sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, blobs[i], MQ_FLOW_SIZE);
+		g_autofree char *expect_got = g_strdup_printf("%u %s", MQ_FLOW_SIZE, blob_sum);
+
+		/* guest → host */
+		g_assert_true(out[i].sent);
+		g_assert_cmpuint(in[i].received, ==, MQ_FLOW_SIZE);
+		g_assert_cmpstr(in[i].received_sum, ==, guest_sent);
+		/* host → guest */
+		g_assert_cmpstr(guest_got, ==, expect_got);
+		g_free(in[i].received_sum);
+		g_free(blobs[i]);
+	}
+	return (g_get_monotonic_time() - t0) / 1e6;
+}
+
+/* Two queue pairs through QEMU's vhost-user multiqueue: the second pair
+ * works only if its ring enables reach our device.  Twice: the guest
+ * reloads virtio_net in between (a device reset; QEMU then enables the
+ * second pair again when the new driver asks). */
+static void
+test_mq(Fixture *f, gconstpointer data)
+{
+	g_autofree char *serial_path = g_build_filename(f->dir, "serial-mq.txt", NULL);
+	g_autofree char *serial = NULL, *err = NULL;
+	g_autoptr(GSubprocess) qemu = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	double secs[2];
+
+	if (guest_skip) {
+		g_test_skip(guest_skip);
+		return;
+	}
+	gb_test_run_shell("ip link del gbmq0", NULL, NULL);
+	g_assert_cmpint(gb_test_run_shell("ip tuntap add gbmq0 mode tap multi_queue && "
+	                                  "ip addr add 10.0.79.1/24 dev gbmq0 && ip link set gbmq0 up",
+	                                  NULL, NULL), ==, 0);
+	start_backend(f, "tap=gbmq0,queues=2");
+	qemu = spawn_qemu(f, f->socket_path, "52:54:00:12:34:56", "gb.run=net-mq.sh", serial_path, "qemu.err", 2);
+
+	secs[0] = mq_round(f, serial_path, 1);
+	secs[1] = mq_round(f, serial_path, 2);
+
+	serial = wait_guest(f, qemu, serial_path);
+	stop_backend(f);
+	g_file_get_contents(f->backend_err, &err, NULL, NULL);
+	g_test_message("mq: %.1f s in all; flows %.1f s, then %.1f s after the reload; packets rx0 %" G_GINT64_FORMAT
+	               ", tx0 %" G_GINT64_FORMAT ", rx1 %" G_GINT64_FORMAT ", tx1 %" G_GINT64_FORMAT,
+	               (g_get_monotonic_time() - t0) / 1e6, secs[0], secs[1], queue_packets(err, 0),
+	               queue_packets(err, 1), queue_packets(err, 2), queue_packets(err, 3));
+
+	/* Linux's driver set up two pairs, both times. */
+	assert_guest(serial, "queues1", "rx-0 rx-1 tx-0 tx-1 ");
+	assert_guest(serial, "reloaded", NULL);
+	assert_guest(serial, "queues2", "rx-0 rx-1 tx-0 tx-1 ");
+	/* Frames moved on both pairs, each way. */
+	for (unsigned int q = 0; q < 4; q++)
+		g_assert_cmpint(queue_packets(err, q), >, 0);
+	g_assert_null(strstr(err, "broke the device"));
+	gb_test_run_shell("ip link del gbmq0", NULL, NULL);
 }
 
 /* Debian 12's passt (0.0~git20230309) sometimes never hands this slow TCG
@@ -566,10 +777,10 @@ test_bridge_two_guests(Fixture *f, gconstpointer data)
 	backend_b = spawn_backend(sock_b, err_b, "tap=gbtap1");
 	qemu_a = spawn_qemu(f, f->socket_path, "52:54:00:00:88:0a",
 	                    "gb.run=net-peer.sh gb.ip=10.0.88.10 gb.peer=10.0.88.11 gb.role=server",
-	                    serial_a, "qemu-a.err");
+	                    serial_a, "qemu-a.err", 1);
 	qemu_b = spawn_qemu(f, sock_b, "52:54:00:00:88:0b",
 	                    "gb.run=net-peer.sh gb.ip=10.0.88.11 gb.peer=10.0.88.10 gb.role=client",
-	                    serial_b, "qemu-b.err");
+	                    serial_b, "qemu-b.err", 1);
 	out_b = wait_guest(f, qemu_b, serial_b);
 	out_a = wait_guest(f, qemu_a, serial_a);
 	secs = line_after(out_b, "GB-SEND-SECONDS ");
@@ -604,6 +815,7 @@ main(int argc, char **argv)
 	g_test_add("/vhost-user-net/tap", Fixture, NULL, fixture_set_up, test_tap, fixture_tear_down);
 	g_test_add("/vhost-user-net/user", Fixture, "user", fixture_set_up, test_user, fixture_tear_down);
 	g_test_add("/vhost-user-net/passt", Fixture, "passt", fixture_set_up, test_user, fixture_tear_down);
+	g_test_add("/vhost-user-net/mq", Fixture, NULL, fixture_set_up, test_mq, fixture_tear_down);
 	g_test_add("/vhost-user-net/bridge-two-guests", Fixture, NULL, fixture_set_up, test_bridge_two_guests,
 	           fixture_tear_down);
 	ret = g_test_run();

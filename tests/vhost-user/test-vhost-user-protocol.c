@@ -2,11 +2,13 @@
  * small front-end written here: the messages QEMU sends, in the order it
  * sends them, plus the ones a broken or hostile front-end might send.
  * No guest, no QEMU: each case runs in well under a second, and under the
- * sanitizer build too.
+ * sanitizer build too.  One case talks to `glassbox-vmm vhost-user-net`
+ * with two queue pairs (multiqueue: GET_QUEUE_NUM, ring enables).
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -34,6 +36,7 @@ enum {
 #define PF_MQ        (1ull << 0)
 #define PF_REPLY_ACK (1ull << 3)
 #define PF_CONFIG    (1ull << 9)
+#define NET_F_MQ     (1ull << 22)
 
 #define DISK_SIZE (1 << 20)
 #define MEM_SIZE  (1 << 20)
@@ -373,13 +376,17 @@ test_ring_io(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(acked(f->sock, SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0), ==, 0);
 	g_assert_cmpuint(acked(f->sock, SET_VRING_KICK, &zero_idx, 8, &kick, 1), ==, 0);
 	g_assert_cmpuint(acked(f->sock, SET_VRING_CALL, &zero_idx, 8, &call, 1), ==, 0);
-	state.num = 1;
-	g_assert_cmpuint(acked(f->sock, SET_VRING_ENABLE, &state, 8, NULL, 0), ==, 0);
 
-	/* Read sectors 3 and 4. */
+	/* Read sectors 3 and 4.  With VHOST_USER_F_PROTOCOL_FEATURES the ring
+	 * starts disabled (spec, "Ring states"): the request waits until
+	 * SET_VRING_ENABLE, then is served without another kick. */
 	g_assert_true(g_file_get_contents(f->image, &disk, &disk_len, NULL));
 	queue_request(ram, 0, 0 /* VIRTIO_BLK_T_IN */, 3, 1024);
 	g_assert_cmpint(write(kick, &one, 8), ==, 8);
+	g_assert_false(wait_call(call, 300));
+	g_assert_cmpuint(*used_idx, ==, 0);
+	state.num = 1;
+	g_assert_cmpuint(acked(f->sock, SET_VRING_ENABLE, &state, 8, NULL, 0), ==, 0);
 	g_assert_true(wait_call(call, 5000));
 	g_assert_cmpuint(*used_idx, ==, 1);
 	g_assert_cmpuint(ram[STATUS_OFF], ==, 0);
@@ -444,6 +451,181 @@ test_ring_io(Fixture *f, gconstpointer data)
 	close(call);
 }
 
+/* ---- vhost-user-net, two queue pairs ------------------------------------ */
+
+/* Asks the back-end for its counters (SIGUSR1) and returns the block it
+ * printed: the `n`-th, counted over the whole run. */
+static char *
+net_stats(GSubprocess *proc, const char *err_path, unsigned int n)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	g_subprocess_send_signal(proc, SIGUSR1);
+	do {
+		g_autofree char *err = NULL;
+		const char *p, *last = NULL;
+		unsigned int count = 0;
+
+		g_file_get_contents(err_path, &err, NULL, NULL);
+		/* The queue lines follow the device's line; queue 4 (the
+		 * control queue) ends a block. */
+		for (p = err; p && (p = strstr(p, "virtio-net queue 4:")) != NULL; p++)
+			count++;
+		if (count >= n) {
+			for (p = err; (p = strstr(p, "vhost-user: stats virtio-net:")) != NULL; p++)
+				last = p;
+			return g_strdup(last);
+		}
+		g_usleep(20000);
+	} while (g_get_monotonic_time() < end);
+	g_assert_not_reached();
+}
+
+/* "running=yes" on queue `q`'s line of a stats block? */
+static gboolean
+ring_running(const char *stats, unsigned int q)
+{
+	g_autofree char *head = g_strdup_printf("virtio-net queue %u:", q);
+	const char *line = strstr(stats, head);
+	g_autofree char *text = NULL;
+
+	g_assert_nonnull(line);
+	text = g_strndup(line, strcspn(line, "\n"));
+	return strstr(text, " running=yes") != NULL;
+}
+
+/* `glassbox-vmm vhost-user-net --net tap=…,queues=2` in a network
+ * namespace of its own (unshare -n: the multi_queue tap dies with it).
+ * GET_QUEUE_NUM answers the pair count, as QEMU's vhost-user-net compares
+ * it with its queues=; every ring starts disabled; the device's pairs in
+ * use follow the rings the front-end enables. */
+static void
+test_net_mq(void)
+{
+	g_autofree char *dir = NULL, *sock_path = NULL, *err_path = NULL, *vmm = vhost_test_vmm_binary();
+	g_autofree char *cmd = NULL, *line = NULL, *stats = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GDataInputStream) out = NULL;
+	g_autoptr(GError) error = NULL;
+	int mem_fd, kicks[4], calls[4], sock;
+	MemTable t = { 1, 0, { { MEM_GPA, MEM_SIZE, MEM_UADDR, 0 } } };
+	uint64_t features;
+	unsigned int blocks = 0;
+
+	if (getuid() != 0 || !gb_test_have_program("unshare") || !gb_test_have_program("ip") ||
+	    access("/dev/net/tun", R_OK | W_OK) != 0) {
+		g_test_skip("needs root, unshare, ip (iproute2) and /dev/net/tun for a multi_queue tap in a "
+		            "network namespace");
+		return;
+	}
+	dir = gb_test_tmpdir_new("gb-vhost-mq-XXXXXX");
+	sock_path = g_build_filename(dir, "net.sock", NULL);
+	err_path = g_build_filename(dir, "backend.err", NULL);
+	cmd = g_strdup_printf("ip tuntap add gbmqp mode tap multi_queue && exec '%s' vhost-user-net "
+	                      "--socket '%s' --net tap=gbmqp,queues=2", vmm, sock_path);
+	launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_subprocess_launcher_set_stderr_file_path(launcher, err_path);
+	proc = g_subprocess_launcher_spawn(launcher, &error, "unshare", "-n", "sh", "-c", cmd, NULL);
+	g_assert_no_error(error);
+	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
+	if (line == NULL || strstr(line, "listening on") == NULL) {
+		g_autofree char *err = NULL;
+
+		g_file_get_contents(err_path, &err, NULL, NULL);
+		g_error("vhost-user-net did not start: %s", err);
+	}
+	sock = connect_to(sock_path);
+
+	handshake(sock);
+	g_assert_cmpuint(get_u64(sock, GET_QUEUE_NUM), ==, 2);
+	features = get_u64(sock, GET_FEATURES);
+	g_assert_cmpuint(features & NET_F_MQ, !=, 0);
+	features = F_VERSION_1 | F_PROTOCOL_FEATURES | NET_F_MQ;
+	g_assert_cmpuint(acked(sock, SET_FEATURES, &features, 8, NULL, 0), ==, 0);
+	mem_fd = make_memfd(MEM_SIZE);
+	g_assert_cmpuint(acked(sock, SET_MEM_TABLE, &t, 8 + 32, &mem_fd, 1), ==, 0);
+	/* Rings 0-3 (rx0, tx0, rx1, tx1), each in its own 32 KiB of "RAM",
+	 * told everything but SET_VRING_ENABLE, as QEMU does for a pair the
+	 * driver does not use yet. */
+	for (uint32_t i = 0; i < 4; i++) {
+		struct { uint32_t index, num; } state = { i, QSIZE };
+		uint64_t base = MEM_UADDR + i * 0x8000;
+		struct { uint32_t index, flags; uint64_t desc, used, avail, log; } __attribute__((packed)) addr = {
+			i, 0, base + DESC_OFF, base + USED_OFF, base + AVAIL_OFF, 0 };
+		uint64_t index = i;
+
+		kicks[i] = eventfd(0, EFD_CLOEXEC);
+		calls[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		g_assert_cmpuint(acked(sock, SET_VRING_NUM, &state, 8, NULL, 0), ==, 0);
+		state.num = 0;
+		g_assert_cmpuint(acked(sock, SET_VRING_BASE, &state, 8, NULL, 0), ==, 0);
+		g_assert_cmpuint(acked(sock, SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0), ==, 0);
+		g_assert_cmpuint(acked(sock, SET_VRING_KICK, &index, 8, &kicks[i], 1), ==, 0);
+		g_assert_cmpuint(acked(sock, SET_VRING_CALL, &index, 8, &calls[i], 1), ==, 0);
+	}
+	stats = net_stats(proc, err_path, ++blocks);
+	for (unsigned int q = 0; q < 4; q++)
+		g_assert_false(ring_running(stats, q));
+	g_assert_nonnull(strstr(stats, " queue-pairs=2 active-pairs=1"));   /* as after reset */
+
+	/* The first pair, as QEMU enables it when the driver sets features. */
+	for (uint32_t i = 0; i < 4; i++) {
+		struct { uint32_t index, num; } state = { i, i < 2 };
+
+		g_assert_cmpuint(acked(sock, SET_VRING_ENABLE, &state, 8, NULL, 0), ==, 0);
+	}
+	g_clear_pointer(&stats, g_free);
+	stats = net_stats(proc, err_path, ++blocks);
+	g_assert_true(ring_running(stats, 0) && ring_running(stats, 1));
+	g_assert_false(ring_running(stats, 2) || ring_running(stats, 3));
+	g_assert_nonnull(strstr(stats, " active-pairs=1"));
+
+	/* The driver asked QEMU for two pairs: the second pair's rings. */
+	for (uint32_t i = 2; i < 4; i++) {
+		struct { uint32_t index, num; } state = { i, 1 };
+
+		g_assert_cmpuint(acked(sock, SET_VRING_ENABLE, &state, 8, NULL, 0), ==, 0);
+	}
+	g_clear_pointer(&stats, g_free);
+	stats = net_stats(proc, err_path, ++blocks);
+	for (unsigned int q = 0; q < 4; q++)
+		g_assert_true(ring_running(stats, q));
+	g_assert_nonnull(strstr(stats, " active-pairs=2"));
+
+	/* Back to one pair (ethtool -L combined 1): its transmit ring first. */
+	{
+		struct { uint32_t index, num; } state = { 3, 0 };
+
+		g_assert_cmpuint(acked(sock, SET_VRING_ENABLE, &state, 8, NULL, 0), ==, 0);
+	}
+	g_clear_pointer(&stats, g_free);
+	stats = net_stats(proc, err_path, ++blocks);
+	g_assert_false(ring_running(stats, 3));
+	g_assert_nonnull(strstr(stats, " active-pairs=1"));
+
+	/* A disconnect forgets the enables: one pair again, as after reset. */
+	close(sock);
+	g_assert_true(file_wait_for(err_path, "front-end disconnected", 5000));
+	g_clear_pointer(&stats, g_free);
+	stats = net_stats(proc, err_path, ++blocks);
+	g_assert_nonnull(strstr(stats, " active-pairs=1"));
+	for (unsigned int q = 0; q < 4; q++)
+		g_assert_false(ring_running(stats, q));
+
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_true(proc_wait(proc, 60000));
+	g_assert_true(g_subprocess_get_if_exited(proc));
+	g_assert_cmpint(g_subprocess_get_exit_status(proc), ==, 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		close(kicks[i]);
+		close(calls[i]);
+	}
+	close(mem_fd);
+	gb_test_tmpdir_remove(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -452,5 +634,6 @@ main(int argc, char **argv)
 	g_test_add("/vhost-user/protocol/unknown-request", Fixture, NULL, fixture_set_up, test_unknown_request, fixture_tear_down);
 	g_test_add("/vhost-user/protocol/bad-memory-table", Fixture, NULL, fixture_set_up, test_bad_memory_table, fixture_tear_down);
 	g_test_add("/vhost-user/protocol/ring-io", Fixture, NULL, fixture_set_up, test_ring_io, fixture_tear_down);
+	g_test_add_func("/vhost-user/protocol/net-multiqueue", test_net_mq);
 	return g_test_run();
 }

@@ -2,8 +2,8 @@
  * simulated guest memory and a fake backend: what the tiny guests cannot
  * reach — a frame spread over several receive buffers (MRG_RXBUF,
  * virtio 1.2 §5.1.6.4), a frame waiting for buffers, a buffer too small
- * without MRG_RXBUF, headers passed through to a vnet-header backend, and
- * the link going down. */
+ * without MRG_RXBUF, headers passed through to a vnet-header backend, the
+ * link going down, and two queue pairs following vhost-user ring enables. */
 #include <glib.h>
 #include <string.h>
 
@@ -24,6 +24,7 @@
 #define F_CSUM 0
 #define F_HOST_TSO4 11
 #define F_MRG_RXBUF 15
+#define F_MQ 22
 
 struct hdr {
 	uint8_t flags, gso_type;
@@ -37,6 +38,7 @@ typedef struct {
 	GPtrArray *sent;          /* GBytes */
 	unsigned int rx_ready_calls;
 	unsigned int offloads;
+	bool detached;            /* multiqueue: out of the tap's queue set */
 } FakeBackend;
 
 static bool
@@ -70,6 +72,13 @@ fake_set_offloads(struct net_backend *be, unsigned int offloads)
 	return true;
 }
 
+static bool
+fake_set_queue_enabled(struct net_backend *be, bool enabled)
+{
+	((FakeBackend *) be)->detached = !enabled;
+	return true;
+}
+
 static void
 fake_free(struct net_backend *be)
 {
@@ -78,7 +87,7 @@ fake_free(struct net_backend *be)
 
 static const struct net_backend_ops fake_ops = {
 	.kind = "fake", .start = fake_start, .send = fake_send, .rx_ready = fake_rx_ready,
-	.set_offloads = fake_set_offloads, .free = fake_free,
+	.set_offloads = fake_set_offloads, .set_queue_enabled = fake_set_queue_enabled, .free = fake_free,
 };
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -87,6 +96,7 @@ typedef struct {
 	uint8_t *ram;
 	struct guest_mem mem;
 	FakeBackend *fb;
+	FakeBackend *fb2;         /* the second pair's, or NULL */
 	struct virtio_device *dev;
 	uint16_t rx_avail, tx_avail;
 	unsigned int config_changes;
@@ -149,6 +159,10 @@ fixture_teardown(Fixture *f, gconstpointer data)
 	virtio_device_destroy(f->dev);   /* calls fake_free, frees the description */
 	g_ptr_array_unref(fb->sent);
 	g_free(fb);
+	if (f->fb2) {
+		g_ptr_array_unref(f->fb2->sent);
+		g_free(f->fb2);
+	}
 	g_free(f->ram);
 }
 
@@ -417,6 +431,100 @@ test_not_started(Fixture *f, gconstpointer data)
 	g_assert_false(deliver(f, frame, sizeof(frame)));   /* held until the driver is back */
 }
 
+/* Two pairs behind vhost-user: QEMU keeps the control queue (no CTRL_VQ
+ * reaches us) and enables the rings of the pairs the driver uses.  A
+ * frame for pair 1 waits in its backend (the tap's second queue, detached)
+ * until both of pair 1's rings are enabled, then lands in receive queue 2;
+ * with one of them disabled again it waits again. */
+#define Q2_DESC 0x7000
+#define Q2_AVAIL 0x8000
+#define Q2_USED 0x9000
+
+static void
+test_ring_enable(Fixture *f, gconstpointer data)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+	FakeBackend *fb[2];
+	struct net_backend *bes[2];
+	struct virtq_avail *a2;
+	struct virtq_used *u2;
+	uint8_t frame[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct iovec iov = { frame, sizeof(frame) };
+	unsigned int ready;
+
+	f->ram = g_malloc0(RAM_SIZE);
+	g_assert_true(guest_mem_add_region(&f->mem, 0, RAM_SIZE, f->ram));
+	for (unsigned int i = 0; i < 2; i++) {
+		fb[i] = g_new0(FakeBackend, 1);
+		net_backend_init(&fb[i]->be, &fake_ops, "fake");
+		fb[i]->sent = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+		bes[i] = &fb[i]->be;
+	}
+	f->fb = fb[0];   /* the fixture frees both */
+	f->fb2 = fb[1];
+	f->dev = virtio_net_new_mq(bes, 2, mac);
+	g_assert_nonnull(f->dev->ops->ring_enable);
+	f->dev->mem = &f->mem;
+	f->dev->driver_features = (1ull << F_MRG_RXBUF) | (1ull << F_MQ);
+	setup_queue(f, 0, RX_DESC, RX_AVAIL, RX_USED);
+	setup_queue(f, 1, TX_DESC, TX_AVAIL, TX_USED);
+	setup_queue(f, 2, Q2_DESC, Q2_AVAIL, Q2_USED);
+	setup_queue(f, 3, Q2_DESC + 0x4000, Q2_AVAIL + 0x4000, Q2_USED + 0x4000);
+	virtio_device_start(f->dev);
+	g_assert_true(fb[1]->detached);
+
+	/* One receive buffer on queue 2 (receiveq2). */
+	put_desc(f, Q2_DESC, 0, BUFS, 2048, VIRTQ_DESC_F_WRITE, 0);
+	a2 = gpa(f, Q2_AVAIL);
+	u2 = gpa(f, Q2_USED);
+	a2->ring[0] = 0;
+	a2->idx = 1;
+	virtio_device_kick(f->dev, 2);
+	g_assert_false(fb[1]->be.client.receive(fb[1]->be.client.opaque, &iov, 1));
+
+	/* Pair 0 enabled, pair 1 disabled: what QEMU sends at FEATURES_OK. */
+	pthread_mutex_lock(&f->dev->lock);
+	f->dev->ops->ring_enable(f->dev, 0, true);
+	f->dev->ops->ring_enable(f->dev, 1, true);
+	f->dev->ops->ring_enable(f->dev, 2, false);
+	f->dev->ops->ring_enable(f->dev, 3, false);
+	pthread_mutex_unlock(&f->dev->lock);
+	g_assert_true(fb[1]->detached);
+	g_assert_false(fb[1]->be.client.receive(fb[1]->be.client.opaque, &iov, 1));
+	g_assert_cmpuint(u2->idx, ==, 0);
+
+	/* The driver set two pairs: pair 1's rings. */
+	ready = fb[1]->rx_ready_calls;
+	pthread_mutex_lock(&f->dev->lock);
+	f->dev->ops->ring_enable(f->dev, 2, true);
+	g_assert_true(fb[1]->detached);   /* half a pair is no pair */
+	f->dev->ops->ring_enable(f->dev, 3, true);
+	pthread_mutex_unlock(&f->dev->lock);
+	g_assert_false(fb[1]->detached);
+	g_assert_cmpuint(fb[1]->rx_ready_calls, >, ready);   /* the held frame may come */
+	g_assert_true(fb[1]->be.client.receive(fb[1]->be.client.opaque, &iov, 1));
+	g_assert_cmpuint(u2->idx, ==, 1);
+	g_assert_cmpmem(gpa(f, BUFS + 12), sizeof(frame), frame, sizeof(frame));
+
+	/* Back to one pair. */
+	pthread_mutex_lock(&f->dev->lock);
+	f->dev->ops->ring_enable(f->dev, 3, false);
+	pthread_mutex_unlock(&f->dev->lock);
+	g_assert_true(fb[1]->detached);
+	a2->ring[1] = 0;
+	a2->idx = 2;
+	virtio_device_kick(f->dev, 2);
+	g_assert_false(fb[1]->be.client.receive(fb[1]->be.client.opaque, &iov, 1));
+	g_assert_cmpuint(u2->idx, ==, 1);
+
+	/* A device reset keeps what the front-end enabled. */
+	pthread_mutex_lock(&f->dev->lock);
+	f->dev->ops->ring_enable(f->dev, 3, true);
+	pthread_mutex_unlock(&f->dev->lock);
+	virtio_device_reset(f->dev);
+	g_assert_false(fb[1]->detached);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -428,5 +536,6 @@ main(int argc, char **argv)
 	g_test_add("/virtio-net/tx-many-pieces", Fixture, NULL, NULL, test_tx_many_pieces, fixture_teardown);
 	g_test_add("/virtio-net/not-started", Fixture, NULL, NULL, test_not_started, fixture_teardown);
 	g_test_add("/virtio-net/save-holds-buffers", Fixture, NULL, NULL, test_save_holds_buffers, fixture_teardown);
+	g_test_add("/virtio-net/ring-enable", Fixture, NULL, NULL, test_ring_enable, fixture_teardown);
 	return g_test_run();
 }
