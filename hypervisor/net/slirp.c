@@ -226,8 +226,10 @@ drop_polls(struct slirp_backend *s)
 static void
 sync_polls(struct slirp_backend *s)
 {
+	/* (An empty GArray's data may be NULL, which memcmp() must not get.) */
 	if (s->want->len == s->have->len &&
-	    memcmp(s->want->data, s->have->data, s->want->len * sizeof(struct slirp_poll)) == 0)
+	    (s->want->len == 0 ||
+	     memcmp(s->want->data, s->have->data, s->want->len * sizeof(struct slirp_poll)) == 0))
 		return;
 	drop_polls(s);
 	for (guint i = 0; i < s->want->len; i++) {
