@@ -402,7 +402,7 @@ out:
  * takes no frames (the backend then reads into its own buffer and uses
  * net_receive, which waits for room). */
 static bool
-net_receive_direct(void *opaque, net_read_fn read, void *ctx, ssize_t *result)
+net_receive_direct(void *opaque, net_read_fn read_frame, void *ctx, ssize_t *result)
 {
 	struct net_pair *n = opaque;
 	struct virtio_device *dev = &n->n->dev;
@@ -430,9 +430,9 @@ net_receive_direct(void *opaque, net_read_fn read, void *ctx, ssize_t *result)
 	 * stash_fill), maybe split over its descriptors; iov_to_buf and
 	 * iov_from_buf below read and write it across them. */
 	ok = true;
-	*result = read(ctx, iov, k);
+	*result = read_frame(ctx, iov, k);
 	if (*result < 0) {
-		int err = errno;   /* read's, for the backend */
+		int err = errno;   /* read_frame's, for the backend */
 
 		pthread_mutex_unlock(&dev->lock);
 		errno = err;
