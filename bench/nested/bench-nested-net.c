@@ -12,7 +12,10 @@
  * from busybox nc in the outer guest and sends as many back; it times each
  * transfer, the outer guest counts the bytes and reads the VMM's CPU time
  * (utime + stime, all threads, plus QEMU's vhost worker) at the guest's
- * markers.  GB_BENCH_RUNS rounds (3); medians with min–max and the ratio
+ * markers.  GB_BENCH_RUNS rounds (3); every round as measured, what was
+ * counted in it (the guest's interrupts and TCP segments, the tap's drops,
+ * each VMM thread's CPU ticks, our exits and queue counters), ours /
+ * vhost=off round by round, and medians with min–max and the ratio
  * ours / QEMU's.
  *
  * What the figures are: every exit of the inner guest is emulated SVM work
