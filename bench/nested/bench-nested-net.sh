@@ -62,6 +62,19 @@ wait_line() {
   grep -m1 "$2" $1
 }
 
+# For the log, at each of the guest's markers: the tap's own counters
+# (tx: frames it handed the VMM, tx-dropped: those it dropped because the
+# VMM read too slowly) and the CPU ticks of each thread of the VMM
+# (ours: virtio-io moves the frames, vcpu0 runs the guest; QEMU's device
+# and tap run in its main thread qemu-system-x86, the guest in CPU 0/KVM).
+tap_diag() {
+  s=/sys/class/net/gbn0/statistics
+  threads=$(for t in /proc/$pid/task/*; do
+    echo "$(tr ' ' _ < $t/comm)=$(awk '{print $14 + $15}' $t/stat 2> /dev/null)"
+  done | sort | tr '\n' ' ')
+  echo "$name $round $1 tap tx=$(cat $s/tx_packets) tx-dropped=$(cat $s/tx_dropped) rx=$(cat $s/rx_packets) rx-dropped=$(cat $s/rx_dropped) threads $threads" >> $GB_OUT/diag
+}
+
 measure() {
   name=$1
   shift
@@ -78,10 +91,19 @@ measure() {
   dog=$!
   if wait_line $log GB-NET-READY 300 $pid > /dev/null; then
     c0=$(ticks $pid)
+    tap_diag ready
     down=$(wait_line $log GB-NET-DOWN 300 $pid)
     c1=$(ticks $pid)
+    tap_diag down
     up=$(wait_line $log GB-NET-UP 300 $pid)
     c2=$(ticks $pid)
+    tap_diag up
+    # Our VMM's own counters: kicks and interrupts per queue, KVM's exits.
+    # (whole-run counts, boot included: the exits and the device's queues)
+    if [ $name = glassbox-vmm ]; then
+      stats=$(gb-api-call /tmp/gb.sock query-stats 2>&1 | tail -1)
+      echo "$name $round stats $(echo "$stats" | grep -o '"kernel":{[^}]*}' | grep -o -E '"(exits|irq_injections|insn_emulation|irq_window_exits|halt_exits)":[0-9]+' | tr '\n' ' ') $(echo "$stats" | grep -o '"notifications":[0-9]*,"interrupts":[0-9]*,"requests":[0-9]*,"name":"[a-z0-9]*"' | tr '\n' ' ')" >> $GB_OUT/diag
+    fi
   fi
   wait $pid
   kill $dog $down_srv $up_srv 2> /dev/null
@@ -94,6 +116,7 @@ measure() {
     echo "$name failed"; tail -5 /tmp/$name.out; tail -5 $log
   fi
   rm -f /tmp/up-data
+  sed -n "s/^GB-DIAG /$name $round /p" $log >> $GB_OUT/diag
 }
 
 # exec: $! of "qemu off &" is then QEMU itself, whose CPU time ticks reads.
@@ -129,7 +152,7 @@ round=0
 while [ $round -lt $RUNS ]; do
   round=$((round + 1))
   on glassbox-vmm && measure glassbox-vmm glassbox-vmm run --kernel $K --initrd $I --memory 256 --cpus 1 \
-      --no-rng --serial file=/tmp/glassbox-vmm.log --net tap=gbn0 --cmdline "$CMD"
+      --no-rng --serial file=/tmp/glassbox-vmm.log --api-socket /tmp/gb.sock --net tap=gbn0 --cmdline "$CMD"
   on qemu-vhost-off && measure qemu-vhost-off qemu off
   on qemu-vhost-on && [ -c /dev/vhost-net ] && measure qemu-vhost-on qemu on
   if on vhost-user; then

@@ -34,12 +34,23 @@
 
 struct net_backend;
 
+/* Reads one frame into iov[0 .. n) (a readv): bytes, or -1 with errno. */
+typedef ssize_t (*net_read_fn)(void *ctx, const struct iovec *iov, unsigned int n);
+
 /* The device's side, filled in by the device before net_backend_start(). */
 struct net_backend_client {
 	/* One frame for the guest in iov[0 .. n).  Returns false when the
 	 * guest has no room for it right now: the backend keeps the frame and
 	 * offers it again after the device calls net_backend_rx_ready(). */
 	bool (*receive)(void *opaque, const struct iovec *iov, unsigned int n);
+	/* Optional, for a backend that reads frames with their virtio-net
+	 * header (vnet_hdr_len 12): the device calls `read_frame` once with the
+	 * guest's own receive buffers, room for the largest frame, and takes
+	 * what it read (*result: its return value; -1 leaves errno as read
+	 * set it) — one copy instead of two.  False, without calling `read_frame`:
+	 * not that much room now; the backend reads into its own buffer and
+	 * offers the frame through receive. */
+	bool (*receive_direct)(void *opaque, net_read_fn read_frame, void *ctx, ssize_t *result);
 	/* The host end came or went (a tap deleted under us: link down). */
 	void (*link_changed)(void *opaque, bool up);
 	void *opaque;

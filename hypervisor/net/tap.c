@@ -9,9 +9,12 @@
  * packet (as kvmtool, Firecracker and cloud-hypervisor do).  TUNSETOFFLOAD
  * tells the kernel which offloaded frames the guest may be handed.
  *
- * Frames from the host are read into one bounce buffer and offered to the
- * device; when the guest has no receive buffers we stop reading and the
- * kernel queues (and eventually drops) them, like a real NIC's FIFO.  A tap
+ * Frames from the host are read straight into the guest's receive buffers
+ * when the device has room for the largest frame (client.receive_direct:
+ * the kernel copies each frame once, as vhost-net does); otherwise into
+ * one bounce buffer, offered to the device.  When the guest has no receive
+ * buffers we stop reading and the kernel queues (and eventually drops)
+ * them, like a real NIC's FIFO.  A tap
  * deleted under us makes poll() report an error and read() fail with
  * EBADFD: the link goes down.
  *
@@ -84,6 +87,28 @@ pause_reading(struct tap *t)
 	}
 }
 
+static ssize_t
+tap_readv(void *ctx, const struct iovec *iov, unsigned int n)
+{
+	struct tap *t = ctx;
+
+	return readv(t->fd, iov, n);
+}
+
+/* One frame from the tap: into the guest's buffers if the device has the
+ * room (*delivered), else into buf (the caller offers it). */
+static ssize_t
+tap_read_frame(struct tap *t, bool *delivered)
+{
+	ssize_t n;
+
+	*delivered = t->be.client.receive_direct &&
+	             t->be.client.receive_direct(t->be.client.opaque, tap_readv, t, &n);
+	if (!*delivered)
+		n = read(t->fd, t->buf, sizeof(t->buf));
+	return n;
+}
+
 static gboolean
 tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
@@ -124,7 +149,8 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	for (i = 0; i < BURST && t->reading; i++) {
-		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
+		bool delivered;
+		ssize_t n = tap_read_frame(t, &delivered);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -134,8 +160,8 @@ tap_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 			tap_gone(t, g_strerror(errno));
 			break;
 		}
-		if ((size_t) n <= t->be.vnet_hdr_len)
-			continue;   /* nothing but a header: not a frame */
+		if (delivered || (size_t) n <= t->be.vnet_hdr_len)
+			continue;   /* in the guest already; or nothing but a header */
 		t->pending_len = n;
 		if (!deliver(t)) {
 			pause_reading(t);

@@ -30,6 +30,12 @@
  * Every frame carries the 12-byte struct virtio_net_hdr first (§5.1.6:
  * with VIRTIO_F_VERSION_1 num_buffers is always there).
  *
+ * Receive (§5.1.6.4): chains taken off the receive ring wait in a stash
+ * until a frame fills them.  A backend that reads frames with the header
+ * (a tap) reads each one straight into the stashed buffers when they have
+ * room for the largest frame (net_receive_direct: one copy, the kernel's,
+ * as vhost-net); otherwise the backend's copy is copied in (net_receive).
+ *
  * What a guest can get wrong in a transmitted frame — a chain shorter
  * than the header, a frame longer than 64 KiB, a runt, a header asking for
  * an offload it did not negotiate or a checksum outside the frame — drops
@@ -39,7 +45,9 @@
  */
 #include "device.h"
 
+#include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "backend.h"
@@ -248,6 +256,96 @@ stash_fill(struct net_pair *n, uint64_t need, bool mergeable)
 
 /* ---- host → guest ---------------------------------------------------- */
 
+/* §5.1.6.4.1: the driver gets nothing it did not accept.  Clears what
+ * may be cleared (a checksum hint); false when the frame must be dropped
+ * (segmentation it cannot take). */
+static bool
+rx_header_ok(struct virtio_device *dev, struct virtio_net_hdr *h)
+{
+	if (!has(dev, VIRTIO_NET_F_GUEST_CSUM))
+		h->flags = 0;
+	switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!has(dev, VIRTIO_NET_F_GUEST_TSO4))
+			return false;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!has(dev, VIRTIO_NET_F_GUEST_TSO6))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return !(h->gso_type & VIRTIO_NET_HDR_GSO_ECN) || has(dev, VIRTIO_NET_F_GUEST_ECN);
+}
+
+/* Can the stash take a frame of `need` bytes, header included?  Takes
+ * chains off the ring as it needs them.  False: not now (the driver may
+ * post more); *too_big: never (it cannot fit, drop it). */
+static bool
+stash_room(struct net_pair *n, uint64_t need, bool *too_big)
+{
+	bool mergeable = has(&n->n->dev, VIRTIO_NET_F_MRG_RXBUF);
+
+	*too_big = false;
+	stash_fill(n, need, mergeable);
+	if (n->n->dev.broken || n->n_stash == 0)
+		return false;
+	if (!mergeable) {
+		/* §5.1.6.3.1: without MRG_RXBUF a frame fits one buffer. */
+		*too_big = n->stash[0]->in_len < need;
+		return !*too_big;
+	}
+	if (n->stash_bytes >= need)
+		return true;
+	*too_big = n->n_stash == QUEUE_SIZE;   /* the whole ring is not enough */
+	return false;
+}
+
+/* The frame of `len` bytes (header included) now fills the first stashed
+ * chains: set num_buffers in its header (§5.1.6.4: how many buffers it
+ * took), put them on the used ring and tell the driver. */
+static void
+rx_push_frame(struct net_pair *n, size_t len)
+{
+	struct virtq *vq = &n->n->dev.vqs[RXQ(n->index)];
+	uint16_t used = 0;
+	size_t done = 0;
+
+	while (done < len) {
+		done += MIN(n->stash[used]->in_len, len - done);
+		used++;
+	}
+	iov_from_buf(n->stash[0]->iov + n->stash[0]->n_out, n->stash[0]->n_in,
+	             offsetof(struct virtio_net_hdr, num_buffers), &used, sizeof(used));
+	done = 0;
+	for (unsigned int i = 0; i < used; i++) {
+		struct virtq_chain *c = n->stash[i];
+		size_t w = MIN(c->in_len, len - done);
+
+		done += w;
+		n->stash[i] = NULL;
+		virtq_push(vq, c, w);
+	}
+	stash_take(n, used);
+	count(&n->rx.packets, 1);
+	count(&n->rx.bytes, len - NET_VNET_HDR_LEN);
+	virtq_notify(vq);
+}
+
+/* May this pair take frames now?  §5.1.6.5.5: nothing on a pair the
+ * driver does not use. */
+static bool
+rx_open(struct net_pair *n)
+{
+	struct virtio_device *dev = &n->n->dev;
+	struct virtq *vq = &dev->vqs[RXQ(n->index)];
+
+	return dev->started && !dev->broken && vq->enabled && !vq->broken && n->index < n->n->active_pairs;
+}
+
 /* The backend's frame goes into the guest's receive buffers (§5.1.6.4).
  * False: no buffers now, offer it again after rx_ready. */
 static bool
@@ -255,15 +353,12 @@ net_receive(void *opaque, const struct iovec *iov, unsigned int niov)
 {
 	struct net_pair *n = opaque;
 	struct virtio_device *dev = &n->n->dev;
-	struct virtq *vq = &dev->vqs[RXQ(n->index)];
 	struct virtio_net_hdr h = { 0 };
-	size_t total = iov_length(iov, niov), off = n->be->vnet_hdr_len, frame_len, need;
-	bool mergeable, accepted = true;
-	unsigned int used = 0;
+	size_t total = iov_length(iov, niov), off = n->be->vnet_hdr_len, frame_len, need, done = 0;
+	bool accepted = true, too_big;
 
 	pthread_mutex_lock(&dev->lock);
-	/* §5.1.6.5.5: nothing on a pair the driver does not use. */
-	if (!dev->started || dev->broken || !vq->enabled || vq->broken || n->index >= n->n->active_pairs) {
+	if (!rx_open(n)) {
 		accepted = false;
 		goto out;
 	}
@@ -274,83 +369,97 @@ net_receive(void *opaque, const struct iovec *iov, unsigned int niov)
 	frame_len = total - off;
 	if (off)
 		iov_to_buf(iov, niov, 0, &h, sizeof(h));
-	/* §5.1.6.4.1: nothing the driver did not accept. */
-	if (!has(dev, VIRTIO_NET_F_GUEST_CSUM))
-		h.flags = 0;
-	switch (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
-	case VIRTIO_NET_HDR_GSO_NONE:
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		if (!has(dev, VIRTIO_NET_F_GUEST_TSO4))
-			goto drop;
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		if (!has(dev, VIRTIO_NET_F_GUEST_TSO6))
-			goto drop;
-		break;
-	default:
-		goto drop;
+	if (!rx_header_ok(dev, &h)) {
+		count(&n->rx.drops, 1);
+		goto out;
 	}
-	if ((h.gso_type & VIRTIO_NET_HDR_GSO_ECN) && !has(dev, VIRTIO_NET_F_GUEST_ECN))
-		goto drop;
-
-	mergeable = has(dev, VIRTIO_NET_F_MRG_RXBUF);
 	need = NET_VNET_HDR_LEN + frame_len;
-	stash_fill(n, need, mergeable);
-	if (dev->broken) {
-		accepted = false;
+	if (!stash_room(n, need, &too_big)) {
+		if (too_big)
+			count(&n->rx.drops, 1);   /* larger than the guest's buffers take */
+		else
+			accepted = false;         /* wait for the driver to post more */
 		goto out;
 	}
-	if (n->n_stash == 0 || (mergeable && n->stash_bytes < need && n->n_stash < QUEUE_SIZE)) {
-		accepted = false;   /* wait for the driver to post more */
-		goto out;
-	}
-	if (!mergeable && n->stash[0]->in_len < need)
-		goto drop;          /* larger than the guest's buffers take */
-	if (mergeable && n->stash_bytes < need)
-		goto drop;          /* larger than the whole ring */
-
 	/* Scatter header + frame over as many chains as it takes. */
-	{
-		size_t done = 0;
+	for (unsigned int i = 0; done < need; i++) {
+		struct virtq_chain *c = n->stash[i];
+		const struct iovec *in = c->iov + c->n_out;
+		size_t room = MIN(c->in_len, need - done), w = 0;
 
-		while (done < need) {
-			struct virtq_chain *c = n->stash[used];
-			const struct iovec *in = c->iov + c->n_out;
-			size_t room = MIN(c->in_len, need - done), w = 0;
-
-			if (used == 0) {
-				iov_from_buf(in, c->n_in, 0, &h, sizeof(h));
-				w = sizeof(h);
-			}
-			w += iov_copy_iov(in, c->n_in, w, iov, niov, off + (done + w - sizeof(h)), room - w);
-			done += w;
-			used++;
+		if (i == 0) {
+			iov_from_buf(in, c->n_in, 0, &h, sizeof(h));
+			w = sizeof(h);
 		}
-		h.num_buffers = used;
-		iov_from_buf(n->stash[0]->iov + n->stash[0]->n_out, n->stash[0]->n_in,
-		             offsetof(struct virtio_net_hdr, num_buffers), &h.num_buffers, sizeof(h.num_buffers));
-		done = 0;
-		for (unsigned int i = 0; i < used; i++) {
-			struct virtq_chain *c = n->stash[i];
-			size_t w = MIN(c->in_len, need - done);
-
-			done += w;
-			n->stash[i] = NULL;
-			virtq_push(vq, c, w);
-		}
-		stash_take(n, used);
+		w += iov_copy_iov(in, c->n_in, w, iov, niov, off + (done + w - sizeof(h)), room - w);
+		done += w;
 	}
-	count(&n->rx.packets, 1);
-	count(&n->rx.bytes, frame_len);
-	virtq_notify(vq);
-	goto out;
-
-drop:
-	count(&n->rx.drops, 1);
+	rx_push_frame(n, need);
 out:
 	pthread_mutex_unlock(&dev->lock);
 	return accepted;
+}
+
+/* The same, with one copy less: the backend reads the frame straight into
+ * the guest's buffers, as vhost-net does in the kernel.  A tap cannot say
+ * how long its next frame is before the read, so the buffers offered are
+ * room for the largest (NET_MAX_FRAME); what the frame does not fill stays
+ * in the stash for the next.  False: not that much room now, or the pair
+ * takes no frames (the backend then reads into its own buffer and uses
+ * net_receive, which waits for room). */
+static bool
+net_receive_direct(void *opaque, net_read_fn read_frame, void *ctx, ssize_t *result)
+{
+	struct net_pair *n = opaque;
+	struct virtio_device *dev = &n->n->dev;
+	struct iovec iov[IOV_MAX];
+	struct virtio_net_hdr h;
+	size_t need = NET_VNET_HDR_LEN + NET_MAX_FRAME, room = 0;
+	unsigned int k = 0;
+	bool too_big, ok = false;
+
+	pthread_mutex_lock(&dev->lock);
+	if (!rx_open(n) || n->be->vnet_hdr_len != NET_VNET_HDR_LEN || !stash_room(n, need, &too_big))
+		goto out;
+	for (unsigned int i = 0; i < n->n_stash && room < need; i++) {
+		const struct virtq_chain *c = n->stash[i];
+
+		for (unsigned int j = c->n_out; j < c->n_out + c->n_in && room < need; j++) {
+			if (k == G_N_ELEMENTS(iov))
+				goto out;   /* scattered finer than readv takes */
+			iov[k] = c->iov[j];
+			iov[k].iov_len = MIN(iov[k].iov_len, need - room);
+			room += iov[k++].iov_len;
+		}
+	}
+	/* The header lands in the first chain (at least 12 bytes long:
+	 * stash_fill), maybe split over its descriptors; iov_to_buf and
+	 * iov_from_buf below read and write it across them. */
+	ok = true;
+	*result = read_frame(ctx, iov, k);
+	if (*result < 0) {
+		int err = errno;   /* read_frame's, for the backend */
+
+		pthread_mutex_unlock(&dev->lock);
+		errno = err;
+		return true;
+	}
+	if (*result <= (ssize_t) NET_VNET_HDR_LEN) {
+		count(&n->rx.drops, 1);   /* nothing but a header: not a frame */
+		goto out;
+	}
+	/* The header the host wrote, checked as net_receive does; a frame
+	 * dropped leaves its buffers in the stash, to be written over. */
+	iov_to_buf(iov, k, 0, &h, sizeof(h));
+	if (!rx_header_ok(dev, &h)) {
+		count(&n->rx.drops, 1);
+		goto out;
+	}
+	iov_from_buf(iov, k, 0, &h, sizeof(h));
+	rx_push_frame(n, *result);
+out:
+	pthread_mutex_unlock(&dev->lock);
+	return ok;
 }
 
 static void
@@ -859,6 +968,7 @@ virtio_net_new_mq(struct net_backend **bes, unsigned int n_pairs, const uint8_t 
 		n->pairs[i].index = i;
 		n->pairs[i].be = bes[i];
 		bes[i]->client.receive = net_receive;
+		bes[i]->client.receive_direct = net_receive_direct;
 		bes[i]->client.link_changed = net_link_changed;
 		bes[i]->client.opaque = &n->pairs[i];
 	}

@@ -2,8 +2,10 @@
  * simulated guest memory and a fake backend: what the tiny guests cannot
  * reach — a frame spread over several receive buffers (MRG_RXBUF,
  * virtio 1.2 §5.1.6.4), a frame waiting for buffers, a buffer too small
- * without MRG_RXBUF, headers passed through to a vnet-header backend, the
- * link going down, and two queue pairs following vhost-user ring enables. */
+ * without MRG_RXBUF, a tap's frame read straight into the guest's buffers,
+ * headers passed through to a vnet-header backend, the link going down,
+ * and two queue pairs following vhost-user ring enables. */
+#include <errno.h>
 #include <glib.h>
 #include <string.h>
 
@@ -339,6 +341,132 @@ test_rx_too_big(Fixture *f, gconstpointer data)
 	g_assert_cmpmem(gpa(f, BUFS + 12), 50, small, 50);
 }
 
+/* ---- straight into the guest's buffers (client.receive_direct) ------- */
+
+typedef struct {
+	const uint8_t *data;   /* header + frame, as a tap hands it */
+	size_t len;
+	int err;               /* read fails with it when not 0 */
+	unsigned int calls;
+	size_t room;           /* what the device offered */
+} FakeRead;
+
+static ssize_t
+fake_read(void *ctx, const struct iovec *iov, unsigned int n)
+{
+	FakeRead *r = ctx;
+
+	r->calls++;
+	r->room = 0;
+	for (unsigned int i = 0; i < n; i++)
+		r->room += iov[i].iov_len;
+	if (r->err) {
+		errno = r->err;
+		return -1;
+	}
+	return iov_from_buf(iov, n, 0, r->data, r->len);
+}
+
+/* Receive chain i: `len` device-writable bytes at 0x20000 + i * 0x10000
+ * (room for buffers larger than post_rx's). */
+static void
+post_rx_big(Fixture *f, unsigned int i, uint32_t len)
+{
+	put_desc(f, RX_DESC, i, 0x20000 + i * 0x10000, len, VIRTQ_DESC_F_WRITE, 0);
+	avail(f, 0, i);
+	virtio_device_kick(f->dev, 0);
+}
+
+static bool
+deliver_direct(Fixture *f, FakeRead *r, ssize_t *result)
+{
+	return f->fb->be.client.receive_direct(f->fb->be.client.opaque, fake_read, r, result);
+}
+
+/* With MRG_RXBUF and room for the largest frame (12 + 64 KiB), the
+ * backend's read writes into the guest's buffers: a frame takes the chains
+ * it fills, num_buffers says how many (§5.1.6.4), and the chains it did not
+ * need take the next frame.  Less room: no read (the backend falls back to
+ * receive).  A failed read or a header the driver did not negotiate uses
+ * nothing. */
+static void
+test_rx_direct(Fixture *f, gconstpointer data)
+{
+	g_autofree uint8_t *buf = g_malloc(12 + 50000);
+	FakeRead r = { buf, 12 + 50000 };
+	ssize_t result = 0;
+	struct hdr h = { 0 };
+
+	start(f, 12, 1ull << F_MRG_RXBUF);
+	for (unsigned int i = 0; i < 50000; i++)
+		buf[12 + i] = i * 13;
+	memcpy(buf, &h, sizeof(h));
+
+	post_rx_big(f, 0, 40000);
+	g_assert_false(deliver_direct(f, &r, &result));   /* 40000 < 12 + 65536 */
+	g_assert_cmpuint(r.calls, ==, 0);
+	post_rx_big(f, 1, 40000);
+	post_rx_big(f, 2, 40000);
+
+	/* A read that finds nothing (EAGAIN) uses nothing. */
+	r.err = EAGAIN;
+	g_assert_true(deliver_direct(f, &r, &result));
+	g_assert_cmpint(result, ==, -1);
+	g_assert_cmpint(errno, ==, EAGAIN);
+	g_assert_cmpuint(r.room, ==, 12 + 65536);
+	g_assert_cmpuint(rx_used(f)->idx, ==, 0);
+	r.err = 0;
+
+	/* 50012 bytes: all of chain 0, 10012 of chain 1. */
+	g_assert_true(deliver_direct(f, &r, &result));
+	g_assert_cmpint(result, ==, 12 + 50000);
+	g_assert_cmpuint(rx_used(f)->idx, ==, 2);
+	g_assert_cmpuint(rx_used(f)->ring[0].id, ==, 0);
+	g_assert_cmpuint(rx_used(f)->ring[0].len, ==, 40000);
+	g_assert_cmpuint(rx_used(f)->ring[1].id, ==, 1);
+	g_assert_cmpuint(rx_used(f)->ring[1].len, ==, 12 + 50000 - 40000);
+	memcpy(&h, gpa(f, 0x20000), sizeof(h));
+	g_assert_cmpuint(h.num_buffers, ==, 2);
+	g_assert_cmpmem(gpa(f, 0x20000 + 12), 40000 - 12, buf + 12, 40000 - 12);
+	g_assert_cmpmem(gpa(f, 0x30000), 10012, buf + 40000, 10012);
+
+	/* Segmentation the driver did not accept: dropped, chain 2 kept. */
+	post_rx_big(f, 3, 40000);
+	h = (struct hdr) { .gso_type = 1, .gso_size = 1448 };   /* TCPv4 */
+	memcpy(buf, &h, sizeof(h));
+	r.len = 12 + 100;
+	g_assert_true(deliver_direct(f, &r, &result));
+	g_assert_cmpuint(rx_used(f)->idx, ==, 2);
+
+	/* The next frame goes into chain 2, the one the dropped frame had. */
+	h = (struct hdr) { 0 };
+	memcpy(buf, &h, sizeof(h));
+	g_assert_true(deliver_direct(f, &r, &result));
+	g_assert_cmpint(result, ==, 12 + 100);
+	g_assert_cmpuint(rx_used(f)->idx, ==, 3);
+	g_assert_cmpuint(rx_used(f)->ring[2].id, ==, 2);
+	g_assert_cmpuint(rx_used(f)->ring[2].len, ==, 12 + 100);
+	memcpy(&h, gpa(f, 0x40000), sizeof(h));
+	g_assert_cmpuint(h.num_buffers, ==, 1);
+	g_assert_cmpuint(h.gso_type, ==, 0);
+	g_assert_cmpmem(gpa(f, 0x40000 + 12), 100, buf + 12, 100);
+}
+
+/* A backend without headers (libslirp, passt) never reads direct. */
+static void
+test_rx_direct_no_header(Fixture *f, gconstpointer data)
+{
+	uint8_t frame[100] = { 0 };
+	FakeRead r = { frame, sizeof(frame) };
+	ssize_t result;
+
+	start(f, 0, 1ull << F_MRG_RXBUF);
+	post_rx_big(f, 0, 0xf000);
+	post_rx_big(f, 1, 0xf000);
+	g_assert_false(deliver_direct(f, &r, &result));
+	g_assert_cmpuint(r.calls, ==, 0);
+}
+
 /* A frame from the guest with its header split over two descriptors
  * reaches a header-carrying backend whole; bad ones never do. */
 static void
@@ -532,6 +660,8 @@ main(int argc, char **argv)
 	g_test_add("/virtio-net/config-and-link", Fixture, NULL, NULL, test_config_and_link, fixture_teardown);
 	g_test_add("/virtio-net/rx-mergeable", Fixture, NULL, NULL, test_rx_mergeable, fixture_teardown);
 	g_test_add("/virtio-net/rx-too-big", Fixture, NULL, NULL, test_rx_too_big, fixture_teardown);
+	g_test_add("/virtio-net/rx-direct", Fixture, NULL, NULL, test_rx_direct, fixture_teardown);
+	g_test_add("/virtio-net/rx-direct-no-header", Fixture, NULL, NULL, test_rx_direct_no_header, fixture_teardown);
 	g_test_add("/virtio-net/tx", Fixture, NULL, NULL, test_tx, fixture_teardown);
 	g_test_add("/virtio-net/tx-many-pieces", Fixture, NULL, NULL, test_tx_many_pieces, fixture_teardown);
 	g_test_add("/virtio-net/not-started", Fixture, NULL, NULL, test_not_started, fixture_teardown);
