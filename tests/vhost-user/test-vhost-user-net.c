@@ -166,23 +166,16 @@ static GSubprocess *
 spawn_backend(const char *socket_path, const char *err_path, const char *net)
 {
 	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_autoptr(GDataInputStream) out = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree char *vmm = vhost_test_vmm_binary(), *line = NULL;
+	g_autofree char *vmm = vhost_test_vmm_binary(), *err = NULL;
 	GSubprocess *proc;
 
 	g_subprocess_launcher_set_stderr_file_path(launcher, err_path);
 	proc = g_subprocess_launcher_spawn(launcher, &error, vmm, "vhost-user-net",
 	                                   "--socket", socket_path, "--net", net, NULL);
 	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	if (line == NULL || strstr(line, "listening on") == NULL) {
-		g_autofree char *err = NULL;
-
-		g_file_get_contents(err_path, &err, NULL, NULL);
+	if (!vhost_test_wait_listening(proc, err_path, &err))
 		g_error("vhost-user-net did not start: %s", err);
-	}
 	return proc;
 }
 

@@ -503,10 +503,9 @@ static void
 test_net_mq(void)
 {
 	g_autofree char *dir = NULL, *sock_path = NULL, *err_path = NULL, *vmm = vhost_test_vmm_binary();
-	g_autofree char *cmd = NULL, *line = NULL, *stats = NULL;
+	g_autofree char *cmd = NULL, *err = NULL, *stats = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GDataInputStream) out = NULL;
 	g_autoptr(GError) error = NULL;
 	int mem_fd, kicks[4], calls[4], sock;
 	MemTable t = { 1, 0, { { MEM_GPA, MEM_SIZE, MEM_UADDR, 0 } } };
@@ -528,14 +527,8 @@ test_net_mq(void)
 	g_subprocess_launcher_set_stderr_file_path(launcher, err_path);
 	proc = g_subprocess_launcher_spawn(launcher, &error, "unshare", "-n", "sh", "-c", cmd, NULL);
 	g_assert_no_error(error);
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	if (line == NULL || strstr(line, "listening on") == NULL) {
-		g_autofree char *err = NULL;
-
-		g_file_get_contents(err_path, &err, NULL, NULL);
+	if (!vhost_test_wait_listening(proc, err_path, &err))
 		g_error("vhost-user-net did not start: %s", err);
-	}
 	sock = connect_to(sock_path);
 
 	handshake(sock);

@@ -58,14 +58,26 @@ proc_wait(GSubprocess *proc, int timeout_ms)
 	return TRUE;
 }
 
+gboolean
+vhost_test_wait_listening(GSubprocess *proc, const char *stderr_path, char **err)
+{
+	g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(proc));
+	g_autofree char *line = g_data_input_stream_read_line(out, NULL, NULL, NULL);
+
+	if (line != NULL && strstr(line, "listening on") != NULL)
+		return TRUE;
+	if (!g_file_get_contents(stderr_path, err, NULL, NULL))
+		*err = g_strdup("");
+	return FALSE;
+}
+
 Backend *
 backend_start(const char *dir, const char *disk_spec)
 {
 	g_autoptr(GSubprocessLauncher) launcher = vhost_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GDataInputStream) out = NULL;
 	g_autofree char *vmm = vhost_test_vmm_binary();
-	g_autofree char *line = NULL;
+	g_autofree char *err = NULL;
 	Backend *b = g_new0(Backend, 1);
 
 	b->socket_path = g_build_filename(dir, "blk.sock", NULL);
@@ -75,12 +87,7 @@ backend_start(const char *dir, const char *disk_spec)
 	                                      "--socket", b->socket_path, "--disk", disk_spec, NULL);
 	g_assert_no_error(error);
 
-	/* The line comes after listen(): QEMU can connect from then on. */
-	out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(b->proc));
-	line = g_data_input_stream_read_line(out, NULL, NULL, &error);
-	if (line == NULL || strstr(line, "listening on") == NULL) {
-		g_autofree char *err = backend_stderr(b);
-
+	if (!vhost_test_wait_listening(b->proc, b->stderr_path, &err)) {
 		g_test_message("backend did not start: %s", err);
 		backend_free(b);
 		return NULL;

@@ -17,6 +17,12 @@ char *vhost_test_vmm_binary(void);
  * it ends (a g_error() included): no backend or QEMU outlives a failed test. */
 GSubprocessLauncher *vhost_test_launcher_new(GSubprocessFlags flags);
 
+/* Waits for a back-end's "listening on" line on its stdout pipe (it comes
+ * after listen(): a front-end can connect from then on).  FALSE, with the
+ * back-end's stderr (from stderr_path) in *err, if it ended first or said
+ * something else. */
+gboolean vhost_test_wait_listening(GSubprocess *proc, const char *stderr_path, char **err);
+
 /* Starts `glassbox-vmm vhost-user-blk --socket DIR/blk.sock --disk SPEC`
  * and waits for its "listening" line.  NULL (test failed) if it did not. */
 Backend *backend_start(const char *dir, const char *disk_spec);
