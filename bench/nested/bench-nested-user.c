@@ -15,8 +15,8 @@
  * from busybox nc on the outer guest's loopback, through the gateway
  * 10.0.2.2 that both map to loopback, and sends as many back; it times
  * each transfer and cuts one that has not finished in GB_BENCH_WAIT s
- * (240): a stall, counted and reported, its direction left out of the
- * figures.  The outer guest counts the bytes and reads the CPU time of the
+ * (240): a stall.  A stall, or a connection that ended with bytes missing,
+ * is reported with what it moved and left out of the figures.  The outer guest counts the bytes and reads the CPU time of the
  * VMM (utime + stime, all threads) and of passt (its child) at the guest's
  * markers.  Medians with min–max and the ratio libslirp / passt.
  *
@@ -25,6 +25,9 @@
  * gives; the CPU time includes the vCPU thread, where the inner guest runs.
  * They compare the two stacks' costs on this bed, not throughput on
  * hardware.
+ *
+ * GB_BENCH_RESULTS=FILE reads the results of a run kept with
+ * GLASSBOX_NESTED_KEEP=1 (its out/results) again instead of running.
  *
  * Exit 77 (skipped) where passt, iproute2's ip or the bed is missing.
  */
@@ -59,10 +62,111 @@ print_cell(GArray *a)
 	printf(" %7.2f (%7.2f-%7.2f)", m, g_array_index(a, double, 0), g_array_index(a, double, a->len - 1));
 }
 
+/* A transfer the guest cut at its limit stalled; one that ended sooner
+ * with bytes missing was closed or reset early. */
+static void
+report_short(GString *out, const char *title, int round, const char *direction, double bytes, int mib,
+             double seconds, int wait_s)
+{
+	g_string_append_printf(out, "%s: round %d, %s: %.1f of %d MiB, %s after %.0f s\n", title, round, direction,
+	                       bytes / 1048576.0, mib, seconds >= wait_s - 1 ? "stalled, cut" : "connection ended",
+	                       seconds);
+}
+
 static void
 append(GArray *a, double x)
 {
 	g_array_append_val(a, x);
+}
+
+/* Parses the outer guest's results lines and prints the table; FALSE
+ * when libslirp's runs did not all complete or a round gave nothing. */
+static gboolean
+report(const char *results, int mib, int runs, int wait_s, const char *where, const char *loadavg_before)
+{
+	g_autoptr(GString) stalls = g_string_new(NULL);
+	g_autofree char *after = NULL;
+	GArray *m[N_BACKENDS][N_MEASURES];
+	int stalled[N_BACKENDS][2] = { { 0 } };
+	int rounds[N_BACKENDS] = { 0 };
+	double expected = mib * 1048576.0;
+	gboolean ok;
+	g_auto(GStrv) lines = NULL;
+
+	for (int b = 0; b < N_BACKENDS; b++)
+		for (int k = 0; k < N_MEASURES; k++)
+			m[b][k] = g_array_new(FALSE, FALSE, sizeof(double));
+	lines = g_strsplit(results, "\n", -1);
+	for (unsigned int i = 0; lines[i]; i++) {
+		char name[32];
+		double down_bytes, down_s, up_bytes, up_s, down_ticks, up_ticks, down_child, up_child;
+		int b;
+
+		if (sscanf(lines[i], "%31s %lf %lf %lf %lf %lf %lf %lf %lf", name, &down_bytes, &down_s, &up_bytes,
+		           &up_s, &down_ticks, &up_ticks, &down_child, &up_child) != 9)
+			continue;
+		for (b = 0; b < N_BACKENDS && strcmp(name, backend_names[b]); b++)
+			;
+		if (b == N_BACKENDS)
+			continue;
+		rounds[b]++;
+		/* A direction counts only with every byte there; one cut at
+		 * the guest's limit is a stall, reported with what it moved. */
+		if (down_bytes == expected && down_s > 0) {
+			append(m[b][DOWN_MIBS], down_bytes / 1048576.0 / down_s);
+			append(m[b][DOWN_CPU], (down_ticks + down_child) / 100.0 / (down_bytes / 1073741824.0));
+			if (b == PASST)
+				append(m[b][DOWN_PASST_CPU], down_child / 100.0 / (down_bytes / 1073741824.0));
+		} else {
+			stalled[b][0]++;
+			report_short(stalls, backend_titles[b], rounds[b], "outer -> inner", down_bytes, mib, down_s,
+			             wait_s);
+		}
+		if (up_bytes == expected && up_s > 0) {
+			append(m[b][UP_MIBS], up_bytes / 1048576.0 / up_s);
+			append(m[b][UP_CPU], (up_ticks + up_child) / 100.0 / (up_bytes / 1073741824.0));
+			if (b == PASST)
+				append(m[b][UP_PASST_CPU], up_child / 100.0 / (up_bytes / 1073741824.0));
+		} else {
+			stalled[b][1]++;
+			report_short(stalls, backend_titles[b], rounds[b], "inner -> outer", up_bytes, mib, up_s, wait_s);
+		}
+	}
+	printf("nested KVM (%s), stock Debian kernel + busybox, 1 vCPU, 256 MiB, one virtio-net NIC, "
+	       "%d MiB each way over TCP (busybox nc) to the outer guest's loopback through the gateway "
+	       "10.0.2.2; rounds with a result: libslirp %d, passt %d of %d; load average before: %s",
+	       where, mib, rounds[SLIRP], rounds[PASST], runs,
+	       loadavg_before ? loadavg_before : "?\n");
+	printf("%-26s", "");
+	for (int b = 0; b < N_BACKENDS; b++)
+		printf(" %-24s", backend_titles[b]);
+	printf(" libslirp/passt\n");
+	for (int k = 0; k < N_MEASURES; k++) {
+		double ms, mp;
+
+		printf("%-26s", measure_titles[k]);
+		for (int b = 0; b < N_BACKENDS; b++)
+			print_cell(m[b][k]);
+		ms = nested_median(m[SLIRP][k]);
+		mp = nested_median(m[PASST][k]);
+		if (k < DOWN_PASST_CPU && ms > 0 && mp > 0)
+			printf(" %14.2f\n", ms / mp);
+		else
+			printf(" %14s\n", "-");
+	}
+	printf("(CPU: the VMM process, all threads, the inner guest's vCPU included, plus passt's)\n");
+	if (stalls->len)
+		printf("transfers that came short (a stall is cut after %d s; left out of the figures above):\n%s",
+		       wait_s, stalls->str);
+	g_file_get_contents("/proc/loadavg", &after, NULL, NULL);
+	printf("load average after: %s", after ? after : "?\n");
+	/* A stall of passt's is a finding, reported; libslirp's is a failure,
+	 * and so is a round that gave no result at all. */
+	ok = rounds[SLIRP] == runs && rounds[PASST] == runs && !stalled[SLIRP][0] && !stalled[SLIRP][1];
+	for (int b = 0; b < N_BACKENDS; b++)
+		for (int k = 0; k < N_MEASURES; k++)
+			g_array_unref(m[b][k]);
+	return ok;
 }
 
 int
@@ -72,17 +176,11 @@ main(int argc, char **argv)
 	g_autofree char *initrd = NULL, *script = NULL, *vmm = NULL, *ip = NULL, *passt = NULL;
 	g_autofree char *results = NULL, *loadavg = NULL, *env = NULL;
 	g_autoptr(NestedRun) run = NULL;
-	g_autoptr(GString) stalls = g_string_new(NULL);
-	GArray *m[N_BACKENDS][N_MEASURES];
-	int stalled[N_BACKENDS][2] = { { 0 } };
-	int rounds[N_BACKENDS] = { 0 };
 	const char *files[4];
 	int mib = g_getenv("GB_BENCH_MIB") ? atoi(g_getenv("GB_BENCH_MIB")) : 32;
 	int wait_s = g_getenv("GB_BENCH_WAIT") ? atoi(g_getenv("GB_BENCH_WAIT")) : 240;
 	int runs = g_getenv("GB_BENCH_RUNS") ? atoi(g_getenv("GB_BENCH_RUNS")) : 5;
-	double expected = mib * 1048576.0;
 	gboolean ok;
-	g_auto(GStrv) lines = NULL;
 
 	g_test_init(&argc, &argv, NULL);
 	ip = g_find_program_in_path("ip");
@@ -96,6 +194,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL);
+	if (g_getenv("GB_BENCH_RESULTS")) {
+		g_autoptr(GError) error = NULL;
+
+		if (!g_file_get_contents(g_getenv("GB_BENCH_RESULTS"), &results, NULL, &error)) {
+			printf("GB_BENCH_RESULTS: %s\n", error->message);
+			return 1;
+		}
+		return report(results, mib, runs, wait_s, "a kept run's results", loadavg) ? 0 : 1;
+	}
 	dir = gb_test_tmpdir_new("gb-bench-nested-user-XXXXXX");
 	guest = g_build_filename(g_getenv("G_TEST_SRCDIR"), "..", "bench", "nested", "user-guest", NULL);
 	script = g_build_filename(g_getenv("G_TEST_SRCDIR"), "..", "bench", "nested", "bench-nested-user.sh", NULL);
@@ -150,89 +257,10 @@ main(int argc, char **argv)
 		printf("no results; log:\n%s\n", run->log);
 		return 1;
 	}
-	for (int b = 0; b < N_BACKENDS; b++)
-		for (int k = 0; k < N_MEASURES; k++)
-			m[b][k] = g_array_new(FALSE, FALSE, sizeof(double));
-	lines = g_strsplit(results, "\n", -1);
-	for (unsigned int i = 0; lines[i]; i++) {
-		char name[32];
-		double down_bytes, down_s, up_bytes, up_s, down_ticks, up_ticks, down_child, up_child;
-		int b;
-
-		if (sscanf(lines[i], "%31s %lf %lf %lf %lf %lf %lf %lf %lf", name, &down_bytes, &down_s, &up_bytes,
-		           &up_s, &down_ticks, &up_ticks, &down_child, &up_child) != 9)
-			continue;
-		for (b = 0; b < N_BACKENDS && strcmp(name, backend_names[b]); b++)
-			;
-		if (b == N_BACKENDS)
-			continue;
-		rounds[b]++;
-		/* A direction counts only with every byte there; one cut at
-		 * the guest's limit is a stall, reported with what it moved. */
-		if (down_bytes == expected && down_s > 0) {
-			append(m[b][DOWN_MIBS], down_bytes / 1048576.0 / down_s);
-			append(m[b][DOWN_CPU], (down_ticks + down_child) / 100.0 / (down_bytes / 1073741824.0));
-			if (b == PASST)
-				append(m[b][DOWN_PASST_CPU], down_child / 100.0 / (down_bytes / 1073741824.0));
-		} else {
-			stalled[b][0]++;
-			g_string_append_printf(stalls, "%s: round %d, outer -> inner: %.1f of %d MiB in %.0f s\n",
-			                       backend_titles[b], rounds[b], down_bytes / 1048576.0, mib, down_s);
-		}
-		if (up_bytes == expected && up_s > 0) {
-			append(m[b][UP_MIBS], up_bytes / 1048576.0 / up_s);
-			append(m[b][UP_CPU], (up_ticks + up_child) / 100.0 / (up_bytes / 1073741824.0));
-			if (b == PASST)
-				append(m[b][UP_PASST_CPU], up_child / 100.0 / (up_bytes / 1073741824.0));
-		} else {
-			stalled[b][1]++;
-			g_string_append_printf(stalls, "%s: round %d, inner -> outer: %.1f of %d MiB in %.0f s\n",
-			                       backend_titles[b], rounds[b], up_bytes / 1048576.0, mib, up_s);
-		}
-	}
-	printf("nested KVM (%s), stock Debian kernel + busybox, 1 vCPU, 256 MiB, one virtio-net NIC, "
-	       "%d MiB each way over TCP (busybox nc) to the outer guest's loopback through the gateway "
-	       "10.0.2.2; rounds with a result: libslirp %d, passt %d of %d; load average before: %s",
-	       run->nested ? "QEMU TCG outer guest" : "host KVM", mib, rounds[SLIRP], rounds[PASST], runs,
-	       loadavg ? loadavg : "?\n");
-	printf("%-26s", "");
-	for (int b = 0; b < N_BACKENDS; b++)
-		printf(" %-24s", backend_titles[b]);
-	printf(" libslirp/passt\n");
-	for (int k = 0; k < N_MEASURES; k++) {
-		double ms, mp;
-
-		printf("%-26s", measure_titles[k]);
-		for (int b = 0; b < N_BACKENDS; b++)
-			print_cell(m[b][k]);
-		ms = nested_median(m[SLIRP][k]);
-		mp = nested_median(m[PASST][k]);
-		if (k < DOWN_PASST_CPU && ms > 0 && mp > 0)
-			printf(" %14.2f\n", ms / mp);
-		else
-			printf(" %14s\n", "-");
-	}
-	printf("(CPU: the VMM process, all threads, the inner guest's vCPU included, plus passt's)\n");
-	if (stalls->len) {
-		printf("transfers that did not finish within %d s (left out of the figures above):\n%s", wait_s,
-		       stalls->str);
-		if (stalled[PASST][0] || stalled[PASST][1])
-			printf("passt stalled here too: Debian 12's passt does not resume after the guest's zero "
-			       "window (docs/networking.md)\n");
-	}
-	g_free(loadavg);
-	loadavg = NULL;
-	g_file_get_contents("/proc/loadavg", &loadavg, NULL, NULL);
-	printf("load average after: %s", loadavg ? loadavg : "?\n");
-	printf("(%.0f s in all, outer boot included)\n", run->seconds);
-	if (rounds[SLIRP] < runs || rounds[PASST] < runs)
+	g_printerr("# outer guest: %.0f s in all, boot included\n", run->seconds);
+	ok = report(results, mib, runs, wait_s, run->nested ? "QEMU TCG outer guest" : "host KVM", loadavg);
+	if (!ok)
 		printf("log of the outer guest's script:\n%s\n", run->log ? run->log : "");
-	/* A stall of passt's is a finding, reported; libslirp's is a failure,
-	 * and so is a round that gave no result at all. */
-	ok = rounds[SLIRP] == runs && rounds[PASST] == runs && !stalled[SLIRP][0] && !stalled[SLIRP][1];
-	for (int b = 0; b < N_BACKENDS; b++)
-		for (int k = 0; k < N_MEASURES; k++)
-			g_array_unref(m[b][k]);
 	gb_test_tmpdir_remove(dir);
 	return ok ? 0 : 1;
 }
