@@ -112,10 +112,17 @@ report(const char *results, int mib, int runs, int wait_s, const char *where, co
 		rounds[b]++;
 		/* A direction counts only with every byte there; one cut at
 		 * the guest's limit is a stall, reported with what it moved. */
+		/* passt gone between two markers: its CPU time there went
+		 * with it (the difference is negative), so that direction's
+		 * CPU is not counted. */
+		if (down_child < 0 || up_child < 0)
+			g_string_append_printf(stalls, "%s: round %d: passt was gone by the guest's last marker\n",
+			                       backend_titles[b], rounds[b]);
 		if (down_bytes == expected && down_s > 0) {
 			append(m[b][DOWN_MIBS], down_bytes / 1048576.0 / down_s);
-			append(m[b][DOWN_CPU], (down_ticks + down_child) / 100.0 / (down_bytes / 1073741824.0));
-			if (b == PASST)
+			if (down_child >= 0)
+				append(m[b][DOWN_CPU], (down_ticks + down_child) / 100.0 / (down_bytes / 1073741824.0));
+			if (b == PASST && down_child >= 0)
 				append(m[b][DOWN_PASST_CPU], down_child / 100.0 / (down_bytes / 1073741824.0));
 		} else {
 			stalled[b][0]++;
@@ -124,8 +131,9 @@ report(const char *results, int mib, int runs, int wait_s, const char *where, co
 		}
 		if (up_bytes == expected && up_s > 0) {
 			append(m[b][UP_MIBS], up_bytes / 1048576.0 / up_s);
-			append(m[b][UP_CPU], (up_ticks + up_child) / 100.0 / (up_bytes / 1073741824.0));
-			if (b == PASST)
+			if (up_child >= 0)
+				append(m[b][UP_CPU], (up_ticks + up_child) / 100.0 / (up_bytes / 1073741824.0));
+			if (b == PASST && up_child >= 0)
 				append(m[b][UP_PASST_CPU], up_child / 100.0 / (up_bytes / 1073741824.0));
 		} else {
 			stalled[b][1]++;

@@ -146,6 +146,8 @@ measure() {
   # The VMM's own output (passt's errors go there too) and the console.
   cp /tmp/$name.out $GB_OUT/$name-$round.out
   cp $log $GB_OUT/$name-$round.serial
+  # How a passt that went away ended: a seccomp kill (audit), a crash.
+  dmesg | grep -i -e audit -e seccomp -e segfault -e traps -e passt | tail -20 > $GB_OUT/$name-$round.dmesg
   rm -f /tmp/up-data
 }
 
