@@ -142,8 +142,8 @@ report(const char *results, int mib, int runs, int wait_s, const char *where, co
 	}
 	printf("nested KVM (%s), stock Debian kernel + busybox, 1 vCPU, 256 MiB, one virtio-net NIC, "
 	       "%d MiB each way over TCP (busybox nc) to the outer guest's loopback through the gateway "
-	       "10.0.2.2; rounds with a result: libslirp %d, passt %d of %d; load average before: %s",
-	       where, mib, rounds[SLIRP], rounds[PASST], runs,
+	       "10.0.2.2; rounds with a result: libslirp %d, passt %d of %d; load average %s: %s",
+	       where, mib, rounds[SLIRP], rounds[PASST], runs, g_getenv("GB_BENCH_RESULTS") ? "now" : "before",
 	       loadavg_before ? loadavg_before : "?\n");
 	printf("%-26s", "");
 	for (int b = 0; b < N_BACKENDS; b++)
